@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Compiler attributes and the contract check used throughout core/.
+ * CORE_ASSERT states a function's assumption; a failed one goes out through
+ * port_assert_failed (core/port.h), which the kernel turns into a panic and
+ * the host tests into a test failure.
+ */
+#ifndef CORE_COMPILER_H
+#define CORE_COMPILER_H
+
+#include "port.h"
+
+#define MUST_CHECK __attribute__((warn_unused_result))
+#define UNUSED __attribute__((unused))
+#define ARRAY_LENGTH(a) (sizeof(a) / sizeof((a)[0]))
+
+#ifdef NDEBUG
+#define CORE_ASSERT(expr) ((void)0)
+#else
+#define CORE_ASSERT(expr) \
+	((expr) ? (void)0 : port_assert_failed(__FILE__, __LINE__, #expr))
+#endif
+
+#endif

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one door between core/ and the machine (STYLE.md item 2).
+ *
+ * Every hook core/ calls is declared here with its contract. There are exactly
+ * two implementations: arch/riscv/port.c for the kernel and
+ * hosttest/fake_arch.c for the host tests, which records each call so that a
+ * test can assert on it. core/ includes nothing but core headers and the
+ * freestanding C headers; ci/check-core-includes enforces that.
+ *
+ * Hooks are added here when a core/ module first needs them (TLB shootdown
+ * with the vspace, IPIs with the scheduler), each with its contract.
+ */
+#ifndef CORE_PORT_H
+#define CORE_PORT_H
+
+/*
+ * A core/ contract (CORE_ASSERT) failed: a kernel bug, never a user error.
+ * Must not return. Kernel: print file:line and the expression, stop the
+ * system with a failure status. Host: fail the running test.
+ */
+_Noreturn void port_assert_failed(const char *file, int line, const char *expr);
+
+#endif
