@@ -66,8 +66,10 @@ struct dtb_cpu {
 
 /*
  * Validate the blob at `blob` (at most `buffer_size` readable bytes, any
- * alignment) and fill `dtb`. Accepts versions 16 and 17 (last compatible
- * version <= 16). Errors: ERR_INVALID_ARGUMENT for a bad magic, version or
+ * alignment) and fill `dtb`. Accepts version 16 and later when the blob is
+ * backwards compatible with 17 (16 <= version, last_comp_version <= 17 and
+ * <= version), as spec 5.1 requires of a client and libfdt does.
+ * Errors: ERR_INVALID_ARGUMENT for a bad magic, version or
  * malformed structure; ERR_TRUNCATED_MESSAGE when the header's totalsize or a
  * block extends past buffer_size. On error `dtb` is unspecified.
  */
