@@ -14,11 +14,24 @@
 #ifndef CORE_PORT_H
 #define CORE_PORT_H
 
+#include <stdint.h>
+
 /*
  * A core/ contract (CORE_ASSERT) failed: a kernel bug, never a user error.
  * Must not return. Kernel: print file:line and the expression, stop the
  * system with a failure status. Host: fail the running test.
  */
 _Noreturn void port_assert_failed(const char *file, int line, const char *expr);
+
+/*
+ * The kernel-virtual address at which physical address `pa` can be read and
+ * written (page tables and kernel objects hold physical addresses).
+ * Kernel: the physical-memory window; host: the identity. Assumes pa lies
+ * in memory the kernel maps.
+ */
+void *port_phys_to_virt(uint64_t pa);
+
+/* The inverse of port_phys_to_virt for memory inside that window. */
+uint64_t port_virt_to_phys(const void *va);
 
 #endif

@@ -29,3 +29,17 @@ _Noreturn void port_assert_failed(const char *file, int line, const char *expr)
 	mock_assert(0, expr, file, line);
 	abort(); /* mock_assert longjmps out; this only satisfies _Noreturn */
 }
+
+/* Host memory is its own "physical" memory: page tables built by the tests
+ * hold host addresses, which fit Sv39's 44-bit PPN on x86-64 and arm64. */
+void *port_phys_to_virt(uint64_t pa)
+{
+	fake_arch.phys_to_virt_calls++;
+	return (void *)(uintptr_t)pa;
+}
+
+uint64_t port_virt_to_phys(const void *va)
+{
+	fake_arch.virt_to_phys_calls++;
+	return (uint64_t)(uintptr_t)va;
+}

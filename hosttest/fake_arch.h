@@ -5,6 +5,8 @@
 
 struct fake_arch {
 	unsigned assert_failures;
+	unsigned phys_to_virt_calls;
+	unsigned virt_to_phys_calls;
 };
 
 extern struct fake_arch fake_arch;

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The trap vector and the return to user mode.
+ *
+ * Convention: while a hart runs in the kernel, tp points at its struct hart
+ * and sscratch is 0; while it runs a user program, sscratch holds the struct
+ * hart pointer and tp is the user's. So `csrrw tp, sscratch, tp` at entry
+ * yields the hart pointer for a trap from user mode and 0 for a trap from
+ * the kernel. A trap from user mode saves the user's registers into the
+ * frame the hart is running (HART_USER_FRAME) and starts afresh at the top
+ * of the hart's kernel stack: the kernel keeps no state on the stack between
+ * traps (one stack per hart, as seL4).
+ */
+#include "layout.h"
+
+#define SAVE(reg, n) sd reg, FRAME_REGISTER(n)(t0)
+#define LOAD(reg, n) ld reg, FRAME_REGISTER(n)(a0)
+
+	.section .text
+	.balign 4
+	.globl trap_entry
+trap_entry:
+	csrrw tp, sscratch, tp
+	beqz tp, trap_from_kernel_entry
+
+	sd t0, HART_SCRATCH(tp)
+	ld t0, HART_USER_FRAME(tp)
+	SAVE(ra, 1)
+	SAVE(sp, 2)
+	SAVE(gp, 3)
+	SAVE(t1, 6)
+	SAVE(t2, 7)
+	SAVE(s0, 8)
+	SAVE(s1, 9)
+	SAVE(a0, 10)
+	SAVE(a1, 11)
+	SAVE(a2, 12)
+	SAVE(a3, 13)
+	SAVE(a4, 14)
+	SAVE(a5, 15)
+	SAVE(a6, 16)
+	SAVE(a7, 17)
+	SAVE(s2, 18)
+	SAVE(s3, 19)
+	SAVE(s4, 20)
+	SAVE(s5, 21)
+	SAVE(s6, 22)
+	SAVE(s7, 23)
+	SAVE(s8, 24)
+	SAVE(s9, 25)
+	SAVE(s10, 26)
+	SAVE(s11, 27)
+	SAVE(t3, 28)
+	SAVE(t4, 29)
+	SAVE(t5, 30)
+	SAVE(t6, 31)
+	ld t1, HART_SCRATCH(tp)
+	SAVE(t1, 5)
+	csrr t1, sscratch
+	SAVE(t1, 4)
+	csrw sscratch, zero
+	csrr t1, sepc
+	sd t1, FRAME_SEPC(t0)
+
+	ld sp, HART_KERNEL_STACK_TOP(tp)
+	mv a0, tp
+	call trap_from_user
+	/* trap_from_user never returns: it ends in user_return. */
+1:	j 1b
+
+/* A trap taken in the kernel: save everything on the current stack. */
+trap_from_kernel_entry:
+	csrrw tp, sscratch, tp /* tp = hart (or 0 early in boot), sscratch = 0 */
+	addi sp, sp, -FRAME_BYTES
+	sd t0, FRAME_REGISTER(5)(sp)
+	mv t0, sp
+	SAVE(ra, 1)
+	SAVE(gp, 3)
+	SAVE(tp, 4)
+	SAVE(a0, 10)
+	addi t1, sp, FRAME_BYTES
+	SAVE(t1, 2)
+	csrr t1, sepc
+	sd t1, FRAME_SEPC(t0)
+	mv a0, sp
+	call trap_from_kernel
+	/* Kernel traps are fatal for now (no kernel interrupts enabled). */
+2:	wfi
+	j 2b
+
+/*
+ * void user_return(struct hart *hart, struct trap_frame *frame): enter user
+ * mode with the registers in frame; sstatus.SPP must already say "user".
+ */
+	.globl user_return
+user_return:
+	csrw sscratch, a0
+	ld t0, FRAME_SEPC(a1)
+	csrw sepc, t0
+	mv a0, a1
+	LOAD(ra, 1)
+	LOAD(sp, 2)
+	LOAD(gp, 3)
+	LOAD(tp, 4)
+	LOAD(t0, 5)
+	LOAD(t1, 6)
+	LOAD(t2, 7)
+	LOAD(s0, 8)
+	LOAD(s1, 9)
+	LOAD(a1, 11)
+	LOAD(a2, 12)
+	LOAD(a3, 13)
+	LOAD(a4, 14)
+	LOAD(a5, 15)
+	LOAD(a6, 16)
+	LOAD(a7, 17)
+	LOAD(s2, 18)
+	LOAD(s3, 19)
+	LOAD(s4, 20)
+	LOAD(s5, 21)
+	LOAD(s6, 22)
+	LOAD(s7, 23)
+	LOAD(s8, 24)
+	LOAD(s9, 25)
+	LOAD(s10, 26)
+	LOAD(s11, 27)
+	LOAD(t3, 28)
+	LOAD(t4, 29)
+	LOAD(t5, 30)
+	LOAD(t6, 31)
+	LOAD(a0, 10)
+	sret

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kernel_boot: from OpenSBI's hand-off to every hart running user programs.
+ * The order (docs/boot.md): trap vector, console, DTB (memory, reserved
+ * ranges, harts, bootargs, test finisher), free memory, the kernel's own
+ * page table, per-hart data, secondary harts through SBI HSM, then the
+ * boot hart joins them in running programs.
+ */
+#include "barrier.h"
+#include "config.h"
+#include "console.h"
+#include "csr.h"
+#include "dtb.h"
+#include "hart.h"
+#include "memory.h"
+#include "program.h"
+#include "sbi.h"
+#include "shutdown.h"
+#include "tap.h"
+#include "trap.h"
+
+#define MAX_MEMORY_RANGES 16
+#define MAX_RESERVED_RANGES 32
+#define MAX_CPUS 64
+#define PHYSMAP_LIMIT (UINT64_C(256) << 30) /* Sv39's upper half is 256 GiB */
+
+_Noreturn void kernel_boot(uint64_t boot_hart_id, uint64_t dtb_physical);
+
+extern char __kernel_start[], __kernel_end[];
+
+struct hart harts[CONFIG_MAX_HARTS];
+struct pagetable *kernel_root;
+static uint64_t kernel_satp;
+static unsigned hart_count;
+static unsigned runs_per_hart;
+static _Alignas(16) uint8_t kernel_stacks[CONFIG_MAX_HARTS][KERNEL_STACK_BYTES];
+
+static struct pagetable *tables[PAGETABLE_LEVELS - 1];
+static struct pagetable_pool table_pool = { tables, 0 };
+
+/* Map one kernel page, refilling the table pool from free memory first. */
+static void kernel_map(uint64_t va, uint64_t pa, enum page_size size, uint64_t permissions)
+{
+	while (table_pool.count < ARRAY_LENGTH(tables)) {
+		uint64_t page = memory_take_page();
+		if (!page)
+			panic("out of memory building the kernel page table");
+		tables[table_pool.count++] = physical_to_kernel(page);
+	}
+	enum error err = pagetable_map(kernel_root, va, pa, size, permissions, &table_pool);
+	if (err != ERR_OK && err != ERR_DELETE_FIRST) /* already mapped is fine */
+		panic("kernel_map 0x%lx -> 0x%lx: %s", va, pa, error_name(err));
+}
+
+/* The physical-memory window: every gigapage holding a memory range. */
+static void map_physical_window(const struct dtb_range *memory, size_t count)
+{
+	uint64_t gigapage = page_size_bytes(PAGE_SIZE_1G);
+	for (size_t i = 0; i < count; i++) {
+		uint64_t end = memory[i].base + memory[i].size;
+		for (uint64_t pa = memory[i].base & ~(gigapage - 1); pa < end; pa += gigapage)
+			kernel_map(KERNEL_PHYSMAP_OFFSET + pa, pa, PAGE_SIZE_1G,
+				   PTE_READ | PTE_WRITE | PTE_EXECUTE | PTE_GLOBAL);
+	}
+}
+
+/* Map the device gigapage holding `pa` (read/write, never executable). */
+static void *map_device(uint64_t pa)
+{
+	uint64_t gigapage = page_size_bytes(PAGE_SIZE_1G);
+	kernel_map(KERNEL_PHYSMAP_OFFSET + (pa & ~(gigapage - 1)), pa & ~(gigapage - 1),
+		   PAGE_SIZE_1G, PTE_READ | PTE_WRITE | PTE_GLOBAL);
+	return physical_to_kernel(pa);
+}
+
+static void read_memory(const struct dtb *dtb, uint64_t dtb_physical,
+			struct dtb_range *memory, size_t *memory_count)
+{
+	size_t count;
+	if (dtb_memory_ranges(dtb, memory, MAX_MEMORY_RANGES, &count) != ERR_OK || count == 0)
+		panic("the DTB describes no memory");
+	if (count > MAX_MEMORY_RANGES) {
+		kprintf("# using the first %u of %zu memory ranges\n", MAX_MEMORY_RANGES, count);
+		count = MAX_MEMORY_RANGES;
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (memory[i].base >= PHYSMAP_LIMIT) {
+			kprintf("# memory at 0x%lx is beyond the physical window: ignored\n",
+				memory[i].base);
+			memory[i].size = 0;
+			continue;
+		}
+		if (memory[i].size > PHYSMAP_LIMIT - memory[i].base)
+			memory[i].size = PHYSMAP_LIMIT - memory[i].base;
+		if (range_set_add(&free_memory, memory[i].base, memory[i].size) != ERR_OK)
+			panic("too many memory ranges");
+		kprintf("# memory 0x%lx..0x%lx\n", memory[i].base, memory[i].base + memory[i].size);
+	}
+	*memory_count = count;
+
+	struct dtb_range reserved[MAX_RESERVED_RANGES];
+	size_t reserved_count;
+	if (dtb_reserved_ranges(dtb, reserved, MAX_RESERVED_RANGES, &reserved_count) != ERR_OK)
+		panic("malformed reserved memory in the DTB");
+	if (reserved_count > MAX_RESERVED_RANGES)
+		panic("more than %u reserved ranges", MAX_RESERVED_RANGES);
+	for (size_t i = 0; i < reserved_count; i++) {
+		kprintf("# reserved 0x%lx..0x%lx\n", reserved[i].base,
+			reserved[i].base + reserved[i].size);
+		if (range_set_remove(&free_memory, reserved[i].base, reserved[i].size) != ERR_OK)
+			panic("cannot exclude reserved memory");
+	}
+	uint64_t kernel_pa = kernel_to_physical(__kernel_start);
+	if (range_set_remove(&free_memory, kernel_pa, (uint64_t)(__kernel_end - __kernel_start)) ||
+	    range_set_remove(&free_memory, dtb_physical, dtb->size))
+		panic("cannot exclude the kernel image and the DTB");
+	/* The firmware lives below the kernel's load address (OpenSBI fw_jump);
+	 * it also reserves itself in the DTB, but do not rely on that alone. */
+	if (range_set_remove(&free_memory, memory[0].base, kernel_pa - memory[0].base))
+		panic("cannot exclude the firmware");
+}
+
+/* Per-hart data for every enabled cpu the DTB lists; returns the boot
+ * hart's cpu index. */
+static unsigned read_harts(const struct dtb *dtb, uint64_t boot_hart_id)
+{
+	struct dtb_cpu cpus[MAX_CPUS];
+	size_t count;
+	if (dtb_cpus(dtb, cpus, MAX_CPUS, &count) != ERR_OK)
+		panic("malformed /cpus in the DTB");
+	if (count > MAX_CPUS)
+		count = MAX_CPUS;
+	unsigned boot_index = CONFIG_MAX_HARTS;
+	for (size_t i = 0; i < count; i++) {
+		if (!cpus[i].enabled)
+			continue;
+		if (hart_count == CONFIG_MAX_HARTS) {
+			kprintf("# hart %lu ignored: CONFIG_MAX_HARTS is %u\n", cpus[i].hart_id,
+				CONFIG_MAX_HARTS);
+			continue;
+		}
+		struct hart *hart = &harts[hart_count];
+		hart->hart_id = cpus[i].hart_id;
+		hart->cpu_index = hart_count;
+		hart->kernel_stack_top =
+			(uint64_t)(uintptr_t)(kernel_stacks[hart_count] + KERNEL_STACK_BYTES);
+		hart->kernel_satp = kernel_satp;
+		if (cpus[i].hart_id == boot_hart_id)
+			boot_index = hart_count;
+		hart_count++;
+	}
+	if (boot_index == CONFIG_MAX_HARTS)
+		panic("the boot hart %lu is not among the DTB's usable cpus", boot_hart_id);
+	return boot_index;
+}
+
+static struct dtb open_device_tree(uint64_t dtb_physical)
+{
+	if (dtb_physical >= (uint64_t)BOOT_PHYSMAP_GIGAPAGES << 30)
+		panic("DTB at 0x%lx is beyond the boot mapping", dtb_physical);
+	const void *blob = physical_to_kernel(dtb_physical);
+	uint64_t mapped = ((uint64_t)BOOT_PHYSMAP_GIGAPAGES << 30) - dtb_physical;
+	uint32_t size;
+	struct dtb dtb;
+	enum error err = dtb_peek_size(blob, mapped, &size);
+	if (err == ERR_OK)
+		err = dtb_open(&dtb, blob, size);
+	if (err != ERR_OK)
+		panic("the DTB at 0x%lx is malformed: %s", dtb_physical, error_name(err));
+	return dtb;
+}
+
+_Noreturn void kernel_boot(uint64_t boot_hart_id, uint64_t dtb_physical)
+{
+	csr_write_stvec((uint64_t)(uintptr_t)trap_entry);
+	kprintf("\nKestrel: booting on hart %lu, DTB at 0x%lx\n", boot_hart_id, dtb_physical);
+
+	struct dtb dtb = open_device_tree(dtb_physical);
+	struct dtb_range memory[MAX_MEMORY_RANGES];
+	size_t memory_count;
+	read_memory(&dtb, dtb_physical, memory, &memory_count);
+
+	const char *bootargs;
+	if (dtb_bootargs(&dtb, &bootargs) != ERR_OK)
+		bootargs = "";
+	runs_per_hart = program_select_runs(bootargs);
+
+	/* The kernel's own table: the physical window and the test finisher. */
+	uint64_t root = memory_take_page();
+	if (!root)
+		panic("no memory for the kernel page table");
+	kernel_root = physical_to_kernel(root);
+	map_physical_window(memory, memory_count);
+	struct dtb_node finisher;
+	struct dtb_range finisher_reg;
+	bool have_finisher = dtb_find_compatible(&dtb, NULL, "sifive,test0", &finisher) == ERR_OK &&
+			     dtb_reg(&dtb, finisher, 0, &finisher_reg) == ERR_OK;
+	if (have_finisher)
+		map_device(finisher_reg.base);
+	kernel_satp = SATP_MODE_SV39 | root >> PAGE_SHIFT;
+	csr_write_satp(kernel_satp);
+	sfence_vma_all();
+	if (have_finisher)
+		shutdown_set_test_device(physical_to_kernel(finisher_reg.base));
+
+	unsigned boot_index = read_harts(&dtb, boot_hart_id);
+	tap_plan(1 + hart_count * (1 + runs_per_hart) + 1);
+	tap_result(true, "boot: Sv39 on, %lu KiB free in %zu ranges, %u harts, bootargs \"%s\"",
+		   range_set_total(&free_memory) >> 10, free_memory.count, hart_count, bootargs);
+
+	program_set_running_harts(hart_count);
+	for (unsigned i = 0; i < hart_count; i++) {
+		if (i == boot_index)
+			continue;
+		struct sbiret ret = sbi_hart_start(harts[i].hart_id,
+						   kernel_to_physical((void *)secondary_entry),
+						   kernel_to_physical(&harts[i]));
+		if (ret.error != SBI_SUCCESS) {
+			tap_result(false, "hart %lu came up (SBI HSM error %ld)", harts[i].hart_id,
+				   ret.error);
+			program_count_out_hart();
+		}
+	}
+	struct hart *self = &harts[boot_index];
+	cpu_write_tp(self);
+	hart_main(self);
+}
+
+_Noreturn void hart_main(struct hart *hart)
+{
+	csr_write_stvec((uint64_t)(uintptr_t)trap_entry);
+	csr_write_sscratch(0);
+	tap_result(true, "hart %lu came up (cpu %u)", hart->hart_id, hart->cpu_index);
+	program_run_next(hart);
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A test-and-set spinlock on the compiler's atomic builtins (RV64A amoswap).
+ * Used for the big kernel lock and the console; never held across a return
+ * to user mode.
+ */
+#ifndef KERNEL_SPINLOCK_H
+#define KERNEL_SPINLOCK_H
+
+#include <stdint.h>
+
+/* A 32-bit word: RV64A has amoswap.w/.d but no byte-sized AMO. */
+struct spinlock {
+	uint32_t held;
+};
+
+static inline void spinlock_acquire(struct spinlock *lock)
+{
+	while (__atomic_exchange_n(&lock->held, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&lock->held, __ATOMIC_RELAXED))
+			;
+}
+
+static inline void spinlock_release(struct spinlock *lock)
+{
+	__atomic_store_n(&lock->held, 0, __ATOMIC_RELEASE);
+}
+
+#endif
