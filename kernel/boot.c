@@ -28,7 +28,6 @@ _Noreturn void kernel_boot(uint64_t boot_hart_id, uint64_t dtb_physical);
 
 extern char __kernel_start[], __kernel_end[];
 
-struct hart harts[CONFIG_MAX_HARTS];
 struct pagetable *kernel_root;
 static uint64_t kernel_satp;
 static unsigned hart_count;
@@ -224,12 +223,4 @@ _Noreturn void kernel_boot(uint64_t boot_hart_id, uint64_t dtb_physical)
 	struct hart *self = &harts[boot_index];
 	cpu_write_tp(self);
 	hart_main(self);
-}
-
-_Noreturn void hart_main(struct hart *hart)
-{
-	csr_write_stvec((uint64_t)(uintptr_t)trap_entry);
-	csr_write_sscratch(0);
-	tap_result(true, "hart %lu came up (cpu %u)", hart->hart_id, hart->cpu_index);
-	program_run_next(hart);
 }
