@@ -347,6 +347,8 @@ static void test_remove_reaching_the_last_page(void **state)
 	/* Neither range wraps; rounding the end up to a page would. */
 	remove_ok(&f.set, top - 0x1000, 0x1800);
 	ASSERT_RANGES(&f.set, { 0x1000, 0x1000 }, { top - 0x3000, 0x2000 });
+	remove_ok(&f.set, top + 0x10, 0x10); /* inside the last page: nothing there */
+	ASSERT_RANGES(&f.set, { 0x1000, 0x1000 }, { top - 0x3000, 0x2000 });
 	/* Ending exactly at 2^64 counts as wrapping, as for add. */
 	assert_int_equal(range_set_remove(&f.set, UINT64_MAX, 1), ERR_RANGE);
 	assert_int_equal(range_set_add(&f.set, UINT64_MAX - 0xfff, 0x1000), ERR_RANGE);
