@@ -11,6 +11,7 @@
 enum {
 	HEADER_BYTES = 110,
 	FIELD_DIGITS = 8,
+	FIELD_COUNT = 13,
 	FIELD_MODE = 1,
 	FIELD_FILESIZE = 6,
 	FIELD_NAMESIZE = 11,
@@ -63,11 +64,14 @@ enum error cpio_next(const void *archive, size_t size, size_t *offset, struct cp
 	for (unsigned i = 0; i < sizeof(magic); i++)
 		if (header[i] != (uint8_t)magic[i])
 			return ERR_INVALID_ARGUMENT;
-	uint32_t mode, file_size, name_size;
-	if (!parse_field(header, FIELD_MODE, &mode) ||
-	    !parse_field(header, FIELD_FILESIZE, &file_size) ||
-	    !parse_field(header, FIELD_NAMESIZE, &name_size))
-		return ERR_INVALID_ARGUMENT;
+	/* Every field, used or not: a non-digit anywhere means this is not a
+	 * newc header (or not the one the writer meant). */
+	uint32_t field[FIELD_COUNT];
+	for (unsigned i = 0; i < FIELD_COUNT; i++)
+		if (!parse_field(header, i, &field[i]))
+			return ERR_INVALID_ARGUMENT;
+	uint32_t mode = field[FIELD_MODE], file_size = field[FIELD_FILESIZE],
+		 name_size = field[FIELD_NAMESIZE];
 	if (name_size == 0)
 		return ERR_INVALID_ARGUMENT; /* the name must at least hold its NUL */
 

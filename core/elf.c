@@ -64,18 +64,19 @@ enum error elf_open(struct elf_image *image, const void *data, size_t size, uint
 	if (phoff > size || phnum * PHDR_SIZE > size - phoff)
 		return ERR_TRUNCATED_MESSAGE;
 
-	*image = (struct elf_image){
+	/* Validate through a local copy: *image changes only on success. */
+	struct elf_image candidate = {
 		.data = bytes,
 		.size = size,
 		.entry = read_le(bytes + 24, 8),
 		.program_header_offset = phoff,
 		.program_header_count = (uint16_t)phnum,
 	};
-	for (uint16_t i = 0; i < image->program_header_count; i++) {
-		if (phdr_type(image, i) != PT_LOAD)
+	for (uint16_t i = 0; i < candidate.program_header_count; i++) {
+		if (phdr_type(&candidate, i) != PT_LOAD)
 			continue;
 		struct elf_segment segment;
-		phdr_read(image, i, &segment);
+		phdr_read(&candidate, i, &segment);
 		if (segment.file_size > segment.memory_size ||
 		    segment.vaddr + segment.memory_size < segment.vaddr ||
 		    ((segment.vaddr ^ segment.file_offset) & (page_bytes - 1)))
@@ -83,6 +84,7 @@ enum error elf_open(struct elf_image *image, const void *data, size_t size, uint
 		if (segment.file_offset > size || segment.file_size > size - segment.file_offset)
 			return ERR_TRUNCATED_MESSAGE;
 	}
+	*image = candidate;
 	return ERR_OK;
 }
 

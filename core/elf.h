@@ -46,7 +46,8 @@ struct elf_segment {
  * memory_size, not wrap, and have vaddr and file_offset congruent modulo
  * `page_bytes` (a power of two) so it can be mapped page by page.
  * Errors: ERR_TRUNCATED_MESSAGE when a header or segment extends past size;
- * ERR_INVALID_ARGUMENT for anything else malformed or foreign.
+ * ERR_INVALID_ARGUMENT for anything else malformed or foreign. *image is
+ * written only on success.
  */
 MUST_CHECK enum error elf_open(struct elf_image *image, const void *data, size_t size,
 			       uint16_t machine, uint64_t page_bytes);

@@ -118,11 +118,12 @@ bool pagetable_range_accessible(const struct pagetable *root, uint64_t va, uint6
 {
 	if (length == 0)
 		return true;
-	if (va + length < va || !pagetable_address_is_canonical(va) ||
-	    !pagetable_address_is_canonical(va + length - 1))
+	/* The last byte, not the end: a range may end exactly at 2^64. */
+	uint64_t last = va + (length - 1);
+	if (last < va || !pagetable_address_is_canonical(va) ||
+	    !pagetable_address_is_canonical(last))
 		return false;
-	uint64_t end = va + length;
-	while (va < end) {
+	for (;;) {
 		struct pagetable_translation translation;
 		if (pagetable_translate(root, va, &translation) != ERR_OK)
 			return false;
@@ -130,11 +131,10 @@ bool pagetable_range_accessible(const struct pagetable *root, uint64_t va, uint6
 			return false;
 		uint64_t bytes = page_size_bytes(translation.size);
 		uint64_t next = (va & ~(bytes - 1)) + bytes;
-		if (next < va)
-			break; /* the last page of the address space */
+		if (next == 0 || next > last)
+			return true; /* this page holds the last byte */
 		va = next;
 	}
-	return true;
 }
 
 void pagetable_share_upper_half(struct pagetable *to, const struct pagetable *from)

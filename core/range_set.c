@@ -63,9 +63,13 @@ enum error range_set_add(struct range_set *set, uint64_t base, uint64_t size)
 enum error range_set_remove(struct range_set *set, uint64_t base, uint64_t size)
 {
 	uint64_t mask = set->page_bytes - 1;
-	if (base + size < base || base + size + mask < base + size)
+	if (base + size < base)
 		return ERR_RANGE;
-	uint64_t end = (base + size + mask) & ~mask;
+	if (size == 0)
+		return ERR_OK; /* touches no page, even at an unaligned base */
+	/* Round the end up; if that passes 2^64, stop at the last page's base
+	 * instead: no range reaches into the last page (its end would wrap). */
+	uint64_t end = base + size > UINT64_MAX - mask ? ~mask : (base + size + mask) & ~mask;
 	base &= ~mask;
 	if (end <= base)
 		return ERR_OK;

@@ -42,9 +42,10 @@ void range_set_init(struct range_set *set, struct range *storage, size_t capacit
  * full. Nothing changes on error. */
 MUST_CHECK enum error range_set_add(struct range_set *set, uint64_t base, uint64_t size);
 
-/* Remove [base, base + size) grown outward to whole pages. Removing what is
- * absent is not an error. ERR_RANGE if it wraps; ERR_NOT_ENOUGH_MEMORY when
- * splitting a range needs one more entry than the storage has. */
+/* Remove [base, base + size) grown outward to whole pages (an empty range
+ * touches no page). Removing what is absent is not an error. ERR_RANGE if
+ * base + size wraps or ends at 2^64; ERR_NOT_ENOUGH_MEMORY when splitting a
+ * range needs one more entry than the storage has. Nothing changes on error. */
 MUST_CHECK enum error range_set_remove(struct range_set *set, uint64_t base, uint64_t size);
 
 /* Take the lowest page: its address in *page. ERR_NOT_ENOUGH_MEMORY when
