@@ -52,6 +52,8 @@ struct cslot_ref world_ref(struct world *w, uint64_t index)
 	return (struct cslot_ref){.root = w->root, .index = index, .depth = 64};
 }
 
+static void refresh_liveness(struct world *w);
+
 void world_note_created(struct world *w, struct cap cnode, uint64_t offset, uint64_t n)
 {
 	for (uint64_t i = 0; i < n; i++) {
@@ -84,6 +86,7 @@ enum error world_retype(struct world *w, uint64_t ut, uint64_t type, uint64_t si
 		.dest_cnode = {.root = w->root, .index = 0, .depth = 0},
 		.node_offset = dest, .num_objects = n};
 	struct lookup_fault fault;
+	refresh_liveness(w);
 	enum error err = untyped_retype(world_slot(w, ut), &args, &fault);
 	if (err == ERR_OK)
 		world_note_created(w, w->root, dest, n);
@@ -168,17 +171,24 @@ struct cap_ref {
 	uintptr_t base;
 	unsigned bits;
 	enum cap_type type;
-	size_t run; /* which adjacent-run of the MDB list it was in */
+	const struct cte *slot;
+	size_t run; /* which run of adjacent same-object caps in the MDB list */
 };
 
-static int cap_ref_cmp(const void *a, const void *b)
+static int by_slot(const void *a, const void *b)
+{
+	const struct cap_ref *x = a, *y = b;
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+static int by_object(const void *a, const void *b)
 {
 	const struct cap_ref *x = a, *y = b;
 	if (x->base != y->base)
 		return x->base < y->base ? -1 : 1;
-	if (x->bits != y->bits)
-		return x->bits > y->bits ? -1 : 1; /* larger (untyped) first */
-	return (int)x->type - (int)y->type;
+	if (x->type != y->type)
+		return (int)x->type - (int)y->type;
+	return x->bits < y->bits ? -1 : x->bits > y->bits;
 }
 
 static enum cap_type object_class(enum cap_type type)
@@ -186,25 +196,56 @@ static enum cap_type object_class(enum cap_type type)
 	return type == CAP_ZOMBIE ? CAP_CNODE : type;
 }
 
-const char *world_check(struct world *w)
+/* Object caps (untyped is memory, not an object) in the universe. */
+static size_t collect_refs(struct world *w, struct cap_ref *refs)
 {
-	static struct cap_ref refs[WORLD_MAX_SLOTS];
-	static char reason[200];
-	size_t n = world_universe(w);
-	const char *why = mdb_check_invariants(w->slots, n);
-	if (why != NULL)
-		return why;
-	/* Caps to objects, tagged with their run of same-object neighbours. */
-	size_t nrefs = 0, run = 0;
-	for (size_t i = 0; i < n; i++) {
+	size_t nrefs = 0;
+	for (size_t i = 0; i < w->slot_count; i++) {
 		struct cte *slot = w->slots[i];
 		uintptr_t base;
 		unsigned bits;
 		if (!cap_region(slot->cap, &base, &bits) || cap_type(slot->cap) == CAP_UNTYPED)
 			continue;
-		refs[nrefs++] = (struct cap_ref){base, bits, object_class(cap_type(slot->cap)), 0};
+		refs[nrefs++] = (struct cap_ref){base, bits, object_class(cap_type(slot->cap)), slot, 0};
 	}
-	/* Runs: walk each list, numbering maximal runs of same-object caps. */
+	return nrefs;
+}
+
+static bool has_ref(const struct cap_ref *refs, size_t nrefs, const struct world_object *o)
+{
+	struct cap_ref key = {.base = o->base, .type = o->type, .bits = o->bits};
+	return bsearch(&key, refs, nrefs, sizeof(key), by_object) != NULL;
+}
+
+static struct cap_ref refs[WORLD_MAX_SLOTS];
+
+/* Objects that lost their caps since the last check are dead now: their
+ * memory may be reused. Counted for the next check's finalisation test. */
+static void refresh_liveness(struct world *w)
+{
+	world_universe(w);
+	size_t nrefs = collect_refs(w, refs);
+	qsort(refs, nrefs, sizeof(refs[0]), by_object);
+	for (size_t j = 0; j < w->object_count; j++) {
+		struct world_object *o = &w->objects[j];
+		if (o->live && !has_ref(refs, nrefs, o)) {
+			o->live = false;
+			w->pending_died[o->type]++;
+		}
+	}
+}
+
+const char *world_check(struct world *w)
+{
+	static char reason[200];
+	size_t n = world_universe(w);
+	const char *why = mdb_check_invariants(w->slots, n);
+	if (why != NULL)
+		return why;
+	size_t nrefs = collect_refs(w, refs);
+	/* Number the runs of same-object caps along each list. */
+	qsort(refs, nrefs, sizeof(refs[0]), by_slot);
+	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct cte *head = w->slots[i];
 		if (cap_is_null(head->cap) || mdb_prev(head) != NULL)
@@ -213,19 +254,13 @@ const char *world_check(struct world *w)
 			struct cte *prev = mdb_prev(node);
 			if (prev == NULL || !cap_same_object_as(prev->cap, node->cap))
 				run++;
-			uintptr_t base;
-			unsigned bits;
-			if (!cap_region(node->cap, &base, &bits) || cap_type(node->cap) == CAP_UNTYPED)
-				continue;
-			for (size_t r = 0; r < nrefs; r++)
-				if (refs[r].base == base && refs[r].type == object_class(cap_type(node->cap)) &&
-				    refs[r].run == 0) {
-					refs[r].run = run;
-					break;
-				}
+			struct cap_ref key = {.slot = node};
+			struct cap_ref *r = bsearch(&key, refs, nrefs, sizeof(key), by_slot);
+			if (r != NULL)
+				r->run = run;
 		}
 	}
-	qsort(refs, nrefs, sizeof(refs[0]), cap_ref_cmp);
+	qsort(refs, nrefs, sizeof(refs[0]), by_object);
 	for (size_t i = 0; i + 1 < nrefs; i++) {
 		struct cap_ref *a = &refs[i], *b = &refs[i + 1];
 		bool same = a->base == b->base && a->type == b->type && a->bits == b->bits;
@@ -234,7 +269,8 @@ const char *world_check(struct world *w)
 				 (unsigned long)a->base, a->type);
 			return reason;
 		}
-		if (!same && b->base < a->base + ((uintptr_t)1 << a->bits)) {
+		uintptr_t a_end = a->base + ((uintptr_t)1 << a->bits);
+		if (!same && b->base < a_end) {
 			snprintf(reason, sizeof(reason), "live objects overlap: %#lx/%u type %d and %#lx/%u type %d",
 				 (unsigned long)a->base, a->bits, a->type, (unsigned long)b->base, b->bits, b->type);
 			return reason;
@@ -242,16 +278,21 @@ const char *world_check(struct world *w)
 	}
 	/* Liveness against the model, and exactly-once finalisation. */
 	uint64_t died[CAP_TYPE_COUNT] = {0};
+	bool modelled[CAP_TYPE_COUNT] = {false};
+	for (int t = 0; t < CAP_TYPE_COUNT; t++) {
+		died[t] = w->pending_died[t];
+		modelled[t] = died[t] != 0;
+		w->pending_died[t] = 0;
+	}
 	for (size_t j = 0; j < w->object_count; j++) {
 		struct world_object *o = &w->objects[j];
-		bool has_cap = false;
-		for (size_t i = 0; i < nrefs && !has_cap; i++)
-			has_cap = refs[i].base == o->base && refs[i].type == o->type;
-		if (o->live && !has_cap)
+		bool live = has_ref(refs, nrefs, o);
+		modelled[o->type] = true;
+		if (o->live && !live)
 			died[o->type]++;
-		if (!o->live && has_cap)
+		if (!o->live && live)
 			return "a finalised object has a capability again";
-		o->live = has_cap;
+		o->live = live;
 	}
 	for (size_t i = 0; i < nrefs; i++) {
 		bool known = false;
@@ -259,15 +300,17 @@ const char *world_check(struct world *w)
 			known = w->objects[j].base == refs[i].base && w->objects[j].type == refs[i].type;
 		if (!known)
 			return "a capability names an object that was never created";
+		while (i + 1 < nrefs && refs[i + 1].base == refs[i].base && refs[i + 1].type == refs[i].type)
+			i++;
 	}
 	for (int t = 0; t < CAP_TYPE_COUNT; t++) {
 		uint64_t delta = object_finalise_count[t] - w->finalised_before[t];
-		if (delta != died[t]) {
+		w->finalised_before[t] = object_finalise_count[t];
+		if (modelled[t] && delta != died[t]) {
 			snprintf(reason, sizeof(reason), "type %d: %llu finalised, %llu lost their last cap", t,
 				 (unsigned long long)delta, (unsigned long long)died[t]);
 			return reason;
 		}
-		w->finalised_before[t] = object_finalise_count[t];
 	}
 	return NULL;
 }

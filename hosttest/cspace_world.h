@@ -23,7 +23,7 @@
 #include "untyped.h"
 
 #define ROOT_RADIX 8
-#define WORLD_MAX_OBJECTS 4096
+#define WORLD_MAX_OBJECTS 16384
 #define WORLD_MAX_SLOTS 65536
 #define BOOT_UT_INDEX 1 /* root slot of the boot untyped */
 
@@ -43,6 +43,7 @@ struct world {
 	struct world_object objects[WORLD_MAX_OBJECTS];
 	size_t object_count;
 	uint64_t finalised_before[CAP_TYPE_COUNT];
+	uint64_t pending_died[CAP_TYPE_COUNT]; /* died before a retype, not yet checked */
 	struct cte *slots[WORLD_MAX_SLOTS];
 	size_t slot_count;
 };
