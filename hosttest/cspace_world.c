@@ -219,6 +219,11 @@ static bool has_ref(const struct cap_ref *refs, size_t nrefs, const struct world
 
 static struct cap_ref refs[WORLD_MAX_SLOTS];
 
+void world_refresh_for_retype(struct world *w)
+{
+	refresh_liveness(w);
+}
+
 /* Objects that lost their caps since the last check are dead now: their
  * memory may be reused. Counted for the next check's finalisation test. */
 static void refresh_liveness(struct world *w)

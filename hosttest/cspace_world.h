@@ -63,6 +63,8 @@ void world_note_created(struct world *w, struct cap cnode, uint64_t offset, uint
 /* Delete/revoke to completion with a large budget. */
 void world_delete(struct world *w, struct cte *slot);
 void world_revoke(struct world *w, struct cte *slot);
+/* Call before a retype not made by world_retype: objects without caps die. */
+void world_refresh_for_retype(struct world *w);
 /* Run every invariant; returns NULL or the first violation. */
 const char *world_check(struct world *w);
 /* Like world_check but fails the running cmocka test with the reason. */
