@@ -165,6 +165,40 @@ static void test_constructors_reject_bad_fields(void **state)
 	expect_assert_failure(cap_cnode_radix(cap_null()));
 	struct cap bad = {{(uint64_t)31 << CAP_TYPE_SHIFT, 0}};
 	expect_assert_failure(cap_type(bad));
+	/* Every accessor refuses a cap of another type. */
+	struct cap tcb = cap_tcb_new(0x400);
+	expect_assert_failure(cap_untyped_size_bits(tcb));
+	expect_assert_failure(cap_untyped_is_device(tcb));
+	expect_assert_failure(cap_untyped_free_index(tcb));
+	expect_assert_failure(cap_untyped_set_free_index(tcb, 0));
+	expect_assert_failure(cap_untyped_set_free_index(cap_untyped_new(A, 12, false), 4097));
+	expect_assert_failure(cap_cnode_guard_size(tcb));
+	expect_assert_failure(cap_cnode_guard(tcb));
+	expect_assert_failure(cap_rights(tcb));
+	expect_assert_failure(cap_frame_size(tcb));
+	expect_assert_failure(cap_frame_is_device(tcb));
+	expect_assert_failure(cap_is_mapped(tcb));
+	expect_assert_failure(cap_mapped_asid(tcb));
+	expect_assert_failure(cap_mapped_vaddr(tcb));
+	expect_assert_failure(cap_set_mapping(tcb, 0, 0));
+	expect_assert_failure(cap_clear_mapping(tcb));
+	expect_assert_failure(cap_set_mapping(cap_page_table_new(A), 1u << 16, 0)); /* ASID too wide */
+	expect_assert_failure(cap_asid_base(tcb));
+	expect_assert_failure(cap_irq(tcb));
+	expect_assert_failure(cap_zombie_radix(tcb));
+	expect_assert_failure(cap_zombie_remaining(tcb));
+	expect_assert_failure(cap_zombie_set_remaining(cap_zombie_new(B, 2, 4), 5));
+	/* Misaligned objects of every fixed-size type. */
+	expect_assert_failure(cap_tcb_new(A + 16));
+	expect_assert_failure(cap_notification_new(A + 16, 0, cap_rights_make(0)));
+	expect_assert_failure(cap_reply_new(A + 16, cap_rights_make(0)));
+	expect_assert_failure(cap_frame_new(A + 16, FRAME_SIZE_4K, cap_rights_make(0), false));
+	expect_assert_failure(cap_page_table_new(A + 16));
+	expect_assert_failure(cap_asid_pool_new(A + 16, 0));
+	expect_assert_failure(cap_service_new(A + 16, 0));
+	expect_assert_failure(cap_channel_new(A + 16));
+	expect_assert_failure(cap_cnode_new(B + 32, 2, 0, 0));
+	expect_assert_failure(cap_zombie_new(B, 0, 0));
 }
 
 static void test_same_region_and_object(void **state)
