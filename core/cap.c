@@ -253,7 +253,7 @@ bool cap_frame_is_device(struct cap cap)
 	return field_get(cap.words[0], CAP_DEVICE_SHIFT, 1);
 }
 
-static bool has_mapping(struct cap cap)
+UNUSED static bool has_mapping(struct cap cap)
 {
 	return cap_type(cap) == CAP_FRAME || cap_type(cap) == CAP_PAGE_TABLE;
 }
