@@ -16,6 +16,7 @@ const char *error_name(enum error err)
 	case ERR_DELETE_FIRST: return "ERR_DELETE_FIRST";
 	case ERR_REVOKE_FIRST: return "ERR_REVOKE_FIRST";
 	case ERR_NOT_ENOUGH_MEMORY: return "ERR_NOT_ENOUGH_MEMORY";
+	case ERR_PREEMPTED: return "ERR_PREEMPTED";
 	}
 	return "ERR_UNKNOWN"; /* a value from outside the enum, e.g. a user's number */
 }

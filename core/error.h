@@ -20,9 +20,16 @@ enum error {
 	ERR_DELETE_FIRST = 8,       /* the destination slot is occupied */
 	ERR_REVOKE_FIRST = 9,       /* the object still has derived capabilities */
 	ERR_NOT_ENOUGH_MEMORY = 10, /* untyped (or caller-supplied) memory ran out */
+	/*
+	 * Kernel-internal, never returned to a user: a preemptible operation
+	 * (delete, revoke) used its work budget; its progress is recorded in the
+	 * objects, and the kernel restarts the same system call after taking
+	 * pending interrupts (docs/capabilities.md).
+	 */
+	ERR_PREEMPTED = 11,
 };
 
-#define ERROR_COUNT 11
+#define ERROR_COUNT 12
 
 /* A short stable name for logs and test output ("ERR_RANGE"). */
 const char *error_name(enum error err);

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Object sizes, creation from untyped memory, and the finalisation dispatch.
+ * See object.h. The placeholders below are where each later module hooks
+ * its teardown; until then they only count, which is what the host tests
+ * assert on (exactly one finalisation per object, when its last cap goes).
+ */
+#include "object.h"
+
+#include "compiler.h"
+
+uint64_t object_finalise_count[CAP_TYPE_COUNT];
+uint64_t object_unmap_count;
+
+unsigned object_size_bits(enum object_type type, unsigned user_bits)
+{
+	switch (type) {
+	case OBJ_UNTYPED: return user_bits;
+	case OBJ_TCB: return TCB_SIZE_BITS;
+	case OBJ_ENDPOINT: return ENDPOINT_SIZE_BITS;
+	case OBJ_NOTIFICATION: return NOTIFICATION_SIZE_BITS;
+	case OBJ_CNODE: return user_bits + CTE_SIZE_BITS;
+	case OBJ_REPLY: return REPLY_SIZE_BITS;
+	case OBJ_FRAME_4K: return frame_size_bits(FRAME_SIZE_4K);
+	case OBJ_FRAME_2M: return frame_size_bits(FRAME_SIZE_2M);
+	case OBJ_FRAME_1G: return frame_size_bits(FRAME_SIZE_1G);
+	case OBJ_PAGE_TABLE: return PAGE_TABLE_SIZE_BITS;
+	case OBJ_SERVICE: return SERVICE_SIZE_BITS;
+	case OBJ_CHANNEL: return CHANNEL_SIZE_BITS;
+	}
+	CORE_ASSERT(!"object type was validated");
+	return 0;
+}
+
+bool object_type_is_frame(enum object_type type)
+{
+	return type == OBJ_FRAME_4K || type == OBJ_FRAME_2M || type == OBJ_FRAME_1G;
+}
+
+void object_zero(void *p, uint64_t n)
+{
+	/* Objects are at least 16-byte aligned and sized: clear by words. */
+	uint64_t *word = p;
+	CORE_ASSERT(((uintptr_t)p & 7) == 0 && (n & 7) == 0);
+	for (uint64_t i = 0; i < n / 8; i++)
+		word[i] = 0;
+}
+
+struct cap object_init(enum object_type type, uintptr_t base, unsigned user_bits, bool device)
+{
+	unsigned bits = object_size_bits(type, user_bits);
+	const struct cap_rights all = cap_rights_make(CAP_RIGHTS_ALL);
+	const struct cap_rights rw = cap_rights_make(CAP_RIGHT_READ | CAP_RIGHT_WRITE);
+	/* Device memory may be MMIO: never written by the kernel. Untyped is
+	 * not cleared either: its objects are cleared when they are made. */
+	if (!device && type != OBJ_UNTYPED)
+		object_zero((void *)base, (uint64_t)1 << bits);
+	switch (type) {
+	case OBJ_UNTYPED: return cap_untyped_new(base, user_bits, device);
+	case OBJ_TCB: return cap_tcb_new(base);
+	case OBJ_ENDPOINT: return cap_endpoint_new(base, 0, all);
+	case OBJ_NOTIFICATION: return cap_notification_new(base, 0, all);
+	/* A zeroed CNode is all null caps with empty MDB nodes. */
+	case OBJ_CNODE: return cap_cnode_new(base, user_bits, 0, 0);
+	case OBJ_REPLY: return cap_reply_new(base, all);
+	case OBJ_FRAME_4K: return cap_frame_new(base, FRAME_SIZE_4K, rw, device);
+	case OBJ_FRAME_2M: return cap_frame_new(base, FRAME_SIZE_2M, rw, device);
+	case OBJ_FRAME_1G: return cap_frame_new(base, FRAME_SIZE_1G, rw, device);
+	case OBJ_PAGE_TABLE: return cap_page_table_new(base);
+	case OBJ_SERVICE: return cap_service_new(base, 0);
+	case OBJ_CHANNEL: return cap_channel_new(base);
+	}
+	CORE_ASSERT(!"object type was validated");
+	return cap_null();
+}
+
+void object_finalise(struct cap cap, bool final)
+{
+	switch (cap_type(cap)) {
+	case CAP_FRAME:
+	case CAP_PAGE_TABLE:
+		/* vspace module: a mapped cap is unmapped when it goes, final or not
+		 * (a mapping belongs to one cap). */
+		if (cap_is_mapped(cap))
+			object_unmap_count++;
+		break;
+	case CAP_ZOMBIE:
+		/* The zombie of a CNode is finished: the CNode is gone. */
+		CORE_ASSERT(final && cap_zombie_remaining(cap) == 0);
+		object_finalise_count[CAP_CNODE]++;
+		return;
+	case CAP_CNODE:
+		/* cte.c turns a final CNode cap into a zombie instead. */
+		CORE_ASSERT(!final);
+		return;
+	case CAP_TCB:          /* tcb module: suspend, leave queues, unbind */
+	case CAP_ENDPOINT:     /* endpoint module: cancel all queued IPC */
+	case CAP_NOTIFICATION: /* notification module: cancel waiters, unbind TCB */
+	case CAP_REPLY:        /* reply module: detach the caller */
+	case CAP_ASID_POOL:    /* vspace module: invalidate the pool's ASIDs */
+	case CAP_IRQ_HANDLER:  /* irq module: mask the line, drop its notification */
+	case CAP_SERVICE:      /* uintr module: unregister the receiver, fail clients */
+	case CAP_CHANNEL:      /* uintr module: unmap the buffer on both sides */
+		break;
+	case CAP_NULL:
+	case CAP_UNTYPED:      /* deleting an untyped cap leaves its objects alive */
+	case CAP_ASID_CONTROL:
+	case CAP_IRQ_CONTROL:
+	case CAP_DOMAIN:
+		return;
+	}
+	if (final)
+		object_finalise_count[cap_type(cap)]++;
+}

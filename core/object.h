@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel object types as users name them in Untyped_Retype, their sizes, and
+ * the two things every object has regardless of its module: being created
+ * from untyped memory (object_init) and being finalised when its last
+ * capability goes (object_finalise).
+ *
+ * Sizes of objects whose modules do not exist yet (TCB, endpoint,
+ * notification, reply, page table, ASID pool, service, channel) are
+ * provisional: they are chosen here, in one place, as powers of two big
+ * enough for what the design needs, and the owning module may change them
+ * (a _Static_assert in that module should tie its struct to the size).
+ *
+ * object_finalise is the one dispatch from the capability code to the
+ * objects' modules. Types whose modules are not written yet have a
+ * placeholder that only counts (object_finalise_count) so the tests can
+ * check that finalisation happens exactly once and at the right time; each
+ * placeholder says what its module will do there.
+ */
+#ifndef CORE_OBJECT_H
+#define CORE_OBJECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cap.h"
+
+#define WORD_BITS 64
+
+#define CTE_SIZE_BITS 5           /* a slot: a cap (16 B) + MDB node (16 B) */
+#define TCB_SIZE_BITS 10          /* provisional: 1 KiB, as seL4 on RV64 */
+#define ENDPOINT_SIZE_BITS 4      /* provisional: queue head/tail + state */
+#define NOTIFICATION_SIZE_BITS 5  /* provisional: queue, word, bound TCB */
+#define REPLY_SIZE_BITS 5         /* provisional: caller TCB + links */
+#define PAGE_TABLE_SIZE_BITS 12   /* Sv39: 512 eight-byte PTEs */
+#define ASID_POOL_SIZE_BITS 12    /* provisional: 512 pool entries */
+#define SERVICE_SIZE_BITS 6       /* provisional: uintr receiver + queue */
+#define CHANNEL_SIZE_BITS 6       /* provisional: two ends + buffer frame */
+#define UNTYPED_MIN_BITS 4        /* smallest untyped: one endpoint */
+#define UNTYPED_MAX_BITS 38       /* as seL4 on RV64: 256 GiB */
+#define CNODE_RADIX_MIN 1         /* a zero-radix CNode resolves nothing */
+#define CNODE_RADIX_MAX (UNTYPED_MAX_BITS - CTE_SIZE_BITS)
+#define RETYPE_FAN_OUT_LIMIT 256  /* objects per Untyped_Retype, as seL4's default */
+
+/* Object types of Untyped_Retype. ABI: the numbers never change. */
+enum object_type {
+	OBJ_UNTYPED = 0,
+	OBJ_TCB = 1,
+	OBJ_ENDPOINT = 2,
+	OBJ_NOTIFICATION = 3,
+	OBJ_CNODE = 4,
+	OBJ_REPLY = 5,
+	OBJ_FRAME_4K = 6,
+	OBJ_FRAME_2M = 7,
+	OBJ_FRAME_1G = 8,
+	OBJ_PAGE_TABLE = 9,
+	OBJ_SERVICE = 10,
+	OBJ_CHANNEL = 11,
+};
+#define OBJ_TYPE_COUNT 12
+
+/*
+ * Size in bits of one object of `type`; `user_bits` is the size argument of
+ * Untyped_Retype (untyped size, CNode radix) and ignored for fixed sizes.
+ * Assumes type < OBJ_TYPE_COUNT and user_bits already validated.
+ */
+unsigned object_size_bits(enum object_type type, unsigned user_bits);
+
+/* Frames are the only objects device memory may become (besides untyped). */
+bool object_type_is_frame(enum object_type type);
+
+/*
+ * Make a fresh object of `type` at `base` (2^size_bits bytes, aligned) and
+ * return its original capability. Normal memory is zeroed first; device
+ * memory is never touched (it may not be RAM).
+ */
+struct cap object_init(enum object_type type, uintptr_t base, unsigned user_bits,
+		       bool device);
+
+/* Set n bytes at p to zero; core/ has no libc. */
+void object_zero(void *p, uint64_t n);
+
+/*
+ * The cap `cap` is leaving its slot; `final` says it was the last cap to its
+ * object. Runs the per-type teardown. Never called for a CNode cap that is
+ * final (that becomes a zombie, see cte.c) except once the zombie is done.
+ */
+void object_finalise(struct cap cap, bool final);
+
+/* How many final finalisations ran per cap type (tests and kernel stats). */
+extern uint64_t object_finalise_count[CAP_TYPE_COUNT];
+/* How many mapped frame/page-table caps were unmapped on deletion. */
+extern uint64_t object_unmap_count;
+
+#endif

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Randomized CSpace test: CSPACE_STEPS (default 100,000) random operations
+ * (retype, copy, mint, move, mutate, rotate, delete and revoke with small
+ * budgets so they preempt, lookups with random cptrs and depths) from the
+ * seed CSPACE_SEED, with every invariant checked after every step:
+ *   - mdb_check_invariants: the tree is well formed in derivation order and
+ *     every descendant of an untyped lies inside it, below its watermark;
+ *   - the world's object model: no two live objects overlap, caps to one
+ *     object are adjacent, every object with caps was created and is live,
+ *     objects that lost their last cap were finalised exactly once;
+ *   - every failed operation changed no byte of the CSpace or untyped memory;
+ *   - every lookup agrees with an independent bit-by-bit resolver written
+ *     here (slow_resolve), fault kind, bits left, level and all.
+ * The seed and step are printed on failure; the same seed replays exactly.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cspace_world.h"
+#include "mdb.h"
+
+#define MEM_BITS 17
+
+static uint64_t rng_state;
+static uint64_t seed, step;
+
+static uint64_t rnd(void)
+{
+	/* xorshift64*: tiny, and the same sequence on every host. */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+static uint64_t below(uint64_t n)
+{
+	return n == 0 ? 0 : rnd() % n;
+}
+
+static struct world *W;
+static struct cap R8; /* the root CNode named with radix 8 and no guard */
+static uint8_t *snap_mem, *snap_root;
+
+#define FAIL(...)                                                                          \
+	do {                                                                               \
+		fprintf(stderr, "CSPACE_SEED=%llu failed at step %llu: ",                  \
+			(unsigned long long)seed, (unsigned long long)step);               \
+		fail_msg(__VA_ARGS__);                                                     \
+	} while (0)
+
+/* ---- the independent resolver ---- */
+
+struct slow_result {
+	enum error err;
+	struct cte *slot;
+	unsigned remaining;
+	enum lookup_fault_type fault;
+	unsigned bits_left, bits_found, level;
+};
+
+static unsigned bit(uint64_t x, unsigned i)
+{
+	return (unsigned)((x >> i) & 1);
+}
+
+static struct slow_result slow_resolve(struct cap root, uint64_t cptr, unsigned depth)
+{
+	struct slow_result r = {.err = ERR_FAILED_LOOKUP};
+	if (cap_type(root) != CAP_CNODE) {
+		r.fault = LOOKUP_FAULT_INVALID_ROOT;
+		r.bits_left = depth;
+		return r;
+	}
+	struct cap node = root;
+	unsigned n = depth; /* bits not yet read; the next is bit n-1 */
+	for (unsigned level = 0;; level++) {
+		unsigned gs = cap_cnode_guard_size(node), radix = cap_cnode_radix(node);
+		uint64_t guard = cap_cnode_guard(node);
+		r.level = level;
+		r.bits_left = n;
+		if (gs > n) {
+			r.fault = LOOKUP_FAULT_GUARD_MISMATCH;
+			r.bits_found = gs;
+			return r;
+		}
+		for (unsigned b = 0; b < gs; b++) {
+			unsigned want = gs - 1 - b < 64 ? bit(guard, gs - 1 - b) : 0;
+			if (bit(cptr, n - 1 - b) != want) {
+				r.fault = LOOKUP_FAULT_GUARD_MISMATCH;
+				r.bits_found = gs;
+				return r;
+			}
+		}
+		if (gs + radix > n) {
+			r.fault = LOOKUP_FAULT_DEPTH_MISMATCH;
+			r.bits_found = gs + radix;
+			return r;
+		}
+		uint64_t index = 0;
+		for (unsigned b = 0; b < radix; b++)
+			index = index * 2 + bit(cptr, n - 1 - gs - b);
+		n -= gs + radix;
+		struct cte *slot = (struct cte *)cap_ptr(node) + index;
+		if (n == 0 || cap_type(slot->cap) != CAP_CNODE) {
+			r.err = ERR_OK;
+			r.slot = slot;
+			r.remaining = n;
+			return r;
+		}
+		node = slot->cap;
+	}
+}
+
+static void check_lookup(struct cap root, uint64_t cptr, unsigned depth)
+{
+	struct resolve_result fast = cnode_resolve_address_bits(root, cptr, depth);
+	struct slow_result slow = slow_resolve(root, cptr, depth);
+	if (fast.err != slow.err)
+		FAIL("lookup %#llx/%u: err %d, model %d", (unsigned long long)cptr, depth, fast.err, slow.err);
+	if (fast.err == ERR_OK) {
+		if (fast.slot != slow.slot || fast.bits_remaining != slow.remaining)
+			FAIL("lookup %#llx/%u: slot/remaining differ", (unsigned long long)cptr, depth);
+		return;
+	}
+	if (fast.fault.type != slow.fault || fast.fault.bits_left != slow.bits_left ||
+	    fast.fault.level != slow.level ||
+	    (slow.fault != LOOKUP_FAULT_INVALID_ROOT && fast.fault.bits_found != slow.bits_found))
+		FAIL("lookup %#llx/%u: fault %d/%u/%u/%u, model %d/%u/%u/%u", (unsigned long long)cptr, depth,
+		     fast.fault.type, fast.fault.bits_left, fast.fault.bits_found, fast.fault.level, slow.fault,
+		     slow.bits_left, slow.bits_found, slow.level);
+}
+
+/* ---- random operands ---- */
+
+/* A slot address: mostly a root slot, often a slot of a CNode in the root,
+ * sometimes random bits. */
+static struct cslot_ref random_ref(void)
+{
+	uint64_t kind = below(10);
+	/* A dense corner of the root so operations meet each other's caps; the
+	 * boot untyped (slot 1) is only ever a source or revoked on purpose. */
+	uint64_t idx = below(5) ? 2 + below(62) : 2 + below((1u << ROOT_RADIX) - 2);
+	if (kind < 6)
+		return (struct cslot_ref){R8, idx, 8};
+	if (kind < 9) {
+		struct cap c = cnode_slot(R8, idx)->cap;
+		if (cap_type(c) == CAP_CNODE) {
+			unsigned gs = cap_cnode_guard_size(c), radix = cap_cnode_radix(c);
+			if (8 + gs + radix <= 64) {
+				uint64_t guard = below(4) ? cap_cnode_guard(c) : rnd();
+				uint64_t path = (idx << (gs + radix)) | ((guard & ((1ull << gs) - 1)) << radix) |
+						below(1u << radix);
+				return (struct cslot_ref){R8, path, 8 + gs + radix};
+			}
+		}
+		return (struct cslot_ref){R8, idx, 8};
+	}
+	struct cslot_ref r = {below(8) ? R8 : cnode_slot(R8, idx)->cap, rnd() >> below(64), below(70)};
+	if (r.depth == 8 && (r.index & 0xff) == BOOT_UT_INDEX)
+		r.index ^= 3; /* keep the boot untyped where it is */
+	return r;
+}
+
+static struct cap_rights random_rights(void)
+{
+	return cap_rights_make(below(3) ? CAP_RIGHTS_ALL : (unsigned)below(16));
+}
+
+static uint64_t random_data(void)
+{
+	switch (below(4)) {
+	case 0: return 0;
+	case 1: return below(4) + 1;                                     /* a small badge */
+	case 2: return cap_guard_word((unsigned)below(6), below(4));     /* a short guard */
+	default: return rnd();
+	}
+}
+
+static void snapshot(void)
+{
+	memcpy(snap_mem, W->mem, (size_t)1 << MEM_BITS);
+	memcpy(snap_root, W->root_mem, (size_t)1 << (ROOT_RADIX + CTE_SIZE_BITS));
+}
+
+static void assert_unchanged(const char *op, enum error err)
+{
+	if (memcmp(snap_mem, W->mem, (size_t)1 << MEM_BITS) != 0 ||
+	    memcmp(snap_root, W->root_mem, (size_t)1 << (ROOT_RADIX + CTE_SIZE_BITS)) != 0)
+		FAIL("%s failed with %s but changed state", op, error_name(err));
+}
+
+static uint64_t counts[8][ERROR_COUNT];
+
+static void do_retype(void)
+{
+	static const uint64_t types[] = {OBJ_UNTYPED, OBJ_TCB, OBJ_ENDPOINT, OBJ_NOTIFICATION,
+					 OBJ_CNODE, OBJ_CNODE, OBJ_REPLY, OBJ_FRAME_4K, OBJ_PAGE_TABLE,
+					 OBJ_SERVICE, OBJ_CHANNEL, OBJ_ENDPOINT};
+	/* Mostly a slot that holds an untyped cap; sometimes anything. */
+	uint64_t candidates[1u << ROOT_RADIX], n = 0;
+	for (uint64_t i = 0; i < (1u << ROOT_RADIX); i++)
+		if (cap_type(cnode_slot(R8, i)->cap) == CAP_UNTYPED)
+			candidates[n++] = i;
+	uint64_t ut = n > 0 && below(10) ? candidates[below(n)] : below(1u << ROOT_RADIX);
+	uint64_t type = below(30) ? types[below(ARRAY_LENGTH(types))] : rnd() % 16;
+	uint64_t bits = type == OBJ_UNTYPED ? 4 + below(10) : type == OBJ_CNODE ? 1 + below(4) : below(40);
+	if (below(40) == 0)
+		bits = rnd() % 70;
+	struct untyped_retype_args args = {.type = type, .size_bits = bits,
+					   .node_offset = below(4) ? 2 + below(62) : below(1u << ROOT_RADIX),
+					   .num_objects = 1 + below(4)};
+	args.dest_cnode = below(4) ? (struct cslot_ref){R8, 0, 0} : random_ref();
+	if (below(50) == 0)
+		args.num_objects = rnd() % 300;
+	struct lookup_fault fault;
+	snapshot();
+	/* Objects without caps are dead from here: their memory may be reused. */
+	world_refresh_for_retype(W);
+	enum error err = untyped_retype(cnode_slot(R8, ut), &args, &fault);
+	counts[0][err]++;
+	if (err != ERR_OK) {
+		assert_unchanged("retype", err);
+		return;
+	}
+	struct cap dest = args.dest_cnode.depth == 0 ? args.dest_cnode.root
+			  : cnode_lookup_slot(args.dest_cnode.root, args.dest_cnode.index, args.dest_cnode.depth).slot->cap;
+	world_note_created(W, dest, args.node_offset, args.num_objects);
+	for (uint64_t i = 0; i < args.num_objects; i++)
+		if (cap_is_null(cnode_slot(dest, args.node_offset + i)->cap))
+			FAIL("retype left a destination empty");
+}
+
+static void do_step(void)
+{
+	struct lookup_fault fault;
+	struct cslot_ref a = random_ref(), b = random_ref(), c = random_ref();
+	enum error err;
+	uint64_t op = below(100);
+	if (below(500) == 0) {
+		/* Reclaim everything now and then, in bounded steps like the rest. */
+		struct work_budget budget = {.left = 1 + below(300)};
+		err = cte_revoke(world_slot(W, BOOT_UT_INDEX), &budget);
+		counts[7][err]++;
+		return;
+	}
+	if (op < 22) {
+		do_retype();
+		return;
+	}
+	snapshot();
+	if (op < 30) {
+		struct resolve_result src = cnode_lookup_slot(b.root, b.index, b.depth);
+		struct cap before = src.err == ERR_OK ? src.slot->cap : cap_null();
+		struct cap_rights rights = random_rights();
+		err = cnode_copy(a, b, rights, &fault);
+		counts[1][err]++;
+		if (err == ERR_OK) {
+			struct cap made = cnode_lookup_slot(a.root, a.index, a.depth).slot->cap;
+			if (cap_type(made) != cap_type(before) ||
+			    (cap_type(made) != CAP_UNTYPED && !cap_same_object_as(before, made)))
+				FAIL("copy made a different object's cap");
+		}
+	} else if (op < 42) {
+		err = cnode_mint(a, b, random_rights(), random_data(), &fault);
+		counts[2][err]++;
+	} else if (op < 50) {
+		struct resolve_result src = cnode_lookup_slot(b.root, b.index, b.depth);
+		struct resolve_result dest = cnode_lookup_slot(a.root, a.index, a.depth);
+		struct cap before = src.err == ERR_OK ? src.slot->cap : cap_null();
+		err = cnode_move(a, b, &fault);
+		counts[3][err]++;
+		if (err == ERR_OK) {
+			struct cap moved = dest.slot->cap;
+			if (memcmp(&moved, &before, sizeof(moved)) != 0 || !cap_is_null(src.slot->cap))
+				FAIL("move did not move the cap");
+		}
+	} else if (op < 55) {
+		err = cnode_mutate(a, b, random_data(), &fault);
+		counts[4][err]++;
+	} else if (op < 60) {
+		err = cnode_rotate(a, b, random_data(), below(3) ? c : a, random_data(), &fault);
+		counts[5][err]++;
+	} else if (op < 75) {
+		struct work_budget budget = {.left = 1 + below(below(4) ? 8 : 200)};
+		struct resolve_result target = cnode_lookup_slot(a.root, a.index, a.depth);
+		err = cnode_delete(a, &budget, &fault);
+		counts[6][err]++;
+		if (err == ERR_OK && !cap_is_null(target.slot->cap))
+			FAIL("delete left a cap");
+	} else if (op < 85) {
+		struct work_budget budget = {.left = 1 + below(below(4) ? 8 : 200)};
+		struct resolve_result target = cnode_lookup_slot(a.root, a.index, a.depth);
+		err = cnode_revoke(a, &budget, &fault);
+		counts[7][err]++;
+		if (err == ERR_OK && !cap_is_null(target.slot->cap) && mdb_has_children(target.slot))
+			FAIL("revoke left children");
+		if (err == ERR_PREEMPTED || err == ERR_OK)
+			return;
+	} else {
+		for (int i = 0; i < 4; i++) {
+			struct cslot_ref r = random_ref();
+			check_lookup(r.root, r.index, r.depth > 64 ? 64 : (unsigned)r.depth);
+		}
+		return;
+	}
+	if (err != ERR_OK && err != ERR_PREEMPTED)
+		assert_unchanged("cnode op", err);
+}
+
+static void run_seed(uint64_t s, uint64_t steps)
+{
+	seed = s;
+	rng_state = s * 0x9e3779b97f4a7c15ull + 1;
+	W = malloc(sizeof(*W));
+	world_init(W, MEM_BITS);
+	R8 = cap_cnode_new((uintptr_t)W->root_mem, ROOT_RADIX, 0, 0);
+	snap_mem = malloc((size_t)1 << MEM_BITS);
+	snap_root = malloc((size_t)1 << (ROOT_RADIX + CTE_SIZE_BITS));
+	for (step = 0; step < steps; step++) {
+		do_step();
+		const char *why = world_check(W);
+		if (why != NULL)
+			FAIL("invariant violated: %s", why);
+	}
+	/* Finally everything must be reclaimable: revoke the boot untyped. */
+	world_revoke(W, world_slot(W, BOOT_UT_INDEX));
+	const char *why = world_check(W);
+	if (why != NULL)
+		FAIL("after the final revoke: %s", why);
+	static const char *names[] = {"retype", "copy", "mint", "move", "mutate", "rotate", "delete", "revoke"};
+	for (int op = 0; op < 8; op++) {
+		printf("# %-7s", names[op]);
+		for (int e = 0; e < ERROR_COUNT; e++)
+			if (counts[op][e])
+				printf(" %s=%llu", error_name((enum error)e) + 4, (unsigned long long)counts[op][e]);
+		printf("\n");
+	}
+	world_fini(W);
+	free(W);
+	free(snap_mem);
+	free(snap_root);
+}
+
+static void test_random_operations(void **state)
+{
+	(void)state;
+	const char *s = getenv("CSPACE_SEED"), *n = getenv("CSPACE_STEPS");
+	uint64_t steps = n ? strtoull(n, NULL, 0) : 100000;
+	uint64_t sd = s ? strtoull(s, NULL, 0) : 1;
+	printf("# CSPACE_SEED=%llu CSPACE_STEPS=%llu\n", (unsigned long long)sd, (unsigned long long)steps);
+	run_seed(sd, steps);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_random_operations),
+	};
+	return cmocka_run_group_tests_name("cspace_random", tests, NULL, NULL);
+}
