@@ -227,10 +227,13 @@ static MUST_CHECK enum error check_reservations(struct dtb *dtb)
 }
 
 /*
- * Walk the whole structure block once: the root's BEGIN_NODE at offset 0,
- * balanced BEGIN/END_NODE, a node's properties before its children, exactly
- * one root, then only NOPs and one FDT_END, which ends the block (version
- * 17) or defines its end (version 16, whose header has no struct size).
+ * Walk the whole structure block once: the root's BEGIN_NODE at offset 0
+ * with an empty name, balanced BEGIN/END_NODE, a node's properties before
+ * its children, exactly one root, then FDT_END, which ends the block
+ * (version 17) or defines its end (version 16, whose header has no struct
+ * size). That is the spec's grammar (5.4.2), where nothing, not even a NOP,
+ * sits between the root's END_NODE and FDT_END; libfdt 1.6's full check
+ * rejects the same.
  * Assumes dtb's block fields lie inside the blob; struct_size is the upper
  * bound for version 16 and is tightened here.
  */
@@ -248,7 +251,7 @@ static MUST_CHECK enum error check_structure(struct dtb *dtb)
 	err = read_token(dtb, 0, &tok);
 	if (err != ERR_OK)
 		return err;
-	if (tok.tag != FDT_BEGIN_NODE)
+	if (tok.tag != FDT_BEGIN_NODE || tok.name[0] != '\0')
 		return ERR_INVALID_ARGUMENT;
 
 	for (;;) {
@@ -274,6 +277,8 @@ static MUST_CHECK enum error check_structure(struct dtb *dtb)
 				return ERR_INVALID_ARGUMENT;
 			break;
 		case FDT_NOP:
+			if (root_done)
+				return ERR_INVALID_ARGUMENT;
 			break;
 		default: /* FDT_END: read_token accepts no other tag */
 			if (!root_done)
