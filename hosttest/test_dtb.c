@@ -1986,6 +1986,19 @@ static void test_blob_changed_after_open(void **state)
 		put_be32(blob + struct_off + off, saved);
 	}
 
+	/* A token before a node breaks: its parent cannot be found. */
+	{
+		struct dtb_node memory, parent;
+		struct dtb_prop first;
+
+		assert_err(dtb_find_path(&dtb, "/memory", &memory), ERR_OK);
+		assert_err(dtb_first_prop(&dtb, dtb_root(&dtb), &first), ERR_OK);
+		put_be32(blob + struct_off + first.offset, 0x77);
+		assert_err(dtb_parent(&dtb, memory, &parent), ERR_INVALID_ARGUMENT);
+		assert_err(dtb_reg(&dtb, memory, 0, &ranges[0]), ERR_INVALID_ARGUMENT);
+		put_be32(blob + struct_off + first.offset, FDT_PROP);
+	}
+
 	/* A property's name offset moves out of the strings block. */
 	assert_err(dtb_find_path(&dtb, "/chosen", &node), ERR_OK);
 	assert_err(dtb_first_prop(&dtb, node, &prop), ERR_OK);
