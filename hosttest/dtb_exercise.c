@@ -74,39 +74,6 @@ static void exercise_props(const struct dtb *dtb, struct dtb_node node,
 	CHECK(how, err == ERR_FAILED_LOOKUP, "property walk ended in error", node.offset);
 }
 
-/* The absolute path of `node` from its ancestors; NULL when a name makes
- * the path ambiguous ("/" inside, or empty below the root). */
-static char *node_path(const struct dtb *dtb, struct dtb_node node)
-{
-	uint32_t max_depth = dtb->struct_size / 8 + 1;
-	struct dtb_node *chain = xcalloc(max_depth, sizeof(*chain));
-	uint32_t depth = 0;
-	size_t length = 1;
-	char *path = NULL;
-
-	while (depth < max_depth) {
-		const char *name = dtb_node_name(dtb, node);
-
-		if (name == NULL || (node.offset != 0 && (*name == '\0' || strchr(name, '/'))))
-			goto out;
-		chain[depth++] = node;
-		if (dtb_parent(dtb, node, &node) != ERR_OK)
-			break;
-	}
-	for (uint32_t i = 0; i + 1 < depth; i++)
-		length += strlen(dtb_node_name(dtb, chain[i])) + 1;
-	path = xcalloc(length + 1, 1);
-	if (depth <= 1)
-		strcpy(path, "/");
-	for (uint32_t i = depth - 1; i-- > 0;) {
-		strcat(path, "/");
-		strcat(path, dtb_node_name(dtb, chain[i]));
-	}
-out:
-	free(chain);
-	return path;
-}
-
 /* Whether `found` is what a path component `name` may match. */
 static bool same_base(const char *found, const char *name)
 {
@@ -117,8 +84,8 @@ static bool same_base(const char *found, const char *name)
 	return found[n] == '\0' || (found[n] == '@' && strchr(name, '@') == NULL);
 }
 
-/* The queries whose cost is linear in the blob: parent, reg, path,
- * compatible. */
+/* The queries whose cost is linear in the blob: parent, reg, compatible
+ * (paths: exercise_path, from the tree walk that knows them). */
 static void exercise_expensive(const struct dtb *dtb, struct dtb_node node,
 			       const struct dtb_exercise *how)
 {
@@ -127,7 +94,6 @@ static void exercise_expensive(const struct dtb *dtb, struct dtb_node node,
 	struct dtb_prop prop;
 	const char *compat;
 	enum error err;
-	char *path;
 
 	err = dtb_parent(dtb, node, &parent);
 	if (node.offset == 0) {
@@ -150,31 +116,6 @@ static void exercise_expensive(const struct dtb *dtb, struct dtb_node node,
 		CHECK(how, i < dtb->struct_size, "endless reg", node.offset);
 	}
 
-	path = node_path(dtb, node);
-	if (path != NULL) {
-		const char *name = dtb_node_name(dtb, node);
-		char *unitless = strchr(strrchr(path, '/'), '@');
-
-		/* The first match has this name, or (when the name has no unit
-		 * address) this name plus one, as "test" finds "test@2". */
-		err = dtb_find_path(dtb, path, &found);
-		CHECK(how, err == ERR_OK && same_base(dtb_node_name(dtb, found), name),
-		      "dtb_find_path misses the node's own path", node.offset);
-		/* Without the unit address the last component still matches
-		 * this name or one with the same base. */
-		if (unitless != NULL && unitless[-1] != '/') {
-			size_t base = (size_t)(strchr(name, '@') - name);
-
-			*unitless = '\0';
-			err = dtb_find_path(dtb, path, &found);
-			CHECK(how, err == ERR_OK &&
-				   strncmp(dtb_node_name(dtb, found), name, base) == 0 &&
-				   (dtb_node_name(dtb, found)[base] == '\0' ||
-				    dtb_node_name(dtb, found)[base] == '@'),
-			      "dtb_find_path without unit address", node.offset);
-		}
-		free(path);
-	}
 	ignore(dtb_find_path(dtb, "/no/such/node", &found));
 
 	if (dtb_get_prop(dtb, node, "compatible", &prop) == ERR_OK &&
@@ -205,23 +146,110 @@ static void exercise_node(const struct dtb *dtb, struct dtb_node node, bool expe
 		exercise_expensive(dtb, node, how);
 }
 
-/* Depth-first walk by first_child / next_sibling with an explicit stack:
- * it must visit the same nodes in the same order as dtb_next_node. */
+/* Whether a sibling before `node` under `parent` matches node's name as a
+ * path component: then a lookup of node's path stops at that sibling. */
+static bool shadowed(const struct dtb *dtb, struct dtb_node parent, struct dtb_node node)
+{
+	const char *name = dtb_node_name(dtb, node);
+	struct dtb_node child;
+	enum error err = dtb_first_child(dtb, parent, &child);
+
+	while (err == ERR_OK && child.offset < node.offset) {
+		const char *other = dtb_node_name(dtb, child);
+
+		if (other != NULL && same_base(other, name))
+			return true;
+		err = dtb_next_sibling(dtb, child, &child);
+	}
+	return false;
+}
+
+/* dtb_find_path on the node's own path finds exactly it when no component
+ * on the way is shadowed by an earlier sibling (libfdt takes the first
+ * match and never backtracks), and without the last unit address finds a
+ * node of the same base name when the ancestors are not shadowed. */
+static void exercise_path(const struct dtb *dtb, struct dtb_node node, char *path,
+			  bool ancestors_first, bool first, const struct dtb_exercise *how)
+{
+	const char *name = dtb_node_name(dtb, node);
+	char *unitless = strchr(strrchr(path, '/'), '@');
+	struct dtb_node found;
+	enum error err;
+
+	err = dtb_find_path(dtb, path, &found);
+	if (ancestors_first && first)
+		CHECK(how, err == ERR_OK && found.offset == node.offset,
+		      "dtb_find_path misses the node's own path", node.offset);
+	if (!ancestors_first)
+		return;
+	if (unitless != NULL && unitless[-1] != '/') {
+		size_t base = (size_t)(strchr(name, '@') - name);
+
+		*unitless = '\0';
+		err = dtb_find_path(dtb, path, &found);
+		CHECK(how, err == ERR_OK && strncmp(dtb_node_name(dtb, found), name, base) == 0 &&
+			   (dtb_node_name(dtb, found)[base] == '\0' ||
+			    dtb_node_name(dtb, found)[base] == '@'),
+		      "dtb_find_path without unit address", node.offset);
+		*unitless = '@';
+	}
+}
+
+/*
+ * Depth-first walk by first_child / next_sibling with an explicit stack:
+ * it must visit the same nodes in the same order as dtb_next_node. The
+ * stack gives each node's path for free, so path lookups run here (on the
+ * selected nodes) unless a name makes the path ambiguous ("/" inside, or
+ * empty below the root).
+ */
 static void exercise_tree_walk(const struct dtb *dtb, const struct dtb_exercise *how)
 {
 	uint32_t max_depth = dtb->struct_size / 8 + 1;
 	struct dtb_node *stack = xcalloc(max_depth, sizeof(*stack));
+	size_t *ends = xcalloc(max_depth, sizeof(*ends));  /* path length per depth */
+	char *path = xcalloc((size_t)dtb->struct_size + max_depth + 2, 1);
+	bool *ambiguous = xcalloc(max_depth, sizeof(*ambiguous));
+	bool *first = xcalloc(max_depth, sizeof(*first)); /* not shadowed, nor any ancestor */
 	struct dtb_node doc = dtb_root(dtb);
 	struct dtb_node next;
 	uint32_t depth = 1;
+	uint32_t index = 0;
 	bool doc_done = false;
 
 	stack[0] = dtb_root(dtb);
 	while (depth > 0) {
 		struct dtb_node node = stack[depth - 1];
+		const char *name = dtb_node_name(dtb, node);
 
 		CHECK(how, !doc_done && node.offset == doc.offset, "walks disagree", node.offset);
 		doc_done = dtb_next_node(dtb, doc, &doc) != ERR_OK;
+
+		/* This node's path: the parent's, "/", the name. */
+		if (name == NULL)
+			break; /* only when the blob changed since dtb_open */
+		if (depth == 1) {
+			strcpy(path, "/");
+			ends[0] = 0;
+			ambiguous[0] = false;
+			first[0] = true;
+		} else {
+			size_t at = ends[depth - 2];
+
+			path[at] = '/';
+			strcpy(path + at + 1, name);
+			ends[depth - 1] = at + 1 + strlen(name);
+			ambiguous[depth - 1] = ambiguous[depth - 2] || *name == '\0' ||
+					       strchr(name, '/') != NULL;
+			first[depth - 1] = first[depth - 2] &&
+					   !shadowed(dtb, stack[depth - 2], node);
+			if (how->expensive_every != 0 &&
+			    index % how->expensive_every == how->expensive_offset &&
+			    !ambiguous[depth - 1])
+				exercise_path(dtb, node, path, first[depth - 2], first[depth - 1],
+					      how);
+		}
+		index++;
+
 		if (dtb_first_child(dtb, node, &next) == ERR_OK && depth < max_depth) {
 			stack[depth++] = next;
 			continue;
@@ -236,6 +264,10 @@ static void exercise_tree_walk(const struct dtb *dtb, const struct dtb_exercise 
 		}
 	}
 	CHECK(how, doc_done, "dtb_next_node visits more nodes", doc.offset);
+	free(first);
+	free(ambiguous);
+	free(path);
+	free(ends);
 	free(stack);
 }
 
