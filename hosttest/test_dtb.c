@@ -1333,6 +1333,72 @@ static void test_open_block_bounds(void **state)
 	free(blob);
 }
 
+/* The good blob with `gap` zero bytes inserted at blob offset `at`, and
+ * the header's offsets after it moved along: the same tree, shifted. */
+static uint8_t *insert_gap(const uint8_t *blob, size_t size, uint32_t at, uint32_t gap,
+			   size_t *new_size)
+{
+	uint8_t *out = xmalloc(size + gap);
+	static const uint32_t fields[] = { H_OFF_STRUCT, H_OFF_STRINGS, H_OFF_RSVMAP };
+
+	memcpy(out, blob, at);
+	memset(out + at, 0, gap);
+	memcpy(out + at + gap, blob + at, size - at);
+	put_be32(out + H_TOTALSIZE, (uint32_t)(size + gap));
+	for (size_t i = 0; i < ARRAY_LENGTH(fields); i++)
+		if (be32(out + fields[i]) >= at)
+			put_be32(out + fields[i], be32(out + fields[i]) + gap);
+	*new_size = size + gap;
+	return out;
+}
+
+/* Misaligned blocks that are otherwise intact (this reader would parse
+ * them, reading bytewise): only the alignment rule rejects them. */
+static void test_open_block_alignment(void **state)
+{
+	size_t size, shifted_size;
+	uint8_t *blob = good_blob(&size);
+	uint8_t *shifted;
+	(void)state;
+
+	/* Gaps that keep the alignment are fine: the checks are not
+	 * rejecting the shifting itself. */
+	shifted = insert_gap(blob, size, be32(blob + H_OFF_STRUCT), 4, &shifted_size);
+	assert_err(open_and_exercise(shifted, shifted_size), ERR_OK);
+	free(shifted);
+	shifted = insert_gap(blob, size, be32(blob + H_OFF_RSVMAP), 8, &shifted_size);
+	assert_err(open_and_exercise(shifted, shifted_size), ERR_OK);
+	free(shifted);
+	shifted = insert_gap(blob, size, be32(blob + H_OFF_STRINGS), 1, &shifted_size);
+	assert_err(open_and_exercise(shifted, shifted_size), ERR_OK); /* no rule for strings */
+	free(shifted);
+
+	for (uint32_t gap = 1; gap < 4; gap++) {
+		shifted = insert_gap(blob, size, be32(blob + H_OFF_STRUCT), gap, &shifted_size);
+		assert_err(open_and_exercise(shifted, shifted_size), ERR_INVALID_ARGUMENT);
+		free(shifted);
+	}
+	for (uint32_t gap = 1; gap < 8; gap++) {
+		shifted = insert_gap(blob, size, be32(blob + H_OFF_RSVMAP), gap, &shifted_size);
+		/* Shift the struct back into 4-alignment where needed, so
+		 * that only the reservation block is misaligned. */
+		if (gap % 4 != 0) {
+			uint8_t *fixed;
+			size_t fixed_size;
+
+			fixed = insert_gap(shifted, shifted_size, be32(shifted + H_OFF_STRUCT),
+					   4 - gap % 4, &fixed_size);
+			free(shifted);
+			shifted = fixed;
+			shifted_size = fixed_size;
+		}
+		assert_int_equal(be32(shifted + H_OFF_STRUCT) % 4, 0);
+		assert_err(open_and_exercise(shifted, shifted_size), ERR_INVALID_ARGUMENT);
+		free(shifted);
+	}
+	free(blob);
+}
+
 /* Blocks that overlap but are each well-formed: only the overlap check
  * can reject them. */
 static void test_open_overlapping_blocks(void **state)
@@ -1356,11 +1422,10 @@ static void test_open_overlapping_blocks(void **state)
 	assert_int_equal(be64(patched + ((zeros_at + 7) & ~7u) + 8), 0);
 	assert_err(open_and_exercise(patched, size), ERR_INVALID_ARGUMENT);
 
-	/* 2. The strings block also claims the last 4 bytes of the structure
-	 *    block (FDT_END); every nameoff moves by 4 so the names still
-	 *    resolve. */
-	memcpy(patched, blob, size);
-	{
+	/* 2. The strings block also claims the last `k` bytes of the
+	 *    structure block (of FDT_END); every nameoff moves by k so the
+	 *    names still resolve. k = 1 pins the boundary of the check. */
+	for (uint32_t k = 1; k <= 4; k += 3) {
 		struct builder shifted = { 0 };
 		size_t shifted_size;
 		uint8_t *s;
@@ -1373,7 +1438,7 @@ static void test_open_overlapping_blocks(void **state)
 			uint32_t tag = be32(tok);
 
 			if (tag == FDT_PROP) {
-				put_be32(tok + 8, be32(tok + 8) + 4);
+				put_be32(tok + 8, be32(tok + 8) + k);
 				off += 12 + ((be32(tok + 4) + 3) & ~3u);
 			} else if (tag == FDT_BEGIN_NODE) {
 				off += 4 + (((uint32_t)strlen((char *)tok + 4) + 4) & ~3u);
@@ -1381,8 +1446,8 @@ static void test_open_overlapping_blocks(void **state)
 				off += 4;
 			}
 		}
-		put_be32(s + H_OFF_STRINGS, be32(s + H_OFF_STRINGS) - 4);
-		put_be32(s + H_SIZE_STRINGS, be32(s + H_SIZE_STRINGS) + 4);
+		put_be32(s + H_OFF_STRINGS, be32(s + H_OFF_STRINGS) - k);
+		put_be32(s + H_SIZE_STRINGS, be32(s + H_SIZE_STRINGS) + k);
 		assert_err(open_and_exercise(s, shifted_size), ERR_INVALID_ARGUMENT);
 		/* Same blob as version 16, whose struct size comes from the walk. */
 		put_be32(s + H_VERSION, 16);
@@ -1390,7 +1455,30 @@ static void test_open_overlapping_blocks(void **state)
 		free(s);
 	}
 
-	/* 3. The reservation block points at 16 zero bytes appended to the
+	/* 3. Strings before the structure block (the spec's order is a
+	 *    "should"), then reaching one byte into it. */
+	{
+		uint32_t rsv_end = be32(blob + H_OFF_STRUCT);
+		uint32_t struct_len = be32(blob + H_SIZE_STRUCT);
+		uint32_t strings_len = be32(blob + H_SIZE_STRINGS);
+		uint32_t new_struct = (rsv_end + strings_len + 3) & ~3u;
+		size_t new_size = new_struct + struct_len;
+		uint8_t *p = xmalloc(new_size);
+
+		memset(p, 0, new_size);
+		memcpy(p, blob, rsv_end);
+		memcpy(p + rsv_end, blob + be32(blob + H_OFF_STRINGS), strings_len);
+		memcpy(p + new_struct, blob + be32(blob + H_OFF_STRUCT), struct_len);
+		put_be32(p + H_TOTALSIZE, (uint32_t)new_size);
+		put_be32(p + H_OFF_STRINGS, rsv_end);
+		put_be32(p + H_OFF_STRUCT, new_struct);
+		assert_err(open_and_exercise(p, new_size), ERR_OK);
+		put_be32(p + H_SIZE_STRINGS, new_struct - rsv_end + 1);
+		assert_err(open_and_exercise(p, new_size), ERR_INVALID_ARGUMENT);
+		free(p);
+	}
+
+	/* 4. The reservation block points at 16 zero bytes appended to the
 	 *    strings block. */
 	free(patched);
 	{
@@ -1760,6 +1848,31 @@ static void test_find_path_errors(void **state)
 	struct dtb dtb = open_blob("reserved.dtb");
 	struct dtb_node node = { 12345 };
 	(void)state;
+
+	/* A component with a unit address matches only exactly, even where
+	 * a name continues with another '@' (as libfdt). */
+	{
+		struct builder b = { 0 };
+		struct dtb built;
+		size_t size;
+		uint8_t *blob;
+
+		b_begin(&b, "");
+		b_begin(&b, "a@1@2");
+		b_end_node(&b);
+		b_end_node(&b);
+		b_word(&b, FDT_END);
+		blob = b_finish(&b, 0, &size);
+		assert_err(dtb_open(&built, blob, size), ERR_OK);
+		assert_int_equal(fdt_path_offset(blob, "/a@1"), -FDT_ERR_NOTFOUND);
+		assert_err(dtb_find_path(&built, "/a@1", &node), ERR_FAILED_LOOKUP);
+		assert_int_equal(fdt_path_offset(blob, "/a"), 8);
+		assert_err(dtb_find_path(&built, "/a", &node), ERR_OK);
+		assert_int_equal(node.offset, 8);
+		check_against_libfdt(blob, size);
+		free(blob);
+		node.offset = 12345;
+	}
 
 	assert_err(dtb_find_path(&dtb, "", &node), ERR_INVALID_ARGUMENT);
 	assert_err(dtb_find_path(&dtb, "cpus", &node), ERR_INVALID_ARGUMENT); /* no aliases */
@@ -2286,6 +2399,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_open_version16_struct_size),
 		cmocka_unit_test(test_open_totalsize),
 		cmocka_unit_test(test_open_block_bounds),
+		cmocka_unit_test(test_open_block_alignment),
 		cmocka_unit_test(test_open_overlapping_blocks),
 		cmocka_unit_test(test_open_reservations),
 		cmocka_unit_test(test_open_bad_structure),
