@@ -227,10 +227,13 @@ static MUST_CHECK enum error check_reservations(struct dtb *dtb)
 }
 
 /*
- * Walk the whole structure block once: the root's BEGIN_NODE at offset 0,
- * balanced BEGIN/END_NODE, a node's properties before its children, exactly
- * one root, then only NOPs and one FDT_END, which ends the block (version
- * 17) or defines its end (version 16, whose header has no struct size).
+ * Walk the whole structure block once: the root's BEGIN_NODE at offset 0
+ * with an empty name, balanced BEGIN/END_NODE, a node's properties before
+ * its children, exactly one root, then FDT_END, which ends the block
+ * (version 17) or defines its end (version 16, whose header has no struct
+ * size). That is the spec's grammar (5.4.2), where nothing, not even a NOP,
+ * sits between the root's END_NODE and FDT_END; libfdt 1.6's full check
+ * rejects the same.
  * Assumes dtb's block fields lie inside the blob; struct_size is the upper
  * bound for version 16 and is tightened here.
  */
@@ -248,7 +251,7 @@ static MUST_CHECK enum error check_structure(struct dtb *dtb)
 	err = read_token(dtb, 0, &tok);
 	if (err != ERR_OK)
 		return err;
-	if (tok.tag != FDT_BEGIN_NODE)
+	if (tok.tag != FDT_BEGIN_NODE || tok.name[0] != '\0')
 		return ERR_INVALID_ARGUMENT;
 
 	for (;;) {
@@ -274,6 +277,8 @@ static MUST_CHECK enum error check_structure(struct dtb *dtb)
 				return ERR_INVALID_ARGUMENT;
 			break;
 		case FDT_NOP:
+			if (root_done)
+				return ERR_INVALID_ARGUMENT;
 			break;
 		default: /* FDT_END: read_token accepts no other tag */
 			if (!root_done)
@@ -406,9 +411,11 @@ enum error dtb_reserve_entry(const struct dtb *dtb, uint32_t index, struct dtb_r
 	return ERR_OK;
 }
 
+/* libfdt's convention, which dtb_open enforces: the root is the first token. */
 struct dtb_node dtb_root(const struct dtb *dtb)
 {
 	CORE_ASSERT(dtb != NULL);
+	(void)dtb;
 	return (struct dtb_node){ .offset = 0 };
 }
 
@@ -902,23 +909,29 @@ static MUST_CHECK enum error reg_open(const struct dtb *dtb, struct dtb_node nod
 	return ERR_OK;
 }
 
+/* `cells` (0..2) big-endian cells at cell `first` of value; the caller has
+ * checked that they lie inside it. */
+static uint64_t load_cells(const uint8_t *value, uint32_t first, uint32_t cells)
+{
+	uint64_t number = 0;
+
+	for (uint32_t i = 0; i < cells; i++)
+		number = number << 32 | load_be32(value + ((size_t)first + i) * 4);
+	return number;
+}
+
+/* Entry `index` of an opened reg; ERR_RANGE past the last. reg_open made
+ * the length a whole number of entries, so an index below count is inside. */
 static MUST_CHECK enum error reg_entry(const struct reg_view *reg, uint32_t index,
 				       struct dtb_range *out)
 {
-	struct dtb_range range = { 0, 0 };
 	uint32_t first;
-	enum error err;
 
 	if (index >= reg->count)
 		return ERR_RANGE;
 	first = index * (reg->address_cells + reg->size_cells); /* < len / 4: no wrap */
-	err = dtb_prop_cells(&reg->prop, first, reg->address_cells, &range.base);
-	if (err == ERR_OK && reg->size_cells != 0)
-		err = dtb_prop_cells(&reg->prop, first + reg->address_cells, reg->size_cells,
-				     &range.size);
-	if (err != ERR_OK)
-		return err;
-	*out = range;
+	out->base = load_cells(reg->prop.value, first, reg->address_cells);
+	out->size = load_cells(reg->prop.value, first + reg->address_cells, reg->size_cells);
 	return ERR_OK;
 }
 
@@ -972,19 +985,18 @@ static MUST_CHECK enum error has_device_type(const struct dtb *dtb, struct dtb_n
 }
 
 /* Append every entry of `reg` to out (as far as capacity allows). */
-static MUST_CHECK enum error append_reg(const struct reg_view *reg, struct dtb_range *out,
-					size_t capacity, size_t *count)
+static void append_reg(const struct reg_view *reg, struct dtb_range *out, size_t capacity,
+		       size_t *count)
 {
 	for (uint32_t i = 0; i < reg->count; i++) {
 		if (out != NULL && *count < capacity) {
 			enum error err = reg_entry(reg, i, &out[*count]);
 
-			if (err != ERR_OK)
-				return err;
+			CORE_ASSERT(err == ERR_OK); /* i < count */
+			(void)err;
 		}
 		(*count)++;
 	}
-	return ERR_OK;
 }
 
 /* One pass of dtb_memory_ranges: counts, and fills out when non-NULL. */
@@ -1008,7 +1020,7 @@ static MUST_CHECK enum error memory_pass(const struct dtb *dtb, struct dtb_range
 			if (err == ERR_OK)
 				err = reg_open(dtb, node, parent, &reg);
 			if (err == ERR_OK)
-				err = append_reg(&reg, out, capacity, count);
+				append_reg(&reg, out, capacity, count);
 			if (err == ERR_FAILED_LOOKUP)
 				err = ERR_OK; /* no reg (or the root): nothing to add */
 			if (err != ERR_OK)
@@ -1047,8 +1059,7 @@ static MUST_CHECK enum error reserved_pass(const struct dtb *dtb, struct dtb_ran
 	for (uint32_t i = 0; i < dtb->reserve_count; i++) {
 		if (out != NULL && *count < capacity) {
 			err = dtb_reserve_entry(dtb, i, &out[*count]);
-			if (err != ERR_OK)
-				return err;
+			CORE_ASSERT(err == ERR_OK); /* i < reserve_count */
 		}
 		(*count)++;
 	}
@@ -1061,7 +1072,7 @@ static MUST_CHECK enum error reserved_pass(const struct dtb *dtb, struct dtb_ran
 
 		err = reg_open(dtb, child, bus, &reg);
 		if (err == ERR_OK)
-			err = append_reg(&reg, out, capacity, count);
+			append_reg(&reg, out, capacity, count);
 		if (err == ERR_FAILED_LOOKUP)
 			err = ERR_OK; /* a dynamically placed region has no reg */
 		if (err == ERR_OK)
