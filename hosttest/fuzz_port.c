@@ -4,6 +4,7 @@
  * which link core/ without CMocka: a failed contract is a finding, so it
  * prints where and aborts, and libFuzzer saves the input that did it.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -13,4 +14,15 @@ _Noreturn void port_assert_failed(const char *file, int line, const char *expr)
 {
 	fprintf(stderr, "%s:%d: core/ contract failed: %s\n", file, line, expr);
 	abort();
+}
+
+/* Host memory is its own "physical" memory, as in fake_arch.c. */
+void *port_phys_to_virt(uint64_t pa)
+{
+	return (void *)(uintptr_t)pa;
+}
+
+uint64_t port_virt_to_phys(const void *va)
+{
+	return (uint64_t)(uintptr_t)va;
 }
