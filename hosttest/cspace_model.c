@@ -588,9 +588,9 @@ enum error model_retype(struct model *m, uint64_t ut_index, uint64_t type, uint6
 
 static const char *slot_name(const struct model *m, const struct mslot *s)
 {
-	static char names[2][48];
+	static char names[3][48];
 	static int which;
-	char *buf = names[which ^= 1];
+	char *buf = names[which = (which + 1) % 3];
 	size_t i = (size_t)(s - m->slots);
 	if (i == 0)
 		snprintf(buf, sizeof(names[0]), "the kernel root slot");
