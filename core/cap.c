@@ -35,7 +35,8 @@ static uintptr_t ptr_decode(uint64_t word)
 static struct cap cap_make(enum cap_type type, uintptr_t ptr, uint64_t word1)
 {
 	CORE_ASSERT(ptr_decode((uint64_t)ptr) == ptr); /* canonical address */
-	struct cap cap = {{((uint64_t)type << CAP_TYPE_SHIFT) | ((uint64_t)ptr & PTR_MASK), word1}};
+	struct cap cap = { { ((uint64_t)type << CAP_TYPE_SHIFT) | ((uint64_t)ptr & PTR_MASK),
+			     word1 } };
 	return cap;
 }
 
@@ -58,7 +59,7 @@ unsigned frame_size_bits(enum frame_size size)
 
 struct cap cap_null(void)
 {
-	return (struct cap){{0, 0}};
+	return (struct cap){ { 0, 0 } };
 }
 
 struct cap cap_untyped_new(uintptr_t base, unsigned size_bits, bool device)
@@ -76,7 +77,8 @@ struct cap cap_cnode_new(uintptr_t base, unsigned radix, unsigned guard_size, ui
 	CORE_ASSERT(radix + guard_size <= WORD_BITS);
 	CORE_ASSERT((guard & ~MASK(guard_size)) == 0 && (guard & ~MASK(CAP_GUARD_BITS_MAX)) == 0);
 	CORE_ASSERT((base & MASK(radix + CTE_SIZE_BITS)) == 0);
-	struct cap cap = cap_make(CAP_CNODE, base, guard | ((uint64_t)guard_size << CAP_GUARD_SIZE_SHIFT));
+	struct cap cap =
+	    cap_make(CAP_CNODE, base, guard | ((uint64_t)guard_size << CAP_GUARD_SIZE_SHIFT));
 	return with_field(cap, CAP_SIZE_SHIFT, 6, radix);
 }
 
@@ -95,7 +97,8 @@ struct cap cap_endpoint_new(uintptr_t ep, uint64_t badge, struct cap_rights righ
 struct cap cap_notification_new(uintptr_t ntfn, uint64_t badge, struct cap_rights rights)
 {
 	CORE_ASSERT((ntfn & MASK(NOTIFICATION_SIZE_BITS)) == 0);
-	return with_field(cap_make(CAP_NOTIFICATION, ntfn, badge), CAP_RIGHTS_SHIFT, 4, rights.bits);
+	return with_field(cap_make(CAP_NOTIFICATION, ntfn, badge), CAP_RIGHTS_SHIFT, 4,
+			  rights.bits);
 }
 
 struct cap cap_reply_new(uintptr_t reply, struct cap_rights rights)
@@ -104,7 +107,8 @@ struct cap cap_reply_new(uintptr_t reply, struct cap_rights rights)
 	return with_field(cap_make(CAP_REPLY, reply, 0), CAP_RIGHTS_SHIFT, 4, rights.bits);
 }
 
-struct cap cap_frame_new(uintptr_t base, enum frame_size size, struct cap_rights rights, bool device)
+struct cap cap_frame_new(uintptr_t base, enum frame_size size, struct cap_rights rights,
+			 bool device)
 {
 	CORE_ASSERT((base & MASK(frame_size_bits(size))) == 0);
 	/* Frames carry read and write only; write without read is no right. */
@@ -342,8 +346,7 @@ bool cap_region(struct cap cap, uintptr_t *base, unsigned *size_bits)
 	case CAP_ASID_CONTROL:
 	case CAP_IRQ_CONTROL:
 	case CAP_IRQ_HANDLER:
-	case CAP_DOMAIN:
-		return false;
+	case CAP_DOMAIN: return false;
 	}
 	*base = cap_ptr(cap);
 	*size_bits = bits;
@@ -382,19 +385,15 @@ bool cap_same_region_as(struct cap a, struct cap b)
 	case CAP_PAGE_TABLE:
 	case CAP_ASID_POOL:
 	case CAP_SERVICE:
-	case CAP_CHANNEL:
-		return cap_type(b) == cap_type(a) && cap_ptr(a) == cap_ptr(b);
+	case CAP_CHANNEL: return cap_type(b) == cap_type(a) && cap_ptr(a) == cap_ptr(b);
 	case CAP_ASID_CONTROL:
-	case CAP_DOMAIN:
-		return cap_type(b) == cap_type(a);
+	case CAP_DOMAIN: return cap_type(b) == cap_type(a);
 	case CAP_IRQ_CONTROL:
 		/* IRQ handlers are issued by IRQ control and are its children. */
 		return cap_type(b) == CAP_IRQ_CONTROL || cap_type(b) == CAP_IRQ_HANDLER;
-	case CAP_IRQ_HANDLER:
-		return cap_type(b) == CAP_IRQ_HANDLER && cap_irq(a) == cap_irq(b);
+	case CAP_IRQ_HANDLER: return cap_type(b) == CAP_IRQ_HANDLER && cap_irq(a) == cap_irq(b);
 	case CAP_NULL:
-	case CAP_ZOMBIE:
-		return false;
+	case CAP_ZOMBIE: return false;
 	}
 	return false;
 }
@@ -421,10 +420,8 @@ bool cap_is_revocable(struct cap derived, struct cap src)
 	case CAP_SERVICE:
 		/* Badging starts a subtree that can be revoked on its own. */
 		return cap_badge(derived) != cap_badge(src);
-	case CAP_IRQ_HANDLER:
-		return cap_type(src) == CAP_IRQ_CONTROL;
-	case CAP_UNTYPED:
-		return true;
+	case CAP_IRQ_HANDLER: return cap_type(src) == CAP_IRQ_CONTROL;
+	case CAP_UNTYPED: return true;
 	case CAP_NULL:
 	case CAP_CNODE:
 	case CAP_TCB:
@@ -436,8 +433,7 @@ bool cap_is_revocable(struct cap derived, struct cap src)
 	case CAP_IRQ_CONTROL:
 	case CAP_DOMAIN:
 	case CAP_CHANNEL:
-	case CAP_ZOMBIE:
-		return false;
+	case CAP_ZOMBIE: return false;
 	}
 	return false;
 }
@@ -474,8 +470,7 @@ struct cap cap_update_data(struct cap cap, bool preserve, uint64_t data)
 	case CAP_IRQ_HANDLER:
 	case CAP_DOMAIN:
 	case CAP_CHANNEL:
-	case CAP_ZOMBIE:
-		return cap;
+	case CAP_ZOMBIE: return cap;
 	}
 	return cap;
 }
@@ -506,8 +501,7 @@ struct cap cap_mask_rights(struct cap cap, struct cap_rights mask)
 	case CAP_DOMAIN:
 	case CAP_SERVICE:
 	case CAP_CHANNEL:
-	case CAP_ZOMBIE:
-		return cap;
+	case CAP_ZOMBIE: return cap;
 	}
 	return cap;
 }

@@ -39,9 +39,9 @@ enum cap_type {
 	CAP_IRQ_CONTROL = 11,
 	CAP_IRQ_HANDLER = 12,
 	CAP_DOMAIN = 13,
-	CAP_SERVICE = 14,  /* uintr service: a server's handler (uintr issue) */
-	CAP_CHANNEL = 15,  /* IPC channel between a client and a server */
-	CAP_ZOMBIE = 16,   /* a CNode being destroyed; internal, never derived */
+	CAP_SERVICE = 14, /* uintr service: a server's handler (uintr issue) */
+	CAP_CHANNEL = 15, /* IPC channel between a client and a server */
+	CAP_ZOMBIE = 16,  /* a CNode being destroyed; internal, never derived */
 };
 #define CAP_TYPE_COUNT 17
 
@@ -57,13 +57,13 @@ _Static_assert(sizeof(struct cap) == 16, "a capability is two words");
 #define CAP_PTR_BITS 48
 #define CAP_FIELD_SHIFT 48 /* small per-type fields: word 0 bits 58..48 */
 #define CAP_FIELD_BITS 11
-#define CAP_RIGHTS_SHIFT 48 /* 4 bits */
-#define CAP_SIZE_SHIFT 48   /* untyped size bits / CNode radix: 6 bits */
-#define CAP_DEVICE_SHIFT 54 /* untyped and frame: 1 bit */
-#define CAP_FRAME_SIZE_SHIFT 52 /* frame size class: 2 bits */
-#define CAP_MAPPED_SHIFT 55     /* frame and page table: 1 bit */
-#define CAP_GUARD_BITS_MAX 58   /* CNode guard value: word 1 bits 57..0 */
-#define CAP_GUARD_SIZE_SHIFT 58 /* CNode guard size: word 1 bits 63..58 */
+#define CAP_RIGHTS_SHIFT 48      /* 4 bits */
+#define CAP_SIZE_SHIFT 48        /* untyped size bits / CNode radix: 6 bits */
+#define CAP_DEVICE_SHIFT 54      /* untyped and frame: 1 bit */
+#define CAP_FRAME_SIZE_SHIFT 52  /* frame size class: 2 bits */
+#define CAP_MAPPED_SHIFT 55      /* frame and page table: 1 bit */
+#define CAP_GUARD_BITS_MAX 58    /* CNode guard value: word 1 bits 57..0 */
+#define CAP_GUARD_SIZE_SHIFT 58  /* CNode guard size: word 1 bits 63..58 */
 #define CAP_MAPPED_ASID_SHIFT 48 /* frame/page table: word 1 bits 63..48 */
 
 _Static_assert(CAP_TYPE_SHIFT + CAP_TYPE_BITS == 64, "type is the top field");
@@ -72,8 +72,7 @@ _Static_assert(CAP_FIELD_SHIFT + CAP_FIELD_BITS == CAP_TYPE_SHIFT,
 _Static_assert(CAP_PTR_BITS == CAP_FIELD_SHIFT, "pointer is the low field");
 _Static_assert(CAP_TYPE_COUNT <= (1 << CAP_TYPE_BITS), "types fit the field");
 _Static_assert(CAP_SIZE_SHIFT + 6 <= CAP_DEVICE_SHIFT, "size below device bit");
-_Static_assert(CAP_RIGHTS_SHIFT + 4 <= CAP_FRAME_SIZE_SHIFT,
-	       "frame rights below frame size class");
+_Static_assert(CAP_RIGHTS_SHIFT + 4 <= CAP_FRAME_SIZE_SHIFT, "frame rights below frame size class");
 _Static_assert(CAP_FRAME_SIZE_SHIFT + 2 <= CAP_DEVICE_SHIFT, "size class below device");
 _Static_assert(CAP_MAPPED_SHIFT < CAP_TYPE_SHIFT, "mapped bit below type");
 _Static_assert(CAP_GUARD_SIZE_SHIFT == CAP_GUARD_BITS_MAX, "guard size above guard");
@@ -91,7 +90,7 @@ struct cap_rights {
 
 static inline struct cap_rights cap_rights_make(unsigned bits)
 {
-	return (struct cap_rights){bits & CAP_RIGHTS_ALL};
+	return (struct cap_rights){ bits & CAP_RIGHTS_ALL };
 }
 
 /* Frame size classes: Sv39's three page sizes. */
@@ -106,8 +105,7 @@ unsigned frame_size_bits(enum frame_size size);
 /* --- Constructors. Each asserts its inputs fit their fields. --- */
 struct cap cap_null(void);
 struct cap cap_untyped_new(uintptr_t base, unsigned size_bits, bool device);
-struct cap cap_cnode_new(uintptr_t base, unsigned radix, unsigned guard_size,
-			 uint64_t guard);
+struct cap cap_cnode_new(uintptr_t base, unsigned radix, unsigned guard_size, uint64_t guard);
 struct cap cap_tcb_new(uintptr_t tcb);
 struct cap cap_endpoint_new(uintptr_t ep, uint64_t badge, struct cap_rights rights);
 struct cap cap_notification_new(uintptr_t ntfn, uint64_t badge, struct cap_rights rights);
@@ -127,7 +125,7 @@ struct cap cap_zombie_new(uintptr_t cnode, unsigned radix, uint64_t remaining);
 /* --- Accessors. Each asserts the capability has a type the field exists in. --- */
 enum cap_type cap_type(struct cap cap);
 bool cap_is_null(struct cap cap);
-uintptr_t cap_ptr(struct cap cap);   /* object address, 0 for caps without one */
+uintptr_t cap_ptr(struct cap cap); /* object address, 0 for caps without one */
 
 unsigned cap_untyped_size_bits(struct cap cap);
 bool cap_untyped_is_device(struct cap cap);
@@ -138,12 +136,12 @@ unsigned cap_cnode_radix(struct cap cap);
 unsigned cap_cnode_guard_size(struct cap cap);
 uint64_t cap_cnode_guard(struct cap cap);
 
-uint64_t cap_badge(struct cap cap); /* endpoint, notification, service */
+uint64_t cap_badge(struct cap cap);           /* endpoint, notification, service */
 struct cap_rights cap_rights(struct cap cap); /* endpoint, notification, reply, frame */
 
 enum frame_size cap_frame_size(struct cap cap);
 bool cap_frame_is_device(struct cap cap);
-bool cap_is_mapped(struct cap cap);            /* frame, page table */
+bool cap_is_mapped(struct cap cap); /* frame, page table */
 uint64_t cap_mapped_asid(struct cap cap);
 uint64_t cap_mapped_vaddr(struct cap cap);
 struct cap cap_set_mapping(struct cap cap, uint64_t asid, uint64_t vaddr);

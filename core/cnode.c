@@ -20,14 +20,15 @@ static uint64_t bits_at(uint64_t x, unsigned shift, unsigned width)
 
 struct cte *cnode_slot(struct cap cnode, uint64_t index)
 {
-	CORE_ASSERT(cap_type(cnode) == CAP_CNODE && index < ((uint64_t)1 << cap_cnode_radix(cnode)));
+	CORE_ASSERT(cap_type(cnode) == CAP_CNODE &&
+		    index < ((uint64_t)1 << cap_cnode_radix(cnode)));
 	return (struct cte *)cap_ptr(cnode) + index;
 }
 
 static struct resolve_result lookup_failed(enum lookup_fault_type type, unsigned bits_left,
 					   unsigned level)
 {
-	struct resolve_result r = {.err = ERR_FAILED_LOOKUP};
+	struct resolve_result r = { .err = ERR_FAILED_LOOKUP };
 	r.fault.type = type;
 	r.fault.bits_left = bits_left;
 	r.fault.level = level;
@@ -47,13 +48,15 @@ struct resolve_result cnode_resolve_address_bits(struct cap root, uint64_t cptr,
 		unsigned level_bits = radix + guard_size;
 		uint64_t guard = cap_cnode_guard(node);
 		if (guard_size > left || bits_at(cptr, left - guard_size, guard_size) != guard) {
-			struct resolve_result r = lookup_failed(LOOKUP_FAULT_GUARD_MISMATCH, left, level);
+			struct resolve_result r =
+			    lookup_failed(LOOKUP_FAULT_GUARD_MISMATCH, left, level);
 			r.fault.bits_found = guard_size;
 			r.fault.guard_found = guard;
 			return r;
 		}
 		if (level_bits > left) {
-			struct resolve_result r = lookup_failed(LOOKUP_FAULT_DEPTH_MISMATCH, left, level);
+			struct resolve_result r =
+			    lookup_failed(LOOKUP_FAULT_DEPTH_MISMATCH, left, level);
 			r.fault.bits_found = level_bits;
 			return r;
 		}
@@ -61,8 +64,10 @@ struct resolve_result cnode_resolve_address_bits(struct cap root, uint64_t cptr,
 		left -= level_bits;
 		/* Bits used up, or a leaf: the lookup ends at this slot. */
 		if (left == 0 || cap_type(slot->cap) != CAP_CNODE)
-			return (struct resolve_result){.err = ERR_OK, .slot = slot, .bits_remaining = left,
-						       .fault = {.level = level}};
+			return (struct resolve_result){ .err = ERR_OK,
+							.slot = slot,
+							.bits_remaining = left,
+							.fault = { .level = level } };
 		node = slot->cap;
 	}
 }
@@ -73,10 +78,11 @@ struct resolve_result cnode_lookup_slot(struct cap root, uint64_t cptr, uint64_t
 	if (cap_type(root) != CAP_CNODE)
 		return lookup_failed(LOOKUP_FAULT_INVALID_ROOT, 0, 0);
 	if (depth < 1 || depth > WORD_BITS)
-		return (struct resolve_result){.err = ERR_RANGE};
+		return (struct resolve_result){ .err = ERR_RANGE };
 	struct resolve_result r = cnode_resolve_address_bits(root, cptr, (unsigned)depth);
 	if (r.err == ERR_OK && r.bits_remaining != 0)
-		return lookup_failed(LOOKUP_FAULT_DEPTH_MISMATCH, r.bits_remaining, r.fault.level + 1);
+		return lookup_failed(LOOKUP_FAULT_DEPTH_MISMATCH, r.bits_remaining,
+				     r.fault.level + 1);
 	return r;
 }
 
@@ -84,7 +90,8 @@ struct resolve_result cnode_lookup_cap(struct cap root, uint64_t cptr)
 {
 	struct resolve_result r = cnode_resolve_address_bits(root, cptr, WORD_BITS);
 	if (r.err == ERR_OK && cap_is_null(r.slot->cap))
-		return lookup_failed(LOOKUP_FAULT_MISSING_CAPABILITY, r.bits_remaining, r.fault.level);
+		return lookup_failed(LOOKUP_FAULT_MISSING_CAPABILITY, r.bits_remaining,
+				     r.fault.level);
 	return r;
 }
 
@@ -105,8 +112,9 @@ static enum error require_cap(const struct cte *slot, struct cslot_ref ref,
 {
 	if (!cap_is_null(slot->cap))
 		return ERR_OK;
-	*fault = (struct lookup_fault){.type = LOOKUP_FAULT_MISSING_CAPABILITY,
-				       .bits_left = (unsigned)ref.depth, .source = true};
+	*fault = (struct lookup_fault){ .type = LOOKUP_FAULT_MISSING_CAPABILITY,
+					.bits_left = (unsigned)ref.depth,
+					.source = true };
 	return ERR_FAILED_LOOKUP;
 }
 
@@ -114,7 +122,7 @@ static enum error require_cap(const struct cte *slot, struct cslot_ref ref,
 static enum error decode_pair(struct cslot_ref dest, struct cslot_ref src, struct cte **dest_slot,
 			      struct cte **src_slot, struct lookup_fault *fault)
 {
-	*fault = (struct lookup_fault){0};
+	*fault = (struct lookup_fault){ 0 };
 	enum error err = lookup_operand(dest, false, dest_slot, fault);
 	if (err != ERR_OK)
 		return err;
@@ -126,8 +134,9 @@ static enum error decode_pair(struct cslot_ref dest, struct cslot_ref src, struc
 	return require_cap(*src_slot, src, fault);
 }
 
-static enum error copy_or_mint(struct cslot_ref dest, struct cslot_ref src, struct cap_rights rights,
-			       bool mint, uint64_t data, struct lookup_fault *fault)
+static enum error copy_or_mint(struct cslot_ref dest, struct cslot_ref src,
+			       struct cap_rights rights, bool mint, uint64_t data,
+			       struct lookup_fault *fault)
 {
 	struct cte *dest_slot, *src_slot;
 	enum error err = decode_pair(dest, src, &dest_slot, &src_slot, fault);
@@ -186,7 +195,7 @@ enum error cnode_rotate(struct cslot_ref dest, struct cslot_ref pivot, uint64_t 
 			struct cslot_ref src, uint64_t src_data, struct lookup_fault *fault)
 {
 	struct cte *dest_slot, *pivot_slot, *src_slot;
-	*fault = (struct lookup_fault){0};
+	*fault = (struct lookup_fault){ 0 };
 	enum error err = lookup_operand(dest, false, &dest_slot, fault);
 	if (err == ERR_OK)
 		err = lookup_operand(pivot, true, &pivot_slot, fault);
@@ -221,7 +230,7 @@ enum error cnode_delete(struct cslot_ref target, struct work_budget *budget,
 			struct lookup_fault *fault)
 {
 	struct cte *slot;
-	*fault = (struct lookup_fault){0};
+	*fault = (struct lookup_fault){ 0 };
 	enum error err = lookup_operand(target, false, &slot, fault);
 	if (err != ERR_OK)
 		return err;
@@ -232,7 +241,7 @@ enum error cnode_revoke(struct cslot_ref target, struct work_budget *budget,
 			struct lookup_fault *fault)
 {
 	struct cte *slot;
-	*fault = (struct lookup_fault){0};
+	*fault = (struct lookup_fault){ 0 };
 	enum error err = lookup_operand(target, false, &slot, fault);
 	if (err != ERR_OK)
 		return err;

@@ -46,10 +46,10 @@ struct lookup_fault {
 };
 
 struct resolve_result {
-	enum error err;             /* ERR_OK or ERR_FAILED_LOOKUP */
-	struct cte *slot;           /* the slot reached, when ERR_OK */
-	unsigned bits_remaining;    /* bits not consumed (a non-CNode cap ended it) */
-	struct lookup_fault fault;  /* when ERR_FAILED_LOOKUP */
+	enum error err;            /* ERR_OK or ERR_FAILED_LOOKUP */
+	struct cte *slot;          /* the slot reached, when ERR_OK */
+	unsigned bits_remaining;   /* bits not consumed (a non-CNode cap ended it) */
+	struct lookup_fault fault; /* when ERR_FAILED_LOOKUP */
 };
 
 /*
@@ -65,8 +65,7 @@ MUST_CHECK struct resolve_result cnode_resolve_address_bits(struct cap root, uin
  * be consumed exactly (a leaf cap before it is a depth mismatch). Untrusted:
  * every argument.
  */
-MUST_CHECK struct resolve_result cnode_lookup_slot(struct cap root, uint64_t cptr,
-						   uint64_t depth);
+MUST_CHECK struct resolve_result cnode_lookup_slot(struct cap root, uint64_t cptr, uint64_t depth);
 
 /*
  * The cap an invocation names: all 64 bits, and a non-CNode cap met early

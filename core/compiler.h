@@ -17,8 +17,7 @@
 #ifdef NDEBUG
 #define CORE_ASSERT(expr) ((void)0)
 #else
-#define CORE_ASSERT(expr) \
-	((expr) ? (void)0 : port_assert_failed(__FILE__, __LINE__, #expr))
+#define CORE_ASSERT(expr) ((expr) ? (void)0 : port_assert_failed(__FILE__, __LINE__, #expr))
 #endif
 
 #endif

@@ -43,7 +43,10 @@ static bool parse_field(const uint8_t *header, unsigned field, uint32_t *out)
 	return true;
 }
 
-static size_t align4(size_t value) { return (value + 3) & ~(size_t)3; }
+static size_t align4(size_t value)
+{
+	return (value + 3) & ~(size_t)3;
+}
 
 static bool names_equal(const char *a, const char *b)
 {

@@ -16,10 +16,10 @@
 #include "error.h"
 
 struct cpio_entry {
-	const char *name;  /* NUL-terminated, inside the archive */
-	const void *data;  /* the file's bytes, inside the archive */
+	const char *name; /* NUL-terminated, inside the archive */
+	const void *data; /* the file's bytes, inside the archive */
 	size_t size;
-	uint32_t mode;     /* st_mode bits as archived */
+	uint32_t mode; /* st_mode bits as archived */
 };
 
 /*

@@ -27,7 +27,7 @@
 static void slot_clear(struct cte *slot)
 {
 	slot->cap = cap_null();
-	slot->mdb = (struct mdb_node){{0, 0}};
+	slot->mdb = (struct mdb_node){ { 0, 0 } };
 }
 
 /*
@@ -42,8 +42,8 @@ static void untyped_mark_full_if_copied(struct cte *src, struct cap new_cap)
 	if (cap_ptr(src->cap) != cap_ptr(new_cap) ||
 	    cap_untyped_size_bits(src->cap) != cap_untyped_size_bits(new_cap))
 		return;
-	src->cap = cap_untyped_set_free_index(src->cap,
-					       (uint64_t)1 << cap_untyped_size_bits(src->cap));
+	src->cap =
+	    cap_untyped_set_free_index(src->cap, (uint64_t)1 << cap_untyped_size_bits(src->cap));
 }
 
 void cte_insert(struct cap new_cap, struct cte *src, struct cte *dest)
@@ -118,21 +118,22 @@ struct cap_result cte_derive(const struct cte *slot, struct cap cap)
 	case CAP_ZOMBIE:
 	case CAP_IRQ_CONTROL:
 		/* A dying CNode is never copied; there is one IRQ control. */
-		return (struct cap_result){ERR_OK, cap_null()};
+		return (struct cap_result){ ERR_OK, cap_null() };
 	case CAP_UNTYPED:
 		/* A copy would share the free space with existing children. */
 		if (mdb_has_children(slot))
-			return (struct cap_result){ERR_REVOKE_FIRST, cap_null()};
-		return (struct cap_result){ERR_OK, cap};
+			return (struct cap_result){ ERR_REVOKE_FIRST, cap_null() };
+		return (struct cap_result){ ERR_OK, cap };
 	case CAP_FRAME:
 		/* A mapping belongs to one cap; the copy starts unmapped. */
-		return (struct cap_result){ERR_OK, cap_is_mapped(cap) ? cap_clear_mapping(cap) : cap};
+		return (struct cap_result){ ERR_OK,
+					    cap_is_mapped(cap) ? cap_clear_mapping(cap) : cap };
 	case CAP_PAGE_TABLE:
 		/* As seL4: only a mapped table's cap may be copied, so an unmapped
 		 * table can never be mapped twice through two caps. */
 		if (!cap_is_mapped(cap))
-			return (struct cap_result){ERR_ILLEGAL_OPERATION, cap_null()};
-		return (struct cap_result){ERR_OK, cap};
+			return (struct cap_result){ ERR_ILLEGAL_OPERATION, cap_null() };
+		return (struct cap_result){ ERR_OK, cap };
 	case CAP_NULL:
 	case CAP_CNODE:
 	case CAP_TCB:
@@ -144,10 +145,9 @@ struct cap_result cte_derive(const struct cte *slot, struct cap cap)
 	case CAP_IRQ_HANDLER:
 	case CAP_DOMAIN:
 	case CAP_SERVICE:
-	case CAP_CHANNEL:
-		return (struct cap_result){ERR_OK, cap};
+	case CAP_CHANNEL: return (struct cap_result){ ERR_OK, cap };
 	}
-	return (struct cap_result){ERR_OK, cap_null()};
+	return (struct cap_result){ ERR_OK, cap_null() };
 }
 
 /* Take the cap out of its slot: finalise (knowing whether it was the last

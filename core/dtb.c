@@ -129,8 +129,7 @@ static bool strings_lookup(const struct dtb *dtb, uint32_t nameoff, const char *
  * lie inside the blob (dtb_open checked them); `offset` and every byte of
  * the blob may be anything. ERR_INVALID_ARGUMENT for any malformation.
  */
-static MUST_CHECK enum error read_token(const struct dtb *dtb, uint32_t offset,
-					struct token *tok)
+static MUST_CHECK enum error read_token(const struct dtb *dtb, uint32_t offset, struct token *tok)
 {
 	const uint8_t *block = dtb->blob + dtb->struct_offset;
 	uint32_t size = dtb->struct_size;
@@ -174,10 +173,8 @@ static MUST_CHECK enum error read_token(const struct dtb *dtb, uint32_t offset,
 	}
 	case FDT_END_NODE:
 	case FDT_NOP:
-	case FDT_END:
-		break;
-	default:
-		return ERR_INVALID_ARGUMENT;
+	case FDT_END: break;
+	default: return ERR_INVALID_ARGUMENT;
 	}
 	next = ((uint64_t)pos + 3) & ~(uint64_t)3;
 	if (next > size)
@@ -433,8 +430,7 @@ const char *dtb_node_name(const struct dtb *dtb, struct dtb_node node)
 /* From `offset`, skip NOPs (and properties if skip_props) to the next
  * token that matters; its tag and offset go to *tag and *at. */
 static MUST_CHECK enum error skip_to_structure(const struct dtb *dtb, uint32_t offset,
-					       bool skip_props, struct token *tok,
-					       uint32_t *at)
+					       bool skip_props, struct token *tok, uint32_t *at)
 {
 	for (;;) {
 		enum error err = read_token(dtb, offset, tok);
@@ -470,8 +466,7 @@ enum error dtb_first_child(const struct dtb *dtb, struct dtb_node node, struct d
 }
 
 /* The offset just past the END_NODE that closes the node at `offset`. */
-static MUST_CHECK enum error skip_node(const struct dtb *dtb, struct dtb_node node,
-				       uint32_t *after)
+static MUST_CHECK enum error skip_node(const struct dtb *dtb, struct dtb_node node, uint32_t *after)
 {
 	struct token tok;
 	uint32_t depth = 1;
@@ -498,8 +493,7 @@ static MUST_CHECK enum error skip_node(const struct dtb *dtb, struct dtb_node no
 }
 
 /* Assumes dtb came from dtb_open(); node may be anything. */
-enum error dtb_next_sibling(const struct dtb *dtb, struct dtb_node node,
-			    struct dtb_node *sibling)
+enum error dtb_next_sibling(const struct dtb *dtb, struct dtb_node node, struct dtb_node *sibling)
 {
 	struct token tok;
 	uint32_t after, at;
@@ -512,14 +506,10 @@ enum error dtb_next_sibling(const struct dtb *dtb, struct dtb_node node,
 	if (err != ERR_OK)
 		return err;
 	switch (tok.tag) {
-	case FDT_BEGIN_NODE:
-		sibling->offset = at;
-		return ERR_OK;
+	case FDT_BEGIN_NODE: sibling->offset = at; return ERR_OK;
 	case FDT_END_NODE: /* the parent ends */
-	case FDT_END:      /* the root has no siblings */
-		return ERR_FAILED_LOOKUP;
-	default:
-		return ERR_INVALID_ARGUMENT; /* a property after a child */
+	case FDT_END: /* the root has no siblings */ return ERR_FAILED_LOOKUP;
+	default: return ERR_INVALID_ARGUMENT; /* a property after a child */
 	}
 }
 
@@ -552,8 +542,8 @@ enum error dtb_parent(const struct dtb *dtb, struct dtb_node node, struct dtb_no
 			err = read_token(dtb, offset, &tok);
 			if (err != ERR_OK)
 				return err;
-			if (offset >= node.offset && (offset != node.offset ||
-						      tok.tag != FDT_BEGIN_NODE))
+			if (offset >= node.offset &&
+			    (offset != node.offset || tok.tag != FDT_BEGIN_NODE))
 				return ERR_INVALID_ARGUMENT; /* not a node on the path */
 			if (tok.tag == FDT_BEGIN_NODE) {
 				if (offset == node.offset)
@@ -708,10 +698,8 @@ static MUST_CHECK enum error prop_from(const struct dtb *dtb, uint32_t offset,
 		prop->offset = at;
 		return ERR_OK;
 	case FDT_BEGIN_NODE:
-	case FDT_END_NODE:
-		return ERR_FAILED_LOOKUP;
-	default:
-		return ERR_INVALID_ARGUMENT; /* FDT_END inside a node */
+	case FDT_END_NODE: return ERR_FAILED_LOOKUP;
+	default: return ERR_INVALID_ARGUMENT; /* FDT_END inside a node */
 	}
 }
 
@@ -729,8 +717,7 @@ enum error dtb_first_prop(const struct dtb *dtb, struct dtb_node node, struct dt
 }
 
 /* Assumes dtb came from dtb_open(); prop->offset may be anything. */
-enum error dtb_next_prop(const struct dtb *dtb, const struct dtb_prop *prop,
-			 struct dtb_prop *next)
+enum error dtb_next_prop(const struct dtb *dtb, const struct dtb_prop *prop, struct dtb_prop *next)
 {
 	struct token tok;
 	enum error err;
@@ -901,7 +888,7 @@ static MUST_CHECK enum error reg_open(const struct dtb *dtb, struct dtb_node nod
 	if (err != ERR_OK)
 		return err;
 	if (reg->address_cells > 2 || reg->size_cells > 2)
-		return ERR_INVALID_ARGUMENT; /* does not fit dtb_range */
+		return ERR_INVALID_ARGUMENT;                      /* does not fit dtb_range */
 	entry_bytes = (reg->address_cells + reg->size_cells) * 4; /* >= 4: address >= 1 */
 	if (reg->prop.len % entry_bytes != 0)
 		return ERR_INVALID_ARGUMENT;
@@ -1099,8 +1086,8 @@ enum error dtb_reserved_ranges(const struct dtb *dtb, struct dtb_range *out, siz
 
 /* One pass of dtb_cpus: counts, and fills out when non-NULL. A cpu node
  * whose reg gives no hart id makes the blob unusable: an error. */
-static MUST_CHECK enum error cpus_pass(const struct dtb *dtb, struct dtb_cpu *out,
-				       size_t capacity, size_t *count)
+static MUST_CHECK enum error cpus_pass(const struct dtb *dtb, struct dtb_cpu *out, size_t capacity,
+				       size_t *count)
 {
 	struct dtb_node bus, child;
 	enum error err;

@@ -28,7 +28,7 @@
 /* A validated blob. Filled by dtb_open(); treat as read-only. */
 struct dtb {
 	const uint8_t *blob;
-	uint32_t size;          /* totalsize from the header, <= the buffer size */
+	uint32_t size; /* totalsize from the header, <= the buffer size */
 	uint32_t version;
 	uint32_t boot_cpuid;
 	uint32_t struct_offset; /* structure block: [offset, offset + size) */
@@ -59,8 +59,8 @@ struct dtb_range {
 };
 
 struct dtb_cpu {
-	uint64_t hart_id;    /* the cpu node's reg */
-	bool enabled;        /* status absent, "okay" or "ok" */
+	uint64_t hart_id; /* the cpu node's reg */
+	bool enabled;     /* status absent, "okay" or "ok" */
 	struct dtb_node node;
 };
 
@@ -106,8 +106,7 @@ MUST_CHECK enum error dtb_next_node(const struct dtb *dtb, struct dtb_node node,
 /* Look a node up by absolute path ("/soc/test@100000"). A path component
  * without a unit address matches a node name with one ("/soc/test" finds
  * "test@100000"), taking the first match, as libfdt does. "/" is the root. */
-MUST_CHECK enum error dtb_find_path(const struct dtb *dtb, const char *path,
-				    struct dtb_node *node);
+MUST_CHECK enum error dtb_find_path(const struct dtb *dtb, const char *path, struct dtb_node *node);
 
 /* The first node after `after` in document order whose "compatible" list
  * contains `compatible`; pass after = NULL to search from the root (the root
@@ -116,8 +115,8 @@ MUST_CHECK enum error dtb_find_compatible(const struct dtb *dtb, const struct dt
 					  const char *compatible, struct dtb_node *node);
 
 /* Properties. ERR_FAILED_LOOKUP when absent / after the last. */
-MUST_CHECK enum error dtb_get_prop(const struct dtb *dtb, struct dtb_node node,
-				   const char *name, struct dtb_prop *prop);
+MUST_CHECK enum error dtb_get_prop(const struct dtb *dtb, struct dtb_node node, const char *name,
+				   struct dtb_prop *prop);
 MUST_CHECK enum error dtb_first_prop(const struct dtb *dtb, struct dtb_node node,
 				     struct dtb_prop *prop);
 MUST_CHECK enum error dtb_next_prop(const struct dtb *dtb, const struct dtb_prop *prop,
@@ -126,8 +125,8 @@ MUST_CHECK enum error dtb_next_prop(const struct dtb *dtb, const struct dtb_prop
 /* Big-endian cell `index` of a property. ERR_RANGE when it does not fit. */
 MUST_CHECK enum error dtb_prop_u32(const struct dtb_prop *prop, uint32_t index, uint32_t *out);
 /* `cells` (1 or 2) big-endian cells from cell `index` as one number. */
-MUST_CHECK enum error dtb_prop_cells(const struct dtb_prop *prop, uint32_t index,
-				     uint32_t cells, uint64_t *out);
+MUST_CHECK enum error dtb_prop_cells(const struct dtb_prop *prop, uint32_t index, uint32_t cells,
+				     uint64_t *out);
 /* The `index`th NUL-terminated string of a string-list property.
  * ERR_RANGE past the last; ERR_INVALID_ARGUMENT if the value is not a list
  * of terminated strings. */
@@ -141,8 +140,7 @@ bool dtb_prop_has_string(const struct dtb_prop *prop, const char *string);
  * malformed or out of range (address 1..4, size 0..4). */
 MUST_CHECK enum error dtb_address_cells(const struct dtb *dtb, struct dtb_node node,
 					uint32_t *cells);
-MUST_CHECK enum error dtb_size_cells(const struct dtb *dtb, struct dtb_node node,
-				     uint32_t *cells);
+MUST_CHECK enum error dtb_size_cells(const struct dtb *dtb, struct dtb_node node, uint32_t *cells);
 
 /* Entry `index` of the node's "reg", decoded with its parent's cell counts.
  * ERR_FAILED_LOOKUP without reg, ERR_RANGE past the last entry,

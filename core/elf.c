@@ -26,8 +26,8 @@ static uint64_t read_le(const uint8_t *p, unsigned bytes)
 /* Assumes: offset + PHDR_SIZE <= image size (checked in elf_open). */
 static uint32_t phdr_type(const struct elf_image *image, uint16_t index)
 {
-	return (uint32_t)read_le(image->data + image->program_header_offset +
-				 (uint64_t)index * PHDR_SIZE, 4);
+	return (uint32_t)read_le(
+	    image->data + image->program_header_offset + (uint64_t)index * PHDR_SIZE, 4);
 }
 
 static void phdr_read(const struct elf_image *image, uint16_t index, struct elf_segment *out)

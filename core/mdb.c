@@ -45,7 +45,8 @@ void mdb_set_next(struct cte *slot, struct cte *next)
 void mdb_set_flags(struct cte *slot, bool revocable, bool first_badged)
 {
 	slot->mdb.words[1] = (slot->mdb.words[1] & ~(uint64_t)MDB_FLAGS) |
-			     (revocable ? MDB_REVOCABLE : 0) | (first_badged ? MDB_FIRST_BADGED : 0);
+			     (revocable ? MDB_REVOCABLE : 0) |
+			     (first_badged ? MDB_FIRST_BADGED : 0);
 }
 
 bool mdb_is_parent_of(const struct cte *a, const struct cte *b)
@@ -76,8 +77,7 @@ bool mdb_is_parent_of(const struct cte *a, const struct cte *b)
 	case CAP_IRQ_HANDLER:
 	case CAP_DOMAIN:
 	case CAP_CHANNEL:
-	case CAP_ZOMBIE:
-		return true;
+	case CAP_ZOMBIE: return true;
 	}
 	return true;
 }
@@ -122,7 +122,7 @@ void mdb_unlink(struct cte *slot)
 		mdb_set_flags(next, mdb_revocable(next),
 			      mdb_first_badged(next) || mdb_first_badged(slot));
 	}
-	slot->mdb = (struct mdb_node){{0, 0}};
+	slot->mdb = (struct mdb_node){ { 0, 0 } };
 }
 
 /* Every descendant of an untyped lies inside it and below its watermark. */
@@ -155,7 +155,8 @@ const char *mdb_check_invariants(struct cte *const *slots, size_t count)
 		if (next != NULL && mdb_prev(next) != slot)
 			return "next->prev does not point back";
 		if (cap_type(slot->cap) == CAP_UNTYPED &&
-		    cap_untyped_free_index(slot->cap) > ((uint64_t)1 << cap_untyped_size_bits(slot->cap)))
+		    cap_untyped_free_index(slot->cap) >
+			((uint64_t)1 << cap_untyped_size_bits(slot->cap)))
 			return "untyped watermark beyond its end";
 	}
 	/* Walk each list from its head; a cycle or a stray node shows as a count mismatch. */
@@ -172,8 +173,10 @@ const char *mdb_check_invariants(struct cte *const *slots, size_t count)
 			const struct cte *end = mdb_next(node);
 			size_t run = 0;
 			while (end != NULL && mdb_is_parent_of(node, end)) {
-				if (cap_type(node->cap) == CAP_UNTYPED && !untyped_contains(node, end))
-					return "a descendant of an untyped lies outside its used part";
+				if (cap_type(node->cap) == CAP_UNTYPED &&
+				    !untyped_contains(node, end))
+					return "a descendant of an untyped lies outside its used "
+					       "part";
 				end = mdb_next(end);
 				if (++run > linked)
 					return "descendant run does not end";
@@ -182,11 +185,14 @@ const char *mdb_check_invariants(struct cte *const *slots, size_t count)
 			 * object cap that is implied by caps to one object being adjacent
 			 * (checked by the callers' object model), so only untyped and
 			 * IRQ control, whose children are other objects, are scanned. */
-			if (cap_type(node->cap) == CAP_UNTYPED || cap_type(node->cap) == CAP_IRQ_CONTROL) {
+			if (cap_type(node->cap) == CAP_UNTYPED ||
+			    cap_type(node->cap) == CAP_IRQ_CONTROL) {
 				size_t steps = 0;
-				for (const struct cte *later = end; later != NULL; later = mdb_next(later)) {
+				for (const struct cte *later = end; later != NULL;
+				     later = mdb_next(later)) {
 					if (mdb_is_parent_of(node, later))
-						return "a descendant is separated from its ancestor";
+						return "a descendant is separated from its "
+						       "ancestor";
 					if (++steps > linked)
 						return "MDB list has a cycle";
 				}

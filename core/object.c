@@ -100,14 +100,12 @@ void object_finalise(struct cap cap, bool final)
 	case CAP_ASID_POOL:    /* vspace module: invalidate the pool's ASIDs */
 	case CAP_IRQ_HANDLER:  /* irq module: mask the line, drop its notification */
 	case CAP_SERVICE:      /* uintr module: unregister the receiver, fail clients */
-	case CAP_CHANNEL:      /* uintr module: unmap the buffer on both sides */
-		break;
+	case CAP_CHANNEL: /* uintr module: unmap the buffer on both sides */ break;
 	case CAP_NULL:
-	case CAP_UNTYPED:      /* deleting an untyped cap leaves its objects alive */
+	case CAP_UNTYPED: /* deleting an untyped cap leaves its objects alive */
 	case CAP_ASID_CONTROL:
 	case CAP_IRQ_CONTROL:
-	case CAP_DOMAIN:
-		return;
+	case CAP_DOMAIN: return;
 	}
 	if (final)
 		object_finalise_count[cap_type(cap)]++;

@@ -27,20 +27,20 @@
 
 #define WORD_BITS 64
 
-#define CTE_SIZE_BITS 5           /* a slot: a cap (16 B) + MDB node (16 B) */
-#define TCB_SIZE_BITS 10          /* provisional: 1 KiB, as seL4 on RV64 */
-#define ENDPOINT_SIZE_BITS 4      /* provisional: queue head/tail + state */
-#define NOTIFICATION_SIZE_BITS 5  /* provisional: queue, word, bound TCB */
-#define REPLY_SIZE_BITS 5         /* provisional: caller TCB + links */
-#define PAGE_TABLE_SIZE_BITS 12   /* Sv39: 512 eight-byte PTEs */
-#define ASID_POOL_SIZE_BITS 12    /* provisional: 512 pool entries */
-#define SERVICE_SIZE_BITS 6       /* provisional: uintr receiver + queue */
-#define CHANNEL_SIZE_BITS 6       /* provisional: two ends + buffer frame */
-#define UNTYPED_MIN_BITS 4        /* smallest untyped: one endpoint */
-#define UNTYPED_MAX_BITS 38       /* as seL4 on RV64: 256 GiB */
-#define CNODE_RADIX_MIN 1         /* a zero-radix CNode resolves nothing */
+#define CTE_SIZE_BITS 5          /* a slot: a cap (16 B) + MDB node (16 B) */
+#define TCB_SIZE_BITS 10         /* provisional: 1 KiB, as seL4 on RV64 */
+#define ENDPOINT_SIZE_BITS 4     /* provisional: queue head/tail + state */
+#define NOTIFICATION_SIZE_BITS 5 /* provisional: queue, word, bound TCB */
+#define REPLY_SIZE_BITS 5        /* provisional: caller TCB + links */
+#define PAGE_TABLE_SIZE_BITS 12  /* Sv39: 512 eight-byte PTEs */
+#define ASID_POOL_SIZE_BITS 12   /* provisional: 512 pool entries */
+#define SERVICE_SIZE_BITS 6      /* provisional: uintr receiver + queue */
+#define CHANNEL_SIZE_BITS 6      /* provisional: two ends + buffer frame */
+#define UNTYPED_MIN_BITS 4       /* smallest untyped: one endpoint */
+#define UNTYPED_MAX_BITS 38      /* as seL4 on RV64: 256 GiB */
+#define CNODE_RADIX_MIN 1        /* a zero-radix CNode resolves nothing */
 #define CNODE_RADIX_MAX (UNTYPED_MAX_BITS - CTE_SIZE_BITS)
-#define RETYPE_FAN_OUT_LIMIT 256  /* objects per Untyped_Retype, as seL4's default */
+#define RETYPE_FAN_OUT_LIMIT 256 /* objects per Untyped_Retype, as seL4's default */
 
 /* Object types of Untyped_Retype. ABI: the numbers never change. */
 enum object_type {
@@ -74,8 +74,7 @@ bool object_type_is_frame(enum object_type type);
  * return its original capability. Normal memory is zeroed first; device
  * memory is never touched (it may not be RAM).
  */
-struct cap object_init(enum object_type type, uintptr_t base, unsigned user_bits,
-		       bool device);
+struct cap object_init(enum object_type type, uintptr_t base, unsigned user_bits, bool device);
 
 /* Set n bytes at p to zero; core/ has no libc. */
 void object_zero(void *p, uint64_t n);

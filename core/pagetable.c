@@ -81,8 +81,7 @@ enum error pagetable_map(struct pagetable *root, uint64_t va, uint64_t pa, enum 
 		table = next;
 		level--;
 	}
-	table->entry[index_at(va, target)] =
-		make_pte(pa, permissions | PTE_ACCESSED | PTE_DIRTY);
+	table->entry[index_at(va, target)] = make_pte(pa, permissions | PTE_ACCESSED | PTE_DIRTY);
 	return ERR_OK;
 }
 

@@ -63,7 +63,10 @@ static inline uint64_t page_size_bytes(enum page_size size)
 	return PAGE_BYTES << (PAGETABLE_INDEX_BITS * (unsigned)size);
 }
 
-static inline bool pte_is_valid(struct pte pte) { return pte.word & PTE_VALID; }
+static inline bool pte_is_valid(struct pte pte)
+{
+	return pte.word & PTE_VALID;
+}
 static inline bool pte_is_leaf(struct pte pte)
 {
 	return pte.word & (PTE_READ | PTE_WRITE | PTE_EXECUTE);
@@ -72,7 +75,10 @@ static inline uint64_t pte_physical_address(struct pte pte)
 {
 	return ((pte.word >> PTE_PPN_SHIFT) & ((UINT64_C(1) << PTE_PPN_BITS) - 1)) << PAGE_SHIFT;
 }
-static inline uint64_t pte_permissions(struct pte pte) { return pte.word & PTE_PERMISSIONS; }
+static inline uint64_t pte_permissions(struct pte pte)
+{
+	return pte.word & PTE_PERMISSIONS;
+}
 
 /* Zeroed page tables the caller lends to pagetable_map(), taken from the end. */
 struct pagetable_pool {

@@ -87,7 +87,7 @@ enum error range_set_remove(struct range_set *set, uint64_t base, uint64_t size)
 			i++;
 			continue;
 		}
-		bool keep_low = r.base < base, keep_high = r_end > end;
+		bool keep_low = r.base<base, keep_high = r_end> end;
 		if (keep_low && keep_high) {
 			set->ranges[i] = (struct range){ r.base, base - r.base };
 			insert_at(set, i + 1, (struct range){ end, r_end - end });
@@ -143,7 +143,8 @@ bool range_set_check_invariants(const struct range_set *set)
 		return false;
 	for (size_t i = 0; i < set->count; i++) {
 		const struct range *r = &set->ranges[i];
-		if (r->size == 0 || (r->base & mask) || (r->size & mask) || r->base + r->size < r->base)
+		if (r->size == 0 || (r->base & mask) || (r->size & mask) ||
+		    r->base + r->size < r->base)
 			return false;
 		if (i > 0) {
 			const struct range *previous = &set->ranges[i - 1];

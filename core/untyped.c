@@ -17,7 +17,7 @@ struct retype_plan {
 	struct cap dest_cnode;
 	uint64_t offset;
 	uint64_t count;
-	uint64_t first;      /* offset of the first object from the untyped's base */
+	uint64_t first; /* offset of the first object from the untyped's base */
 };
 
 /* The object size for an untrusted (type, size_bits), or ERR_RANGE. */
@@ -52,7 +52,7 @@ static enum error decode_size(enum object_type type, uint64_t size_bits, unsigne
 static enum error decode_retype(struct cte *untyped, const struct untyped_retype_args *args,
 				struct retype_plan *plan, struct lookup_fault *fault)
 {
-	*fault = (struct lookup_fault){0};
+	*fault = (struct lookup_fault){ 0 };
 	if (cap_type(untyped->cap) != CAP_UNTYPED)
 		return ERR_INVALID_CAPABILITY;
 	if (args->type >= OBJ_TYPE_COUNT)
@@ -61,14 +61,14 @@ static enum error decode_retype(struct cte *untyped, const struct untyped_retype
 	enum error err = decode_size(plan->type, args->size_bits, &plan->object_bits);
 	if (err != ERR_OK)
 		return err;
-	plan->user_bits = (unsigned)(plan->type == OBJ_UNTYPED || plan->type == OBJ_CNODE
-					     ? args->size_bits : 0);
+	plan->user_bits =
+	    (unsigned)(plan->type == OBJ_UNTYPED || plan->type == OBJ_CNODE ? args->size_bits : 0);
 
 	/* The destination CNode: the root itself at depth 0, else a CNode cap. */
 	plan->dest_cnode = args->dest_cnode.root;
 	if (args->dest_cnode.depth != 0) {
-		struct resolve_result r = cnode_lookup_slot(args->dest_cnode.root, args->dest_cnode.index,
-							    args->dest_cnode.depth);
+		struct resolve_result r = cnode_lookup_slot(
+		    args->dest_cnode.root, args->dest_cnode.index, args->dest_cnode.depth);
 		if (r.err != ERR_OK) {
 			*fault = r.fault;
 			return r.err;
@@ -76,8 +76,8 @@ static enum error decode_retype(struct cte *untyped, const struct untyped_retype
 		plan->dest_cnode = r.slot->cap;
 	}
 	if (cap_type(plan->dest_cnode) != CAP_CNODE) {
-		*fault = (struct lookup_fault){.type = LOOKUP_FAULT_MISSING_CAPABILITY,
-					       .bits_left = (unsigned)args->dest_cnode.depth};
+		*fault = (struct lookup_fault){ .type = LOOKUP_FAULT_MISSING_CAPABILITY,
+						.bits_left = (unsigned)args->dest_cnode.depth };
 		return ERR_FAILED_LOOKUP;
 	}
 

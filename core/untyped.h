@@ -25,11 +25,11 @@
 #include "error.h"
 
 struct untyped_retype_args {
-	uint64_t type;        /* enum object_type, untrusted */
-	uint64_t size_bits;   /* untyped size or CNode radix; ignored otherwise */
+	uint64_t type;               /* enum object_type, untrusted */
+	uint64_t size_bits;          /* untyped size or CNode radix; ignored otherwise */
 	struct cslot_ref dest_cnode; /* depth 0 names the root CNode itself */
-	uint64_t node_offset; /* first destination slot in that CNode */
-	uint64_t num_objects; /* 1..RETYPE_FAN_OUT_LIMIT */
+	uint64_t node_offset;        /* first destination slot in that CNode */
+	uint64_t num_objects;        /* 1..RETYPE_FAN_OUT_LIMIT */
 };
 
 /*

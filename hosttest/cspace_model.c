@@ -76,10 +76,14 @@ void model_init(struct model *m, struct cte *kernel_slot, uintptr_t root_base, u
 		m->slots[i].addr = (struct cte *)(mem_base + (i - 1 - root_slots) * SLOT_BYTES);
 	/* The CSpace root as a TCB holds it: an original CNode cap whose guard
 	 * makes every cptr a 64-bit index. */
-	m->slots[0].cap = (struct mcap){.type = CAP_CNODE, .addr = root_base, .bits = root_radix,
-					.guard_size = 64 - root_radix, .revocable = true};
-	root_slot(m, boot_index)->cap = (struct mcap){.type = CAP_UNTYPED, .addr = mem_base,
-						       .bits = mem_bits, .revocable = true};
+	m->slots[0].cap = (struct mcap){ .type = CAP_CNODE,
+					 .addr = root_base,
+					 .bits = root_radix,
+					 .guard_size = 64 - root_radix,
+					 .revocable = true };
+	root_slot(m, boot_index)->cap = (struct mcap){
+		.type = CAP_UNTYPED, .addr = mem_base, .bits = mem_bits, .revocable = true
+	};
 }
 
 void model_fini(struct model *m)
@@ -154,16 +158,13 @@ static struct mcap mask_rights(struct mcap c, unsigned mask)
 	switch (c.type) {
 	case CAP_ENDPOINT:
 	case CAP_NOTIFICATION:
-	case CAP_REPLY:
-		c.rights &= mask;
-		break;
+	case CAP_REPLY: c.rights &= mask; break;
 	case CAP_FRAME:
 		c.rights &= mask;
 		if (!(c.rights & CAP_RIGHT_READ))
 			c.rights = 0;
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return c;
 }
@@ -192,7 +193,8 @@ static bool update_data(struct mcap *c, bool preserve, uint64_t data)
 static bool has_children(const struct model *m, const struct mslot *s)
 {
 	for (size_t i = 0; i < m->count; i++)
-		if (m->slots[i].exists && m->slots[i].cap.type != CAP_NULL && m->slots[i].cap.parent == s)
+		if (m->slots[i].exists && m->slots[i].cap.type != CAP_NULL &&
+		    m->slots[i].cap.parent == s)
 			return true;
 	return false;
 }
@@ -207,8 +209,8 @@ static bool descends_from(const struct mslot *s, const struct mslot *ancestor)
 
 /* Caps moved between slots keep their tree position: parents named by the
  * old slots now live in the new ones (both renames at once, for a swap). */
-static void rename_parents(struct model *m, struct mslot *from1, struct mslot *to1, struct mslot *from2,
-			   struct mslot *to2)
+static void rename_parents(struct model *m, struct mslot *from1, struct mslot *to1,
+			   struct mslot *from2, struct mslot *to2)
 {
 	for (size_t i = 0; i < m->count; i++) {
 		struct mcap *c = &m->slots[i].cap;
@@ -224,14 +226,15 @@ static void rename_parents(struct model *m, struct mslot *from1, struct mslot *t
 static struct mcap ref_root(const struct model *m, struct mref ref)
 {
 	if (ref.root < 0)
-		return (struct mcap){.type = CAP_CNODE, .addr = m->root_base, .bits = m->root_radix};
+		return (
+		    struct mcap){ .type = CAP_CNODE, .addr = m->root_base, .bits = m->root_radix };
 	return root_slot(m, (uint64_t)ref.root)->cap;
 }
 
 /* seL4's lookupSlotForCNodeOp, bit by bit: the root must be a CNode, then
  * the depth 1..64, then every bit consumed exactly. */
-static enum error lookup_from(const struct model *m, struct mcap node, uint64_t cptr, uint64_t depth,
-			      struct mslot **slot)
+static enum error lookup_from(const struct model *m, struct mcap node, uint64_t cptr,
+			      uint64_t depth, struct mslot **slot)
 {
 	if (node.type != CAP_CNODE)
 		return ERR_FAILED_LOOKUP;
@@ -270,8 +273,8 @@ enum error model_lookup(const struct model *m, struct mref ref, struct mslot **s
 
 /* ---- copy, mint, move, mutate, rotate ---- */
 
-enum error model_copy(struct model *m, struct mref dest, struct mref src, unsigned rights, bool mint,
-		      uint64_t data)
+enum error model_copy(struct model *m, struct mref dest, struct mref src, unsigned rights,
+		      bool mint, uint64_t data)
 {
 	struct mslot *d, *s;
 	enum error err = model_lookup(m, dest, &d);
@@ -306,7 +309,8 @@ enum error model_copy(struct model *m, struct mref dest, struct mref src, unsign
 	return ERR_OK;
 }
 
-enum error model_move(struct model *m, struct mref dest, struct mref src, bool mutate, uint64_t data)
+enum error model_move(struct model *m, struct mref dest, struct mref src, bool mutate,
+		      uint64_t data)
 {
 	struct mslot *d, *s;
 	enum error err = model_lookup(m, dest, &d);
@@ -324,7 +328,7 @@ enum error model_move(struct model *m, struct mref dest, struct mref src, bool m
 	if (mutate && !update_data(&c, true, data))
 		return ERR_ILLEGAL_OPERATION;
 	d->cap = c;
-	s->cap = (struct mcap){.type = CAP_NULL};
+	s->cap = (struct mcap){ .type = CAP_NULL };
 	rename_parents(m, s, d, NULL, NULL);
 	return ERR_OK;
 }
@@ -360,7 +364,7 @@ enum error model_rotate(struct model *m, struct mref dest, struct mref pivot, ui
 	} else {
 		d->cap = new_pivot;
 		p->cap = new_src;
-		s->cap = (struct mcap){.type = CAP_NULL};
+		s->cap = (struct mcap){ .type = CAP_NULL };
 		rename_parents(m, p, d, s, p);
 	}
 	return ERR_OK;
@@ -406,7 +410,8 @@ static bool delete_doomed(struct model *m, const struct mslot *watch)
 		changed = false;
 		for (size_t i = 0; i < m->count; i++) {
 			struct mslot *s = &m->slots[i];
-			if (s->doomed && s->cap.type == CAP_CNODE && !cnode_survives(m, s->cap.addr))
+			if (s->doomed && s->cap.type == CAP_CNODE &&
+			    !cnode_survives(m, s->cap.addr))
 				changed |= doom_contents(m, &s->cap);
 		}
 	}
@@ -428,7 +433,7 @@ static bool delete_doomed(struct model *m, const struct mslot *watch)
 	}
 	for (size_t i = 0; i < m->count; i++) {
 		if (m->slots[i].doomed)
-			m->slots[i].cap = (struct mcap){.type = CAP_NULL};
+			m->slots[i].cap = (struct mcap){ .type = CAP_NULL };
 		m->slots[i].doomed = false;
 	}
 	return watched;
@@ -464,7 +469,8 @@ enum error model_revoke(struct model *m, struct mref target, bool *order_depende
 		changed = false;
 		for (size_t i = 0; i < m->count; i++) {
 			struct mslot *s = &m->slots[i];
-			if (s->doomed && s->cap.type == CAP_CNODE && !cnode_survives(m, s->cap.addr))
+			if (s->doomed && s->cap.type == CAP_CNODE &&
+			    !cnode_survives(m, s->cap.addr))
 				changed |= doom_contents(m, &s->cap);
 		}
 	}
@@ -487,17 +493,48 @@ static struct mcap new_object(uint64_t type, uintptr_t addr, unsigned user_bits,
 {
 	/* docs "Untyped memory": fresh originals; endpoint-like caps carry all
 	 * rights and no badge, frames read/write. */
-	struct mcap c = {.addr = addr, .revocable = true};
+	struct mcap c = { .addr = addr, .revocable = true };
 	switch (type) {
-	case OBJ_UNTYPED: c.type = CAP_UNTYPED; c.bits = user_bits; c.device = device; break;
+	case OBJ_UNTYPED:
+		c.type = CAP_UNTYPED;
+		c.bits = user_bits;
+		c.device = device;
+		break;
 	case OBJ_TCB: c.type = CAP_TCB; break;
-	case OBJ_ENDPOINT: c.type = CAP_ENDPOINT; c.rights = CAP_RIGHTS_ALL; break;
-	case OBJ_NOTIFICATION: c.type = CAP_NOTIFICATION; c.rights = CAP_RIGHTS_ALL; break;
-	case OBJ_CNODE: c.type = CAP_CNODE; c.bits = user_bits; break;
-	case OBJ_REPLY: c.type = CAP_REPLY; c.rights = CAP_RIGHTS_ALL; break;
-	case OBJ_FRAME_4K: c.type = CAP_FRAME; c.bits = 12; c.rights = 3; c.device = device; break;
-	case OBJ_FRAME_2M: c.type = CAP_FRAME; c.bits = 21; c.rights = 3; c.device = device; break;
-	case OBJ_FRAME_1G: c.type = CAP_FRAME; c.bits = 30; c.rights = 3; c.device = device; break;
+	case OBJ_ENDPOINT:
+		c.type = CAP_ENDPOINT;
+		c.rights = CAP_RIGHTS_ALL;
+		break;
+	case OBJ_NOTIFICATION:
+		c.type = CAP_NOTIFICATION;
+		c.rights = CAP_RIGHTS_ALL;
+		break;
+	case OBJ_CNODE:
+		c.type = CAP_CNODE;
+		c.bits = user_bits;
+		break;
+	case OBJ_REPLY:
+		c.type = CAP_REPLY;
+		c.rights = CAP_RIGHTS_ALL;
+		break;
+	case OBJ_FRAME_4K:
+		c.type = CAP_FRAME;
+		c.bits = 12;
+		c.rights = 3;
+		c.device = device;
+		break;
+	case OBJ_FRAME_2M:
+		c.type = CAP_FRAME;
+		c.bits = 21;
+		c.rights = 3;
+		c.device = device;
+		break;
+	case OBJ_FRAME_1G:
+		c.type = CAP_FRAME;
+		c.bits = 30;
+		c.rights = 3;
+		c.device = device;
+		break;
 	case OBJ_PAGE_TABLE: c.type = CAP_PAGE_TABLE; break;
 	case OBJ_SERVICE: c.type = CAP_SERVICE; break;
 	case OBJ_CHANNEL: c.type = CAP_CHANNEL; break;
@@ -577,7 +614,7 @@ enum error model_retype(struct model *m, uint64_t ut_index, uint64_t type, uint6
 				if (in == NULL || in->exists)
 					model_bug("a new CNode overlaps a live one");
 				in->exists = true;
-				in->cap = (struct mcap){.type = CAP_NULL};
+				in->cap = (struct mcap){ .type = CAP_NULL };
 			}
 		}
 	}
@@ -604,18 +641,18 @@ static const char *slot_name(const struct model *m, const struct mslot *s)
 
 static char why[256];
 
-#define DIFFER(field, real, model)                                                              \
-	do {                                                                                    \
-		snprintf(why, sizeof(why), "%s (type %d): %s is %#llx, model says %#llx",        \
-			 slot_name(m, ms), e->type, field, (unsigned long long)(real),           \
-			 (unsigned long long)(model));                                           \
-		return why;                                                                     \
+#define DIFFER(field, real, model)                                                                 \
+	do {                                                                                       \
+		snprintf(why, sizeof(why), "%s (type %d): %s is %#llx, model says %#llx",          \
+			 slot_name(m, ms), e->type, field, (unsigned long long)(real),             \
+			 (unsigned long long)(model));                                             \
+		return why;                                                                        \
 	} while (0)
 
-#define CHECK(field, real, model)                \
-	do {                                     \
-		if ((uint64_t)(real) != (uint64_t)(model)) \
-			DIFFER(field, real, model);      \
+#define CHECK(field, real, model)                                                                  \
+	do {                                                                                       \
+		if ((uint64_t)(real) != (uint64_t)(model))                                         \
+			DIFFER(field, real, model);                                                \
 	} while (0)
 
 static const char *compare_slot(const struct model *m, const struct mslot *ms)
@@ -643,23 +680,16 @@ static const char *compare_slot(const struct model *m, const struct mslot *ms)
 		CHECK("rights", cap_rights(c).bits, e->rights);
 		CHECK("badge", cap_badge(c), e->badge);
 		break;
-	case CAP_SERVICE:
-		CHECK("badge", cap_badge(c), e->badge);
-		break;
-	case CAP_REPLY:
-		CHECK("rights", cap_rights(c).bits, e->rights);
-		break;
+	case CAP_SERVICE: CHECK("badge", cap_badge(c), e->badge); break;
+	case CAP_REPLY: CHECK("rights", cap_rights(c).bits, e->rights); break;
 	case CAP_FRAME:
 		CHECK("frame size bits", frame_size_bits(cap_frame_size(c)), e->bits);
 		CHECK("rights", cap_rights(c).bits, e->rights);
 		CHECK("device", cap_frame_is_device(c), e->device);
 		CHECK("mapped", cap_is_mapped(c), 0);
 		break;
-	case CAP_PAGE_TABLE:
-		CHECK("mapped", cap_is_mapped(c), 0);
-		break;
-	default:
-		break;
+	case CAP_PAGE_TABLE: CHECK("mapped", cap_is_mapped(c), 0); break;
+	default: break;
 	}
 	CHECK("revocable", mdb_revocable(real), e->revocable);
 	return NULL;
@@ -691,17 +721,21 @@ const char *model_compare(struct model *m, struct cte *const *universe, size_t n
 			struct mslot *ms = slot_at(m, (uintptr_t)node);
 			real_caps++;
 			if (ms == NULL || !ms->exists || ms->cap.type == CAP_NULL) {
-				snprintf(why, sizeof(why), "a real cap (type %d) at %p is in a slot the model has %s",
+				snprintf(why, sizeof(why),
+					 "a real cap (type %d) at %p is in a slot the model has %s",
 					 cap_type(node->cap), (void *)node,
 					 ms == NULL || !ms->exists ? "in no live CNode" : "empty");
 				return why;
 			}
 			while (depth > 0 && !mdb_is_parent_of(stack[depth - 1], node))
 				depth--;
-			struct mslot *parent = depth > 0 ? slot_at(m, (uintptr_t)stack[depth - 1]) : NULL;
+			struct mslot *parent =
+			    depth > 0 ? slot_at(m, (uintptr_t)stack[depth - 1]) : NULL;
 			if (parent != ms->cap.parent) {
-				snprintf(why, sizeof(why), "%s (type %d): MDB parent is %s, model says %s",
-					 slot_name(m, ms), ms->cap.type, parent ? slot_name(m, parent) : "none",
+				snprintf(why, sizeof(why),
+					 "%s (type %d): MDB parent is %s, model says %s",
+					 slot_name(m, ms), ms->cap.type,
+					 parent ? slot_name(m, parent) : "none",
 					 ms->cap.parent ? slot_name(m, ms->cap.parent) : "none");
 				return why;
 			}
@@ -711,8 +745,8 @@ const char *model_compare(struct model *m, struct cte *const *universe, size_t n
 		}
 	}
 	if (real_caps != model_caps) {
-		snprintf(why, sizeof(why), "the real MDB links %zu caps, the model has %zu", real_caps,
-			 model_caps);
+		snprintf(why, sizeof(why), "the real MDB links %zu caps, the model has %zu",
+			 real_caps, model_caps);
 		return why;
 	}
 	return NULL;

@@ -26,9 +26,10 @@ void world_init(struct world *w, unsigned mem_bits)
 	memset(w->root_mem, 0, root_bytes);
 	w->root = cap_cnode_new((uintptr_t)w->root_mem, ROOT_RADIX, 64 - ROOT_RADIX, 0);
 	w->root_slot.cap = w->root;
-	w->objects[w->object_count++] = (struct world_object){
-		.type = CAP_CNODE, .base = (uintptr_t)w->root_mem,
-		.bits = ROOT_RADIX + CTE_SIZE_BITS, .live = true};
+	w->objects[w->object_count++] = (struct world_object){ .type = CAP_CNODE,
+							       .base = (uintptr_t)w->root_mem,
+							       .bits = ROOT_RADIX + CTE_SIZE_BITS,
+							       .live = true };
 	mdb_set_flags(&w->root_slot, true, true);
 	struct cte *boot = world_slot(w, BOOT_UT_INDEX);
 	boot->cap = cap_untyped_new((uintptr_t)w->mem, mem_bits, false);
@@ -49,7 +50,7 @@ struct cte *world_slot(struct world *w, uint64_t index)
 
 struct cslot_ref world_ref(struct world *w, uint64_t index)
 {
-	return (struct cslot_ref){.root = w->root, .index = index, .depth = 64};
+	return (struct cslot_ref){ .root = w->root, .index = index, .depth = 64 };
 }
 
 static void refresh_liveness(struct world *w);
@@ -65,7 +66,8 @@ void world_note_created(struct world *w, struct cap cnode, uint64_t offset, uint
 		/* Older records this memory overlaps are dead objects: forget them. */
 		for (size_t j = 0; j < w->object_count;) {
 			struct world_object *o = &w->objects[j];
-			if (o->base < base + ((uintptr_t)1 << bits) && base < o->base + ((uintptr_t)1 << o->bits)) {
+			if (o->base < base + ((uintptr_t)1 << bits) &&
+			    base < o->base + ((uintptr_t)1 << o->bits)) {
 				assert_false(o->live); /* reusing a live object's memory */
 				*o = w->objects[--w->object_count];
 			} else {
@@ -74,7 +76,8 @@ void world_note_created(struct world *w, struct cap cnode, uint64_t offset, uint
 		}
 		assert_true(w->object_count < WORLD_MAX_OBJECTS);
 		w->objects[w->object_count++] = (struct world_object){
-			.type = cap_type(cap), .base = base, .bits = bits, .live = true};
+			.type = cap_type(cap), .base = base, .bits = bits, .live = true
+		};
 	}
 }
 
@@ -82,9 +85,12 @@ enum error world_retype(struct world *w, uint64_t ut, uint64_t type, uint64_t si
 			uint64_t dest, uint64_t n)
 {
 	struct untyped_retype_args args = {
-		.type = type, .size_bits = size_bits,
-		.dest_cnode = {.root = w->root, .index = 0, .depth = 0},
-		.node_offset = dest, .num_objects = n};
+		.type = type,
+		.size_bits = size_bits,
+		.dest_cnode = { .root = w->root, .index = 0, .depth = 0 },
+		.node_offset = dest,
+		.num_objects = n
+	};
 	struct lookup_fault fault;
 	refresh_liveness(w);
 	enum error err = untyped_retype(world_slot(w, ut), &args, &fault);
@@ -96,14 +102,14 @@ enum error world_retype(struct world *w, uint64_t ut, uint64_t type, uint64_t si
 void world_delete(struct world *w, struct cte *slot)
 {
 	(void)w;
-	struct work_budget budget = {.left = UINT64_MAX};
+	struct work_budget budget = { .left = UINT64_MAX };
 	assert_int_equal(cte_delete(slot, &budget), ERR_OK);
 }
 
 void world_revoke(struct world *w, struct cte *slot)
 {
 	(void)w;
-	struct work_budget budget = {.left = UINT64_MAX};
+	struct work_budget budget = { .left = UINT64_MAX };
 	assert_int_equal(cte_revoke(slot, &budget), ERR_OK);
 }
 
@@ -111,7 +117,8 @@ static struct world_object *object_at(struct world *w, uintptr_t addr)
 {
 	for (size_t i = 0; i < w->object_count; i++) {
 		struct world_object *o = &w->objects[i];
-		if (o->type == CAP_CNODE && addr >= o->base && addr < o->base + ((uintptr_t)1 << o->bits))
+		if (o->type == CAP_CNODE && addr >= o->base &&
+		    addr < o->base + ((uintptr_t)1 << o->bits))
 			return o;
 	}
 	return NULL;
@@ -126,7 +133,8 @@ static bool cnode_listed(struct world *w, uintptr_t base, size_t ncnodes, uintpt
 	return false;
 }
 
-static void add_cnode(struct world *w, uintptr_t base, unsigned radix, size_t *ncnodes, uintptr_t *cnodes)
+static void add_cnode(struct world *w, uintptr_t base, unsigned radix, size_t *ncnodes,
+		      uintptr_t *cnodes)
 {
 	if (cnode_listed(w, base, *ncnodes, cnodes))
 		return;
@@ -155,7 +163,7 @@ size_t world_universe(struct world *w)
 			add_cnode(w, cap_ptr(cap), cap_zombie_radix(cap), &ncnodes, cnodes);
 		if (cap_is_null(cap))
 			continue;
-		struct cte *link[2] = {mdb_prev(slot), mdb_next(slot)};
+		struct cte *link[2] = { mdb_prev(slot), mdb_next(slot) };
 		for (int k = 0; k < 2; k++) {
 			if (link[k] == NULL || link[k] == &w->root_slot)
 				continue;
@@ -206,14 +214,15 @@ static size_t collect_refs(struct world *w, struct cap_ref *refs)
 		unsigned bits;
 		if (!cap_region(slot->cap, &base, &bits) || cap_type(slot->cap) == CAP_UNTYPED)
 			continue;
-		refs[nrefs++] = (struct cap_ref){base, bits, object_class(cap_type(slot->cap)), slot, 0};
+		refs[nrefs++] =
+		    (struct cap_ref){ base, bits, object_class(cap_type(slot->cap)), slot, 0 };
 	}
 	return nrefs;
 }
 
 static bool has_ref(const struct cap_ref *refs, size_t nrefs, const struct world_object *o)
 {
-	struct cap_ref key = {.base = o->base, .type = o->type, .bits = o->bits};
+	struct cap_ref key = { .base = o->base, .type = o->type, .bits = o->bits };
 	return bsearch(&key, refs, nrefs, sizeof(key), by_object) != NULL;
 }
 
@@ -259,7 +268,7 @@ const char *world_check(struct world *w)
 			struct cte *prev = mdb_prev(node);
 			if (prev == NULL || !cap_same_object_as(prev->cap, node->cap))
 				run++;
-			struct cap_ref key = {.slot = node};
+			struct cap_ref key = { .slot = node };
 			struct cap_ref *r = bsearch(&key, refs, nrefs, sizeof(key), by_slot);
 			if (r != NULL)
 				r->run = run;
@@ -270,20 +279,23 @@ const char *world_check(struct world *w)
 		struct cap_ref *a = &refs[i], *b = &refs[i + 1];
 		bool same = a->base == b->base && a->type == b->type && a->bits == b->bits;
 		if (same && a->run != b->run) {
-			snprintf(reason, sizeof(reason), "caps to object %#lx (type %d) are not adjacent in the MDB",
+			snprintf(reason, sizeof(reason),
+				 "caps to object %#lx (type %d) are not adjacent in the MDB",
 				 (unsigned long)a->base, a->type);
 			return reason;
 		}
 		uintptr_t a_end = a->base + ((uintptr_t)1 << a->bits);
 		if (!same && b->base < a_end) {
-			snprintf(reason, sizeof(reason), "live objects overlap: %#lx/%u type %d and %#lx/%u type %d",
-				 (unsigned long)a->base, a->bits, a->type, (unsigned long)b->base, b->bits, b->type);
+			snprintf(reason, sizeof(reason),
+				 "live objects overlap: %#lx/%u type %d and %#lx/%u type %d",
+				 (unsigned long)a->base, a->bits, a->type, (unsigned long)b->base,
+				 b->bits, b->type);
 			return reason;
 		}
 	}
 	/* Liveness against the model, and exactly-once finalisation. */
-	uint64_t died[CAP_TYPE_COUNT] = {0};
-	bool modelled[CAP_TYPE_COUNT] = {false};
+	uint64_t died[CAP_TYPE_COUNT] = { 0 };
+	bool modelled[CAP_TYPE_COUNT] = { false };
 	for (int t = 0; t < CAP_TYPE_COUNT; t++) {
 		died[t] = w->pending_died[t];
 		modelled[t] = died[t] != 0;
@@ -302,17 +314,20 @@ const char *world_check(struct world *w)
 	for (size_t i = 0; i < nrefs; i++) {
 		bool known = false;
 		for (size_t j = 0; j < w->object_count && !known; j++)
-			known = w->objects[j].base == refs[i].base && w->objects[j].type == refs[i].type;
+			known = w->objects[j].base == refs[i].base &&
+				w->objects[j].type == refs[i].type;
 		if (!known)
 			return "a capability names an object that was never created";
-		while (i + 1 < nrefs && refs[i + 1].base == refs[i].base && refs[i + 1].type == refs[i].type)
+		while (i + 1 < nrefs && refs[i + 1].base == refs[i].base &&
+		       refs[i + 1].type == refs[i].type)
 			i++;
 	}
 	for (int t = 0; t < CAP_TYPE_COUNT; t++) {
 		uint64_t delta = object_finalise_count[t] - w->finalised_before[t];
 		w->finalised_before[t] = object_finalise_count[t];
 		if (modelled[t] && delta != died[t]) {
-			snprintf(reason, sizeof(reason), "type %d: %llu finalised, %llu lost their last cap", t,
+			snprintf(reason, sizeof(reason),
+				 "type %d: %llu finalised, %llu lost their last cap", t,
 				 (unsigned long long)delta, (unsigned long long)died[t]);
 			return reason;
 		}

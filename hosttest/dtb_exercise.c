@@ -11,10 +11,10 @@
 
 #include "dtb_exercise.h"
 
-#define CHECK(how, cond, what, node)                                    \
-	do {                                                            \
-		if ((how)->strict && !(cond))                           \
-			(how)->fail((what), (node));                    \
+#define CHECK(how, cond, what, node)                                                               \
+	do {                                                                                       \
+		if ((how)->strict && !(cond))                                                      \
+			(how)->fail((what), (node));                                               \
 	} while (0)
 
 /* For queries run only for memory safety: their answer is not checked. */
@@ -67,8 +67,9 @@ static void exercise_props(const struct dtb *dtb, struct dtb_node node,
 		(void)dtb_prop_has_string(&prop, "okay");
 
 		err = dtb_get_prop(dtb, node, prop.name, &again);
-		CHECK(how, err == ERR_OK && again.offset <= prop.offset &&
-			   strcmp(again.name, prop.name) == 0,
+		CHECK(how,
+		      err == ERR_OK && again.offset <= prop.offset &&
+			  strcmp(again.name, prop.name) == 0,
 		      "dtb_get_prop does not find a listed property", node.offset);
 	}
 	CHECK(how, err == ERR_FAILED_LOOKUP, "property walk ended in error", node.offset);
@@ -124,7 +125,8 @@ static void exercise_expensive(const struct dtb *dtb, struct dtb_node node,
 		CHECK(how, err == ERR_OK && found.offset <= node.offset,
 		      "dtb_find_compatible misses a node", node.offset);
 		err = dtb_find_compatible(dtb, &node, compat, &found);
-		CHECK(how, err == ERR_FAILED_LOOKUP || (err == ERR_OK && found.offset > node.offset),
+		CHECK(how,
+		      err == ERR_FAILED_LOOKUP || (err == ERR_OK && found.offset > node.offset),
 		      "dtb_find_compatible goes backwards", node.offset);
 	}
 }
@@ -187,9 +189,10 @@ static void exercise_path(const struct dtb *dtb, struct dtb_node node, char *pat
 
 		*unitless = '\0';
 		err = dtb_find_path(dtb, path, &found);
-		CHECK(how, err == ERR_OK && strncmp(dtb_node_name(dtb, found), name, base) == 0 &&
-			   (dtb_node_name(dtb, found)[base] == '\0' ||
-			    dtb_node_name(dtb, found)[base] == '@'),
+		CHECK(how,
+		      err == ERR_OK && strncmp(dtb_node_name(dtb, found), name, base) == 0 &&
+			  (dtb_node_name(dtb, found)[base] == '\0' ||
+			   dtb_node_name(dtb, found)[base] == '@'),
 		      "dtb_find_path without unit address", node.offset);
 		*unitless = '@';
 	}
@@ -206,7 +209,7 @@ static void exercise_tree_walk(const struct dtb *dtb, const struct dtb_exercise 
 {
 	uint32_t max_depth = dtb->struct_size / 8 + 1;
 	struct dtb_node *stack = xcalloc(max_depth, sizeof(*stack));
-	size_t *ends = xcalloc(max_depth, sizeof(*ends));  /* path length per depth */
+	size_t *ends = xcalloc(max_depth, sizeof(*ends)); /* path length per depth */
 	char *path = xcalloc((size_t)dtb->struct_size + max_depth + 2, 1);
 	bool *ambiguous = xcalloc(max_depth, sizeof(*ambiguous));
 	bool *first = xcalloc(max_depth, sizeof(*first)); /* not shadowed, nor any ancestor */
@@ -238,10 +241,10 @@ static void exercise_tree_walk(const struct dtb *dtb, const struct dtb_exercise 
 			path[at] = '/';
 			strcpy(path + at + 1, name);
 			ends[depth - 1] = at + 1 + strlen(name);
-			ambiguous[depth - 1] = ambiguous[depth - 2] || *name == '\0' ||
-					       strchr(name, '/') != NULL;
-			first[depth - 1] = first[depth - 2] &&
-					   !shadowed(dtb, stack[depth - 2], node);
+			ambiguous[depth - 1] =
+			    ambiguous[depth - 2] || *name == '\0' || strchr(name, '/') != NULL;
+			first[depth - 1] =
+			    first[depth - 2] && !shadowed(dtb, stack[depth - 2], node);
 			if (how->expensive_every != 0 &&
 			    index % how->expensive_every == how->expensive_offset &&
 			    !ambiguous[depth - 1])
@@ -255,8 +258,7 @@ static void exercise_tree_walk(const struct dtb *dtb, const struct dtb_exercise 
 			continue;
 		}
 		while (depth > 0) {
-			if (dtb_next_sibling(dtb, stack[depth - 1], &next) == ERR_OK &&
-			    depth > 1) {
+			if (dtb_next_sibling(dtb, stack[depth - 1], &next) == ERR_OK && depth > 1) {
 				stack[depth - 1] = next;
 				break;
 			}
@@ -298,9 +300,10 @@ static void exercise_system(const struct dtb *dtb, const struct dtb_exercise *ho
 			      "reserved overrun", 0);
 		if (dtb_reserved_ranges(dtb, ranges, count, &again) == ERR_OK)
 			for (uint32_t i = 0; i < dtb->reserve_count && i < count; i++)
-				CHECK(how, dtb_reserve_entry(dtb, i, &entry) == ERR_OK &&
-					   entry.base == ranges[i].base &&
-					   entry.size == ranges[i].size,
+				CHECK(how,
+				      dtb_reserve_entry(dtb, i, &entry) == ERR_OK &&
+					  entry.base == ranges[i].base &&
+					  entry.size == ranges[i].size,
 				      "reserved ranges do not start with the block", 0);
 		free(ranges);
 	}

@@ -20,7 +20,7 @@ struct fake_arch fake_arch;
 
 void fake_arch_reset(void)
 {
-	fake_arch = (struct fake_arch){0};
+	fake_arch = (struct fake_arch){ 0 };
 }
 
 _Noreturn void port_assert_failed(const char *file, int line, const char *expr)

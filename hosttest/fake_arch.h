@@ -18,17 +18,17 @@ void fake_arch_reset(void);
  * that line is not TAP, and meson's TAP parser fails the suite on it. Checks
  * that `call` fails a CORE_ASSERT (through port_assert_failed) and returns.
  */
-#define expect_core_assert(call)                                                      \
-	do {                                                                          \
-		unsigned failures_before_ = fake_arch.assert_failures;               \
-		if (setjmp(global_expect_assert_env) == 0) {                         \
-			global_expecting_assert = 1;                                  \
-			call;                                                         \
-			global_expecting_assert = 0;                                  \
-			fail_msg("expected a failed CORE_ASSERT in %s", #call);       \
-		}                                                                     \
-		global_expecting_assert = 0;                                          \
-		assert_int_equal(fake_arch.assert_failures, failures_before_ + 1);    \
+#define expect_core_assert(call)                                                                   \
+	do {                                                                                       \
+		unsigned failures_before_ = fake_arch.assert_failures;                             \
+		if (setjmp(global_expect_assert_env) == 0) {                                       \
+			global_expecting_assert = 1;                                               \
+			call;                                                                      \
+			global_expecting_assert = 0;                                               \
+			fail_msg("expected a failed CORE_ASSERT in %s", #call);                    \
+		}                                                                                  \
+		global_expecting_assert = 0;                                                       \
+		assert_int_equal(fake_arch.assert_failures, failures_before_ + 1);                 \
 	} while (0)
 
 #endif

@@ -48,14 +48,15 @@ static void note_cnode(struct cap cap)
 	uintptr_t base = cap_ptr(cap);
 	uintptr_t end = base + ((uintptr_t)1 << (cap_cnode_radix(cap) + CTE_SIZE_BITS));
 	for (size_t i = 0; i < ncnodes;) {
-		uintptr_t b = cnodes[i].base, e = b + ((uintptr_t)1 << (cnodes[i].radix + CTE_SIZE_BITS));
+		uintptr_t b = cnodes[i].base,
+			  e = b + ((uintptr_t)1 << (cnodes[i].radix + CTE_SIZE_BITS));
 		if (b < end && base < e)
 			cnodes[i] = cnodes[--ncnodes];
 		else
 			i++;
 	}
 	if (ncnodes < MAX_CNODES)
-		cnodes[ncnodes++] = (struct cnode_record){base, cap_cnode_radix(cap)};
+		cnodes[ncnodes++] = (struct cnode_record){ base, cap_cnode_radix(cap) };
 }
 
 /* Every slot that can hold a cap: the root and every CNode made since. */
@@ -86,8 +87,8 @@ static struct cslot_ref ref_of(uint8_t b, uint8_t d)
 {
 	/* Mostly a root slot; otherwise a raw cptr/depth (often a lookup fault). */
 	if (d < 200)
-		return (struct cslot_ref){root, b & ((1u << RADIX) - 1), RADIX};
-	return (struct cslot_ref){root, (uint64_t)b << (d & 31), d & 0x7f};
+		return (struct cslot_ref){ root, b & ((1u << RADIX) - 1), RADIX };
+	return (struct cslot_ref){ root, (uint64_t)b << (d & 31), d & 0x7f };
 }
 
 static void run_op(const uint8_t *op)
@@ -95,16 +96,16 @@ static void run_op(const uint8_t *op)
 	struct lookup_fault fault;
 	struct cslot_ref a = ref_of(op[1], op[4]), b = ref_of(op[2], op[4] ^ 0x5a);
 	uint64_t data = op[3] & 0x80 ? op[3] & 0x7f : cap_guard_word(op[3] & 7, op[3] >> 3 & 3);
-	struct work_budget budget = {.left = 1 + (op[3] & 15)};
+	struct work_budget budget = { .left = 1 + (op[3] & 15) };
 	enum error err;
 	snapshot();
 	switch (op[0] % 9) {
 	case 0: {
-		struct untyped_retype_args args = {.type = op[2] % (OBJ_TYPE_COUNT + 1),
-						   .size_bits = op[3] % 14,
-						   .dest_cnode = {root, 0, 0},
-						   .node_offset = op[4] & ((1u << RADIX) - 1),
-						   .num_objects = 1 + (op[3] >> 6)};
+		struct untyped_retype_args args = { .type = op[2] % (OBJ_TYPE_COUNT + 1),
+						    .size_bits = op[3] % 14,
+						    .dest_cnode = { root, 0, 0 },
+						    .node_offset = op[4] & ((1u << RADIX) - 1),
+						    .num_objects = 1 + (op[3] >> 6) };
 		if (args.type == OBJ_FRAME_2M || args.type == OBJ_FRAME_1G)
 			args.type = OBJ_FRAME_4K; /* 64 KiB holds neither */
 		struct cte *ut = &root_slots[op[1] & ((1u << RADIX) - 1)];
@@ -122,8 +123,8 @@ static void run_op(const uint8_t *op)
 	case 6: err = cnode_delete(a, &budget, &fault); break;
 	case 7: err = cnode_revoke(a, &budget, &fault); break;
 	default: {
-		struct resolve_result r = cnode_resolve_address_bits(root, (uint64_t)op[1] << op[2] % 58 | op[3],
-								     op[4] % 65);
+		struct resolve_result r = cnode_resolve_address_bits(
+		    root, (uint64_t)op[1] << op[2] % 58 | op[3], op[4] % 65);
 		require(r.err == ERR_OK || r.err == ERR_FAILED_LOOKUP);
 		err = ERR_OK;
 		break;
@@ -147,7 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Everything made from the untyped must be reclaimable, if it is still
 	 * where it started. */
 	if (cap_type(root_slots[0].cap) == CAP_UNTYPED) {
-		struct work_budget all = {.left = UINT64_MAX};
+		struct work_budget all = { .left = UINT64_MAX };
 		require(cte_revoke(&root_slots[0], &all) == ERR_OK);
 		require(!mdb_has_children(&root_slots[0]));
 		require(mdb_check_invariants(slots, universe()) == NULL);

@@ -30,8 +30,8 @@ struct seed_rng seed_from_env(const char *test_name)
 		       (uint64_t)getpid() << 32;
 	}
 	/* A TAP comment: shown in the log even when the test then crashes. */
-	print_message("# %s: seed %" PRIu64 " (replay with " SEED_ENV "=%" PRIu64 ")\n",
-		      test_name, seed, seed);
+	print_message("# %s: seed %" PRIu64 " (replay with " SEED_ENV "=%" PRIu64 ")\n", test_name,
+		      seed, seed);
 	return (struct seed_rng){ .seed = seed, .state = seed };
 }
 

@@ -18,7 +18,7 @@
 #define SEED_ENV "KESTREL_TEST_SEED"
 
 struct seed_rng {
-	uint64_t seed;  /* as chosen, for messages */
+	uint64_t seed; /* as chosen, for messages */
 	uint64_t state;
 };
 
@@ -31,13 +31,12 @@ uint64_t seed_next(struct seed_rng *rng);
 uint64_t seed_below(struct seed_rng *rng, uint64_t bound);
 
 /* Fail the running cmocka test with the seed and step when cond is false. */
-#define seed_check(rng, step, cond)                                                       \
-	do {                                                                              \
-		if (!(cond))                                                              \
-			fail_msg("%s:%d: %s is false at step %lu; replay with " SEED_ENV \
-				 "=%" PRIu64,                                             \
-				 __FILE__, __LINE__, #cond, (unsigned long)(step),        \
-				 (rng)->seed);                                            \
+#define seed_check(rng, step, cond)                                                                \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			fail_msg("%s:%d: %s is false at step %lu; replay with " SEED_ENV           \
+				 "=%" PRIu64,                                                      \
+				 __FILE__, __LINE__, #cond, (unsigned long)(step), (rng)->seed);   \
 	} while (0)
 
 #endif

@@ -123,19 +123,19 @@ static void test_regions(void **state)
 		struct cap cap;
 		unsigned bits;
 	} cases[] = {
-		{cap_untyped_new(A, 12, false), 12},
-		{cap_cnode_new(B, 2, 0, 0), 2 + CTE_SIZE_BITS},
-		{cap_zombie_new(B, 2, 4), 2 + CTE_SIZE_BITS},
-		{cap_tcb_new(A), TCB_SIZE_BITS},
-		{cap_endpoint_new(A, 0, cap_rights_make(0)), ENDPOINT_SIZE_BITS},
-		{cap_notification_new(A, 0, cap_rights_make(0)), NOTIFICATION_SIZE_BITS},
-		{cap_reply_new(A, cap_rights_make(0)), REPLY_SIZE_BITS},
-		{cap_frame_new(0x40000000, FRAME_SIZE_1G, cap_rights_make(0), true), 30},
-		{cap_frame_new(A, FRAME_SIZE_4K, cap_rights_make(0), false), 12},
-		{cap_page_table_new(A), PAGE_TABLE_SIZE_BITS},
-		{cap_asid_pool_new(A, 0), ASID_POOL_SIZE_BITS},
-		{cap_service_new(A, 0), SERVICE_SIZE_BITS},
-		{cap_channel_new(A), CHANNEL_SIZE_BITS},
+		{ cap_untyped_new(A, 12, false), 12 },
+		{ cap_cnode_new(B, 2, 0, 0), 2 + CTE_SIZE_BITS },
+		{ cap_zombie_new(B, 2, 4), 2 + CTE_SIZE_BITS },
+		{ cap_tcb_new(A), TCB_SIZE_BITS },
+		{ cap_endpoint_new(A, 0, cap_rights_make(0)), ENDPOINT_SIZE_BITS },
+		{ cap_notification_new(A, 0, cap_rights_make(0)), NOTIFICATION_SIZE_BITS },
+		{ cap_reply_new(A, cap_rights_make(0)), REPLY_SIZE_BITS },
+		{ cap_frame_new(0x40000000, FRAME_SIZE_1G, cap_rights_make(0), true), 30 },
+		{ cap_frame_new(A, FRAME_SIZE_4K, cap_rights_make(0), false), 12 },
+		{ cap_page_table_new(A), PAGE_TABLE_SIZE_BITS },
+		{ cap_asid_pool_new(A, 0), ASID_POOL_SIZE_BITS },
+		{ cap_service_new(A, 0), SERVICE_SIZE_BITS },
+		{ cap_channel_new(A), CHANNEL_SIZE_BITS },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		assert_true(cap_region(cases[i].cap, &base, &bits));
@@ -158,12 +158,13 @@ static void test_constructors_reject_bad_fields(void **state)
 	expect_assert_failure(cap_cnode_new(B, 2, 2, 4));          /* guard too wide */
 	expect_assert_failure(cap_endpoint_new(A + 8, 0, cap_rights_make(0)));
 	expect_assert_failure(cap_frame_new(A, FRAME_SIZE_4K, cap_rights_make(G), false));
-	expect_assert_failure(cap_endpoint_new((uintptr_t)0x0000800000000000ull, 0, cap_rights_make(0)));
+	expect_assert_failure(
+	    cap_endpoint_new((uintptr_t)0x0000800000000000ull, 0, cap_rights_make(0)));
 	expect_assert_failure(cap_zombie_new(B, 2, 5));
 	/* Accessors check the type. */
 	expect_assert_failure(cap_badge(cap_tcb_new(0)));
 	expect_assert_failure(cap_cnode_radix(cap_null()));
-	struct cap bad = {{(uint64_t)31 << CAP_TYPE_SHIFT, 0}};
+	struct cap bad = { { (uint64_t)31 << CAP_TYPE_SHIFT, 0 } };
 	expect_assert_failure(cap_type(bad));
 	/* Every accessor refuses a cap of another type. */
 	struct cap tcb = cap_tcb_new(0x400);
@@ -182,7 +183,8 @@ static void test_constructors_reject_bad_fields(void **state)
 	expect_assert_failure(cap_mapped_vaddr(tcb));
 	expect_assert_failure(cap_set_mapping(tcb, 0, 0));
 	expect_assert_failure(cap_clear_mapping(tcb));
-	expect_assert_failure(cap_set_mapping(cap_page_table_new(A), 1u << 16, 0)); /* ASID too wide */
+	expect_assert_failure(
+	    cap_set_mapping(cap_page_table_new(A), 1u << 16, 0)); /* ASID too wide */
 	expect_assert_failure(cap_asid_base(tcb));
 	expect_assert_failure(cap_irq(tcb));
 	expect_assert_failure(cap_zombie_radix(tcb));
@@ -227,7 +229,8 @@ static void test_same_region_and_object(void **state)
 	assert_true(cap_same_object_as(ep, ep_badged));
 	assert_false(cap_same_object_as(ep, ep_other));
 	assert_false(cap_same_region_as(ep, cap_notification_new(A + 0x20, 0, cap_rights_make(R))));
-	assert_false(cap_same_region_as(cap_endpoint_new(A + 0x20, 0, cap_rights_make(R)), cap_notification_new(A + 0x20, 0, cap_rights_make(R))));
+	assert_false(cap_same_region_as(cap_endpoint_new(A + 0x20, 0, cap_rights_make(R)),
+					cap_notification_new(A + 0x20, 0, cap_rights_make(R))));
 
 	/* CNodes compare address and radix; zombies are nobody's region. */
 	struct cap cn = cap_cnode_new(B, 2, 0, 0);
@@ -238,9 +241,12 @@ static void test_same_region_and_object(void **state)
 
 	/* Frames: address and size; device-ness separates objects. */
 	struct cap f = cap_frame_new(A, FRAME_SIZE_4K, cap_rights_make(R), false);
-	assert_true(cap_same_object_as(f, cap_frame_new(A, FRAME_SIZE_4K, cap_rights_make(0), false)));
-	assert_false(cap_same_object_as(f, cap_frame_new(A, FRAME_SIZE_4K, cap_rights_make(0), true)));
-	assert_false(cap_same_region_as(f, cap_frame_new(0, FRAME_SIZE_2M, cap_rights_make(0), false)));
+	assert_true(
+	    cap_same_object_as(f, cap_frame_new(A, FRAME_SIZE_4K, cap_rights_make(0), false)));
+	assert_false(
+	    cap_same_object_as(f, cap_frame_new(A, FRAME_SIZE_4K, cap_rights_make(0), true)));
+	assert_false(
+	    cap_same_region_as(f, cap_frame_new(0, FRAME_SIZE_2M, cap_rights_make(0), false)));
 
 	/* IRQ control parents handlers but is not the same object. */
 	struct cap ctl = cap_irq_control_new(), h1 = cap_irq_handler_new(1);
@@ -265,8 +271,8 @@ static void test_revocable(void **state)
 	(void)state;
 	struct cap ep0 = cap_endpoint_new(A, 0, cap_rights_make(R));
 	struct cap ep5 = cap_endpoint_new(A, 5, cap_rights_make(R));
-	assert_true(cap_is_revocable(ep5, ep0));   /* a new badge */
-	assert_false(cap_is_revocable(ep5, ep5));  /* a plain copy */
+	assert_true(cap_is_revocable(ep5, ep0));  /* a new badge */
+	assert_false(cap_is_revocable(ep5, ep5)); /* a plain copy */
 	assert_false(cap_is_revocable(ep0, ep0));
 	struct cap n0 = cap_notification_new(A, 0, cap_rights_make(R));
 	assert_true(cap_is_revocable(cap_notification_new(A, 1, cap_rights_make(R)), n0));
@@ -284,8 +290,8 @@ static void test_update_data(void **state)
 	struct cap ep0 = cap_endpoint_new(A, 0, cap_rights_make(R));
 	struct cap minted = cap_update_data(ep0, false, 42);
 	assert_int_equal(cap_badge(minted), 42);
-	assert_true(cap_is_null(cap_update_data(minted, false, 7)));  /* no second badge */
-	assert_true(cap_is_null(cap_update_data(ep0, true, 7)));      /* mutate never badges */
+	assert_true(cap_is_null(cap_update_data(minted, false, 7)));    /* no second badge */
+	assert_true(cap_is_null(cap_update_data(ep0, true, 7)));        /* mutate never badges */
 	assert_int_equal(cap_badge(cap_update_data(ep0, false, 0)), 0); /* badge 0 = unbadged */
 	struct cap n = cap_notification_new(A, 0, cap_rights_make(R));
 	assert_int_equal(cap_badge(cap_update_data(n, false, 3)), 3);
@@ -297,12 +303,14 @@ static void test_update_data(void **state)
 	assert_int_equal(cap_cnode_guard(guarded), 0x25);
 	/* Guard bits above the guard size are dropped. */
 	assert_int_equal(cap_cnode_guard(cap_update_data(cn, false, cap_guard_word(2, 0xff))), 3);
-	assert_int_equal(cap_cnode_guard_size(cap_update_data(cn, false, cap_guard_word(60, 1))), 60);
+	assert_int_equal(cap_cnode_guard_size(cap_update_data(cn, false, cap_guard_word(60, 1))),
+			 60);
 	assert_true(cap_is_null(cap_update_data(cn, false, cap_guard_word(61, 0)))); /* 65 bits */
 
 	struct cap tcb = cap_tcb_new(0x400), same = cap_update_data(tcb, false, 9);
 	assert_memory_equal(&tcb, &same, sizeof(tcb));
-	assert_int_equal(cap_type(cap_update_data(cap_frame_new(A, FRAME_SIZE_4K, cap_rights_make(R), false), true, 1)),
+	assert_int_equal(cap_type(cap_update_data(
+			     cap_frame_new(A, FRAME_SIZE_4K, cap_rights_make(R), false), true, 1)),
 			 CAP_FRAME);
 }
 
@@ -319,10 +327,12 @@ static void test_mask_rights(void **state)
 	struct cap f = cap_frame_new(A, FRAME_SIZE_4K, cap_rights_make(R | W), false);
 	assert_int_equal(cap_rights(cap_mask_rights(f, cap_rights_make(R))).bits, R);
 	assert_int_equal(cap_rights(cap_mask_rights(f, cap_rights_make(W))).bits, 0);
-	assert_int_equal(cap_rights(cap_mask_rights(f, cap_rights_make(CAP_RIGHTS_ALL))).bits, R | W);
+	assert_int_equal(cap_rights(cap_mask_rights(f, cap_rights_make(CAP_RIGHTS_ALL))).bits,
+			 R | W);
 	/* Rights never grow, and other types ignore them. */
 	struct cap ep_r = cap_endpoint_new(A, 0, cap_rights_make(R));
-	assert_int_equal(cap_rights(cap_mask_rights(ep_r, cap_rights_make(CAP_RIGHTS_ALL))).bits, R);
+	assert_int_equal(cap_rights(cap_mask_rights(ep_r, cap_rights_make(CAP_RIGHTS_ALL))).bits,
+			 R);
 	struct cap cn = cap_cnode_new(B, 2, 0, 0), masked = cap_mask_rights(cn, cap_rights_make(0));
 	assert_memory_equal(&cn, &masked, sizeof(cn));
 	assert_int_equal(cap_rights_make(0xff).bits, CAP_RIGHTS_ALL);

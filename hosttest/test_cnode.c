@@ -18,7 +18,7 @@
 #include "mdb.h"
 
 #define MEM_BITS 20
-static const struct cap_rights ALL = {CAP_RIGHTS_ALL};
+static const struct cap_rights ALL = { CAP_RIGHTS_ALL };
 
 static struct world *W;
 static uint8_t *snap_mem, *snap_root;
@@ -141,13 +141,16 @@ static struct cap two_levels(void)
 	inner->cap = cap_null();
 	/* Put a guarded copy of CNode 11 in top[3] through the real copy path. */
 	struct lookup_fault fault;
-	assert_int_equal(cnode_mint((struct cslot_ref){W->root, 10, 64}, ref(11), ALL,
-				    cap_guard_word(0, 0), &fault), ERR_DELETE_FIRST);
-	assert_int_equal(cnode_mint((struct cslot_ref){top, 3, 4}, ref(11), ALL,
-				    cap_guard_word(2, 1), &fault), ERR_OK);
+	assert_int_equal(cnode_mint((struct cslot_ref){ W->root, 10, 64 }, ref(11), ALL,
+				    cap_guard_word(0, 0), &fault),
+			 ERR_DELETE_FIRST);
+	assert_int_equal(
+	    cnode_mint((struct cslot_ref){ top, 3, 4 }, ref(11), ALL, cap_guard_word(2, 1), &fault),
+	    ERR_OK);
 	make(OBJ_ENDPOINT, 0, 12);
-	assert_int_equal(cnode_copy((struct cslot_ref){top, (3 << 6) | (1 << 4) | 7, 10}, ref(12), ALL,
-				    &fault), ERR_OK);
+	assert_int_equal(cnode_copy((struct cslot_ref){ top, (3 << 6) | (1 << 4) | 7, 10 }, ref(12),
+				    ALL, &fault),
+			 ERR_OK);
 	return top;
 }
 
@@ -197,7 +200,7 @@ static void test_leaf_ends_lookup_early(void **state)
 	struct cap top = two_levels();
 	struct lookup_fault fault;
 	/* top[5] holds an endpoint: a 10-bit lookup stops there with 6 bits left. */
-	assert_int_equal(cnode_copy((struct cslot_ref){top, 5, 4}, ref(12), ALL, &fault), ERR_OK);
+	assert_int_equal(cnode_copy((struct cslot_ref){ top, 5, 4 }, ref(12), ALL, &fault), ERR_OK);
 	struct resolve_result r = cnode_resolve_address_bits(top, (5 << 6) | 0x3f, 10);
 	assert_int_equal(r.err, ERR_OK);
 	assert_ptr_equal(r.slot, cnode_slot(top, 5));
@@ -219,7 +222,7 @@ static void test_leaf_ends_lookup_early(void **state)
 static void test_lookup_depth_range(void **state)
 {
 	(void)state;
-	const uint64_t bad[] = {0, 65, 128, (uint64_t)1 << 40, UINT64_MAX};
+	const uint64_t bad[] = { 0, 65, 128, (uint64_t)1 << 40, UINT64_MAX };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct resolve_result r = cnode_lookup_slot(W->root, 1, bad[i]);
 		assert_int_equal(r.err, ERR_RANGE);
@@ -244,12 +247,13 @@ static void test_copy_reduces_rights_and_links_child(void **state)
 	(void)state;
 	struct lookup_fault fault;
 	make(OBJ_ENDPOINT, 0, 20);
-	assert_int_equal(cnode_copy(ref(21), ref(20), cap_rights_make(CAP_RIGHT_READ), &fault), ERR_OK);
+	assert_int_equal(cnode_copy(ref(21), ref(20), cap_rights_make(CAP_RIGHT_READ), &fault),
+			 ERR_OK);
 	assert_int_equal(cap_type(slot(21)->cap), CAP_ENDPOINT);
 	assert_int_equal(cap_rights(slot(21)->cap).bits, CAP_RIGHT_READ);
 	assert_true(cap_same_object_as(slot(20)->cap, slot(21)->cap));
 	assert_ptr_equal(mdb_next(slot(20)), slot(21));
-	assert_true(mdb_is_parent_of(slot(20), slot(21)));   /* original parents copies */
+	assert_true(mdb_is_parent_of(slot(20), slot(21))); /* original parents copies */
 	assert_false(mdb_revocable(slot(21)));
 	assert_false(mdb_is_final(slot(20)));
 	/* A copy of the copy is the original's too (a sibling of the copy). */
@@ -297,7 +301,8 @@ static void test_mint_cnode_guard(void **state)
 	(void)state;
 	struct lookup_fault fault;
 	make(OBJ_CNODE, 3, 30);
-	assert_int_equal(cnode_mint(ref(31), ref(30), ALL, cap_guard_word(5, 0x11), &fault), ERR_OK);
+	assert_int_equal(cnode_mint(ref(31), ref(30), ALL, cap_guard_word(5, 0x11), &fault),
+			 ERR_OK);
 	assert_int_equal(cap_cnode_guard_size(slot(31)->cap), 5);
 	assert_int_equal(cap_cnode_guard(slot(31)->cap), 0x11);
 	snapshot();
@@ -357,7 +362,8 @@ static void test_rotate_three_slots(void **state)
 	struct cap src = slot(60)->cap;
 	uintptr_t pivot_ptr = cap_ptr(slot(61)->cap);
 	/* src -> pivot, pivot -> dest (62); the pivot gets a guard on the way. */
-	assert_int_equal(cnode_rotate(ref(62), ref(61), cap_guard_word(3, 5), ref(60), 0, &fault), ERR_OK);
+	assert_int_equal(cnode_rotate(ref(62), ref(61), cap_guard_word(3, 5), ref(60), 0, &fault),
+			 ERR_OK);
 	assert_true(cap_is_null(slot(60)->cap));
 	assert_memory_equal(&slot(61)->cap, &src, sizeof(src));
 	assert_int_equal(cap_type(slot(62)->cap), CAP_CNODE);
@@ -393,25 +399,30 @@ static void test_copy_errors(void **state)
 	make(OBJ_ENDPOINT, 0, 21);
 	snapshot();
 	/* dest lookup fails: guard mismatch, not the source. */
-	assert_int_equal(cnode_copy((struct cslot_ref){W->root, 1ull << 63, 64}, ref(20), ALL, &fault),
-			 ERR_FAILED_LOOKUP);
+	assert_int_equal(
+	    cnode_copy((struct cslot_ref){ W->root, 1ull << 63, 64 }, ref(20), ALL, &fault),
+	    ERR_FAILED_LOOKUP);
 	assert_int_equal(fault.type, LOOKUP_FAULT_GUARD_MISMATCH);
 	assert_false(fault.source);
 	/* dest depth out of range. */
-	assert_int_equal(cnode_copy((struct cslot_ref){W->root, 22, 0}, ref(20), ALL, &fault), ERR_RANGE);
-	assert_int_equal(cnode_copy((struct cslot_ref){W->root, 22, 65}, ref(20), ALL, &fault), ERR_RANGE);
+	assert_int_equal(cnode_copy((struct cslot_ref){ W->root, 22, 0 }, ref(20), ALL, &fault),
+			 ERR_RANGE);
+	assert_int_equal(cnode_copy((struct cslot_ref){ W->root, 22, 65 }, ref(20), ALL, &fault),
+			 ERR_RANGE);
 	/* dest root is not a CNode. */
-	assert_int_equal(cnode_copy((struct cslot_ref){slot(20)->cap, 22, 64}, ref(20), ALL, &fault),
-			 ERR_FAILED_LOOKUP);
+	assert_int_equal(
+	    cnode_copy((struct cslot_ref){ slot(20)->cap, 22, 64 }, ref(20), ALL, &fault),
+	    ERR_FAILED_LOOKUP);
 	assert_int_equal(fault.type, LOOKUP_FAULT_INVALID_ROOT);
 	/* dest occupied. */
 	assert_int_equal(cnode_copy(ref(21), ref(20), ALL, &fault), ERR_DELETE_FIRST);
 	/* source lookup fails, marked as the source. */
-	assert_int_equal(cnode_copy(ref(22), (struct cslot_ref){W->root, 20, 8}, ALL, &fault),
+	assert_int_equal(cnode_copy(ref(22), (struct cslot_ref){ W->root, 20, 8 }, ALL, &fault),
 			 ERR_FAILED_LOOKUP);
 	assert_true(fault.source);
 	assert_int_equal(fault.type, LOOKUP_FAULT_GUARD_MISMATCH);
-	assert_int_equal(cnode_copy(ref(22), (struct cslot_ref){W->root, 20, 99}, ALL, &fault), ERR_RANGE);
+	assert_int_equal(cnode_copy(ref(22), (struct cslot_ref){ W->root, 20, 99 }, ALL, &fault),
+			 ERR_RANGE);
 	/* source empty: missing capability. */
 	assert_int_equal(cnode_copy(ref(22), ref(23), ALL, &fault), ERR_FAILED_LOOKUP);
 	assert_int_equal(fault.type, LOOKUP_FAULT_MISSING_CAPABILITY);
@@ -423,7 +434,8 @@ static void test_copy_errors(void **state)
 	assert_int_equal(cnode_mutate(ref(22), ref(23), 0, &fault), ERR_FAILED_LOOKUP);
 	assert_int_equal(cnode_move(ref(21), ref(20), &fault), ERR_DELETE_FIRST);
 	assert_int_equal(cnode_mutate(ref(21), ref(20), 0, &fault), ERR_DELETE_FIRST);
-	assert_int_equal(cnode_move((struct cslot_ref){W->root, 22, 0}, ref(20), &fault), ERR_RANGE);
+	assert_int_equal(cnode_move((struct cslot_ref){ W->root, 22, 0 }, ref(20), &fault),
+			 ERR_RANGE);
 	/* Copy onto itself: the slot is occupied. */
 	assert_int_equal(cnode_copy(ref(20), ref(20), ALL, &fault), ERR_DELETE_FIRST);
 	assert_unchanged();
@@ -452,7 +464,7 @@ static void test_copy_derivation_errors(void **state)
 	/* The IRQ control may be moved, though. */
 	assert_int_equal(cnode_move(ref(102), ref(100), &fault), ERR_OK);
 	slot(102)->cap = cap_null();
-	slot(102)->mdb = (struct mdb_node){{0, 0}};
+	slot(102)->mdb = (struct mdb_node){ { 0, 0 } };
 	/* A mapped page table can be copied; a mapped frame's copy is unmapped. */
 	slot(101)->cap = cap_set_mapping(slot(101)->cap, 1, 0x200000);
 	assert_int_equal(cnode_copy(ref(103), ref(101), ALL, &fault), ERR_OK);
@@ -482,8 +494,10 @@ static void test_rotate_errors(void **state)
 	make(OBJ_ENDPOINT, 0, 63);
 	snapshot();
 	/* pivot equal to src or dest. */
-	assert_int_equal(cnode_rotate(ref(70), ref(60), 0, ref(60), 0, &fault), ERR_ILLEGAL_OPERATION);
-	assert_int_equal(cnode_rotate(ref(61), ref(61), 0, ref(60), 0, &fault), ERR_ILLEGAL_OPERATION);
+	assert_int_equal(cnode_rotate(ref(70), ref(60), 0, ref(60), 0, &fault),
+			 ERR_ILLEGAL_OPERATION);
+	assert_int_equal(cnode_rotate(ref(61), ref(61), 0, ref(60), 0, &fault),
+			 ERR_ILLEGAL_OPERATION);
 	/* dest occupied (and not src). */
 	assert_int_equal(cnode_rotate(ref(62), ref(61), 0, ref(60), 0, &fault), ERR_DELETE_FIRST);
 	/* src or pivot empty. */
@@ -493,7 +507,7 @@ static void test_rotate_errors(void **state)
 	assert_int_equal(cnode_rotate(ref(70), ref(71), 0, ref(60), 0, &fault), ERR_FAILED_LOOKUP);
 	assert_int_equal(fault.type, LOOKUP_FAULT_MISSING_CAPABILITY);
 	/* Lookup failures of each operand. */
-	struct cslot_ref bad = {W->root, 1ull << 62, 64};
+	struct cslot_ref bad = { W->root, 1ull << 62, 64 };
 	assert_int_equal(cnode_rotate(bad, ref(61), 0, ref(60), 0, &fault), ERR_FAILED_LOOKUP);
 	assert_false(fault.source);
 	assert_int_equal(cnode_rotate(ref(70), bad, 0, ref(60), 0, &fault), ERR_FAILED_LOOKUP);
@@ -501,8 +515,10 @@ static void test_rotate_errors(void **state)
 	assert_int_equal(cnode_rotate(ref(70), ref(61), 0, bad, 0, &fault), ERR_FAILED_LOOKUP);
 	assert_true(fault.source);
 	/* Endpoint caps cannot take data on rotate (no badge on mutate). */
-	assert_int_equal(cnode_rotate(ref(70), ref(63), 0, ref(60), 0, &fault), ERR_ILLEGAL_OPERATION);
-	assert_int_equal(cnode_rotate(ref(70), ref(60), 0, ref(63), 0, &fault), ERR_ILLEGAL_OPERATION);
+	assert_int_equal(cnode_rotate(ref(70), ref(63), 0, ref(60), 0, &fault),
+			 ERR_ILLEGAL_OPERATION);
+	assert_int_equal(cnode_rotate(ref(70), ref(60), 0, ref(63), 0, &fault),
+			 ERR_ILLEGAL_OPERATION);
 	assert_unchanged();
 }
 
@@ -510,12 +526,14 @@ static void test_delete_and_revoke_invocations(void **state)
 {
 	(void)state;
 	struct lookup_fault fault;
-	struct work_budget budget = {.left = 100};
+	struct work_budget budget = { .left = 100 };
 	make(OBJ_ENDPOINT, 0, 20);
 	assert_int_equal(cnode_copy(ref(21), ref(20), ALL, &fault), ERR_OK);
 	snapshot();
-	assert_int_equal(cnode_delete((struct cslot_ref){W->root, 21, 3}, &budget, &fault), ERR_FAILED_LOOKUP);
-	assert_int_equal(cnode_revoke((struct cslot_ref){W->root, 21, 0}, &budget, &fault), ERR_RANGE);
+	assert_int_equal(cnode_delete((struct cslot_ref){ W->root, 21, 3 }, &budget, &fault),
+			 ERR_FAILED_LOOKUP);
+	assert_int_equal(cnode_revoke((struct cslot_ref){ W->root, 21, 0 }, &budget, &fault),
+			 ERR_RANGE);
 	assert_unchanged();
 	/* Deleting an empty slot succeeds and does nothing. */
 	assert_int_equal(cnode_delete(ref(22), &budget, &fault), ERR_OK);
@@ -523,7 +541,8 @@ static void test_delete_and_revoke_invocations(void **state)
 	uint64_t before = object_finalise_count[CAP_ENDPOINT];
 	assert_int_equal(cnode_revoke(ref(20), &budget, &fault), ERR_OK);
 	assert_true(cap_is_null(slot(21)->cap));
-	assert_int_equal(object_finalise_count[CAP_ENDPOINT], before); /* a copy went, not the object */
+	assert_int_equal(object_finalise_count[CAP_ENDPOINT],
+			 before); /* a copy went, not the object */
 	assert_int_equal(cnode_delete(ref(20), &budget, &fault), ERR_OK);
 	assert_int_equal(object_finalise_count[CAP_ENDPOINT], before + 1);
 	world_assert(W);

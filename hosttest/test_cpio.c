@@ -67,8 +67,8 @@ static void set_field(struct archive *a, size_t at, unsigned field, uint32_t val
 }
 
 /* An entry whose name is `name_size` raw bytes (the NUL is the caller's). */
-static size_t put_raw_entry(struct archive *a, const void *name, uint32_t name_size,
-			    uint32_t mode, const void *data, uint32_t size)
+static size_t put_raw_entry(struct archive *a, const void *name, uint32_t name_size, uint32_t mode,
+			    const void *data, uint32_t size)
 {
 	size_t at = a->size;
 	assert_true(a->count < MAX_ENTRIES);
@@ -79,7 +79,7 @@ static size_t put_raw_entry(struct archive *a, const void *name, uint32_t name_s
 	}
 	set_field(a, at, 0, (uint32_t)a->count + 100); /* ino */
 	set_field(a, at, FIELD_MODE, mode);
-	set_field(a, at, 4, 1); /* nlink */
+	set_field(a, at, 4, 1);          /* nlink */
 	set_field(a, at, 5, 0x5f5e1000); /* mtime: has letters in both cases */
 	set_field(a, at, FIELD_FILESIZE, size);
 	set_field(a, at, FIELD_NAMESIZE, name_size);
@@ -109,13 +109,16 @@ static void build_sample(struct archive *a)
 {
 	put_entry(a, "hello.txt", MODE_FILE, "hello, world\n", 13);
 	put_entry(a, "bin", MODE_DIR, "", 0);
-	put_entry(a, "bin/init", 0100755, "\x7f" "ELF\x02\x01\x01", 7);
+	put_entry(a, "bin/init", 0100755,
+		  "\x7f"
+		  "ELF\x02\x01\x01",
+		  7);
 	put_entry(a, "e", MODE_FILE, "", 0);
 	put_trailer(a);
 }
 
-static void assert_entry(const struct archive *a, const struct cpio_entry *entry,
-			 const char *name, uint32_t mode, const void *data, size_t size)
+static void assert_entry(const struct archive *a, const struct cpio_entry *entry, const char *name,
+			 uint32_t mode, const void *data, size_t size)
 {
 	assert_string_equal(entry->name, name);
 	assert_int_equal(entry->mode, mode);
@@ -148,7 +151,10 @@ static void test_next_walks_every_entry(void **state)
 	assert_entry(&a, &entry, "bin", MODE_DIR, "", 0);
 	assert_int_equal(offset, a.entry_at[2]);
 	assert_int_equal(next(&a, &offset, &entry), ERR_OK);
-	assert_entry(&a, &entry, "bin/init", 0100755, "\x7f" "ELF\x02\x01\x01", 7);
+	assert_entry(&a, &entry, "bin/init", 0100755,
+		     "\x7f"
+		     "ELF\x02\x01\x01",
+		     7);
 	assert_int_equal(next(&a, &offset, &entry), ERR_OK);
 	assert_entry(&a, &entry, "e", MODE_FILE, "", 0);
 	assert_int_equal(offset, a.entry_at[4]);
@@ -224,7 +230,10 @@ static void test_find_regular_files(void **state)
 	build_sample(&a);
 	struct cpio_entry entry;
 	assert_int_equal(cpio_find(a.bytes, a.size, "bin/init", &entry), ERR_OK);
-	assert_entry(&a, &entry, "bin/init", 0100755, "\x7f" "ELF\x02\x01\x01", 7);
+	assert_entry(&a, &entry, "bin/init", 0100755,
+		     "\x7f"
+		     "ELF\x02\x01\x01",
+		     7);
 	assert_int_equal(cpio_find(a.bytes, a.size, "e", &entry), ERR_OK);
 	assert_entry(&a, &entry, "e", MODE_FILE, "", 0);
 	struct cpio_entry untouched = entry;
@@ -310,7 +319,7 @@ static void test_truncated_name_and_body(void **state)
 	/* 110 + 10 = 120: the name ends on a 4-byte boundary, the body follows. */
 	assert_next_fails(&a, HEADER_BYTES, 0, ERR_TRUNCATED_MESSAGE);
 	assert_next_fails(&a, HEADER_BYTES + 9, 0, ERR_TRUNCATED_MESSAGE); /* NUL missing */
-	assert_next_fails(&a, 120 + 12, 0, ERR_TRUNCATED_MESSAGE);        /* body short by 1 */
+	assert_next_fails(&a, 120 + 12, 0, ERR_TRUNCATED_MESSAGE);         /* body short by 1 */
 	struct cpio_entry entry;
 	size_t offset = 0;
 	assert_int_equal(cpio_next(a.bytes, 120 + 13, &offset, &entry), ERR_OK);
@@ -510,7 +519,7 @@ static void test_random_corruption_stays_in_bounds(void **state)
 		}
 		seed_check(&rng, round,
 			   err == ERR_FAILED_LOOKUP || err == ERR_TRUNCATED_MESSAGE ||
-				   err == ERR_INVALID_ARGUMENT);
+			       err == ERR_INVALID_ARGUMENT);
 		err == ERR_FAILED_LOOKUP ? accepted++ : rejected++;
 		if (cpio_find(copy, size, "bin/init", &entry) == ERR_OK)
 			seed_check(&rng, round, entry_inside(&entry, copy, size));

@@ -54,14 +54,15 @@ static uint64_t below(uint64_t n)
 
 static struct world *W;
 static struct model M; /* what every slot should hold (cspace_model.h) */
-static struct cap R8; /* the root CNode named with radix 8 and no guard */
+static struct cap R8;  /* the root CNode named with radix 8 and no guard */
 static uint8_t *snap_mem, *snap_root;
 
-#define FAIL(...)                                                                          \
-	do {                                                                               \
-		fprintf(stderr, "CSPACE_SEED=%llu failed at step %llu: ",                  \
-			(unsigned long long)seed, (unsigned long long)step);               \
-		fail_msg(__VA_ARGS__);                                                     \
+#define FAIL(...)                                                                                  \
+	do {                                                                                       \
+		fprintf(stderr,                                                                    \
+			"CSPACE_SEED=%llu failed at step %llu: ", (unsigned long long)seed,        \
+			(unsigned long long)step);                                                 \
+		fail_msg(__VA_ARGS__);                                                             \
 	} while (0)
 
 /* ---- the independent resolver ---- */
@@ -81,7 +82,7 @@ static unsigned bit(uint64_t x, unsigned i)
 
 static struct slow_result slow_resolve(struct cap root, uint64_t cptr, unsigned depth)
 {
-	struct slow_result r = {.err = ERR_FAILED_LOOKUP};
+	struct slow_result r = { .err = ERR_FAILED_LOOKUP };
 	if (cap_type(root) != CAP_CNODE) {
 		r.fault = LOOKUP_FAULT_INVALID_ROOT;
 		r.bits_left = depth;
@@ -132,18 +133,21 @@ static void check_lookup(struct cap root, uint64_t cptr, unsigned depth)
 	struct resolve_result fast = cnode_resolve_address_bits(root, cptr, depth);
 	struct slow_result slow = slow_resolve(root, cptr, depth);
 	if (fast.err != slow.err)
-		FAIL("lookup %#llx/%u: err %d, model %d", (unsigned long long)cptr, depth, fast.err, slow.err);
+		FAIL("lookup %#llx/%u: err %d, model %d", (unsigned long long)cptr, depth, fast.err,
+		     slow.err);
 	if (fast.err == ERR_OK) {
 		if (fast.slot != slow.slot || fast.bits_remaining != slow.remaining)
-			FAIL("lookup %#llx/%u: slot/remaining differ", (unsigned long long)cptr, depth);
+			FAIL("lookup %#llx/%u: slot/remaining differ", (unsigned long long)cptr,
+			     depth);
 		return;
 	}
 	if (fast.fault.type != slow.fault || fast.fault.bits_left != slow.bits_left ||
 	    fast.fault.level != slow.level ||
 	    (slow.fault != LOOKUP_FAULT_INVALID_ROOT && fast.fault.bits_found != slow.bits_found))
-		FAIL("lookup %#llx/%u: fault %d/%u/%u/%u, model %d/%u/%u/%u", (unsigned long long)cptr, depth,
-		     fast.fault.type, fast.fault.bits_left, fast.fault.bits_found, fast.fault.level, slow.fault,
-		     slow.bits_left, slow.bits_found, slow.level);
+		FAIL("lookup %#llx/%u: fault %d/%u/%u/%u, model %d/%u/%u/%u",
+		     (unsigned long long)cptr, depth, fast.fault.type, fast.fault.bits_left,
+		     fast.fault.bits_found, fast.fault.level, slow.fault, slow.bits_left,
+		     slow.bits_found, slow.level);
 }
 
 /* ---- random operands ---- */
@@ -152,7 +156,8 @@ static void check_lookup(struct cap root, uint64_t cptr, unsigned depth)
  * root slot, whatever it is. */
 static struct cslot_ref real_ref(struct mref r)
 {
-	return (struct cslot_ref){r.root < 0 ? R8 : cnode_slot(R8, (uint64_t)r.root)->cap, r.index, r.depth};
+	return (struct cslot_ref){ r.root < 0 ? R8 : cnode_slot(R8, (uint64_t)r.root)->cap, r.index,
+				   r.depth };
 }
 
 /* A slot address: mostly a root slot, often a slot of a CNode in the root,
@@ -164,21 +169,22 @@ static struct mref random_ref(void)
 	 * boot untyped (slot 1) is only ever a source or revoked on purpose. */
 	uint64_t idx = below(5) ? 2 + below(62) : 2 + below((1u << ROOT_RADIX) - 2);
 	if (kind < 6)
-		return (struct mref){-1, idx, 8};
+		return (struct mref){ -1, idx, 8 };
 	if (kind < 9) {
 		struct cap c = cnode_slot(R8, idx)->cap;
 		if (cap_type(c) == CAP_CNODE) {
 			unsigned gs = cap_cnode_guard_size(c), radix = cap_cnode_radix(c);
 			if (8 + gs + radix <= 64) {
 				uint64_t guard = below(4) ? cap_cnode_guard(c) : rnd();
-				uint64_t path = (idx << (gs + radix)) | ((guard & ((1ull << gs) - 1)) << radix) |
+				uint64_t path = (idx << (gs + radix)) |
+						((guard & ((1ull << gs) - 1)) << radix) |
 						below(1u << radix);
-				return (struct mref){-1, path, 8 + gs + radix};
+				return (struct mref){ -1, path, 8 + gs + radix };
 			}
 		}
-		return (struct mref){-1, idx, 8};
+		return (struct mref){ -1, idx, 8 };
 	}
-	struct mref r = {below(8) ? -1 : (int)idx, rnd() >> below(64), below(70)};
+	struct mref r = { below(8) ? -1 : (int)idx, rnd() >> below(64), below(70) };
 	if (r.depth == 8 && (r.index & 0xff) == BOOT_UT_INDEX)
 		r.index ^= 3; /* keep the boot untyped where it is */
 	return r;
@@ -193,8 +199,8 @@ static uint64_t random_data(void)
 {
 	switch (below(4)) {
 	case 0: return 0;
-	case 1: return below(4) + 1;                                     /* a small badge */
-	case 2: return cap_guard_word((unsigned)below(6), below(4));     /* a short guard */
+	case 1: return below(4) + 1;                                 /* a small badge */
+	case 2: return cap_guard_word((unsigned)below(6), below(4)); /* a short guard */
 	default: return rnd();
 	}
 }
@@ -233,7 +239,7 @@ static enum error run_to_completion(enum error err, struct cte *slot, bool revok
 		const char *why = world_check(W);
 		if (why != NULL)
 			FAIL("at a preemption point: %s", why);
-		struct work_budget budget = {.left = 1 + below(below(4) ? 8 : 200)};
+		struct work_budget budget = { .left = 1 + below(below(4) ? 8 : 200) };
 		err = revoke ? cte_revoke(slot, &budget) : cte_delete(slot, &budget);
 	}
 	return err;
@@ -241,9 +247,10 @@ static enum error run_to_completion(enum error err, struct cte *slot, bool revok
 
 static void do_retype(void)
 {
-	static const uint64_t types[] = {OBJ_UNTYPED, OBJ_TCB, OBJ_ENDPOINT, OBJ_NOTIFICATION,
-					 OBJ_CNODE, OBJ_CNODE, OBJ_REPLY, OBJ_FRAME_4K, OBJ_PAGE_TABLE,
-					 OBJ_SERVICE, OBJ_CHANNEL, OBJ_ENDPOINT};
+	static const uint64_t types[] = { OBJ_UNTYPED,      OBJ_TCB,      OBJ_ENDPOINT,
+					  OBJ_NOTIFICATION, OBJ_CNODE,    OBJ_CNODE,
+					  OBJ_REPLY,        OBJ_FRAME_4K, OBJ_PAGE_TABLE,
+					  OBJ_SERVICE,      OBJ_CHANNEL,  OBJ_ENDPOINT };
 	/* Mostly a slot that holds an untyped cap; sometimes anything. */
 	uint64_t candidates[1u << ROOT_RADIX], n = 0;
 	for (uint64_t i = 0; i < (1u << ROOT_RADIX); i++)
@@ -251,13 +258,17 @@ static void do_retype(void)
 			candidates[n++] = i;
 	uint64_t ut = n > 0 && below(10) ? candidates[below(n)] : below(1u << ROOT_RADIX);
 	uint64_t type = below(30) ? types[below(ARRAY_LENGTH(types))] : rnd() % 16;
-	uint64_t bits = type == OBJ_UNTYPED ? 4 + below(10) : type == OBJ_CNODE ? 1 + below(4) : below(40);
+	uint64_t bits = type == OBJ_UNTYPED ? 4 + below(10)
+			: type == OBJ_CNODE ? 1 + below(4)
+					    : below(40);
 	if (below(40) == 0)
 		bits = rnd() % 70;
-	struct untyped_retype_args args = {.type = type, .size_bits = bits,
-					   .node_offset = below(4) ? 2 + below(62) : below(1u << ROOT_RADIX),
-					   .num_objects = 1 + below(4)};
-	struct mref dest = below(4) ? (struct mref){-1, 0, 0} : random_ref();
+	struct untyped_retype_args args = { .type = type,
+					    .size_bits = bits,
+					    .node_offset =
+						below(4) ? 2 + below(62) : below(1u << ROOT_RADIX),
+					    .num_objects = 1 + below(4) };
+	struct mref dest = below(4) ? (struct mref){ -1, 0, 0 } : random_ref();
 	args.dest_cnode = real_ref(dest);
 	if (below(50) == 0)
 		args.num_objects = rnd() % 300;
@@ -265,7 +276,8 @@ static void do_retype(void)
 	snapshot();
 	/* Objects without caps are dead from here: their memory may be reused. */
 	world_refresh_for_retype(W);
-	enum error want = model_retype(&M, ut, type, args.size_bits, dest, args.node_offset, args.num_objects);
+	enum error want =
+	    model_retype(&M, ut, type, args.size_bits, dest, args.node_offset, args.num_objects);
 	enum error err = untyped_retype(cnode_slot(R8, ut), &args, &fault);
 	counts[0][err]++;
 	expect("retype", err, want);
@@ -273,8 +285,11 @@ static void do_retype(void)
 		assert_unchanged("retype", err);
 		return;
 	}
-	struct cap dest_cap = args.dest_cnode.depth == 0 ? args.dest_cnode.root
-			  : cnode_lookup_slot(args.dest_cnode.root, args.dest_cnode.index, args.dest_cnode.depth).slot->cap;
+	struct cap dest_cap = args.dest_cnode.depth == 0
+				  ? args.dest_cnode.root
+				  : cnode_lookup_slot(args.dest_cnode.root, args.dest_cnode.index,
+						      args.dest_cnode.depth)
+					.slot->cap;
 	world_note_created(W, dest_cap, args.node_offset, args.num_objects);
 }
 
@@ -306,9 +321,9 @@ static void do_step(void)
 	uint64_t op = below(100);
 	if (below(500) == 0) {
 		/* Reclaim everything now and then, in bounded steps like the rest. */
-		struct work_budget budget = {.left = 1 + below(300)};
+		struct work_budget budget = { .left = 1 + below(300) };
 		struct cte *boot = world_slot(W, BOOT_UT_INDEX);
-		want = model_revoke(&M, (struct mref){-1, BOOT_UT_INDEX, ROOT_RADIX}, &skip);
+		want = model_revoke(&M, (struct mref){ -1, BOOT_UT_INDEX, ROOT_RADIX }, &skip);
 		err = cte_revoke(boot, &budget);
 		counts[7][err]++;
 		expect("revoke of the boot untyped", run_to_completion(err, boot, true), want);
@@ -351,7 +366,7 @@ static void do_step(void)
 		counts[5][err]++;
 		expect("rotate", err, want);
 	} else if (op < 75) {
-		struct work_budget budget = {.left = 1 + below(below(4) ? 8 : 200)};
+		struct work_budget budget = { .left = 1 + below(below(4) ? 8 : 200) };
 		struct resolve_result target = cnode_lookup_slot(ra.root, ra.index, ra.depth);
 		want = model_delete(&M, a);
 		err = cnode_delete(ra, &budget, &fault);
@@ -367,7 +382,7 @@ static void do_step(void)
 			order_dependent_revokes++;
 			return;
 		}
-		struct work_budget budget = {.left = 1 + below(below(4) ? 8 : 200)};
+		struct work_budget budget = { .left = 1 + below(below(4) ? 8 : 200) };
 		err = cnode_revoke(ra, &budget, &fault);
 		counts[7][err]++;
 		expect("revoke", run_to_completion(err, target.slot, true), want);
@@ -390,8 +405,8 @@ static void run_seed(uint64_t s, uint64_t steps)
 	R8 = cap_cnode_new((uintptr_t)W->root_mem, ROOT_RADIX, 0, 0);
 	snap_mem = malloc((size_t)1 << MEM_BITS);
 	snap_root = malloc((size_t)1 << (ROOT_RADIX + CTE_SIZE_BITS));
-	model_init(&M, &W->root_slot, (uintptr_t)W->root_mem, ROOT_RADIX, (uintptr_t)W->mem, MEM_BITS,
-		   BOOT_UT_INDEX);
+	model_init(&M, &W->root_slot, (uintptr_t)W->root_mem, ROOT_RADIX, (uintptr_t)W->mem,
+		   MEM_BITS, BOOT_UT_INDEX);
 	for (step = 0; step < steps; step++) {
 		do_step();
 		const char *why = world_check(W); /* leaves the universe in W->slots */
@@ -404,19 +419,23 @@ static void run_seed(uint64_t s, uint64_t steps)
 	/* Finally everything must be reclaimable: revoke the boot untyped. */
 	bool skip;
 	world_revoke(W, world_slot(W, BOOT_UT_INDEX));
-	expect("final revoke", ERR_OK, model_revoke(&M, (struct mref){-1, BOOT_UT_INDEX, ROOT_RADIX}, &skip));
+	expect("final revoke", ERR_OK,
+	       model_revoke(&M, (struct mref){ -1, BOOT_UT_INDEX, ROOT_RADIX }, &skip));
 	const char *why = world_check(W);
 	if (why == NULL)
 		why = model_compare(&M, W->slots, W->slot_count);
 	if (why != NULL)
 		FAIL("after the final revoke: %s", why);
-	printf("# revokes skipped as order-dependent: %llu\n", (unsigned long long)order_dependent_revokes);
-	static const char *names[] = {"retype", "copy", "mint", "move", "mutate", "rotate", "delete", "revoke"};
+	printf("# revokes skipped as order-dependent: %llu\n",
+	       (unsigned long long)order_dependent_revokes);
+	static const char *names[] = { "retype", "copy",   "mint",   "move",
+				       "mutate", "rotate", "delete", "revoke" };
 	for (int op = 0; op < 8; op++) {
 		printf("# %-7s", names[op]);
 		for (int e = 0; e < ERROR_COUNT; e++)
 			if (counts[op][e])
-				printf(" %s=%llu", error_name((enum error)e) + 4, (unsigned long long)counts[op][e]);
+				printf(" %s=%llu", error_name((enum error)e) + 4,
+				       (unsigned long long)counts[op][e]);
 		printf("\n");
 	}
 	world_fini(W);
@@ -432,7 +451,8 @@ static void test_random_operations(void **state)
 	const char *s = getenv("CSPACE_SEED"), *n = getenv("CSPACE_STEPS");
 	uint64_t steps = n ? strtoull(n, NULL, 0) : 100000;
 	uint64_t sd = s ? strtoull(s, NULL, 0) : 1;
-	printf("# CSPACE_SEED=%llu CSPACE_STEPS=%llu\n", (unsigned long long)sd, (unsigned long long)steps);
+	printf("# CSPACE_SEED=%llu CSPACE_STEPS=%llu\n", (unsigned long long)sd,
+	       (unsigned long long)steps);
 	run_seed(sd, steps);
 }
 

@@ -19,7 +19,7 @@
 #include "cspace_world.h"
 #include "mdb.h"
 
-static const struct cap_rights ALL = {CAP_RIGHTS_ALL};
+static const struct cap_rights ALL = { CAP_RIGHTS_ALL };
 static struct world *W;
 
 static int setup_bits(unsigned bits)
@@ -99,9 +99,9 @@ static void test_cte_insert(void **state)
 	assert_false(mdb_revocable(slot(13)) || mdb_first_badged(slot(13)));
 	world_assert(W);
 	/* Contract violations are kernel bugs. */
-	expect_assert_failure(cte_insert(slot(11)->cap, slot(11), slot(13)));   /* dest full */
-	expect_assert_failure(cte_insert(slot(11)->cap, slot(20), slot(21)));   /* src empty */
-	expect_assert_failure(cte_insert(cap_null(), slot(11), slot(21)));      /* null cap */
+	expect_assert_failure(cte_insert(slot(11)->cap, slot(11), slot(13))); /* dest full */
+	expect_assert_failure(cte_insert(slot(11)->cap, slot(20), slot(21))); /* src empty */
+	expect_assert_failure(cte_insert(cap_null(), slot(11), slot(21)));    /* null cap */
 }
 
 static void test_cte_insert_untyped_copy_takes_the_free_space(void **state)
@@ -140,7 +140,8 @@ static void test_insert_new_cap(void **state)
 	assert_ptr_equal(mdb_next(slot(11)), slot(10));
 	assert_true(mdb_is_parent_of(boot, slot(11)) && mdb_is_parent_of(boot, slot(10)));
 	assert_true(mdb_revocable(slot(10)) && mdb_first_badged(slot(10)));
-	expect_assert_failure(cte_insert_new(slot(10), slot(12), slot(10)->cap)); /* parent not untyped */
+	expect_assert_failure(
+	    cte_insert_new(slot(10), slot(12), slot(10)->cap)); /* parent not untyped */
 	world_assert(W);
 }
 
@@ -183,18 +184,18 @@ static void test_cte_swap(void **state)
 	make(OBJ_TCB, 0, 20); /* list: boot, 20, 10 */
 	copy(11, 10);
 	copy(21, 20); /* list: boot, 20, 21, 10, 11 */
-	uint64_t before[] = {BOOT_UT_INDEX, 20, 21, 10, 11};
+	uint64_t before[] = { BOOT_UT_INDEX, 20, 21, 10, 11 };
 	check_list_order(before, 5);
 	struct cap a = slot(20)->cap, b = slot(11)->cap;
 	/* Far apart: each cap keeps its place, now in the other slot. */
 	cte_swap(a, slot(20), b, slot(11));
-	uint64_t far[] = {BOOT_UT_INDEX, 11, 21, 10, 20};
+	uint64_t far[] = { BOOT_UT_INDEX, 11, 21, 10, 20 };
 	check_list_order(far, 5);
 	assert_memory_equal(&slot(11)->cap, &a, sizeof(a));
 	assert_memory_equal(&slot(20)->cap, &b, sizeof(b));
 	/* Adjacent, in both argument orders. */
 	cte_swap(slot(21)->cap, slot(21), slot(10)->cap, slot(10));
-	uint64_t adj[] = {BOOT_UT_INDEX, 11, 10, 21, 20};
+	uint64_t adj[] = { BOOT_UT_INDEX, 11, 10, 21, 20 };
 	check_list_order(adj, 5);
 	cte_swap(slot(21)->cap, slot(21), slot(10)->cap, slot(10));
 	check_list_order(far, 5);
@@ -202,7 +203,7 @@ static void test_cte_swap(void **state)
 	check_list_order(adj, 5);
 	/* With the list head, and at the tail. */
 	cte_swap(slot(BOOT_UT_INDEX)->cap, slot(BOOT_UT_INDEX), slot(20)->cap, slot(20));
-	uint64_t ends[] = {20, 11, 10, 21, BOOT_UT_INDEX};
+	uint64_t ends[] = { 20, 11, 10, 21, BOOT_UT_INDEX };
 	check_list_order(ends, 5);
 	assert_null(mdb_prev(slot(20)));
 	assert_null(mdb_next(slot(BOOT_UT_INDEX)));
@@ -217,15 +218,15 @@ static void test_cte_swap(void **state)
 static void test_derive_direct(void **state)
 {
 	(void)state;
-	struct cte z = {.cap = cap_zombie_new(0x1000, 2, 4)};
+	struct cte z = { .cap = cap_zombie_new(0x1000, 2, 4) };
 	struct cap_result r = cte_derive(&z, z.cap);
 	assert_int_equal(r.err, ERR_OK);
 	assert_true(cap_is_null(r.cap));
-	struct cte d = {.cap = cap_domain_new()};
+	struct cte d = { .cap = cap_domain_new() };
 	r = cte_derive(&d, d.cap);
 	assert_int_equal(r.err, ERR_OK);
 	assert_int_equal(cap_type(r.cap), CAP_DOMAIN);
-	struct cte ut = {.cap = cap_untyped_new(0x1000, 12, false)};
+	struct cte ut = { .cap = cap_untyped_new(0x1000, 12, false) };
 	r = cte_derive(&ut, ut.cap);
 	assert_int_equal(r.err, ERR_OK);
 	assert_int_equal(cap_type(r.cap), CAP_UNTYPED);
@@ -258,10 +259,10 @@ static void test_irq_handlers_are_children_of_control(void **state)
 static void test_finalise_exactly_once_when_last_cap_goes(void **state)
 {
 	(void)state;
-	const uint64_t types[] = {OBJ_TCB, OBJ_ENDPOINT, OBJ_NOTIFICATION, OBJ_REPLY, OBJ_FRAME_4K,
-				  OBJ_SERVICE, OBJ_CHANNEL};
-	const enum cap_type caps[] = {CAP_TCB, CAP_ENDPOINT, CAP_NOTIFICATION, CAP_REPLY, CAP_FRAME,
-				      CAP_SERVICE, CAP_CHANNEL};
+	const uint64_t types[] = { OBJ_TCB,      OBJ_ENDPOINT, OBJ_NOTIFICATION, OBJ_REPLY,
+				   OBJ_FRAME_4K, OBJ_SERVICE,  OBJ_CHANNEL };
+	const enum cap_type caps[] = { CAP_TCB,   CAP_ENDPOINT, CAP_NOTIFICATION, CAP_REPLY,
+				       CAP_FRAME, CAP_SERVICE,  CAP_CHANNEL };
 	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
 		make(types[t], 0, 10);
 		copy(11, 10);
@@ -311,13 +312,13 @@ static void test_delete_nested_cnodes(void **state)
 	make(OBJ_CNODE, 2, 12);
 	make(OBJ_ENDPOINT, 0, 13);
 	make(OBJ_ENDPOINT, 0, 14);
-	cte_move(slot(13)->cap, slot(13), in(12, 1));  /* C holds an endpoint */
-	cte_move(slot(14)->cap, slot(14), in(11, 0));  /* B holds an endpoint */
-	cte_move(slot(12)->cap, slot(12), in(11, 2));  /* B holds C */
-	cte_move(slot(11)->cap, slot(11), in(10, 7));  /* A holds B */
+	cte_move(slot(13)->cap, slot(13), in(12, 1)); /* C holds an endpoint */
+	cte_move(slot(14)->cap, slot(14), in(11, 0)); /* B holds an endpoint */
+	cte_move(slot(12)->cap, slot(12), in(11, 2)); /* B holds C */
+	cte_move(slot(11)->cap, slot(11), in(10, 7)); /* A holds B */
 	make(OBJ_ENDPOINT, 0, 15);
 	copy(16, 15);
-	cte_move(slot(16)->cap, slot(16), in(10, 0));  /* A holds a copy (not final) */
+	cte_move(slot(16)->cap, slot(16), in(10, 0)); /* A holds a copy (not final) */
 	world_assert(W);
 	uint64_t cn = object_finalise_count[CAP_CNODE], ep = object_finalise_count[CAP_ENDPOINT];
 
@@ -325,7 +326,7 @@ static void test_delete_nested_cnodes(void **state)
 	int calls = 0;
 	enum error err;
 	do {
-		struct work_budget budget = {.left = 1};
+		struct work_budget budget = { .left = 1 };
 		err = cte_delete(slot(10), &budget);
 		calls++;
 		if (err == ERR_PREEMPTED) {
@@ -335,7 +336,8 @@ static void test_delete_nested_cnodes(void **state)
 			assert_int_equal(r.err, ERR_FAILED_LOOKUP);
 			assert_int_equal(r.fault.type, LOOKUP_FAULT_INVALID_ROOT);
 			struct lookup_fault fault;
-			assert_int_equal(cnode_copy(ref(30), ref(10), ALL, &fault), ERR_ILLEGAL_OPERATION);
+			assert_int_equal(cnode_copy(ref(30), ref(10), ALL, &fault),
+					 ERR_ILLEGAL_OPERATION);
 			world_assert(W);
 		}
 	} while (err == ERR_PREEMPTED);
@@ -357,14 +359,15 @@ static void test_delete_cnode_holding_its_own_cap(void **state)
 	make(OBJ_ENDPOINT, 0, 11);
 	cte_move(slot(11)->cap, slot(11), in(10, 1));
 	struct lookup_fault fault;
-	assert_int_equal(cnode_copy((struct cslot_ref){slot(10)->cap, 3, 2}, ref(10), ALL, &fault), ERR_OK);
+	assert_int_equal(
+	    cnode_copy((struct cslot_ref){ slot(10)->cap, 3, 2 }, ref(10), ALL, &fault), ERR_OK);
 	uint64_t cn = object_finalise_count[CAP_CNODE], ep = object_finalise_count[CAP_ENDPOINT];
 	world_delete(W, slot(10)); /* not final: X[3] still names X */
 	assert_int_equal(object_finalise_count[CAP_CNODE], cn);
 	world_assert(W);
 	enum error err;
 	do {
-		struct work_budget budget = {.left = 1};
+		struct work_budget budget = { .left = 1 };
 		err = cte_revoke(slot(BOOT_UT_INDEX), &budget);
 		assert_mdb_ok();
 	} while (err == ERR_PREEMPTED);
@@ -389,14 +392,16 @@ static void test_revoke_garbage_cycle(void **state)
 	struct lookup_fault fault;
 	/* Y[7] = X, named through X: cptr = [2 in 2 bits][7 in 3 bits]. */
 	struct cap x = slot(10)->cap;
-	assert_int_equal(cnode_copy((struct cslot_ref){x, (2 << 3) | 7, 5}, ref(10), ALL, &fault), ERR_OK);
+	assert_int_equal(cnode_copy((struct cslot_ref){ x, (2 << 3) | 7, 5 }, ref(10), ALL, &fault),
+			 ERR_OK);
 	world_delete(W, slot(10)); /* X is now named only from inside Y */
 	world_assert(W);
-	uint64_t cn = object_finalise_count[CAP_CNODE], nt = object_finalise_count[CAP_NOTIFICATION];
+	uint64_t cn = object_finalise_count[CAP_CNODE],
+		 nt = object_finalise_count[CAP_NOTIFICATION];
 	int calls = 0;
 	enum error err;
 	do {
-		struct work_budget budget = {.left = 2};
+		struct work_budget budget = { .left = 2 };
 		err = cte_revoke(slot(BOOT_UT_INDEX), &budget);
 		assert_mdb_ok();
 		calls++;
@@ -417,7 +422,7 @@ static void test_delete_cnode_holding_its_untyped(void **state)
 	assert_int_equal(world_retype(W, 10, OBJ_CNODE, 2, 11, 1), ERR_OK);
 	struct cte *home = in(11, 0);
 	cte_move(slot(10)->cap, slot(10), home);
-	struct work_budget budget = {.left = UINT64_MAX};
+	struct work_budget budget = { .left = UINT64_MAX };
 	uint64_t cn = object_finalise_count[CAP_CNODE];
 	assert_int_equal(cte_revoke(home, &budget), ERR_OK);
 	assert_int_equal(object_finalise_count[CAP_CNODE], cn + 1);
@@ -441,12 +446,13 @@ static void test_revoke_10000_copies_in_bounded_steps(void **state)
 	make(OBJ_ENDPOINT, 0, 11);
 	struct cap big = slot(10)->cap;
 	for (uint64_t i = 0; i < BIG; i++)
-		cte_insert(cap_update_data(slot(11)->cap, false, i + 1), slot(11), cnode_slot(big, i));
+		cte_insert(cap_update_data(slot(11)->cap, false, i + 1), slot(11),
+			   cnode_slot(big, i));
 	world_assert(W);
 	uint64_t calls = 0, removed_before;
 	enum error err;
 	do {
-		struct work_budget budget = {.left = CTE_WORK_PER_CALL};
+		struct work_budget budget = { .left = CTE_WORK_PER_CALL };
 		size_t live_before = 0, live_after = 0;
 		for (uint64_t i = 0; i < BIG; i++)
 			live_before += !cap_is_null(cnode_slot(big, i)->cap);
@@ -475,25 +481,28 @@ static void test_revoke_untyped_with_10000_objects(void **state)
 	fill_big_cnode(10);
 	make(OBJ_UNTYPED, 18, 11); /* 256 KiB: 16384 endpoints' worth */
 	struct cap big = slot(10)->cap;
-	struct cslot_ref dest = {.root = W->root, .index = 10, .depth = 64};
+	struct cslot_ref dest = { .root = W->root, .index = 10, .depth = 64 };
 	for (uint64_t i = 0; i < BIG; i += RETYPE_FAN_OUT_LIMIT) {
 		uint64_t n = BIG - i < RETYPE_FAN_OUT_LIMIT ? BIG - i : RETYPE_FAN_OUT_LIMIT;
-		struct untyped_retype_args args = {.type = OBJ_ENDPOINT, .dest_cnode = dest,
-						   .node_offset = i, .num_objects = n};
+		struct untyped_retype_args args = {
+			.type = OBJ_ENDPOINT, .dest_cnode = dest, .node_offset = i, .num_objects = n
+		};
 		struct lookup_fault fault;
 		assert_int_equal(untyped_retype(slot(11), &args, &fault), ERR_OK);
 		world_note_created(W, big, i, n);
 	}
-	assert_int_equal(cap_untyped_free_index(slot(11)->cap), (uint64_t)BIG << ENDPOINT_SIZE_BITS);
+	assert_int_equal(cap_untyped_free_index(slot(11)->cap),
+			 (uint64_t)BIG << ENDPOINT_SIZE_BITS);
 	world_assert(W);
 	uint64_t ep = object_finalise_count[CAP_ENDPOINT], calls = 0;
 	enum error err;
 	do {
-		struct work_budget budget = {.left = 50};
+		struct work_budget budget = { .left = 50 };
 		err = cte_revoke(slot(11), &budget);
 		assert_true(budget.used <= 50);
 		/* Finalised exactly as many as the steps taken so far. */
-		assert_int_equal(object_finalise_count[CAP_ENDPOINT] - ep, (calls + 1) * 50 > BIG ? BIG : (calls + 1) * 50);
+		assert_int_equal(object_finalise_count[CAP_ENDPOINT] - ep,
+				 (calls + 1) * 50 > BIG ? BIG : (calls + 1) * 50);
 		if (calls % 20 == 0)
 			assert_mdb_ok();
 		calls++;
@@ -510,7 +519,7 @@ static void test_zero_budget_preempts_at_once(void **state)
 	(void)state;
 	make(OBJ_ENDPOINT, 0, 10);
 	copy(11, 10);
-	struct work_budget budget = {.left = 0};
+	struct work_budget budget = { .left = 0 };
 	assert_int_equal(cte_delete(slot(11), &budget), ERR_PREEMPTED);
 	assert_int_equal(cte_revoke(slot(10), &budget), ERR_PREEMPTED);
 	assert_false(cap_is_null(slot(11)->cap));

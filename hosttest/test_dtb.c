@@ -38,10 +38,10 @@
 
 struct blob {
 	const char *path;
-	const char *name;     /* file name, for test names and messages */
-	uint8_t *data;        /* as generated (QEMU pads totalsize to 1 MiB) */
+	const char *name; /* file name, for test names and messages */
+	uint8_t *data;    /* as generated (QEMU pads totalsize to 1 MiB) */
 	size_t size;
-	uint8_t *packed;      /* fdt_pack()ed: the truncation and fuzz input */
+	uint8_t *packed; /* fdt_pack()ed: the truncation and fuzz input */
 	size_t packed_size;
 };
 
@@ -166,8 +166,7 @@ static bool ref_enabled(const void *fdt, int node)
 
 /* Entry `index` of node's reg, decoded with the cell counts of `bus`
  * (negative: no bus, the root). */
-static enum error ref_reg(const void *fdt, int node, int bus, uint32_t index,
-			  struct dtb_range *out)
+static enum error ref_reg(const void *fdt, int node, int bus, uint32_t index, struct dtb_range *out)
 {
 	int len, ac, sc;
 	const uint8_t *reg = fdt_getprop(fdt, node, "reg", &len);
@@ -241,7 +240,8 @@ static enum error ref_reserved(const void *fdt, struct dtb_range *out, size_t *c
 	bus = fdt_path_offset(fdt, "/reserved-memory");
 	if (bus < 0)
 		return ERR_OK;
-	fdt_for_each_subnode(child, fdt, bus) {
+	fdt_for_each_subnode(child, fdt, bus)
+	{
 		if (ref_append_reg(fdt, child, bus, out, count) != ERR_OK)
 			return ERR_INVALID_ARGUMENT;
 	}
@@ -256,7 +256,8 @@ static enum error ref_cpus(const void *fdt, struct dtb_cpu *out, size_t *count)
 	*count = 0;
 	if (bus < 0)
 		return ERR_OK;
-	fdt_for_each_subnode(child, fdt, bus) {
+	fdt_for_each_subnode(child, fdt, bus)
+	{
 		int len;
 		const void *type = fdt_getprop(fdt, child, "device_type", &len);
 		struct dtb_range r;
@@ -344,13 +345,15 @@ static void check_prop_values(const struct dtb_prop *prop, const void *fdt, int 
 			assert_ptr_equal(s, want);
 			assert_true(dtb_prop_has_string(prop, want));
 			assert_int_equal(fdt_stringlist_contains((const char *)prop->value,
-								 (int)prop->len, want), 1);
+								 (int)prop->len, want),
+					 1);
 		}
 		assert_err(dtb_prop_string(prop, i, &s), ERR_RANGE);
 		if (prop->len > 0) { /* libfdt reads a byte past an empty value */
 			assert_false(dtb_prop_has_string(prop, "no-such-string"));
 			assert_int_equal(fdt_stringlist_contains((const char *)prop->value,
-								 (int)prop->len, "no-such-string"), 0);
+								 (int)prop->len, "no-such-string"),
+					 0);
 		}
 	} else {
 		/* Not a list of terminated strings. The terminated pieces
@@ -420,8 +423,8 @@ static void check_path(const struct dtb *dtb, const void *fdt, const char *path)
 
 	if (want >= 0) {
 		if (err != ERR_OK || found.offset != (uint32_t)want)
-			print_error("path %s: libfdt %d, dtb %s %u\n", path, want,
-				    error_name(err), found.offset);
+			print_error("path %s: libfdt %d, dtb %s %u\n", path, want, error_name(err),
+				    found.offset);
 		assert_err(err, ERR_OK);
 		assert_int_equal(found.offset, want);
 	} else {
@@ -606,8 +609,8 @@ static void check_compatibles(const struct dtb *dtb, const void *fdt)
  * written. */
 static void check_ranges(enum error (*query)(const struct dtb *, struct dtb_range *, size_t,
 					     size_t *),
-			 const struct dtb *dtb, enum error want_err,
-			 const struct dtb_range *want, size_t want_count)
+			 const struct dtb *dtb, enum error want_err, const struct dtb_range *want,
+			 size_t want_count)
 {
 	struct dtb_range got[REF_MAX + 1];
 	size_t count = 12345;
@@ -904,7 +907,8 @@ static void test_blob_contents(void **state)
 	assert_string_equal(args, "");
 
 	dtb = open_blob("deep.dtb");
-	assert_err(dtb_find_path(&dtb, "/level1/level2/level3/level4/level5/level6/level7/"
+	assert_err(dtb_find_path(&dtb,
+				 "/level1/level2/level3/level4/level5/level6/level7/"
 				 "level8/level9/level10/level11/level12/level13/level14/"
 				 "level15/level16/level17/level18/level19/level20/level21/"
 				 "level22/level23/level24/level25/level26/level27/level28/"
@@ -918,7 +922,9 @@ static void test_blob_contents(void **state)
 				 "level78/level79/level80/level81/level82/level83/level84/"
 				 "level85/level86/level87/level88/level89/level90/level91/"
 				 "level92/level93/level94/level95/level96/level97/level98/"
-				 "level99/level100/sibling-100", &node), ERR_OK);
+				 "level99/level100/sibling-100",
+				 &node),
+		   ERR_OK);
 	assert_string_equal(dtb_node_name(&dtb, node), "sibling-100");
 
 	dtb = open_blob("minimal.dtb");
@@ -1015,8 +1021,15 @@ static void b_end_node(struct builder *b)
 
 /* Header offsets for patching. */
 enum {
-	H_MAGIC = 0, H_TOTALSIZE = 4, H_OFF_STRUCT = 8, H_OFF_STRINGS = 12, H_OFF_RSVMAP = 16,
-	H_VERSION = 20, H_LAST_COMP = 24, H_BOOT_CPUID = 28, H_SIZE_STRINGS = 32,
+	H_MAGIC = 0,
+	H_TOTALSIZE = 4,
+	H_OFF_STRUCT = 8,
+	H_OFF_STRINGS = 12,
+	H_OFF_RSVMAP = 16,
+	H_VERSION = 20,
+	H_LAST_COMP = 24,
+	H_BOOT_CPUID = 28,
+	H_SIZE_STRINGS = 32,
 	H_SIZE_STRUCT = 36,
 };
 
@@ -1106,7 +1119,10 @@ static void exercise_fail(const char *what, uint32_t node)
 }
 
 static const struct dtb_exercise exercise_strict = {
-	.strict = true, .expensive_every = 1, .expensive_offset = 0, .fail = exercise_fail,
+	.strict = true,
+	.expensive_every = 1,
+	.expensive_offset = 0,
+	.fail = exercise_fail,
 };
 
 static enum error open_and_exercise(const uint8_t *blob, size_t size)
@@ -1206,9 +1222,9 @@ static void test_open_versions(void **state)
 		enum error want;
 	} cases[] = {
 		{ 17, 16, ERR_OK },
-		{ 17, 17, ERR_OK },   /* spec 5.1: backwards compatible with 17 */
+		{ 17, 17, ERR_OK }, /* spec 5.1: backwards compatible with 17 */
 		{ 16, 16, ERR_OK },
-		{ 20, 16, ERR_OK },   /* a later version readable by a v17 reader */
+		{ 20, 16, ERR_OK }, /* a later version readable by a v17 reader */
 		{ 15, 15, ERR_INVALID_ARGUMENT },
 		{ 1, 1, ERR_INVALID_ARGUMENT },
 		{ 17, 18, ERR_INVALID_ARGUMENT },
@@ -1268,8 +1284,8 @@ static void test_open_totalsize(void **state)
 /* A field patched to a value; the expected error. */
 struct patch_case {
 	uint32_t field;
-	int64_t delta;   /* added to the field ... */
-	bool absolute;   /* ... or, if set, the field becomes `delta` */
+	int64_t delta; /* added to the field ... */
+	bool absolute; /* ... or, if set, the field becomes `delta` */
 	enum error want;
 	const char *why;
 };
@@ -1287,20 +1303,30 @@ static void test_open_block_bounds(void **state)
 	const uint32_t total = (uint32_t)size;
 	const uint32_t struct_off = be32(blob + H_OFF_STRUCT);
 	const struct patch_case cases[] = {
-		{ H_SIZE_STRUCT, 4, false, ERR_INVALID_ARGUMENT, "FDT_END not last (struct size 4 more)" },
-		{ H_SIZE_STRUCT, total - struct_off + 4, true, ERR_INVALID_ARGUMENT, "struct ends in the slack" },
-		{ H_SIZE_STRUCT, total - struct_off + SLACK + 4, true, ERR_TRUNCATED_MESSAGE, "struct ends past the buffer" },
-		{ H_OFF_STRINGS, 1, false, ERR_INVALID_ARGUMENT, "strings end one byte past totalsize" },
-		{ H_SIZE_STRINGS, 1, false, ERR_INVALID_ARGUMENT, "strings size one past totalsize" },
-		{ H_OFF_STRINGS, SLACK + 1, false, ERR_TRUNCATED_MESSAGE, "strings end past the buffer" },
-		{ H_OFF_STRUCT, total + SLACK + 4, true, ERR_TRUNCATED_MESSAGE, "struct starts past the buffer" },
+		{ H_SIZE_STRUCT, 4, false, ERR_INVALID_ARGUMENT,
+		  "FDT_END not last (struct size 4 more)" },
+		{ H_SIZE_STRUCT, total - struct_off + 4, true, ERR_INVALID_ARGUMENT,
+		  "struct ends in the slack" },
+		{ H_SIZE_STRUCT, total - struct_off + SLACK + 4, true, ERR_TRUNCATED_MESSAGE,
+		  "struct ends past the buffer" },
+		{ H_OFF_STRINGS, 1, false, ERR_INVALID_ARGUMENT,
+		  "strings end one byte past totalsize" },
+		{ H_SIZE_STRINGS, 1, false, ERR_INVALID_ARGUMENT,
+		  "strings size one past totalsize" },
+		{ H_OFF_STRINGS, SLACK + 1, false, ERR_TRUNCATED_MESSAGE,
+		  "strings end past the buffer" },
+		{ H_OFF_STRUCT, total + SLACK + 4, true, ERR_TRUNCATED_MESSAGE,
+		  "struct starts past the buffer" },
 		{ H_OFF_STRUCT, 0xfffffff0, true, ERR_TRUNCATED_MESSAGE, "struct offset wraps" },
 		{ H_SIZE_STRUCT, 0xfffffff0, true, ERR_TRUNCATED_MESSAGE, "struct size wraps" },
 		{ H_OFF_STRINGS, 0xffffffff, true, ERR_TRUNCATED_MESSAGE, "strings offset wraps" },
 		{ H_SIZE_STRINGS, 0xffffffff, true, ERR_TRUNCATED_MESSAGE, "strings size wraps" },
-		{ H_OFF_RSVMAP, total + SLACK + 8, true, ERR_TRUNCATED_MESSAGE, "reservations past the buffer" },
-		{ H_OFF_RSVMAP, (total + 8) & ~7u, true, ERR_INVALID_ARGUMENT, "reservations in the slack" },
-		{ H_OFF_RSVMAP, total & ~7u, true, ERR_INVALID_ARGUMENT, "reservations cut by totalsize" },
+		{ H_OFF_RSVMAP, total + SLACK + 8, true, ERR_TRUNCATED_MESSAGE,
+		  "reservations past the buffer" },
+		{ H_OFF_RSVMAP, (total + 8) & ~7u, true, ERR_INVALID_ARGUMENT,
+		  "reservations in the slack" },
+		{ H_OFF_RSVMAP, total & ~7u, true, ERR_INVALID_ARGUMENT,
+		  "reservations cut by totalsize" },
 		{ H_OFF_RSVMAP, 0, true, ERR_INVALID_ARGUMENT, "reservations in the header" },
 		{ H_OFF_RSVMAP, 32, true, ERR_INVALID_ARGUMENT, "reservations in the header" },
 		{ H_OFF_STRUCT, 0, true, ERR_INVALID_ARGUMENT, "struct in the header" },
@@ -1310,8 +1336,10 @@ static void test_open_block_bounds(void **state)
 		{ H_OFF_STRUCT, 2, false, ERR_INVALID_ARGUMENT, "struct not 4-aligned" },
 		{ H_SIZE_STRUCT, 0, true, ERR_INVALID_ARGUMENT, "empty structure block" },
 		{ H_SIZE_STRUCT, -4, false, ERR_INVALID_ARGUMENT, "FDT_END cut off" },
-		{ H_SIZE_STRUCT, -1, false, ERR_INVALID_ARGUMENT, "structure size not whole tokens" },
-		{ H_SIZE_STRINGS, -1, false, ERR_INVALID_ARGUMENT, "last property name unterminated" },
+		{ H_SIZE_STRUCT, -1, false, ERR_INVALID_ARGUMENT,
+		  "structure size not whole tokens" },
+		{ H_SIZE_STRINGS, -1, false, ERR_INVALID_ARGUMENT,
+		  "last property name unterminated" },
 		{ H_SIZE_STRINGS, 0, true, ERR_INVALID_ARGUMENT, "no strings at all" },
 	};
 	(void)state;
@@ -1323,9 +1351,9 @@ static void test_open_block_bounds(void **state)
 		memset(patched, 0, size + SLACK);
 		memcpy(patched, blob, size);
 		old = be32(patched + cases[i].field);
-		put_be32(patched + cases[i].field,
-			 cases[i].absolute ? (uint32_t)cases[i].delta
-					   : (uint32_t)((int64_t)old + cases[i].delta));
+		put_be32(patched + cases[i].field, cases[i].absolute
+						       ? (uint32_t)cases[i].delta
+						       : (uint32_t)((int64_t)old + cases[i].delta));
 		print_message("# %s\n", cases[i].why);
 		assert_err(open_and_exercise(patched, size + SLACK), cases[i].want);
 		free(patched);
@@ -1772,9 +1800,17 @@ static void test_bogus_nodes(void **state)
 	blob = b_finish(&b, 0, &size);
 	assert_err(dtb_open(&dtb, blob, size), ERR_OK);
 
-	const uint32_t bogus[] = { 1, 2, 3, 8 /* the PROP token */, b.last_value,
-				   b.struct_len - 8 /* END_NODE */, b.struct_len - 4 /* END */,
-				   b.struct_len, b.struct_len + 4, 0xfffffffc, 0xffffffff };
+	const uint32_t bogus[] = { 1,
+				   2,
+				   3,
+				   8 /* the PROP token */,
+				   b.last_value,
+				   b.struct_len - 8 /* END_NODE */,
+				   b.struct_len - 4 /* END */,
+				   b.struct_len,
+				   b.struct_len + 4,
+				   0xfffffffc,
+				   0xffffffff };
 
 	for (size_t i = 0; i < ARRAY_LENGTH(bogus); i++) {
 		struct dtb_node node = { bogus[i] };
@@ -1880,8 +1916,8 @@ static void test_find_path_errors(void **state)
 	assert_err(dtb_find_path(&dtb, "/no-such-node", &node), ERR_FAILED_LOOKUP);
 	assert_err(dtb_find_path(&dtb, "/cpus/cpu@9", &node), ERR_FAILED_LOOKUP);
 	assert_err(dtb_find_path(&dtb, "/cpus/cpu@0/deeper", &node), ERR_FAILED_LOOKUP);
-	assert_err(dtb_find_path(&dtb, "/cpu", &node), ERR_FAILED_LOOKUP);     /* a prefix */
-	assert_err(dtb_find_path(&dtb, "/cpus@", &node), ERR_FAILED_LOOKUP);   /* empty unit */
+	assert_err(dtb_find_path(&dtb, "/cpu", &node), ERR_FAILED_LOOKUP);      /* a prefix */
+	assert_err(dtb_find_path(&dtb, "/cpus@", &node), ERR_FAILED_LOOKUP);    /* empty unit */
 	assert_err(dtb_find_path(&dtb, "/memory@8", &node), ERR_FAILED_LOOKUP); /* unit prefix */
 	assert_int_equal(node.offset, 12345);
 	assert_err(dtb_find_path(&dtb, "/", &node), ERR_OK);
@@ -2006,7 +2042,7 @@ static void test_system_query_errors(void **state)
 	assert_err(dtb_reserved_ranges(&dtb, ranges, 4, &count), ERR_INVALID_ARGUMENT);
 	assert_err(dtb_cpus(&dtb, cpus, 4, &count), ERR_INVALID_ARGUMENT); /* cpu without reg */
 	assert_int_equal(count, 42);
-	assert_err(dtb_bootargs(&dtb, &args), ERR_INVALID_ARGUMENT);       /* unterminated */
+	assert_err(dtb_bootargs(&dtb, &args), ERR_INVALID_ARGUMENT); /* unterminated */
 	assert_null(args);
 	assert_err(dtb_timebase_frequency(&dtb, &hz), ERR_INVALID_ARGUMENT); /* 3 bytes */
 	assert_int_equal(hz, 42);
@@ -2087,9 +2123,11 @@ static void test_blob_changed_after_open(void **state)
 	 * garbage: whatever the queries answer, they stay in bounds. */
 	for (uint32_t off = 0; off < b.struct_len; off += 4) {
 		static const uint32_t values[] = { FDT_BEGIN_NODE, FDT_END_NODE, FDT_PROP,
-						   FDT_NOP, FDT_END, 0, 0xffffffff, 0x100 };
+						   FDT_NOP,        FDT_END,      0,
+						   0xffffffff,     0x100 };
 		uint32_t saved = be32(blob + struct_off + off);
-		const struct dtb_exercise loose = { .strict = false, .expensive_every = 1,
+		const struct dtb_exercise loose = { .strict = false,
+						    .expensive_every = 1,
 						    .fail = exercise_fail };
 
 		for (size_t v = 0; v < ARRAY_LENGTH(values); v++) {
@@ -2233,8 +2271,7 @@ static void fuzz_fail(const char *what, uint32_t node)
 
 	print_error("corruption test failed: %s (node at %u); reproduce with "
 		    "DTB_FUZZ_SEED=%llu (iteration %llu)\n",
-		    what, node, (unsigned long long)fuzz_seed,
-		    (unsigned long long)fuzz_iteration);
+		    what, node, (unsigned long long)fuzz_seed, (unsigned long long)fuzz_iteration);
 	if (dump != NULL && fuzz_blob != NULL) {
 		FILE *f = fopen(dump, "wb");
 
@@ -2252,8 +2289,9 @@ static void fuzz_fail(const char *what, uint32_t node)
  * checks are. */
 static void corrupt(uint8_t *blob, size_t size, uint64_t *rng)
 {
-	static const uint32_t words[] = { 0, 1, 2, 3, 4, 9, 0xffffffff, 0x7fffffff,
-					  0x80000000, 16, 17, 40, 0xfffffff0, 0x100 };
+	static const uint32_t words[] = { 0,  1,          2,          3,          4,
+					  9,  0xffffffff, 0x7fffffff, 0x80000000, 16,
+					  17, 40,         0xfffffff0, 0x100 };
 	size_t struct_off = be32(blob + H_OFF_STRUCT);
 	size_t struct_len = be32(blob + H_SIZE_STRUCT);
 	unsigned edits = 1 + (unsigned)rng_below(rng, 3);
@@ -2262,23 +2300,13 @@ static void corrupt(uint8_t *blob, size_t size, uint64_t *rng)
 		size_t at;
 
 		switch (rng_below(rng, 4)) {
-		case 0:
-			at = rng_below(rng, 40);
-			break;
-		case 1:
-			at = struct_off + rng_below(rng, struct_len);
-			break;
-		default:
-			at = rng_below(rng, size);
-			break;
+		case 0: at = rng_below(rng, 40); break;
+		case 1: at = struct_off + rng_below(rng, struct_len); break;
+		default: at = rng_below(rng, size); break;
 		}
 		switch (rng_below(rng, 3)) {
-		case 0:
-			blob[at] ^= (uint8_t)(1u << rng_below(rng, 8));
-			break;
-		case 1:
-			blob[at] = (uint8_t)rng_next(rng);
-			break;
+		case 0: blob[at] ^= (uint8_t)(1u << rng_below(rng, 8)); break;
+		case 1: blob[at] = (uint8_t)rng_next(rng); break;
 		default:
 			at &= ~(size_t)3;
 			if (at + 4 <= size)
@@ -2382,8 +2410,8 @@ static void test_random_corruption(void **state)
 		free(block);
 		fuzz_blob = NULL;
 	}
-	print_message("# %zu of %llu corrupted blobs accepted by dtb_open\n",
-		      accepted, (unsigned long long)iterations);
+	print_message("# %zu of %llu corrupted blobs accepted by dtb_open\n", accepted,
+		      (unsigned long long)iterations);
 }
 
 /* --- main ------------------------------------------------------------------ */

@@ -76,15 +76,17 @@ static uint8_t *phdr_at(struct image *image, unsigned index)
 
 /* A RISC-V ET_EXEC with `count` program headers right after the header,
  * `size` bytes in all, the rest filled with a pattern. */
-static void write_image(struct image *image, const struct phdr *phdrs, unsigned count,
-			size_t size)
+static void write_image(struct image *image, const struct phdr *phdrs, unsigned count, size_t size)
 {
 	assert_true(size <= sizeof(image->bytes));
 	for (size_t i = 0; i < size; i++)
 		image->bytes[i] = (uint8_t)(i * 7 + 3);
 	image->size = size;
 	uint8_t *b = image->bytes;
-	memcpy(b, "\x7f" "ELF", 4);
+	memcpy(b,
+	       "\x7f"
+	       "ELF",
+	       4);
 	b[4] = 2; /* ELFCLASS64 */
 	b[5] = 1; /* ELFDATA2LSB */
 	b[6] = 1; /* EV_CURRENT */
@@ -94,8 +96,8 @@ static void write_image(struct image *image, const struct phdr *phdrs, unsigned 
 	put(b + E_VERSION, 1, 4);
 	put(b + E_ENTRY, ENTRY, 8);
 	put(b + E_PHOFF, EHDR, 8);
-	put(b + 40, 0, 8);  /* e_shoff: no sections */
-	put(b + 48, 5, 4);  /* e_flags: RVC, double float */
+	put(b + 40, 0, 8); /* e_shoff: no sections */
+	put(b + 48, 5, 4); /* e_flags: RVC, double float */
 	put(b + E_EHSIZE, EHDR, 2);
 	put(b + E_PHENTSIZE, PHDR, 2);
 	put(b + E_PHNUM, count, 2);
@@ -274,8 +276,8 @@ static void test_bad_identification(void **state)
 static void test_wrong_type(void **state)
 {
 	(void)state;
-	const uint16_t types[] = { 0 /* NONE */, 1 /* REL */, 3 /* DYN */, 4 /* CORE */,
-				   0x0102, 0xfe00 };
+	const uint16_t types[] = { 0 /* NONE */, 1 /* REL */, 3 /* DYN */,
+				   4 /* CORE */, 0x0102,      0xfe00 };
 	for (size_t i = 0; i < ARRAY_LENGTH(types); i++) {
 		struct image image;
 		build_sample(&image);
@@ -417,8 +419,7 @@ static void test_offset_and_vaddr_incongruent(void **state)
 	assert_rejected(&image, ERR_INVALID_ARGUMENT);
 	/* Congruent modulo a smaller page, or with both unaligned alike. */
 	struct elf_image elf;
-	assert_int_equal(elf_open(&elf, image.bytes, image.size, ELF_MACHINE_RISCV, 0x800),
-			 ERR_OK);
+	assert_int_equal(elf_open(&elf, image.bytes, image.size, ELF_MACHINE_RISCV, 0x800), ERR_OK);
 	build_with(&image, P_VADDR, 0x12000);
 	put(phdr_at(&image, 3) + P_OFFSET, 0x1004, 8);
 	put(phdr_at(&image, 3) + P_FILESZ, 0xc, 8);
@@ -526,8 +527,7 @@ static bool segments_sane(const struct elf_image *elf, size_t size, uint64_t pag
 			return false;
 		if (s.file_offset > size || s.file_size > size - s.file_offset ||
 		    s.file_size > s.memory_size || s.vaddr + s.memory_size < s.vaddr ||
-		    ((s.vaddr ^ s.file_offset) & (page - 1)) ||
-		    (s.flags & ~(uint32_t)(R | W | X)))
+		    ((s.vaddr ^ s.file_offset) & (page - 1)) || (s.flags & ~(uint32_t)(R | W | X)))
 			return false;
 	}
 	struct elf_segment s;
@@ -541,9 +541,20 @@ static void test_random_corruption_stays_in_bounds(void **state)
 	struct image image;
 	build_sample(&image);
 	/* Values that sit on the checks' edges. */
-	const uint64_t interesting[] = { 0, 1, 2, 0x38, 0x40, 0xf3, PAGE, SAMPLE_SIZE,
-					 SAMPLE_SIZE - 1, SAMPLE_SIZE + 1, UINT64_MAX,
-					 UINT64_MAX - 0xfff, UINT64_C(1) << 63, 0x7fffffff };
+	const uint64_t interesting[] = { 0,
+					 1,
+					 2,
+					 0x38,
+					 0x40,
+					 0xf3,
+					 PAGE,
+					 SAMPLE_SIZE,
+					 SAMPLE_SIZE - 1,
+					 SAMPLE_SIZE + 1,
+					 UINT64_MAX,
+					 UINT64_MAX - 0xfff,
+					 UINT64_C(1) << 63,
+					 0x7fffffff };
 	const size_t headers = EHDR + 5 * PHDR;
 	unsigned accepted = 0, rejected = 0;
 	for (unsigned round = 0; round < 20000; round++) {
@@ -552,14 +563,16 @@ static void test_random_corruption_stays_in_bounds(void **state)
 		unsigned changes = 1 + (unsigned)seed_below(&rng, 3);
 		for (unsigned i = 0; i < changes && size > 0; i++) {
 			/* Mostly in the headers, where the checks are. */
-			size_t limit = seed_below(&rng, 8) ? (headers < size ? headers : size) : size;
+			size_t limit =
+			    seed_below(&rng, 8) ? (headers < size ? headers : size) : size;
 			size_t at = seed_below(&rng, limit);
 			if (seed_below(&rng, 2)) {
 				copy[at] = (uint8_t)seed_next(&rng);
 			} else {
 				/* An edge value over a field-sized run of bytes. */
 				unsigned width = 1u << seed_below(&rng, 4);
-				uint64_t value = interesting[seed_below(&rng, ARRAY_LENGTH(interesting))];
+				uint64_t value =
+				    interesting[seed_below(&rng, ARRAY_LENGTH(interesting))];
 				for (unsigned b = 0; b < width && at + b < size; b++)
 					copy[at + b] = (uint8_t)(value >> (8 * b));
 			}
@@ -571,8 +584,8 @@ static void test_random_corruption_stays_in_bounds(void **state)
 			seed_check(&rng, round, elf.data == copy && elf.size == size);
 			seed_check(&rng, round,
 				   elf.program_header_offset <= size &&
-					   elf.program_header_count * (uint64_t)PHDR <=
-						   size - elf.program_header_offset);
+				       elf.program_header_count * (uint64_t)PHDR <=
+					   size - elf.program_header_offset);
 			seed_check(&rng, round, segments_sane(&elf, size, page));
 		} else {
 			rejected++;

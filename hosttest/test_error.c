@@ -37,7 +37,7 @@ static void test_unknown_value(void **state)
 {
 	(void)state;
 	assert_string_equal(error_name((enum error)ERROR_COUNT), "ERR_UNKNOWN");
-	assert_string_equal(error_name((enum error)-1), "ERR_UNKNOWN");
+	assert_string_equal(error_name((enum error) - 1), "ERR_UNKNOWN");
 }
 
 int main(void)

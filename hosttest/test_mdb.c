@@ -17,7 +17,7 @@
 
 static _Alignas(4096) uint8_t mem[4096];
 static struct cte s[6];
-static struct cte *all[6] = {&s[0], &s[1], &s[2], &s[3], &s[4], &s[5]};
+static struct cte *all[6] = { &s[0], &s[1], &s[2], &s[3], &s[4], &s[5] };
 
 static void chain(size_t n)
 {
@@ -124,10 +124,10 @@ static void test_badge_parenthood_and_unlink(void **state)
 	memset(s, 0, sizeof(s));
 	uintptr_t ep = (uintptr_t)mem;
 	struct cap_rights r = cap_rights_make(CAP_RIGHTS_ALL);
-	s[0].cap = cap_endpoint_new(ep, 0, r);  /* original */
-	s[1].cap = cap_endpoint_new(ep, 7, r);  /* mint 7 */
-	s[2].cap = cap_endpoint_new(ep, 7, r);  /* copy of the mint */
-	s[3].cap = cap_endpoint_new(ep, 7, r);  /* a second, independent mint 7 */
+	s[0].cap = cap_endpoint_new(ep, 0, r); /* original */
+	s[1].cap = cap_endpoint_new(ep, 7, r); /* mint 7 */
+	s[2].cap = cap_endpoint_new(ep, 7, r); /* copy of the mint */
+	s[3].cap = cap_endpoint_new(ep, 7, r); /* a second, independent mint 7 */
 	mdb_set_flags(&s[0], true, true);
 	mdb_set_flags(&s[1], true, true);
 	mdb_set_flags(&s[2], false, false);

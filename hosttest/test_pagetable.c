@@ -178,8 +178,7 @@ static void test_map_4k_and_translate(void **state)
 	assert_int_equal(mid.word & ((UINT64_C(1) << PTE_PPN_SHIFT) - 1), PTE_VALID);
 	struct pagetable *bottom = next_table(mid);
 	assert_ptr_equal(bottom, t->spare[SPARE - 2]);
-	assert_int_equal(bottom->entry[index_of(va, 0)].word,
-			 pte_for(pa, R | W | LEAF_EXTRA).word);
+	assert_int_equal(bottom->entry[index_of(va, 0)].word, pte_for(pa, R | W | LEAF_EXTRA).word);
 }
 
 static void test_map_2m_and_translate(void **state)
@@ -192,8 +191,7 @@ static void test_map_2m_and_translate(void **state)
 	assert_translates(t->root, va + M2 - 1, pa + M2 - 1, R | X, PAGE_SIZE_2M);
 	assert_translate_fails(t->root, va + M2, ERR_FAILED_LOOKUP);
 	struct pagetable *middle = next_table(t->root->entry[index_of(va, 2)]);
-	assert_int_equal(middle->entry[index_of(va, 1)].word,
-			 pte_for(pa, R | X | LEAF_EXTRA).word);
+	assert_int_equal(middle->entry[index_of(va, 1)].word, pte_for(pa, R | X | LEAF_EXTRA).word);
 }
 
 static void test_map_1g_and_translate(void **state)
@@ -203,8 +201,7 @@ static void test_map_1g_and_translate(void **state)
 	map_ok(t, va, pa, PAGE_SIZE_1G, R | W | X | U | G, 0);
 	assert_translates(t->root, va + 0x3fffffff, pa + 0x3fffffff, R | W | X | U | G,
 			  PAGE_SIZE_1G);
-	assert_translates(t->root, va + 0x1234567, pa + 0x1234567, R | W | X | U | G,
-			  PAGE_SIZE_1G);
+	assert_translates(t->root, va + 0x1234567, pa + 0x1234567, R | W | X | U | G, PAGE_SIZE_1G);
 	assert_int_equal(t->root->entry[3].word, pte_for(pa, R | W | X | U | G | LEAF_EXTRA).word);
 	assert_translate_fails(t->root, va + G1, ERR_FAILED_LOOKUP);
 }
@@ -214,7 +211,8 @@ static void test_upper_half(void **state)
 	struct tables *t = *state;
 	const uint64_t base = UINT64_C(0xffffffc000000000); /* the lowest upper-half address */
 	map_ok(t, base, 0x80000000, PAGE_SIZE_1G, R | W | G, 0);
-	assert_int_equal(t->root->entry[256].word, pte_for(0x80000000, R | W | G | LEAF_EXTRA).word);
+	assert_int_equal(t->root->entry[256].word,
+			 pte_for(0x80000000, R | W | G | LEAF_EXTRA).word);
 	assert_translates(t->root, base + 0x12345678, 0x92345678, R | W | G, PAGE_SIZE_1G);
 	/* The very last page and the 2 MiB page below it. */
 	map_ok(t, UINT64_C(0xfffffffffffff000), 0x1000, PAGE_SIZE_4K, R, 2);
@@ -276,16 +274,28 @@ static void test_bad_permissions_change_nothing(void **state)
 	struct tables *t = *state;
 	map_ok(t, 0x200000, 0x1000, PAGE_SIZE_4K, R, 2);
 	const uint64_t bad[] = {
-		0, W, G, U, U | G, W | X, W | U, /* none, or W without R */
-		R | PTE_VALID, R | PTE_ACCESSED, R | PTE_DIRTY,                 /* ours to set */
-		R | (1u << 8), R | (1u << 9), R | (UINT64_C(1) << PTE_PPN_SHIFT), /* RSW, PPN */
-		R | (UINT64_C(1) << 63), R | (UINT64_C(1) << 62),             /* N, PBMT */
+		0,
+		W,
+		G,
+		U,
+		U | G,
+		W | X,
+		W | U, /* none, or W without R */
+		R | PTE_VALID,
+		R | PTE_ACCESSED,
+		R | PTE_DIRTY, /* ours to set */
+		R | (1u << 8),
+		R | (1u << 9),
+		R | (UINT64_C(1) << PTE_PPN_SHIFT), /* RSW, PPN */
+		R | (UINT64_C(1) << 63),
+		R | (UINT64_C(1) << 62), /* N, PBMT */
 	};
 	for (size_t i = 0; i < ARRAY_LENGTH(bad); i++) {
 		for (unsigned size = 0; size < 3; size++) {
 			struct snapshot *s = take_snapshot(t);
-			assert_int_equal(map(t, 0x40000000, 0x40000000, (enum page_size)size, bad[i], 2),
-					 ERR_INVALID_ARGUMENT);
+			assert_int_equal(
+			    map(t, 0x40000000, 0x40000000, (enum page_size)size, bad[i], 2),
+			    ERR_INVALID_ARGUMENT);
 			assert_unchanged(t, s);
 		}
 	}
@@ -294,7 +304,7 @@ static void test_bad_permissions_change_nothing(void **state)
 static void test_non_canonical_va(void **state)
 {
 	struct tables *t = *state;
-	const uint64_t bad[] = { UINT64_C(0x4000000000), UINT64_C(0x8000000000),
+	const uint64_t bad[] = { UINT64_C(0x4000000000),       UINT64_C(0x8000000000),
 				 UINT64_C(0xffffffbfc0000000), UINT64_C(0x8000000000000000),
 				 UINT64_C(0x00ffffffc0000000), UINT64_C(0xfffffe0000000000) };
 	for (size_t i = 0; i < ARRAY_LENGTH(bad); i++) {
@@ -316,7 +326,7 @@ static void test_bad_page_size(void **state)
 	struct tables *t = *state;
 	struct snapshot *s = take_snapshot(t);
 	assert_int_equal(map(t, 0, 0, (enum page_size)3, R, 2), ERR_INVALID_ARGUMENT);
-	assert_int_equal(map(t, 0, 0, (enum page_size)-1, R, 2), ERR_INVALID_ARGUMENT);
+	assert_int_equal(map(t, 0, 0, (enum page_size) - 1, R, 2), ERR_INVALID_ARGUMENT);
 	assert_unchanged(t, s);
 }
 
@@ -327,15 +337,20 @@ static void test_misaligned_va_or_pa(void **state)
 		enum page_size size;
 		uint64_t va, pa;
 	} cases[] = {
-		{ PAGE_SIZE_4K, 0x1001, 0x1000 },         { PAGE_SIZE_4K, 0x1000, 0x1800 },
-		{ PAGE_SIZE_4K, 0x1000, 0x1001 },         { PAGE_SIZE_2M, 0x201000, 0x200000 },
-		{ PAGE_SIZE_2M, 0x200000, 0x1ff000 },     { PAGE_SIZE_2M, 0x300000, 0x300000 },
-		{ PAGE_SIZE_1G, 0x40200000, 0x40000000 }, { PAGE_SIZE_1G, 0x40000000, 0x20000000 },
+		{ PAGE_SIZE_4K, 0x1001, 0x1000 },
+		{ PAGE_SIZE_4K, 0x1000, 0x1800 },
+		{ PAGE_SIZE_4K, 0x1000, 0x1001 },
+		{ PAGE_SIZE_2M, 0x201000, 0x200000 },
+		{ PAGE_SIZE_2M, 0x200000, 0x1ff000 },
+		{ PAGE_SIZE_2M, 0x300000, 0x300000 },
+		{ PAGE_SIZE_1G, 0x40200000, 0x40000000 },
+		{ PAGE_SIZE_1G, 0x40000000, 0x20000000 },
 		{ PAGE_SIZE_1G, UINT64_C(0xffffffc000001000), 0 },
 	};
 	for (size_t i = 0; i < ARRAY_LENGTH(cases); i++) {
 		struct snapshot *s = take_snapshot(t);
-		assert_int_equal(map(t, cases[i].va, cases[i].pa, cases[i].size, R, 2), ERR_ALIGNMENT);
+		assert_int_equal(map(t, cases[i].va, cases[i].pa, cases[i].size, R, 2),
+				 ERR_ALIGNMENT);
 		assert_unchanged(t, s);
 	}
 }
@@ -348,7 +363,8 @@ static void test_physical_address_beyond_56_bits(void **state)
 	for (size_t i = 0; i < 3; i++) {
 		struct snapshot *s = take_snapshot(t);
 		assert_int_equal(map(t, 0, limit, sizes[i], R, 2), ERR_RANGE);
-		assert_int_equal(map(t, 0, UINT64_C(0xffffffffc0000000), sizes[i], R, 2), ERR_RANGE);
+		assert_int_equal(map(t, 0, UINT64_C(0xffffffffc0000000), sizes[i], R, 2),
+				 ERR_RANGE);
 		assert_unchanged(t, s);
 	}
 	/* The highest page of each size that fits maps and translates back. */
@@ -384,8 +400,9 @@ static void test_larger_leaf_covers_va(void **state)
 		uint64_t va;
 		enum page_size size;
 	} cases[] = {
-		{ 0, PAGE_SIZE_2M }, { 0x200000, PAGE_SIZE_2M }, { 0x3000, PAGE_SIZE_4K },
-		{ G1 - K4, PAGE_SIZE_4K }, { G1 + 0x1000, PAGE_SIZE_4K }, { G1 + M2 - K4, PAGE_SIZE_4K },
+		{ 0, PAGE_SIZE_2M },           { 0x200000, PAGE_SIZE_2M },
+		{ 0x3000, PAGE_SIZE_4K },      { G1 - K4, PAGE_SIZE_4K },
+		{ G1 + 0x1000, PAGE_SIZE_4K }, { G1 + M2 - K4, PAGE_SIZE_4K },
 	};
 	for (size_t i = 0; i < ARRAY_LENGTH(cases); i++) {
 		struct snapshot *s = take_snapshot(t);
@@ -761,15 +778,19 @@ static void test_random_maps_match_model(void **state)
 	struct seed_rng rng = seed_from_env("pagetable random");
 	static struct model m;
 	m.count = 0;
-	const uint64_t permission_choices[] = { R, R | W, X, R | X, R | W | X, R | U, R | W | U,
-						R | X | U, X | U, R | G, R | W | G };
+	const uint64_t permission_choices[] = { R,         R | W, X,         R | X,
+						R | W | X, R | U, R | W | U, R | X | U,
+						X | U,     R | G, R | W | G };
 	for (unsigned long step = 0; step < 3000; step++) {
 		unsigned pick = (unsigned)seed_below(&rng, 10);
-		enum page_size size = pick < 6 ? PAGE_SIZE_4K : pick < 9 ? PAGE_SIZE_2M : PAGE_SIZE_1G;
+		enum page_size size = pick < 6   ? PAGE_SIZE_4K
+				      : pick < 9 ? PAGE_SIZE_2M
+						 : PAGE_SIZE_1G;
 		uint64_t bytes = page_size_bytes(size);
 		uint64_t va = random_va(&rng, size);
 		uint64_t pa = (seed_next(&rng) & ((UINT64_C(1) << 56) - 1)) & ~(bytes - 1);
-		uint64_t permissions = permission_choices[seed_below(&rng, ARRAY_LENGTH(permission_choices))];
+		uint64_t permissions =
+		    permission_choices[seed_below(&rng, ARRAY_LENGTH(permission_choices))];
 		size_t lend = (size_t)seed_below(&rng, 4);
 		if (lend > t->avail)
 			lend = t->avail;
@@ -786,7 +807,8 @@ static void test_random_maps_match_model(void **state)
 		} else {
 			seed_check(&rng, step, err == ERR_OK && t->lent - t->left == needed);
 			seed_check(&rng, step, m.count < MAX_MAPPINGS);
-			m.map[m.count++] = (struct mapping){ va, va + (bytes - 1), pa, permissions, size };
+			m.map[m.count++] =
+			    (struct mapping){ va, va + (bytes - 1), pa, permissions, size };
 		}
 
 		/* Translate inside a known mapping, and somewhere in the regions. */
@@ -811,7 +833,8 @@ static void test_random_maps_match_model(void **state)
 				continue;
 			}
 			seed_check(&rng, step, err == ERR_OK);
-			seed_check(&rng, step, out.physical_address == expected->pa + (at - expected->va));
+			seed_check(&rng, step,
+				   out.physical_address == expected->pa + (at - expected->va));
 			seed_check(&rng, step, out.permissions == expected->permissions);
 			seed_check(&rng, step, out.size == expected->size);
 		}
@@ -819,15 +842,15 @@ static void test_random_maps_match_model(void **state)
 		/* A range from a random place, of a random length, random needs. */
 		const uint64_t needs[] = { 0, R, W, X, U, R | U, R | W | U };
 		uint64_t from = random_va(&rng, PAGE_SIZE_4K) + seed_below(&rng, K4);
-		uint64_t length = seed_below(&rng, 3) == 0 ? seed_below(&rng, 3 * G1)
-							     : seed_below(&rng, 5 * M2);
+		uint64_t length =
+		    seed_below(&rng, 3) == 0 ? seed_below(&rng, 3 * G1) : seed_below(&rng, 5 * M2);
 		uint64_t required = needs[seed_below(&rng, ARRAY_LENGTH(needs))];
-		bool in_address_space = pagetable_address_is_canonical(from + length - 1) &&
-					from + length - 1 >= from;
+		bool in_address_space =
+		    pagetable_address_is_canonical(from + length - 1) && from + length - 1 >= from;
 		seed_check(&rng, step,
 			   pagetable_range_accessible(t->root, from, length, required) ==
-				   ((length == 0 || in_address_space) &&
-				    model_accessible(&m, from, length, required)));
+			       ((length == 0 || in_address_space) &&
+				model_accessible(&m, from, length, required)));
 
 		if (step % 64 == 0 || step == 2999) {
 			size_t leaves = 0;

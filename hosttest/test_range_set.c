@@ -46,10 +46,10 @@ static void assert_ranges(const struct range_set *set, const struct range *expec
 	}
 }
 
-#define ASSERT_RANGES(set, ...)                                                      \
-	do {                                                                         \
-		const struct range expected_[] = { __VA_ARGS__ };                   \
-		assert_ranges((set), expected_, sizeof(expected_) / sizeof(expected_[0])); \
+#define ASSERT_RANGES(set, ...)                                                                    \
+	do {                                                                                       \
+		const struct range expected_[] = { __VA_ARGS__ };                                  \
+		assert_ranges((set), expected_, sizeof(expected_) / sizeof(expected_[0]));         \
 	} while (0)
 
 /* The whole fixture (storage and header) is unchanged since `before`. */
@@ -440,8 +440,12 @@ static void test_check_invariants_catches_broken_sets(void **state)
 		{ { 0x1000, 0x2000 }, { 0x2000, 0x2000 }, 2, 3, false }, /* overlapping */
 		{ { 0x1000, 0x1000 }, { 0x2000, 0x1000 }, 2, 3, false }, /* adjacent */
 		{ { 0x3000, 0x1000 }, { 0x1000, 0x1000 }, 2, 3, false }, /* unsorted */
-		{ { 0x1000, 0x1000 }, { UINT64_MAX - 0xfff, 0x1000 }, 2, 3, false }, /* ends at 2^64 */
-		{ { 0x1000, 0x1000 }, { 0x2000, 0x1000 }, 1, 3, true },  /* only the first counts */
+		{ { 0x1000, 0x1000 },
+		  { UINT64_MAX - 0xfff, 0x1000 },
+		  2,
+		  3,
+		  false },                                              /* ends at 2^64 */
+		{ { 0x1000, 0x1000 }, { 0x2000, 0x1000 }, 1, 3, true }, /* only the first counts */
 	};
 	for (size_t i = 0; i < ARRAY_LENGTH(cases); i++) {
 		storage[0] = cases[i].a;

@@ -79,22 +79,23 @@ static void test_every_type(void **state)
 		enum cap_type cap;
 		unsigned size_bits;
 	} cases[] = {
-		{OBJ_UNTYPED, 10, CAP_UNTYPED, 10},
-		{OBJ_TCB, 0, CAP_TCB, TCB_SIZE_BITS},
-		{OBJ_ENDPOINT, 0, CAP_ENDPOINT, ENDPOINT_SIZE_BITS},
-		{OBJ_NOTIFICATION, 0, CAP_NOTIFICATION, NOTIFICATION_SIZE_BITS},
-		{OBJ_CNODE, 3, CAP_CNODE, 3 + CTE_SIZE_BITS},
-		{OBJ_REPLY, 0, CAP_REPLY, REPLY_SIZE_BITS},
-		{OBJ_FRAME_4K, 0, CAP_FRAME, 12},
-		{OBJ_FRAME_2M, 0, CAP_FRAME, 21},
-		{OBJ_PAGE_TABLE, 0, CAP_PAGE_TABLE, PAGE_TABLE_SIZE_BITS},
-		{OBJ_SERVICE, 0, CAP_SERVICE, SERVICE_SIZE_BITS},
-		{OBJ_CHANNEL, 77, CAP_CHANNEL, CHANNEL_SIZE_BITS}, /* size ignored */
+		{ OBJ_UNTYPED, 10, CAP_UNTYPED, 10 },
+		{ OBJ_TCB, 0, CAP_TCB, TCB_SIZE_BITS },
+		{ OBJ_ENDPOINT, 0, CAP_ENDPOINT, ENDPOINT_SIZE_BITS },
+		{ OBJ_NOTIFICATION, 0, CAP_NOTIFICATION, NOTIFICATION_SIZE_BITS },
+		{ OBJ_CNODE, 3, CAP_CNODE, 3 + CTE_SIZE_BITS },
+		{ OBJ_REPLY, 0, CAP_REPLY, REPLY_SIZE_BITS },
+		{ OBJ_FRAME_4K, 0, CAP_FRAME, 12 },
+		{ OBJ_FRAME_2M, 0, CAP_FRAME, 21 },
+		{ OBJ_PAGE_TABLE, 0, CAP_PAGE_TABLE, PAGE_TABLE_SIZE_BITS },
+		{ OBJ_SERVICE, 0, CAP_SERVICE, SERVICE_SIZE_BITS },
+		{ OBJ_CHANNEL, 77, CAP_CHANNEL, CHANNEL_SIZE_BITS }, /* size ignored */
 	};
 	uint64_t last_end = 0;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint64_t dest = 10 + 2 * i;
-		assert_int_equal(retype(BOOT_UT_INDEX, cases[i].type, cases[i].bits, dest, 2), ERR_OK);
+		assert_int_equal(retype(BOOT_UT_INDEX, cases[i].type, cases[i].bits, dest, 2),
+				 ERR_OK);
 		for (uint64_t k = 0; k < 2; k++) {
 			struct cap cap = slot(dest + k)->cap;
 			uintptr_t base;
@@ -102,10 +103,11 @@ static void test_every_type(void **state)
 			assert_int_equal(cap_type(cap), cases[i].cap);
 			assert_true(cap_region(cap, &base, &bits));
 			assert_int_equal(bits, cases[i].size_bits);
-			assert_int_equal(base & ((1ull << bits) - 1), 0);          /* aligned */
-			assert_true(base - (uintptr_t)W->mem >= last_end);        /* above what came before */
+			assert_int_equal(base & ((1ull << bits) - 1), 0); /* aligned */
+			assert_true(base - (uintptr_t)W->mem >=
+				    last_end); /* above what came before */
 			if (cases[i].cap != CAP_UNTYPED)
-				assert_true(all_zero(base, 1ull << bits));          /* cleared */
+				assert_true(all_zero(base, 1ull << bits)); /* cleared */
 			assert_true(mdb_is_parent_of(slot(BOOT_UT_INDEX), slot(dest + k)));
 		}
 		last_end = cap_untyped_free_index(slot(BOOT_UT_INDEX)->cap);
@@ -176,40 +178,47 @@ static void test_errors_change_nothing(void **state)
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_CNODE, 2, 11, 1), ERR_OK);
 	snapshot();
 	/* Not an untyped cap. */
-	struct untyped_retype_args args = {.type = OBJ_ENDPOINT, .dest_cnode = {W->root, 0, 0},
-					   .node_offset = 20, .num_objects = 1};
+	struct untyped_retype_args args = { .type = OBJ_ENDPOINT,
+					    .dest_cnode = { W->root, 0, 0 },
+					    .node_offset = 20,
+					    .num_objects = 1 };
 	assert_int_equal(untyped_retype(slot(10), &args, &fault), ERR_INVALID_CAPABILITY);
 	assert_int_equal(untyped_retype(slot(50), &args, &fault), ERR_INVALID_CAPABILITY);
 	/* Unknown type. */
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_TYPE_COUNT, 0, 20, 1), ERR_INVALID_ARGUMENT);
 	assert_int_equal(retype(BOOT_UT_INDEX, UINT64_MAX, 0, 20, 1), ERR_INVALID_ARGUMENT);
 	/* Sizes out of range. */
-	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_UNTYPED, UNTYPED_MIN_BITS - 1, 20, 1), ERR_RANGE);
-	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_UNTYPED, UNTYPED_MAX_BITS + 1, 20, 1), ERR_RANGE);
+	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_UNTYPED, UNTYPED_MIN_BITS - 1, 20, 1),
+			 ERR_RANGE);
+	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_UNTYPED, UNTYPED_MAX_BITS + 1, 20, 1),
+			 ERR_RANGE);
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_UNTYPED, UINT64_MAX, 20, 1), ERR_RANGE);
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_CNODE, 0, 20, 1), ERR_RANGE);
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_CNODE, CNODE_RADIX_MAX + 1, 20, 1), ERR_RANGE);
 	/* Slot range: offset, count, fan-out limit, end of the CNode. */
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_ENDPOINT, 0, 256, 1), ERR_RANGE);
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_ENDPOINT, 0, 20, 0), ERR_RANGE);
-	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_ENDPOINT, 0, 0, RETYPE_FAN_OUT_LIMIT + 1), ERR_RANGE);
+	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_ENDPOINT, 0, 0, RETYPE_FAN_OUT_LIMIT + 1),
+			 ERR_RANGE);
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_ENDPOINT, 0, 250, 7), ERR_RANGE);
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_ENDPOINT, 0, 200, UINT64_MAX), ERR_RANGE);
 	/* An occupied destination anywhere in the range. */
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_ENDPOINT, 0, 5, 6), ERR_DELETE_FIRST);
 	/* Destination CNode lookups. */
-	args = (struct untyped_retype_args){.type = OBJ_ENDPOINT, .dest_cnode = {W->root, 1ull << 60, 64},
-					    .node_offset = 0, .num_objects = 1};
+	args = (struct untyped_retype_args){ .type = OBJ_ENDPOINT,
+					     .dest_cnode = { W->root, 1ull << 60, 64 },
+					     .node_offset = 0,
+					     .num_objects = 1 };
 	assert_int_equal(untyped_retype(slot(BOOT_UT_INDEX), &args, &fault), ERR_FAILED_LOOKUP);
 	assert_int_equal(fault.type, LOOKUP_FAULT_GUARD_MISMATCH);
-	args.dest_cnode = (struct cslot_ref){W->root, 11, 65};
+	args.dest_cnode = (struct cslot_ref){ W->root, 11, 65 };
 	assert_int_equal(untyped_retype(slot(BOOT_UT_INDEX), &args, &fault), ERR_RANGE);
-	args.dest_cnode = (struct cslot_ref){W->root, 10, 64}; /* an endpoint */
+	args.dest_cnode = (struct cslot_ref){ W->root, 10, 64 }; /* an endpoint */
 	assert_int_equal(untyped_retype(slot(BOOT_UT_INDEX), &args, &fault), ERR_FAILED_LOOKUP);
 	assert_int_equal(fault.type, LOOKUP_FAULT_MISSING_CAPABILITY);
-	args.dest_cnode = (struct cslot_ref){slot(10)->cap, 0, 0}; /* root itself not a CNode */
+	args.dest_cnode = (struct cslot_ref){ slot(10)->cap, 0, 0 }; /* root itself not a CNode */
 	assert_int_equal(untyped_retype(slot(BOOT_UT_INDEX), &args, &fault), ERR_FAILED_LOOKUP);
-	args.dest_cnode = (struct cslot_ref){W->root, 11, 64};
+	args.dest_cnode = (struct cslot_ref){ W->root, 11, 64 };
 	args.node_offset = 4; /* radix 2: slots 0..3 */
 	assert_int_equal(untyped_retype(slot(BOOT_UT_INDEX), &args, &fault), ERR_RANGE);
 	assert_unchanged();
@@ -230,8 +239,8 @@ static void test_device_untyped(void **state)
 	dev->cap = cap_untyped_new(0x40000000, 30, true);
 	mdb_set_flags(dev, true, true);
 	snapshot();
-	const uint64_t refused[] = {OBJ_TCB, OBJ_ENDPOINT, OBJ_NOTIFICATION, OBJ_CNODE, OBJ_REPLY,
-				    OBJ_PAGE_TABLE, OBJ_SERVICE, OBJ_CHANNEL};
+	const uint64_t refused[] = { OBJ_TCB,   OBJ_ENDPOINT,   OBJ_NOTIFICATION, OBJ_CNODE,
+				     OBJ_REPLY, OBJ_PAGE_TABLE, OBJ_SERVICE,      OBJ_CHANNEL };
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		assert_int_equal(retype(2, refused[i], 4, 10, 1), ERR_INVALID_ARGUMENT);
 	assert_unchanged();
@@ -260,7 +269,7 @@ static void test_object_helpers(void **state)
 	assert_int_equal(object_size_bits(OBJ_CNODE, 4), 4 + CTE_SIZE_BITS);
 	expect_assert_failure(object_size_bits((enum object_type)OBJ_TYPE_COUNT, 0));
 	expect_assert_failure(object_init((enum object_type)OBJ_TYPE_COUNT, 0x1000, 0, true));
-	uint64_t buf[4] = {1, 2, 3, 4};
+	uint64_t buf[4] = { 1, 2, 3, 4 };
 	object_zero(buf, 16);
 	assert_int_equal(buf[0] | buf[1], 0);
 	assert_int_equal(buf[2], 3);

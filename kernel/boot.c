@@ -72,8 +72,8 @@ static void *map_device(uint64_t pa)
 	return physical_to_kernel(pa);
 }
 
-static void read_memory(const struct dtb *dtb, uint64_t dtb_physical,
-			struct dtb_range *memory, size_t *memory_count)
+static void read_memory(const struct dtb *dtb, uint64_t dtb_physical, struct dtb_range *memory,
+			size_t *memory_count)
 {
 	size_t count;
 	if (dtb_memory_ranges(dtb, memory, MAX_MEMORY_RANGES, &count) != ERR_OK || count == 0)
@@ -142,7 +142,7 @@ static unsigned read_harts(const struct dtb *dtb, uint64_t boot_hart_id)
 		hart->hart_id = cpus[i].hart_id;
 		hart->cpu_index = hart_count;
 		hart->kernel_stack_top =
-			(uint64_t)(uintptr_t)(kernel_stacks[hart_count] + KERNEL_STACK_BYTES);
+		    (uint64_t)(uintptr_t)(kernel_stacks[hart_count] + KERNEL_STACK_BYTES);
 		hart->kernel_satp = kernel_satp;
 		if (cpus[i].hart_id == boot_hart_id)
 			boot_index = hart_count;
@@ -211,9 +211,9 @@ _Noreturn void kernel_boot(uint64_t boot_hart_id, uint64_t dtb_physical)
 	for (unsigned i = 0; i < hart_count; i++) {
 		if (i == boot_index)
 			continue;
-		struct sbiret ret = sbi_hart_start(harts[i].hart_id,
-						   kernel_to_physical((void *)secondary_entry),
-						   kernel_to_physical(&harts[i]));
+		struct sbiret ret =
+		    sbi_hart_start(harts[i].hart_id, kernel_to_physical((void *)secondary_entry),
+				   kernel_to_physical(&harts[i]));
 		if (ret.error != SBI_SUCCESS) {
 			tap_result(false, "hart %lu came up (SBI HSM error %ld)", harts[i].hart_id,
 				   ret.error);

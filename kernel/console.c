@@ -79,7 +79,8 @@ static void format(struct buffer *buffer, const char *f, va_list args)
 		case 'd':
 		case 'i': {
 			int64_t v = longs ? va_arg(args, int64_t) : va_arg(args, int);
-			put_number(buffer, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, v < 0, width, pad);
+			put_number(buffer, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, v < 0, width,
+				   pad);
 			break;
 		}
 		case 'u':
@@ -92,17 +93,10 @@ static void format(struct buffer *buffer, const char *f, va_list args)
 			put_string(buffer, "0x");
 			put_number(buffer, (uintptr_t)va_arg(args, void *), 16, false, width, pad);
 			break;
-		case 's':
-			put_string(buffer, va_arg(args, const char *));
-			break;
-		case 'c':
-			put(buffer, (char)va_arg(args, int));
-			break;
-		case '%':
-			put(buffer, '%');
-			break;
-		case '\0':
-			return;
+		case 's': put_string(buffer, va_arg(args, const char *)); break;
+		case 'c': put(buffer, (char)va_arg(args, int)); break;
+		case '%': put(buffer, '%'); break;
+		case '\0': return;
 		default:
 			put(buffer, '%');
 			put(buffer, *f);

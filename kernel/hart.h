@@ -57,12 +57,12 @@ struct hart {
 
 	uint64_t hart_id;
 	unsigned cpu_index;
-	struct trap_frame frame;      /* the one user thread this hart runs */
-	struct pagetable *user_root;  /* its address space */
-	unsigned next_run;            /* index into the run list */
+	struct trap_frame frame;          /* the one user thread this hart runs */
+	struct pagetable *user_root;      /* its address space */
+	unsigned next_run;                /* index into the run list */
 	uint64_t arena[HART_ARENA_PAGES]; /* physical pages owned by this hart */
-	unsigned arena_filled;        /* how many of arena[] hold pages */
-	unsigned arena_used;          /* how many the running program holds */
+	unsigned arena_filled;            /* how many of arena[] hold pages */
+	unsigned arena_used;              /* how many the running program holds */
 };
 
 extern struct hart harts[CONFIG_MAX_HARTS];

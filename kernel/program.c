@@ -43,8 +43,8 @@ static const struct program_run test_runs[] = {
 /* A run whose expectation is wrong on purpose: ci/qemu-run --expect-failure
  * boots with it to prove that a failed in-system test fails the QEMU run. */
 static const struct program_run canary_runs[] = {
-	{ "hello", "canary: hello expected to fault (must be reported not ok)", 0,
-	  PROGRAM_TRAPPED, CAUSE_ILLEGAL_INSTRUCTION },
+	{ "hello", "canary: hello expected to fault (must be reported not ok)", 0, PROGRAM_TRAPPED,
+	  CAUSE_ILLEGAL_INSTRUCTION },
 };
 
 static const struct program_run *runs = demo_runs;
@@ -167,24 +167,27 @@ static enum error program_load(struct hart *hart, const struct elf_image *image)
 		permissions |= segment.flags & ELF_SEGMENT_WRITE ? PTE_WRITE : 0;
 		permissions |= segment.flags & ELF_SEGMENT_EXECUTE ? PTE_EXECUTE : 0;
 		uint64_t first = segment.vaddr & ~(PAGE_BYTES - 1);
-		for (uint64_t va = first; va < segment.vaddr + segment.memory_size; va += PAGE_BYTES) {
+		for (uint64_t va = first; va < segment.vaddr + segment.memory_size;
+		     va += PAGE_BYTES) {
 			uint64_t page = program_page(hart);
 			if (!page)
 				return ERR_NOT_ENOUGH_MEMORY;
 			/* The part of the file that lands on this page. */
-			uint64_t file_start = segment.vaddr, file_end = segment.vaddr + segment.file_size;
+			uint64_t file_start = segment.vaddr,
+				 file_end = segment.vaddr + segment.file_size;
 			uint64_t from = va > file_start ? va : file_start;
 			uint64_t to = va + PAGE_BYTES < file_end ? va + PAGE_BYTES : file_end;
 			if (from < to)
 				memcpy((uint8_t *)physical_to_kernel(page) + (from - va),
-					    image->data + segment.file_offset + (from - file_start),
-					    to - from);
+				       image->data + segment.file_offset + (from - file_start),
+				       to - from);
 			err = map_user_page(hart, va, page, permissions);
 			if (err != ERR_OK)
 				return err;
 		}
 	}
-	for (uint64_t va = USER_STACK_TOP - USER_STACK_BYTES; va < USER_STACK_TOP; va += PAGE_BYTES) {
+	for (uint64_t va = USER_STACK_TOP - USER_STACK_BYTES; va < USER_STACK_TOP;
+	     va += PAGE_BYTES) {
 		uint64_t page = program_page(hart);
 		if (!page)
 			return ERR_NOT_ENOUGH_MEMORY;
@@ -209,9 +212,9 @@ static _Noreturn void program_start(struct hart *hart, const struct program_run 
 	}
 
 	hart->frame = (struct trap_frame){ .sepc = image.entry };
-	hart->frame.registers[2] = USER_STACK_TOP;  /* sp */
-	hart->frame.registers[10] = run->argument;  /* a0 */
-	hart->frame.registers[11] = hart->hart_id;  /* a1 */
+	hart->frame.registers[2] = USER_STACK_TOP; /* sp */
+	hart->frame.registers[10] = run->argument; /* a0 */
+	hart->frame.registers[11] = hart->hart_id; /* a1 */
 	hart->user_frame = &hart->frame;
 
 	csr_write_satp(SATP_MODE_SV39 | kernel_to_physical(hart->user_root) >> PAGE_SHIFT);
@@ -276,7 +279,8 @@ _Noreturn void program_hart_finished(struct hart *hart)
 {
 	if (__atomic_sub_fetch(&running_harts, 1, __ATOMIC_ACQ_REL) == 0) {
 		unsigned failures = tap_failures();
-		tap_result(failures == 0, "all harts finished their programs (%u failed)", failures);
+		tap_result(failures == 0, "all harts finished their programs (%u failed)",
+			   failures);
 		kprintf("# hart %lu: shutting down: %s\n", hart->hart_id,
 			failures == 0 ? "pass" : "FAIL");
 		system_shutdown(failures == 0);

@@ -36,13 +36,9 @@ static void syscall_dispatch(struct hart *hart, struct trap_frame *frame)
 	uint64_t *r = frame->registers;
 	uint64_t number = r[17]; /* a7 */
 	switch (number) {
-	case SYSCALL_PRINT:
-		r[10] = syscall_print(hart, (struct uslice){ r[10], r[11] });
-		return;
-	case SYSCALL_EXIT:
-		program_end(hart, PROGRAM_EXITED, r[10], 0);
-	default:
-		program_end(hart, PROGRAM_KILLED, KERNEL_FAULT_UNKNOWN_SYSCALL, number);
+	case SYSCALL_PRINT: r[10] = syscall_print(hart, (struct uslice){ r[10], r[11] }); return;
+	case SYSCALL_EXIT: program_end(hart, PROGRAM_EXITED, r[10], 0);
+	default: program_end(hart, PROGRAM_KILLED, KERNEL_FAULT_UNKNOWN_SYSCALL, number);
 	}
 }
 
@@ -63,6 +59,6 @@ _Noreturn void trap_from_user(struct hart *hart)
 
 _Noreturn void trap_from_kernel(struct trap_frame *frame)
 {
-	panic("trap in the kernel: scause 0x%lx sepc 0x%lx stval 0x%lx ra 0x%lx",
-	      csr_read_scause(), frame->sepc, csr_read_stval(), frame->registers[1]);
+	panic("trap in the kernel: scause 0x%lx sepc 0x%lx stval 0x%lx ra 0x%lx", csr_read_scause(),
+	      frame->sepc, csr_read_stval(), frame->registers[1]);
 }

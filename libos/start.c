@@ -16,8 +16,14 @@ _Noreturn void libos_start(uint64_t argument, uint64_t hart_id);
 
 static uint64_t boot_argument, boot_hart_id;
 
-uint64_t kestrel_boot_argument(void) { return boot_argument; }
-uint64_t kestrel_hart_id(void) { return boot_hart_id; }
+uint64_t kestrel_boot_argument(void)
+{
+	return boot_argument;
+}
+uint64_t kestrel_hart_id(void)
+{
+	return boot_hart_id;
+}
 
 _Noreturn void kestrel_exit(int status)
 {

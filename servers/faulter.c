@@ -15,18 +15,12 @@ int main(void);
 static void commit(uint64_t kind)
 {
 	switch (kind) {
-	case FAULTER_BAD_LOAD:
-		(void)*(volatile uint64_t *)0;
-		break;
+	case FAULTER_BAD_LOAD: (void)*(volatile uint64_t *)0; break;
 	case FAULTER_BAD_STORE:
 		*(volatile uint32_t *)(uintptr_t)&main = 0; /* text is read-only */
 		break;
-	case FAULTER_ILLEGAL_INSTRUCTION:
-		__asm__ volatile("csrr t0, sstatus" : : : "t0");
-		break;
-	case FAULTER_UNKNOWN_SYSCALL:
-		libos_syscall2(0, 0, FAULTER_BOGUS_SYSCALL);
-		break;
+	case FAULTER_ILLEGAL_INSTRUCTION: __asm__ volatile("csrr t0, sstatus" : : : "t0"); break;
+	case FAULTER_UNKNOWN_SYSCALL: libos_syscall2(0, 0, FAULTER_BOGUS_SYSCALL); break;
 	case FAULTER_BAD_PRINT_POINTER:
 		kestrel_print((const void *)(uintptr_t)FAULTER_KERNEL_ADDRESS, 16);
 		break;

@@ -33,16 +33,16 @@
 #define CAUSE_LOAD_PAGE_FAULT 13
 #define CAUSE_STORE_PAGE_FAULT 15
 
-#define DEFINE_CSR_ACCESSORS(name)                                               \
-	static inline uint64_t csr_read_##name(void)                              \
-	{                                                                          \
-		uint64_t value;                                                    \
-		__asm__ volatile("csrr %0, " #name : "=r"(value));                 \
-		return value;                                                      \
-	}                                                                          \
-	static inline void csr_write_##name(uint64_t value)                       \
-	{                                                                          \
-		__asm__ volatile("csrw " #name ", %0" : : "r"(value) : "memory"); \
+#define DEFINE_CSR_ACCESSORS(name)                                                                 \
+	static inline uint64_t csr_read_##name(void)                                               \
+	{                                                                                          \
+		uint64_t value;                                                                    \
+		__asm__ volatile("csrr %0, " #name : "=r"(value));                                 \
+		return value;                                                                      \
+	}                                                                                          \
+	static inline void csr_write_##name(uint64_t value)                                        \
+	{                                                                                          \
+		__asm__ volatile("csrw " #name ", %0" : : "r"(value) : "memory");                  \
 	}
 
 DEFINE_CSR_ACCESSORS(sstatus)

@@ -16,7 +16,7 @@
 #define KERNEL_STACK_BYTES 16384
 
 /* struct trap_frame: x0..x31 by register number (x0's slot unused), then sepc. */
-#define FRAME_REGISTER(n) ((n) * 8)
+#define FRAME_REGISTER(n) ((n)*8)
 #define FRAME_SEPC (32 * 8)
 #define FRAME_BYTES (33 * 8)
 
