@@ -41,6 +41,32 @@ void world_fini(struct world *w)
 {
 	free(w->mem);
 	free(w->root_mem);
+	free(w->snapshot_mem);
+	free(w->snapshot_root);
+}
+
+static size_t root_bytes(void)
+{
+	return (size_t)1 << (ROOT_RADIX + CTE_SIZE_BITS);
+}
+
+void world_snapshot(struct world *w)
+{
+	if (!w->snapshot_mem) {
+		w->snapshot_mem = malloc((size_t)1 << w->mem_bits);
+		w->snapshot_root = malloc(root_bytes());
+		assert_non_null(w->snapshot_mem);
+		assert_non_null(w->snapshot_root);
+	}
+	memcpy(w->snapshot_mem, w->mem, (size_t)1 << w->mem_bits);
+	memcpy(w->snapshot_root, w->root_mem, root_bytes());
+}
+
+void world_assert_unchanged(struct world *w)
+{
+	assert_non_null(w->snapshot_mem); /* world_snapshot() came first */
+	assert_memory_equal(w->snapshot_mem, w->mem, (size_t)1 << w->mem_bits);
+	assert_memory_equal(w->snapshot_root, w->root_mem, root_bytes());
 }
 
 struct cte *world_slot(struct world *w, uint64_t index)

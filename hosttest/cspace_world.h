@@ -46,11 +46,18 @@ struct world {
 	uint64_t pending_died[CAP_TYPE_COUNT]; /* died before a retype, not yet checked */
 	struct cte *slots[WORLD_MAX_SLOTS];
 	size_t slot_count;
+	uint8_t *snapshot_mem; /* world_snapshot(): copies of mem and root_mem */
+	uint8_t *snapshot_root;
 };
 
 /* Boot: the untyped covers 2^mem_bits bytes (device: fake address, no memory). */
 void world_init(struct world *w, unsigned mem_bits);
 void world_fini(struct world *w);
+
+/* Copy the world's memory and root CNode, then assert a failed operation
+ * left both byte-for-byte as they were ("every failure changes nothing"). */
+void world_snapshot(struct world *w);
+void world_assert_unchanged(struct world *w);
 
 struct cte *world_slot(struct world *w, uint64_t index);
 /* A root-CNode slot named as a CNode operation names it (depth 64). */

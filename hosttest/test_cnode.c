@@ -21,15 +21,12 @@
 static const struct cap_rights ALL = { CAP_RIGHTS_ALL };
 
 static struct world *W;
-static uint8_t *snap_mem, *snap_root;
 
 static int setup(void **state)
 {
 	(void)state;
 	W = malloc(sizeof(*W));
 	world_init(W, MEM_BITS);
-	snap_mem = malloc((size_t)1 << MEM_BITS);
-	snap_root = malloc((size_t)1 << (ROOT_RADIX + CTE_SIZE_BITS));
 	return 0;
 }
 
@@ -39,22 +36,18 @@ static int teardown(void **state)
 	world_assert(W);
 	world_fini(W);
 	free(W);
-	free(snap_mem);
-	free(snap_root);
 	return 0;
 }
 
 static void snapshot(void)
 {
-	memcpy(snap_mem, W->mem, (size_t)1 << MEM_BITS);
-	memcpy(snap_root, W->root_mem, (size_t)1 << (ROOT_RADIX + CTE_SIZE_BITS));
+	world_snapshot(W);
 }
 
 /* A failed operation changed nothing at all. */
 static void assert_unchanged(void)
 {
-	assert_memory_equal(snap_mem, W->mem, (size_t)1 << MEM_BITS);
-	assert_memory_equal(snap_root, W->root_mem, (size_t)1 << (ROOT_RADIX + CTE_SIZE_BITS));
+	world_assert_unchanged(W);
 }
 
 static struct cte *slot(uint64_t i)
