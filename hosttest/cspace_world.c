@@ -45,6 +45,21 @@ void world_fini(struct world *w)
 	free(w->snapshot_root);
 }
 
+struct world *world_new(unsigned mem_bits)
+{
+	struct world *w = malloc(sizeof(*w));
+	assert_non_null(w);
+	world_init(w, mem_bits);
+	return w;
+}
+
+void world_free(struct world *w)
+{
+	world_assert(w);
+	world_fini(w);
+	free(w);
+}
+
 static size_t root_bytes(void)
 {
 	return (size_t)1 << (ROOT_RADIX + CTE_SIZE_BITS);

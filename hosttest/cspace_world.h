@@ -54,6 +54,11 @@ struct world {
 void world_init(struct world *w, unsigned mem_bits);
 void world_fini(struct world *w);
 
+/* A heap-allocated world (it is large) for a test's setup, and its
+ * teardown: check every invariant, then release it. */
+struct world *world_new(unsigned mem_bits);
+void world_free(struct world *w);
+
 /* Copy the world's memory and root CNode, then assert a failed operation
  * left both byte-for-byte as they were ("every failure changes nothing"). */
 void world_snapshot(struct world *w);

@@ -25,29 +25,15 @@ static struct world *W;
 static int setup(void **state)
 {
 	(void)state;
-	W = malloc(sizeof(*W));
-	world_init(W, MEM_BITS);
+	W = world_new(MEM_BITS);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	world_assert(W);
-	world_fini(W);
-	free(W);
+	world_free(W);
 	return 0;
-}
-
-static void snapshot(void)
-{
-	world_snapshot(W);
-}
-
-/* A failed operation changed nothing at all. */
-static void assert_unchanged(void)
-{
-	world_assert_unchanged(W);
 }
 
 static struct cte *slot(uint64_t i)
@@ -266,9 +252,9 @@ static void test_mint_badge_rules(void **state)
 	assert_true(mdb_revocable(slot(21)));
 	assert_true(mdb_first_badged(slot(21)));
 	/* No badge on a badged cap: illegal, nothing changes. */
-	snapshot();
+	world_snapshot(W);
 	assert_int_equal(cnode_mint(ref(22), ref(21), ALL, 5, &fault), ERR_ILLEGAL_OPERATION);
-	assert_unchanged();
+	world_assert_unchanged(W);
 	/* Copying a badged cap keeps the badge and makes a child of it. */
 	assert_int_equal(cnode_copy(ref(22), ref(21), ALL, &fault), ERR_OK);
 	assert_int_equal(cap_badge(slot(22)->cap), 99);
@@ -298,10 +284,10 @@ static void test_mint_cnode_guard(void **state)
 			 ERR_OK);
 	assert_int_equal(cap_cnode_guard_size(slot(31)->cap), 5);
 	assert_int_equal(cap_cnode_guard(slot(31)->cap), 0x11);
-	snapshot();
+	world_snapshot(W);
 	assert_int_equal(cnode_mint(ref(32), ref(30), ALL, cap_guard_word(62, 0), &fault),
 			 ERR_ILLEGAL_OPERATION);
-	assert_unchanged();
+	world_assert_unchanged(W);
 	world_assert(W);
 }
 
@@ -333,11 +319,11 @@ static void test_mutate(void **state)
 	assert_int_equal(cap_cnode_guard(slot(31)->cap), 9);
 	/* Mutate cannot badge (seL4: use mint), and a bad guard is illegal. */
 	make(OBJ_ENDPOINT, 0, 32);
-	snapshot();
+	world_snapshot(W);
 	assert_int_equal(cnode_mutate(ref(33), ref(32), 7, &fault), ERR_ILLEGAL_OPERATION);
 	assert_int_equal(cnode_mutate(ref(33), ref(31), cap_guard_word(63, 0), &fault),
 			 ERR_ILLEGAL_OPERATION);
-	assert_unchanged();
+	world_assert_unchanged(W);
 	/* Caps without data move unchanged. */
 	make(OBJ_TCB, 0, 34);
 	struct cap tcb = slot(34)->cap;
@@ -390,7 +376,7 @@ static void test_copy_errors(void **state)
 	struct lookup_fault fault;
 	make(OBJ_ENDPOINT, 0, 20);
 	make(OBJ_ENDPOINT, 0, 21);
-	snapshot();
+	world_snapshot(W);
 	/* dest lookup fails: guard mismatch, not the source. */
 	assert_int_equal(
 	    cnode_copy((struct cslot_ref){ W->root, 1ull << 63, 64 }, ref(20), ALL, &fault),
@@ -431,7 +417,7 @@ static void test_copy_errors(void **state)
 			 ERR_RANGE);
 	/* Copy onto itself: the slot is occupied. */
 	assert_int_equal(cnode_copy(ref(20), ref(20), ALL, &fault), ERR_DELETE_FIRST);
-	assert_unchanged();
+	world_assert_unchanged(W);
 }
 
 static void test_copy_derivation_errors(void **state)
@@ -441,19 +427,19 @@ static void test_copy_derivation_errors(void **state)
 	/* An untyped with children cannot be copied. */
 	struct cte *boot = slot(BOOT_UT_INDEX);
 	make(OBJ_ENDPOINT, 0, 20);
-	snapshot();
+	world_snapshot(W);
 	assert_int_equal(cnode_copy(ref(21), ref(BOOT_UT_INDEX), ALL, &fault), ERR_REVOKE_FIRST);
-	assert_unchanged();
+	world_assert_unchanged(W);
 	(void)boot;
 	/* Zombies, IRQ control and unmapped page tables are never copied. */
 	slot(100)->cap = cap_irq_control_new();
 	mdb_set_flags(slot(100), true, true);
 	make(OBJ_PAGE_TABLE, 0, 101);
-	snapshot();
+	world_snapshot(W);
 	assert_int_equal(cnode_copy(ref(21), ref(100), ALL, &fault), ERR_ILLEGAL_OPERATION);
 	assert_int_equal(cnode_mint(ref(21), ref(100), ALL, 0, &fault), ERR_ILLEGAL_OPERATION);
 	assert_int_equal(cnode_copy(ref(21), ref(101), ALL, &fault), ERR_ILLEGAL_OPERATION);
-	assert_unchanged();
+	world_assert_unchanged(W);
 	/* The IRQ control may be moved, though. */
 	assert_int_equal(cnode_move(ref(102), ref(100), &fault), ERR_OK);
 	slot(102)->cap = cap_null();
@@ -485,7 +471,7 @@ static void test_rotate_errors(void **state)
 	make(OBJ_TCB, 0, 61);
 	make(OBJ_TCB, 0, 62);
 	make(OBJ_ENDPOINT, 0, 63);
-	snapshot();
+	world_snapshot(W);
 	/* pivot equal to src or dest. */
 	assert_int_equal(cnode_rotate(ref(70), ref(60), 0, ref(60), 0, &fault),
 			 ERR_ILLEGAL_OPERATION);
@@ -512,7 +498,7 @@ static void test_rotate_errors(void **state)
 			 ERR_ILLEGAL_OPERATION);
 	assert_int_equal(cnode_rotate(ref(70), ref(60), 0, ref(63), 0, &fault),
 			 ERR_ILLEGAL_OPERATION);
-	assert_unchanged();
+	world_assert_unchanged(W);
 }
 
 static void test_delete_and_revoke_invocations(void **state)
@@ -522,15 +508,15 @@ static void test_delete_and_revoke_invocations(void **state)
 	struct work_budget budget = { .left = 100 };
 	make(OBJ_ENDPOINT, 0, 20);
 	assert_int_equal(cnode_copy(ref(21), ref(20), ALL, &fault), ERR_OK);
-	snapshot();
+	world_snapshot(W);
 	assert_int_equal(cnode_delete((struct cslot_ref){ W->root, 21, 3 }, &budget, &fault),
 			 ERR_FAILED_LOOKUP);
 	assert_int_equal(cnode_revoke((struct cslot_ref){ W->root, 21, 0 }, &budget, &fault),
 			 ERR_RANGE);
-	assert_unchanged();
+	world_assert_unchanged(W);
 	/* Deleting an empty slot succeeds and does nothing. */
 	assert_int_equal(cnode_delete(ref(22), &budget, &fault), ERR_OK);
-	assert_unchanged();
+	world_assert_unchanged(W);
 	uint64_t before = object_finalise_count[CAP_ENDPOINT];
 	assert_int_equal(cnode_revoke(ref(20), &budget, &fault), ERR_OK);
 	assert_true(cap_is_null(slot(21)->cap));

@@ -24,8 +24,7 @@ static struct world *W;
 
 static int setup_bits(unsigned bits)
 {
-	W = malloc(sizeof(*W));
-	world_init(W, bits);
+	W = world_new(bits);
 	return 0;
 }
 
@@ -44,9 +43,7 @@ static int setup_big(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	world_assert(W);
-	world_fini(W);
-	free(W);
+	world_free(W);
 	return 0;
 }
 

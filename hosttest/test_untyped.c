@@ -22,29 +22,15 @@ static struct world *W;
 static int setup(void **state)
 {
 	(void)state;
-	W = malloc(sizeof(*W));
-	world_init(W, MEM_BITS);
+	W = world_new(MEM_BITS);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	world_assert(W);
-	world_fini(W);
-	free(W);
+	world_free(W);
 	return 0;
-}
-
-static void snapshot(void)
-{
-	world_snapshot(W);
-}
-
-/* A failed operation changed nothing at all. */
-static void assert_unchanged(void)
-{
-	world_assert_unchanged(W);
 }
 
 static struct cte *slot(uint64_t i)
@@ -144,23 +130,23 @@ static void test_fill_exactly_then_not_enough(void **state)
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_UNTYPED, 12, 10, 1), ERR_OK);
 	/* 4 KiB holds 4 TCBs; a fifth does not fit. */
 	assert_int_equal(retype(10, OBJ_TCB, 0, 20, 3), ERR_OK);
-	snapshot();
+	world_snapshot(W);
 	assert_int_equal(retype(10, OBJ_TCB, 0, 30, 2), ERR_NOT_ENOUGH_MEMORY);
-	assert_unchanged();
+	world_assert_unchanged(W);
 	assert_int_equal(retype(10, OBJ_TCB, 0, 23, 1), ERR_OK);
 	assert_int_equal(cap_untyped_free_index(slot(10)->cap), 4096);
-	snapshot();
+	world_snapshot(W);
 	assert_int_equal(retype(10, OBJ_ENDPOINT, 0, 30, 1), ERR_NOT_ENOUGH_MEMORY);
 	/* An object bigger than the whole untyped. */
 	assert_int_equal(retype(10, OBJ_FRAME_2M, 0, 30, 1), ERR_NOT_ENOUGH_MEMORY);
 	assert_int_equal(retype(10, OBJ_UNTYPED, 13, 30, 1), ERR_NOT_ENOUGH_MEMORY);
 	/* Alignment padding counts: 1 endpoint in, a 4 KiB frame cannot follow. */
-	assert_unchanged();
+	world_assert_unchanged(W);
 	world_revoke(W, slot(10));
 	assert_int_equal(retype(10, OBJ_ENDPOINT, 0, 20, 1), ERR_OK);
-	snapshot();
+	world_snapshot(W);
 	assert_int_equal(retype(10, OBJ_FRAME_4K, 0, 30, 1), ERR_NOT_ENOUGH_MEMORY);
-	assert_unchanged();
+	world_assert_unchanged(W);
 	world_assert(W);
 }
 
@@ -170,7 +156,7 @@ static void test_errors_change_nothing(void **state)
 	struct lookup_fault fault;
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_ENDPOINT, 0, 10, 1), ERR_OK);
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_CNODE, 2, 11, 1), ERR_OK);
-	snapshot();
+	world_snapshot(W);
 	/* Not an untyped cap. */
 	struct untyped_retype_args args = { .type = OBJ_ENDPOINT,
 					    .dest_cnode = { W->root, 0, 0 },
@@ -215,7 +201,7 @@ static void test_errors_change_nothing(void **state)
 	args.dest_cnode = (struct cslot_ref){ W->root, 11, 64 };
 	args.node_offset = 4; /* radix 2: slots 0..3 */
 	assert_int_equal(untyped_retype(slot(BOOT_UT_INDEX), &args, &fault), ERR_RANGE);
-	assert_unchanged();
+	world_assert_unchanged(W);
 	/* And through that CNode it works. */
 	args.node_offset = 1;
 	args.num_objects = 3;
@@ -232,12 +218,12 @@ static void test_device_untyped(void **state)
 	struct cte *dev = slot(2);
 	dev->cap = cap_untyped_new(0x40000000, 30, true);
 	mdb_set_flags(dev, true, true);
-	snapshot();
+	world_snapshot(W);
 	const uint64_t refused[] = { OBJ_TCB,   OBJ_ENDPOINT,   OBJ_NOTIFICATION, OBJ_CNODE,
 				     OBJ_REPLY, OBJ_PAGE_TABLE, OBJ_SERVICE,      OBJ_CHANNEL };
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		assert_int_equal(retype(2, refused[i], 4, 10, 1), ERR_INVALID_ARGUMENT);
-	assert_unchanged();
+	world_assert_unchanged(W);
 	assert_int_equal(retype(2, OBJ_FRAME_4K, 0, 10, 1), ERR_OK);
 	assert_true(cap_frame_is_device(slot(10)->cap));
 	assert_int_equal(retype(2, OBJ_FRAME_2M, 0, 11, 1), ERR_OK);
