@@ -1,0 +1,652 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests of libos/channel_client.c and libos/channel_server.c on one
+ * thread: every API path and every error code, malformed entries written
+ * straight into the shared buffer (a hostile peer on either side), broken
+ * indices, reply-room reservation, priorities, and the doorbell rule. The
+ * threaded tests are in test_channel_stress.c and test_channel_hostile.c.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "channel.h"
+#include "channel_port_host.h"
+
+#define DEPTH 4
+#define BUFFER_BYTES 8192
+
+static _Alignas(4096) uint8_t buffers[3][BUFFER_BYTES];
+static struct channel_client clients[3];
+static struct channel_server server;
+static struct channel_doorbell client_bells[3], server_bell;
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(buffers, 0, sizeof(buffers));
+	channel_doorbell_init(&server_bell);
+	channel_server_init(&server, &server_bell);
+	for (int i = 0; i < 3; i++) {
+		channel_doorbell_init(&client_bells[i]);
+		assert_int_equal(channel_client_init(&clients[i], buffers[i], BUFFER_BYTES, DEPTH,
+						     &client_bells[i], &server_bell),
+				 ERR_OK);
+	}
+	assert_int_equal(
+	    channel_server_attach(&server, 0, buffers[0], BUFFER_BYTES, 1, &client_bells[0]),
+	    ERR_OK);
+	return 0;
+}
+
+static void check_invariants(void)
+{
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(channel_client_check_invariants(&clients[i]), ERR_OK);
+	assert_int_equal(channel_server_check_invariants(&server), ERR_OK);
+}
+
+static struct channel_message message(uint32_t opcode, uint64_t arg0, uint32_t length)
+{
+	struct channel_message m = { .opcode = opcode, .arg = { arg0, 2, 3, 4 }, .length = length };
+	for (uint32_t i = 0; i < length; i++)
+		m.payload[i] = (uint8_t)(opcode + i);
+	return m;
+}
+
+/* Take one request and answer it with status = opcode + 1000, arg0 echoed. */
+static void serve_one(void)
+{
+	struct channel_message request, reply;
+	assert_int_equal(channel_server_take(&server, &request), ERR_OK);
+	reply = message(request.opcode + 1000, request.arg[0], request.length);
+	reply.handle = request.handle;
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_OK);
+}
+
+static void test_buffer_size(void **state)
+{
+	(void)state;
+	assert_int_equal(channel_buffer_size(1), 4096);
+	assert_int_equal(channel_buffer_size(4), 4096);
+	assert_int_equal(channel_buffer_size(8), 8192);
+	assert_int_equal(channel_buffer_size(64), 45056);
+	assert_int_equal(sizeof(struct channel_shared), 256);
+	assert_int_equal(sizeof(struct channel_entry), 320);
+}
+
+static void test_client_init_errors(void **state)
+{
+	(void)state;
+	struct channel_client c;
+	assert_int_equal(channel_client_init(NULL, buffers[1], BUFFER_BYTES, 4, NULL, NULL),
+			 ERR_INVALID_ARGUMENT);
+	assert_int_equal(channel_client_init(&c, NULL, BUFFER_BYTES, 4, NULL, NULL),
+			 ERR_INVALID_ARGUMENT);
+	assert_int_equal(channel_client_init(&c, buffers[1], BUFFER_BYTES, 0, NULL, NULL),
+			 ERR_INVALID_ARGUMENT);
+	assert_int_equal(channel_client_init(&c, buffers[1], BUFFER_BYTES, 3, NULL, NULL),
+			 ERR_INVALID_ARGUMENT);
+	assert_int_equal(channel_client_init(&c, buffers[1], BUFFER_BYTES, 128, NULL, NULL),
+			 ERR_INVALID_ARGUMENT);
+	assert_int_equal(channel_client_init(&c, buffers[1] + 8, BUFFER_BYTES - 8, 4, NULL, NULL),
+			 ERR_ALIGNMENT);
+	assert_int_equal(channel_client_init(&c, buffers[1], 4096, 8, NULL, NULL), ERR_RANGE);
+	assert_int_equal(channel_client_init(&c, buffers[1], 4096, 4, NULL, NULL), ERR_OK);
+	assert_int_equal(channel_client_outstanding(&c), 0);
+	struct channel_shared *shared = (struct channel_shared *)buffers[1];
+	assert_int_equal(shared->magic, CHANNEL_MAGIC);
+	assert_int_equal(shared->response_offset, 256 + 4 * 320);
+}
+
+static void test_attach_errors(void **state)
+{
+	(void)state;
+	struct channel_shared *shared = (struct channel_shared *)buffers[1];
+	struct channel_doorbell *bell = &client_bells[1];
+	assert_int_equal(channel_server_attach(&server, 64, buffers[1], BUFFER_BYTES, 0, bell),
+			 ERR_RANGE);
+	assert_int_equal(channel_server_attach(&server, 1, buffers[1], BUFFER_BYTES, 8, bell),
+			 ERR_RANGE);
+	assert_int_equal(channel_server_attach(&server, 0, buffers[1], BUFFER_BYTES, 0, bell),
+			 ERR_DELETE_FIRST);
+	assert_int_equal(channel_server_attach(&server, 1, NULL, BUFFER_BYTES, 0, bell),
+			 ERR_INVALID_ARGUMENT);
+	assert_int_equal(channel_server_attach(&server, 1, buffers[1] + 64, 4096, 0, bell),
+			 ERR_ALIGNMENT);
+	assert_int_equal(channel_server_attach(&server, 1, buffers[1], 255, 0, bell),
+			 ERR_TRUNCATED_MESSAGE);
+	assert_int_equal(channel_server_attach(&server, 1, buffers[1], 1024, 0, bell),
+			 ERR_TRUNCATED_MESSAGE);
+	/* Each geometry field, corrupted alone, is refused. */
+	uint32_t *words = (uint32_t *)buffers[1];
+	for (int field = 0; field < 12; field++) {
+		if (field == 6 || field == 7)
+			continue; /* the size: ERR_TRUNCATED_MESSAGE below */
+		uint32_t saved = words[field];
+		words[field] ^= field == 2 ? 12 : 1;
+		assert_int_equal(
+		    channel_server_attach(&server, 1, buffers[1], BUFFER_BYTES, 0, bell),
+		    ERR_INVALID_ARGUMENT);
+		words[field] = saved;
+	}
+	shared->depth = 0;
+	assert_int_equal(channel_server_attach(&server, 1, buffers[1], BUFFER_BYTES, 0, bell),
+			 ERR_INVALID_ARGUMENT);
+	shared->depth = 128;
+	assert_int_equal(channel_server_attach(&server, 1, buffers[1], BUFFER_BYTES, 0, bell),
+			 ERR_INVALID_ARGUMENT);
+	shared->depth = DEPTH;
+	shared->size = BUFFER_BYTES * 2;
+	assert_int_equal(channel_server_attach(&server, 1, buffers[1], BUFFER_BYTES, 0, bell),
+			 ERR_TRUNCATED_MESSAGE);
+	shared->size = 100;
+	assert_int_equal(channel_server_attach(&server, 1, buffers[1], BUFFER_BYTES, 0, bell),
+			 ERR_TRUNCATED_MESSAGE);
+	shared->size = BUFFER_BYTES;
+	assert_int_equal(channel_server_attach(&server, 1, buffers[1], BUFFER_BYTES, 0, bell),
+			 ERR_OK);
+	assert_int_equal(channel_server_link_state(&server, 1), CHANNEL_ACTIVE);
+	assert_int_equal(channel_server_link_state(&server, 99), CHANNEL_DETACHED);
+	assert_int_equal(channel_server_detach(&server, 64), ERR_RANGE);
+	assert_int_equal(channel_server_detach(&server, 1), ERR_OK);
+	assert_int_equal(channel_server_detach(&server, 1), ERR_ILLEGAL_OPERATION);
+	check_invariants();
+}
+
+static void test_round_trip(void **state)
+{
+	(void)state;
+	struct channel_client *c = &clients[0];
+	struct channel_message request = message(7, 0x1234, 200), got, reply;
+	request.flags = CHANNEL_FLAG_LARGE | CHANNEL_FLAG_LARGE_WRITABLE;
+	request.large = (struct channel_large){ 0x10000, 0x3000 };
+	uint32_t tag;
+	assert_int_equal(channel_server_take(&server, &got), ERR_FAILED_LOOKUP);
+	assert_int_equal(channel_client_submit(c, &request, &tag), ERR_OK);
+	assert_int_equal(channel_client_outstanding(c), 1);
+	check_invariants();
+	assert_int_equal(channel_server_take(&server, &got), ERR_OK);
+	assert_int_equal(got.opcode, 7);
+	assert_int_equal(got.flags, request.flags);
+	assert_int_equal(got.tag, tag);
+	assert_int_equal(got.length, 200);
+	assert_memory_equal(got.payload, request.payload, 200);
+	assert_memory_equal(got.arg, request.arg, sizeof(got.arg));
+	assert_int_equal(got.large.address, 0x10000);
+	assert_int_equal(got.large.length, 0x3000);
+	assert_int_equal(channel_handle_link(got.handle), 0);
+	check_invariants();
+	assert_int_equal(channel_client_wait(c, tag, 0, &reply), ERR_FAILED_LOOKUP);
+	reply = message(0, 99, 256);
+	reply.handle = got.handle;
+	reply.flags = CHANNEL_FLAG_LARGE;
+	reply.large = got.large;
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_OK);
+	struct channel_message answer;
+	assert_int_equal(channel_client_wait(c, tag, CHANNEL_FOREVER, &answer), ERR_OK);
+	assert_int_equal(answer.tag, tag);
+	assert_int_equal(answer.opcode, 0);
+	assert_int_equal(answer.arg[0], 99);
+	assert_int_equal(answer.length, 256);
+	assert_memory_equal(answer.payload, reply.payload, 256);
+	assert_int_equal(answer.large.length, 0x3000);
+	assert_int_equal(channel_client_outstanding(c), 0);
+	/* The tag is free again and never valid twice. */
+	assert_int_equal(channel_client_wait(c, tag, 0, &answer), ERR_INVALID_ARGUMENT);
+	uint32_t again;
+	assert_int_equal(channel_client_submit(c, &request, &again), ERR_OK);
+	assert_int_not_equal(again, tag);
+	assert_int_equal(channel_client_call(c, &request, 0, &answer), ERR_FAILED_LOOKUP);
+	assert_int_equal(channel_client_outstanding(c), 2);
+	serve_one();
+	serve_one();
+	assert_int_equal(channel_client_wait(c, answer.tag, 0, &got), ERR_OK);
+	assert_int_equal(channel_client_wait(c, again, 0, &got), ERR_OK);
+	check_invariants();
+}
+
+static void test_submit_errors(void **state)
+{
+	(void)state;
+	struct channel_client *c = &clients[0];
+	uint32_t tag;
+	struct {
+		uint32_t flags, length;
+		uint64_t address, bytes;
+		enum error expect;
+	} cases[] = {
+		{ 4, 0, 0, 0, ERR_INVALID_ARGUMENT },
+		{ 0, 257, 0, 0, ERR_TRUNCATED_MESSAGE },
+		{ 0, 0, 4096, 0, ERR_INVALID_ARGUMENT },
+		{ CHANNEL_FLAG_LARGE_WRITABLE, 0, 0, 0, ERR_INVALID_ARGUMENT },
+		{ CHANNEL_FLAG_LARGE, 0, 4097, 4096, ERR_ALIGNMENT },
+		{ CHANNEL_FLAG_LARGE, 0, 4096, 100, ERR_ALIGNMENT },
+		{ CHANNEL_FLAG_LARGE, 0, 4096, 0, ERR_RANGE },
+		{ CHANNEL_FLAG_LARGE, 0, 4096, CHANNEL_LARGE_MAX + 4096, ERR_RANGE },
+		{ CHANNEL_FLAG_LARGE, 0, CHANNEL_USER_LIMIT, 4096, ERR_RANGE },
+		{ CHANNEL_FLAG_LARGE, 0, CHANNEL_USER_LIMIT - 4096, 8192, ERR_RANGE },
+		{ CHANNEL_FLAG_LARGE, 256, CHANNEL_USER_LIMIT - 4096, 4096, ERR_OK },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct channel_message m = { .flags = cases[i].flags,
+					     .length = cases[i].length,
+					     .large = { cases[i].address, cases[i].bytes } };
+		assert_int_equal(
+		    channel_message_check(m.flags, m.length, m.large.address, m.large.length),
+		    cases[i].expect);
+		assert_int_equal(channel_client_submit(c, &m, &tag), cases[i].expect);
+	}
+	struct channel_message m = message(1, 0, 0);
+	for (int i = 1; i < DEPTH; i++)
+		assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_NOT_ENOUGH_MEMORY);
+	check_invariants();
+	for (int i = 0; i < DEPTH; i++)
+		serve_one();
+	struct channel_message r;
+	for (int i = 0; i < DEPTH; i++)
+		assert_int_equal(channel_client_poll(c, &r), ERR_OK);
+	assert_int_equal(channel_client_poll(c, &r), ERR_FAILED_LOOKUP);
+	check_invariants();
+}
+
+static void test_out_of_order(void **state)
+{
+	(void)state;
+	struct channel_client *c = &clients[0];
+	uint32_t tags[DEPTH];
+	struct channel_message requests[DEPTH], reply, got;
+	for (int i = 0; i < DEPTH; i++) {
+		struct channel_message m = message((uint32_t)i, (uint64_t)i * 10, (uint32_t)i);
+		assert_int_equal(channel_client_submit(c, &m, &tags[i]), ERR_OK);
+		assert_int_equal(channel_server_take(&server, &requests[i]), ERR_OK);
+	}
+	/* Answer in reverse order; wait for the first tag: the others are
+	 * stashed, then come out of wait(ANY) and poll. */
+	for (int i = DEPTH - 1; i >= 0; i--) {
+		reply = message(requests[i].opcode + 1000, requests[i].arg[0], 3);
+		reply.handle = requests[i].handle;
+		assert_int_equal(channel_server_reply(&server, &reply), ERR_OK);
+		/* A handle answers once. */
+		assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
+	}
+	assert_int_equal(channel_client_wait(c, tags[0], 0, &got), ERR_OK);
+	assert_int_equal(got.tag, tags[0]);
+	assert_int_equal(got.opcode, 1000);
+	check_invariants();
+	assert_int_equal(channel_client_wait(c, tags[2], 0, &got), ERR_OK);
+	assert_int_equal(got.arg[0], 20);
+	assert_int_equal(channel_client_wait(c, CHANNEL_ANY, 0, &got), ERR_OK);
+	assert_int_equal(channel_client_poll(c, &got), ERR_OK);
+	assert_int_equal(channel_client_outstanding(c), 0);
+	assert_int_equal(channel_client_wait(c, CHANNEL_ANY, 0, &got), ERR_INVALID_ARGUMENT);
+	assert_int_equal(channel_client_wait(c, 63, 0, &got), ERR_INVALID_ARGUMENT);
+	assert_int_equal(channel_client_wait(c, tags[1], 0, &got), ERR_INVALID_ARGUMENT);
+	check_invariants();
+}
+
+static void test_timeout_keeps_tag(void **state)
+{
+	(void)state;
+	struct channel_client *c = &clients[0];
+	channel_client_set_poll_budget(c, 3);
+	struct channel_message m = message(5, 55, 8), got;
+	uint32_t tag;
+	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+	uint64_t sleeps = c->counters.sleeps;
+	assert_int_equal(channel_client_wait(c, tag, 2000000, &got), ERR_FAILED_LOOKUP);
+	assert_true(c->counters.sleeps > sleeps);
+	assert_int_equal(atomic_load(&c->shared->client_sleeping), 0);
+	assert_int_equal(channel_client_wait(c, CHANNEL_ANY, 1000000, &got), ERR_FAILED_LOOKUP);
+	assert_int_equal(channel_client_outstanding(c), 1);
+	serve_one();
+	/* The server saw no "sleeping" word: no doorbell. */
+	assert_int_equal(server.link[0].counters.doorbells, 0);
+	assert_int_equal(channel_client_wait(c, tag, 1000000, &got), ERR_OK);
+	assert_int_equal(got.opcode, 1005);
+	assert_int_equal(got.arg[0], 55);
+	check_invariants();
+}
+
+static void test_doorbells_only_for_sleepers(void **state)
+{
+	(void)state;
+	struct channel_client *c = &clients[0];
+	struct channel_message m = message(1, 1, 0), got;
+	uint32_t tag;
+	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+	assert_int_equal(c->counters.doorbells, 0);
+	atomic_store(&c->shared->server_sleeping, 1);
+	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+	assert_int_equal(c->counters.doorbells, 1);
+	assert_int_equal(atomic_load(&server_bell.rings), 1);
+	atomic_store(&c->shared->client_sleeping, 1);
+	serve_one();
+	assert_int_equal(server.link[0].counters.doorbells, 1);
+	assert_int_equal(atomic_load(&client_bells[0].rings), 1);
+	atomic_store(&c->shared->client_sleeping, 0);
+	serve_one();
+	assert_int_equal(server.link[0].counters.doorbells, 1);
+	/* The ring was sticky: a sleep after it returns at once. */
+	assert_true(channel_port_sleep(&client_bells[0], channel_port_now() + 5000000000u));
+	assert_int_equal(channel_client_wait(c, CHANNEL_ANY, 0, &got), ERR_OK);
+	assert_int_equal(channel_client_wait(c, CHANNEL_ANY, 0, &got), ERR_OK);
+}
+
+static void test_server_wait(void **state)
+{
+	(void)state;
+	struct channel_message got;
+	channel_server_set_poll_budget(&server, 2);
+	assert_int_equal(channel_server_wait(&server, 0, &got), ERR_FAILED_LOOKUP);
+	assert_int_equal(channel_server_wait(&server, 1000000, &got), ERR_FAILED_LOOKUP);
+	assert_true(server.sleeps >= 1);
+	assert_int_equal(atomic_load(&clients[0].shared->server_sleeping), 0);
+	struct channel_message m = message(3, 3, 0);
+	uint32_t tag;
+	assert_int_equal(channel_client_submit(&clients[0], &m, &tag), ERR_OK);
+	assert_int_equal(channel_server_wait(&server, CHANNEL_FOREVER, &got), ERR_OK);
+	assert_int_equal(got.tag, tag);
+}
+
+static void test_reply_errors(void **state)
+{
+	(void)state;
+	struct channel_message m = message(1, 1, 0), got, reply;
+	uint32_t tag;
+	assert_int_equal(channel_client_submit(&clients[0], &m, &tag), ERR_OK);
+	assert_int_equal(channel_server_take(&server, &got), ERR_OK);
+	reply = message(0, 0, 0);
+	reply.handle = got.handle ^ (1u << 16);
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
+	reply.handle = got.handle ^ 1;
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
+	reply.handle = got.handle | 5u << 8;
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
+	reply.handle = got.handle;
+	reply.flags = 8;
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
+	reply.flags = 0;
+	reply.length = 300;
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_TRUNCATED_MESSAGE);
+	reply.length = 0;
+	reply.flags = CHANNEL_FLAG_LARGE;
+	reply.large.address = 12;
+	reply.large.length = 4096;
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_ALIGNMENT);
+	reply.large.address = 0;
+	reply.large.length = 0;
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_RANGE);
+	check_invariants();
+	/* Detach: the handle dies with the link. */
+	assert_int_equal(channel_server_detach(&server, 0), ERR_OK);
+	reply.flags = 0;
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
+	assert_int_equal(channel_server_take(&server, &got), ERR_FAILED_LOOKUP);
+	check_invariants();
+}
+
+/* Write a raw request entry as a hostile client would, and publish it. */
+static void raw_request(int channel, uint64_t w0, uint64_t w1, uint64_t w6, uint64_t w7)
+{
+	struct channel_shared *shared = (struct channel_shared *)buffers[channel];
+	uint32_t tail = atomic_load(&shared->request_tail);
+	struct channel_entry *e =
+	    (struct channel_entry *)(buffers[channel] + 256) + (tail & (DEPTH - 1));
+	memset(e, 0, sizeof(*e));
+	e->word[0] = w0;
+	e->word[1] = w1;
+	e->word[6] = w6;
+	e->word[7] = w7;
+	atomic_store(&shared->request_tail, tail + 1);
+}
+
+static void test_malformed_requests_answered(void **state)
+{
+	(void)state;
+	struct channel_client *c = &clients[0];
+	struct channel_message got;
+	/* Requests the client library would refuse, written raw; each is
+	 * answered by the server library, which hands none of them over. */
+	struct {
+		uint64_t w0, w1, w6, w7;
+		enum error expect;
+	} cases[] = {
+		{ channel_word0(1, 16), 0, 0, 0, ERR_INVALID_ARGUMENT },
+		{ 0, channel_word1(1, 257), 0, 0, ERR_TRUNCATED_MESSAGE },
+		{ channel_word0(0, CHANNEL_FLAG_LARGE), channel_word1(2, 0), 5, 4096,
+		  ERR_ALIGNMENT },
+		{ channel_word0(0, CHANNEL_FLAG_LARGE), channel_word1(3, 0), 4096, 0, ERR_RANGE },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* A real pending tag, so the client accepts the answer. */
+		uint32_t tag;
+		struct channel_message m = message(1, 1, 0);
+		assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+		/* Rewrite the submitted entry in place before the server reads it. */
+		struct channel_entry *e = &c->requests[(c->request_tail - 1) & c->mask];
+		e->word[0] = cases[i].w0;
+		e->word[1] = (cases[i].w1 & ~0xffffffffull) | tag;
+		e->word[6] = cases[i].w6;
+		e->word[7] = cases[i].w7;
+		assert_int_equal(channel_server_take(&server, &got), ERR_FAILED_LOOKUP);
+		assert_int_equal(server.link[0].counters.rejected, i + 1);
+		struct channel_message answer;
+		assert_int_equal(channel_client_wait(c, tag, 0, &answer), ERR_OK);
+		assert_int_equal(answer.opcode, cases[i].expect);
+		assert_int_equal(answer.length, 0);
+		check_invariants();
+	}
+	assert_int_equal(channel_server_link_state(&server, 0), CHANNEL_ACTIVE);
+}
+
+static void test_client_broken_request_tail(void **state)
+{
+	(void)state;
+	struct channel_message got;
+	atomic_store(&clients[0].shared->request_tail, DEPTH + 1);
+	assert_int_equal(channel_server_take(&server, &got), ERR_FAILED_LOOKUP);
+	assert_int_equal(channel_server_link_state(&server, 0), CHANNEL_BROKEN);
+	check_invariants();
+	assert_int_equal(channel_server_detach(&server, 0), ERR_OK);
+	assert_int_equal(channel_server_link_state(&server, 0), CHANNEL_DETACHED);
+}
+
+static void test_reply_to_broken_link(void **state)
+{
+	(void)state;
+	struct channel_message m = message(1, 1, 0), got, reply = message(0, 0, 0);
+	uint32_t tag;
+	assert_int_equal(channel_client_submit(&clients[0], &m, &tag), ERR_OK);
+	assert_int_equal(channel_server_take(&server, &got), ERR_OK);
+	/* The client's response head runs ahead of what was written. */
+	for (int i = 0; i < DEPTH - 1; i++)
+		assert_int_equal(channel_client_submit(&clients[0], &m, &tag), ERR_OK);
+	for (int i = 0; i < DEPTH - 1; i++) {
+		struct channel_message other;
+		assert_int_equal(channel_server_take(&server, &other), ERR_OK);
+		reply.handle = other.handle;
+		assert_int_equal(channel_server_reply(&server, &reply), ERR_OK);
+	}
+	struct channel_message next;
+	atomic_store(&clients[0].shared->response_head, 77);
+	assert_int_equal(channel_server_take(&server, &next), ERR_FAILED_LOOKUP);
+	assert_int_equal(channel_server_link_state(&server, 0), CHANNEL_BROKEN);
+	reply.handle = got.handle;
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_ILLEGAL_OPERATION);
+	check_invariants();
+}
+
+/* Write a raw response entry as a hostile server would, and publish it. */
+static void raw_response(struct channel_client *c, uint64_t w0, uint64_t w1, uint64_t w6,
+			 uint64_t w7)
+{
+	uint32_t tail = atomic_load(&c->shared->response_tail);
+	struct channel_entry *e = &c->responses[tail & c->mask];
+	memset(e, 0, sizeof(*e));
+	e->word[0] = w0;
+	e->word[1] = w1;
+	e->word[6] = w6;
+	e->word[7] = w7;
+	atomic_store(&c->shared->response_tail, tail + 1);
+}
+
+static void test_hostile_server_replies(void **state)
+{
+	(void)state;
+	struct channel_client *c = &clients[1]; /* no server attached: we are it */
+	struct channel_message m = message(1, 1, 0), got;
+	uint32_t tag, other;
+	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+	assert_int_equal(channel_client_submit(c, &m, &other), ERR_OK);
+	/* Tags we never issued, a stale generation, a slot past depth: dropped. */
+	raw_response(c, 0, channel_word1(tag + 64, 0), 0, 0);
+	raw_response(c, 0, channel_word1(DEPTH + 1, 0), 0, 0);
+	raw_response(c, 0, channel_word1(tag ^ 2, 0), 0, 0);
+	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_FAILED_LOOKUP);
+	assert_int_equal(c->counters.rejected, 3);
+	/* A real tag with a bad shape: delivered as an error status. */
+	raw_response(c, channel_word0(0, 0x80), channel_word1(other, 0), 0, 0);
+	raw_response(c, channel_word0(0, 0), channel_word1(tag, 999), 0, 0);
+	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
+	assert_int_equal(got.opcode, ERR_TRUNCATED_MESSAGE);
+	assert_int_equal(channel_client_wait(c, other, 0, &got), ERR_OK);
+	assert_int_equal(got.opcode, ERR_INVALID_ARGUMENT);
+	/* The same tag twice: the second is dropped. */
+	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+	raw_response(c, 0, channel_word1(tag, 0), 0, 0);
+	raw_response(c, 0, channel_word1(tag, 0), 0, 0);
+	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
+	assert_int_equal(channel_client_poll(c, &got), ERR_FAILED_LOOKUP);
+	assert_int_equal(c->counters.rejected, 6);
+	check_invariants();
+	/* A tail beyond depth breaks the channel for this client only. */
+	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+	atomic_store(&c->shared->response_tail, atomic_load(&c->shared->response_tail) + DEPTH + 1);
+	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_ILLEGAL_OPERATION);
+	assert_int_equal(c->state, CHANNEL_BROKEN);
+	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_ILLEGAL_OPERATION);
+	assert_int_equal(channel_client_poll(c, &got), ERR_ILLEGAL_OPERATION);
+	check_invariants();
+}
+
+static void test_hostile_server_request_head(void **state)
+{
+	(void)state;
+	struct channel_client *c = &clients[1];
+	struct channel_message m = message(1, 1, 0), got;
+	uint32_t tag;
+	for (int i = 0; i < DEPTH; i++)
+		assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+	/* Answer all without moving the request head: the queue stays full. */
+	for (uint32_t slot = 0; slot < DEPTH; slot++)
+		raw_response(c, 0, channel_word1(slot, 0), 0, 0);
+	for (int i = 0; i < DEPTH; i++)
+		assert_int_equal(channel_client_poll(c, &got), ERR_OK);
+	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_NOT_ENOUGH_MEMORY);
+	/* A head past our tail breaks the channel. */
+	atomic_store(&c->shared->request_head, DEPTH + 3);
+	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_ILLEGAL_OPERATION);
+	assert_int_equal(c->state, CHANNEL_BROKEN);
+	/* A stashed reply is still delivered on a broken channel. */
+	check_invariants();
+}
+
+static void test_stopped_reader_is_not_served(void **state)
+{
+	(void)state;
+	/* A client that never reads replies: raw requests, no response head. */
+	assert_int_equal(channel_server_detach(&server, 0), ERR_OK);
+	assert_int_equal(
+	    channel_server_attach(&server, 0, buffers[0], BUFFER_BYTES, 1, &client_bells[0]),
+	    ERR_OK);
+	struct channel_message got, reply = message(0, 0, 0);
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < DEPTH; i++)
+			raw_request(0, 0, channel_word1((uint32_t)i, 0), 0, 0);
+		if (round == 0) {
+			for (int i = 0; i < DEPTH; i++) {
+				assert_int_equal(channel_server_take(&server, &got), ERR_OK);
+				reply.handle = got.handle;
+				assert_int_equal(channel_server_reply(&server, &reply), ERR_OK);
+			}
+		}
+		/* Every reply slot holds an unread reply: nothing more is taken,
+		 * and the link is not broken. */
+		assert_int_equal(channel_server_take(&server, &got), ERR_FAILED_LOOKUP);
+		assert_int_equal(channel_server_link_state(&server, 0), CHANNEL_ACTIVE);
+		check_invariants();
+		if (round == 0)
+			atomic_store(&clients[0].shared->request_tail, DEPTH);
+		else
+			break;
+	}
+	/* Reading two replies makes room for two requests. */
+	atomic_store(&clients[0].shared->response_head, 2);
+	assert_int_equal(channel_server_take(&server, &got), ERR_OK);
+	assert_int_equal(channel_server_take(&server, &got), ERR_OK);
+	assert_int_equal(channel_server_take(&server, &got), ERR_FAILED_LOOKUP);
+	check_invariants();
+}
+
+static void test_priorities_and_round_robin(void **state)
+{
+	(void)state;
+	/* Link 0 at priority 1 (setup), links 1 and 2 at priority 5. */
+	for (int i = 1; i < 3; i++)
+		assert_int_equal(channel_server_attach(&server, (uint32_t)i, buffers[i],
+						       BUFFER_BYTES, 5, &client_bells[i]),
+				 ERR_OK);
+	struct channel_message m, got, reply = message(0, 0, 0);
+	uint32_t tag;
+	for (int i = 0; i < 3; i++) {
+		for (int k = 0; k < 3; k++) {
+			m = message((uint32_t)i, (uint64_t)k, 0);
+			assert_int_equal(channel_client_submit(&clients[i], &m, &tag), ERR_OK);
+		}
+	}
+	/* Priority 5 first, alternating 1, 2, 1, 2 ...; then link 0. */
+	uint32_t expect[] = { 1, 2, 1, 2, 1, 2, 0, 0, 0 };
+	for (size_t n = 0; n < 9; n++) {
+		assert_int_equal(channel_server_take(&server, &got), ERR_OK);
+		assert_int_equal(got.opcode, expect[n]);
+		assert_int_equal(channel_handle_link(got.handle), expect[n]);
+		reply.handle = got.handle;
+		assert_int_equal(channel_server_reply(&server, &reply), ERR_OK);
+		check_invariants();
+	}
+	assert_int_equal(channel_server_take(&server, &got), ERR_FAILED_LOOKUP);
+	for (int i = 0; i < 3; i++)
+		for (int k = 0; k < 3; k++)
+			assert_int_equal(channel_client_poll(&clients[i], &got), ERR_OK);
+	check_invariants();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buffer_size),
+		cmocka_unit_test_setup(test_client_init_errors, setup),
+		cmocka_unit_test_setup(test_attach_errors, setup),
+		cmocka_unit_test_setup(test_round_trip, setup),
+		cmocka_unit_test_setup(test_submit_errors, setup),
+		cmocka_unit_test_setup(test_out_of_order, setup),
+		cmocka_unit_test_setup(test_timeout_keeps_tag, setup),
+		cmocka_unit_test_setup(test_doorbells_only_for_sleepers, setup),
+		cmocka_unit_test_setup(test_server_wait, setup),
+		cmocka_unit_test_setup(test_reply_errors, setup),
+		cmocka_unit_test_setup(test_malformed_requests_answered, setup),
+		cmocka_unit_test_setup(test_client_broken_request_tail, setup),
+		cmocka_unit_test_setup(test_reply_to_broken_link, setup),
+		cmocka_unit_test_setup(test_hostile_server_replies, setup),
+		cmocka_unit_test_setup(test_hostile_server_request_head, setup),
+		cmocka_unit_test_setup(test_stopped_reader_is_not_served, setup),
+		cmocka_unit_test_setup(test_priorities_and_round_robin, setup),
+	};
+	return cmocka_run_group_tests_name("channel", tests, NULL, NULL);
+}

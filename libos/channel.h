@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The zero-copy channel: a client and a server talk through one shared IPC
+ * buffer (one or more 4 KiB pages) that holds a header, a request queue and
+ * a response queue (docs/channels.md has the layout byte by byte and the
+ * doorbell/sleep protocol). Each side also keeps a private state (struct
+ * channel_client, struct channel_server) in its own memory; the library
+ * allocates nothing.
+ *
+ * Trust: the buffer is shared with an untrusted peer. Each side reads a
+ * shared field once into private memory before checking it, validates every
+ * index, length, tag and descriptor, keeps its own indices privately (what
+ * the peer writes back is never believed), and answers garbage with error
+ * codes. A peer that breaks the queue indices gets its channel marked
+ * CHANNEL_BROKEN on this side; nothing else is disturbed.
+ *
+ * Freestanding C11 (<stdatomic.h>): compiled for the host (hosttest/) and
+ * for RISC-V user programs (libos/meson.build). The environment is reached
+ * only through the three hooks of channel_port.h.
+ */
+#ifndef LIBOS_CHANNEL_H
+#define LIBOS_CHANNEL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define CHANNEL_MUST_CHECK __attribute__((warn_unused_result))
+
+/* ---- The shared buffer (ABI: docs/channels.md) ---------------------------------------------- */
+
+#define CHANNEL_MAGIC 0x314c484bu /* "KHL1" as little-endian bytes */
+#define CHANNEL_VERSION 1u
+#define CHANNEL_PAGE_SIZE 4096u
+#define CHANNEL_HEADER_SIZE 256u   /* the request queue starts here */
+#define CHANNEL_WORDS 8u           /* fixed words at the start of each entry */
+#define CHANNEL_INLINE_MAX 256u    /* bytes of inline payload per entry */
+#define CHANNEL_ENTRY_SIZE 320u    /* 8 words + inline payload */
+#define CHANNEL_MAX_DEPTH 64u      /* entries per queue, a power of two */
+#define CHANNEL_MAX_CHANNELS 64u   /* channels one server serves */
+#define CHANNEL_PRIORITIES 8u      /* 0 lowest ... 7 highest */
+#define CHANNEL_ANY UINT32_MAX     /* channel_client_wait: any tag */
+#define CHANNEL_FOREVER UINT64_MAX /* a timeout that never expires */
+
+/* Entry flags (word 0, bits 32..63). */
+#define CHANNEL_FLAG_LARGE 1u          /* words 6 and 7 describe a large buffer */
+#define CHANNEL_FLAG_LARGE_WRITABLE 2u /* ... that the server may write (as read()) */
+#define CHANNEL_FLAGS_KNOWN 3u
+
+/* Shape of a large-buffer descriptor: page-aligned, whole pages, inside the
+ * Sv39 user half, at most 1 GiB. The kernel's Call moves it later. */
+#define CHANNEL_LARGE_MAX (UINT64_C(1) << 30)
+#define CHANNEL_USER_LIMIT (UINT64_C(1) << 38)
+
+/* One queue entry: eight words, then the inline payload. */
+struct channel_entry {
+	uint64_t word[CHANNEL_WORDS];
+	uint8_t payload[CHANNEL_INLINE_MAX];
+};
+_Static_assert(sizeof(struct channel_entry) == CHANNEL_ENTRY_SIZE, "entry size is ABI");
+
+/* Word 0: opcode (request) or status (response) | flags << 32.
+ * Word 1: tag | payload length << 32. Words 2..5: arguments.
+ * Word 6: large-buffer address. Word 7: large-buffer length. */
+static inline uint64_t channel_word0(uint32_t opcode, uint32_t flags)
+{
+	return (uint64_t)opcode | (uint64_t)flags << 32;
+}
+static inline uint64_t channel_word1(uint32_t tag, uint32_t length)
+{
+	return (uint64_t)tag | (uint64_t)length << 32;
+}
+static inline uint32_t channel_word_low(uint64_t word)
+{
+	return (uint32_t)word;
+}
+static inline uint32_t channel_word_high(uint64_t word)
+{
+	return (uint32_t)(word >> 32);
+}
+
+/* The buffer's header. The first 64 bytes are written by the client at
+ * channel_client_init and read once by the server at attach; after that,
+ * the client line is written only by the client and the server line only
+ * by the server (each on its own cache line). */
+struct channel_shared {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t depth;      /* entries per queue */
+	uint32_t entry_size; /* CHANNEL_ENTRY_SIZE */
+	uint32_t inline_max; /* CHANNEL_INLINE_MAX */
+	uint32_t header_size;
+	uint64_t size;            /* bytes of the buffer the client formatted */
+	uint64_t request_offset;  /* from the buffer start */
+	uint64_t response_offset; /* from the buffer start */
+	uint64_t reserved0[2];
+	/* Client line. */
+	_Atomic uint32_t request_tail;  /* next request the client will write */
+	_Atomic uint32_t response_head; /* next response the client will read */
+	_Atomic uint32_t client_sleeping;
+	uint32_t reserved1[13];
+	/* Server line. */
+	_Atomic uint32_t request_head;  /* next request the server will read */
+	_Atomic uint32_t response_tail; /* next response the server will write */
+	_Atomic uint32_t server_sleeping;
+	uint32_t reserved2[13];
+	uint64_t reserved3[8];
+};
+_Static_assert(sizeof(_Atomic uint32_t) == 4, "atomic words are plain words in the ABI");
+_Static_assert(sizeof(struct channel_shared) == CHANNEL_HEADER_SIZE, "header size is ABI");
+_Static_assert(offsetof(struct channel_shared, size) == 24, "header layout is ABI");
+_Static_assert(offsetof(struct channel_shared, request_tail) == 64, "client line");
+_Static_assert(offsetof(struct channel_shared, client_sleeping) == 72, "client line");
+_Static_assert(offsetof(struct channel_shared, request_head) == 128, "server line");
+_Static_assert(offsetof(struct channel_shared, server_sleeping) == 136, "server line");
+
+/* Bytes of buffer a channel of `depth` entries per queue needs (whole pages). */
+static inline size_t channel_buffer_size(uint32_t depth)
+{
+	size_t bytes = CHANNEL_HEADER_SIZE + 2u * (size_t)depth * CHANNEL_ENTRY_SIZE;
+	return (bytes + CHANNEL_PAGE_SIZE - 1) / CHANNEL_PAGE_SIZE * CHANNEL_PAGE_SIZE;
+}
+
+/* ---- Messages in private memory ------------------------------------------------------------- */
+
+struct channel_large {
+	uint64_t address;
+	uint64_t length;
+};
+
+/*
+ * A request (client → server) or a reply (server → client) as each side
+ * sees it in its own memory. `opcode` is the operation in a request and the
+ * status in a reply (an enum error by convention; the library answers
+ * malformed requests with one). `tag` names the request on the client side;
+ * `handle` names a taken request on the server side (pass it back to reply).
+ */
+struct channel_message {
+	uint32_t opcode;
+	uint32_t flags;
+	uint32_t tag;
+	uint32_t length; /* bytes of payload used, at most CHANNEL_INLINE_MAX */
+	uint64_t arg[4];
+	struct channel_large large; /* meaningful with CHANNEL_FLAG_LARGE */
+	uint64_t handle;
+	uint8_t payload[CHANNEL_INLINE_MAX];
+};
+
+/* One side's view of a channel (client) or of a link (server). Legal
+ * transitions: DETACHED → ACTIVE (init/attach), ACTIVE → BROKEN (the peer
+ * broke an index), ACTIVE/BROKEN → DETACHED (detach). */
+enum channel_state {
+	CHANNEL_DETACHED,
+	CHANNEL_ACTIVE,
+	CHANNEL_BROKEN,
+};
+
+/* Client request slots: FREE → PENDING (submit) → DONE (reply stashed
+ * while waiting for another tag) → FREE (delivered); PENDING → FREE
+ * (delivered straight from the queue). */
+enum channel_slot_state {
+	CHANNEL_SLOT_FREE,
+	CHANNEL_SLOT_PENDING,
+	CHANNEL_SLOT_DONE,
+};
+
+struct channel_doorbell; /* defined by the port (channel_port.h) */
+
+struct channel_counters {
+	uint64_t doorbells; /* times this side rang the peer */
+	uint64_t sleeps;    /* times this side called channel_port_sleep */
+	uint64_t rejected;  /* malformed entries from the peer answered or dropped */
+};
+
+/* ---- Client --------------------------------------------------------------------------------- */
+
+struct channel_client {
+	struct channel_shared *shared;
+	struct channel_entry *requests, *responses;
+	struct channel_doorbell *mine, *server;
+	enum channel_state state;
+	uint32_t depth, mask;
+	uint32_t request_tail, request_head_seen;   /* mine; last validated server value */
+	uint32_t response_head, response_tail_seen; /* mine; last validated server value */
+	uint32_t poll_budget;                       /* polls before publishing "sleeping" */
+	uint64_t free_slots;                        /* bit i: slot i is FREE */
+	uint64_t done_slots;                        /* bit i: slot i is DONE (reply in done[i]) */
+	uint32_t tag_of[CHANNEL_MAX_DEPTH];         /* slot | generation << 6 */
+	uint8_t slot_state[CHANNEL_MAX_DEPTH];      /* enum channel_slot_state */
+	struct channel_counters counters;
+	struct channel_message done[CHANNEL_MAX_DEPTH];
+};
+
+/*
+ * Format `buffer` (size bytes, page-aligned, at least channel_buffer_size
+ * (depth)) as a channel of `depth` entries per queue (a power of two,
+ * 1..CHANNEL_MAX_DEPTH) and start the client side. ERR_INVALID_ARGUMENT for
+ * a bad depth or NULL, ERR_ALIGNMENT for a misaligned buffer, ERR_RANGE when
+ * the buffer is too small. `mine` is rung by the server, `server` by us.
+ */
+CHANNEL_MUST_CHECK enum error channel_client_init(struct channel_client *client, void *buffer,
+						  size_t size, uint32_t depth,
+						  struct channel_doorbell *mine,
+						  struct channel_doorbell *server);
+
+/* Polls before sleeping in channel_client_wait (default 256). */
+void channel_client_set_poll_budget(struct channel_client *client, uint32_t polls);
+
+/*
+ * Queue a request; on ERR_OK *tag names it until its reply is delivered.
+ * ERR_NOT_ENOUGH_MEMORY: depth requests outstanding or the request queue is
+ * full; ERR_TRUNCATED_MESSAGE: length > CHANNEL_INLINE_MAX; ERR_INVALID_ARGUMENT:
+ * unknown flags; ERR_ALIGNMENT / ERR_RANGE: a badly shaped large buffer;
+ * ERR_ILLEGAL_OPERATION: the channel is broken or detached.
+ */
+CHANNEL_MUST_CHECK enum error channel_client_submit(struct channel_client *client,
+						    const struct channel_message *request,
+						    uint32_t *tag);
+
+/* A delivered reply, any tag, without waiting; ERR_FAILED_LOOKUP when none. */
+CHANNEL_MUST_CHECK enum error channel_client_poll(struct channel_client *client,
+						  struct channel_message *reply);
+
+/*
+ * Wait up to timeout_ns (0: just look; CHANNEL_FOREVER) for the reply to
+ * `tag` (or CHANNEL_ANY). ERR_OK: *reply holds it (reply->tag says which)
+ * and the tag is free again. ERR_FAILED_LOOKUP: timed out; the tag stays
+ * outstanding and can be waited for again. ERR_INVALID_ARGUMENT: the tag is
+ * not outstanding (or CHANNEL_ANY with nothing outstanding).
+ * ERR_ILLEGAL_OPERATION: the channel is broken.
+ */
+CHANNEL_MUST_CHECK enum error channel_client_wait(struct channel_client *client, uint32_t tag,
+						  uint64_t timeout_ns,
+						  struct channel_message *reply);
+
+/* Submit + wait. On ERR_FAILED_LOOKUP reply->tag holds the outstanding tag. */
+CHANNEL_MUST_CHECK enum error channel_client_call(struct channel_client *client,
+						  const struct channel_message *request,
+						  uint64_t timeout_ns,
+						  struct channel_message *reply);
+
+/* Number of requests submitted and not yet delivered. */
+uint32_t channel_client_outstanding(const struct channel_client *client);
+
+/* ERR_OK when the private state is consistent (for the randomized tests). */
+CHANNEL_MUST_CHECK enum error channel_client_check_invariants(const struct channel_client *client);
+
+/* ---- Server --------------------------------------------------------------------------------- */
+
+/* The server's private view of one channel. */
+struct channel_link {
+	struct channel_shared *shared;
+	struct channel_entry *requests, *responses;
+	struct channel_doorbell *client;
+	enum channel_state state;
+	uint32_t depth, mask, priority;
+	uint32_t request_head, request_tail_seen;   /* mine; last validated client value */
+	uint32_t response_tail, response_head_seen; /* mine; last validated client value */
+	uint32_t outstanding;                       /* taken, not yet replied */
+	uint64_t busy_slots;                        /* bit i: slot i holds a taken request */
+	uint64_t taken;                  /* requests handed to the server (statistics, tests) */
+	uint32_t tag[CHANNEL_MAX_DEPTH]; /* the client's tag, copied at take */
+	uint64_t handle_of[CHANNEL_MAX_DEPTH]; /* slot | link << 8 | generation << 16 */
+	struct channel_counters counters;
+};
+
+struct channel_server {
+	struct channel_doorbell *mine;
+	uint32_t poll_budget;
+	uint64_t active;                          /* bit i: link i is ACTIVE */
+	uint64_t by_priority[CHANNEL_PRIORITIES]; /* ACTIVE links per priority */
+	uint32_t cursor[CHANNEL_PRIORITIES];      /* round-robin start per priority */
+	uint64_t sleeps;
+	struct channel_link link[CHANNEL_MAX_CHANNELS];
+};
+
+/* Start a server that owns doorbell `mine` (every client rings it). */
+void channel_server_init(struct channel_server *server, struct channel_doorbell *mine);
+
+/* Polls before sleeping in channel_server_wait (default 1024). */
+void channel_server_set_poll_budget(struct channel_server *server, uint32_t polls);
+
+/*
+ * Serve the channel in `buffer` (size bytes, formatted by a client) as link
+ * `index` at `priority`. The header is read once here. ERR_RANGE: index or
+ * priority out of range; ERR_DELETE_FIRST: the link is in use;
+ * ERR_INVALID_ARGUMENT: bad magic, version or geometry; ERR_ALIGNMENT: a
+ * misaligned buffer; ERR_TRUNCATED_MESSAGE: the queues overrun `size`.
+ */
+CHANNEL_MUST_CHECK enum error channel_server_attach(struct channel_server *server, uint32_t index,
+						    void *buffer, size_t size, uint32_t priority,
+						    struct channel_doorbell *client);
+
+/* Stop serving link `index` (requests taken from it can no longer be
+ * answered). ERR_RANGE: bad index; ERR_ILLEGAL_OPERATION: not attached. */
+CHANNEL_MUST_CHECK enum error channel_server_detach(struct channel_server *server, uint32_t index);
+
+enum channel_state channel_server_link_state(const struct channel_server *server, uint32_t index);
+
+/*
+ * Take the next request: highest priority first, round robin (one request
+ * per channel per turn) within a priority. A malformed request is answered
+ * with an error status by the library and counts as its channel's turn.
+ * ERR_OK: *request holds it; request->handle names it for the reply and
+ * bits 8..13 of the handle are the link index. ERR_FAILED_LOOKUP: nothing
+ * takeable now.
+ */
+CHANNEL_MUST_CHECK enum error channel_server_take(struct channel_server *server,
+						  struct channel_message *request);
+
+/* channel_server_take, polling and then sleeping up to timeout_ns. */
+CHANNEL_MUST_CHECK enum error channel_server_wait(struct channel_server *server,
+						  uint64_t timeout_ns,
+						  struct channel_message *request);
+
+/*
+ * Answer the request named by reply->handle, in any order. The reply slot
+ * was reserved at take, so a valid reply cannot fail for lack of room.
+ * ERR_INVALID_ARGUMENT: unknown or already answered handle, or unknown
+ * flags; ERR_TRUNCATED_MESSAGE: length too large; ERR_ALIGNMENT / ERR_RANGE:
+ * bad large buffer; ERR_ILLEGAL_OPERATION: the link is broken.
+ */
+CHANNEL_MUST_CHECK enum error channel_server_reply(struct channel_server *server,
+						   const struct channel_message *reply);
+
+/* The link index a handle names. */
+static inline uint32_t channel_handle_link(uint64_t handle)
+{
+	return (uint32_t)(handle >> 8) & 63u;
+}
+
+CHANNEL_MUST_CHECK enum error channel_server_check_invariants(const struct channel_server *server);
+
+/* ---- Shared by both sides ------------------------------------------------------------------- */
+
+/* Check the shape of a message's flags, length and large buffer as both
+ * sides do before sending and after receiving. */
+CHANNEL_MUST_CHECK enum error channel_message_check(uint32_t flags, uint32_t length,
+						    uint64_t large_address, uint64_t large_length);
+
+#endif

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The client side of a channel: format the buffer, submit requests (each
+ * named by a tag until its reply is delivered), and collect replies in any
+ * order. Replies that arrive while the caller waits for another tag are
+ * stashed in the private state (done[]) by their slot.
+ *
+ * Invariants (channel_client_check_invariants): a slot is FREE exactly
+ * when its bit is in free_slots and DONE exactly when its bit is in
+ * done_slots; tag_of[slot] names the slot's next or current tag and its
+ * low six bits are the slot; the cached server indices are within one
+ * queue depth of ours.
+ *
+ * Trust: the server is a peer, not a superior. Its indices are checked
+ * against ours (a bad one breaks the channel), every reply's tag must name
+ * a PENDING slot of the right generation (else it is dropped and counted),
+ * and a reply of a bad shape is delivered as status ERR_INVALID_ARGUMENT,
+ * ERR_TRUNCATED_MESSAGE, ERR_ALIGNMENT or ERR_RANGE with no payload.
+ */
+#include "channel.h"
+#include "channel_queue.h"
+
+#define TAG_SLOT_MASK 63u
+#define TAG_GENERATION 64u
+
+/* Legal slot transitions (enum channel_slot_state), [from][to]. */
+static const _Bool slot_legal[3][3] = {
+	[CHANNEL_SLOT_FREE] = { [CHANNEL_SLOT_PENDING] = 1 },
+	[CHANNEL_SLOT_PENDING] = { [CHANNEL_SLOT_FREE] = 1, [CHANNEL_SLOT_DONE] = 1 },
+	[CHANNEL_SLOT_DONE] = { [CHANNEL_SLOT_FREE] = 1 },
+};
+
+/* The one place a slot changes state; keeps the bitmaps in step. */
+static inline void slot_set(struct channel_client *client, uint32_t slot,
+			    enum channel_slot_state to)
+{
+	uint64_t bit = UINT64_C(1) << slot;
+	CHANNEL_ASSERT(slot_legal[client->slot_state[slot]][to]);
+	client->slot_state[slot] = (uint8_t)to;
+	switch (to) {
+	case CHANNEL_SLOT_FREE:
+		client->free_slots |= bit;
+		client->done_slots &= ~bit;
+		client->tag_of[slot] += TAG_GENERATION; /* this tag is never valid again */
+		break;
+	case CHANNEL_SLOT_PENDING: client->free_slots &= ~bit; break;
+	case CHANNEL_SLOT_DONE: client->done_slots |= bit; break;
+	}
+}
+
+/* The server broke an index: stop using the channel. */
+static enum error client_break(struct channel_client *client)
+{
+	client->state = CHANNEL_BROKEN;
+	return ERR_ILLEGAL_OPERATION;
+}
+
+enum error channel_message_check(uint32_t flags, uint32_t length, uint64_t large_address,
+				 uint64_t large_length)
+{
+	return channel_shape_check(flags, length, large_address, large_length);
+}
+
+enum error channel_client_init(struct channel_client *client, void *buffer, size_t size,
+			       uint32_t depth, struct channel_doorbell *mine,
+			       struct channel_doorbell *server)
+{
+	if (!client || !buffer || depth == 0 || depth > CHANNEL_MAX_DEPTH ||
+	    (depth & (depth - 1)) != 0)
+		return ERR_INVALID_ARGUMENT;
+	if ((uintptr_t)buffer % CHANNEL_PAGE_SIZE != 0)
+		return ERR_ALIGNMENT;
+	if (size < channel_buffer_size(depth))
+		return ERR_RANGE;
+
+	struct channel_shared *shared = buffer;
+	__builtin_memset(shared, 0, sizeof(*shared));
+	shared->magic = CHANNEL_MAGIC;
+	shared->version = CHANNEL_VERSION;
+	shared->depth = depth;
+	shared->entry_size = CHANNEL_ENTRY_SIZE;
+	shared->inline_max = CHANNEL_INLINE_MAX;
+	shared->header_size = CHANNEL_HEADER_SIZE;
+	shared->size = size;
+	shared->request_offset = CHANNEL_HEADER_SIZE;
+	shared->response_offset = CHANNEL_HEADER_SIZE + (uint64_t)depth * CHANNEL_ENTRY_SIZE;
+
+	__builtin_memset(client, 0, sizeof(*client) - sizeof(client->done));
+	client->shared = shared;
+	client->requests = (struct channel_entry *)((char *)buffer + shared->request_offset);
+	client->responses = (struct channel_entry *)((char *)buffer + shared->response_offset);
+	client->mine = mine;
+	client->server = server;
+	client->depth = depth;
+	client->mask = depth - 1;
+	client->poll_budget = 256;
+	client->free_slots = depth == 64 ? UINT64_MAX : (UINT64_C(1) << depth) - 1;
+	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
+		client->tag_of[slot] = slot;
+	client->state = CHANNEL_ACTIVE;
+	return ERR_OK;
+}
+
+void channel_client_set_poll_budget(struct channel_client *client, uint32_t polls)
+{
+	client->poll_budget = polls;
+}
+
+uint32_t channel_client_outstanding(const struct channel_client *client)
+{
+	uint64_t all = client->depth == 64 ? UINT64_MAX : (UINT64_C(1) << client->depth) - 1;
+	return (uint32_t)__builtin_popcountll(all & ~client->free_slots);
+}
+
+/* Assumes: request passes channel_shape_check (the caller's message). */
+enum error channel_client_submit(struct channel_client *client,
+				 const struct channel_message *request, uint32_t *tag)
+{
+	if (client->state != CHANNEL_ACTIVE)
+		return ERR_ILLEGAL_OPERATION;
+	enum error err = channel_shape_check(request->flags, request->length,
+					     request->large.address, request->large.length);
+	if (err != ERR_OK)
+		return err;
+	if (client->free_slots == 0)
+		return ERR_NOT_ENOUGH_MEMORY;
+	uint32_t tail = client->request_tail;
+	if (tail - client->request_head_seen >= client->depth) {
+		/* Acquire: the server copied the entries out before it
+		 * published this head; our overwrite comes after. */
+		uint32_t head =
+		    atomic_load_explicit(&client->shared->request_head, memory_order_acquire);
+		/* The server's head moves forward only, never past our tail. */
+		if (head - client->request_head_seen > tail - client->request_head_seen)
+			return client_break(client);
+		client->request_head_seen = head;
+		if (tail - head >= client->depth)
+			return ERR_NOT_ENOUGH_MEMORY;
+	}
+
+	uint32_t slot = (uint32_t)__builtin_ctzll(client->free_slots);
+	uint32_t my_tag = client->tag_of[slot];
+	channel_entry_write(&client->requests[tail & client->mask], request->opcode, my_tag,
+			    request);
+	slot_set(client, slot, CHANNEL_SLOT_PENDING);
+	client->request_tail = tail + 1;
+	/* Release: the entry's words are visible before the new tail. */
+	atomic_store_explicit(&client->shared->request_tail, tail + 1, memory_order_release);
+	channel_ring_if_sleeping(&client->shared->server_sleeping, client->server,
+				 &client->counters);
+	*tag = my_tag;
+	return ERR_OK;
+}
+
+/* Hand a stashed reply to the caller and free its slot. */
+static enum error deliver_done(struct channel_client *client, uint32_t slot,
+			       struct channel_message *reply)
+{
+	const struct channel_message *done = &client->done[slot];
+	*reply = (struct channel_message){
+		.opcode = done->opcode,
+		.flags = done->flags,
+		.tag = done->tag,
+		.length = done->length,
+		.arg = { done->arg[0], done->arg[1], done->arg[2], done->arg[3] },
+		.large = done->large,
+	};
+	channel_copy_payload(reply->payload, done->payload, done->length);
+	slot_set(client, slot, CHANNEL_SLOT_FREE);
+	return ERR_OK;
+}
+
+/*
+ * Read replies from the response queue until the one for `want` (a
+ * PENDING tag, or CHANNEL_ANY) is in *reply: ERR_OK. Replies for other
+ * tags go to their slot's stash. ERR_FAILED_LOOKUP: the queue is empty.
+ * ERR_ILLEGAL_OPERATION: the server broke its tail.
+ */
+static enum error client_receive(struct channel_client *client, uint32_t want,
+				 struct channel_message *reply)
+{
+	for (;;) {
+		uint32_t head = client->response_head;
+		if (head == client->response_tail_seen) {
+			/* Acquire: the server wrote the entries before this tail. */
+			uint32_t tail = atomic_load_explicit(&client->shared->response_tail,
+							     memory_order_acquire);
+			if (tail - head > client->depth)
+				return client_break(client);
+			client->response_tail_seen = tail;
+			if (tail == head)
+				return ERR_FAILED_LOOKUP;
+		}
+		const struct channel_entry *entry = &client->responses[head & client->mask];
+		struct channel_words words;
+		channel_words_read(&words, entry);
+		uint32_t tag = channel_word_low(words.word[1]);
+		uint32_t slot = tag & TAG_SLOT_MASK;
+		_Bool ours = slot < client->depth && client->tag_of[slot] == tag &&
+			     client->slot_state[slot] == CHANNEL_SLOT_PENDING;
+		_Bool wanted = ours && (want == CHANNEL_ANY || want == tag);
+		if (ours) {
+			struct channel_message *to = wanted ? reply : &client->done[slot];
+			enum error err = channel_shape_check(channel_word_high(words.word[0]),
+							     channel_word_high(words.word[1]),
+							     words.word[6], words.word[7]);
+			if (err == ERR_OK) {
+				channel_message_fill(to, &words, entry);
+			} else {
+				*to =
+				    (struct channel_message){ .opcode = (uint32_t)err, .tag = tag };
+				client->counters.rejected++;
+			}
+		} else {
+			client->counters.rejected++; /* not a tag we are waiting for: drop */
+		}
+		/* Release: our copy of the entry is complete before the server
+		 * may reuse it. */
+		client->response_head = head + 1;
+		atomic_store_explicit(&client->shared->response_head, head + 1,
+				      memory_order_release);
+		if (wanted) {
+			slot_set(client, slot, CHANNEL_SLOT_FREE);
+			return ERR_OK;
+		}
+		if (ours)
+			slot_set(client, slot, CHANNEL_SLOT_DONE);
+	}
+}
+
+enum error channel_client_poll(struct channel_client *client, struct channel_message *reply)
+{
+	if (client->done_slots != 0)
+		return deliver_done(client, (uint32_t)__builtin_ctzll(client->done_slots), reply);
+	if (client->state != CHANNEL_ACTIVE)
+		return ERR_ILLEGAL_OPERATION;
+	return client_receive(client, CHANNEL_ANY, reply);
+}
+
+enum error channel_client_wait(struct channel_client *client, uint32_t tag, uint64_t timeout_ns,
+			       struct channel_message *reply)
+{
+	if (tag == CHANNEL_ANY) {
+		if (client->done_slots != 0)
+			return deliver_done(client, (uint32_t)__builtin_ctzll(client->done_slots),
+					    reply);
+		if (channel_client_outstanding(client) == 0)
+			return ERR_INVALID_ARGUMENT;
+	} else {
+		uint32_t slot = tag & TAG_SLOT_MASK;
+		if (slot >= client->depth || client->tag_of[slot] != tag ||
+		    client->slot_state[slot] == CHANNEL_SLOT_FREE)
+			return ERR_INVALID_ARGUMENT;
+		if (client->slot_state[slot] == CHANNEL_SLOT_DONE)
+			return deliver_done(client, slot, reply);
+	}
+	if (client->state != CHANNEL_ACTIVE)
+		return ERR_ILLEGAL_OPERATION;
+
+	enum error err = client_receive(client, tag, reply);
+	if (err != ERR_FAILED_LOOKUP || timeout_ns == 0)
+		return err;
+	uint64_t deadline = channel_deadline(timeout_ns);
+	_Atomic uint32_t *sleeping = &client->shared->client_sleeping;
+	for (;;) {
+		/* Poll for a bounded time first: a busy server answers soon, and
+		 * then nobody sleeps and nobody rings. */
+		for (uint32_t polls = 0; polls < client->poll_budget; polls++) {
+			err = client_receive(client, tag, reply);
+			if (err != ERR_FAILED_LOOKUP)
+				return err;
+		}
+		if (channel_port_now() >= deadline)
+			return ERR_FAILED_LOOKUP;
+		/* Say "ring me", fence (store before load: see channel_queue.h),
+		 * and look once more before sleeping: a reply published before
+		 * the server could see our word is found here. */
+		atomic_store_explicit(sleeping, 1, memory_order_relaxed);
+		atomic_thread_fence(memory_order_seq_cst);
+		err = client_receive(client, tag, reply);
+		if (err == ERR_FAILED_LOOKUP) {
+			client->counters.sleeps++;
+			channel_port_sleep(client->mine, deadline);
+		}
+		atomic_store_explicit(sleeping, 0, memory_order_relaxed);
+		if (err != ERR_FAILED_LOOKUP)
+			return err;
+	}
+}
+
+enum error channel_client_call(struct channel_client *client, const struct channel_message *request,
+			       uint64_t timeout_ns, struct channel_message *reply)
+{
+	uint32_t tag;
+	enum error err = channel_client_submit(client, request, &tag);
+	if (err != ERR_OK)
+		return err;
+	err = channel_client_wait(client, tag, timeout_ns, reply);
+	if (err == ERR_FAILED_LOOKUP)
+		reply->tag = tag;
+	return err;
+}
+
+enum error channel_client_check_invariants(const struct channel_client *client)
+{
+	if (client->state == CHANNEL_DETACHED)
+		return ERR_OK;
+	uint64_t all = client->depth == 64 ? UINT64_MAX : (UINT64_C(1) << client->depth) - 1;
+	if ((client->free_slots | client->done_slots) & ~all)
+		return ERR_INVALID_ARGUMENT;
+	if (client->free_slots & client->done_slots)
+		return ERR_INVALID_ARGUMENT;
+	for (uint32_t slot = 0; slot < client->depth; slot++) {
+		uint64_t bit = UINT64_C(1) << slot;
+		enum channel_slot_state state = client->slot_state[slot];
+		if ((client->tag_of[slot] & TAG_SLOT_MASK) != slot ||
+		    (state == CHANNEL_SLOT_FREE) != ((client->free_slots & bit) != 0) ||
+		    (state == CHANNEL_SLOT_DONE) != ((client->done_slots & bit) != 0))
+			return ERR_INVALID_ARGUMENT;
+	}
+	if (client->request_tail - client->request_head_seen > client->depth ||
+	    client->response_tail_seen - client->response_head > client->depth)
+		return ERR_RANGE;
+	return ERR_OK;
+}

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What both sides of a channel do to a queue entry: write one (producer),
+ * read one once into private memory (consumer), check a message's shape,
+ * and the producer's half of the doorbell rule. Private to libos/channel_*.c.
+ *
+ * Memory ordering, for RVWMO and x86-64 alike (docs/channels.md):
+ * - An entry is written with plain stores, then the new tail is published
+ *   with a release store; the consumer loads the tail with acquire before
+ *   reading the entry. Release/acquire is `fence rw,w` + store / load +
+ *   `fence r,rw` on RISC-V and plain mov on x86-64 (TSO already orders
+ *   these).
+ * - A consumer publishes its head with release after it has copied the
+ *   entry out; the producer loads the head with acquire before reusing the
+ *   slot, so the consumer's reads happen before the producer's overwrite.
+ * - Doorbells: producer "publish tail; fence; load peer_sleeping" against
+ *   consumer "store my_sleeping = 1; fence; load tail" is the store-buffer
+ *   (Dekker) pattern. Release and acquire do not order a store before a
+ *   later load on either machine (x86-64's store buffer reorders exactly
+ *   that), so both sides need a seq_cst fence between their store and their
+ *   load (`fence rw,rw` on RISC-V, `mfence` on x86-64). With both fences, at
+ *   least one side sees the other's store: either the producer sees
+ *   "sleeping" and rings, or the consumer's re-check sees the entry.
+ */
+#ifndef LIBOS_CHANNEL_QUEUE_H
+#define LIBOS_CHANNEL_QUEUE_H
+
+#include "channel.h"
+#include "channel_port.h"
+
+#ifdef NDEBUG
+#define CHANNEL_ASSERT(expr) ((void)0)
+#else
+#define CHANNEL_ASSERT(expr) ((expr) ? (void)0 : __builtin_trap())
+#endif
+
+/* The eight words of an entry, copied out of shared memory. */
+struct channel_words {
+	uint64_t word[CHANNEL_WORDS];
+};
+
+/* Shape of flags, length and large buffer (see channel_message_check). */
+static inline enum error channel_shape_check(uint32_t flags, uint32_t length, uint64_t address,
+					     uint64_t bytes)
+{
+	if (flags & ~CHANNEL_FLAGS_KNOWN)
+		return ERR_INVALID_ARGUMENT;
+	if (length > CHANNEL_INLINE_MAX)
+		return ERR_TRUNCATED_MESSAGE;
+	if (!(flags & CHANNEL_FLAG_LARGE))
+		return (flags | address | bytes) == 0 ? ERR_OK : ERR_INVALID_ARGUMENT;
+	if ((address | bytes) & (CHANNEL_PAGE_SIZE - 1))
+		return ERR_ALIGNMENT;
+	if (bytes == 0 || bytes > CHANNEL_LARGE_MAX || address >= CHANNEL_USER_LIMIT ||
+	    bytes > CHANNEL_USER_LIMIT - address)
+		return ERR_RANGE;
+	return ERR_OK;
+}
+
+/* Copy `length` (<= CHANNEL_INLINE_MAX) payload bytes, whole words at a
+ * time: both payload areas are CHANNEL_INLINE_MAX bytes long. */
+static inline void channel_copy_payload(uint8_t *to, const uint8_t *from, uint32_t length)
+{
+	for (uint32_t at = 0; at < length; at += 8)
+		__builtin_memcpy(to + at, from + at, 8);
+}
+
+/* Read an entry's words once into private memory. The compiler barrier
+ * keeps the compiler from re-reading shared memory in place of `out`
+ * later (no double fetch); the hardware ordering came from the acquire
+ * load of the tail before this. */
+static inline void channel_words_read(struct channel_words *out, const struct channel_entry *entry)
+{
+	__builtin_memcpy(out->word, entry->word, sizeof(out->word));
+	atomic_signal_fence(memory_order_seq_cst);
+}
+
+/* Write an entry whose shape was checked (message fields in private memory). */
+static inline void channel_entry_write(struct channel_entry *entry, uint32_t opcode, uint32_t tag,
+				       const struct channel_message *message)
+{
+	entry->word[0] = channel_word0(opcode, message->flags);
+	entry->word[1] = channel_word1(tag, message->length);
+	entry->word[2] = message->arg[0];
+	entry->word[3] = message->arg[1];
+	entry->word[4] = message->arg[2];
+	entry->word[5] = message->arg[3];
+	entry->word[6] = message->large.address;
+	entry->word[7] = message->large.length;
+	channel_copy_payload(entry->payload, message->payload, message->length);
+}
+
+/* Fill a message from checked words and the entry's payload. */
+static inline void channel_message_fill(struct channel_message *message,
+					const struct channel_words *words,
+					const struct channel_entry *entry)
+{
+	message->opcode = channel_word_low(words->word[0]);
+	message->flags = channel_word_high(words->word[0]);
+	message->tag = channel_word_low(words->word[1]);
+	message->length = channel_word_high(words->word[1]);
+	message->arg[0] = words->word[2];
+	message->arg[1] = words->word[3];
+	message->arg[2] = words->word[4];
+	message->arg[3] = words->word[5];
+	message->large.address = words->word[6];
+	message->large.length = words->word[7];
+	channel_copy_payload(message->payload, entry->payload, message->length);
+}
+
+/* The producer's doorbell rule, after the release store of its tail: a
+ * full fence orders that store before the load of the peer's sleeping word
+ * (see the header comment); ring only when the peer said it will sleep.
+ * Any nonzero value counts: the word is the peer's to write. */
+static inline void channel_ring_if_sleeping(_Atomic uint32_t *peer_sleeping,
+					    struct channel_doorbell *peer,
+					    struct channel_counters *counters)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(peer_sleeping, memory_order_relaxed) != 0) {
+		counters->doorbells++;
+		channel_port_ring(peer);
+	}
+}
+
+static inline uint64_t channel_deadline(uint64_t timeout_ns)
+{
+	if (timeout_ns == CHANNEL_FOREVER)
+		return CHANNEL_FOREVER;
+	uint64_t now = channel_port_now();
+	return timeout_ns > CHANNEL_FOREVER - now ? CHANNEL_FOREVER : now + timeout_ns;
+}
+
+#endif

@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The server side: serve up to CHANNEL_MAX_CHANNELS channels (links), take
+ * requests by priority and round robin, answer them in any order.
+ *
+ * Fairness trusts nothing a client writes. Within a priority the server
+ * visits the links with takeable work in index order starting after the
+ * link it last took from, and takes one request per visit. So while k
+ * links of one priority have work, any window of W takes at that priority
+ * gives each of them at least floor(W/k) and at most ceil(W/k) takes: a
+ * client that floods gets no more than its share, whatever it writes into
+ * its buffer (nothing client-written, such as a timestamp, orders anything).
+ * A client that stops reading replies stops being served: a request is
+ * taken only when its reply has a reserved slot in the response queue
+ * (outstanding + unread replies < depth), so a reply never waits for room
+ * and the server never blocks on a client. Higher priorities go first.
+ *
+ * Trust: the header is read once at attach and never again (the geometry
+ * is private from then on); the server keeps its own indices and checks the
+ * client's (a bad one breaks that link only); each request's words are read
+ * once into private memory and checked; a malformed request is answered by
+ * the library with an error status and counts as its link's turn.
+ *
+ * Invariants (channel_server_check_invariants): `active` and `by_priority`
+ * hold exactly the ACTIVE links; outstanding == popcount(busy_slots) and
+ * outstanding + unread replies <= depth; handle_of[slot] names its slot
+ * and link.
+ */
+#include "channel.h"
+#include "channel_queue.h"
+
+#define HANDLE_GENERATION (UINT64_C(1) << 16)
+
+enum take_result { TAKE_OK, TAKE_REJECTED, TAKE_NOTHING, TAKE_BROKEN };
+
+/* Legal link transitions (enum channel_state), [from][to]. */
+static const _Bool link_legal[3][3] = {
+	[CHANNEL_DETACHED] = { [CHANNEL_ACTIVE] = 1 },
+	[CHANNEL_ACTIVE] = { [CHANNEL_BROKEN] = 1, [CHANNEL_DETACHED] = 1 },
+	[CHANNEL_BROKEN] = { [CHANNEL_DETACHED] = 1 },
+};
+
+/* The one place a link changes state; keeps the scheduling masks in step. */
+static void link_set_state(struct channel_server *server, uint32_t index, enum channel_state to)
+{
+	struct channel_link *link = &server->link[index];
+	uint64_t bit = UINT64_C(1) << index;
+	CHANNEL_ASSERT(link_legal[link->state][to]);
+	link->state = to;
+	switch (to) {
+	case CHANNEL_ACTIVE:
+		server->active |= bit;
+		server->by_priority[link->priority] |= bit;
+		break;
+	case CHANNEL_BROKEN:
+	case CHANNEL_DETACHED:
+		server->active &= ~bit;
+		server->by_priority[link->priority] &= ~bit;
+		break;
+	}
+}
+
+void channel_server_init(struct channel_server *server, struct channel_doorbell *mine)
+{
+	__builtin_memset(server, 0, sizeof(*server));
+	server->mine = mine;
+	server->poll_budget = 1024;
+	for (uint32_t index = 0; index < CHANNEL_MAX_CHANNELS; index++)
+		for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
+			server->link[index].handle_of[slot] = (uint64_t)index << 8 | slot;
+}
+
+void channel_server_set_poll_budget(struct channel_server *server, uint32_t polls)
+{
+	server->poll_budget = polls;
+}
+
+enum channel_state channel_server_link_state(const struct channel_server *server, uint32_t index)
+{
+	return index < CHANNEL_MAX_CHANNELS ? server->link[index].state : CHANNEL_DETACHED;
+}
+
+/* Assumes nothing about `buffer` beyond `size` readable bytes. */
+enum error channel_server_attach(struct channel_server *server, uint32_t index, void *buffer,
+				 size_t size, uint32_t priority, struct channel_doorbell *client)
+{
+	if (index >= CHANNEL_MAX_CHANNELS || priority >= CHANNEL_PRIORITIES)
+		return ERR_RANGE;
+	if (server->link[index].state != CHANNEL_DETACHED)
+		return ERR_DELETE_FIRST;
+	if (!buffer)
+		return ERR_INVALID_ARGUMENT;
+	if ((uintptr_t)buffer % CHANNEL_PAGE_SIZE != 0)
+		return ERR_ALIGNMENT;
+	if (size < CHANNEL_HEADER_SIZE)
+		return ERR_TRUNCATED_MESSAGE;
+
+	/* The geometry, read once: the client may rewrite it any time. */
+	struct channel_shared *shared = buffer;
+	uint32_t head[16];
+	__builtin_memcpy(head, shared, sizeof(head));
+	atomic_signal_fence(memory_order_seq_cst);
+	uint32_t depth = head[2];
+	uint64_t claimed = (uint64_t)head[7] << 32 | head[6];
+	uint64_t requests = (uint64_t)head[9] << 32 | head[8];
+	uint64_t responses = (uint64_t)head[11] << 32 | head[10];
+	if (head[0] != CHANNEL_MAGIC || head[1] != CHANNEL_VERSION || depth == 0 ||
+	    depth > CHANNEL_MAX_DEPTH || (depth & (depth - 1)) != 0 ||
+	    head[3] != CHANNEL_ENTRY_SIZE || head[4] != CHANNEL_INLINE_MAX ||
+	    head[5] != CHANNEL_HEADER_SIZE || requests != CHANNEL_HEADER_SIZE ||
+	    responses != CHANNEL_HEADER_SIZE + (uint64_t)depth * CHANNEL_ENTRY_SIZE)
+		return ERR_INVALID_ARGUMENT;
+	if (channel_buffer_size(depth) > size || claimed > size ||
+	    claimed < channel_buffer_size(depth))
+		return ERR_TRUNCATED_MESSAGE;
+
+	struct channel_link *link = &server->link[index];
+	link->shared = shared;
+	link->requests = (struct channel_entry *)((char *)buffer + requests);
+	link->responses = (struct channel_entry *)((char *)buffer + responses);
+	link->client = client;
+	link->depth = depth;
+	link->mask = depth - 1;
+	link->priority = priority;
+	/* Our indices start at zero whatever the buffer says; publish them. */
+	link->request_head = link->request_tail_seen = 0;
+	link->response_tail = link->response_head_seen = 0;
+	link->outstanding = 0;
+	link->busy_slots = 0;
+	link->taken = 0;
+	link->counters = (struct channel_counters){ 0 };
+	atomic_store_explicit(&shared->request_head, 0, memory_order_relaxed);
+	atomic_store_explicit(&shared->response_tail, 0, memory_order_relaxed);
+	atomic_store_explicit(&shared->server_sleeping, 0, memory_order_relaxed);
+	link_set_state(server, index, CHANNEL_ACTIVE);
+	return ERR_OK;
+}
+
+enum error channel_server_detach(struct channel_server *server, uint32_t index)
+{
+	if (index >= CHANNEL_MAX_CHANNELS)
+		return ERR_RANGE;
+	struct channel_link *link = &server->link[index];
+	if (link->state == CHANNEL_DETACHED)
+		return ERR_ILLEGAL_OPERATION;
+	/* Handles of requests taken and not answered die with the link. */
+	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
+		link->handle_of[slot] += HANDLE_GENERATION;
+	link->busy_slots = 0;
+	link->outstanding = 0;
+	link_set_state(server, index, CHANNEL_DETACHED);
+	return ERR_OK;
+}
+
+/* Post a response entry (room was reserved at take) and ring the client
+ * if it said it sleeps. */
+static void link_post(struct channel_link *link, uint32_t status, uint32_t tag,
+		      const struct channel_message *reply)
+{
+	uint32_t tail = link->response_tail;
+	channel_entry_write(&link->responses[tail & link->mask], status, tag, reply);
+	link->response_tail = tail + 1;
+	/* Release: the entry is visible before the tail that covers it. */
+	atomic_store_explicit(&link->shared->response_tail, tail + 1, memory_order_release);
+	channel_ring_if_sleeping(&link->shared->client_sleeping, link->client, &link->counters);
+}
+
+/*
+ * Take one request from an ACTIVE link, or answer a malformed one.
+ * Assumes nothing about the shared buffer's contents.
+ */
+static enum take_result link_take(struct channel_server *server, uint32_t index,
+				  struct channel_message *request)
+{
+	struct channel_link *link = &server->link[index];
+	struct channel_shared *shared = link->shared;
+
+	/* Room for the reply: outstanding + unread replies < depth. */
+	uint32_t unread = link->response_tail - link->response_head_seen;
+	if (link->outstanding + unread >= link->depth) {
+		/* Acquire: the client copied those replies out first. */
+		uint32_t head = atomic_load_explicit(&shared->response_head, memory_order_acquire);
+		/* The client's head moves forward only, never past our tail. */
+		if (head - link->response_head_seen > unread) {
+			link_set_state(server, index, CHANNEL_BROKEN);
+			return TAKE_BROKEN;
+		}
+		link->response_head_seen = head;
+		if (link->outstanding + (link->response_tail - head) >= link->depth)
+			return TAKE_NOTHING;
+	}
+
+	uint32_t head = link->request_head;
+	if (head == link->request_tail_seen) {
+		/* Acquire: the client wrote the entries before this tail. */
+		uint32_t tail = atomic_load_explicit(&shared->request_tail, memory_order_acquire);
+		if (tail - head > link->depth) {
+			link_set_state(server, index, CHANNEL_BROKEN);
+			return TAKE_BROKEN;
+		}
+		link->request_tail_seen = tail;
+		if (tail == head)
+			return TAKE_NOTHING;
+	}
+
+	const struct channel_entry *entry = &link->requests[head & link->mask];
+	struct channel_words words;
+	channel_words_read(&words, entry);
+	enum error err =
+	    channel_shape_check(channel_word_high(words.word[0]), channel_word_high(words.word[1]),
+				words.word[6], words.word[7]);
+	if (err == ERR_OK)
+		channel_message_fill(request, &words, entry);
+	/* Release: the copy is complete before the client may reuse the entry. */
+	link->request_head = head + 1;
+	atomic_store_explicit(&shared->request_head, head + 1, memory_order_release);
+
+	uint32_t tag = channel_word_low(words.word[1]);
+	if (err != ERR_OK) {
+		static const struct channel_message empty;
+		link->counters.rejected++;
+		link_post(link, (uint32_t)err, tag, &empty);
+		return TAKE_REJECTED;
+	}
+	uint32_t slot = (uint32_t)__builtin_ctzll(~link->busy_slots);
+	CHANNEL_ASSERT(slot < link->depth);
+	link->busy_slots |= UINT64_C(1) << slot;
+	link->outstanding++;
+	link->tag[slot] = tag;
+	link->taken++;
+	request->handle = link->handle_of[slot];
+	return TAKE_OK;
+}
+
+enum error channel_server_take(struct channel_server *server, struct channel_message *request)
+{
+	for (uint32_t priority = CHANNEL_PRIORITIES; priority-- > 0;) {
+		uint64_t links = server->by_priority[priority];
+		if (links == 0)
+			continue;
+		/* Visit the links of this priority in index order, starting at
+		 * the cursor: rotate the mask so that bit 0 is the cursor. */
+		uint32_t start = server->cursor[priority];
+		uint64_t order = start == 0 ? links : links >> start | links << (64 - start);
+		while (order != 0) {
+			uint32_t index = (start + (uint32_t)__builtin_ctzll(order)) & 63u;
+			order &= order - 1;
+			enum take_result result = link_take(server, index, request);
+			if (result == TAKE_OK || result == TAKE_REJECTED)
+				server->cursor[priority] = (index + 1) & 63u;
+			if (result == TAKE_OK)
+				return ERR_OK;
+		}
+	}
+	return ERR_FAILED_LOOKUP;
+}
+
+/* Publish "sleeping" (1) or "awake" (0) in every channel served: no word
+ * is shared by all clients, so each channel carries its own copy. */
+static void server_publish_sleeping(struct channel_server *server, uint32_t value)
+{
+	for (uint64_t links = server->active; links != 0; links &= links - 1) {
+		struct channel_link *link = &server->link[__builtin_ctzll(links)];
+		atomic_store_explicit(&link->shared->server_sleeping, value, memory_order_relaxed);
+	}
+}
+
+enum error channel_server_wait(struct channel_server *server, uint64_t timeout_ns,
+			       struct channel_message *request)
+{
+	enum error err = channel_server_take(server, request);
+	if (err != ERR_FAILED_LOOKUP || timeout_ns == 0)
+		return err;
+	uint64_t deadline = channel_deadline(timeout_ns);
+	for (;;) {
+		for (uint32_t polls = 0; polls < server->poll_budget; polls++) {
+			err = channel_server_take(server, request);
+			if (err != ERR_FAILED_LOOKUP)
+				return err;
+		}
+		if (channel_port_now() >= deadline)
+			return ERR_FAILED_LOOKUP;
+		/* "Ring me" on every channel, fence (store before load: see
+		 * channel_queue.h), look once more, then sleep. */
+		server_publish_sleeping(server, 1);
+		atomic_thread_fence(memory_order_seq_cst);
+		err = channel_server_take(server, request);
+		if (err == ERR_FAILED_LOOKUP) {
+			server->sleeps++;
+			channel_port_sleep(server->mine, deadline);
+		}
+		server_publish_sleeping(server, 0);
+		if (err != ERR_FAILED_LOOKUP)
+			return err;
+	}
+}
+
+/* Assumes nothing about reply->handle (it may be stale or forged). */
+enum error channel_server_reply(struct channel_server *server, const struct channel_message *reply)
+{
+	uint64_t handle = reply->handle;
+	uint32_t index = channel_handle_link(handle);
+	uint32_t slot = (uint32_t)handle & 63u;
+	struct channel_link *link = &server->link[index];
+	if (link->handle_of[slot] != handle || !(link->busy_slots & UINT64_C(1) << slot))
+		return ERR_INVALID_ARGUMENT;
+	if (link->state != CHANNEL_ACTIVE)
+		return ERR_ILLEGAL_OPERATION;
+	enum error err = channel_shape_check(reply->flags, reply->length, reply->large.address,
+					     reply->large.length);
+	if (err != ERR_OK)
+		return err;
+
+	link->busy_slots &= ~(UINT64_C(1) << slot);
+	link->outstanding--;
+	link->handle_of[slot] += HANDLE_GENERATION;
+	link_post(link, reply->opcode, link->tag[slot], reply);
+	return ERR_OK;
+}
+
+enum error channel_server_check_invariants(const struct channel_server *server)
+{
+	uint64_t by_priority = 0;
+	for (uint32_t priority = 0; priority < CHANNEL_PRIORITIES; priority++) {
+		if (by_priority & server->by_priority[priority])
+			return ERR_INVALID_ARGUMENT;
+		by_priority |= server->by_priority[priority];
+	}
+	if (by_priority != server->active)
+		return ERR_INVALID_ARGUMENT;
+	for (uint32_t index = 0; index < CHANNEL_MAX_CHANNELS; index++) {
+		const struct channel_link *link = &server->link[index];
+		uint64_t bit = UINT64_C(1) << index;
+		if ((link->state == CHANNEL_ACTIVE) != ((server->active & bit) != 0))
+			return ERR_INVALID_ARGUMENT;
+		if (link->state == CHANNEL_ACTIVE && !(server->by_priority[link->priority] & bit))
+			return ERR_INVALID_ARGUMENT;
+		for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
+			if ((link->handle_of[slot] & 0xffffu) != ((uint64_t)index << 8 | slot))
+				return ERR_INVALID_ARGUMENT;
+		if (link->state == CHANNEL_DETACHED)
+			continue;
+		uint64_t all = link->depth == 64 ? UINT64_MAX : (UINT64_C(1) << link->depth) - 1;
+		if ((link->busy_slots & ~all) ||
+		    (uint32_t)__builtin_popcountll(link->busy_slots) != link->outstanding)
+			return ERR_INVALID_ARGUMENT;
+		if (link->outstanding + (link->response_tail - link->response_head_seen) >
+			link->depth ||
+		    link->request_tail_seen - link->request_head > link->depth)
+			return ERR_RANGE;
+	}
+	return ERR_OK;
+}
