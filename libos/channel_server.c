@@ -335,11 +335,11 @@ enum error channel_server_check_invariants(const struct channel_server *server)
 			return ERR_INVALID_ARGUMENT;
 		if (link->state == CHANNEL_ACTIVE && !(server->by_priority[link->priority] & bit))
 			return ERR_INVALID_ARGUMENT;
+		if (link->state == CHANNEL_DETACHED)
+			continue;
 		for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
 			if ((link->handle_of[slot] & 0xffffu) != ((uint64_t)index << 8 | slot))
 				return ERR_INVALID_ARGUMENT;
-		if (link->state == CHANNEL_DETACHED)
-			continue;
 		uint64_t all = link->depth == 64 ? UINT64_MAX : (UINT64_C(1) << link->depth) - 1;
 		if ((link->busy_slots & ~all) ||
 		    (uint32_t)__builtin_popcountll(link->busy_slots) != link->outstanding)
