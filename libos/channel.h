@@ -147,6 +147,16 @@ struct channel_message {
 	uint64_t handle;
 	uint8_t payload[CHANNEL_INLINE_MAX];
 };
+/* The first 64 bytes of a message are an entry's eight words, in order, on
+ * a little-endian machine (RISC-V and x86-64): one 64-byte copy moves an
+ * entry between shared and private memory. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "entry words are little-endian");
+_Static_assert(offsetof(struct channel_message, flags) == 4, "word 0 high half");
+_Static_assert(offsetof(struct channel_message, tag) == 8, "word 1 low half");
+_Static_assert(offsetof(struct channel_message, length) == 12, "word 1 high half");
+_Static_assert(offsetof(struct channel_message, arg) == 16, "words 2..5");
+_Static_assert(offsetof(struct channel_message, large) == 48, "words 6 and 7");
+_Static_assert(offsetof(struct channel_message, handle) == 64, "after the words");
 
 /* One side's view of a channel (client) or of a link (server). Legal
  * transitions: DETACHED → ACTIVE (init/attach), ACTIVE → BROKEN (the peer
@@ -270,6 +280,7 @@ struct channel_server {
 	struct channel_doorbell *mine;
 	uint32_t poll_budget;
 	uint64_t active;                          /* bit i: link i is ACTIVE */
+	uint32_t priorities;                      /* bit p: by_priority[p] != 0 */
 	uint64_t by_priority[CHANNEL_PRIORITIES]; /* ACTIVE links per priority */
 	uint32_t cursor[CHANNEL_PRIORITIES];      /* round-robin start per priority */
 	uint64_t sleeps;

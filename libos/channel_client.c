@@ -140,8 +140,7 @@ enum error channel_client_submit(struct channel_client *client,
 
 	uint32_t slot = (uint32_t)__builtin_ctzll(client->free_slots);
 	uint32_t my_tag = client->tag_of[slot];
-	channel_entry_write(&client->requests[tail & client->mask], request->opcode, my_tag,
-			    request);
+	channel_entry_write(&client->requests[tail & client->mask], my_tag, request);
 	slot_set(client, slot, CHANNEL_SLOT_PENDING);
 	client->request_tail = tail + 1;
 	/* Release: the entry's words are visible before the new tail. */
@@ -152,20 +151,18 @@ enum error channel_client_submit(struct channel_client *client,
 	return ERR_OK;
 }
 
+/* Copy a message in private memory: the words and the payload used. */
+static void message_copy(struct channel_message *to, const struct channel_message *from)
+{
+	__builtin_memcpy(to, from, offsetof(struct channel_message, handle));
+	channel_copy_payload(to->payload, from->payload, from->length);
+}
+
 /* Hand a stashed reply to the caller and free its slot. */
 static enum error deliver_done(struct channel_client *client, uint32_t slot,
 			       struct channel_message *reply)
 {
-	const struct channel_message *done = &client->done[slot];
-	*reply = (struct channel_message){
-		.opcode = done->opcode,
-		.flags = done->flags,
-		.tag = done->tag,
-		.length = done->length,
-		.arg = { done->arg[0], done->arg[1], done->arg[2], done->arg[3] },
-		.large = done->large,
-	};
-	channel_copy_payload(reply->payload, done->payload, done->length);
+	message_copy(reply, &client->done[slot]);
 	slot_set(client, slot, CHANNEL_SLOT_FREE);
 	return ERR_OK;
 }
@@ -173,8 +170,9 @@ static enum error deliver_done(struct channel_client *client, uint32_t slot,
 /*
  * Read replies from the response queue until the one for `want` (a
  * PENDING tag, or CHANNEL_ANY) is in *reply: ERR_OK. Replies for other
- * tags go to their slot's stash. ERR_FAILED_LOOKUP: the queue is empty.
- * ERR_ILLEGAL_OPERATION: the server broke its tail.
+ * tags go to their slot's stash (*reply is scratch until then).
+ * ERR_FAILED_LOOKUP: the queue is empty. ERR_ILLEGAL_OPERATION: the server
+ * broke its tail.
  */
 static enum error client_receive(struct channel_client *client, uint32_t want,
 				 struct channel_message *reply)
@@ -192,22 +190,18 @@ static enum error client_receive(struct channel_client *client, uint32_t want,
 				return ERR_FAILED_LOOKUP;
 		}
 		const struct channel_entry *entry = &client->responses[head & client->mask];
-		struct channel_words words;
-		channel_words_read(&words, entry);
-		uint32_t tag = channel_word_low(words.word[1]);
+		channel_words_read(reply, entry);
+		uint32_t tag = reply->tag;
 		uint32_t slot = tag & TAG_SLOT_MASK;
 		_Bool ours = slot < client->depth && client->tag_of[slot] == tag &&
 			     client->slot_state[slot] == CHANNEL_SLOT_PENDING;
-		_Bool wanted = ours && (want == CHANNEL_ANY || want == tag);
 		if (ours) {
-			struct channel_message *to = wanted ? reply : &client->done[slot];
-			enum error err = channel_shape_check(channel_word_high(words.word[0]),
-							     channel_word_high(words.word[1]),
-							     words.word[6], words.word[7]);
+			enum error err = channel_shape_check(
+			    reply->flags, reply->length, reply->large.address, reply->large.length);
 			if (err == ERR_OK) {
-				channel_message_fill(to, &words, entry);
+				channel_copy_payload(reply->payload, entry->payload, reply->length);
 			} else {
-				*to =
+				*reply =
 				    (struct channel_message){ .opcode = (uint32_t)err, .tag = tag };
 				client->counters.rejected++;
 			}
@@ -219,12 +213,14 @@ static enum error client_receive(struct channel_client *client, uint32_t want,
 		client->response_head = head + 1;
 		atomic_store_explicit(&client->shared->response_head, head + 1,
 				      memory_order_release);
-		if (wanted) {
+		if (!ours)
+			continue;
+		if (want == CHANNEL_ANY || want == tag) {
 			slot_set(client, slot, CHANNEL_SLOT_FREE);
 			return ERR_OK;
 		}
-		if (ours)
-			slot_set(client, slot, CHANNEL_SLOT_DONE);
+		message_copy(&client->done[slot], reply);
+		slot_set(client, slot, CHANNEL_SLOT_DONE);
 	}
 }
 

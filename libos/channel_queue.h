@@ -29,15 +29,10 @@
 #include "channel_port.h"
 
 #ifdef NDEBUG
-#define CHANNEL_ASSERT(expr) ((void)0)
+#define CHANNEL_ASSERT(expr) ((void)sizeof(expr)) /* not evaluated */
 #else
 #define CHANNEL_ASSERT(expr) ((expr) ? (void)0 : __builtin_trap())
 #endif
-
-/* The eight words of an entry, copied out of shared memory. */
-struct channel_words {
-	uint64_t word[CHANNEL_WORDS];
-};
 
 /* Shape of flags, length and large buffer (see channel_message_check). */
 static inline enum error channel_shape_check(uint32_t flags, uint32_t length, uint64_t address,
@@ -65,47 +60,27 @@ static inline void channel_copy_payload(uint8_t *to, const uint8_t *from, uint32
 		__builtin_memcpy(to + at, from + at, 8);
 }
 
-/* Read an entry's words once into private memory. The compiler barrier
- * keeps the compiler from re-reading shared memory in place of `out`
+/* Read an entry's eight words once into the first 64 bytes of `message`
+ * (private memory; the layouts match, see channel.h). The compiler barrier
+ * keeps the compiler from re-reading shared memory in place of `message`
  * later (no double fetch); the hardware ordering came from the acquire
- * load of the tail before this. */
-static inline void channel_words_read(struct channel_words *out, const struct channel_entry *entry)
+ * load of the tail before this. The payload is copied separately, once its
+ * length has been checked. */
+static inline void channel_words_read(struct channel_message *message,
+				      const struct channel_entry *entry)
 {
-	__builtin_memcpy(out->word, entry->word, sizeof(out->word));
+	__builtin_memcpy(message, entry->word, sizeof(entry->word));
 	atomic_signal_fence(memory_order_seq_cst);
 }
 
-/* Write an entry whose shape was checked (message fields in private memory). */
-static inline void channel_entry_write(struct channel_entry *entry, uint32_t opcode, uint32_t tag,
+/* Write an entry from a message whose shape was checked (private memory),
+ * with this side's `tag` in place of the message's. */
+static inline void channel_entry_write(struct channel_entry *entry, uint32_t tag,
 				       const struct channel_message *message)
 {
-	entry->word[0] = channel_word0(opcode, message->flags);
+	__builtin_memcpy(entry->word, message, sizeof(entry->word));
 	entry->word[1] = channel_word1(tag, message->length);
-	entry->word[2] = message->arg[0];
-	entry->word[3] = message->arg[1];
-	entry->word[4] = message->arg[2];
-	entry->word[5] = message->arg[3];
-	entry->word[6] = message->large.address;
-	entry->word[7] = message->large.length;
 	channel_copy_payload(entry->payload, message->payload, message->length);
-}
-
-/* Fill a message from checked words and the entry's payload. */
-static inline void channel_message_fill(struct channel_message *message,
-					const struct channel_words *words,
-					const struct channel_entry *entry)
-{
-	message->opcode = channel_word_low(words->word[0]);
-	message->flags = channel_word_high(words->word[0]);
-	message->tag = channel_word_low(words->word[1]);
-	message->length = channel_word_high(words->word[1]);
-	message->arg[0] = words->word[2];
-	message->arg[1] = words->word[3];
-	message->arg[2] = words->word[4];
-	message->arg[3] = words->word[5];
-	message->large.address = words->word[6];
-	message->large.length = words->word[7];
-	channel_copy_payload(message->payload, entry->payload, message->length);
 }
 
 /* The producer's doorbell rule, after the release store of its tail: a

@@ -51,11 +51,14 @@ static void link_set_state(struct channel_server *server, uint32_t index, enum c
 	case CHANNEL_ACTIVE:
 		server->active |= bit;
 		server->by_priority[link->priority] |= bit;
+		server->priorities |= 1u << link->priority;
 		break;
 	case CHANNEL_BROKEN:
 	case CHANNEL_DETACHED:
 		server->active &= ~bit;
 		server->by_priority[link->priority] &= ~bit;
+		if (server->by_priority[link->priority] == 0)
+			server->priorities &= ~(1u << link->priority);
 		break;
 	}
 }
@@ -154,11 +157,10 @@ enum error channel_server_detach(struct channel_server *server, uint32_t index)
 
 /* Post a response entry (room was reserved at take) and ring the client
  * if it said it sleeps. */
-static void link_post(struct channel_link *link, uint32_t status, uint32_t tag,
-		      const struct channel_message *reply)
+static void link_post(struct channel_link *link, uint32_t tag, const struct channel_message *reply)
 {
 	uint32_t tail = link->response_tail;
-	channel_entry_write(&link->responses[tail & link->mask], status, tag, reply);
+	channel_entry_write(&link->responses[tail & link->mask], tag, reply);
 	link->response_tail = tail + 1;
 	/* Release: the entry is visible before the tail that covers it. */
 	atomic_store_explicit(&link->shared->response_tail, tail + 1, memory_order_release);
@@ -204,22 +206,20 @@ static enum take_result link_take(struct channel_server *server, uint32_t index,
 	}
 
 	const struct channel_entry *entry = &link->requests[head & link->mask];
-	struct channel_words words;
-	channel_words_read(&words, entry);
-	enum error err =
-	    channel_shape_check(channel_word_high(words.word[0]), channel_word_high(words.word[1]),
-				words.word[6], words.word[7]);
+	channel_words_read(request, entry);
+	enum error err = channel_shape_check(request->flags, request->length,
+					     request->large.address, request->large.length);
 	if (err == ERR_OK)
-		channel_message_fill(request, &words, entry);
+		channel_copy_payload(request->payload, entry->payload, request->length);
 	/* Release: the copy is complete before the client may reuse the entry. */
 	link->request_head = head + 1;
 	atomic_store_explicit(&shared->request_head, head + 1, memory_order_release);
 
-	uint32_t tag = channel_word_low(words.word[1]);
+	uint32_t tag = request->tag;
 	if (err != ERR_OK) {
-		static const struct channel_message empty;
+		struct channel_message answer = { .opcode = (uint32_t)err };
 		link->counters.rejected++;
-		link_post(link, (uint32_t)err, tag, &empty);
+		link_post(link, tag, &answer);
 		return TAKE_REJECTED;
 	}
 	uint32_t slot = (uint32_t)__builtin_ctzll(~link->busy_slots);
@@ -234,10 +234,11 @@ static enum take_result link_take(struct channel_server *server, uint32_t index,
 
 enum error channel_server_take(struct channel_server *server, struct channel_message *request)
 {
-	for (uint32_t priority = CHANNEL_PRIORITIES; priority-- > 0;) {
+	/* Priorities with links, highest first. */
+	for (uint32_t left = server->priorities; left != 0;) {
+		uint32_t priority = 31u - (uint32_t)__builtin_clz(left);
+		left &= ~(1u << priority);
 		uint64_t links = server->by_priority[priority];
-		if (links == 0)
-			continue;
 		/* Visit the links of this priority in index order, starting at
 		 * the cursor: rotate the mask so that bit 0 is the cursor. */
 		uint32_t start = server->cursor[priority];
@@ -314,7 +315,7 @@ enum error channel_server_reply(struct channel_server *server, const struct chan
 	link->busy_slots &= ~(UINT64_C(1) << slot);
 	link->outstanding--;
 	link->handle_of[slot] += HANDLE_GENERATION;
-	link_post(link, reply->opcode, link->tag[slot], reply);
+	link_post(link, link->tag[slot], reply);
 	return ERR_OK;
 }
 
@@ -328,6 +329,9 @@ enum error channel_server_check_invariants(const struct channel_server *server)
 	}
 	if (by_priority != server->active)
 		return ERR_INVALID_ARGUMENT;
+	for (uint32_t priority = 0; priority < CHANNEL_PRIORITIES; priority++)
+		if ((server->by_priority[priority] != 0) != ((server->priorities >> priority) & 1))
+			return ERR_INVALID_ARGUMENT;
 	for (uint32_t index = 0; index < CHANNEL_MAX_CHANNELS; index++) {
 		const struct channel_link *link = &server->link[index];
 		uint64_t bit = UINT64_C(1) << index;
