@@ -304,6 +304,11 @@ static void test_timeout_keeps_tag(void **state)
 	assert_int_equal(atomic_load(&c->shared->client_sleeping), 0);
 	assert_int_equal(channel_client_wait(c, CHANNEL_ANY, 1000000, &got), ERR_FAILED_LOOKUP);
 	assert_int_equal(channel_client_outstanding(c), 1);
+	/* A poll budget longer than the timeout: the deadline still ends it. */
+	channel_client_set_poll_budget(c, UINT32_MAX);
+	sleeps = c->counters.sleeps;
+	assert_int_equal(channel_client_wait(c, tag, 1000000, &got), ERR_FAILED_LOOKUP);
+	assert_int_equal(c->counters.sleeps, sleeps);
 	serve_one();
 	/* The server saw no "sleeping" word: no doorbell. */
 	assert_int_equal(server.link[0].counters.doorbells, 0);
@@ -346,6 +351,10 @@ static void test_server_wait(void **state)
 	assert_int_equal(channel_server_wait(&server, 0, &got), ERR_FAILED_LOOKUP);
 	assert_int_equal(channel_server_wait(&server, 1000000, &got), ERR_FAILED_LOOKUP);
 	assert_true(server.sleeps >= 1);
+	channel_server_set_poll_budget(&server, UINT32_MAX);
+	uint64_t sleeps = server.sleeps;
+	assert_int_equal(channel_server_wait(&server, 1000000, &got), ERR_FAILED_LOOKUP);
+	assert_int_equal(server.sleeps, sleeps);
 	assert_int_equal(atomic_load(&clients[0].shared->server_sleeping), 0);
 	struct channel_message m = message(3, 3, 0);
 	uint32_t tag;
@@ -627,6 +636,50 @@ static void test_priorities_and_round_robin(void **state)
 	check_invariants();
 }
 
+/* The invariant checkers find each kind of corruption of private state. */
+static void test_invariant_checkers_can_fail(void **state)
+{
+	(void)state;
+	static struct channel_client c;
+	static struct channel_server s;
+	struct channel_message m = message(1, 1, 0), got;
+	uint32_t tag;
+	assert_int_equal(channel_client_submit(&clients[0], &m, &tag), ERR_OK);
+	assert_int_equal(channel_client_submit(&clients[0], &m, &tag), ERR_OK);
+	assert_int_equal(channel_server_take(&server, &got), ERR_OK);
+	check_invariants();
+	for (int which = 0; which < 7; which++) {
+		c = clients[0];
+		switch (which) {
+		case 0: c.free_slots |= UINT64_C(1) << 40; break;
+		case 1: c.done_slots = c.free_slots & -c.free_slots; break;
+		case 2: c.tag_of[1] += 1; break;
+		case 3: c.slot_state[0] = CHANNEL_SLOT_FREE; break;
+		case 4: c.done_slots |= 1; break;
+		case 5: c.request_head_seen -= DEPTH + 1; break;
+		case 6: c.response_tail_seen += DEPTH + 1; break;
+		}
+		assert_int_not_equal(channel_client_check_invariants(&c), ERR_OK);
+	}
+	for (int which = 0; which < 8; which++) {
+		s = server;
+		switch (which) {
+		case 0: s.by_priority[2] |= 1; break;
+		case 1: s.active |= 2; break;
+		case 2: s.priorities |= 1u << 6; break;
+		case 3: s.link[0].state = CHANNEL_BROKEN; break;
+		case 4: s.link[0].handle_of[3] ^= 1; break;
+		case 5: s.link[0].outstanding++; break;
+		case 6: s.link[0].response_head_seen -= DEPTH + 1; break;
+		case 7: s.link[0].request_tail_seen += DEPTH + 1; break;
+		}
+		assert_int_not_equal(channel_server_check_invariants(&s), ERR_OK);
+	}
+	c = clients[0];
+	c.state = CHANNEL_DETACHED;
+	assert_int_equal(channel_client_check_invariants(&c), ERR_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -647,6 +700,7 @@ int main(void)
 		cmocka_unit_test_setup(test_hostile_server_request_head, setup),
 		cmocka_unit_test_setup(test_stopped_reader_is_not_served, setup),
 		cmocka_unit_test_setup(test_priorities_and_round_robin, setup),
+		cmocka_unit_test_setup(test_invariant_checkers_can_fail, setup),
 	};
 	return cmocka_run_group_tests_name("channel", tests, NULL, NULL);
 }

@@ -265,6 +265,9 @@ enum error channel_client_wait(struct channel_client *client, uint32_t tag, uint
 			err = client_receive(client, tag, reply);
 			if (err != ERR_FAILED_LOOKUP)
 				return err;
+			/* A long poll still honours the deadline. */
+			if (polls % 256 == 255 && channel_port_now() >= deadline)
+				return ERR_FAILED_LOOKUP;
 		}
 		if (channel_port_now() >= deadline)
 			return ERR_FAILED_LOOKUP;

@@ -278,6 +278,9 @@ enum error channel_server_wait(struct channel_server *server, uint64_t timeout_n
 			err = channel_server_take(server, request);
 			if (err != ERR_FAILED_LOOKUP)
 				return err;
+			/* A long poll still honours the deadline. */
+			if (polls % 256 == 255 && channel_port_now() >= deadline)
+				return ERR_FAILED_LOOKUP;
 		}
 		if (channel_port_now() >= deadline)
 			return ERR_FAILED_LOOKUP;
