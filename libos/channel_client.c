@@ -174,8 +174,8 @@ static enum error deliver_done(struct channel_client *client, uint32_t slot,
  * ERR_FAILED_LOOKUP: the queue is empty. ERR_ILLEGAL_OPERATION: the server
  * broke its tail.
  */
-static enum error client_receive(struct channel_client *client, uint32_t want,
-				 struct channel_message *reply)
+static inline __attribute__((always_inline)) enum error
+client_receive(struct channel_client *client, uint32_t want, struct channel_message *reply)
 {
 	for (;;) {
 		uint32_t head = client->response_head;

@@ -38,12 +38,12 @@
 static inline enum error channel_shape_check(uint32_t flags, uint32_t length, uint64_t address,
 					     uint64_t bytes)
 {
-	if (flags & ~CHANNEL_FLAGS_KNOWN)
-		return ERR_INVALID_ARGUMENT;
 	if (length > CHANNEL_INLINE_MAX)
 		return ERR_TRUNCATED_MESSAGE;
-	if (!(flags & CHANNEL_FLAG_LARGE))
-		return (flags | address | bytes) == 0 ? ERR_OK : ERR_INVALID_ARGUMENT;
+	if ((flags | address | bytes) == 0)
+		return ERR_OK; /* the common case: no flags, no large buffer */
+	if ((flags & ~CHANNEL_FLAGS_KNOWN) || !(flags & CHANNEL_FLAG_LARGE))
+		return ERR_INVALID_ARGUMENT;
 	if ((address | bytes) & (CHANNEL_PAGE_SIZE - 1))
 		return ERR_ALIGNMENT;
 	if (bytes == 0 || bytes > CHANNEL_LARGE_MAX || address >= CHANNEL_USER_LIMIT ||
@@ -52,10 +52,15 @@ static inline enum error channel_shape_check(uint32_t flags, uint32_t length, ui
 	return ERR_OK;
 }
 
-/* Copy `length` (<= CHANNEL_INLINE_MAX) payload bytes, whole words at a
- * time: both payload areas are CHANNEL_INLINE_MAX bytes long. */
+/* Copy `length` (<= CHANNEL_INLINE_MAX) payload bytes: a short payload
+ * whole words at a time (both payload areas are CHANNEL_INLINE_MAX bytes
+ * long, so rounding up stays inside), a longer one by memcpy. */
 static inline void channel_copy_payload(uint8_t *to, const uint8_t *from, uint32_t length)
 {
+	if (length > 16) {
+		__builtin_memcpy(to, from, length);
+		return;
+	}
 	for (uint32_t at = 0; at < length; at += 8)
 		__builtin_memcpy(to + at, from + at, 8);
 }

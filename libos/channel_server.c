@@ -157,7 +157,8 @@ enum error channel_server_detach(struct channel_server *server, uint32_t index)
 
 /* Post a response entry (room was reserved at take) and ring the client
  * if it said it sleeps. */
-static void link_post(struct channel_link *link, uint32_t tag, const struct channel_message *reply)
+static inline __attribute__((always_inline)) void link_post(struct channel_link *link, uint32_t tag,
+							    const struct channel_message *reply)
 {
 	uint32_t tail = link->response_tail;
 	channel_entry_write(&link->responses[tail & link->mask], tag, reply);
@@ -171,8 +172,8 @@ static void link_post(struct channel_link *link, uint32_t tag, const struct chan
  * Take one request from an ACTIVE link, or answer a malformed one.
  * Assumes nothing about the shared buffer's contents.
  */
-static enum take_result link_take(struct channel_server *server, uint32_t index,
-				  struct channel_message *request)
+static inline __attribute__((always_inline)) enum take_result
+link_take(struct channel_server *server, uint32_t index, struct channel_message *request)
 {
 	struct channel_link *link = &server->link[index];
 	struct channel_shared *shared = link->shared;
