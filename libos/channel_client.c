@@ -85,6 +85,10 @@ enum error channel_client_init(struct channel_client *client, void *buffer, size
 	shared->request_offset = CHANNEL_HEADER_SIZE;
 	shared->response_offset = CHANNEL_HEADER_SIZE + (uint64_t)depth * CHANNEL_ENTRY_SIZE;
 
+	/* The stash is written before it is read: leave it. */
+	_Static_assert(offsetof(struct channel_client, done) + sizeof(client->done) ==
+			   sizeof(struct channel_client),
+		       "done[] is the last member");
 	__builtin_memset(client, 0, sizeof(*client) - sizeof(client->done));
 	client->shared = shared;
 	client->requests = (struct channel_entry *)((char *)buffer + shared->request_offset);
@@ -112,7 +116,7 @@ uint32_t channel_client_outstanding(const struct channel_client *client)
 	return (uint32_t)__builtin_popcountll(all & ~client->free_slots);
 }
 
-/* Assumes: request passes channel_shape_check (the caller's message). */
+/* Assumes nothing about `request` (checked here) or the server's head. */
 enum error channel_client_submit(struct channel_client *client,
 				 const struct channel_message *request, uint32_t *tag)
 {
@@ -168,6 +172,7 @@ static enum error deliver_done(struct channel_client *client, uint32_t slot,
 }
 
 /*
+ * Assumes nothing about the response queue's indices or entries.
  * Read replies from the response queue until the one for `want` (a
  * PENDING tag, or CHANNEL_ANY) is in *reply: ERR_OK. Replies for other
  * tags go to their slot's stash (*reply is scratch until then).
