@@ -534,7 +534,20 @@ static void test_hostile_server_replies(void **state)
 	assert_int_equal(channel_client_poll(c, &got), ERR_FAILED_LOOKUP);
 	assert_int_equal(c->counters.rejected, 6);
 	check_invariants();
+	/* A server that keeps writing garbage: each look reads at most depth
+	 * entries, so a wait cannot be held past its deadline. (We, the
+	 * server, also say we took every request so far.) */
+	atomic_store(&c->shared->request_head, c->request_tail);
+	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+	for (int i = 0; i < DEPTH; i++)
+		raw_response(c, 0, channel_word1(tag + 64, 0), 0, 0);
+	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_FAILED_LOOKUP);
+	raw_response(c, 0, channel_word1(tag, 0), 0, 0);
+	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
+	assert_int_equal(c->counters.rejected, 6 + DEPTH);
+	check_invariants();
 	/* A tail beyond depth breaks the channel for this client only. */
+	atomic_store(&c->shared->request_head, c->request_tail);
 	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
 	atomic_store(&c->shared->response_tail, atomic_load(&c->shared->response_tail) + DEPTH + 1);
 	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_ILLEGAL_OPERATION);

@@ -176,13 +176,16 @@ static enum error deliver_done(struct channel_client *client, uint32_t slot,
  * Read replies from the response queue until the one for `want` (a
  * PENDING tag, or CHANNEL_ANY) is in *reply: ERR_OK. Replies for other
  * tags go to their slot's stash (*reply is scratch until then).
- * ERR_FAILED_LOOKUP: the queue is empty. ERR_ILLEGAL_OPERATION: the server
+ * ERR_FAILED_LOOKUP: the queue is empty, or `depth` entries were not it. ERR_ILLEGAL_OPERATION: the server
  * broke its tail.
  */
 static inline __attribute__((always_inline)) enum error
 client_receive(struct channel_client *client, uint32_t want, struct channel_message *reply)
 {
-	for (;;) {
+	/* At most `depth` entries per call: a well-behaved server has no more
+	 * replies for us than that, and a hostile one that keeps writing
+	 * garbage cannot hold us here past the caller's deadline. */
+	for (uint32_t budget = client->depth; budget > 0; budget--) {
 		uint32_t head = client->response_head;
 		if (head == client->response_tail_seen) {
 			/* Acquire: the server wrote the entries before this tail. */
@@ -227,6 +230,7 @@ client_receive(struct channel_client *client, uint32_t want, struct channel_mess
 		message_copy(&client->done[slot], reply);
 		slot_set(client, slot, CHANNEL_SLOT_DONE);
 	}
+	return ERR_FAILED_LOOKUP;
 }
 
 enum error channel_client_poll(struct channel_client *client, struct channel_message *reply)
