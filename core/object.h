@@ -88,7 +88,8 @@ void object_finalise(struct cap cap, bool final);
 
 /* How many final finalisations ran per cap type (tests and kernel stats). */
 extern uint64_t object_finalise_count[CAP_TYPE_COUNT];
-/* How many mapped frame/page-table caps were unmapped on deletion. */
+/* How many mapped frame caps, and last mapped page-table caps, were
+ * unmapped on deletion (vspace.c did the unmapping). */
 extern uint64_t object_unmap_count;
 
 #endif
