@@ -20,6 +20,9 @@
 #include "object.h"
 #include "port.h"
 
+_Static_assert(sizeof(struct pagetable) == (1u << PAGE_TABLE_SIZE_BITS),
+	       "a page-table object is one table");
+
 static const struct pagetable *kernel_root;
 
 void vspace_set_kernel_root(const struct pagetable *root)

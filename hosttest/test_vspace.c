@@ -5,7 +5,8 @@
  * changes no byte and asks for no flush), the flushes each change asks for,
  * and the cap rules (a frame cap maps once, copies map elsewhere, deletion
  * unmaps). Every mapping made is checked through the walker of
- * vspace_world.c. The randomized test is test_vspace_random.c.
+ * vspace_world.c. ASID control and pools are test_asid.c; the randomized
+ * test is test_vspace_random.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -214,121 +215,6 @@ static void test_walker_known_answers(void **state)
 	/* A non-leaf entry with U set is reserved. */
 	t1[3] = t1[0] | 0x10;
 	assert_string_equal(walk(root, 0x600000, WALK_READ, true).why, "non-leaf with D/A/U");
-}
-
-/* ---- ASIDs. ---- */
-
-static void test_make_pool(void **state)
-{
-	(void)state;
-	struct cte *control = slot(VW_ASID_CONTROL_SLOT);
-	assert_int_equal(vw_retype(W, VW_MEM_SLOT, OBJ_UNTYPED, 12, 12, 1), ERR_OK);
-	assert_int_equal(vw_retype(W, VW_MEM_SLOT, OBJ_UNTYPED, 13, 13, 1), ERR_OK);
-	assert_int_equal(vw_retype(W, VW_DEVICE_SLOT, OBJ_UNTYPED, 12, 14, 1), ERR_OK);
-	assert_int_equal(vw_retype(W, VW_MEM_SLOT, OBJ_UNTYPED, 12, 15, 1), ERR_OK);
-	assert_int_equal(vw_retype(W, 15, OBJ_ENDPOINT, 0, 16, 1), ERR_OK);
-	vw_snapshot(W);
-	assert_int_equal(asid_control_make_pool(slot(12), slot(12), slot(POOL)),
-			 ERR_INVALID_CAPABILITY);
-	assert_int_equal(asid_control_make_pool(control, slot(16), slot(POOL)),
-			 ERR_INVALID_CAPABILITY);
-	assert_int_equal(asid_control_make_pool(control, slot(13), slot(POOL)),
-			 ERR_INVALID_ARGUMENT); /* 8 KiB */
-	assert_int_equal(asid_control_make_pool(control, slot(14), slot(POOL)),
-			 ERR_INVALID_ARGUMENT); /* device */
-	assert_int_equal(asid_control_make_pool(control, slot(15), slot(POOL)), ERR_REVOKE_FIRST);
-	assert_int_equal(asid_control_make_pool(control, slot(12), slot(13)), ERR_DELETE_FIRST);
-	vw_assert_unchanged(W);
-	assert_int_equal(asid_control_make_pool(control, slot(12), slot(POOL)), ERR_OK);
-	assert_int_equal(cap_type(slot(POOL)->cap), CAP_ASID_POOL);
-	assert_int_equal(cap_asid_base(slot(POOL)->cap), 0);
-	assert_int_equal(cap_ptr(slot(POOL)->cap), cap_ptr(slot(12)->cap));
-	/* The untyped is used up; a second pool gets the next high bits. */
-	assert_int_equal(vw_retype(W, 12, OBJ_ENDPOINT, 0, 17, 1), ERR_NOT_ENOUGH_MEMORY);
-	vw_make_pool(W, 18, 19);
-	assert_int_equal(cap_asid_base(slot(19)->cap), ASID_POOL_ENTRIES);
-	assert_non_null(asid_pool_at(1));
-	assert_null(asid_check_invariants());
-	/* Every table slot used: ERR_DELETE_FIRST (seL4's answer). */
-	for (unsigned i = 2; i < ASID_TABLE_ENTRIES; i++)
-		vw_make_pool(W, 100 + 2 * i, 101 + 2 * i);
-	assert_int_equal(vw_retype(W, VW_MEM_SLOT, OBJ_UNTYPED, 12, 20, 1), ERR_OK);
-	vw_snapshot(W);
-	assert_int_equal(asid_control_make_pool(control, slot(20), slot(21)), ERR_DELETE_FIRST);
-	vw_assert_unchanged(W);
-	/* Deleting a pool frees its table slot for the next one. */
-	vw_delete(W, 19);
-	assert_null(asid_pool_at(1));
-	assert_int_equal(asid_control_make_pool(control, slot(20), slot(21)), ERR_OK);
-	assert_int_equal(cap_asid_base(slot(21)->cap), ASID_POOL_ENTRIES);
-}
-
-static void test_assign(void **state)
-{
-	(void)state;
-	vw_make_pool(W, POOL_HOME, POOL);
-	make(OBJ_PAGE_TABLE, ROOT);
-	make(OBJ_FRAME_4K, FR);
-	vw_snapshot(W);
-	assert_int_equal(asid_pool_assign(slot(ROOT), slot(ROOT)), ERR_INVALID_CAPABILITY);
-	assert_int_equal(asid_pool_assign(slot(POOL), slot(FR)), ERR_INVALID_CAPABILITY);
-	vw_assert_unchanged(W);
-	assert_int_equal(asid_pool_assign(slot(POOL), slot(ROOT)), ERR_OK);
-	/* ASID 0 is the kernel's: the first user ASID is 1. */
-	assert_int_equal(cap_mapped_asid(slot(ROOT)->cap), 1);
-	assert_true(cap_is_mapped(slot(ROOT)->cap));
-	assert_ptr_equal(asid_lookup(1), (void *)cap_ptr(slot(ROOT)->cap));
-	assert_null(asid_lookup(0));
-	assert_null(asid_lookup(2));
-	assert_null(asid_lookup(UINT64_C(1) << 16));
-	assert_null(asid_lookup(ASID_POOL_ENTRIES + 1)); /* no pool 1 */
-	/* The kernel half is shared: a kernel address translates for S mode. */
-	struct walk_result r = walk(root_pa(ROOT), 0xffffffc000001234ull, WALK_EXECUTE, false);
-	assert_false(r.fault);
-	assert_int_equal(r.pa, 0x80001234);
-	assert_memory_equal(&((struct pagetable *)root_pa(ROOT))->entry[256],
-			    &W->kernel_root->entry[256], 256 * sizeof(struct pte));
-	/* An assigned root cannot be assigned again. */
-	vw_snapshot(W);
-	assert_int_equal(asid_pool_assign(slot(POOL), slot(ROOT)), ERR_INVALID_CAPABILITY);
-	vw_assert_unchanged(W);
-	/* A second VSpace gets ASID 2. */
-	assert_int_equal(vw_make_vspace(W, POOL, ROOT2), 2);
-	/* A pool cap whose pool is gone (a forged one; user caps cannot be). */
-	struct cte forged = { .cap = cap_asid_pool_new(cap_ptr(slot(POOL)->cap),
-						       5 * ASID_POOL_ENTRIES) };
-	make(OBJ_PAGE_TABLE, 22);
-	vw_snapshot(W);
-	assert_int_equal(asid_pool_assign(&forged, slot(22)), ERR_FAILED_LOOKUP);
-	/* And one naming pool 0's slot with other memory. */
-	forged.cap = cap_asid_pool_new(cap_ptr(slot(22)->cap), 0);
-	assert_int_equal(asid_pool_assign(&forged, slot(22)), ERR_INVALID_CAPABILITY);
-	vw_assert_unchanged(W);
-	assert_null(vspace_check_invariants());
-}
-
-static void test_pool_full(void **state)
-{
-	(void)state;
-	vw_make_pool(W, POOL_HOME, POOL);
-	/* 511 ASIDs in pool 0 (entry 0 is the kernel's). */
-	for (unsigned i = 1; i < ASID_POOL_ENTRIES; i++) {
-		make(OBJ_PAGE_TABLE, 100 + i % 600);
-		assert_int_equal(asid_pool_assign(slot(POOL), slot(100 + i % 600)), ERR_OK);
-		assert_int_equal(cap_mapped_asid(slot(100 + i % 600)->cap), i);
-	}
-	make(OBJ_PAGE_TABLE, 20);
-	vw_snapshot(W);
-	assert_int_equal(asid_pool_assign(slot(POOL), slot(20)), ERR_DELETE_FIRST);
-	vw_assert_unchanged(W);
-	/* Deleting one root frees its ASID, flushed. */
-	vw_snapshot(W);
-	vw_delete(W, 100 + 7);
-	assert_flushes(0, 1);
-	assert_flush(0, FAKE_FLUSH_ASID, 7, 0);
-	assert_null(asid_lookup(7));
-	assert_int_equal(asid_pool_assign(slot(POOL), slot(20)), ERR_OK);
-	assert_int_equal(cap_mapped_asid(slot(20)->cap), 7);
 }
 
 /* ---- Page tables. ---- */
@@ -762,35 +648,11 @@ static void test_invariants_detect(void **state)
 	expect_core_assert(vspace_finalise_page_table(slot(FR)->cap));
 }
 
-static void test_pool_corruption_detect(void **state)
-{
-	(void)state;
-	vw_make_pool(W, POOL_HOME, POOL);
-	vw_make_pool(W, POOL_HOME + 2, POOL + 2);
-	vw_make_vspace(W, POOL, ROOT);
-	struct asid_pool *pool1 = (struct asid_pool *)cap_ptr(slot(POOL + 2)->cap);
-	pool1->root[4] = root_pa(ROOT);
-	assert_string_equal(asid_check_invariants(), "one VSpace root holds two ASIDs");
-	pool1->root[4] = 0;
-	assert_null(asid_check_invariants());
-	/* A pool cap naming memory that is not its table slot's pool: its
-	 * finalisation leaves the table alone (only forged caps can). */
-	struct cap forged = cap_asid_pool_new(cap_ptr(slot(POOL)->cap), ASID_POOL_ENTRIES);
-	asid_pool_finalise(forged);
-	assert_non_null(asid_pool_at(1));
-	forged = cap_asid_pool_new(cap_ptr(slot(POOL)->cap), 9 * ASID_POOL_ENTRIES);
-	asid_pool_finalise(forged);
-	assert_null(vspace_check_invariants());
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pte_known_answers),
 		cmocka_unit_test(test_walker_known_answers),
-		cmocka_unit_test_setup_teardown(test_make_pool, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_assign, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pool_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_table_map, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_table_unmap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frame_map_sizes, setup, teardown),
@@ -798,7 +660,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remap_and_unmap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_root_and_pool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invariants_detect, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pool_corruption_detect, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("vspace", tests, NULL, NULL);
 }
