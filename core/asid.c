@@ -90,7 +90,7 @@ enum error asid_pool_assign(struct cte *pool_slot, struct cte *root_slot)
 	struct pagetable *root = (struct pagetable *)cap_ptr(root_slot->cap);
 	pagetable_share_upper_half(root, vspace_kernel_root());
 	pool->root[low] = (uint64_t)(uintptr_t)root;
-	root_slot->cap = cap_set_mapping(root_slot->cap, base + low, 0);
+	vspace_set_mapping(root_slot, MAPPING_MAPPED, base + low, 0);
 	return ERR_OK;
 }
 

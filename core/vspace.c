@@ -36,6 +36,33 @@ const struct pagetable *vspace_kernel_root(void)
 	return kernel_root;
 }
 
+enum mapping_state vspace_mapping_state(struct cap cap)
+{
+	return cap_is_mapped(cap) ? MAPPING_MAPPED : MAPPING_UNMAPPED;
+}
+
+static const bool mapping_transition_legal[MAPPING_STATE_COUNT][MAPPING_STATE_COUNT] = {
+	[MAPPING_UNMAPPED][MAPPING_MAPPED] = true, /* map, assign */
+	[MAPPING_MAPPED][MAPPING_UNMAPPED] = true, /* unmap */
+	[MAPPING_MAPPED][MAPPING_MAPPED] = true,   /* remap, in place only */
+};
+
+void vspace_set_mapping(struct cte *slot, enum mapping_state to, uint64_t asid, uint64_t vaddr)
+{
+	struct cap cap = slot->cap;
+	CORE_ASSERT(cap_type(cap) == CAP_FRAME || cap_type(cap) == CAP_PAGE_TABLE);
+	enum mapping_state from = vspace_mapping_state(cap);
+	CORE_ASSERT(mapping_transition_legal[from][to]);
+	switch (to) {
+	case MAPPING_UNMAPPED: slot->cap = cap_clear_mapping(cap); return;
+	case MAPPING_MAPPED:
+		CORE_ASSERT(from == MAPPING_UNMAPPED ||
+			    (cap_mapped_asid(cap) == asid && cap_mapped_vaddr(cap) == vaddr));
+		slot->cap = cap_set_mapping(cap, asid, vaddr);
+		return;
+	}
+}
+
 static struct pagetable *table_of(struct pte pte)
 {
 	return port_phys_to_virt(pte_physical_address(pte));
@@ -117,7 +144,7 @@ enum error vspace_page_table_map(struct cte *table, const struct cte *vspace, ui
 	uintptr_t object = cap_ptr(table->cap);
 	*at.slot = pte_new_table(phys_of(object));
 	uint64_t region = pagetable_entry_bytes(at.level);
-	table->cap = cap_set_mapping(table->cap, asid, vaddr & ~(region - 1));
+	vspace_set_mapping(table, MAPPING_MAPPED, asid, vaddr & ~(region - 1));
 	/* An invalid entry may be cached at any level without Svvptc; a fence
 	 * by ASID orders every level. */
 	port_tlb_flush_asid(asid);
@@ -160,7 +187,7 @@ enum error vspace_page_table_unmap(struct cte *table)
 	 * nothing below it stays reachable. */
 	unmap_table_entry(cap_mapped_asid(cap), cap_mapped_vaddr(cap), cap_ptr(cap));
 	object_zero((void *)cap_ptr(cap), (uint64_t)1 << PAGE_TABLE_SIZE_BITS);
-	table->cap = cap_clear_mapping(cap);
+	vspace_set_mapping(table, MAPPING_UNMAPPED, 0, 0);
 	return ERR_OK;
 }
 
@@ -223,7 +250,7 @@ enum error vspace_frame_map(struct cte *frame, const struct cte *vspace, uint64_
 
 	/* Invoke. */
 	*at.slot = pte_new_leaf(pa, leaf_bits(granted, attributes));
-	frame->cap = cap_set_mapping(cap, asid, vaddr);
+	vspace_set_mapping(frame, MAPPING_MAPPED, asid, vaddr);
 	/* Remap may take rights away; a new entry may replace a cached invalid
 	 * one (no Svvptc): either way one page of one ASID. */
 	port_tlb_flush_page(asid, vaddr);
@@ -251,7 +278,7 @@ enum error vspace_frame_unmap(struct cte *frame)
 		return ERR_INVALID_CAPABILITY;
 	if (cap_is_mapped(frame->cap)) {
 		unmap_frame_entry(frame->cap);
-		frame->cap = cap_clear_mapping(frame->cap);
+		vspace_set_mapping(frame, MAPPING_UNMAPPED, 0, 0);
 	}
 	return ERR_OK;
 }

@@ -44,6 +44,29 @@
 #define VM_ATTR_EXECUTE_NEVER 1u
 #define VM_ATTR_ALL VM_ATTR_EXECUTE_NEVER
 
+/*
+ * The state machine of a frame or page-table cap: its mapping record.
+ *
+ *   from \ to    UNMAPPED          MAPPED
+ *   UNMAPPED     -                 map; assign (a root)
+ *   MAPPED       unmap             remap (same ASID and vaddr)
+ *
+ * Whether a MAPPED record is live or stale is not stored: it is whether the
+ * entry at its place (or its ASID) still names its object. Deletion needs no
+ * transition: the cap leaves its slot.
+ */
+enum mapping_state {
+	MAPPING_UNMAPPED = 0,
+	MAPPING_MAPPED = 1,
+};
+#define MAPPING_STATE_COUNT 2
+
+enum mapping_state vspace_mapping_state(struct cap cap);
+
+/* The one place a mapping record changes; asserts the transition is legal
+ * (table above). asid and vaddr are ignored for MAPPING_UNMAPPED. */
+void vspace_set_mapping(struct cte *slot, enum mapping_state to, uint64_t asid, uint64_t vaddr);
+
 /* The kernel's root table, whose upper half every VSpace shares. Set once at
  * boot (and by each host test). */
 void vspace_set_kernel_root(const struct pagetable *root);

@@ -646,6 +646,13 @@ static void test_invariants_detect(void **state)
 	expect_core_assert(asid_delete(5, root));
 	expect_core_assert(vspace_finalise_frame(slot(PT)->cap));
 	expect_core_assert(vspace_finalise_page_table(slot(FR)->cap));
+	/* The mapping state machine refuses illegal changes. */
+	frame_map(FR, ROOT, 0x3000, CAP_RIGHT_READ, 0);
+	expect_core_assert(vspace_set_mapping(slot(FR), MAPPING_MAPPED, 1, 0x4000)); /* moved */
+	expect_core_assert(vspace_set_mapping(slot(POOL), MAPPING_UNMAPPED, 0, 0));
+	assert_int_equal(vspace_frame_unmap(slot(FR)), ERR_OK);
+	expect_core_assert(vspace_set_mapping(slot(FR), MAPPING_UNMAPPED, 0, 0));
+	assert_int_equal(vspace_mapping_state(slot(FR)->cap), MAPPING_UNMAPPED);
 }
 
 int main(void)
