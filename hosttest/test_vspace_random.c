@@ -96,6 +96,7 @@ static unsigned long step;
 /* Successful operations by kind, printed so a run shows what it reached. */
 enum { S_ASSIGN, S_PT_MAP, S_PT_UNMAP, S_MAP, S_REMAP, S_UNMAP, S_POOL_DELETE, S_COUNT };
 static unsigned long stats[S_COUNT];
+static unsigned long maps_by_level[PAGETABLE_LEVELS]; /* new mappings of 4K/2M/1G */
 
 /* What each candidate address translated to before the step (0: fault). */
 struct seen {
@@ -449,6 +450,7 @@ static void op_frame_map(int f, int fc, int v, int vc, uint64_t va, uint64_t rig
 	if (want != ERR_OK)
 		return;
 	stats[cap->mapped ? S_REMAP : S_MAP]++;
+	maps_by_level[level] += !cap->mapped;
 	if (leaf == NULL) {
 		for (int i = 0; i < MAX_LEAVES && leaf == NULL; i++)
 			if (!leaves[i].used)
@@ -826,6 +828,7 @@ static void test_vspace_random(void **state)
 	if (env && *env)
 		steps = strtoul(env, NULL, 0);
 	memset(stats, 0, sizeof(stats));
+	memset(maps_by_level, 0, sizeof(maps_by_level));
 	for (step = 0; step < steps; step++) {
 		fake_arch_clear_flushes();
 		expect_count = 0;
@@ -836,12 +839,15 @@ static void test_vspace_random(void **state)
 	}
 	full_scan();
 	print_message("# vspace_random: %lu operations; succeeded: %lu assign, %lu table map, "
-		      "%lu table unmap, %lu map, %lu remap, %lu unmap, %lu pool delete\n",
+		      "%lu table unmap, %lu map (%lu 4K, %lu 2M, %lu 1G), %lu remap, %lu unmap, "
+		      "%lu pool delete\n",
 		      steps, stats[S_ASSIGN], stats[S_PT_MAP], stats[S_PT_UNMAP], stats[S_MAP],
-		      stats[S_REMAP], stats[S_UNMAP], stats[S_POOL_DELETE]);
+		      maps_by_level[0], maps_by_level[1], maps_by_level[2], stats[S_REMAP],
+		      stats[S_UNMAP], stats[S_POOL_DELETE]);
 	/* The run must have reached the interesting states. */
 	CHECK(stats[S_MAP] > steps / 50 && stats[S_REMAP] > 0 && stats[S_PT_UNMAP] > 0 &&
 	      stats[S_POOL_DELETE] > 0);
+	CHECK(maps_by_level[0] > 0 && maps_by_level[1] > 0 && maps_by_level[2] > 0);
 	vw_free(W);
 }
 
