@@ -26,7 +26,8 @@
  * pending bits of a uintr receiver), each client one. Sleep returns at once if
  * a bit is pending, else blocks until one is set; waking clears them all.
  *
- * Switches (spin -D...): NO_CONSUMER_FENCE, NO_PRODUCER_FENCE, NO_FENCE (both),
+ * Switches (spin -D...): NO_PRODUCER_FENCE, NO_CONSUMER_FENCE (both
+ * NO_SERVER_WAIT_FENCE and NO_CLIENT_WAIT_FENCE), NO_FENCE (all fences),
  * NO_RECHECK, LTL_CHECK (adds the liveness claim; run pan with -a).
  * Bounds: NREQ requests per client, HOLD requests the server may hold
  * unanswered at once (replies in any order when HOLD > 1), SBSIZE
@@ -49,6 +50,10 @@
 #ifdef NO_FENCE
 #define NO_CONSUMER_FENCE
 #define NO_PRODUCER_FENCE
+#endif
+#ifdef NO_CONSUMER_FENCE
+#define NO_SERVER_WAIT_FENCE
+#define NO_CLIENT_WAIT_FENCE
 #endif
 
 /* Shared words, all in the memory array and the store buffers. */
@@ -339,7 +344,7 @@ inline server_sleep()
 		store(SRV, SSLEEP(0), 1);
 		store(SRV, SSLEEP(1), 1)
 	};
-#ifdef NO_CONSUMER_FENCE
+#ifdef NO_SERVER_WAIT_FENCE
 #define SERVER_FENCE skip
 #else
 #define SERVER_FENCE full_fence(SRV)
@@ -466,7 +471,7 @@ inline client_sleep()
 		sent > head ->
 		store(p, CSLEEP(me), 1)
 	};
-#ifdef NO_CONSUMER_FENCE
+#ifdef NO_CLIENT_WAIT_FENCE
 #define CLIENT_FENCE skip
 #else
 #define CLIENT_FENCE full_fence(p)
