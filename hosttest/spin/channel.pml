@@ -81,7 +81,10 @@ typedef store_buffer {
 };
 store_buffer sb[NPROC];
 
-/* Scratch for d_step bodies only; never carries information between steps. */
+/*
+ * Scratch for load() and flush(), reset to 0 before their step can block:
+ * never carries information between steps, so it is not part of the state.
+ */
 hidden byte sbi;
 
 /*
