@@ -7,7 +7,9 @@
  */
 #include "object.h"
 
+#include "asid.h"
 #include "compiler.h"
+#include "vspace.h"
 
 uint64_t object_finalise_count[CAP_TYPE_COUNT];
 uint64_t object_unmap_count;
@@ -78,17 +80,29 @@ void object_finalise(struct cap cap, bool final)
 {
 	switch (cap_type(cap)) {
 	case CAP_FRAME:
-	case CAP_PAGE_TABLE:
-		/* vspace module: a mapped cap is unmapped when it goes, final or not
-		 * (a mapping belongs to one cap). */
-		if (cap_is_mapped(cap))
+		/* A frame cap owns its mapping: unmapped when it goes, final or not. */
+		if (cap_is_mapped(cap)) {
 			object_unmap_count++;
+			vspace_finalise_frame(cap);
+		}
+		break;
+	case CAP_PAGE_TABLE:
+		/* Copies share the table's mapping: the last one unmaps it (or, for a
+		 * VSpace root, invalidates its ASID). */
+		if (final && cap_is_mapped(cap)) {
+			object_unmap_count++;
+			vspace_finalise_page_table(cap);
+		}
 		break;
 	case CAP_ZOMBIE:
 		/* The zombie of a CNode is finished: the CNode is gone. */
 		CORE_ASSERT(final && cap_zombie_remaining(cap) == 0);
 		object_finalise_count[CAP_CNODE]++;
 		return;
+	case CAP_ASID_POOL:
+		if (final)
+			asid_pool_finalise(cap); /* invalidate and flush its ASIDs */
+		break;
 	case CAP_CNODE:
 		/* cte.c turns a final CNode cap into a zombie instead. */
 		CORE_ASSERT(!final);
@@ -97,7 +111,6 @@ void object_finalise(struct cap cap, bool final)
 	case CAP_ENDPOINT:     /* endpoint module: cancel all queued IPC */
 	case CAP_NOTIFICATION: /* notification module: cancel waiters, unbind TCB */
 	case CAP_REPLY:        /* reply module: detach the caller */
-	case CAP_ASID_POOL:    /* vspace module: invalidate the pool's ASIDs */
 	case CAP_IRQ_HANDLER:  /* irq module: mask the line, drop its notification */
 	case CAP_SERVICE:      /* uintr module: unregister the receiver, fail clients */
 	case CAP_CHANNEL: /* uintr module: unmap the buffer on both sides */ break;

@@ -6,7 +6,7 @@
  * capability goes (object_finalise).
  *
  * Sizes of objects whose modules do not exist yet (TCB, endpoint,
- * notification, reply, page table, ASID pool, service, channel) are
+ * notification, reply, service, channel) are
  * provisional: they are chosen here, in one place, as powers of two big
  * enough for what the design needs, and the owning module may change them
  * (a _Static_assert in that module should tie its struct to the size).
@@ -33,7 +33,7 @@
 #define NOTIFICATION_SIZE_BITS 5 /* provisional: queue, word, bound TCB */
 #define REPLY_SIZE_BITS 5        /* provisional: caller TCB + links */
 #define PAGE_TABLE_SIZE_BITS 12  /* Sv39: 512 eight-byte PTEs */
-#define ASID_POOL_SIZE_BITS 12   /* provisional: 512 pool entries */
+#define ASID_POOL_SIZE_BITS 12   /* 512 eight-byte entries (asid.h) */
 #define SERVICE_SIZE_BITS 6      /* provisional: uintr receiver + queue */
 #define CHANNEL_SIZE_BITS 6      /* provisional: two ends + buffer frame */
 #define UNTYPED_MIN_BITS 4       /* smallest untyped: one endpoint */
@@ -88,7 +88,8 @@ void object_finalise(struct cap cap, bool final);
 
 /* How many final finalisations ran per cap type (tests and kernel stats). */
 extern uint64_t object_finalise_count[CAP_TYPE_COUNT];
-/* How many mapped frame/page-table caps were unmapped on deletion. */
+/* How many mapped frame caps, and last mapped page-table caps, were
+ * unmapped on deletion (vspace.c did the unmapping). */
 extern uint64_t object_unmap_count;
 
 #endif

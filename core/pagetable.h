@@ -45,6 +45,12 @@ struct pte {
 	uint64_t word;
 };
 _Static_assert(sizeof(struct pte) == 8, "a PTE is one 64-bit word");
+/* Field positions from the privileged spec's Sv39 PTE figure. */
+_Static_assert(PTE_VALID == 1 && PTE_READ == 2 && PTE_WRITE == 4 && PTE_EXECUTE == 8,
+	       "V R W X are bits 0..3");
+_Static_assert(PTE_USER == 0x10 && PTE_GLOBAL == 0x20 && PTE_ACCESSED == 0x40 && PTE_DIRTY == 0x80,
+	       "U G A D are bits 4..7");
+_Static_assert(PTE_PPN_SHIFT + PTE_PPN_BITS == 54, "PPN is bits 53..10; 63..54 reserved");
 
 struct pagetable {
 	struct pte entry[PAGETABLE_ENTRIES];
@@ -78,6 +84,36 @@ static inline uint64_t pte_physical_address(struct pte pte)
 static inline uint64_t pte_permissions(struct pte pte)
 {
 	return pte.word & PTE_PERMISSIONS;
+}
+
+static inline bool pte_is_table(struct pte pte)
+{
+	return pte_is_valid(pte) && !pte_is_leaf(pte);
+}
+/* An entry pointing at the next-level table at physical address pa. */
+static inline struct pte pte_new_table(uint64_t pa)
+{
+	return (struct pte){ ((pa >> PAGE_SHIFT) << PTE_PPN_SHIFT) | PTE_VALID };
+}
+/* A leaf for the page at pa; `bits` are PTE_PERMISSIONS/A/D bits. */
+static inline struct pte pte_new_leaf(uint64_t pa, uint64_t bits)
+{
+	return (struct pte){ ((pa >> PAGE_SHIFT) << PTE_PPN_SHIFT) | bits | PTE_VALID };
+}
+static inline struct pte pte_invalid(void)
+{
+	return (struct pte){ 0 };
+}
+/* The index into the level-`level` table (2 = root) that translates va. */
+static inline unsigned pagetable_index(uint64_t va, unsigned level)
+{
+	return (unsigned)(va >> (PAGE_SHIFT + PAGETABLE_INDEX_BITS * level)) &
+	       (PAGETABLE_ENTRIES - 1);
+}
+/* Bytes one entry of a level-`level` table covers (4 KiB at level 0). */
+static inline uint64_t pagetable_entry_bytes(unsigned level)
+{
+	return PAGE_BYTES << (PAGETABLE_INDEX_BITS * level);
 }
 
 /* Zeroed page tables the caller lends to pagetable_map(), taken from the end. */

@@ -34,4 +34,14 @@ void *port_phys_to_virt(uint64_t pa);
 /* The inverse of port_phys_to_virt for memory inside that window. */
 uint64_t port_virt_to_phys(const void *va);
 
+/*
+ * TLB shootdown (core/vspace.c, core/asid.c). Each call returns once no hart
+ * that may run address space `asid` can still use the translations named,
+ * and page-table writes before the call are visible to later walks.
+ */
+/* The leaf translation of the page containing va in address space asid. */
+void port_tlb_flush_page(uint64_t asid, uint64_t va);
+/* Every non-global translation (any level) of address space asid. */
+void port_tlb_flush_asid(uint64_t asid);
+
 #endif

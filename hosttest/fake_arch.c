@@ -43,3 +43,28 @@ uint64_t port_virt_to_phys(const void *va)
 	fake_arch.virt_to_phys_calls++;
 	return (uint64_t)(uintptr_t)va;
 }
+
+static void record_flush(struct fake_flush flush)
+{
+	if (fake_arch.flush_count < FAKE_FLUSH_LOG)
+		fake_arch.flushes[fake_arch.flush_count++] = flush;
+}
+
+void fake_arch_clear_flushes(void)
+{
+	fake_arch.flush_page_calls = 0;
+	fake_arch.flush_asid_calls = 0;
+	fake_arch.flush_count = 0;
+}
+
+void port_tlb_flush_page(uint64_t asid, uint64_t va)
+{
+	fake_arch.flush_page_calls++;
+	record_flush((struct fake_flush){ FAKE_FLUSH_PAGE, asid, va });
+}
+
+void port_tlb_flush_asid(uint64_t asid)
+{
+	fake_arch.flush_asid_calls++;
+	record_flush((struct fake_flush){ FAKE_FLUSH_ASID, asid, 0 });
+}

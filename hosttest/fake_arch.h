@@ -3,15 +3,32 @@
 #ifndef HOSTTEST_FAKE_ARCH_H
 #define HOSTTEST_FAKE_ARCH_H
 
+#include <stdint.h>
+
+/* One TLB flush core/ asked for (port_tlb_flush_page/asid). */
+struct fake_flush {
+	enum { FAKE_FLUSH_PAGE, FAKE_FLUSH_ASID } kind;
+	uint64_t asid;
+	uint64_t va; /* FAKE_FLUSH_PAGE only */
+};
+
+#define FAKE_FLUSH_LOG 64 /* the first flushes since the last reset are kept */
+
 struct fake_arch {
 	unsigned assert_failures;
 	unsigned phys_to_virt_calls;
 	unsigned virt_to_phys_calls;
+	unsigned flush_page_calls;
+	unsigned flush_asid_calls;
+	unsigned flush_count; /* entries of flushes[] used, up to FAKE_FLUSH_LOG */
+	struct fake_flush flushes[FAKE_FLUSH_LOG];
 };
 
 extern struct fake_arch fake_arch;
 
 void fake_arch_reset(void);
+/* Forget the recorded flushes (keep every other count). */
+void fake_arch_clear_flushes(void);
 
 /*
  * cmocka's expect_assert_failure(), minus its "Expected assertion ..." line:

@@ -26,3 +26,15 @@ uint64_t port_virt_to_phys(const void *va)
 {
 	return (uint64_t)(uintptr_t)va;
 }
+
+/* No TLB on the host: nothing to flush. */
+void port_tlb_flush_page(uint64_t asid, uint64_t va)
+{
+	(void)asid;
+	(void)va;
+}
+
+void port_tlb_flush_asid(uint64_t asid)
+{
+	(void)asid;
+}

@@ -18,6 +18,7 @@
 #include "shutdown.h"
 #include "tap.h"
 #include "trap.h"
+#include "uspace.h"
 
 #define MAX_MEMORY_RANGES 16
 #define MAX_RESERVED_RANGES 32
@@ -203,6 +204,10 @@ _Noreturn void kernel_boot(uint64_t boot_hart_id, uint64_t dtb_physical)
 		shutdown_set_test_device(physical_to_kernel(finisher_reg.base));
 
 	unsigned boot_index = read_harts(&dtb, boot_hart_id);
+	/* Programs' address spaces come from core/vspace.c (kernel/uspace.c). */
+	uspace_boot();
+	for (unsigned i = 0; i < hart_count; i++)
+		uspace_init_hart(&harts[i]);
 	tap_plan(1 + hart_count * (1 + runs_per_hart) + 1);
 	tap_result(true, "boot: Sv39 on, %lu KiB free in %zu ranges, %u harts, bootargs \"%s\"",
 		   range_set_total(&free_memory) >> 10, free_memory.count, hart_count, bootargs);

@@ -14,6 +14,8 @@
 
 #include "config.h"
 #include "csr.h"
+#include "cap.h"
+#include "cte.h"
 #include "pagetable.h"
 
 /* A user thread's registers while it is in the kernel. */
@@ -42,11 +44,8 @@ struct program_run {
 	uint64_t argument;   /* passed in a0 */
 	enum program_end_kind expect_kind;
 	uint64_t expect_value;
+	uint64_t expect_address; /* when not 0: the faulting address (stval) */
 };
-
-/* Pages each hart keeps for its programs' address spaces (tables, image,
- * stack); the next program reuses them. */
-#define HART_ARENA_PAGES 96
 
 struct hart {
 	/* Read by trap.S: keep in step with layout.h. */
@@ -57,12 +56,18 @@ struct hart {
 
 	uint64_t hart_id;
 	unsigned cpu_index;
-	struct trap_frame frame;          /* the one user thread this hart runs */
-	struct pagetable *user_root;      /* its address space */
-	unsigned next_run;                /* index into the run list */
-	uint64_t arena[HART_ARENA_PAGES]; /* physical pages owned by this hart */
-	unsigned arena_filled;            /* how many of arena[] hold pages */
-	unsigned arena_used;              /* how many the running program holds */
+	struct trap_frame frame;     /* the one user thread this hart runs */
+	struct pagetable *user_root; /* its address space (a core/vspace.c VSpace) */
+	uint64_t asid;               /* and that VSpace's ASID */
+	unsigned next_run;           /* index into the run list */
+	/* Capabilities behind the program (kernel/uspace.c). */
+	struct cte untyped;         /* the hart's block: every object of its programs */
+	struct cte pool_untyped;    /* the 4 KiB its ASID pool was made from */
+	struct cte pool;            /* its ASID pool: no other hart uses these ASIDs */
+	struct cap kernel_cnode;    /* slots for the caps the kernel keeps for the program */
+	unsigned kernel_slots_used; /* of kernel_cnode, by the running program */
+	struct cte *vspace_slot;    /* the VSpace root's cap, in kernel_cnode */
+	struct cap cspace;          /* the program's root CNode, as lookups use it */
 };
 
 extern struct hart harts[CONFIG_MAX_HARTS];

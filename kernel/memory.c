@@ -31,3 +31,18 @@ uint64_t memory_take_page(void)
 	memory_zero_page(page);
 	return page;
 }
+
+uint64_t memory_take_block(unsigned bits)
+{
+	uint64_t bytes = UINT64_C(1) << bits, found = 0;
+	spinlock_acquire(&free_memory_lock);
+	for (size_t i = 0; i < free_memory.count && !found; i++) {
+		const struct range *range = &free_memory.ranges[i];
+		uint64_t base = (range->base + bytes - 1) & ~(bytes - 1);
+		if (base >= range->base && base + bytes <= range->base + range->size &&
+		    range_set_remove(&free_memory, base, bytes) == ERR_OK)
+			found = base;
+	}
+	spinlock_release(&free_memory_lock);
+	return found;
+}

@@ -29,5 +29,7 @@ static inline uint64_t kernel_to_physical(const void *va)
 uint64_t memory_take_page(void);
 
 void memory_zero_page(uint64_t pa);
+/* A naturally aligned block of 2^bits bytes (not zeroed), or 0. */
+uint64_t memory_take_block(unsigned bits);
 
 #endif

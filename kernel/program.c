@@ -16,35 +16,36 @@
 #include "shutdown.h"
 #include "tap.h"
 #include "trap.h"
-
-/* The end of user space: Sv39 addresses below 2^38 are the lower half. */
-#define USER_ADDRESS_LIMIT (UINT64_C(1) << 38)
-
-extern struct pagetable *kernel_root;
+#include "uspace.h"
+#include "vspacetest.h"
 
 static const struct program_run demo_runs[] = {
-	{ "hello", "hello ran in user mode", 0, PROGRAM_EXITED, 0 },
+	{ "hello", "hello ran in user mode", 0, PROGRAM_EXITED, 0, 0 },
 };
 
 static const struct program_run test_runs[] = {
-	{ "hello", "hello ran in user mode", 0, PROGRAM_EXITED, 0 },
-	{ "faulter", "bad load contained", FAULTER_BAD_LOAD, PROGRAM_TRAPPED,
-	  CAUSE_LOAD_PAGE_FAULT },
+	{ "hello", "hello ran in user mode", 0, PROGRAM_EXITED, 0, 0 },
+	{ "faulter", "bad load contained", FAULTER_BAD_LOAD, PROGRAM_TRAPPED, CAUSE_LOAD_PAGE_FAULT,
+	  0 },
 	{ "faulter", "bad store contained", FAULTER_BAD_STORE, PROGRAM_TRAPPED,
-	  CAUSE_STORE_PAGE_FAULT },
+	  CAUSE_STORE_PAGE_FAULT, 0 },
 	{ "faulter", "illegal instruction contained", FAULTER_ILLEGAL_INSTRUCTION, PROGRAM_TRAPPED,
-	  CAUSE_ILLEGAL_INSTRUCTION },
+	  CAUSE_ILLEGAL_INSTRUCTION, 0 },
 	{ "faulter", "unknown syscall contained", FAULTER_UNKNOWN_SYSCALL, PROGRAM_KILLED,
-	  KERNEL_FAULT_UNKNOWN_SYSCALL },
+	  KERNEL_FAULT_UNKNOWN_SYSCALL, 0 },
 	{ "faulter", "bad print pointer contained", FAULTER_BAD_PRINT_POINTER, PROGRAM_KILLED,
-	  KERNEL_FAULT_BAD_PRINT_POINTER },
+	  KERNEL_FAULT_BAD_PRINT_POINTER, 0 },
+	{ "vspacetest", "vspace: retype, map, write, read, unmap, then the load faults",
+	  VSPACETEST_UNMAP, PROGRAM_TRAPPED, CAUSE_LOAD_PAGE_FAULT, VSPACETEST_ADDRESS },
+	{ "vspacetest", "vspace: remap read-only, then the store faults", VSPACETEST_REMAP,
+	  PROGRAM_TRAPPED, CAUSE_STORE_PAGE_FAULT, VSPACETEST_ADDRESS + 8 },
 };
 
 /* A run whose expectation is wrong on purpose: ci/qemu-run --expect-failure
  * boots with it to prove that a failed in-system test fails the QEMU run. */
 static const struct program_run canary_runs[] = {
 	{ "hello", "canary: hello expected to fault (must be reported not ok)", 0, PROGRAM_TRAPPED,
-	  CAUSE_ILLEGAL_INSTRUCTION },
+	  CAUSE_ILLEGAL_INSTRUCTION, 0 },
 };
 
 static const struct program_run *runs = demo_runs;
@@ -113,98 +114,12 @@ static const char *kernel_fault_name(uint64_t fault)
 	}
 }
 
-/* A zeroed page for the running program, from the hart's arena. */
-static uint64_t program_page(struct hart *hart)
-{
-	if (hart->arena_used == HART_ARENA_PAGES)
-		return 0;
-	if (hart->arena_used == hart->arena_filled) {
-		uint64_t page = memory_take_page();
-		if (!page)
-			return 0;
-		hart->arena[hart->arena_filled++] = page;
-	} else {
-		memory_zero_page(hart->arena[hart->arena_used]);
-	}
-	return hart->arena[hart->arena_used++];
-}
-
-static enum error map_user_page(struct hart *hart, uint64_t va, uint64_t pa, uint64_t permissions)
-{
-	struct pagetable *tables[PAGETABLE_LEVELS - 1];
-	struct pagetable_pool pool = { tables, 0 };
-	for (unsigned i = 0; i < PAGETABLE_LEVELS - 1; i++) {
-		uint64_t page = program_page(hart);
-		if (!page)
-			break;
-		tables[pool.count++] = physical_to_kernel(page);
-	}
-	enum error err = pagetable_map(hart->user_root, va, pa, PAGE_SIZE_4K, permissions, &pool);
-	/* Tables the map did not use go back to the arena's free end. */
-	hart->arena_used -= (unsigned)pool.count;
-	return err;
-}
-
-/* Build the address space: ELF segments page by page, then the stack.
- * Assumes: image was validated by elf_open. */
-static enum error program_load(struct hart *hart, const struct elf_image *image)
-{
-	uint64_t root = program_page(hart);
-	if (!root)
-		return ERR_NOT_ENOUGH_MEMORY;
-	hart->user_root = physical_to_kernel(root);
-	pagetable_share_upper_half(hart->user_root, kernel_root);
-
-	for (uint16_t s = 0; s < elf_load_segment_count(image); s++) {
-		struct elf_segment segment;
-		enum error err = elf_load_segment(image, s, &segment);
-		if (err != ERR_OK)
-			return err;
-		if (segment.vaddr + segment.memory_size > USER_ADDRESS_LIMIT)
-			return ERR_RANGE;
-		uint64_t permissions = PTE_USER;
-		permissions |= segment.flags & ELF_SEGMENT_READ ? PTE_READ : 0;
-		permissions |= segment.flags & ELF_SEGMENT_WRITE ? PTE_WRITE : 0;
-		permissions |= segment.flags & ELF_SEGMENT_EXECUTE ? PTE_EXECUTE : 0;
-		uint64_t first = segment.vaddr & ~(PAGE_BYTES - 1);
-		for (uint64_t va = first; va < segment.vaddr + segment.memory_size;
-		     va += PAGE_BYTES) {
-			uint64_t page = program_page(hart);
-			if (!page)
-				return ERR_NOT_ENOUGH_MEMORY;
-			/* The part of the file that lands on this page. */
-			uint64_t file_start = segment.vaddr,
-				 file_end = segment.vaddr + segment.file_size;
-			uint64_t from = va > file_start ? va : file_start;
-			uint64_t to = va + PAGE_BYTES < file_end ? va + PAGE_BYTES : file_end;
-			if (from < to)
-				memcpy((uint8_t *)physical_to_kernel(page) + (from - va),
-				       image->data + segment.file_offset + (from - file_start),
-				       to - from);
-			err = map_user_page(hart, va, page, permissions);
-			if (err != ERR_OK)
-				return err;
-		}
-	}
-	for (uint64_t va = USER_STACK_TOP - USER_STACK_BYTES; va < USER_STACK_TOP;
-	     va += PAGE_BYTES) {
-		uint64_t page = program_page(hart);
-		if (!page)
-			return ERR_NOT_ENOUGH_MEMORY;
-		enum error err = map_user_page(hart, va, page, PTE_USER | PTE_READ | PTE_WRITE);
-		if (err != ERR_OK)
-			return err;
-	}
-	return ERR_OK;
-}
-
 static _Noreturn void program_start(struct hart *hart, const struct program_run *run)
 {
 	struct elf_image image;
-	hart->arena_used = 0;
 	enum error err = boot_image_program(run->program, &image);
 	if (err == ERR_OK)
-		err = program_load(hart, &image);
+		err = uspace_load(hart, &image);
 	if (err != ERR_OK) {
 		tap_result(false, "hart %lu: %s: could not load %s: %s", hart->hart_id, run->label,
 			   run->program, error_name(err));
@@ -217,7 +132,8 @@ static _Noreturn void program_start(struct hart *hart, const struct program_run 
 	hart->frame.registers[11] = hart->hart_id; /* a1 */
 	hart->user_frame = &hart->frame;
 
-	csr_write_satp(SATP_MODE_SV39 | kernel_to_physical(hart->user_root) >> PAGE_SHIFT);
+	csr_write_satp(SATP_MODE_SV39 | hart->asid << SATP_ASID_SHIFT |
+		       kernel_to_physical(hart->user_root) >> PAGE_SHIFT);
 	sfence_vma_all();
 	fence_i(); /* the image was written as data; this hart now runs it */
 	csr_clear_sstatus(SSTATUS_SPP | SSTATUS_FS_MASK);
@@ -237,7 +153,8 @@ _Noreturn void program_end(struct hart *hart, enum program_end_kind kind, uint64
 {
 	const struct program_run *run = &runs[hart->next_run - 1];
 	uint64_t pc = hart->frame.sepc;
-	bool expected = kind == run->expect_kind && value == run->expect_value;
+	bool expected = kind == run->expect_kind && value == run->expect_value &&
+			(run->expect_address == 0 || address == run->expect_address);
 	/* Leave the program's address space before its pages are reused. */
 	csr_write_satp(hart->kernel_satp);
 	sfence_vma_all();

@@ -3,8 +3,9 @@
  * Running boot programs: each hart runs a list of them, one at a time, each
  * in a fresh Sv39 address space built from its ELF image. A program ends by
  * exit or by a fault; the kernel reports the outcome as a TAP line and
- * starts the hart's next program. A program's pages come from its hart's
- * arena, which is reused by the next program, so nothing leaks.
+ * starts the hart's next program. A program's address space and
+ * capabilities are built by kernel/uspace.c from its hart's untyped block;
+ * starting the next program revokes that block, so nothing leaks.
  */
 #ifndef KERNEL_PROGRAM_H
 #define KERNEL_PROGRAM_H

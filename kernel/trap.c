@@ -11,6 +11,7 @@
 #include "program.h"
 #include "trap.h"
 #include "usermem.h"
+#include "uspace.h"
 
 _Noreturn void trap_from_user(struct hart *hart);
 _Noreturn void trap_from_kernel(struct trap_frame *frame);
@@ -38,6 +39,7 @@ static void syscall_dispatch(struct hart *hart, struct trap_frame *frame)
 	switch (number) {
 	case SYSCALL_PRINT: r[10] = syscall_print(hart, (struct uslice){ r[10], r[11] }); return;
 	case SYSCALL_EXIT: program_end(hart, PROGRAM_EXITED, r[10], 0);
+	case SYSCALL_INVOKE: r[10] = uspace_invoke(hart, r); return;
 	default: program_end(hart, PROGRAM_KILLED, KERNEL_FAULT_UNKNOWN_SYSCALL, number);
 	}
 }

@@ -10,3 +10,11 @@ libos_syscall2:
 	mv a7, a2
 	ecall
 	ret
+
+	.globl libos_syscall6
+/* long libos_syscall6(long a0, long a1, long a2, long a3, long a4, long a5,
+ *                     long number) */
+libos_syscall6:
+	mv a7, a6
+	ecall
+	ret

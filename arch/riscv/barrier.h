@@ -11,6 +11,18 @@ static inline void sfence_vma_all(void)
 	__asm__ volatile("sfence.vma zero, zero" : : : "memory");
 }
 
+/* Flush this hart's leaf translations of va in address space asid. */
+static inline void sfence_vma_page(uint64_t va, uint64_t asid)
+{
+	__asm__ volatile("sfence.vma %0, %1" : : "r"(va), "r"(asid) : "memory");
+}
+
+/* Flush this hart's non-global translations (every level) of asid. */
+static inline void sfence_vma_asid(uint64_t asid)
+{
+	__asm__ volatile("sfence.vma zero, %0" : : "r"(asid) : "memory");
+}
+
 static inline void fence_i(void)
 {
 	__asm__ volatile("fence.i" : : : "memory");

@@ -16,6 +16,7 @@
 #define SSTATUS_SUM (1ul << 18)
 
 #define SATP_MODE_SV39 (8ul << 60)
+#define SATP_ASID_SHIFT 44
 
 /* scause values (privileged spec table 4.2). */
 #define CAUSE_INTERRUPT (1ul << 63)

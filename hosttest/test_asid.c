@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/asid.c: ASID control making pools (every error changes nothing),
+ * assigning ASIDs to VSpace roots (ASID 0 never, the kernel half copied),
+ * full table and full pool, deletion of a root or a pool invalidating and
+ * flushing its ASIDs, and corruption found by asid_check_invariants.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "asid.h"
+#include "fake_arch.h"
+#include "object.h"
+#include "vspace.h"
+#include "vspace_world.h"
+
+#define POOL_HOME 10
+#define POOL 11
+#define ROOT 20
+#define ROOT2 21
+#define FR 50
+
+static struct vspace_world *W;
+
+static int setup(void **state)
+{
+	(void)state;
+	W = vw_new();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	vw_free(W);
+	return 0;
+}
+
+static struct cte *slot(uint64_t i)
+{
+	return vw_slot(W, i);
+}
+
+static uint64_t root_pa(uint64_t root_slot)
+{
+	return (uint64_t)cap_ptr(slot(root_slot)->cap);
+}
+
+static void make(uint64_t type, uint64_t dest)
+{
+	assert_int_equal(vw_retype(W, VW_MEM_SLOT, type, 0, dest, 1), ERR_OK);
+}
+
+static void assert_flushes(unsigned pages, unsigned asids)
+{
+	assert_int_equal(fake_arch.flush_page_calls, pages);
+	assert_int_equal(fake_arch.flush_asid_calls, asids);
+}
+
+static void assert_flush(unsigned i, int kind, uint64_t asid, uint64_t va)
+{
+	assert_true(i < fake_arch.flush_count);
+	assert_int_equal(fake_arch.flushes[i].kind, kind);
+	assert_int_equal(fake_arch.flushes[i].asid, asid);
+	if (kind == FAKE_FLUSH_PAGE)
+		assert_int_equal(fake_arch.flushes[i].va, va);
+}
+
+static void test_make_pool(void **state)
+{
+	(void)state;
+	struct cte *control = slot(VW_ASID_CONTROL_SLOT);
+	assert_int_equal(vw_retype(W, VW_MEM_SLOT, OBJ_UNTYPED, 12, 12, 1), ERR_OK);
+	assert_int_equal(vw_retype(W, VW_MEM_SLOT, OBJ_UNTYPED, 13, 13, 1), ERR_OK);
+	assert_int_equal(vw_retype(W, VW_DEVICE_SLOT, OBJ_UNTYPED, 12, 14, 1), ERR_OK);
+	assert_int_equal(vw_retype(W, VW_MEM_SLOT, OBJ_UNTYPED, 12, 15, 1), ERR_OK);
+	assert_int_equal(vw_retype(W, 15, OBJ_ENDPOINT, 0, 16, 1), ERR_OK);
+	vw_snapshot(W);
+	assert_int_equal(asid_control_make_pool(slot(12), slot(12), slot(POOL)),
+			 ERR_INVALID_CAPABILITY);
+	assert_int_equal(asid_control_make_pool(control, slot(16), slot(POOL)),
+			 ERR_INVALID_CAPABILITY);
+	assert_int_equal(asid_control_make_pool(control, slot(13), slot(POOL)),
+			 ERR_INVALID_ARGUMENT); /* 8 KiB */
+	assert_int_equal(asid_control_make_pool(control, slot(14), slot(POOL)),
+			 ERR_INVALID_ARGUMENT); /* device */
+	assert_int_equal(asid_control_make_pool(control, slot(15), slot(POOL)), ERR_REVOKE_FIRST);
+	assert_int_equal(asid_control_make_pool(control, slot(12), slot(13)), ERR_DELETE_FIRST);
+	vw_assert_unchanged(W);
+	assert_int_equal(asid_control_make_pool(control, slot(12), slot(POOL)), ERR_OK);
+	assert_int_equal(cap_type(slot(POOL)->cap), CAP_ASID_POOL);
+	assert_int_equal(cap_asid_base(slot(POOL)->cap), 0);
+	assert_int_equal(cap_ptr(slot(POOL)->cap), cap_ptr(slot(12)->cap));
+	/* The untyped is used up; a second pool gets the next high bits. */
+	assert_int_equal(vw_retype(W, 12, OBJ_ENDPOINT, 0, 17, 1), ERR_NOT_ENOUGH_MEMORY);
+	vw_make_pool(W, 18, 19);
+	assert_int_equal(cap_asid_base(slot(19)->cap), ASID_POOL_ENTRIES);
+	assert_non_null(asid_pool_at(1));
+	assert_null(asid_check_invariants());
+	/* Every table slot used: ERR_DELETE_FIRST (seL4's answer). */
+	for (unsigned i = 2; i < ASID_TABLE_ENTRIES; i++)
+		vw_make_pool(W, 100 + 2 * i, 101 + 2 * i);
+	assert_int_equal(vw_retype(W, VW_MEM_SLOT, OBJ_UNTYPED, 12, 20, 1), ERR_OK);
+	vw_snapshot(W);
+	assert_int_equal(asid_control_make_pool(control, slot(20), slot(21)), ERR_DELETE_FIRST);
+	vw_assert_unchanged(W);
+	/* Deleting a pool frees its table slot for the next one. */
+	vw_delete(W, 19);
+	assert_null(asid_pool_at(1));
+	assert_int_equal(asid_control_make_pool(control, slot(20), slot(21)), ERR_OK);
+	assert_int_equal(cap_asid_base(slot(21)->cap), ASID_POOL_ENTRIES);
+}
+
+static void test_assign(void **state)
+{
+	(void)state;
+	vw_make_pool(W, POOL_HOME, POOL);
+	make(OBJ_PAGE_TABLE, ROOT);
+	make(OBJ_FRAME_4K, FR);
+	vw_snapshot(W);
+	assert_int_equal(asid_pool_assign(slot(ROOT), slot(ROOT)), ERR_INVALID_CAPABILITY);
+	assert_int_equal(asid_pool_assign(slot(POOL), slot(FR)), ERR_INVALID_CAPABILITY);
+	vw_assert_unchanged(W);
+	assert_int_equal(asid_pool_assign(slot(POOL), slot(ROOT)), ERR_OK);
+	/* ASID 0 is the kernel's: the first user ASID is 1. */
+	assert_int_equal(cap_mapped_asid(slot(ROOT)->cap), 1);
+	assert_true(cap_is_mapped(slot(ROOT)->cap));
+	assert_ptr_equal(asid_lookup(1), (void *)cap_ptr(slot(ROOT)->cap));
+	assert_null(asid_lookup(0));
+	assert_null(asid_lookup(2));
+	assert_null(asid_lookup(UINT64_C(1) << 16));
+	assert_null(asid_lookup(ASID_POOL_ENTRIES + 1)); /* no pool 1 */
+	/* The kernel half is shared: a kernel address translates for S mode. */
+	struct walk_result r = walk(root_pa(ROOT), 0xffffffc000001234ull, WALK_EXECUTE, false);
+	assert_false(r.fault);
+	assert_int_equal(r.pa, 0x80001234);
+	assert_memory_equal(&((struct pagetable *)root_pa(ROOT))->entry[256],
+			    &W->kernel_root->entry[256], 256 * sizeof(struct pte));
+	/* An assigned root cannot be assigned again. */
+	vw_snapshot(W);
+	assert_int_equal(asid_pool_assign(slot(POOL), slot(ROOT)), ERR_INVALID_CAPABILITY);
+	vw_assert_unchanged(W);
+	/* A second VSpace gets ASID 2. */
+	assert_int_equal(vw_make_vspace(W, POOL, ROOT2), 2);
+	/* A pool cap whose pool is gone (a forged one; user caps cannot be). */
+	struct cte forged = { .cap = cap_asid_pool_new(cap_ptr(slot(POOL)->cap),
+						       5 * ASID_POOL_ENTRIES) };
+	make(OBJ_PAGE_TABLE, 22);
+	vw_snapshot(W);
+	assert_int_equal(asid_pool_assign(&forged, slot(22)), ERR_FAILED_LOOKUP);
+	/* And one naming pool 0's slot with other memory. */
+	forged.cap = cap_asid_pool_new(cap_ptr(slot(22)->cap), 0);
+	assert_int_equal(asid_pool_assign(&forged, slot(22)), ERR_INVALID_CAPABILITY);
+	vw_assert_unchanged(W);
+	assert_null(vspace_check_invariants());
+}
+
+static void test_pool_full(void **state)
+{
+	(void)state;
+	vw_make_pool(W, POOL_HOME, POOL);
+	/* 511 ASIDs in pool 0 (entry 0 is the kernel's). */
+	for (unsigned i = 1; i < ASID_POOL_ENTRIES; i++) {
+		make(OBJ_PAGE_TABLE, 100 + i % 600);
+		assert_int_equal(asid_pool_assign(slot(POOL), slot(100 + i % 600)), ERR_OK);
+		assert_int_equal(cap_mapped_asid(slot(100 + i % 600)->cap), i);
+	}
+	make(OBJ_PAGE_TABLE, 20);
+	vw_snapshot(W);
+	assert_int_equal(asid_pool_assign(slot(POOL), slot(20)), ERR_DELETE_FIRST);
+	vw_assert_unchanged(W);
+	/* Deleting one root frees its ASID, flushed. */
+	vw_snapshot(W);
+	vw_delete(W, 100 + 7);
+	assert_flushes(0, 1);
+	assert_flush(0, FAKE_FLUSH_ASID, 7, 0);
+	assert_null(asid_lookup(7));
+	assert_int_equal(asid_pool_assign(slot(POOL), slot(20)), ERR_OK);
+	assert_int_equal(cap_mapped_asid(slot(20)->cap), 7);
+}
+
+static void test_pool_corruption_detect(void **state)
+{
+	(void)state;
+	vw_make_pool(W, POOL_HOME, POOL);
+	vw_make_pool(W, POOL_HOME + 2, POOL + 2);
+	vw_make_vspace(W, POOL, ROOT);
+	struct asid_pool *pool1 = (struct asid_pool *)cap_ptr(slot(POOL + 2)->cap);
+	pool1->root[4] = root_pa(ROOT);
+	assert_string_equal(asid_check_invariants(), "one VSpace root holds two ASIDs");
+	pool1->root[4] = 0;
+	assert_null(asid_check_invariants());
+	/* A pool cap naming memory that is not its table slot's pool: its
+	 * finalisation leaves the table alone (only forged caps can). */
+	struct cap forged = cap_asid_pool_new(cap_ptr(slot(POOL)->cap), ASID_POOL_ENTRIES);
+	asid_pool_finalise(forged);
+	assert_non_null(asid_pool_at(1));
+	forged = cap_asid_pool_new(cap_ptr(slot(POOL)->cap), 9 * ASID_POOL_ENTRIES);
+	asid_pool_finalise(forged);
+	assert_null(vspace_check_invariants());
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_make_pool, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_assign, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pool_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pool_corruption_detect, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("asid", tests, NULL, NULL);
+}
