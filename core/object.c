@@ -8,6 +8,10 @@
 #include "object.h"
 
 #include "compiler.h"
+#include "endpoint.h"
+#include "notification.h"
+#include "reply.h"
+#include "tcb.h"
 
 uint64_t object_finalise_count[CAP_TYPE_COUNT];
 uint64_t object_unmap_count;
@@ -93,13 +97,25 @@ void object_finalise(struct cap cap, bool final)
 		/* cte.c turns a final CNode cap into a zombie instead. */
 		CORE_ASSERT(!final);
 		return;
-	case CAP_TCB:          /* tcb module: suspend, leave queues, unbind */
-	case CAP_ENDPOINT:     /* endpoint module: cancel all queued IPC */
-	case CAP_NOTIFICATION: /* notification module: cancel waiters, unbind TCB */
-	case CAP_REPLY:        /* reply module: detach the caller */
-	case CAP_ASID_POOL:    /* vspace module: invalidate the pool's ASIDs */
-	case CAP_IRQ_HANDLER:  /* irq module: mask the line, drop its notification */
-	case CAP_SERVICE:      /* uintr module: unregister the receiver, fail clients */
+	case CAP_TCB:
+		if (final)
+			tcb_finalise(tcb_from_cap(cap));
+		break;
+	case CAP_ENDPOINT:
+		if (final)
+			endpoint_finalise((struct endpoint *)cap_ptr(cap));
+		break;
+	case CAP_NOTIFICATION:
+		if (final)
+			notification_finalise((struct notification *)cap_ptr(cap));
+		break;
+	case CAP_REPLY:
+		if (final)
+			reply_finalise((struct reply *)cap_ptr(cap));
+		break;
+	case CAP_ASID_POOL:   /* vspace module: invalidate the pool's ASIDs */
+	case CAP_IRQ_HANDLER: /* irq module: mask the line, drop its notification */
+	case CAP_SERVICE:     /* uintr module: unregister the receiver, fail clients */
 	case CAP_CHANNEL: /* uintr module: unmap the buffer on both sides */ break;
 	case CAP_NULL:
 	case CAP_UNTYPED: /* deleting an untyped cap leaves its objects alive */

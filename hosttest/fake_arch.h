@@ -3,10 +3,18 @@
 #ifndef HOSTTEST_FAKE_ARCH_H
 #define HOSTTEST_FAKE_ARCH_H
 
+#include <stdint.h>
+
 struct fake_arch {
 	unsigned assert_failures;
 	unsigned phys_to_virt_calls;
 	unsigned virt_to_phys_calls;
+	unsigned ipi_calls; /* port_ipi_reschedule */
+	uint64_t ipi_harts; /* bit h: hart h was sent one */
+	unsigned unhandled_faults;
+	const void *last_fault_tcb;
+	unsigned last_fault_kind;
+	uint64_t last_fault_address, last_fault_pc;
 };
 
 extern struct fake_arch fake_arch;

@@ -26,3 +26,19 @@ uint64_t port_virt_to_phys(const void *va)
 {
 	return (uint64_t)(uintptr_t)va;
 }
+
+/* Nothing runs threads in the fuzzers: requests and reports are dropped. */
+void port_ipi_reschedule(unsigned hart)
+{
+	(void)hart;
+}
+
+unsigned port_reg_index(enum port_reg reg)
+{
+	return (unsigned)reg;
+}
+
+void port_fault_unhandled(const void *tcb, unsigned kind, uint64_t address, uint64_t pc)
+{
+	(void)tcb, (void)kind, (void)address, (void)pc;
+}
