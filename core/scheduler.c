@@ -288,10 +288,10 @@ void sched_tick(void)
 		return;
 	if (++cur->ticks_used < TIME_SLICE_TICKS)
 		return;
-	sched_yield();
+	sched_yield_slice();
 }
 
-void sched_yield(void)
+void sched_yield_slice(void)
 {
 	struct sched_hart *hs = &harts[this_hart];
 	struct tcb *cur = hs->current;

@@ -69,8 +69,8 @@ void sched_schedule(unsigned hart);
 /* A timer tick on this hart: the current thread's time slice shrinks, and
  * when it is used up the thread goes to the tail of its queue. */
 void sched_tick(void);
-/* The current thread gives up the rest of its slice (seL4's yield). */
-void sched_yield(void);
+/* The current thread gives up the rest of its slice (seL4's yield; not libc's sched_yield). */
+void sched_yield_slice(void);
 
 /* Highest priority queued on hart, or -1. */
 int sched_top_priority(unsigned hart);
