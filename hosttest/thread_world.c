@@ -205,8 +205,10 @@ void tw_deliver_ipis(struct thread_world *w)
 static unsigned places_of(struct thread_world *w, const struct tcb *t)
 {
 	unsigned places = 0;
+	/* A current thread that stopped (its hart has yet to decide) is
+	 * leaving: its place is the object it now waits on. */
 	for (unsigned h = 0; h < w->harts; h++)
-		places += sched_current(h) == t;
+		places += sched_current(h) == t && tcb_is_runnable(t);
 	places += t->queued + t->candidate;
 	for (unsigned i = 0; i < w->ep_count; i++) {
 		const struct endpoint *ep = w->eps[i].mem;
@@ -238,8 +240,6 @@ const char *tw_check(struct thread_world *w)
 		const struct tcb *t = w->threads[i].mem;
 		if ((why = tcb_check_invariants(t)) != NULL)
 			return why;
-		/* A thread stopped by another hart stays current there until
-		 * that hart decides: that is its one place meanwhile. */
 		if (places_of(w, t) != 1)
 			return "a thread is not in exactly one place";
 	}
