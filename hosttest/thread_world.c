@@ -25,6 +25,8 @@ struct thread_world *tw_new(unsigned harts)
 	struct thread_world *w = calloc(1, sizeof(*w));
 	assert_non_null(w);
 	fake_arch_reset();
+	memset(object_finalise_count, 0, sizeof(object_finalise_count));
+	fault_unhandled_count = 0;
 	w->harts = harts;
 	for (unsigned h = 0; h < harts; h++)
 		w->idle[h] = aligned_zeroed(1u << TCB_SIZE_BITS, sizeof(struct tcb));
