@@ -66,6 +66,14 @@ static struct cap make(struct tw_object *objs, unsigned *count, enum object_type
 	return o->slot.cap;
 }
 
+struct cap tw_remake(struct tw_object *o, enum object_type type)
+{
+	assert_true(cap_is_null(o->slot.cap));
+	o->slot = (struct cte){ 0 };
+	o->slot.cap = object_init(type, (uintptr_t)o->mem, 0, false);
+	return o->slot.cap;
+}
+
 struct tcb *tw_thread(struct thread_world *w, unsigned priority, unsigned hart)
 {
 	struct tcb *t = tcb_from_cap(make(w->threads, &w->thread_count, OBJ_TCB, TW_MAX_THREADS));

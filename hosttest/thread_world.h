@@ -74,6 +74,10 @@ struct msg_info tw_info(const struct tcb *t);
 uint64_t tw_badge(const struct tcb *t);
 uint64_t tw_result(const struct tcb *t);
 
+/* Make a new object of `type` in the memory of o, whose cap was deleted
+ * (the host reuses an object's memory as untyped would). */
+struct cap tw_remake(struct tw_object *o, enum object_type type);
+
 /* The kernel acts on hart h; afterwards sched_schedule(h). */
 void tw_enter(unsigned h);
 void tw_exit(unsigned h);
