@@ -82,6 +82,16 @@ void tcb_wake_with_error(struct tcb *t, enum error err)
 	sched_wake(t);
 }
 
+unsigned tcb_current_hart(const struct tcb *t)
+{
+	return t->current_on1 == 0 ? NO_HART : t->current_on1 - 1u;
+}
+
+void tcb_set_current_hart(struct tcb *t, unsigned hart)
+{
+	t->current_on1 = hart == NO_HART ? 0 : (uint8_t)(hart + 1);
+}
+
 uint64_t tcb_get_reg(const struct tcb *t, enum port_reg reg)
 {
 	return t->regs[port_reg_index(reg)];

@@ -97,15 +97,8 @@ const char *tcb_queue_check(const struct tcb_queue *q, const void *object, enum 
 void tcb_wake_with_error(struct tcb *t, enum error err);
 
 /* The hart t is current on, or NO_HART (a zeroed TCB is current nowhere). */
-static inline unsigned tcb_current_hart(const struct tcb *t)
-{
-	return t->current_on1 == 0 ? NO_HART : t->current_on1 - 1u;
-}
-
-static inline void tcb_set_current_hart(struct tcb *t, unsigned hart)
-{
-	t->current_on1 = hart == NO_HART ? 0 : (uint8_t)(hart + 1);
-}
+unsigned tcb_current_hart(const struct tcb *t);
+void tcb_set_current_hart(struct tcb *t, unsigned hart);
 
 /* The TCB a TCB cap names. */
 static inline struct tcb *tcb_from_cap(struct cap cap)
