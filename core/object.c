@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Object sizes, creation from untyped memory, and the finalisation dispatch.
- * See object.h. The placeholders below are where each later module hooks
- * its teardown; until then they only count, which is what the host tests
- * assert on (exactly one finalisation per object, when its last cap goes).
+ * See object.h. TCBs, endpoints, notifications and reply objects are torn
+ * down by their modules (docs/ipc.md); the remaining placeholders are where
+ * later modules hook theirs. Every final finalisation is counted, which is
+ * what the host tests assert on (exactly once, when the last cap goes).
  */
 #include "object.h"
 

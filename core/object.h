@@ -28,10 +28,10 @@
 #define WORD_BITS 64
 
 #define CTE_SIZE_BITS 5          /* a slot: a cap (16 B) + MDB node (16 B) */
-#define TCB_SIZE_BITS 10         /* provisional: 1 KiB, as seL4 on RV64 */
-#define ENDPOINT_SIZE_BITS 4     /* provisional: queue head/tail + state */
-#define NOTIFICATION_SIZE_BITS 5 /* provisional: queue, word, bound TCB */
-#define REPLY_SIZE_BITS 5        /* provisional: caller TCB + links */
+#define TCB_SIZE_BITS 10         /* 1 KiB, as seL4 on RV64 (tcb.h asserts the fit) */
+#define ENDPOINT_SIZE_BITS 4     /* queue head/tail (endpoint.h asserts the fit) */
+#define NOTIFICATION_SIZE_BITS 5 /* queue, word, bound TCB (notification.h) */
+#define REPLY_SIZE_BITS 5        /* caller and receiver (reply.h) */
 #define PAGE_TABLE_SIZE_BITS 12  /* Sv39: 512 eight-byte PTEs */
 #define ASID_POOL_SIZE_BITS 12   /* provisional: 512 pool entries */
 #define SERVICE_SIZE_BITS 6      /* provisional: uintr receiver + queue */
