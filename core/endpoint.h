@@ -70,9 +70,15 @@ MUST_CHECK enum error endpoint_reply_receive(struct tcb *t, struct cap cap, stru
 /* The internal send of fault.c: t sends its fault as a call. */
 void endpoint_send_fault(struct tcb *t, struct endpoint *ep, uint64_t badge);
 
-/* Copy the message of sender (registers, IPC buffer) to receiver and set
- * its badge and result; a fault in flight is sent as a fault message. */
-void endpoint_transfer(struct tcb *sender, struct tcb *receiver, uint64_t badge);
+/*
+ * Copy the message of sender (registers, IPC buffer) to receiver and set its
+ * badge and result; a fault in flight is sent as a fault message. With
+ * `grant` (the send cap's grant right) and both IPC buffers, the extra caps
+ * go too (docs/ipc.md: capability transfer); ep is the endpoint the message
+ * went through (for unwrapping), NULL for a reply.
+ */
+void endpoint_transfer(struct tcb *sender, struct tcb *receiver, uint64_t badge,
+		       const struct endpoint *ep, bool grant);
 
 /* t (blocked on an endpoint) leaves its queue. */
 void endpoint_cancel(struct tcb *t);

@@ -127,3 +127,10 @@ void object_finalise(struct cap cap, bool final)
 	if (final)
 		object_finalise_count[cap_type(cap)]++;
 }
+
+struct cte *object_remainder(struct cap cap)
+{
+	if (cap_type(cap) != CAP_TCB)
+		return NULL;
+	return tcb_remainder(tcb_from_cap(cap));
+}

@@ -25,6 +25,8 @@
 
 #include "cap.h"
 
+struct cte;
+
 #define WORD_BITS 64
 
 #define CTE_SIZE_BITS 5          /* a slot: a cap (16 B) + MDB node (16 B) */
@@ -85,6 +87,14 @@ void object_zero(void *p, uint64_t n);
  * final (that becomes a zombie, see cte.c) except once the zombie is done.
  */
 void object_finalise(struct cap cap, bool final);
+
+/*
+ * After a final object_finalise: a slot inside the dead object that still
+ * holds a cap (a TCB's CSpace root), or NULL. The deletion moves that cap
+ * into the slot being emptied and goes on deleting it, so a long deletion
+ * it starts (the last cap to a CNode) is preemptible like any other.
+ */
+struct cte *object_remainder(struct cap cap);
 
 /* How many final finalisations ran per cap type (tests and kernel stats). */
 extern uint64_t object_finalise_count[CAP_TYPE_COUNT];

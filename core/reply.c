@@ -31,7 +31,8 @@ void reply_invoke(struct tcb *replier, struct reply *r)
 	if (caller->fault_kind != FAULT_NONE) {
 		fault_reply(caller, replier);
 	} else {
-		endpoint_transfer(replier, caller, 0);
+		/* Replies carry no caps (docs/ipc.md). */
+		endpoint_transfer(replier, caller, 0, NULL, false);
 		tcb_set_state(caller, THREAD_RUNNING);
 	}
 	if (tcb_is_runnable(caller))

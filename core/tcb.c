@@ -216,6 +216,16 @@ enum error tcb_set_fault_handler(struct tcb *t, struct cte *src)
 	return ERR_OK;
 }
 
+enum error tcb_set_space(struct tcb *t, struct cte *src)
+{
+	if (cap_type(src->cap) != CAP_CNODE)
+		return ERR_INVALID_CAPABILITY;
+	/* Never the last cap to a CNode here: src still holds one. */
+	delete_own_slot(&t->cspace_root);
+	cte_insert(src->cap, src, &t->cspace_root);
+	return ERR_OK;
+}
+
 void tcb_set_ipc_buffer(struct tcb *t, struct ipc_buffer *buffer)
 {
 	t->ipc_buffer = buffer;
@@ -228,6 +238,11 @@ void tcb_finalise(struct tcb *t)
 		notification_unbind(t);
 	delete_own_slot(&t->fault_handler);
 	sched_forget(t);
+}
+
+struct cte *tcb_remainder(struct tcb *t)
+{
+	return cap_is_null(t->cspace_root.cap) ? NULL : &t->cspace_root;
 }
 
 const char *tcb_check_invariants(const struct tcb *t)

@@ -52,6 +52,7 @@ struct reply;
 
 struct tcb {
 	uint64_t regs[TCB_REG_WORDS];  /* opaque: layout is the arch layer's */
+	struct cte cspace_root;        /* a CNode cap, or null: where cap transfer looks */
 	struct cte fault_handler;      /* an endpoint cap, or null */
 	struct ipc_buffer *ipc_buffer; /* kernel address, or NULL */
 	uint8_t state;                 /* enum thread_state */
@@ -68,6 +69,7 @@ struct tcb {
 	struct tcb *ipc_prev, *ipc_next;
 	uint64_t ipc_badge; /* blocked send: the badge of the cap used */
 	uint8_t ipc_call;   /* blocked send: it is a call */
+	uint8_t ipc_grant;  /* blocked send: the cap used has the grant right */
 	uint8_t fault_kind; /* enum fault_kind; FAULT_NONE unless a fault is in flight */
 	uint64_t fault_address;
 	uint64_t fault_pc;
@@ -151,12 +153,24 @@ MUST_CHECK enum error tcb_set_affinity(struct tcb *target, uint64_t hart);
  * endpoint cap with the write right. Untrusted: src's cap.
  */
 MUST_CHECK enum error tcb_set_fault_handler(struct tcb *t, struct cte *src);
+/*
+ * Copy the CNode cap in `src` into the thread's CSpace-root slot (replacing
+ * any earlier one). ERR_INVALID_CAPABILITY unless src holds a CNode cap.
+ * Untrusted: src's cap.
+ */
+MUST_CHECK enum error tcb_set_space(struct tcb *t, struct cte *src);
 /* The kernel address of the thread's IPC buffer (the kernel integration
  * validates the frame and keeps its cap); NULL for none. */
 void tcb_set_ipc_buffer(struct tcb *t, struct ipc_buffer *buffer);
 
-/* The last cap to the TCB went: suspend, unbind, drop the fault handler. */
+/*
+ * The last cap to the TCB went: suspend, unbind, drop the fault handler. The
+ * CSpace root is left for the deletion to carry on with (tcb_remainder):
+ * it may be the last cap to a CNode, whose deletion is long and preemptible.
+ */
 void tcb_finalise(struct tcb *t);
+/* After tcb_finalise: a slot of the dead TCB still holding a cap, or NULL. */
+struct cte *tcb_remainder(struct tcb *t);
 
 /* NULL, or what is wrong with t's own fields and links. */
 const char *tcb_check_invariants(const struct tcb *t);

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "cnode.h"
 #include "fake_arch.h"
 #include "thread_world.h"
 
@@ -512,6 +513,168 @@ static void test_delete_and_suspend_blocked_threads(void **state)
 	tw_assert(W);
 }
 
+/* Copy the cap of `from` into slot `index` of CNode `cnode`, badged when
+ * badge != 0. */
+static void put(struct cap cnode, uint64_t index, struct cte *from, uint64_t badge)
+{
+	struct cap c = badge != 0 ? tw_badged(from->cap, badge) : from->cap;
+	cte_insert(c, from, cnode_slot(cnode, index));
+}
+
+struct xfer {
+	struct cap ep, other, ntfn, a, b;
+	struct tcb *sender, *receiver;
+	struct ipc_buffer *sbuf, *rbuf;
+};
+
+/* Sender (CSpace A: 1 = other endpoint, 2 = ep badged 7, 3 = notification)
+ * and receiver (CSpace B: 0 = B itself, receive slot 5), both with buffers;
+ * the receiver waits on ep. */
+static struct xfer xfer_setup(void)
+{
+	struct xfer x;
+	x.ep = tw_endpoint(W);
+	x.other = tw_endpoint(W);
+	x.ntfn = tw_notification(W);
+	x.a = tw_cnode(W, 4);
+	x.b = tw_cnode(W, 4);
+	put(x.a, 1, tw_slot_of(W, x.other), 0);
+	put(x.a, 2, tw_slot_of(W, x.ep), 7);
+	put(x.a, 3, tw_slot_of(W, x.ntfn), 0);
+	put(x.b, 0, tw_slot_of(W, x.b), 0);
+	x.receiver = tw_running(W, 5, 0);
+	assert_int_equal(tcb_set_space(x.receiver, tw_slot_of(W, x.b)), ERR_OK);
+	x.rbuf = tw_buffer(W, x.receiver);
+	x.rbuf->receive_cnode = 0;
+	x.rbuf->receive_index = 5;
+	x.rbuf->receive_depth = 64;
+	assert_int_equal(endpoint_receive(x.receiver, x.ep, NULL_CAP, true), ERR_OK);
+	tw_exit(0);
+	x.sender = tw_running(W, 5, 0);
+	assert_int_equal(tcb_set_space(x.sender, tw_slot_of(W, x.a)), ERR_OK);
+	x.sbuf = tw_buffer(W, x.sender);
+	return x;
+}
+
+/* The sender sends caps[] through `via`; the receiver gets it and waits
+ * again. Returns the receiver's info word. */
+static struct msg_info xfer(struct xfer *x, struct cap via, unsigned n, const uint64_t *cptrs)
+{
+	for (unsigned i = 0; i < n; i++)
+		x->sbuf->caps[i] = cptrs[i];
+	tcb_set_reg(x->sender, PORT_REG_INFO, msg_info_make(9, 0, n, 0).word);
+	assert_int_equal(endpoint_send(x->sender, via, true, false), ERR_OK);
+	struct msg_info info = tw_info(x->receiver);
+	assert_int_equal(msg_info_label(info), 9);
+	tw_exit(0);
+	/* The receiver (woken, equal priority) gets its turn. */
+	tcb_suspend(x->sender);
+	tw_exit(0);
+	assert_ptr_equal(sched_current(0), x->receiver);
+	assert_int_equal(endpoint_receive(x->receiver, x->ep, NULL_CAP, true), ERR_OK);
+	tcb_resume(x->sender);
+	tw_exit(0);
+	assert_ptr_equal(sched_current(0), x->sender);
+	tw_assert(W);
+	return info;
+}
+
+static void test_cap_transfer(void **state)
+{
+	(void)state;
+	W = tw_new(1);
+	struct xfer x = xfer_setup();
+	struct cte *dest = cnode_slot(x.b, 5);
+	/* With grant: the cap is copied into the receive slot. */
+	struct msg_info info = xfer(&x, x.ep, 1, (const uint64_t[]){ 1 });
+	assert_int_equal(msg_info_extra_caps(info), 1);
+	assert_int_equal(msg_info_unwrapped(info), 0);
+	assert_int_equal(cap_type(dest->cap), CAP_ENDPOINT);
+	assert_int_equal(cap_ptr(dest->cap), cap_ptr(x.other));
+	/* The receive slot is full now: nothing more arrives. */
+	info = xfer(&x, x.ep, 1, (const uint64_t[]){ 3 });
+	assert_int_equal(msg_info_extra_caps(info), 0);
+	/* ... except caps to the endpoint itself, which are unwrapped. */
+	info = xfer(&x, x.ep, 2, (const uint64_t[]){ 2, 3 });
+	assert_int_equal(msg_info_extra_caps(info), 1);
+	assert_int_equal(msg_info_unwrapped(info), 1);
+	assert_int_equal(x.rbuf->caps[0], 7);
+	tw_delete(W, dest);
+	/* Three caps: two unwrapped, the notification copied. */
+	info = xfer(&x, x.ep, 3, (const uint64_t[]){ 2, 2, 3 });
+	assert_int_equal(msg_info_extra_caps(info), 3);
+	assert_int_equal(msg_info_unwrapped(info), 3);
+	assert_int_equal(cap_type(dest->cap), CAP_NOTIFICATION);
+	tw_delete(W, dest);
+	/* Without the grant right no cap goes. */
+	info =
+	    xfer(&x, tw_masked(x.ep, CAP_RIGHT_READ | CAP_RIGHT_WRITE), 1, (const uint64_t[]){ 1 });
+	assert_int_equal(msg_info_extra_caps(info), 0);
+	assert_true(cap_is_null(dest->cap));
+	/* A cptr that names nothing: no cap at all. */
+	info = xfer(&x, x.ep, 2, (const uint64_t[]){ 2, 9 });
+	assert_int_equal(msg_info_extra_caps(info), 0);
+	assert_int_equal(msg_info_unwrapped(info), 0);
+	/* A receive slot that does not resolve: only unwrapping works. */
+	x.rbuf->receive_depth = 0;
+	info = xfer(&x, x.ep, 2, (const uint64_t[]){ 2, 1 });
+	assert_int_equal(msg_info_extra_caps(info), 1);
+	x.rbuf->receive_cnode = 7;
+	info = xfer(&x, x.ep, 1, (const uint64_t[]){ 1 });
+	assert_int_equal(msg_info_extra_caps(info), 0);
+	x.rbuf->receive_cnode = 0;
+	x.rbuf->receive_depth = 64;
+	/* A blocked sender's grant is remembered until the receive. */
+	tcb_suspend(x.receiver);
+	x.sbuf->caps[0] = 1;
+	tcb_set_reg(x.sender, PORT_REG_INFO, msg_info_make(9, 0, 1, 0).word);
+	assert_int_equal(endpoint_send(x.sender, x.ep, true, false), ERR_OK);
+	tw_exit(0);
+	tcb_resume(x.receiver);
+	tw_exit(0);
+	assert_int_equal(endpoint_receive(x.receiver, x.ep, NULL_CAP, true), ERR_OK);
+	assert_int_equal(msg_info_extra_caps(tw_info(x.receiver)), 1);
+	assert_int_equal(cap_type(dest->cap), CAP_ENDPOINT);
+	tw_exit(0);
+	tw_assert(W);
+}
+
+static void test_cap_transfer_needs_buffers_and_space(void **state)
+{
+	(void)state;
+	W = tw_new(1);
+	struct xfer x = xfer_setup();
+	struct cte *dest = cnode_slot(x.b, 5);
+	struct msg_info info = xfer(&x, x.ep, 3, (const uint64_t[]){ 2, 2, 2 });
+	assert_int_equal(msg_info_extra_caps(info), 3);
+	/* Without the sender's IPC buffer nothing goes. */
+	tcb_set_ipc_buffer(x.sender, NULL);
+	tcb_set_reg(x.sender, PORT_REG_INFO, msg_info_make(9, 0, 1, 0).word);
+	assert_int_equal(endpoint_send(x.sender, x.ep, true, false), ERR_OK);
+	assert_int_equal(msg_info_extra_caps(tw_info(x.receiver)), 0);
+	assert_true(cap_is_null(dest->cap));
+	tw_assert(W);
+	/* tcb_set_space takes CNode caps only. */
+	assert_int_equal(tcb_set_space(x.sender, tw_slot_of(W, x.ep)), ERR_INVALID_CAPABILITY);
+	/* A thread whose CSpace root holds the last cap to a CNode: deleting
+	 * the thread goes on to delete the CNode and what it holds. */
+	struct tcb *t = tw_thread(W, 1, 0);
+	struct cap c = tw_cnode(W, 2);
+	put(c, 1, tw_slot_of(W, x.ntfn), 0);
+	assert_int_equal(tcb_set_space(t, tw_slot_of(W, c)), ERR_OK);
+	assert_int_equal(tcb_set_space(t, tw_slot_of(W, c)), ERR_OK); /* replace */
+	tw_delete(W, tw_slot_of(W, c));
+	assert_int_equal(object_finalise_count[CAP_CNODE], 0);
+	uint64_t ntfn_final = object_finalise_count[CAP_NOTIFICATION];
+	tw_delete(W, tw_thread_slot(W, t));
+	assert_int_equal(object_finalise_count[CAP_TCB], 1);
+	assert_int_equal(object_finalise_count[CAP_CNODE], 1);
+	assert_true(cap_is_null(cnode_slot(c, 1)->cap));
+	assert_true(cap_is_null(t->cspace_root.cap));
+	assert_int_equal(object_finalise_count[CAP_NOTIFICATION], ntfn_final);
+	tw_assert(W);
+}
+
 static void test_checkers_catch(void **state)
 {
 	(void)state;
@@ -562,6 +725,8 @@ int main(void)
 		T(test_delete_endpoint_with_waiters),
 		T(test_delete_reply_and_reuse),
 		T(test_delete_and_suspend_blocked_threads),
+		T(test_cap_transfer),
+		T(test_cap_transfer_needs_buffers_and_space),
 		T(test_checkers_catch),
 	};
 	return cmocka_run_group_tests_name("endpoint", tests, NULL, NULL);

@@ -49,6 +49,7 @@ void tw_free(struct thread_world *w)
 	free_objects(w->eps, w->ep_count);
 	free_objects(w->ntfns, w->ntfn_count);
 	free_objects(w->replies, w->reply_count);
+	free_objects(w->cnodes, w->cnode_count);
 	for (unsigned i = 0; i < TW_MAX_THREADS; i++)
 		free(w->buffers[i]);
 	for (unsigned h = 0; h < w->harts; h++)
@@ -128,11 +129,23 @@ struct cap tw_reply(struct thread_world *w)
 	return make(w->replies, &w->reply_count, OBJ_REPLY, TW_MAX_OBJECTS);
 }
 
+struct cap tw_cnode(struct thread_world *w, unsigned radix)
+{
+	assert_true(w->cnode_count < TW_MAX_OBJECTS);
+	size_t bytes = (size_t)1 << (radix + CTE_SIZE_BITS);
+	struct tw_object *o = &w->cnodes[w->cnode_count++];
+	o->mem = aligned_zeroed(bytes, bytes);
+	(void)object_init(OBJ_CNODE, (uintptr_t)o->mem, radix, false);
+	o->slot.cap = cap_cnode_new((uintptr_t)o->mem, radix, 64 - radix, 0);
+	return o->slot.cap;
+}
+
 struct cte *tw_slot_of(struct thread_world *w, struct cap cap)
 {
-	struct tw_object *sets[] = { w->threads, w->eps, w->ntfns, w->replies };
-	unsigned counts[] = { w->thread_count, w->ep_count, w->ntfn_count, w->reply_count };
-	for (unsigned s = 0; s < 4; s++)
+	struct tw_object *sets[] = { w->threads, w->eps, w->ntfns, w->replies, w->cnodes };
+	unsigned counts[] = { w->thread_count, w->ep_count, w->ntfn_count, w->reply_count,
+			      w->cnode_count };
+	for (unsigned s = 0; s < 5; s++)
 		for (unsigned i = 0; i < counts[s]; i++)
 			if ((uintptr_t)sets[s][i].mem == cap_ptr(cap))
 				return &sets[s][i].slot;

@@ -37,7 +37,8 @@ struct thread_world {
 	struct tw_object threads[TW_MAX_THREADS];
 	unsigned thread_count;
 	struct tw_object eps[TW_MAX_OBJECTS], ntfns[TW_MAX_OBJECTS], replies[TW_MAX_OBJECTS];
-	unsigned ep_count, ntfn_count, reply_count;
+	struct tw_object cnodes[TW_MAX_OBJECTS];
+	unsigned ep_count, ntfn_count, reply_count, cnode_count;
 	struct ipc_buffer *buffers[TW_MAX_THREADS];
 };
 
@@ -58,6 +59,8 @@ struct cte *tw_thread_slot(struct thread_world *w, struct tcb *t);
 struct cap tw_endpoint(struct thread_world *w);
 struct cap tw_notification(struct thread_world *w);
 struct cap tw_reply(struct thread_world *w);
+/* A CNode of 2^radix slots whose guard makes a cptr a plain slot index. */
+struct cap tw_cnode(struct thread_world *w, unsigned radix);
 /* The kernel slot holding the original cap to the object `cap` names. */
 struct cte *tw_slot_of(struct thread_world *w, struct cap cap);
 /* Delete the original cap of the object (the last cap: it is finalised). */
