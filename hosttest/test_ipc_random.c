@@ -7,9 +7,12 @@
  * signal, wait, poll, bind, unbind, suspend, resume, set priority (with the
  * MCP rule), set affinity, faults with and without a handler, timer ticks,
  * yields, deleting and re-making threads, endpoints, notifications and
- * reply objects, with IPIs delivered at random times. After every step:
+ * reply objects, capability transfer (unwrapped or copied into receive
+ * slots of the threads' shared CSpace), with IPIs delivered at random
+ * times. After every step:
  *   - every module's invariant checker and the thread world's "each thread
- *     in exactly one place" (thread_world.h);
+ *     in exactly one place" (thread_world.h), and the derivation tree over
+ *     every slot that can hold a cap (mdb_check_invariants);
  *   - on every hart without a pending decision, the running thread is a
  *     highest-priority ready thread of that hart (sched_check_invariants);
  *   - no message is delivered twice or lost: every send, call, reply and
@@ -28,7 +31,9 @@
 
 #include <cmocka.h>
 
+#include "cnode.h"
 #include "fake_arch.h"
+#include "mdb.h"
 #include "seed.h"
 #include "thread_world.h"
 
@@ -38,6 +43,8 @@
 #define NTFNS 3
 #define REPLIES 8
 #define MAGIC 0x4b455354ull /* MR1 of every tracked message */
+#define CSPACE_RADIX 5      /* the threads' shared CSpace: 0 itself, 1..4 caps to eps[0] */
+#define RECEIVE_FIRST 8     /* slots 8..31 receive transferred caps */
 
 enum msg_state { MSG_NONE = 0, MSG_IN_FLIGHT, MSG_DELIVERED, MSG_DROPPED, MSG_CANCELLED };
 
@@ -81,10 +88,52 @@ static uint64_t fresh_id(void)
 	return next_id++;
 }
 
+static struct cap cspace; /* W->cnodes[0] */
+static uint64_t caps_arrived;
+
+/* A tracked message; now and then with extra caps named by random cptrs. */
 static void say(struct tcb *t, uint64_t id)
 {
 	const uint64_t words[2] = { id, MAGIC };
-	tw_message(t, below(4), 2, words);
+	uint64_t label = below(4);
+	tw_message(t, label, 2, words);
+	if (t->ipc_buffer != NULL && below(3) == 0) {
+		unsigned n = 1 + (unsigned)below(MSG_MAX_EXTRA_CAPS);
+		for (unsigned i = 0; i < n; i++)
+			t->ipc_buffer->caps[i] =
+			    below(8) != 0 ? 1 + below(4) : below(1u << CSPACE_RADIX);
+		tcb_set_reg(t, PORT_REG_INFO, msg_info_make(label, 2, n, 0).word);
+	}
+}
+
+/* A receiver names a random receive slot (sometimes one that does not resolve). */
+static void receive_slot_for(struct tcb *t)
+{
+	if (t->ipc_buffer == NULL)
+		return;
+	t->ipc_buffer->receive_cnode = 0;
+	t->ipc_buffer->receive_index = RECEIVE_FIRST + below((1u << CSPACE_RADIX) - RECEIVE_FIRST);
+	t->ipc_buffer->receive_depth = below(8) == 0 ? 0 : 64;
+}
+
+/* Every slot that can hold a cap, for mdb_check_invariants. */
+static const char *check_mdb(void)
+{
+	static struct cte *universe[512];
+	size_t n = 0;
+	for (unsigned i = 0; i < (1u << CSPACE_RADIX); i++)
+		universe[n++] = cnode_slot(cspace, i);
+	struct tw_object *sets[] = { W->threads, W->eps, W->ntfns, W->replies, W->cnodes };
+	unsigned counts[] = { W->thread_count, W->ep_count, W->ntfn_count, W->reply_count,
+			      W->cnode_count };
+	for (unsigned k = 0; k < 5; k++)
+		for (unsigned i = 0; i < counts[k]; i++)
+			universe[n++] = &sets[k][i].slot;
+	for (unsigned i = 0; i < W->thread_count; i++) {
+		universe[n++] = &thread(i)->cspace_root;
+		universe[n++] = &thread(i)->fault_handler;
+	}
+	return mdb_check_invariants(universe, n);
 }
 
 static int index_of(const struct tcb *t)
@@ -114,6 +163,7 @@ static void delivered(struct tcb *t)
 	CHECK(id < next_id);
 	CHECK(msgs[id] == MSG_IN_FLIGHT);
 	msgs[id] = MSG_DELIVERED;
+	caps_arrived += msg_info_extra_caps(tw_info(t));
 	stats[0]++;
 }
 
@@ -222,6 +272,7 @@ static bool op_receive(struct tcb *t, int kind)
 	struct cap rep = below(4) == 0 ? NULL_CAP : some_cap(W->replies, REPLIES);
 	struct reply *r = cap_type(rep) == CAP_REPLY ? (struct reply *)cap_ptr(rep) : NULL;
 	bool ep_ok = cap_type(ep) == CAP_ENDPOINT && (cap_rights(ep).bits & CAP_RIGHT_READ);
+	receive_slot_for(t);
 	bool rep_ok = cap_is_null(rep) || (r != NULL && r->receiver == NULL);
 	enum error expected = ERR_OK;
 	enum error err;
@@ -385,9 +436,10 @@ static void op_delete_and_remake(void)
 		t->priority = (uint8_t)below(256);
 		t->mcp = (uint8_t)below(256);
 		t->affinity = (uint8_t)below(HARTS);
+		assert_int_equal(tcb_set_space(t, &W->cnodes[0].slot), ERR_OK);
 		if (below(2) == 0)
 			assert_int_equal(tcb_set_fault_handler(t, &W->eps[0].slot), ERR_OK);
-		if (below(2) == 0)
+		if (below(3) != 0)
 			tw_buffer(W, t);
 	}
 }
@@ -485,12 +537,20 @@ static void test_random(void **state)
 		tw_notification(W);
 	for (unsigned i = 0; i < REPLIES; i++)
 		tw_reply(W);
+	cspace = tw_cnode(W, CSPACE_RADIX);
+	cte_insert(cspace, &W->cnodes[0].slot, cnode_slot(cspace, 0));
+	cte_insert(W->eps[0].slot.cap, &W->eps[0].slot, cnode_slot(cspace, 1));
+	for (unsigned i = 2; i <= 4; i++)
+		cte_insert(tw_badged(W->eps[0].slot.cap, 10 + i), &W->eps[0].slot,
+			   cnode_slot(cspace, i));
+	caps_arrived = 0;
 	for (unsigned i = 0; i < THREADS; i++) {
 		struct tcb *t = tw_thread(W, (unsigned)below(256), (unsigned)below(HARTS));
 		t->mcp = (uint8_t)below(256);
+		assert_int_equal(tcb_set_space(t, &W->cnodes[0].slot), ERR_OK);
 		if (i % 2 == 0)
 			assert_int_equal(tcb_set_fault_handler(t, &W->eps[0].slot), ERR_OK);
-		if (i % 3 == 0)
+		if (i % 3 != 0)
 			tw_buffer(W, t);
 		tcb_resume(t);
 		tw_exit(0);
@@ -499,6 +559,8 @@ static void test_random(void **state)
 	for (step = 0; step < steps; step++) {
 		one_step();
 		const char *why = tw_check(W);
+		if (why == NULL)
+			why = check_mdb();
 		if (why != NULL)
 			fail_msg("%s at step %lu; replay with " SEED_ENV "=%" PRIu64, why,
 				 (unsigned long)step, rng.seed);
@@ -516,8 +578,9 @@ static void test_random(void **state)
 		if (pending_of[i] != 0)
 			counts[1]--;
 	CHECK(counts[1] == 0);
-	printf("# delivered %lu of %lu messages\n", (unsigned long)counts[2],
-	       (unsigned long)(next_id - 1));
+	printf("# delivered %lu of %lu messages, %lu extra caps arrived\n",
+	       (unsigned long)counts[2], (unsigned long)(next_id - 1), (unsigned long)caps_arrived);
+	CHECK(caps_arrived > 0);
 	CHECK(counts[2] > steps / 50);
 	free(msgs);
 	tw_free(W);
