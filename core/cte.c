@@ -157,8 +157,13 @@ static void slot_finalise_and_empty(struct cte *slot)
 	bool final = mdb_is_final(slot);
 	CORE_ASSERT(!(final && cap_type(slot->cap) == CAP_CNODE));
 	object_finalise(slot->cap, final);
+	struct cte *rest = final ? object_remainder(slot->cap) : NULL;
 	mdb_unlink(slot);
 	slot_clear(slot);
+	/* A cap the dead object still held (a TCB's CSpace root) takes the
+	 * slot's place; the caller's loop deletes it next (object.h). */
+	if (rest != NULL)
+		cte_move(rest->cap, rest, slot);
 }
 
 static struct cte *zombie_entry(struct cap zombie, uint64_t index)

@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Object sizes, creation from untyped memory, and the finalisation dispatch.
- * See object.h. The placeholders below are where each later module hooks
- * its teardown; until then they only count, which is what the host tests
- * assert on (exactly one finalisation per object, when its last cap goes).
+ * See object.h. TCBs, endpoints, notifications and reply objects are torn
+ * down by their modules (docs/ipc.md); the remaining placeholders are where
+ * later modules hook theirs. Every final finalisation is counted, which is
+ * what the host tests assert on (exactly once, when the last cap goes).
  */
 #include "object.h"
 
 #include "asid.h"
 #include "compiler.h"
+#include "endpoint.h"
+#include "notification.h"
+#include "reply.h"
+#include "tcb.h"
 #include "vspace.h"
 
 uint64_t object_finalise_count[CAP_TYPE_COUNT];
@@ -107,12 +112,24 @@ void object_finalise(struct cap cap, bool final)
 		/* cte.c turns a final CNode cap into a zombie instead. */
 		CORE_ASSERT(!final);
 		return;
-	case CAP_TCB:          /* tcb module: suspend, leave queues, unbind */
-	case CAP_ENDPOINT:     /* endpoint module: cancel all queued IPC */
-	case CAP_NOTIFICATION: /* notification module: cancel waiters, unbind TCB */
-	case CAP_REPLY:        /* reply module: detach the caller */
-	case CAP_IRQ_HANDLER:  /* irq module: mask the line, drop its notification */
-	case CAP_SERVICE:      /* uintr module: unregister the receiver, fail clients */
+	case CAP_TCB:
+		if (final)
+			tcb_finalise(tcb_from_cap(cap));
+		break;
+	case CAP_ENDPOINT:
+		if (final)
+			endpoint_finalise((struct endpoint *)cap_ptr(cap));
+		break;
+	case CAP_NOTIFICATION:
+		if (final)
+			notification_finalise((struct notification *)cap_ptr(cap));
+		break;
+	case CAP_REPLY:
+		if (final)
+			reply_finalise((struct reply *)cap_ptr(cap));
+		break;
+	case CAP_IRQ_HANDLER: /* irq module: mask the line, drop its notification */
+	case CAP_SERVICE:     /* uintr module: unregister the receiver, fail clients */
 	case CAP_CHANNEL: /* uintr module: unmap the buffer on both sides */ break;
 	case CAP_NULL:
 	case CAP_UNTYPED: /* deleting an untyped cap leaves its objects alive */
@@ -122,4 +139,11 @@ void object_finalise(struct cap cap, bool final)
 	}
 	if (final)
 		object_finalise_count[cap_type(cap)]++;
+}
+
+struct cte *object_remainder(struct cap cap)
+{
+	if (cap_type(cap) != CAP_TCB)
+		return NULL;
+	return tcb_remainder(tcb_from_cap(cap));
 }

@@ -25,13 +25,15 @@
 
 #include "cap.h"
 
+struct cte;
+
 #define WORD_BITS 64
 
 #define CTE_SIZE_BITS 5          /* a slot: a cap (16 B) + MDB node (16 B) */
-#define TCB_SIZE_BITS 10         /* provisional: 1 KiB, as seL4 on RV64 */
-#define ENDPOINT_SIZE_BITS 4     /* provisional: queue head/tail + state */
-#define NOTIFICATION_SIZE_BITS 5 /* provisional: queue, word, bound TCB */
-#define REPLY_SIZE_BITS 5        /* provisional: caller TCB + links */
+#define TCB_SIZE_BITS 10         /* 1 KiB, as seL4 on RV64 (tcb.h asserts the fit) */
+#define ENDPOINT_SIZE_BITS 4     /* queue head/tail (endpoint.h asserts the fit) */
+#define NOTIFICATION_SIZE_BITS 5 /* queue, word, bound TCB (notification.h) */
+#define REPLY_SIZE_BITS 5        /* caller and receiver (reply.h) */
 #define PAGE_TABLE_SIZE_BITS 12  /* Sv39: 512 eight-byte PTEs */
 #define ASID_POOL_SIZE_BITS 12   /* 512 eight-byte entries (asid.h) */
 #define SERVICE_SIZE_BITS 6      /* provisional: uintr receiver + queue */
@@ -85,6 +87,14 @@ void object_zero(void *p, uint64_t n);
  * final (that becomes a zombie, see cte.c) except once the zombie is done.
  */
 void object_finalise(struct cap cap, bool final);
+
+/*
+ * After a final object_finalise: a slot inside the dead object that still
+ * holds a cap (a TCB's CSpace root), or NULL. The deletion moves that cap
+ * into the slot being emptied and goes on deleting it, so a long deletion
+ * it starts (the last cap to a CNode) is preemptible like any other.
+ */
+struct cte *object_remainder(struct cap cap);
 
 /* How many final finalisations ran per cap type (tests and kernel stats). */
 extern uint64_t object_finalise_count[CAP_TYPE_COUNT];

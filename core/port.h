@@ -44,4 +44,37 @@ void port_tlb_flush_page(uint64_t asid, uint64_t va);
 /* Every non-global translation (any level) of address space asid. */
 void port_tlb_flush_asid(uint64_t asid);
 
+/*
+ * Hart `hart` (an index below CONFIG_MAX_HARTS, never the calling hart) must
+ * run its scheduler soon: a thread became ready there that outranks what it
+ * runs, or what it runs stopped being runnable. Kernel: send it an IPI; the
+ * hart reschedules when it takes the interrupt. Host: record the request.
+ */
+void port_ipi_reschedule(unsigned hart);
+
+/*
+ * The roles of words in a thread's register block (struct tcb's regs[]).
+ * The block's layout is the arch layer's (the saved user registers); core/
+ * only asks where these roles live, never for a register by number.
+ */
+enum port_reg {
+	PORT_REG_RESULT = 0,            /* a system call's result: an enum error */
+	PORT_REG_BADGE = 1,             /* the badge of a received message or signal */
+	PORT_REG_INFO = 2,              /* the message-info word (core/message.h) */
+	PORT_REG_MR0 = 3,               /* MR0..MR7: PORT_REG_MR0 + i */
+	PORT_REG_PC = PORT_REG_MR0 + 8, /* the user instruction pointer */
+};
+#define PORT_REG_COUNT (PORT_REG_PC + 1)
+
+/* Index in the register block of role `reg` (distinct roles, distinct
+ * indices, all below TCB_REG_WORDS of core/tcb.h). */
+unsigned port_reg_index(enum port_reg reg);
+
+/*
+ * A thread faulted and has no fault handler: it is suspended, and this hook
+ * tells the machine (kernel: log a line). `kind` is an enum fault_kind of
+ * core/fault.h. Must return: the kernel never stops for a user fault.
+ */
+void port_fault_unhandled(const void *tcb, unsigned kind, uint64_t address, uint64_t pc);
+
 #endif

@@ -68,3 +68,25 @@ void port_tlb_flush_asid(uint64_t asid)
 	fake_arch.flush_asid_calls++;
 	record_flush((struct fake_flush){ FAKE_FLUSH_ASID, asid, 0 });
 }
+
+void port_ipi_reschedule(unsigned hart)
+{
+	fake_arch.ipi_calls++;
+	fake_arch.ipi_harts |= 1ull << hart;
+}
+
+/* A register block laid out as the roles' own numbers, shifted by one so
+ * that a core/ that used role numbers as indices would be caught. */
+unsigned port_reg_index(enum port_reg reg)
+{
+	return (unsigned)reg + 1;
+}
+
+void port_fault_unhandled(const void *tcb, unsigned kind, uint64_t address, uint64_t pc)
+{
+	fake_arch.unhandled_faults++;
+	fake_arch.last_fault_tcb = tcb;
+	fake_arch.last_fault_kind = kind;
+	fake_arch.last_fault_address = address;
+	fake_arch.last_fault_pc = pc;
+}

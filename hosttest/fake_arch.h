@@ -22,6 +22,12 @@ struct fake_arch {
 	unsigned flush_asid_calls;
 	unsigned flush_count; /* entries of flushes[] used, up to FAKE_FLUSH_LOG */
 	struct fake_flush flushes[FAKE_FLUSH_LOG];
+	unsigned ipi_calls; /* port_ipi_reschedule */
+	uint64_t ipi_harts; /* bit h: hart h was sent one */
+	unsigned unhandled_faults;
+	const void *last_fault_tcb;
+	unsigned last_fault_kind;
+	uint64_t last_fault_address, last_fault_pc;
 };
 
 extern struct fake_arch fake_arch;

@@ -38,3 +38,19 @@ void port_tlb_flush_asid(uint64_t asid)
 {
 	(void)asid;
 }
+
+/* Nothing runs threads in the fuzzers: requests and reports are dropped. */
+void port_ipi_reschedule(unsigned hart)
+{
+	(void)hart;
+}
+
+unsigned port_reg_index(enum port_reg reg)
+{
+	return (unsigned)reg;
+}
+
+void port_fault_unhandled(const void *tcb, unsigned kind, uint64_t address, uint64_t pc)
+{
+	(void)tcb, (void)kind, (void)address, (void)pc;
+}

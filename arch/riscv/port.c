@@ -4,7 +4,9 @@
 
 #include "barrier.h"
 #include "console.h"
+#include "hart.h"
 #include "memory.h"
+#include "sbi.h"
 
 _Noreturn void port_assert_failed(const char *file, int line, const char *expr)
 {
@@ -35,4 +37,37 @@ void port_tlb_flush_page(uint64_t asid, uint64_t va)
 void port_tlb_flush_asid(uint64_t asid)
 {
 	sfence_vma_asid(asid);
+}
+
+/* core/ names harts by cpu index (scheduler.h); SBI wants the hart id. The
+ * IPI arrives as a supervisor software interrupt, which the kernel handles
+ * by rescheduling once threads run (kernel integration issue). */
+void port_ipi_reschedule(unsigned hart)
+{
+	(void)sbi_send_ipi(1, harts[hart].hart_id);
+}
+
+/*
+ * The register block of a TCB is struct trap_frame's layout: x1..x31 at
+ * their numbers, sepc at 32. IPC roles (docs/ipc.md): a0 result, a1 badge,
+ * a2 message info, MR0..MR3 in a3..a6, MR4..MR7 in t3..t6; a7 keeps the
+ * system-call number on entry.
+ */
+static const unsigned char reg_index[PORT_REG_COUNT] = {
+	[PORT_REG_RESULT] = 10,  [PORT_REG_BADGE] = 11,   [PORT_REG_INFO] = 12,
+	[PORT_REG_MR0] = 13,     [PORT_REG_MR0 + 1] = 14, [PORT_REG_MR0 + 2] = 15,
+	[PORT_REG_MR0 + 3] = 16, [PORT_REG_MR0 + 4] = 28, [PORT_REG_MR0 + 5] = 29,
+	[PORT_REG_MR0 + 6] = 30, [PORT_REG_MR0 + 7] = 31, [PORT_REG_PC] = 32,
+};
+_Static_assert(sizeof(struct trap_frame) / 8 == 33, "the register block is a trap frame");
+
+unsigned port_reg_index(enum port_reg reg)
+{
+	return reg_index[reg];
+}
+
+void port_fault_unhandled(const void *tcb, unsigned kind, uint64_t address, uint64_t pc)
+{
+	kprintf("# thread %p suspended: fault %u at pc %lx, address %lx, no handler\n", tcb, kind,
+		(unsigned long)pc, (unsigned long)address);
 }

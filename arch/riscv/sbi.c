@@ -22,3 +22,8 @@ struct sbiret sbi_system_reset(uint32_t type, uint32_t reason)
 {
 	return sbi_ecall(type, reason, 0, 0, 0, 0, 0, SBI_EXT_SRST);
 }
+
+struct sbiret sbi_send_ipi(uint64_t hart_mask, uint64_t hart_mask_base)
+{
+	return sbi_ecall(hart_mask, hart_mask_base, 0, 0, 0, 0, 0, SBI_EXT_IPI);
+}

@@ -20,6 +20,7 @@ struct sbiret {
 #define SBI_EXT_BASE 0x10
 #define SBI_EXT_HSM 0x48534d
 #define SBI_EXT_SRST 0x53525354
+#define SBI_EXT_IPI 0x735049
 
 /* The raw call: a0..a5 arguments, fid in a6, eid in a7 (sbi_ecall.S). */
 struct sbiret sbi_ecall(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
@@ -30,6 +31,9 @@ void sbi_console_putchar(char c);
 long sbi_probe_extension(uint64_t eid);
 /* Start hart `hart_id` in S-mode at physical `start` with a1 = opaque. */
 struct sbiret sbi_hart_start(uint64_t hart_id, uint64_t start, uint64_t opaque);
+/* IPI: a supervisor software interrupt to the harts whose ids are
+ * hart_mask_base + i for each bit i of hart_mask. */
+struct sbiret sbi_send_ipi(uint64_t hart_mask, uint64_t hart_mask_base);
 /* SRST: reset type 0 = shutdown; reason 0 = none, 1 = system failure. */
 struct sbiret sbi_system_reset(uint32_t type, uint32_t reason);
 

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Endpoint send, receive, call, reply-receive and teardown. See endpoint.h.
+ * Every entry point decodes first (cap types and rights, the reply object's
+ * availability) and only then acts; the acting part cannot fail.
+ */
+#include "endpoint.h"
+
+#include "cnode.h"
+#include "fault.h"
+#include "message.h"
+#include "notification.h"
+#include "reply.h"
+#include "scheduler.h"
+
+enum endpoint_state endpoint_state(const struct endpoint *ep)
+{
+	if (ep->queue.head == NULL)
+		return ENDPOINT_IDLE;
+	return tcb_state(ep->queue.head) == THREAD_BLOCKED_SEND ? ENDPOINT_SEND : ENDPOINT_RECV;
+}
+
+static bool has_right(struct cap cap, unsigned right)
+{
+	return (cap_rights(cap).bits & right) != 0;
+}
+
+/* The empty slot the receiver named in its IPC buffer, or NULL. */
+static struct cte *receive_slot(const struct tcb *receiver)
+{
+	const struct ipc_buffer *buf = receiver->ipc_buffer;
+	struct resolve_result cnode =
+	    cnode_lookup_cap(receiver->cspace_root.cap, buf->receive_cnode);
+	if (cnode.err != ERR_OK)
+		return NULL;
+	struct resolve_result slot =
+	    cnode_lookup_slot(cnode.slot->cap, buf->receive_index, buf->receive_depth);
+	if (slot.err != ERR_OK || !cap_is_null(slot.slot->cap))
+		return NULL;
+	return slot.slot;
+}
+
+/*
+ * seL4's transfer of extra caps: the sender names up to 3 caps by cptr in
+ * its IPC buffer. If any lookup fails none is sent. In order, a cap to the
+ * endpoint the message goes through is unwrapped (its badge lands in the
+ * receiver's caps[i], bit i of "unwrapped"); any other cap is copied into
+ * the receiver's receive slot, which takes one cap; the transfer stops at
+ * the first cap that cannot go. Returns how many caps arrived.
+ */
+static unsigned transfer_caps(struct tcb *sender, struct tcb *receiver, unsigned wanted,
+			      const struct endpoint *ep, unsigned *unwrapped)
+{
+	struct cte *src[MSG_MAX_EXTRA_CAPS];
+	*unwrapped = 0;
+	if (wanted > MSG_MAX_EXTRA_CAPS)
+		wanted = MSG_MAX_EXTRA_CAPS;
+	for (unsigned i = 0; i < wanted; i++) {
+		struct resolve_result r =
+		    cnode_lookup_cap(sender->cspace_root.cap, sender->ipc_buffer->caps[i]);
+		if (r.err != ERR_OK)
+			return 0;
+		src[i] = r.slot;
+	}
+	struct cte *dest = receive_slot(receiver);
+	unsigned n = 0;
+	for (; n < wanted; n++) {
+		struct cap cap = src[n]->cap;
+		if (cap_type(cap) == CAP_ENDPOINT && cap_ptr(cap) == (uintptr_t)ep) {
+			receiver->ipc_buffer->caps[n] = cap_badge(cap);
+			*unwrapped |= 1u << n;
+			continue;
+		}
+		if (dest == NULL)
+			break;
+		struct cap_result d = cte_derive(src[n], cap);
+		if (d.err != ERR_OK || cap_is_null(d.cap))
+			break;
+		cte_insert(d.cap, src[n], dest);
+		dest = NULL;
+	}
+	return n;
+}
+
+void endpoint_transfer(struct tcb *sender, struct tcb *receiver, uint64_t badge,
+		       const struct endpoint *ep, bool grant)
+{
+	if (sender->fault_kind != FAULT_NONE) {
+		fault_message(sender, receiver);
+	} else {
+		struct msg_info info = { tcb_get_reg(sender, PORT_REG_INFO) };
+		unsigned length = msg_info_length(info);
+		bool buffers = sender->ipc_buffer != NULL && receiver->ipc_buffer != NULL;
+		if (length > MSG_MAX_LENGTH)
+			length = MSG_MAX_LENGTH;
+		/* Words past the registers, and caps, need both IPC buffers. */
+		if (!buffers)
+			length = length < MSG_REGISTER_WORDS ? length : MSG_REGISTER_WORDS;
+		for (unsigned i = 0; i < length; i++) {
+			if (i < MSG_REGISTER_WORDS)
+				tcb_set_reg(receiver, PORT_REG_MR0 + i,
+					    tcb_get_reg(sender, PORT_REG_MR0 + i));
+			else
+				receiver->ipc_buffer->msg[i] = sender->ipc_buffer->msg[i];
+		}
+		unsigned caps = 0, unwrapped = 0;
+		if (grant && buffers)
+			caps = transfer_caps(sender, receiver, msg_info_extra_caps(info), ep,
+					     &unwrapped);
+		tcb_set_reg(receiver, PORT_REG_INFO,
+			    msg_info_make(msg_info_label(info), length, caps, unwrapped).word);
+	}
+	tcb_set_reg(receiver, PORT_REG_BADGE, badge);
+	tcb_set_reg(receiver, PORT_REG_RESULT, ERR_OK);
+}
+
+/* A delivered call: the caller waits on the receiver's reply object, or
+ * without one becomes inactive (seL4's rule). */
+static void caller_after_delivery(struct tcb *caller, struct reply *r)
+{
+	if (r != NULL) {
+		reply_push(r, caller);
+	} else {
+		caller->fault_kind = FAULT_NONE;
+		tcb_set_state(caller, THREAD_INACTIVE);
+	}
+}
+
+static void do_send(struct endpoint *ep, struct tcb *sender, uint64_t badge, bool grant,
+		    bool blocking, bool call)
+{
+	if (endpoint_state(ep) == ENDPOINT_RECV) {
+		struct tcb *receiver = ep->queue.head;
+		struct reply *r = receiver->reply;
+		tcb_queue_remove(&ep->queue, receiver);
+		reply_unbind_receiver(receiver);
+		endpoint_transfer(sender, receiver, badge, ep, grant);
+		tcb_set_state(receiver, THREAD_RUNNING);
+		if (call)
+			caller_after_delivery(sender, r);
+		sched_wake(receiver);
+	} else if (blocking) {
+		sender->ipc_badge = badge;
+		sender->ipc_call = call;
+		sender->ipc_grant = grant;
+		tcb_queue_append(&ep->queue, sender, ep);
+		tcb_set_state(sender, THREAD_BLOCKED_SEND);
+	}
+}
+
+enum error endpoint_send(struct tcb *sender, struct cap cap, bool blocking, bool call)
+{
+	if (cap_type(cap) != CAP_ENDPOINT || !has_right(cap, CAP_RIGHT_WRITE))
+		return ERR_INVALID_CAPABILITY;
+	tcb_set_reg(sender, PORT_REG_RESULT, ERR_OK);
+	do_send((struct endpoint *)cap_ptr(cap), sender, cap_badge(cap),
+		has_right(cap, CAP_RIGHT_GRANT), blocking, call);
+	return ERR_OK;
+}
+
+void endpoint_send_fault(struct tcb *t, struct endpoint *ep, uint64_t badge)
+{
+	do_send(ep, t, badge, false, true, true);
+}
+
+static enum error decode_receive(struct cap cap, struct cap reply_cap, struct reply **r)
+{
+	if (cap_type(cap) != CAP_ENDPOINT || !has_right(cap, CAP_RIGHT_READ))
+		return ERR_INVALID_CAPABILITY;
+	*r = NULL;
+	if (cap_is_null(reply_cap))
+		return ERR_OK;
+	if (cap_type(reply_cap) != CAP_REPLY)
+		return ERR_INVALID_CAPABILITY;
+	*r = (struct reply *)cap_ptr(reply_cap);
+	if ((*r)->receiver != NULL)
+		return ERR_ILLEGAL_OPERATION;
+	return ERR_OK;
+}
+
+static void do_receive(struct endpoint *ep, struct tcb *receiver, struct reply *r, bool blocking)
+{
+	if (r != NULL)
+		reply_cancel(r);
+	if (notification_deliver_bound(receiver))
+		return;
+	if (endpoint_state(ep) == ENDPOINT_SEND) {
+		struct tcb *sender = ep->queue.head;
+		tcb_queue_remove(&ep->queue, sender);
+		endpoint_transfer(sender, receiver, sender->ipc_badge, ep, sender->ipc_grant);
+		if (sender->ipc_call) {
+			caller_after_delivery(sender, r);
+		} else {
+			tcb_set_reg(sender, PORT_REG_RESULT, ERR_OK);
+			tcb_set_state(sender, THREAD_RUNNING);
+			sched_wake(sender);
+		}
+	} else if (blocking) {
+		tcb_queue_append(&ep->queue, receiver, ep);
+		tcb_set_state(receiver, THREAD_BLOCKED_RECV);
+		if (r != NULL)
+			reply_bind_receiver(r, receiver);
+	} else {
+		tcb_set_reg(receiver, PORT_REG_RESULT, ERR_OK);
+		tcb_set_reg(receiver, PORT_REG_INFO, 0);
+		tcb_set_reg(receiver, PORT_REG_BADGE, 0);
+	}
+}
+
+enum error endpoint_receive(struct tcb *receiver, struct cap cap, struct cap reply_cap,
+			    bool blocking)
+{
+	struct reply *r;
+	enum error err = decode_receive(cap, reply_cap, &r);
+	if (err != ERR_OK)
+		return err;
+	do_receive((struct endpoint *)cap_ptr(cap), receiver, r, blocking);
+	return ERR_OK;
+}
+
+enum error endpoint_reply_receive(struct tcb *t, struct cap cap, struct cap reply_cap)
+{
+	struct reply *r;
+	if (cap_type(reply_cap) != CAP_REPLY)
+		return ERR_INVALID_CAPABILITY;
+	enum error err = decode_receive(cap, reply_cap, &r);
+	if (err != ERR_OK)
+		return err;
+	reply_invoke(t, r);
+	do_receive((struct endpoint *)cap_ptr(cap), t, r, true);
+	return ERR_OK;
+}
+
+void endpoint_cancel(struct tcb *t)
+{
+	struct endpoint *ep = t->blocked_on;
+	tcb_queue_remove(&ep->queue, t);
+}
+
+void endpoint_finalise(struct endpoint *ep)
+{
+	while (ep->queue.head != NULL) {
+		struct tcb *t = ep->queue.head;
+		tcb_queue_remove(&ep->queue, t);
+		if (tcb_state(t) == THREAD_BLOCKED_RECV)
+			reply_unbind_receiver(t);
+		if (t->fault_kind != FAULT_NONE) {
+			t->fault_kind = FAULT_NONE;
+			tcb_set_state(t, THREAD_INACTIVE);
+		} else {
+			tcb_wake_with_error(t, ERR_INVALID_CAPABILITY);
+		}
+	}
+}
+
+const char *endpoint_check_invariants(const struct endpoint *ep)
+{
+	return tcb_queue_check(&ep->queue, ep, THREAD_BLOCKED_SEND, THREAD_BLOCKED_RECV);
+}

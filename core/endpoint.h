@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Endpoints: synchronous rendezvous IPC, as seL4's. An endpoint is a FIFO of
+ * threads that all wait to send or all wait to receive (its state follows
+ * from the queue: empty = idle, else the state of the threads in it). A
+ * send meeting a waiting receiver (or a receive meeting a waiting sender)
+ * copies the message from sender to receiver at once; otherwise the caller
+ * blocks (or, non-blocking, the send is dropped / the receive returns an
+ * empty message). No timeouts, no long IPC: a message is at most
+ * MSG_MAX_LENGTH words (core/message.h).
+ *
+ * A call is a send that then waits for the answer: the receiver's reply
+ * object (reply.h) takes the caller, and a reply through it wakes the
+ * caller. Receiving without a reply object makes a caller inactive (seL4's
+ * rule). Badges of the sender's cap go to the receiver.
+ *
+ * Callers: the kernel's system calls (later issue), fault.c (fault
+ * messages), object.c (finalise when the last cap goes).
+ */
+#ifndef CORE_ENDPOINT_H
+#define CORE_ENDPOINT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cap.h"
+#include "compiler.h"
+#include "error.h"
+#include "object.h"
+#include "tcb.h"
+
+struct endpoint {
+	struct tcb_queue queue;
+};
+
+_Static_assert(sizeof(struct endpoint) <= (1u << ENDPOINT_SIZE_BITS), "endpoint fits its size");
+
+enum endpoint_state {
+	ENDPOINT_IDLE = 0,
+	ENDPOINT_SEND = 1, /* senders wait */
+	ENDPOINT_RECV = 2, /* receivers wait */
+};
+
+enum endpoint_state endpoint_state(const struct endpoint *ep);
+
+/*
+ * Send (call: and wait for the reply) through `cap`, by the current thread
+ * `sender`. ERR_INVALID_CAPABILITY unless cap is an endpoint cap with the
+ * write right; nothing changes then. Non-blocking sends with no receiver
+ * waiting are dropped (ERR_OK, as seL4). Untrusted: cap.
+ */
+MUST_CHECK enum error endpoint_send(struct tcb *sender, struct cap cap, bool blocking, bool call);
+
+/*
+ * Receive through `cap` (read right) by the current thread; reply_cap is a
+ * reply cap or the null cap. A pending signal of the receiver's bound
+ * notification is delivered first. A reply object already given to another
+ * waiting receiver is ERR_ILLEGAL_OPERATION. A reply object still holding an
+ * earlier caller drops that caller (it wakes with ERR_INVALID_CAPABILITY).
+ * Non-blocking with nothing to receive: an empty message, badge 0.
+ * Untrusted: cap, reply_cap.
+ */
+MUST_CHECK enum error endpoint_receive(struct tcb *receiver, struct cap cap, struct cap reply_cap,
+				       bool blocking);
+
+/* Reply through reply_cap, then receive on cap with the same reply object
+ * (the server loop). Both caps are checked before anything happens. */
+MUST_CHECK enum error endpoint_reply_receive(struct tcb *t, struct cap cap, struct cap reply_cap);
+
+/* The internal send of fault.c: t sends its fault as a call. */
+void endpoint_send_fault(struct tcb *t, struct endpoint *ep, uint64_t badge);
+
+/*
+ * Copy the message of sender (registers, IPC buffer) to receiver and set its
+ * badge and result; a fault in flight is sent as a fault message. With
+ * `grant` (the send cap's grant right) and both IPC buffers, the extra caps
+ * go too (docs/ipc.md: capability transfer); ep is the endpoint the message
+ * went through (for unwrapping), NULL for a reply.
+ */
+void endpoint_transfer(struct tcb *sender, struct tcb *receiver, uint64_t badge,
+		       const struct endpoint *ep, bool grant);
+
+/* t (blocked on an endpoint) leaves its queue. */
+void endpoint_cancel(struct tcb *t);
+
+/* The last cap went: every waiting thread wakes with ERR_INVALID_CAPABILITY
+ * (a faulting one is suspended: its handler is gone). */
+void endpoint_finalise(struct endpoint *ep);
+
+const char *endpoint_check_invariants(const struct endpoint *ep);
+
+#endif

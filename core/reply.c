@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reply objects: push a caller, reply once, cancel, teardown. See reply.h.
+ */
+#include "reply.h"
+
+#include "endpoint.h"
+#include "fault.h"
+#include "scheduler.h"
+
+void reply_push(struct reply *r, struct tcb *caller)
+{
+	CORE_ASSERT(r->caller == NULL && caller->reply == NULL);
+	r->caller = caller;
+	caller->reply = r;
+	tcb_set_state(caller, THREAD_BLOCKED_REPLY);
+}
+
+void reply_remove_caller(struct tcb *caller)
+{
+	caller->reply->caller = NULL;
+	caller->reply = NULL;
+}
+
+void reply_invoke(struct tcb *replier, struct reply *r)
+{
+	struct tcb *caller = r->caller;
+	if (caller == NULL)
+		return;
+	reply_remove_caller(caller);
+	if (caller->fault_kind != FAULT_NONE) {
+		fault_reply(caller, replier);
+	} else {
+		/* Replies carry no caps (docs/ipc.md). */
+		endpoint_transfer(replier, caller, 0, NULL, false);
+		tcb_set_state(caller, THREAD_RUNNING);
+	}
+	if (tcb_is_runnable(caller))
+		sched_wake(caller);
+}
+
+enum error reply_send(struct tcb *replier, struct cap cap)
+{
+	if (cap_type(cap) != CAP_REPLY)
+		return ERR_INVALID_CAPABILITY;
+	reply_invoke(replier, (struct reply *)cap_ptr(cap));
+	return ERR_OK;
+}
+
+void reply_cancel(struct reply *r)
+{
+	struct tcb *caller = r->caller;
+	if (caller == NULL)
+		return;
+	reply_remove_caller(caller);
+	if (caller->fault_kind != FAULT_NONE) {
+		/* Nobody will answer the fault: the thread stays stopped. */
+		caller->fault_kind = FAULT_NONE;
+		tcb_set_state(caller, THREAD_INACTIVE);
+	} else {
+		tcb_wake_with_error(caller, ERR_INVALID_CAPABILITY);
+	}
+}
+
+void reply_bind_receiver(struct reply *r, struct tcb *t)
+{
+	r->receiver = t;
+	t->reply = r;
+}
+
+void reply_unbind_receiver(struct tcb *t)
+{
+	if (t->reply == NULL)
+		return;
+	t->reply->receiver = NULL;
+	t->reply = NULL;
+}
+
+void reply_finalise(struct reply *r)
+{
+	reply_cancel(r);
+	if (r->receiver != NULL)
+		reply_unbind_receiver(r->receiver);
+}
+
+const char *reply_check_invariants(const struct reply *r)
+{
+	if (r->caller != NULL &&
+	    (r->caller->reply != r || tcb_state(r->caller) != THREAD_BLOCKED_REPLY))
+		return "a reply object's caller does not wait on it";
+	if (r->receiver != NULL &&
+	    (r->receiver->reply != r || tcb_state(r->receiver) != THREAD_BLOCKED_RECV))
+		return "a reply object's receiver does not receive with it";
+	return NULL;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reply objects: the one-shot answer channel of a call (seL4 MCS's model).
+ * A server receives with a reply object; a call it receives stores the
+ * caller in it (the caller is then BLOCKED_REPLY, held only by the reply
+ * object); a reply through it wakes the caller and empties it. Each reply
+ * object holds at most one caller, and each caller is in at most one reply
+ * object, so a reply is delivered at most once.
+ */
+#ifndef CORE_REPLY_H
+#define CORE_REPLY_H
+
+#include "cap.h"
+#include "compiler.h"
+#include "error.h"
+#include "object.h"
+#include "tcb.h"
+
+struct reply {
+	struct tcb *caller;   /* waiting for this reply, or NULL */
+	struct tcb *receiver; /* blocked receiving with this object, or NULL */
+};
+
+_Static_assert(sizeof(struct reply) <= (1u << REPLY_SIZE_BITS), "reply fits its size");
+
+/*
+ * Reply with replier's message. ERR_INVALID_CAPABILITY unless cap is a reply
+ * cap; a reply object with no caller does nothing (ERR_OK, as seL4).
+ * Untrusted: cap.
+ */
+MUST_CHECK enum error reply_send(struct tcb *replier, struct cap cap);
+/* The acting part of reply_send on a validated object. */
+void reply_invoke(struct tcb *replier, struct reply *r);
+/* caller (just delivered as a call) now waits on r (empty). */
+void reply_push(struct reply *r, struct tcb *caller);
+/* caller (BLOCKED_REPLY) leaves its reply object; its state is the caller's. */
+void reply_remove_caller(struct tcb *caller);
+/* Drop r's caller, who wakes with ERR_INVALID_CAPABILITY (a faulting one is
+ * suspended instead). Nothing when r has no caller. */
+void reply_cancel(struct reply *r);
+/* t (receiving) stops using its reply object, if it has one. */
+void reply_unbind_receiver(struct tcb *t);
+/* r will be filled by t's receive. */
+void reply_bind_receiver(struct reply *r, struct tcb *t);
+/* The last cap went: cancel the caller, detach the receiver. */
+void reply_finalise(struct reply *r);
+
+const char *reply_check_invariants(const struct reply *r);
+
+#endif

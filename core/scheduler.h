@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scheduler: per hart, 256 ready queues (FIFO per priority) with a
+ * two-level bitmap for O(1) selection, the current thread, an idle thread and
+ * a pending scheduling decision. Benno scheduling: the current thread is not
+ * in a queue, and a thread woken by IPC on this hart becomes the hart's
+ * direct-switch candidate instead of being queued; it is queued only when it
+ * cannot run directly. Rules (docs/ipc.md):
+ *   - after sched_schedule(h), h runs a highest-priority runnable thread with
+ *     affinity h, or its idle thread when there is none;
+ *   - a preempted thread keeps its place (head of its queue); a thread whose
+ *     time slice ran out goes to the tail;
+ *   - a wake-up for another hart queues the thread there and, when it
+ *     outranks that hart's current thread, asks for an IPI
+ *     (port_ipi_reschedule); the IPI handler calls sched_schedule.
+ *
+ * core/ is single-threaded logic: the kernel holds its lock around every
+ * call, says which hart it runs on with sched_enter, and calls
+ * sched_schedule before it returns to user mode.
+ */
+#ifndef CORE_SCHEDULER_H
+#define CORE_SCHEDULER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "tcb.h"
+
+#define SCHED_BITMAP_WORDS (PRIORITY_COUNT / 64)
+
+_Static_assert(PRIORITY_COUNT % 64 == 0 && SCHED_BITMAP_WORDS <= 64, "two bitmap levels suffice");
+_Static_assert(CONFIG_MAX_HARTS < NO_HART, "hart numbers fit a TCB's byte");
+
+/* Start `harts` harts (1..CONFIG_MAX_HARTS), each running its idle thread
+ * idles[h] (zeroed TCBs, made idle here). */
+void sched_init(unsigned harts, struct tcb *const *idles);
+/* The kernel now acts on hart `hart` (< the harts started). */
+void sched_enter(unsigned hart);
+unsigned sched_this_hart(void);
+unsigned sched_hart_count(void);
+struct tcb *sched_current(unsigned hart);
+struct tcb *sched_idle(unsigned hart);
+/* A decision is pending on hart (it must call sched_schedule). */
+bool sched_pending(unsigned hart);
+
+/*
+ * Make `t` (an inactive thread) hart `hart`'s current thread now, for
+ * starting the first thread of a hart and for tests. Assumes the hart runs
+ * its idle thread and has no pending decision.
+ */
+void sched_start(unsigned hart, struct tcb *t);
+
+/* A runnable thread should run: queue it, or make it this hart's
+ * direct-switch candidate (see above). Nothing when it is already current
+ * somewhere, queued or a candidate. */
+void sched_wake(struct tcb *t);
+/* Take t out of the scheduler's queues and candidates (it stays current
+ * where it is current; that hart gets a pending decision). */
+void sched_remove(struct tcb *t);
+/* t (current on its hart) stopped being runnable or changed priority or
+ * hart: that hart must decide again. */
+void sched_reschedule(struct tcb *t);
+/* t is being destroyed: no hart may keep it as current. */
+void sched_forget(struct tcb *t);
+
+/* Decide what hart `hart` runs now; afterwards the rules above hold. */
+void sched_schedule(unsigned hart);
+/* A timer tick on this hart: the current thread's time slice shrinks, and
+ * when it is used up the thread goes to the tail of its queue. */
+void sched_tick(void);
+/* The current thread gives up the rest of its slice (seL4's yield; not libc's sched_yield). */
+void sched_yield_slice(void);
+
+/* Highest priority queued on hart, or -1. */
+int sched_top_priority(unsigned hart);
+
+/* NULL, or what is wrong: bitmaps against queues, links, every queued thread
+ * runnable with that hart's affinity, the current thread the best one when no
+ * decision is pending. */
+const char *sched_check_invariants(void);
+
+#endif

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Thread control blocks: a thread's registers, its state, its scheduling
+ * parameters (priority, maximum controlled priority, hart affinity, time
+ * slice) and what links it to IPC (the object it waits on, its reply object,
+ * its bound notification, its fault handler, its IPC buffer).
+ *
+ * The state is an explicit enum; tcb_set_state is the one function that
+ * changes it and asserts the transition is in the table of docs/ipc.md.
+ * Invariant (tcb_check_invariants, with the scheduler's and the objects'):
+ * a thread is in exactly one place: current on one hart, in one ready queue,
+ * the pending direct-switch candidate of one hart, in one endpoint or
+ * notification queue, held by one reply object, or inactive.
+ *
+ * Callers: the kernel's TCB invocations and system calls (later issue), the
+ * IPC modules, and object.c (object_finalise) when the last TCB cap goes.
+ */
+#ifndef CORE_TCB_H
+#define CORE_TCB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compiler.h"
+#include "cte.h"
+#include "error.h"
+#include "message.h"
+#include "object.h"
+#include "port.h"
+
+#define TCB_REG_WORDS 40   /* the arch layer's register block fits in this */
+#define PRIORITY_COUNT 256 /* priorities 0 (lowest) .. 255 */
+#define TIME_SLICE_TICKS 5 /* timer ticks a thread runs before its peers get a turn */
+#define NO_HART 0xffu
+
+enum thread_state {
+	THREAD_INACTIVE = 0,      /* suspended or never started: not schedulable */
+	THREAD_RUNNING = 1,       /* runnable: continues after its last system call */
+	THREAD_RESTART = 2,       /* runnable: re-executes the instruction at its PC */
+	THREAD_BLOCKED_SEND = 3,  /* in an endpoint's queue, to send (or call) */
+	THREAD_BLOCKED_RECV = 4,  /* in an endpoint's queue, to receive */
+	THREAD_BLOCKED_REPLY = 5, /* called; held by a reply object until answered */
+	THREAD_BLOCKED_NTFN = 6,  /* in a notification's queue */
+	THREAD_IDLE = 7,          /* a hart's idle thread: runs when nothing else can */
+};
+#define THREAD_STATE_COUNT 8
+
+struct endpoint;
+struct notification;
+struct reply;
+
+struct tcb {
+	uint64_t regs[TCB_REG_WORDS];  /* opaque: layout is the arch layer's */
+	struct cte cspace_root;        /* a CNode cap, or null: where cap transfer looks */
+	struct cte fault_handler;      /* an endpoint cap, or null */
+	struct ipc_buffer *ipc_buffer; /* kernel address, or NULL */
+	uint8_t state;                 /* enum thread_state */
+	uint8_t priority;
+	uint8_t mcp;         /* highest priority this thread may give */
+	uint8_t affinity;    /* the hart it runs on */
+	uint8_t current_on1; /* 1 + the hart it is current on; 0: none */
+	uint8_t ticks_used;  /* of its time slice */
+	uint8_t queued;      /* in a ready queue (scheduler.c) */
+	uint8_t candidate;   /* a hart's direct-switch candidate */
+	struct tcb *sched_prev, *sched_next;
+	/* While blocked on an endpoint or notification: that object and links. */
+	void *blocked_on;
+	struct tcb *ipc_prev, *ipc_next;
+	uint64_t ipc_badge; /* blocked send: the badge of the cap used */
+	uint8_t ipc_call;   /* blocked send: it is a call */
+	uint8_t ipc_grant;  /* blocked send: the cap used has the grant right */
+	uint8_t fault_kind; /* enum fault_kind; FAULT_NONE unless a fault is in flight */
+	uint64_t fault_address;
+	uint64_t fault_pc;
+	struct reply *reply;        /* receive: reply object to fill; reply wait: its holder */
+	struct notification *bound; /* bound notification, or NULL */
+};
+
+_Static_assert(sizeof(struct tcb) <= (1u << TCB_SIZE_BITS), "TCB fits TCB_SIZE_BITS");
+_Static_assert(PORT_REG_COUNT <= TCB_REG_WORDS, "register roles fit the block");
+
+/* A FIFO of threads waiting on an endpoint or a notification. */
+struct tcb_queue {
+	struct tcb *head, *tail;
+};
+
+/* Append t (not in any queue) and note it waits on `object`. */
+void tcb_queue_append(struct tcb_queue *q, struct tcb *t, void *object);
+/* Remove t (in q). */
+void tcb_queue_remove(struct tcb_queue *q, struct tcb *t);
+/* NULL, or what is wrong with q: links, every thread waiting on `object`
+ * in state a or b, all in the same state. */
+const char *tcb_queue_check(const struct tcb_queue *q, const void *object, enum thread_state a,
+			    enum thread_state b);
+
+/* t's wait ended without a message (its object went): it runs again with
+ * `err` as its system call's result. Assumes t was taken out of the wait. */
+void tcb_wake_with_error(struct tcb *t, enum error err);
+
+/* The hart t is current on, or NO_HART (a zeroed TCB is current nowhere). */
+unsigned tcb_current_hart(const struct tcb *t);
+void tcb_set_current_hart(struct tcb *t, unsigned hart);
+
+/* The TCB a TCB cap names. */
+static inline struct tcb *tcb_from_cap(struct cap cap)
+{
+	return (struct tcb *)cap_ptr(cap);
+}
+
+/* A zeroed TCB is a valid thread: inactive, priority 0, MCP 0, hart 0,
+ * in no queue, no fault handler, no IPC buffer. */
+
+/* A word of the register block by role. */
+uint64_t tcb_get_reg(const struct tcb *t, enum port_reg reg);
+void tcb_set_reg(struct tcb *t, enum port_reg reg, uint64_t value);
+
+/* Is `from` -> `to` in the transition table (docs/ipc.md)? */
+bool thread_state_transition_ok(enum thread_state from, enum thread_state to);
+/* The one state change: asserts the transition is legal, and tells the
+ * scheduler when a current thread stops being runnable. */
+void tcb_set_state(struct tcb *t, enum thread_state to);
+enum thread_state tcb_state(const struct tcb *t);
+/* RUNNING or RESTART. */
+bool tcb_is_runnable(const struct tcb *t);
+
+/*
+ * Leave whatever IPC the thread waits in (endpoint or notification queue,
+ * reply wait, receive's reply object); its state is left for the caller to
+ * set. Assumes t is not idle.
+ */
+void tcb_cancel_ipc(struct tcb *t);
+
+/* Suspend: cancel IPC, leave the scheduler, become inactive. Any state. */
+void tcb_suspend(struct tcb *t);
+/* Resume an inactive thread: it restarts its last instruction. Otherwise nothing. */
+void tcb_resume(struct tcb *t);
+
+/*
+ * Set target's priority / MCP with `authority`'s MCP as the bound (seL4's
+ * rule): ERR_RANGE when value > authority's MCP, nothing changed.
+ * Untrusted: value (any).
+ */
+MUST_CHECK enum error tcb_set_priority(struct tcb *authority, struct tcb *target, uint64_t value);
+MUST_CHECK enum error tcb_set_mcp(struct tcb *authority, struct tcb *target, uint64_t value);
+/* Move to hart `hart`: ERR_INVALID_ARGUMENT unless it is one the scheduler
+ * manages. Untrusted: hart. */
+MUST_CHECK enum error tcb_set_affinity(struct tcb *target, uint64_t hart);
+
+/*
+ * Copy the endpoint cap in `src` into the thread's fault-handler slot
+ * (replacing any earlier one). ERR_INVALID_CAPABILITY unless src holds an
+ * endpoint cap with the write right. Untrusted: src's cap.
+ */
+MUST_CHECK enum error tcb_set_fault_handler(struct tcb *t, struct cte *src);
+/*
+ * Copy the CNode cap in `src` into the thread's CSpace-root slot (replacing
+ * any earlier one). ERR_INVALID_CAPABILITY unless src holds a CNode cap.
+ * Untrusted: src's cap.
+ */
+MUST_CHECK enum error tcb_set_space(struct tcb *t, struct cte *src);
+/* The kernel address of the thread's IPC buffer (the kernel integration
+ * validates the frame and keeps its cap); NULL for none. */
+void tcb_set_ipc_buffer(struct tcb *t, struct ipc_buffer *buffer);
+
+/*
+ * The last cap to the TCB went: suspend, unbind, drop the fault handler. The
+ * CSpace root is left for the deletion to carry on with (tcb_remainder):
+ * it may be the last cap to a CNode, whose deletion is long and preemptible.
+ */
+void tcb_finalise(struct tcb *t);
+/* After tcb_finalise: a slot of the dead TCB still holding a cap, or NULL. */
+struct cte *tcb_remainder(struct tcb *t);
+
+/* NULL, or what is wrong with t's own fields and links. */
+const char *tcb_check_invariants(const struct tcb *t);
+
+#endif
