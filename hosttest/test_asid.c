@@ -46,31 +46,6 @@ static struct cte *slot(uint64_t i)
 	return vw_slot(W, i);
 }
 
-static uint64_t root_pa(uint64_t root_slot)
-{
-	return (uint64_t)cap_ptr(slot(root_slot)->cap);
-}
-
-static void make(uint64_t type, uint64_t dest)
-{
-	assert_int_equal(vw_retype(W, VW_MEM_SLOT, type, 0, dest, 1), ERR_OK);
-}
-
-static void assert_flushes(unsigned pages, unsigned asids)
-{
-	assert_int_equal(fake_arch.flush_page_calls, pages);
-	assert_int_equal(fake_arch.flush_asid_calls, asids);
-}
-
-static void assert_flush(unsigned i, int kind, uint64_t asid, uint64_t va)
-{
-	assert_true(i < fake_arch.flush_count);
-	assert_int_equal(fake_arch.flushes[i].kind, kind);
-	assert_int_equal(fake_arch.flushes[i].asid, asid);
-	if (kind == FAKE_FLUSH_PAGE)
-		assert_int_equal(fake_arch.flushes[i].va, va);
-}
-
 static void test_make_pool(void **state)
 {
 	(void)state;
@@ -120,8 +95,8 @@ static void test_assign(void **state)
 {
 	(void)state;
 	vw_make_pool(W, POOL_HOME, POOL);
-	make(OBJ_PAGE_TABLE, ROOT);
-	make(OBJ_FRAME_4K, FR);
+	vw_make(W, OBJ_PAGE_TABLE, ROOT);
+	vw_make(W, OBJ_FRAME_4K, FR);
 	vw_snapshot(W);
 	assert_int_equal(asid_pool_assign(slot(ROOT), slot(ROOT)), ERR_INVALID_CAPABILITY);
 	assert_int_equal(asid_pool_assign(slot(POOL), slot(FR)), ERR_INVALID_CAPABILITY);
@@ -136,10 +111,11 @@ static void test_assign(void **state)
 	assert_null(asid_lookup(UINT64_C(1) << 16));
 	assert_null(asid_lookup(ASID_POOL_ENTRIES + 1)); /* no pool 1 */
 	/* The kernel half is shared: a kernel address translates for S mode. */
-	struct walk_result r = walk(root_pa(ROOT), 0xffffffc000001234ull, WALK_EXECUTE, false);
+	struct walk_result r =
+	    walk(vw_object_pa(W, ROOT), 0xffffffc000001234ull, WALK_EXECUTE, false);
 	assert_false(r.fault);
 	assert_int_equal(r.pa, 0x80001234);
-	assert_memory_equal(&((struct pagetable *)root_pa(ROOT))->entry[256],
+	assert_memory_equal(&((struct pagetable *)vw_object_pa(W, ROOT))->entry[256],
 			    &W->kernel_root->entry[256], 256 * sizeof(struct pte));
 	/* An assigned root cannot be assigned again. */
 	vw_snapshot(W);
@@ -150,7 +126,7 @@ static void test_assign(void **state)
 	/* A pool cap whose pool is gone (a forged one; user caps cannot be). */
 	struct cte forged = { .cap = cap_asid_pool_new(cap_ptr(slot(POOL)->cap),
 						       5 * ASID_POOL_ENTRIES) };
-	make(OBJ_PAGE_TABLE, 22);
+	vw_make(W, OBJ_PAGE_TABLE, 22);
 	vw_snapshot(W);
 	assert_int_equal(asid_pool_assign(&forged, slot(22)), ERR_FAILED_LOOKUP);
 	/* And one naming pool 0's slot with other memory. */
@@ -166,19 +142,19 @@ static void test_pool_full(void **state)
 	vw_make_pool(W, POOL_HOME, POOL);
 	/* 511 ASIDs in pool 0 (entry 0 is the kernel's). */
 	for (unsigned i = 1; i < ASID_POOL_ENTRIES; i++) {
-		make(OBJ_PAGE_TABLE, 100 + i % 600);
+		vw_make(W, OBJ_PAGE_TABLE, 100 + i % 600);
 		assert_int_equal(asid_pool_assign(slot(POOL), slot(100 + i % 600)), ERR_OK);
 		assert_int_equal(cap_mapped_asid(slot(100 + i % 600)->cap), i);
 	}
-	make(OBJ_PAGE_TABLE, 20);
+	vw_make(W, OBJ_PAGE_TABLE, 20);
 	vw_snapshot(W);
 	assert_int_equal(asid_pool_assign(slot(POOL), slot(20)), ERR_DELETE_FIRST);
 	vw_assert_unchanged(W);
 	/* Deleting one root frees its ASID, flushed. */
 	vw_snapshot(W);
 	vw_delete(W, 100 + 7);
-	assert_flushes(0, 1);
-	assert_flush(0, FAKE_FLUSH_ASID, 7, 0);
+	vw_assert_flushes(0, 1);
+	vw_assert_flush(0, FAKE_FLUSH_ASID, 7, 0);
 	assert_null(asid_lookup(7));
 	assert_int_equal(asid_pool_assign(slot(POOL), slot(20)), ERR_OK);
 	assert_int_equal(cap_mapped_asid(slot(20)->cap), 7);
@@ -191,7 +167,7 @@ static void test_pool_corruption_detect(void **state)
 	vw_make_pool(W, POOL_HOME + 2, POOL + 2);
 	vw_make_vspace(W, POOL, ROOT);
 	struct asid_pool *pool1 = (struct asid_pool *)cap_ptr(slot(POOL + 2)->cap);
-	pool1->root[4] = root_pa(ROOT);
+	pool1->root[4] = vw_object_pa(W, ROOT);
 	assert_string_equal(asid_check_invariants(), "one VSpace root holds two ASIDs");
 	pool1->root[4] = 0;
 	assert_null(asid_check_invariants());

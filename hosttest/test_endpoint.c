@@ -20,16 +20,7 @@
 #include "fake_arch.h"
 #include "thread_world.h"
 
-static struct thread_world *W;
 static const struct cap NULL_CAP = { { 0, 0 } };
-
-static int teardown(void **state)
-{
-	(void)state;
-	tw_free(W);
-	W = NULL;
-	return 0;
-}
 
 static struct endpoint *ep_of(struct cap c)
 {
@@ -711,7 +702,7 @@ static void test_checkers_catch(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_teardown(f, teardown)
+#define T(f) cmocka_unit_test_teardown(f, tw_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_send_to_waiting_receiver),
 		T(test_receive_from_waiting_sender),

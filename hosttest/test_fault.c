@@ -18,16 +18,7 @@
 #include "fake_arch.h"
 #include "thread_world.h"
 
-static struct thread_world *W;
 static const struct cap NULL_CAP = { { 0, 0 } };
-
-static int teardown(void **state)
-{
-	(void)state;
-	tw_free(W);
-	W = NULL;
-	return 0;
-}
 
 /* A handler (priority 50) waiting on a fresh endpoint with a reply object,
  * and a worker (priority 10) with that endpoint, badged 0xf, as handler. */
@@ -227,7 +218,7 @@ static void test_set_fault_handler(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_teardown(f, teardown)
+#define T(f) cmocka_unit_test_teardown(f, tw_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_each_kind_delivered_and_restarted),
 		T(test_handler_refuses_or_suspends),

@@ -48,7 +48,6 @@
 
 enum msg_state { MSG_NONE = 0, MSG_IN_FLIGHT, MSG_DELIVERED, MSG_DROPPED, MSG_CANCELLED };
 
-static struct thread_world *W;
 static struct seed_rng rng;
 static uint64_t step;
 static uint8_t *msgs; /* enum msg_state by id */

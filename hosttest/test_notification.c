@@ -16,16 +16,7 @@
 #include "fake_arch.h"
 #include "thread_world.h"
 
-static struct thread_world *W;
 static const struct cap NULL_CAP = { { 0, 0 } };
-
-static int teardown(void **state)
-{
-	(void)state;
-	tw_free(W);
-	W = NULL;
-	return 0;
-}
 
 static struct notification *ntfn_of(struct cap c)
 {
@@ -234,7 +225,7 @@ static void test_checker_catches(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_teardown(f, teardown)
+#define T(f) cmocka_unit_test_teardown(f, tw_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_signal_then_wait),
 		T(test_waiters_fifo),

@@ -17,16 +17,6 @@
 #include "fake_arch.h"
 #include "thread_world.h"
 
-static struct thread_world *W;
-
-static int teardown(void **state)
-{
-	(void)state;
-	tw_free(W);
-	W = NULL;
-	return 0;
-}
-
 static void test_idle_at_start(void **state)
 {
 	(void)state;
@@ -438,7 +428,7 @@ static void test_checker_catches(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_teardown(f, teardown)
+#define T(f) cmocka_unit_test_teardown(f, tw_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_idle_at_start),
 		T(test_bitmap_picks_highest),

@@ -16,16 +16,6 @@
 #include "fake_arch.h"
 #include "thread_world.h"
 
-static struct thread_world *W;
-
-static int teardown(void **state)
-{
-	(void)state;
-	tw_free(W);
-	W = NULL;
-	return 0;
-}
-
 static void test_transition_table(void **state)
 {
 	(void)state;
@@ -172,7 +162,7 @@ static void test_checker_catches(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_teardown(f, teardown)
+#define T(f) cmocka_unit_test_teardown(f, tw_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_transition_table),  T(test_illegal_transition_asserts),
 		T(test_registers_by_role), T(test_message_info_word),

@@ -52,27 +52,11 @@ static struct cte *slot(uint64_t i)
 	return vw_slot(W, i);
 }
 
-static uint64_t root_pa(uint64_t root_slot)
-{
-	return (uint64_t)cap_ptr(slot(root_slot)->cap);
-}
-
-static uint64_t frame_pa(uint64_t s)
-{
-	return (uint64_t)cap_ptr(slot(s)->cap);
-}
-
 /* A VSpace in ROOT with ASID returned; the pool in POOL. */
 static uint64_t vspace(void)
 {
 	vw_make_pool(W, POOL_HOME, POOL);
 	return vw_make_vspace(W, POOL, ROOT);
-}
-
-static void make(uint64_t type, uint64_t dest)
-{
-	uint64_t ut = type == OBJ_FRAME_1G ? VW_DEVICE_SLOT : VW_MEM_SLOT;
-	assert_int_equal(vw_retype(W, ut, type, 0, dest, 1), ERR_OK);
 }
 
 static void pt_map(uint64_t pt, uint64_t root, uint64_t va)
@@ -90,9 +74,9 @@ static void frame_map(uint64_t fr, uint64_t root, uint64_t va, uint64_t rights, 
 /* The walker agrees: va maps pa with exactly r/w/x for the user. */
 static void assert_walk(uint64_t root, uint64_t va, uint64_t pa, bool r, bool w, bool x)
 {
-	struct walk_result rd = walk(root_pa(root), va, WALK_READ, true);
-	struct walk_result wr = walk(root_pa(root), va, WALK_WRITE, true);
-	struct walk_result ex = walk(root_pa(root), va, WALK_EXECUTE, true);
+	struct walk_result rd = walk(vw_object_pa(W, root), va, WALK_READ, true);
+	struct walk_result wr = walk(vw_object_pa(W, root), va, WALK_WRITE, true);
+	struct walk_result ex = walk(vw_object_pa(W, root), va, WALK_EXECUTE, true);
 	assert_int_equal(!rd.fault, r);
 	assert_int_equal(!wr.fault, w);
 	assert_int_equal(!ex.fault, x);
@@ -100,28 +84,13 @@ static void assert_walk(uint64_t root, uint64_t va, uint64_t pa, bool r, bool w,
 	if (!any.fault)
 		assert_int_equal(any.pa, pa);
 	/* A supervisor access to a user page faults (no SUM). */
-	assert_true(walk(root_pa(root), va, WALK_READ, false).fault);
+	assert_true(walk(vw_object_pa(W, root), va, WALK_READ, false).fault);
 }
 
 static void assert_unmapped(uint64_t root, uint64_t va)
 {
-	assert_true(walk(root_pa(root), va, WALK_READ, true).fault);
-	assert_true(walk(root_pa(root), va, WALK_EXECUTE, true).fault);
-}
-
-static void assert_flushes(unsigned pages, unsigned asids)
-{
-	assert_int_equal(fake_arch.flush_page_calls, pages);
-	assert_int_equal(fake_arch.flush_asid_calls, asids);
-}
-
-static void assert_flush(unsigned i, int kind, uint64_t asid, uint64_t va)
-{
-	assert_true(i < fake_arch.flush_count);
-	assert_int_equal(fake_arch.flushes[i].kind, kind);
-	assert_int_equal(fake_arch.flushes[i].asid, asid);
-	if (kind == FAKE_FLUSH_PAGE)
-		assert_int_equal(fake_arch.flushes[i].va, va);
+	assert_true(walk(vw_object_pa(W, root), va, WALK_READ, true).fault);
+	assert_true(walk(vw_object_pa(W, root), va, WALK_EXECUTE, true).fault);
 }
 
 /* ---- Known answers. ---- */
@@ -223,19 +192,19 @@ static void test_page_table_map(void **state)
 {
 	(void)state;
 	uint64_t asid = vspace();
-	make(OBJ_PAGE_TABLE, PT);
-	make(OBJ_PAGE_TABLE, PT + 1);
-	make(OBJ_PAGE_TABLE, PT + 2);
+	vw_make(W, OBJ_PAGE_TABLE, PT);
+	vw_make(W, OBJ_PAGE_TABLE, PT + 1);
+	vw_make(W, OBJ_PAGE_TABLE, PT + 2);
 	vw_snapshot(W);
 	pt_map(PT, ROOT, 0x40123456);
 	/* Mapped in the root at the 1 GiB region of the address. */
 	assert_true(cap_is_mapped(slot(PT)->cap));
 	assert_int_equal(cap_mapped_asid(slot(PT)->cap), asid);
 	assert_int_equal(cap_mapped_vaddr(slot(PT)->cap), 0x40000000);
-	struct pte entry = ((struct pagetable *)root_pa(ROOT))->entry[1];
+	struct pte entry = ((struct pagetable *)vw_object_pa(W, ROOT))->entry[1];
 	assert_int_equal(entry.word, pte_new_table(cap_ptr(slot(PT)->cap)).word);
-	assert_flushes(0, 1);
-	assert_flush(0, FAKE_FLUSH_ASID, asid, 0);
+	vw_assert_flushes(0, 1);
+	vw_assert_flush(0, FAKE_FLUSH_ASID, asid, 0);
 	/* The next table goes one level down: its 2 MiB region. */
 	pt_map(PT + 1, ROOT, 0x40323456);
 	assert_int_equal(cap_mapped_vaddr(slot(PT + 1)->cap), 0x40200000);
@@ -267,7 +236,7 @@ static void test_page_table_map(void **state)
 			 ERR_INVALID_CAPABILITY);
 	vw_assert_unchanged(W);
 	/* A leaf in the way is "delete first" too. */
-	make(OBJ_FRAME_1G, FR);
+	vw_make(W, OBJ_FRAME_1G, FR);
 	frame_map(FR, ROOT, 0x80000000, RW, 0);
 	vw_snapshot(W);
 	assert_int_equal(vspace_page_table_map(slot(PT + 2), slot(ROOT), 0x80001000, &fault),
@@ -280,14 +249,14 @@ static void test_page_table_unmap(void **state)
 {
 	(void)state;
 	uint64_t asid = vspace();
-	make(OBJ_PAGE_TABLE, PT);
-	make(OBJ_PAGE_TABLE, PT + 1);
-	make(OBJ_FRAME_4K, FR);
-	make(OBJ_FRAME_4K, FR + 1);
+	vw_make(W, OBJ_PAGE_TABLE, PT);
+	vw_make(W, OBJ_PAGE_TABLE, PT + 1);
+	vw_make(W, OBJ_FRAME_4K, FR);
+	vw_make(W, OBJ_FRAME_4K, FR + 1);
 	pt_map(PT, ROOT, 0);
 	pt_map(PT + 1, ROOT, 0);
 	frame_map(FR, ROOT, 0x5000, RW, 0);
-	assert_walk(ROOT, 0x5000, frame_pa(FR), true, true, true);
+	assert_walk(ROOT, 0x5000, vw_object_pa(W, FR), true, true, true);
 	/* A copy of a mapped table shares its mapping: unmap needs the last cap. */
 	struct lookup_fault fault;
 	assert_int_equal(cnode_copy(vw_ref(W, COPY), vw_ref(W, PT), cap_rights_make(15), &fault),
@@ -300,12 +269,12 @@ static void test_page_table_unmap(void **state)
 	assert_int_equal(vspace_page_table_unmap(slot(ROOT)), ERR_REVOKE_FIRST);
 	vw_assert_unchanged(W);
 	vw_delete(W, COPY); /* not the last cap: nothing happens */
-	assert_flushes(0, 0);
-	assert_walk(ROOT, 0x5000, frame_pa(FR), true, true, true);
+	vw_assert_flushes(0, 0);
+	assert_walk(ROOT, 0x5000, vw_object_pa(W, FR), true, true, true);
 	/* Unmapping the upper table takes the lower one and the page with it. */
 	assert_int_equal(vspace_page_table_unmap(slot(PT)), ERR_OK);
-	assert_flushes(0, 1);
-	assert_flush(0, FAKE_FLUSH_ASID, asid, 0);
+	vw_assert_flushes(0, 1);
+	vw_assert_flush(0, FAKE_FLUSH_ASID, asid, 0);
 	assert_false(cap_is_mapped(slot(PT)->cap));
 	assert_unmapped(ROOT, 0x5000);
 	static const struct pagetable zero;
@@ -318,7 +287,7 @@ static void test_page_table_unmap(void **state)
 	assert_true(cap_is_mapped(slot(PT + 1)->cap));
 	fake_arch_clear_flushes();
 	assert_int_equal(vspace_page_table_unmap(slot(PT + 1)), ERR_OK);
-	assert_flushes(0, 0);
+	vw_assert_flushes(0, 0);
 	assert_false(cap_is_mapped(slot(PT + 1)->cap));
 	/* The frame's cap is stale too: mapping it again in place is refused,
 	 * unmapping it changes no entry. */
@@ -331,12 +300,12 @@ static void test_page_table_unmap(void **state)
 	frame_map(FR + 1, ROOT, 0x5000, R, 0);
 	fake_arch_clear_flushes();
 	assert_int_equal(vspace_frame_unmap(slot(FR)), ERR_OK);
-	assert_flushes(0, 0);
-	assert_walk(ROOT, 0x5000, frame_pa(FR + 1), true, false, true);
+	vw_assert_flushes(0, 0);
+	assert_walk(ROOT, 0x5000, vw_object_pa(W, FR + 1), true, false, true);
 	/* Deleting the last cap of a mapped table unmaps it (one ASID flush). */
 	fake_arch_clear_flushes();
 	vw_delete(W, PT + 1);
-	assert_flushes(0, 1);
+	vw_assert_flushes(0, 1);
 	assert_unmapped(ROOT, 0x5000);
 	/* Deleting a stale table's cap finds nothing. */
 	assert_int_equal(vspace_frame_unmap(slot(FR + 1)), ERR_OK);
@@ -349,38 +318,38 @@ static void test_frame_map_sizes(void **state)
 {
 	(void)state;
 	uint64_t asid = vspace();
-	make(OBJ_PAGE_TABLE, PT);
-	make(OBJ_PAGE_TABLE, PT + 1);
-	make(OBJ_FRAME_4K, FR);
-	make(OBJ_FRAME_2M, FR + 1);
-	make(OBJ_FRAME_1G, FR + 2);
+	vw_make(W, OBJ_PAGE_TABLE, PT);
+	vw_make(W, OBJ_PAGE_TABLE, PT + 1);
+	vw_make(W, OBJ_FRAME_4K, FR);
+	vw_make(W, OBJ_FRAME_2M, FR + 1);
+	vw_make(W, OBJ_FRAME_1G, FR + 2);
 	pt_map(PT, ROOT, 0);
 	pt_map(PT + 1, ROOT, 0);
 	fake_arch_clear_flushes();
 	frame_map(FR, ROOT, 0x7000, RW, 0);
-	assert_flushes(1, 0);
-	assert_flush(0, FAKE_FLUSH_PAGE, asid, 0x7000);
+	vw_assert_flushes(1, 0);
+	vw_assert_flush(0, FAKE_FLUSH_PAGE, asid, 0x7000);
 	frame_map(FR + 1, ROOT, 0x200000, R, VM_ATTR_EXECUTE_NEVER);
 	frame_map(FR + 2, ROOT, 0x3fc0000000ull, RW, VM_ATTR_EXECUTE_NEVER); /* the last GiB */
-	assert_walk(ROOT, 0x7123, frame_pa(FR) + 0x123, true, true, true);
-	assert_walk(ROOT, 0x3fffff, frame_pa(FR + 1) + 0x1fffff, true, false, false);
-	assert_walk(ROOT, 0x3fc0abcdefull, frame_pa(FR + 2) + 0xabcdef, true, true, false);
+	assert_walk(ROOT, 0x7123, vw_object_pa(W, FR) + 0x123, true, true, true);
+	assert_walk(ROOT, 0x3fffff, vw_object_pa(W, FR + 1) + 0x1fffff, true, false, false);
+	assert_walk(ROOT, 0x3fc0abcdefull, vw_object_pa(W, FR + 2) + 0xabcdef, true, true, false);
 	assert_unmapped(ROOT, 0x6000);
 	assert_unmapped(ROOT, 0x400000);
 	/* The leaf words: U A D R (W) (X). */
-	struct walk_result r = walk(root_pa(ROOT), 0x7000, WALK_READ, true);
+	struct walk_result r = walk(vw_object_pa(W, ROOT), 0x7000, WALK_READ, true);
 	assert_int_equal(r.pte & 0xff, 0xdf);
-	r = walk(root_pa(ROOT), 0x200000, WALK_READ, true);
+	r = walk(vw_object_pa(W, ROOT), 0x200000, WALK_READ, true);
 	assert_int_equal(r.pte & 0xff, 0xd3);
 	assert_int_equal(r.level, 1);
-	r = walk(root_pa(ROOT), 0x3fc0000000ull, WALK_READ, true);
+	r = walk(vw_object_pa(W, ROOT), 0x3fc0000000ull, WALK_READ, true);
 	assert_int_equal(r.level, 2);
 	assert_int_equal(r.pte & 0xff, 0xd7);
 	/* Caps record the mapping; lookups agree. */
 	assert_int_equal(cap_mapped_vaddr(slot(FR + 2)->cap), 0x3fc0000000ull);
 	struct pagetable_translation t;
 	assert_int_equal(vspace_translate(asid, 0x200010, &t), ERR_OK);
-	assert_int_equal(t.physical_address, frame_pa(FR + 1) + 0x10);
+	assert_int_equal(t.physical_address, vw_object_pa(W, FR + 1) + 0x10);
 	assert_int_equal(t.size, PAGE_SIZE_2M);
 	assert_int_equal(vspace_translate(asid, 0x600000, &t), ERR_FAILED_LOOKUP);
 	assert_int_equal(vspace_translate(asid + 1, 0x200010, &t), ERR_FAILED_LOOKUP);
@@ -390,9 +359,9 @@ static void test_frame_map_sizes(void **state)
 			 ERR_OK);
 	assert_false(cap_is_mapped(slot(COPY)->cap)); /* copies start unmapped */
 	frame_map(COPY, ROOT, 0x8000, RW, 0);
-	assert_walk(ROOT, 0x8000, frame_pa(FR), true, false, true);
+	assert_walk(ROOT, 0x8000, vw_object_pa(W, FR), true, false, true);
 	/* Copy maps elsewhere; the original stays. */
-	assert_walk(ROOT, 0x7000, frame_pa(FR), true, true, true);
+	assert_walk(ROOT, 0x7000, vw_object_pa(W, FR), true, true, true);
 	assert_null(vspace_check_invariants());
 }
 
@@ -400,12 +369,12 @@ static void test_frame_map_errors(void **state)
 {
 	(void)state;
 	uint64_t asid = vspace();
-	make(OBJ_PAGE_TABLE, PT);
-	make(OBJ_PAGE_TABLE, PT + 1);
-	make(OBJ_FRAME_4K, FR);
-	make(OBJ_FRAME_2M, FR + 1);
-	make(OBJ_FRAME_1G, FR + 2);
-	make(OBJ_FRAME_4K, FR + 3);
+	vw_make(W, OBJ_PAGE_TABLE, PT);
+	vw_make(W, OBJ_PAGE_TABLE, PT + 1);
+	vw_make(W, OBJ_FRAME_4K, FR);
+	vw_make(W, OBJ_FRAME_2M, FR + 1);
+	vw_make(W, OBJ_FRAME_1G, FR + 2);
+	vw_make(W, OBJ_FRAME_4K, FR + 3);
 	pt_map(PT, ROOT, 0);
 	struct lookup_fault fault;
 	struct cte *root = slot(ROOT);
@@ -463,7 +432,7 @@ static void test_frame_map_errors(void **state)
 			 ERR_FAILED_LOOKUP); /* a 2 MiB leaf is where a 4K table would be */
 	pt_map(PT + 1, ROOT, 0);
 	frame_map(FR + 3, ROOT, 0x3000, R, 0);
-	make(OBJ_FRAME_4K, FR + 4);
+	vw_make(W, OBJ_FRAME_4K, FR + 4);
 	vw_snapshot(W);
 	assert_int_equal(vspace_frame_map(slot(FR + 4), root, 0x3000, RW, 0, &fault),
 			 ERR_DELETE_FIRST);
@@ -484,20 +453,20 @@ static void test_remap_and_unmap(void **state)
 {
 	(void)state;
 	uint64_t asid = vspace();
-	make(OBJ_FRAME_1G, FR);
+	vw_make(W, OBJ_FRAME_1G, FR);
 	frame_map(FR, ROOT, 0x40000000, R, VM_ATTR_EXECUTE_NEVER);
-	assert_walk(ROOT, 0x40000000, frame_pa(FR), true, false, false);
+	assert_walk(ROOT, 0x40000000, vw_object_pa(W, FR), true, false, false);
 	/* Remap in place with new rights: one page flush. */
 	fake_arch_clear_flushes();
 	frame_map(FR, ROOT, 0x40000000, RW, 0);
-	assert_flushes(1, 0);
-	assert_flush(0, FAKE_FLUSH_PAGE, asid, 0x40000000);
-	assert_walk(ROOT, 0x40000000, frame_pa(FR), true, true, true);
+	vw_assert_flushes(1, 0);
+	vw_assert_flush(0, FAKE_FLUSH_PAGE, asid, 0x40000000);
+	assert_walk(ROOT, 0x40000000, vw_object_pa(W, FR), true, true, true);
 	/* Unmap: entry gone, page flushed, cap unmapped; again is a no-op. */
 	fake_arch_clear_flushes();
 	assert_int_equal(vspace_frame_unmap(slot(FR)), ERR_OK);
-	assert_flushes(1, 0);
-	assert_flush(0, FAKE_FLUSH_PAGE, asid, 0x40000000);
+	vw_assert_flushes(1, 0);
+	vw_assert_flush(0, FAKE_FLUSH_PAGE, asid, 0x40000000);
 	assert_unmapped(ROOT, 0x40000000);
 	assert_false(cap_is_mapped(slot(FR)->cap));
 	vw_snapshot(W);
@@ -512,19 +481,19 @@ static void test_remap_and_unmap(void **state)
 	frame_map(COPY, ROOT, 0x80000000, R, 0);
 	fake_arch_clear_flushes();
 	vw_delete(W, FR); /* not final: the copy lives */
-	assert_flushes(1, 0);
+	vw_assert_flushes(1, 0);
 	assert_unmapped(ROOT, 0x40000000);
 	assert_walk(ROOT, 0x80000000, cap_ptr(slot(COPY)->cap), true, false, true);
 	/* Revoking the original's children unmaps the copies. */
-	make(OBJ_FRAME_1G, FR + 1);
+	vw_make(W, OBJ_FRAME_1G, FR + 1);
 	assert_int_equal(
 	    cnode_copy(vw_ref(W, COPY + 1), vw_ref(W, FR + 1), cap_rights_make(15), &fault),
 	    ERR_OK);
 	frame_map(COPY + 1, ROOT, 0xc0000000, RW, 0);
 	fake_arch_clear_flushes();
 	vw_revoke(W, FR + 1);
-	assert_flushes(1, 0);
-	assert_flush(0, FAKE_FLUSH_PAGE, asid, 0xc0000000);
+	vw_assert_flushes(1, 0);
+	vw_assert_flush(0, FAKE_FLUSH_PAGE, asid, 0xc0000000);
 	assert_unmapped(ROOT, 0xc0000000);
 	assert_true(cap_is_null(slot(COPY + 1)->cap));
 	assert_null(vspace_check_invariants());
@@ -535,8 +504,8 @@ static void test_delete_root_and_pool(void **state)
 	(void)state;
 	uint64_t asid = vspace();
 	uint64_t asid2 = vw_make_vspace(W, POOL, ROOT2);
-	make(OBJ_FRAME_1G, FR);
-	make(OBJ_FRAME_1G, FR + 1);
+	vw_make(W, OBJ_FRAME_1G, FR);
+	vw_make(W, OBJ_FRAME_1G, FR + 1);
 	frame_map(FR, ROOT, 0, RW, 0);
 	frame_map(FR + 1, ROOT2, 0, RW, 0);
 	/* A copy of a root is not its last cap: deleting it changes nothing. */
@@ -545,31 +514,31 @@ static void test_delete_root_and_pool(void **state)
 			 ERR_OK);
 	fake_arch_clear_flushes();
 	vw_delete(W, COPY);
-	assert_flushes(0, 0);
+	vw_assert_flushes(0, 0);
 	assert_non_null(asid_lookup(asid));
 	/* The root's last cap: ASID invalid, flushed; the frame cap is stale. */
 	vw_delete(W, ROOT);
-	assert_flushes(0, 1);
-	assert_flush(0, FAKE_FLUSH_ASID, asid, 0);
+	vw_assert_flushes(0, 1);
+	vw_assert_flush(0, FAKE_FLUSH_ASID, asid, 0);
 	assert_null(asid_lookup(asid));
 	assert_true(cap_is_mapped(slot(FR)->cap));
 	fake_arch_clear_flushes();
 	assert_int_equal(vspace_frame_unmap(slot(FR)), ERR_OK);
-	assert_flushes(0, 0);
+	vw_assert_flushes(0, 0);
 	/* The pool's last cap: every ASID in it invalid, each flushed. */
-	make(OBJ_PAGE_TABLE, PT);
+	vw_make(W, OBJ_PAGE_TABLE, PT);
 	assert_int_equal(asid_pool_assign(slot(POOL), slot(PT)), ERR_OK);
 	assert_int_equal(cap_mapped_asid(slot(PT)->cap), asid); /* reused */
 	fake_arch_clear_flushes();
 	vw_delete(W, POOL);
-	assert_flushes(0, 2);
-	assert_flush(0, FAKE_FLUSH_ASID, asid, 0);
-	assert_flush(1, FAKE_FLUSH_ASID, asid2, 0);
+	vw_assert_flushes(0, 2);
+	vw_assert_flush(0, FAKE_FLUSH_ASID, asid, 0);
+	vw_assert_flush(1, FAKE_FLUSH_ASID, asid2, 0);
 	assert_null(asid_lookup(asid2));
 	assert_null(asid_pool_at(0));
 	/* A root without an ASID cannot be used; it can be unmapped (cleared)
 	 * and assigned again from a new pool. */
-	make(OBJ_FRAME_4K, FR + 2);
+	vw_make(W, OBJ_FRAME_4K, FR + 2);
 	vw_snapshot(W);
 	assert_int_equal(vspace_frame_map(slot(FR + 2), slot(ROOT2), 0, R, 0, &fault),
 			 ERR_FAILED_LOOKUP);
@@ -591,10 +560,10 @@ static void test_invariants_detect(void **state)
 {
 	(void)state;
 	vspace();
-	make(OBJ_PAGE_TABLE, PT);
-	make(OBJ_FRAME_4K, FR);
+	vw_make(W, OBJ_PAGE_TABLE, PT);
+	vw_make(W, OBJ_FRAME_4K, FR);
 	pt_map(PT, ROOT, 0);
-	struct pagetable *root = (struct pagetable *)root_pa(ROOT);
+	struct pagetable *root = (struct pagetable *)vw_object_pa(W, ROOT);
 	struct pagetable *table = (struct pagetable *)cap_ptr(slot(PT)->cap);
 	assert_null(vspace_check_invariants());
 	struct {
@@ -625,7 +594,7 @@ static void test_invariants_detect(void **state)
 		*cases[i].at = saved;
 	}
 	/* A table pointer at level 0: build a second level first. */
-	make(OBJ_PAGE_TABLE, PT + 1);
+	vw_make(W, OBJ_PAGE_TABLE, PT + 1);
 	pt_map(PT + 1, ROOT, 0);
 	struct pagetable *low = (struct pagetable *)cap_ptr(slot(PT + 1)->cap);
 	low->entry[9] = pte_new_table(cap_ptr(slot(PT + 1)->cap));
@@ -633,12 +602,12 @@ static void test_invariants_detect(void **state)
 	low->entry[9] = pte_invalid();
 	/* ASID table corruption. */
 	struct asid_pool *pool = (struct asid_pool *)cap_ptr(slot(POOL)->cap);
-	pool->root[0] = root_pa(ROOT);
+	pool->root[0] = vw_object_pa(W, ROOT);
 	assert_string_equal(vspace_check_invariants(), "ASID 0 was assigned");
 	pool->root[0] = 0;
-	pool->root[9] = root_pa(ROOT);
+	pool->root[9] = vw_object_pa(W, ROOT);
 	assert_string_equal(vspace_check_invariants(), "one VSpace root holds two ASIDs");
-	pool->root[9] = root_pa(ROOT) + 8;
+	pool->root[9] = vw_object_pa(W, ROOT) + 8;
 	assert_string_equal(vspace_check_invariants(), "a VSpace root is misaligned");
 	pool->root[9] = 0;
 	assert_null(vspace_check_invariants());

@@ -57,6 +57,16 @@ void tw_free(struct thread_world *w)
 	free(w);
 }
 
+struct thread_world *W;
+
+int tw_teardown(void **state)
+{
+	(void)state;
+	tw_free(W);
+	W = NULL;
+	return 0;
+}
+
 static struct cap make(struct tw_object *objs, unsigned *count, enum object_type type, unsigned max)
 {
 	assert_true(*count < max);

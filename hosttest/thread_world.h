@@ -46,6 +46,11 @@ struct thread_world {
 struct thread_world *tw_new(unsigned harts);
 void tw_free(struct thread_world *w);
 
+/* The world of the running scenario test, and a CMocka teardown that frees
+ * it (tests set W = tw_new(...) and name tw_teardown in their table). */
+extern struct thread_world *W;
+int tw_teardown(void **state);
+
 /* An inactive thread with MCP 255 at `priority` on `hart`. */
 struct tcb *tw_thread(struct thread_world *w, unsigned priority, unsigned hart);
 /* tw_thread, then made the current thread of its hart (which must be idle). */

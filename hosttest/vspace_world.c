@@ -117,6 +117,32 @@ uint64_t vw_make_vspace(struct vspace_world *w, uint64_t pool_slot, uint64_t des
 	return cap_mapped_asid(vw_slot(w, dest)->cap);
 }
 
+void vw_make(struct vspace_world *w, uint64_t type, uint64_t dest)
+{
+	uint64_t ut = type == OBJ_FRAME_1G ? VW_DEVICE_SLOT : VW_MEM_SLOT;
+	assert_int_equal(vw_retype(w, ut, type, 0, dest, 1), ERR_OK);
+}
+
+uint64_t vw_object_pa(struct vspace_world *w, uint64_t index)
+{
+	return (uint64_t)cap_ptr(vw_slot(w, index)->cap);
+}
+
+void vw_assert_flushes(unsigned pages, unsigned asids)
+{
+	assert_int_equal(fake_arch.flush_page_calls, pages);
+	assert_int_equal(fake_arch.flush_asid_calls, asids);
+}
+
+void vw_assert_flush(unsigned i, int kind, uint64_t asid, uint64_t va)
+{
+	assert_true(i < fake_arch.flush_count);
+	assert_int_equal(fake_arch.flushes[i].kind, kind);
+	assert_int_equal(fake_arch.flushes[i].asid, asid);
+	if (kind == FAKE_FLUSH_PAGE)
+		assert_int_equal(fake_arch.flushes[i].va, va);
+}
+
 void vw_snapshot(struct vspace_world *w)
 {
 	if (!w->snapshot_mem) {

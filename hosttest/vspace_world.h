@@ -60,6 +60,16 @@ void vw_make_pool(struct vspace_world *w, uint64_t home, uint64_t dest);
 /* A page table retyped into `dest` and assigned an ASID from the pool in
  * pool_slot; returns the ASID. Asserts success. */
 uint64_t vw_make_vspace(struct vspace_world *w, uint64_t pool_slot, uint64_t dest);
+/* One object of `type` into `dest` (1 GiB frames from the device untyped,
+ * which has no host memory behind it). Asserts success. */
+void vw_make(struct vspace_world *w, uint64_t type, uint64_t dest);
+/* The (host = physical) address of the object named by the cap in `index`. */
+uint64_t vw_object_pa(struct vspace_world *w, uint64_t index);
+
+/* The fake machine recorded exactly this many page and ASID flushes. */
+void vw_assert_flushes(unsigned pages, unsigned asids);
+/* Recorded flush number i was of `kind` (FAKE_FLUSH_*) for asid (and va). */
+void vw_assert_flush(unsigned i, int kind, uint64_t asid, uint64_t va);
 
 /* Every byte core/ may write (untyped memory, CNode, kernel root). */
 void vw_snapshot(struct vspace_world *w);
