@@ -48,8 +48,14 @@ static inline void slot_set(struct channel_client *client, uint32_t slot,
 	}
 }
 
+/* Bit i for each of the depth slots. */
+static inline uint64_t client_all_slots(const struct channel_client *client)
+{
+	return client->depth == 64 ? UINT64_MAX : (UINT64_C(1) << client->depth) - 1;
+}
+
 /* The server broke an index: stop using the channel. */
-static enum error client_break(struct channel_client *client)
+static CHANNEL_COLD enum error client_break(struct channel_client *client)
 {
 	client->state = CHANNEL_BROKEN;
 	return ERR_ILLEGAL_OPERATION;
@@ -112,35 +118,44 @@ void channel_client_set_poll_budget(struct channel_client *client, uint32_t poll
 
 uint32_t channel_client_outstanding(const struct channel_client *client)
 {
-	uint64_t all = client->depth == 64 ? UINT64_MAX : (UINT64_C(1) << client->depth) - 1;
-	return (uint32_t)__builtin_popcountll(all & ~client->free_slots);
+	return (uint32_t)__builtin_popcountll(client_all_slots(client) & ~client->free_slots);
 }
+
+/* Our cached server head says the request queue is full: read the real
+ * one. Assumes nothing about the server's head. */
+static CHANNEL_COLD enum error client_refresh_request_head(struct channel_client *client)
+{
+	uint32_t tail = client->request_tail;
+	/* Acquire: the server copied the entries out before it published this
+	 * head; our overwrite comes after. */
+	uint32_t head = atomic_load_explicit(&client->shared->request_head, memory_order_acquire);
+	/* The server's head moves forward only, never past our tail. */
+	if (head - client->request_head_seen > tail - client->request_head_seen)
+		return client_break(client);
+	client->request_head_seen = head;
+	if (tail - head >= client->depth)
+		return ERR_NOT_ENOUGH_MEMORY;
+	return ERR_OK;
+}
+
+static enum error client_submit_refresh(struct channel_client *client,
+					const struct channel_message *request, uint32_t *tag);
 
 /* Assumes nothing about `request` (checked here) or the server's head. */
 enum error channel_client_submit(struct channel_client *client,
 				 const struct channel_message *request, uint32_t *tag)
 {
-	if (client->state != CHANNEL_ACTIVE)
+	if (CHANNEL_UNLIKELY(client->state != CHANNEL_ACTIVE))
 		return ERR_ILLEGAL_OPERATION;
 	enum error err = channel_shape_check(request->flags, request->length,
 					     request->large.address, request->large.length);
-	if (err != ERR_OK)
+	if (CHANNEL_UNLIKELY(err != ERR_OK))
 		return err;
-	if (client->free_slots == 0)
+	if (CHANNEL_UNLIKELY(client->free_slots == 0))
 		return ERR_NOT_ENOUGH_MEMORY;
 	uint32_t tail = client->request_tail;
-	if (tail - client->request_head_seen >= client->depth) {
-		/* Acquire: the server copied the entries out before it
-		 * published this head; our overwrite comes after. */
-		uint32_t head =
-		    atomic_load_explicit(&client->shared->request_head, memory_order_acquire);
-		/* The server's head moves forward only, never past our tail. */
-		if (head - client->request_head_seen > tail - client->request_head_seen)
-			return client_break(client);
-		client->request_head_seen = head;
-		if (tail - head >= client->depth)
-			return ERR_NOT_ENOUGH_MEMORY;
-	}
+	if (CHANNEL_UNLIKELY(tail - client->request_head_seen >= client->depth))
+		return client_submit_refresh(client, request, tag); /* a tail call */
 
 	uint32_t slot = (uint32_t)__builtin_ctzll(client->free_slots);
 	uint32_t my_tag = client->tag_of[slot];
@@ -149,22 +164,33 @@ enum error channel_client_submit(struct channel_client *client,
 	client->request_tail = tail + 1;
 	/* Release: the entry's words are visible before the new tail. */
 	atomic_store_explicit(&client->shared->request_tail, tail + 1, memory_order_release);
-	channel_ring_if_sleeping(&client->shared->server_sleeping, client->server,
-				 &client->counters);
 	*tag = my_tag;
-	return ERR_OK;
+	return channel_ring_if_sleeping(&client->shared->server_sleeping, client->server,
+					&client->counters);
+}
+
+/* The rare half of submit, out of line: refresh the server's head, then
+ * submit again (which now finds room, or the head says there is none). */
+static CHANNEL_COLD enum error client_submit_refresh(struct channel_client *client,
+						     const struct channel_message *request,
+						     uint32_t *tag)
+{
+	enum error err = client_refresh_request_head(client);
+	if (err != ERR_OK)
+		return err;
+	return channel_client_submit(client, request, tag);
 }
 
 /* Copy a message in private memory: the words and the payload used. */
 static void message_copy(struct channel_message *to, const struct channel_message *from)
 {
 	__builtin_memcpy(to, from, offsetof(struct channel_message, handle));
-	channel_copy_payload(to->payload, from->payload, from->length);
+	channel_payload_out(to->payload, from->payload, from->length);
 }
 
 /* Hand a stashed reply to the caller and free its slot. */
-static enum error deliver_done(struct channel_client *client, uint32_t slot,
-			       struct channel_message *reply)
+static CHANNEL_COLD enum error deliver_done(struct channel_client *client, uint32_t slot,
+					    struct channel_message *reply)
 {
 	message_copy(reply, &client->done[slot]);
 	slot_set(client, slot, CHANNEL_SLOT_FREE);
@@ -172,65 +198,143 @@ static enum error deliver_done(struct channel_client *client, uint32_t slot,
 }
 
 /*
- * Assumes nothing about the response queue's indices or entries.
- * Read replies from the response queue until the one for `want` (a
- * PENDING tag, or CHANNEL_ANY) is in *reply: ERR_OK. Replies for other
- * tags go to their slot's stash (*reply is scratch until then).
- * ERR_FAILED_LOOKUP: the queue is empty, or `depth` entries were not it. ERR_ILLEGAL_OPERATION: the server
- * broke its tail.
+ * Read the next response's eight words once into *reply. ERR_OK: *head is
+ * its index; ERR_FAILED_LOOKUP: the queue is empty; ERR_ILLEGAL_OPERATION:
+ * the server broke its tail. Assumes nothing about the server's tail.
  */
 static inline __attribute__((always_inline)) enum error
-client_receive(struct channel_client *client, uint32_t want, struct channel_message *reply)
+client_next(struct channel_client *client, struct channel_message *reply, uint32_t *head_out)
 {
-	/* At most `depth` entries per call: a well-behaved server has no more
-	 * replies for us than that, and a hostile one that keeps writing
-	 * garbage cannot hold us here past the caller's deadline. */
-	for (uint32_t budget = client->depth; budget > 0; budget--) {
-		uint32_t head = client->response_head;
-		if (head == client->response_tail_seen) {
-			/* Acquire: the server wrote the entries before this tail. */
-			uint32_t tail = atomic_load_explicit(&client->shared->response_tail,
-							     memory_order_acquire);
-			if (tail - head > client->depth)
-				return client_break(client);
-			client->response_tail_seen = tail;
-			if (tail == head)
-				return ERR_FAILED_LOOKUP;
-		}
-		const struct channel_entry *entry = &client->responses[head & client->mask];
-		channel_words_read(reply, entry);
-		uint32_t tag = reply->tag;
-		uint32_t slot = tag & TAG_SLOT_MASK;
-		_Bool ours = slot < client->depth && client->tag_of[slot] == tag &&
-			     client->slot_state[slot] == CHANNEL_SLOT_PENDING;
-		if (ours) {
-			enum error err = channel_shape_check(
-			    reply->flags, reply->length, reply->large.address, reply->large.length);
-			if (err == ERR_OK) {
-				channel_copy_payload(reply->payload, entry->payload, reply->length);
-			} else {
-				*reply =
-				    (struct channel_message){ .opcode = (uint32_t)err, .tag = tag };
-				client->counters.rejected++;
-			}
+	uint32_t head = client->response_head;
+	if (head == client->response_tail_seen) {
+		/* Acquire: the server wrote the entries before this tail. */
+		uint32_t tail =
+		    atomic_load_explicit(&client->shared->response_tail, memory_order_acquire);
+		if (CHANNEL_UNLIKELY(tail - head > client->depth))
+			return client_break(client);
+		client->response_tail_seen = tail;
+		if (tail == head)
+			return ERR_FAILED_LOOKUP;
+	}
+	channel_words_read(reply, &client->responses[head & client->mask]);
+	*head_out = head;
+	return ERR_OK;
+}
+
+/*
+ * The response at `head`, whose words were read once into *reply: deliver
+ * it (ERR_OK: it answers `want`, a PENDING tag or CHANNEL_ANY), stash it
+ * (another PENDING tag) or drop it (not a tag we wait for), and release
+ * its entry. ERR_FAILED_LOOKUP: not the one wanted (*reply is scratch).
+ * A reply of a bad shape is delivered as an error status, no payload.
+ */
+static inline __attribute__((always_inline)) enum error
+client_consume(struct channel_client *client, uint32_t want, struct channel_message *reply,
+	       uint32_t head)
+{
+	uint32_t tag = reply->tag;
+	uint32_t slot = tag & TAG_SLOT_MASK;
+	_Bool ours = slot < client->depth && client->tag_of[slot] == tag &&
+		     client->slot_state[slot] == CHANNEL_SLOT_PENDING;
+	if (ours) {
+		enum error err = channel_shape_check(reply->flags, reply->length,
+						     reply->large.address, reply->large.length);
+		if (err == ERR_OK) {
+			channel_payload_in(reply->payload,
+					   client->responses[head & client->mask].payload,
+					   reply->length);
 		} else {
-			client->counters.rejected++; /* not a tag we are waiting for: drop */
+			*reply = (struct channel_message){ .opcode = (uint32_t)err, .tag = tag };
+			client->counters.rejected++;
 		}
-		/* Release: our copy of the entry is complete before the server
-		 * may reuse it. */
-		client->response_head = head + 1;
-		atomic_store_explicit(&client->shared->response_head, head + 1,
-				      memory_order_release);
-		if (!ours)
-			continue;
-		if (want == CHANNEL_ANY || want == tag) {
-			slot_set(client, slot, CHANNEL_SLOT_FREE);
-			return ERR_OK;
-		}
-		message_copy(&client->done[slot], reply);
-		slot_set(client, slot, CHANNEL_SLOT_DONE);
+	} else {
+		client->counters.rejected++; /* not a tag we are waiting for: drop */
+	}
+	/* Release: our copy of the entry is complete before the server may
+	 * reuse it. */
+	client->response_head = head + 1;
+	atomic_store_explicit(&client->shared->response_head, head + 1, memory_order_release);
+	if (!ours)
+		return ERR_FAILED_LOOKUP;
+	if (want == CHANNEL_ANY || want == tag) {
+		slot_set(client, slot, CHANNEL_SLOT_FREE);
+		return ERR_OK;
+	}
+	message_copy(&client->done[slot], reply);
+	slot_set(client, slot, CHANNEL_SLOT_DONE);
+	return ERR_FAILED_LOOKUP;
+}
+
+/*
+ * Assumes nothing about the response queue's indices or entries.
+ * Read up to `budget` replies from the response queue until the one for
+ * `want` (a PENDING tag, or CHANNEL_ANY) is in *reply: ERR_OK. Replies for
+ * other tags go to their slot's stash (*reply is scratch until then).
+ * ERR_FAILED_LOOKUP: the queue is empty, or `budget` entries were not it.
+ * ERR_ILLEGAL_OPERATION: the server broke its tail.
+ */
+static CHANNEL_COLD enum error client_receive_some(struct channel_client *client, uint32_t want,
+						   struct channel_message *reply, uint32_t budget)
+{
+	for (; budget > 0; budget--) {
+		uint32_t head = 0; /* set when client_next says ERR_OK */
+		enum error err = client_next(client, reply, &head);
+		if (err != ERR_OK)
+			return err;
+		err = client_consume(client, want, reply, head);
+		if (err != ERR_FAILED_LOOKUP)
+			return err;
 	}
 	return ERR_FAILED_LOOKUP;
+}
+
+/* At most `depth` entries per call: a well-behaved server has no more
+ * replies for us than that, and a hostile one that keeps writing garbage
+ * cannot hold us here past the caller's deadline. */
+static enum error client_receive(struct channel_client *client, uint32_t want,
+				 struct channel_message *reply)
+{
+	return client_receive_some(client, want, reply, client->depth);
+}
+
+/* The response at `head` (words in *reply) was not the common case: handle
+ * it in full, then go on with the rest of this look's budget. */
+static CHANNEL_COLD enum error client_receive_rest(struct channel_client *client, uint32_t want,
+						   struct channel_message *reply, uint32_t head)
+{
+	enum error err = client_consume(client, want, reply, head);
+	if (err != ERR_FAILED_LOOKUP)
+		return err;
+	return client_receive_some(client, want, reply, client->depth - 1);
+}
+
+/*
+ * client_receive for the common case, inline: the next response answers
+ * `want` and has the common shape (no flags, no large buffer). Anything
+ * else goes on out of line from the words already read (read once).
+ */
+static inline __attribute__((always_inline)) enum error
+client_receive_fast(struct channel_client *client, uint32_t want, struct channel_message *reply)
+{
+	uint32_t head = 0; /* set when client_next says ERR_OK */
+	enum error err = client_next(client, reply, &head);
+	if (err != ERR_OK)
+		return err;
+	uint32_t tag = reply->tag;
+	uint32_t slot = tag & TAG_SLOT_MASK;
+	uint32_t length = reply->length;
+	if (CHANNEL_UNLIKELY(slot >= client->depth || client->tag_of[slot] != tag ||
+			     client->slot_state[slot] != CHANNEL_SLOT_PENDING ||
+			     (want != tag && want != CHANNEL_ANY) || length > CHANNEL_INLINE_MAX ||
+			     (reply->flags | reply->large.address | reply->large.length) != 0))
+		return client_receive_rest(client, want, reply, head);
+	channel_payload_in(reply->payload, client->responses[head & client->mask].payload, length);
+	/* Release: our copy of the entry is complete before the server may
+	 * reuse it. */
+	client->response_head = head + 1;
+	atomic_store_explicit(&client->shared->response_head, head + 1, memory_order_release);
+	slot_set(client, slot, CHANNEL_SLOT_FREE);
+	return ERR_OK;
 }
 
 enum error channel_client_poll(struct channel_client *client, struct channel_message *reply)
@@ -242,6 +346,9 @@ enum error channel_client_poll(struct channel_client *client, struct channel_mes
 	return client_receive(client, CHANNEL_ANY, reply);
 }
 
+static enum error client_wait_slow(struct channel_client *client, uint32_t tag, uint64_t timeout_ns,
+				   struct channel_message *reply);
+
 enum error channel_client_wait(struct channel_client *client, uint32_t tag, uint64_t timeout_ns,
 			       struct channel_message *reply)
 {
@@ -249,8 +356,8 @@ enum error channel_client_wait(struct channel_client *client, uint32_t tag, uint
 		if (client->done_slots != 0)
 			return deliver_done(client, (uint32_t)__builtin_ctzll(client->done_slots),
 					    reply);
-		if (channel_client_outstanding(client) == 0)
-			return ERR_INVALID_ARGUMENT;
+		if (client->free_slots == client_all_slots(client))
+			return ERR_INVALID_ARGUMENT; /* nothing outstanding */
 	} else {
 		uint32_t slot = tag & TAG_SLOT_MASK;
 		if (slot >= client->depth || client->tag_of[slot] != tag ||
@@ -259,11 +366,19 @@ enum error channel_client_wait(struct channel_client *client, uint32_t tag, uint
 		if (client->slot_state[slot] == CHANNEL_SLOT_DONE)
 			return deliver_done(client, slot, reply);
 	}
-	if (client->state != CHANNEL_ACTIVE)
+	if (CHANNEL_UNLIKELY(client->state != CHANNEL_ACTIVE))
 		return ERR_ILLEGAL_OPERATION;
+	if (timeout_ns != 0)
+		return client_wait_slow(client, tag, timeout_ns, reply);
+	return client_receive_fast(client, tag, reply);
+}
 
+/* channel_client_wait with a timeout, out of line: look, poll, then sleep. */
+static CHANNEL_COLD enum error client_wait_slow(struct channel_client *client, uint32_t tag,
+						uint64_t timeout_ns, struct channel_message *reply)
+{
 	enum error err = client_receive(client, tag, reply);
-	if (err != ERR_FAILED_LOOKUP || timeout_ns == 0)
+	if (err != ERR_FAILED_LOOKUP)
 		return err;
 	uint64_t deadline = channel_deadline(timeout_ns);
 	_Atomic uint32_t *sleeping = &client->shared->client_sleeping;

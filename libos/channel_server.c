@@ -156,16 +156,52 @@ enum error channel_server_detach(struct channel_server *server, uint32_t index)
 }
 
 /* Post a response entry (room was reserved at take) and ring the client
- * if it said it sleeps. */
-static inline __attribute__((always_inline)) void link_post(struct channel_link *link, uint32_t tag,
-							    const struct channel_message *reply)
+ * if it said it sleeps. Returns ERR_OK (so that a caller ends with it). */
+static inline __attribute__((always_inline)) enum error
+link_post(struct channel_link *link, uint32_t tag, const struct channel_message *reply)
 {
 	uint32_t tail = link->response_tail;
 	channel_entry_write(&link->responses[tail & link->mask], tag, reply);
 	link->response_tail = tail + 1;
 	/* Release: the entry is visible before the tail that covers it. */
 	atomic_store_explicit(&link->shared->response_tail, tail + 1, memory_order_release);
-	channel_ring_if_sleeping(&link->shared->client_sleeping, link->client, &link->counters);
+	return channel_ring_if_sleeping(&link->shared->client_sleeping, link->client,
+					&link->counters);
+}
+
+/* The client broke an index of link `index`: stop serving it. */
+static CHANNEL_COLD enum take_result link_break(struct channel_server *server, uint32_t index)
+{
+	link_set_state(server, index, CHANNEL_BROKEN);
+	return TAKE_BROKEN;
+}
+
+/* Answer a malformed request (its tag as the client wrote it) with `err`. */
+static CHANNEL_COLD enum take_result link_reject(struct channel_link *link, uint32_t tag,
+						 enum error err)
+{
+	struct channel_message answer = { .opcode = (uint32_t)err };
+	link->counters.rejected++;
+	(void)link_post(link, tag, &answer);
+	return TAKE_REJECTED;
+}
+
+/* Room for a reply was short by our cached client head: read the real one.
+ * Assumes nothing about the client's head. */
+static CHANNEL_COLD enum take_result link_refresh_response_head(struct channel_server *server,
+								uint32_t index)
+{
+	struct channel_link *link = &server->link[index];
+	uint32_t unread = link->response_tail - link->response_head_seen;
+	/* Acquire: the client copied those replies out first. */
+	uint32_t head = atomic_load_explicit(&link->shared->response_head, memory_order_acquire);
+	/* The client's head moves forward only, never past our tail. */
+	if (head - link->response_head_seen > unread)
+		return link_break(server, index);
+	link->response_head_seen = head;
+	if (link->outstanding + (link->response_tail - head) >= link->depth)
+		return TAKE_NOTHING;
+	return TAKE_OK;
 }
 
 /*
@@ -180,27 +216,18 @@ link_take(struct channel_server *server, uint32_t index, struct channel_message 
 
 	/* Room for the reply: outstanding + unread replies < depth. */
 	uint32_t unread = link->response_tail - link->response_head_seen;
-	if (link->outstanding + unread >= link->depth) {
-		/* Acquire: the client copied those replies out first. */
-		uint32_t head = atomic_load_explicit(&shared->response_head, memory_order_acquire);
-		/* The client's head moves forward only, never past our tail. */
-		if (head - link->response_head_seen > unread) {
-			link_set_state(server, index, CHANNEL_BROKEN);
-			return TAKE_BROKEN;
-		}
-		link->response_head_seen = head;
-		if (link->outstanding + (link->response_tail - head) >= link->depth)
-			return TAKE_NOTHING;
+	if (CHANNEL_UNLIKELY(link->outstanding + unread >= link->depth)) {
+		enum take_result room = link_refresh_response_head(server, index);
+		if (room != TAKE_OK)
+			return room;
 	}
 
 	uint32_t head = link->request_head;
 	if (head == link->request_tail_seen) {
 		/* Acquire: the client wrote the entries before this tail. */
 		uint32_t tail = atomic_load_explicit(&shared->request_tail, memory_order_acquire);
-		if (tail - head > link->depth) {
-			link_set_state(server, index, CHANNEL_BROKEN);
-			return TAKE_BROKEN;
-		}
+		if (CHANNEL_UNLIKELY(tail - head > link->depth))
+			return link_break(server, index);
 		link->request_tail_seen = tail;
 		if (tail == head)
 			return TAKE_NOTHING;
@@ -210,19 +237,15 @@ link_take(struct channel_server *server, uint32_t index, struct channel_message 
 	channel_words_read(request, entry);
 	enum error err = channel_shape_check(request->flags, request->length,
 					     request->large.address, request->large.length);
-	if (err == ERR_OK)
-		channel_copy_payload(request->payload, entry->payload, request->length);
+	if (CHANNEL_LIKELY(err == ERR_OK))
+		channel_payload_in(request->payload, entry->payload, request->length);
 	/* Release: the copy is complete before the client may reuse the entry. */
 	link->request_head = head + 1;
 	atomic_store_explicit(&shared->request_head, head + 1, memory_order_release);
 
 	uint32_t tag = request->tag;
-	if (err != ERR_OK) {
-		struct channel_message answer = { .opcode = (uint32_t)err };
-		link->counters.rejected++;
-		link_post(link, tag, &answer);
-		return TAKE_REJECTED;
-	}
+	if (CHANNEL_UNLIKELY(err != ERR_OK))
+		return link_reject(link, tag, err);
 	uint32_t slot = (uint32_t)__builtin_ctzll(~link->busy_slots);
 	CHANNEL_ASSERT(slot < link->depth);
 	link->busy_slots |= UINT64_C(1) << slot;
@@ -233,7 +256,9 @@ link_take(struct channel_server *server, uint32_t index, struct channel_message 
 	return TAKE_OK;
 }
 
-enum error channel_server_take(struct channel_server *server, struct channel_message *request)
+/* channel_server_take with more than one link: priorities, round robin. */
+static CHANNEL_COLD enum error server_take_many(struct channel_server *server,
+						struct channel_message *request)
 {
 	/* Priorities with links, highest first. */
 	for (uint32_t left = server->priorities; left != 0;) {
@@ -255,6 +280,20 @@ enum error channel_server_take(struct channel_server *server, struct channel_mes
 		}
 	}
 	return ERR_FAILED_LOOKUP;
+}
+
+enum error channel_server_take(struct channel_server *server, struct channel_message *request)
+{
+	uint64_t active = server->active;
+	if (CHANNEL_UNLIKELY(active == 0 || (active & (active - 1)) != 0))
+		return server_take_many(server, request);
+	/* One link: priority and round robin choose it; keep its cursor as the
+	 * general path would. */
+	uint32_t index = (uint32_t)__builtin_ctzll(active);
+	enum take_result result = link_take(server, index, request);
+	if (result == TAKE_OK || result == TAKE_REJECTED)
+		server->cursor[server->link[index].priority] = (index + 1) & 63u;
+	return result == TAKE_OK ? ERR_OK : ERR_FAILED_LOOKUP;
 }
 
 /* Publish "sleeping" (1) or "awake" (0) in every channel served: no word
@@ -307,20 +346,20 @@ enum error channel_server_reply(struct channel_server *server, const struct chan
 	uint32_t index = channel_handle_link(handle);
 	uint32_t slot = (uint32_t)handle & 63u;
 	struct channel_link *link = &server->link[index];
-	if (link->handle_of[slot] != handle || !(link->busy_slots & UINT64_C(1) << slot))
+	if (CHANNEL_UNLIKELY(link->handle_of[slot] != handle ||
+			     !(link->busy_slots & UINT64_C(1) << slot)))
 		return ERR_INVALID_ARGUMENT;
-	if (link->state != CHANNEL_ACTIVE)
+	if (CHANNEL_UNLIKELY(link->state != CHANNEL_ACTIVE))
 		return ERR_ILLEGAL_OPERATION;
 	enum error err = channel_shape_check(reply->flags, reply->length, reply->large.address,
 					     reply->large.length);
-	if (err != ERR_OK)
+	if (CHANNEL_UNLIKELY(err != ERR_OK))
 		return err;
 
 	link->busy_slots &= ~(UINT64_C(1) << slot);
 	link->outstanding--;
 	link->handle_of[slot] += HANDLE_GENERATION;
-	link_post(link, link->tag[slot], reply);
-	return ERR_OK;
+	return link_post(link, link->tag[slot], reply);
 }
 
 enum error channel_server_check_invariants(const struct channel_server *server)
