@@ -309,7 +309,8 @@ static CHANNEL_COLD enum error client_receive_rest(struct channel_client *client
 }
 
 /*
- * client_receive for the common case, inline: the next response answers
+ * client_receive for the common case, inline, for a `want` that is
+ * CHANNEL_ANY or a tag the caller found PENDING: the next response answers
  * `want` and has the common shape (no flags, no large buffer). Anything
  * else goes on out of line from the words already read (read once).
  */
@@ -323,9 +324,12 @@ client_receive_fast(struct channel_client *client, uint32_t want, struct channel
 	uint32_t tag = reply->tag;
 	uint32_t slot = tag & TAG_SLOT_MASK;
 	uint32_t length = reply->length;
-	if (CHANNEL_UNLIKELY(slot >= client->depth || client->tag_of[slot] != tag ||
-			     client->slot_state[slot] != CHANNEL_SLOT_PENDING ||
-			     (want != tag && want != CHANNEL_ANY) || length > CHANNEL_INLINE_MAX ||
+	/* A specific `want` was checked PENDING by the caller: the entry is
+	 * ours exactly when it carries that tag. */
+	_Bool ours = want != CHANNEL_ANY ? tag == want
+					 : slot < client->depth && client->tag_of[slot] == tag &&
+					       client->slot_state[slot] == CHANNEL_SLOT_PENDING;
+	if (CHANNEL_UNLIKELY(!ours || length > CHANNEL_INLINE_MAX ||
 			     (reply->flags | reply->large.address | reply->large.length) != 0))
 		return client_receive_rest(client, want, reply, head);
 	channel_payload_in(reply->payload, client->responses[head & client->mask].payload, length);

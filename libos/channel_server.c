@@ -204,6 +204,49 @@ static CHANNEL_COLD enum take_result link_refresh_response_head(struct channel_s
 	return TAKE_OK;
 }
 
+/* Hand the request at `head`, checked and copied in, to the server: a
+ * reply slot and its handle. */
+static inline __attribute__((always_inline)) void link_accept(struct channel_link *link,
+							      struct channel_message *request)
+{
+	uint32_t slot = (uint32_t)__builtin_ctzll(~link->busy_slots);
+	CHANNEL_ASSERT(slot < link->depth);
+	link->busy_slots |= UINT64_C(1) << slot;
+	link->outstanding++;
+	link->tag[slot] = request->tag;
+	link->taken++;
+	request->handle = link->handle_of[slot];
+}
+
+/* Release the request entry at `head`: our copy is complete before the
+ * client may reuse it. */
+static inline __attribute__((always_inline)) void link_release(struct channel_link *link,
+							       uint32_t head)
+{
+	link->request_head = head + 1;
+	atomic_store_explicit(&link->shared->request_head, head + 1, memory_order_release);
+}
+
+/*
+ * The request at `head`, whose words were read once into *request: check
+ * its shape, copy its payload in, release its entry, and accept it or
+ * answer it with an error status. Assumes nothing about the words.
+ */
+static inline __attribute__((always_inline)) enum take_result
+link_finish(struct channel_link *link, struct channel_message *request, uint32_t head)
+{
+	enum error err = channel_shape_check(request->flags, request->length,
+					     request->large.address, request->large.length);
+	if (CHANNEL_LIKELY(err == ERR_OK))
+		channel_payload_in(request->payload, link->requests[head & link->mask].payload,
+				   request->length);
+	link_release(link, head);
+	if (CHANNEL_UNLIKELY(err != ERR_OK))
+		return link_reject(link, request->tag, err);
+	link_accept(link, request);
+	return TAKE_OK;
+}
+
 /*
  * Take one request from an ACTIVE link, or answer a malformed one.
  * Assumes nothing about the shared buffer's contents.
@@ -233,27 +276,8 @@ link_take(struct channel_server *server, uint32_t index, struct channel_message 
 			return TAKE_NOTHING;
 	}
 
-	const struct channel_entry *entry = &link->requests[head & link->mask];
-	channel_words_read(request, entry);
-	enum error err = channel_shape_check(request->flags, request->length,
-					     request->large.address, request->large.length);
-	if (CHANNEL_LIKELY(err == ERR_OK))
-		channel_payload_in(request->payload, entry->payload, request->length);
-	/* Release: the copy is complete before the client may reuse the entry. */
-	link->request_head = head + 1;
-	atomic_store_explicit(&shared->request_head, head + 1, memory_order_release);
-
-	uint32_t tag = request->tag;
-	if (CHANNEL_UNLIKELY(err != ERR_OK))
-		return link_reject(link, tag, err);
-	uint32_t slot = (uint32_t)__builtin_ctzll(~link->busy_slots);
-	CHANNEL_ASSERT(slot < link->depth);
-	link->busy_slots |= UINT64_C(1) << slot;
-	link->outstanding++;
-	link->tag[slot] = tag;
-	link->taken++;
-	request->handle = link->handle_of[slot];
-	return TAKE_OK;
+	channel_words_read(request, &link->requests[head & link->mask]);
+	return link_finish(link, request, head);
 }
 
 /* channel_server_take with more than one link: priorities, round robin. */
@@ -282,18 +306,70 @@ static CHANNEL_COLD enum error server_take_many(struct channel_server *server,
 	return ERR_FAILED_LOOKUP;
 }
 
+/* The one link's cursor after a turn, as server_take_many keeps it. */
+static inline void server_turn_taken(struct channel_server *server, uint32_t index)
+{
+	server->cursor[server->link[index].priority] = (index + 1) & 63u;
+}
+
+/* The one link broke its request tail (out of line). */
+static CHANNEL_COLD enum error server_take_broken(struct channel_server *server, uint32_t index)
+{
+	(void)link_break(server, index);
+	return ERR_FAILED_LOOKUP;
+}
+
+/* The one link's request at `head` (words in *request) has flags, a large
+ * buffer or a bad length: the full check, out of line. */
+static CHANNEL_COLD enum error server_take_unusual(struct channel_server *server, uint32_t index,
+						   struct channel_message *request, uint32_t head)
+{
+	enum take_result result = link_finish(&server->link[index], request, head);
+	server_turn_taken(server, index);
+	return result == TAKE_OK ? ERR_OK : ERR_FAILED_LOOKUP;
+}
+
+/*
+ * With one ACTIVE link, priority and round robin have nothing to choose:
+ * link_take for that link, inline, with the rare cases out of line (tail
+ * calls). Assumes nothing about the shared buffer's contents.
+ */
 enum error channel_server_take(struct channel_server *server, struct channel_message *request)
 {
 	uint64_t active = server->active;
 	if (CHANNEL_UNLIKELY(active == 0 || (active & (active - 1)) != 0))
 		return server_take_many(server, request);
-	/* One link: priority and round robin choose it; keep its cursor as the
-	 * general path would. */
 	uint32_t index = (uint32_t)__builtin_ctzll(active);
-	enum take_result result = link_take(server, index, request);
-	if (result == TAKE_OK || result == TAKE_REJECTED)
-		server->cursor[server->link[index].priority] = (index + 1) & 63u;
-	return result == TAKE_OK ? ERR_OK : ERR_FAILED_LOOKUP;
+	struct channel_link *link = &server->link[index];
+	/* Short of reply room by our cached client head: the general path
+	 * reads the real one (nothing shared was read yet). */
+	if (CHANNEL_UNLIKELY(link->outstanding + (link->response_tail - link->response_head_seen) >=
+			     link->depth))
+		return server_take_many(server, request);
+	uint32_t head = link->request_head;
+	if (head == link->request_tail_seen) {
+		/* Acquire: the client wrote the entries before this tail. */
+		uint32_t tail =
+		    atomic_load_explicit(&link->shared->request_tail, memory_order_acquire);
+		if (CHANNEL_UNLIKELY(tail - head > link->depth))
+			return server_take_broken(server, index);
+		link->request_tail_seen = tail;
+		if (tail == head)
+			return ERR_FAILED_LOOKUP;
+	}
+	const struct channel_entry *entry = &link->requests[head & link->mask];
+	channel_words_read(request, entry);
+	/* The common shape (channel_shape_check's first two tests). */
+	uint32_t length = request->length;
+	if (CHANNEL_UNLIKELY(length > CHANNEL_INLINE_MAX ||
+			     (request->flags | request->large.address | request->large.length) !=
+				 0))
+		return server_take_unusual(server, index, request, head);
+	channel_payload_in(request->payload, entry->payload, length);
+	link_release(link, head);
+	link_accept(link, request);
+	server_turn_taken(server, index);
+	return ERR_OK;
 }
 
 /* Publish "sleeping" (1) or "awake" (0) in every channel served: no word
