@@ -141,32 +141,58 @@ static CHANNEL_COLD enum error client_refresh_request_head(struct channel_client
 static enum error client_submit_refresh(struct channel_client *client,
 					const struct channel_message *request, uint32_t *tag);
 
-/* Assumes nothing about `request` (checked here) or the server's head. */
-enum error channel_client_submit(struct channel_client *client,
-				 const struct channel_message *request, uint32_t *tag)
+/* submit after the request's shape was checked. Assumes nothing about the
+ * server's head. */
+static inline __attribute__((always_inline)) enum error
+client_submit_checked(struct channel_client *client, const struct channel_message *request,
+		      uint32_t *tag, _Bool is_short)
 {
 	if (CHANNEL_UNLIKELY(client->state != CHANNEL_ACTIVE))
 		return ERR_ILLEGAL_OPERATION;
-	enum error err = channel_shape_check(request->flags, request->length,
-					     request->large.address, request->large.length);
-	if (CHANNEL_UNLIKELY(err != ERR_OK))
-		return err;
 	if (CHANNEL_UNLIKELY(client->free_slots == 0))
 		return ERR_NOT_ENOUGH_MEMORY;
 	uint32_t tail = client->request_tail;
 	if (CHANNEL_UNLIKELY(tail - client->request_head_seen >= client->depth))
 		return client_submit_refresh(client, request, tag); /* a tail call */
 
+	/* Our state first: the entry's bytes may alias it for the compiler,
+	 * which would then reload it. */
 	uint32_t slot = (uint32_t)__builtin_ctzll(client->free_slots);
 	uint32_t my_tag = client->tag_of[slot];
-	channel_entry_write(&client->requests[tail & client->mask], my_tag, request);
+	struct channel_shared *shared = client->shared;
+	struct channel_doorbell *server = client->server;
+	struct channel_entry *entry = &client->requests[tail & client->mask];
 	slot_set(client, slot, CHANNEL_SLOT_PENDING);
 	client->request_tail = tail + 1;
-	/* Release: the entry's words are visible before the new tail. */
-	atomic_store_explicit(&client->shared->request_tail, tail + 1, memory_order_release);
 	*tag = my_tag;
-	return channel_ring_if_sleeping(&client->shared->server_sleeping, client->server,
-					&client->counters);
+	channel_entry_write(entry, my_tag, request, is_short);
+	/* Release: the entry's words are visible before the new tail. */
+	atomic_store_explicit(&shared->request_tail, tail + 1, memory_order_release);
+	return channel_ring_if_sleeping(&shared->server_sleeping, server, &client->counters);
+}
+
+/* A request with flags, a large buffer or a long payload, out of line: the
+ * full shape check (after the state check, as the API orders errors). */
+static CHANNEL_OUT_OF_LINE enum error client_submit_unusual(struct channel_client *client,
+							    const struct channel_message *request,
+							    uint32_t *tag)
+{
+	if (client->state != CHANNEL_ACTIVE)
+		return ERR_ILLEGAL_OPERATION;
+	enum error err = channel_shape_check(request->flags, request->length,
+					     request->large.address, request->large.length);
+	if (err != ERR_OK)
+		return err;
+	return client_submit_checked(client, request, tag, 0);
+}
+
+/* Assumes nothing about `request` (checked here) or the server's head. */
+enum error channel_client_submit(struct channel_client *client,
+				 const struct channel_message *request, uint32_t *tag)
+{
+	if (CHANNEL_UNLIKELY(!channel_message_common(request)))
+		return client_submit_unusual(client, request, tag);
+	return client_submit_checked(client, request, tag, 1);
 }
 
 /* The rare half of submit, out of line: refresh the server's head, then
@@ -273,8 +299,10 @@ client_consume(struct channel_client *client, uint32_t want, struct channel_mess
  * ERR_FAILED_LOOKUP: the queue is empty, or `budget` entries were not it.
  * ERR_ILLEGAL_OPERATION: the server broke its tail.
  */
-static CHANNEL_COLD enum error client_receive_some(struct channel_client *client, uint32_t want,
-						   struct channel_message *reply, uint32_t budget)
+static CHANNEL_OUT_OF_LINE enum error client_receive_some(struct channel_client *client,
+							  uint32_t want,
+							  struct channel_message *reply,
+							  uint32_t budget)
 {
 	for (; budget > 0; budget--) {
 		uint32_t head = 0; /* set when client_next says ERR_OK */
@@ -299,8 +327,10 @@ static enum error client_receive(struct channel_client *client, uint32_t want,
 
 /* The response at `head` (words in *reply) was not the common case: handle
  * it in full, then go on with the rest of this look's budget. */
-static CHANNEL_COLD enum error client_receive_rest(struct channel_client *client, uint32_t want,
-						   struct channel_message *reply, uint32_t head)
+static CHANNEL_OUT_OF_LINE enum error client_receive_rest(struct channel_client *client,
+							  uint32_t want,
+							  struct channel_message *reply,
+							  uint32_t head)
 {
 	enum error err = client_consume(client, want, reply, head);
 	if (err != ERR_FAILED_LOOKUP)
@@ -311,7 +341,8 @@ static CHANNEL_COLD enum error client_receive_rest(struct channel_client *client
 /*
  * client_receive for the common case, inline, for a `want` that is
  * CHANNEL_ANY or a tag the caller found PENDING: the next response answers
- * `want` and has the common shape (no flags, no large buffer). Anything
+ * `want` and has the common shape (no flags, no large buffer, at most
+ * CHANNEL_SHORT_PAYLOAD bytes of payload). Anything
  * else goes on out of line from the words already read (read once).
  */
 static inline __attribute__((always_inline)) enum error
@@ -323,21 +354,24 @@ client_receive_fast(struct channel_client *client, uint32_t want, struct channel
 		return err;
 	uint32_t tag = reply->tag;
 	uint32_t slot = tag & TAG_SLOT_MASK;
-	uint32_t length = reply->length;
 	/* A specific `want` was checked PENDING by the caller: the entry is
 	 * ours exactly when it carries that tag. */
 	_Bool ours = want != CHANNEL_ANY ? tag == want
 					 : slot < client->depth && client->tag_of[slot] == tag &&
 					       client->slot_state[slot] == CHANNEL_SLOT_PENDING;
-	if (CHANNEL_UNLIKELY(!ours || length > CHANNEL_INLINE_MAX ||
-			     (reply->flags | reply->large.address | reply->large.length) != 0))
+	if (CHANNEL_UNLIKELY(!ours || !channel_message_common(reply)))
 		return client_receive_rest(client, want, reply, head);
-	channel_payload_in(reply->payload, client->responses[head & client->mask].payload, length);
+	/* Our state first (the payload bytes may alias it for the compiler),
+	 * then the payload (at most 16 bytes: one block, inside both payload
+	 * areas), then the release of the entry. */
+	struct channel_shared *shared = client->shared;
+	const struct channel_entry *entry = &client->responses[head & client->mask];
+	client->response_head = head + 1;
+	slot_set(client, slot, CHANNEL_SLOT_FREE);
+	__builtin_memcpy(reply->payload, entry->payload, CHANNEL_SHORT_PAYLOAD);
 	/* Release: our copy of the entry is complete before the server may
 	 * reuse it. */
-	client->response_head = head + 1;
-	atomic_store_explicit(&client->shared->response_head, head + 1, memory_order_release);
-	slot_set(client, slot, CHANNEL_SLOT_FREE);
+	atomic_store_explicit(&shared->response_head, head + 1, memory_order_release);
 	return ERR_OK;
 }
 

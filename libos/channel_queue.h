@@ -56,6 +56,9 @@ static inline enum error channel_shape_check(uint32_t flags, uint32_t length, ui
  * that they stay leaf functions without callee-saved registers to spill
  * (docs/benchmarks.md). */
 #define CHANNEL_COLD __attribute__((noinline, cold))
+/* Out of line but not cold (optimised for speed): the paths of long
+ * payloads, flags and large buffers, legitimate if less common. */
+#define CHANNEL_OUT_OF_LINE __attribute__((noinline))
 #define CHANNEL_LIKELY(x) __builtin_expect(!!(x), 1)
 #define CHANNEL_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
@@ -104,13 +107,35 @@ static inline void channel_words_read(struct channel_message *message,
 }
 
 /* Write an entry from a message whose shape was checked (private memory),
- * with this side's `tag` in place of the message's. */
-static inline void channel_entry_write(struct channel_entry *entry, uint32_t tag,
-				       const struct channel_message *message)
+ * with this side's `tag` in place of the message's. `is_short` (a
+ * constant): the caller knows length <= CHANNEL_SHORT_PAYLOAD, and the copy
+ * needs no call (hot paths stay leaf functions). */
+#define CHANNEL_SHORT_PAYLOAD 16u
+static inline __attribute__((always_inline)) void
+channel_entry_write(struct channel_entry *entry, uint32_t tag,
+		    const struct channel_message *message, _Bool is_short)
 {
+	uint32_t length = message->length;
 	__builtin_memcpy(entry->word, message, sizeof(entry->word));
-	entry->word[1] = channel_word1(tag, message->length);
-	channel_payload_out(entry->payload, message->payload, message->length);
+	entry->word[1] = channel_word1(tag, length);
+	if (is_short) {
+		CHANNEL_ASSERT(length <= CHANNEL_SHORT_PAYLOAD);
+		if (length > 8)
+			__builtin_memcpy(entry->payload, message->payload, 16);
+		else if (length != 0)
+			__builtin_memcpy(entry->payload, message->payload, 8);
+	} else {
+		channel_payload_out(entry->payload, message->payload, length);
+	}
+}
+
+/* A message the hot paths handle inline: no flags, no large buffer, a
+ * short payload. Anything else takes the out-of-line path, which runs the
+ * full channel_shape_check. */
+static inline _Bool channel_message_common(const struct channel_message *message)
+{
+	return message->length <= CHANNEL_SHORT_PAYLOAD &&
+	       (message->flags | message->large.address | message->large.length) == 0;
 }
 
 /* Ring the peer (the rare half of the doorbell rule, out of line). */

@@ -158,15 +158,20 @@ enum error channel_server_detach(struct channel_server *server, uint32_t index)
 /* Post a response entry (room was reserved at take) and ring the client
  * if it said it sleeps. Returns ERR_OK (so that a caller ends with it). */
 static inline __attribute__((always_inline)) enum error
-link_post(struct channel_link *link, uint32_t tag, const struct channel_message *reply)
+link_post(struct channel_link *link, uint32_t tag, const struct channel_message *reply,
+	  _Bool is_short)
 {
+	/* Our fields first: the entry's bytes may alias anything for the
+	 * compiler, which would then reload them. */
 	uint32_t tail = link->response_tail;
-	channel_entry_write(&link->responses[tail & link->mask], tag, reply);
+	struct channel_shared *shared = link->shared;
+	struct channel_doorbell *client = link->client;
+	struct channel_entry *entry = &link->responses[tail & link->mask];
 	link->response_tail = tail + 1;
+	channel_entry_write(entry, tag, reply, is_short);
 	/* Release: the entry is visible before the tail that covers it. */
-	atomic_store_explicit(&link->shared->response_tail, tail + 1, memory_order_release);
-	return channel_ring_if_sleeping(&link->shared->client_sleeping, link->client,
-					&link->counters);
+	atomic_store_explicit(&shared->response_tail, tail + 1, memory_order_release);
+	return channel_ring_if_sleeping(&shared->client_sleeping, client, &link->counters);
 }
 
 /* The client broke an index of link `index`: stop serving it. */
@@ -182,7 +187,7 @@ static CHANNEL_COLD enum take_result link_reject(struct channel_link *link, uint
 {
 	struct channel_message answer = { .opcode = (uint32_t)err };
 	link->counters.rejected++;
-	(void)link_post(link, tag, &answer);
+	(void)link_post(link, tag, &answer, 1);
 	return TAKE_REJECTED;
 }
 
@@ -320,9 +325,11 @@ static CHANNEL_COLD enum error server_take_broken(struct channel_server *server,
 }
 
 /* The one link's request at `head` (words in *request) has flags, a large
- * buffer or a bad length: the full check, out of line. */
-static CHANNEL_COLD enum error server_take_unusual(struct channel_server *server, uint32_t index,
-						   struct channel_message *request, uint32_t head)
+ * buffer or a long or bad length: the full check, out of line. */
+static CHANNEL_OUT_OF_LINE enum error server_take_unusual(struct channel_server *server,
+							  uint32_t index,
+							  struct channel_message *request,
+							  uint32_t head)
 {
 	enum take_result result = link_finish(&server->link[index], request, head);
 	server_turn_taken(server, index);
@@ -359,16 +366,18 @@ enum error channel_server_take(struct channel_server *server, struct channel_mes
 	}
 	const struct channel_entry *entry = &link->requests[head & link->mask];
 	channel_words_read(request, entry);
-	/* The common shape (channel_shape_check's first two tests). */
-	uint32_t length = request->length;
-	if (CHANNEL_UNLIKELY(length > CHANNEL_INLINE_MAX ||
-			     (request->flags | request->large.address | request->large.length) !=
-				 0))
+	if (CHANNEL_UNLIKELY(!channel_message_common(request)))
 		return server_take_unusual(server, index, request, head);
-	channel_payload_in(request->payload, entry->payload, length);
-	link_release(link, head);
+	/* Our state first (the payload bytes may alias it for the compiler),
+	 * then the payload (at most 16 bytes: one block, inside both payload
+	 * areas), then the release of the entry. */
+	struct channel_shared *shared = link->shared;
+	link->request_head = head + 1;
 	link_accept(link, request);
 	server_turn_taken(server, index);
+	__builtin_memcpy(request->payload, entry->payload, CHANNEL_SHORT_PAYLOAD);
+	/* Release: the copy is complete before the client may reuse the entry. */
+	atomic_store_explicit(&shared->request_head, head + 1, memory_order_release);
 	return ERR_OK;
 }
 
@@ -415,6 +424,29 @@ enum error channel_server_wait(struct channel_server *server, uint64_t timeout_n
 	}
 }
 
+/* Answer the taken request in `slot` of `link` with `reply` (checked). */
+static inline __attribute__((always_inline)) enum error
+link_answer(struct channel_link *link, uint32_t slot, const struct channel_message *reply,
+	    _Bool is_short)
+{
+	link->busy_slots &= ~(UINT64_C(1) << slot);
+	link->outstanding--;
+	link->handle_of[slot] += HANDLE_GENERATION;
+	return link_post(link, link->tag[slot], reply, is_short);
+}
+
+/* A reply with flags, a large buffer or a long payload, out of line: the
+ * full shape check. */
+static CHANNEL_OUT_OF_LINE enum error link_answer_unusual(struct channel_link *link, uint32_t slot,
+							  const struct channel_message *reply)
+{
+	enum error err = channel_shape_check(reply->flags, reply->length, reply->large.address,
+					     reply->large.length);
+	if (err != ERR_OK)
+		return err;
+	return link_answer(link, slot, reply, 0);
+}
+
 /* Assumes nothing about reply->handle (it may be stale or forged). */
 enum error channel_server_reply(struct channel_server *server, const struct channel_message *reply)
 {
@@ -427,15 +459,9 @@ enum error channel_server_reply(struct channel_server *server, const struct chan
 		return ERR_INVALID_ARGUMENT;
 	if (CHANNEL_UNLIKELY(link->state != CHANNEL_ACTIVE))
 		return ERR_ILLEGAL_OPERATION;
-	enum error err = channel_shape_check(reply->flags, reply->length, reply->large.address,
-					     reply->large.length);
-	if (CHANNEL_UNLIKELY(err != ERR_OK))
-		return err;
-
-	link->busy_slots &= ~(UINT64_C(1) << slot);
-	link->outstanding--;
-	link->handle_of[slot] += HANDLE_GENERATION;
-	return link_post(link, link->tag[slot], reply);
+	if (CHANNEL_UNLIKELY(!channel_message_common(reply)))
+		return link_answer_unusual(link, slot, reply);
+	return link_answer(link, slot, reply, 1);
 }
 
 enum error channel_server_check_invariants(const struct channel_server *server)
