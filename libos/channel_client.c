@@ -225,11 +225,12 @@ static CHANNEL_COLD enum error deliver_done(struct channel_client *client, uint3
 
 /*
  * Read the next response's eight words once into *reply. ERR_OK: *head is
- * its index; ERR_FAILED_LOOKUP: the queue is empty; ERR_ILLEGAL_OPERATION:
+ * its index and *entry the entry; ERR_FAILED_LOOKUP: the queue is empty; ERR_ILLEGAL_OPERATION:
  * the server broke its tail. Assumes nothing about the server's tail.
  */
 static inline __attribute__((always_inline)) enum error
-client_next(struct channel_client *client, struct channel_message *reply, uint32_t *head_out)
+client_next(struct channel_client *client, struct channel_message *reply, uint32_t *head_out,
+	    const struct channel_entry **entry_out)
 {
 	uint32_t head = client->response_head;
 	if (head == client->response_tail_seen) {
@@ -242,7 +243,8 @@ client_next(struct channel_client *client, struct channel_message *reply, uint32
 		if (tail == head)
 			return ERR_FAILED_LOOKUP;
 	}
-	channel_words_read(reply, &client->responses[head & client->mask]);
+	*entry_out = &client->responses[head & client->mask];
+	channel_words_read(reply, *entry_out);
 	*head_out = head;
 	return ERR_OK;
 }
@@ -306,7 +308,8 @@ static CHANNEL_OUT_OF_LINE enum error client_receive_some(struct channel_client 
 {
 	for (; budget > 0; budget--) {
 		uint32_t head = 0; /* set when client_next says ERR_OK */
-		enum error err = client_next(client, reply, &head);
+		const struct channel_entry *entry;
+		enum error err = client_next(client, reply, &head, &entry);
 		if (err != ERR_OK)
 			return err;
 		err = client_consume(client, want, reply, head);
@@ -348,8 +351,9 @@ static CHANNEL_OUT_OF_LINE enum error client_receive_rest(struct channel_client 
 static inline __attribute__((always_inline)) enum error
 client_receive_fast(struct channel_client *client, uint32_t want, struct channel_message *reply)
 {
-	uint32_t head = 0; /* set when client_next says ERR_OK */
-	enum error err = client_next(client, reply, &head);
+	uint32_t head = 0;                        /* set when client_next says ERR_OK */
+	const struct channel_entry *entry = NULL; /* set with head */
+	enum error err = client_next(client, reply, &head, &entry);
 	if (err != ERR_OK)
 		return err;
 	uint32_t tag = reply->tag;
@@ -365,7 +369,6 @@ client_receive_fast(struct channel_client *client, uint32_t want, struct channel
 	 * then the payload (at most 16 bytes: one block, inside both payload
 	 * areas), then the release of the entry. */
 	struct channel_shared *shared = client->shared;
-	const struct channel_entry *entry = &client->responses[head & client->mask];
 	client->response_head = head + 1;
 	slot_set(client, slot, CHANNEL_SLOT_FREE);
 	__builtin_memcpy(reply->payload, entry->payload, CHANNEL_SHORT_PAYLOAD);
