@@ -30,17 +30,19 @@ static const _Bool slot_legal[3][3] = {
 	[CHANNEL_SLOT_DONE] = { [CHANNEL_SLOT_FREE] = 1 },
 };
 
-/* The one place a slot changes state; keeps the bitmaps in step. */
+/* The one place a slot changes state; keeps the bitmaps in step. `from`
+ * (a constant at each call) is the slot's state, asserted. */
 static inline void slot_set(struct channel_client *client, uint32_t slot,
-			    enum channel_slot_state to)
+			    enum channel_slot_state from, enum channel_slot_state to)
 {
 	uint64_t bit = UINT64_C(1) << slot;
-	CHANNEL_ASSERT(slot_legal[client->slot_state[slot]][to]);
+	CHANNEL_ASSERT(client->slot_state[slot] == from && slot_legal[from][to]);
 	client->slot_state[slot] = (uint8_t)to;
 	switch (to) {
 	case CHANNEL_SLOT_FREE:
 		client->free_slots |= bit;
-		client->done_slots &= ~bit;
+		if (from == CHANNEL_SLOT_DONE)
+			client->done_slots &= ~bit;
 		client->tag_of[slot] += TAG_GENERATION; /* this tag is never valid again */
 		break;
 	case CHANNEL_SLOT_PENDING: client->free_slots &= ~bit; break;
@@ -162,7 +164,7 @@ client_submit_checked(struct channel_client *client, const struct channel_messag
 	struct channel_shared *shared = client->shared;
 	struct channel_doorbell *server = client->server;
 	struct channel_entry *entry = &client->requests[tail & client->mask];
-	slot_set(client, slot, CHANNEL_SLOT_PENDING);
+	slot_set(client, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
 	client->request_tail = tail + 1;
 	*tag = my_tag;
 	channel_entry_write(entry, my_tag, request, is_short);
@@ -219,7 +221,7 @@ static CHANNEL_COLD enum error deliver_done(struct channel_client *client, uint3
 					    struct channel_message *reply)
 {
 	message_copy(reply, &client->done[slot]);
-	slot_set(client, slot, CHANNEL_SLOT_FREE);
+	slot_set(client, slot, CHANNEL_SLOT_DONE, CHANNEL_SLOT_FREE);
 	return ERR_OK;
 }
 
@@ -285,11 +287,11 @@ client_consume(struct channel_client *client, uint32_t want, struct channel_mess
 	if (!ours)
 		return ERR_FAILED_LOOKUP;
 	if (want == CHANNEL_ANY || want == tag) {
-		slot_set(client, slot, CHANNEL_SLOT_FREE);
+		slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
 		return ERR_OK;
 	}
 	message_copy(&client->done[slot], reply);
-	slot_set(client, slot, CHANNEL_SLOT_DONE);
+	slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_DONE);
 	return ERR_FAILED_LOOKUP;
 }
 
@@ -370,7 +372,7 @@ client_receive_fast(struct channel_client *client, uint32_t want, struct channel
 	 * areas), then the release of the entry. */
 	struct channel_shared *shared = client->shared;
 	client->response_head = head + 1;
-	slot_set(client, slot, CHANNEL_SLOT_FREE);
+	slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
 	__builtin_memcpy(reply->payload, entry->payload, CHANNEL_SHORT_PAYLOAD);
 	/* Release: our copy of the entry is complete before the server may
 	 * reuse it. */
@@ -400,9 +402,10 @@ enum error channel_client_wait(struct channel_client *client, uint32_t tag, uint
 		if (client->free_slots == client_all_slots(client))
 			return ERR_INVALID_ARGUMENT; /* nothing outstanding */
 	} else {
+		/* Slots at or past depth are never used: FREE, so refused here
+		 * without a separate bound check (slot < 64 indexes the arrays). */
 		uint32_t slot = tag & TAG_SLOT_MASK;
-		if (slot >= client->depth || client->tag_of[slot] != tag ||
-		    client->slot_state[slot] == CHANNEL_SLOT_FREE)
+		if (client->tag_of[slot] != tag || client->slot_state[slot] == CHANNEL_SLOT_FREE)
 			return ERR_INVALID_ARGUMENT;
 		if (client->slot_state[slot] == CHANNEL_SLOT_DONE)
 			return deliver_done(client, slot, reply);
