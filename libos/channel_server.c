@@ -435,20 +435,11 @@ link_answer(struct channel_link *link, uint32_t slot, const struct channel_messa
 	return link_post(link, link->tag[slot], reply, is_short);
 }
 
-/* A reply with flags, a large buffer or a long payload, out of line: the
- * full shape check. */
-static CHANNEL_OUT_OF_LINE enum error link_answer_unusual(struct channel_link *link, uint32_t slot,
-							  const struct channel_message *reply)
-{
-	enum error err = channel_shape_check(reply->flags, reply->length, reply->large.address,
-					     reply->large.length);
-	if (err != ERR_OK)
-		return err;
-	return link_answer(link, slot, reply, 0);
-}
-
-/* Assumes nothing about reply->handle (it may be stale or forged). */
-enum error channel_server_reply(struct channel_server *server, const struct channel_message *reply)
+/* Reply, for a message known to have the common shape (`is_short`, a
+ * constant) or not yet checked. Assumes nothing about reply->handle. */
+static inline __attribute__((always_inline)) enum error
+server_reply_body(struct channel_server *server, const struct channel_message *reply,
+		  _Bool is_short)
 {
 	uint64_t handle = reply->handle;
 	uint32_t index = channel_handle_link(handle);
@@ -459,9 +450,30 @@ enum error channel_server_reply(struct channel_server *server, const struct chan
 		return ERR_INVALID_ARGUMENT;
 	if (CHANNEL_UNLIKELY(link->state != CHANNEL_ACTIVE))
 		return ERR_ILLEGAL_OPERATION;
+	if (!is_short) {
+		enum error err = channel_shape_check(reply->flags, reply->length,
+						     reply->large.address, reply->large.length);
+		if (err != ERR_OK)
+			return err;
+	}
+	return link_answer(link, slot, reply, is_short);
+}
+
+/* A reply with flags, a large buffer or a long payload, out of line (the
+ * checks in the API's order: handle, link state, shape). */
+static CHANNEL_OUT_OF_LINE enum error server_reply_unusual(struct channel_server *server,
+							   const struct channel_message *reply)
+{
+	return server_reply_body(server, reply, 0);
+}
+
+/* Assumes nothing about reply->handle (it may be stale or forged). The
+ * common shape is tested first, while few values are live. */
+enum error channel_server_reply(struct channel_server *server, const struct channel_message *reply)
+{
 	if (CHANNEL_UNLIKELY(!channel_message_common(reply)))
-		return link_answer_unusual(link, slot, reply);
-	return link_answer(link, slot, reply, 1);
+		return server_reply_unusual(server, reply);
+	return server_reply_body(server, reply, 1);
 }
 
 enum error channel_server_check_invariants(const struct channel_server *server)
