@@ -290,6 +290,44 @@ static void test_out_of_order(void **state)
 	check_invariants();
 }
 
+/* wait(tag, 0) off the inline path: long replies delivered straight from
+ * the queue (first in it, and after stashing another), a short one on the
+ * inline path, and a 9-byte reply stashed and delivered later (payload
+ * copies of every size class). */
+static void test_wait_now_uncommon_replies(void **state)
+{
+	(void)state;
+	struct channel_client *c = &clients[0];
+	uint32_t tags[4];
+	struct channel_message requests[4], reply, got;
+	static const uint32_t lengths[4] = { 12, 200, 9, 100 };
+	for (int i = 0; i < 4; i++) {
+		struct channel_message m = message((uint32_t)i, (uint64_t)i, 0);
+		assert_int_equal(channel_client_submit(c, &m, &tags[i]), ERR_OK);
+		assert_int_equal(channel_server_take(&server, &requests[i]), ERR_OK);
+	}
+	for (int i = 3; i >= 0; i--) {
+		reply = message(requests[i].opcode + 1000, requests[i].arg[0], lengths[i]);
+		reply.handle = requests[i].handle;
+		assert_int_equal(channel_server_reply(&server, &reply), ERR_OK);
+	}
+	/* Queue: 3 (100 bytes), 2 (9), 1 (200), 0 (12). 3 is first and long;
+	 * waiting for 1 then stashes 2 and delivers 1 from the queue; 0 is
+	 * short (inline); 2 comes from the stash. */
+	static const int order[4] = { 3, 1, 0, 2 };
+	for (int k = 0; k < 4; k++) {
+		int i = order[k];
+		assert_int_equal(channel_client_wait(c, tags[i], 0, &got), ERR_OK);
+		assert_int_equal(got.tag, tags[i]);
+		assert_int_equal(got.opcode, 1000 + (uint32_t)i);
+		assert_int_equal(got.length, lengths[i]);
+		for (uint32_t at = 0; at < lengths[i]; at++)
+			assert_int_equal(got.payload[at], (uint8_t)(1000 + (uint32_t)i + at));
+		check_invariants();
+	}
+	assert_int_equal(channel_client_outstanding(c), 0);
+}
+
 static void test_timeout_keeps_tag(void **state)
 {
 	(void)state;
@@ -702,6 +740,7 @@ int main(void)
 		cmocka_unit_test_setup(test_round_trip, setup),
 		cmocka_unit_test_setup(test_submit_errors, setup),
 		cmocka_unit_test_setup(test_out_of_order, setup),
+		cmocka_unit_test_setup(test_wait_now_uncommon_replies, setup),
 		cmocka_unit_test_setup(test_timeout_keeps_tag, setup),
 		cmocka_unit_test_setup(test_doorbells_only_for_sleepers, setup),
 		cmocka_unit_test_setup(test_server_wait, setup),

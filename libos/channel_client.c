@@ -30,17 +30,19 @@ static const _Bool slot_legal[3][3] = {
 	[CHANNEL_SLOT_DONE] = { [CHANNEL_SLOT_FREE] = 1 },
 };
 
-/* The one place a slot changes state; keeps the bitmaps in step. */
+/* The one place a slot changes state; keeps the bitmaps in step. `from`
+ * (a constant at each call) is the slot's state, asserted. */
 static inline void slot_set(struct channel_client *client, uint32_t slot,
-			    enum channel_slot_state to)
+			    enum channel_slot_state from, enum channel_slot_state to)
 {
 	uint64_t bit = UINT64_C(1) << slot;
-	CHANNEL_ASSERT(slot_legal[client->slot_state[slot]][to]);
+	CHANNEL_ASSERT(client->slot_state[slot] == from && slot_legal[from][to]);
 	client->slot_state[slot] = (uint8_t)to;
 	switch (to) {
 	case CHANNEL_SLOT_FREE:
 		client->free_slots |= bit;
-		client->done_slots &= ~bit;
+		if (from == CHANNEL_SLOT_DONE)
+			client->done_slots &= ~bit;
 		client->tag_of[slot] += TAG_GENERATION; /* this tag is never valid again */
 		break;
 	case CHANNEL_SLOT_PENDING: client->free_slots &= ~bit; break;
@@ -48,8 +50,14 @@ static inline void slot_set(struct channel_client *client, uint32_t slot,
 	}
 }
 
+/* Bit i for each of the depth slots. */
+static inline uint64_t client_all_slots(const struct channel_client *client)
+{
+	return client->depth == 64 ? UINT64_MAX : (UINT64_C(1) << client->depth) - 1;
+}
+
 /* The server broke an index: stop using the channel. */
-static enum error client_break(struct channel_client *client)
+static CHANNEL_COLD enum error client_break(struct channel_client *client)
 {
 	client->state = CHANNEL_BROKEN;
 	return ERR_ILLEGAL_OPERATION;
@@ -112,13 +120,64 @@ void channel_client_set_poll_budget(struct channel_client *client, uint32_t poll
 
 uint32_t channel_client_outstanding(const struct channel_client *client)
 {
-	uint64_t all = client->depth == 64 ? UINT64_MAX : (UINT64_C(1) << client->depth) - 1;
-	return (uint32_t)__builtin_popcountll(all & ~client->free_slots);
+	return (uint32_t)__builtin_popcountll(client_all_slots(client) & ~client->free_slots);
 }
 
-/* Assumes nothing about `request` (checked here) or the server's head. */
-enum error channel_client_submit(struct channel_client *client,
-				 const struct channel_message *request, uint32_t *tag)
+/* Our cached server head says the request queue is full: read the real
+ * one. Assumes nothing about the server's head. */
+static CHANNEL_COLD enum error client_refresh_request_head(struct channel_client *client)
+{
+	uint32_t tail = client->request_tail;
+	/* Acquire: the server copied the entries out before it published this
+	 * head; our overwrite comes after. */
+	uint32_t head = atomic_load_explicit(&client->shared->request_head, memory_order_acquire);
+	/* The server's head moves forward only, never past our tail. */
+	if (head - client->request_head_seen > tail - client->request_head_seen)
+		return client_break(client);
+	client->request_head_seen = head;
+	if (tail - head >= client->depth)
+		return ERR_NOT_ENOUGH_MEMORY;
+	return ERR_OK;
+}
+
+static enum error client_submit_refresh(struct channel_client *client,
+					const struct channel_message *request, uint32_t *tag);
+
+/* submit after the request's shape was checked. Assumes nothing about the
+ * server's head. */
+static inline __attribute__((always_inline)) enum error
+client_submit_checked(struct channel_client *client, const struct channel_message *request,
+		      uint32_t *tag, _Bool is_short)
+{
+	if (CHANNEL_UNLIKELY(client->state != CHANNEL_ACTIVE))
+		return ERR_ILLEGAL_OPERATION;
+	if (CHANNEL_UNLIKELY(client->free_slots == 0))
+		return ERR_NOT_ENOUGH_MEMORY;
+	uint32_t tail = client->request_tail;
+	if (CHANNEL_UNLIKELY(tail - client->request_head_seen >= client->depth))
+		return client_submit_refresh(client, request, tag); /* a tail call */
+
+	/* Our state first: the entry's bytes may alias it for the compiler,
+	 * which would then reload it. */
+	uint32_t slot = (uint32_t)__builtin_ctzll(client->free_slots);
+	uint32_t my_tag = client->tag_of[slot];
+	struct channel_shared *shared = client->shared;
+	struct channel_doorbell *server = client->server;
+	struct channel_entry *entry = &client->requests[tail & client->mask];
+	slot_set(client, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
+	client->request_tail = tail + 1;
+	*tag = my_tag;
+	channel_entry_write(entry, my_tag, request, is_short);
+	/* Release: the entry's words are visible before the new tail. */
+	atomic_store_explicit(&shared->request_tail, tail + 1, memory_order_release);
+	return channel_ring_if_sleeping(&shared->server_sleeping, server, &client->counters);
+}
+
+/* A request with flags, a large buffer or a long payload, out of line: the
+ * full shape check (after the state check, as the API orders errors). */
+static CHANNEL_OUT_OF_LINE enum error client_submit_unusual(struct channel_client *client,
+							    const struct channel_message *request,
+							    uint32_t *tag)
 {
 	if (client->state != CHANNEL_ACTIVE)
 		return ERR_ILLEGAL_OPERATION;
@@ -126,111 +185,199 @@ enum error channel_client_submit(struct channel_client *client,
 					     request->large.address, request->large.length);
 	if (err != ERR_OK)
 		return err;
-	if (client->free_slots == 0)
-		return ERR_NOT_ENOUGH_MEMORY;
-	uint32_t tail = client->request_tail;
-	if (tail - client->request_head_seen >= client->depth) {
-		/* Acquire: the server copied the entries out before it
-		 * published this head; our overwrite comes after. */
-		uint32_t head =
-		    atomic_load_explicit(&client->shared->request_head, memory_order_acquire);
-		/* The server's head moves forward only, never past our tail. */
-		if (head - client->request_head_seen > tail - client->request_head_seen)
-			return client_break(client);
-		client->request_head_seen = head;
-		if (tail - head >= client->depth)
-			return ERR_NOT_ENOUGH_MEMORY;
-	}
+	return client_submit_checked(client, request, tag, 0);
+}
 
-	uint32_t slot = (uint32_t)__builtin_ctzll(client->free_slots);
-	uint32_t my_tag = client->tag_of[slot];
-	channel_entry_write(&client->requests[tail & client->mask], my_tag, request);
-	slot_set(client, slot, CHANNEL_SLOT_PENDING);
-	client->request_tail = tail + 1;
-	/* Release: the entry's words are visible before the new tail. */
-	atomic_store_explicit(&client->shared->request_tail, tail + 1, memory_order_release);
-	channel_ring_if_sleeping(&client->shared->server_sleeping, client->server,
-				 &client->counters);
-	*tag = my_tag;
-	return ERR_OK;
+/* Assumes nothing about `request` (checked here) or the server's head. */
+enum error channel_client_submit(struct channel_client *client,
+				 const struct channel_message *request, uint32_t *tag)
+{
+	if (CHANNEL_UNLIKELY(!channel_message_common(request)))
+		return client_submit_unusual(client, request, tag);
+	return client_submit_checked(client, request, tag, 1);
+}
+
+/* The rare half of submit, out of line: refresh the server's head, then
+ * submit again (which now finds room, or the head says there is none). */
+static CHANNEL_COLD enum error client_submit_refresh(struct channel_client *client,
+						     const struct channel_message *request,
+						     uint32_t *tag)
+{
+	enum error err = client_refresh_request_head(client);
+	if (err != ERR_OK)
+		return err;
+	return channel_client_submit(client, request, tag);
 }
 
 /* Copy a message in private memory: the words and the payload used. */
 static void message_copy(struct channel_message *to, const struct channel_message *from)
 {
 	__builtin_memcpy(to, from, offsetof(struct channel_message, handle));
-	channel_copy_payload(to->payload, from->payload, from->length);
+	channel_payload_out(to->payload, from->payload, from->length);
 }
 
 /* Hand a stashed reply to the caller and free its slot. */
-static enum error deliver_done(struct channel_client *client, uint32_t slot,
-			       struct channel_message *reply)
+static CHANNEL_COLD enum error deliver_done(struct channel_client *client, uint32_t slot,
+					    struct channel_message *reply)
 {
 	message_copy(reply, &client->done[slot]);
-	slot_set(client, slot, CHANNEL_SLOT_FREE);
+	slot_set(client, slot, CHANNEL_SLOT_DONE, CHANNEL_SLOT_FREE);
 	return ERR_OK;
 }
 
 /*
- * Assumes nothing about the response queue's indices or entries.
- * Read replies from the response queue until the one for `want` (a
- * PENDING tag, or CHANNEL_ANY) is in *reply: ERR_OK. Replies for other
- * tags go to their slot's stash (*reply is scratch until then).
- * ERR_FAILED_LOOKUP: the queue is empty, or `depth` entries were not it. ERR_ILLEGAL_OPERATION: the server
- * broke its tail.
+ * Read the next response's eight words once into *reply. ERR_OK: *head is
+ * its index and *entry the entry; ERR_FAILED_LOOKUP: the queue is empty; ERR_ILLEGAL_OPERATION:
+ * the server broke its tail. Assumes nothing about the server's tail.
  */
 static inline __attribute__((always_inline)) enum error
-client_receive(struct channel_client *client, uint32_t want, struct channel_message *reply)
+client_next(struct channel_client *client, struct channel_message *reply, uint32_t *head_out,
+	    const struct channel_entry **entry_out)
 {
-	/* At most `depth` entries per call: a well-behaved server has no more
-	 * replies for us than that, and a hostile one that keeps writing
-	 * garbage cannot hold us here past the caller's deadline. */
-	for (uint32_t budget = client->depth; budget > 0; budget--) {
-		uint32_t head = client->response_head;
-		if (head == client->response_tail_seen) {
-			/* Acquire: the server wrote the entries before this tail. */
-			uint32_t tail = atomic_load_explicit(&client->shared->response_tail,
-							     memory_order_acquire);
-			if (tail - head > client->depth)
-				return client_break(client);
-			client->response_tail_seen = tail;
-			if (tail == head)
-				return ERR_FAILED_LOOKUP;
-		}
-		const struct channel_entry *entry = &client->responses[head & client->mask];
-		channel_words_read(reply, entry);
-		uint32_t tag = reply->tag;
-		uint32_t slot = tag & TAG_SLOT_MASK;
-		_Bool ours = slot < client->depth && client->tag_of[slot] == tag &&
-			     client->slot_state[slot] == CHANNEL_SLOT_PENDING;
-		if (ours) {
-			enum error err = channel_shape_check(
-			    reply->flags, reply->length, reply->large.address, reply->large.length);
-			if (err == ERR_OK) {
-				channel_copy_payload(reply->payload, entry->payload, reply->length);
-			} else {
-				*reply =
-				    (struct channel_message){ .opcode = (uint32_t)err, .tag = tag };
-				client->counters.rejected++;
-			}
+	uint32_t head = client->response_head;
+	if (head == client->response_tail_seen) {
+		/* Acquire: the server wrote the entries before this tail. */
+		uint32_t tail =
+		    atomic_load_explicit(&client->shared->response_tail, memory_order_acquire);
+		if (CHANNEL_UNLIKELY(tail - head > client->depth))
+			return client_break(client);
+		client->response_tail_seen = tail;
+		if (tail == head)
+			return ERR_FAILED_LOOKUP;
+	}
+	*entry_out = &client->responses[head & client->mask];
+	channel_words_read(reply, *entry_out);
+	*head_out = head;
+	return ERR_OK;
+}
+
+/*
+ * The response at `head`, whose words were read once into *reply: deliver
+ * it (ERR_OK: it answers `want`, a PENDING tag or CHANNEL_ANY), stash it
+ * (another PENDING tag) or drop it (not a tag we wait for), and release
+ * its entry. ERR_FAILED_LOOKUP: not the one wanted (*reply is scratch).
+ * A reply of a bad shape is delivered as an error status, no payload.
+ */
+static inline __attribute__((always_inline)) enum error
+client_consume(struct channel_client *client, uint32_t want, struct channel_message *reply,
+	       uint32_t head)
+{
+	uint32_t tag = reply->tag;
+	uint32_t slot = tag & TAG_SLOT_MASK;
+	_Bool ours = slot < client->depth && client->tag_of[slot] == tag &&
+		     client->slot_state[slot] == CHANNEL_SLOT_PENDING;
+	if (ours) {
+		enum error err = channel_shape_check(reply->flags, reply->length,
+						     reply->large.address, reply->large.length);
+		if (err == ERR_OK) {
+			channel_payload_in(reply->payload,
+					   client->responses[head & client->mask].payload,
+					   reply->length);
 		} else {
-			client->counters.rejected++; /* not a tag we are waiting for: drop */
+			*reply = (struct channel_message){ .opcode = (uint32_t)err, .tag = tag };
+			client->counters.rejected++;
 		}
-		/* Release: our copy of the entry is complete before the server
-		 * may reuse it. */
-		client->response_head = head + 1;
-		atomic_store_explicit(&client->shared->response_head, head + 1,
-				      memory_order_release);
-		if (!ours)
-			continue;
-		if (want == CHANNEL_ANY || want == tag) {
-			slot_set(client, slot, CHANNEL_SLOT_FREE);
-			return ERR_OK;
-		}
-		message_copy(&client->done[slot], reply);
-		slot_set(client, slot, CHANNEL_SLOT_DONE);
+	} else {
+		client->counters.rejected++; /* not a tag we are waiting for: drop */
+	}
+	/* Release: our copy of the entry is complete before the server may
+	 * reuse it. */
+	client->response_head = head + 1;
+	atomic_store_explicit(&client->shared->response_head, head + 1, memory_order_release);
+	if (!ours)
+		return ERR_FAILED_LOOKUP;
+	if (want == CHANNEL_ANY || want == tag) {
+		slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
+		return ERR_OK;
+	}
+	message_copy(&client->done[slot], reply);
+	slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_DONE);
+	return ERR_FAILED_LOOKUP;
+}
+
+/*
+ * Assumes nothing about the response queue's indices or entries.
+ * Read up to `budget` replies from the response queue until the one for
+ * `want` (a PENDING tag, or CHANNEL_ANY) is in *reply: ERR_OK. Replies for
+ * other tags go to their slot's stash (*reply is scratch until then).
+ * ERR_FAILED_LOOKUP: the queue is empty, or `budget` entries were not it.
+ * ERR_ILLEGAL_OPERATION: the server broke its tail.
+ */
+static CHANNEL_OUT_OF_LINE enum error client_receive_some(struct channel_client *client,
+							  uint32_t want,
+							  struct channel_message *reply,
+							  uint32_t budget)
+{
+	for (; budget > 0; budget--) {
+		uint32_t head = 0; /* set when client_next says ERR_OK */
+		const struct channel_entry *entry;
+		enum error err = client_next(client, reply, &head, &entry);
+		if (err != ERR_OK)
+			return err;
+		err = client_consume(client, want, reply, head);
+		if (err != ERR_FAILED_LOOKUP)
+			return err;
 	}
 	return ERR_FAILED_LOOKUP;
+}
+
+/* At most `depth` entries per call: a well-behaved server has no more
+ * replies for us than that, and a hostile one that keeps writing garbage
+ * cannot hold us here past the caller's deadline. */
+static enum error client_receive(struct channel_client *client, uint32_t want,
+				 struct channel_message *reply)
+{
+	return client_receive_some(client, want, reply, client->depth);
+}
+
+/* The response at `head` (words in *reply) was not the common case: handle
+ * it in full, then go on with the rest of this look's budget. */
+static CHANNEL_OUT_OF_LINE enum error client_receive_rest(struct channel_client *client,
+							  uint32_t want,
+							  struct channel_message *reply,
+							  uint32_t head)
+{
+	enum error err = client_consume(client, want, reply, head);
+	if (err != ERR_FAILED_LOOKUP)
+		return err;
+	return client_receive_some(client, want, reply, client->depth - 1);
+}
+
+/*
+ * client_receive for the common case, inline, for a `want` that is
+ * CHANNEL_ANY or a tag the caller found PENDING: the next response answers
+ * `want` and has the common shape (no flags, no large buffer, at most
+ * CHANNEL_SHORT_PAYLOAD bytes of payload). Anything
+ * else goes on out of line from the words already read (read once).
+ */
+static inline __attribute__((always_inline)) enum error
+client_receive_fast(struct channel_client *client, uint32_t want, struct channel_message *reply)
+{
+	uint32_t head = 0;                        /* set when client_next says ERR_OK */
+	const struct channel_entry *entry = NULL; /* set with head */
+	enum error err = client_next(client, reply, &head, &entry);
+	if (err != ERR_OK)
+		return err;
+	uint32_t tag = reply->tag;
+	uint32_t slot = tag & TAG_SLOT_MASK;
+	/* A specific `want` was checked PENDING by the caller: the entry is
+	 * ours exactly when it carries that tag. */
+	_Bool ours = want != CHANNEL_ANY ? tag == want
+					 : slot < client->depth && client->tag_of[slot] == tag &&
+					       client->slot_state[slot] == CHANNEL_SLOT_PENDING;
+	if (CHANNEL_UNLIKELY(!ours || !channel_message_common(reply)))
+		return client_receive_rest(client, want, reply, head);
+	/* Our state first (the payload bytes may alias it for the compiler),
+	 * then the payload (at most 16 bytes: one block, inside both payload
+	 * areas), then the release of the entry. */
+	struct channel_shared *shared = client->shared;
+	client->response_head = head + 1;
+	slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
+	__builtin_memcpy(reply->payload, entry->payload, CHANNEL_SHORT_PAYLOAD);
+	/* Release: our copy of the entry is complete before the server may
+	 * reuse it. */
+	atomic_store_explicit(&shared->response_head, head + 1, memory_order_release);
+	return ERR_OK;
 }
 
 enum error channel_client_poll(struct channel_client *client, struct channel_message *reply)
@@ -242,6 +389,9 @@ enum error channel_client_poll(struct channel_client *client, struct channel_mes
 	return client_receive(client, CHANNEL_ANY, reply);
 }
 
+static enum error client_wait_slow(struct channel_client *client, uint32_t tag, uint64_t timeout_ns,
+				   struct channel_message *reply);
+
 enum error channel_client_wait(struct channel_client *client, uint32_t tag, uint64_t timeout_ns,
 			       struct channel_message *reply)
 {
@@ -249,21 +399,30 @@ enum error channel_client_wait(struct channel_client *client, uint32_t tag, uint
 		if (client->done_slots != 0)
 			return deliver_done(client, (uint32_t)__builtin_ctzll(client->done_slots),
 					    reply);
-		if (channel_client_outstanding(client) == 0)
-			return ERR_INVALID_ARGUMENT;
+		if (client->free_slots == client_all_slots(client))
+			return ERR_INVALID_ARGUMENT; /* nothing outstanding */
 	} else {
+		/* Slots at or past depth are never used: FREE, so refused here
+		 * without a separate bound check (slot < 64 indexes the arrays). */
 		uint32_t slot = tag & TAG_SLOT_MASK;
-		if (slot >= client->depth || client->tag_of[slot] != tag ||
-		    client->slot_state[slot] == CHANNEL_SLOT_FREE)
+		if (client->tag_of[slot] != tag || client->slot_state[slot] == CHANNEL_SLOT_FREE)
 			return ERR_INVALID_ARGUMENT;
 		if (client->slot_state[slot] == CHANNEL_SLOT_DONE)
 			return deliver_done(client, slot, reply);
 	}
-	if (client->state != CHANNEL_ACTIVE)
+	if (CHANNEL_UNLIKELY(client->state != CHANNEL_ACTIVE))
 		return ERR_ILLEGAL_OPERATION;
+	if (timeout_ns != 0)
+		return client_wait_slow(client, tag, timeout_ns, reply);
+	return client_receive_fast(client, tag, reply);
+}
 
+/* channel_client_wait with a timeout, out of line: look, poll, then sleep. */
+static CHANNEL_COLD enum error client_wait_slow(struct channel_client *client, uint32_t tag,
+						uint64_t timeout_ns, struct channel_message *reply)
+{
 	enum error err = client_receive(client, tag, reply);
-	if (err != ERR_FAILED_LOOKUP || timeout_ns == 0)
+	if (err != ERR_FAILED_LOOKUP)
 		return err;
 	uint64_t deadline = channel_deadline(timeout_ns);
 	_Atomic uint32_t *sleeping = &client->shared->client_sleeping;

@@ -52,17 +52,45 @@ static inline enum error channel_shape_check(uint32_t flags, uint32_t length, ui
 	return ERR_OK;
 }
 
-/* Copy `length` (<= CHANNEL_INLINE_MAX) payload bytes: a short payload
- * whole words at a time (both payload areas are CHANNEL_INLINE_MAX bytes
- * long, so rounding up stays inside), a longer one by memcpy. */
-static inline void channel_copy_payload(uint8_t *to, const uint8_t *from, uint32_t length)
+/* Hot paths call out of line only at their tail or on a rare branch, so
+ * that they stay leaf functions without callee-saved registers to spill
+ * (docs/benchmarks.md). */
+#define CHANNEL_COLD __attribute__((noinline, cold))
+/* Out of line but not cold (optimised for speed): the paths of long
+ * payloads, flags and large buffers, legitimate if less common. */
+#define CHANNEL_OUT_OF_LINE __attribute__((noinline))
+#define CHANNEL_LIKELY(x) __builtin_expect(!!(x), 1)
+#define CHANNEL_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Copy `length` (<= CHANNEL_INLINE_MAX) payload bytes from shared memory
+ * into private memory (consumer). A short payload moves as one 16-byte
+ * block: both payload areas are CHANNEL_INLINE_MAX bytes long, so rounding
+ * up stays inside, and the extra bytes read land in private memory unused. */
+static inline void channel_payload_in(uint8_t *to, const uint8_t *from, uint32_t length)
 {
-	if (length > 16) {
-		__builtin_memcpy(to, from, length);
+	if (CHANNEL_LIKELY(length <= 16)) {
+		__builtin_memcpy(to, from, 16);
 		return;
 	}
-	for (uint32_t at = 0; at < length; at += 8)
-		__builtin_memcpy(to + at, from + at, 8);
+	__builtin_memcpy(to, from, length);
+}
+
+/* Copy `length` (<= CHANNEL_INLINE_MAX) payload bytes from private memory
+ * into an entry (producer) or between private messages: whole words for a
+ * short payload (at most 7 bytes past `length`, as before), memcpy for a
+ * longer one. */
+static inline void channel_payload_out(uint8_t *to, const uint8_t *from, uint32_t length)
+{
+	if (CHANNEL_LIKELY(length <= 8)) {
+		if (length != 0)
+			__builtin_memcpy(to, from, 8);
+		return;
+	}
+	if (length <= 16) {
+		__builtin_memcpy(to, from, 16);
+		return;
+	}
+	__builtin_memcpy(to, from, length);
 }
 
 /* Read an entry's eight words once into the first 64 bytes of `message`
@@ -79,28 +107,59 @@ static inline void channel_words_read(struct channel_message *message,
 }
 
 /* Write an entry from a message whose shape was checked (private memory),
- * with this side's `tag` in place of the message's. */
-static inline void channel_entry_write(struct channel_entry *entry, uint32_t tag,
-				       const struct channel_message *message)
+ * with this side's `tag` in place of the message's. `is_short` (a
+ * constant): the caller knows length <= CHANNEL_SHORT_PAYLOAD, and the copy
+ * needs no call (hot paths stay leaf functions). */
+#define CHANNEL_SHORT_PAYLOAD 16u
+static inline __attribute__((always_inline)) void
+channel_entry_write(struct channel_entry *entry, uint32_t tag,
+		    const struct channel_message *message, _Bool is_short)
 {
+	uint32_t length = message->length;
 	__builtin_memcpy(entry->word, message, sizeof(entry->word));
-	entry->word[1] = channel_word1(tag, message->length);
-	channel_copy_payload(entry->payload, message->payload, message->length);
+	entry->word[1] = channel_word1(tag, length);
+	if (is_short) {
+		CHANNEL_ASSERT(length <= CHANNEL_SHORT_PAYLOAD);
+		if (length > 8)
+			__builtin_memcpy(entry->payload, message->payload, 16);
+		else if (length != 0)
+			__builtin_memcpy(entry->payload, message->payload, 8);
+	} else {
+		channel_payload_out(entry->payload, message->payload, length);
+	}
+}
+
+/* A message the hot paths handle inline: no flags, no large buffer, a
+ * short payload. Anything else takes the out-of-line path, which runs the
+ * full channel_shape_check. */
+static inline _Bool channel_message_common(const struct channel_message *message)
+{
+	return message->length <= CHANNEL_SHORT_PAYLOAD &&
+	       (message->flags | message->large.address | message->large.length) == 0;
+}
+
+/* Ring the peer (the rare half of the doorbell rule, out of line). */
+static CHANNEL_COLD enum error channel_ring_peer(struct channel_doorbell *peer,
+						 struct channel_counters *counters)
+{
+	counters->doorbells++;
+	channel_port_ring(peer);
+	return ERR_OK;
 }
 
 /* The producer's doorbell rule, after the release store of its tail: a
  * full fence orders that store before the load of the peer's sleeping word
  * (see the header comment); ring only when the peer said it will sleep.
- * Any nonzero value counts: the word is the peer's to write. */
-static inline void channel_ring_if_sleeping(_Atomic uint32_t *peer_sleeping,
-					    struct channel_doorbell *peer,
-					    struct channel_counters *counters)
+ * Any nonzero value counts: the word is the peer's to write. Returns
+ * ERR_OK, so that a caller can end with it (the ring becomes a tail call). */
+static inline enum error channel_ring_if_sleeping(_Atomic uint32_t *peer_sleeping,
+						  struct channel_doorbell *peer,
+						  struct channel_counters *counters)
 {
 	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(peer_sleeping, memory_order_relaxed) != 0) {
-		counters->doorbells++;
-		channel_port_ring(peer);
-	}
+	if (CHANNEL_UNLIKELY(atomic_load_explicit(peer_sleeping, memory_order_relaxed) != 0))
+		return channel_ring_peer(peer, counters);
+	return ERR_OK;
 }
 
 static inline uint64_t channel_deadline(uint64_t timeout_ns)
