@@ -28,7 +28,7 @@ static bool has_right(struct cap cap, unsigned right)
 /* The empty slot the receiver named in its IPC buffer, or NULL. */
 static struct cte *receive_slot(const struct tcb *receiver)
 {
-	const struct ipc_buffer *buf = receiver->ipc_buffer;
+	const struct ipc_buffer *buf = tcb_ipc_buffer(receiver);
 	struct resolve_result cnode =
 	    cnode_lookup_cap(receiver->cspace_root.cap, buf->receive_cnode);
 	if (cnode.err != ERR_OK)
@@ -52,12 +52,13 @@ static unsigned transfer_caps(struct tcb *sender, struct tcb *receiver, unsigned
 			      const struct endpoint *ep, unsigned *unwrapped)
 {
 	struct cte *src[MSG_MAX_EXTRA_CAPS];
+	const struct ipc_buffer *from = tcb_ipc_buffer(sender);
+	struct ipc_buffer *to = tcb_ipc_buffer(receiver);
 	*unwrapped = 0;
 	if (wanted > MSG_MAX_EXTRA_CAPS)
 		wanted = MSG_MAX_EXTRA_CAPS;
 	for (unsigned i = 0; i < wanted; i++) {
-		struct resolve_result r =
-		    cnode_lookup_cap(sender->cspace_root.cap, sender->ipc_buffer->caps[i]);
+		struct resolve_result r = cnode_lookup_cap(sender->cspace_root.cap, from->caps[i]);
 		if (r.err != ERR_OK)
 			return 0;
 		src[i] = r.slot;
@@ -67,7 +68,7 @@ static unsigned transfer_caps(struct tcb *sender, struct tcb *receiver, unsigned
 	for (; n < wanted; n++) {
 		struct cap cap = src[n]->cap;
 		if (cap_type(cap) == CAP_ENDPOINT && cap_ptr(cap) == (uintptr_t)ep) {
-			receiver->ipc_buffer->caps[n] = cap_badge(cap);
+			to->caps[n] = cap_badge(cap);
 			*unwrapped |= 1u << n;
 			continue;
 		}
@@ -90,7 +91,9 @@ void endpoint_transfer(struct tcb *sender, struct tcb *receiver, uint64_t badge,
 	} else {
 		struct msg_info info = { tcb_get_reg(sender, PORT_REG_INFO) };
 		unsigned length = msg_info_length(info);
-		bool buffers = sender->ipc_buffer != NULL && receiver->ipc_buffer != NULL;
+		const struct ipc_buffer *from = tcb_ipc_buffer(sender);
+		struct ipc_buffer *to = tcb_ipc_buffer(receiver);
+		bool buffers = from != NULL && to != NULL;
 		if (length > MSG_MAX_LENGTH)
 			length = MSG_MAX_LENGTH;
 		/* Words past the registers, and caps, need both IPC buffers. */
@@ -101,7 +104,7 @@ void endpoint_transfer(struct tcb *sender, struct tcb *receiver, uint64_t badge,
 				tcb_set_reg(receiver, PORT_REG_MR0 + i,
 					    tcb_get_reg(sender, PORT_REG_MR0 + i));
 			else
-				receiver->ipc_buffer->msg[i] = sender->ipc_buffer->msg[i];
+				to->msg[i] = from->msg[i];
 		}
 		unsigned caps = 0, unwrapped = 0;
 		if (grant && buffers)

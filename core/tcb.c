@@ -226,9 +226,40 @@ enum error tcb_set_space(struct tcb *t, struct cte *src)
 	return ERR_OK;
 }
 
-void tcb_set_ipc_buffer(struct tcb *t, struct ipc_buffer *buffer)
+enum error tcb_set_ipc_buffer(struct tcb *t, struct cte *frame, uint64_t address)
 {
-	t->ipc_buffer = buffer;
+	if (frame == NULL) {
+		delete_own_slot(&t->ipc_buffer_frame);
+		t->ipc_buffer_address = 0;
+		return ERR_OK;
+	}
+	struct cap cap = frame->cap;
+	const unsigned rw = CAP_RIGHT_READ | CAP_RIGHT_WRITE;
+	/* The kernel writes the buffer: never device memory (it may be MMIO). */
+	if (cap_type(cap) != CAP_FRAME || cap_frame_is_device(cap) ||
+	    (cap_rights(cap).bits & rw) != rw)
+		return ERR_INVALID_CAPABILITY;
+	if (address & ((UINT64_C(1) << IPC_BUFFER_SIZE_BITS) - 1))
+		return ERR_ALIGNMENT;
+	/* A frame cap always derives (its copy starts unmapped). */
+	struct cap_result copy = cte_derive(frame, cap);
+	CORE_ASSERT(copy.err == ERR_OK && !cap_is_null(copy.cap));
+	delete_own_slot(&t->ipc_buffer_frame);
+	cte_insert(copy.cap, frame, &t->ipc_buffer_frame);
+	t->ipc_buffer_address = address;
+	return ERR_OK;
+}
+
+struct ipc_buffer *tcb_ipc_buffer(const struct tcb *t)
+{
+	/* Looked up from the slot each time: a revoke empties the slot without
+	 * telling the TCB, and then there is no buffer. */
+	struct cap cap = t->ipc_buffer_frame.cap;
+	if (cap_type(cap) != CAP_FRAME)
+		return NULL;
+	uint64_t offset =
+	    t->ipc_buffer_address & ((UINT64_C(1) << frame_size_bits(cap_frame_size(cap))) - 1);
+	return (struct ipc_buffer *)(cap_ptr(cap) + offset);
 }
 
 void tcb_finalise(struct tcb *t)
@@ -237,6 +268,7 @@ void tcb_finalise(struct tcb *t)
 	if (t->bound != NULL)
 		notification_unbind(t);
 	delete_own_slot(&t->fault_handler);
+	delete_own_slot(&t->ipc_buffer_frame);
 	sched_forget(t);
 }
 

@@ -51,11 +51,12 @@ struct notification;
 struct reply;
 
 struct tcb {
-	uint64_t regs[TCB_REG_WORDS];  /* opaque: layout is the arch layer's */
-	struct cte cspace_root;        /* a CNode cap, or null: where cap transfer looks */
-	struct cte fault_handler;      /* an endpoint cap, or null */
-	struct ipc_buffer *ipc_buffer; /* kernel address, or NULL */
-	uint8_t state;                 /* enum thread_state */
+	uint64_t regs[TCB_REG_WORDS]; /* opaque: layout is the arch layer's */
+	struct cte cspace_root;       /* a CNode cap, or null: where cap transfer looks */
+	struct cte fault_handler;     /* an endpoint cap, or null */
+	struct cte ipc_buffer_frame;  /* a copy of the buffer's frame cap, or null */
+	uint64_t ipc_buffer_address;  /* the buffer's user address (inside that frame) */
+	uint8_t state;                /* enum thread_state */
 	uint8_t priority;
 	uint8_t mcp;         /* highest priority this thread may give */
 	uint8_t affinity;    /* the hart it runs on */
@@ -159,9 +160,19 @@ MUST_CHECK enum error tcb_set_fault_handler(struct tcb *t, struct cte *src);
  * Untrusted: src's cap.
  */
 MUST_CHECK enum error tcb_set_space(struct tcb *t, struct cte *src);
-/* The kernel address of the thread's IPC buffer (the kernel integration
- * validates the frame and keeps its cap); NULL for none. */
-void tcb_set_ipc_buffer(struct tcb *t, struct ipc_buffer *buffer);
+/*
+ * TCB_SetIPCBuffer: the thread's IPC buffer is at user address `address`,
+ * inside the frame whose cap is in `frame`; a copy of that cap goes into the
+ * thread, so the buffer lives as long as the copy (revoking the frame's cap
+ * takes the buffer away). `frame` NULL clears the buffer. Untrusted: the
+ * cap in `frame`, address. Errors, nothing changed: ERR_INVALID_CAPABILITY
+ * unless a frame cap of normal memory with read and write rights;
+ * ERR_ALIGNMENT unless address is aligned to the buffer's 1 KiB.
+ */
+MUST_CHECK enum error tcb_set_ipc_buffer(struct tcb *t, struct cte *frame, uint64_t address);
+/* The kernel address of the thread's IPC buffer, or NULL when it has none
+ * (never set, cleared, or its frame cap was deleted or revoked since). */
+struct ipc_buffer *tcb_ipc_buffer(const struct tcb *t);
 
 /*
  * The last cap to the TCB went: suspend, unbind, drop the fault handler. The

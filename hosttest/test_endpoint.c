@@ -639,7 +639,7 @@ static void test_cap_transfer_needs_buffers_and_space(void **state)
 	struct msg_info info = xfer(&x, x.ep, 3, (const uint64_t[]){ 2, 2, 2 });
 	assert_int_equal(msg_info_extra_caps(info), 3);
 	/* Without the sender's IPC buffer nothing goes. */
-	tcb_set_ipc_buffer(x.sender, NULL);
+	assert_int_equal(tcb_set_ipc_buffer(x.sender, NULL, 0), ERR_OK);
 	tcb_set_reg(x.sender, PORT_REG_INFO, msg_info_make(9, 0, 1, 0).word);
 	assert_int_equal(endpoint_send(x.sender, x.ep, true, false), ERR_OK);
 	assert_int_equal(msg_info_extra_caps(tw_info(x.receiver)), 0);

@@ -96,10 +96,10 @@ static void say(struct tcb *t, uint64_t id)
 	const uint64_t words[2] = { id, MAGIC };
 	uint64_t label = below(4);
 	tw_message(t, label, 2, words);
-	if (t->ipc_buffer != NULL && below(3) == 0) {
+	if (tcb_ipc_buffer(t) != NULL && below(3) == 0) {
 		unsigned n = 1 + (unsigned)below(MSG_MAX_EXTRA_CAPS);
 		for (unsigned i = 0; i < n; i++)
-			t->ipc_buffer->caps[i] =
+			tcb_ipc_buffer(t)->caps[i] =
 			    below(8) != 0 ? 1 + below(4) : below(1u << CSPACE_RADIX);
 		tcb_set_reg(t, PORT_REG_INFO, msg_info_make(label, 2, n, 0).word);
 	}
@@ -108,17 +108,18 @@ static void say(struct tcb *t, uint64_t id)
 /* A receiver names a random receive slot (sometimes one that does not resolve). */
 static void receive_slot_for(struct tcb *t)
 {
-	if (t->ipc_buffer == NULL)
+	if (tcb_ipc_buffer(t) == NULL)
 		return;
-	t->ipc_buffer->receive_cnode = 0;
-	t->ipc_buffer->receive_index = RECEIVE_FIRST + below((1u << CSPACE_RADIX) - RECEIVE_FIRST);
-	t->ipc_buffer->receive_depth = below(8) == 0 ? 0 : 64;
+	tcb_ipc_buffer(t)->receive_cnode = 0;
+	tcb_ipc_buffer(t)->receive_index =
+	    RECEIVE_FIRST + below((1u << CSPACE_RADIX) - RECEIVE_FIRST);
+	tcb_ipc_buffer(t)->receive_depth = below(8) == 0 ? 0 : 64;
 }
 
 /* Every slot that can hold a cap, for mdb_check_invariants. */
 static const char *check_mdb(void)
 {
-	static struct cte *universe[512];
+	static struct cte *universe[1024];
 	size_t n = 0;
 	for (unsigned i = 0; i < (1u << CSPACE_RADIX); i++)
 		universe[n++] = cnode_slot(cspace, i);
@@ -131,6 +132,8 @@ static const char *check_mdb(void)
 	for (unsigned i = 0; i < W->thread_count; i++) {
 		universe[n++] = &thread(i)->cspace_root;
 		universe[n++] = &thread(i)->fault_handler;
+		universe[n++] = &thread(i)->ipc_buffer_frame;
+		universe[n++] = &W->buffer_frames[i].slot;
 	}
 	return mdb_check_invariants(universe, n);
 }

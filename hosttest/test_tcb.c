@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "fake_arch.h"
+#include "mdb.h"
 #include "thread_world.h"
 
 static void test_transition_table(void **state)
@@ -61,11 +62,53 @@ static void test_registers_by_role(void **state)
 		assert_int_equal(t->regs[r + 1], 100 + r);
 	}
 	assert_int_equal(t->regs[0], 0);
-	assert_null(t->ipc_buffer);
-	struct ipc_buffer *b = tw_buffer(W, t);
-	assert_ptr_equal(t->ipc_buffer, b);
-	tcb_set_ipc_buffer(t, NULL);
-	assert_null(t->ipc_buffer);
+}
+
+/* TCB_SetIPCBuffer: decode errors change nothing; the thread holds a copy
+ * of the frame cap, so the buffer outlives the original cap but not a
+ * revoke of it. */
+static void test_ipc_buffer(void **state)
+{
+	(void)state;
+	W = tw_new(1);
+	struct tcb *t = tw_thread(W, 1, 0);
+	assert_null(tcb_ipc_buffer(t));
+	static _Alignas(4096) uint8_t frames[3][4096];
+	struct cte rw = { 0 }, ro = { 0 }, device = { 0 };
+	rw.cap = object_init(OBJ_FRAME_4K, (uintptr_t)frames[0], 0, false);
+	mdb_set_flags(&rw, true, false); /* an original cap, as retype makes it */
+	ro.cap = cap_mask_rights(object_init(OBJ_FRAME_4K, (uintptr_t)frames[1], 0, false),
+				 cap_rights_make(CAP_RIGHT_READ));
+	device.cap = object_init(OBJ_FRAME_4K, (uintptr_t)frames[2], 0, true);
+	struct cte *ep = tw_slot_of(W, tw_endpoint(W));
+	assert_int_equal(tcb_set_ipc_buffer(t, ep, 0), ERR_INVALID_CAPABILITY);
+	assert_int_equal(tcb_set_ipc_buffer(t, &ro, 0), ERR_INVALID_CAPABILITY);
+	assert_int_equal(tcb_set_ipc_buffer(t, &device, 0), ERR_INVALID_CAPABILITY);
+	assert_int_equal(tcb_set_ipc_buffer(t, &rw, 0x7200), ERR_ALIGNMENT);
+	assert_null(tcb_ipc_buffer(t));
+	assert_true(cap_is_null(t->ipc_buffer_frame.cap));
+	/* The buffer is the frame's bytes at the address's offset in it. */
+	assert_int_equal(tcb_set_ipc_buffer(t, &rw, 0x7c00), ERR_OK);
+	assert_ptr_equal(tcb_ipc_buffer(t), frames[0] + 0xc00);
+	assert_false(cap_is_mapped(t->ipc_buffer_frame.cap)); /* the copy starts unmapped */
+	struct cte *slots[] = { &rw, &t->ipc_buffer_frame };
+	assert_null(mdb_check_invariants(slots, 2));
+	/* Setting it again replaces the copy; clearing drops it. */
+	assert_int_equal(tcb_set_ipc_buffer(t, &rw, 0), ERR_OK);
+	assert_ptr_equal(tcb_ipc_buffer(t), frames[0]);
+	assert_int_equal(tcb_set_ipc_buffer(t, NULL, 0), ERR_OK);
+	assert_null(tcb_ipc_buffer(t));
+	/* Revoking the frame cap takes the thread's copy, and so the buffer. */
+	assert_int_equal(tcb_set_ipc_buffer(t, &rw, 0x400), ERR_OK);
+	struct work_budget budget = { .left = 100 };
+	assert_int_equal(cte_revoke(&rw, &budget), ERR_OK);
+	assert_true(cap_is_null(t->ipc_buffer_frame.cap));
+	assert_null(tcb_ipc_buffer(t));
+	/* Deleting the thread drops its copy. */
+	assert_int_equal(tcb_set_ipc_buffer(t, &rw, 0x400), ERR_OK);
+	tw_delete(W, tw_thread_slot(W, t));
+	assert_true(cap_is_null(t->ipc_buffer_frame.cap));
+	assert_false(mdb_has_children(&rw));
 }
 
 static void test_message_info_word(void **state)
@@ -165,8 +208,9 @@ int main(void)
 #define T(f) cmocka_unit_test_teardown(f, tw_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_transition_table),  T(test_illegal_transition_asserts),
-		T(test_registers_by_role), T(test_message_info_word),
-		T(test_wait_queue),        T(test_checker_catches),
+		T(test_registers_by_role), T(test_ipc_buffer),
+		T(test_message_info_word), T(test_wait_queue),
+		T(test_checker_catches),
 	};
 	return cmocka_run_group_tests_name("tcb", tests, NULL, NULL);
 }

@@ -51,7 +51,7 @@ void tw_free(struct thread_world *w)
 	free_objects(w->replies, w->reply_count);
 	free_objects(w->cnodes, w->cnode_count);
 	for (unsigned i = 0; i < TW_MAX_THREADS; i++)
-		free(w->buffers[i]);
+		free(w->buffer_frames[i].mem);
 	for (unsigned h = 0; h < w->harts; h++)
 		free(w->idle[h]);
 	free(w);
@@ -105,10 +105,15 @@ struct ipc_buffer *tw_buffer(struct thread_world *w, struct tcb *t)
 {
 	for (unsigned i = 0; i < w->thread_count; i++) {
 		if (w->threads[i].mem == t) {
-			if (w->buffers[i] == NULL)
-				w->buffers[i] = aligned_zeroed(1024, sizeof(struct ipc_buffer));
-			tcb_set_ipc_buffer(t, w->buffers[i]);
-			return w->buffers[i];
+			struct tw_object *frame = &w->buffer_frames[i];
+			if (frame->mem == NULL) {
+				frame->mem = aligned_zeroed(4096, 4096);
+				frame->slot.cap =
+				    object_init(OBJ_FRAME_4K, (uintptr_t)frame->mem, 0, false);
+			}
+			assert_int_equal(tcb_set_ipc_buffer(t, &frame->slot, 0x10400), ERR_OK);
+			assert_ptr_equal(tcb_ipc_buffer(t), (char *)frame->mem + 0x400);
+			return tcb_ipc_buffer(t);
 		}
 	}
 	fail_msg("not a thread of this world");
@@ -186,8 +191,8 @@ void tw_message(struct tcb *t, uint64_t label, unsigned length, const uint64_t *
 	for (unsigned i = 0; i < length; i++) {
 		if (i < MSG_REGISTER_WORDS)
 			tcb_set_reg(t, PORT_REG_MR0 + i, words[i]);
-		else if (t->ipc_buffer != NULL)
-			t->ipc_buffer->msg[i] = words[i];
+		else if (tcb_ipc_buffer(t) != NULL)
+			tcb_ipc_buffer(t)->msg[i] = words[i];
 	}
 }
 
@@ -195,7 +200,7 @@ uint64_t tw_mr(const struct tcb *t, unsigned i)
 {
 	if (i < MSG_REGISTER_WORDS)
 		return tcb_get_reg(t, PORT_REG_MR0 + i);
-	return t->ipc_buffer->msg[i];
+	return tcb_ipc_buffer(t)->msg[i];
 }
 
 struct msg_info tw_info(const struct tcb *t)

@@ -39,7 +39,7 @@ struct thread_world {
 	struct tw_object eps[TW_MAX_OBJECTS], ntfns[TW_MAX_OBJECTS], replies[TW_MAX_OBJECTS];
 	struct tw_object cnodes[TW_MAX_OBJECTS];
 	unsigned ep_count, ntfn_count, reply_count, cnode_count;
-	struct ipc_buffer *buffers[TW_MAX_THREADS];
+	struct tw_object buffer_frames[TW_MAX_THREADS]; /* 4 KiB frames for IPC buffers */
 };
 
 /* A fresh world with `harts` harts running their idle threads; fake_arch reset. */
@@ -55,7 +55,8 @@ int tw_teardown(void **state);
 struct tcb *tw_thread(struct thread_world *w, unsigned priority, unsigned hart);
 /* tw_thread, then made the current thread of its hart (which must be idle). */
 struct tcb *tw_running(struct thread_world *w, unsigned priority, unsigned hart);
-/* Give t an IPC buffer. */
+/* Give t an IPC buffer: a frame of its own (made on first use), at a
+ * user address whose offset in the frame is 1 KiB. */
 struct ipc_buffer *tw_buffer(struct thread_world *w, struct tcb *t);
 /* A TCB's original cap slot (for deleting it). */
 struct cte *tw_thread_slot(struct thread_world *w, struct tcb *t);
