@@ -117,12 +117,17 @@ void endpoint_transfer(struct tcb *sender, struct tcb *receiver, uint64_t badge,
 	tcb_set_reg(receiver, PORT_REG_RESULT, ERR_OK);
 }
 
-/* A delivered call: the caller waits on the receiver's reply object, or
- * without one becomes inactive (seL4's rule). */
-static void caller_after_delivery(struct tcb *caller, struct reply *r)
+/*
+ * A delivered call. The caller waits on the receiver's reply object only if
+ * its cap had the grant or grant-reply right and the receiver gave a reply
+ * object; otherwise it becomes inactive (seL4's rule). The reply may carry
+ * caps when the receiver's endpoint cap had the grant right (seL4 RFC-13).
+ */
+static void caller_after_delivery(struct tcb *caller, struct reply *r, bool can_reply,
+				  bool receiver_grant)
 {
-	if (r != NULL) {
-		reply_push(r, caller);
+	if (r != NULL && can_reply) {
+		reply_push(r, caller, receiver_grant);
 	} else {
 		caller->fault_kind = FAULT_NONE;
 		tcb_set_state(caller, THREAD_INACTIVE);
@@ -130,7 +135,7 @@ static void caller_after_delivery(struct tcb *caller, struct reply *r)
 }
 
 static void do_send(struct endpoint *ep, struct tcb *sender, uint64_t badge, bool grant,
-		    bool blocking, bool call)
+		    bool grant_reply, bool blocking, bool call)
 {
 	if (endpoint_state(ep) == ENDPOINT_RECV) {
 		struct tcb *receiver = ep->queue.head;
@@ -140,12 +145,13 @@ static void do_send(struct endpoint *ep, struct tcb *sender, uint64_t badge, boo
 		endpoint_transfer(sender, receiver, badge, ep, grant);
 		tcb_set_state(receiver, THREAD_RUNNING);
 		if (call)
-			caller_after_delivery(sender, r);
+			caller_after_delivery(sender, r, grant || grant_reply, receiver->ipc_grant);
 		sched_wake(receiver);
 	} else if (blocking) {
 		sender->ipc_badge = badge;
 		sender->ipc_call = call;
 		sender->ipc_grant = grant;
+		sender->ipc_grant_reply = grant || grant_reply;
 		tcb_queue_append(&ep->queue, sender, ep);
 		tcb_set_state(sender, THREAD_BLOCKED_SEND);
 	}
@@ -157,13 +163,15 @@ enum error endpoint_send(struct tcb *sender, struct cap cap, bool blocking, bool
 		return ERR_INVALID_CAPABILITY;
 	tcb_set_reg(sender, PORT_REG_RESULT, ERR_OK);
 	do_send((struct endpoint *)cap_ptr(cap), sender, cap_badge(cap),
-		has_right(cap, CAP_RIGHT_GRANT), blocking, call);
+		has_right(cap, CAP_RIGHT_GRANT), has_right(cap, CAP_RIGHT_GRANT_REPLY), blocking,
+		call);
 	return ERR_OK;
 }
 
 void endpoint_send_fault(struct tcb *t, struct endpoint *ep, uint64_t badge)
 {
-	do_send(ep, t, badge, false, true, true);
+	/* tcb_set_fault_handler took only caps with grant or grant-reply. */
+	do_send(ep, t, badge, false, true, true, true);
 }
 
 static enum error decode_receive(struct cap cap, struct cap reply_cap, struct reply **r)
@@ -181,7 +189,8 @@ static enum error decode_receive(struct cap cap, struct cap reply_cap, struct re
 	return ERR_OK;
 }
 
-static void do_receive(struct endpoint *ep, struct tcb *receiver, struct reply *r, bool blocking)
+static void do_receive(struct endpoint *ep, struct tcb *receiver, struct reply *r, bool grant,
+		       bool blocking)
 {
 	if (r != NULL)
 		reply_cancel(r);
@@ -192,13 +201,14 @@ static void do_receive(struct endpoint *ep, struct tcb *receiver, struct reply *
 		tcb_queue_remove(&ep->queue, sender);
 		endpoint_transfer(sender, receiver, sender->ipc_badge, ep, sender->ipc_grant);
 		if (sender->ipc_call) {
-			caller_after_delivery(sender, r);
+			caller_after_delivery(sender, r, sender->ipc_grant_reply, grant);
 		} else {
 			tcb_set_reg(sender, PORT_REG_RESULT, ERR_OK);
 			tcb_set_state(sender, THREAD_RUNNING);
 			sched_wake(sender);
 		}
 	} else if (blocking) {
+		receiver->ipc_grant = grant;
 		tcb_queue_append(&ep->queue, receiver, ep);
 		tcb_set_state(receiver, THREAD_BLOCKED_RECV);
 		if (r != NULL)
@@ -217,7 +227,8 @@ enum error endpoint_receive(struct tcb *receiver, struct cap cap, struct cap rep
 	enum error err = decode_receive(cap, reply_cap, &r);
 	if (err != ERR_OK)
 		return err;
-	do_receive((struct endpoint *)cap_ptr(cap), receiver, r, blocking);
+	do_receive((struct endpoint *)cap_ptr(cap), receiver, r, has_right(cap, CAP_RIGHT_GRANT),
+		   blocking);
 	return ERR_OK;
 }
 
@@ -230,7 +241,7 @@ enum error endpoint_reply_receive(struct tcb *t, struct cap cap, struct cap repl
 	if (err != ERR_OK)
 		return err;
 	reply_invoke(t, r);
-	do_receive((struct endpoint *)cap_ptr(cap), t, r, true);
+	do_receive((struct endpoint *)cap_ptr(cap), t, r, has_right(cap, CAP_RIGHT_GRANT), true);
 	return ERR_OK;
 }
 

@@ -8,10 +8,11 @@
 #include "fault.h"
 #include "scheduler.h"
 
-void reply_push(struct reply *r, struct tcb *caller)
+void reply_push(struct reply *r, struct tcb *caller, bool can_grant)
 {
 	CORE_ASSERT(r->caller == NULL && caller->reply == NULL);
 	r->caller = caller;
+	r->can_grant = can_grant;
 	caller->reply = r;
 	tcb_set_state(caller, THREAD_BLOCKED_REPLY);
 }
@@ -19,6 +20,7 @@ void reply_push(struct reply *r, struct tcb *caller)
 void reply_remove_caller(struct tcb *caller)
 {
 	caller->reply->caller = NULL;
+	caller->reply->can_grant = 0;
 	caller->reply = NULL;
 }
 
@@ -27,12 +29,13 @@ void reply_invoke(struct tcb *replier, struct reply *r)
 	struct tcb *caller = r->caller;
 	if (caller == NULL)
 		return;
+	bool grant = r->can_grant;
 	reply_remove_caller(caller);
 	if (caller->fault_kind != FAULT_NONE) {
 		fault_reply(caller, replier);
 	} else {
-		/* Replies carry no caps (docs/ipc.md). */
-		endpoint_transfer(replier, caller, 0, NULL, false);
+		/* No endpoint: a reply unwraps nothing (docs/ipc.md). */
+		endpoint_transfer(replier, caller, 0, NULL, grant);
 		tcb_set_state(caller, THREAD_RUNNING);
 	}
 	if (tcb_is_runnable(caller))

@@ -19,6 +19,7 @@
 struct reply {
 	struct tcb *caller;   /* waiting for this reply, or NULL */
 	struct tcb *receiver; /* blocked receiving with this object, or NULL */
+	uint64_t can_grant;   /* with a caller: the reply may carry caps (docs/ipc.md) */
 };
 
 _Static_assert(sizeof(struct reply) <= (1u << REPLY_SIZE_BITS), "reply fits its size");
@@ -31,8 +32,9 @@ _Static_assert(sizeof(struct reply) <= (1u << REPLY_SIZE_BITS), "reply fits its 
 MUST_CHECK enum error reply_send(struct tcb *replier, struct cap cap);
 /* The acting part of reply_send on a validated object. */
 void reply_invoke(struct tcb *replier, struct reply *r);
-/* caller (just delivered as a call) now waits on r (empty). */
-void reply_push(struct reply *r, struct tcb *caller);
+/* caller (just delivered as a call) now waits on r (empty); the reply may
+ * carry caps when can_grant. */
+void reply_push(struct reply *r, struct tcb *caller, bool can_grant);
 /* caller (BLOCKED_REPLY) leaves its reply object; its state is the caller's. */
 void reply_remove_caller(struct tcb *caller);
 /* Drop r's caller, who wakes with ERR_INVALID_CAPABILITY (a faulting one is

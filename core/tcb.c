@@ -209,7 +209,10 @@ static void delete_own_slot(struct cte *slot)
 enum error tcb_set_fault_handler(struct tcb *t, struct cte *src)
 {
 	struct cap cap = src->cap;
-	if (cap_type(cap) != CAP_ENDPOINT || !(cap_rights(cap).bits & CAP_RIGHT_WRITE))
+	unsigned rights = cap_rights(cap).bits;
+	/* seL4's valid fault handler: it can send, and the fault can be answered. */
+	if (cap_type(cap) != CAP_ENDPOINT || !(rights & CAP_RIGHT_WRITE) ||
+	    !(rights & (CAP_RIGHT_GRANT | CAP_RIGHT_GRANT_REPLY)))
 		return ERR_INVALID_CAPABILITY;
 	delete_own_slot(&t->fault_handler);
 	cte_insert(cap, src, &t->fault_handler);

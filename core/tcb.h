@@ -68,10 +68,11 @@ struct tcb {
 	/* While blocked on an endpoint or notification: that object and links. */
 	void *blocked_on;
 	struct tcb *ipc_prev, *ipc_next;
-	uint64_t ipc_badge; /* blocked send: the badge of the cap used */
-	uint8_t ipc_call;   /* blocked send: it is a call */
-	uint8_t ipc_grant;  /* blocked send: the cap used has the grant right */
-	uint8_t fault_kind; /* enum fault_kind; FAULT_NONE unless a fault is in flight */
+	uint64_t ipc_badge;      /* blocked send: the badge of the cap used */
+	uint8_t ipc_call;        /* blocked send: it is a call */
+	uint8_t ipc_grant;       /* blocked send or receive: the cap used has the grant right */
+	uint8_t ipc_grant_reply; /* blocked call: the cap used has grant or grant-reply */
+	uint8_t fault_kind;      /* enum fault_kind; FAULT_NONE unless a fault is in flight */
 	uint64_t fault_address;
 	uint64_t fault_pc;
 	struct reply *reply;        /* receive: reply object to fill; reply wait: its holder */
@@ -151,7 +152,8 @@ MUST_CHECK enum error tcb_set_affinity(struct tcb *target, uint64_t hart);
 /*
  * Copy the endpoint cap in `src` into the thread's fault-handler slot
  * (replacing any earlier one). ERR_INVALID_CAPABILITY unless src holds an
- * endpoint cap with the write right. Untrusted: src's cap.
+ * endpoint cap with the write right and the grant or grant-reply right (so
+ * that the fault can be answered). Untrusted: src's cap.
  */
 MUST_CHECK enum error tcb_set_fault_handler(struct tcb *t, struct cte *src);
 /*

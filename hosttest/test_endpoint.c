@@ -570,6 +570,94 @@ static struct msg_info xfer(struct xfer *x, struct cap via, unsigned n, const ui
 	return info;
 }
 
+/*
+ * seL4's rights around a call: a caller whose cap has neither grant nor
+ * grant-reply cannot be answered (it becomes inactive); a reply carries caps
+ * only when the receiver's endpoint cap had the grant right (RFC-13); a
+ * fault handler cap must allow an answer.
+ */
+static void test_call_rights_and_reply_grant(void **state)
+{
+	(void)state;
+	W = tw_new(1);
+	struct cap ep = tw_endpoint(W);
+	struct cap other = tw_endpoint(W);
+	struct cap rep = tw_reply(W);
+	struct cap server_space = tw_cnode(W, 4), client_space = tw_cnode(W, 4);
+	put(server_space, 1, tw_slot_of(W, other), 0);
+	put(client_space, 0, tw_slot_of(W, client_space), 0);
+	struct tcb *server = tw_running(W, 10, 0);
+	struct tcb *client = tw_thread(W, 10, 0);
+	assert_int_equal(tcb_set_space(server, tw_slot_of(W, server_space)), ERR_OK);
+	assert_int_equal(tcb_set_space(client, tw_slot_of(W, client_space)), ERR_OK);
+	struct ipc_buffer *sbuf = tw_buffer(W, server), *cbuf = tw_buffer(W, client);
+	sbuf->caps[0] = 1;
+	cbuf->receive_cnode = 0;
+	cbuf->receive_index = 5;
+	cbuf->receive_depth = 64;
+
+	/* A call through a write-only cap is delivered, but nobody can answer. */
+	assert_int_equal(endpoint_receive(server, ep, rep, true), ERR_OK);
+	tcb_resume(client);
+	tw_exit(0);
+	assert_ptr_equal(sched_current(0), client);
+	send_words(client, 1, 100, 200);
+	assert_int_equal(endpoint_send(client, tw_masked(ep, CAP_RIGHT_WRITE), true, true), ERR_OK);
+	assert_int_equal(tcb_state(client), THREAD_INACTIVE);
+	assert_null(reply_of(rep)->caller);
+	tw_exit(0);
+	assert_ptr_equal(sched_current(0), server);
+	assert_int_equal(tw_mr(server, 0), 100);
+	tw_assert(W);
+
+	/* Grant-reply alone lets the caller wait; the server received with the
+	 * grant right, so its reply carries a cap. */
+	assert_int_equal(endpoint_receive(server, ep, rep, true), ERR_OK);
+	tcb_resume(client);
+	tw_exit(0);
+	assert_ptr_equal(sched_current(0), client);
+	assert_int_equal(endpoint_send(client,
+				       tw_masked(ep, CAP_RIGHT_WRITE | CAP_RIGHT_GRANT_REPLY), true,
+				       true),
+			 ERR_OK);
+	assert_int_equal(tcb_state(client), THREAD_BLOCKED_REPLY);
+	assert_ptr_equal(reply_of(rep)->caller, client);
+	tw_exit(0);
+	assert_ptr_equal(sched_current(0), server);
+	tcb_set_reg(server, PORT_REG_INFO, msg_info_make(5, 0, 1, 0).word);
+	assert_int_equal(reply_send(server, rep), ERR_OK);
+	assert_int_equal(tcb_state(client), THREAD_RUNNING);
+	assert_int_equal(msg_info_extra_caps(tw_info(client)), 1);
+	assert_int_equal(msg_info_unwrapped(tw_info(client)), 0);
+	assert_int_equal(cap_type(cnode_slot(client_space, 5)->cap), CAP_ENDPOINT);
+	assert_int_equal(cap_ptr(cnode_slot(client_space, 5)->cap), cap_ptr(other));
+	tw_assert(W);
+
+	/* A server that received without the grant right replies without caps. */
+	cbuf->receive_index = 6;
+	assert_int_equal(endpoint_receive(server, tw_masked(ep, CAP_RIGHT_READ), rep, true),
+			 ERR_OK);
+	tw_exit(0);
+	assert_ptr_equal(sched_current(0), client);
+	assert_int_equal(endpoint_send(client, ep, true, true), ERR_OK);
+	assert_int_equal(tcb_state(client), THREAD_BLOCKED_REPLY);
+	tw_exit(0);
+	assert_ptr_equal(sched_current(0), server);
+	tcb_set_reg(server, PORT_REG_INFO, msg_info_make(5, 0, 1, 0).word);
+	assert_int_equal(reply_send(server, rep), ERR_OK);
+	assert_int_equal(tcb_state(client), THREAD_RUNNING);
+	assert_int_equal(msg_info_extra_caps(tw_info(client)), 0);
+	assert_true(cap_is_null(cnode_slot(client_space, 6)->cap));
+	tw_assert(W);
+
+	/* A fault handler cap must let the fault be answered. */
+	struct cte weak = { 0 };
+	weak.cap = tw_masked(ep, CAP_RIGHT_WRITE);
+	assert_int_equal(tcb_set_fault_handler(client, &weak), ERR_INVALID_CAPABILITY);
+	assert_true(cap_is_null(client->fault_handler.cap));
+	tw_assert(W);
+}
+
 static void test_cap_transfer(void **state)
 {
 	(void)state;
@@ -717,6 +805,7 @@ int main(void)
 		T(test_delete_reply_and_reuse),
 		T(test_delete_and_suspend_blocked_threads),
 		T(test_cap_transfer),
+		T(test_call_rights_and_reply_grant),
 		T(test_cap_transfer_needs_buffers_and_space),
 		T(test_checkers_catch),
 	};
