@@ -192,6 +192,7 @@ struct channel_client {
 	struct channel_doorbell *mine, *server;
 	enum channel_state state;
 	uint32_t depth, mask;
+	uint32_t open_depth; /* depth while ACTIVE, else 0 (one test on the hot path) */
 	uint32_t request_tail, request_head_seen;   /* mine; last validated server value */
 	uint32_t response_head, response_tail_seen; /* mine; last validated server value */
 	uint32_t poll_budget;                       /* polls before publishing "sleeping" */
@@ -225,9 +226,9 @@ void channel_client_set_poll_budget(struct channel_client *client, uint32_t poll
  * unknown flags; ERR_ALIGNMENT / ERR_RANGE: a badly shaped large buffer;
  * ERR_ILLEGAL_OPERATION: the channel is broken or detached.
  */
-CHANNEL_MUST_CHECK enum error channel_client_submit(struct channel_client *client,
-						    const struct channel_message *request,
-						    uint32_t *tag);
+CHANNEL_MUST_CHECK static inline enum error
+channel_client_submit(struct channel_client *client, const struct channel_message *request,
+		      uint32_t *tag);
 
 /* A delivered reply, any tag, without waiting; ERR_FAILED_LOOKUP when none. */
 CHANNEL_MUST_CHECK enum error channel_client_poll(struct channel_client *client,
@@ -241,9 +242,9 @@ CHANNEL_MUST_CHECK enum error channel_client_poll(struct channel_client *client,
  * not outstanding (or CHANNEL_ANY with nothing outstanding).
  * ERR_ILLEGAL_OPERATION: the channel is broken.
  */
-CHANNEL_MUST_CHECK enum error channel_client_wait(struct channel_client *client, uint32_t tag,
-						  uint64_t timeout_ns,
-						  struct channel_message *reply);
+CHANNEL_MUST_CHECK static inline enum error channel_client_wait(struct channel_client *client,
+								uint32_t tag, uint64_t timeout_ns,
+								struct channel_message *reply);
 
 /* Submit + wait. On ERR_FAILED_LOOKUP reply->tag holds the outstanding tag. */
 CHANNEL_MUST_CHECK enum error channel_client_call(struct channel_client *client,
@@ -318,8 +319,8 @@ enum channel_state channel_server_link_state(const struct channel_server *server
  * bits 8..13 of the handle are the link index. ERR_FAILED_LOOKUP: nothing
  * takeable now.
  */
-CHANNEL_MUST_CHECK enum error channel_server_take(struct channel_server *server,
-						  struct channel_message *request);
+CHANNEL_MUST_CHECK static inline enum error channel_server_take(struct channel_server *server,
+								struct channel_message *request);
 
 /* channel_server_take, polling and then sleeping up to timeout_ns. */
 CHANNEL_MUST_CHECK enum error channel_server_wait(struct channel_server *server,
@@ -333,8 +334,8 @@ CHANNEL_MUST_CHECK enum error channel_server_wait(struct channel_server *server,
  * flags; ERR_TRUNCATED_MESSAGE: length too large; ERR_ALIGNMENT / ERR_RANGE:
  * bad large buffer; ERR_ILLEGAL_OPERATION: the link is broken.
  */
-CHANNEL_MUST_CHECK enum error channel_server_reply(struct channel_server *server,
-						   const struct channel_message *reply);
+CHANNEL_MUST_CHECK static inline enum error
+channel_server_reply(struct channel_server *server, const struct channel_message *reply);
 
 /* The link index a handle names. */
 static inline uint32_t channel_handle_link(uint64_t handle)
@@ -350,5 +351,8 @@ CHANNEL_MUST_CHECK enum error channel_server_check_invariants(const struct chann
  * sides do before sending and after receiving. */
 CHANNEL_MUST_CHECK enum error channel_message_check(uint32_t flags, uint32_t length,
 						    uint64_t large_address, uint64_t large_length);
+
+/* The hot paths, inline (channel_inline.h). */
+#include "channel_inline.h"
 
 #endif

@@ -75,22 +75,48 @@ static inline void channel_payload_in(uint8_t *to, const uint8_t *from, uint32_t
 	__builtin_memcpy(to, from, length);
 }
 
-/* Copy `length` (<= CHANNEL_INLINE_MAX) payload bytes from private memory
- * into an entry (producer) or between private messages: whole words for a
- * short payload (at most 7 bytes past `length`, as before), memcpy for a
- * longer one. */
-static inline void channel_payload_out(uint8_t *to, const uint8_t *from, uint32_t length)
+/* Copy exactly `length` (1..15, not 8) payload bytes from private memory
+ * into an entry: whole words, with the bytes past `length` zero. Never
+ * more than `length` bytes of the sender's memory reach the peer (a
+ * server that reuses one message for many clients leaks nothing). */
+static inline void channel_payload_out_masked(uint8_t *to, const uint8_t *from, uint32_t length)
 {
-	if (CHANNEL_LIKELY(length <= 8)) {
-		if (length != 0)
-			__builtin_memcpy(to, from, 8);
+	uint64_t low, high = 0;
+	__builtin_memcpy(&low, from, 8);
+	if (length < 8) {
+		low &= (UINT64_C(1) << (length * 8)) - 1;
+	} else {
+		__builtin_memcpy(&high, from + 8, 8);
+		high &= (UINT64_C(1) << ((length - 8) * 8)) - 1;
+	}
+	__builtin_memcpy(to, &low, 8);
+	__builtin_memcpy(to + 8, &high, 8);
+}
+
+/* Copy exactly `length` (<= CHANNEL_INLINE_MAX) payload bytes from private
+ * memory into an entry (producer) or between private messages: whole
+ * words for a short payload (the bytes past `length` zero: the short
+ * version, length <= 16), memcpy for a longer one. */
+static inline void channel_payload_out_short(uint8_t *to, const uint8_t *from, uint32_t length)
+{
+	if (CHANNEL_LIKELY(length == 8)) {
+		__builtin_memcpy(to, from, 8);
 		return;
 	}
-	if (length <= 16) {
+	if (length == 16) {
 		__builtin_memcpy(to, from, 16);
 		return;
 	}
-	__builtin_memcpy(to, from, length);
+	if (length != 0)
+		channel_payload_out_masked(to, from, length);
+}
+
+static inline void channel_payload_out(uint8_t *to, const uint8_t *from, uint32_t length)
+{
+	if (length <= 16)
+		channel_payload_out_short(to, from, length);
+	else
+		__builtin_memcpy(to, from, length);
 }
 
 /* Read an entry's eight words once into the first 64 bytes of `message`
@@ -120,10 +146,7 @@ channel_entry_write(struct channel_entry *entry, uint32_t tag,
 	entry->word[1] = channel_word1(tag, length);
 	if (is_short) {
 		CHANNEL_ASSERT(length <= CHANNEL_SHORT_PAYLOAD);
-		if (length > 8)
-			__builtin_memcpy(entry->payload, message->payload, 16);
-		else if (length != 0)
-			__builtin_memcpy(entry->payload, message->payload, 8);
+		channel_payload_out_short(entry->payload, message->payload, length);
 	} else {
 		channel_payload_out(entry->payload, message->payload, length);
 	}
@@ -138,14 +161,10 @@ static inline _Bool channel_message_common(const struct channel_message *message
 	       (message->flags | message->large.address | message->large.length) == 0;
 }
 
-/* Ring the peer (the rare half of the doorbell rule, out of line). */
-static CHANNEL_COLD enum error channel_ring_peer(struct channel_doorbell *peer,
-						 struct channel_counters *counters)
-{
-	counters->doorbells++;
-	channel_port_ring(peer);
-	return ERR_OK;
-}
+/* Ring the peer (the rare half of the doorbell rule, out of line, in
+ * channel_client.c). Returns ERR_OK. */
+__attribute__((cold)) enum error channel_ring_peer(struct channel_doorbell *peer,
+						   struct channel_counters *counters);
 
 /* The producer's doorbell rule, after the release store of its tail: a
  * full fence orders that store before the load of the peer's sleeping word
@@ -168,6 +187,88 @@ static inline uint64_t channel_deadline(uint64_t timeout_ns)
 		return CHANNEL_FOREVER;
 	uint64_t now = channel_port_now();
 	return timeout_ns > CHANNEL_FOREVER - now ? CHANNEL_FOREVER : now + timeout_ns;
+}
+
+/* ---- Shared by the inline hot paths and the .c files ---------------------------------------- */
+
+#define CHANNEL_TAG_SLOT_MASK 63u
+#define CHANNEL_TAG_GENERATION 64u
+#define CHANNEL_HANDLE_GENERATION (UINT64_C(1) << 16)
+
+/* The one place a client slot changes state (enum channel_slot_state);
+ * keeps the bitmaps in step. `from` (a constant at each call) is the
+ * slot's state, asserted; the legal transitions are FREE → PENDING,
+ * PENDING → FREE, PENDING → DONE, DONE → FREE. */
+static inline void channel_client_slot_set(struct channel_client *client, uint32_t slot,
+					   enum channel_slot_state from, enum channel_slot_state to)
+{
+	uint64_t bit = UINT64_C(1) << slot;
+	CHANNEL_ASSERT(
+	    client->slot_state[slot] == from &&
+	    (from == CHANNEL_SLOT_PENDING
+		 ? to != CHANNEL_SLOT_PENDING
+		 : to == (from == CHANNEL_SLOT_FREE ? CHANNEL_SLOT_PENDING : CHANNEL_SLOT_FREE)));
+	client->slot_state[slot] = (uint8_t)to;
+	switch (to) {
+	case CHANNEL_SLOT_FREE:
+		client->free_slots |= bit;
+		if (from == CHANNEL_SLOT_DONE)
+			client->done_slots &= ~bit;
+		client->tag_of[slot] += CHANNEL_TAG_GENERATION; /* this tag is never valid again */
+		break;
+	case CHANNEL_SLOT_PENDING: client->free_slots &= ~bit; break;
+	case CHANNEL_SLOT_DONE: client->done_slots |= bit; break;
+	}
+}
+
+/* Hand a request, checked and copied in, to the server: a reply slot and
+ * its handle. */
+static inline __attribute__((always_inline)) void
+channel_link_accept(struct channel_link *link, struct channel_message *request)
+{
+	uint32_t slot = (uint32_t)__builtin_ctzll(~link->busy_slots);
+	CHANNEL_ASSERT(slot < link->depth);
+	link->busy_slots |= UINT64_C(1) << slot;
+	link->outstanding++;
+	link->tag[slot] = request->tag;
+	link->taken++;
+	request->handle = link->handle_of[slot];
+}
+
+/* Link `index` had its turn: the round robin goes on after it. */
+static inline void channel_server_turn_taken(struct channel_server *server, uint32_t index)
+{
+	server->cursor[server->link[index].priority] = (index + 1) & 63u;
+}
+
+/* Post a response entry (room was reserved at take) and ring the client
+ * if it said it sleeps. Returns ERR_OK (so that a caller ends with it). */
+static inline __attribute__((always_inline)) enum error
+channel_link_post(struct channel_link *link, uint32_t tag, const struct channel_message *reply,
+		  _Bool is_short)
+{
+	/* Our fields first: the entry's bytes may alias anything for the
+	 * compiler, which would then reload them. */
+	uint32_t tail = link->response_tail;
+	struct channel_shared *shared = link->shared;
+	struct channel_doorbell *client = link->client;
+	struct channel_entry *entry = &link->responses[tail & link->mask];
+	link->response_tail = tail + 1;
+	channel_entry_write(entry, tag, reply, is_short);
+	/* Release: the entry is visible before the tail that covers it. */
+	atomic_store_explicit(&shared->response_tail, tail + 1, memory_order_release);
+	return channel_ring_if_sleeping(&shared->client_sleeping, client, &link->counters);
+}
+
+/* Answer the taken request in `slot` of `link` with `reply` (checked). */
+static inline __attribute__((always_inline)) enum error
+channel_link_answer(struct channel_link *link, uint32_t slot, const struct channel_message *reply,
+		    _Bool is_short)
+{
+	link->busy_slots &= ~(UINT64_C(1) << slot);
+	link->outstanding--;
+	link->handle_of[slot] += CHANNEL_HANDLE_GENERATION;
+	return channel_link_post(link, link->tag[slot], reply, is_short);
 }
 
 #endif

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hot paths of a request/reply pair, inline in the caller
+ * (docs/benchmarks.md): channel_client_submit, channel_server_take,
+ * channel_server_reply and channel_client_wait handle the common case here
+ * and hand everything else to an out-of-line function of
+ * channel_client.c / channel_server.c (the *_general and *_rest
+ * functions), which does the full job with the same checks and error codes
+ * in the same order. Included by channel.h; not an interface of its own.
+ *
+ * The common case: a message of the common shape (channel_message_common:
+ * no flags, no large buffer, at most CHANNEL_SHORT_PAYLOAD bytes), a client
+ * with a free slot and room by its cached server head, a server with exactly
+ * one ACTIVE link that has reply room by its cached client head, a wait for
+ * one PENDING tag with timeout 0 whose reply is next in the queue.
+ *
+ * Trust, as in the .c files: a shared field is read once into private
+ * memory and checked there; a path that finds something unusual after it
+ * read shared memory continues out of line from its private copy (no double
+ * fetch). Memory ordering is argued in channel_queue.h.
+ */
+#ifndef LIBOS_CHANNEL_INLINE_H
+#define LIBOS_CHANNEL_INLINE_H
+
+#include "channel.h"
+#include "channel_queue.h"
+
+/* ---- Out-of-line parts (channel_client.c, channel_server.c) ---------------------------------- */
+
+/* The whole of each call, for any message and any state. */
+CHANNEL_MUST_CHECK enum error channel_client_submit_general(struct channel_client *client,
+							    const struct channel_message *request,
+							    uint32_t *tag);
+CHANNEL_MUST_CHECK enum error channel_client_wait_general(struct channel_client *client,
+							  uint32_t tag, uint64_t timeout_ns,
+							  struct channel_message *reply);
+CHANNEL_MUST_CHECK enum error channel_server_take_general(struct channel_server *server,
+							  struct channel_message *request);
+CHANNEL_MUST_CHECK enum error channel_server_reply_general(struct channel_server *server,
+							   const struct channel_message *reply);
+/* Continue from words already read once into *message (entry at `head`). */
+CHANNEL_MUST_CHECK enum error channel_client_wait_rest(struct channel_client *client, uint32_t want,
+						       struct channel_message *reply,
+						       uint32_t head);
+CHANNEL_MUST_CHECK enum error channel_server_take_rest(struct channel_server *server,
+						       uint32_t index,
+						       struct channel_message *request,
+						       uint32_t head);
+/* A peer broke an index (cold). */
+CHANNEL_MUST_CHECK enum error channel_client_broken(struct channel_client *client);
+CHANNEL_MUST_CHECK enum error channel_server_take_broken(struct channel_server *server,
+							 uint32_t index);
+
+/* ---- Client ----------------------------------------------------------------------------------- */
+
+/* Assumes nothing about `request` (checked here or by the general path)
+ * or the server's head. */
+static inline __attribute__((always_inline)) enum error
+channel_client_submit(struct channel_client *client, const struct channel_message *request,
+		      uint32_t *tag)
+{
+	uint64_t free = client->free_slots;
+	uint32_t tail = client->request_tail;
+	/* open_depth is 0 unless ACTIVE: a broken or detached client always
+	 * takes the general path, which reports it. */
+	if (CHANNEL_UNLIKELY(!channel_message_common(request) || free == 0 ||
+			     tail - client->request_head_seen >= client->open_depth))
+		return channel_client_submit_general(client, request, tag);
+	/* Our state first: the entry's bytes may alias it for the compiler,
+	 * which would then reload it. */
+	uint32_t slot = (uint32_t)__builtin_ctzll(free);
+	uint32_t my_tag = client->tag_of[slot];
+	struct channel_shared *shared = client->shared;
+	struct channel_doorbell *server = client->server;
+	struct channel_entry *entry = &client->requests[tail & client->mask];
+	channel_client_slot_set(client, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
+	client->request_tail = tail + 1;
+	*tag = my_tag;
+	channel_entry_write(entry, my_tag, request, 1);
+	/* Release: the entry's words are visible before the new tail. */
+	atomic_store_explicit(&shared->request_tail, tail + 1, memory_order_release);
+	return channel_ring_if_sleeping(&shared->server_sleeping, server, &client->counters);
+}
+
+/*
+ * Assumes nothing about the response queue or `tag`. The inline part: a
+ * PENDING tag, timeout 0, and its reply of the common shape next in the
+ * queue; anything else goes to channel_client_wait_general (before
+ * anything shared is read) or channel_client_wait_rest (from the words
+ * read once).
+ */
+static inline __attribute__((always_inline)) enum error
+channel_client_wait(struct channel_client *client, uint32_t tag, uint64_t timeout_ns,
+		    struct channel_message *reply)
+{
+	uint32_t slot = tag & CHANNEL_TAG_SLOT_MASK;
+	/* Slots at or past depth are never used: FREE, so tag_of[] needs no
+	 * bound check beyond the mask (slot < 64 indexes the arrays). */
+	if (CHANNEL_UNLIKELY(tag == CHANNEL_ANY || timeout_ns != 0 || client->open_depth == 0 ||
+			     client->tag_of[slot] != tag ||
+			     client->slot_state[slot] != CHANNEL_SLOT_PENDING))
+		return channel_client_wait_general(client, tag, timeout_ns, reply);
+	uint32_t head = client->response_head;
+	if (head == client->response_tail_seen) {
+		/* Acquire: the server wrote the entries before this tail. */
+		uint32_t tail =
+		    atomic_load_explicit(&client->shared->response_tail, memory_order_acquire);
+		if (CHANNEL_UNLIKELY(tail - head > client->depth))
+			return channel_client_broken(client);
+		client->response_tail_seen = tail;
+		if (tail == head)
+			return ERR_FAILED_LOOKUP;
+	}
+	const struct channel_entry *entry = &client->responses[head & client->mask];
+	channel_words_read(reply, entry);
+	/* `tag` is PENDING (checked above): the entry is ours exactly when
+	 * it carries that tag. */
+	if (CHANNEL_UNLIKELY(reply->tag != tag || !channel_message_common(reply)))
+		return channel_client_wait_rest(client, tag, reply, head);
+	/* Our state first (the payload bytes may alias it for the compiler),
+	 * then the payload (at most 16 bytes: one block, inside both payload
+	 * areas), then the release of the entry. */
+	struct channel_shared *shared = client->shared;
+	client->response_head = head + 1;
+	channel_client_slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
+	__builtin_memcpy(reply->payload, entry->payload, CHANNEL_SHORT_PAYLOAD);
+	/* Release: our copy of the entry is complete before the server may
+	 * reuse it. */
+	atomic_store_explicit(&shared->response_head, head + 1, memory_order_release);
+	return ERR_OK;
+}
+
+/* ---- Server ----------------------------------------------------------------------------------- */
+
+/*
+ * With one ACTIVE link, priority and round robin have nothing to choose:
+ * take from that link inline; more links, no reply room by our cached
+ * client head, or an unusual entry go out of line. Assumes nothing about
+ * the shared buffer's contents.
+ */
+static inline __attribute__((always_inline)) enum error
+channel_server_take(struct channel_server *server, struct channel_message *request)
+{
+	uint64_t active = server->active;
+	if (CHANNEL_UNLIKELY(active == 0 || (active & (active - 1)) != 0))
+		return channel_server_take_general(server, request);
+	uint32_t index = (uint32_t)__builtin_ctzll(active);
+	struct channel_link *link = &server->link[index];
+	/* Short of reply room by our cached client head: the general path
+	 * reads the real one (nothing shared was read yet). */
+	if (CHANNEL_UNLIKELY(link->outstanding + (link->response_tail - link->response_head_seen) >=
+			     link->depth))
+		return channel_server_take_general(server, request);
+	uint32_t head = link->request_head;
+	if (head == link->request_tail_seen) {
+		/* Acquire: the client wrote the entries before this tail. */
+		uint32_t tail =
+		    atomic_load_explicit(&link->shared->request_tail, memory_order_acquire);
+		if (CHANNEL_UNLIKELY(tail - head > link->depth))
+			return channel_server_take_broken(server, index);
+		link->request_tail_seen = tail;
+		if (tail == head)
+			return ERR_FAILED_LOOKUP;
+	}
+	const struct channel_entry *entry = &link->requests[head & link->mask];
+	channel_words_read(request, entry);
+	if (CHANNEL_UNLIKELY(!channel_message_common(request)))
+		return channel_server_take_rest(server, index, request, head);
+	/* Our state first (the payload bytes may alias it for the compiler),
+	 * then the payload (at most 16 bytes: one block, inside both payload
+	 * areas), then the release of the entry. */
+	struct channel_shared *shared = link->shared;
+	link->request_head = head + 1;
+	channel_link_accept(link, request);
+	channel_server_turn_taken(server, index);
+	__builtin_memcpy(request->payload, entry->payload, CHANNEL_SHORT_PAYLOAD);
+	/* Release: the copy is complete before the client may reuse the entry. */
+	atomic_store_explicit(&shared->request_head, head + 1, memory_order_release);
+	return ERR_OK;
+}
+
+/* Assumes nothing about reply->handle (it may be stale or forged). The
+ * inline part: a reply of the common shape to a valid handle of an ACTIVE
+ * link; the general path checks in the API's order (handle, link state,
+ * shape). */
+static inline __attribute__((always_inline)) enum error
+channel_server_reply(struct channel_server *server, const struct channel_message *reply)
+{
+	if (CHANNEL_UNLIKELY(!channel_message_common(reply)))
+		return channel_server_reply_general(server, reply);
+	uint64_t handle = reply->handle;
+	uint32_t slot = (uint32_t)handle & 63u;
+	struct channel_link *link = &server->link[channel_handle_link(handle)];
+	if (CHANNEL_UNLIKELY(link->handle_of[slot] != handle ||
+			     !(link->busy_slots & UINT64_C(1) << slot) ||
+			     link->state != CHANNEL_ACTIVE))
+		return channel_server_reply_general(server, reply);
+	return channel_link_answer(link, slot, reply, 1);
+}
+
+#endif
