@@ -210,6 +210,44 @@ static void test_round_trip(void **state)
 	check_invariants();
 }
 
+/* The payload bytes past `length` of an entry are zero, whatever the
+ * sender's message held there: a server that reuses one message for many
+ * clients leaks nothing of an earlier client's bytes (every length 0..17
+ * each way, across the whole-word, masked and memcpy copies). */
+static void test_payload_tail_not_leaked(void **state)
+{
+	(void)state;
+	const struct channel_entry *requests =
+	    (const struct channel_entry *)(buffers[0] + CHANNEL_HEADER_SIZE);
+	const struct channel_entry *responses = requests + DEPTH;
+	for (uint32_t length = 0; length <= 17; length++) {
+		struct channel_message request = message(7, length, CHANNEL_INLINE_MAX);
+		request.length = length;
+		uint32_t tag;
+		assert_int_equal(channel_client_submit(&clients[0], &request, &tag), ERR_OK);
+		const uint8_t *sent = requests[(length) % DEPTH].payload;
+		assert_memory_equal(sent, request.payload, length);
+		for (uint32_t i = length; i < 24; i++)
+			assert_int_equal(sent[i] == request.payload[i] && request.payload[i] != 0,
+					 0);
+		struct channel_message got, reply = message(9, 0, CHANNEL_INLINE_MAX);
+		assert_int_equal(channel_server_take(&server, &got), ERR_OK);
+		reply.length = length;
+		reply.handle = got.handle;
+		assert_int_equal(channel_server_reply(&server, &reply), ERR_OK);
+		const uint8_t *answered = responses[(length) % DEPTH].payload;
+		assert_memory_equal(answered, reply.payload, length);
+		for (uint32_t i = length; i < 24; i++)
+			assert_int_equal(answered[i] == reply.payload[i] && reply.payload[i] != 0,
+					 0);
+		struct channel_message back;
+		assert_int_equal(channel_client_wait(&clients[0], tag, 0, &back), ERR_OK);
+		assert_int_equal(back.length, length);
+		assert_memory_equal(back.payload, reply.payload, length);
+	}
+	check_invariants();
+}
+
 static void test_submit_errors(void **state)
 {
 	(void)state;
@@ -738,6 +776,7 @@ int main(void)
 		cmocka_unit_test_setup(test_client_init_errors, setup),
 		cmocka_unit_test_setup(test_attach_errors, setup),
 		cmocka_unit_test_setup(test_round_trip, setup),
+		cmocka_unit_test_setup(test_payload_tail_not_leaked, setup),
 		cmocka_unit_test_setup(test_submit_errors, setup),
 		cmocka_unit_test_setup(test_out_of_order, setup),
 		cmocka_unit_test_setup(test_wait_now_uncommon_replies, setup),
