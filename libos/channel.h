@@ -61,24 +61,18 @@ struct channel_entry {
 };
 _Static_assert(sizeof(struct channel_entry) == CHANNEL_ENTRY_SIZE, "entry size is ABI");
 
-/* Word 0: opcode (request) or status (response) | flags << 32.
- * Word 1: tag | payload length << 32. Words 2..5: arguments.
- * Word 6: large-buffer address. Word 7: large-buffer length. */
-static inline uint64_t channel_word0(uint32_t opcode, uint32_t flags)
+/* Word 0: opcode (request) or status (response) | tag << 32.
+ * Word 1: payload length | flags << 32 (so that word 1 <= 16 says "no
+ * flags, a short payload" in one comparison). Words 2..5: arguments.
+ * Words 6 and 7: large-buffer address and length, meaningful only with
+ * CHANNEL_FLAG_LARGE (otherwise neither written nor read). */
+static inline uint64_t channel_word0(uint32_t opcode, uint32_t tag)
 {
-	return (uint64_t)opcode | (uint64_t)flags << 32;
+	return (uint64_t)opcode | (uint64_t)tag << 32;
 }
-static inline uint64_t channel_word1(uint32_t tag, uint32_t length)
+static inline uint64_t channel_word1(uint32_t length, uint32_t flags)
 {
-	return (uint64_t)tag | (uint64_t)length << 32;
-}
-static inline uint32_t channel_word_low(uint64_t word)
-{
-	return (uint32_t)word;
-}
-static inline uint32_t channel_word_high(uint64_t word)
-{
-	return (uint32_t)(word >> 32);
+	return (uint64_t)length | (uint64_t)flags << 32;
 }
 
 /* The buffer's header. The first 64 bytes are written by the client at
@@ -139,21 +133,22 @@ struct channel_large {
  */
 struct channel_message {
 	uint32_t opcode;
-	uint32_t flags;
 	uint32_t tag;
 	uint32_t length; /* bytes of payload used, at most CHANNEL_INLINE_MAX */
+	uint32_t flags;
 	uint64_t arg[4];
-	struct channel_large large; /* meaningful with CHANNEL_FLAG_LARGE */
+	struct channel_large large; /* meaningful with CHANNEL_FLAG_LARGE, else 0 */
 	uint64_t handle;
 	uint8_t payload[CHANNEL_INLINE_MAX];
 };
 /* The first 64 bytes of a message are an entry's eight words, in order, on
- * a little-endian machine (RISC-V and x86-64): one 64-byte copy moves an
- * entry between shared and private memory. */
+ * a little-endian machine (RISC-V and x86-64): one block copy moves an
+ * entry's words 0..5 (and 6..7 with CHANNEL_FLAG_LARGE) between shared and
+ * private memory. */
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "entry words are little-endian");
-_Static_assert(offsetof(struct channel_message, flags) == 4, "word 0 high half");
-_Static_assert(offsetof(struct channel_message, tag) == 8, "word 1 low half");
-_Static_assert(offsetof(struct channel_message, length) == 12, "word 1 high half");
+_Static_assert(offsetof(struct channel_message, tag) == 4, "word 0 high half");
+_Static_assert(offsetof(struct channel_message, length) == 8, "word 1 low half");
+_Static_assert(offsetof(struct channel_message, flags) == 12, "word 1 high half");
 _Static_assert(offsetof(struct channel_message, arg) == 16, "words 2..5");
 _Static_assert(offsetof(struct channel_message, large) == 48, "words 6 and 7");
 _Static_assert(offsetof(struct channel_message, handle) == 64, "after the words");

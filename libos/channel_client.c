@@ -243,6 +243,7 @@ client_consume(struct channel_client *client, uint32_t want, struct channel_mess
 	uint32_t slot = tag & TAG_SLOT_MASK;
 	_Bool ours = slot < client->depth && client->tag_of[slot] == tag &&
 		     client->slot_state[slot] == CHANNEL_SLOT_PENDING;
+	channel_words_read_large(reply, &client->responses[head & client->mask]);
 	if (ours) {
 		enum error err = channel_shape_check(reply->flags, reply->length,
 						     reply->large.address, reply->large.length);

@@ -121,6 +121,7 @@ channel_client_wait(struct channel_client *client, uint32_t tag, uint64_t timeou
 	 * then the payload (at most 16 bytes: one block, inside both payload
 	 * areas), then the release of the entry. */
 	struct channel_shared *shared = client->shared;
+	reply->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
 	client->response_head = head + 1;
 	channel_client_slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
 	__builtin_memcpy(reply->payload, entry->payload, CHANNEL_SHORT_PAYLOAD);
@@ -170,6 +171,7 @@ channel_server_take(struct channel_server *server, struct channel_message *reque
 	 * then the payload (at most 16 bytes: one block, inside both payload
 	 * areas), then the release of the entry. */
 	struct channel_shared *shared = link->shared;
+	request->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
 	link->request_head = head + 1;
 	channel_link_accept(link, request);
 	channel_server_turn_taken(server, index);

@@ -34,13 +34,14 @@
 #define CHANNEL_ASSERT(expr) ((expr) ? (void)0 : __builtin_trap())
 #endif
 
-/* Shape of flags, length and large buffer (see channel_message_check). */
+/* Shape of flags, length and large buffer (see channel_message_check). The
+ * large buffer is looked at only with CHANNEL_FLAG_LARGE. */
 static inline enum error channel_shape_check(uint32_t flags, uint32_t length, uint64_t address,
 					     uint64_t bytes)
 {
 	if (length > CHANNEL_INLINE_MAX)
 		return ERR_TRUNCATED_MESSAGE;
-	if ((flags | address | bytes) == 0)
+	if (flags == 0)
 		return ERR_OK; /* the common case: no flags, no large buffer */
 	if ((flags & ~CHANNEL_FLAGS_KNOWN) || !(flags & CHANNEL_FLAG_LARGE))
 		return ERR_INVALID_ARGUMENT;
@@ -119,22 +120,39 @@ static inline void channel_payload_out(uint8_t *to, const uint8_t *from, uint32_
 		__builtin_memcpy(to, from, length);
 }
 
-/* Read an entry's eight words once into the first 64 bytes of `message`
+/* Read an entry's words 0..5 once into the first 48 bytes of `message`
  * (private memory; the layouts match, see channel.h). The compiler barrier
  * keeps the compiler from re-reading shared memory in place of `message`
  * later (no double fetch); the hardware ordering came from the acquire
- * load of the tail before this. The payload is copied separately, once its
- * length has been checked. */
+ * load of the tail before this. Words 6 and 7 are read by
+ * channel_words_read_large, only with CHANNEL_FLAG_LARGE (checked in the
+ * private copy); the payload is copied once its length has been checked. */
+#define CHANNEL_WORDS_COMMON 6u
 static inline void channel_words_read(struct channel_message *message,
 				      const struct channel_entry *entry)
 {
-	__builtin_memcpy(message, entry->word, sizeof(entry->word));
+	__builtin_memcpy(message, entry->word, CHANNEL_WORDS_COMMON * sizeof(uint64_t));
 	atomic_signal_fence(memory_order_seq_cst);
 }
 
+/* After channel_words_read: the large buffer from words 6 and 7 (read
+ * once) when the private flags say there is one, else zero. */
+static inline void channel_words_read_large(struct channel_message *message,
+					    const struct channel_entry *entry)
+{
+	if (message->flags & CHANNEL_FLAG_LARGE) {
+		__builtin_memcpy(&message->large, &entry->word[6], sizeof(message->large));
+		atomic_signal_fence(memory_order_seq_cst);
+	} else {
+		message->large = (struct channel_large){ 0, 0 };
+	}
+}
+
 /* Write an entry from a message whose shape was checked (private memory),
- * with this side's `tag` in place of the message's. `is_short` (a
- * constant): the caller knows length <= CHANNEL_SHORT_PAYLOAD, and the copy
+ * with this side's `tag` in place of the message's: words 0..5, words 6
+ * and 7 only with CHANNEL_FLAG_LARGE, and exactly `length` payload bytes
+ * (channel_payload_out). `is_short` (a constant): the caller knows the
+ * common shape (no flags, length <= CHANNEL_SHORT_PAYLOAD), and the copy
  * needs no call (hot paths stay leaf functions). */
 #define CHANNEL_SHORT_PAYLOAD 16u
 static inline __attribute__((always_inline)) void
@@ -142,12 +160,15 @@ channel_entry_write(struct channel_entry *entry, uint32_t tag,
 		    const struct channel_message *message, _Bool is_short)
 {
 	uint32_t length = message->length;
-	__builtin_memcpy(entry->word, message, sizeof(entry->word));
-	entry->word[1] = channel_word1(tag, length);
+	__builtin_memcpy(entry->word, message, CHANNEL_WORDS_COMMON * sizeof(uint64_t));
+	__builtin_memcpy((uint8_t *)entry->word + offsetof(struct channel_message, tag), &tag,
+			 sizeof(tag));
 	if (is_short) {
-		CHANNEL_ASSERT(length <= CHANNEL_SHORT_PAYLOAD);
+		CHANNEL_ASSERT(length <= CHANNEL_SHORT_PAYLOAD && message->flags == 0);
 		channel_payload_out_short(entry->payload, message->payload, length);
 	} else {
+		if (message->flags & CHANNEL_FLAG_LARGE)
+			__builtin_memcpy(&entry->word[6], &message->large, sizeof(message->large));
 		channel_payload_out(entry->payload, message->payload, length);
 	}
 }
@@ -157,10 +178,13 @@ channel_entry_write(struct channel_entry *entry, uint32_t tag,
  * full channel_shape_check. */
 static inline _Bool channel_message_common(const struct channel_message *message)
 {
-	return message->length <= CHANNEL_SHORT_PAYLOAD &&
-	       (message->flags | message->large.address | message->large.length) == 0;
+	uint64_t length_flags; /* word 1: length | flags << 32 */
+	_Static_assert(offsetof(struct channel_message, flags) ==
+			   offsetof(struct channel_message, length) + 4,
+		       "flags follow length");
+	__builtin_memcpy(&length_flags, &message->length, sizeof(length_flags));
+	return length_flags <= CHANNEL_SHORT_PAYLOAD;
 }
-
 /* Ring the peer (the rare half of the doorbell rule, out of line, in
  * channel_client.c). Returns ERR_OK. */
 __attribute__((cold)) enum error channel_ring_peer(struct channel_doorbell *peer,

@@ -207,6 +207,7 @@ static inline __attribute__((always_inline)) void link_release(struct channel_li
 static inline __attribute__((always_inline)) enum take_result
 link_finish(struct channel_link *link, struct channel_message *request, uint32_t head)
 {
+	channel_words_read_large(request, &link->requests[head & link->mask]);
 	enum error err = channel_shape_check(request->flags, request->length,
 					     request->large.address, request->large.length);
 	if (CHANNEL_LIKELY(err == ERR_OK))
