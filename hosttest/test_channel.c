@@ -763,8 +763,8 @@ static void test_invariant_checkers_can_fail(void **state)
 		case 1: s.active |= 2; break;
 		case 2: s.priorities |= 1u << 6; break;
 		case 3: s.link[0].state = CHANNEL_BROKEN; break;
-		case 4: s.link[0].handle_of[3] ^= 1; break;
-		case 5: s.link[0].outstanding++; break;
+		case 4: s.link[0].slot[3].handle ^= 1; break;
+		case 5: s.link[0].room++; break;
 		case 6: s.link[0].response_head_seen -= DEPTH + 1; break;
 		case 7: s.link[0].request_tail_seen += DEPTH + 1; break;
 		}

@@ -255,25 +255,32 @@ CHANNEL_MUST_CHECK enum error channel_client_check_invariants(const struct chann
 
 /* ---- Server --------------------------------------------------------------------------------- */
 
+/* One reply slot of a link: the request taken into it. */
+struct channel_taken {
+	uint64_t handle; /* slot | link << 8 | generation << 16; odd generation: taken */
+	uint32_t tag;    /* the client's tag, copied at take */
+	uint32_t reserved;
+};
+
 /* The server's private view of one channel. */
 struct channel_link {
 	struct channel_shared *shared;
 	struct channel_entry *requests, *responses;
 	struct channel_doorbell *client;
 	enum channel_state state;
-	uint32_t depth, mask, priority;
+	uint32_t depth, mask, priority, index;
 	uint32_t request_head, request_tail_seen;   /* mine; last validated client value */
 	uint32_t response_tail, response_head_seen; /* mine; last validated client value */
-	uint32_t outstanding;                       /* taken, not yet replied */
-	uint64_t busy_slots;                        /* bit i: slot i holds a taken request */
-	uint64_t taken;                  /* requests handed to the server (statistics, tests) */
-	uint32_t tag[CHANNEL_MAX_DEPTH]; /* the client's tag, copied at take */
-	uint64_t handle_of[CHANNEL_MAX_DEPTH]; /* slot | link << 8 | generation << 16 */
+	uint32_t room;       /* reply room: depth - taken and not replied - unread replies */
+	uint64_t busy_slots; /* bit i: slot i holds a taken request */
+	uint64_t taken;      /* requests handed to the server (statistics, tests) */
+	struct channel_taken slot[CHANNEL_MAX_DEPTH];
 	struct channel_counters counters;
 };
 
 struct channel_server {
 	struct channel_doorbell *mine;
+	struct channel_link *single; /* the one ACTIVE link, or NULL (none or several) */
 	uint32_t poll_budget;
 	uint64_t active;                          /* bit i: link i is ACTIVE */
 	uint32_t priorities;                      /* bit p: by_priority[p] != 0 */

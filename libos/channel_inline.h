@@ -134,23 +134,21 @@ channel_client_wait(struct channel_client *client, uint32_t tag, uint64_t timeou
 /* ---- Server ----------------------------------------------------------------------------------- */
 
 /*
- * With one ACTIVE link, priority and round robin have nothing to choose:
- * take from that link inline; more links, no reply room by our cached
- * client head, or an unusual entry go out of line. Assumes nothing about
+ * With one ACTIVE link (server->single), priority and round robin have
+ * nothing to choose: take from that link inline; more links, no reply
+ * room, or an unusual entry go out of line. Assumes nothing about
  * the shared buffer's contents.
  */
 static inline __attribute__((always_inline)) enum error
 channel_server_take(struct channel_server *server, struct channel_message *request)
 {
-	uint64_t active = server->active;
-	if (CHANNEL_UNLIKELY(active == 0 || (active & (active - 1)) != 0))
+	struct channel_link *link = server->single;
+	if (CHANNEL_UNLIKELY(link == NULL))
 		return channel_server_take_general(server, request);
-	uint32_t index = (uint32_t)__builtin_ctzll(active);
-	struct channel_link *link = &server->link[index];
-	/* Short of reply room by our cached client head: the general path
-	 * reads the real one (nothing shared was read yet). */
-	if (CHANNEL_UNLIKELY(link->outstanding + (link->response_tail - link->response_head_seen) >=
-			     link->depth))
+	/* Reply room by our cached client head, else read the real one; the
+	 * general path handles a client that gives none or breaks its head
+	 * (nothing else shared was read yet). */
+	if (CHANNEL_UNLIKELY(link->room == 0) && !channel_link_refresh_room(link))
 		return channel_server_take_general(server, request);
 	uint32_t head = link->request_head;
 	if (head == link->request_tail_seen) {
@@ -158,7 +156,7 @@ channel_server_take(struct channel_server *server, struct channel_message *reque
 		uint32_t tail =
 		    atomic_load_explicit(&link->shared->request_tail, memory_order_acquire);
 		if (CHANNEL_UNLIKELY(tail - head > link->depth))
-			return channel_server_take_broken(server, index);
+			return channel_server_take_broken(server, link->index);
 		link->request_tail_seen = tail;
 		if (tail == head)
 			return ERR_FAILED_LOOKUP;
@@ -166,15 +164,16 @@ channel_server_take(struct channel_server *server, struct channel_message *reque
 	const struct channel_entry *entry = &link->requests[head & link->mask];
 	channel_words_read(request, entry);
 	if (CHANNEL_UNLIKELY(!channel_message_common(request)))
-		return channel_server_take_rest(server, index, request, head);
+		return channel_server_take_rest(server, link->index, request, head);
 	/* Our state first (the payload bytes may alias it for the compiler),
 	 * then the payload (at most 16 bytes: one block, inside both payload
-	 * areas), then the release of the entry. */
+	 * areas), then the release of the entry. With one ACTIVE link the
+	 * round robin has nothing to choose: its cursor is set when a second
+	 * link becomes ACTIVE (link_set_state in channel_server.c). */
 	struct channel_shared *shared = link->shared;
 	request->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
 	link->request_head = head + 1;
 	channel_link_accept(link, request);
-	channel_server_turn_taken(server, index);
 	__builtin_memcpy(request->payload, entry->payload, CHANNEL_SHORT_PAYLOAD);
 	/* Release: the copy is complete before the client may reuse the entry. */
 	atomic_store_explicit(&shared->request_head, head + 1, memory_order_release);
@@ -193,8 +192,9 @@ channel_server_reply(struct channel_server *server, const struct channel_message
 	uint64_t handle = reply->handle;
 	uint32_t slot = (uint32_t)handle & 63u;
 	struct channel_link *link = &server->link[channel_handle_link(handle)];
-	if (CHANNEL_UNLIKELY(link->handle_of[slot] != handle ||
-			     !(link->busy_slots & UINT64_C(1) << slot) ||
+	/* A handle is valid while its slot holds it with an odd generation. */
+	if (CHANNEL_UNLIKELY(link->slot[slot].handle != handle ||
+			     !(handle & CHANNEL_HANDLE_GENERATION) ||
 			     link->state != CHANNEL_ACTIVE))
 		return channel_server_reply_general(server, reply);
 	return channel_link_answer(link, slot, reply, 1);

@@ -245,18 +245,37 @@ static inline void channel_client_slot_set(struct channel_client *client, uint32
 	}
 }
 
-/* Hand a request, checked and copied in, to the server: a reply slot and
- * its handle. */
+/* Hand a request, checked and copied in, to the server: a reply slot (room
+ * was checked) and its handle, whose generation turns odd. */
 static inline __attribute__((always_inline)) void
 channel_link_accept(struct channel_link *link, struct channel_message *request)
 {
 	uint32_t slot = (uint32_t)__builtin_ctzll(~link->busy_slots);
-	CHANNEL_ASSERT(slot < link->depth);
+	CHANNEL_ASSERT(slot < link->depth && link->room > 0);
+	struct channel_taken *taken = &link->slot[slot];
+	uint64_t handle = taken->handle + CHANNEL_HANDLE_GENERATION;
 	link->busy_slots |= UINT64_C(1) << slot;
-	link->outstanding++;
-	link->tag[slot] = request->tag;
+	link->room--;
 	link->taken++;
-	request->handle = link->handle_of[slot];
+	taken->handle = handle;
+	taken->tag = request->tag;
+	request->handle = handle;
+}
+
+/* Our cached client head leaves no reply room: read the real one. 1: there
+ * is room now. 0: none, or a head that moved backwards or past our tail
+ * (the general path reads it again and decides). Assumes nothing about the
+ * client's head. */
+static inline int channel_link_refresh_room(struct channel_link *link)
+{
+	/* Acquire: the client copied those replies out first. */
+	uint32_t head = atomic_load_explicit(&link->shared->response_head, memory_order_acquire);
+	uint32_t freed = head - link->response_head_seen;
+	if (freed == 0 || freed > link->response_tail - link->response_head_seen)
+		return 0;
+	link->response_head_seen = head;
+	link->room += freed;
+	return 1;
 }
 
 /* Link `index` had its turn: the round robin goes on after it. */
@@ -284,15 +303,16 @@ channel_link_post(struct channel_link *link, uint32_t tag, const struct channel_
 	return channel_ring_if_sleeping(&shared->client_sleeping, client, &link->counters);
 }
 
-/* Answer the taken request in `slot` of `link` with `reply` (checked). */
+/* Answer the taken request in `slot` of `link` with `reply` (checked): the
+ * generation of its handle turns even (never valid again). */
 static inline __attribute__((always_inline)) enum error
 channel_link_answer(struct channel_link *link, uint32_t slot, const struct channel_message *reply,
 		    _Bool is_short)
 {
+	struct channel_taken *taken = &link->slot[slot];
 	link->busy_slots &= ~(UINT64_C(1) << slot);
-	link->outstanding--;
-	link->handle_of[slot] += CHANNEL_HANDLE_GENERATION;
-	return channel_link_post(link, link->tag[slot], reply, is_short);
+	taken->handle += CHANNEL_HANDLE_GENERATION;
+	return channel_link_post(link, taken->tag, reply, is_short);
 }
 
 #endif

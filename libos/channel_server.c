@@ -22,9 +22,10 @@
  * the library with an error status and counts as its link's turn.
  *
  * Invariants (channel_server_check_invariants): `active` and `by_priority`
- * hold exactly the ACTIVE links; outstanding == popcount(busy_slots) and
- * outstanding + unread replies <= depth; handle_of[slot] names its slot
- * and link.
+ * hold exactly the ACTIVE links and `single` the only one; room +
+ * popcount(busy_slots) + unread replies == depth; slot[i].handle names its
+ * slot and link, and its generation is odd exactly when bit i of
+ * busy_slots is set.
  */
 #include "channel.h"
 #include "channel_queue.h"
@@ -61,6 +62,16 @@ static void link_set_state(struct channel_server *server, uint32_t index, enum c
 			server->priorities &= ~(1u << link->priority);
 		break;
 	}
+	/* The one ACTIVE link, taken from inline (channel_inline.h), which
+	 * leaves its cursor alone: when it stops being the only one, the
+	 * cursor goes on after it, as if set at its last turn. */
+	struct channel_link *was = server->single;
+	uint64_t active = server->active;
+	server->single = active != 0 && (active & (active - 1)) == 0
+			     ? &server->link[__builtin_ctzll(active)]
+			     : NULL;
+	if (was != NULL && was != server->single)
+		server->cursor[was->priority] = (was->index + 1) & 63u;
 }
 
 void channel_server_init(struct channel_server *server, struct channel_doorbell *mine)
@@ -70,7 +81,7 @@ void channel_server_init(struct channel_server *server, struct channel_doorbell 
 	server->poll_budget = 1024;
 	for (uint32_t index = 0; index < CHANNEL_MAX_CHANNELS; index++)
 		for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
-			server->link[index].handle_of[slot] = (uint64_t)index << 8 | slot;
+			server->link[index].slot[slot].handle = (uint64_t)index << 8 | slot;
 }
 
 void channel_server_set_poll_budget(struct channel_server *server, uint32_t polls)
@@ -125,10 +136,11 @@ enum error channel_server_attach(struct channel_server *server, uint32_t index, 
 	link->depth = depth;
 	link->mask = depth - 1;
 	link->priority = priority;
+	link->index = index;
 	/* Our indices start at zero whatever the buffer says; publish them. */
 	link->request_head = link->request_tail_seen = 0;
 	link->response_tail = link->response_head_seen = 0;
-	link->outstanding = 0;
+	link->room = depth;
 	link->busy_slots = 0;
 	link->taken = 0;
 	link->counters = (struct channel_counters){ 0 };
@@ -148,9 +160,9 @@ enum error channel_server_detach(struct channel_server *server, uint32_t index)
 		return ERR_ILLEGAL_OPERATION;
 	/* Handles of requests taken and not answered die with the link. */
 	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
-		link->handle_of[slot] += HANDLE_GENERATION;
+		if (link->slot[slot].handle & HANDLE_GENERATION)
+			link->slot[slot].handle += HANDLE_GENERATION;
 	link->busy_slots = 0;
-	link->outstanding = 0;
 	link_set_state(server, index, CHANNEL_DETACHED);
 	return ERR_OK;
 }
@@ -168,6 +180,7 @@ static CHANNEL_COLD enum take_result link_reject(struct channel_link *link, uint
 {
 	struct channel_message answer = { .opcode = (uint32_t)err };
 	link->counters.rejected++;
+	link->room--; /* the answer takes the room checked for the request */
 	(void)channel_link_post(link, tag, &answer, 1);
 	return TAKE_REJECTED;
 }
@@ -184,8 +197,9 @@ static CHANNEL_COLD enum take_result link_refresh_response_head(struct channel_s
 	/* The client's head moves forward only, never past our tail. */
 	if (head - link->response_head_seen > unread)
 		return link_break(server, index);
+	link->room += head - link->response_head_seen;
 	link->response_head_seen = head;
-	if (link->outstanding + (link->response_tail - head) >= link->depth)
+	if (link->room == 0)
 		return TAKE_NOTHING;
 	return TAKE_OK;
 }
@@ -230,9 +244,8 @@ link_take(struct channel_server *server, uint32_t index, struct channel_message 
 	struct channel_link *link = &server->link[index];
 	struct channel_shared *shared = link->shared;
 
-	/* Room for the reply: outstanding + unread replies < depth. */
-	uint32_t unread = link->response_tail - link->response_head_seen;
-	if (CHANNEL_UNLIKELY(link->outstanding + unread >= link->depth)) {
+	/* Room for the reply: taken and not replied + unread replies < depth. */
+	if (CHANNEL_UNLIKELY(link->room == 0)) {
 		enum take_result room = link_refresh_response_head(server, index);
 		if (room != TAKE_OK)
 			return room;
@@ -349,8 +362,7 @@ server_reply_body(struct channel_server *server, const struct channel_message *r
 	uint32_t index = channel_handle_link(handle);
 	uint32_t slot = (uint32_t)handle & 63u;
 	struct channel_link *link = &server->link[index];
-	if (CHANNEL_UNLIKELY(link->handle_of[slot] != handle ||
-			     !(link->busy_slots & UINT64_C(1) << slot)))
+	if (CHANNEL_UNLIKELY(link->slot[slot].handle != handle || !(handle & HANDLE_GENERATION)))
 		return ERR_INVALID_ARGUMENT;
 	if (CHANNEL_UNLIKELY(link->state != CHANNEL_ACTIVE))
 		return ERR_ILLEGAL_OPERATION;
@@ -382,6 +394,11 @@ enum error channel_server_check_invariants(const struct channel_server *server)
 	}
 	if (by_priority != server->active)
 		return ERR_INVALID_ARGUMENT;
+	uint64_t active = server->active;
+	if (server->single != (active != 0 && (active & (active - 1)) == 0
+				   ? &server->link[__builtin_ctzll(active)]
+				   : NULL))
+		return ERR_INVALID_ARGUMENT;
 	for (uint32_t priority = 0; priority < CHANNEL_PRIORITIES; priority++)
 		if ((server->by_priority[priority] != 0) != ((server->priorities >> priority) & 1))
 			return ERR_INVALID_ARGUMENT;
@@ -394,14 +411,18 @@ enum error channel_server_check_invariants(const struct channel_server *server)
 			return ERR_INVALID_ARGUMENT;
 		if (link->state == CHANNEL_DETACHED)
 			continue;
-		for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
-			if ((link->handle_of[slot] & 0xffffu) != ((uint64_t)index << 8 | slot))
+		uint64_t busy = 0;
+		for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++) {
+			uint64_t handle = link->slot[slot].handle;
+			if ((handle & 0xffffu) != ((uint64_t)index << 8 | slot))
 				return ERR_INVALID_ARGUMENT;
+			busy |= (uint64_t)((handle & HANDLE_GENERATION) != 0) << slot;
+		}
 		uint64_t all = link->depth == 64 ? UINT64_MAX : (UINT64_C(1) << link->depth) - 1;
-		if ((link->busy_slots & ~all) ||
-		    (uint32_t)__builtin_popcountll(link->busy_slots) != link->outstanding)
+		if ((link->busy_slots & ~all) || busy != link->busy_slots)
 			return ERR_INVALID_ARGUMENT;
-		if (link->outstanding + (link->response_tail - link->response_head_seen) >
+		if (link->room + (uint32_t)__builtin_popcountll(link->busy_slots) +
+			    (link->response_tail - link->response_head_seen) !=
 			link->depth ||
 		    link->request_tail_seen - link->request_head > link->depth)
 			return ERR_RANGE;
