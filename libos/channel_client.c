@@ -33,12 +33,18 @@ static CHANNEL_COLD enum error client_break(struct channel_client *client)
 {
 	client->state = CHANNEL_BROKEN;
 	client->open_depth = 0;
+	client->response_tail_seen = client->response_head; /* no cached entries */
 	return ERR_ILLEGAL_OPERATION;
 }
 
-enum error channel_client_broken(struct channel_client *client)
+enum error channel_client_wait_none(struct channel_client *client, uint32_t tail)
 {
-	return client_break(client);
+	if (client->state != CHANNEL_ACTIVE)
+		return ERR_ILLEGAL_OPERATION;
+	if (tail - client->response_head > client->depth)
+		return client_break(client);
+	client->response_tail_seen = tail; /* == response_head: nothing new */
+	return ERR_FAILED_LOOKUP;
 }
 
 enum error channel_ring_peer(struct channel_doorbell *peer, struct channel_counters *counters)
@@ -422,10 +428,13 @@ enum error channel_client_check_invariants(const struct channel_client *client)
 		uint64_t bit = UINT64_C(1) << slot;
 		enum channel_slot_state state = client->slot_state[slot];
 		if ((client->tag_of[slot] & TAG_SLOT_MASK) != slot ||
+		    (client->tag_of[slot] & 0x80000000u) != 0 ||
 		    (state == CHANNEL_SLOT_FREE) != ((client->free_slots & bit) != 0) ||
 		    (state == CHANNEL_SLOT_DONE) != ((client->done_slots & bit) != 0))
 			return ERR_INVALID_ARGUMENT;
 	}
+	if (client->open_depth != (client->state == CHANNEL_ACTIVE ? client->depth : 0))
+		return ERR_INVALID_ARGUMENT;
 	if (client->request_tail - client->request_head_seen > client->depth ||
 	    client->response_tail_seen - client->response_head > client->depth)
 		return ERR_RANGE;

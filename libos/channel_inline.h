@@ -46,8 +46,11 @@ CHANNEL_MUST_CHECK enum error channel_server_take_rest(struct channel_server *se
 						       uint32_t index,
 						       struct channel_message *request,
 						       uint32_t head);
+/* The response tail `tail` (read once) showed nothing new, broke the
+ * queue, or the channel is not ACTIVE (cold). */
+CHANNEL_MUST_CHECK enum error channel_client_wait_none(struct channel_client *client,
+						       uint32_t tail);
 /* A peer broke an index (cold). */
-CHANNEL_MUST_CHECK enum error channel_client_broken(struct channel_client *client);
 CHANNEL_MUST_CHECK enum error channel_server_take_broken(struct channel_server *server,
 							 uint32_t index);
 
@@ -63,8 +66,13 @@ channel_client_submit(struct channel_client *client, const struct channel_messag
 	uint32_t tail = client->request_tail;
 	/* open_depth is 0 unless ACTIVE: a broken or detached client always
 	 * takes the general path, which reports it. */
-	if (CHANNEL_UNLIKELY(!channel_message_common(request) || free == 0 ||
-			     tail - client->request_head_seen >= client->open_depth))
+	if (CHANNEL_UNLIKELY(!channel_message_common(request) || free == 0))
+		return channel_client_submit_general(client, request, tag);
+	/* Room by our cached server head, else read the real one; the general
+	 * path handles a full queue, a broken head and a channel that is not
+	 * ACTIVE (open_depth 0). */
+	if (CHANNEL_UNLIKELY(tail - client->request_head_seen >= client->open_depth) &&
+	    !channel_client_refresh_room(client))
 		return channel_client_submit_general(client, request, tag);
 	/* Our state first: the entry's bytes may alias it for the compiler,
 	 * which would then reload it. */
@@ -95,9 +103,9 @@ channel_client_wait(struct channel_client *client, uint32_t tag, uint64_t timeou
 {
 	uint32_t slot = tag & CHANNEL_TAG_SLOT_MASK;
 	/* Slots at or past depth are never used: FREE, so tag_of[] needs no
-	 * bound check beyond the mask (slot < 64 indexes the arrays). */
-	if (CHANNEL_UNLIKELY(tag == CHANNEL_ANY || timeout_ns != 0 || client->open_depth == 0 ||
-			     client->tag_of[slot] != tag ||
+	 * bound check beyond the mask (slot < 64 indexes the arrays); no
+	 * tag_of[] is ever CHANNEL_ANY (tags have 31 bits). */
+	if (CHANNEL_UNLIKELY(timeout_ns != 0 || client->tag_of[slot] != tag ||
 			     client->slot_state[slot] != CHANNEL_SLOT_PENDING))
 		return channel_client_wait_general(client, tag, timeout_ns, reply);
 	uint32_t head = client->response_head;
@@ -105,11 +113,11 @@ channel_client_wait(struct channel_client *client, uint32_t tag, uint64_t timeou
 		/* Acquire: the server wrote the entries before this tail. */
 		uint32_t tail =
 		    atomic_load_explicit(&client->shared->response_tail, memory_order_acquire);
-		if (CHANNEL_UNLIKELY(tail - head > client->depth))
-			return channel_client_broken(client);
+		/* One test for "nothing new", "past depth" and "not ACTIVE"
+		 * (open_depth 0; a broken client has no cached entries). */
+		if (CHANNEL_UNLIKELY(tail - head - 1 >= client->open_depth))
+			return channel_client_wait_none(client, tail);
 		client->response_tail_seen = tail;
-		if (tail == head)
-			return ERR_FAILED_LOOKUP;
 	}
 	const struct channel_entry *entry = &client->responses[head & client->mask];
 	channel_words_read(reply, entry);

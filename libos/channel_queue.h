@@ -238,11 +238,31 @@ static inline void channel_client_slot_set(struct channel_client *client, uint32
 		client->free_slots |= bit;
 		if (from == CHANNEL_SLOT_DONE)
 			client->done_slots &= ~bit;
-		client->tag_of[slot] += CHANNEL_TAG_GENERATION; /* this tag is never valid again */
+		/* This tag is never valid again; tags keep 31 bits, so that none
+		 * is CHANNEL_ANY. */
+		client->tag_of[slot] =
+		    (client->tag_of[slot] + CHANNEL_TAG_GENERATION) & 0x7fffffffu;
 		break;
 	case CHANNEL_SLOT_PENDING: client->free_slots &= ~bit; break;
 	case CHANNEL_SLOT_DONE: client->done_slots |= bit; break;
 	}
+}
+
+/* Our cached server head leaves no room in the request queue: read the
+ * real one. 1: there is room now. 0: none, a head that moved backwards or
+ * past our tail, or a channel that is not ACTIVE (the general path decides).
+ * Assumes nothing about the server's head. */
+static inline int channel_client_refresh_room(struct channel_client *client)
+{
+	uint32_t tail = client->request_tail;
+	/* Acquire: the server copied the entries out before it published this
+	 * head; our overwrite comes after. */
+	uint32_t head = atomic_load_explicit(&client->shared->request_head, memory_order_acquire);
+	if (head - client->request_head_seen > tail - client->request_head_seen ||
+	    tail - head >= client->open_depth)
+		return 0;
+	client->request_head_seen = head;
+	return 1;
 }
 
 /* Hand a request, checked and copied in, to the server: a reply slot (room
