@@ -28,6 +28,15 @@
 #include "error.h"
 
 #define CHANNEL_MUST_CHECK __attribute__((warn_unused_result))
+/* The four calls of a request/reply pair (channel_inline.h): inlined at
+ * every call site; CHANNEL_HOT_OUT_OF_LINE (the coverage build,
+ * hosttest/meson.build) keeps one out-of-line copy per translation unit
+ * instead, so that gcov counts each branch once. */
+#ifdef CHANNEL_HOT_OUT_OF_LINE
+#define CHANNEL_HOT static __attribute__((unused, noinline))
+#else
+#define CHANNEL_HOT static inline __attribute__((always_inline))
+#endif
 
 /* ---- The shared buffer (ABI: docs/channels.md) ---------------------------------------------- */
 
@@ -221,7 +230,7 @@ void channel_client_set_poll_budget(struct channel_client *client, uint32_t poll
  * unknown flags; ERR_ALIGNMENT / ERR_RANGE: a badly shaped large buffer;
  * ERR_ILLEGAL_OPERATION: the channel is broken or detached.
  */
-CHANNEL_MUST_CHECK static inline enum error
+CHANNEL_MUST_CHECK CHANNEL_HOT enum error
 channel_client_submit(struct channel_client *client, const struct channel_message *request,
 		      uint32_t *tag);
 
@@ -237,9 +246,9 @@ CHANNEL_MUST_CHECK enum error channel_client_poll(struct channel_client *client,
  * not outstanding (or CHANNEL_ANY with nothing outstanding).
  * ERR_ILLEGAL_OPERATION: the channel is broken.
  */
-CHANNEL_MUST_CHECK static inline enum error channel_client_wait(struct channel_client *client,
-								uint32_t tag, uint64_t timeout_ns,
-								struct channel_message *reply);
+CHANNEL_MUST_CHECK CHANNEL_HOT enum error channel_client_wait(struct channel_client *client,
+							      uint32_t tag, uint64_t timeout_ns,
+							      struct channel_message *reply);
 
 /* Submit + wait. On ERR_FAILED_LOOKUP reply->tag holds the outstanding tag. */
 CHANNEL_MUST_CHECK enum error channel_client_call(struct channel_client *client,
@@ -321,8 +330,8 @@ enum channel_state channel_server_link_state(const struct channel_server *server
  * bits 8..13 of the handle are the link index. ERR_FAILED_LOOKUP: nothing
  * takeable now.
  */
-CHANNEL_MUST_CHECK static inline enum error channel_server_take(struct channel_server *server,
-								struct channel_message *request);
+CHANNEL_MUST_CHECK CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
+							      struct channel_message *request);
 
 /* channel_server_take, polling and then sleeping up to timeout_ns. */
 CHANNEL_MUST_CHECK enum error channel_server_wait(struct channel_server *server,
@@ -336,8 +345,8 @@ CHANNEL_MUST_CHECK enum error channel_server_wait(struct channel_server *server,
  * flags; ERR_TRUNCATED_MESSAGE: length too large; ERR_ALIGNMENT / ERR_RANGE:
  * bad large buffer; ERR_ILLEGAL_OPERATION: the link is broken.
  */
-CHANNEL_MUST_CHECK static inline enum error
-channel_server_reply(struct channel_server *server, const struct channel_message *reply);
+CHANNEL_MUST_CHECK CHANNEL_HOT enum error channel_server_reply(struct channel_server *server,
+							       const struct channel_message *reply);
 
 /* The link index a handle names. */
 static inline uint32_t channel_handle_link(uint64_t handle)

@@ -58,9 +58,8 @@ CHANNEL_MUST_CHECK enum error channel_server_take_broken(struct channel_server *
 
 /* Assumes nothing about `request` (checked here or by the general path)
  * or the server's head. */
-static inline __attribute__((always_inline)) enum error
-channel_client_submit(struct channel_client *client, const struct channel_message *request,
-		      uint32_t *tag)
+CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
+					     const struct channel_message *request, uint32_t *tag)
 {
 	uint64_t free = client->free_slots;
 	uint32_t tail = client->request_tail;
@@ -97,9 +96,8 @@ channel_client_submit(struct channel_client *client, const struct channel_messag
  * anything shared is read) or channel_client_wait_rest (from the words
  * read once).
  */
-static inline __attribute__((always_inline)) enum error
-channel_client_wait(struct channel_client *client, uint32_t tag, uint64_t timeout_ns,
-		    struct channel_message *reply)
+CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32_t tag,
+					   uint64_t timeout_ns, struct channel_message *reply)
 {
 	uint32_t slot = tag & CHANNEL_TAG_SLOT_MASK;
 	/* Slots at or past depth are never used: FREE, so tag_of[] needs no
@@ -147,8 +145,8 @@ channel_client_wait(struct channel_client *client, uint32_t tag, uint64_t timeou
  * room, or an unusual entry go out of line. Assumes nothing about
  * the shared buffer's contents.
  */
-static inline __attribute__((always_inline)) enum error
-channel_server_take(struct channel_server *server, struct channel_message *request)
+CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
+					   struct channel_message *request)
 {
 	struct channel_link *link = server->single;
 	if (CHANNEL_UNLIKELY(link == NULL))
@@ -192,8 +190,8 @@ channel_server_take(struct channel_server *server, struct channel_message *reque
  * inline part: a reply of the common shape to a valid handle of an ACTIVE
  * link; the general path checks in the API's order (handle, link state,
  * shape). */
-static inline __attribute__((always_inline)) enum error
-channel_server_reply(struct channel_server *server, const struct channel_message *reply)
+CHANNEL_HOT enum error channel_server_reply(struct channel_server *server,
+					    const struct channel_message *reply)
 {
 	if (CHANNEL_UNLIKELY(!channel_message_common(reply)))
 		return channel_server_reply_general(server, reply);
