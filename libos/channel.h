@@ -283,9 +283,11 @@ struct channel_link {
 	uint32_t room;       /* reply room: depth - taken and not replied - unread replies */
 	uint64_t busy_slots; /* bit i: slot i holds a taken request */
 	uint64_t taken;      /* requests handed to the server (statistics, tests) */
-	struct channel_taken slot[CHANNEL_MAX_DEPTH];
 	struct channel_counters counters;
+	uint64_t reserved[2]; /* 1152 bytes = 9 << 7: a cheap index multiplication */
+	struct channel_taken slot[CHANNEL_MAX_DEPTH];
 };
+_Static_assert(sizeof(struct channel_link) == 1152, "a link is 9 << 7 bytes");
 
 struct channel_server {
 	struct channel_doorbell *mine;
