@@ -3,12 +3,13 @@
  * The channel benchmark's host program (run by ci/bench; a benchmark, not
  * a test: it never fails on a figure).
  *
- *   bench_channel rr_8b|rr_256b|rr_batch32 N
+ *   bench_channel rr_8b|rr_256b|rr_batch32[_baseline] N
  *       one thread drives client and server: N request/reply pairs
  *       (submit, take, reply, wait), batch32: 32 submits, 32 takes,
- *       32 replies, 32 waits per round. ci/bench runs it under callgrind
- *       collecting only inside the four API functions, so the count is the
- *       protocol path alone, per pair.
+ *       32 replies, 32 waits per round, each pair (round) in a noinline
+ *       driver function; _baseline runs the drivers without the protocol
+ *       calls. ci/bench runs both under callgrind collecting only inside
+ *       the driver and subtracts: the protocol path alone, per pair.
  *   bench_channel pingpong_busy|pingpong_sleepy N
  *       two threads, N synchronous calls; busy: both sides poll without
  *       limit; sleepy: the server sleeps as soon as it has nothing to do.
@@ -42,23 +43,80 @@ static void must(enum error err, const char *what)
 	}
 }
 
-static void rr(uint64_t n, uint32_t length, uint32_t batch)
+/* The benchmark's drivers: bench_pair does one request/reply pair,
+ * bench_round one batch of RR_BATCH; each *_baseline does the same
+ * without the protocol calls (filling the request, setting the status,
+ * reading the reply: what any caller does). ci/bench counts each
+ * function alone with callgrind (--toggle-collect) and reports the
+ * difference per pair. noinline: callgrind finds them by name. */
+#define RR_BATCH 32
+static struct channel_message request, got, reply;
+static uint32_t tags[RR_BATCH];
+static volatile uint64_t sink;
+
+__attribute__((noinline)) void bench_pair(uint64_t i)
 {
-	struct channel_message request = { .opcode = 1, .length = length }, got, reply;
-	uint32_t tags[DEPTH];
+	uint32_t tag;
+	request.arg[0] = i;
+	must(channel_client_submit(&client, &request, &tag), "submit");
+	must(channel_server_take(&server, &got), "take");
+	got.opcode = ERR_OK;
+	must(channel_server_reply(&server, &got), "reply");
+	must(channel_client_wait(&client, tag, 0, &reply), "wait");
+	sink = reply.arg[0];
+}
+
+__attribute__((noinline)) void bench_pair_baseline(uint64_t i)
+{
+	request.arg[0] = i;
+	got.opcode = ERR_OK;
+	sink = reply.arg[0];
+}
+
+__attribute__((noinline)) void bench_round(uint64_t done)
+{
+	for (uint32_t i = 0; i < RR_BATCH; i++) {
+		request.arg[0] = done + i;
+		must(channel_client_submit(&client, &request, &tags[i]), "submit");
+	}
+	for (uint32_t i = 0; i < RR_BATCH; i++) {
+		must(channel_server_take(&server, &got), "take");
+		got.opcode = ERR_OK;
+		must(channel_server_reply(&server, &got), "reply");
+	}
+	for (uint32_t i = 0; i < RR_BATCH; i++) {
+		must(channel_client_wait(&client, tags[i], 0, &reply), "wait");
+		sink = reply.arg[0];
+	}
+}
+
+__attribute__((noinline)) void bench_round_baseline(uint64_t done)
+{
+	for (uint32_t i = 0; i < RR_BATCH; i++) {
+		request.arg[0] = done + i;
+		tags[i] = (uint32_t)i;
+	}
+	for (uint32_t i = 0; i < RR_BATCH; i++)
+		got.opcode = ERR_OK;
+	for (uint32_t i = 0; i < RR_BATCH; i++)
+		sink = reply.arg[0] + tags[i];
+}
+
+/* n pairs of `length` payload bytes; `batch` 1 or RR_BATCH; `baseline`:
+ * the drivers without the protocol. */
+static void rr(uint64_t n, uint32_t length, uint32_t batch, _Bool baseline)
+{
+	request = (struct channel_message){ .opcode = 1, .length = length };
 	memset(request.payload, 0x5a, length);
 	for (uint64_t done = 0; done < n; done += batch) {
-		for (uint32_t i = 0; i < batch; i++) {
-			request.arg[0] = done + i;
-			must(channel_client_submit(&client, &request, &tags[i]), "submit");
-		}
-		for (uint32_t i = 0; i < batch; i++) {
-			must(channel_server_take(&server, &got), "take");
-			got.opcode = ERR_OK;
-			must(channel_server_reply(&server, &got), "reply");
-		}
-		for (uint32_t i = 0; i < batch; i++)
-			must(channel_client_wait(&client, tags[i], 0, &reply), "wait");
+		if (batch == 1 && !baseline)
+			bench_pair(done);
+		else if (batch == 1)
+			bench_pair_baseline(done);
+		else if (!baseline)
+			bench_round(done);
+		else
+			bench_round_baseline(done);
 	}
 }
 
@@ -107,13 +165,14 @@ int main(int argc, char **argv)
 	    "client init");
 	channel_server_init(&server, &server_bell);
 	must(channel_server_attach(&server, 0, buffer, sizeof(buffer), 0, &client_bell), "attach");
-	if (strcmp(name, "rr_8b") == 0) {
-		rr(n, 8, 1);
-	} else if (strcmp(name, "rr_256b") == 0) {
-		rr(n, 256, 1);
-	} else if (strcmp(name, "rr_batch32") == 0) {
-		n = (n + 31) / 32 * 32;
-		rr(n, 8, 32);
+	_Bool baseline = strstr(name, "_baseline") != NULL;
+	if (strncmp(name, "rr_8b", 5) == 0) {
+		rr(n, 8, 1, baseline);
+	} else if (strncmp(name, "rr_256b", 7) == 0) {
+		rr(n, 256, 1, baseline);
+	} else if (strncmp(name, "rr_batch32", 10) == 0) {
+		n = (n + RR_BATCH - 1) / RR_BATCH * RR_BATCH;
+		rr(n, 8, RR_BATCH, baseline);
 	} else if (strcmp(name, "pingpong_busy") == 0) {
 		channel_client_set_poll_budget(&client, UINT32_MAX);
 		channel_server_set_poll_budget(&server, UINT32_MAX);

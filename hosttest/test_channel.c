@@ -210,6 +210,49 @@ static void test_round_trip(void **state)
 	check_invariants();
 }
 
+/* The payload bytes past `length` of an entry are zero, whatever the
+ * sender's message held there: a server that reuses one message for many
+ * clients leaks nothing of an earlier client's bytes (every length 0..17
+ * each way, across the whole-word, masked and memcpy copies). */
+static void test_payload_tail_not_leaked(void **state)
+{
+	(void)state;
+	const struct channel_entry *requests =
+	    (const struct channel_entry *)(buffers[0] + CHANNEL_HEADER_SIZE);
+	const struct channel_entry *responses = requests + DEPTH;
+	for (uint32_t length = 0; length <= 17; length++) {
+		struct channel_message request = message(7, length, CHANNEL_INLINE_MAX);
+		request.length = length;
+		/* Without CHANNEL_FLAG_LARGE, words 6 and 7 are neither sent nor
+		 * read: the taker sees zero. */
+		request.large = (struct channel_large){ 0x10000, 0x1000 };
+		uint32_t tag;
+		assert_int_equal(channel_client_submit(&clients[0], &request, &tag), ERR_OK);
+		const uint8_t *sent = requests[(length) % DEPTH].payload;
+		assert_memory_equal(sent, request.payload, length);
+		for (uint32_t i = length; i < 24; i++)
+			assert_int_equal(sent[i] == request.payload[i] && request.payload[i] != 0,
+					 0);
+		struct channel_message got, reply = message(9, 0, CHANNEL_INLINE_MAX);
+		assert_int_equal(channel_server_take(&server, &got), ERR_OK);
+		assert_int_equal(requests[length % DEPTH].word[6], 0);
+		assert_int_equal(got.large.address | got.large.length, 0);
+		reply.length = length;
+		reply.handle = got.handle;
+		assert_int_equal(channel_server_reply(&server, &reply), ERR_OK);
+		const uint8_t *answered = responses[(length) % DEPTH].payload;
+		assert_memory_equal(answered, reply.payload, length);
+		for (uint32_t i = length; i < 24; i++)
+			assert_int_equal(answered[i] == reply.payload[i] && reply.payload[i] != 0,
+					 0);
+		struct channel_message back;
+		assert_int_equal(channel_client_wait(&clients[0], tag, 0, &back), ERR_OK);
+		assert_int_equal(back.length, length);
+		assert_memory_equal(back.payload, reply.payload, length);
+	}
+	check_invariants();
+}
+
 static void test_submit_errors(void **state)
 {
 	(void)state;
@@ -222,7 +265,6 @@ static void test_submit_errors(void **state)
 	} cases[] = {
 		{ 4, 0, 0, 0, ERR_INVALID_ARGUMENT },
 		{ 0, 257, 0, 0, ERR_TRUNCATED_MESSAGE },
-		{ 0, 0, 4096, 0, ERR_INVALID_ARGUMENT },
 		{ CHANNEL_FLAG_LARGE_WRITABLE, 0, 0, 0, ERR_INVALID_ARGUMENT },
 		{ CHANNEL_FLAG_LARGE, 0, 4097, 4096, ERR_ALIGNMENT },
 		{ CHANNEL_FLAG_LARGE, 0, 4096, 100, ERR_ALIGNMENT },
@@ -241,6 +283,8 @@ static void test_submit_errors(void **state)
 		    cases[i].expect);
 		assert_int_equal(channel_client_submit(c, &m, &tag), cases[i].expect);
 	}
+	/* Without CHANNEL_FLAG_LARGE the large-buffer words are ignored. */
+	assert_int_equal(channel_message_check(0, 0, 4096, 0), ERR_OK);
 	struct channel_message m = message(1, 0, 0);
 	for (int i = 1; i < DEPTH; i++)
 		assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
@@ -461,14 +505,14 @@ static void test_malformed_requests_answered(void **state)
 	/* Requests the client library would refuse, written raw; each is
 	 * answered by the server library, which hands none of them over. */
 	struct {
-		uint64_t w0, w1, w6, w7;
+		uint32_t length, flags;
+		uint64_t w6, w7;
 		enum error expect;
 	} cases[] = {
-		{ channel_word0(1, 16), 0, 0, 0, ERR_INVALID_ARGUMENT },
-		{ 0, channel_word1(1, 257), 0, 0, ERR_TRUNCATED_MESSAGE },
-		{ channel_word0(0, CHANNEL_FLAG_LARGE), channel_word1(2, 0), 5, 4096,
-		  ERR_ALIGNMENT },
-		{ channel_word0(0, CHANNEL_FLAG_LARGE), channel_word1(3, 0), 4096, 0, ERR_RANGE },
+		{ 0, 16, 0, 0, ERR_INVALID_ARGUMENT },
+		{ 257, 0, 0, 0, ERR_TRUNCATED_MESSAGE },
+		{ 0, CHANNEL_FLAG_LARGE, 5, 4096, ERR_ALIGNMENT },
+		{ 0, CHANNEL_FLAG_LARGE, 4096, 0, ERR_RANGE },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		/* A real pending tag, so the client accepts the answer. */
@@ -477,8 +521,8 @@ static void test_malformed_requests_answered(void **state)
 		assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
 		/* Rewrite the submitted entry in place before the server reads it. */
 		struct channel_entry *e = &c->requests[(c->request_tail - 1) & c->mask];
-		e->word[0] = cases[i].w0;
-		e->word[1] = (cases[i].w1 & ~0xffffffffull) | tag;
+		e->word[0] = channel_word0(1, tag);
+		e->word[1] = channel_word1(cases[i].length, cases[i].flags);
 		e->word[6] = cases[i].w6;
 		e->word[7] = cases[i].w7;
 		assert_int_equal(channel_server_take(&server, &got), ERR_FAILED_LOOKUP);
@@ -552,22 +596,22 @@ static void test_hostile_server_replies(void **state)
 	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
 	assert_int_equal(channel_client_submit(c, &m, &other), ERR_OK);
 	/* Tags we never issued, a stale generation, a slot past depth: dropped. */
-	raw_response(c, 0, channel_word1(tag + 64, 0), 0, 0);
-	raw_response(c, 0, channel_word1(DEPTH + 1, 0), 0, 0);
-	raw_response(c, 0, channel_word1(tag ^ 2, 0), 0, 0);
+	raw_response(c, channel_word0(0, tag + 64), 0, 0, 0);
+	raw_response(c, channel_word0(0, DEPTH + 1), 0, 0, 0);
+	raw_response(c, channel_word0(0, tag ^ 2), 0, 0, 0);
 	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_FAILED_LOOKUP);
 	assert_int_equal(c->counters.rejected, 3);
 	/* A real tag with a bad shape: delivered as an error status. */
-	raw_response(c, channel_word0(0, 0x80), channel_word1(other, 0), 0, 0);
-	raw_response(c, channel_word0(0, 0), channel_word1(tag, 999), 0, 0);
+	raw_response(c, channel_word0(0, other), channel_word1(0, 0x80), 0, 0);
+	raw_response(c, channel_word0(0, tag), channel_word1(999, 0), 0, 0);
 	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
 	assert_int_equal(got.opcode, ERR_TRUNCATED_MESSAGE);
 	assert_int_equal(channel_client_wait(c, other, 0, &got), ERR_OK);
 	assert_int_equal(got.opcode, ERR_INVALID_ARGUMENT);
 	/* The same tag twice: the second is dropped. */
 	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
-	raw_response(c, 0, channel_word1(tag, 0), 0, 0);
-	raw_response(c, 0, channel_word1(tag, 0), 0, 0);
+	raw_response(c, channel_word0(0, tag), 0, 0, 0);
+	raw_response(c, channel_word0(0, tag), 0, 0, 0);
 	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
 	assert_int_equal(channel_client_poll(c, &got), ERR_FAILED_LOOKUP);
 	assert_int_equal(c->counters.rejected, 6);
@@ -578,9 +622,9 @@ static void test_hostile_server_replies(void **state)
 	atomic_store(&c->shared->request_head, c->request_tail);
 	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
 	for (int i = 0; i < DEPTH; i++)
-		raw_response(c, 0, channel_word1(tag + 64, 0), 0, 0);
+		raw_response(c, channel_word0(0, tag + 64), 0, 0, 0);
 	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_FAILED_LOOKUP);
-	raw_response(c, 0, channel_word1(tag, 0), 0, 0);
+	raw_response(c, channel_word0(0, tag), 0, 0, 0);
 	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
 	assert_int_equal(c->counters.rejected, 6 + DEPTH);
 	check_invariants();
@@ -605,7 +649,7 @@ static void test_hostile_server_request_head(void **state)
 		assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
 	/* Answer all without moving the request head: the queue stays full. */
 	for (uint32_t slot = 0; slot < DEPTH; slot++)
-		raw_response(c, 0, channel_word1(slot, 0), 0, 0);
+		raw_response(c, channel_word0(0, slot), 0, 0, 0);
 	for (int i = 0; i < DEPTH; i++)
 		assert_int_equal(channel_client_poll(c, &got), ERR_OK);
 	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_NOT_ENOUGH_MEMORY);
@@ -628,7 +672,7 @@ static void test_stopped_reader_is_not_served(void **state)
 	struct channel_message got, reply = message(0, 0, 0);
 	for (int round = 0; round < 3; round++) {
 		for (int i = 0; i < DEPTH; i++)
-			raw_request(0, 0, channel_word1((uint32_t)i, 0), 0, 0);
+			raw_request(0, channel_word0(0, (uint32_t)i), 0, 0, 0);
 		if (round == 0) {
 			for (int i = 0; i < DEPTH; i++) {
 				assert_int_equal(channel_server_take(&server, &got), ERR_OK);
@@ -719,8 +763,8 @@ static void test_invariant_checkers_can_fail(void **state)
 		case 1: s.active |= 2; break;
 		case 2: s.priorities |= 1u << 6; break;
 		case 3: s.link[0].state = CHANNEL_BROKEN; break;
-		case 4: s.link[0].handle_of[3] ^= 1; break;
-		case 5: s.link[0].outstanding++; break;
+		case 4: s.link[0].slot[3].handle ^= 1; break;
+		case 5: s.link[0].room++; break;
 		case 6: s.link[0].response_head_seen -= DEPTH + 1; break;
 		case 7: s.link[0].request_tail_seen += DEPTH + 1; break;
 		}
@@ -738,6 +782,7 @@ int main(void)
 		cmocka_unit_test_setup(test_client_init_errors, setup),
 		cmocka_unit_test_setup(test_attach_errors, setup),
 		cmocka_unit_test_setup(test_round_trip, setup),
+		cmocka_unit_test_setup(test_payload_tail_not_leaked, setup),
 		cmocka_unit_test_setup(test_submit_errors, setup),
 		cmocka_unit_test_setup(test_out_of_order, setup),
 		cmocka_unit_test_setup(test_wait_now_uncommon_replies, setup),

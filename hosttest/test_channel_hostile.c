@@ -92,10 +92,9 @@ static void *hostile_main(void *argument)
 		case 4:
 		case 5:
 			/* Valid flags and a small length: the entry is accepted. */
-			for (int i = 4; i < 8; i++)
-				bytes[entry + (uint32_t)i] = 0;
-			bytes[entry + 12] = (uint8_t)(r >> 56) & 0x7f;
-			bytes[entry + 13] = bytes[entry + 14] = bytes[entry + 15] = 0;
+			bytes[entry + 8] = (uint8_t)(r >> 56) & 0x7f;
+			for (int i = 9; i < 16; i++)
+				bytes[entry + (uint32_t)i] = 0; /* length high bytes, flags */
 			for (int i = 48; i < 64; i++)
 				bytes[entry + (uint32_t)i] = 0; /* no large buffer */
 			break;
@@ -259,7 +258,7 @@ static void refill(uint32_t i, uint32_t *round, _Bool reads)
 			static uint32_t forged;
 			struct channel_entry *e = &c->requests[(c->request_tail - 1) & c->mask];
 			if (++forged % 5 == 0)
-				e->word[0] = channel_word0(0, 0x40);
+				e->word[1] = channel_word1(0, 0x40);
 			atomic_store(&c->shared->client_sleeping, 1);
 		}
 	}

@@ -28,6 +28,15 @@
 #include "error.h"
 
 #define CHANNEL_MUST_CHECK __attribute__((warn_unused_result))
+/* The four calls of a request/reply pair (channel_inline.h): inlined at
+ * every call site; CHANNEL_HOT_OUT_OF_LINE (the coverage build,
+ * hosttest/meson.build) keeps one out-of-line copy per translation unit
+ * instead, so that gcov counts each branch once. */
+#ifdef CHANNEL_HOT_OUT_OF_LINE
+#define CHANNEL_HOT static __attribute__((unused, noinline))
+#else
+#define CHANNEL_HOT static inline __attribute__((always_inline))
+#endif
 
 /* ---- The shared buffer (ABI: docs/channels.md) ---------------------------------------------- */
 
@@ -61,24 +70,18 @@ struct channel_entry {
 };
 _Static_assert(sizeof(struct channel_entry) == CHANNEL_ENTRY_SIZE, "entry size is ABI");
 
-/* Word 0: opcode (request) or status (response) | flags << 32.
- * Word 1: tag | payload length << 32. Words 2..5: arguments.
- * Word 6: large-buffer address. Word 7: large-buffer length. */
-static inline uint64_t channel_word0(uint32_t opcode, uint32_t flags)
+/* Word 0: opcode (request) or status (response) | tag << 32.
+ * Word 1: payload length | flags << 32 (so that word 1 <= 16 says "no
+ * flags, a short payload" in one comparison). Words 2..5: arguments.
+ * Words 6 and 7: large-buffer address and length, meaningful only with
+ * CHANNEL_FLAG_LARGE (otherwise neither written nor read). */
+static inline uint64_t channel_word0(uint32_t opcode, uint32_t tag)
 {
-	return (uint64_t)opcode | (uint64_t)flags << 32;
+	return (uint64_t)opcode | (uint64_t)tag << 32;
 }
-static inline uint64_t channel_word1(uint32_t tag, uint32_t length)
+static inline uint64_t channel_word1(uint32_t length, uint32_t flags)
 {
-	return (uint64_t)tag | (uint64_t)length << 32;
-}
-static inline uint32_t channel_word_low(uint64_t word)
-{
-	return (uint32_t)word;
-}
-static inline uint32_t channel_word_high(uint64_t word)
-{
-	return (uint32_t)(word >> 32);
+	return (uint64_t)length | (uint64_t)flags << 32;
 }
 
 /* The buffer's header. The first 64 bytes are written by the client at
@@ -139,21 +142,22 @@ struct channel_large {
  */
 struct channel_message {
 	uint32_t opcode;
-	uint32_t flags;
 	uint32_t tag;
 	uint32_t length; /* bytes of payload used, at most CHANNEL_INLINE_MAX */
+	uint32_t flags;
 	uint64_t arg[4];
-	struct channel_large large; /* meaningful with CHANNEL_FLAG_LARGE */
+	struct channel_large large; /* meaningful with CHANNEL_FLAG_LARGE, else 0 */
 	uint64_t handle;
 	uint8_t payload[CHANNEL_INLINE_MAX];
 };
 /* The first 64 bytes of a message are an entry's eight words, in order, on
- * a little-endian machine (RISC-V and x86-64): one 64-byte copy moves an
- * entry between shared and private memory. */
+ * a little-endian machine (RISC-V and x86-64): one block copy moves an
+ * entry's words 0..5 (and 6..7 with CHANNEL_FLAG_LARGE) between shared and
+ * private memory. */
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "entry words are little-endian");
-_Static_assert(offsetof(struct channel_message, flags) == 4, "word 0 high half");
-_Static_assert(offsetof(struct channel_message, tag) == 8, "word 1 low half");
-_Static_assert(offsetof(struct channel_message, length) == 12, "word 1 high half");
+_Static_assert(offsetof(struct channel_message, tag) == 4, "word 0 high half");
+_Static_assert(offsetof(struct channel_message, length) == 8, "word 1 low half");
+_Static_assert(offsetof(struct channel_message, flags) == 12, "word 1 high half");
 _Static_assert(offsetof(struct channel_message, arg) == 16, "words 2..5");
 _Static_assert(offsetof(struct channel_message, large) == 48, "words 6 and 7");
 _Static_assert(offsetof(struct channel_message, handle) == 64, "after the words");
@@ -192,6 +196,7 @@ struct channel_client {
 	struct channel_doorbell *mine, *server;
 	enum channel_state state;
 	uint32_t depth, mask;
+	uint32_t open_depth; /* depth while ACTIVE, else 0 (one test on the hot path) */
 	uint32_t request_tail, request_head_seen;   /* mine; last validated server value */
 	uint32_t response_head, response_tail_seen; /* mine; last validated server value */
 	uint32_t poll_budget;                       /* polls before publishing "sleeping" */
@@ -225,9 +230,9 @@ void channel_client_set_poll_budget(struct channel_client *client, uint32_t poll
  * unknown flags; ERR_ALIGNMENT / ERR_RANGE: a badly shaped large buffer;
  * ERR_ILLEGAL_OPERATION: the channel is broken or detached.
  */
-CHANNEL_MUST_CHECK enum error channel_client_submit(struct channel_client *client,
-						    const struct channel_message *request,
-						    uint32_t *tag);
+CHANNEL_MUST_CHECK CHANNEL_HOT enum error
+channel_client_submit(struct channel_client *client, const struct channel_message *request,
+		      uint32_t *tag);
 
 /* A delivered reply, any tag, without waiting; ERR_FAILED_LOOKUP when none. */
 CHANNEL_MUST_CHECK enum error channel_client_poll(struct channel_client *client,
@@ -241,9 +246,9 @@ CHANNEL_MUST_CHECK enum error channel_client_poll(struct channel_client *client,
  * not outstanding (or CHANNEL_ANY with nothing outstanding).
  * ERR_ILLEGAL_OPERATION: the channel is broken.
  */
-CHANNEL_MUST_CHECK enum error channel_client_wait(struct channel_client *client, uint32_t tag,
-						  uint64_t timeout_ns,
-						  struct channel_message *reply);
+CHANNEL_MUST_CHECK CHANNEL_HOT enum error channel_client_wait(struct channel_client *client,
+							      uint32_t tag, uint64_t timeout_ns,
+							      struct channel_message *reply);
 
 /* Submit + wait. On ERR_FAILED_LOOKUP reply->tag holds the outstanding tag. */
 CHANNEL_MUST_CHECK enum error channel_client_call(struct channel_client *client,
@@ -259,25 +264,34 @@ CHANNEL_MUST_CHECK enum error channel_client_check_invariants(const struct chann
 
 /* ---- Server --------------------------------------------------------------------------------- */
 
+/* One reply slot of a link: the request taken into it. */
+struct channel_taken {
+	uint64_t handle; /* slot | link << 8 | generation << 16; odd generation: taken */
+	uint32_t tag;    /* the client's tag, copied at take */
+	uint32_t reserved;
+};
+
 /* The server's private view of one channel. */
 struct channel_link {
 	struct channel_shared *shared;
 	struct channel_entry *requests, *responses;
 	struct channel_doorbell *client;
 	enum channel_state state;
-	uint32_t depth, mask, priority;
+	uint32_t depth, mask, priority, index;
 	uint32_t request_head, request_tail_seen;   /* mine; last validated client value */
 	uint32_t response_tail, response_head_seen; /* mine; last validated client value */
-	uint32_t outstanding;                       /* taken, not yet replied */
-	uint64_t busy_slots;                        /* bit i: slot i holds a taken request */
-	uint64_t taken;                  /* requests handed to the server (statistics, tests) */
-	uint32_t tag[CHANNEL_MAX_DEPTH]; /* the client's tag, copied at take */
-	uint64_t handle_of[CHANNEL_MAX_DEPTH]; /* slot | link << 8 | generation << 16 */
+	uint32_t room;       /* reply room: depth - taken and not replied - unread replies */
+	uint64_t busy_slots; /* bit i: slot i holds a taken request */
+	uint64_t taken;      /* requests handed to the server (statistics, tests) */
 	struct channel_counters counters;
+	uint64_t reserved[2]; /* 1152 bytes = 9 << 7: a cheap index multiplication */
+	struct channel_taken slot[CHANNEL_MAX_DEPTH];
 };
+_Static_assert(sizeof(struct channel_link) == 1152, "a link is 9 << 7 bytes");
 
 struct channel_server {
 	struct channel_doorbell *mine;
+	struct channel_link *single; /* the one ACTIVE link, or NULL (none or several) */
 	uint32_t poll_budget;
 	uint64_t active;                          /* bit i: link i is ACTIVE */
 	uint32_t priorities;                      /* bit p: by_priority[p] != 0 */
@@ -318,8 +332,8 @@ enum channel_state channel_server_link_state(const struct channel_server *server
  * bits 8..13 of the handle are the link index. ERR_FAILED_LOOKUP: nothing
  * takeable now.
  */
-CHANNEL_MUST_CHECK enum error channel_server_take(struct channel_server *server,
-						  struct channel_message *request);
+CHANNEL_MUST_CHECK CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
+							      struct channel_message *request);
 
 /* channel_server_take, polling and then sleeping up to timeout_ns. */
 CHANNEL_MUST_CHECK enum error channel_server_wait(struct channel_server *server,
@@ -333,8 +347,8 @@ CHANNEL_MUST_CHECK enum error channel_server_wait(struct channel_server *server,
  * flags; ERR_TRUNCATED_MESSAGE: length too large; ERR_ALIGNMENT / ERR_RANGE:
  * bad large buffer; ERR_ILLEGAL_OPERATION: the link is broken.
  */
-CHANNEL_MUST_CHECK enum error channel_server_reply(struct channel_server *server,
-						   const struct channel_message *reply);
+CHANNEL_MUST_CHECK CHANNEL_HOT enum error channel_server_reply(struct channel_server *server,
+							       const struct channel_message *reply);
 
 /* The link index a handle names. */
 static inline uint32_t channel_handle_link(uint64_t handle)
@@ -350,5 +364,8 @@ CHANNEL_MUST_CHECK enum error channel_server_check_invariants(const struct chann
  * sides do before sending and after receiving. */
 CHANNEL_MUST_CHECK enum error channel_message_check(uint32_t flags, uint32_t length,
 						    uint64_t large_address, uint64_t large_length);
+
+/* The hot paths, inline (channel_inline.h). */
+#include "channel_inline.h"
 
 #endif

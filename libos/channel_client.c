@@ -20,35 +20,7 @@
 #include "channel.h"
 #include "channel_queue.h"
 
-#define TAG_SLOT_MASK 63u
-#define TAG_GENERATION 64u
-
-/* Legal slot transitions (enum channel_slot_state), [from][to]. */
-static const _Bool slot_legal[3][3] = {
-	[CHANNEL_SLOT_FREE] = { [CHANNEL_SLOT_PENDING] = 1 },
-	[CHANNEL_SLOT_PENDING] = { [CHANNEL_SLOT_FREE] = 1, [CHANNEL_SLOT_DONE] = 1 },
-	[CHANNEL_SLOT_DONE] = { [CHANNEL_SLOT_FREE] = 1 },
-};
-
-/* The one place a slot changes state; keeps the bitmaps in step. `from`
- * (a constant at each call) is the slot's state, asserted. */
-static inline void slot_set(struct channel_client *client, uint32_t slot,
-			    enum channel_slot_state from, enum channel_slot_state to)
-{
-	uint64_t bit = UINT64_C(1) << slot;
-	CHANNEL_ASSERT(client->slot_state[slot] == from && slot_legal[from][to]);
-	client->slot_state[slot] = (uint8_t)to;
-	switch (to) {
-	case CHANNEL_SLOT_FREE:
-		client->free_slots |= bit;
-		if (from == CHANNEL_SLOT_DONE)
-			client->done_slots &= ~bit;
-		client->tag_of[slot] += TAG_GENERATION; /* this tag is never valid again */
-		break;
-	case CHANNEL_SLOT_PENDING: client->free_slots &= ~bit; break;
-	case CHANNEL_SLOT_DONE: client->done_slots |= bit; break;
-	}
-}
+#define TAG_SLOT_MASK CHANNEL_TAG_SLOT_MASK
 
 /* Bit i for each of the depth slots. */
 static inline uint64_t client_all_slots(const struct channel_client *client)
@@ -60,7 +32,26 @@ static inline uint64_t client_all_slots(const struct channel_client *client)
 static CHANNEL_COLD enum error client_break(struct channel_client *client)
 {
 	client->state = CHANNEL_BROKEN;
+	client->open_depth = 0;
+	client->response_tail_seen = client->response_head; /* no cached entries */
 	return ERR_ILLEGAL_OPERATION;
+}
+
+enum error channel_client_wait_none(struct channel_client *client, uint32_t tail)
+{
+	if (client->state != CHANNEL_ACTIVE)
+		return ERR_ILLEGAL_OPERATION;
+	if (tail - client->response_head > client->depth)
+		return client_break(client);
+	client->response_tail_seen = tail; /* == response_head: nothing new */
+	return ERR_FAILED_LOOKUP;
+}
+
+enum error channel_ring_peer(struct channel_doorbell *peer, struct channel_counters *counters)
+{
+	counters->doorbells++;
+	channel_port_ring(peer);
+	return ERR_OK;
 }
 
 enum error channel_message_check(uint32_t flags, uint32_t length, uint64_t large_address,
@@ -110,6 +101,7 @@ enum error channel_client_init(struct channel_client *client, void *buffer, size
 	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
 		client->tag_of[slot] = slot;
 	client->state = CHANNEL_ACTIVE;
+	client->open_depth = depth;
 	return ERR_OK;
 }
 
@@ -164,7 +156,7 @@ client_submit_checked(struct channel_client *client, const struct channel_messag
 	struct channel_shared *shared = client->shared;
 	struct channel_doorbell *server = client->server;
 	struct channel_entry *entry = &client->requests[tail & client->mask];
-	slot_set(client, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
+	channel_client_slot_set(client, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
 	client->request_tail = tail + 1;
 	*tag = my_tag;
 	channel_entry_write(entry, my_tag, request, is_short);
@@ -173,11 +165,11 @@ client_submit_checked(struct channel_client *client, const struct channel_messag
 	return channel_ring_if_sleeping(&shared->server_sleeping, server, &client->counters);
 }
 
-/* A request with flags, a large buffer or a long payload, out of line: the
- * full shape check (after the state check, as the API orders errors). */
-static CHANNEL_OUT_OF_LINE enum error client_submit_unusual(struct channel_client *client,
-							    const struct channel_message *request,
-							    uint32_t *tag)
+/* The whole submit, out of line: the state check, the full shape check
+ * (in the API's order of errors), then the submit. Assumes nothing about
+ * `request` or the server's head. */
+enum error channel_client_submit_general(struct channel_client *client,
+					 const struct channel_message *request, uint32_t *tag)
 {
 	if (client->state != CHANNEL_ACTIVE)
 		return ERR_ILLEGAL_OPERATION;
@@ -186,15 +178,6 @@ static CHANNEL_OUT_OF_LINE enum error client_submit_unusual(struct channel_clien
 	if (err != ERR_OK)
 		return err;
 	return client_submit_checked(client, request, tag, 0);
-}
-
-/* Assumes nothing about `request` (checked here) or the server's head. */
-enum error channel_client_submit(struct channel_client *client,
-				 const struct channel_message *request, uint32_t *tag)
-{
-	if (CHANNEL_UNLIKELY(!channel_message_common(request)))
-		return client_submit_unusual(client, request, tag);
-	return client_submit_checked(client, request, tag, 1);
 }
 
 /* The rare half of submit, out of line: refresh the server's head, then
@@ -206,7 +189,7 @@ static CHANNEL_COLD enum error client_submit_refresh(struct channel_client *clie
 	enum error err = client_refresh_request_head(client);
 	if (err != ERR_OK)
 		return err;
-	return channel_client_submit(client, request, tag);
+	return channel_client_submit_general(client, request, tag);
 }
 
 /* Copy a message in private memory: the words and the payload used. */
@@ -221,7 +204,7 @@ static CHANNEL_COLD enum error deliver_done(struct channel_client *client, uint3
 					    struct channel_message *reply)
 {
 	message_copy(reply, &client->done[slot]);
-	slot_set(client, slot, CHANNEL_SLOT_DONE, CHANNEL_SLOT_FREE);
+	channel_client_slot_set(client, slot, CHANNEL_SLOT_DONE, CHANNEL_SLOT_FREE);
 	return ERR_OK;
 }
 
@@ -266,6 +249,7 @@ client_consume(struct channel_client *client, uint32_t want, struct channel_mess
 	uint32_t slot = tag & TAG_SLOT_MASK;
 	_Bool ours = slot < client->depth && client->tag_of[slot] == tag &&
 		     client->slot_state[slot] == CHANNEL_SLOT_PENDING;
+	channel_words_read_large(reply, &client->responses[head & client->mask]);
 	if (ours) {
 		enum error err = channel_shape_check(reply->flags, reply->length,
 						     reply->large.address, reply->large.length);
@@ -287,11 +271,11 @@ client_consume(struct channel_client *client, uint32_t want, struct channel_mess
 	if (!ours)
 		return ERR_FAILED_LOOKUP;
 	if (want == CHANNEL_ANY || want == tag) {
-		slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
+		channel_client_slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
 		return ERR_OK;
 	}
 	message_copy(&client->done[slot], reply);
-	slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_DONE);
+	channel_client_slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_DONE);
 	return ERR_FAILED_LOOKUP;
 }
 
@@ -332,52 +316,13 @@ static enum error client_receive(struct channel_client *client, uint32_t want,
 
 /* The response at `head` (words in *reply) was not the common case: handle
  * it in full, then go on with the rest of this look's budget. */
-static CHANNEL_OUT_OF_LINE enum error client_receive_rest(struct channel_client *client,
-							  uint32_t want,
-							  struct channel_message *reply,
-							  uint32_t head)
+enum error channel_client_wait_rest(struct channel_client *client, uint32_t want,
+				    struct channel_message *reply, uint32_t head)
 {
 	enum error err = client_consume(client, want, reply, head);
 	if (err != ERR_FAILED_LOOKUP)
 		return err;
 	return client_receive_some(client, want, reply, client->depth - 1);
-}
-
-/*
- * client_receive for the common case, inline, for a `want` that is
- * CHANNEL_ANY or a tag the caller found PENDING: the next response answers
- * `want` and has the common shape (no flags, no large buffer, at most
- * CHANNEL_SHORT_PAYLOAD bytes of payload). Anything
- * else goes on out of line from the words already read (read once).
- */
-static inline __attribute__((always_inline)) enum error
-client_receive_fast(struct channel_client *client, uint32_t want, struct channel_message *reply)
-{
-	uint32_t head = 0;                        /* set when client_next says ERR_OK */
-	const struct channel_entry *entry = NULL; /* set with head */
-	enum error err = client_next(client, reply, &head, &entry);
-	if (err != ERR_OK)
-		return err;
-	uint32_t tag = reply->tag;
-	uint32_t slot = tag & TAG_SLOT_MASK;
-	/* A specific `want` was checked PENDING by the caller: the entry is
-	 * ours exactly when it carries that tag. */
-	_Bool ours = want != CHANNEL_ANY ? tag == want
-					 : slot < client->depth && client->tag_of[slot] == tag &&
-					       client->slot_state[slot] == CHANNEL_SLOT_PENDING;
-	if (CHANNEL_UNLIKELY(!ours || !channel_message_common(reply)))
-		return client_receive_rest(client, want, reply, head);
-	/* Our state first (the payload bytes may alias it for the compiler),
-	 * then the payload (at most 16 bytes: one block, inside both payload
-	 * areas), then the release of the entry. */
-	struct channel_shared *shared = client->shared;
-	client->response_head = head + 1;
-	slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
-	__builtin_memcpy(reply->payload, entry->payload, CHANNEL_SHORT_PAYLOAD);
-	/* Release: our copy of the entry is complete before the server may
-	 * reuse it. */
-	atomic_store_explicit(&shared->response_head, head + 1, memory_order_release);
-	return ERR_OK;
 }
 
 enum error channel_client_poll(struct channel_client *client, struct channel_message *reply)
@@ -392,8 +337,10 @@ enum error channel_client_poll(struct channel_client *client, struct channel_mes
 static enum error client_wait_slow(struct channel_client *client, uint32_t tag, uint64_t timeout_ns,
 				   struct channel_message *reply);
 
-enum error channel_client_wait(struct channel_client *client, uint32_t tag, uint64_t timeout_ns,
-			       struct channel_message *reply)
+/* The whole wait, out of line (the inline part is in channel_inline.h).
+ * Assumes nothing about `tag` or the response queue. */
+enum error channel_client_wait_general(struct channel_client *client, uint32_t tag,
+				       uint64_t timeout_ns, struct channel_message *reply)
 {
 	if (tag == CHANNEL_ANY) {
 		if (client->done_slots != 0)
@@ -414,7 +361,7 @@ enum error channel_client_wait(struct channel_client *client, uint32_t tag, uint
 		return ERR_ILLEGAL_OPERATION;
 	if (timeout_ns != 0)
 		return client_wait_slow(client, tag, timeout_ns, reply);
-	return client_receive_fast(client, tag, reply);
+	return client_receive(client, tag, reply);
 }
 
 /* channel_client_wait with a timeout, out of line: look, poll, then sleep. */
@@ -481,10 +428,13 @@ enum error channel_client_check_invariants(const struct channel_client *client)
 		uint64_t bit = UINT64_C(1) << slot;
 		enum channel_slot_state state = client->slot_state[slot];
 		if ((client->tag_of[slot] & TAG_SLOT_MASK) != slot ||
+		    (client->tag_of[slot] & 0x80000000u) != 0 ||
 		    (state == CHANNEL_SLOT_FREE) != ((client->free_slots & bit) != 0) ||
 		    (state == CHANNEL_SLOT_DONE) != ((client->done_slots & bit) != 0))
 			return ERR_INVALID_ARGUMENT;
 	}
+	if (client->open_depth != (client->state == CHANNEL_ACTIVE ? client->depth : 0))
+		return ERR_INVALID_ARGUMENT;
 	if (client->request_tail - client->request_head_seen > client->depth ||
 	    client->response_tail_seen - client->response_head > client->depth)
 		return ERR_RANGE;

@@ -34,13 +34,14 @@
 #define CHANNEL_ASSERT(expr) ((expr) ? (void)0 : __builtin_trap())
 #endif
 
-/* Shape of flags, length and large buffer (see channel_message_check). */
+/* Shape of flags, length and large buffer (see channel_message_check). The
+ * large buffer is looked at only with CHANNEL_FLAG_LARGE. */
 static inline enum error channel_shape_check(uint32_t flags, uint32_t length, uint64_t address,
 					     uint64_t bytes)
 {
 	if (length > CHANNEL_INLINE_MAX)
 		return ERR_TRUNCATED_MESSAGE;
-	if ((flags | address | bytes) == 0)
+	if (flags == 0)
 		return ERR_OK; /* the common case: no flags, no large buffer */
 	if ((flags & ~CHANNEL_FLAGS_KNOWN) || !(flags & CHANNEL_FLAG_LARGE))
 		return ERR_INVALID_ARGUMENT;
@@ -75,40 +76,83 @@ static inline void channel_payload_in(uint8_t *to, const uint8_t *from, uint32_t
 	__builtin_memcpy(to, from, length);
 }
 
-/* Copy `length` (<= CHANNEL_INLINE_MAX) payload bytes from private memory
- * into an entry (producer) or between private messages: whole words for a
- * short payload (at most 7 bytes past `length`, as before), memcpy for a
- * longer one. */
-static inline void channel_payload_out(uint8_t *to, const uint8_t *from, uint32_t length)
+/* Copy exactly `length` (1..15, not 8) payload bytes from private memory
+ * into an entry: whole words, with the bytes past `length` zero. Never
+ * more than `length` bytes of the sender's memory reach the peer (a
+ * server that reuses one message for many clients leaks nothing). */
+static inline void channel_payload_out_masked(uint8_t *to, const uint8_t *from, uint32_t length)
 {
-	if (CHANNEL_LIKELY(length <= 8)) {
-		if (length != 0)
-			__builtin_memcpy(to, from, 8);
+	uint64_t low, high = 0;
+	__builtin_memcpy(&low, from, 8);
+	if (length < 8) {
+		low &= (UINT64_C(1) << (length * 8)) - 1;
+	} else {
+		__builtin_memcpy(&high, from + 8, 8);
+		high &= (UINT64_C(1) << ((length - 8) * 8)) - 1;
+	}
+	__builtin_memcpy(to, &low, 8);
+	__builtin_memcpy(to + 8, &high, 8);
+}
+
+/* Copy exactly `length` (<= CHANNEL_INLINE_MAX) payload bytes from private
+ * memory into an entry (producer) or between private messages: whole
+ * words for a short payload (the bytes past `length` zero: the short
+ * version, length <= 16), memcpy for a longer one. */
+static inline void channel_payload_out_short(uint8_t *to, const uint8_t *from, uint32_t length)
+{
+	if (CHANNEL_LIKELY(length == 8)) {
+		__builtin_memcpy(to, from, 8);
 		return;
 	}
-	if (length <= 16) {
+	if (length == 16) {
 		__builtin_memcpy(to, from, 16);
 		return;
 	}
-	__builtin_memcpy(to, from, length);
+	if (length != 0)
+		channel_payload_out_masked(to, from, length);
 }
 
-/* Read an entry's eight words once into the first 64 bytes of `message`
+static inline void channel_payload_out(uint8_t *to, const uint8_t *from, uint32_t length)
+{
+	if (length <= 16)
+		channel_payload_out_short(to, from, length);
+	else
+		__builtin_memcpy(to, from, length);
+}
+
+/* Read an entry's words 0..5 once into the first 48 bytes of `message`
  * (private memory; the layouts match, see channel.h). The compiler barrier
  * keeps the compiler from re-reading shared memory in place of `message`
  * later (no double fetch); the hardware ordering came from the acquire
- * load of the tail before this. The payload is copied separately, once its
- * length has been checked. */
+ * load of the tail before this. Words 6 and 7 are read by
+ * channel_words_read_large, only with CHANNEL_FLAG_LARGE (checked in the
+ * private copy); the payload is copied once its length has been checked. */
+#define CHANNEL_WORDS_COMMON 6u
 static inline void channel_words_read(struct channel_message *message,
 				      const struct channel_entry *entry)
 {
-	__builtin_memcpy(message, entry->word, sizeof(entry->word));
+	__builtin_memcpy(message, entry->word, CHANNEL_WORDS_COMMON * sizeof(uint64_t));
 	atomic_signal_fence(memory_order_seq_cst);
 }
 
+/* After channel_words_read: the large buffer from words 6 and 7 (read
+ * once) when the private flags say there is one, else zero. */
+static inline void channel_words_read_large(struct channel_message *message,
+					    const struct channel_entry *entry)
+{
+	if (message->flags & CHANNEL_FLAG_LARGE) {
+		__builtin_memcpy(&message->large, &entry->word[6], sizeof(message->large));
+		atomic_signal_fence(memory_order_seq_cst);
+	} else {
+		message->large = (struct channel_large){ 0, 0 };
+	}
+}
+
 /* Write an entry from a message whose shape was checked (private memory),
- * with this side's `tag` in place of the message's. `is_short` (a
- * constant): the caller knows length <= CHANNEL_SHORT_PAYLOAD, and the copy
+ * with this side's `tag` in place of the message's: words 0..5, words 6
+ * and 7 only with CHANNEL_FLAG_LARGE, and exactly `length` payload bytes
+ * (channel_payload_out). `is_short` (a constant): the caller knows the
+ * common shape (no flags, length <= CHANNEL_SHORT_PAYLOAD), and the copy
  * needs no call (hot paths stay leaf functions). */
 #define CHANNEL_SHORT_PAYLOAD 16u
 static inline __attribute__((always_inline)) void
@@ -116,15 +160,15 @@ channel_entry_write(struct channel_entry *entry, uint32_t tag,
 		    const struct channel_message *message, _Bool is_short)
 {
 	uint32_t length = message->length;
-	__builtin_memcpy(entry->word, message, sizeof(entry->word));
-	entry->word[1] = channel_word1(tag, length);
+	__builtin_memcpy(entry->word, message, CHANNEL_WORDS_COMMON * sizeof(uint64_t));
+	__builtin_memcpy((uint8_t *)entry->word + offsetof(struct channel_message, tag), &tag,
+			 sizeof(tag));
 	if (is_short) {
-		CHANNEL_ASSERT(length <= CHANNEL_SHORT_PAYLOAD);
-		if (length > 8)
-			__builtin_memcpy(entry->payload, message->payload, 16);
-		else if (length != 0)
-			__builtin_memcpy(entry->payload, message->payload, 8);
+		CHANNEL_ASSERT(length <= CHANNEL_SHORT_PAYLOAD && message->flags == 0);
+		channel_payload_out_short(entry->payload, message->payload, length);
 	} else {
+		if (message->flags & CHANNEL_FLAG_LARGE)
+			__builtin_memcpy(&entry->word[6], &message->large, sizeof(message->large));
 		channel_payload_out(entry->payload, message->payload, length);
 	}
 }
@@ -134,18 +178,17 @@ channel_entry_write(struct channel_entry *entry, uint32_t tag,
  * full channel_shape_check. */
 static inline _Bool channel_message_common(const struct channel_message *message)
 {
-	return message->length <= CHANNEL_SHORT_PAYLOAD &&
-	       (message->flags | message->large.address | message->large.length) == 0;
+	uint64_t length_flags; /* word 1: length | flags << 32 */
+	_Static_assert(offsetof(struct channel_message, flags) ==
+			   offsetof(struct channel_message, length) + 4,
+		       "flags follow length");
+	__builtin_memcpy(&length_flags, &message->length, sizeof(length_flags));
+	return length_flags <= CHANNEL_SHORT_PAYLOAD;
 }
-
-/* Ring the peer (the rare half of the doorbell rule, out of line). */
-static CHANNEL_COLD enum error channel_ring_peer(struct channel_doorbell *peer,
-						 struct channel_counters *counters)
-{
-	counters->doorbells++;
-	channel_port_ring(peer);
-	return ERR_OK;
-}
+/* Ring the peer (the rare half of the doorbell rule, out of line, in
+ * channel_client.c). Returns ERR_OK. */
+__attribute__((cold)) enum error channel_ring_peer(struct channel_doorbell *peer,
+						   struct channel_counters *counters);
 
 /* The producer's doorbell rule, after the release store of its tail: a
  * full fence orders that store before the load of the peer's sleeping word
@@ -168,6 +211,128 @@ static inline uint64_t channel_deadline(uint64_t timeout_ns)
 		return CHANNEL_FOREVER;
 	uint64_t now = channel_port_now();
 	return timeout_ns > CHANNEL_FOREVER - now ? CHANNEL_FOREVER : now + timeout_ns;
+}
+
+/* ---- Shared by the inline hot paths and the .c files ---------------------------------------- */
+
+#define CHANNEL_TAG_SLOT_MASK 63u
+#define CHANNEL_TAG_GENERATION 64u
+#define CHANNEL_HANDLE_GENERATION (UINT64_C(1) << 16)
+
+/* The one place a client slot changes state (enum channel_slot_state);
+ * keeps the bitmaps in step. `from` (a constant at each call) is the
+ * slot's state, asserted; the legal transitions are FREE → PENDING,
+ * PENDING → FREE, PENDING → DONE, DONE → FREE. */
+static inline void channel_client_slot_set(struct channel_client *client, uint32_t slot,
+					   enum channel_slot_state from, enum channel_slot_state to)
+{
+	uint64_t bit = UINT64_C(1) << slot;
+	CHANNEL_ASSERT(
+	    client->slot_state[slot] == from &&
+	    (from == CHANNEL_SLOT_PENDING
+		 ? to != CHANNEL_SLOT_PENDING
+		 : to == (from == CHANNEL_SLOT_FREE ? CHANNEL_SLOT_PENDING : CHANNEL_SLOT_FREE)));
+	client->slot_state[slot] = (uint8_t)to;
+	switch (to) {
+	case CHANNEL_SLOT_FREE:
+		client->free_slots |= bit;
+		if (from == CHANNEL_SLOT_DONE)
+			client->done_slots &= ~bit;
+		/* This tag is never valid again; tags keep 31 bits, so that none
+		 * is CHANNEL_ANY. */
+		client->tag_of[slot] =
+		    (client->tag_of[slot] + CHANNEL_TAG_GENERATION) & 0x7fffffffu;
+		break;
+	case CHANNEL_SLOT_PENDING: client->free_slots &= ~bit; break;
+	case CHANNEL_SLOT_DONE: client->done_slots |= bit; break;
+	}
+}
+
+/* Our cached server head leaves no room in the request queue: read the
+ * real one. 1: there is room now. 0: none, a head that moved backwards or
+ * past our tail, or a channel that is not ACTIVE (the general path decides).
+ * Assumes nothing about the server's head. */
+static inline int channel_client_refresh_room(struct channel_client *client)
+{
+	uint32_t tail = client->request_tail;
+	/* Acquire: the server copied the entries out before it published this
+	 * head; our overwrite comes after. */
+	uint32_t head = atomic_load_explicit(&client->shared->request_head, memory_order_acquire);
+	if (head - client->request_head_seen > tail - client->request_head_seen ||
+	    tail - head >= client->open_depth)
+		return 0;
+	client->request_head_seen = head;
+	return 1;
+}
+
+/* Hand a request, checked and copied in, to the server: a reply slot (room
+ * was checked) and its handle, whose generation turns odd. */
+static inline __attribute__((always_inline)) void
+channel_link_accept(struct channel_link *link, struct channel_message *request)
+{
+	uint32_t slot = (uint32_t)__builtin_ctzll(~link->busy_slots);
+	CHANNEL_ASSERT(slot < link->depth && link->room > 0);
+	struct channel_taken *taken = &link->slot[slot];
+	uint64_t handle = taken->handle + CHANNEL_HANDLE_GENERATION;
+	link->busy_slots |= UINT64_C(1) << slot;
+	link->room--;
+	link->taken++;
+	taken->handle = handle;
+	taken->tag = request->tag;
+	request->handle = handle;
+}
+
+/* Our cached client head leaves no reply room: read the real one. 1: there
+ * is room now. 0: none, or a head that moved backwards or past our tail
+ * (the general path reads it again and decides). Assumes nothing about the
+ * client's head. */
+static inline int channel_link_refresh_room(struct channel_link *link)
+{
+	/* Acquire: the client copied those replies out first. */
+	uint32_t head = atomic_load_explicit(&link->shared->response_head, memory_order_acquire);
+	uint32_t freed = head - link->response_head_seen;
+	if (freed == 0 || freed > link->response_tail - link->response_head_seen)
+		return 0;
+	link->response_head_seen = head;
+	link->room += freed;
+	return 1;
+}
+
+/* Link `index` had its turn: the round robin goes on after it. */
+static inline void channel_server_turn_taken(struct channel_server *server, uint32_t index)
+{
+	server->cursor[server->link[index].priority] = (index + 1) & 63u;
+}
+
+/* Post a response entry (room was reserved at take) and ring the client
+ * if it said it sleeps. Returns ERR_OK (so that a caller ends with it). */
+static inline __attribute__((always_inline)) enum error
+channel_link_post(struct channel_link *link, uint32_t tag, const struct channel_message *reply,
+		  _Bool is_short)
+{
+	/* Our fields first: the entry's bytes may alias anything for the
+	 * compiler, which would then reload them. */
+	uint32_t tail = link->response_tail;
+	struct channel_shared *shared = link->shared;
+	struct channel_doorbell *client = link->client;
+	struct channel_entry *entry = &link->responses[tail & link->mask];
+	link->response_tail = tail + 1;
+	channel_entry_write(entry, tag, reply, is_short);
+	/* Release: the entry is visible before the tail that covers it. */
+	atomic_store_explicit(&shared->response_tail, tail + 1, memory_order_release);
+	return channel_ring_if_sleeping(&shared->client_sleeping, client, &link->counters);
+}
+
+/* Answer the taken request in `slot` of `link` with `reply` (checked): the
+ * generation of its handle turns even (never valid again). */
+static inline __attribute__((always_inline)) enum error
+channel_link_answer(struct channel_link *link, uint32_t slot, const struct channel_message *reply,
+		    _Bool is_short)
+{
+	struct channel_taken *taken = &link->slot[slot];
+	link->busy_slots &= ~(UINT64_C(1) << slot);
+	taken->handle += CHANNEL_HANDLE_GENERATION;
+	return channel_link_post(link, taken->tag, reply, is_short);
 }
 
 #endif

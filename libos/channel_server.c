@@ -22,14 +22,15 @@
  * the library with an error status and counts as its link's turn.
  *
  * Invariants (channel_server_check_invariants): `active` and `by_priority`
- * hold exactly the ACTIVE links; outstanding == popcount(busy_slots) and
- * outstanding + unread replies <= depth; handle_of[slot] names its slot
- * and link.
+ * hold exactly the ACTIVE links and `single` the only one; room +
+ * popcount(busy_slots) + unread replies == depth; slot[i].handle names its
+ * slot and link, and its generation is odd exactly when bit i of
+ * busy_slots is set.
  */
 #include "channel.h"
 #include "channel_queue.h"
 
-#define HANDLE_GENERATION (UINT64_C(1) << 16)
+#define HANDLE_GENERATION CHANNEL_HANDLE_GENERATION
 
 enum take_result { TAKE_OK, TAKE_REJECTED, TAKE_NOTHING, TAKE_BROKEN };
 
@@ -61,6 +62,16 @@ static void link_set_state(struct channel_server *server, uint32_t index, enum c
 			server->priorities &= ~(1u << link->priority);
 		break;
 	}
+	/* The one ACTIVE link, taken from inline (channel_inline.h), which
+	 * leaves its cursor alone: when it stops being the only one, the
+	 * cursor goes on after it, as if set at its last turn. */
+	struct channel_link *was = server->single;
+	uint64_t active = server->active;
+	server->single = active != 0 && (active & (active - 1)) == 0
+			     ? &server->link[__builtin_ctzll(active)]
+			     : NULL;
+	if (was != NULL && was != server->single)
+		server->cursor[was->priority] = (was->index + 1) & 63u;
 }
 
 void channel_server_init(struct channel_server *server, struct channel_doorbell *mine)
@@ -70,7 +81,7 @@ void channel_server_init(struct channel_server *server, struct channel_doorbell 
 	server->poll_budget = 1024;
 	for (uint32_t index = 0; index < CHANNEL_MAX_CHANNELS; index++)
 		for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
-			server->link[index].handle_of[slot] = (uint64_t)index << 8 | slot;
+			server->link[index].slot[slot].handle = (uint64_t)index << 8 | slot;
 }
 
 void channel_server_set_poll_budget(struct channel_server *server, uint32_t polls)
@@ -125,10 +136,11 @@ enum error channel_server_attach(struct channel_server *server, uint32_t index, 
 	link->depth = depth;
 	link->mask = depth - 1;
 	link->priority = priority;
+	link->index = index;
 	/* Our indices start at zero whatever the buffer says; publish them. */
 	link->request_head = link->request_tail_seen = 0;
 	link->response_tail = link->response_head_seen = 0;
-	link->outstanding = 0;
+	link->room = depth;
 	link->busy_slots = 0;
 	link->taken = 0;
 	link->counters = (struct channel_counters){ 0 };
@@ -148,30 +160,11 @@ enum error channel_server_detach(struct channel_server *server, uint32_t index)
 		return ERR_ILLEGAL_OPERATION;
 	/* Handles of requests taken and not answered die with the link. */
 	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
-		link->handle_of[slot] += HANDLE_GENERATION;
+		if (link->slot[slot].handle & HANDLE_GENERATION)
+			link->slot[slot].handle += HANDLE_GENERATION;
 	link->busy_slots = 0;
-	link->outstanding = 0;
 	link_set_state(server, index, CHANNEL_DETACHED);
 	return ERR_OK;
-}
-
-/* Post a response entry (room was reserved at take) and ring the client
- * if it said it sleeps. Returns ERR_OK (so that a caller ends with it). */
-static inline __attribute__((always_inline)) enum error
-link_post(struct channel_link *link, uint32_t tag, const struct channel_message *reply,
-	  _Bool is_short)
-{
-	/* Our fields first: the entry's bytes may alias anything for the
-	 * compiler, which would then reload them. */
-	uint32_t tail = link->response_tail;
-	struct channel_shared *shared = link->shared;
-	struct channel_doorbell *client = link->client;
-	struct channel_entry *entry = &link->responses[tail & link->mask];
-	link->response_tail = tail + 1;
-	channel_entry_write(entry, tag, reply, is_short);
-	/* Release: the entry is visible before the tail that covers it. */
-	atomic_store_explicit(&shared->response_tail, tail + 1, memory_order_release);
-	return channel_ring_if_sleeping(&shared->client_sleeping, client, &link->counters);
 }
 
 /* The client broke an index of link `index`: stop serving it. */
@@ -187,7 +180,8 @@ static CHANNEL_COLD enum take_result link_reject(struct channel_link *link, uint
 {
 	struct channel_message answer = { .opcode = (uint32_t)err };
 	link->counters.rejected++;
-	(void)link_post(link, tag, &answer, 1);
+	link->room--; /* the answer takes the room checked for the request */
+	(void)channel_link_post(link, tag, &answer, 1);
 	return TAKE_REJECTED;
 }
 
@@ -203,24 +197,11 @@ static CHANNEL_COLD enum take_result link_refresh_response_head(struct channel_s
 	/* The client's head moves forward only, never past our tail. */
 	if (head - link->response_head_seen > unread)
 		return link_break(server, index);
+	link->room += head - link->response_head_seen;
 	link->response_head_seen = head;
-	if (link->outstanding + (link->response_tail - head) >= link->depth)
+	if (link->room == 0)
 		return TAKE_NOTHING;
 	return TAKE_OK;
-}
-
-/* Hand the request at `head`, checked and copied in, to the server: a
- * reply slot and its handle. */
-static inline __attribute__((always_inline)) void link_accept(struct channel_link *link,
-							      struct channel_message *request)
-{
-	uint32_t slot = (uint32_t)__builtin_ctzll(~link->busy_slots);
-	CHANNEL_ASSERT(slot < link->depth);
-	link->busy_slots |= UINT64_C(1) << slot;
-	link->outstanding++;
-	link->tag[slot] = request->tag;
-	link->taken++;
-	request->handle = link->handle_of[slot];
 }
 
 /* Release the request entry at `head`: our copy is complete before the
@@ -240,6 +221,7 @@ static inline __attribute__((always_inline)) void link_release(struct channel_li
 static inline __attribute__((always_inline)) enum take_result
 link_finish(struct channel_link *link, struct channel_message *request, uint32_t head)
 {
+	channel_words_read_large(request, &link->requests[head & link->mask]);
 	enum error err = channel_shape_check(request->flags, request->length,
 					     request->large.address, request->large.length);
 	if (CHANNEL_LIKELY(err == ERR_OK))
@@ -248,7 +230,7 @@ link_finish(struct channel_link *link, struct channel_message *request, uint32_t
 	link_release(link, head);
 	if (CHANNEL_UNLIKELY(err != ERR_OK))
 		return link_reject(link, request->tag, err);
-	link_accept(link, request);
+	channel_link_accept(link, request);
 	return TAKE_OK;
 }
 
@@ -262,9 +244,8 @@ link_take(struct channel_server *server, uint32_t index, struct channel_message 
 	struct channel_link *link = &server->link[index];
 	struct channel_shared *shared = link->shared;
 
-	/* Room for the reply: outstanding + unread replies < depth. */
-	uint32_t unread = link->response_tail - link->response_head_seen;
-	if (CHANNEL_UNLIKELY(link->outstanding + unread >= link->depth)) {
+	/* Room for the reply: taken and not replied + unread replies < depth. */
+	if (CHANNEL_UNLIKELY(link->room == 0)) {
 		enum take_result room = link_refresh_response_head(server, index);
 		if (room != TAKE_OK)
 			return room;
@@ -286,8 +267,8 @@ link_take(struct channel_server *server, uint32_t index, struct channel_message 
 }
 
 /* channel_server_take with more than one link: priorities, round robin. */
-static CHANNEL_COLD enum error server_take_many(struct channel_server *server,
-						struct channel_message *request)
+enum error channel_server_take_general(struct channel_server *server,
+				       struct channel_message *request)
 {
 	/* Priorities with links, highest first. */
 	for (uint32_t left = server->priorities; left != 0;) {
@@ -311,14 +292,8 @@ static CHANNEL_COLD enum error server_take_many(struct channel_server *server,
 	return ERR_FAILED_LOOKUP;
 }
 
-/* The one link's cursor after a turn, as server_take_many keeps it. */
-static inline void server_turn_taken(struct channel_server *server, uint32_t index)
-{
-	server->cursor[server->link[index].priority] = (index + 1) & 63u;
-}
-
 /* The one link broke its request tail (out of line). */
-static CHANNEL_COLD enum error server_take_broken(struct channel_server *server, uint32_t index)
+enum error channel_server_take_broken(struct channel_server *server, uint32_t index)
 {
 	(void)link_break(server, index);
 	return ERR_FAILED_LOOKUP;
@@ -326,59 +301,12 @@ static CHANNEL_COLD enum error server_take_broken(struct channel_server *server,
 
 /* The one link's request at `head` (words in *request) has flags, a large
  * buffer or a long or bad length: the full check, out of line. */
-static CHANNEL_OUT_OF_LINE enum error server_take_unusual(struct channel_server *server,
-							  uint32_t index,
-							  struct channel_message *request,
-							  uint32_t head)
+enum error channel_server_take_rest(struct channel_server *server, uint32_t index,
+				    struct channel_message *request, uint32_t head)
 {
 	enum take_result result = link_finish(&server->link[index], request, head);
-	server_turn_taken(server, index);
+	channel_server_turn_taken(server, index);
 	return result == TAKE_OK ? ERR_OK : ERR_FAILED_LOOKUP;
-}
-
-/*
- * With one ACTIVE link, priority and round robin have nothing to choose:
- * link_take for that link, inline, with the rare cases out of line (tail
- * calls). Assumes nothing about the shared buffer's contents.
- */
-enum error channel_server_take(struct channel_server *server, struct channel_message *request)
-{
-	uint64_t active = server->active;
-	if (CHANNEL_UNLIKELY(active == 0 || (active & (active - 1)) != 0))
-		return server_take_many(server, request);
-	uint32_t index = (uint32_t)__builtin_ctzll(active);
-	struct channel_link *link = &server->link[index];
-	/* Short of reply room by our cached client head: the general path
-	 * reads the real one (nothing shared was read yet). */
-	if (CHANNEL_UNLIKELY(link->outstanding + (link->response_tail - link->response_head_seen) >=
-			     link->depth))
-		return server_take_many(server, request);
-	uint32_t head = link->request_head;
-	if (head == link->request_tail_seen) {
-		/* Acquire: the client wrote the entries before this tail. */
-		uint32_t tail =
-		    atomic_load_explicit(&link->shared->request_tail, memory_order_acquire);
-		if (CHANNEL_UNLIKELY(tail - head > link->depth))
-			return server_take_broken(server, index);
-		link->request_tail_seen = tail;
-		if (tail == head)
-			return ERR_FAILED_LOOKUP;
-	}
-	const struct channel_entry *entry = &link->requests[head & link->mask];
-	channel_words_read(request, entry);
-	if (CHANNEL_UNLIKELY(!channel_message_common(request)))
-		return server_take_unusual(server, index, request, head);
-	/* Our state first (the payload bytes may alias it for the compiler),
-	 * then the payload (at most 16 bytes: one block, inside both payload
-	 * areas), then the release of the entry. */
-	struct channel_shared *shared = link->shared;
-	link->request_head = head + 1;
-	link_accept(link, request);
-	server_turn_taken(server, index);
-	__builtin_memcpy(request->payload, entry->payload, CHANNEL_SHORT_PAYLOAD);
-	/* Release: the copy is complete before the client may reuse the entry. */
-	atomic_store_explicit(&shared->request_head, head + 1, memory_order_release);
-	return ERR_OK;
 }
 
 /* Publish "sleeping" (1) or "awake" (0) in every channel served: no word
@@ -424,17 +352,6 @@ enum error channel_server_wait(struct channel_server *server, uint64_t timeout_n
 	}
 }
 
-/* Answer the taken request in `slot` of `link` with `reply` (checked). */
-static inline __attribute__((always_inline)) enum error
-link_answer(struct channel_link *link, uint32_t slot, const struct channel_message *reply,
-	    _Bool is_short)
-{
-	link->busy_slots &= ~(UINT64_C(1) << slot);
-	link->outstanding--;
-	link->handle_of[slot] += HANDLE_GENERATION;
-	return link_post(link, link->tag[slot], reply, is_short);
-}
-
 /* Reply, for a message known to have the common shape (`is_short`, a
  * constant) or not yet checked. Assumes nothing about reply->handle. */
 static inline __attribute__((always_inline)) enum error
@@ -445,8 +362,7 @@ server_reply_body(struct channel_server *server, const struct channel_message *r
 	uint32_t index = channel_handle_link(handle);
 	uint32_t slot = (uint32_t)handle & 63u;
 	struct channel_link *link = &server->link[index];
-	if (CHANNEL_UNLIKELY(link->handle_of[slot] != handle ||
-			     !(link->busy_slots & UINT64_C(1) << slot)))
+	if (CHANNEL_UNLIKELY(link->slot[slot].handle != handle || !(handle & HANDLE_GENERATION)))
 		return ERR_INVALID_ARGUMENT;
 	if (CHANNEL_UNLIKELY(link->state != CHANNEL_ACTIVE))
 		return ERR_ILLEGAL_OPERATION;
@@ -456,24 +372,16 @@ server_reply_body(struct channel_server *server, const struct channel_message *r
 		if (err != ERR_OK)
 			return err;
 	}
-	return link_answer(link, slot, reply, is_short);
+	return channel_link_answer(link, slot, reply, is_short);
 }
 
-/* A reply with flags, a large buffer or a long payload, out of line (the
- * checks in the API's order: handle, link state, shape). */
-static CHANNEL_OUT_OF_LINE enum error server_reply_unusual(struct channel_server *server,
-							   const struct channel_message *reply)
+/* The whole reply, out of line (the inline part is in channel_inline.h):
+ * the checks in the API's order (handle, link state, shape). Assumes
+ * nothing about `reply` (its handle may be stale or forged). */
+enum error channel_server_reply_general(struct channel_server *server,
+					const struct channel_message *reply)
 {
 	return server_reply_body(server, reply, 0);
-}
-
-/* Assumes nothing about reply->handle (it may be stale or forged). The
- * common shape is tested first, while few values are live. */
-enum error channel_server_reply(struct channel_server *server, const struct channel_message *reply)
-{
-	if (CHANNEL_UNLIKELY(!channel_message_common(reply)))
-		return server_reply_unusual(server, reply);
-	return server_reply_body(server, reply, 1);
 }
 
 enum error channel_server_check_invariants(const struct channel_server *server)
@@ -485,6 +393,11 @@ enum error channel_server_check_invariants(const struct channel_server *server)
 		by_priority |= server->by_priority[priority];
 	}
 	if (by_priority != server->active)
+		return ERR_INVALID_ARGUMENT;
+	uint64_t active = server->active;
+	if (server->single != (active != 0 && (active & (active - 1)) == 0
+				   ? &server->link[__builtin_ctzll(active)]
+				   : NULL))
 		return ERR_INVALID_ARGUMENT;
 	for (uint32_t priority = 0; priority < CHANNEL_PRIORITIES; priority++)
 		if ((server->by_priority[priority] != 0) != ((server->priorities >> priority) & 1))
@@ -498,14 +411,18 @@ enum error channel_server_check_invariants(const struct channel_server *server)
 			return ERR_INVALID_ARGUMENT;
 		if (link->state == CHANNEL_DETACHED)
 			continue;
-		for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
-			if ((link->handle_of[slot] & 0xffffu) != ((uint64_t)index << 8 | slot))
+		uint64_t busy = 0;
+		for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++) {
+			uint64_t handle = link->slot[slot].handle;
+			if ((handle & 0xffffu) != ((uint64_t)index << 8 | slot))
 				return ERR_INVALID_ARGUMENT;
+			busy |= (uint64_t)((handle & HANDLE_GENERATION) != 0) << slot;
+		}
 		uint64_t all = link->depth == 64 ? UINT64_MAX : (UINT64_C(1) << link->depth) - 1;
-		if ((link->busy_slots & ~all) ||
-		    (uint32_t)__builtin_popcountll(link->busy_slots) != link->outstanding)
+		if ((link->busy_slots & ~all) || busy != link->busy_slots)
 			return ERR_INVALID_ARGUMENT;
-		if (link->outstanding + (link->response_tail - link->response_head_seen) >
+		if (link->room + (uint32_t)__builtin_popcountll(link->busy_slots) +
+			    (link->response_tail - link->response_head_seen) !=
 			link->depth ||
 		    link->request_tail_seen - link->request_head > link->depth)
 			return ERR_RANGE;

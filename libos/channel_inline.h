@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hot paths of a request/reply pair, inline in the caller
+ * (docs/benchmarks.md): channel_client_submit, channel_server_take,
+ * channel_server_reply and channel_client_wait handle the common case here
+ * and hand everything else to an out-of-line function of
+ * channel_client.c / channel_server.c (the *_general and *_rest
+ * functions), which does the full job with the same checks and error codes
+ * in the same order. Included by channel.h; not an interface of its own.
+ *
+ * The common case: a message of the common shape (channel_message_common:
+ * no flags, no large buffer, at most CHANNEL_SHORT_PAYLOAD bytes), a client
+ * with a free slot and room by its cached server head, a server with exactly
+ * one ACTIVE link that has reply room by its cached client head, a wait for
+ * one PENDING tag with timeout 0 whose reply is next in the queue.
+ *
+ * Trust, as in the .c files: a shared field is read once into private
+ * memory and checked there; a path that finds something unusual after it
+ * read shared memory continues out of line from its private copy (no double
+ * fetch). Memory ordering is argued in channel_queue.h.
+ */
+#ifndef LIBOS_CHANNEL_INLINE_H
+#define LIBOS_CHANNEL_INLINE_H
+
+#include "channel.h"
+#include "channel_queue.h"
+
+/* ---- Out-of-line parts (channel_client.c, channel_server.c) ---------------------------------- */
+
+/* The whole of each call, for any message and any state. */
+CHANNEL_MUST_CHECK enum error channel_client_submit_general(struct channel_client *client,
+							    const struct channel_message *request,
+							    uint32_t *tag);
+CHANNEL_MUST_CHECK enum error channel_client_wait_general(struct channel_client *client,
+							  uint32_t tag, uint64_t timeout_ns,
+							  struct channel_message *reply);
+CHANNEL_MUST_CHECK enum error channel_server_take_general(struct channel_server *server,
+							  struct channel_message *request);
+CHANNEL_MUST_CHECK enum error channel_server_reply_general(struct channel_server *server,
+							   const struct channel_message *reply);
+/* Continue from words already read once into *message (entry at `head`). */
+CHANNEL_MUST_CHECK enum error channel_client_wait_rest(struct channel_client *client, uint32_t want,
+						       struct channel_message *reply,
+						       uint32_t head);
+CHANNEL_MUST_CHECK enum error channel_server_take_rest(struct channel_server *server,
+						       uint32_t index,
+						       struct channel_message *request,
+						       uint32_t head);
+/* The response tail `tail` (read once) showed nothing new, broke the
+ * queue, or the channel is not ACTIVE (cold). */
+CHANNEL_MUST_CHECK enum error channel_client_wait_none(struct channel_client *client,
+						       uint32_t tail);
+/* A peer broke an index (cold). */
+CHANNEL_MUST_CHECK enum error channel_server_take_broken(struct channel_server *server,
+							 uint32_t index);
+
+/* ---- Client ----------------------------------------------------------------------------------- */
+
+/* Assumes nothing about `request` (checked here or by the general path)
+ * or the server's head. */
+CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
+					     const struct channel_message *request, uint32_t *tag)
+{
+	uint64_t free = client->free_slots;
+	uint32_t tail = client->request_tail;
+	/* open_depth is 0 unless ACTIVE: a broken or detached client always
+	 * takes the general path, which reports it. */
+	if (CHANNEL_UNLIKELY(!channel_message_common(request) || free == 0))
+		return channel_client_submit_general(client, request, tag);
+	/* Room by our cached server head, else read the real one; the general
+	 * path handles a full queue, a broken head and a channel that is not
+	 * ACTIVE (open_depth 0). */
+	if (CHANNEL_UNLIKELY(tail - client->request_head_seen >= client->open_depth) &&
+	    !channel_client_refresh_room(client))
+		return channel_client_submit_general(client, request, tag);
+	/* Our state first: the entry's bytes may alias it for the compiler,
+	 * which would then reload it. */
+	uint32_t slot = (uint32_t)__builtin_ctzll(free);
+	uint32_t my_tag = client->tag_of[slot];
+	struct channel_shared *shared = client->shared;
+	struct channel_doorbell *server = client->server;
+	struct channel_entry *entry = &client->requests[tail & client->mask];
+	channel_client_slot_set(client, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
+	client->request_tail = tail + 1;
+	*tag = my_tag;
+	channel_entry_write(entry, my_tag, request, 1);
+	/* Release: the entry's words are visible before the new tail. */
+	atomic_store_explicit(&shared->request_tail, tail + 1, memory_order_release);
+	return channel_ring_if_sleeping(&shared->server_sleeping, server, &client->counters);
+}
+
+/*
+ * Assumes nothing about the response queue or `tag`. The inline part: a
+ * PENDING tag, timeout 0, and its reply of the common shape next in the
+ * queue; anything else goes to channel_client_wait_general (before
+ * anything shared is read) or channel_client_wait_rest (from the words
+ * read once).
+ */
+CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32_t tag,
+					   uint64_t timeout_ns, struct channel_message *reply)
+{
+	uint32_t slot = tag & CHANNEL_TAG_SLOT_MASK;
+	/* Slots at or past depth are never used: FREE, so tag_of[] needs no
+	 * bound check beyond the mask (slot < 64 indexes the arrays); no
+	 * tag_of[] is ever CHANNEL_ANY (tags have 31 bits). */
+	if (CHANNEL_UNLIKELY(timeout_ns != 0 || client->tag_of[slot] != tag ||
+			     client->slot_state[slot] != CHANNEL_SLOT_PENDING))
+		return channel_client_wait_general(client, tag, timeout_ns, reply);
+	uint32_t head = client->response_head;
+	if (head == client->response_tail_seen) {
+		/* Acquire: the server wrote the entries before this tail. */
+		uint32_t tail =
+		    atomic_load_explicit(&client->shared->response_tail, memory_order_acquire);
+		/* One test for "nothing new", "past depth" and "not ACTIVE"
+		 * (open_depth 0; a broken client has no cached entries). */
+		if (CHANNEL_UNLIKELY(tail - head - 1 >= client->open_depth))
+			return channel_client_wait_none(client, tail);
+		client->response_tail_seen = tail;
+	}
+	const struct channel_entry *entry = &client->responses[head & client->mask];
+	channel_words_read(reply, entry);
+	/* `tag` is PENDING (checked above): the entry is ours exactly when
+	 * it carries that tag. */
+	if (CHANNEL_UNLIKELY(reply->tag != tag || !channel_message_common(reply)))
+		return channel_client_wait_rest(client, tag, reply, head);
+	/* Our state first (the payload bytes may alias it for the compiler),
+	 * then the payload (at most 16 bytes: one block, inside both payload
+	 * areas), then the release of the entry. */
+	struct channel_shared *shared = client->shared;
+	reply->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
+	client->response_head = head + 1;
+	channel_client_slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
+	__builtin_memcpy(reply->payload, entry->payload, CHANNEL_SHORT_PAYLOAD);
+	/* Release: our copy of the entry is complete before the server may
+	 * reuse it. */
+	atomic_store_explicit(&shared->response_head, head + 1, memory_order_release);
+	return ERR_OK;
+}
+
+/* ---- Server ----------------------------------------------------------------------------------- */
+
+/*
+ * With one ACTIVE link (server->single), priority and round robin have
+ * nothing to choose: take from that link inline; more links, no reply
+ * room, or an unusual entry go out of line. Assumes nothing about
+ * the shared buffer's contents.
+ */
+CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
+					   struct channel_message *request)
+{
+	struct channel_link *link = server->single;
+	if (CHANNEL_UNLIKELY(link == NULL))
+		return channel_server_take_general(server, request);
+	/* Reply room by our cached client head, else read the real one; the
+	 * general path handles a client that gives none or breaks its head
+	 * (nothing else shared was read yet). */
+	if (CHANNEL_UNLIKELY(link->room == 0) && !channel_link_refresh_room(link))
+		return channel_server_take_general(server, request);
+	uint32_t head = link->request_head;
+	if (head == link->request_tail_seen) {
+		/* Acquire: the client wrote the entries before this tail. */
+		uint32_t tail =
+		    atomic_load_explicit(&link->shared->request_tail, memory_order_acquire);
+		if (CHANNEL_UNLIKELY(tail - head > link->depth))
+			return channel_server_take_broken(server, link->index);
+		link->request_tail_seen = tail;
+		if (tail == head)
+			return ERR_FAILED_LOOKUP;
+	}
+	const struct channel_entry *entry = &link->requests[head & link->mask];
+	channel_words_read(request, entry);
+	if (CHANNEL_UNLIKELY(!channel_message_common(request)))
+		return channel_server_take_rest(server, link->index, request, head);
+	/* Our state first (the payload bytes may alias it for the compiler),
+	 * then the payload (at most 16 bytes: one block, inside both payload
+	 * areas), then the release of the entry. With one ACTIVE link the
+	 * round robin has nothing to choose: its cursor is set when a second
+	 * link becomes ACTIVE (link_set_state in channel_server.c). */
+	struct channel_shared *shared = link->shared;
+	request->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
+	link->request_head = head + 1;
+	channel_link_accept(link, request);
+	__builtin_memcpy(request->payload, entry->payload, CHANNEL_SHORT_PAYLOAD);
+	/* Release: the copy is complete before the client may reuse the entry. */
+	atomic_store_explicit(&shared->request_head, head + 1, memory_order_release);
+	return ERR_OK;
+}
+
+/* Assumes nothing about reply->handle (it may be stale or forged). The
+ * inline part: a reply of the common shape to a valid handle of an ACTIVE
+ * link; the general path checks in the API's order (handle, link state,
+ * shape). */
+CHANNEL_HOT enum error channel_server_reply(struct channel_server *server,
+					    const struct channel_message *reply)
+{
+	if (CHANNEL_UNLIKELY(!channel_message_common(reply)))
+		return channel_server_reply_general(server, reply);
+	uint64_t handle = reply->handle;
+	uint32_t slot = (uint32_t)handle & 63u;
+	struct channel_link *link = &server->link[channel_handle_link(handle)];
+	/* A handle is valid while its slot holds it with an odd generation. */
+	if (CHANNEL_UNLIKELY(link->slot[slot].handle != handle ||
+			     !(handle & CHANNEL_HANDLE_GENERATION) ||
+			     link->state != CHANNEL_ACTIVE))
+		return channel_server_reply_general(server, reply);
+	return channel_link_answer(link, slot, reply, 1);
+}
+
+#endif
