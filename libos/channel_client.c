@@ -149,20 +149,7 @@ client_submit_checked(struct channel_client *client, const struct channel_messag
 	if (CHANNEL_UNLIKELY(tail - client->request_head_seen >= client->depth))
 		return client_submit_refresh(client, request, tag); /* a tail call */
 
-	/* Our state first: the entry's bytes may alias it for the compiler,
-	 * which would then reload it. */
-	uint32_t slot = (uint32_t)__builtin_ctzll(client->free_slots);
-	uint32_t my_tag = client->tag_of[slot];
-	struct channel_shared *shared = client->shared;
-	struct channel_doorbell *server = client->server;
-	struct channel_entry *entry = &client->requests[tail & client->mask];
-	channel_client_slot_set(client, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
-	client->request_tail = tail + 1;
-	*tag = my_tag;
-	channel_entry_write(entry, my_tag, request, is_short);
-	/* Release: the entry's words are visible before the new tail. */
-	atomic_store_explicit(&shared->request_tail, tail + 1, memory_order_release);
-	return channel_ring_if_sleeping(&shared->server_sleeping, server, &client->counters);
+	return channel_client_publish(client, request, tag, is_short);
 }
 
 /* The whole submit, out of line: the state check, the full shape check

@@ -73,20 +73,7 @@ CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
 	if (CHANNEL_UNLIKELY(tail - client->request_head_seen >= client->open_depth) &&
 	    !channel_client_refresh_room(client))
 		return channel_client_submit_general(client, request, tag);
-	/* Our state first: the entry's bytes may alias it for the compiler,
-	 * which would then reload it. */
-	uint32_t slot = (uint32_t)__builtin_ctzll(free);
-	uint32_t my_tag = client->tag_of[slot];
-	struct channel_shared *shared = client->shared;
-	struct channel_doorbell *server = client->server;
-	struct channel_entry *entry = &client->requests[tail & client->mask];
-	channel_client_slot_set(client, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
-	client->request_tail = tail + 1;
-	*tag = my_tag;
-	channel_entry_write(entry, my_tag, request, 1);
-	/* Release: the entry's words are visible before the new tail. */
-	atomic_store_explicit(&shared->request_tail, tail + 1, memory_order_release);
-	return channel_ring_if_sleeping(&shared->server_sleeping, server, &client->counters);
+	return channel_client_publish(client, request, tag, 1);
 }
 
 /*

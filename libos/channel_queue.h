@@ -252,6 +252,32 @@ static inline void channel_client_slot_set(struct channel_client *client, uint32
  * real one. 1: there is room now. 0: none, a head that moved backwards or
  * past our tail, or a channel that is not ACTIVE (the general path decides).
  * Assumes nothing about the server's head. */
+/*
+ * The acting part of a submit, shared by the inline and the general path:
+ * take the lowest FREE slot (free_slots != 0), write the entry at our tail
+ * (the queue has room), publish it and ring the server if it sleeps.
+ */
+static inline __attribute__((always_inline)) enum error
+channel_client_publish(struct channel_client *client, const struct channel_message *request,
+		       uint32_t *tag, _Bool is_short)
+{
+	/* Our state first: the entry's bytes may alias it for the compiler,
+	 * which would then reload it. */
+	uint32_t tail = client->request_tail;
+	uint32_t slot = (uint32_t)__builtin_ctzll(client->free_slots);
+	uint32_t my_tag = client->tag_of[slot];
+	struct channel_shared *shared = client->shared;
+	struct channel_doorbell *server = client->server;
+	struct channel_entry *entry = &client->requests[tail & client->mask];
+	channel_client_slot_set(client, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
+	client->request_tail = tail + 1;
+	*tag = my_tag;
+	channel_entry_write(entry, my_tag, request, is_short);
+	/* Release: the entry's words are visible before the new tail. */
+	atomic_store_explicit(&shared->request_tail, tail + 1, memory_order_release);
+	return channel_ring_if_sleeping(&shared->server_sleeping, server, &client->counters);
+}
+
 static inline int channel_client_refresh_room(struct channel_client *client)
 {
 	uint32_t tail = client->request_tail;
