@@ -25,22 +25,6 @@
 #define ROOT2 21
 #define FR 50
 
-static struct vspace_world *W;
-
-static int setup(void **state)
-{
-	(void)state;
-	W = vw_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	vw_free(W);
-	return 0;
-}
-
 static struct cte *slot(uint64_t i)
 {
 	return vw_slot(W, i);
@@ -184,10 +168,10 @@ static void test_pool_corruption_detect(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_make_pool, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_assign, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pool_full, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pool_corruption_detect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_make_pool, vw_setup, vw_teardown),
+		cmocka_unit_test_setup_teardown(test_assign, vw_setup, vw_teardown),
+		cmocka_unit_test_setup_teardown(test_pool_full, vw_setup, vw_teardown),
+		cmocka_unit_test_setup_teardown(test_pool_corruption_detect, vw_setup, vw_teardown),
 	};
 	return cmocka_run_group_tests_name("asid", tests, NULL, NULL);
 }

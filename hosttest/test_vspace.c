@@ -30,22 +30,7 @@
 #define FR 50 /* 50.. frames */
 #define COPY 70
 
-static struct vspace_world *W;
 static const uint64_t R = CAP_RIGHT_READ, RW = CAP_RIGHT_READ | CAP_RIGHT_WRITE;
-
-static int setup(void **state)
-{
-	(void)state;
-	W = vw_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	vw_free(W);
-	return 0;
-}
 
 static struct cte *slot(uint64_t i)
 {
@@ -629,13 +614,13 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pte_known_answers),
 		cmocka_unit_test(test_walker_known_answers),
-		cmocka_unit_test_setup_teardown(test_page_table_map, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_page_table_unmap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_frame_map_sizes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_frame_map_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_remap_and_unmap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delete_root_and_pool, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_invariants_detect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_page_table_map, vw_setup, vw_teardown),
+		cmocka_unit_test_setup_teardown(test_page_table_unmap, vw_setup, vw_teardown),
+		cmocka_unit_test_setup_teardown(test_frame_map_sizes, vw_setup, vw_teardown),
+		cmocka_unit_test_setup_teardown(test_frame_map_errors, vw_setup, vw_teardown),
+		cmocka_unit_test_setup_teardown(test_remap_and_unmap, vw_setup, vw_teardown),
+		cmocka_unit_test_setup_teardown(test_delete_root_and_pool, vw_setup, vw_teardown),
+		cmocka_unit_test_setup_teardown(test_invariants_detect, vw_setup, vw_teardown),
 	};
 	return cmocka_run_group_tests_name("vspace", tests, NULL, NULL);
 }

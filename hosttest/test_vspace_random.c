@@ -84,7 +84,6 @@ struct expected_flush {
 	uint64_t asid, va;
 };
 
-static struct vspace_world *W;
 static struct mobj obj[N_OBJ];
 static int asid_root[MAX_ASID]; /* object index of each ASID's root, or -1 */
 static int pool_at_high[2];     /* object index of each pool, or -1 */

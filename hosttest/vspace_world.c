@@ -66,6 +66,23 @@ void vw_free(struct vspace_world *w)
 	free(w);
 }
 
+struct vspace_world *W;
+
+int vw_setup(void **state)
+{
+	(void)state;
+	W = vw_new();
+	return 0;
+}
+
+int vw_teardown(void **state)
+{
+	(void)state;
+	vw_free(W);
+	W = NULL;
+	return 0;
+}
+
 struct cte *vw_slot(struct vspace_world *w, uint64_t index)
 {
 	return cnode_slot(w->root, index);

@@ -46,6 +46,12 @@ struct vspace_world {
 struct vspace_world *vw_new(void);
 void vw_free(struct vspace_world *w);
 
+/* The world of the running test, and CMocka setup/teardown that make and
+ * free it (tests name vw_setup and vw_teardown in their tables). */
+extern struct vspace_world *W;
+int vw_setup(void **state);
+int vw_teardown(void **state);
+
 struct cte *vw_slot(struct vspace_world *w, uint64_t index);
 struct cslot_ref vw_ref(struct vspace_world *w, uint64_t index);
 /* Retype n objects from the untyped in slot ut into slots [dest, dest+n). */
