@@ -60,6 +60,7 @@ struct hart {
 	struct pagetable *user_root; /* its address space (a core/vspace.c VSpace) */
 	uint64_t asid;               /* and that VSpace's ASID */
 	unsigned next_run;           /* index into the run list */
+	uint64_t kernel_entries;     /* traps from the running program */
 	/* Capabilities behind the program (kernel/uspace.c). */
 	struct cte untyped;         /* the hart's block: every object of its programs */
 	struct cte pool_untyped;    /* the 4 KiB its ASID pool was made from */

@@ -41,6 +41,11 @@ static const struct program_run test_runs[] = {
 	  PROGRAM_TRAPPED, CAUSE_STORE_PAGE_FAULT, VSPACETEST_ADDRESS + 8 },
 };
 
+/* ci/bench: the channel benchmark (with -icount shift=0, on one hart). */
+static const struct program_run bench_runs[] = {
+	{ "chanbench", "chanbench: the channel benchmark ran", 0, PROGRAM_EXITED, 0, 0 },
+};
+
 /* A run whose expectation is wrong on purpose: ci/qemu-run --expect-failure
  * boots with it to prove that a failed in-system test fails the QEMU run. */
 static const struct program_run canary_runs[] = {
@@ -78,6 +83,9 @@ unsigned program_select_runs(const char *bootargs)
 	} else if (word_in(bootargs, "tests=canary")) {
 		runs = canary_runs;
 		run_count = ARRAY_LENGTH(canary_runs);
+	} else if (word_in(bootargs, "bench=channel")) {
+		runs = bench_runs;
+		run_count = ARRAY_LENGTH(bench_runs);
 	}
 	return run_count;
 }
@@ -131,6 +139,7 @@ static _Noreturn void program_start(struct hart *hart, const struct program_run 
 	hart->frame.registers[10] = run->argument; /* a0 */
 	hart->frame.registers[11] = hart->hart_id; /* a1 */
 	hart->user_frame = &hart->frame;
+	hart->kernel_entries = 0;
 
 	csr_write_satp(SATP_MODE_SV39 | hart->asid << SATP_ASID_SHIFT |
 		       kernel_to_physical(hart->user_root) >> PAGE_SHIFT);
@@ -158,6 +167,9 @@ _Noreturn void program_end(struct hart *hart, enum program_end_kind kind, uint64
 	/* Leave the program's address space before its pages are reused. */
 	csr_write_satp(hart->kernel_satp);
 	sfence_vma_all();
+	/* Benchmarks read this (ci/bench): every entry, the ending one too. */
+	kprintf("# hart %lu: %s entered the kernel %lu times\n", hart->hart_id, run->program,
+		hart->kernel_entries);
 
 	switch (kind) {
 	case PROGRAM_EXITED:

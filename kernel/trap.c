@@ -48,6 +48,7 @@ _Noreturn void trap_from_user(struct hart *hart)
 {
 	uint64_t cause = csr_read_scause();
 	struct trap_frame *frame = hart->user_frame;
+	hart->kernel_entries++;
 	if (cause & CAUSE_INTERRUPT)
 		panic("hart %lu: unexpected interrupt %lx from user mode", hart->hart_id, cause);
 	if (cause == CAUSE_USER_ECALL) {
