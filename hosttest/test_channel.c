@@ -213,14 +213,20 @@ static void test_round_trip(void **state)
 /* The payload bytes past `length` of an entry are zero, whatever the
  * sender's message held there: a server that reuses one message for many
  * clients leaks nothing of an earlier client's bytes (every length 0..17
- * each way, across the whole-word, masked and memcpy copies). */
+ * each way and long ones, across the whole-word, masked and long copies:
+ * memcpy, or words and a masked last word with CHANNEL_WORD_COPY). */
 static void test_payload_tail_not_leaked(void **state)
 {
 	(void)state;
 	const struct channel_entry *requests =
 	    (const struct channel_entry *)(buffers[0] + CHANNEL_HEADER_SIZE);
 	const struct channel_entry *responses = requests + DEPTH;
-	for (uint32_t length = 0; length <= 17; length++) {
+	static const uint32_t long_lengths[] = { 23, 24, 25, 100, 249, 255, 256 };
+	for (uint32_t round = 0; round < 18 + sizeof(long_lengths) / sizeof(long_lengths[0]);
+	     round++) {
+		uint32_t length = round < 18 ? round : long_lengths[round - 18];
+		uint32_t after =
+		    length + 24 < CHANNEL_INLINE_MAX ? length + 24 : CHANNEL_INLINE_MAX;
 		struct channel_message request = message(7, length, CHANNEL_INLINE_MAX);
 		request.length = length;
 		/* Without CHANNEL_FLAG_LARGE, words 6 and 7 are neither sent nor
@@ -228,21 +234,21 @@ static void test_payload_tail_not_leaked(void **state)
 		request.large = (struct channel_large){ 0x10000, 0x1000 };
 		uint32_t tag;
 		assert_int_equal(channel_client_submit(&clients[0], &request, &tag), ERR_OK);
-		const uint8_t *sent = requests[(length) % DEPTH].payload;
+		const uint8_t *sent = requests[round % DEPTH].payload;
 		assert_memory_equal(sent, request.payload, length);
-		for (uint32_t i = length; i < 24; i++)
+		for (uint32_t i = length; i < after; i++)
 			assert_int_equal(sent[i] == request.payload[i] && request.payload[i] != 0,
 					 0);
 		struct channel_message got, reply = message(9, 0, CHANNEL_INLINE_MAX);
 		assert_int_equal(channel_server_take(&server, &got), ERR_OK);
-		assert_int_equal(requests[length % DEPTH].word[6], 0);
+		assert_int_equal(requests[round % DEPTH].word[6], 0);
 		assert_int_equal(got.large.address | got.large.length, 0);
 		reply.length = length;
 		reply.handle = got.handle;
 		assert_int_equal(channel_server_reply(&server, &reply), ERR_OK);
-		const uint8_t *answered = responses[(length) % DEPTH].payload;
+		const uint8_t *answered = responses[round % DEPTH].payload;
 		assert_memory_equal(answered, reply.payload, length);
-		for (uint32_t i = length; i < 24; i++)
+		for (uint32_t i = length; i < after; i++)
 			assert_int_equal(answered[i] == reply.payload[i] && reply.payload[i] != 0,
 					 0);
 		struct channel_message back;
@@ -251,6 +257,23 @@ static void test_payload_tail_not_leaked(void **state)
 		assert_memory_equal(back.payload, reply.payload, length);
 	}
 	check_invariants();
+}
+
+/* channel_lowest_set (the de Bruijn version with CHANNEL_SOFT_CTZ) is
+ * the index of the lowest set bit for every position and any higher bits. */
+static void test_lowest_set(void **state)
+{
+	(void)state;
+	uint64_t noise = 0x9e3779b97f4a7c15u;
+	for (uint32_t bit = 0; bit < 64; bit++) {
+		uint64_t low = UINT64_C(1) << bit;
+		assert_int_equal(channel_lowest_set(low), bit);
+		for (int i = 0; i < 64; i++) {
+			noise = noise * 6364136223846793005u + 1442695040888963407u;
+			uint64_t higher = bit == 63 ? 0 : noise << (bit + 1);
+			assert_int_equal(channel_lowest_set(low | higher), bit);
+		}
+	}
 }
 
 static void test_submit_errors(void **state)
@@ -783,6 +806,7 @@ int main(void)
 		cmocka_unit_test_setup(test_attach_errors, setup),
 		cmocka_unit_test_setup(test_round_trip, setup),
 		cmocka_unit_test_setup(test_payload_tail_not_leaked, setup),
+		cmocka_unit_test(test_lowest_set),
 		cmocka_unit_test_setup(test_submit_errors, setup),
 		cmocka_unit_test_setup(test_out_of_order, setup),
 		cmocka_unit_test_setup(test_wait_now_uncommon_replies, setup),

@@ -99,7 +99,8 @@ __attribute__((noinline)) void channel_bench_round_baseline(uint64_t done)
  * only what any such queue pair must do: copy the entry's words and the
  * exact payload in, publish the tail (release), the doorbell rule (seq_cst
  * fence, load of the peer's sleeping word), load the tail (acquire), copy
- * the words and the payload block out, publish the head (release). Nothing
+ * the words and the payload block out, publish the head (release), with
+ * the same aligned copies as the protocol (channel_queue.h). Nothing
  * is checked (no shape, index, tag, handle or state), tags come from a
  * counter, there is no slot bookkeeping. Not a protocol: a peer could break
  * it with one store. It only measures what the checks cost.
@@ -110,9 +111,11 @@ static inline void floor_publish(struct channel_entry *entry, const struct chann
 				 uint32_t tag, _Atomic uint32_t *tail, uint32_t value,
 				 _Atomic uint32_t *peer_sleeping)
 {
-	__builtin_memcpy(entry->word, m, CHANNEL_WORDS_COMMON * sizeof(uint64_t));
-	__builtin_memcpy((uint8_t *)entry->word + 4, &tag, sizeof(tag));
-	__builtin_memcpy(entry->payload, m->payload, 8);
+	__builtin_memcpy(CHANNEL_ALIGNED(entry->word), CHANNEL_ALIGNED(m),
+			 CHANNEL_WORDS_COMMON * sizeof(uint64_t));
+	__builtin_memcpy(__builtin_assume_aligned((uint8_t *)entry->word + 4, 4), &tag,
+			 sizeof(tag));
+	__builtin_memcpy(CHANNEL_ALIGNED(entry->payload), CHANNEL_ALIGNED(m->payload), 8);
 	atomic_store_explicit(tail, value, memory_order_release);
 	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(peer_sleeping, memory_order_relaxed) != 0)
@@ -122,8 +125,9 @@ static inline void floor_publish(struct channel_entry *entry, const struct chann
 static inline void floor_consume(struct channel_message *m, const struct channel_entry *entry,
 				 _Atomic uint32_t *head, uint32_t value)
 {
-	__builtin_memcpy(m, entry->word, CHANNEL_WORDS_COMMON * sizeof(uint64_t));
-	__builtin_memcpy(m->payload, entry->payload, 16);
+	__builtin_memcpy(CHANNEL_ALIGNED(m), CHANNEL_ALIGNED(entry->word),
+			 CHANNEL_WORDS_COMMON * sizeof(uint64_t));
+	__builtin_memcpy(CHANNEL_ALIGNED(m->payload), CHANNEL_ALIGNED(entry->payload), 16);
 	atomic_store_explicit(head, value, memory_order_release);
 }
 

@@ -182,7 +182,8 @@ static CHANNEL_COLD enum error client_submit_refresh(struct channel_client *clie
 /* Copy a message in private memory: the words and the payload used. */
 static void message_copy(struct channel_message *to, const struct channel_message *from)
 {
-	__builtin_memcpy(to, from, offsetof(struct channel_message, handle));
+	__builtin_memcpy(CHANNEL_ALIGNED(to), CHANNEL_ALIGNED(from),
+			 offsetof(struct channel_message, handle));
 	channel_payload_out(to->payload, from->payload, from->length);
 }
 
@@ -315,7 +316,7 @@ enum error channel_client_wait_rest(struct channel_client *client, uint32_t want
 enum error channel_client_poll(struct channel_client *client, struct channel_message *reply)
 {
 	if (client->done_slots != 0)
-		return deliver_done(client, (uint32_t)__builtin_ctzll(client->done_slots), reply);
+		return deliver_done(client, channel_lowest_set(client->done_slots), reply);
 	if (client->state != CHANNEL_ACTIVE)
 		return ERR_ILLEGAL_OPERATION;
 	return client_receive(client, CHANNEL_ANY, reply);
@@ -331,8 +332,7 @@ enum error channel_client_wait_general(struct channel_client *client, uint32_t t
 {
 	if (tag == CHANNEL_ANY) {
 		if (client->done_slots != 0)
-			return deliver_done(client, (uint32_t)__builtin_ctzll(client->done_slots),
-					    reply);
+			return deliver_done(client, channel_lowest_set(client->done_slots), reply);
 		if (client->free_slots == client_all_slots(client))
 			return ERR_INVALID_ARGUMENT; /* nothing outstanding */
 	} else {

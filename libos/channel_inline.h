@@ -117,7 +117,8 @@ CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32
 	reply->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
 	client->response_head = head + 1;
 	channel_client_slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
-	__builtin_memcpy(reply->payload, entry->payload, CHANNEL_SHORT_PAYLOAD);
+	__builtin_memcpy(CHANNEL_ALIGNED(reply->payload), CHANNEL_ALIGNED(entry->payload),
+			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: our copy of the entry is complete before the server may
 	 * reuse it. */
 	atomic_store_explicit(&shared->response_head, head + 1, memory_order_release);
@@ -167,7 +168,8 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	request->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
 	link->request_head = head + 1;
 	channel_link_accept(link, request);
-	__builtin_memcpy(request->payload, entry->payload, CHANNEL_SHORT_PAYLOAD);
+	__builtin_memcpy(CHANNEL_ALIGNED(request->payload), CHANNEL_ALIGNED(entry->payload),
+			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: the copy is complete before the client may reuse the entry. */
 	atomic_store_explicit(&shared->request_head, head + 1, memory_order_release);
 	return ERR_OK;

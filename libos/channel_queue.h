@@ -63,6 +63,67 @@ static inline enum error channel_shape_check(uint32_t flags, uint32_t length, ui
 #define CHANNEL_LIKELY(x) __builtin_expect(!!(x), 1)
 #define CHANNEL_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
+/*
+ * Entries and messages are 8-byte aligned: their words come first, the
+ * buffer is page-aligned (checked at init and attach), the header and the
+ * entries are whole words, and a struct channel_message is aligned as its
+ * uint64_t members. GCC takes a pointer's alignment from how the pointer
+ * was computed, not from its type: without saying so, on RISC-V (no fast
+ * misaligned access) it copies an entry's words by calling memcpy and a
+ * payload byte by byte (docs/benchmarks.md, rv64).
+ */
+#define CHANNEL_ALIGNED(pointer) __builtin_assume_aligned((pointer), 8)
+_Static_assert(CHANNEL_HEADER_SIZE % 8 == 0 && CHANNEL_ENTRY_SIZE % 8 == 0, "whole words");
+_Static_assert(offsetof(struct channel_entry, payload) % 8 == 0, "entry payload aligned");
+_Static_assert(offsetof(struct channel_message, payload) % 8 == 0, "message payload aligned");
+_Static_assert(_Alignof(struct channel_message) == 8, "messages are word-aligned");
+
+/*
+ * The index of the lowest set bit of `bits` (not 0). RISC-V without the
+ * Zbb extension (the rv64gc user programs) has no count-trailing-zeros
+ * instruction, and GCC calls libgcc's __ctzdi2 for __builtin_ctzll; a de
+ * Bruijn multiplication does it in five instructions instead: the lowest
+ * bit alone (bits & -bits), times B(2,6) = 0x022fdd63cc95386d, whose 64
+ * six-bit windows are all different, puts a distinct value in the top six
+ * bits for each position, and the table maps it back. CHANNEL_SOFT_CTZ
+ * selects it on the host as well, for the tests.
+ */
+#if defined(CHANNEL_SOFT_CTZ) || (defined(__riscv) && !defined(__riscv_zbb))
+static inline uint32_t channel_lowest_set(uint64_t bits)
+{
+	static const uint8_t position[64] = {
+		0,  1,  2,  53, 3,  7,  54, 27, 4,  38, 41, 8,  34, 55, 48, 28,
+		62, 5,  39, 46, 44, 42, 22, 9,  24, 35, 59, 56, 49, 18, 29, 11,
+		63, 52, 6,  26, 37, 40, 33, 47, 61, 45, 43, 21, 23, 58, 17, 10,
+		51, 25, 36, 32, 60, 20, 57, 16, 50, 31, 19, 15, 30, 14, 13, 12,
+	};
+	return position[((bits & -bits) * UINT64_C(0x022fdd63cc95386d)) >> 58];
+}
+#else
+static inline uint32_t channel_lowest_set(uint64_t bits)
+{
+	return (uint32_t)__builtin_ctzll(bits);
+}
+#endif
+
+/*
+ * Copy `bytes` (a multiple of 8) between 8-byte aligned payload areas, a
+ * word at a time. Built only with CHANNEL_WORD_COPY (libos/meson.build
+ * sets it for user programs): picolibc's memcpy, as Debian builds it for
+ * RISC-V, copies one byte per iteration (6 instructions a byte); the host
+ * C library's memcpy is faster than this loop. The loop is kept from
+ * being turned back into a memcpy call (loop distribution) by
+ * -fno-tree-loop-distribute-patterns in the same place.
+ */
+static inline void channel_copy_words(uint8_t *to, const uint8_t *from, uint32_t bytes)
+{
+	for (uint32_t i = 0; i < bytes; i += 8) {
+		uint64_t word;
+		__builtin_memcpy(&word, CHANNEL_ALIGNED(from + i), 8);
+		__builtin_memcpy(CHANNEL_ALIGNED(to + i), &word, 8);
+	}
+}
+
 /* Copy `length` (<= CHANNEL_INLINE_MAX) payload bytes from shared memory
  * into private memory (consumer). A short payload moves as one 16-byte
  * block: both payload areas are CHANNEL_INLINE_MAX bytes long, so rounding
@@ -70,10 +131,15 @@ static inline enum error channel_shape_check(uint32_t flags, uint32_t length, ui
 static inline void channel_payload_in(uint8_t *to, const uint8_t *from, uint32_t length)
 {
 	if (CHANNEL_LIKELY(length <= 16)) {
-		__builtin_memcpy(to, from, 16);
+		__builtin_memcpy(CHANNEL_ALIGNED(to), CHANNEL_ALIGNED(from), 16);
 		return;
 	}
-	__builtin_memcpy(to, from, length);
+#ifdef CHANNEL_WORD_COPY
+	/* Rounded up to whole words: inside both areas (256 is whole words). */
+	channel_copy_words(to, from, (length + 7) & ~7u);
+#else
+	__builtin_memcpy(CHANNEL_ALIGNED(to), CHANNEL_ALIGNED(from), length);
+#endif
 }
 
 /* Copy exactly `length` (1..15, not 8) payload bytes from private memory
@@ -83,15 +149,15 @@ static inline void channel_payload_in(uint8_t *to, const uint8_t *from, uint32_t
 static inline void channel_payload_out_masked(uint8_t *to, const uint8_t *from, uint32_t length)
 {
 	uint64_t low, high = 0;
-	__builtin_memcpy(&low, from, 8);
+	__builtin_memcpy(&low, CHANNEL_ALIGNED(from), 8);
 	if (length < 8) {
 		low &= (UINT64_C(1) << (length * 8)) - 1;
 	} else {
-		__builtin_memcpy(&high, from + 8, 8);
+		__builtin_memcpy(&high, CHANNEL_ALIGNED(from + 8), 8);
 		high &= (UINT64_C(1) << ((length - 8) * 8)) - 1;
 	}
-	__builtin_memcpy(to, &low, 8);
-	__builtin_memcpy(to + 8, &high, 8);
+	__builtin_memcpy(CHANNEL_ALIGNED(to), &low, 8);
+	__builtin_memcpy(CHANNEL_ALIGNED(to + 8), &high, 8);
 }
 
 /* Copy exactly `length` (<= CHANNEL_INLINE_MAX) payload bytes from private
@@ -101,11 +167,11 @@ static inline void channel_payload_out_masked(uint8_t *to, const uint8_t *from, 
 static inline void channel_payload_out_short(uint8_t *to, const uint8_t *from, uint32_t length)
 {
 	if (CHANNEL_LIKELY(length == 8)) {
-		__builtin_memcpy(to, from, 8);
+		__builtin_memcpy(CHANNEL_ALIGNED(to), CHANNEL_ALIGNED(from), 8);
 		return;
 	}
 	if (length == 16) {
-		__builtin_memcpy(to, from, 16);
+		__builtin_memcpy(CHANNEL_ALIGNED(to), CHANNEL_ALIGNED(from), 16);
 		return;
 	}
 	if (length != 0)
@@ -114,10 +180,24 @@ static inline void channel_payload_out_short(uint8_t *to, const uint8_t *from, u
 
 static inline void channel_payload_out(uint8_t *to, const uint8_t *from, uint32_t length)
 {
-	if (length <= 16)
+	if (length <= 16) {
 		channel_payload_out_short(to, from, length);
-	else
-		__builtin_memcpy(to, from, length);
+		return;
+	}
+#ifdef CHANNEL_WORD_COPY
+	/* Whole words, then the last partial word masked (its bytes past
+	 * `length` zero), so that exactly `length` bytes of ours go out. */
+	uint32_t whole = length & ~7u;
+	channel_copy_words(to, from, whole);
+	if (length & 7u) {
+		uint64_t last;
+		__builtin_memcpy(&last, CHANNEL_ALIGNED(from + whole), 8);
+		last &= (UINT64_C(1) << ((length & 7u) * 8)) - 1;
+		__builtin_memcpy(CHANNEL_ALIGNED(to + whole), &last, 8);
+	}
+#else
+	__builtin_memcpy(CHANNEL_ALIGNED(to), CHANNEL_ALIGNED(from), length);
+#endif
 }
 
 /* Read an entry's words 0..5 once into the first 48 bytes of `message`
@@ -131,7 +211,8 @@ static inline void channel_payload_out(uint8_t *to, const uint8_t *from, uint32_
 static inline void channel_words_read(struct channel_message *message,
 				      const struct channel_entry *entry)
 {
-	__builtin_memcpy(message, entry->word, CHANNEL_WORDS_COMMON * sizeof(uint64_t));
+	__builtin_memcpy(CHANNEL_ALIGNED(message), CHANNEL_ALIGNED(entry->word),
+			 CHANNEL_WORDS_COMMON * sizeof(uint64_t));
 	atomic_signal_fence(memory_order_seq_cst);
 }
 
@@ -141,7 +222,8 @@ static inline void channel_words_read_large(struct channel_message *message,
 					    const struct channel_entry *entry)
 {
 	if (message->flags & CHANNEL_FLAG_LARGE) {
-		__builtin_memcpy(&message->large, &entry->word[6], sizeof(message->large));
+		__builtin_memcpy(CHANNEL_ALIGNED(&message->large), CHANNEL_ALIGNED(&entry->word[6]),
+				 sizeof(message->large));
 		atomic_signal_fence(memory_order_seq_cst);
 	} else {
 		message->large = (struct channel_large){ 0, 0 };
@@ -160,15 +242,19 @@ channel_entry_write(struct channel_entry *entry, uint32_t tag,
 		    const struct channel_message *message, _Bool is_short)
 {
 	uint32_t length = message->length;
-	__builtin_memcpy(entry->word, message, CHANNEL_WORDS_COMMON * sizeof(uint64_t));
-	__builtin_memcpy((uint8_t *)entry->word + offsetof(struct channel_message, tag), &tag,
-			 sizeof(tag));
+	__builtin_memcpy(CHANNEL_ALIGNED(entry->word), CHANNEL_ALIGNED(message),
+			 CHANNEL_WORDS_COMMON * sizeof(uint64_t));
+	/* The tag is word 0's high half: 4-byte aligned. */
+	__builtin_memcpy(__builtin_assume_aligned(
+			     (uint8_t *)entry->word + offsetof(struct channel_message, tag), 4),
+			 &tag, sizeof(tag));
 	if (is_short) {
 		CHANNEL_ASSERT(length <= CHANNEL_SHORT_PAYLOAD && message->flags == 0);
 		channel_payload_out_short(entry->payload, message->payload, length);
 	} else {
 		if (message->flags & CHANNEL_FLAG_LARGE)
-			__builtin_memcpy(&entry->word[6], &message->large, sizeof(message->large));
+			__builtin_memcpy(CHANNEL_ALIGNED(&entry->word[6]),
+					 CHANNEL_ALIGNED(&message->large), sizeof(message->large));
 		channel_payload_out(entry->payload, message->payload, length);
 	}
 }
@@ -182,7 +268,7 @@ static inline _Bool channel_message_common(const struct channel_message *message
 	_Static_assert(offsetof(struct channel_message, flags) ==
 			   offsetof(struct channel_message, length) + 4,
 		       "flags follow length");
-	__builtin_memcpy(&length_flags, &message->length, sizeof(length_flags));
+	__builtin_memcpy(&length_flags, CHANNEL_ALIGNED(&message->length), sizeof(length_flags));
 	return length_flags <= CHANNEL_SHORT_PAYLOAD;
 }
 /* Ring the peer (the rare half of the doorbell rule, out of line, in
@@ -264,7 +350,7 @@ channel_client_publish(struct channel_client *client, const struct channel_messa
 	/* Our state first: the entry's bytes may alias it for the compiler,
 	 * which would then reload it. */
 	uint32_t tail = client->request_tail;
-	uint32_t slot = (uint32_t)__builtin_ctzll(client->free_slots);
+	uint32_t slot = channel_lowest_set(client->free_slots);
 	uint32_t my_tag = client->tag_of[slot];
 	struct channel_shared *shared = client->shared;
 	struct channel_doorbell *server = client->server;
@@ -296,7 +382,7 @@ static inline int channel_client_refresh_room(struct channel_client *client)
 static inline __attribute__((always_inline)) void
 channel_link_accept(struct channel_link *link, struct channel_message *request)
 {
-	uint32_t slot = (uint32_t)__builtin_ctzll(~link->busy_slots);
+	uint32_t slot = channel_lowest_set(~link->busy_slots);
 	CHANNEL_ASSERT(slot < link->depth && link->room > 0);
 	struct channel_taken *taken = &link->slot[slot];
 	uint64_t handle = taken->handle + CHANNEL_HANDLE_GENERATION;

@@ -68,7 +68,7 @@ static void link_set_state(struct channel_server *server, uint32_t index, enum c
 	struct channel_link *was = server->single;
 	uint64_t active = server->active;
 	server->single = active != 0 && (active & (active - 1)) == 0
-			     ? &server->link[__builtin_ctzll(active)]
+			     ? &server->link[channel_lowest_set(active)]
 			     : NULL;
 	if (was != NULL && was != server->single)
 		server->cursor[was->priority] = (was->index + 1) & 63u;
@@ -280,7 +280,7 @@ enum error channel_server_take_general(struct channel_server *server,
 		uint32_t start = server->cursor[priority];
 		uint64_t order = start == 0 ? links : links >> start | links << (64 - start);
 		while (order != 0) {
-			uint32_t index = (start + (uint32_t)__builtin_ctzll(order)) & 63u;
+			uint32_t index = (start + channel_lowest_set(order)) & 63u;
 			order &= order - 1;
 			enum take_result result = link_take(server, index, request);
 			if (result == TAKE_OK || result == TAKE_REJECTED)
@@ -314,7 +314,7 @@ enum error channel_server_take_rest(struct channel_server *server, uint32_t inde
 static void server_publish_sleeping(struct channel_server *server, uint32_t value)
 {
 	for (uint64_t links = server->active; links != 0; links &= links - 1) {
-		struct channel_link *link = &server->link[__builtin_ctzll(links)];
+		struct channel_link *link = &server->link[channel_lowest_set(links)];
 		atomic_store_explicit(&link->shared->server_sleeping, value, memory_order_relaxed);
 	}
 }
@@ -396,7 +396,7 @@ enum error channel_server_check_invariants(const struct channel_server *server)
 		return ERR_INVALID_ARGUMENT;
 	uint64_t active = server->active;
 	if (server->single != (active != 0 && (active & (active - 1)) == 0
-				   ? &server->link[__builtin_ctzll(active)]
+				   ? &server->link[channel_lowest_set(active)]
 				   : NULL))
 		return ERR_INVALID_ARGUMENT;
 	for (uint32_t priority = 0; priority < CHANNEL_PRIORITIES; priority++)
