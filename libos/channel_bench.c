@@ -113,8 +113,7 @@ static inline void floor_publish(struct channel_entry *entry, const struct chann
 {
 	__builtin_memcpy(CHANNEL_ALIGNED(entry->word), CHANNEL_ALIGNED(m),
 			 CHANNEL_WORDS_COMMON * sizeof(uint64_t));
-	__builtin_memcpy(__builtin_assume_aligned((uint8_t *)entry->word + 4, 4), &tag,
-			 sizeof(tag));
+	__builtin_memcpy(CHANNEL_ALIGNED_TO((uint8_t *)entry->word + 4, 4), &tag, sizeof(tag));
 	__builtin_memcpy(CHANNEL_ALIGNED(entry->payload), CHANNEL_ALIGNED(m->payload), 8);
 	atomic_store_explicit(tail, value, memory_order_release);
 	atomic_thread_fence(memory_order_seq_cst);
