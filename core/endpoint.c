@@ -258,12 +258,7 @@ void endpoint_finalise(struct endpoint *ep)
 		tcb_queue_remove(&ep->queue, t);
 		if (tcb_state(t) == THREAD_BLOCKED_RECV)
 			reply_unbind_receiver(t);
-		if (t->fault_kind != FAULT_NONE) {
-			t->fault_kind = FAULT_NONE;
-			tcb_set_state(t, THREAD_INACTIVE);
-		} else {
-			tcb_wake_with_error(t, ERR_INVALID_CAPABILITY);
-		}
+		tcb_abandon(t);
 	}
 }
 

@@ -56,13 +56,7 @@ void reply_cancel(struct reply *r)
 	if (caller == NULL)
 		return;
 	reply_remove_caller(caller);
-	if (caller->fault_kind != FAULT_NONE) {
-		/* Nobody will answer the fault: the thread stays stopped. */
-		caller->fault_kind = FAULT_NONE;
-		tcb_set_state(caller, THREAD_INACTIVE);
-	} else {
-		tcb_wake_with_error(caller, ERR_INVALID_CAPABILITY);
-	}
+	tcb_abandon(caller);
 }
 
 void reply_bind_receiver(struct reply *r, struct tcb *t)

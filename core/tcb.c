@@ -82,6 +82,17 @@ void tcb_wake_with_error(struct tcb *t, enum error err)
 	sched_wake(t);
 }
 
+void tcb_abandon(struct tcb *t)
+{
+	if (t->fault_kind != FAULT_NONE) {
+		/* Nobody will answer the fault: the thread stays stopped. */
+		t->fault_kind = FAULT_NONE;
+		tcb_set_state(t, THREAD_INACTIVE);
+	} else {
+		tcb_wake_with_error(t, ERR_INVALID_CAPABILITY);
+	}
+}
+
 unsigned tcb_current_hart(const struct tcb *t)
 {
 	return t->current_on1 == 0 ? NO_HART : t->current_on1 - 1u;

@@ -100,6 +100,11 @@ const char *tcb_queue_check(const struct tcb_queue *q, const void *object, enum 
  * `err` as its system call's result. Assumes t was taken out of the wait. */
 void tcb_wake_with_error(struct tcb *t, enum error err);
 
+/* The object that would answer t (its endpoint, its caller's reply) went:
+ * a thread stopped by a fault stays stopped, inactive; any other wakes
+ * with ERR_INVALID_CAPABILITY. Assumes t was taken out of the wait. */
+void tcb_abandon(struct tcb *t);
+
 /* The hart t is current on, or NO_HART (a zeroed TCB is current nowhere). */
 unsigned tcb_current_hart(const struct tcb *t);
 void tcb_set_current_hart(struct tcb *t, unsigned hart);

@@ -276,6 +276,70 @@ static void test_lowest_set(void **state)
 	}
 }
 
+/* A side that waits: attempts that succeed from attempt number `found_at`
+ * on (0: never), and a record of its "ring me" word. */
+struct wait_probe {
+	uint32_t attempts, found_at, sleeping, said_sleeping;
+	uint32_t sleeping_at_find; /* the word when the attempt succeeded */
+};
+
+static enum error probe_attempt(void *context)
+{
+	struct wait_probe *p = context;
+	p->attempts++;
+	if (p->found_at == 0 || p->attempts < p->found_at)
+		return ERR_FAILED_LOOKUP;
+	p->sleeping_at_find = p->sleeping;
+	return ERR_OK;
+}
+
+static void probe_set_sleeping(void *context, uint32_t value)
+{
+	struct wait_probe *p = context;
+	p->sleeping = value;
+	p->said_sleeping += value;
+}
+
+/* channel_wait_rule, the waiting half of the doorbell rule, on one thread:
+ * found while polling, nobody says "sleeping"; found by the re-check
+ * after "sleeping" (an entry published before the peer could see the word),
+ * nobody sleeps; never found, it sleeps until the deadline and clears the
+ * word. */
+static void test_wait_rule(void **state)
+{
+	(void)state;
+	struct channel_doorbell bell;
+	channel_doorbell_init(&bell);
+	uint64_t sleeps = 0, later = channel_port_now() + 1000000000u;
+	struct wait_probe p = { .found_at = 3 };
+	assert_int_equal(
+	    channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 4, later, &sleeps),
+	    ERR_OK);
+	assert_int_equal(p.attempts, 3);
+	assert_int_equal(p.said_sleeping, 0);
+	assert_int_equal(sleeps, 0);
+	/* Four polls find nothing; the fifth look is the re-check. */
+	p = (struct wait_probe){ .found_at = 5 };
+	assert_int_equal(
+	    channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 4, later, &sleeps),
+	    ERR_OK);
+	assert_int_equal(p.attempts, 5);
+	assert_int_equal(p.said_sleeping, 1);
+	assert_int_equal(p.sleeping_at_find, 1);
+	assert_int_equal(p.sleeping, 0);
+	assert_int_equal(sleeps, 0);
+	/* Nothing comes: at least one sleep, then the deadline. */
+	p = (struct wait_probe){ .found_at = 0 };
+	uint64_t soon = channel_port_now() + 2000000u;
+	assert_int_equal(
+	    channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 4, soon, &sleeps),
+	    ERR_FAILED_LOOKUP);
+	assert_true(sleeps >= 1);
+	assert_true(channel_port_now() >= soon);
+	assert_int_equal(p.sleeping, 0);
+	assert_int_equal(p.said_sleeping, sleeps);
+}
+
 static void test_submit_errors(void **state)
 {
 	(void)state;
@@ -807,6 +871,7 @@ int main(void)
 		cmocka_unit_test_setup(test_round_trip, setup),
 		cmocka_unit_test_setup(test_payload_tail_not_leaked, setup),
 		cmocka_unit_test(test_lowest_set),
+		cmocka_unit_test(test_wait_rule),
 		cmocka_unit_test_setup(test_submit_errors, setup),
 		cmocka_unit_test_setup(test_out_of_order, setup),
 		cmocka_unit_test_setup(test_wait_now_uncommon_replies, setup),

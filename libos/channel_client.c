@@ -351,6 +351,25 @@ enum error channel_client_wait_general(struct channel_client *client, uint32_t t
 	return client_receive(client, tag, reply);
 }
 
+/* What client_wait_slow waits for, for channel_wait_rule. */
+struct client_wait {
+	struct channel_client *client;
+	uint32_t tag;
+	struct channel_message *reply;
+};
+
+static inline enum error client_wait_attempt(void *context)
+{
+	struct client_wait *w = context;
+	return client_receive(w->client, w->tag, w->reply);
+}
+
+static inline void client_set_sleeping(void *context, uint32_t value)
+{
+	struct client_wait *w = context;
+	atomic_store_explicit(&w->client->shared->client_sleeping, value, memory_order_relaxed);
+}
+
 /* channel_client_wait with a timeout, out of line: look, poll, then sleep. */
 static CHANNEL_COLD enum error client_wait_slow(struct channel_client *client, uint32_t tag,
 						uint64_t timeout_ns, struct channel_message *reply)
@@ -358,35 +377,10 @@ static CHANNEL_COLD enum error client_wait_slow(struct channel_client *client, u
 	enum error err = client_receive(client, tag, reply);
 	if (err != ERR_FAILED_LOOKUP)
 		return err;
-	uint64_t deadline = channel_deadline(timeout_ns);
-	_Atomic uint32_t *sleeping = &client->shared->client_sleeping;
-	for (;;) {
-		/* Poll for a bounded time first: a busy server answers soon, and
-		 * then nobody sleeps and nobody rings. */
-		for (uint32_t polls = 0; polls < client->poll_budget; polls++) {
-			err = client_receive(client, tag, reply);
-			if (err != ERR_FAILED_LOOKUP)
-				return err;
-			/* A long poll still honours the deadline. */
-			if (polls % 256 == 255 && channel_port_now() >= deadline)
-				return ERR_FAILED_LOOKUP;
-		}
-		if (channel_port_now() >= deadline)
-			return ERR_FAILED_LOOKUP;
-		/* Say "ring me", fence (store before load: see channel_queue.h),
-		 * and look once more before sleeping: a reply published before
-		 * the server could see our word is found here. */
-		atomic_store_explicit(sleeping, 1, memory_order_relaxed);
-		atomic_thread_fence(memory_order_seq_cst);
-		err = client_receive(client, tag, reply);
-		if (err == ERR_FAILED_LOOKUP) {
-			client->counters.sleeps++;
-			channel_port_sleep(client->mine, deadline);
-		}
-		atomic_store_explicit(sleeping, 0, memory_order_relaxed);
-		if (err != ERR_FAILED_LOOKUP)
-			return err;
-	}
+	struct client_wait w = { client, tag, reply };
+	return channel_wait_rule(client_wait_attempt, client_set_sleeping, &w, client->mine,
+				 client->poll_budget, channel_deadline(timeout_ns),
+				 &client->counters.sleeps);
 }
 
 enum error channel_client_call(struct channel_client *client, const struct channel_message *request,

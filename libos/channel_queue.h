@@ -299,6 +299,48 @@ static inline enum error channel_ring_if_sleeping(_Atomic uint32_t *peer_sleepin
 	return ERR_OK;
 }
 
+/*
+ * A side's wait after a first look found nothing: poll `attempt` up to
+ * `poll_budget` times (a busy peer answers soon, and then nobody sleeps and
+ * nobody rings), honouring `deadline` even in a long poll; then say "ring
+ * me" (`set_sleeping(context, 1)`), a full fence (store before load: the
+ * consumer's half of the rule in the header comment), look once more (an
+ * entry published before the peer could see our word is found here), and
+ * only then sleep on `mine` until a ring or the deadline; "ring me" is
+ * cleared after. Returns the first result of `attempt` other than
+ * ERR_FAILED_LOOKUP, or ERR_FAILED_LOOKUP at the deadline. Always inline
+ * with constant `attempt` and `set_sleeping`: no indirect call in the poll
+ * loop. The SPIN model (docs/channels-model.md) checks this rule.
+ */
+static inline __attribute__((always_inline)) enum error
+channel_wait_rule(enum error (*attempt)(void *context),
+		  void (*set_sleeping)(void *context, uint32_t value), void *context,
+		  struct channel_doorbell *mine, uint32_t poll_budget, uint64_t deadline,
+		  uint64_t *sleeps)
+{
+	for (;;) {
+		for (uint32_t polls = 0; polls < poll_budget; polls++) {
+			enum error err = attempt(context);
+			if (err != ERR_FAILED_LOOKUP)
+				return err;
+			if (polls % 256 == 255 && channel_port_now() >= deadline)
+				return ERR_FAILED_LOOKUP;
+		}
+		if (channel_port_now() >= deadline)
+			return ERR_FAILED_LOOKUP;
+		set_sleeping(context, 1);
+		atomic_thread_fence(memory_order_seq_cst);
+		enum error err = attempt(context);
+		if (err == ERR_FAILED_LOOKUP) {
+			(*sleeps)++;
+			channel_port_sleep(mine, deadline);
+		}
+		set_sleeping(context, 0);
+		if (err != ERR_FAILED_LOOKUP)
+			return err;
+	}
+}
+
 static inline uint64_t channel_deadline(uint64_t timeout_ns)
 {
 	if (timeout_ns == CHANNEL_FOREVER)

@@ -311,6 +311,8 @@ enum error channel_server_take_rest(struct channel_server *server, uint32_t inde
 
 /* Publish "sleeping" (1) or "awake" (0) in every channel served: no word
  * is shared by all clients, so each channel carries its own copy. */
+/* "Ring me" (or not) on every ACTIVE channel: every client rings the one
+ * doorbell of the server. */
 static void server_publish_sleeping(struct channel_server *server, uint32_t value)
 {
 	for (uint64_t links = server->active; links != 0; links &= links - 1) {
@@ -319,37 +321,34 @@ static void server_publish_sleeping(struct channel_server *server, uint32_t valu
 	}
 }
 
+/* What channel_server_wait waits for, for channel_wait_rule. */
+struct server_wait {
+	struct channel_server *server;
+	struct channel_message *request;
+};
+
+static inline enum error server_wait_attempt(void *context)
+{
+	struct server_wait *w = context;
+	return channel_server_take(w->server, w->request);
+}
+
+static inline void server_wait_set_sleeping(void *context, uint32_t value)
+{
+	struct server_wait *w = context;
+	server_publish_sleeping(w->server, value);
+}
+
 enum error channel_server_wait(struct channel_server *server, uint64_t timeout_ns,
 			       struct channel_message *request)
 {
 	enum error err = channel_server_take(server, request);
 	if (err != ERR_FAILED_LOOKUP || timeout_ns == 0)
 		return err;
-	uint64_t deadline = channel_deadline(timeout_ns);
-	for (;;) {
-		for (uint32_t polls = 0; polls < server->poll_budget; polls++) {
-			err = channel_server_take(server, request);
-			if (err != ERR_FAILED_LOOKUP)
-				return err;
-			/* A long poll still honours the deadline. */
-			if (polls % 256 == 255 && channel_port_now() >= deadline)
-				return ERR_FAILED_LOOKUP;
-		}
-		if (channel_port_now() >= deadline)
-			return ERR_FAILED_LOOKUP;
-		/* "Ring me" on every channel, fence (store before load: see
-		 * channel_queue.h), look once more, then sleep. */
-		server_publish_sleeping(server, 1);
-		atomic_thread_fence(memory_order_seq_cst);
-		err = channel_server_take(server, request);
-		if (err == ERR_FAILED_LOOKUP) {
-			server->sleeps++;
-			channel_port_sleep(server->mine, deadline);
-		}
-		server_publish_sleeping(server, 0);
-		if (err != ERR_FAILED_LOOKUP)
-			return err;
-	}
+	struct server_wait w = { server, request };
+	return channel_wait_rule(server_wait_attempt, server_wait_set_sleeping, &w, server->mine,
+				 server->poll_budget, channel_deadline(timeout_ns),
+				 &server->sleeps);
 }
 
 /* Reply, for a message known to have the common shape (`is_short`, a
