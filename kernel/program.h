@@ -17,8 +17,8 @@
 
 /* Choose the run list from the boot arguments and return how many runs each
  * hart makes: none means the demo (hello on every hart), "tests=faults" adds
- * the fault-containment tests, "tests=canary" is the harness self-test, "bench=channel" the in-system
- * channel benchmark (ci/bench). */
+ * the fault-containment tests, "tests=canary" is the harness self-test,
+ * "bench=channel" the in-system channel benchmark (ci/bench). */
 unsigned program_select_runs(const char *bootargs);
 
 /* Start the hart's next program, or finish the hart. Never returns. */

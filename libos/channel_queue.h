@@ -150,6 +150,15 @@ static inline void channel_payload_in(uint8_t *to, const uint8_t *from, uint32_t
 #endif
 }
 
+/* The aligned word at `from` with only its first `bytes` (1..7) kept and
+ * the rest zero (little-endian): a payload's last, partial word. */
+static inline uint64_t channel_word_prefix(const uint8_t *from, uint32_t bytes)
+{
+	uint64_t word;
+	__builtin_memcpy(&word, CHANNEL_ALIGNED(from), 8);
+	return word & ((UINT64_C(1) << (bytes * 8)) - 1);
+}
+
 /* Copy exactly `length` (1..15, not 8) payload bytes from private memory
  * into an entry: whole words, with the bytes past `length` zero. Never
  * more than `length` bytes of the sender's memory reach the peer (a
@@ -157,12 +166,11 @@ static inline void channel_payload_in(uint8_t *to, const uint8_t *from, uint32_t
 static inline void channel_payload_out_masked(uint8_t *to, const uint8_t *from, uint32_t length)
 {
 	uint64_t low, high = 0;
-	__builtin_memcpy(&low, CHANNEL_ALIGNED(from), 8);
 	if (length < 8) {
-		low &= (UINT64_C(1) << (length * 8)) - 1;
+		low = channel_word_prefix(from, length);
 	} else {
-		__builtin_memcpy(&high, CHANNEL_ALIGNED(from + 8), 8);
-		high &= (UINT64_C(1) << ((length - 8) * 8)) - 1;
+		__builtin_memcpy(&low, CHANNEL_ALIGNED(from), 8);
+		high = channel_word_prefix(from + 8, length - 8);
 	}
 	__builtin_memcpy(CHANNEL_ALIGNED(to), &low, 8);
 	__builtin_memcpy(CHANNEL_ALIGNED(to + 8), &high, 8);
@@ -198,9 +206,7 @@ static inline void channel_payload_out(uint8_t *to, const uint8_t *from, uint32_
 	uint32_t whole = length & ~7u;
 	channel_copy_words(to, from, whole);
 	if (length & 7u) {
-		uint64_t last;
-		__builtin_memcpy(&last, CHANNEL_ALIGNED(from + whole), 8);
-		last &= (UINT64_C(1) << ((length & 7u) * 8)) - 1;
+		uint64_t last = channel_word_prefix(from + whole, length & 7u);
 		__builtin_memcpy(CHANNEL_ALIGNED(to + whole), &last, 8);
 	}
 #else

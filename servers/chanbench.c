@@ -12,6 +12,7 @@
  * Neither side ever sleeps or rings here; the port's hooks end the program
  * with a failure if they are called.
  */
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "channel_bench.h"
@@ -27,17 +28,23 @@ struct channel_doorbell {
 
 static unsigned system_calls;
 
-static void say(const char *line, int length)
+/* Print one line (one system call); a line that does not fit fails. */
+static void say(const char *format, ...)
 {
+	char line[160];
+	va_list arguments;
+	va_start(arguments, format);
+	int length = vsnprintf(line, sizeof(line), format, arguments);
+	va_end(arguments);
 	system_calls++;
-	if (length < 0 || kestrel_print(line, (size_t)length) != ERR_OK)
+	if (length < 0 || (size_t)length >= sizeof(line) ||
+	    kestrel_print(line, (size_t)length) != ERR_OK)
 		kestrel_exit(3);
 }
 
 _Noreturn void channel_bench_fail(enum error err, const char *what)
 {
-	char line[96];
-	say(line, snprintf(line, sizeof(line), "chanbench: %s failed (%d)\n", what, (int)err));
+	say("chanbench: %s failed (%d)\n", what, (int)err);
 	kestrel_exit(1);
 }
 
@@ -81,19 +88,15 @@ int main(void)
 	enum error err = channel_bench_init(&client_bell, &server_bell);
 	if (err != ERR_OK)
 		channel_bench_fail(err, "init");
-	char line[160];
 	for (uint32_t i = 0; i < CHANNEL_BENCH_CASES; i++) {
 		const struct channel_bench_case *c = &channel_bench_cases[i];
 		channel_bench_prepare(c->length);
 		uint64_t total = measure(c->run, c->per_call);
 		uint64_t base = measure(c->baseline, c->per_call);
-		say(line, snprintf(line, sizeof(line),
-				   "chanbench: {\"name\": \"%s\", \"total\": %llu, \"baseline\": "
-				   "%llu, \"iterations\": %u}\n",
-				   c->name, (unsigned long long)total, (unsigned long long)base,
-				   ITERATIONS));
+		say("chanbench: {\"name\": \"%s\", \"total\": %llu, \"baseline\": %llu, "
+		    "\"iterations\": %u}\n",
+		    c->name, (unsigned long long)total, (unsigned long long)base, ITERATIONS);
 	}
-	say(line,
-	    snprintf(line, sizeof(line), "chanbench: {\"system_calls\": %u}\n", system_calls + 1));
+	say("chanbench: {\"system_calls\": %u}\n", system_calls + 1);
 	return 0;
 }
