@@ -60,6 +60,55 @@ void world_free(struct world *w)
 	free(w);
 }
 
+struct world *W;
+
+static int cw_setup(unsigned mem_bits)
+{
+	W = world_new(mem_bits);
+	return 0;
+}
+
+int cw_setup_1mib(void **state)
+{
+	(void)state;
+	return cw_setup(20);
+}
+
+int cw_setup_4mib(void **state)
+{
+	(void)state;
+	return cw_setup(22);
+}
+
+int cw_setup_8mib(void **state)
+{
+	(void)state;
+	return cw_setup(23);
+}
+
+int cw_teardown(void **state)
+{
+	(void)state;
+	world_free(W);
+	W = NULL;
+	return 0;
+}
+
+struct cte *cw_slot(uint64_t i)
+{
+	return world_slot(W, i);
+}
+
+struct cslot_ref cw_ref(uint64_t i)
+{
+	return world_ref(W, i);
+}
+
+void cw_make(uint64_t type, uint64_t bits, uint64_t dest)
+{
+	assert_int_equal(world_retype(W, BOOT_UT_INDEX, type, bits, dest, 1), ERR_OK);
+}
+
 static size_t root_bytes(void)
 {
 	return (size_t)1 << (ROOT_RADIX + CTE_SIZE_BITS);

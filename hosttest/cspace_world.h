@@ -59,6 +59,20 @@ void world_fini(struct world *w);
 struct world *world_new(unsigned mem_bits);
 void world_free(struct world *w);
 
+/* The unit suites' fixture (test_cnode, test_cte, test_untyped): one
+ * world in W, made before each case with 2^20, 2^22 or 2^23 bytes of
+ * memory and freed (invariants checked) after it. */
+extern struct world *W;
+int cw_setup_1mib(void **state);
+int cw_setup_4mib(void **state);
+int cw_setup_8mib(void **state);
+int cw_teardown(void **state);
+/* W's root slot i, the same slot named as a CNode operation names it, and
+ * a retype of one object from the boot untyped that must succeed. */
+struct cte *cw_slot(uint64_t i);
+struct cslot_ref cw_ref(uint64_t i);
+void cw_make(uint64_t type, uint64_t bits, uint64_t dest);
+
 /* Copy the world's memory and root CNode, then assert a failed operation
  * left both byte-for-byte as they were ("every failure changes nothing"). */
 void world_snapshot(struct world *w);

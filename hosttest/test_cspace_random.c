@@ -52,7 +52,7 @@ static uint64_t below(uint64_t n)
 	return n == 0 ? 0 : rnd() % n;
 }
 
-static struct world *W;
+static struct world *RW;
 static struct model M; /* what every slot should hold (cspace_model.h) */
 static struct cap R8;  /* the root CNode named with radix 8 and no guard */
 static uint8_t *snap_mem, *snap_root;
@@ -207,14 +207,14 @@ static uint64_t random_data(void)
 
 static void snapshot(void)
 {
-	memcpy(snap_mem, W->mem, (size_t)1 << MEM_BITS);
-	memcpy(snap_root, W->root_mem, (size_t)1 << (ROOT_RADIX + CTE_SIZE_BITS));
+	memcpy(snap_mem, RW->mem, (size_t)1 << MEM_BITS);
+	memcpy(snap_root, RW->root_mem, (size_t)1 << (ROOT_RADIX + CTE_SIZE_BITS));
 }
 
 static void assert_unchanged(const char *op, enum error err)
 {
-	if (memcmp(snap_mem, W->mem, (size_t)1 << MEM_BITS) != 0 ||
-	    memcmp(snap_root, W->root_mem, (size_t)1 << (ROOT_RADIX + CTE_SIZE_BITS)) != 0)
+	if (memcmp(snap_mem, RW->mem, (size_t)1 << MEM_BITS) != 0 ||
+	    memcmp(snap_root, RW->root_mem, (size_t)1 << (ROOT_RADIX + CTE_SIZE_BITS)) != 0)
 		FAIL("%s failed with %s but changed state", op, error_name(err));
 }
 
@@ -236,7 +236,7 @@ static void expect(const char *op, enum error got, enum error want)
 static enum error run_to_completion(enum error err, struct cte *slot, bool revoke)
 {
 	while (err == ERR_PREEMPTED) {
-		const char *why = world_check(W);
+		const char *why = world_check(RW);
 		if (why != NULL)
 			FAIL("at a preemption point: %s", why);
 		struct work_budget budget = { .left = 1 + below(below(4) ? 8 : 200) };
@@ -275,7 +275,7 @@ static void do_retype(void)
 	struct lookup_fault fault;
 	snapshot();
 	/* Objects without caps are dead from here: their memory may be reused. */
-	world_refresh_for_retype(W);
+	world_refresh_for_retype(RW);
 	enum error want =
 	    model_retype(&M, ut, type, args.size_bits, dest, args.node_offset, args.num_objects);
 	enum error err = untyped_retype(cnode_slot(R8, ut), &args, &fault);
@@ -290,7 +290,7 @@ static void do_retype(void)
 				  : cnode_lookup_slot(args.dest_cnode.root, args.dest_cnode.index,
 						      args.dest_cnode.depth)
 					.slot->cap;
-	world_note_created(W, dest_cap, args.node_offset, args.num_objects);
+	world_note_created(RW, dest_cap, args.node_offset, args.num_objects);
 }
 
 /* A lookup agrees with the bit-by-bit resolver over the real slots and with
@@ -322,7 +322,7 @@ static void do_step(void)
 	if (below(500) == 0) {
 		/* Reclaim everything now and then, in bounded steps like the rest. */
 		struct work_budget budget = { .left = 1 + below(300) };
-		struct cte *boot = world_slot(W, BOOT_UT_INDEX);
+		struct cte *boot = world_slot(RW, BOOT_UT_INDEX);
 		want = model_revoke(&M, (struct mref){ -1, BOOT_UT_INDEX, ROOT_RADIX }, &skip);
 		err = cte_revoke(boot, &budget);
 		counts[7][err]++;
@@ -400,30 +400,30 @@ static void run_seed(uint64_t s, uint64_t steps)
 {
 	seed = s;
 	rng_state = s * 0x9e3779b97f4a7c15ull + 1;
-	W = malloc(sizeof(*W));
-	world_init(W, MEM_BITS);
-	R8 = cap_cnode_new((uintptr_t)W->root_mem, ROOT_RADIX, 0, 0);
+	RW = malloc(sizeof(*RW));
+	world_init(RW, MEM_BITS);
+	R8 = cap_cnode_new((uintptr_t)RW->root_mem, ROOT_RADIX, 0, 0);
 	snap_mem = malloc((size_t)1 << MEM_BITS);
 	snap_root = malloc((size_t)1 << (ROOT_RADIX + CTE_SIZE_BITS));
-	model_init(&M, &W->root_slot, (uintptr_t)W->root_mem, ROOT_RADIX, (uintptr_t)W->mem,
+	model_init(&M, &RW->root_slot, (uintptr_t)RW->root_mem, ROOT_RADIX, (uintptr_t)RW->mem,
 		   MEM_BITS, BOOT_UT_INDEX);
 	for (step = 0; step < steps; step++) {
 		do_step();
-		const char *why = world_check(W); /* leaves the universe in W->slots */
+		const char *why = world_check(RW); /* leaves the universe in RW->slots */
 		if (why != NULL)
 			FAIL("invariant violated: %s", why);
-		why = model_compare(&M, W->slots, W->slot_count);
+		why = model_compare(&M, RW->slots, RW->slot_count);
 		if (why != NULL)
 			FAIL("CSpace differs from the model: %s", why);
 	}
 	/* Finally everything must be reclaimable: revoke the boot untyped. */
 	bool skip;
-	world_revoke(W, world_slot(W, BOOT_UT_INDEX));
+	world_revoke(RW, world_slot(RW, BOOT_UT_INDEX));
 	expect("final revoke", ERR_OK,
 	       model_revoke(&M, (struct mref){ -1, BOOT_UT_INDEX, ROOT_RADIX }, &skip));
-	const char *why = world_check(W);
+	const char *why = world_check(RW);
 	if (why == NULL)
-		why = model_compare(&M, W->slots, W->slot_count);
+		why = model_compare(&M, RW->slots, RW->slot_count);
 	if (why != NULL)
 		FAIL("after the final revoke: %s", why);
 	printf("# revokes skipped as order-dependent: %llu\n",
@@ -438,8 +438,8 @@ static void run_seed(uint64_t s, uint64_t steps)
 				       (unsigned long long)counts[op][e]);
 		printf("\n");
 	}
-	world_fini(W);
-	free(W);
+	world_fini(RW);
+	free(RW);
 	free(snap_mem);
 	free(snap_root);
 	model_fini(&M);

@@ -20,52 +20,11 @@
 #include "mdb.h"
 
 static const struct cap_rights ALL = { CAP_RIGHTS_ALL };
-static struct world *W;
-
-static int setup_bits(unsigned bits)
-{
-	W = world_new(bits);
-	return 0;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	return setup_bits(20);
-}
-
-static int setup_big(void **state)
-{
-	(void)state;
-	return setup_bits(22);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	world_free(W);
-	return 0;
-}
-
-static struct cte *slot(uint64_t i)
-{
-	return world_slot(W, i);
-}
-
-static struct cslot_ref ref(uint64_t i)
-{
-	return world_ref(W, i);
-}
-
-static void make(uint64_t type, uint64_t bits, uint64_t dest)
-{
-	assert_int_equal(world_retype(W, BOOT_UT_INDEX, type, bits, dest, 1), ERR_OK);
-}
 
 static void copy(uint64_t dest, uint64_t src)
 {
 	struct lookup_fault fault;
-	assert_int_equal(cnode_copy(ref(dest), ref(src), ALL, &fault), ERR_OK);
+	assert_int_equal(cnode_copy(cw_ref(dest), cw_ref(src), ALL, &fault), ERR_OK);
 }
 
 static void assert_mdb_ok(void)
@@ -81,47 +40,49 @@ static void assert_mdb_ok(void)
 static void test_cte_insert(void **state)
 {
 	(void)state;
-	make(OBJ_NOTIFICATION, 0, 10);
-	make(OBJ_TCB, 0, 11);
+	cw_make(OBJ_NOTIFICATION, 0, 10);
+	cw_make(OBJ_TCB, 0, 11);
 	/* Insert goes right after the source, before what followed it. */
-	struct cte *after = mdb_next(slot(10));
-	cte_insert(cap_update_data(slot(10)->cap, false, 4), slot(10), slot(12));
-	assert_ptr_equal(mdb_next(slot(10)), slot(12));
-	assert_ptr_equal(mdb_prev(slot(12)), slot(10));
-	assert_ptr_equal(mdb_next(slot(12)), after);
+	struct cte *after = mdb_next(cw_slot(10));
+	cte_insert(cap_update_data(cw_slot(10)->cap, false, 4), cw_slot(10), cw_slot(12));
+	assert_ptr_equal(mdb_next(cw_slot(10)), cw_slot(12));
+	assert_ptr_equal(mdb_prev(cw_slot(12)), cw_slot(10));
+	assert_ptr_equal(mdb_next(cw_slot(12)), after);
 	if (after != NULL)
-		assert_ptr_equal(mdb_prev(after), slot(12));
-	assert_true(mdb_revocable(slot(12)) && mdb_first_badged(slot(12)));
-	cte_insert(slot(11)->cap, slot(11), slot(13));
-	assert_false(mdb_revocable(slot(13)) || mdb_first_badged(slot(13)));
+		assert_ptr_equal(mdb_prev(after), cw_slot(12));
+	assert_true(mdb_revocable(cw_slot(12)) && mdb_first_badged(cw_slot(12)));
+	cte_insert(cw_slot(11)->cap, cw_slot(11), cw_slot(13));
+	assert_false(mdb_revocable(cw_slot(13)) || mdb_first_badged(cw_slot(13)));
 	world_assert(W);
 	/* Contract violations are kernel bugs. */
-	expect_assert_failure(cte_insert(slot(11)->cap, slot(11), slot(13))); /* dest full */
-	expect_assert_failure(cte_insert(slot(11)->cap, slot(20), slot(21))); /* src empty */
-	expect_assert_failure(cte_insert(cap_null(), slot(11), slot(21)));    /* null cap */
+	expect_assert_failure(
+	    cte_insert(cw_slot(11)->cap, cw_slot(11), cw_slot(13))); /* dest full */
+	expect_assert_failure(
+	    cte_insert(cw_slot(11)->cap, cw_slot(20), cw_slot(21)));             /* src empty */
+	expect_assert_failure(cte_insert(cap_null(), cw_slot(11), cw_slot(21))); /* null cap */
 }
 
 static void test_cte_insert_untyped_copy_takes_the_free_space(void **state)
 {
 	(void)state;
 	/* Carve an untyped child; copy it; the source is then used up. */
-	make(OBJ_UNTYPED, 12, 10);
+	cw_make(OBJ_UNTYPED, 12, 10);
 	copy(11, 10);
-	assert_int_equal(cap_untyped_free_index(slot(10)->cap), 1u << 12);
-	assert_true(mdb_is_parent_of(slot(10), slot(11)));
+	assert_int_equal(cap_untyped_free_index(cw_slot(10)->cap), 1u << 12);
+	assert_true(mdb_is_parent_of(cw_slot(10), cw_slot(11)));
 	/* The copy retypes from zero; the original has no space. */
 	assert_int_equal(world_retype(W, 11, OBJ_ENDPOINT, 0, 20, 1), ERR_OK);
-	assert_int_equal(cap_ptr(slot(20)->cap), cap_ptr(slot(10)->cap));
+	assert_int_equal(cap_ptr(cw_slot(20)->cap), cap_ptr(cw_slot(10)->cap));
 	assert_int_equal(world_retype(W, 10, OBJ_ENDPOINT, 0, 21, 1), ERR_NOT_ENOUGH_MEMORY);
 	world_assert(W);
 	/* Delete the copy: its endpoint stays, still a descendant of 10. */
-	world_delete(W, slot(11));
-	assert_true(mdb_has_children(slot(10)));
+	world_delete(W, cw_slot(11));
+	assert_true(mdb_has_children(cw_slot(10)));
 	assert_int_equal(world_retype(W, 10, OBJ_ENDPOINT, 0, 21, 1), ERR_NOT_ENOUGH_MEMORY);
 	/* Revoke 10: the endpoint goes, the untyped is whole again. */
-	world_revoke(W, slot(10));
-	assert_true(cap_is_null(slot(20)->cap));
-	assert_int_equal(cap_untyped_free_index(slot(10)->cap), 0);
+	world_revoke(W, cw_slot(10));
+	assert_true(cap_is_null(cw_slot(20)->cap));
+	assert_int_equal(cap_untyped_free_index(cw_slot(10)->cap), 0);
 	assert_int_equal(world_retype(W, 10, OBJ_ENDPOINT, 0, 21, 1), ERR_OK);
 	world_assert(W);
 }
@@ -129,86 +90,89 @@ static void test_cte_insert_untyped_copy_takes_the_free_space(void **state)
 static void test_insert_new_cap(void **state)
 {
 	(void)state;
-	struct cte *boot = slot(BOOT_UT_INDEX);
-	make(OBJ_ENDPOINT, 0, 10);
-	make(OBJ_ENDPOINT, 0, 11);
+	struct cte *boot = cw_slot(BOOT_UT_INDEX);
+	cw_make(OBJ_ENDPOINT, 0, 10);
+	cw_make(OBJ_ENDPOINT, 0, 11);
 	/* Newest first after the untyped; both are its children. */
-	assert_ptr_equal(mdb_next(boot), slot(11));
-	assert_ptr_equal(mdb_next(slot(11)), slot(10));
-	assert_true(mdb_is_parent_of(boot, slot(11)) && mdb_is_parent_of(boot, slot(10)));
-	assert_true(mdb_revocable(slot(10)) && mdb_first_badged(slot(10)));
+	assert_ptr_equal(mdb_next(boot), cw_slot(11));
+	assert_ptr_equal(mdb_next(cw_slot(11)), cw_slot(10));
+	assert_true(mdb_is_parent_of(boot, cw_slot(11)) && mdb_is_parent_of(boot, cw_slot(10)));
+	assert_true(mdb_revocable(cw_slot(10)) && mdb_first_badged(cw_slot(10)));
 	expect_assert_failure(
-	    cte_insert_new(slot(10), slot(12), slot(10)->cap)); /* parent not untyped */
+	    cte_insert_new(cw_slot(10), cw_slot(12), cw_slot(10)->cap)); /* parent not untyped */
 	world_assert(W);
 }
 
 static void test_cte_move(void **state)
 {
 	(void)state;
-	make(OBJ_ENDPOINT, 0, 10);
+	cw_make(OBJ_ENDPOINT, 0, 10);
 	copy(11, 10);
 	copy(12, 10); /* list: boot, 10, 12, 11 */
-	struct cap moved = slot(12)->cap;
-	cte_move(moved, slot(12), slot(40));
-	assert_true(cap_is_null(slot(12)->cap));
-	assert_int_equal(slot(12)->mdb.words[0] | slot(12)->mdb.words[1], 0);
-	assert_ptr_equal(mdb_next(slot(10)), slot(40));
-	assert_ptr_equal(mdb_prev(slot(11)), slot(40));
-	assert_ptr_equal(mdb_prev(slot(40)), slot(10));
-	assert_ptr_equal(mdb_next(slot(40)), slot(11));
+	struct cap moved = cw_slot(12)->cap;
+	cte_move(moved, cw_slot(12), cw_slot(40));
+	assert_true(cap_is_null(cw_slot(12)->cap));
+	assert_int_equal(cw_slot(12)->mdb.words[0] | cw_slot(12)->mdb.words[1], 0);
+	assert_ptr_equal(mdb_next(cw_slot(10)), cw_slot(40));
+	assert_ptr_equal(mdb_prev(cw_slot(11)), cw_slot(40));
+	assert_ptr_equal(mdb_prev(cw_slot(40)), cw_slot(10));
+	assert_ptr_equal(mdb_next(cw_slot(40)), cw_slot(11));
 	/* The list head can move too. */
-	cte_move(slot(BOOT_UT_INDEX)->cap, slot(BOOT_UT_INDEX), slot(41));
-	assert_null(mdb_prev(slot(41)));
-	assert_ptr_equal(mdb_prev(slot(10)), slot(41));
-	cte_move(slot(41)->cap, slot(41), slot(BOOT_UT_INDEX));
-	expect_assert_failure(cte_move(slot(10)->cap, slot(10), slot(11))); /* dest full */
-	expect_assert_failure(cte_move(slot(10)->cap, slot(10), slot(10)));
+	cte_move(cw_slot(BOOT_UT_INDEX)->cap, cw_slot(BOOT_UT_INDEX), cw_slot(41));
+	assert_null(mdb_prev(cw_slot(41)));
+	assert_ptr_equal(mdb_prev(cw_slot(10)), cw_slot(41));
+	cte_move(cw_slot(41)->cap, cw_slot(41), cw_slot(BOOT_UT_INDEX));
+	expect_assert_failure(cte_move(cw_slot(10)->cap, cw_slot(10), cw_slot(11))); /* dest full */
+	expect_assert_failure(cte_move(cw_slot(10)->cap, cw_slot(10), cw_slot(10)));
 	world_assert(W);
 }
 
 static void check_list_order(const uint64_t *order, size_t n)
 {
 	for (size_t i = 0; i + 1 < n; i++) {
-		assert_ptr_equal(mdb_next(slot(order[i])), slot(order[i + 1]));
-		assert_ptr_equal(mdb_prev(slot(order[i + 1])), slot(order[i]));
+		assert_ptr_equal(mdb_next(cw_slot(order[i])), cw_slot(order[i + 1]));
+		assert_ptr_equal(mdb_prev(cw_slot(order[i + 1])), cw_slot(order[i]));
 	}
 }
 
 static void test_cte_swap(void **state)
 {
 	(void)state;
-	make(OBJ_ENDPOINT, 0, 10);
-	make(OBJ_TCB, 0, 20); /* list: boot, 20, 10 */
+	cw_make(OBJ_ENDPOINT, 0, 10);
+	cw_make(OBJ_TCB, 0, 20); /* list: boot, 20, 10 */
 	copy(11, 10);
 	copy(21, 20); /* list: boot, 20, 21, 10, 11 */
 	uint64_t before[] = { BOOT_UT_INDEX, 20, 21, 10, 11 };
 	check_list_order(before, 5);
-	struct cap a = slot(20)->cap, b = slot(11)->cap;
+	struct cap a = cw_slot(20)->cap, b = cw_slot(11)->cap;
 	/* Far apart: each cap keeps its place, now in the other slot. */
-	cte_swap(a, slot(20), b, slot(11));
+	cte_swap(a, cw_slot(20), b, cw_slot(11));
 	uint64_t far[] = { BOOT_UT_INDEX, 11, 21, 10, 20 };
 	check_list_order(far, 5);
-	assert_memory_equal(&slot(11)->cap, &a, sizeof(a));
-	assert_memory_equal(&slot(20)->cap, &b, sizeof(b));
+	assert_memory_equal(&cw_slot(11)->cap, &a, sizeof(a));
+	assert_memory_equal(&cw_slot(20)->cap, &b, sizeof(b));
 	/* Adjacent, in both argument orders. */
-	cte_swap(slot(21)->cap, slot(21), slot(10)->cap, slot(10));
+	cte_swap(cw_slot(21)->cap, cw_slot(21), cw_slot(10)->cap, cw_slot(10));
 	uint64_t adj[] = { BOOT_UT_INDEX, 11, 10, 21, 20 };
 	check_list_order(adj, 5);
-	cte_swap(slot(21)->cap, slot(21), slot(10)->cap, slot(10));
+	cte_swap(cw_slot(21)->cap, cw_slot(21), cw_slot(10)->cap, cw_slot(10));
 	check_list_order(far, 5);
-	cte_swap(slot(10)->cap, slot(10), slot(21)->cap, slot(21));
+	cte_swap(cw_slot(10)->cap, cw_slot(10), cw_slot(21)->cap, cw_slot(21));
 	check_list_order(adj, 5);
 	/* With the list head, and at the tail. */
-	cte_swap(slot(BOOT_UT_INDEX)->cap, slot(BOOT_UT_INDEX), slot(20)->cap, slot(20));
+	cte_swap(cw_slot(BOOT_UT_INDEX)->cap, cw_slot(BOOT_UT_INDEX), cw_slot(20)->cap,
+		 cw_slot(20));
 	uint64_t ends[] = { 20, 11, 10, 21, BOOT_UT_INDEX };
 	check_list_order(ends, 5);
-	assert_null(mdb_prev(slot(20)));
-	assert_null(mdb_next(slot(BOOT_UT_INDEX)));
-	cte_swap(slot(BOOT_UT_INDEX)->cap, slot(BOOT_UT_INDEX), slot(20)->cap, slot(20));
+	assert_null(mdb_prev(cw_slot(20)));
+	assert_null(mdb_next(cw_slot(BOOT_UT_INDEX)));
+	cte_swap(cw_slot(BOOT_UT_INDEX)->cap, cw_slot(BOOT_UT_INDEX), cw_slot(20)->cap,
+		 cw_slot(20));
 	/* Flags travel with the cap. */
-	assert_true(mdb_revocable(slot(11)));
-	expect_assert_failure(cte_swap(slot(10)->cap, slot(10), slot(10)->cap, slot(10)));
-	expect_assert_failure(cte_swap(slot(10)->cap, slot(10), cap_null(), slot(50)));
+	assert_true(mdb_revocable(cw_slot(11)));
+	expect_assert_failure(
+	    cte_swap(cw_slot(10)->cap, cw_slot(10), cw_slot(10)->cap, cw_slot(10)));
+	expect_assert_failure(cte_swap(cw_slot(10)->cap, cw_slot(10), cap_null(), cw_slot(50)));
 	world_assert(W);
 }
 
@@ -233,21 +197,21 @@ static void test_irq_handlers_are_children_of_control(void **state)
 {
 	(void)state;
 	struct lookup_fault fault;
-	slot(100)->cap = cap_irq_control_new();
-	mdb_set_flags(slot(100), true, true);
+	cw_slot(100)->cap = cap_irq_control_new();
+	mdb_set_flags(cw_slot(100), true, true);
 	/* The IRQ module will issue handlers; here: insert as it will. */
-	cte_insert(cap_irq_handler_new(7), slot(100), slot(101));
-	assert_true(mdb_revocable(slot(101)));
-	assert_true(mdb_is_parent_of(slot(100), slot(101)));
-	assert_int_equal(cnode_copy(ref(102), ref(101), ALL, &fault), ERR_OK);
-	assert_false(mdb_revocable(slot(102)));
-	assert_false(mdb_is_final(slot(101)));
-	assert_true(mdb_is_final(slot(100)));
+	cte_insert(cap_irq_handler_new(7), cw_slot(100), cw_slot(101));
+	assert_true(mdb_revocable(cw_slot(101)));
+	assert_true(mdb_is_parent_of(cw_slot(100), cw_slot(101)));
+	assert_int_equal(cnode_copy(cw_ref(102), cw_ref(101), ALL, &fault), ERR_OK);
+	assert_false(mdb_revocable(cw_slot(102)));
+	assert_false(mdb_is_final(cw_slot(101)));
+	assert_true(mdb_is_final(cw_slot(100)));
 	uint64_t before = object_finalise_count[CAP_IRQ_HANDLER];
-	world_revoke(W, slot(100));
-	assert_true(cap_is_null(slot(101)->cap) && cap_is_null(slot(102)->cap));
+	world_revoke(W, cw_slot(100));
+	assert_true(cap_is_null(cw_slot(101)->cap) && cap_is_null(cw_slot(102)->cap));
 	assert_int_equal(object_finalise_count[CAP_IRQ_HANDLER], before + 1);
-	world_delete(W, slot(100));
+	world_delete(W, cw_slot(100));
 	world_assert(W);
 }
 
@@ -261,16 +225,16 @@ static void test_finalise_exactly_once_when_last_cap_goes(void **state)
 	const enum cap_type caps[] = { CAP_TCB,   CAP_ENDPOINT, CAP_NOTIFICATION, CAP_REPLY,
 				       CAP_FRAME, CAP_SERVICE,  CAP_CHANNEL };
 	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
-		make(types[t], 0, 10);
+		cw_make(types[t], 0, 10);
 		copy(11, 10);
 		copy(12, 11);
 		uint64_t before = object_finalise_count[caps[t]];
-		assert_false(mdb_is_final(slot(11)));
-		world_delete(W, slot(11));
-		world_delete(W, slot(10));
+		assert_false(mdb_is_final(cw_slot(11)));
+		world_delete(W, cw_slot(11));
+		world_delete(W, cw_slot(10));
 		assert_int_equal(object_finalise_count[caps[t]], before);
-		assert_true(mdb_is_final(slot(12)));
-		world_delete(W, slot(12));
+		assert_true(mdb_is_final(cw_slot(12)));
+		world_delete(W, cw_slot(12));
 		assert_int_equal(object_finalise_count[caps[t]], before + 1);
 		world_assert(W);
 	}
@@ -279,15 +243,15 @@ static void test_finalise_exactly_once_when_last_cap_goes(void **state)
 static void test_untyped_delete_leaves_objects(void **state)
 {
 	(void)state;
-	make(OBJ_UNTYPED, 14, 10);
+	cw_make(OBJ_UNTYPED, 14, 10);
 	assert_int_equal(world_retype(W, 10, OBJ_ENDPOINT, 0, 20, 4), ERR_OK);
 	uint64_t before = object_finalise_count[CAP_ENDPOINT];
-	world_delete(W, slot(10));
+	world_delete(W, cw_slot(10));
 	assert_int_equal(object_finalise_count[CAP_ENDPOINT], before);
 	/* The endpoints are now the boot untyped's children directly. */
-	assert_true(mdb_is_parent_of(slot(BOOT_UT_INDEX), slot(20)));
+	assert_true(mdb_is_parent_of(cw_slot(BOOT_UT_INDEX), cw_slot(20)));
 	world_assert(W);
-	world_revoke(W, slot(BOOT_UT_INDEX));
+	world_revoke(W, cw_slot(BOOT_UT_INDEX));
 	assert_int_equal(object_finalise_count[CAP_ENDPOINT], before + 4);
 	world_assert(W);
 }
@@ -296,7 +260,7 @@ static void test_untyped_delete_leaves_objects(void **state)
 
 static struct cte *in(uint64_t cnode_slot_index, uint64_t i)
 {
-	return cnode_slot(slot(cnode_slot_index)->cap, i);
+	return cnode_slot(cw_slot(cnode_slot_index)->cap, i);
 }
 
 static void test_delete_nested_cnodes(void **state)
@@ -304,18 +268,18 @@ static void test_delete_nested_cnodes(void **state)
 	(void)state;
 	/* root[10] = A (radix 3); A[7] = B's only cap; B[2] = C's only cap;
 	 * endpoints inside each. Deleting root[10] destroys all three. */
-	make(OBJ_CNODE, 3, 10);
-	make(OBJ_CNODE, 2, 11);
-	make(OBJ_CNODE, 2, 12);
-	make(OBJ_ENDPOINT, 0, 13);
-	make(OBJ_ENDPOINT, 0, 14);
-	cte_move(slot(13)->cap, slot(13), in(12, 1)); /* C holds an endpoint */
-	cte_move(slot(14)->cap, slot(14), in(11, 0)); /* B holds an endpoint */
-	cte_move(slot(12)->cap, slot(12), in(11, 2)); /* B holds C */
-	cte_move(slot(11)->cap, slot(11), in(10, 7)); /* A holds B */
-	make(OBJ_ENDPOINT, 0, 15);
+	cw_make(OBJ_CNODE, 3, 10);
+	cw_make(OBJ_CNODE, 2, 11);
+	cw_make(OBJ_CNODE, 2, 12);
+	cw_make(OBJ_ENDPOINT, 0, 13);
+	cw_make(OBJ_ENDPOINT, 0, 14);
+	cte_move(cw_slot(13)->cap, cw_slot(13), in(12, 1)); /* C holds an endpoint */
+	cte_move(cw_slot(14)->cap, cw_slot(14), in(11, 0)); /* B holds an endpoint */
+	cte_move(cw_slot(12)->cap, cw_slot(12), in(11, 2)); /* B holds C */
+	cte_move(cw_slot(11)->cap, cw_slot(11), in(10, 7)); /* A holds B */
+	cw_make(OBJ_ENDPOINT, 0, 15);
 	copy(16, 15);
-	cte_move(slot(16)->cap, slot(16), in(10, 0)); /* A holds a copy (not final) */
+	cte_move(cw_slot(16)->cap, cw_slot(16), in(10, 0)); /* A holds a copy (not final) */
 	world_assert(W);
 	uint64_t cn = object_finalise_count[CAP_CNODE], ep = object_finalise_count[CAP_ENDPOINT];
 
@@ -324,26 +288,27 @@ static void test_delete_nested_cnodes(void **state)
 	enum error err;
 	do {
 		struct work_budget budget = { .left = 1 };
-		err = cte_delete(slot(10), &budget);
+		err = cte_delete(cw_slot(10), &budget);
 		calls++;
 		if (err == ERR_PREEMPTED) {
-			assert_int_equal(cap_type(slot(10)->cap), CAP_ZOMBIE);
+			assert_int_equal(cap_type(cw_slot(10)->cap), CAP_ZOMBIE);
 			/* A zombie resolves nothing and cannot be copied. */
-			struct resolve_result r = cnode_resolve_address_bits(slot(10)->cap, 7, 3);
+			struct resolve_result r =
+			    cnode_resolve_address_bits(cw_slot(10)->cap, 7, 3);
 			assert_int_equal(r.err, ERR_FAILED_LOOKUP);
 			assert_int_equal(r.fault.type, LOOKUP_FAULT_INVALID_ROOT);
 			struct lookup_fault fault;
-			assert_int_equal(cnode_copy(ref(30), ref(10), ALL, &fault),
+			assert_int_equal(cnode_copy(cw_ref(30), cw_ref(10), ALL, &fault),
 					 ERR_ILLEGAL_OPERATION);
 			world_assert(W);
 		}
 	} while (err == ERR_PREEMPTED);
 	assert_int_equal(err, ERR_OK);
 	assert_true(calls > 8);
-	assert_true(cap_is_null(slot(10)->cap));
+	assert_true(cap_is_null(cw_slot(10)->cap));
 	assert_int_equal(object_finalise_count[CAP_CNODE], cn + 3);
 	assert_int_equal(object_finalise_count[CAP_ENDPOINT], ep + 2);
-	assert_false(cap_is_null(slot(15)->cap)); /* the original of the copy survives */
+	assert_false(cap_is_null(cw_slot(15)->cap)); /* the original of the copy survives */
 	world_assert(W);
 }
 
@@ -352,27 +317,28 @@ static void test_delete_cnode_holding_its_own_cap(void **state)
 	(void)state;
 	/* X holds a cap to itself; the root's cap goes first: X is garbage
 	 * only the derivation tree can reach. Revoking the untyped frees it. */
-	make(OBJ_CNODE, 2, 10);
-	make(OBJ_ENDPOINT, 0, 11);
-	cte_move(slot(11)->cap, slot(11), in(10, 1));
+	cw_make(OBJ_CNODE, 2, 10);
+	cw_make(OBJ_ENDPOINT, 0, 11);
+	cte_move(cw_slot(11)->cap, cw_slot(11), in(10, 1));
 	struct lookup_fault fault;
 	assert_int_equal(
-	    cnode_copy((struct cslot_ref){ slot(10)->cap, 3, 2 }, ref(10), ALL, &fault), ERR_OK);
+	    cnode_copy((struct cslot_ref){ cw_slot(10)->cap, 3, 2 }, cw_ref(10), ALL, &fault),
+	    ERR_OK);
 	uint64_t cn = object_finalise_count[CAP_CNODE], ep = object_finalise_count[CAP_ENDPOINT];
-	world_delete(W, slot(10)); /* not final: X[3] still names X */
+	world_delete(W, cw_slot(10)); /* not final: X[3] still names X */
 	assert_int_equal(object_finalise_count[CAP_CNODE], cn);
 	world_assert(W);
 	enum error err;
 	do {
 		struct work_budget budget = { .left = 1 };
-		err = cte_revoke(slot(BOOT_UT_INDEX), &budget);
+		err = cte_revoke(cw_slot(BOOT_UT_INDEX), &budget);
 		assert_mdb_ok();
 	} while (err == ERR_PREEMPTED);
 	assert_int_equal(err, ERR_OK);
 	assert_int_equal(object_finalise_count[CAP_CNODE], cn + 1);
 	assert_int_equal(object_finalise_count[CAP_ENDPOINT], ep + 1);
-	assert_false(mdb_has_children(slot(BOOT_UT_INDEX)));
-	assert_int_equal(cap_untyped_free_index(slot(BOOT_UT_INDEX)->cap), 0);
+	assert_false(mdb_has_children(cw_slot(BOOT_UT_INDEX)));
+	assert_int_equal(cap_untyped_free_index(cw_slot(BOOT_UT_INDEX)->cap), 0);
 	world_assert(W);
 }
 
@@ -381,17 +347,17 @@ static void test_revoke_garbage_cycle(void **state)
 	(void)state;
 	/* X holds the only cap to Y and Y the only cap to X (after the root's
 	 * caps go). Revoking the untyped must destroy both, once each. */
-	make(OBJ_CNODE, 2, 10); /* X */
-	make(OBJ_CNODE, 3, 11); /* Y */
-	make(OBJ_NOTIFICATION, 0, 12);
-	cte_move(slot(12)->cap, slot(12), in(11, 5));
-	cte_move(slot(11)->cap, slot(11), in(10, 2)); /* X[2] = Y */
+	cw_make(OBJ_CNODE, 2, 10); /* X */
+	cw_make(OBJ_CNODE, 3, 11); /* Y */
+	cw_make(OBJ_NOTIFICATION, 0, 12);
+	cte_move(cw_slot(12)->cap, cw_slot(12), in(11, 5));
+	cte_move(cw_slot(11)->cap, cw_slot(11), in(10, 2)); /* X[2] = Y */
 	struct lookup_fault fault;
 	/* Y[7] = X, named through X: cptr = [2 in 2 bits][7 in 3 bits]. */
-	struct cap x = slot(10)->cap;
-	assert_int_equal(cnode_copy((struct cslot_ref){ x, (2 << 3) | 7, 5 }, ref(10), ALL, &fault),
-			 ERR_OK);
-	world_delete(W, slot(10)); /* X is now named only from inside Y */
+	struct cap x = cw_slot(10)->cap;
+	assert_int_equal(
+	    cnode_copy((struct cslot_ref){ x, (2 << 3) | 7, 5 }, cw_ref(10), ALL, &fault), ERR_OK);
+	world_delete(W, cw_slot(10)); /* X is now named only from inside Y */
 	world_assert(W);
 	uint64_t cn = object_finalise_count[CAP_CNODE],
 		 nt = object_finalise_count[CAP_NOTIFICATION];
@@ -399,14 +365,14 @@ static void test_revoke_garbage_cycle(void **state)
 	enum error err;
 	do {
 		struct work_budget budget = { .left = 2 };
-		err = cte_revoke(slot(BOOT_UT_INDEX), &budget);
+		err = cte_revoke(cw_slot(BOOT_UT_INDEX), &budget);
 		assert_mdb_ok();
 		calls++;
 		assert_true(calls < 1000);
 	} while (err == ERR_PREEMPTED);
 	assert_int_equal(object_finalise_count[CAP_CNODE], cn + 2);
 	assert_int_equal(object_finalise_count[CAP_NOTIFICATION], nt + 1);
-	assert_false(mdb_has_children(slot(BOOT_UT_INDEX)));
+	assert_false(mdb_has_children(cw_slot(BOOT_UT_INDEX)));
 	world_assert(W);
 }
 
@@ -415,15 +381,15 @@ static void test_delete_cnode_holding_its_untyped(void **state)
 	(void)state;
 	/* The untyped U made CNode X, and U's only cap lives in X. Revoking
 	 * U destroys X and with it U's own cap: the revoke simply ends. */
-	make(OBJ_UNTYPED, 12, 10);
+	cw_make(OBJ_UNTYPED, 12, 10);
 	assert_int_equal(world_retype(W, 10, OBJ_CNODE, 2, 11, 1), ERR_OK);
 	struct cte *home = in(11, 0);
-	cte_move(slot(10)->cap, slot(10), home);
+	cte_move(cw_slot(10)->cap, cw_slot(10), home);
 	struct work_budget budget = { .left = UINT64_MAX };
 	uint64_t cn = object_finalise_count[CAP_CNODE];
 	assert_int_equal(cte_revoke(home, &budget), ERR_OK);
 	assert_int_equal(object_finalise_count[CAP_CNODE], cn + 1);
-	assert_true(cap_is_null(slot(11)->cap));
+	assert_true(cap_is_null(cw_slot(11)->cap));
 	world_assert(W);
 }
 
@@ -433,17 +399,17 @@ static void test_delete_cnode_holding_its_untyped(void **state)
 
 static void fill_big_cnode(uint64_t at)
 {
-	make(OBJ_CNODE, 14, at); /* 16384 slots: 512 KiB */
+	cw_make(OBJ_CNODE, 14, at); /* 16384 slots: 512 KiB */
 }
 
 static void test_revoke_10000_copies_in_bounded_steps(void **state)
 {
 	(void)state;
 	fill_big_cnode(10);
-	make(OBJ_ENDPOINT, 0, 11);
-	struct cap big = slot(10)->cap;
+	cw_make(OBJ_ENDPOINT, 0, 11);
+	struct cap big = cw_slot(10)->cap;
 	for (uint64_t i = 0; i < BIG; i++)
-		cte_insert(cap_update_data(slot(11)->cap, false, i + 1), slot(11),
+		cte_insert(cap_update_data(cw_slot(11)->cap, false, i + 1), cw_slot(11),
 			   cnode_slot(big, i));
 	world_assert(W);
 	uint64_t calls = 0, removed_before;
@@ -453,7 +419,7 @@ static void test_revoke_10000_copies_in_bounded_steps(void **state)
 		size_t live_before = 0, live_after = 0;
 		for (uint64_t i = 0; i < BIG; i++)
 			live_before += !cap_is_null(cnode_slot(big, i)->cap);
-		err = cte_revoke(slot(11), &budget);
+		err = cte_revoke(cw_slot(11), &budget);
 		for (uint64_t i = 0; i < BIG; i++)
 			live_after += !cap_is_null(cnode_slot(big, i)->cap);
 		removed_before = live_before - live_after;
@@ -467,8 +433,8 @@ static void test_revoke_10000_copies_in_bounded_steps(void **state)
 	} while (err == ERR_PREEMPTED);
 	assert_int_equal(err, ERR_OK);
 	assert_int_equal(calls, (BIG + CTE_WORK_PER_CALL - 1) / CTE_WORK_PER_CALL);
-	assert_false(mdb_has_children(slot(11)));
-	assert_false(cap_is_null(slot(11)->cap));
+	assert_false(mdb_has_children(cw_slot(11)));
+	assert_false(cap_is_null(cw_slot(11)->cap));
 	world_assert(W);
 }
 
@@ -476,8 +442,8 @@ static void test_revoke_untyped_with_10000_objects(void **state)
 {
 	(void)state;
 	fill_big_cnode(10);
-	make(OBJ_UNTYPED, 18, 11); /* 256 KiB: 16384 endpoints' worth */
-	struct cap big = slot(10)->cap;
+	cw_make(OBJ_UNTYPED, 18, 11); /* 256 KiB: 16384 endpoints' worth */
+	struct cap big = cw_slot(10)->cap;
 	struct cslot_ref dest = { .root = W->root, .index = 10, .depth = 64 };
 	for (uint64_t i = 0; i < BIG; i += RETYPE_FAN_OUT_LIMIT) {
 		uint64_t n = BIG - i < RETYPE_FAN_OUT_LIMIT ? BIG - i : RETYPE_FAN_OUT_LIMIT;
@@ -485,17 +451,17 @@ static void test_revoke_untyped_with_10000_objects(void **state)
 			.type = OBJ_ENDPOINT, .dest_cnode = dest, .node_offset = i, .num_objects = n
 		};
 		struct lookup_fault fault;
-		assert_int_equal(untyped_retype(slot(11), &args, &fault), ERR_OK);
+		assert_int_equal(untyped_retype(cw_slot(11), &args, &fault), ERR_OK);
 		world_note_created(W, big, i, n);
 	}
-	assert_int_equal(cap_untyped_free_index(slot(11)->cap),
+	assert_int_equal(cap_untyped_free_index(cw_slot(11)->cap),
 			 (uint64_t)BIG << ENDPOINT_SIZE_BITS);
 	world_assert(W);
 	uint64_t ep = object_finalise_count[CAP_ENDPOINT], calls = 0;
 	enum error err;
 	do {
 		struct work_budget budget = { .left = 50 };
-		err = cte_revoke(slot(11), &budget);
+		err = cte_revoke(cw_slot(11), &budget);
 		assert_true(budget.used <= 50);
 		/* Finalised exactly as many as the steps taken so far. */
 		assert_int_equal(object_finalise_count[CAP_ENDPOINT] - ep,
@@ -507,26 +473,26 @@ static void test_revoke_untyped_with_10000_objects(void **state)
 	assert_int_equal(err, ERR_OK);
 	assert_int_equal(calls, BIG / 50);
 	assert_int_equal(object_finalise_count[CAP_ENDPOINT] - ep, BIG);
-	assert_int_equal(cap_untyped_free_index(slot(11)->cap), 0);
+	assert_int_equal(cap_untyped_free_index(cw_slot(11)->cap), 0);
 	world_assert(W);
 }
 
 static void test_zero_budget_preempts_at_once(void **state)
 {
 	(void)state;
-	make(OBJ_ENDPOINT, 0, 10);
+	cw_make(OBJ_ENDPOINT, 0, 10);
 	copy(11, 10);
 	struct work_budget budget = { .left = 0 };
-	assert_int_equal(cte_delete(slot(11), &budget), ERR_PREEMPTED);
-	assert_int_equal(cte_revoke(slot(10), &budget), ERR_PREEMPTED);
-	assert_false(cap_is_null(slot(11)->cap));
+	assert_int_equal(cte_delete(cw_slot(11), &budget), ERR_PREEMPTED);
+	assert_int_equal(cte_revoke(cw_slot(10), &budget), ERR_PREEMPTED);
+	assert_false(cap_is_null(cw_slot(11)->cap));
 	/* An empty slot needs no work. */
-	assert_int_equal(cte_delete(slot(12), &budget), ERR_OK);
+	assert_int_equal(cte_delete(cw_slot(12), &budget), ERR_OK);
 	assert_int_equal(budget.used, 0);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-#define TB(f) cmocka_unit_test_setup_teardown(f, setup_big, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, cw_setup_1mib, cw_teardown)
+#define TB(f) cmocka_unit_test_setup_teardown(f, cw_setup_4mib, cw_teardown)
 
 int main(void)
 {

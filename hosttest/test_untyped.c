@@ -16,28 +16,6 @@
 #include "cspace_world.h"
 #include "mdb.h"
 
-#define MEM_BITS 23
-static struct world *W;
-
-static int setup(void **state)
-{
-	(void)state;
-	W = world_new(MEM_BITS);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	world_free(W);
-	return 0;
-}
-
-static struct cte *slot(uint64_t i)
-{
-	return world_slot(W, i);
-}
-
 static enum error retype(uint64_t ut, uint64_t type, uint64_t bits, uint64_t dest, uint64_t n)
 {
 	return world_retype(W, ut, type, bits, dest, n);
@@ -77,7 +55,7 @@ static void test_every_type(void **state)
 		assert_int_equal(retype(BOOT_UT_INDEX, cases[i].type, cases[i].bits, dest, 2),
 				 ERR_OK);
 		for (uint64_t k = 0; k < 2; k++) {
-			struct cap cap = slot(dest + k)->cap;
+			struct cap cap = cw_slot(dest + k)->cap;
 			uintptr_t base;
 			unsigned bits;
 			assert_int_equal(cap_type(cap), cases[i].cap);
@@ -88,38 +66,38 @@ static void test_every_type(void **state)
 				    last_end); /* above what came before */
 			if (cases[i].cap != CAP_UNTYPED)
 				assert_true(all_zero(base, 1ull << bits)); /* cleared */
-			assert_true(mdb_is_parent_of(slot(BOOT_UT_INDEX), slot(dest + k)));
+			assert_true(mdb_is_parent_of(cw_slot(BOOT_UT_INDEX), cw_slot(dest + k)));
 		}
-		last_end = cap_untyped_free_index(slot(BOOT_UT_INDEX)->cap);
+		last_end = cap_untyped_free_index(cw_slot(BOOT_UT_INDEX)->cap);
 	}
 	/* Fresh objects carry full rights and no badge, and frames are RW. */
-	assert_int_equal(cap_rights(slot(14)->cap).bits, CAP_RIGHTS_ALL);
-	assert_int_equal(cap_badge(slot(16)->cap), 0);
-	assert_int_equal(cap_rights(slot(22)->cap).bits, CAP_RIGHT_READ | CAP_RIGHT_WRITE);
-	assert_false(cap_frame_is_device(slot(22)->cap));
-	assert_int_equal(cap_untyped_free_index(slot(10)->cap), 0);
+	assert_int_equal(cap_rights(cw_slot(14)->cap).bits, CAP_RIGHTS_ALL);
+	assert_int_equal(cap_badge(cw_slot(16)->cap), 0);
+	assert_int_equal(cap_rights(cw_slot(22)->cap).bits, CAP_RIGHT_READ | CAP_RIGHT_WRITE);
+	assert_false(cap_frame_is_device(cw_slot(22)->cap));
+	assert_int_equal(cap_untyped_free_index(cw_slot(10)->cap), 0);
 	world_assert(W);
 }
 
 static void test_watermark_and_alignment(void **state)
 {
 	(void)state;
-	struct cte *boot = slot(BOOT_UT_INDEX);
+	struct cte *boot = cw_slot(BOOT_UT_INDEX);
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_ENDPOINT, 0, 10, 3), ERR_OK);
 	assert_int_equal(cap_untyped_free_index(boot->cap), 48);
 	/* A 4 KiB frame skips to the next 4 KiB boundary. */
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_FRAME_4K, 0, 13, 1), ERR_OK);
-	assert_int_equal(cap_ptr(slot(13)->cap) - (uintptr_t)W->mem, 4096);
+	assert_int_equal(cap_ptr(cw_slot(13)->cap) - (uintptr_t)W->mem, 4096);
 	assert_int_equal(cap_untyped_free_index(boot->cap), 8192);
 	/* With children left the watermark holds; with none it resets. */
-	world_delete(W, slot(13));
+	world_delete(W, cw_slot(13));
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_ENDPOINT, 0, 13, 1), ERR_OK);
-	assert_int_equal(cap_ptr(slot(13)->cap) - (uintptr_t)W->mem, 8192);
+	assert_int_equal(cap_ptr(cw_slot(13)->cap) - (uintptr_t)W->mem, 8192);
 	for (uint64_t i = 10; i < 14; i++)
-		world_delete(W, slot(i));
+		world_delete(W, cw_slot(i));
 	assert_false(mdb_has_children(boot));
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_TCB, 0, 10, 1), ERR_OK);
-	assert_int_equal(cap_ptr(slot(10)->cap), (uintptr_t)W->mem);
+	assert_int_equal(cap_ptr(cw_slot(10)->cap), (uintptr_t)W->mem);
 	assert_int_equal(cap_untyped_free_index(boot->cap), 1024);
 	world_assert(W);
 }
@@ -134,7 +112,7 @@ static void test_fill_exactly_then_not_enough(void **state)
 	assert_int_equal(retype(10, OBJ_TCB, 0, 30, 2), ERR_NOT_ENOUGH_MEMORY);
 	world_assert_unchanged(W);
 	assert_int_equal(retype(10, OBJ_TCB, 0, 23, 1), ERR_OK);
-	assert_int_equal(cap_untyped_free_index(slot(10)->cap), 4096);
+	assert_int_equal(cap_untyped_free_index(cw_slot(10)->cap), 4096);
 	world_snapshot(W);
 	assert_int_equal(retype(10, OBJ_ENDPOINT, 0, 30, 1), ERR_NOT_ENOUGH_MEMORY);
 	/* An object bigger than the whole untyped. */
@@ -142,7 +120,7 @@ static void test_fill_exactly_then_not_enough(void **state)
 	assert_int_equal(retype(10, OBJ_UNTYPED, 13, 30, 1), ERR_NOT_ENOUGH_MEMORY);
 	/* Alignment padding counts: 1 endpoint in, a 4 KiB frame cannot follow. */
 	world_assert_unchanged(W);
-	world_revoke(W, slot(10));
+	world_revoke(W, cw_slot(10));
 	assert_int_equal(retype(10, OBJ_ENDPOINT, 0, 20, 1), ERR_OK);
 	world_snapshot(W);
 	assert_int_equal(retype(10, OBJ_FRAME_4K, 0, 30, 1), ERR_NOT_ENOUGH_MEMORY);
@@ -162,8 +140,8 @@ static void test_errors_change_nothing(void **state)
 					    .dest_cnode = { W->root, 0, 0 },
 					    .node_offset = 20,
 					    .num_objects = 1 };
-	assert_int_equal(untyped_retype(slot(10), &args, &fault), ERR_INVALID_CAPABILITY);
-	assert_int_equal(untyped_retype(slot(50), &args, &fault), ERR_INVALID_CAPABILITY);
+	assert_int_equal(untyped_retype(cw_slot(10), &args, &fault), ERR_INVALID_CAPABILITY);
+	assert_int_equal(untyped_retype(cw_slot(50), &args, &fault), ERR_INVALID_CAPABILITY);
 	/* Unknown type. */
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_TYPE_COUNT, 0, 20, 1), ERR_INVALID_ARGUMENT);
 	assert_int_equal(retype(BOOT_UT_INDEX, UINT64_MAX, 0, 20, 1), ERR_INVALID_ARGUMENT);
@@ -189,25 +167,26 @@ static void test_errors_change_nothing(void **state)
 					     .dest_cnode = { W->root, 1ull << 60, 64 },
 					     .node_offset = 0,
 					     .num_objects = 1 };
-	assert_int_equal(untyped_retype(slot(BOOT_UT_INDEX), &args, &fault), ERR_FAILED_LOOKUP);
+	assert_int_equal(untyped_retype(cw_slot(BOOT_UT_INDEX), &args, &fault), ERR_FAILED_LOOKUP);
 	assert_int_equal(fault.type, LOOKUP_FAULT_GUARD_MISMATCH);
 	args.dest_cnode = (struct cslot_ref){ W->root, 11, 65 };
-	assert_int_equal(untyped_retype(slot(BOOT_UT_INDEX), &args, &fault), ERR_RANGE);
+	assert_int_equal(untyped_retype(cw_slot(BOOT_UT_INDEX), &args, &fault), ERR_RANGE);
 	args.dest_cnode = (struct cslot_ref){ W->root, 10, 64 }; /* an endpoint */
-	assert_int_equal(untyped_retype(slot(BOOT_UT_INDEX), &args, &fault), ERR_FAILED_LOOKUP);
+	assert_int_equal(untyped_retype(cw_slot(BOOT_UT_INDEX), &args, &fault), ERR_FAILED_LOOKUP);
 	assert_int_equal(fault.type, LOOKUP_FAULT_MISSING_CAPABILITY);
-	args.dest_cnode = (struct cslot_ref){ slot(10)->cap, 0, 0 }; /* root itself not a CNode */
-	assert_int_equal(untyped_retype(slot(BOOT_UT_INDEX), &args, &fault), ERR_FAILED_LOOKUP);
+	args.dest_cnode =
+	    (struct cslot_ref){ cw_slot(10)->cap, 0, 0 }; /* root itself not a CNode */
+	assert_int_equal(untyped_retype(cw_slot(BOOT_UT_INDEX), &args, &fault), ERR_FAILED_LOOKUP);
 	args.dest_cnode = (struct cslot_ref){ W->root, 11, 64 };
 	args.node_offset = 4; /* radix 2: slots 0..3 */
-	assert_int_equal(untyped_retype(slot(BOOT_UT_INDEX), &args, &fault), ERR_RANGE);
+	assert_int_equal(untyped_retype(cw_slot(BOOT_UT_INDEX), &args, &fault), ERR_RANGE);
 	world_assert_unchanged(W);
 	/* And through that CNode it works. */
 	args.node_offset = 1;
 	args.num_objects = 3;
-	assert_int_equal(untyped_retype(slot(BOOT_UT_INDEX), &args, &fault), ERR_OK);
-	world_note_created(W, slot(11)->cap, 1, 3);
-	assert_int_equal(cap_type(cnode_slot(slot(11)->cap, 3)->cap), CAP_ENDPOINT);
+	assert_int_equal(untyped_retype(cw_slot(BOOT_UT_INDEX), &args, &fault), ERR_OK);
+	world_note_created(W, cw_slot(11)->cap, 1, 3);
+	assert_int_equal(cap_type(cnode_slot(cw_slot(11)->cap, 3)->cap), CAP_ENDPOINT);
 	world_assert(W);
 }
 
@@ -215,7 +194,7 @@ static void test_device_untyped(void **state)
 {
 	(void)state;
 	/* A gigabyte of MMIO at a fake address: the kernel must never touch it. */
-	struct cte *dev = slot(2);
+	struct cte *dev = cw_slot(2);
 	dev->cap = cap_untyped_new(0x40000000, 30, true);
 	mdb_set_flags(dev, true, true);
 	world_snapshot(W);
@@ -225,16 +204,16 @@ static void test_device_untyped(void **state)
 		assert_int_equal(retype(2, refused[i], 4, 10, 1), ERR_INVALID_ARGUMENT);
 	world_assert_unchanged(W);
 	assert_int_equal(retype(2, OBJ_FRAME_4K, 0, 10, 1), ERR_OK);
-	assert_true(cap_frame_is_device(slot(10)->cap));
+	assert_true(cap_frame_is_device(cw_slot(10)->cap));
 	assert_int_equal(retype(2, OBJ_FRAME_2M, 0, 11, 1), ERR_OK);
-	assert_int_equal(cap_ptr(slot(11)->cap), 0x40200000);
+	assert_int_equal(cap_ptr(cw_slot(11)->cap), 0x40200000);
 	assert_int_equal(retype(2, OBJ_UNTYPED, 20, 12, 1), ERR_OK);
-	assert_true(cap_untyped_is_device(slot(12)->cap));
+	assert_true(cap_untyped_is_device(cw_slot(12)->cap));
 	assert_int_equal(retype(12, OBJ_ENDPOINT, 0, 13, 1), ERR_INVALID_ARGUMENT);
 	world_revoke(W, dev);
 	assert_int_equal(retype(2, OBJ_FRAME_1G, 0, 10, 1), ERR_OK);
-	assert_int_equal(cap_ptr(slot(10)->cap), 0x40000000);
-	assert_int_equal(cap_frame_size(slot(10)->cap), FRAME_SIZE_1G);
+	assert_int_equal(cap_ptr(cw_slot(10)->cap), 0x40000000);
+	assert_int_equal(cap_frame_size(cw_slot(10)->cap), FRAME_SIZE_1G);
 	assert_int_equal(retype(2, OBJ_FRAME_4K, 0, 11, 1), ERR_NOT_ENOUGH_MEMORY);
 	world_revoke(W, dev);
 	world_assert(W);
@@ -260,7 +239,7 @@ static void test_object_helpers(void **state)
 	expect_assert_failure(object_finalise(cap_zombie_new(0x1000, 2, 1), true));
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, cw_setup_8mib, cw_teardown)
 
 int main(void)
 {
