@@ -518,20 +518,10 @@ static struct mcap new_object(uint64_t type, uintptr_t addr, unsigned user_bits,
 		c.rights = CAP_RIGHTS_ALL;
 		break;
 	case OBJ_FRAME_4K:
-		c.type = CAP_FRAME;
-		c.bits = 12;
-		c.rights = 3;
-		c.device = device;
-		break;
 	case OBJ_FRAME_2M:
-		c.type = CAP_FRAME;
-		c.bits = 21;
-		c.rights = 3;
-		c.device = device;
-		break;
 	case OBJ_FRAME_1G:
 		c.type = CAP_FRAME;
-		c.bits = 30;
+		c.bits = type == OBJ_FRAME_4K ? 12 : type == OBJ_FRAME_2M ? 21 : 30;
 		c.rights = 3;
 		c.device = device;
 		break;
