@@ -303,8 +303,8 @@ static void probe_set_sleeping(void *context, uint32_t value)
 /* channel_wait_rule, the waiting half of the doorbell rule, on one thread:
  * found while polling, nobody says "sleeping"; found by the re-check
  * after "sleeping" (an entry published before the peer could see the word),
- * nobody sleeps; never found, it sleeps until the deadline and clears the
- * word. */
+ * nobody sleeps; a long poll stops at a deadline; never found, it sleeps
+ * until the deadline and clears the word. */
 static void test_wait_rule(void **state)
 {
 	(void)state;
@@ -328,6 +328,13 @@ static void test_wait_rule(void **state)
 	assert_int_equal(p.sleeping_at_find, 1);
 	assert_int_equal(p.sleeping, 0);
 	assert_int_equal(sleeps, 0);
+	/* A long poll honours a deadline that has passed every 256 polls. */
+	p = (struct wait_probe){ .found_at = 0 };
+	assert_int_equal(
+	    channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 100000, 1, &sleeps),
+	    ERR_FAILED_LOOKUP);
+	assert_int_equal(p.attempts, 256);
+	assert_int_equal(p.said_sleeping, 0);
 	/* Nothing comes: at least one sleep, then the deadline. */
 	p = (struct wait_probe){ .found_at = 0 };
 	uint64_t soon = channel_port_now() + 2000000u;

@@ -315,14 +315,14 @@ static inline enum error channel_ring_if_sleeping(_Atomic uint32_t *peer_sleepin
  * only then sleep on `mine` until a ring or the deadline; "ring me" is
  * cleared after. Returns the first result of `attempt` other than
  * ERR_FAILED_LOOKUP, or ERR_FAILED_LOOKUP at the deadline. Always inline
- * with constant `attempt` and `set_sleeping`: no indirect call in the poll
- * loop. The SPIN model (docs/channels-model.md) checks this rule.
+ * (CHANNEL_HOT: one out-of-line copy per file in the coverage build) with
+ * constant `attempt` and `set_sleeping`: no indirect call in the poll loop.
+ * The SPIN model (docs/channels-model.md) checks this rule.
  */
-static inline __attribute__((always_inline)) enum error
-channel_wait_rule(enum error (*attempt)(void *context),
-		  void (*set_sleeping)(void *context, uint32_t value), void *context,
-		  struct channel_doorbell *mine, uint32_t poll_budget, uint64_t deadline,
-		  uint64_t *sleeps)
+CHANNEL_HOT enum error channel_wait_rule(enum error (*attempt)(void *context),
+					 void (*set_sleeping)(void *context, uint32_t value),
+					 void *context, struct channel_doorbell *mine,
+					 uint32_t poll_budget, uint64_t deadline, uint64_t *sleeps)
 {
 	for (;;) {
 		for (uint32_t polls = 0; polls < poll_budget; polls++) {
