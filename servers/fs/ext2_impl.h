@@ -170,7 +170,7 @@ struct ext2_fs {
 	/* Counts that the superblock holds, kept current in memory and
 	 * copied into the pinned superblock buffer whenever they change. */
 	uint32_t free_blocks, free_inodes, r_blocks;
-	uint32_t alloc_hint; /* the block after the last one allocated */
+	uint32_t alloc_hint, hint_ino; /* after the last block allocated, for whom */
 	uint8_t *super;
 	uint32_t super_entry;
 
