@@ -37,7 +37,9 @@ static void fill(uint8_t *b, size_t n, uint32_t seed, uint64_t at)
 static int setup(void **state, uint32_t block_size)
 {
 	struct ext2_world *w = calloc(1, sizeof(*w));
-	world_make(w, block_size, 8192, NULL);
+	/* 1 KiB blocks: 32 MiB, four groups (copies of the superblock in
+	 * groups 0, 1 and 3 with sparse_super); the others: one group. */
+	world_make(w, block_size, block_size == 1024 ? 32768 : 8192, NULL);
 	assert_int_equal(world_mount(w, 32, 0), FS_OK);
 	*state = w;
 	return 0;
@@ -538,7 +540,7 @@ static void test_full(void **state)
 			break;
 		}
 		at += (uint64_t)n;
-		assert_true(at < 16u << 20);
+		assert_true(at < 40u << 20);
 	}
 	assert_true(at > 6u << 20);
 	uint32_t ino;
@@ -581,6 +583,72 @@ static void test_read_only(void **state)
 	check_clean(w);
 }
 
+/* Many directories and files spread over the groups (directories go to
+ * the group with most free blocks), then all removed: every group's
+ * summary exact, e2fsck clean at each step. */
+static void test_groups(void **state)
+{
+	struct ext2_world *w = *state;
+	static uint8_t data[200 * 1024];
+	fill(data, sizeof(data), 3, 0);
+	struct fs_statfs s0, s1;
+	assert_int_equal(ext2_statfs(w->fs, &s0), FS_OK);
+	for (int d = 0; d < 12; d++) {
+		char name[16];
+		snprintf(name, sizeof(name), "d%d", d);
+		uint32_t dir = mkdir_(w, R, name);
+		for (int f = 0; f < 6; f++) {
+			snprintf(name, sizeof(name), "f%d", f);
+			write_all(w, create(w, dir, name), 0, data, sizeof(data) / (size_t)(f + 1));
+		}
+	}
+	remount(w);
+	char out[1 << 14];
+	world_debugfs_read(w, "stats", out, sizeof(out));
+	unsigned long groups = strtoul(strstr(out, "Block count:") + 12, NULL, 10) /
+			       strtoul(strstr(out, "Blocks per group:") + 17, NULL, 10);
+	for (int d = 0; d < 12; d++) {
+		char name[16], path[32];
+		snprintf(path, sizeof(path), "/d%d", d);
+		uint32_t dir = resolve(w, path);
+		for (int f = 0; f < 6; f++) {
+			snprintf(name, sizeof(name), "f%d", f);
+			assert_int_equal(ext2_unlink(w->fs, dir, name, strlen(name)), FS_OK);
+		}
+		snprintf(name, sizeof(name), "d%d", d);
+		assert_int_equal(ext2_rmdir(w->fs, R, name, strlen(name)), FS_OK);
+	}
+	assert_int_equal(ext2_statfs(w->fs, &s1), FS_OK);
+	assert_int_equal(s1.free_blocks, s0.free_blocks);
+	assert_int_equal(s1.free_inodes, s0.free_inodes);
+	(void)groups;
+	check_clean(w);
+}
+
+/* An inode with an extended-attribute block (written by debugfs): its
+ * deletion drops the block, and e2fsck agrees. */
+static void test_xattr_block(void **state)
+{
+	struct ext2_world *w = *state;
+	world_unmount(w);
+	char value[600];
+	memset(value, 'v', sizeof(value) - 1);
+	value[sizeof(value) - 1] = 0;
+	world_host_write(w, "one", 0, "1", 1);
+	char script[1000];
+	snprintf(script, sizeof(script), "write one f\nea_set /f user.big %s\n", value);
+	world_debugfs(w, script);
+	assert_int_equal(world_fsck(w, "-fn"), 0);
+	assert_true(debugfs_field(w, "/f", "File ACL:") != 0);
+	assert_int_equal(world_mount(w, 32, 0), FS_OK);
+	struct fs_statfs s0, s1;
+	assert_int_equal(ext2_statfs(w->fs, &s0), FS_OK);
+	assert_int_equal(ext2_unlink(w->fs, R, "f", 1), FS_OK);
+	assert_int_equal(ext2_statfs(w->fs, &s1), FS_OK);
+	assert_int_equal(s1.free_blocks - s0.free_blocks, 2); /* data and attributes */
+	check_clean(w);
+}
+
 #define WRITE_TESTS(setup_fn)                                                                      \
 	cmocka_unit_test_setup_teardown(test_create_write, setup_fn, teardown),                    \
 	    cmocka_unit_test_setup_teardown(test_sparse_large, setup_fn, teardown),                \
@@ -592,7 +660,9 @@ static void test_read_only(void **state)
 	    cmocka_unit_test_setup_teardown(test_open_unlinked, setup_fn, teardown),               \
 	    cmocka_unit_test_setup_teardown(test_htree_change, setup_fn, teardown),                \
 	    cmocka_unit_test_setup_teardown(test_full, setup_fn, teardown),                        \
-	    cmocka_unit_test_setup_teardown(test_read_only, setup_fn, teardown)
+	    cmocka_unit_test_setup_teardown(test_read_only, setup_fn, teardown),                   \
+	    cmocka_unit_test_setup_teardown(test_groups, setup_fn, teardown),                      \
+	    cmocka_unit_test_setup_teardown(test_xattr_block, setup_fn, teardown)
 
 int main(void)
 {
