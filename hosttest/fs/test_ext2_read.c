@@ -421,7 +421,7 @@ static void test_htree_variants(void **state)
 	htree_variant("legacy", 1, 150);
 	htree_variant("half_md4", 2, 150);
 	htree_variant("tea", 1, 150);
-	htree_variant("tea", 2, 1500);
+	htree_variant("tea", 2, 2000);
 }
 
 #define READ_TESTS(setup_fn)                                                                       \

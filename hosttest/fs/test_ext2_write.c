@@ -649,6 +649,32 @@ static void test_xattr_block(void **state)
 	check_clean(w);
 }
 
+/* Without the filetype feature: records carry no type, and the engine
+ * writes none. */
+static void test_no_filetype(void **state)
+{
+	struct ext2_world *w = *state;
+	world_destroy(w);
+	world_make(w, 1024, 4096, "-O ^filetype");
+	assert_int_equal(world_mount(w, 32, 0), FS_OK);
+	uint32_t d = mkdir_(w, R, "d");
+	write_all(w, create(w, d, "f"), 0, "x", 1);
+	uint64_t cookie = 0;
+	struct fs_dirent e;
+	int seen = 0;
+	for (;;) {
+		assert_int_equal(ext2_readdir(w->fs, d, &cookie, &e), FS_OK);
+		if (e.ino == 0)
+			break;
+		assert_int_equal(e.type, 0);
+		seen++;
+	}
+	assert_int_equal(seen, 3);
+	assert_int_equal(ext2_rename(w->fs, d, "f", 1, R, "g", 1), FS_OK);
+	check_clean(w);
+	debugfs_has(w, "/g", "x", 1);
+}
+
 #define WRITE_TESTS(setup_fn)                                                                      \
 	cmocka_unit_test_setup_teardown(test_create_write, setup_fn, teardown),                    \
 	    cmocka_unit_test_setup_teardown(test_sparse_large, setup_fn, teardown),                \
@@ -666,7 +692,9 @@ static void test_xattr_block(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = { WRITE_TESTS(setup_1k), WRITE_TESTS(setup_2k),
-					    WRITE_TESTS(setup_4k) };
+	const struct CMUnitTest tests[] = {
+		WRITE_TESTS(setup_1k), WRITE_TESTS(setup_2k), WRITE_TESTS(setup_4k),
+		cmocka_unit_test_setup_teardown(test_no_filetype, setup_1k, teardown)
+	};
 	return cmocka_run_group_tests_name("ext2_write", tests, NULL, NULL);
 }

@@ -29,7 +29,7 @@
 #define EXT2_FAST_SYMLINK_MAX 59u /* the target and its NUL fit in i_block */
 #define EXT2_LINK_MAX 32000u
 #define EXT2_MAX_BLOCK 4096u
-#define EXT2_MIN_CACHE 16u
+#define EXT2_MIN_CACHE 4u
 #define EXT2_OPEN_SLOTS 256u
 
 #define EXT2_INCOMPAT_FILETYPE 0x0002u
