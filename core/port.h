@@ -53,6 +53,18 @@ void port_tlb_flush_asid(uint64_t asid);
 void port_ipi_reschedule(unsigned hart);
 
 /*
+ * seL4's remote stall. Hart `hart` (never the calling hart) has a thread as
+ * its current thread, and core/ is about to destroy that thread (its TCB's
+ * memory may be reused next). Returns once `hart` has really stopped using
+ * it: it left user mode, saved the thread's registers, and will not touch
+ * the TCB again before its next scheduling decision (which core/ has made
+ * pending). The caller holds the kernel lock. Kernel: an IPI, then wait for
+ * that hart's acknowledgement (it takes the IPI and waits for the lock).
+ * Host: record the request.
+ */
+void port_remote_stall(unsigned hart);
+
+/*
  * The roles of words in a thread's register block (struct tcb's regs[]).
  * The block's layout is the arch layer's (the saved user registers); core/
  * only asks where these roles live, never for a register by number.

@@ -75,6 +75,14 @@ void port_ipi_reschedule(unsigned hart)
 	fake_arch.ipi_harts |= 1ull << hart;
 }
 
+void port_remote_stall(unsigned hart)
+{
+	fake_arch.stall_calls++;
+	fake_arch.stall_harts |= 1ull << hart;
+	if (fake_arch.on_stall != NULL)
+		fake_arch.on_stall(hart);
+}
+
 /* A register block laid out as the roles' own numbers, shifted by one so
  * that a core/ that used role numbers as indices would be caught. */
 unsigned port_reg_index(enum port_reg reg)

@@ -48,6 +48,20 @@ void port_ipi_reschedule(unsigned hart)
 }
 
 /*
+ * Nothing to wait for in today's kernel: no hart runs a core/ thread yet
+ * (each runs its boot program from struct hart's frame, not from a TCB), so
+ * no hart can be using a TCB that core/ destroys. When threads run, the
+ * IPI machinery makes this an IPI plus a wait for the remote hart's
+ * acknowledgement (core/port.h); until then a call for another hart is a
+ * kernel bug and stops the system rather than let a TCB be reused early.
+ */
+void port_remote_stall(unsigned hart)
+{
+	if (hart != hart_current()->cpu_index)
+		panic("remote stall of hart %u: no hart runs core threads yet", hart);
+}
+
+/*
  * The register block of a TCB is struct trap_frame's layout: x1..x31 at
  * their numbers, sepc at 32. IPC roles (docs/ipc.md): a0 result, a1 badge,
  * a2 message info, MR0..MR3 in a3..a6, MR4..MR7 in t3..t6; a7 keeps the
