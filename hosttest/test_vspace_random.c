@@ -76,7 +76,7 @@ struct mleaf {
 	uint64_t asid, va;
 	unsigned level;
 	int frame;
-	bool w, x;
+	bool r, w, x;
 };
 
 struct expected_flush {
@@ -426,7 +426,7 @@ static void op_frame_map(int f, int fc, int v, int vc, uint64_t va, uint64_t rig
 		want = ERR_INVALID_ARGUMENT;
 	else if (va & (bytes - 1))
 		want = ERR_ALIGNMENT;
-	else if ((rights & ~3u) || (attr & ~1u) || !(granted & CAP_RIGHT_READ))
+	else if ((rights & ~3u) || (attr & ~1u))
 		want = ERR_INVALID_ARGUMENT;
 	else if (cap->mapped && cap->asid != asid)
 		want = ERR_INVALID_CAPABILITY;
@@ -450,6 +450,19 @@ static void op_frame_map(int f, int fc, int v, int vc, uint64_t va, uint64_t rig
 		return;
 	stats[cap->mapped ? S_REMAP : S_MAP]++;
 	maps_by_level[level] += !cap->mapped;
+	cap->mapped = true;
+	cap->asid = asid;
+	cap->va = va;
+	expect_flush(FAKE_FLUSH_PAGE, asid, va);
+	/* Without read the mapping is kernel-only (seL4): execute-only, or
+	 * no entry at all when not executable. */
+	if (!(granted & CAP_RIGHT_READ))
+		granted = 0;
+	if (granted == 0 && (attr & VM_ATTR_EXECUTE_NEVER)) {
+		if (leaf != NULL)
+			leaf->used = false;
+		return;
+	}
 	if (leaf == NULL) {
 		for (int i = 0; i < MAX_LEAVES && leaf == NULL; i++)
 			if (!leaves[i].used)
@@ -461,12 +474,9 @@ static void op_frame_map(int f, int fc, int v, int vc, uint64_t va, uint64_t rig
 				.va = va,
 				.level = level,
 				.frame = f,
+				.r = granted & CAP_RIGHT_READ,
 				.w = granted & CAP_RIGHT_WRITE,
 				.x = !(attr & VM_ATTR_EXECUTE_NEVER) };
-	cap->mapped = true;
-	cap->asid = asid;
-	cap->va = va;
-	expect_flush(FAKE_FLUSH_PAGE, asid, va);
 }
 
 static void op_frame_unmap(int f, int fc)
@@ -556,14 +566,17 @@ static void check_translations(void)
 		}
 		for (int i = 0; i < N_CAND; i++) {
 			uint64_t va = candidate(i);
-			struct walk_result r = walk(obj[root].base, va, WALK_READ, true);
 			const struct mleaf *leaf = model_translate(asid, va);
+			/* An execute-only leaf is walked as an instruction fetch. */
+			enum walk_access how = leaf != NULL && !leaf->r ? WALK_EXECUTE : WALK_READ;
+			struct walk_result r = walk(obj[root].base, va, how, true);
 			struct seen now = { 0 };
 			CHECK(r.fault == (leaf == NULL));
 			if (leaf) {
 				uint64_t bytes = pagetable_entry_bytes(leaf->level);
 				CHECK(r.level == leaf->level);
 				CHECK(r.pa == obj[leaf->frame].base + (va - leaf->va));
+				CHECK(((r.pte & PTE_READ) != 0) == leaf->r);
 				CHECK(((r.pte & PTE_WRITE) != 0) == leaf->w);
 				CHECK(((r.pte & PTE_EXECUTE) != 0) == leaf->x);
 				now = (struct seen){ r.pa, r.pte & 0xff, leaf->va, bytes };
