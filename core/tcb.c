@@ -100,6 +100,9 @@ unsigned tcb_current_hart(const struct tcb *t)
 void tcb_set_current_hart(struct tcb *t, unsigned hart)
 {
 	t->current_on1 = hart == NO_HART ? 0 : (uint8_t)(hart + 1);
+	/* The hart will run t's address space: its flushes must reach it. */
+	if (hart != NO_HART)
+		asid_activate(tcb_vspace_asid(t), hart);
 }
 
 uint64_t tcb_get_reg(const struct tcb *t, enum port_reg reg)
@@ -311,6 +314,10 @@ static enum error invoke_space(struct cte *tcb_slot, const struct tcb_space_args
 		err = install(tcb_slot, tcb_cap, &t->cspace_root, plan->cspace, a->cspace, budget);
 	if (err == ERR_OK)
 		err = install(tcb_slot, tcb_cap, &t->vspace_root, plan->vspace, a->vspace, budget);
+	/* A thread running now gets its new address space at its next entry
+	 * to user mode, on the hart it is current on. */
+	if (err == ERR_OK && tcb_current_hart(t) != NO_HART)
+		asid_activate(tcb_vspace_asid(t), tcb_current_hart(t));
 	return err;
 }
 

@@ -110,6 +110,8 @@ void tcb_stop(struct tcb *t);
 
 /* The hart t is current on, or NO_HART (a zeroed TCB is current nowhere). */
 unsigned tcb_current_hart(const struct tcb *t);
+/* The scheduler's: t is now current on `hart` (or on none), whose flushes
+ * of t's address space then include that hart (asid_activate). */
 void tcb_set_current_hart(struct tcb *t, unsigned hart);
 
 /* The TCB a TCB cap names. */

@@ -147,7 +147,7 @@ enum error vspace_page_table_map(struct cte *table, const struct cte *vspace, ui
 	vspace_set_mapping(table, MAPPING_MAPPED, asid, vaddr & ~(region - 1));
 	/* An invalid entry may be cached at any level without Svvptc; a fence
 	 * by ASID orders every level. */
-	port_tlb_flush_asid(asid);
+	port_tlb_flush_asid(asid, asid_harts(asid));
 	return ERR_OK;
 }
 
@@ -164,7 +164,7 @@ static void unmap_table_entry(uint64_t asid, uint64_t vaddr, uintptr_t object)
 			return;
 		if (pte_physical_address(*slot) == pa) {
 			*slot = pte_invalid();
-			port_tlb_flush_asid(asid);
+			port_tlb_flush_asid(asid, asid_harts(asid));
 			return;
 		}
 		table = table_of(*slot);
@@ -264,7 +264,7 @@ enum error vspace_frame_map(struct cte *frame, const struct cte *vspace, uint64_
 	vspace_set_mapping(frame, MAPPING_MAPPED, asid, vaddr);
 	/* Remap may take rights away; a new entry may replace a cached invalid
 	 * one (no Svvptc): either way one page of one ASID. */
-	port_tlb_flush_page(asid, vaddr);
+	port_tlb_flush_page(asid, vaddr, asid_harts(asid));
 	return ERR_OK;
 }
 
@@ -280,7 +280,7 @@ static void unmap_frame_entry(struct cap frame)
 	    pte_physical_address(*at.slot) != phys_of(cap_ptr(frame)))
 		return; /* stale: its table was unmapped or its VSpace went */
 	*at.slot = pte_invalid();
-	port_tlb_flush_page(asid, vaddr);
+	port_tlb_flush_page(asid, vaddr, asid_harts(asid));
 }
 
 enum error vspace_frame_unmap(struct cte *frame)

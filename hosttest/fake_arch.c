@@ -57,16 +57,16 @@ void fake_arch_clear_flushes(void)
 	fake_arch.flush_count = 0;
 }
 
-void port_tlb_flush_page(uint64_t asid, uint64_t va)
+void port_tlb_flush_page(uint64_t asid, uint64_t va, uint64_t harts)
 {
 	fake_arch.flush_page_calls++;
-	record_flush((struct fake_flush){ FAKE_FLUSH_PAGE, asid, va });
+	record_flush((struct fake_flush){ FAKE_FLUSH_PAGE, asid, va, harts });
 }
 
-void port_tlb_flush_asid(uint64_t asid)
+void port_tlb_flush_asid(uint64_t asid, uint64_t harts)
 {
 	fake_arch.flush_asid_calls++;
-	record_flush((struct fake_flush){ FAKE_FLUSH_ASID, asid, 0 });
+	record_flush((struct fake_flush){ FAKE_FLUSH_ASID, asid, 0, harts });
 }
 
 void port_ipi_reschedule(unsigned hart)

@@ -9,7 +9,8 @@
 struct fake_flush {
 	enum { FAKE_FLUSH_PAGE, FAKE_FLUSH_ASID } kind;
 	uint64_t asid;
-	uint64_t va; /* FAKE_FLUSH_PAGE only */
+	uint64_t va;    /* FAKE_FLUSH_PAGE only */
+	uint64_t harts; /* the harts core/ named (bit h: hart h) */
 };
 
 #define FAKE_FLUSH_LOG 64 /* the first flushes since the last reset are kept */

@@ -527,6 +527,40 @@ static void test_finalise_stalls_remote_hart(void **state)
 	tw_assert(W);
 }
 
+/*
+ * Threads of one address space run on several harts at once (issue 15):
+ * each hart that makes such a thread current joins its ASID's hart set
+ * (asid_activate), and a change to the address space flushes all of them.
+ */
+static void test_one_vspace_on_several_harts(void **state)
+{
+	(void)state;
+	W = tw_new(3);
+	struct cte *cn = tw_slot_of(W, tw_cnode(W, 1));
+	struct tcb *a = tw_thread(W, 5, 0), *b = tw_thread(W, 5, 2), *c = tw_thread(W, 5, 1);
+	tw_set_space(W, a, cn, NULL);
+	tw_set_space(W, b, cn, NULL);
+	uint64_t asid = tcb_vspace_asid(a);
+	assert_int_equal(tcb_vspace_asid(b), asid);
+	assert_int_equal(asid_harts(asid), 0);
+	sched_start(0, a);
+	sched_start(2, b);
+	sched_start(1, c); /* no VSpace: hart 1 never runs the address space */
+	assert_int_equal(asid_harts(asid), 1u | 1u << 2);
+	static _Alignas(4096) uint8_t table[4096];
+	struct cte pt = { .cap = object_init(OBJ_PAGE_TABLE, (uintptr_t)table, 0, false) };
+	struct lookup_fault fault;
+	fake_arch_clear_flushes();
+	assert_int_equal(vspace_page_table_map(&pt, tw_vspace(W), 0x40000000, &fault), ERR_OK);
+	assert_int_equal(fake_arch.flush_count, 1);
+	assert_int_equal(fake_arch.flushes[0].asid, asid);
+	assert_int_equal(fake_arch.flushes[0].harts, 1u | 1u << 2);
+	/* A thread given the address space while current: its hart joins. */
+	tw_set_space(W, c, cn, NULL);
+	assert_int_equal(asid_harts(asid), 7);
+	tw_assert(W);
+}
+
 static void test_checker_catches(void **state)
 {
 	(void)state;
@@ -586,6 +620,7 @@ int main(void)
 		T(test_configure),
 		T(test_resume_cancels_ipc),
 		T(test_finalise_stalls_remote_hart),
+		T(test_one_vspace_on_several_harts),
 	};
 	return cmocka_run_group_tests_name("tcb", tests, NULL, NULL);
 }
