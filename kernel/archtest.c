@@ -8,24 +8,43 @@
  */
 #include "archtest.h"
 
+#include "arch.h"
 #include "barrier.h"
 #include "config.h"
 #include "console.h"
 #include "csr.h"
+#include "dtb_riscv.h"
 #include "interrupt.h"
+#include "irq.h"
+#include "spinlock.h"
 #include "tap.h"
 #include "timer.h"
 
 #define TIMER_RESULTS 4
+#define IRQ_RESULTS 1
+
+/* QEMU's goldfish RTC (hw/rtc/goldfish_rtc.c): an alarm is an interrupt
+ * source the tests can raise at will, with no input. Times in ns. */
+#define RTC_TIME_LOW 0x00
+#define RTC_TIME_HIGH 0x04
+#define RTC_ALARM_LOW 0x08
+#define RTC_ALARM_HIGH 0x0c
+#define RTC_IRQ_ENABLED 0x10
+#define RTC_CLEAR_INTERRUPT 0x1c
 #define TIMEOUT_US 2000000 /* generous: TCG harts share two host cores */
 
 static bool selected;
+static volatile uint8_t *rtc;
+static unsigned rtc_source;
+static struct spinlock rtc_turn; /* one hart at a time uses the RTC */
 
 struct hart_state {
 	volatile bool in_user_test; /* the next tick comes from user mode */
 	volatile unsigned ticks;
 	volatile uint64_t last_tick;
 	volatile bool user_tick_seen;
+	volatile unsigned external; /* sources claimed on this hart */
+	volatile unsigned last_source;
 };
 static struct hart_state state[CONFIG_MAX_HARTS];
 
@@ -47,10 +66,30 @@ static bool word_in(const char *text, const char *word)
 	return false;
 }
 
-unsigned archtest_plan(const char *bootargs, unsigned hart_count)
+/* The goldfish RTC and its PLIC source, if the DTB has both. Untrusted:
+ * the DTB. */
+static void find_rtc(const struct dtb *dtb)
+{
+	struct dtb_node node;
+	struct dtb_range range;
+	struct dtb_irq irq;
+	if (!arch_irq_available() ||
+	    dtb_find_compatible(dtb, NULL, "google,goldfish-rtc", &node) != ERR_OK ||
+	    dtb_reg(dtb, node, 0, &range) != ERR_OK || range.size < 0x20 ||
+	    dtb_interrupt(dtb, node, 0, &irq) != ERR_OK || irq.cells != 1 || irq.spec[0] == 0 ||
+	    irq.spec[0] > arch_irq_sources())
+		return;
+	rtc = arch_map_device(range.base, range.size);
+	rtc_source = irq.spec[0];
+}
+
+unsigned archtest_plan(const struct dtb *dtb, const char *bootargs, unsigned hart_count)
 {
 	selected = word_in(bootargs, "tests=arch");
-	return selected ? hart_count * TIMER_RESULTS : 0;
+	if (!selected)
+		return 0;
+	find_rtc(dtb);
+	return hart_count * (TIMER_RESULTS + IRQ_RESULTS);
 }
 
 static struct hart_state *mine(void)
@@ -143,11 +182,80 @@ static void user_tick(struct hart_state *s)
 		   hart_current()->hart_id);
 }
 
+static void external(unsigned source)
+{
+	struct hart_state *s = mine();
+	s->last_source = source;
+	s->external++;
+	/* The device's side of the ack, as a user-level driver would do it;
+	 * the PLIC's completion is left to the test. */
+	if (rtc && source == rtc_source)
+		mmio_write32(rtc + RTC_CLEAR_INTERRUPT, 1);
+}
+
+static void rtc_alarm_in(uint64_t ns)
+{
+	uint64_t now = mmio_read32(rtc + RTC_TIME_LOW);
+	now |= (uint64_t)mmio_read32(rtc + RTC_TIME_HIGH) << 32;
+	mmio_write32(rtc + RTC_IRQ_ENABLED, 1);
+	mmio_write32(rtc + RTC_ALARM_HIGH, (uint32_t)((now + ns) >> 32));
+	mmio_write32(rtc + RTC_ALARM_LOW, (uint32_t)(now + ns)); /* arms it */
+}
+
+/* Poll for `us` or until this hart has claimed `count` sources. */
+static bool poll_for_external(unsigned count, uint64_t us)
+{
+	uint64_t limit = arch_timer_now() + arch_timer_ticks(us);
+	while (mine()->external < count && arch_timer_now() < limit)
+		(void)arch_interrupt_poll();
+	return mine()->external >= count;
+}
+
+/* The RTC's alarm through the PLIC to this hart's S context: claimed, held
+ * by the gateway while claimed (a second alarm waits), delivered again
+ * after completion. */
+static void plic_test(struct hart *hart)
+{
+	if (!arch_irq_available()) {
+		tap_result(true,
+			   "hart %lu: no PLIC (%s): the kernel runs without user-level interrupts",
+			   hart->hart_id, arch_irq_controller_name());
+		return;
+	}
+	if (!rtc) {
+		tap_result(false, "hart %lu: PLIC test: no goldfish RTC in the DTB", hart->hart_id);
+		return;
+	}
+	struct hart_state *s = mine();
+	spinlock_acquire(&rtc_turn);
+	s->external = 0;
+	bool set = arch_irq_set_priority(rtc_source, 1) == ERR_OK &&
+		   arch_irq_enable(rtc_source, hart->cpu_index) == ERR_OK;
+	rtc_alarm_in(1000000);
+	bool first = set && poll_for_external(1, TIMEOUT_US) && s->last_source == rtc_source;
+	rtc_alarm_in(1000000);
+	bool held = first && !poll_for_external(2, 5000);
+	bool completed = arch_irq_complete(rtc_source) == ERR_OK;
+	bool again = held && completed && poll_for_external(2, TIMEOUT_US);
+	bool twice = arch_irq_complete(rtc_source) == ERR_OK &&
+		     arch_irq_complete(rtc_source) == ERR_ILLEGAL_OPERATION;
+	(void)arch_irq_disable(rtc_source, hart->cpu_index);
+	spinlock_release(&rtc_turn);
+	tap_result(first && held && again && twice,
+		   "hart %lu: PLIC: RTC alarm (source %u) claimed here %s, %s while claimed, "
+		   "%s after completion, %s",
+		   hart->hart_id, rtc_source, first ? "once" : "NOT", held ? "held" : "NOT held",
+		   again ? "delivered again" : "NOT delivered",
+		   twice ? "completed once" : "BAD completion");
+}
+
 void archtest_hart(struct hart *hart)
 {
 	if (!selected)
 		return;
 	arch_timer_set_handler(tick);
+	arch_irq_set_handler(external);
+	plic_test(hart);
 	one_shot(hart, arch_timer_uses_sstc() ? "Sstc stimecmp" : "SBI TIME (no Sstc in the DTB)");
 	arch_timer_init_hart_sbi();
 	one_shot(hart, "SBI TIME (forced)");

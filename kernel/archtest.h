@@ -12,11 +12,13 @@
 
 #include <stdbool.h>
 
+#include "dtb.h"
 #include "hart.h"
 
-/* How many TAP results the tests add for `hart_count` harts (0 when the
- * boot arguments do not select them). */
-unsigned archtest_plan(const char *bootargs, unsigned hart_count);
+/* Boot hart, after arch_init: how many TAP results the tests add for
+ * `hart_count` harts (0 when the boot arguments do not select them); maps
+ * the devices they use. */
+unsigned archtest_plan(const struct dtb *dtb, const char *bootargs, unsigned hart_count);
 /* Run this hart's part, if selected; returns when it is done. */
 void archtest_hart(struct hart *hart);
 

@@ -222,7 +222,8 @@ _Noreturn void kernel_boot(uint64_t boot_hart_id, uint64_t dtb_physical)
 	uspace_boot();
 	for (unsigned i = 0; i < hart_count; i++)
 		uspace_init_hart(&harts[i]);
-	tap_plan(1 + hart_count * (1 + runs_per_hart) + 1 + archtest_plan(bootargs, hart_count));
+	tap_plan(1 + hart_count * (1 + runs_per_hart) + 1 +
+		 archtest_plan(&dtb, bootargs, hart_count));
 	tap_result(true, "boot: Sv39 on, %lu KiB free in %zu ranges, %u harts, bootargs \"%s\"",
 		   range_set_total(&free_memory) >> 10, free_memory.count, hart_count, bootargs);
 

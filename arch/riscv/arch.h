@@ -20,6 +20,10 @@ typedef void *(*arch_map_device_fn)(uint64_t pa, uint64_t size);
  * on (no timebase). */
 void arch_init(const struct dtb *dtb, arch_map_device_fn map_device);
 
+/* Map more device registers, as arch_init's map_device (boot hart, during
+ * boot only: before any user address space copies the kernel's half). */
+void *arch_map_device(uint64_t pa, uint64_t size);
+
 /* Every hart (the boot hart too), before it first runs user code: its
  * timer (disarmed), its interrupt-controller context (threshold 0, external
  * interrupts enabled in sie) and its IPI mailbox (software interrupts

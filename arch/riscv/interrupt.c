@@ -3,6 +3,7 @@
 #include "interrupt.h"
 
 #include "csr.h"
+#include "irq.h"
 #include "timer.h"
 
 bool arch_interrupt(uint64_t scause)
@@ -11,6 +12,7 @@ bool arch_interrupt(uint64_t scause)
 		return false;
 	switch (scause & ~CAUSE_INTERRUPT) {
 	case CAUSE_SUPERVISOR_TIMER: arch_timer_interrupt(); return true;
+	case CAUSE_SUPERVISOR_EXTERNAL: arch_irq_interrupt(); return true;
 	default: return false;
 	}
 }
