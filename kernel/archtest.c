@@ -31,12 +31,31 @@
 #define RTC_ALARM_HIGH 0x0c
 #define RTC_IRQ_ENABLED 0x10
 #define RTC_CLEAR_INTERRUPT 0x1c
+
+/* The ns16550a's registers (byte offsets on virt: reg-shift 0). */
+#define UART_RBR 0 /* receive buffer (read) */
+#define UART_IER 1 /* interrupt enable: bit 0 = received data available */
+#define UART_LSR 5 /* line status: bit 0 = data ready */
+#define UART_IER_RX 0x01
+#define UART_LSR_DR 0x01
+#define UART_RX_MAX 128
+#define UART_TIMEOUT_US 10000000
 #define TIMEOUT_US 2000000 /* generous: TCG harts share two host cores */
 
 static bool selected;
 static volatile uint8_t *rtc;
 static unsigned rtc_source;
 static struct spinlock rtc_turn; /* one hart at a time uses the RTC */
+
+/* The UART receive test: the bytes expected (from "uartrx=..."), what
+ * came, and through how many interrupts. */
+static const char *uart_expect;
+static unsigned uart_expect_length;
+static volatile uint8_t *uart;
+static unsigned uart_source;
+static char uart_received[UART_RX_MAX + 1]; /* NUL-terminated for printing */
+static volatile unsigned uart_count, uart_interrupts;
+static unsigned uart_tester = CONFIG_MAX_HARTS + 1; /* claimed by the first hart */
 
 struct hart_state {
 	volatile bool in_user_test; /* the next tick comes from user mode */
@@ -83,13 +102,57 @@ static void find_rtc(const struct dtb *dtb)
 	rtc_source = irq.spec[0];
 }
 
+/* The value of word "key=value" in text, or NULL; its length in *length. */
+static const char *word_value(const char *text, const char *key, unsigned *length)
+{
+	for (const char *start = text; *start;) {
+		const char *k = key, *t = start;
+		while (*k && *t == *k) {
+			k++;
+			t++;
+		}
+		if (!*k) {
+			const char *end = t;
+			while (*end && *end != ' ')
+				end++;
+			*length = (unsigned)(end - t);
+			return t;
+		}
+		while (*start && *start != ' ')
+			start++;
+		while (*start == ' ')
+			start++;
+	}
+	return NULL;
+}
+
+/* The console UART and its PLIC source. Untrusted: the DTB. */
+static void find_uart(const struct dtb *dtb)
+{
+	struct dtb_node node;
+	struct dtb_range range;
+	struct dtb_irq irq;
+	if (!arch_irq_available() || dtb_find_compatible(dtb, NULL, "ns16550a", &node) != ERR_OK ||
+	    dtb_reg(dtb, node, 0, &range) != ERR_OK || range.size < 8 ||
+	    dtb_interrupt(dtb, node, 0, &irq) != ERR_OK || irq.cells != 1 || irq.spec[0] == 0 ||
+	    irq.spec[0] > arch_irq_sources())
+		return;
+	uart = arch_map_device(range.base, range.size);
+	uart_source = irq.spec[0];
+}
+
 unsigned archtest_plan(const struct dtb *dtb, const char *bootargs, unsigned hart_count)
 {
 	selected = word_in(bootargs, "tests=arch");
 	if (!selected)
 		return 0;
 	find_rtc(dtb);
-	return hart_count * (TIMER_RESULTS + IRQ_RESULTS);
+	uart_expect = word_value(bootargs, "uartrx=", &uart_expect_length);
+	if (uart_expect_length > UART_RX_MAX)
+		uart_expect_length = UART_RX_MAX;
+	if (uart_expect)
+		find_uart(dtb);
+	return hart_count * (TIMER_RESULTS + IRQ_RESULTS) + (uart_expect ? 1 : 0);
 }
 
 static struct hart_state *mine(void)
@@ -191,6 +254,52 @@ static void external(unsigned source)
 	 * the PLIC's completion is left to the test. */
 	if (rtc && source == rtc_source)
 		mmio_write32(rtc + RTC_CLEAR_INTERRUPT, 1);
+	if (uart && source == uart_source) {
+		/* Drain the FIFO (which clears the device's request), then ack
+		 * at once: this is the whole driver. */
+		uart_interrupts++;
+		while (mmio_read8(uart + UART_LSR) & UART_LSR_DR) {
+			char c = (char)mmio_read8(uart + UART_RBR);
+			if (uart_count < UART_RX_MAX)
+				uart_received[uart_count++] = c;
+		}
+		(void)arch_irq_complete(source);
+	}
+}
+
+/* Bytes fed to QEMU's serial input (ci/qemu-run --serial-input) arrive
+ * through the receive interrupt: the first hart here takes them. */
+static void uart_test(struct hart *hart)
+{
+	unsigned none = CONFIG_MAX_HARTS + 1;
+	if (!uart_expect || !__atomic_compare_exchange_n(&uart_tester, &none, hart->cpu_index,
+							 false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	if (!uart) {
+		tap_result(false, "hart %lu: UART receive: no ns16550a on a PLIC in the DTB",
+			   hart->hart_id);
+		return;
+	}
+	bool set = arch_irq_set_priority(uart_source, 1) == ERR_OK &&
+		   arch_irq_enable(uart_source, hart->cpu_index) == ERR_OK;
+	mmio_write8(uart + UART_IER, UART_IER_RX);
+	/* ci/qemu-run --serial-input sends its file when it reads this line:
+	 * bytes sent earlier would meet the firmware's UART set-up (OpenSBI
+	 * enables the FIFOs, which QEMU's 16550 answers by emptying them). */
+	kprintf("# hart %lu: UART: ready for serial input\n", hart->hart_id);
+	uint64_t limit = arch_timer_now() + arch_timer_ticks(UART_TIMEOUT_US);
+	while (uart_count < uart_expect_length && arch_timer_now() < limit)
+		(void)arch_interrupt_poll();
+	mmio_write8(uart + UART_IER, 0);
+	(void)arch_irq_disable(uart_source, hart->cpu_index);
+	bool same = uart_count == uart_expect_length;
+	for (unsigned i = 0; same && i < uart_count; i++)
+		same = uart_received[i] == uart_expect[i];
+	tap_result(set && same && uart_interrupts > 0,
+		   "hart %lu: UART receive: %u of %u expected bytes (\"%s\") arrived through PLIC "
+		   "source %u in %u interrupts%s",
+		   hart->hart_id, uart_count, uart_expect_length, uart_received, uart_source,
+		   uart_interrupts, same ? "" : ", NOT the bytes sent");
 }
 
 static void rtc_alarm_in(uint64_t ns)
@@ -256,6 +365,7 @@ void archtest_hart(struct hart *hart)
 	arch_timer_set_handler(tick);
 	arch_irq_set_handler(external);
 	plic_test(hart);
+	uart_test(hart);
 	one_shot(hart, arch_timer_uses_sstc() ? "Sstc stimecmp" : "SBI TIME (no Sstc in the DTB)");
 	arch_timer_init_hart_sbi();
 	one_shot(hart, "SBI TIME (forced)");
