@@ -37,7 +37,10 @@ static int group_setup(void **state)
 	char script[1 << 14];
 	size_t used = (size_t)snprintf(script, sizeof(script),
 				       "write data file\nmkdir dir\nwrite data dir/inner\n"
-				       "symlink link file\nmkdir big\nwrite data twin\n");
+				       "symlink link file\nmkdir big\nwrite data twin\n"
+				       "symlink slowlink "
+				       "a-target-of-more-than-sixty-bytes-so-that-it-needs-a-block-"
+				       "of-its-own\n");
 	for (int i = 0; i < 120; i++)
 		used += (size_t)snprintf(script + used, sizeof(script) - used,
 					 "write one big/a-long-name-for-entry-%d\n", i);
@@ -240,8 +243,10 @@ static void test_group_descriptors(void **state)
 	poke32(w, GD, table + 1);
 	assert_int_equal(world_mount(w, 16, 0), FS_EUCLEAN);
 	world_poke(w, GD, saved, 4);
-	/* The root is not a directory. */
+	/* The root is not a directory, or has too few links. */
 	uint64_t root = inode_at(w, "/");
+	poke16(w, root + 26, 1);
+	assert_int_equal(world_mount(w, 16, 0), FS_EUCLEAN);
 	poke16(w, root, 0100644);
 	assert_int_equal(world_mount(w, 16, 0), FS_EUCLEAN);
 }
@@ -259,6 +264,9 @@ static void test_mount_arguments(void **state)
 	assert_int_equal(ext2_mount(&fs, memory, four - 1024, &w->port, 0, world_now), FS_ENOMEM);
 	assert_int_equal(ext2_mount(&fs, memory, four, &w->port, 0, world_now), FS_OK);
 	struct fs_block_port tiny = w->port;
+	tiny.read = NULL;
+	assert_int_equal(ext2_mount(&fs, memory, sizeof(memory), &tiny, 0, world_now), FS_EINVAL);
+	tiny = w->port;
 	tiny.sectors = 3;
 	assert_int_equal(ext2_mount(&fs, memory, sizeof(memory), &tiny, 0, world_now), FS_EINVAL);
 	tiny.sectors = 1000; /* smaller than the file system */
@@ -544,6 +552,40 @@ static void test_port_failures(void **state)
 	fs_port_file_close(&w->file);
 }
 
+/* Link counts at ext2's limit (32000): no more names, no more
+ * subdirectories. */
+static void test_link_limit(void **state)
+{
+	struct ext2_world *w = *state;
+	uint64_t file = inode_at(w, "/file"), dir = inode_at(w, "/dir");
+	poke16(w, file + 26, 32000);
+	poke16(w, dir + 26, 32000);
+	assert_int_equal(world_mount(w, 16, 0), FS_OK);
+	uint32_t f = lookup(w, "/file"), d = lookup(w, "/dir"), ino;
+	assert_int_equal(ext2_link(w->fs, R, "more", 4, f), FS_EMLINK);
+	assert_int_equal(ext2_mkdir(w->fs, d, "sub", 3, 0755, 0, 0, &ino), FS_EMLINK);
+	assert_int_equal(ext2_mkdir(w->fs, R, "other", 5, 0755, 0, 0, &ino), FS_OK);
+	assert_int_equal(ext2_rename(w->fs, R, "other", 5, d, "other", 5), FS_EMLINK);
+	assert_int_equal(ext2_create(w->fs, d, "file-is-fine", 12, 0644, 0, 0, &ino), FS_OK);
+}
+
+/* A slow symlink whose block is a hole, and attribute blocks that are not
+ * attribute blocks. */
+static void test_symlink_and_xattr(void **state)
+{
+	struct ext2_world *w = *state;
+	uint64_t slow = inode_at(w, "/slowlink"), file = inode_at(w, "/file");
+	poke32(w, slow + 40, 0);
+	uint32_t data_block = peek32(w, file + 40);
+	poke32(w, inode_at(w, "/twin") + 104, data_block); /* file_acl: not an EA block */
+	assert_int_equal(world_mount(w, 16, 0), FS_OK);
+	char buffer[300];
+	size_t n;
+	assert_int_equal(ext2_readlink(w->fs, lookup(w, "/slowlink"), buffer, sizeof(buffer), &n),
+			 FS_EUCLEAN);
+	assert_int_equal(ext2_unlink(w->fs, R, "twin", 4), FS_EUCLEAN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -557,6 +599,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_htree_nodes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bitmaps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_and_xattr, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("ext2_corrupt", tests, group_setup, group_teardown);
 }

@@ -677,6 +677,63 @@ static void test_no_filetype(void **state)
 	debugfs_has(w, "/g", "x", 1);
 }
 
+/* An image made without large_file gets it when a file passes 2 GiB. */
+static void test_large_file_feature(void **state)
+{
+	struct ext2_world *w = *state;
+	world_destroy(w);
+	/* The resize inode is itself larger than 2 GiB: without it. */
+	world_make(w, 4096, 8192, "-O ^resize_inode");
+	world_debugfs(w, "feature -large_file\n");
+	assert_int_equal(world_fsck(w, "-fn"), 0);
+	char out[4096];
+	world_debugfs_read(w, "features", out, sizeof(out));
+	assert_null(strstr(out, "large_file"));
+	assert_int_equal(world_mount(w, 32, 0), FS_OK);
+	uint32_t f = create(w, R, "f");
+	write_all(w, f, 1000, "small", 5);
+	write_all(w, f, 3000000000u, "big", 3);
+	check_clean(w);
+	world_debugfs_read(w, "features", out, sizeof(out));
+	assert_non_null(strstr(out, "large_file"));
+	assert_int_equal(debugfs_field(w, "/f", "Size:"), 3000000003u);
+}
+
+/* Limits of the calls: the open table, a symlink target of a block, a
+ * link to a file that has no name left, a setattr that sets nothing. */
+static void test_limits(void **state)
+{
+	struct ext2_world *w = *state;
+	uint32_t first = 0, ino;
+	for (int i = 0; i < 256; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "o%d", i);
+		ino = create(w, R, name);
+		if (i == 0)
+			first = ino;
+		assert_int_equal(ext2_open(w->fs, ino), FS_OK);
+	}
+	uint32_t extra = create(w, R, "extra");
+	assert_int_equal(ext2_open(w->fs, extra), FS_ENOMEM);
+	assert_int_equal(ext2_open(w->fs, first), FS_OK); /* its slot counts on */
+	assert_int_equal(ext2_release(w->fs, first), FS_OK);
+	assert_int_equal(ext2_unlink(w->fs, R, "o0", 2), FS_OK);
+	assert_int_equal(ext2_link(w->fs, R, "again", 5, first), FS_ENOENT);
+	for (int i = 0; i < 256; i++)
+		assert_int_equal(ext2_release(w->fs, first + (uint32_t)i), FS_OK);
+	char target[4097];
+	memset(target, 't', sizeof(target));
+	struct fs_stat st;
+	assert_int_equal(ext2_getattr(w->fs, R, &st), FS_OK);
+	assert_int_equal(ext2_symlink(w->fs, R, "l", 1, target, st.block_size, 0, 0, &ino),
+			 FS_ENAMETOOLONG);
+	assert_int_equal(ext2_symlink(w->fs, R, "l", 1, target, st.block_size - 1, 0, 0, &ino),
+			 FS_OK);
+	struct fs_setattr nothing = { .which = 0 };
+	assert_int_equal(ext2_setattr(w->fs, ino, &nothing), FS_OK);
+	check_clean(w);
+}
+
 #define WRITE_TESTS(setup_fn)                                                                      \
 	cmocka_unit_test_setup_teardown(test_create_write, setup_fn, teardown),                    \
 	    cmocka_unit_test_setup_teardown(test_sparse_large, setup_fn, teardown),                \
@@ -690,13 +747,17 @@ static void test_no_filetype(void **state)
 	    cmocka_unit_test_setup_teardown(test_full, setup_fn, teardown),                        \
 	    cmocka_unit_test_setup_teardown(test_read_only, setup_fn, teardown),                   \
 	    cmocka_unit_test_setup_teardown(test_groups, setup_fn, teardown),                      \
-	    cmocka_unit_test_setup_teardown(test_xattr_block, setup_fn, teardown)
+	    cmocka_unit_test_setup_teardown(test_xattr_block, setup_fn, teardown),                 \
+	    cmocka_unit_test_setup_teardown(test_limits, setup_fn, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		WRITE_TESTS(setup_1k), WRITE_TESTS(setup_2k), WRITE_TESTS(setup_4k),
-		cmocka_unit_test_setup_teardown(test_no_filetype, setup_1k, teardown)
+		WRITE_TESTS(setup_1k),
+		WRITE_TESTS(setup_2k),
+		WRITE_TESTS(setup_4k),
+		cmocka_unit_test_setup_teardown(test_no_filetype, setup_1k, teardown),
+		cmocka_unit_test_setup_teardown(test_large_file_feature, setup_4k, teardown),
 	};
 	return cmocka_run_group_tests_name("ext2_write", tests, NULL, NULL);
 }
