@@ -480,6 +480,11 @@ static void test_open_unlinked(void **state)
 	assert_int_equal(ext2_rmdir(w->fs, R, "d", 1), FS_OK);
 	uint32_t ino;
 	assert_int_equal(ext2_create(w->fs, d, "x", 1, 0644, 0, 0, &ino), FS_ENOENT);
+	assert_int_equal(ext2_lookup(w->fs, d, ".", 1, &ino), FS_ENOENT);
+	uint64_t cookie = 0;
+	struct fs_dirent e;
+	assert_int_equal(ext2_readdir(w->fs, d, &cookie, &e), FS_OK);
+	assert_int_equal(e.ino, 0);
 	assert_int_equal(ext2_release(w->fs, d), FS_OK);
 	/* Handles of one file share a slot; the table has a bound. */
 	uint32_t g = create(w, R, "g");
