@@ -6,7 +6,8 @@
  * rename in all its cases, write at random offsets, truncate. Every status
  * is compared with the model's; at checkpoints the whole tree is compared
  * (names, types, link counts, sizes, contents, symlink targets); at the end
- * e2fsck -fn must find nothing. KESTREL_TEST_SEED replays a run.
+ * e2fsck -fn must find nothing. KESTREL_TEST_SEED replays a run;
+ * EXT2_RANDOM_STEPS sets its length (4,000 steps per block size).
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -392,16 +393,23 @@ static void run(uint32_t block_size, uint32_t cache_blocks, uint64_t steps)
 	world_destroy(w);
 }
 
+/* EXT2_RANDOM_STEPS runs longer (or shorter). */
+static uint64_t steps(void)
+{
+	const char *text = getenv("EXT2_RANDOM_STEPS");
+	return text && *text ? strtoull(text, NULL, 0) : 4000;
+}
+
 static void test_random_1k(void **state)
 {
 	(void)state;
-	run(1024, 16, 4000);
+	run(1024, 16, steps());
 }
 
 static void test_random_4k(void **state)
 {
 	(void)state;
-	run(4096, 8, 4000);
+	run(4096, 8, steps());
 }
 
 int main(void)
