@@ -486,6 +486,12 @@ static void test_open_unlinked(void **state)
 	assert_int_equal(ext2_readdir(w->fs, d, &cookie, &e), FS_OK);
 	assert_int_equal(e.ino, 0);
 	assert_int_equal(ext2_release(w->fs, d), FS_OK);
+	/* Still open at unmount: deleted then, and the image is clean. */
+	uint32_t kept = create(w, R, "kept");
+	write_all(w, kept, 0, "x", 1);
+	assert_int_equal(ext2_open(w->fs, kept), FS_OK);
+	assert_int_equal(ext2_unlink(w->fs, R, "kept", 4), FS_OK);
+	remount(w);
 	/* Handles of one file share a slot; the table has a bound. */
 	uint32_t g = create(w, R, "g");
 	for (int i = 0; i < 5; i++)
