@@ -55,14 +55,12 @@ void object_zero(void *p, uint64_t n)
 
 struct cap object_init(enum object_type type, uintptr_t base, unsigned user_bits, bool device)
 {
-	unsigned bits = object_size_bits(type, user_bits);
 	const struct cap_rights all = cap_rights_make(CAP_RIGHTS_ALL);
 	const struct cap_rights rw = cap_rights_make(CAP_RIGHT_READ | CAP_RIGHT_WRITE);
 	/* Nothing is cleared here: memory an untyped hands out (above its
 	 * watermark) is zero already, because retype resets an untyped,
 	 * preemptibly, before it hands out memory again (untyped.c). Device
 	 * memory is never touched. */
-	(void)bits;
 	switch (type) {
 	/* Its memory lies above its parent's watermark: zero, all free. */
 	case OBJ_UNTYPED:

@@ -311,6 +311,21 @@ static void test_reset_is_preemptible(void **state)
 		assert_true(all_zero(cap_ptr(cw_slot(21 + i)->cap), 4096));
 	assert_null(untyped_check_invariants(boot));
 	world_assert(W);
+	/* What the checker catches: a watermark past the end or misaligned, a
+	 * dirty byte above it; device memory is never read. */
+	uint64_t top = cap_untyped_free_index(boot->cap);
+	struct cte forged = { .cap = boot->cap };
+	uint8_t *above = (uint8_t *)cap_ptr(boot->cap) + top + 100;
+	*above = 1;
+	assert_non_null(untyped_check_invariants(&forged));
+	*above = 0;
+	assert_null(untyped_check_invariants(&forged));
+	forged.cap = cap_untyped_set_free_index(boot->cap, top + 8);
+	assert_non_null(untyped_check_invariants(&forged));
+	forged.cap.words[1] = size + 16;
+	assert_non_null(untyped_check_invariants(&forged));
+	forged.cap = cap_untyped_new(0x40000000, 30, true);
+	assert_null(untyped_check_invariants(&forged));
 }
 
 static void test_object_helpers(void **state)
