@@ -15,6 +15,7 @@
 #include "memory.h"
 #include "shutdown.h"
 #include "tap.h"
+#include "tlb.h"
 #include "trap.h"
 #include "uspace.h"
 #include "vspacetest.h"
@@ -141,8 +142,7 @@ static _Noreturn void program_start(struct hart *hart, const struct program_run 
 	hart->user_frame = &hart->frame;
 	hart->kernel_entries = 0;
 
-	csr_write_satp(SATP_MODE_SV39 | hart->asid << SATP_ASID_SHIFT |
-		       kernel_to_physical(hart->user_root) >> PAGE_SHIFT);
+	arch_vspace_activate(kernel_to_physical(hart->user_root), hart->asid);
 	sfence_vma_all();
 	fence_i(); /* the image was written as data; this hart now runs it */
 	csr_clear_sstatus(SSTATUS_SPP | SSTATUS_FS_MASK);

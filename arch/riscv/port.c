@@ -5,8 +5,10 @@
 #include "barrier.h"
 #include "console.h"
 #include "hart.h"
+#include "ipi.h"
 #include "memory.h"
 #include "sbi.h"
+#include "tlb.h"
 
 _Noreturn void port_assert_failed(const char *file, int line, const char *expr)
 {
@@ -23,28 +25,23 @@ uint64_t port_virt_to_phys(const void *va)
 	return kernel_to_physical(va);
 }
 
-/*
- * Local flushes only: an address space runs on one hart at a time (each
- * hart runs its own programs, each with its own ASID), so no other hart can
- * hold its translations. Remote flushes (SBI RFENCE) come with threads that
- * migrate between harts; docs/vspace.md says so.
- */
+/* Every hart that may have run the ASID (arch_vspace_activate recorded
+ * it) is flushed, by SBI RFENCE (docs/arch.md, tlb.h). */
 void port_tlb_flush_page(uint64_t asid, uint64_t va)
 {
-	sfence_vma_page(va, asid);
+	arch_tlb_flush_page(asid, va);
 }
 
 void port_tlb_flush_asid(uint64_t asid)
 {
-	sfence_vma_asid(asid);
+	arch_tlb_flush_asid(asid);
 }
 
-/* core/ names harts by cpu index (scheduler.h); SBI wants the hart id. The
- * IPI arrives as a supervisor software interrupt, which the kernel handles
- * by rescheduling once threads run (kernel integration issue). */
+/* core/ names harts by cpu index (scheduler.h), as the mailbox does; the
+ * kernel's reschedule handler (arch_ipi_set_reschedule_handler) runs there. */
 void port_ipi_reschedule(unsigned hart)
 {
-	(void)sbi_send_ipi(1, harts[hart].hart_id);
+	arch_ipi_reschedule(hart);
 }
 
 /*
