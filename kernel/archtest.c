@@ -14,6 +14,7 @@
 #include "console.h"
 #include "csr.h"
 #include "dtb_riscv.h"
+#include "fpu.h"
 #include "interrupt.h"
 #include "ipi.h"
 #include "irq.h"
@@ -33,6 +34,7 @@
 #define TLB_OLD UINT64_C(0x01d01d01d01d01d0)
 #define TLB_NEW UINT64_C(0x0e40e40e40e40e40)
 #define TLB_TIMING_ROUNDS 20
+#define FPU_RESULTS 1
 
 /* QEMU's goldfish RTC (hw/rtc/goldfish_rtc.c): an alarm is an interrupt
  * source the tests can raise at will, with no input. Times in ns. */
@@ -79,6 +81,12 @@ static volatile unsigned stalls[CONFIG_MAX_HARTS];
 static uint64_t tlb_root, tlb_old_page, tlb_new_page;
 static struct pte *tlb_leaf;
 static volatile bool timing_done;
+
+/* Two simulated threads' FP states per hart, and what each "computes". */
+struct fpu_world {
+	struct arch_fpu_state a, b, pattern_a, pattern_b, seen;
+};
+static struct fpu_world fpu_worlds[CONFIG_MAX_HARTS];
 
 struct hart_state {
 	volatile bool in_user_test; /* the next tick comes from user mode */
@@ -208,7 +216,8 @@ unsigned archtest_plan(const struct dtb *dtb, const char *bootargs, unsigned har
 		find_uart(dtb);
 	hart_total = hart_count;
 	build_tlb_space();
-	return hart_count * (TIMER_RESULTS + IRQ_RESULTS + IPI_RESULTS + TLB_RESULTS) +
+	return hart_count *
+		   (TIMER_RESULTS + IRQ_RESULTS + IPI_RESULTS + TLB_RESULTS + FPU_RESULTS) +
 	       (uart_expect ? 1 : 0);
 }
 
@@ -553,6 +562,88 @@ static void tlb_test(struct hart *hart, enum arch_tlb_method method, const char 
 		   after == TLB_NEW ? "new ok" : "STALE");
 }
 
+static void fill_pattern(struct arch_fpu_state *state, uint64_t base, uint64_t fcsr)
+{
+	for (unsigned i = 0; i < 32; i++)
+		state->f[i] = base + i * UINT64_C(0x0101010101);
+	state->fcsr = fcsr;
+}
+
+/* Whether the live registers equal `want` (zero when NULL). */
+static bool registers_are(struct fpu_world *w, const struct arch_fpu_state *want)
+{
+	arch_fpu_save(&w->seen);
+	for (unsigned i = 0; i < 32; i++)
+		if (w->seen.f[i] != (want ? want->f[i] : 0))
+			return false;
+	return w->seen.fcsr == (want ? want->fcsr : 0);
+}
+
+static uint64_t fs(void)
+{
+	return csr_read_sstatus() & SSTATUS_FS_MASK;
+}
+
+/* Two threads A and B switch on this hart as the kernel's context switch
+ * will switch them (arch_fpu_switch), "computing" by loading patterns. */
+static void fpu_test(struct hart *hart)
+{
+	struct fpu_world *w = &fpu_worlds[hart->cpu_index];
+	fill_pattern(&w->pattern_a, UINT64_C(0xa1a1000000000000) + hart->cpu_index, 0x61);
+	fill_pattern(&w->pattern_b, UINT64_C(0xb2b2000000000000) + hart->cpu_index, 0x8a);
+	arch_fpu_init_state(&w->a);
+	arch_fpu_init_state(&w->b);
+	struct arch_fpu_stats start = arch_fpu_stats();
+
+	arch_fpu_switch(NULL, &w->a);
+	bool fresh_zero = fs() == SSTATUS_FS_INITIAL && registers_are(w, NULL);
+	arch_fpu_restore(&w->pattern_a); /* A computes */
+	bool dirty = fs() == SSTATUS_FS_DIRTY;
+	arch_fpu_switch(&w->a, &w->b);
+	bool no_leak = fs() == SSTATUS_FS_INITIAL && registers_are(w, NULL);
+	arch_fpu_restore(&w->pattern_b); /* B computes */
+	uint64_t i0 = cpu_read_instret();
+	arch_fpu_switch(&w->b, &w->a); /* save B, restore A */
+	uint64_t i1 = cpu_read_instret();
+	bool a_back = fs() == SSTATUS_FS_CLEAN && registers_are(w, &w->pattern_a);
+	uint64_t saves = arch_fpu_stats().saves;
+	uint64_t i2 = cpu_read_instret();
+	arch_fpu_switch(&w->a, &w->b); /* A is clean: restore B only */
+	uint64_t i3 = cpu_read_instret();
+	bool lazy = arch_fpu_stats().saves == saves;
+	bool b_back = registers_are(w, &w->pattern_b);
+	uint64_t i4 = cpu_read_instret();
+	arch_fpu_switch(&w->b, &w->b); /* B again, registers still B's */
+	uint64_t i5 = cpu_read_instret();
+	bool cached = fs() == SSTATUS_FS_CLEAN && registers_are(w, &w->pattern_b);
+	arch_fpu_switch(&w->b, NULL);
+	bool off = fs() == 0;
+	/* Two threads that never use FP: after one zeroing, nothing to do. */
+	arch_fpu_init_state(&w->a);
+	arch_fpu_init_state(&w->b);
+	arch_fpu_switch(NULL, &w->a);
+	uint64_t i6 = cpu_read_instret();
+	arch_fpu_switch(&w->a, &w->b);
+	uint64_t i7 = cpu_read_instret();
+	bool quiet = fs() == SSTATUS_FS_INITIAL && registers_are(w, NULL);
+	struct arch_fpu_stats end = arch_fpu_stats();
+	arch_fpu_switch(&w->b, NULL);
+	kprintf("# hart %lu: arch_fpu_switch retired %lu instructions saving and restoring, %lu "
+		"restoring only, %lu when the registers were already the thread's, %lu between "
+		"two threads without FP (rdinstret: instructions only under -icount)\n",
+		hart->hart_id, i1 - i0, i3 - i2, i5 - i4, i7 - i6);
+	tap_result(
+	    fresh_zero && dirty && no_leak && a_back && lazy && b_back && cached && off && quiet,
+	    "hart %lu: FP: fresh thread sees zeros (%s), writes dirty FS (%s), f0-f31+fcsr "
+	    "of 2 threads survive each other (%s, %s), clean not saved (%s), "
+	    "no restore when still loaded (%s), non-FP threads switch free (%s); %lu saves, %lu "
+	    "restores",
+	    hart->hart_id, fresh_zero && no_leak ? "yes" : "NO", dirty ? "yes" : "NO",
+	    a_back ? "A ok" : "A LOST", b_back ? "B ok" : "B LOST", lazy ? "yes" : "NO",
+	    cached ? "yes" : "NO", quiet ? "yes" : "NO", end.saves - start.saves,
+	    end.restores - start.restores);
+}
+
 void archtest_hart(struct hart *hart)
 {
 	if (!selected)
@@ -567,6 +658,7 @@ void archtest_hart(struct hart *hart)
 	tlb_test(hart, ARCH_TLB_SBI_RFENCE, "SBI RFENCE");
 	tlb_test(hart, ARCH_TLB_IPI, "IPI + sfence.vma");
 	arch_tlb_set_method(ARCH_TLB_SBI_RFENCE);
+	fpu_test(hart);
 	one_shot(hart, arch_timer_uses_sstc() ? "Sstc stimecmp" : "SBI TIME (no Sstc in the DTB)");
 	arch_timer_init_hart_sbi();
 	one_shot(hart, "SBI TIME (forced)");
