@@ -7,6 +7,7 @@
 #include "program.h"
 
 #include "abi.h"
+#include "asid.h"
 #include "barrier.h"
 #include "boot_image.h"
 #include "console.h"
@@ -142,6 +143,9 @@ static _Noreturn void program_start(struct hart *hart, const struct program_run 
 	hart->user_frame = &hart->frame;
 	hart->kernel_entries = 0;
 
+	/* Join the ASID's hart set before satp holds it (core/asid.h); only
+	 * this hart touches its own ASIDs, so the core lock is not needed. */
+	asid_activate(hart->asid, hart->cpu_index);
 	arch_vspace_activate(kernel_to_physical(hart->user_root), hart->asid);
 	sfence_vma_all();
 	fence_i(); /* the image was written as data; this hart now runs it */

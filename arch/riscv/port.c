@@ -25,16 +25,16 @@ uint64_t port_virt_to_phys(const void *va)
 	return kernel_to_physical(va);
 }
 
-/* Every hart that may have run the ASID (arch_vspace_activate recorded
- * it) is flushed, by SBI RFENCE (docs/arch.md, tlb.h). */
-void port_tlb_flush_page(uint64_t asid, uint64_t va)
+/* The calling hart with a local sfence.vma, the others in `harts` by SBI
+ * RFENCE (docs/arch.md, tlb.h). */
+void port_tlb_flush_page(uint64_t asid, uint64_t va, uint64_t harts)
 {
-	arch_tlb_flush_page(asid, va);
+	arch_tlb_flush_page(asid, va, harts);
 }
 
-void port_tlb_flush_asid(uint64_t asid)
+void port_tlb_flush_asid(uint64_t asid, uint64_t harts)
 {
-	arch_tlb_flush_asid(asid);
+	arch_tlb_flush_asid(asid, harts);
 }
 
 /* core/ names harts by cpu index (scheduler.h), as the mailbox does; the
@@ -42,6 +42,18 @@ void port_tlb_flush_asid(uint64_t asid)
 void port_ipi_reschedule(unsigned hart)
 {
 	arch_ipi_reschedule(hart);
+}
+
+/*
+ * An IPI, and a wait until `hart` has run the kernel's stall handler
+ * (arch_ipi_set_stall_handler: leave the thread, which the trap that took
+ * the IPI has already saved) and acknowledged. `hart` must answer while it
+ * spins for the kernel lock: the lock's wait loop calls arch_ipi_poll
+ * (ipi.h). The caller's own hart is never asked (core/port.h).
+ */
+void port_remote_stall(unsigned hart)
+{
+	arch_ipi_stall(hart);
 }
 
 /*

@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Address-space switches and TLB shootdown across harts (docs/arch.md).
- * The kernel switches satp only through arch_vspace_activate, which
- * records that the hart may now cache translations of that ASID; a flush
- * then reaches every hart so recorded (and no other), wherever the
- * address space runs at that moment. The record only grows: an
- * over-approximation costs an unneeded remote fence, never a stale entry.
+ * core/ keeps, per ASID, the set of harts that may hold its translations
+ * (asid_activate, core/asid.h) and names that set in every flush
+ * (port_tlb_flush_*); these functions reach exactly those harts.
  */
 #ifndef ARCH_RISCV_TLB_H
 #define ARCH_RISCV_TLB_H
@@ -21,20 +19,19 @@ enum arch_tlb_method {
 	ARCH_TLB_IPI,
 };
 
-/* Run address space (root page table at physical root_pa, `asid`) on the
- * calling hart: record the hart for asid, then write satp. No flush: the
- * TLB is tagged by ASID, and the kernel's own mappings are global. */
+/* Load address space (root page table at physical root_pa, `asid`) into
+ * the calling hart's satp. The caller has already made this hart a member
+ * of asid's set (asid_activate(asid, cpu index)), so flushes find it. No
+ * flush: the TLB is tagged by ASID, the kernel's own mappings are global. */
 void arch_vspace_activate(uint64_t root_pa, uint64_t asid);
 
-/* Return once no hart that may have run `asid` can use its translation of
- * the page holding va (arch_tlb_flush_page) or any of its non-global
- * translations (arch_tlb_flush_asid); page-table writes before the call
- * are visible to later walks on every such hart. port.h's contract. */
-void arch_tlb_flush_page(uint64_t asid, uint64_t va);
-void arch_tlb_flush_asid(uint64_t asid);
-
-/* The bit mask of cpu indices that may hold translations of `asid`. */
-uint32_t arch_tlb_harts(uint64_t asid);
+/* Return once no hart of `harts` (bit i: cpu index i, the caller's own
+ * included or not) can use asid's translation of the page holding va
+ * (arch_tlb_flush_page) or any of its non-global translations
+ * (arch_tlb_flush_asid); page-table writes before the call are visible to
+ * later walks on those harts. The calling hart is always fenced. */
+void arch_tlb_flush_page(uint64_t asid, uint64_t va, uint64_t harts);
+void arch_tlb_flush_asid(uint64_t asid, uint64_t harts);
 
 /* Choose the remote method (tests and measurements). */
 void arch_tlb_set_method(enum arch_tlb_method method);
