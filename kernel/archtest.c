@@ -599,41 +599,41 @@ static void fpu_test(struct hart *hart)
 	fill_pattern(&w->pattern_b, UINT64_C(0xb2b2000000000000) + hart->cpu_index, 0x8a);
 	arch_fpu_init_state(&w->a);
 	arch_fpu_init_state(&w->b);
-	struct arch_fpu_stats start = arch_fpu_stats();
+	struct arch_fpu_stats start = arch_fpu_stats(hart->cpu_index);
 
-	arch_fpu_switch(NULL, &w->a);
+	arch_fpu_switch(hart->cpu_index, NULL, &w->a);
 	bool fresh_zero = fs() == SSTATUS_FS_INITIAL && registers_are(w, NULL);
 	arch_fpu_restore(&w->pattern_a); /* A computes */
 	bool dirty = fs() == SSTATUS_FS_DIRTY;
-	arch_fpu_switch(&w->a, &w->b);
+	arch_fpu_switch(hart->cpu_index, &w->a, &w->b);
 	bool no_leak = fs() == SSTATUS_FS_INITIAL && registers_are(w, NULL);
 	arch_fpu_restore(&w->pattern_b); /* B computes */
 	uint64_t i0 = cpu_read_instret();
-	arch_fpu_switch(&w->b, &w->a); /* save B, restore A */
+	arch_fpu_switch(hart->cpu_index, &w->b, &w->a); /* save B, restore A */
 	uint64_t i1 = cpu_read_instret();
 	bool a_back = fs() == SSTATUS_FS_CLEAN && registers_are(w, &w->pattern_a);
-	uint64_t saves = arch_fpu_stats().saves;
+	uint64_t saves = arch_fpu_stats(hart->cpu_index).saves;
 	uint64_t i2 = cpu_read_instret();
-	arch_fpu_switch(&w->a, &w->b); /* A is clean: restore B only */
+	arch_fpu_switch(hart->cpu_index, &w->a, &w->b); /* A is clean: restore B only */
 	uint64_t i3 = cpu_read_instret();
-	bool lazy = arch_fpu_stats().saves == saves;
+	bool lazy = arch_fpu_stats(hart->cpu_index).saves == saves;
 	bool b_back = registers_are(w, &w->pattern_b);
 	uint64_t i4 = cpu_read_instret();
-	arch_fpu_switch(&w->b, &w->b); /* B again, registers still B's */
+	arch_fpu_switch(hart->cpu_index, &w->b, &w->b); /* B again, registers still B's */
 	uint64_t i5 = cpu_read_instret();
 	bool cached = fs() == SSTATUS_FS_CLEAN && registers_are(w, &w->pattern_b);
-	arch_fpu_switch(&w->b, NULL);
+	arch_fpu_switch(hart->cpu_index, &w->b, NULL);
 	bool off = fs() == 0;
 	/* Two threads that never use FP: after one zeroing, nothing to do. */
 	arch_fpu_init_state(&w->a);
 	arch_fpu_init_state(&w->b);
-	arch_fpu_switch(NULL, &w->a);
+	arch_fpu_switch(hart->cpu_index, NULL, &w->a);
 	uint64_t i6 = cpu_read_instret();
-	arch_fpu_switch(&w->a, &w->b);
+	arch_fpu_switch(hart->cpu_index, &w->a, &w->b);
 	uint64_t i7 = cpu_read_instret();
 	bool quiet = fs() == SSTATUS_FS_INITIAL && registers_are(w, NULL);
-	struct arch_fpu_stats end = arch_fpu_stats();
-	arch_fpu_switch(&w->b, NULL);
+	struct arch_fpu_stats end = arch_fpu_stats(hart->cpu_index);
+	arch_fpu_switch(hart->cpu_index, &w->b, NULL);
 	kprintf("# hart %lu: arch_fpu_switch retired %lu instructions saving and restoring, %lu "
 		"restoring only, %lu when the registers were already the thread's, %lu between "
 		"two threads without FP (rdinstret: instructions only under -icount)\n",

@@ -6,17 +6,12 @@
 
 #include "config.h"
 #include "csr.h"
-#include "hart.h"
 
 _Static_assert(offsetof(struct arch_fpu_state, fcsr) == 256, "fpu.S's layout");
 
 #define NOWHERE (-1)
 
-/* Per hart: whose values the registers hold (NULL: nobody's). */
-static struct arch_fpu_state *owner[CONFIG_MAX_HARTS];
-static struct arch_fpu_stats stats[CONFIG_MAX_HARTS];
-/* Per hart: the registers are all zero (a never-used thread may run). */
-static bool zeroed[CONFIG_MAX_HARTS];
+struct arch_fpu_hart arch_fpu_harts[CONFIG_MAX_HARTS];
 
 void arch_fpu_init_state(struct arch_fpu_state *state)
 {
@@ -39,63 +34,60 @@ static void set_fs(uint64_t status, uint64_t fs)
 	csr_write_sstatus((status & ~SSTATUS_FS_MASK) | fs);
 }
 
-/* The rare paths, out of line so that the common ones need no stack
- * frame: a thread that has written FP registers, a restore, a zeroing. */
-static __attribute__((noinline)) void save(struct arch_fpu_state *from, unsigned me)
+static void save(struct arch_fpu_hart *here, struct arch_fpu_state *from, unsigned cpu)
 {
 	arch_fpu_save(from);
 	from->used = true;
-	from->live_on = (int32_t)me;
-	owner[me] = from;
-	zeroed[me] = false;
-	stats[me].saves++;
+	from->live_on = (int32_t)cpu;
+	here->owner = from;
+	here->zeroed = false;
+	here->stats.saves++;
 }
 
-static __attribute__((noinline)) void restore(struct arch_fpu_state *to, unsigned me,
-					      uint64_t status)
+static void restore(struct arch_fpu_hart *here, struct arch_fpu_state *to, unsigned cpu,
+		    uint64_t status)
 {
 	set_fs(status, SSTATUS_FS_INITIAL); /* FP instructions may run from here */
 	arch_fpu_restore(to);
 	/* Another hart's registers no longer count once `to` runs here. */
-	to->live_on = (int32_t)me;
-	owner[me] = to;
-	zeroed[me] = false;
-	stats[me].restores++;
+	to->live_on = (int32_t)cpu;
+	here->owner = to;
+	here->zeroed = false;
+	here->stats.restores++;
 }
 
-static __attribute__((noinline)) void zero(unsigned me, uint64_t status)
+static void zero(struct arch_fpu_hart *here, uint64_t status)
 {
 	set_fs(status, SSTATUS_FS_INITIAL);
 	arch_fpu_zero();
-	zeroed[me] = true;
-	owner[me] = NULL;
-	stats[me].zeroes++;
+	here->zeroed = true;
+	here->owner = NULL;
+	here->stats.zeroes++;
 }
 
-void arch_fpu_switch(struct arch_fpu_state *from, struct arch_fpu_state *to)
+/* The whole policy; the inline arch_fpu_switch takes the common cases. */
+void arch_fpu_switch_slow(unsigned cpu, struct arch_fpu_state *from, struct arch_fpu_state *to)
 {
-	unsigned me = hart_current()->cpu_index;
+	struct arch_fpu_hart *here = &arch_fpu_harts[cpu];
 	uint64_t status = csr_read_sstatus();
 	if (from && (status & SSTATUS_FS_MASK) == SSTATUS_FS_DIRTY)
-		save(from, me);
+		save(here, from, cpu);
 	if (!to) {
 		set_fs(status, 0); /* Off: the kernel and idle never touch FP */
 		return;
 	}
 	if (!to->used) {
-		/* Zeros, unless they are there already: threads that never use
-		 * FP switch without an FP instruction. */
-		if (!zeroed[me])
-			zero(me, status);
+		if (!here->zeroed)
+			zero(here, status);
 		set_fs(status, SSTATUS_FS_INITIAL);
 		return;
 	}
-	if (owner[me] != to || __atomic_load_n(&to->live_on, __ATOMIC_ACQUIRE) != (int32_t)me)
-		restore(to, me, status);
+	if (here->owner != to || __atomic_load_n(&to->live_on, __ATOMIC_ACQUIRE) != (int32_t)cpu)
+		restore(here, to, cpu, status);
 	set_fs(status, SSTATUS_FS_CLEAN);
 }
 
-struct arch_fpu_stats arch_fpu_stats(void)
+struct arch_fpu_stats arch_fpu_stats(unsigned cpu)
 {
-	return stats[hart_current()->cpu_index];
+	return arch_fpu_harts[cpu].stats;
 }

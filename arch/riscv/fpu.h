@@ -16,6 +16,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config.h"
+#include "csr.h"
+
 /* One thread's FP state; the first 33 words are fpu.S's layout. */
 struct arch_fpu_state {
 	uint64_t f[32];
@@ -30,15 +33,51 @@ void arch_fpu_init_state(struct arch_fpu_state *state);
  * its registers for this state any more. */
 void arch_fpu_forget(struct arch_fpu_state *state);
 
+/* Counts on one hart, for tests and measurement. */
+struct arch_fpu_stats {
+	uint64_t saves, restores, zeroes;
+};
+
+/* Per hart, read by the inline fast path below. */
+struct arch_fpu_hart {
+	struct arch_fpu_state *owner; /* whose values the registers hold, or NULL */
+	bool zeroed;                  /* the registers are all zero */
+	struct arch_fpu_stats stats;
+};
+extern struct arch_fpu_hart arch_fpu_harts[CONFIG_MAX_HARTS];
+
+/* arch_fpu_switch when there is work: a save, a restore or a zeroing. */
+void arch_fpu_switch_slow(unsigned cpu, struct arch_fpu_state *from, struct arch_fpu_state *to);
+
 /*
- * Switch FP state on the calling hart, in the kernel, between leaving
- * thread `from` and returning to user mode in `to` (either may be NULL:
- * no user thread, e.g. idle). Reads the live sstatus.FS as `from`'s (the
- * trap left it as user mode had it) and leaves the live sstatus.FS as `to`
- * must start with: Initial for a fresh thread, Clean after a restore (or
- * when the registers already hold `to`'s values), Off for NULL.
+ * Switch FP state on the calling hart (cpu index `cpu`), in the kernel,
+ * between leaving thread `from` and returning to user mode in `to` (either
+ * may be NULL: no user thread, e.g. idle). Reads the live sstatus.FS as
+ * `from`'s (the trap left it as user mode had it) and leaves the live
+ * sstatus.FS as `to` must start with: Initial for a thread that never used
+ * FP (registers zero), Clean when its values are loaded, Off for NULL.
+ * Inline: the common cases (nothing dirty, the registers already right)
+ * cost a few instructions and no FP instruction.
  */
-void arch_fpu_switch(struct arch_fpu_state *from, struct arch_fpu_state *to);
+static inline void arch_fpu_switch(unsigned cpu, struct arch_fpu_state *from,
+				   struct arch_fpu_state *to)
+{
+	const struct arch_fpu_hart *here = &arch_fpu_harts[cpu];
+	uint64_t status = csr_read_sstatus();
+	if (to && !(from && (status & SSTATUS_FS_MASK) == SSTATUS_FS_DIRTY)) {
+		uint64_t others = status & ~SSTATUS_FS_MASK;
+		if (!to->used && here->zeroed) {
+			csr_write_sstatus(others | SSTATUS_FS_INITIAL);
+			return;
+		}
+		if (to->used && here->owner == to &&
+		    __atomic_load_n(&to->live_on, __ATOMIC_RELAXED) == (int32_t)cpu) {
+			csr_write_sstatus(others | SSTATUS_FS_CLEAN);
+			return;
+		}
+	}
+	arch_fpu_switch_slow(cpu, from, to);
+}
 
 /* The raw routines (fpu.S), with sstatus.FS != Off. Save writes f0-f31 and
  * fcsr to state's first 33 words; restore loads them (leaving FS Dirty,
@@ -48,10 +87,7 @@ void arch_fpu_restore(const struct arch_fpu_state *state);
 /* f0-f31 = +0.0, fcsr = 0. */
 void arch_fpu_zero(void);
 
-/* Counts on the calling hart, for tests and measurement. */
-struct arch_fpu_stats {
-	uint64_t saves, restores, zeroes;
-};
-struct arch_fpu_stats arch_fpu_stats(void);
+/* The counts of hart `cpu`. */
+struct arch_fpu_stats arch_fpu_stats(unsigned cpu);
 
 #endif
