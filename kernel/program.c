@@ -12,6 +12,7 @@
 #include "boot_image.h"
 #include "console.h"
 #include "faulter.h"
+#include "interrupt.h"
 #include "kstring.h"
 #include "memory.h"
 #include "shutdown.h"
@@ -218,6 +219,8 @@ _Noreturn void program_hart_finished(struct hart *hart)
 			failures == 0 ? "pass" : "FAIL");
 		system_shutdown(failures == 0);
 	}
-	for (;;)
+	for (;;) {
 		cpu_wait_for_interrupt();
+		(void)arch_interrupt_poll(); /* else a pending one keeps wfi from sleeping */
+	}
 }
