@@ -24,8 +24,7 @@ static void finish(aiocb_t *cb, int64_t r)
 	cb->aio_result = r < 0 ? -1 : (ssize_t)r;
 }
 
-void posix_aio_complete(struct posix_proc *proc, uint32_t slot,
-			const struct channel_message *reply)
+void posix_aio_complete(struct posix_proc *proc, uint32_t slot, const struct channel_message *reply)
 {
 	aiocb_t *cb = proc->aio[slot];
 	proc->aio[slot] = NULL;
@@ -147,13 +146,10 @@ ssize_t POSIX_NAME(aio_return)(aiocb_t *cb)
 	if (cb->aio_state != AIO_DONE)
 		return posix_fail(EINVAL);
 	cb->aio_state = AIO_IDLE;
-	if (cb->aio_result < 0)
-		errno = cb->aio_error_value;
-	return cb->aio_result;
+	return cb->aio_result; /* the error is aio_error's to tell, not errno's */
 }
 
-int POSIX_NAME(aio_suspend)(const aiocb_t *const list[], int count,
-			    const struct timespec *timeout)
+int POSIX_NAME(aio_suspend)(const aiocb_t *const list[], int count, const struct timespec *timeout)
 {
 	struct posix_proc *proc = posix_self();
 	if (count < 0)

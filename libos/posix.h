@@ -37,13 +37,13 @@
 #define POSIX_NAME(name) name
 #endif
 
-#define POSIX_FD_MAX 256u      /* descriptors per process */
-#define POSIX_FILE_MAX 256u    /* open file descriptions per process */
-#define POSIX_WINDOWS 64u      /* transfer windows: one per request in flight */
+#define POSIX_FD_MAX 256u                /* descriptors per process */
+#define POSIX_FILE_MAX 256u              /* open file descriptions per process */
+#define POSIX_WINDOWS 64u                /* transfer windows: one per request in flight */
 #define POSIX_WINDOW_SIZE (256u * 1024u) /* bytes of one window (page multiple) */
-#define POSIX_SYMLOOP_MAX 40u  /* symlinks followed in one resolution (Linux's) */
-#define POSIX_PATH_MAX 4096u   /* bytes of a path, with its NUL (Linux's) */
-#define POSIX_AIO_MAX POSIX_WINDOW_SIZE /* bytes of one AIO request */
+#define POSIX_SYMLOOP_MAX 40u            /* symlinks followed in one resolution (Linux's) */
+#define POSIX_PATH_MAX 4096u             /* bytes of a path, with its NUL (Linux's) */
+#define POSIX_AIO_MAX POSIX_WINDOW_SIZE  /* bytes of one AIO request */
 #define POSIX_LISTIO_MAX 64u
 
 /* What an open file description is. */
@@ -80,13 +80,13 @@ struct posix_proc {
 	void *console_context;
 	uint32_t root_ino, cwd_ino;
 	mode_t umask;
-	uint8_t *windows;        /* POSIX_WINDOWS windows, page-aligned */
-	uint64_t free_windows;   /* bit w: window w is free */
+	uint8_t *windows;      /* POSIX_WINDOWS windows, page-aligned */
+	uint64_t free_windows; /* bit w: window w is free */
 	struct posix_file *fd[POSIX_FD_MAX];
 	bool cloexec[POSIX_FD_MAX];
 	struct posix_file file[POSIX_FILE_MAX];
 	/* AIO requests in flight, by window (a request holds one window). */
-	struct POSIX_NAME(aiocb) *aio[POSIX_WINDOWS];
+	struct POSIX_NAME(aiocb) * aio[POSIX_WINDOWS];
 	uint32_t aio_tag[POSIX_WINDOWS];
 	char walk[2 * POSIX_PATH_MAX]; /* the path being resolved */
 	uint64_t calls;                /* requests sent (statistics) */
@@ -190,10 +190,10 @@ int POSIX_NAME(aio_write)(struct POSIX_NAME(aiocb) * request);
 int POSIX_NAME(aio_fsync)(int op, struct POSIX_NAME(aiocb) * request);
 int POSIX_NAME(aio_error)(const struct POSIX_NAME(aiocb) * request);
 ssize_t POSIX_NAME(aio_return)(struct POSIX_NAME(aiocb) * request);
-int POSIX_NAME(aio_suspend)(const struct POSIX_NAME(aiocb) * const list[], int count,
+int POSIX_NAME(aio_suspend)(const struct POSIX_NAME(aiocb) *const list[], int count,
 			    const struct timespec *timeout);
 int POSIX_NAME(aio_cancel)(int fd, struct POSIX_NAME(aiocb) * request);
-int POSIX_NAME(lio_listio)(int mode, struct POSIX_NAME(aiocb) * const list[], int count,
+int POSIX_NAME(lio_listio)(int mode, struct POSIX_NAME(aiocb) *const list[], int count,
 			   struct sigevent *event);
 
 #endif

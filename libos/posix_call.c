@@ -108,8 +108,8 @@ void posix_window_give(struct posix_proc *proc, uint32_t window)
 	proc->free_windows |= UINT64_C(1) << window;
 }
 
-void posix_window_attach(struct posix_proc *proc, struct channel_message *request,
-			 uint32_t window, size_t length, bool writable)
+void posix_window_attach(struct posix_proc *proc, struct channel_message *request, uint32_t window,
+			 size_t length, bool writable)
 {
 	size_t pages = (length + CHANNEL_PAGE_SIZE - 1) / CHANNEL_PAGE_SIZE;
 	request->flags = CHANNEL_FLAG_LARGE | (writable ? CHANNEL_FLAG_LARGE_WRITABLE : 0);
@@ -117,8 +117,8 @@ void posix_window_attach(struct posix_proc *proc, struct channel_message *reques
 	request->large.length = (pages == 0 ? 1 : pages) * CHANNEL_PAGE_SIZE;
 }
 
-void posix_request(struct channel_message *m, enum fs_op op, uint64_t a0, uint64_t a1,
-		   uint64_t a2, uint64_t a3)
+void posix_request(struct channel_message *m, enum fs_op op, uint64_t a0, uint64_t a1, uint64_t a2,
+		   uint64_t a3)
 {
 	memset(m, 0, offsetof(struct channel_message, payload));
 	m->opcode = op;

@@ -63,8 +63,8 @@ static int64_t data_once(struct posix_proc *proc, struct posix_file *file, enum 
 			 uint64_t offset, void *buffer, size_t length, bool append, uint64_t *end)
 {
 	uint32_t tag, window;
-	int status = posix_data_submit(proc, file, op, offset, buffer, length, append, &tag,
-				       &window);
+	int status =
+	    posix_data_submit(proc, file, op, offset, buffer, length, append, &tag, &window);
 	if (status != 0)
 		return status;
 	struct channel_message reply;
@@ -81,9 +81,10 @@ static ssize_t data(struct posix_proc *proc, struct posix_file *file, enum fs_op
 	size_t done = 0;
 	*end = offset;
 	while (done < length) {
-		size_t chunk = length - done > POSIX_WINDOW_SIZE ? POSIX_WINDOW_SIZE : length - done;
-		int64_t r = data_once(proc, file, op, *end, (uint8_t *)buffer + done, chunk,
-				      append, end);
+		size_t chunk =
+		    length - done > POSIX_WINDOW_SIZE ? POSIX_WINDOW_SIZE : length - done;
+		int64_t r =
+		    data_once(proc, file, op, *end, (uint8_t *)buffer + done, chunk, append, end);
 		if (r < 0)
 			return done > 0 ? (ssize_t)done : posix_fail((int)-r);
 		done += (size_t)r;

@@ -36,8 +36,8 @@ static inline uint8_t *posix_window(struct posix_proc *proc, uint32_t window)
 	return proc->windows + (size_t)window * POSIX_WINDOW_SIZE;
 }
 /* Describe `length` bytes of window `window` as the request's large buffer. */
-void posix_window_attach(struct posix_proc *proc, struct channel_message *request,
-			 uint32_t window, size_t length, bool writable);
+void posix_window_attach(struct posix_proc *proc, struct channel_message *request, uint32_t window,
+			 size_t length, bool writable);
 
 /* Queue a request (completing AIO requests while the channel is full).
  * 0 or -errno. */
@@ -54,8 +54,8 @@ bool posix_collect_one(struct posix_proc *proc, uint64_t timeout_ns);
 int64_t posix_result(const struct channel_message *reply);
 
 /* A request with no payload. */
-void posix_request(struct channel_message *m, enum fs_op op, uint64_t a0, uint64_t a1,
-		   uint64_t a2, uint64_t a3);
+void posix_request(struct channel_message *m, enum fs_op op, uint64_t a0, uint64_t a1, uint64_t a2,
+		   uint64_t a3);
 /* A request whose payload is one name. */
 void posix_request_name(struct channel_message *m, enum fs_op op, uint64_t dir, const char *name,
 			size_t length);

@@ -144,7 +144,8 @@ int posix_walk(struct posix_proc *proc, int dirfd, const char *path, unsigned fl
 			kind = POSIX_LAST_DOT;
 		else if (name_length == 2 && name[0] == '.' && name[1] == '.')
 			kind = POSIX_LAST_DOTDOT;
-		if (kind == POSIX_LAST_NORMAL || (kind == POSIX_LAST_DOTDOT && cur != proc->root_ino))
+		if (kind == POSIX_LAST_NORMAL ||
+		    (kind == POSIX_LAST_DOTDOT && cur != proc->root_ino))
 			status = lookup(proc, cur, name, name_length, &ino, &mode);
 		if (last) {
 			w->dir = cur;
@@ -231,8 +232,8 @@ static int64_t name_in(struct posix_proc *proc, uint32_t parent, uint32_t ino, c
 			struct fs_wire_dirent head;
 			memcpy(&head, at, sizeof head);
 			const char *entry = (const char *)at + sizeof head;
-			bool dots = entry[0] == '.' &&
-				    (head.name_length == 1 || (head.name_length == 2 && entry[1] == '.'));
+			bool dots = entry[0] == '.' && (head.name_length == 1 ||
+							(head.name_length == 2 && entry[1] == '.'));
 			if (head.ino == ino && !dots) {
 				memcpy(name, entry, head.name_length);
 				found = head.name_length;

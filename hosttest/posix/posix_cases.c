@@ -8,7 +8,9 @@
  * sides: where Linux's answer depends on that (access, permissions), the
  * case says so. Paths are relative, so the two runs see the same tree.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <aio.h>
 #include <dirent.h>
 #include <errno.h>
@@ -30,36 +32,36 @@
 #define TABLE posix_cases_oracle
 #endif
 
-#define CASE(name)                                                                           \
-	static void case_##name(void);                                                       \
-	__attribute__((constructor)) static void register_##name(void)                      \
-	{                                                                                    \
-		posix_case_register(&TABLE, #name, __LINE__, case_##name);                   \
-	}                                                                                    \
+#define CASE(name)                                                                                 \
+	static void case_##name(void);                                                             \
+	__attribute__((constructor)) static void register_##name(void)                             \
+	{                                                                                          \
+		posix_case_register(&TABLE, #name, __LINE__, case_##name);                         \
+	}                                                                                          \
 	static void case_##name(void)
 
 /* Record a call's result (and errno when it fails); the value is the
  * call's. */
-#define R(e)                                                                                 \
-	({                                                                                   \
-		errno = 0;                                                                   \
-		long r_ = (long)(e);                                                         \
-		case_int(__LINE__, #e, r_, errno);                                           \
+#define R(e)                                                                                       \
+	({                                                                                         \
+		errno = 0;                                                                         \
+		long r_ = (long)(e);                                                               \
+		case_int(__LINE__, #e, r_, errno);                                                 \
 	})
-#define FD(e)                                                                                \
-	({                                                                                   \
-		errno = 0;                                                                   \
-		int r_ = (e);                                                                \
-		case_fd(__LINE__, #e, r_, errno);                                            \
+#define FD(e)                                                                                      \
+	({                                                                                         \
+		errno = 0;                                                                         \
+		int r_ = (e);                                                                      \
+		case_fd(__LINE__, #e, r_, errno);                                                  \
 	})
-#define P(e)                                                                                 \
-	({                                                                                   \
-		errno = 0;                                                                   \
-		void *r_ = (void *)(e);                                                      \
-		case_ptr(__LINE__, #e, r_, errno);                                           \
+#define P(e)                                                                                       \
+	({                                                                                         \
+		errno = 0;                                                                         \
+		void *r_ = (void *)(e);                                                            \
+		case_ptr(__LINE__, #e, r_, errno);                                                 \
 	})
 
-#define NAME255                                                                              \
+#define NAME255                                                                                    \
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -81,12 +83,16 @@ static void log_bytes(const uint8_t *bytes, long n)
 
 static void log_stat(const struct stat *s)
 {
-	char type = S_ISREG(s->st_mode) ? 'f' : S_ISDIR(s->st_mode) ? 'd' : S_ISLNK(s->st_mode) ? 'l' : '?';
+	char type = S_ISREG(s->st_mode)   ? 'f'
+		    : S_ISDIR(s->st_mode) ? 'd'
+		    : S_ISLNK(s->st_mode) ? 'l'
+					  : '?';
 	/* A directory's size is the file system's business (ext4 and ext2
 	 * blocks differ), so it is not compared. */
 	case_log("  stat %c %04o links %lu size %lld uid %u gid %u", type,
 		 (unsigned)(s->st_mode & 07777), (unsigned long)s->st_nlink,
-		 type == 'd' ? 0ll : (long long)s->st_size, (unsigned)s->st_uid, (unsigned)s->st_gid);
+		 type == 'd' ? 0ll : (long long)s->st_size, (unsigned)s->st_uid,
+		 (unsigned)s->st_gid);
 }
 
 static void put(const char *path, const char *text)

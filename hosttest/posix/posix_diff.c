@@ -7,7 +7,7 @@
  * prints the first differing line of each log), then one for e2fsck -fn on
  * the image afterwards. POSIX_CASE=name runs one case only.
  */
-#define _GNU_SOURCE
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -68,7 +68,8 @@ long case_int(int line, const char *text, long result, int error)
 int case_fd(int line, const char *text, int fd, int error)
 {
 	if (fd < 0)
-		case_log("L%d %s = %d errno %d (%s)", line, text, fd, error, strerrorname_np(error));
+		case_log("L%d %s = %d errno %d (%s)", line, text, fd, error,
+			 strerrorname_np(error));
 	else
 		case_log("L%d %s = fd", line, text);
 	return fd;
@@ -109,7 +110,8 @@ static void show_difference(const char *a, const char *b)
 	while (*a != 0 || *b != 0) {
 		const char *ea = strchrnul(a, '\n'), *eb = strchrnul(b, '\n');
 		if (ea - a != eb - b || memcmp(a, b, (size_t)(ea - a)) != 0) {
-			printf("#   linux: %.*s\n#   libos: %.*s\n", (int)(ea - a), a, (int)(eb - b), b);
+			printf("#   linux: %.*s\n#   libos: %.*s\n", (int)(ea - a), a,
+			       (int)(eb - b), b);
 			return;
 		}
 		a = *ea ? ea + 1 : ea;
@@ -203,9 +205,9 @@ int main(void)
 		if (!same) {
 			failed++;
 			show_difference(linux_logs[i], libos_logs[i]);
-			if (getenv("POSIX_VERBOSE") != NULL)
-				printf("# --- linux\n%s# --- libos\n%s", linux_logs[i], libos_logs[i]);
 		}
+		if (getenv("POSIX_VERBOSE") != NULL)
+			printf("# --- linux\n%s# --- libos\n%s", linux_logs[i], libos_logs[i]);
 		free(linux_logs[i]);
 		free(libos_logs[i]);
 	}

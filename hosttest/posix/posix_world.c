@@ -4,7 +4,7 @@
  * clients. Transfer windows are mapped low (below 2 GiB: inside the
  * channel's user limit of 2^38, and where ASan's low memory lies).
  */
-#define _GNU_SOURCE
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,9 +81,9 @@ static void *low_windows(void)
 {
 	for (uintptr_t at = 0x10000000u; at + POSIX_WINDOWS_BYTES < 0x7f000000u;
 	     at += POSIX_WINDOWS_BYTES) {
-		void *p = mmap((void *)at, POSIX_WINDOWS_BYTES, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1,
-			       0);
+		void *p =
+		    mmap((void *)at, POSIX_WINDOWS_BYTES, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
 		if (p != MAP_FAILED)
 			return p;
 	}

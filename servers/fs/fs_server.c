@@ -243,8 +243,8 @@ static int64_t op_open(struct fs_server *server, struct fs_server_client *client
 	return slot | (uint64_t)h->generation << 16;
 }
 
-static int64_t op_release(struct fs_server *server, struct fs_server_client *client,
-			  uint32_t ino, uint64_t handle)
+static int64_t op_release(struct fs_server *server, struct fs_server_client *client, uint32_t ino,
+			  uint64_t handle)
 {
 	struct fs_server_handle *h = &client->handle[fs_handle_slot(handle)];
 	h->ino = 0;

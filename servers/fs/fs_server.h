@@ -25,7 +25,7 @@
  * released handle's number is refused until the slot is reused and its new
  * number differs. */
 struct fs_server_handle {
-	uint32_t ino;      /* 0: free */
+	uint32_t ino; /* 0: free */
 	uint16_t generation;
 	uint16_t reserved;
 };
