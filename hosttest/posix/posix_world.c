@@ -115,6 +115,12 @@ struct posix_proc *pw_client(struct posix_world *w, unsigned index)
 	return &c->proc;
 }
 
+void pw_serve_inline(struct posix_world *w, unsigned index)
+{
+	w->client[index].proc.pump = pump;
+	w->client[index].proc.pump_context = w;
+}
+
 void pw_client_end(struct posix_world *w, unsigned index)
 {
 	struct pw_client *c = &w->client[index];

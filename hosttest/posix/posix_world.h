@@ -56,6 +56,9 @@ int pw_mount(struct posix_world *w);
 /* Client `index`: its channel attached, its process started. */
 struct posix_proc *pw_client(struct posix_world *w, unsigned index);
 void pw_client_end(struct posix_world *w, unsigned index);
+/* Client `index` serves its own requests before each wait again (after a
+ * test set its pump to NULL to serve them itself). */
+void pw_serve_inline(struct posix_world *w, unsigned index);
 /* Run the server on its own thread (clients then wait for real). */
 void pw_start_thread(struct posix_world *w);
 void pw_stop_thread(struct posix_world *w);
