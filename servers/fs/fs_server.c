@@ -536,8 +536,7 @@ static void answer(struct fs_server *server, const struct channel_message *reque
 	/* A reply to a handle just taken cannot fail (its room was reserved at
 	 * take) unless the client broke its channel meanwhile: nothing to do
 	 * then but drop it. */
-	if (channel_server_reply(&server->channels, &reply) != ERR_OK)
-		server->refused++;
+	server->undelivered += channel_server_reply(&server->channels, &reply) != ERR_OK;
 }
 
 bool fs_server_serve_one(struct fs_server *server, uint64_t timeout_ns)

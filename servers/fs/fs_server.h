@@ -38,9 +38,9 @@ struct fs_server_client {
 struct fs_server {
 	struct channel_server channels;
 	struct ext2_fs *fs;
-	uint64_t max_ino; /* highest inode number of the file system */
-	uint64_t served;  /* requests answered (statistics, tests) */
-	uint64_t refused; /* requests refused before the engine saw them */
+	uint64_t max_ino;     /* highest inode number of the file system */
+	uint64_t served;      /* requests answered (statistics, tests) */
+	uint64_t undelivered; /* replies the channel refused (a client broke its queues) */
 	struct fs_server_client client[CHANNEL_MAX_CHANNELS];
 };
 
