@@ -24,10 +24,12 @@ int pw_run(const char *command)
 	return status == -1 || !WIFEXITED(status) ? -1 : WEXITSTATUS(status);
 }
 
+const char *pw_temp_root = "/tmp";
+
 int pw_make_image(struct posix_world *w, unsigned mib, unsigned block_size)
 {
 	memset(w, 0, sizeof *w);
-	snprintf(w->dir, sizeof w->dir, "/tmp/kestrel-posix-XXXXXX");
+	snprintf(w->dir, sizeof w->dir, "%s/kestrel-posix-XXXXXX", pw_temp_root);
 	if (mkdtemp(w->dir) == NULL)
 		return -1;
 	snprintf(w->image, sizeof w->image, "%s/image", w->dir);

@@ -49,8 +49,11 @@ struct posix_world {
 };
 
 /* Make a fresh image of `mib` MiB with `block_size`-byte blocks (0: mke2fs's
- * choice) in a new temporary directory. 0 or -1. */
+ * choice) in a new temporary directory under pw_temp_root. 0 or -1. */
 int pw_make_image(struct posix_world *w, unsigned mib, unsigned block_size);
+/* Where temporary directories go: "/tmp" unless a suite that fsyncs a lot
+ * chose a memory file system ("/dev/shm"), where fsync costs nothing. */
+extern const char *pw_temp_root;
 /* Mount the image and start the server (inline). 0 or an fs status. */
 int pw_mount(struct posix_world *w);
 /* Client `index`: its channel attached, its process started. */
