@@ -28,6 +28,7 @@
 #include <sys/statvfs.h>
 #include <sys/types.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "channel.h"
 
@@ -35,6 +36,18 @@
 #define POSIX_NAME(name) kos_##name
 #else
 #define POSIX_NAME(name) name
+#endif
+
+/* What picolibc does not define (Linux's values). */
+#ifndef SEEK_DATA
+#define SEEK_DATA 3
+#define SEEK_HOLE 4
+#endif
+#ifndef O_DSYNC
+#define O_DSYNC O_SYNC
+#endif
+#ifndef AT_NO_AUTOMOUNT
+#define AT_NO_AUTOMOUNT 0
 #endif
 
 #define POSIX_FD_MAX 256u                /* descriptors per process */

@@ -212,7 +212,7 @@ int posix_getattr(struct posix_proc *proc, uint32_t ino, struct fs_wire_stat *ou
 void posix_fill_stat(const struct fs_wire_stat *w, struct stat *out)
 {
 	memset(out, 0, sizeof *out);
-	out->st_dev = 0x4b4f53; /* one device: the ext2 server */
+	out->st_dev = 0x4b; /* one device: the ext2 server (dev_t is 16 bits in picolibc) */
 	out->st_ino = (ino_t)w->ino;
 	out->st_mode = (mode_t)w->mode;
 	out->st_nlink = (nlink_t)w->links;

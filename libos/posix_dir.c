@@ -251,7 +251,7 @@ int POSIX_NAME(symlink)(const char *target, const char *path)
 ssize_t POSIX_NAME(readlink)(const char *path, char *buffer, size_t size)
 {
 	struct posix_proc *proc = posix_self();
-	if (size == 0 || size > SSIZE_MAX)
+	if (size == 0 || size > (SIZE_MAX >> 1)) /* beyond ssize_t */
 		return posix_fail(EINVAL);
 	struct posix_walk w;
 	int status = posix_walk_existing(proc, AT_FDCWD, path, 0, &w);

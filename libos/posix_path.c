@@ -259,7 +259,7 @@ char *POSIX_NAME(getcwd)(char *buffer, size_t size)
 	uint32_t ino = proc->cwd_ino;
 	char name[FS_PATH_NAME_MAX + 1];
 	while (ino != proc->root_ino) {
-		uint32_t parent, mode;
+		uint32_t parent = 0, mode = 0;
 		int status = lookup(proc, ino, "..", 2, &parent, &mode);
 		int64_t length = status != 0 ? status : name_in(proc, parent, ino, name);
 		if (length < 0) {
