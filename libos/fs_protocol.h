@@ -33,7 +33,9 @@
  * with CHANNEL_FLAG_LARGE the first arg3 bytes of the large buffer.
  */
 enum fs_op {
-	/* arg0 dir ino; name -> res0 ino, res1 mode. "." and ".." allowed. */
+	/* arg0 dir ino; name -> res0 ino, res1 mode; payload: its struct
+	 * fs_wire_stat (a stat after a walk needs no GETATTR). "." and ".."
+	 * allowed. */
 	FS_OP_LOOKUP = 1,
 	/* arg0 dir ino, arg1 mode (permission bits), arg2 FS_CREATE_*; name
 	 * -> res0 ino, res1 mode, res2 1 if created. Without FS_CREATE_EXCL
@@ -53,7 +55,7 @@ enum fs_op {
 	/* arg0 from dir, arg1 to dir, arg2 from-name length n; bytes: the
 	 * from name (n bytes), then the to name (the rest). */
 	FS_OP_RENAME = 8,
-	/* arg0 ino -> res0 handle, res1 mode. */
+	/* arg0 ino -> res0 handle. */
 	FS_OP_OPEN = 9,
 	/* arg0 handle. */
 	FS_OP_RELEASE = 10,

@@ -383,6 +383,10 @@ int POSIX_NAME(fstatat)(int dirfd, const char *path, struct stat *out, int flags
 		console_stat(out);
 		return 0;
 	}
+	if (w.has_stat && w.stat.ino == w.ino) {
+		posix_fill_stat(&w.stat, out);
+		return 0;
+	}
 	return stat_ino(proc, w.ino, out);
 }
 

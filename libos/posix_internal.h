@@ -83,7 +83,9 @@ struct posix_walk {
 	int missing;   /* the errno of the last lookup when ino is 0 */
 	enum posix_last last;
 	bool trailing_slash;
-	bool console; /* the path names the console device */
+	bool console;  /* the path names the console device */
+	bool has_stat; /* `stat` holds what the last LOOKUP said of ino */
+	struct fs_wire_stat stat;
 	size_t name_length;
 	char name[FS_PATH_NAME_MAX + 1];
 };

@@ -15,8 +15,10 @@
 
 #define CONSOLE_PATH "/dev/console"
 
+/* LOOKUP: the inode, its mode and (when `st` is given and the reply has
+ * it) its attributes; *has_stat says whether they came. */
 static int lookup(struct posix_proc *proc, uint32_t dir, const char *name, size_t length,
-		  uint32_t *ino, uint32_t *mode)
+		  uint32_t *ino, uint32_t *mode, struct fs_wire_stat *st, bool *has_stat)
 {
 	struct channel_message m, reply;
 	posix_request_name(&m, FS_OP_LOOKUP, dir, name, length);
@@ -25,6 +27,11 @@ static int lookup(struct posix_proc *proc, uint32_t dir, const char *name, size_
 		return (int)r;
 	*ino = (uint32_t)r;
 	*mode = (uint32_t)reply.arg[1];
+	if (st != NULL) {
+		*has_stat = reply.length == sizeof *st;
+		if (*has_stat)
+			memcpy(st, reply.payload, sizeof *st);
+	}
 	return 0;
 }
 
@@ -121,6 +128,7 @@ int posix_walk(struct posix_proc *proc, int dirfd, const char *path, unsigned fl
 			pos++;
 		if (buf[pos] == 0) {
 			/* Nothing (more) to walk: the path names `cur`. */
+			w->has_stat = false;
 			w->dir = w->ino = cur;
 			w->mode = FS_WIRE_DIRECTORY;
 			w->last = any ? POSIX_LAST_NORMAL : POSIX_LAST_ROOT;
@@ -144,9 +152,11 @@ int posix_walk(struct posix_proc *proc, int dirfd, const char *path, unsigned fl
 			kind = POSIX_LAST_DOT;
 		else if (name_length == 2 && name[0] == '.' && name[1] == '.')
 			kind = POSIX_LAST_DOTDOT;
+		w->has_stat = false;
 		if (kind == POSIX_LAST_NORMAL ||
 		    (kind == POSIX_LAST_DOTDOT && cur != proc->root_ino))
-			status = lookup(proc, cur, name, name_length, &ino, &mode);
+			status = lookup(proc, cur, name, name_length, &ino, &mode, &w->stat,
+					&w->has_stat);
 		if (last) {
 			w->dir = cur;
 			w->last = kind;
@@ -260,7 +270,7 @@ char *POSIX_NAME(getcwd)(char *buffer, size_t size)
 	char name[FS_PATH_NAME_MAX + 1];
 	while (ino != proc->root_ino) {
 		uint32_t parent = 0, mode = 0;
-		int status = lookup(proc, ino, "..", 2, &parent, &mode);
+		int status = lookup(proc, ino, "..", 2, &parent, &mode, NULL, NULL);
 		int64_t length = status != 0 ? status : name_in(proc, parent, ino, name);
 		if (length < 0) {
 			posix_fail((int)-length);

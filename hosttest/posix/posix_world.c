@@ -48,11 +48,36 @@ static struct fs_time now(void)
 	return (struct fs_time){ .seconds = t.tv_sec, .nanoseconds = (uint32_t)t.tv_nsec };
 }
 
+/* The image file's write, counting sectors (write amplification, ci/bench). */
+static int counted_write(void *context, uint64_t sector, uint32_t count, const void *buffer)
+{
+	struct posix_world *w = context;
+	w->sectors_written += count;
+	return w->file_port.write(w->file_port.context, sector, count, buffer);
+}
+
+static int forward_read(void *context, uint64_t sector, uint32_t count, void *buffer)
+{
+	struct posix_world *w = context;
+	return w->file_port.read(w->file_port.context, sector, count, buffer);
+}
+
+static int forward_flush(void *context)
+{
+	struct posix_world *w = context;
+	return w->file_port.flush(w->file_port.context);
+}
+
 int pw_mount(struct posix_world *w)
 {
-	int status = fs_port_file_open(&w->port_file, &w->port, w->image, 0);
+	int status = fs_port_file_open(&w->port_file, &w->file_port, w->image, 0);
 	if (status != 0)
 		return status;
+	w->port = (struct fs_block_port){ .read = forward_read,
+					  .write = counted_write,
+					  .flush = forward_flush,
+					  .context = w,
+					  .sectors = w->file_port.sectors };
 	size_t bytes = ext2_memory_needed(PW_CACHE_BLOCKS);
 	w->engine_memory = aligned_alloc(4096, (bytes + 4095) / 4096 * 4096);
 	status = ext2_mount(&w->fs, w->engine_memory, bytes, &w->port, 0, now);

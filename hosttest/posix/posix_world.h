@@ -35,7 +35,9 @@ struct posix_world {
 	char dir[128];   /* the temporary directory */
 	char image[192]; /* the image file in it */
 	struct fs_port_file port_file;
-	struct fs_block_port port;
+	struct fs_block_port file_port; /* the image file */
+	struct fs_block_port port;      /* the engine's: file_port, writes counted */
+	uint64_t sectors_written;
 	void *engine_memory;
 	struct ext2_fs *fs;
 	struct fs_server *server;

@@ -88,6 +88,29 @@ static uint8_t *reply_area(const struct channel_message *request, struct channel
 	return reply->payload;
 }
 
+/* A file's attributes as the reply's payload (struct fs_wire_stat). */
+static void put_stat(const struct fs_stat *st, struct channel_message *reply)
+{
+	struct fs_wire_stat w = {
+		.ino = st->ino,
+		.mode = st->mode,
+		.links = st->links,
+		.uid = st->uid,
+		.gid = st->gid,
+		.size = st->size,
+		.blocks = st->blocks,
+		.block_size = st->block_size,
+		.atime = st->atime.seconds,
+		.mtime = st->mtime.seconds,
+		.ctime = st->ctime.seconds,
+		.atime_ns = st->atime.nanoseconds,
+		.mtime_ns = st->mtime.nanoseconds,
+		.ctime_ns = st->ctime.nanoseconds,
+	};
+	memcpy(reply->payload, &w, sizeof w);
+	reply->length = sizeof w;
+}
+
 static int64_t op_lookup(struct fs_server *server, const struct channel_message *m,
 			 struct channel_message *reply)
 {
@@ -109,6 +132,7 @@ static int64_t op_lookup(struct fs_server *server, const struct channel_message 
 	if (ino == dir && (st.mode & FS_TYPE_MASK) != FS_TYPE_DIRECTORY)
 		return FS_ENOTDIR;
 	reply->RES1 = st.mode;
+	put_stat(&st, reply);
 	return ino;
 }
 
@@ -218,19 +242,15 @@ static int64_t op_name(struct fs_server *server, const struct channel_message *m
 }
 
 static int64_t op_open(struct fs_server *server, struct fs_server_client *client,
-		       const struct channel_message *m, struct channel_message *reply)
+		       const struct channel_message *m)
 {
 	uint32_t ino = (uint32_t)m->arg[0];
-	struct fs_stat st;
-	int status = ext2_getattr(server->fs, ino, &st);
-	if (status != FS_OK)
-		return status;
 	uint32_t slot = 0;
 	while (slot < FS_HANDLES && client->handle[slot].ino != 0)
 		slot++;
 	if (slot == FS_HANDLES)
 		return FS_ENOMEM;
-	status = ext2_open(server->fs, ino);
+	int status = ext2_open(server->fs, ino);
 	if (status != FS_OK)
 		return status;
 	struct fs_server_handle *h = &client->handle[slot];
@@ -239,7 +259,6 @@ static int64_t op_open(struct fs_server *server, struct fs_server_client *client
 	if (h->generation == 0)
 		h->generation = 1;
 	client->open_handles++;
-	reply->RES1 = st.mode;
 	return slot | (uint64_t)h->generation << 16;
 }
 
@@ -367,24 +386,7 @@ static int64_t op_getattr(struct fs_server *server, const struct channel_message
 	int status = ext2_getattr(server->fs, (uint32_t)m->arg[0], &st);
 	if (status != FS_OK)
 		return status;
-	struct fs_wire_stat w = {
-		.ino = st.ino,
-		.mode = st.mode,
-		.links = st.links,
-		.uid = st.uid,
-		.gid = st.gid,
-		.size = st.size,
-		.blocks = st.blocks,
-		.block_size = st.block_size,
-		.atime = st.atime.seconds,
-		.mtime = st.mtime.seconds,
-		.ctime = st.ctime.seconds,
-		.atime_ns = st.atime.nanoseconds,
-		.mtime_ns = st.mtime.nanoseconds,
-		.ctime_ns = st.ctime.nanoseconds,
-	};
-	memcpy(reply->payload, &w, sizeof w);
-	reply->length = sizeof w;
+	put_stat(&st, reply);
 	return 0;
 }
 
@@ -460,7 +462,7 @@ static int64_t dispatch(struct fs_server *server, struct fs_server_client *clien
 	case FS_OP_LINK:
 	case FS_OP_UNLINK:
 	case FS_OP_RMDIR: return op_name(server, m);
-	case FS_OP_OPEN: return op_open(server, client, m, reply);
+	case FS_OP_OPEN: return op_open(server, client, m);
 	case FS_OP_RELEASE: return op_release(server, client, ino, m->arg[0]);
 	case FS_OP_READ: return op_read(server, ino, m, reply);
 	case FS_OP_WRITE: return op_write(server, ino, m, reply);
