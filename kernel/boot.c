@@ -6,6 +6,8 @@
  * page table, per-hart data, secondary harts through SBI HSM, then the
  * boot hart joins them in running programs.
  */
+#include "arch.h"
+#include "archtest.h"
 #include "barrier.h"
 #include "config.h"
 #include "console.h"
@@ -70,6 +72,17 @@ static void *map_device(uint64_t pa)
 	uint64_t gigapage = page_size_bytes(PAGE_SIZE_1G);
 	kernel_map(KERNEL_PHYSMAP_OFFSET + (pa & ~(gigapage - 1)), pa & ~(gigapage - 1),
 		   PAGE_SIZE_1G, PTE_READ | PTE_WRITE | PTE_GLOBAL);
+	return physical_to_kernel(pa);
+}
+
+/* arch_init's view: every gigapage of [pa, pa + size), with the live
+ * table flushed (the kernel's table is in satp by then). */
+static void *map_device_range(uint64_t pa, uint64_t size)
+{
+	uint64_t gigapage = page_size_bytes(PAGE_SIZE_1G);
+	for (uint64_t at = pa & ~(gigapage - 1); at < pa + size; at += gigapage)
+		map_device(at);
+	sfence_vma_all();
 	return physical_to_kernel(pa);
 }
 
@@ -204,11 +217,13 @@ _Noreturn void kernel_boot(uint64_t boot_hart_id, uint64_t dtb_physical)
 		shutdown_set_test_device(physical_to_kernel(finisher_reg.base));
 
 	unsigned boot_index = read_harts(&dtb, boot_hart_id);
+	arch_init(&dtb, map_device_range);
 	/* Programs' address spaces come from core/vspace.c (kernel/uspace.c). */
 	uspace_boot();
 	for (unsigned i = 0; i < hart_count; i++)
 		uspace_init_hart(&harts[i]);
-	tap_plan(1 + hart_count * (1 + runs_per_hart) + 1);
+	tap_plan(1 + hart_count * (1 + runs_per_hart) + 1 +
+		 archtest_plan(&dtb, bootargs, hart_count));
 	tap_result(true, "boot: Sv39 on, %lu KiB free in %zu ranges, %u harts, bootargs \"%s\"",
 		   range_set_total(&free_memory) >> 10, free_memory.count, hart_count, bootargs);
 

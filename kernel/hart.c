@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "arch.h"
+#include "archtest.h"
 #include "layout.h"
 #include "program.h"
 #include "tap.h"
@@ -27,5 +29,7 @@ _Noreturn void hart_main(struct hart *hart)
 	csr_write_stvec((uint64_t)(uintptr_t)trap_entry);
 	csr_write_sscratch(0);
 	tap_result(true, "hart %lu came up (cpu %u)", hart->hart_id, hart->cpu_index);
+	arch_init_hart();
+	archtest_hart(hart);
 	program_run_next(hart);
 }

@@ -8,6 +8,7 @@
 #include "console.h"
 #include "csr.h"
 #include "hart.h"
+#include "interrupt.h"
 #include "program.h"
 #include "trap.h"
 #include "usermem.h"
@@ -49,8 +50,12 @@ _Noreturn void trap_from_user(struct hart *hart)
 	uint64_t cause = csr_read_scause();
 	struct trap_frame *frame = hart->user_frame;
 	hart->kernel_entries++;
-	if (cause & CAUSE_INTERRUPT)
-		panic("hart %lu: unexpected interrupt %lx from user mode", hart->hart_id, cause);
+	if (cause & CAUSE_INTERRUPT) {
+		if (!arch_interrupt(cause))
+			panic("hart %lu: unexpected interrupt %lx from user mode", hart->hart_id,
+			      cause);
+		user_return(hart, frame);
+	}
 	if (cause == CAUSE_USER_ECALL) {
 		syscall_dispatch(hart, frame);
 		frame->sepc += 4; /* the call returns: resume after the ecall */

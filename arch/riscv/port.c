@@ -24,18 +24,22 @@ uint64_t port_virt_to_phys(const void *va)
 }
 
 /*
- * Local flushes only: an address space runs on one hart at a time (each
- * hart runs its own programs, each with its own ASID), so no other hart can
- * hold its translations. Remote flushes (SBI RFENCE) come with threads that
- * migrate between harts; docs/vspace.md says so.
+ * Local flushes only, whatever `harts` says: today each hart runs its own
+ * programs with ASIDs from its own pool and is the only hart that changes
+ * or deletes them, and the kernel does not report activations yet
+ * (asid_activate), so `harts` is empty here. The remote part of the
+ * contract (SBI RFENCE to the other harts in `harts`) comes with the
+ * kernel's threads and IPIs; docs/vspace.md says so.
  */
-void port_tlb_flush_page(uint64_t asid, uint64_t va)
+void port_tlb_flush_page(uint64_t asid, uint64_t va, uint64_t harts)
 {
+	(void)harts;
 	sfence_vma_page(va, asid);
 }
 
-void port_tlb_flush_asid(uint64_t asid)
+void port_tlb_flush_asid(uint64_t asid, uint64_t harts)
 {
+	(void)harts;
 	sfence_vma_asid(asid);
 }
 
@@ -45,6 +49,20 @@ void port_tlb_flush_asid(uint64_t asid)
 void port_ipi_reschedule(unsigned hart)
 {
 	(void)sbi_send_ipi(1, harts[hart].hart_id);
+}
+
+/*
+ * Nothing to wait for in today's kernel: no hart runs a core/ thread yet
+ * (each runs its boot program from struct hart's frame, not from a TCB), so
+ * no hart can be using a TCB that core/ destroys. When threads run, the
+ * IPI machinery makes this an IPI plus a wait for the remote hart's
+ * acknowledgement (core/port.h); until then a call for another hart is a
+ * kernel bug and stops the system rather than let a TCB be reused early.
+ */
+void port_remote_stall(unsigned hart)
+{
+	if (hart != hart_current()->cpu_index)
+		panic("remote stall of hart %u: no hart runs core threads yet", hart);
 }
 
 /*

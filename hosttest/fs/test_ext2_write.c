@@ -123,8 +123,10 @@ static bool debugfs_lists(struct ext2_world *w, const char *dir, const char *nam
 	snprintf(request, sizeof(request), "ls -l %s", dir);
 	world_debugfs_read(w, request, out, sizeof(out));
 	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+		/* An entry first in its block is freed by zeroing its inode
+		 * and keeping its name; debugfs lists it with inode 0. */
 		char *last = strrchr(line, ' ');
-		if (last && strcmp(last + 1, name) == 0)
+		if (last && strcmp(last + 1, name) == 0 && strtoul(line, NULL, 10) != 0)
 			return true;
 	}
 	return false;
