@@ -745,6 +745,47 @@ static void test_limits(void **state)
 	check_clean(w);
 }
 
+/* Device nodes and FIFOs made by debugfs: their attributes read, and
+ * removing them frees no block (a device's number sits where a block
+ * pointer would). */
+static void test_special_files(void **state)
+{
+	struct ext2_world *w = *state;
+	world_unmount(w);
+	world_debugfs(w, "mknod cdev c 1 200\nmknod bdev b 2 100\nmknod fifo p\n");
+	assert_int_equal(world_fsck(w, "-fn"), 0);
+	assert_int_equal(world_mount(w, 32, 0), FS_OK);
+	struct fs_statfs s0, s1;
+	assert_int_equal(ext2_statfs(w->fs, &s0), FS_OK);
+	struct fs_stat st;
+	uint32_t cdev = resolve(w, "/cdev");
+	assert_int_equal(ext2_getattr(w->fs, cdev, &st), FS_OK);
+	assert_int_equal(st.mode & FS_TYPE_MASK, 0020000);
+	char b[4];
+	assert_int_equal(ext2_read(w->fs, cdev, 0, b, 4), FS_EINVAL);
+	assert_int_equal(ext2_write(w->fs, cdev, 0, b, 4), FS_EINVAL);
+	assert_int_equal(ext2_truncate(w->fs, cdev, 0), FS_EINVAL);
+	uint64_t cookie = 0;
+	struct fs_dirent e;
+	bool fifo = false;
+	for (;;) {
+		assert_int_equal(ext2_readdir(w->fs, R, &cookie, &e), FS_OK);
+		if (e.ino == 0)
+			break;
+		if (strcmp(e.name, "fifo") == 0)
+			fifo = e.type == 0010000;
+	}
+	assert_true(fifo);
+	assert_int_equal(ext2_unlink(w->fs, R, "cdev", 4), FS_OK);
+	assert_int_equal(ext2_unlink(w->fs, R, "bdev", 4), FS_OK);
+	assert_int_equal(ext2_rename(w->fs, R, "fifo", 4, R, "pipe", 4), FS_OK);
+	assert_int_equal(ext2_unlink(w->fs, R, "pipe", 4), FS_OK);
+	assert_int_equal(ext2_statfs(w->fs, &s1), FS_OK);
+	assert_int_equal(s1.free_blocks, s0.free_blocks);
+	assert_int_equal(s1.free_inodes, s0.free_inodes + 3);
+	check_clean(w);
+}
+
 #define WRITE_TESTS(setup_fn)                                                                      \
 	cmocka_unit_test_setup_teardown(test_create_write, setup_fn, teardown),                    \
 	    cmocka_unit_test_setup_teardown(test_sparse_large, setup_fn, teardown),                \
@@ -769,6 +810,7 @@ int main(void)
 		WRITE_TESTS(setup_4k),
 		cmocka_unit_test_setup_teardown(test_no_filetype, setup_1k, teardown),
 		cmocka_unit_test_setup_teardown(test_large_file_feature, setup_4k, teardown),
+		cmocka_unit_test_setup_teardown(test_special_files, setup_1k, teardown),
 	};
 	return cmocka_run_group_tests_name("ext2_write", tests, NULL, NULL);
 }
