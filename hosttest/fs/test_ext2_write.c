@@ -519,21 +519,44 @@ static void test_htree_change(void **state)
 	world_debugfs_read(w, "stat /big", out, sizeof(out));
 	assert_non_null(strstr(out, "Flags: 0x1000"));
 	assert_int_equal(world_mount(w, 32, 0), FS_OK);
-	uint32_t big = resolve(w, "/big");
+	uint32_t big = resolve(w, "/big"), ino;
+	/* Removals, renames over a name, and a name put back where one
+	 * left (same hash, same leaf, the room it left): the index stays. */
 	assert_int_equal(ext2_unlink(w->fs, big, "name-of-some-length-7", 21), FS_OK);
-	create(w, big, "added");
+	assert_int_equal(ext2_unlink(w->fs, big, "name-of-some-length-8", 21), FS_OK);
+	create(w, big, "name-of-some-length-8");
+	assert_int_equal(
+	    ext2_rename(w->fs, big, "name-of-some-length-9", 21, big, "name-of-some-length-10", 22),
+	    FS_OK);
+	check_clean(w);
+	world_debugfs_read(w, "stat /big", out, sizeof(out));
+	assert_non_null(strstr(out, "Flags: 0x1000"));
+	assert_false(debugfs_lists(w, "/big", "name-of-some-length-7"));
+	assert_false(debugfs_lists(w, "/big", "name-of-some-length-9"));
+	assert_true(debugfs_lists(w, "/big", "name-of-some-length-8"));
+	/* Many new names: some leaf fills up, and the index goes. */
+	assert_int_equal(world_mount(w, 32, 0), FS_OK);
+	big = resolve(w, "/big");
+	for (int i = 0; i < 300; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "added-later-%d", i);
+		create(w, big, name);
+	}
 	for (int i = 0; i < 250; i++) {
 		char name[64];
 		snprintf(name, sizeof(name), "name-of-some-length-%d", i);
-		uint32_t ino;
 		assert_int_equal(ext2_lookup(w->fs, big, name, strlen(name), &ino),
-				 i == 7 ? FS_ENOENT : FS_OK);
+				 i == 7 || i == 9 ? FS_ENOENT : FS_OK);
+	}
+	for (int i = 0; i < 300; i += 7) {
+		char name[64];
+		snprintf(name, sizeof(name), "added-later-%d", i);
+		assert_int_equal(ext2_lookup(w->fs, big, name, strlen(name), &ino), FS_OK);
 	}
 	check_clean(w);
 	world_debugfs_read(w, "stat /big", out, sizeof(out));
 	assert_non_null(strstr(out, "Flags: 0x0"));
-	assert_true(debugfs_lists(w, "/big", "added"));
-	assert_false(debugfs_lists(w, "/big", "name-of-some-length-7"));
+	assert_true(debugfs_lists(w, "/big", "added-later-299"));
 }
 
 /* Filling the disk: a short write, then FS_ENOSPC, and exact counts. */
