@@ -92,6 +92,7 @@ struct posix_proc {
 	posix_console_fn console;
 	void *console_context;
 	uint32_t root_ino, cwd_ino;
+	uint64_t cwd_handle; /* the server's handle that keeps the cwd alive (0: the root) */
 	mode_t umask;
 	uint8_t *windows;      /* POSIX_WINDOWS windows, page-aligned */
 	uint64_t free_windows; /* bit w: window w is free */

@@ -90,6 +90,7 @@ void posix_proc_fini(struct posix_proc *proc)
 			proc->fd[fd] = NULL;
 		}
 	}
+	posix_release_cwd(proc);
 }
 
 uint32_t posix_window_take(struct posix_proc *proc)
