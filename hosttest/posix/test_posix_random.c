@@ -2,9 +2,10 @@
 /*
  * The randomized differential test: a seeded sequence of file operations
  * (create, write at random offsets, append, truncate, rename, link, unlink,
- * mkdir, rmdir, symlink, fsync, read, stat) applied step by step to Linux
- * (a temporary directory) and to libos + the file server + the ext2 engine
- * (a fresh image). Every step's result and errno must agree; at every
+ * mkdir, rmdir, symlink, fsync, read, stat; descriptors kept open across
+ * steps and used after their names were renamed or unlinked) applied step
+ * by step to Linux (a temporary directory) and to libos + the file server
+ * + the ext2 engine (a fresh image). Every step's result and errno must agree; at every
  * checkpoint and at the end the two trees (names, types, sizes, link
  * counts, contents, symlink targets) must be equal; then e2fsck -fn must
  * find the image clean. Names come from a small pool so that operations
@@ -153,13 +154,19 @@ enum {
 	OP_FSYNC,
 	OP_READ,
 	OP_STAT,
+	OP_HOLD,       /* open a path and keep the descriptor in a slot */
+	OP_HELD_WRITE, /* write, read, truncate or close a kept descriptor, */
+	OP_HELD_READ,  /* whatever has happened to its name since */
+	OP_HELD_TRUNCATE,
+	OP_HELD_CLOSE,
 	OP_COUNT
 };
 
 static void draw(struct step *s)
 {
 	/* Weights: writes and creates most, removals and renames often. */
-	static const unsigned weights[OP_COUNT] = { 10, 14, 5, 4, 3, 8, 5, 8, 7, 5, 5, 3, 8, 5 };
+	static const unsigned weights[OP_COUNT] = { 10, 14, 5, 4, 3, 8, 5, 8, 7, 5,
+						    5,  3,  8, 5, 4, 4, 3, 2, 3 };
 	unsigned total = 0, at;
 	for (unsigned i = 0; i < OP_COUNT; i++)
 		total += weights[i];
@@ -175,8 +182,13 @@ static void draw(struct step *s)
 	s->fill = (uint8_t)pick(256);
 }
 
+/* Descriptors kept across steps, per side (0: Linux, 1: libos). */
+#define HELD 4
+static int held[2][HELD];
+
 static void apply(const struct side *x, const struct step *s, struct outcome *o)
 {
+	int *slot = &held[x == &libos_side][s->offset % HELD];
 	o->used = 0;
 	o->text[0] = 0;
 	int fd;
@@ -245,6 +257,40 @@ static void apply(const struct side *x, const struct step *s, struct outcome *o)
 		}
 		break;
 	}
+	case OP_HOLD:
+		if (*slot >= 0)
+			x->close(*slot);
+		*slot = x->open(s->a, O_RDWR);
+		note(o, "hold", *slot < 0 ? -1 : 0, errno);
+		break;
+	case OP_HELD_WRITE:
+		if (*slot >= 0) {
+			for (long i = 0; i < s->length; i++)
+				data[i] = (uint8_t)(s->fill ^ i);
+			note(o, "pwrite", x->pwrite(*slot, data, (size_t)s->length, s->offset),
+			     errno);
+		}
+		break;
+	case OP_HELD_READ:
+		if (*slot >= 0) {
+			static uint8_t back[MAX_WRITE];
+			long r = x->pread(*slot, back, (size_t)s->length, s->offset);
+			note(o, "pread", r, errno);
+			uint64_t hash = 1469598103934665603ull;
+			for (long i = 0; i < r; i++)
+				hash = (hash ^ back[i]) * 1099511628211ull;
+			note(o, "hash", (long)(hash >> 2), 0);
+		}
+		break;
+	case OP_HELD_TRUNCATE:
+		if (*slot >= 0)
+			note(o, "ftruncate", x->ftruncate(*slot, s->size / 2), errno);
+		break;
+	case OP_HELD_CLOSE:
+		if (*slot >= 0)
+			note(o, "close", x->close(*slot), errno);
+		*slot = -1;
+		break;
 	case OP_STAT: {
 		int r = x->stat(s->a, &st);
 		note(o, "stat", r, errno);
@@ -370,6 +416,8 @@ int main(void)
 	posix_proc_use(proc);
 	kos_umask(022);
 
+	for (unsigned i = 0; i < HELD; i++)
+		held[0][i] = held[1][i] = -1;
 	bool ok = true;
 	unsigned long step = 0;
 	struct outcome on_linux, on_libos;
@@ -394,13 +442,20 @@ int main(void)
 		if ((step + 1) % CHECKPOINT == 0)
 			ok = same_trees(step);
 	}
+	for (unsigned i = 0; i < HELD; i++) {
+		if (held[0][i] >= 0)
+			close(held[0][i]);
+		if (held[1][i] >= 0)
+			kos_close(held[1][i]);
+	}
 	printf("%s 1 - %lu steps agree, result and errno\n", ok ? "ok" : "not ok", step);
-	static const char *op_names[OP_COUNT] = { "create",    "write",  "append",  "truncate",
-						  "ftruncate", "rename", "link",    "unlink",
-						  "mkdir",     "rmdir",  "symlink", "fsync",
-						  "read",      "stat" };
+	static const char *op_names[OP_COUNT] = {
+		"create", "write",      "append",    "truncate",      "ftruncate", "rename", "link",
+		"unlink", "mkdir",      "rmdir",     "symlink",       "fsync",     "read",   "stat",
+		"hold",   "held write", "held read", "held truncate", "held close"
+	};
 	for (unsigned i = 0; i < OP_COUNT; i++)
-		printf("# %-9s %6lu tried, %6lu succeeded\n", op_names[i], tried[i], succeeded[i]);
+		printf("# %-13s %6lu tried, %6lu succeeded\n", op_names[i], tried[i], succeeded[i]);
 	bool trees = ok && same_trees(step);
 	printf("%s 2 - the trees agree at the end\n", trees ? "ok" : "not ok");
 	int fsck = pw_unmount(&world, true);
