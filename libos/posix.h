@@ -120,6 +120,12 @@ int posix_proc_init(struct posix_proc *proc, struct channel_client *fs, void *wi
 		    posix_console_fn console, void *console_context);
 /* Close every descriptor (releasing the server's handles). */
 void posix_proc_fini(struct posix_proc *proc);
+/* true when the process's private state is consistent: each description's
+ * references are the descriptors naming it, the windows taken are those of
+ * AIO requests in flight, each in-flight request is one the channel still
+ * owes, the cwd's handle is held exactly when the cwd is not the root (for
+ * the tests, between calls). */
+bool posix_proc_check_invariants(const struct posix_proc *proc);
 /* Make `proc` the calling thread's process. */
 void posix_proc_use(struct posix_proc *proc);
 struct posix_proc *posix_proc_current(void);

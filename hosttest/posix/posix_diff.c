@@ -185,6 +185,11 @@ int main(void)
 			return 1;
 		}
 		l->cases[i].run();
+		/* Broken invariants show as a difference in the case's log. */
+		if (!posix_proc_check_invariants(proc))
+			case_log("libos: posix_proc_check_invariants failed");
+		if (fs_server_check_invariants(world.server) != ERR_OK)
+			case_log("libos: fs_server_check_invariants failed");
 		libos_logs[i] = take_log();
 		for (unsigned fd = 3; fd < POSIX_FD_MAX; fd++) {
 			if (proc->fd[fd] != NULL) {

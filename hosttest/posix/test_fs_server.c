@@ -26,6 +26,10 @@
 static struct posix_world world;
 static struct channel_message request, reply;
 static uint8_t *low; /* a page-aligned buffer below the channel's user limit */
+static void *link_buffer;
+static size_t link_size;
+static struct channel_client link_client;
+static struct channel_doorbell link_bell;
 
 static int setup(void **state)
 {
@@ -34,13 +38,24 @@ static int setup(void **state)
 		return -1;
 	low = mmap((void *)0x70000000u, 3 * 4096, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	return low == MAP_FAILED ? -1 : 0;
+	if (low == MAP_FAILED)
+		return -1;
+	/* The crafted requests' link is attached, as a taken request's is. */
+	link_size = channel_buffer_size(4);
+	link_buffer = aligned_alloc(4096, link_size);
+	channel_doorbell_init(&link_bell);
+	if (channel_client_init(&link_client, link_buffer, link_size, 4, &link_bell,
+				&world.server_bell) != ERR_OK ||
+	    fs_server_attach(world.server, LINK, link_buffer, link_size, &link_bell) != ERR_OK)
+		return -1;
+	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
 	munmap(low, 3 * 4096);
+	free(link_buffer);
 	int fsck = pw_unmount(&world, true);
 	if (fsck == 0)
 		pw_remove(&world);
@@ -74,6 +89,7 @@ static void large(size_t length, bool writable)
 static int64_t send(void)
 {
 	fs_server_dispatch(world.server, &request, &reply);
+	assert_int_equal(fs_server_check_invariants(world.server), ERR_OK);
 	assert_int_equal(reply.opcode, ERR_OK);
 	assert_int_equal(reply.handle, request.handle);
 	return (int64_t)reply.arg[0];
@@ -384,15 +400,7 @@ static void test_detach_releases(void **state)
 	(void)state;
 	/* A client that opens a file, unlinks it and goes away: the file's
 	 * inode is freed when the server releases what it left open. */
-	size_t size = channel_buffer_size(4);
-	void *buffer = aligned_alloc(4096, size);
-	struct channel_client client;
-	struct channel_doorbell bell;
-	channel_doorbell_init(&bell);
-	assert_int_equal(channel_client_init(&client, buffer, size, 4, &bell, &world.server_bell),
-			 ERR_OK);
-	assert_int_equal(fs_server_attach(world.server, LINK, buffer, size, &bell), ERR_OK);
-	assert_int_equal(fs_server_attach(world.server, LINK, buffer, size, &bell),
+	assert_int_equal(fs_server_attach(world.server, LINK, link_buffer, link_size, &link_bell),
 			 ERR_DELETE_FIRST);
 	struct fs_wire_statfs before, after;
 	craft(FS_OP_STATFS, 0, 0, 0, 0);
@@ -412,16 +420,16 @@ static void test_detach_releases(void **state)
 	memcpy(&after, reply.payload, sizeof after);
 	assert_int_equal(after.free_inodes, before.free_inodes);
 	/* Through the channel: a request served by the server loop. */
-	assert_int_equal(fs_server_attach(world.server, LINK, buffer, size, &bell), ERR_OK);
+	assert_int_equal(fs_server_attach(world.server, LINK, link_buffer, link_size, &link_bell),
+			 ERR_OK);
 	struct channel_message m = { .opcode = FS_OP_STATFS }, r;
 	uint32_t tag;
-	assert_int_equal(channel_client_submit(&client, &m, &tag), ERR_OK);
+	assert_int_equal(channel_client_submit(&link_client, &m, &tag), ERR_OK);
 	assert_true(fs_server_serve_one(world.server, 0));
 	assert_false(fs_server_serve_one(world.server, 0));
-	assert_int_equal(channel_client_wait(&client, tag, 0, &r), ERR_OK);
+	assert_int_equal(channel_client_wait(&link_client, tag, 0, &r), ERR_OK);
 	assert_int_equal(r.arg[0], 0);
 	assert_int_equal(fs_server_detach(world.server, LINK), ERR_OK);
-	free(buffer);
 }
 
 int main(void)

@@ -36,6 +36,17 @@ static int setup(void **state)
 	return 0;
 }
 
+/* After each test: the process and the server are consistent. */
+static int check(void **state)
+{
+	(void)state;
+	posix_proc_use(proc);
+	if (!posix_proc_check_invariants(proc) ||
+	    fs_server_check_invariants(world.server) != ERR_OK)
+		return -1;
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -381,10 +392,13 @@ static void test_lying_server(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_console),           cmocka_unit_test(test_root_and_absolute),
-		cmocka_unit_test(test_descriptor_limits), cmocka_unit_test(test_large_transfers),
-		cmocka_unit_test(test_aio_arguments),     cmocka_unit_test(test_proc_init),
-		cmocka_unit_test(test_lying_server),
+		cmocka_unit_test_teardown(test_console, check),
+		cmocka_unit_test_teardown(test_root_and_absolute, check),
+		cmocka_unit_test_teardown(test_descriptor_limits, check),
+		cmocka_unit_test_teardown(test_large_transfers, check),
+		cmocka_unit_test_teardown(test_aio_arguments, check),
+		cmocka_unit_test_teardown(test_proc_init, check),
+		cmocka_unit_test_teardown(test_lying_server, check),
 	};
 	return cmocka_run_group_tests_name("posix_edge", tests, setup, teardown);
 }

@@ -436,6 +436,13 @@ int main(void)
 			ok = false;
 			break;
 		}
+		if (!posix_proc_check_invariants(proc) ||
+		    fs_server_check_invariants(world.server) != ERR_OK) {
+			printf("# step %lu: invariants broken; replay with " SEED_ENV "=%llu\n",
+			       step, (unsigned long long)rng.seed);
+			ok = false;
+			break;
+		}
 		succeeded[s.op] +=
 		    strstr(on_linux.text, "/0 ") != NULL && strstr(on_linux.text, "=-1") == NULL;
 		tried[s.op]++;

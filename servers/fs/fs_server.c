@@ -585,3 +585,28 @@ uint32_t fs_server_serve_pending(struct fs_server *server)
 	}
 	return count;
 }
+
+enum error fs_server_check_invariants(const struct fs_server *server)
+{
+	enum error err = channel_server_check_invariants(&server->channels);
+	if (err != ERR_OK)
+		return err;
+	for (uint32_t link = 0; link < CHANNEL_MAX_CHANNELS; link++) {
+		const struct fs_server_client *client = &server->client[link];
+		uint32_t open = 0;
+		for (uint32_t slot = 0; slot < FS_HANDLES; slot++) {
+			const struct fs_server_handle *h = &client->handle[slot];
+			if (h->ino == 0)
+				continue;
+			if (h->generation == 0 || h->ino > server->max_ino)
+				return ERR_INVALID_ARGUMENT;
+			open++;
+		}
+		if (open != client->open_handles)
+			return ERR_INVALID_ARGUMENT;
+		if (open != 0 &&
+		    channel_server_link_state(&server->channels, link) == CHANNEL_DETACHED)
+			return ERR_ILLEGAL_OPERATION;
+	}
+	return ERR_OK;
+}
