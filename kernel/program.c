@@ -7,14 +7,17 @@
 #include "program.h"
 
 #include "abi.h"
+#include "asid.h"
 #include "barrier.h"
 #include "boot_image.h"
 #include "console.h"
 #include "faulter.h"
+#include "interrupt.h"
 #include "kstring.h"
 #include "memory.h"
 #include "shutdown.h"
 #include "tap.h"
+#include "tlb.h"
 #include "trap.h"
 #include "uspace.h"
 #include "vspacetest.h"
@@ -141,8 +144,10 @@ static _Noreturn void program_start(struct hart *hart, const struct program_run 
 	hart->user_frame = &hart->frame;
 	hart->kernel_entries = 0;
 
-	csr_write_satp(SATP_MODE_SV39 | hart->asid << SATP_ASID_SHIFT |
-		       kernel_to_physical(hart->user_root) >> PAGE_SHIFT);
+	/* Join the ASID's hart set before satp holds it (core/asid.h); only
+	 * this hart touches its own ASIDs, so the core lock is not needed. */
+	asid_activate(hart->asid, hart->cpu_index);
+	arch_vspace_activate(kernel_to_physical(hart->user_root), hart->asid);
 	sfence_vma_all();
 	fence_i(); /* the image was written as data; this hart now runs it */
 	csr_clear_sstatus(SSTATUS_SPP | SSTATUS_FS_MASK);
@@ -214,6 +219,8 @@ _Noreturn void program_hart_finished(struct hart *hart)
 			failures == 0 ? "pass" : "FAIL");
 		system_shutdown(failures == 0);
 	}
-	for (;;)
+	for (;;) {
 		cpu_wait_for_interrupt();
+		(void)arch_interrupt_poll(); /* else a pending one keeps wfi from sleeping */
+	}
 }

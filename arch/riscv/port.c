@@ -5,8 +5,10 @@
 #include "barrier.h"
 #include "console.h"
 #include "hart.h"
+#include "ipi.h"
 #include "memory.h"
 #include "sbi.h"
+#include "tlb.h"
 
 _Noreturn void port_assert_failed(const char *file, int line, const char *expr)
 {
@@ -23,46 +25,35 @@ uint64_t port_virt_to_phys(const void *va)
 	return kernel_to_physical(va);
 }
 
-/*
- * Local flushes only, whatever `harts` says: today each hart runs its own
- * programs with ASIDs from its own pool and is the only hart that changes
- * or deletes them, and the kernel does not report activations yet
- * (asid_activate), so `harts` is empty here. The remote part of the
- * contract (SBI RFENCE to the other harts in `harts`) comes with the
- * kernel's threads and IPIs; docs/vspace.md says so.
- */
+/* The calling hart with a local sfence.vma, the others in `harts` by SBI
+ * RFENCE (docs/arch.md, tlb.h). */
 void port_tlb_flush_page(uint64_t asid, uint64_t va, uint64_t harts)
 {
-	(void)harts;
-	sfence_vma_page(va, asid);
+	arch_tlb_flush_page(asid, va, harts);
 }
 
 void port_tlb_flush_asid(uint64_t asid, uint64_t harts)
 {
-	(void)harts;
-	sfence_vma_asid(asid);
+	arch_tlb_flush_asid(asid, harts);
 }
 
-/* core/ names harts by cpu index (scheduler.h); SBI wants the hart id. The
- * IPI arrives as a supervisor software interrupt, which the kernel handles
- * by rescheduling once threads run (kernel integration issue). */
+/* core/ names harts by cpu index (scheduler.h), as the mailbox does; the
+ * kernel's reschedule handler (arch_ipi_set_reschedule_handler) runs there. */
 void port_ipi_reschedule(unsigned hart)
 {
-	(void)sbi_send_ipi(1, harts[hart].hart_id);
+	arch_ipi_reschedule(hart);
 }
 
 /*
- * Nothing to wait for in today's kernel: no hart runs a core/ thread yet
- * (each runs its boot program from struct hart's frame, not from a TCB), so
- * no hart can be using a TCB that core/ destroys. When threads run, the
- * IPI machinery makes this an IPI plus a wait for the remote hart's
- * acknowledgement (core/port.h); until then a call for another hart is a
- * kernel bug and stops the system rather than let a TCB be reused early.
+ * An IPI, and a wait until `hart` has run the kernel's stall handler
+ * (arch_ipi_set_stall_handler: leave the thread, which the trap that took
+ * the IPI has already saved) and acknowledged. `hart` must answer while it
+ * spins for the kernel lock: the lock's wait loop calls arch_ipi_poll
+ * (ipi.h). The caller's own hart is never asked (core/port.h).
  */
 void port_remote_stall(unsigned hart)
 {
-	if (hart != hart_current()->cpu_index)
-		panic("remote stall of hart %u: no hart runs core threads yet", hart);
+	arch_ipi_stall(hart);
 }
 
 /*
