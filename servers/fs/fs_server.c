@@ -356,20 +356,9 @@ static int64_t op_readdir(struct fs_server *server, const struct channel_message
 	uint64_t cookie = m->arg[1];
 	int64_t count = 0;
 	struct fs_dirent entry;
-	/* A removed directory (still open somewhere) lists nothing, not even
-	 * "." and "..", as Linux's VFS has it. */
-	struct fs_stat st;
-	int status = ext2_getattr(server->fs, (uint32_t)m->arg[0], &st);
-	if (status != FS_OK)
-		return status;
-	if (st.links == 0) {
-		reply->RES1 = cookie;
-		reply->RES2 = 1;
-		return 0;
-	}
 	for (;;) {
 		uint64_t next = cookie;
-		status = ext2_readdir(server->fs, (uint32_t)m->arg[0], &next, &entry);
+		int status = ext2_readdir(server->fs, (uint32_t)m->arg[0], &next, &entry);
 		if (status != FS_OK)
 			return count > 0 ? count : status;
 		if (entry.ino == 0) {
