@@ -189,6 +189,15 @@ enum { LIO_READ, LIO_WRITE, LIO_NOP };
 enum { LIO_WAIT, LIO_NOWAIT };
 #endif
 
+/* An AIO request's life: IDLE -> IN_FLIGHT (aio_read, aio_write,
+ * aio_fsync) -> DONE (its reply collected, or an error found at submit)
+ * -> IDLE (aio_return). */
+enum posix_aio_state {
+	POSIX_AIO_IDLE,
+	POSIX_AIO_IN_FLIGHT,
+	POSIX_AIO_DONE,
+};
+
 struct POSIX_NAME(aiocb) {
 	int aio_fildes;
 	off_t aio_offset;
@@ -198,7 +207,7 @@ struct POSIX_NAME(aiocb) {
 	struct sigevent aio_sigevent;
 	int aio_lio_opcode;
 	/* libos's: the request's state, error and result. */
-	int aio_state; /* 0 idle, 1 in flight, 2 done */
+	int aio_state; /* enum posix_aio_state */
 	int aio_error_value;
 	ssize_t aio_result;
 	uint32_t aio_window; /* the window it holds while in flight */

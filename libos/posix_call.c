@@ -257,7 +257,7 @@ bool posix_proc_check_invariants(const struct posix_proc *proc)
 		const struct POSIX_NAME(aiocb) *cb = proc->aio[slot];
 		if (cb == NULL)
 			continue;
-		if (cb->aio_state != 1)
+		if (cb->aio_state != POSIX_AIO_IN_FLIGHT)
 			return false;
 		if (cb->aio_window != POSIX_NO_WINDOW) {
 			if (cb->aio_window >= POSIX_WINDOWS || (windows >> cb->aio_window & 1))

@@ -317,9 +317,9 @@ static void test_invariants_catch(void **state)
 	proc->pump = NULL;
 	assert_int_equal(kos_aio_write(&cb), 0);
 	assert_true(posix_proc_check_invariants(proc));
-	cb.aio_state = 2;
+	cb.aio_state = POSIX_AIO_DONE;
 	assert_false(posix_proc_check_invariants(proc));
-	cb.aio_state = 1;
+	cb.aio_state = POSIX_AIO_IN_FLIGHT;
 	uint32_t window = cb.aio_window;
 	cb.aio_window = POSIX_WINDOWS;
 	assert_false(posix_proc_check_invariants(proc));
