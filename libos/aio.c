@@ -70,6 +70,8 @@ static int start(aiocb_t *cb, enum fs_op op, uint64_t data_only)
 			return finish(cb, -EINVAL), 0;
 	}
 	if (file->kind == POSIX_KIND_CONSOLE) {
+		if (op == FS_OP_FSYNC)
+			return finish(cb, -EINVAL), 0; /* as fsync on the console */
 		if (op == FS_OP_WRITE && proc->console != NULL)
 			proc->console(proc->console_context, (const void *)cb->aio_buf,
 				      cb->aio_nbytes);

@@ -108,6 +108,9 @@ static void test_console(void **state)
 	cb = (struct kos_aiocb){ .aio_fildes = 0, .aio_buf = b, .aio_nbytes = 1 };
 	assert_int_equal(kos_aio_read(&cb), 0);
 	assert_int_equal(kos_aio_return(&cb), 0);
+	assert_int_equal(kos_aio_fsync(O_SYNC, &cb), 0);
+	assert_int_equal(kos_aio_error(&cb), EINVAL);
+	assert_int_equal(kos_aio_return(&cb), -1);
 	assert_int_equal(kos_close(fd), 0);
 	assert_int_equal(world.console_used, 12);
 }
