@@ -15,6 +15,10 @@
 #define SSTATUS_FS_INITIAL (1ul << 13)
 #define SSTATUS_SUM (1ul << 18)
 
+/* sip/sie: the supervisor software interrupt (an IPI from another hart). */
+#define SIP_SSIP (1ul << 1)
+#define SIE_SSIE (1ul << 1)
+
 #define SATP_MODE_SV39 (8ul << 60)
 #define SATP_ASID_SHIFT 44
 

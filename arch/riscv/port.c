@@ -24,24 +24,37 @@ uint64_t port_virt_to_phys(const void *va)
 }
 
 /*
- * Local flushes only: an address space runs on one hart at a time (each
- * hart runs its own programs, each with its own ASID), so no other hart can
- * hold its translations. Remote flushes (SBI RFENCE) come with threads that
- * migrate between harts; docs/vspace.md says so.
+ * Threads of one address space may run on several harts, so a flush is
+ * local (sfence.vma) and then on every hart through SBI RFENCE (hart mask
+ * base -1: all harts), which returns once they have all flushed. Seam:
+ * karch's own IPI-based shootdown replaces the SBI path.
  */
+#define SBI_EXT_RFENCE 0x52464e43
+#define SBI_RFENCE_SFENCE_VMA_ASID 2
+
+static void remote_flush(uint64_t asid, uint64_t start, uint64_t size)
+{
+	extern unsigned hart_count;
+	if (hart_count > 1)
+		(void)sbi_ecall(0, (uint64_t)-1, start, size, asid, 0, SBI_RFENCE_SFENCE_VMA_ASID,
+				SBI_EXT_RFENCE);
+}
+
 void port_tlb_flush_page(uint64_t asid, uint64_t va)
 {
 	sfence_vma_page(va, asid);
+	remote_flush(asid, va, 4096);
 }
 
 void port_tlb_flush_asid(uint64_t asid)
 {
 	sfence_vma_asid(asid);
+	remote_flush(asid, 0, (uint64_t)-1);
 }
 
 /* core/ names harts by cpu index (scheduler.h); SBI wants the hart id. The
  * IPI arrives as a supervisor software interrupt, which the kernel handles
- * by rescheduling once threads run (kernel integration issue). */
+ * by rescheduling (kernel/trap.c). */
 void port_ipi_reschedule(unsigned hart)
 {
 	(void)sbi_send_ipi(1, harts[hart].hart_id);

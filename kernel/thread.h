@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel's side of threads: the one big kernel lock, what the kernel
+ * keeps in a TCB beside core/'s struct tcb, and the way back to user mode
+ * (pick with the core/ scheduler, activate, switch address space, return).
+ *
+ * Every system call, fault and interrupt runs core/ under kernel_lock (one
+ * big lock, as seL4's): trap_from_user takes it, thread_return_to_user
+ * drops it just before sret. A hart with nothing to run waits in wfi with
+ * the lock released (its idle thread is the kernel's loop, not a user
+ * thread) and decides again when an IPI or interrupt arrives.
+ */
+#ifndef KERNEL_THREAD_H
+#define KERNEL_THREAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hart.h"
+#include "pagetable.h"
+#include "spinlock.h"
+#include "tcb.h"
+
+extern struct spinlock kernel_lock;
+
+/*
+ * Register-block word holding the address of the ecall a thread is inside
+ * (0 when none): the PC a restarted system call runs again from. Words
+ * 0..32 are the trap frame (x1..x31, sepc); 33.. are the kernel's.
+ */
+#define REG_SYSCALL_PC 33
+#define REG_PC 32
+_Static_assert(REG_SYSCALL_PC < TCB_REG_WORDS, "the restart PC fits the register block");
+
+/*
+ * The kernel's words in the tail of a TCB object (core/'s struct tcb leaves
+ * the rest of the 1 KiB free). Seam: until core/'s TCB has its own
+ * VSpace-root slot (corefix), the VSpace is remembered here as the root
+ * table and its ASID, and checked against the ASID table (asid_lookup)
+ * every time the thread is about to run: a VSpace deleted under a thread
+ * makes it fault instead of running on freed tables.
+ */
+struct kthread {
+	uint64_t vspace_root; /* kernel address of the root table, 0: none */
+	uint64_t vspace_asid;
+};
+#define KTHREAD_OFFSET 768
+_Static_assert(sizeof(struct tcb) <= KTHREAD_OFFSET, "core/'s TCB ends before the kernel's words");
+_Static_assert(KTHREAD_OFFSET + sizeof(struct kthread) <= (1u << TCB_SIZE_BITS),
+	       "the kernel's words fit the TCB object");
+
+static inline struct kthread *kthread_of(struct tcb *t)
+{
+	return (struct kthread *)((char *)t + KTHREAD_OFFSET);
+}
+
+/* The root table t runs in, or NULL when it has none or it went away. */
+struct pagetable *thread_vspace(struct tcb *t);
+
+/* Create the idle threads and start the scheduler (boot hart, once). */
+void thread_init(unsigned harts);
+
+/*
+ * With kernel_lock held on hart `hart`: let the scheduler decide, run the
+ * chosen thread (or wait for one), and return to user mode, dropping the
+ * lock. Never returns.
+ */
+_Noreturn void thread_return_to_user(struct hart *hart);
+
+#endif
