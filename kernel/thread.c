@@ -3,6 +3,7 @@
 #include "thread.h"
 
 #include "asid.h"
+#include "asid_harts.h"
 #include "barrier.h"
 #include "console.h"
 #include "fault.h"
@@ -79,8 +80,10 @@ _Noreturn void thread_return_to_user(struct hart *hart)
 	struct pagetable *root = thread_vspace(next);
 	uint64_t satp = SATP_MODE_SV39 | kthread_of(next)->vspace_asid << SATP_ASID_SHIFT |
 			kernel_to_physical(root) >> PAGE_SHIFT;
-	if (csr_read_satp() != satp)
+	if (csr_read_satp() != satp) {
+		asid_harts_note(h, kthread_of(next)->vspace_asid);
 		csr_write_satp(satp);
+	}
 	hart->running = next;
 	hart->user_frame = (struct trap_frame *)next->regs;
 	/* Pages written as data may now be run (a loader wrote them). */

@@ -289,7 +289,8 @@ static enum error build(struct program *p, const struct run *run, const struct e
 	uint64_t regs[ABI_REG_COUNT] = { 0 };
 	regs[ABI_REG_PC] = image->entry;
 	regs[ABI_REG_SP] = USER_STACK_TOP;
-	regs[ABI_REG_A0] = run->argument;
+	/* The suite is told the hart count (its SMP cases depend on it). */
+	regs[ABI_REG_A0] = run->cases > 0 ? bi->hart_count : run->argument;
 	regs[ABI_REG_A0 + 1] = PROC_IPC_BUFFER_VADDR;
 	return kestrel_tcb_write_registers(p->tcb, true, ABI_REG_COUNT, regs);
 }

@@ -2,6 +2,8 @@
 /* The kernel's implementation of core/port.h (the host's is hosttest/fake_arch.c). */
 #include "port.h"
 
+#include "asid_harts.h"
+
 #include "barrier.h"
 #include "console.h"
 #include "hart.h"
@@ -25,18 +27,32 @@ uint64_t port_virt_to_phys(const void *va)
 
 /*
  * Threads of one address space may run on several harts, so a flush is
- * local (sfence.vma) and then on every hart through SBI RFENCE (hart mask
- * base -1: all harts), which returns once they have all flushed. Seam:
- * karch's own IPI-based shootdown replaces the SBI path.
+ * local (sfence.vma) and then, through SBI RFENCE, on every other hart
+ * that ran the ASID (asid_harts.h); RFENCE returns once they have flushed.
  */
 #define SBI_EXT_RFENCE 0x52464e43
 #define SBI_RFENCE_SFENCE_VMA_ASID 2
+#define ASID_WORDS ((1u << 16) / 64)
+
+static uint64_t asid_seen[CONFIG_MAX_HARTS][ASID_WORDS];
+
+void asid_harts_note(unsigned cpu, uint64_t asid)
+{
+	asid_seen[cpu][asid / 64 % ASID_WORDS] |= UINT64_C(1) << (asid % 64);
+}
 
 static void remote_flush(uint64_t asid, uint64_t start, uint64_t size)
 {
 	extern unsigned hart_count;
-	if (hart_count > 1)
-		(void)sbi_ecall(0, (uint64_t)-1, start, size, asid, 0, SBI_RFENCE_SFENCE_VMA_ASID,
+	const struct hart *current = hart_current(); /* NULL while booting */
+	unsigned self = current != NULL ? current->cpu_index : CONFIG_MAX_HARTS;
+	uint64_t mask = 0;
+	for (unsigned cpu = 0; cpu < hart_count; cpu++)
+		if (cpu != self && (asid_seen[cpu][asid / 64 % ASID_WORDS] >> (asid % 64) & 1) &&
+		    harts[cpu].hart_id < 64)
+			mask |= UINT64_C(1) << harts[cpu].hart_id;
+	if (mask)
+		(void)sbi_ecall(mask, 0, start, size, asid, 0, SBI_RFENCE_SFENCE_VMA_ASID,
 				SBI_EXT_RFENCE);
 }
 
