@@ -34,6 +34,7 @@ _Noreturn void hart_main(struct hart *hart)
 	csr_clear_sstatus(SSTATUS_SPP | SSTATUS_FS_MASK | SSTATUS_SIE);
 	csr_set_sstatus(SSTATUS_SPIE | SSTATUS_FS_INITIAL);
 	csr_write_sie(SIE_SSIE);
+	hart->user_frame = &hart->frame;
 	spinlock_acquire(&kernel_lock);
 	sched_enter(hart->cpu_index);
 	thread_return_to_user(hart);

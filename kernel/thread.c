@@ -7,6 +7,7 @@
 #include "barrier.h"
 #include "console.h"
 #include "fault.h"
+#include "kstring.h"
 #include "memory.h"
 #include "scheduler.h"
 #include "trap.h"
@@ -85,9 +86,9 @@ _Noreturn void thread_return_to_user(struct hart *hart)
 		csr_write_satp(satp);
 	}
 	hart->running = next;
-	hart->user_frame = (struct trap_frame *)next->regs;
+	memcpy(&hart->frame, next->regs, sizeof(hart->frame));
 	/* Pages written as data may now be run (a loader wrote them). */
 	fence_i();
 	spinlock_release(&kernel_lock);
-	user_return(hart, hart->user_frame);
+	user_return(hart, &hart->frame);
 }

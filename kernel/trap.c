@@ -10,6 +10,7 @@
 #include "csr.h"
 #include "fault.h"
 #include "hart.h"
+#include "kstring.h"
 #include "scheduler.h"
 #include "syscall.h"
 #include "thread.h"
@@ -50,6 +51,8 @@ _Noreturn void trap_from_user(struct hart *hart)
 	sched_enter(hart->cpu_index);
 	hart->kernel_entries++;
 	struct tcb *t = hart->running;
+	if (t != NULL && sched_current(hart->cpu_index) == t)
+		memcpy(t->regs, &hart->frame, sizeof(hart->frame));
 	if (cause & CAUSE_INTERRUPT) {
 		interrupt(hart, cause);
 	} else if (t != NULL && sched_current(hart->cpu_index) == t && tcb_is_runnable(t)) {

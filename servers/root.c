@@ -70,6 +70,12 @@ static const struct run demo_runs[] = {
 	{ "hello", "hello ran again after the fault", 0, EXPECT_EXIT, 0, 0, 0 },
 };
 
+/* The seed comes from the boot arguments (seed=N), see main. */
+static struct run hostile_runs[] = {
+	{ "hostile", "hostile: 1,000,000 random system calls on 3 harts, then the system works", 0,
+	  EXPECT_EXIT, 0, 0, 0 },
+};
+
 static const struct run bench_runs[] = {
 	{ "chanbench", "chanbench: the channel benchmark ran", 0, EXPECT_EXIT, 0, 0, 0 },
 };
@@ -375,6 +381,18 @@ static bool word_in(const char *text, const char *word)
 	return false;
 }
 
+/* seed=N from the boot arguments (decimal), or a fixed default. */
+static uint64_t seed_argument(const char *args)
+{
+	const char *p = strstr(args, "seed=");
+	if (p == NULL)
+		return 20261204;
+	uint64_t seed = 0;
+	for (p += 5; *p >= '0' && *p <= '9'; p++)
+		seed = seed * 10 + (uint64_t)(*p - '0');
+	return seed;
+}
+
 int main(void)
 {
 	bi = (const struct boot_info *)(uintptr_t)kestrel_boot_argument();
@@ -406,6 +424,10 @@ int main(void)
 	} else if (word_in(bi->bootargs, "tests=canary")) {
 		runs = canary_runs;
 		count = sizeof(canary_runs) / sizeof(canary_runs[0]);
+	} else if (word_in(bi->bootargs, "tests=hostile")) {
+		hostile_runs[0].argument = seed_argument(bi->bootargs);
+		runs = hostile_runs;
+		count = sizeof(hostile_runs) / sizeof(hostile_runs[0]);
 	} else if (word_in(bi->bootargs, "bench=channel")) {
 		runs = bench_runs;
 		count = sizeof(bench_runs) / sizeof(bench_runs[0]);
