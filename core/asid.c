@@ -38,6 +38,21 @@ struct pagetable *asid_lookup(uint64_t asid)
 	return (struct pagetable *)(uintptr_t)pool->root[asid_low(asid)];
 }
 
+void asid_activate(uint64_t asid, unsigned hart)
+{
+	CORE_ASSERT(hart < CONFIG_MAX_HARTS);
+	if (asid_lookup(asid) == NULL)
+		return;
+	asid_table[asid_high(asid)]->harts[asid_low(asid)] |= UINT64_C(1) << hart;
+}
+
+uint64_t asid_harts(uint64_t asid)
+{
+	if (asid_lookup(asid) == NULL)
+		return 0;
+	return asid_table[asid_high(asid)]->harts[asid_low(asid)];
+}
+
 enum error asid_control_make_pool(const struct cte *control, struct cte *untyped, struct cte *dest)
 {
 	if (cap_type(control->cap) != CAP_ASID_CONTROL)
@@ -90,6 +105,7 @@ enum error asid_pool_assign(struct cte *pool_slot, struct cte *root_slot)
 	struct pagetable *root = (struct pagetable *)cap_ptr(root_slot->cap);
 	pagetable_share_upper_half(root, vspace_kernel_root());
 	pool->root[low] = (uint64_t)(uintptr_t)root;
+	pool->harts[low] = 0; /* no hart has run it yet */
 	vspace_set_mapping(root_slot, MAPPING_MAPPED, base + low, 0);
 	return ERR_OK;
 }
@@ -103,15 +119,18 @@ void asid_pool_finalise(struct cap pool_cap)
 		return;
 	for (uint64_t low = 0; low < ASID_POOL_ENTRIES; low++)
 		if (pool->root[low] != 0)
-			port_tlb_flush_asid((high << ASID_LOW_BITS) | low);
+			port_tlb_flush_asid((high << ASID_LOW_BITS) | low, pool->harts[low]);
 	asid_table[high] = NULL;
 }
 
 void asid_delete(uint64_t asid, const struct pagetable *root)
 {
 	CORE_ASSERT(root != NULL && asid_lookup(asid) == root);
-	asid_table[asid_high(asid)]->root[asid_low(asid)] = 0;
-	port_tlb_flush_asid(asid);
+	struct asid_pool *pool = asid_table[asid_high(asid)];
+	uint64_t harts = pool->harts[asid_low(asid)];
+	pool->root[asid_low(asid)] = 0;
+	pool->harts[asid_low(asid)] = 0;
+	port_tlb_flush_asid(asid, harts);
 }
 
 void asid_table_reset(void)
@@ -135,10 +154,15 @@ const char *asid_check_invariants(void)
 				return "one pool in two table slots";
 		for (unsigned low = 0; low < ASID_POOL_ENTRIES; low++) {
 			uint64_t root = pool->root[low];
+			if (root == 0 && pool->harts[low] != 0)
+				return "a free ASID has harts";
 			if (root == 0)
 				continue;
 			if (root & (PAGE_BYTES - 1))
 				return "a VSpace root is misaligned";
+			if (CONFIG_MAX_HARTS < 64 &&
+			    (pool->harts[low] >> (CONFIG_MAX_HARTS % 64)) != 0)
+				return "an ASID's hart set names a hart that does not exist";
 			/* Roots are distinct: compare with every later entry. */
 			for (unsigned k = i; k < ASID_TABLE_ENTRIES; k++) {
 				struct asid_pool *other = asid_table[k];

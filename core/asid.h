@@ -9,6 +9,14 @@
  * table, the low ASID_LOW_BITS one of the pool's entries. ASID 0 is never
  * handed out: it is the kernel's own (boot) address space.
  *
+ * ASIDs and pools are global (as seL4's): threads of one address space may
+ * run on several harts at once. Each ASID keeps the set of harts that may
+ * hold its translations: a hart joins when it is about to run the address
+ * space (asid_activate, called by the scheduler when a thread becomes
+ * current) and the set empties only when the ASID is invalidated (after a
+ * flush on all of them). Every TLB flush core/ asks for names that set
+ * (port_tlb_flush_*), so the kernel shoots down exactly those harts.
+ *
  *   ASID control cap --MakePool(4 KiB untyped)--> ASID pool cap (one table slot)
  *   ASID pool cap    --Assign(unmapped page table cap)--> VSpace root with an ASID
  *
@@ -28,25 +36,29 @@
 #include <stdint.h>
 
 #include "compiler.h"
+#include "config.h"
 #include "cte.h"
 #include "error.h"
 #include "object.h"
 #include "pagetable.h"
 
 #define ASID_BITS 16
-#define ASID_LOW_BITS 9
+#define ASID_LOW_BITS 8 /* 256 entries of root + hart set fill a 4 KiB pool */
 #define ASID_HIGH_BITS (ASID_BITS - ASID_LOW_BITS)
 #define ASID_POOL_ENTRIES (1u << ASID_LOW_BITS)
 #define ASID_TABLE_ENTRIES (1u << ASID_HIGH_BITS)
 #define ASID_INVALID 0 /* the kernel's; never assigned to a user VSpace */
 
-/* A pool: the kernel-virtual address of each entry's root table, or 0. */
+/* A pool: the kernel-virtual address of each entry's root table, or 0, and
+ * the harts that may hold translations of that ASID (bit h: hart h). */
 struct asid_pool {
 	uint64_t root[ASID_POOL_ENTRIES];
+	uint64_t harts[ASID_POOL_ENTRIES];
 };
 _Static_assert(sizeof(struct asid_pool) == (1u << ASID_POOL_SIZE_BITS),
 	       "an ASID pool fills its object");
 _Static_assert(ASID_BITS == 16, "the frame/page-table cap's ASID field is 16 bits");
+_Static_assert(CONFIG_MAX_HARTS <= 64, "a hart set is one word");
 
 /* The pool for ASIDs high << ASID_LOW_BITS.., or NULL (high < table size). */
 const struct asid_pool *asid_pool_at(unsigned high);
@@ -75,6 +87,17 @@ MUST_CHECK enum error asid_control_make_pool(const struct cte *control, struct c
  * pool is full.
  */
 MUST_CHECK enum error asid_pool_assign(struct cte *pool, struct cte *root);
+
+/*
+ * Hart `hart` (< CONFIG_MAX_HARTS) is about to run address space `asid`
+ * (load it into satp): from now on every flush of asid includes it. Nothing
+ * for an ASID no VSpace holds (ASID_INVALID included). Untrusted: none.
+ */
+void asid_activate(uint64_t asid, unsigned hart);
+
+/* The harts that may hold translations of asid (bit h: hart h); 0 for an
+ * ASID no VSpace holds. */
+uint64_t asid_harts(uint64_t asid);
 
 /* The last cap to a pool went: invalidate (and flush) each of its ASIDs. */
 void asid_pool_finalise(struct cap pool);

@@ -5,6 +5,8 @@
  */
 #include "cnode.h"
 
+#include "endpoint.h"
+
 #include "mdb.h"
 #include "object.h"
 
@@ -246,4 +248,22 @@ enum error cnode_revoke(struct cslot_ref target, struct work_budget *budget,
 	if (err != ERR_OK)
 		return err;
 	return cte_revoke(slot, budget);
+}
+
+enum error cnode_cancel_badged_sends(struct cslot_ref target, struct lookup_fault *fault)
+{
+	struct cte *slot;
+	*fault = (struct lookup_fault){ 0 };
+	enum error err = lookup_operand(target, false, &slot, fault);
+	if (err != ERR_OK)
+		return err;
+	struct cap cap = slot->cap;
+	/* seL4's hasCancelSendRights: an endpoint cap with every right. */
+	if (cap_type(cap) != CAP_ENDPOINT ||
+	    (cap_rights(cap).bits & CAP_RIGHTS_ALL) != CAP_RIGHTS_ALL)
+		return ERR_ILLEGAL_OPERATION;
+	/* An unbadged cap names no badge: nothing to cancel. */
+	if (cap_badge(cap) != 0)
+		endpoint_cancel_badged_sends((struct endpoint *)cap_ptr(cap), cap_badge(cap));
+	return ERR_OK;
 }

@@ -103,6 +103,16 @@ MUST_CHECK enum error cnode_delete(struct cslot_ref target, struct work_budget *
 MUST_CHECK enum error cnode_revoke(struct cslot_ref target, struct work_budget *budget,
 				   struct lookup_fault *fault);
 
+/*
+ * CNode_CancelBadgedSends: the target slot must hold an endpoint cap with
+ * every right (ERR_ILLEGAL_OPERATION otherwise, as seL4); every sender queued
+ * on that endpoint with the cap's badge restarts its call
+ * (endpoint_cancel_badged_sends). An unbadged cap cancels nothing. Untrusted:
+ * every argument.
+ */
+MUST_CHECK enum error cnode_cancel_badged_sends(struct cslot_ref target,
+						struct lookup_fault *fault);
+
 /* The slot at `index` of the CNode `cnode` names (index < 2^radix). */
 struct cte *cnode_slot(struct cap cnode, uint64_t index);
 

@@ -41,32 +41,66 @@ static struct cte *receive_slot(const struct tcb *receiver)
 }
 
 /*
- * seL4's transfer of extra caps: the sender names up to 3 caps by cptr in
- * its IPC buffer. If any lookup fails none is sent. In order, a cap to the
- * endpoint the message goes through is unwrapped (its badge lands in the
- * receiver's caps[i], bit i of "unwrapped"); any other cap is copied into
- * the receiver's receive slot, which takes one cap; the transfer stops at
- * the first cap that cannot go. Returns how many caps arrived.
+ * Look up the extra caps the sender names (seL4's lookupExtraCaps): each
+ * cptr resolves all 64 bits in its CSpace, and an empty slot is a valid
+ * answer (it stops the transfer later). Without an IPC buffer no cap is
+ * named. Fills src[0..n) and returns ERR_OK, or the first lookup failure.
  */
-static unsigned transfer_caps(struct tcb *sender, struct tcb *receiver, unsigned wanted,
-			      const struct endpoint *ep, unsigned *unwrapped)
+static enum error lookup_extra_caps(const struct tcb *sender, struct cte **src, unsigned *n,
+				    struct lookup_fault *fault)
 {
-	struct cte *src[MSG_MAX_EXTRA_CAPS];
 	const struct ipc_buffer *from = tcb_ipc_buffer(sender);
-	struct ipc_buffer *to = tcb_ipc_buffer(receiver);
-	*unwrapped = 0;
+	struct msg_info info = { tcb_get_reg(sender, PORT_REG_INFO) };
+	unsigned wanted = from != NULL ? msg_info_extra_caps(info) : 0;
+	*n = 0;
 	if (wanted > MSG_MAX_EXTRA_CAPS)
 		wanted = MSG_MAX_EXTRA_CAPS;
 	for (unsigned i = 0; i < wanted; i++) {
-		struct resolve_result r = cnode_lookup_cap(sender->cspace_root.cap, from->caps[i]);
-		if (r.err != ERR_OK)
-			return 0;
+		struct resolve_result r =
+		    cnode_resolve_address_bits(sender->cspace_root.cap, from->caps[i], WORD_BITS);
+		if (r.err != ERR_OK) {
+			*fault = r.fault;
+			return r.err;
+		}
 		src[i] = r.slot;
 	}
+	*n = wanted;
+	return ERR_OK;
+}
+
+enum error endpoint_check_extra_caps(const struct tcb *sender, struct lookup_fault *fault)
+{
+	struct cte *src[MSG_MAX_EXTRA_CAPS];
+	unsigned n;
+	*fault = (struct lookup_fault){ 0 };
+	return lookup_extra_caps(sender, src, &n, fault);
+}
+
+/*
+ * seL4's transfer of extra caps. If a lookup fails now (the sender blocked
+ * and its CSpace changed since it sent) none is sent. In order, a cap to the
+ * endpoint the message goes through is unwrapped (its badge lands in the
+ * receiver's caps[i], bit i of "unwrapped"); any other cap is copied into
+ * the receiver's receive slot, which takes one cap; the transfer stops at
+ * the first cap that cannot go (an empty slot, no receive slot left, a cap
+ * that is not copied), keeping those before it. Returns how many arrived.
+ */
+static unsigned transfer_caps(struct tcb *sender, struct tcb *receiver, const struct endpoint *ep,
+			      unsigned *unwrapped)
+{
+	struct cte *src[MSG_MAX_EXTRA_CAPS];
+	struct lookup_fault fault;
+	unsigned wanted;
+	struct ipc_buffer *to = tcb_ipc_buffer(receiver);
+	*unwrapped = 0;
+	if (lookup_extra_caps(sender, src, &wanted, &fault) != ERR_OK)
+		return 0;
 	struct cte *dest = receive_slot(receiver);
 	unsigned n = 0;
 	for (; n < wanted; n++) {
 		struct cap cap = src[n]->cap;
+		if (cap_is_null(cap))
+			break;
 		if (cap_type(cap) == CAP_ENDPOINT && cap_ptr(cap) == (uintptr_t)ep) {
 			to->caps[n] = cap_badge(cap);
 			*unwrapped |= 1u << n;
@@ -108,8 +142,7 @@ void endpoint_transfer(struct tcb *sender, struct tcb *receiver, uint64_t badge,
 		}
 		unsigned caps = 0, unwrapped = 0;
 		if (grant && buffers)
-			caps = transfer_caps(sender, receiver, msg_info_extra_caps(info), ep,
-					     &unwrapped);
+			caps = transfer_caps(sender, receiver, ep, &unwrapped);
 		tcb_set_reg(receiver, PORT_REG_INFO,
 			    msg_info_make(msg_info_label(info), length, caps, unwrapped).word);
 	}
@@ -161,6 +194,9 @@ enum error endpoint_send(struct tcb *sender, struct cap cap, bool blocking, bool
 {
 	if (cap_type(cap) != CAP_ENDPOINT || !has_right(cap, CAP_RIGHT_WRITE))
 		return ERR_INVALID_CAPABILITY;
+	struct lookup_fault fault;
+	if (endpoint_check_extra_caps(sender, &fault) != ERR_OK)
+		return ERR_FAILED_LOOKUP;
 	tcb_set_reg(sender, PORT_REG_RESULT, ERR_OK);
 	do_send((struct endpoint *)cap_ptr(cap), sender, cap_badge(cap),
 		has_right(cap, CAP_RIGHT_GRANT), has_right(cap, CAP_RIGHT_GRANT_REPLY), blocking,
@@ -184,16 +220,19 @@ static enum error decode_receive(struct cap cap, struct cap reply_cap, struct re
 	if (cap_type(reply_cap) != CAP_REPLY)
 		return ERR_INVALID_CAPABILITY;
 	*r = (struct reply *)cap_ptr(reply_cap);
-	if ((*r)->receiver != NULL)
-		return ERR_ILLEGAL_OPERATION;
 	return ERR_OK;
 }
 
 static void do_receive(struct endpoint *ep, struct tcb *receiver, struct reply *r, bool grant,
 		       bool blocking)
 {
-	if (r != NULL)
+	/* seL4 MCS: whoever the reply object still holds (a caller never
+	 * answered, another thread receiving with it) is cut off, inactive. */
+	if (r != NULL) {
 		reply_cancel(r);
+		if (r->receiver != NULL && r->receiver != receiver)
+			reply_stop_receiver(r);
+	}
 	if (notification_deliver_bound(receiver))
 		return;
 	if (endpoint_state(ep) == ENDPOINT_SEND) {
@@ -251,6 +290,21 @@ void endpoint_cancel(struct tcb *t)
 	tcb_queue_remove(&ep->queue, t);
 }
 
+void endpoint_cancel_badged_sends(struct endpoint *ep, uint64_t badge)
+{
+	if (endpoint_state(ep) != ENDPOINT_SEND)
+		return;
+	struct tcb *t = ep->queue.head;
+	while (t != NULL) {
+		struct tcb *next = t->ipc_next;
+		if (t->ipc_badge == badge) {
+			tcb_queue_remove(&ep->queue, t);
+			tcb_restart_call(t);
+		}
+		t = next;
+	}
+}
+
 void endpoint_finalise(struct endpoint *ep)
 {
 	while (ep->queue.head != NULL) {
@@ -258,7 +312,7 @@ void endpoint_finalise(struct endpoint *ep)
 		tcb_queue_remove(&ep->queue, t);
 		if (tcb_state(t) == THREAD_BLOCKED_RECV)
 			reply_unbind_receiver(t);
-		tcb_abandon(t);
+		tcb_restart_call(t);
 	}
 }
 

@@ -25,6 +25,7 @@
 
 #include "cap.h"
 #include "compiler.h"
+#include "cnode.h"
 #include "error.h"
 #include "object.h"
 #include "tcb.h"
@@ -46,17 +47,19 @@ enum endpoint_state endpoint_state(const struct endpoint *ep);
 /*
  * Send (call: and wait for the reply) through `cap`, by the current thread
  * `sender`. ERR_INVALID_CAPABILITY unless cap is an endpoint cap with the
- * write right; nothing changes then. Non-blocking sends with no receiver
- * waiting are dropped (ERR_OK, as seL4). Untrusted: cap.
+ * write right; ERR_FAILED_LOOKUP when an extra cap the sender names does not
+ * resolve (endpoint_check_extra_caps); nothing changes then. Non-blocking
+ * sends with no receiver waiting are dropped (ERR_OK, as seL4).
+ * Untrusted: cap, the sender's info word and IPC buffer.
  */
 MUST_CHECK enum error endpoint_send(struct tcb *sender, struct cap cap, bool blocking, bool call);
 
 /*
  * Receive through `cap` (read right) by the current thread; reply_cap is a
  * reply cap or the null cap. A pending signal of the receiver's bound
- * notification is delivered first. A reply object already given to another
- * waiting receiver is ERR_ILLEGAL_OPERATION. A reply object still holding an
- * earlier caller drops that caller (it wakes with ERR_INVALID_CAPABILITY).
+ * notification is delivered first. As seL4 MCS, a reply object still
+ * holding an earlier caller, or given to another thread that waits to
+ * receive, cuts that thread off (it becomes inactive) and is taken.
  * Non-blocking with nothing to receive: an empty message, badge 0.
  * Untrusted: cap, reply_cap.
  */
@@ -66,6 +69,16 @@ MUST_CHECK enum error endpoint_receive(struct tcb *receiver, struct cap cap, str
 /* Reply through reply_cap, then receive on cap with the same reply object
  * (the server loop). Both caps are checked before anything happens. */
 MUST_CHECK enum error endpoint_reply_receive(struct tcb *t, struct cap cap, struct cap reply_cap);
+
+/*
+ * seL4's lookupExtraCaps, for the kernel's decode of any send: every extra
+ * cap the sender's info word counts (when it has an IPC buffer) must resolve
+ * in its CSpace (all 64 bits; an empty slot resolves). ERR_FAILED_LOOKUP and
+ * *fault otherwise: the send is aborted (the kernel raises a cap fault for a
+ * blocking one). Changes nothing. Untrusted: the info word and the buffer.
+ */
+MUST_CHECK enum error endpoint_check_extra_caps(const struct tcb *sender,
+						struct lookup_fault *fault);
 
 /* The internal send of fault.c: t sends its fault as a call. */
 void endpoint_send_fault(struct tcb *t, struct endpoint *ep, uint64_t badge);
@@ -83,8 +96,13 @@ void endpoint_transfer(struct tcb *sender, struct tcb *receiver, uint64_t badge,
 /* t (blocked on an endpoint) leaves its queue. */
 void endpoint_cancel(struct tcb *t);
 
-/* The last cap went: every waiting thread wakes with ERR_INVALID_CAPABILITY
- * (a faulting one is suspended: its handler is gone). */
+/* seL4's cancelBadgedSends: every thread queued to send on ep with this
+ * badge leaves the queue and restarts its call (a faulting one becomes
+ * inactive); receivers and other senders stay, in order. */
+void endpoint_cancel_badged_sends(struct endpoint *ep, uint64_t badge);
+
+/* The last cap went: every waiting thread restarts its call (seL4's
+ * cancelAllIPC; a faulting one stays inactive: its handler is gone). */
 void endpoint_finalise(struct endpoint *ep);
 
 const char *endpoint_check_invariants(const struct endpoint *ep);

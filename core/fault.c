@@ -37,7 +37,14 @@ void fault_message(const struct tcb *t, struct tcb *receiver)
 void fault_reply(struct tcb *t, const struct tcb *replier)
 {
 	struct msg_info info = { tcb_get_reg(replier, PORT_REG_INFO) };
+	enum fault_kind kind = (enum fault_kind)t->fault_kind;
 	t->fault_kind = FAULT_NONE;
+	/* seL4's VM-fault reply: any answer restarts the thread as it was (the
+	 * handler mapped what was missing); the message is not read. */
+	if (kind == FAULT_PAGE) {
+		tcb_set_state(t, THREAD_RESTART);
+		return;
+	}
 	if (msg_info_label(info) != 0) {
 		tcb_set_state(t, THREAD_INACTIVE);
 		return;

@@ -139,7 +139,7 @@ void notification_finalise(struct notification *n)
 	while (n->queue.head != NULL) {
 		struct tcb *t = n->queue.head;
 		tcb_queue_remove(&n->queue, t);
-		tcb_wake_with_error(t, ERR_INVALID_CAPABILITY);
+		tcb_restart_call(t);
 	}
 	struct tcb *bound = notification_bound_tcb(n);
 	if (bound != NULL)

@@ -35,14 +35,20 @@ void *port_phys_to_virt(uint64_t pa);
 uint64_t port_virt_to_phys(const void *va);
 
 /*
- * TLB shootdown (core/vspace.c, core/asid.c). Each call returns once no hart
- * that may run address space `asid` can still use the translations named,
- * and page-table writes before the call are visible to later walks.
+ * TLB shootdown (core/vspace.c, core/asid.c). `harts` is the set of harts
+ * (bit h: hart h, any of them possibly the calling one) that may hold
+ * translations of address space `asid`: every hart that ran it since it was
+ * assigned (asid_activate); core/ guarantees no other hart holds any. Each
+ * call returns once no hart in `harts` can still use the translations
+ * named, and page-table writes before the call are visible to later walks
+ * on those harts. Kernel: sfence.vma on the calling hart, a remote fence
+ * (SBI RFENCE) for the others; the kernel flushes every hart's TLB once at
+ * boot so that no translation predates the sets. Host: record it all.
  */
 /* The leaf translation of the page containing va in address space asid. */
-void port_tlb_flush_page(uint64_t asid, uint64_t va);
+void port_tlb_flush_page(uint64_t asid, uint64_t va, uint64_t harts);
 /* Every non-global translation (any level) of address space asid. */
-void port_tlb_flush_asid(uint64_t asid);
+void port_tlb_flush_asid(uint64_t asid, uint64_t harts);
 
 /*
  * Hart `hart` (an index below CONFIG_MAX_HARTS, never the calling hart) must
@@ -51,6 +57,18 @@ void port_tlb_flush_asid(uint64_t asid);
  * hart reschedules when it takes the interrupt. Host: record the request.
  */
 void port_ipi_reschedule(unsigned hart);
+
+/*
+ * seL4's remote stall. Hart `hart` (never the calling hart) has a thread as
+ * its current thread, and core/ is about to destroy that thread (its TCB's
+ * memory may be reused next). Returns once `hart` has really stopped using
+ * it: it left user mode, saved the thread's registers, and will not touch
+ * the TCB again before its next scheduling decision (which core/ has made
+ * pending). The caller holds the kernel lock. Kernel: an IPI, then wait for
+ * that hart's acknowledgement (it takes the IPI and waits for the lock).
+ * Host: record the request.
+ */
+void port_remote_stall(unsigned hart);
 
 /*
  * The roles of words in a thread's register block (struct tcb's regs[]).

@@ -56,7 +56,14 @@ void reply_cancel(struct reply *r)
 	if (caller == NULL)
 		return;
 	reply_remove_caller(caller);
-	tcb_abandon(caller);
+	tcb_stop(caller);
+}
+
+void reply_stop_receiver(struct reply *r)
+{
+	struct tcb *t = r->receiver;
+	tcb_cancel_ipc(t);
+	tcb_stop(t);
 }
 
 void reply_bind_receiver(struct reply *r, struct tcb *t)
@@ -77,7 +84,7 @@ void reply_finalise(struct reply *r)
 {
 	reply_cancel(r);
 	if (r->receiver != NULL)
-		reply_unbind_receiver(r->receiver);
+		reply_stop_receiver(r);
 }
 
 const char *reply_check_invariants(const struct reply *r)

@@ -37,14 +37,17 @@ void reply_invoke(struct tcb *replier, struct reply *r);
 void reply_push(struct reply *r, struct tcb *caller, bool can_grant);
 /* caller (BLOCKED_REPLY) leaves its reply object; its state is the caller's. */
 void reply_remove_caller(struct tcb *caller);
-/* Drop r's caller, who wakes with ERR_INVALID_CAPABILITY (a faulting one is
- * suspended instead). Nothing when r has no caller. */
+/* Drop r's caller, who becomes inactive (seL4 MCS's reply_unlink; a fault
+ * it sent is forgotten). Nothing when r has no caller. */
 void reply_cancel(struct reply *r);
+/* r's receiver (blocked receiving with r) stops receiving and becomes
+ * inactive, as seL4 MCS's cancelIPC. Assumes r has a receiver. */
+void reply_stop_receiver(struct reply *r);
 /* t (receiving) stops using its reply object, if it has one. */
 void reply_unbind_receiver(struct tcb *t);
 /* r will be filled by t's receive. */
 void reply_bind_receiver(struct reply *r, struct tcb *t);
-/* The last cap went: cancel the caller, detach the receiver. */
+/* The last cap went: its caller and its receiver become inactive (seL4 MCS). */
 void reply_finalise(struct reply *r);
 
 const char *reply_check_invariants(const struct reply *r);

@@ -6,6 +6,7 @@
  */
 #include "tcb.h"
 
+#include "asid.h"
 #include "endpoint.h"
 #include "fault.h"
 #include "notification.h"
@@ -22,11 +23,11 @@ static const unsigned legal[THREAD_STATE_COUNT] = {
 	[THREAD_INACTIVE] = BIT(THREAD_RUNNING) | BIT(THREAD_RESTART) | BIT(THREAD_IDLE),
 	[THREAD_RUNNING] = BIT(THREAD_INACTIVE) | BIT(THREAD_RESTART) | BLOCKED_ANY,
 	[THREAD_RESTART] = BIT(THREAD_INACTIVE) | BIT(THREAD_RUNNING) | BLOCKED_ANY,
-	[THREAD_BLOCKED_SEND] =
-	    BIT(THREAD_INACTIVE) | BIT(THREAD_RUNNING) | BIT(THREAD_BLOCKED_REPLY),
-	[THREAD_BLOCKED_RECV] = BIT(THREAD_INACTIVE) | BIT(THREAD_RUNNING),
+	[THREAD_BLOCKED_SEND] = BIT(THREAD_INACTIVE) | BIT(THREAD_RUNNING) | BIT(THREAD_RESTART) |
+				BIT(THREAD_BLOCKED_REPLY),
+	[THREAD_BLOCKED_RECV] = BIT(THREAD_INACTIVE) | BIT(THREAD_RUNNING) | BIT(THREAD_RESTART),
 	[THREAD_BLOCKED_REPLY] = BIT(THREAD_INACTIVE) | BIT(THREAD_RUNNING) | BIT(THREAD_RESTART),
-	[THREAD_BLOCKED_NTFN] = BIT(THREAD_INACTIVE) | BIT(THREAD_RUNNING),
+	[THREAD_BLOCKED_NTFN] = BIT(THREAD_INACTIVE) | BIT(THREAD_RUNNING) | BIT(THREAD_RESTART),
 	[THREAD_IDLE] = 0,
 };
 
@@ -73,24 +74,22 @@ const char *tcb_queue_check(const struct tcb_queue *q, const void *object, enum 
 	return NULL;
 }
 
-void tcb_wake_with_error(struct tcb *t, enum error err)
-{
-	tcb_set_reg(t, PORT_REG_RESULT, (uint64_t)err);
-	tcb_set_reg(t, PORT_REG_INFO, 0);
-	tcb_set_reg(t, PORT_REG_BADGE, 0);
-	tcb_set_state(t, THREAD_RUNNING);
-	sched_wake(t);
-}
-
-void tcb_abandon(struct tcb *t)
+void tcb_restart_call(struct tcb *t)
 {
 	if (t->fault_kind != FAULT_NONE) {
 		/* Nobody will answer the fault: the thread stays stopped. */
 		t->fault_kind = FAULT_NONE;
 		tcb_set_state(t, THREAD_INACTIVE);
-	} else {
-		tcb_wake_with_error(t, ERR_INVALID_CAPABILITY);
+		return;
 	}
+	tcb_set_state(t, THREAD_RESTART);
+	sched_wake(t);
+}
+
+void tcb_stop(struct tcb *t)
+{
+	t->fault_kind = FAULT_NONE;
+	tcb_set_state(t, THREAD_INACTIVE);
 }
 
 unsigned tcb_current_hart(const struct tcb *t)
@@ -101,6 +100,9 @@ unsigned tcb_current_hart(const struct tcb *t)
 void tcb_set_current_hart(struct tcb *t, unsigned hart)
 {
 	t->current_on1 = hart == NO_HART ? 0 : (uint8_t)(hart + 1);
+	/* The hart will run t's address space: its flushes must reach it. */
+	if (hart != NO_HART)
+		asid_activate(tcb_vspace_asid(t), hart);
 }
 
 uint64_t tcb_get_reg(const struct tcb *t, enum port_reg reg)
@@ -165,10 +167,22 @@ void tcb_suspend(struct tcb *t)
 
 void tcb_resume(struct tcb *t)
 {
-	if (tcb_state(t) != THREAD_INACTIVE)
+	switch (tcb_state(t)) {
+	case THREAD_INACTIVE:
+	case THREAD_BLOCKED_SEND:
+	case THREAD_BLOCKED_RECV:
+	case THREAD_BLOCKED_REPLY:
+	case THREAD_BLOCKED_NTFN:
+		/* Stopped: its call is cancelled and runs again (seL4's restart). */
+		tcb_cancel_ipc(t);
+		t->fault_kind = FAULT_NONE;
+		tcb_set_state(t, THREAD_RESTART);
+		sched_wake(t);
 		return;
-	tcb_set_state(t, THREAD_RESTART);
-	sched_wake(t);
+	case THREAD_RUNNING:
+	case THREAD_RESTART:
+	case THREAD_IDLE: return;
+	}
 }
 
 /* Change a scheduling parameter of t with t out of the queues meanwhile. */
@@ -203,7 +217,7 @@ enum error tcb_set_mcp(struct tcb *authority, struct tcb *target, uint64_t value
 enum error tcb_set_affinity(struct tcb *target, uint64_t hart)
 {
 	if (hart >= sched_hart_count())
-		return ERR_INVALID_ARGUMENT;
+		return ERR_ILLEGAL_OPERATION;
 	requeue(target, target->priority, (uint8_t)hart);
 	return ERR_OK;
 }
@@ -217,36 +231,111 @@ static void delete_own_slot(struct cte *slot)
 	(void)err;
 }
 
+enum error tcb_check_fault_handler(struct cap cap)
+{
+	if (cap_is_null(cap))
+		return ERR_OK;
+	if (cap_type(cap) != CAP_ENDPOINT)
+		return ERR_INVALID_CAPABILITY;
+	/* seL4's valid fault handler: it can send, and the fault can be answered. */
+	unsigned rights = cap_rights(cap).bits;
+	if (!(rights & CAP_RIGHT_WRITE) || !(rights & (CAP_RIGHT_GRANT | CAP_RIGHT_GRANT_REPLY)))
+		return ERR_INVALID_CAPABILITY;
+	return ERR_OK;
+}
+
 enum error tcb_set_fault_handler(struct tcb *t, struct cte *src)
 {
-	struct cap cap = src->cap;
-	unsigned rights = cap_rights(cap).bits;
-	/* seL4's valid fault handler: it can send, and the fault can be answered. */
-	if (cap_type(cap) != CAP_ENDPOINT || !(rights & CAP_RIGHT_WRITE) ||
-	    !(rights & (CAP_RIGHT_GRANT | CAP_RIGHT_GRANT_REPLY)))
-		return ERR_INVALID_CAPABILITY;
+	struct cap cap = src != NULL ? src->cap : cap_null();
+	enum error err = tcb_check_fault_handler(cap);
+	if (err != ERR_OK)
+		return err;
 	delete_own_slot(&t->fault_handler);
-	cte_insert(cap, src, &t->fault_handler);
+	if (!cap_is_null(cap))
+		cte_insert(cap, src, &t->fault_handler);
 	return ERR_OK;
 }
 
-enum error tcb_set_space(struct tcb *t, struct cte *src)
+/* A live VSpace root: a page-table cap whose ASID names this very table. */
+static bool is_vspace_root(struct cap cap)
 {
-	if (cap_type(src->cap) != CAP_CNODE)
+	return cap_type(cap) == CAP_PAGE_TABLE && cap_is_mapped(cap) &&
+	       (uintptr_t)asid_lookup(cap_mapped_asid(cap)) == cap_ptr(cap);
+}
+
+/* What TCB_SetSpace installs, decoded. */
+struct space_plan {
+	struct cap fault, cspace, vspace;
+};
+
+static enum error decode_space(const struct cte *tcb_slot, const struct tcb_space_args *a,
+			       struct space_plan *plan)
+{
+	if (cap_type(tcb_slot->cap) != CAP_TCB)
 		return ERR_INVALID_CAPABILITY;
-	/* Never the last cap to a CNode here: src still holds one. */
-	delete_own_slot(&t->cspace_root);
-	cte_insert(src->cap, src, &t->cspace_root);
+	plan->cspace = a->cspace->cap;
+	if (a->cspace_data != 0 && cap_type(plan->cspace) == CAP_CNODE)
+		plan->cspace = cap_update_data(plan->cspace, false, a->cspace_data);
+	if (cap_type(plan->cspace) != CAP_CNODE)
+		return ERR_ILLEGAL_OPERATION;
+	plan->vspace = a->vspace->cap;
+	if (!is_vspace_root(plan->vspace))
+		return ERR_ILLEGAL_OPERATION;
+	plan->fault = a->fault != NULL ? a->fault->cap : cap_null();
+	return tcb_check_fault_handler(plan->fault);
+}
+
+/*
+ * seL4's install of a TCB cap: empty the thread's slot `own` (preemptibly),
+ * then copy new_cap from src into it, but only if src and the TCB's own cap
+ * still name the objects they named at decode: the deletion may have
+ * removed either (both may lie in the CNode that went).
+ */
+static enum error install(struct cte *tcb_slot, struct cap tcb_cap, struct cte *own,
+			  struct cap new_cap, struct cte *src, struct work_budget *budget)
+{
+	enum error err = cte_delete(own, budget);
+	if (err != ERR_OK)
+		return err;
+	if (!cap_is_null(new_cap) && cap_same_object_as(new_cap, src->cap) &&
+	    cap_same_object_as(tcb_cap, tcb_slot->cap))
+		cte_insert(new_cap, src, own);
 	return ERR_OK;
 }
 
-enum error tcb_set_ipc_buffer(struct tcb *t, struct cte *frame, uint64_t address)
+static enum error invoke_space(struct cte *tcb_slot, const struct tcb_space_args *a,
+			       const struct space_plan *plan, struct work_budget *budget)
 {
-	if (frame == NULL) {
-		delete_own_slot(&t->ipc_buffer_frame);
-		t->ipc_buffer_address = 0;
+	struct cap tcb_cap = tcb_slot->cap;
+	struct tcb *t = tcb_from_cap(tcb_cap);
+	enum error err =
+	    install(tcb_slot, tcb_cap, &t->fault_handler, plan->fault, a->fault, budget);
+	if (err == ERR_OK)
+		err = install(tcb_slot, tcb_cap, &t->cspace_root, plan->cspace, a->cspace, budget);
+	if (err == ERR_OK)
+		err = install(tcb_slot, tcb_cap, &t->vspace_root, plan->vspace, a->vspace, budget);
+	/* A thread running now gets its new address space at its next entry
+	 * to user mode, on the hart it is current on. */
+	if (err == ERR_OK && tcb_current_hart(t) != NO_HART)
+		asid_activate(tcb_vspace_asid(t), tcb_current_hart(t));
+	return err;
+}
+
+enum error tcb_set_space(struct cte *tcb_slot, const struct tcb_space_args *args,
+			 struct work_budget *budget)
+{
+	struct space_plan plan;
+	enum error err = decode_space(tcb_slot, args, &plan);
+	if (err != ERR_OK)
+		return err;
+	return invoke_space(tcb_slot, args, &plan, budget);
+}
+
+/* TCB_SetIPCBuffer's checks; `frame` NULL clears the buffer. */
+static enum error decode_ipc_buffer(const struct cte *frame, uint64_t address)
+{
+	if (frame == NULL)
 		return ERR_OK;
-	}
 	struct cap cap = frame->cap;
 	const unsigned rw = CAP_RIGHT_READ | CAP_RIGHT_WRITE;
 	/* The kernel writes the buffer: never device memory (it may be MMIO). */
@@ -255,12 +344,58 @@ enum error tcb_set_ipc_buffer(struct tcb *t, struct cte *frame, uint64_t address
 		return ERR_INVALID_CAPABILITY;
 	if (address & ((UINT64_C(1) << IPC_BUFFER_SIZE_BITS) - 1))
 		return ERR_ALIGNMENT;
-	/* A frame cap always derives (its copy starts unmapped). */
-	struct cap_result copy = cte_derive(frame, cap);
-	CORE_ASSERT(copy.err == ERR_OK && !cap_is_null(copy.cap));
+	return ERR_OK;
+}
+
+static void invoke_ipc_buffer(struct tcb *t, struct cte *frame, uint64_t address)
+{
 	delete_own_slot(&t->ipc_buffer_frame);
+	t->ipc_buffer_address = 0;
+	if (frame == NULL)
+		return;
+	/* A frame cap always derives (its copy starts unmapped). */
+	struct cap_result copy = cte_derive(frame, frame->cap);
+	CORE_ASSERT(copy.err == ERR_OK && !cap_is_null(copy.cap));
 	cte_insert(copy.cap, frame, &t->ipc_buffer_frame);
 	t->ipc_buffer_address = address;
+}
+
+enum error tcb_configure(struct cte *tcb_slot, const struct tcb_space_args *args,
+			 struct cte *buffer_frame, uint64_t buffer_address,
+			 struct work_budget *budget)
+{
+	struct space_plan plan;
+	enum error err = decode_space(tcb_slot, args, &plan);
+	if (err == ERR_OK)
+		err = decode_ipc_buffer(buffer_frame, buffer_address);
+	if (err != ERR_OK)
+		return err;
+	struct cap tcb_cap = tcb_slot->cap;
+	err = invoke_space(tcb_slot, args, &plan, budget);
+	if (err != ERR_OK)
+		return err;
+	/* The deletions may have taken the thread's cap or the frame's: then
+	 * that part is not installed (as install() does). */
+	if (!cap_same_object_as(tcb_cap, tcb_slot->cap))
+		return ERR_OK;
+	if (buffer_frame != NULL && cap_type(buffer_frame->cap) != CAP_FRAME)
+		buffer_frame = NULL;
+	invoke_ipc_buffer(tcb_from_cap(tcb_cap), buffer_frame, buffer_address);
+	return ERR_OK;
+}
+
+uint64_t tcb_vspace_asid(const struct tcb *t)
+{
+	struct cap cap = t->vspace_root.cap;
+	return is_vspace_root(cap) ? cap_mapped_asid(cap) : ASID_INVALID;
+}
+
+enum error tcb_set_ipc_buffer(struct tcb *t, struct cte *frame, uint64_t address)
+{
+	enum error err = decode_ipc_buffer(frame, address);
+	if (err != ERR_OK)
+		return err;
+	invoke_ipc_buffer(t, frame, address);
 	return ERR_OK;
 }
 
@@ -283,6 +418,12 @@ void tcb_finalise(struct tcb *t)
 		notification_unbind(t);
 	delete_own_slot(&t->fault_handler);
 	delete_own_slot(&t->ipc_buffer_frame);
+	delete_own_slot(&t->vspace_root);
+	/* Another hart may still run it (in user mode, or on its way into the
+	 * kernel): wait until it really stopped before the memory goes. */
+	unsigned hart = tcb_current_hart(t);
+	if (hart != NO_HART && hart != sched_this_hart())
+		port_remote_stall(hart);
 	sched_forget(t);
 }
 

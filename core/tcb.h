@@ -53,6 +53,7 @@ struct reply;
 struct tcb {
 	uint64_t regs[TCB_REG_WORDS]; /* opaque: layout is the arch layer's */
 	struct cte cspace_root;       /* a CNode cap, or null: where cap transfer looks */
+	struct cte vspace_root;       /* a VSpace root (page-table cap with an ASID), or null */
 	struct cte fault_handler;     /* an endpoint cap, or null */
 	struct cte ipc_buffer_frame;  /* a copy of the buffer's frame cap, or null */
 	uint64_t ipc_buffer_address;  /* the buffer's user address (inside that frame) */
@@ -96,17 +97,21 @@ void tcb_queue_remove(struct tcb_queue *q, struct tcb *t);
 const char *tcb_queue_check(const struct tcb_queue *q, const void *object, enum thread_state a,
 			    enum thread_state b);
 
-/* t's wait ended without a message (its object went): it runs again with
- * `err` as its system call's result. Assumes t was taken out of the wait. */
-void tcb_wake_with_error(struct tcb *t, enum error err);
+/* The object t waits on (an endpoint, a notification) went, or its badge
+ * was cancelled: t runs its system call again (seL4's restart); a thread
+ * that was sending a fault stays stopped, inactive, since nobody will answer
+ * it. Assumes t was taken out of the wait. */
+void tcb_restart_call(struct tcb *t);
 
-/* The object that would answer t (its endpoint, its caller's reply) went:
- * a thread stopped by a fault stays stopped, inactive; any other wakes
- * with ERR_INVALID_CAPABILITY. Assumes t was taken out of the wait. */
-void tcb_abandon(struct tcb *t);
+/* t's wait was cut off by its reply object (deleted, or taken by another
+ * receive): it becomes inactive, as seL4 MCS's reply_unlink. Assumes t was
+ * taken out of the wait. */
+void tcb_stop(struct tcb *t);
 
 /* The hart t is current on, or NO_HART (a zeroed TCB is current nowhere). */
 unsigned tcb_current_hart(const struct tcb *t);
+/* The scheduler's: t is now current on `hart` (or on none), whose flushes
+ * of t's address space then include that hart (asid_activate). */
 void tcb_set_current_hart(struct tcb *t, unsigned hart);
 
 /* The TCB a TCB cap names. */
@@ -140,7 +145,11 @@ void tcb_cancel_ipc(struct tcb *t);
 
 /* Suspend: cancel IPC, leave the scheduler, become inactive. Any state. */
 void tcb_suspend(struct tcb *t);
-/* Resume an inactive thread: it restarts its last instruction. Otherwise nothing. */
+/*
+ * seL4's restart: a stopped thread (inactive, or blocked in IPC) leaves any
+ * IPC it waits in and restarts its last instruction (its system call runs
+ * again). A runnable or idle thread is left alone.
+ */
 void tcb_resume(struct tcb *t);
 
 /*
@@ -150,23 +159,63 @@ void tcb_resume(struct tcb *t);
  */
 MUST_CHECK enum error tcb_set_priority(struct tcb *authority, struct tcb *target, uint64_t value);
 MUST_CHECK enum error tcb_set_mcp(struct tcb *authority, struct tcb *target, uint64_t value);
-/* Move to hart `hart`: ERR_INVALID_ARGUMENT unless it is one the scheduler
- * manages. Untrusted: hart. */
+/* Move to hart `hart`: ERR_ILLEGAL_OPERATION (seL4's answer) unless it is
+ * one the scheduler manages. Untrusted: hart. */
 MUST_CHECK enum error tcb_set_affinity(struct tcb *target, uint64_t hart);
 
 /*
- * Copy the endpoint cap in `src` into the thread's fault-handler slot
- * (replacing any earlier one). ERR_INVALID_CAPABILITY unless src holds an
- * endpoint cap with the write right and the grant or grant-reply right (so
- * that the fault can be answered). Untrusted: src's cap.
+ * seL4's valid fault handler: the null cap (no handler), or an endpoint cap
+ * with the write right and the grant or grant-reply right (so the fault can
+ * be answered). ERR_INVALID_CAPABILITY otherwise. Untrusted: cap.
+ */
+MUST_CHECK enum error tcb_check_fault_handler(struct cap cap);
+/*
+ * Copy the cap in `src` into the thread's fault-handler slot, replacing any
+ * earlier one; `src` NULL or empty clears the handler. Errors as
+ * tcb_check_fault_handler, nothing changed. Untrusted: src's cap.
  */
 MUST_CHECK enum error tcb_set_fault_handler(struct tcb *t, struct cte *src);
+
 /*
- * Copy the CNode cap in `src` into the thread's CSpace-root slot (replacing
- * any earlier one). ERR_INVALID_CAPABILITY unless src holds a CNode cap.
- * Untrusted: src's cap.
+ * The arguments of TCB_SetSpace (and the space part of TCB_Configure). Each
+ * slot is one the kernel looked up in the invoker's CSpace; their contents
+ * are untrusted.
  */
-MUST_CHECK enum error tcb_set_space(struct tcb *t, struct cte *src);
+struct tcb_space_args {
+	struct cte *fault;    /* the new fault handler; NULL or empty: none */
+	struct cte *cspace;   /* a CNode cap: the new CSpace root */
+	uint64_t cspace_data; /* 0, or a guard word (cap_guard_word) for the copy */
+	struct cte *vspace;   /* a VSpace root: a page-table cap that holds an ASID */
+};
+
+/*
+ * TCB_SetSpace on the thread whose cap is in `tcb_slot`: the fault handler,
+ * then the CSpace root, then the VSpace root are replaced by copies of the
+ * caps in args. Decode first, nothing changed on an error:
+ * ERR_INVALID_CAPABILITY tcb_slot holds no TCB cap; ERR_ILLEGAL_OPERATION
+ * the CSpace cap (after cspace_data) is not a CNode cap, or the VSpace cap
+ * is not a page-table cap that is the root of a live ASID (seL4's answers);
+ * ERR_INVALID_CAPABILITY an invalid fault handler.
+ * The old caps are deleted with `budget`: the old CSpace root may be the
+ * last cap to a CNode, whose deletion is long. ERR_PREEMPTED: the budget ran
+ * out, progress is kept in the thread's slot, and the kernel restarts the
+ * call (which decodes again: the deletion may have removed caps it named).
+ * A new cap is installed only if its source slot and tcb_slot still hold
+ * caps to the same objects after the deletion (seL4's rule).
+ */
+MUST_CHECK enum error tcb_set_space(struct cte *tcb_slot, const struct tcb_space_args *args,
+				    struct work_budget *budget);
+/*
+ * TCB_Configure: tcb_set_space, then the IPC buffer (tcb_set_ipc_buffer's
+ * arguments and errors). Every argument is checked before anything changes;
+ * ERR_PREEMPTED as tcb_set_space.
+ */
+MUST_CHECK enum error tcb_configure(struct cte *tcb_slot, const struct tcb_space_args *args,
+				    struct cte *buffer_frame, uint64_t buffer_address,
+				    struct work_budget *budget);
+/* The ASID of the thread's VSpace root, or ASID_INVALID (0) when it has no
+ * live one (never set, deleted, or its ASID was invalidated since). */
+uint64_t tcb_vspace_asid(const struct tcb *t);
 /*
  * TCB_SetIPCBuffer: the thread's IPC buffer is at user address `address`,
  * inside the frame whose cap is in `frame`; a copy of that cap goes into the
@@ -182,7 +231,8 @@ MUST_CHECK enum error tcb_set_ipc_buffer(struct tcb *t, struct cte *frame, uint6
 struct ipc_buffer *tcb_ipc_buffer(const struct tcb *t);
 
 /*
- * The last cap to the TCB went: suspend, unbind, drop the fault handler. The
+ * The last cap to the TCB went: suspend, unbind, drop the fault handler, the
+ * VSpace root and the IPC buffer. The
  * CSpace root is left for the deletion to carry on with (tcb_remainder):
  * it may be the last cap to a CNode, whose deletion is long and preemptible.
  */

@@ -20,17 +20,22 @@ struct retype_plan {
 	uint64_t first; /* offset of the first object from the untyped's base */
 };
 
-/* The object size for an untrusted (type, size_bits), or ERR_RANGE. */
+/* The object size for an untrusted (type, size_bits): ERR_RANGE above the
+ * maximum, ERR_INVALID_ARGUMENT below the minimum (seL4's answers). */
 static enum error decode_size(enum object_type type, uint64_t size_bits, unsigned *object_bits)
 {
 	switch (type) {
 	case OBJ_UNTYPED:
-		if (size_bits < UNTYPED_MIN_BITS || size_bits > UNTYPED_MAX_BITS)
+		if (size_bits > UNTYPED_MAX_BITS)
 			return ERR_RANGE;
+		if (size_bits < UNTYPED_MIN_BITS)
+			return ERR_INVALID_ARGUMENT;
 		break;
 	case OBJ_CNODE:
-		if (size_bits < CNODE_RADIX_MIN || size_bits > CNODE_RADIX_MAX)
+		if (size_bits > CNODE_RADIX_MAX)
 			return ERR_RANGE;
+		if (size_bits < CNODE_RADIX_MIN)
+			return ERR_INVALID_ARGUMENT;
 		break;
 	case OBJ_TCB:
 	case OBJ_ENDPOINT:

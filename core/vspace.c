@@ -147,7 +147,7 @@ enum error vspace_page_table_map(struct cte *table, const struct cte *vspace, ui
 	vspace_set_mapping(table, MAPPING_MAPPED, asid, vaddr & ~(region - 1));
 	/* An invalid entry may be cached at any level without Svvptc; a fence
 	 * by ASID orders every level. */
-	port_tlb_flush_asid(asid);
+	port_tlb_flush_asid(asid, asid_harts(asid));
 	return ERR_OK;
 }
 
@@ -164,7 +164,7 @@ static void unmap_table_entry(uint64_t asid, uint64_t vaddr, uintptr_t object)
 			return;
 		if (pte_physical_address(*slot) == pa) {
 			*slot = pte_invalid();
-			port_tlb_flush_asid(asid);
+			port_tlb_flush_asid(asid, asid_harts(asid));
 			return;
 		}
 		table = table_of(*slot);
@@ -196,15 +196,24 @@ static unsigned frame_level(struct cap frame)
 	return (unsigned)cap_frame_size(frame); /* 4K/2M/1G are levels 0/1/2 */
 }
 
-/* The leaf bits for a frame mapped with `rights`, `attributes` (decoded). */
-static uint64_t leaf_bits(unsigned rights, uint64_t attributes)
+/*
+ * The entry for a frame at `pa` mapped with `rights` (read, or read and
+ * write, or none: kernel-only) and `attributes` (decoded). As seL4 on
+ * RISC-V, a kernel-only mapping is execute-only when executable and no
+ * entry at all otherwise.
+ */
+static struct pte leaf_entry(uint64_t pa, unsigned rights, uint64_t attributes)
 {
-	uint64_t bits = PTE_USER | PTE_ACCESSED | PTE_DIRTY | PTE_READ;
+	uint64_t bits = PTE_USER | PTE_ACCESSED | PTE_DIRTY;
+	if (rights & CAP_RIGHT_READ)
+		bits |= PTE_READ;
 	if (rights & CAP_RIGHT_WRITE)
 		bits |= PTE_WRITE;
 	if (!(attributes & VM_ATTR_EXECUTE_NEVER))
 		bits |= PTE_EXECUTE;
-	return bits;
+	if (!(bits & (PTE_READ | PTE_EXECUTE)))
+		return (struct pte){ 0 };
+	return pte_new_leaf(pa, bits);
 }
 
 enum error vspace_frame_map(struct cte *frame, const struct cte *vspace, uint64_t vaddr,
@@ -228,8 +237,10 @@ enum error vspace_frame_map(struct cte *frame, const struct cte *vspace, uint64_
 	if ((rights & ~(uint64_t)(CAP_RIGHT_READ | CAP_RIGHT_WRITE)) || (attributes & ~VM_ATTR_ALL))
 		return ERR_INVALID_ARGUMENT;
 	unsigned granted = (unsigned)rights & cap_rights(cap).bits;
+	/* seL4's maskVMRights: without read the mapping is kernel-only (RISC-V
+	 * reserves W-without-R), not an error. */
 	if (!(granted & CAP_RIGHT_READ))
-		return ERR_INVALID_ARGUMENT; /* no W-only or empty user mapping */
+		granted = 0;
 	bool remap = cap_is_mapped(cap);
 	if (remap && cap_mapped_asid(cap) != asid)
 		return ERR_INVALID_CAPABILITY;
@@ -249,11 +260,11 @@ enum error vspace_frame_map(struct cte *frame, const struct cte *vspace, uint64_
 		return ERR_DELETE_FIRST;
 
 	/* Invoke. */
-	*at.slot = pte_new_leaf(pa, leaf_bits(granted, attributes));
+	*at.slot = leaf_entry(pa, granted, attributes);
 	vspace_set_mapping(frame, MAPPING_MAPPED, asid, vaddr);
 	/* Remap may take rights away; a new entry may replace a cached invalid
 	 * one (no Svvptc): either way one page of one ASID. */
-	port_tlb_flush_page(asid, vaddr);
+	port_tlb_flush_page(asid, vaddr, asid_harts(asid));
 	return ERR_OK;
 }
 
@@ -269,7 +280,7 @@ static void unmap_frame_entry(struct cap frame)
 	    pte_physical_address(*at.slot) != phys_of(cap_ptr(frame)))
 		return; /* stale: its table was unmapped or its VSpace went */
 	*at.slot = pte_invalid();
-	port_tlb_flush_page(asid, vaddr);
+	port_tlb_flush_page(asid, vaddr, asid_harts(asid));
 }
 
 enum error vspace_frame_unmap(struct cte *frame)
@@ -339,9 +350,12 @@ static const char *check_table(const struct pagetable *table, unsigned level, un
 				return why;
 			continue;
 		}
-		uint64_t required = PTE_USER | PTE_ACCESSED | PTE_DIRTY | PTE_READ;
+		uint64_t required = PTE_USER | PTE_ACCESSED | PTE_DIRTY;
 		if ((pte.word & required) != required || (pte.word & PTE_GLOBAL))
-			return "a user leaf is not U+A+D+R, or is global";
+			return "a user leaf is not U+A+D, or is global";
+		/* R, RW, RX, RWX or (kernel-only, executable) X: never W without R. */
+		if ((pte.word & PTE_WRITE) && !(pte.word & PTE_READ))
+			return "a user leaf is writable but not readable";
 		if (pte_physical_address(pte) & (pagetable_entry_bytes(level) - 1))
 			return "a superpage leaf is misaligned";
 	}

@@ -96,14 +96,16 @@ MUST_CHECK enum error vspace_page_table_unmap(struct cte *table);
 /*
  * Page_Map: map the frame in `frame` at `vaddr` of the VSpace in `vspace`
  * with rights (CAP_RIGHT_READ/WRITE) masked by the cap's, and attributes
- * (VM_ATTR_*). A cap already mapped at exactly (that ASID, vaddr) is a remap:
+ * (VM_ATTR_*). Without read left the mapping is kernel-only, as seL4's:
+ * execute-only when executable, else no entry (the cap still records it).
+ * A cap already mapped at exactly (that ASID, vaddr) is a remap:
  * the entry gets the new rights. Untrusted: everything. Errors, nothing
  * changed: ERR_INVALID_CAPABILITY frame is not a frame cap, vspace not an
  * assigned root, or a mapped cap's ASID differs; ERR_FAILED_LOOKUP invalid
  * ASID, or no table at the frame's level (fault: missing capability, the
  * bits left at the level the walk stopped, as seL4); ERR_INVALID_ARGUMENT
- * vaddr not a user address, unknown rights/attribute bits, no read right
- * left, or a mapped cap's vaddr differs; ERR_ALIGNMENT vaddr is not aligned
+ * vaddr not a user address, unknown rights/attribute bits, or a mapped
+ * cap's vaddr differs; ERR_ALIGNMENT vaddr is not aligned
  * to the frame size; ERR_DELETE_FIRST something is mapped there;
  * ERR_ILLEGAL_OPERATION remap of a stale mapping.
  */

@@ -561,10 +561,14 @@ enum error model_retype(struct model *m, uint64_t ut_index, uint64_t type, uint6
 		return ERR_INVALID_CAPABILITY;
 	if (type >= OBJ_TYPE_COUNT)
 		return ERR_INVALID_ARGUMENT;
-	if (type == OBJ_UNTYPED && (size_bits < 4 || size_bits > 38))
+	if (type == OBJ_UNTYPED && size_bits > 38)
 		return ERR_RANGE;
-	if (type == OBJ_CNODE && (size_bits < 1 || size_bits > 33))
+	if (type == OBJ_UNTYPED && size_bits < 4)
+		return ERR_INVALID_ARGUMENT;
+	if (type == OBJ_CNODE && size_bits > 33)
 		return ERR_RANGE;
+	if (type == OBJ_CNODE && size_bits < 1)
+		return ERR_INVALID_ARGUMENT;
 	struct mcap cnode = ref_root(m, dest_cnode);
 	if (dest_cnode.depth != 0) {
 		struct mslot *s;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dtb_exercise.h"
+#include "dtb_riscv.h"
 
 #define CHECK(how, cond, what, node)                                                               \
 	do {                                                                                       \
@@ -144,8 +145,17 @@ static void exercise_node(const struct dtb *dtb, struct dtb_node node, bool expe
 	ignore(dtb_address_cells(dtb, node, &cells));
 	ignore(dtb_size_cells(dtb, node, &cells));
 	(void)dtb_node_enabled(dtb, node);
-	if (expensive)
+	(void)dtb_cpu_has_extension(dtb, node, "sstc");
+	(void)dtb_cpu_has_extension(dtb, node, "d");
+	if (expensive) {
+		struct dtb_node controller;
+		struct dtb_irq irq;
+
 		exercise_expensive(dtb, node, how);
+		ignore(dtb_interrupt_parent(dtb, node, &controller));
+		for (uint32_t i = 0; i < 64 && dtb_interrupt(dtb, node, i, &irq) == ERR_OK; i++)
+			CHECK(how, irq.cells <= DTB_IRQ_MAX_CELLS, "interrupt cells", node.offset);
+	}
 }
 
 /* Whether a sibling before `node` under `parent` matches node's name as a

@@ -57,22 +57,30 @@ void fake_arch_clear_flushes(void)
 	fake_arch.flush_count = 0;
 }
 
-void port_tlb_flush_page(uint64_t asid, uint64_t va)
+void port_tlb_flush_page(uint64_t asid, uint64_t va, uint64_t harts)
 {
 	fake_arch.flush_page_calls++;
-	record_flush((struct fake_flush){ FAKE_FLUSH_PAGE, asid, va });
+	record_flush((struct fake_flush){ FAKE_FLUSH_PAGE, asid, va, harts });
 }
 
-void port_tlb_flush_asid(uint64_t asid)
+void port_tlb_flush_asid(uint64_t asid, uint64_t harts)
 {
 	fake_arch.flush_asid_calls++;
-	record_flush((struct fake_flush){ FAKE_FLUSH_ASID, asid, 0 });
+	record_flush((struct fake_flush){ FAKE_FLUSH_ASID, asid, 0, harts });
 }
 
 void port_ipi_reschedule(unsigned hart)
 {
 	fake_arch.ipi_calls++;
 	fake_arch.ipi_harts |= 1ull << hart;
+}
+
+void port_remote_stall(unsigned hart)
+{
+	fake_arch.stall_calls++;
+	fake_arch.stall_harts |= 1ull << hart;
+	if (fake_arch.on_stall != NULL)
+		fake_arch.on_stall(hart);
 }
 
 /* A register block laid out as the roles' own numbers, shifted by one so

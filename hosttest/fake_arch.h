@@ -9,7 +9,8 @@
 struct fake_flush {
 	enum { FAKE_FLUSH_PAGE, FAKE_FLUSH_ASID } kind;
 	uint64_t asid;
-	uint64_t va; /* FAKE_FLUSH_PAGE only */
+	uint64_t va;    /* FAKE_FLUSH_PAGE only */
+	uint64_t harts; /* the harts core/ named (bit h: hart h) */
 };
 
 #define FAKE_FLUSH_LOG 64 /* the first flushes since the last reset are kept */
@@ -22,8 +23,13 @@ struct fake_arch {
 	unsigned flush_asid_calls;
 	unsigned flush_count; /* entries of flushes[] used, up to FAKE_FLUSH_LOG */
 	struct fake_flush flushes[FAKE_FLUSH_LOG];
-	unsigned ipi_calls; /* port_ipi_reschedule */
-	uint64_t ipi_harts; /* bit h: hart h was sent one */
+	unsigned ipi_calls;   /* port_ipi_reschedule */
+	uint64_t ipi_harts;   /* bit h: hart h was sent one */
+	unsigned stall_calls; /* port_remote_stall */
+	uint64_t stall_harts; /* bit h: hart h was stalled */
+	/* Called by port_remote_stall, when set: a test looks at the world as
+	 * the stalled hart would have left it. */
+	void (*on_stall)(unsigned hart);
 	unsigned unhandled_faults;
 	const void *last_fault_tcb;
 	unsigned last_fault_kind;

@@ -3,7 +3,8 @@
  * core/asid.c: ASID control making pools (every error changes nothing),
  * assigning ASIDs to VSpace roots (ASID 0 never, the kernel half copied),
  * full table and full pool, deletion of a root or a pool invalidating and
- * flushing its ASIDs, and corruption found by asid_check_invariants.
+ * flushing its ASIDs on every hart that ran them, and corruption found by
+ * asid_check_invariants.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -124,7 +125,7 @@ static void test_pool_full(void **state)
 {
 	(void)state;
 	vw_make_pool(W, POOL_HOME, POOL);
-	/* 511 ASIDs in pool 0 (entry 0 is the kernel's). */
+	/* ASID_POOL_ENTRIES - 1 ASIDs in pool 0 (entry 0 is the kernel's). */
 	for (unsigned i = 1; i < ASID_POOL_ENTRIES; i++) {
 		vw_make(W, OBJ_PAGE_TABLE, 100 + i % 600);
 		assert_int_equal(asid_pool_assign(slot(POOL), slot(100 + i % 600)), ERR_OK);
@@ -144,6 +145,67 @@ static void test_pool_full(void **state)
 	assert_int_equal(cap_mapped_asid(slot(20)->cap), 7);
 }
 
+/*
+ * ASIDs are global and one address space may run on several harts at once
+ * (issue 15): each ASID keeps the harts that ran it, every flush names
+ * them all, and invalidating the ASID flushes them before it is reused,
+ * which then starts with no hart.
+ */
+static void test_harts_of_an_asid(void **state)
+{
+	(void)state;
+	vw_make_pool(W, POOL_HOME, POOL);
+	uint64_t asid = vw_make_vspace(W, POOL, ROOT);
+	uint64_t other = vw_make_vspace(W, POOL, ROOT2);
+	assert_int_equal(asid_harts(asid), 0);
+	asid_activate(asid, 0);
+	asid_activate(asid, CONFIG_MAX_HARTS - 1);
+	asid_activate(asid, 0);
+	asid_activate(other, 1 % CONFIG_MAX_HARTS);
+	const uint64_t both = 1 | UINT64_C(1) << (CONFIG_MAX_HARTS - 1);
+	assert_int_equal(asid_harts(asid), both);
+	assert_int_equal(asid_harts(other), UINT64_C(1) << (1 % CONFIG_MAX_HARTS));
+	/* Activating an ASID no VSpace holds changes nothing. */
+	asid_activate(ASID_INVALID, 0);
+	asid_activate(77, 0);
+	asid_activate(UINT64_C(1) << 20, 0);
+	assert_int_equal(asid_harts(77), 0);
+	assert_int_equal(asid_harts(ASID_INVALID), 0);
+	assert_null(asid_check_invariants());
+	/* A page mapped and unmapped in it: both flushes name both harts. */
+	vw_make(W, OBJ_PAGE_TABLE, 30);
+	vw_make(W, OBJ_PAGE_TABLE, 31);
+	vw_make(W, OBJ_FRAME_4K, FR);
+	struct lookup_fault fault;
+	fake_arch_clear_flushes();
+	assert_int_equal(vspace_page_table_map(slot(30), slot(ROOT), 0, &fault), ERR_OK);
+	assert_int_equal(vspace_page_table_map(slot(31), slot(ROOT), 0, &fault), ERR_OK);
+	assert_int_equal(vspace_frame_map(slot(FR), slot(ROOT), 0x5000, CAP_RIGHT_READ, 0, &fault),
+			 ERR_OK);
+	assert_int_equal(vspace_frame_unmap(slot(FR)), ERR_OK);
+	assert_int_equal(fake_arch.flush_count, 4);
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(fake_arch.flushes[i].asid, asid);
+		assert_int_equal(fake_arch.flushes[i].harts, both);
+	}
+	/* Deleting the root flushes every hart that ran it, then forgets. */
+	fake_arch_clear_flushes();
+	vw_delete(W, ROOT);
+	vw_assert_flushes(0, 1);
+	vw_assert_flush(0, FAKE_FLUSH_ASID, asid, 0);
+	assert_int_equal(fake_arch.flushes[0].harts, both);
+	assert_int_equal(asid_harts(asid), 0);
+	assert_int_equal(vw_make_vspace(W, POOL, ROOT), asid); /* reused: no hart yet */
+	assert_int_equal(asid_harts(asid), 0);
+	/* A pool's deletion flushes each ASID on its own harts. */
+	fake_arch_clear_flushes();
+	vw_delete(W, POOL);
+	vw_assert_flushes(0, 2);
+	assert_int_equal(fake_arch.flushes[0].harts + fake_arch.flushes[1].harts,
+			 UINT64_C(1) << (1 % CONFIG_MAX_HARTS));
+	assert_null(vspace_check_invariants());
+}
+
 static void test_pool_corruption_detect(void **state)
 {
 	(void)state;
@@ -154,6 +216,18 @@ static void test_pool_corruption_detect(void **state)
 	pool1->root[4] = vw_object_pa(W, ROOT);
 	assert_string_equal(asid_check_invariants(), "one VSpace root holds two ASIDs");
 	pool1->root[4] = 0;
+	assert_null(asid_check_invariants());
+	/* Harts on a free ASID, or harts that do not exist. */
+	pool1->harts[4] = 1;
+	assert_string_equal(asid_check_invariants(), "a free ASID has harts");
+	pool1->harts[4] = 0;
+	struct asid_pool *pool0 = (struct asid_pool *)cap_ptr(slot(POOL)->cap);
+	if (CONFIG_MAX_HARTS < 64) {
+		pool0->harts[1] = UINT64_C(1) << CONFIG_MAX_HARTS;
+		assert_string_equal(asid_check_invariants(),
+				    "an ASID's hart set names a hart that does not exist");
+		pool0->harts[1] = 0;
+	}
 	assert_null(asid_check_invariants());
 	/* A pool cap naming memory that is not its table slot's pool: its
 	 * finalisation leaves the table alone (only forged caps can). */
@@ -171,6 +245,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_make_pool, vw_setup, vw_teardown),
 		cmocka_unit_test_setup_teardown(test_assign, vw_setup, vw_teardown),
 		cmocka_unit_test_setup_teardown(test_pool_full, vw_setup, vw_teardown),
+		cmocka_unit_test_setup_teardown(test_harts_of_an_asid, vw_setup, vw_teardown),
 		cmocka_unit_test_setup_teardown(test_pool_corruption_detect, vw_setup, vw_teardown),
 	};
 	return cmocka_run_group_tests_name("asid", tests, NULL, NULL);

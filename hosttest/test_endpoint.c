@@ -327,15 +327,20 @@ static void test_decode_errors_change_nothing(void **state)
 	assert_int_equal(tw_result(a), 1234);
 	assert_int_equal(tcb_state(a), THREAD_RUNNING);
 	assert_int_equal(endpoint_state(ep_of(ep)), ENDPOINT_IDLE);
-	/* A reply object given to another waiting receiver is busy. */
+	/* seL4 MCS: a reply object given to another waiting receiver is taken
+	 * from it, and that receiver's receive is cancelled (inactive). */
 	assert_int_equal(endpoint_receive(a, ep, rep, true), ERR_OK);
 	tw_exit(0);
 	tcb_resume(b);
 	tw_exit(0);
 	struct cap ep2 = tw_endpoint(W);
-	assert_int_equal(endpoint_receive(b, ep2, rep, true), ERR_ILLEGAL_OPERATION);
-	assert_int_equal(endpoint_reply_receive(b, ep2, rep), ERR_ILLEGAL_OPERATION);
-	assert_int_equal(tcb_state(b), THREAD_RESTART);
+	assert_int_equal(endpoint_receive(b, ep2, rep, true), ERR_OK);
+	assert_int_equal(tcb_state(a), THREAD_INACTIVE);
+	assert_null(a->reply);
+	assert_int_equal(endpoint_state(ep_of(ep)), ENDPOINT_IDLE);
+	assert_ptr_equal(reply_of(rep)->receiver, b);
+	assert_int_equal(tcb_state(b), THREAD_BLOCKED_RECV);
+	tw_exit(0);
 	tw_assert(W);
 }
 
@@ -394,14 +399,21 @@ static void test_delete_endpoint_with_waiters(void **state)
 	tw_exit(1);
 	tw_enter(0);
 	tw_assert(W);
+	/* seL4's cancelAllIPC: every waiter restarts its call (which then
+	 * finds the cap gone), none wakes with a made-up result. */
+	tcb_set_reg(r, PORT_REG_RESULT, 77);
+	tcb_set_reg(s1, PORT_REG_RESULT, 77);
+	tcb_set_reg(s2, PORT_REG_RESULT, 77);
 	tw_delete(W, tw_slot_of(W, ep));
-	assert_int_equal(tcb_state(r), THREAD_RUNNING);
-	assert_int_equal(tw_result(r), ERR_INVALID_CAPABILITY);
+	assert_int_equal(tcb_state(r), THREAD_RESTART);
+	assert_int_equal(tw_result(r), 77);
 	assert_null(reply_of(rep)->receiver);
 	assert_null(r->reply);
 	tw_delete(W, tw_slot_of(W, ep2));
-	assert_int_equal(tw_result(s1), ERR_INVALID_CAPABILITY);
-	assert_int_equal(tw_result(s2), ERR_INVALID_CAPABILITY);
+	assert_int_equal(tcb_state(s1), THREAD_RESTART);
+	assert_int_equal(tcb_state(s2), THREAD_RESTART);
+	assert_int_equal(tw_result(s1), 77);
+	assert_int_equal(tw_result(s2), 77);
 	assert_int_equal(fake_arch.ipi_harts, 2); /* s2 woke on hart 1 */
 	assert_int_equal(object_finalise_count[CAP_ENDPOINT], 2);
 	tw_exit(0);
@@ -424,7 +436,7 @@ static void test_delete_reply_and_reuse(void **state)
 	tcb_resume(c2);
 	tw_exit(0);
 	/* c1 calls and is answered by nobody: a new receive with the same
-	 * reply object drops it with an error. */
+	 * reply object cuts it off, inactive (seL4 MCS's reply_unlink). */
 	tcb_suspend(server);
 	tw_exit(0);
 	assert_ptr_equal(sched_current(0), c1);
@@ -437,25 +449,25 @@ static void test_delete_reply_and_reuse(void **state)
 	assert_int_equal(endpoint_receive(server, ep, rep, true), ERR_OK);
 	assert_ptr_equal(reply_of(rep)->caller, c1);
 	assert_int_equal(endpoint_receive(server, ep, rep, true), ERR_OK);
-	assert_int_equal(tcb_state(c1), THREAD_RUNNING);
-	assert_int_equal(tw_result(c1), ERR_INVALID_CAPABILITY);
+	assert_int_equal(tcb_state(c1), THREAD_INACTIVE);
 	assert_ptr_equal(reply_of(rep)->caller, c2);
 	tw_exit(0);
 	tw_assert(W);
-	/* Deleting the reply object wakes its caller with an error. */
+	/* Deleting the reply object makes its caller inactive (seL4 MCS). */
 	tw_delete(W, tw_slot_of(W, rep));
-	assert_int_equal(tcb_state(c2), THREAD_RUNNING);
-	assert_int_equal(tw_result(c2), ERR_INVALID_CAPABILITY);
+	assert_int_equal(tcb_state(c2), THREAD_INACTIVE);
+	assert_null(c2->reply);
 	assert_int_equal(object_finalise_count[CAP_REPLY], 1);
 	tw_exit(0);
 	tw_assert(W);
-	/* ... and detaches a receiver that was going to use it. */
+	/* ... and cancels the receive of a thread that was going to use it. */
 	struct cap rep2 = tw_reply(W);
 	struct tcb *cur = sched_current(0);
 	assert_int_equal(endpoint_receive(cur, ep, rep2, true), ERR_OK);
 	tw_delete(W, tw_slot_of(W, rep2));
 	assert_null(cur->reply);
-	assert_int_equal(tcb_state(cur), THREAD_BLOCKED_RECV);
+	assert_int_equal(tcb_state(cur), THREAD_INACTIVE);
+	assert_int_equal(endpoint_state(ep_of(ep)), ENDPOINT_IDLE);
 	tw_exit(0);
 	tw_assert(W);
 }
@@ -534,7 +546,7 @@ static struct xfer xfer_setup(void)
 	put(x.a, 3, tw_slot_of(W, x.ntfn), 0);
 	put(x.b, 0, tw_slot_of(W, x.b), 0);
 	x.receiver = tw_running(W, 5, 0);
-	assert_int_equal(tcb_set_space(x.receiver, tw_slot_of(W, x.b)), ERR_OK);
+	tw_set_space(W, x.receiver, tw_slot_of(W, x.b), NULL);
 	x.rbuf = tw_buffer(W, x.receiver);
 	x.rbuf->receive_cnode = 0;
 	x.rbuf->receive_index = 5;
@@ -542,7 +554,7 @@ static struct xfer xfer_setup(void)
 	assert_int_equal(endpoint_receive(x.receiver, x.ep, NULL_CAP, true), ERR_OK);
 	tw_exit(0);
 	x.sender = tw_running(W, 5, 0);
-	assert_int_equal(tcb_set_space(x.sender, tw_slot_of(W, x.a)), ERR_OK);
+	tw_set_space(W, x.sender, tw_slot_of(W, x.a), NULL);
 	x.sbuf = tw_buffer(W, x.sender);
 	return x;
 }
@@ -588,8 +600,8 @@ static void test_call_rights_and_reply_grant(void **state)
 	put(client_space, 0, tw_slot_of(W, client_space), 0);
 	struct tcb *server = tw_running(W, 10, 0);
 	struct tcb *client = tw_thread(W, 10, 0);
-	assert_int_equal(tcb_set_space(server, tw_slot_of(W, server_space)), ERR_OK);
-	assert_int_equal(tcb_set_space(client, tw_slot_of(W, client_space)), ERR_OK);
+	tw_set_space(W, server, tw_slot_of(W, server_space), NULL);
+	tw_set_space(W, client, tw_slot_of(W, client_space), NULL);
 	struct ipc_buffer *sbuf = tw_buffer(W, server), *cbuf = tw_buffer(W, client);
 	sbuf->caps[0] = 1;
 	cbuf->receive_cnode = 0;
@@ -690,10 +702,27 @@ static void test_cap_transfer(void **state)
 	    xfer(&x, tw_masked(x.ep, CAP_RIGHT_READ | CAP_RIGHT_WRITE), 1, (const uint64_t[]){ 1 });
 	assert_int_equal(msg_info_extra_caps(info), 0);
 	assert_true(cap_is_null(dest->cap));
-	/* A cptr that names nothing: no cap at all. */
-	info = xfer(&x, x.ep, 2, (const uint64_t[]){ 2, 9 });
+	/* An empty slot stops the transfer and keeps the caps before it. */
+	info = xfer(&x, x.ep, 3, (const uint64_t[]){ 2, 9, 3 });
+	assert_int_equal(msg_info_extra_caps(info), 1);
+	assert_int_equal(msg_info_unwrapped(info), 1);
+	assert_true(cap_is_null(dest->cap));
+	info = xfer(&x, x.ep, 2, (const uint64_t[]){ 9, 2 });
 	assert_int_equal(msg_info_extra_caps(info), 0);
-	assert_int_equal(msg_info_unwrapped(info), 0);
+	/* A cptr that does not resolve aborts the send with a lookup failure
+	 * and changes nothing (the receiver still waits). */
+	x.sbuf->caps[0] = 2;
+	x.sbuf->caps[1] = UINT64_C(1) << 63; /* the guard of A is all zero */
+	tcb_set_reg(x.sender, PORT_REG_INFO, msg_info_make(9, 0, 2, 0).word);
+	struct lookup_fault fault;
+	assert_int_equal(endpoint_check_extra_caps(x.sender, &fault), ERR_FAILED_LOOKUP);
+	assert_int_equal(fault.type, LOOKUP_FAULT_GUARD_MISMATCH);
+	assert_int_equal(endpoint_send(x.sender, x.ep, true, false), ERR_FAILED_LOOKUP);
+	assert_int_equal(tcb_state(x.receiver), THREAD_BLOCKED_RECV);
+	assert_true(tcb_is_runnable(x.sender) && x.sender->blocked_on == NULL);
+	/* Only the counted caps are looked up. */
+	tcb_set_reg(x.sender, PORT_REG_INFO, msg_info_make(9, 0, 1, 0).word);
+	assert_int_equal(endpoint_check_extra_caps(x.sender, &fault), ERR_OK);
 	/* A receive slot that does not resolve: only unwrapping works. */
 	x.rbuf->receive_depth = 0;
 	info = xfer(&x, x.ep, 2, (const uint64_t[]){ 2, 1 });
@@ -733,15 +762,18 @@ static void test_cap_transfer_needs_buffers_and_space(void **state)
 	assert_int_equal(msg_info_extra_caps(tw_info(x.receiver)), 0);
 	assert_true(cap_is_null(dest->cap));
 	tw_assert(W);
-	/* tcb_set_space takes CNode caps only. */
-	assert_int_equal(tcb_set_space(x.sender, tw_slot_of(W, x.ep)), ERR_INVALID_CAPABILITY);
+	/* TCB_SetSpace takes a CNode cap only (seL4: ERR_ILLEGAL_OPERATION). */
+	struct tcb_space_args bad = { .cspace = tw_slot_of(W, x.ep), .vspace = tw_vspace(W) };
+	struct work_budget budget = { .left = 10 };
+	assert_int_equal(tcb_set_space(tw_thread_slot(W, x.sender), &bad, &budget),
+			 ERR_ILLEGAL_OPERATION);
 	/* A thread whose CSpace root holds the last cap to a CNode: deleting
 	 * the thread goes on to delete the CNode and what it holds. */
 	struct tcb *t = tw_thread(W, 1, 0);
 	struct cap c = tw_cnode(W, 2);
 	put(c, 1, tw_slot_of(W, x.ntfn), 0);
-	assert_int_equal(tcb_set_space(t, tw_slot_of(W, c)), ERR_OK);
-	assert_int_equal(tcb_set_space(t, tw_slot_of(W, c)), ERR_OK); /* replace */
+	tw_set_space(W, t, tw_slot_of(W, c), NULL);
+	tw_set_space(W, t, tw_slot_of(W, c), NULL); /* replace */
 	tw_delete(W, tw_slot_of(W, c));
 	assert_int_equal(object_finalise_count[CAP_CNODE], 0);
 	uint64_t ntfn_final = object_finalise_count[CAP_NOTIFICATION];
@@ -751,6 +783,77 @@ static void test_cap_transfer_needs_buffers_and_space(void **state)
 	assert_true(cap_is_null(cnode_slot(c, 1)->cap));
 	assert_true(cap_is_null(t->cspace_root.cap));
 	assert_int_equal(object_finalise_count[CAP_NOTIFICATION], ntfn_final);
+	tw_assert(W);
+}
+
+/*
+ * CNode_CancelBadgedSends (issue 15, item 6): the senders queued with the
+ * cap's badge restart their call (a faulting one becomes inactive), other
+ * badges and the order of the rest stay; the target must be an endpoint cap
+ * with every right (seL4: ERR_ILLEGAL_OPERATION), an unbadged one cancels
+ * nothing, and errors change nothing.
+ */
+static void test_cancel_badged_sends(void **state)
+{
+	(void)state;
+	W = tw_new(1);
+	struct cap ep = tw_endpoint(W);
+	struct cap space = tw_cnode(W, 3);
+	put(space, 1, tw_slot_of(W, ep), 7);
+	put(space, 2, tw_slot_of(W, ep), 0);
+	cte_insert(tw_masked(cnode_slot(space, 1)->cap, CAP_RIGHT_WRITE | CAP_RIGHT_READ),
+		   cnode_slot(space, 1), cnode_slot(space, 3));
+	put(space, 4, tw_slot_of(W, tw_notification(W)), 7);
+	struct tcb *s[4];
+	uint64_t badges[4] = { 7, 8, 7, 8 };
+	for (unsigned i = 0; i < 4; i++) {
+		s[i] = tw_running(W, 5, 0);
+		assert_int_equal(endpoint_send(s[i], tw_badged(ep, badges[i]), true, i % 2 == 0),
+				 ERR_OK);
+		tw_exit(0);
+	}
+	/* A thread sending a fault with badge 7. */
+	struct tcb *f = tw_running(W, 5, 0);
+	assert_int_equal(tcb_set_fault_handler(f, cnode_slot(space, 1)), ERR_OK);
+	fault_raise(f, FAULT_PAGE, 0x10, 0x20);
+	tw_exit(0);
+	tw_assert(W);
+	struct lookup_fault fault;
+	struct cslot_ref ref = { space, 0, 64 };
+	for (uint64_t bad = 0; bad < 5; bad++) {
+		if (bad == 1 || bad == 2)
+			continue;
+		ref.index = bad;
+		assert_int_equal(cnode_cancel_badged_sends(ref, &fault), ERR_ILLEGAL_OPERATION);
+	}
+	ref.depth = 2; /* fewer bits than the guard */
+	assert_int_equal(cnode_cancel_badged_sends(ref, &fault), ERR_FAILED_LOOKUP);
+	assert_int_equal(fault.type, LOOKUP_FAULT_GUARD_MISMATCH);
+	ref = (struct cslot_ref){ space, 2, 64 }; /* unbadged: nothing */
+	assert_int_equal(cnode_cancel_badged_sends(ref, &fault), ERR_OK);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(tcb_state(s[i]), THREAD_BLOCKED_SEND);
+	ref.index = 1;
+	tcb_set_reg(s[0], PORT_REG_RESULT, 77);
+	assert_int_equal(cnode_cancel_badged_sends(ref, &fault), ERR_OK);
+	assert_int_equal(tcb_state(s[0]), THREAD_RESTART);
+	assert_int_equal(tcb_state(s[2]), THREAD_RESTART);
+	assert_int_equal(tw_result(s[0]), 77);
+	assert_int_equal(tcb_state(f), THREAD_INACTIVE);
+	assert_int_equal(f->fault_kind, FAULT_NONE);
+	struct endpoint *e = ep_of(ep);
+	assert_ptr_equal(e->queue.head, s[1]);
+	assert_ptr_equal(e->queue.tail, s[3]);
+	assert_int_equal(tcb_state(s[1]), THREAD_BLOCKED_SEND);
+	tw_assert(W);
+	/* Receivers are never cancelled. */
+	struct cap ep2 = tw_endpoint(W);
+	tw_exit(0);
+	struct tcb *r = sched_current(0);
+	assert_int_equal(endpoint_receive(r, ep2, NULL_CAP, true), ERR_OK);
+	endpoint_cancel_badged_sends(ep_of(ep2), 0);
+	assert_int_equal(tcb_state(r), THREAD_BLOCKED_RECV);
+	tw_exit(0);
 	tw_assert(W);
 }
 
@@ -808,6 +911,7 @@ int main(void)
 		T(test_call_rights_and_reply_grant),
 		T(test_cap_transfer_needs_buffers_and_space),
 		T(test_checkers_catch),
+		T(test_cancel_badged_sends),
 	};
 	return cmocka_run_group_tests_name("endpoint", tests, NULL, NULL);
 }

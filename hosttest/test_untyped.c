@@ -145,13 +145,15 @@ static void test_errors_change_nothing(void **state)
 	/* Unknown type. */
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_TYPE_COUNT, 0, 20, 1), ERR_INVALID_ARGUMENT);
 	assert_int_equal(retype(BOOT_UT_INDEX, UINT64_MAX, 0, 20, 1), ERR_INVALID_ARGUMENT);
-	/* Sizes out of range. */
+	/* Sizes out of range: above the maximum ERR_RANGE, below the minimum
+	 * ERR_INVALID_ARGUMENT (seL4's answers). */
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_UNTYPED, UNTYPED_MIN_BITS - 1, 20, 1),
-			 ERR_RANGE);
+			 ERR_INVALID_ARGUMENT);
+	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_UNTYPED, 0, 20, 1), ERR_INVALID_ARGUMENT);
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_UNTYPED, UNTYPED_MAX_BITS + 1, 20, 1),
 			 ERR_RANGE);
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_UNTYPED, UINT64_MAX, 20, 1), ERR_RANGE);
-	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_CNODE, 0, 20, 1), ERR_RANGE);
+	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_CNODE, 0, 20, 1), ERR_INVALID_ARGUMENT);
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_CNODE, CNODE_RADIX_MAX + 1, 20, 1), ERR_RANGE);
 	/* Slot range: offset, count, fan-out limit, end of the CNode. */
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_ENDPOINT, 0, 256, 1), ERR_RANGE);

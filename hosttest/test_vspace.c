@@ -388,12 +388,9 @@ static void test_frame_map_errors(void **state)
 			 ERR_ALIGNMENT);
 	assert_int_equal(vspace_frame_map(slot(FR + 2), root, 0x40200000, R, 0, &fault),
 			 ERR_ALIGNMENT);
-	/* Rights: unknown bits, write without read, nothing. */
+	/* Rights: unknown bits. (Write without read is not an error: see
+	 * test_kernel_only_mapping.) */
 	assert_int_equal(vspace_frame_map(slot(FR), root, 0x200000, R | CAP_RIGHT_GRANT, 0, &fault),
-			 ERR_INVALID_ARGUMENT);
-	assert_int_equal(vspace_frame_map(slot(FR), root, 0x200000, CAP_RIGHT_WRITE, 0, &fault),
-			 ERR_INVALID_ARGUMENT);
-	assert_int_equal(vspace_frame_map(slot(FR), root, 0x200000, 0, 0, &fault),
 			 ERR_INVALID_ARGUMENT);
 	assert_int_equal(vspace_frame_map(slot(FR), root, 0x200000, R, 2, &fault),
 			 ERR_INVALID_ARGUMENT);
@@ -431,6 +428,45 @@ static void test_frame_map_errors(void **state)
 	assert_int_equal(vspace_frame_map(slot(FR + 3), slot(ROOT2), 0x3000, R, 0, &fault),
 			 ERR_INVALID_CAPABILITY);
 	vw_assert_unchanged(W);
+	assert_null(vspace_check_invariants());
+}
+
+/*
+ * A mapping without read (a write-only request, or none) is not an error
+ * (issue 15, item 11): as seL4's maskVMRights it is kernel-only, which on
+ * RISC-V is an execute-only leaf when executable and no entry otherwise;
+ * the cap records the mapping either way and unmaps cleanly.
+ */
+static void test_kernel_only_mapping(void **state)
+{
+	(void)state;
+	uint64_t asid = vspace();
+	vw_make(W, OBJ_PAGE_TABLE, PT);
+	pt_map(PT, ROOT, 0);
+	vw_make(W, OBJ_FRAME_2M, FR);
+	vw_make(W, OBJ_FRAME_2M, FR + 1);
+	fake_arch_clear_flushes();
+	frame_map(FR, ROOT, 0x200000, CAP_RIGHT_WRITE, 0);
+	assert_walk(ROOT, 0x200000, vw_object_pa(W, FR), false, false, true);
+	vw_assert_flush(0, FAKE_FLUSH_PAGE, asid, 0x200000);
+	assert_true(cap_is_mapped(slot(FR)->cap));
+	frame_map(FR + 1, ROOT, 0x400000, 0, VM_ATTR_EXECUTE_NEVER);
+	assert_unmapped(ROOT, 0x400000);
+	assert_true(cap_is_mapped(slot(FR + 1)->cap));
+	assert_int_equal(cap_mapped_vaddr(slot(FR + 1)->cap), 0x400000);
+	assert_null(vspace_check_invariants());
+	/* Its place stays free for another frame, and unmapping through the
+	 * cap changes no entry then. */
+	vw_make(W, OBJ_FRAME_2M, FR + 2);
+	frame_map(FR + 2, ROOT, 0x400000, R, 0);
+	assert_int_equal(vspace_frame_unmap(slot(FR + 1)), ERR_OK);
+	assert_false(cap_is_mapped(slot(FR + 1)->cap));
+	assert_walk(ROOT, 0x400000, vw_object_pa(W, FR + 2), true, false, true);
+	/* Remapping the execute-only one with read gives it read back. */
+	frame_map(FR, ROOT, 0x200000, RW, VM_ATTR_EXECUTE_NEVER);
+	assert_walk(ROOT, 0x200000, vw_object_pa(W, FR), true, true, false);
+	assert_int_equal(vspace_frame_unmap(slot(FR)), ERR_OK);
+	assert_unmapped(ROOT, 0x200000);
 	assert_null(vspace_check_invariants());
 }
 
@@ -560,9 +596,11 @@ static void test_invariants_detect(void **state)
 		{ &root->entry[3], (UINT64_C(1) << 60) | 0xdf,
 		  "an entry uses reserved bits 63..54" },
 		{ &root->entry[3], 0x80000000 >> 2 | 0xd7 | PTE_GLOBAL,
-		  "a user leaf is not U+A+D+R, or is global" },
+		  "a user leaf is not U+A+D, or is global" },
 		{ &root->entry[3], 0x80000000 >> 2 | 0x97,
-		  "a user leaf is not U+A+D+R, or is global" },
+		  "a user leaf is not U+A+D, or is global" },
+		{ &root->entry[3], 0x80000000 >> 2 | 0xd5,
+		  "a user leaf is writable but not readable" },
 		{ &root->entry[3], 0x80200000 >> 2 | 0xd7, "a superpage leaf is misaligned" },
 		{ &root->entry[0], root->entry[0].word | PTE_USER,
 		  "a table pointer with U/G/A/D set" },
@@ -619,6 +657,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_frame_map_sizes, vw_setup, vw_teardown),
 		cmocka_unit_test_setup_teardown(test_frame_map_errors, vw_setup, vw_teardown),
 		cmocka_unit_test_setup_teardown(test_remap_and_unmap, vw_setup, vw_teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_only_mapping, vw_setup, vw_teardown),
 		cmocka_unit_test_setup_teardown(test_delete_root_and_pool, vw_setup, vw_teardown),
 		cmocka_unit_test_setup_teardown(test_invariants_detect, vw_setup, vw_teardown),
 	};

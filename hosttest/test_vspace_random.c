@@ -76,24 +76,36 @@ struct mleaf {
 	uint64_t asid, va;
 	unsigned level;
 	int frame;
-	bool w, x;
+	bool r, w, x;
 };
 
 struct expected_flush {
 	int kind;
 	uint64_t asid, va;
+	uint64_t harts;
 };
 
 static struct mobj obj[N_OBJ];
-static int asid_root[MAX_ASID]; /* object index of each ASID's root, or -1 */
-static int pool_at_high[2];     /* object index of each pool, or -1 */
+static int asid_root[MAX_ASID];          /* object index of each ASID's root, or -1 */
+static uint64_t asid_hart_set[MAX_ASID]; /* harts that ran it (asid_activate) */
+static int pool_at_high[2];              /* object index of each pool, or -1 */
 static struct mleaf leaves[MAX_LEAVES];
 static struct expected_flush expect[FAKE_FLUSH_LOG];
 static unsigned expect_count;
 static struct seed_rng rng;
 static unsigned long step;
 /* Successful operations by kind, printed so a run shows what it reached. */
-enum { S_ASSIGN, S_PT_MAP, S_PT_UNMAP, S_MAP, S_REMAP, S_UNMAP, S_POOL_DELETE, S_COUNT };
+enum {
+	S_ASSIGN,
+	S_PT_MAP,
+	S_PT_UNMAP,
+	S_MAP,
+	S_REMAP,
+	S_UNMAP,
+	S_POOL_DELETE,
+	S_ACTIVATE,
+	S_COUNT
+};
 static unsigned long stats[S_COUNT];
 static unsigned long maps_by_level[PAGETABLE_LEVELS]; /* new mappings of 4K/2M/1G */
 
@@ -136,8 +148,8 @@ static unsigned live_caps(int o)
 
 static void expect_flush(int kind, uint64_t asid, uint64_t va)
 {
-	CHECK(expect_count < FAKE_FLUSH_LOG);
-	expect[expect_count++] = (struct expected_flush){ kind, asid, va };
+	CHECK(expect_count < FAKE_FLUSH_LOG && asid < MAX_ASID);
+	expect[expect_count++] = (struct expected_flush){ kind, asid, va, asid_hart_set[asid] };
 }
 
 /* ---- The model's VSpace structure. ---- */
@@ -197,7 +209,8 @@ static void remove_asid(uint64_t asid)
 {
 	asid_root[asid] = -1;
 	remove_region(asid, 0, UINT64_MAX, 3);
-	expect_flush(FAKE_FLUSH_ASID, asid, 0);
+	expect_flush(FAKE_FLUSH_ASID, asid, 0); /* on every hart that ran it */
+	asid_hart_set[asid] = 0;
 }
 
 static void frame_cap_unmapped(int f, int c)
@@ -426,7 +439,7 @@ static void op_frame_map(int f, int fc, int v, int vc, uint64_t va, uint64_t rig
 		want = ERR_INVALID_ARGUMENT;
 	else if (va & (bytes - 1))
 		want = ERR_ALIGNMENT;
-	else if ((rights & ~3u) || (attr & ~1u) || !(granted & CAP_RIGHT_READ))
+	else if ((rights & ~3u) || (attr & ~1u))
 		want = ERR_INVALID_ARGUMENT;
 	else if (cap->mapped && cap->asid != asid)
 		want = ERR_INVALID_CAPABILITY;
@@ -450,6 +463,19 @@ static void op_frame_map(int f, int fc, int v, int vc, uint64_t va, uint64_t rig
 		return;
 	stats[cap->mapped ? S_REMAP : S_MAP]++;
 	maps_by_level[level] += !cap->mapped;
+	cap->mapped = true;
+	cap->asid = asid;
+	cap->va = va;
+	expect_flush(FAKE_FLUSH_PAGE, asid, va);
+	/* Without read the mapping is kernel-only (seL4): execute-only, or
+	 * no entry at all when not executable. */
+	if (!(granted & CAP_RIGHT_READ))
+		granted = 0;
+	if (granted == 0 && (attr & VM_ATTR_EXECUTE_NEVER)) {
+		if (leaf != NULL)
+			leaf->used = false;
+		return;
+	}
 	if (leaf == NULL) {
 		for (int i = 0; i < MAX_LEAVES && leaf == NULL; i++)
 			if (!leaves[i].used)
@@ -461,12 +487,9 @@ static void op_frame_map(int f, int fc, int v, int vc, uint64_t va, uint64_t rig
 				.va = va,
 				.level = level,
 				.frame = f,
+				.r = granted & CAP_RIGHT_READ,
 				.w = granted & CAP_RIGHT_WRITE,
 				.x = !(attr & VM_ATTR_EXECUTE_NEVER) };
-	cap->mapped = true;
-	cap->asid = asid;
-	cap->va = va;
-	expect_flush(FAKE_FLUSH_PAGE, asid, va);
 }
 
 static void op_frame_unmap(int f, int fc)
@@ -521,6 +544,8 @@ static int flush_compare(const void *a, const void *b)
 		return x->kind - y->kind;
 	if (x->asid != y->asid)
 		return x->asid < y->asid ? -1 : 1;
+	if (x->harts != y->harts)
+		return x->harts < y->harts ? -1 : 1;
 	return x->va < y->va ? -1 : x->va > y->va;
 }
 
@@ -531,7 +556,8 @@ static void check_flushes(void)
 	for (unsigned i = 0; i < expect_count; i++)
 		got[i] =
 		    (struct expected_flush){ (int)fake_arch.flushes[i].kind,
-					     fake_arch.flushes[i].asid, fake_arch.flushes[i].va };
+					     fake_arch.flushes[i].asid, fake_arch.flushes[i].va,
+					     fake_arch.flushes[i].harts };
 	qsort(got, expect_count, sizeof(got[0]), flush_compare);
 	qsort(expect, expect_count, sizeof(expect[0]), flush_compare);
 	for (unsigned i = 0; i < expect_count; i++)
@@ -544,6 +570,7 @@ static void check_translations(void)
 	for (uint64_t asid = 0; asid < MAX_ASID; asid++) {
 		int root = asid_root[asid];
 		CHECK(asid_lookup(asid) == (root < 0 ? NULL : (void *)obj[root].base));
+		CHECK(asid_harts(asid) == asid_hart_set[asid]);
 		if (root < 0) {
 			/* Gone (or never there): every old translation was flushed. */
 			if (before_valid[asid])
@@ -556,14 +583,17 @@ static void check_translations(void)
 		}
 		for (int i = 0; i < N_CAND; i++) {
 			uint64_t va = candidate(i);
-			struct walk_result r = walk(obj[root].base, va, WALK_READ, true);
 			const struct mleaf *leaf = model_translate(asid, va);
+			/* An execute-only leaf is walked as an instruction fetch. */
+			enum walk_access how = leaf != NULL && !leaf->r ? WALK_EXECUTE : WALK_READ;
+			struct walk_result r = walk(obj[root].base, va, how, true);
 			struct seen now = { 0 };
 			CHECK(r.fault == (leaf == NULL));
 			if (leaf) {
 				uint64_t bytes = pagetable_entry_bytes(leaf->level);
 				CHECK(r.level == leaf->level);
 				CHECK(r.pa == obj[leaf->frame].base + (va - leaf->va));
+				CHECK(((r.pte & PTE_READ) != 0) == leaf->r);
 				CHECK(((r.pte & PTE_WRITE) != 0) == leaf->w);
 				CHECK(((r.pte & PTE_EXECUTE) != 0) == leaf->x);
 				now = (struct seen){ r.pa, r.pte & 0xff, leaf->va, bytes };
@@ -707,8 +737,27 @@ static uint64_t pick_va(unsigned align_level)
 	return va & ~(pagetable_entry_bytes(align_level) - 1);
 }
 
+/* A hart is about to run an address space (threads of one VSpace run on
+ * several harts): its flushes must reach that hart from now on. */
+static void op_activate(uint64_t asid, unsigned hart)
+{
+	/* Mostly a live one: the next live ASID from a random start. */
+	bool find_live = seed_below(&rng, 4) != 0;
+	for (uint64_t i = 0; find_live && i < MAX_ASID && asid < MAX_ASID && asid_root[asid] < 0;
+	     i++)
+		asid = (asid + 1) % MAX_ASID;
+	asid_activate(asid, hart);
+	if (asid < MAX_ASID && asid_root[asid] >= 0) {
+		asid_hart_set[asid] |= UINT64_C(1) << hart;
+		stats[S_ACTIVATE]++;
+	}
+}
+
 static void one_step(void)
 {
+	if (seed_below(&rng, 8) == 0)
+		op_activate(seed_below(&rng, MAX_ASID + 2),
+			    (unsigned)seed_below(&rng, CONFIG_MAX_HARTS));
 	uint64_t what = seed_below(&rng, 100);
 	if (what < 8) {
 		int dead[N_OBJ], n = 0;
@@ -839,10 +888,10 @@ static void test_vspace_random(void **state)
 	full_scan();
 	print_message("# vspace_random: %lu operations; succeeded: %lu assign, %lu table map, "
 		      "%lu table unmap, %lu map (%lu 4K, %lu 2M, %lu 1G), %lu remap, %lu unmap, "
-		      "%lu pool delete\n",
+		      "%lu pool delete, %lu activations of live ASIDs\n",
 		      steps, stats[S_ASSIGN], stats[S_PT_MAP], stats[S_PT_UNMAP], stats[S_MAP],
 		      maps_by_level[0], maps_by_level[1], maps_by_level[2], stats[S_REMAP],
-		      stats[S_UNMAP], stats[S_POOL_DELETE]);
+		      stats[S_UNMAP], stats[S_POOL_DELETE], stats[S_ACTIVATE]);
 	/* The run must have reached the interesting states. */
 	CHECK(stats[S_MAP] > steps / 50 && stats[S_REMAP] > 0 && stats[S_PT_UNMAP] > 0 &&
 	      stats[S_POOL_DELETE] > 0);

@@ -27,6 +27,7 @@ struct thread_world *tw_new(unsigned harts)
 	fake_arch_reset();
 	memset(object_finalise_count, 0, sizeof(object_finalise_count));
 	fault_unhandled_count = 0;
+	asid_table_reset();
 	w->harts = harts;
 	for (unsigned h = 0; h < harts; h++)
 		w->idle[h] = aligned_zeroed(1u << TCB_SIZE_BITS, sizeof(struct tcb));
@@ -54,6 +55,10 @@ void tw_free(struct thread_world *w)
 		free(w->buffer_frames[i].mem);
 	for (unsigned h = 0; h < w->harts; h++)
 		free(w->idle[h]);
+	free(w->pool_mem);
+	free(w->vspace_mem);
+	free(w->kernel_root);
+	asid_table_reset();
 	free(w);
 }
 
@@ -118,6 +123,33 @@ struct ipc_buffer *tw_buffer(struct thread_world *w, struct tcb *t)
 	}
 	fail_msg("not a thread of this world");
 	return NULL;
+}
+
+struct cte *tw_vspace(struct thread_world *w)
+{
+	if (w->vspace_mem != NULL)
+		return &w->vspace;
+	w->kernel_root = aligned_zeroed(4096, 4096);
+	vspace_set_kernel_root(w->kernel_root);
+	w->pool_mem = aligned_zeroed(4096, 4096);
+	w->vspace_mem = aligned_zeroed(4096, 4096);
+	w->asid_control.cap = cap_asid_control_new();
+	w->pool_untyped.cap = cap_untyped_new((uintptr_t)w->pool_mem, 12, false);
+	assert_int_equal(asid_control_make_pool(&w->asid_control, &w->pool_untyped, &w->pool),
+			 ERR_OK);
+	w->vspace.cap = object_init(OBJ_PAGE_TABLE, (uintptr_t)w->vspace_mem, 0, false);
+	assert_int_equal(asid_pool_assign(&w->pool, &w->vspace), ERR_OK);
+	return &w->vspace;
+}
+
+void tw_set_space(struct thread_world *w, struct tcb *t, struct cte *cnode_slot,
+		  struct cte *fault_slot)
+{
+	struct tcb_space_args args = { .fault = fault_slot,
+				       .cspace = cnode_slot,
+				       .vspace = tw_vspace(w) };
+	struct work_budget budget = { .left = 1000 };
+	assert_int_equal(tcb_set_space(tw_thread_slot(w, t), &args, &budget), ERR_OK);
 }
 
 struct cte *tw_thread_slot(struct thread_world *w, struct tcb *t)

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "asid.h"
 #include "endpoint.h"
 #include "fault.h"
 #include "message.h"
@@ -22,6 +23,7 @@
 #include "reply.h"
 #include "scheduler.h"
 #include "tcb.h"
+#include "vspace.h"
 
 #define TW_MAX_THREADS 96
 #define TW_MAX_OBJECTS 32 /* of each IPC kind */
@@ -40,6 +42,10 @@ struct thread_world {
 	struct tw_object cnodes[TW_MAX_OBJECTS];
 	unsigned ep_count, ntfn_count, reply_count, cnode_count;
 	struct tw_object buffer_frames[TW_MAX_THREADS]; /* 4 KiB frames for IPC buffers */
+	/* One VSpace root for every thread (tw_vspace): an ASID pool made by
+	 * ASID control from a 4 KiB untyped, a root table with ASID 1. */
+	struct cte asid_control, pool_untyped, pool, vspace;
+	void *pool_mem, *vspace_mem, *kernel_root;
 };
 
 /* A fresh world with `harts` harts running their idle threads; fake_arch reset. */
@@ -58,6 +64,13 @@ struct tcb *tw_running(struct thread_world *w, unsigned priority, unsigned hart)
 /* Give t an IPC buffer: a frame of its own (made on first use), at a
  * user address whose offset in the frame is 1 KiB. */
 struct ipc_buffer *tw_buffer(struct thread_world *w, struct tcb *t);
+/* The world's VSpace root's slot (made on first use). */
+struct cte *tw_vspace(struct thread_world *w);
+/* TCB_SetSpace: t's CSpace root becomes a copy of the CNode cap in
+ * `cnode_slot`, its VSpace the world's, its fault handler the cap in
+ * `fault_slot` (NULL: none). Asserts ERR_OK. */
+void tw_set_space(struct thread_world *w, struct tcb *t, struct cte *cnode_slot,
+		  struct cte *fault_slot);
 /* A TCB's original cap slot (for deleting it). */
 struct cte *tw_thread_slot(struct thread_world *w, struct tcb *t);
 

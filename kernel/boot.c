@@ -7,6 +7,8 @@
  * every free byte as untyped), secondary harts through SBI HSM, then every
  * hart runs what the scheduler gives it.
  */
+#include "arch.h"
+#include "archtest.h"
 #include "barrier.h"
 #include "config.h"
 #include "console.h"
@@ -17,6 +19,7 @@
 #include "rootboot.h"
 #include "sbi.h"
 #include "shutdown.h"
+#include "tap.h"
 #include "thread.h"
 #include "trap.h"
 
@@ -69,6 +72,17 @@ static void *map_device(uint64_t pa)
 	uint64_t gigapage = page_size_bytes(PAGE_SIZE_1G);
 	kernel_map(KERNEL_PHYSMAP_OFFSET + (pa & ~(gigapage - 1)), pa & ~(gigapage - 1),
 		   PAGE_SIZE_1G, PTE_READ | PTE_WRITE | PTE_GLOBAL);
+	return physical_to_kernel(pa);
+}
+
+/* arch_init's view: every gigapage of [pa, pa + size), with the live
+ * table flushed (the kernel's table is in satp by then). */
+static void *map_device_range(uint64_t pa, uint64_t size)
+{
+	uint64_t gigapage = page_size_bytes(PAGE_SIZE_1G);
+	for (uint64_t at = pa & ~(gigapage - 1); at < pa + size; at += gigapage)
+		map_device(at);
+	sfence_vma_all();
 	return physical_to_kernel(pa);
 }
 
@@ -202,7 +216,14 @@ _Noreturn void kernel_boot(uint64_t boot_hart_id, uint64_t dtb_physical)
 		shutdown_set_test_device(physical_to_kernel(finisher_reg.base));
 
 	unsigned boot_index = read_harts(&dtb, boot_hart_id);
-	thread_init(hart_count);
+	arch_init(&dtb, map_device_range);
+	/* tests=arch: the kernel's own tests of arch/riscv print TAP (and own
+	 * the timer), and the root task adds one line per hart (a program on
+	 * each, where that hart's last timer test takes its tick). */
+	unsigned arch_results = archtest_plan(&dtb, bootargs, hart_count);
+	if (arch_results)
+		tap_plan(arch_results + hart_count);
+	thread_init(hart_count, arch_results == 0);
 	root_task_create(boot_index, bootargs, memory, memory_count);
 	kprintf("# boot: Sv39 on, %u harts, bootargs \"%s\"\n", hart_count, bootargs);
 

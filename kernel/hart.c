@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "arch.h"
+#include "archtest.h"
 #include "layout.h"
 #include "scheduler.h"
 #include "thread.h"
@@ -33,9 +35,11 @@ _Noreturn void hart_main(struct hart *hart)
 	 * FP state: Initial, not switched yet (seam: karch's lazy FP). */
 	csr_clear_sstatus(SSTATUS_SPP | SSTATUS_FS_MASK | SSTATUS_SIE);
 	csr_set_sstatus(SSTATUS_SPIE | SSTATUS_FS_INITIAL);
-	csr_write_sie(SIE_SSIE);
+	arch_init_hart();
+	archtest_hart(hart); /* tests=arch only: the kernel's tests of arch/riscv */
 	hart->user_frame = &hart->frame;
 	spinlock_acquire(&kernel_lock);
 	sched_enter(hart->cpu_index);
+	thread_start_hart(hart);
 	thread_return_to_user(hart);
 }

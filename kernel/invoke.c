@@ -135,7 +135,10 @@ static enum error invoke_cnode(struct invocation *inv)
 				    ref(inv->caps[0]->cap, mr(inv, 3), mr(inv, 4)), mr(inv, 2),
 				    ref(inv->caps[1]->cap, mr(inv, 6), mr(inv, 7)), mr(inv, 5),
 				    &fault);
-	case CNODE_CANCEL_BADGED_SENDS: /* seam: core/ gains it with corefix */
+	case CNODE_CANCEL_BADGED_SENDS:
+		if (!has(inv, 2, 0))
+			return ERR_TRUNCATED_MESSAGE;
+		return cnode_cancel_badged_sends(ref(root, mr(inv, 0), mr(inv, 1)), &fault);
 	default: return ERR_ILLEGAL_OPERATION;
 	}
 }
@@ -155,88 +158,15 @@ static const unsigned char abi_reg_index[ABI_REG_COUNT] = {
 	[ABI_REG_T0 + 6] = 31,  [ABI_REG_TP] = 4,
 };
 
-/* Fault handler: cptr 0 clears it; otherwise an endpoint cap that can
- * send and be answered (core/tcb.c's rule, checked here first). */
-static enum error decode_fault_handler(struct invocation *inv, uint64_t cptr, struct cte **out_slot)
+/* The fault-handler argument of SetSpace/Configure: cptr 0 is none (an
+ * empty slot would be too); anything else must resolve. */
+static enum error lookup_fault_handler(struct invocation *inv, uint64_t cptr, struct cte **slot)
 {
-	*out_slot = NULL;
+	*slot = NULL;
 	if (cptr == 0)
 		return ERR_OK;
-	struct cte *slot = syscall_lookup(inv->thread, cptr);
-	if (slot == NULL)
-		return ERR_FAILED_LOOKUP;
-	unsigned rights = cap_rights(slot->cap).bits;
-	if (cap_type(slot->cap) != CAP_ENDPOINT || !(rights & CAP_RIGHT_WRITE) ||
-	    !(rights & (CAP_RIGHT_GRANT | CAP_RIGHT_GRANT_REPLY)))
-		return ERR_INVALID_CAPABILITY;
-	*out_slot = slot;
-	return ERR_OK;
-}
-
-/* The CSpace and VSpace roots of SetSpace/Configure. Root data must be 0:
- * a guard goes on the CNode cap with Mint first. The TCB's old CSpace root
- * may not be the last cap to its CNode (until core/ deletes it
- * preemptibly: corefix). */
-static enum error decode_space(struct tcb *target, struct cte *cspace, uint64_t cspace_data,
-			       struct cte *vspace, uint64_t vspace_data)
-{
-	if (cspace_data != 0 || vspace_data != 0)
-		return ERR_INVALID_ARGUMENT;
-	if (cap_type(cspace->cap) != CAP_CNODE)
-		return ERR_INVALID_CAPABILITY;
-	struct cap v = vspace->cap;
-	if (cap_type(v) != CAP_PAGE_TABLE || !cap_is_mapped(v) ||
-	    asid_lookup(cap_mapped_asid(v)) != (struct pagetable *)cap_ptr(v) ||
-	    cap_mapped_vaddr(v) != 0)
-		return ERR_INVALID_CAPABILITY;
-	if (cap_type(target->cspace_root.cap) == CAP_CNODE && mdb_is_final(&target->cspace_root))
-		return ERR_ILLEGAL_OPERATION;
-	return ERR_OK;
-}
-
-static enum error decode_ipc_buffer(struct cte *frame, uint64_t address)
-{
-	if (frame == NULL)
-		return ERR_OK;
-	struct cap cap = frame->cap;
-	const unsigned rw = CAP_RIGHT_READ | CAP_RIGHT_WRITE;
-	if (cap_type(cap) != CAP_FRAME || cap_frame_is_device(cap) ||
-	    (cap_rights(cap).bits & rw) != rw)
-		return ERR_INVALID_CAPABILITY;
-	if (address & ((UINT64_C(1) << IPC_BUFFER_SIZE_BITS) - 1))
-		return ERR_ALIGNMENT;
-	return ERR_OK;
-}
-
-static void set_fault_handler(struct tcb *target, struct cte *handler)
-{
-	if (handler != NULL) {
-		enum error err = tcb_set_fault_handler(target, handler);
-		CORE_ASSERT(err == ERR_OK); /* decode_fault_handler checked it */
-		(void)err;
-		return;
-	}
-	struct work_budget budget = { .left = 1 };
-	enum error err = cte_delete(&target->fault_handler, &budget);
-	CORE_ASSERT(err == ERR_OK); /* an endpoint cap: one step */
-	(void)err;
-}
-
-static void set_space(struct tcb *target, struct cte *cspace, struct cte *vspace)
-{
-	enum error err = tcb_set_space(target, cspace);
-	CORE_ASSERT(err == ERR_OK);
-	(void)err;
-	struct kthread *k = kthread_of(target);
-	k->vspace_root = cap_ptr(vspace->cap);
-	k->vspace_asid = cap_mapped_asid(vspace->cap);
-}
-
-static void set_ipc_buffer(struct tcb *target, struct cte *frame, uint64_t address)
-{
-	enum error err = tcb_set_ipc_buffer(target, frame, address);
-	CORE_ASSERT(err == ERR_OK);
-	(void)err;
+	*slot = syscall_lookup(inv->thread, cptr);
+	return *slot != NULL ? ERR_OK : ERR_FAILED_LOOKUP;
 }
 
 static enum error tcb_registers(struct invocation *inv, struct tcb *target)
@@ -280,23 +210,29 @@ static enum error invoke_tcb(struct invocation *inv)
 	case TCB_WRITE_REGISTERS: return tcb_registers(inv, target);
 	case TCB_CONFIGURE:
 	case TCB_SET_SPACE: {
+		/* core/ decodes the caps (seL4's answers) and deletes the old
+		 * ones preemptibly: ERR_PREEMPTED restarts the call, which then
+		 * decodes again. VSpace root data is ignored, as seL4 on RISC-V. */
 		bool configure = inv->label == TCB_CONFIGURE;
 		if (!has(inv, configure ? 4 : 3, 2))
 			return ERR_TRUNCATED_MESSAGE;
-		struct cte *handler, *frame = configure && inv->extra > 2 ? inv->caps[2] : NULL;
-		err = decode_fault_handler(inv, mr(inv, 0), &handler);
-		if (err == ERR_OK)
-			err = decode_space(target, inv->caps[0], mr(inv, 1), inv->caps[1],
-					   mr(inv, 2));
-		if (err == ERR_OK && configure)
-			err = decode_ipc_buffer(frame, mr(inv, 3));
+		struct tcb_space_args args = {
+			.cspace = inv->caps[0],
+			.cspace_data = mr(inv, 1),
+			.vspace = inv->caps[1],
+		};
+		err = lookup_fault_handler(inv, mr(inv, 0), &args.fault);
 		if (err != ERR_OK)
 			return err;
-		set_fault_handler(target, handler);
-		set_space(target, inv->caps[0], inv->caps[1]);
+		struct work_budget budget = { .left = CTE_WORK_PER_CALL };
 		if (configure)
-			set_ipc_buffer(target, frame, mr(inv, 3));
-		return ERR_OK;
+			err = tcb_configure(inv->slot, &args, inv->extra > 2 ? inv->caps[2] : NULL,
+					    mr(inv, 3), &budget);
+		else
+			err = tcb_set_space(inv->slot, &args, &budget);
+		if (err == ERR_PREEMPTED)
+			restart_call(inv->thread);
+		return err;
 	}
 	case TCB_SET_PRIORITY:
 	case TCB_SET_MCP: {
@@ -309,15 +245,10 @@ static enum error invoke_tcb(struct invocation *inv)
 			return tcb_set_priority(authority, target, mr(inv, 0));
 		return tcb_set_mcp(authority, target, mr(inv, 0));
 	}
-	case TCB_SET_IPC_BUFFER: {
+	case TCB_SET_IPC_BUFFER:
 		if (!has(inv, 1, 0))
 			return ERR_TRUNCATED_MESSAGE;
-		struct cte *frame = inv->extra > 0 ? inv->caps[0] : NULL;
-		err = decode_ipc_buffer(frame, mr(inv, 0));
-		if (err == ERR_OK)
-			set_ipc_buffer(target, frame, mr(inv, 0));
-		return err;
-	}
+		return tcb_set_ipc_buffer(target, inv->extra > 0 ? inv->caps[0] : NULL, mr(inv, 0));
 	case TCB_SUSPEND: tcb_suspend(target); return ERR_OK;
 	case TCB_RESUME: tcb_resume(target); return ERR_OK;
 	case TCB_BIND_NOTIFICATION:

@@ -252,10 +252,13 @@ void root_task_create(unsigned boot_hart, const char *bootargs, const struct dtb
 		info->bootargs[i] = bootargs[i];
 
 	struct tcb *root = tcb_from_cap(tcb_slot->cap);
-	check(tcb_set_space(root, slot_at(&b, BOOT_CAP_CNODE)), "the root's CSpace");
-	kthread_of(root)->vspace_root = cap_ptr(b.vspace->cap);
-	kthread_of(root)->vspace_asid = cap_mapped_asid(b.vspace->cap);
-	check(tcb_set_ipc_buffer(root, ipc, BOOT_IPC_BUFFER_VADDR), "the root's IPC buffer");
+	struct tcb_space_args space = {
+		.cspace = slot_at(&b, BOOT_CAP_CNODE),
+		.vspace = b.vspace,
+	};
+	struct work_budget budget = { .left = CTE_WORK_PER_CALL };
+	check(tcb_configure(tcb_slot, &space, ipc, BOOT_IPC_BUFFER_VADDR, &budget),
+	      "the root's CSpace, VSpace and IPC buffer");
 	root->priority = ROOT_PRIORITY;
 	root->mcp = ROOT_PRIORITY;
 	root->regs[REG_PC] = image.entry;

@@ -3,7 +3,8 @@
 #include "thread.h"
 
 #include "asid.h"
-#include "asid_harts.h"
+#include "interrupt.h"
+#include "timer.h"
 #include "barrier.h"
 #include "console.h"
 #include "fault.h"
@@ -18,8 +19,29 @@ struct spinlock kernel_lock;
  * thread_return_to_user instead), so only their scheduling fields matter. */
 static _Alignas(1u << TCB_SIZE_BITS) uint8_t idle_tcbs[CONFIG_MAX_HARTS][1u << TCB_SIZE_BITS];
 
-void thread_init(unsigned harts_started)
+#define TICK_MICROSECONDS 2000 /* a time slice is TIME_SLICE_TICKS of these */
+
+static bool preemptive;
+
+/* The timer's handler (interrupts are taken under the lock, trap.c). */
+static void tick(uint64_t now)
 {
+	(void)now;
+	sched_tick();
+}
+
+void thread_start_hart(struct hart *hart)
+{
+	hart->sie_user = csr_read_sie() | SIE_SSIE | SIE_STIE | SIE_SEIE;
+	if (preemptive)
+		arch_timer_start_periodic(arch_timer_ticks(TICK_MICROSECONDS));
+}
+
+void thread_init(unsigned harts_started, bool preemption)
+{
+	preemptive = preemption;
+	if (preemption)
+		arch_timer_set_handler(tick);
 	struct tcb *idles[CONFIG_MAX_HARTS];
 	for (unsigned h = 0; h < harts_started; h++)
 		idles[h] = (struct tcb *)idle_tcbs[h];
@@ -28,11 +50,8 @@ void thread_init(unsigned harts_started)
 
 struct pagetable *thread_vspace(struct tcb *t)
 {
-	struct kthread *k = kthread_of(t);
-	if (k->vspace_root == 0)
-		return NULL;
-	struct pagetable *root = asid_lookup(k->vspace_asid);
-	return (uint64_t)(uintptr_t)root == k->vspace_root ? root : NULL;
+	uint64_t asid = tcb_vspace_asid(t);
+	return asid == ASID_INVALID ? NULL : asid_lookup(asid);
 }
 
 /*
@@ -52,16 +71,23 @@ static bool activate(struct tcb *t)
 }
 
 /* Nothing to run: wait for an interrupt with the lock released. An IPI
- * sent between the release and the wfi stays pending, so wfi returns. */
+ * sent between the release and the wfi stays pending, so wfi returns. An
+ * idle hart takes no timer ticks (nothing to preempt); a device interrupt
+ * is handled here, in the kernel. */
 static void idle_wait(struct hart *hart)
 {
 	hart->running = NULL;
 	csr_write_satp(hart->kernel_satp);
+	csr_write_sie(hart->sie_user & ~SIE_STIE);
 	spinlock_release(&kernel_lock);
 	cpu_wait_for_interrupt();
-	csr_write_sip(csr_read_sip() & ~SIP_SSIP);
 	spinlock_acquire(&kernel_lock);
 	sched_enter(hart->cpu_index);
+	uint64_t pending = csr_read_sip() & csr_read_sie();
+	if (pending & SIP_SSIP)
+		csr_write_sip(csr_read_sip() & ~SIP_SSIP);
+	if (pending & SIE_SEIE)
+		(void)arch_interrupt(CAUSE_INTERRUPT | CAUSE_SUPERVISOR_EXTERNAL);
 }
 
 _Noreturn void thread_return_to_user(struct hart *hart)
@@ -79,16 +105,16 @@ _Noreturn void thread_return_to_user(struct hart *hart)
 			break;
 	}
 	struct pagetable *root = thread_vspace(next);
-	uint64_t satp = SATP_MODE_SV39 | kthread_of(next)->vspace_asid << SATP_ASID_SHIFT |
+	uint64_t satp = SATP_MODE_SV39 | tcb_vspace_asid(next) << SATP_ASID_SHIFT |
 			kernel_to_physical(root) >> PAGE_SHIFT;
-	if (csr_read_satp() != satp) {
-		asid_harts_note(h, kthread_of(next)->vspace_asid);
+	if (csr_read_satp() != satp)
 		csr_write_satp(satp);
-	}
+	csr_write_sie(hart->sie_user);
 	hart->running = next;
 	memcpy(&hart->frame, next->regs, sizeof(hart->frame));
 	/* Pages written as data may now be run (a loader wrote them). */
 	fence_i();
+	__atomic_store_n(&hart->in_user, 1, __ATOMIC_RELEASE);
 	spinlock_release(&kernel_lock);
 	user_return(hart, &hart->frame);
 }

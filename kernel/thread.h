@@ -32,33 +32,18 @@ extern struct spinlock kernel_lock;
 #define REG_PC 32
 _Static_assert(REG_SYSCALL_PC < TCB_REG_WORDS, "the restart PC fits the register block");
 
-/*
- * The kernel's words in the tail of a TCB object (core/'s struct tcb leaves
- * the rest of the 1 KiB free). Seam: until core/'s TCB has its own
- * VSpace-root slot (corefix), the VSpace is remembered here as the root
- * table and its ASID, and checked against the ASID table (asid_lookup)
- * every time the thread is about to run: a VSpace deleted under a thread
- * makes it fault instead of running on freed tables.
- */
-struct kthread {
-	uint64_t vspace_root; /* kernel address of the root table, 0: none */
-	uint64_t vspace_asid;
-};
-#define KTHREAD_OFFSET 768
-_Static_assert(sizeof(struct tcb) <= KTHREAD_OFFSET, "core/'s TCB ends before the kernel's words");
-_Static_assert(KTHREAD_OFFSET + sizeof(struct kthread) <= (1u << TCB_SIZE_BITS),
-	       "the kernel's words fit the TCB object");
-
-static inline struct kthread *kthread_of(struct tcb *t)
-{
-	return (struct kthread *)((char *)t + KTHREAD_OFFSET);
-}
-
 /* The root table t runs in, or NULL when it has none or it went away. */
 struct pagetable *thread_vspace(struct tcb *t);
 
-/* Create the idle threads and start the scheduler (boot hart, once). */
-void thread_init(unsigned harts);
+/* Create the idle threads and start the scheduler (boot hart, once).
+ * With `preemption`, every hart's timer ticks the scheduler (time slices);
+ * without (tests=arch, whose tests own the timer) threads run until they
+ * block or yield. */
+void thread_init(unsigned harts, bool preemption);
+
+/* This hart is about to run threads for the first time (lock held): its
+ * interrupt enables for user mode, and its tick. */
+void thread_start_hart(struct hart *hart);
 
 /*
  * With kernel_lock held on hart `hart`: let the scheduler decide, run the

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Trap dispatch. From user mode: system calls (kernel/syscall.c), faults
- * (to the thread's fault handler through core/fault.c) and interrupts; all
- * of it under the big kernel lock, and every path ends in
+ * (to the thread's fault handler through core/fault.c) and interrupts (an
+ * IPI here, the timer and the PLIC through arch/riscv/interrupt.c); all of
+ * it under the big kernel lock, and every path ends in
  * thread_return_to_user, which picks what runs next. From the kernel: a
  * bug (the kernel runs with interrupts off), so a panic.
  */
@@ -10,13 +11,12 @@
 #include "csr.h"
 #include "fault.h"
 #include "hart.h"
+#include "interrupt.h"
 #include "kstring.h"
 #include "scheduler.h"
 #include "syscall.h"
 #include "thread.h"
 #include "trap.h"
-
-#define INTERRUPT_SUPERVISOR_SOFTWARE 1
 
 _Noreturn void trap_from_user(struct hart *hart);
 _Noreturn void trap_from_kernel(struct trap_frame *frame);
@@ -36,26 +36,32 @@ static enum fault_kind fault_kind_of(uint64_t cause)
 
 static void interrupt(struct hart *hart, uint64_t cause)
 {
-	uint64_t code = cause & ~CAUSE_INTERRUPT;
-	if (code != INTERRUPT_SUPERVISOR_SOFTWARE)
-		panic("hart %lu: unexpected interrupt %lu", hart->hart_id, code);
-	/* An IPI: another hart changed what this one should run. */
-	csr_write_sip(csr_read_sip() & ~SIP_SSIP);
+	if ((cause & ~CAUSE_INTERRUPT) == CAUSE_SUPERVISOR_SOFTWARE) {
+		/* An IPI: another hart changed what this one should run, or
+		 * waits for it to leave user mode (port_remote_stall). */
+		csr_write_sip(csr_read_sip() & ~SIP_SSIP);
+		return;
+	}
+	if (!arch_interrupt(cause))
+		panic("hart %lu: unexpected interrupt %lx from user mode", hart->hart_id, cause);
 }
 
 _Noreturn void trap_from_user(struct hart *hart)
 {
 	uint64_t cause = csr_read_scause();
 	uint64_t tval = csr_read_stval();
+	/* Out of user mode: a hart stalling for this one may go on. */
+	__atomic_store_n(&hart->in_user, 0, __ATOMIC_RELEASE);
 	spinlock_acquire(&kernel_lock);
 	sched_enter(hart->cpu_index);
 	hart->kernel_entries++;
 	struct tcb *t = hart->running;
-	if (t != NULL && sched_current(hart->cpu_index) == t)
+	bool current = t != NULL && sched_current(hart->cpu_index) == t;
+	if (current)
 		memcpy(t->regs, &hart->frame, sizeof(hart->frame));
 	if (cause & CAUSE_INTERRUPT) {
 		interrupt(hart, cause);
-	} else if (t != NULL && sched_current(hart->cpu_index) == t && tcb_is_runnable(t)) {
+	} else if (current && tcb_is_runnable(t)) {
 		/* (A thread another hart suspended or destroyed meanwhile does
 		 * nothing more: an ecall left unhandled is restarted later.) */
 		if (cause == CAUSE_USER_ECALL)

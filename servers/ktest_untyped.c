@@ -28,9 +28,10 @@ static void errors(void)
 	cptr_t s = slot();
 	expect(retype_into(OBJ_TYPE_COUNT + 5, 0, s), ERR_INVALID_ARGUMENT,
 	       "retype an unknown object type");
-	expect(retype_into(OBJ_UNTYPED, 3, s), ERR_RANGE, "retype an untyped below the minimum");
+	expect(retype_into(OBJ_UNTYPED, 3, s), ERR_INVALID_ARGUMENT,
+	       "retype an untyped below the minimum (seL4: invalid argument)");
 	expect(retype_into(OBJ_UNTYPED, 60, s), ERR_RANGE, "retype an untyped above the maximum");
-	expect(retype_into(OBJ_CNODE, 0, s), ERR_RANGE, "retype a CNode of radix 0");
+	expect(retype_into(OBJ_CNODE, 0, s), ERR_INVALID_ARGUMENT, "retype a CNode of radix 0");
 	expect(retype_into(OBJ_UNTYPED, 21, s), ERR_NOT_ENOUGH_MEMORY,
 	       "retype more than the untyped holds");
 	expect(retype_into(OBJ_FRAME_2M, 0, s), ERR_NOT_ENOUGH_MEMORY,

@@ -45,46 +45,52 @@ struct run {
 	uint64_t value;   /* exit status, or fault kind */
 	uint64_t address; /* fault address when not 0 */
 	unsigned cases;   /* TAP lines the program prints itself */
+	unsigned hart;    /* where it runs (an index below the hart count) */
 };
 
 static const struct run test_runs[] = {
-	{ "hello", "hello ran in its own address space", 0, EXPECT_EXIT, 0, 0, 0 },
-	{ "faulter", "bad load contained", FAULTER_BAD_LOAD, EXPECT_FAULT, FAULT_PAGE, 0, 0 },
-	{ "faulter", "bad store contained", FAULTER_BAD_STORE, EXPECT_FAULT, FAULT_PAGE, 0, 0 },
+	{ "hello", "hello ran in its own address space", 0, EXPECT_EXIT, 0, 0, 0, 0 },
+	{ "faulter", "bad load contained", FAULTER_BAD_LOAD, EXPECT_FAULT, FAULT_PAGE, 0, 0, 0 },
+	{ "faulter", "bad store contained", FAULTER_BAD_STORE, EXPECT_FAULT, FAULT_PAGE, 0, 0, 0 },
 	{ "faulter", "illegal instruction contained", FAULTER_ILLEGAL_INSTRUCTION, EXPECT_FAULT,
-	  FAULT_ILLEGAL_INSTRUCTION, 0, 0 },
+	  FAULT_ILLEGAL_INSTRUCTION, 0, 0, 0 },
 	{ "faulter", "unknown syscall contained", FAULTER_UNKNOWN_SYSCALL, EXPECT_FAULT,
-	  FAULT_UNKNOWN_SYSCALL, FAULTER_BOGUS_SYSCALL, 0 },
-	{ "faulter", "bad print pointer refused", FAULTER_BAD_PRINT_POINTER, EXPECT_EXIT, 0, 0, 0 },
+	  FAULT_UNKNOWN_SYSCALL, FAULTER_BOGUS_SYSCALL, 0, 0 },
+	{ "faulter", "bad print pointer refused", FAULTER_BAD_PRINT_POINTER, EXPECT_EXIT, 0, 0, 0,
+	  0 },
 	{ "vspacetest", "vspace: retype, map, write, read, unmap, then the load faults",
-	  VSPACETEST_UNMAP, EXPECT_FAULT, FAULT_PAGE, VSPACETEST_ADDRESS, 0 },
+	  VSPACETEST_UNMAP, EXPECT_FAULT, FAULT_PAGE, VSPACETEST_ADDRESS, 0, 0 },
 	{ "vspacetest", "vspace: remap read-only, then the store faults", VSPACETEST_REMAP,
-	  EXPECT_FAULT, FAULT_PAGE, VSPACETEST_ADDRESS + 8, 0 },
-	{ "ktest", "ktest: the in-system suite finished", 0, EXPECT_EXIT, 0, 0, KTEST_CASES },
+	  EXPECT_FAULT, FAULT_PAGE, VSPACETEST_ADDRESS + 8, 0, 0 },
+	{ "ktest", "ktest: the in-system suite finished", 0, EXPECT_EXIT, 0, 0, KTEST_CASES, 0 },
 };
 
 static const struct run demo_runs[] = {
-	{ "hello", "hello ran in its own address space", 0, EXPECT_EXIT, 0, 0, 0 },
+	{ "hello", "hello ran in its own address space", 0, EXPECT_EXIT, 0, 0, 0, 0 },
 	{ "faulter", "a fault is contained and the system goes on", FAULTER_BAD_LOAD, EXPECT_FAULT,
-	  FAULT_PAGE, 0, 0 },
-	{ "hello", "hello ran again after the fault", 0, EXPECT_EXIT, 0, 0, 0 },
+	  FAULT_PAGE, 0, 0, 0 },
+	{ "hello", "hello ran again after the fault", 0, EXPECT_EXIT, 0, 0, 0, 0 },
 };
+
+/* tests=arch: the kernel tests arch/riscv itself and prints the plan; a
+ * program on each hart takes that hart's last timer tick in user mode. */
+static struct run arch_runs[8];
 
 /* The seed comes from the boot arguments (seed=N), see main. */
 static struct run hostile_runs[] = {
 	{ "hostile", "hostile: 1,000,000 random system calls on 3 harts, then the system works", 0,
-	  EXPECT_EXIT, 0, 0, 0 },
+	  EXPECT_EXIT, 0, 0, 0, 0 },
 };
 
 static const struct run bench_runs[] = {
-	{ "chanbench", "chanbench: the channel benchmark ran", 0, EXPECT_EXIT, 0, 0, 0 },
+	{ "chanbench", "chanbench: the channel benchmark ran", 0, EXPECT_EXIT, 0, 0, 0, 0 },
 };
 
 /* A wrong expectation on purpose: ci/qemu-run --expect-failure proves that
  * a failed in-system test fails the QEMU run. */
 static const struct run canary_runs[] = {
 	{ "hello", "canary: hello expected to fault (must be reported not ok)", 0, EXPECT_FAULT,
-	  FAULT_ILLEGAL_INSTRUCTION, 0, 0 },
+	  FAULT_ILLEGAL_INSTRUCTION, 0, 0, 0 },
 };
 
 static const struct boot_info *bi;
@@ -290,6 +296,8 @@ static enum error build(struct program *p, const struct run *run, const struct e
 		err = kestrel_tcb_set_mcp(p->tcb, BOOT_CAP_TCB, PROGRAM_MCP);
 	if (err == ERR_OK)
 		err = kestrel_tcb_set_priority(p->tcb, BOOT_CAP_TCB, PROGRAM_PRIORITY);
+	if (err == ERR_OK && run->hart != 0)
+		err = kestrel_tcb_set_affinity(p->tcb, run->hart);
 	if (err != ERR_OK)
 		return err;
 	uint64_t regs[ABI_REG_COUNT] = { 0 };
@@ -424,6 +432,15 @@ int main(void)
 	} else if (word_in(bi->bootargs, "tests=canary")) {
 		runs = canary_runs;
 		count = sizeof(canary_runs) / sizeof(canary_runs[0]);
+	} else if (word_in(bi->bootargs, "tests=arch")) {
+		count = bi->hart_count < 8 ? bi->hart_count : 8;
+		for (unsigned h = 0; h < count; h++)
+			arch_runs[h] =
+			    (struct run){ "hello", "hello ran on its hart after the arch tests",
+					  0,       EXPECT_EXIT,
+					  0,       0,
+					  0,       h };
+		runs = arch_runs;
 	} else if (word_in(bi->bootargs, "tests=hostile")) {
 		hostile_runs[0].argument = seed_argument(bi->bootargs);
 		runs = hostile_runs;
@@ -435,7 +452,8 @@ int main(void)
 	unsigned plan = 0;
 	for (size_t i = 0; i < count; i++)
 		plan += 1 + runs[i].cases;
-	printf("TAP version 13\n1..%u\n", plan);
+	if (!word_in(bi->bootargs, "tests=arch"))
+		printf("TAP version 13\n1..%u\n", plan);
 
 	struct program p = { .block = make(OBJ_UNTYPED, PROGRAM_BLOCK_BITS) };
 	p.base = next_slot;

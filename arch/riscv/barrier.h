@@ -40,4 +40,26 @@ static inline void mmio_write32(volatile void *address, uint32_t value)
 	*(volatile uint32_t *)address = value;
 }
 
+/* A 32-bit device-register load, ordered before later memory accesses. */
+static inline uint32_t mmio_read32(const volatile void *address)
+{
+	uint32_t value = *(const volatile uint32_t *)address;
+	__asm__ volatile("fence i, r" : : : "memory");
+	return value;
+}
+
+/* A byte device register (the ns16550a's), with the same ordering. */
+static inline void mmio_write8(volatile void *address, uint8_t value)
+{
+	__asm__ volatile("fence w, o" : : : "memory");
+	*(volatile uint8_t *)address = value;
+}
+
+static inline uint8_t mmio_read8(const volatile void *address)
+{
+	uint8_t value = *(const volatile uint8_t *)address;
+	__asm__ volatile("fence i, r" : : : "memory");
+	return value;
+}
+
 #endif

@@ -15,15 +15,23 @@
 #define SSTATUS_FS_INITIAL (1ul << 13)
 #define SSTATUS_SUM (1ul << 18)
 
-/* sip/sie: the supervisor software interrupt (an IPI from another hart). */
-#define SIP_SSIP (1ul << 1)
+#define SSTATUS_FS_CLEAN (2ul << 13)
+#define SSTATUS_FS_DIRTY (3ul << 13)
+
+/* sie / sip bits: supervisor software, timer and external interrupts. */
 #define SIE_SSIE (1ul << 1)
+#define SIE_STIE (1ul << 5)
+#define SIE_SEIE (1ul << 9)
+#define SIP_SSIP SIE_SSIE
 
 #define SATP_MODE_SV39 (8ul << 60)
 #define SATP_ASID_SHIFT 44
 
 /* scause values (privileged spec table 4.2). */
 #define CAUSE_INTERRUPT (1ul << 63)
+#define CAUSE_SUPERVISOR_SOFTWARE 1 /* with CAUSE_INTERRUPT */
+#define CAUSE_SUPERVISOR_TIMER 5
+#define CAUSE_SUPERVISOR_EXTERNAL 9
 #define CAUSE_MISALIGNED_FETCH 0
 #define CAUSE_FETCH_ACCESS 1
 #define CAUSE_ILLEGAL_INSTRUCTION 2
@@ -59,6 +67,37 @@ DEFINE_CSR_ACCESSORS(sepc)
 DEFINE_CSR_ACCESSORS(scause)
 DEFINE_CSR_ACCESSORS(stval)
 DEFINE_CSR_ACCESSORS(satp)
+DEFINE_CSR_ACCESSORS(stimecmp) /* Sstc: only where the DTB lists it */
+
+static inline void csr_set_sie(uint64_t bits)
+{
+	__asm__ volatile("csrs sie, %0" : : "r"(bits) : "memory");
+}
+
+static inline void csr_clear_sie(uint64_t bits)
+{
+	__asm__ volatile("csrc sie, %0" : : "r"(bits) : "memory");
+}
+
+static inline void csr_clear_sip(uint64_t bits)
+{
+	__asm__ volatile("csrc sip, %0" : : "r"(bits) : "memory");
+}
+
+/* The time CSR: ticks of the timebase the DTB gives (/cpus). */
+static inline uint64_t cpu_read_time(void)
+{
+	uint64_t value;
+	__asm__ volatile("rdtime %0" : "=r"(value));
+	return value;
+}
+
+static inline uint64_t cpu_read_instret(void)
+{
+	uint64_t value;
+	__asm__ volatile("rdinstret %0" : "=r"(value));
+	return value;
+}
 
 static inline void csr_set_sstatus(uint64_t bits)
 {

@@ -2,8 +2,6 @@
 /* The kernel's implementation of core/port.h (the host's is hosttest/fake_arch.c). */
 #include "port.h"
 
-#include "asid_harts.h"
-
 #include "barrier.h"
 #include "console.h"
 #include "hart.h"
@@ -26,29 +24,20 @@ uint64_t port_virt_to_phys(const void *va)
 }
 
 /*
- * Threads of one address space may run on several harts, so a flush is
- * local (sfence.vma) and then, through SBI RFENCE, on every other hart
- * that ran the ASID (asid_harts.h); RFENCE returns once they have flushed.
+ * A flush is local (sfence.vma) when the calling hart is in `harts`, and
+ * goes to the other harts in `harts` through SBI RFENCE, which returns
+ * once they have flushed. `harts` holds cpu indices; SBI wants hart ids.
  */
 #define SBI_EXT_RFENCE 0x52464e43
 #define SBI_RFENCE_SFENCE_VMA_ASID 2
-#define ASID_WORDS ((1u << 16) / 64)
 
-static uint64_t asid_seen[CONFIG_MAX_HARTS][ASID_WORDS];
-
-void asid_harts_note(unsigned cpu, uint64_t asid)
-{
-	asid_seen[cpu][asid / 64 % ASID_WORDS] |= UINT64_C(1) << (asid % 64);
-}
-
-static void remote_flush(uint64_t asid, uint64_t start, uint64_t size)
+static void remote_flush(uint64_t asid, uint64_t start, uint64_t size, uint64_t cpus)
 {
 	extern unsigned hart_count;
 	const struct hart *current = hart_current(); /* NULL while booting */
-	unsigned self = current != NULL ? current->cpu_index : CONFIG_MAX_HARTS;
 	uint64_t mask = 0;
 	for (unsigned cpu = 0; cpu < hart_count; cpu++)
-		if (cpu != self && (asid_seen[cpu][asid / 64 % ASID_WORDS] >> (asid % 64) & 1) &&
+		if ((cpus >> cpu & 1) && (current == NULL || cpu != current->cpu_index) &&
 		    harts[cpu].hart_id < 64)
 			mask |= UINT64_C(1) << harts[cpu].hart_id;
 	if (mask)
@@ -56,16 +45,16 @@ static void remote_flush(uint64_t asid, uint64_t start, uint64_t size)
 				SBI_EXT_RFENCE);
 }
 
-void port_tlb_flush_page(uint64_t asid, uint64_t va)
+void port_tlb_flush_page(uint64_t asid, uint64_t va, uint64_t cpus)
 {
 	sfence_vma_page(va, asid);
-	remote_flush(asid, va, 4096);
+	remote_flush(asid, va, 4096, cpus);
 }
 
-void port_tlb_flush_asid(uint64_t asid)
+void port_tlb_flush_asid(uint64_t asid, uint64_t cpus)
 {
 	sfence_vma_asid(asid);
-	remote_flush(asid, 0, (uint64_t)-1);
+	remote_flush(asid, 0, (uint64_t)-1, cpus);
 }
 
 /* core/ names harts by cpu index (scheduler.h); SBI wants the hart id. The
@@ -74,6 +63,25 @@ void port_tlb_flush_asid(uint64_t asid)
 void port_ipi_reschedule(unsigned hart)
 {
 	(void)sbi_send_ipi(1, harts[hart].hart_id);
+}
+
+/*
+ * seL4's remote stall: the hart leaves user mode (an IPI) and says so by
+ * clearing in_user at its trap entry, before it waits for the kernel lock
+ * the caller holds. From then on it touches the TCB only under the lock
+ * and only while core/ still calls it current (kernel/trap.c), so the TCB
+ * may be reused. A hart already in the kernel (idle, or waiting for the
+ * lock) has in_user clear and costs nothing.
+ */
+void port_remote_stall(unsigned hart)
+{
+	if (hart == hart_current()->cpu_index)
+		return;
+	if (!__atomic_load_n(&harts[hart].in_user, __ATOMIC_ACQUIRE))
+		return;
+	(void)sbi_send_ipi(1, harts[hart].hart_id);
+	while (__atomic_load_n(&harts[hart].in_user, __ATOMIC_ACQUIRE))
+		;
 }
 
 /*

@@ -27,3 +27,14 @@ struct sbiret sbi_send_ipi(uint64_t hart_mask, uint64_t hart_mask_base)
 {
 	return sbi_ecall(hart_mask, hart_mask_base, 0, 0, 0, 0, 0, SBI_EXT_IPI);
 }
+
+struct sbiret sbi_set_timer(uint64_t stime_value)
+{
+	return sbi_ecall(stime_value, 0, 0, 0, 0, 0, 0, SBI_EXT_TIME);
+}
+
+struct sbiret sbi_remote_sfence_vma_asid(uint64_t hart_mask, uint64_t hart_mask_base,
+					 uint64_t start, uint64_t size, uint64_t asid)
+{
+	return sbi_ecall(hart_mask, hart_mask_base, start, size, asid, 0, 2, SBI_EXT_RFENCE);
+}

@@ -103,7 +103,7 @@ struct fs_dirent {
 };
 
 /* What ext2_setattr changes: a bit per field. */
-#define FS_SET_MODE 1u  /* permission bits only; the type never changes */
+#define FS_SET_MODE 1u /* permission bits only; the type never changes */
 #define FS_SET_ATIME 2u
 #define FS_SET_MTIME 4u
 #define FS_SET_UID 8u
@@ -156,7 +156,8 @@ int64_t ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t offset, void *buffe
 int64_t ext2_write(struct ext2_fs *fs, uint32_t ino, uint64_t offset, const void *buffer,
 		   size_t length);
 int ext2_truncate(struct ext2_fs *fs, uint32_t ino, uint64_t size);
-int ext2_readlink(struct ext2_fs *fs, uint32_t ino, char *buffer, size_t length, size_t *out_length);
+int ext2_readlink(struct ext2_fs *fs, uint32_t ino, char *buffer, size_t length,
+		  size_t *out_length);
 /* The entry at *cookie (then advances it); FS_OK with ino 0 at the end. */
 int ext2_readdir(struct ext2_fs *fs, uint32_t dir, uint64_t *cookie, struct fs_dirent *out);
 int ext2_getattr(struct ext2_fs *fs, uint32_t ino, struct fs_stat *out);

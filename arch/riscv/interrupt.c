@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* Supervisor interrupt dispatch (see interrupt.h). */
+#include "interrupt.h"
+
+#include "csr.h"
+#include "irq.h"
+#include "timer.h"
+
+bool arch_interrupt(uint64_t scause)
+{
+	if (!(scause & CAUSE_INTERRUPT))
+		return false;
+	switch (scause & ~CAUSE_INTERRUPT) {
+	case CAUSE_SUPERVISOR_TIMER: arch_timer_interrupt(); return true;
+	case CAUSE_SUPERVISOR_EXTERNAL: arch_irq_interrupt(); return true;
+	default: return false;
+	}
+}
+
+bool arch_interrupt_poll(void)
+{
+	static const uint64_t order[] = { CAUSE_SUPERVISOR_EXTERNAL, CAUSE_SUPERVISOR_SOFTWARE,
+					  CAUSE_SUPERVISOR_TIMER };
+	uint64_t pending = csr_read_sip() & csr_read_sie();
+
+	for (unsigned i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (pending & (1ul << order[i]))
+			return arch_interrupt(CAUSE_INTERRUPT | order[i]);
+	return false;
+}
