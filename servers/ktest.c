@@ -203,6 +203,7 @@ int main(void)
 	ktest_ipc();
 	ktest_faults();
 	ktest_vspace();
+	ktest_sched();
 	ktest_smp();
 	if (cases != KTEST_CASES) {
 		printf("not ok - ktest: ran %u cases, ktest.h announces %u\n", cases, KTEST_CASES);
