@@ -8,6 +8,7 @@
 
 #include "abi.h"
 #include "asid.h"
+#include "irqcap.h"
 #include "cnode.h"
 #include "mdb.h"
 #include "notification.h"
@@ -315,6 +316,32 @@ static enum error invoke_asid(struct invocation *inv)
 	return ERR_ILLEGAL_OPERATION;
 }
 
+static enum error invoke_irq(struct invocation *inv)
+{
+	struct cap cap = inv->slot->cap;
+	if (cap_type(cap) == CAP_IRQ_CONTROL) {
+		if (inv->label != IRQ_ISSUE_IRQ_HANDLER)
+			return ERR_ILLEGAL_OPERATION;
+		if (!has(inv, 3, 1))
+			return ERR_TRUNCATED_MESSAGE;
+		struct resolve_result dest =
+		    cnode_lookup_slot(inv->caps[0]->cap, mr(inv, 1), mr(inv, 2));
+		if (dest.err != ERR_OK)
+			return dest.err;
+		return irqcap_issue(inv->slot, mr(inv, 0), dest.slot);
+	}
+	uint64_t irq = cap_irq(cap);
+	switch (inv->label) {
+	case IRQ_ACK: return irqcap_ack(irq);
+	case IRQ_SET_NOTIFICATION:
+		if (!has(inv, 0, 1))
+			return ERR_TRUNCATED_MESSAGE;
+		return irqcap_set_notification(irq, inv->caps[0]);
+	case IRQ_CLEAR: irqcap_clear(irq); return ERR_OK;
+	default: return ERR_ILLEGAL_OPERATION;
+	}
+}
+
 static enum error dispatch(struct invocation *inv)
 {
 	switch (cap_type(inv->slot->cap)) {
@@ -326,7 +353,7 @@ static enum error dispatch(struct invocation *inv)
 	case CAP_ASID_CONTROL:
 	case CAP_ASID_POOL: return invoke_asid(inv);
 	case CAP_IRQ_CONTROL:
-	case CAP_IRQ_HANDLER: /* seam: interrupts to user level come with karch's PLIC */
+	case CAP_IRQ_HANDLER: return invoke_irq(inv);
 	case CAP_NULL:
 	case CAP_ENDPOINT:
 	case CAP_NOTIFICATION:

@@ -20,9 +20,15 @@ enum proc_slot {
 	PROC_CAP_ASID_POOL = 6,    /* a copy of the root's ASID pool */
 	PROC_CAP_IPC_FRAME = 7,    /* the frame of its IPC buffer */
 	PROC_CAP_ASID_CONTROL = 8, /* only for the in-system test program */
+	PROC_CAP_IRQ_CONTROL = 9,  /* only for the in-system test program */
+	PROC_CAP_RTC_FRAME = 10,   /* the goldfish RTC's registers (test program) */
 	PROC_CAP_FIRST_FREE = 16,
 };
 #define PROC_UNTYPED_BITS 21 /* 2 MiB */
+/* QEMU virt's goldfish RTC (its DTB node rtc@101000, interrupt 11): the
+ * device the suite's interrupt cases use. */
+#define PROC_RTC_PADDR 0x101000u
+#define PROC_RTC_IRQ 11u
 
 /* At start: a0 = the argument, a1 = the IPC buffer's address, sp = the
  * stack's top (USER_STACK_TOP), tp = 0. */

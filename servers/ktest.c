@@ -203,6 +203,7 @@ int main(void)
 	ktest_ipc();
 	ktest_faults();
 	ktest_vspace();
+	ktest_irq();
 	ktest_sched();
 	ktest_smp();
 	if (cases != KTEST_CASES) {

@@ -133,6 +133,34 @@ static cptr_t make(enum object_type type, unsigned bits)
 	return slot;
 }
 
+/*
+ * A frame cap for the device page at `paddr`, from the device untyped that
+ * holds it: untyped objects fill the space below it first (retype places
+ * objects at the untyped's watermark, each aligned to its size). Once per
+ * boot; NO slot (0) when no device untyped holds it.
+ */
+static cptr_t device_frame(uint64_t paddr)
+{
+	for (unsigned i = 0; i < bi->untyped_count; i++) {
+		const struct boot_untyped *u = &bi->untyped_list[i];
+		uint64_t end = u->paddr + (UINT64_C(1) << u->size_bits);
+		if (!u->is_device || paddr < u->paddr || paddr >= end)
+			continue;
+		cptr_t untyped = bi->untyped.start + i;
+		for (uint64_t at = u->paddr; at < paddr;) {
+			unsigned bits = 12;
+			while (!(at & (UINT64_C(1) << bits)) && at + (UINT64_C(2) << bits) <= paddr)
+				bits++;
+			must(retype(untyped, OBJ_UNTYPED, bits, alloc_slot()), "device padding");
+			at += UINT64_C(1) << bits;
+		}
+		cptr_t frame = alloc_slot();
+		must(retype(untyped, OBJ_FRAME_4K, 0, frame), "a device frame");
+		return frame;
+	}
+	return 0;
+}
+
 /* Map a frame, making page tables (from `untyped`, into slots from *next)
  * until the walk reaches the frame's level. */
 static enum error map_with_tables(cptr_t frame, cptr_t vspace, uint64_t vaddr, uint64_t rights,
@@ -290,8 +318,12 @@ static enum error build(struct program *p, const struct run *run, const struct e
 		err = give(p, PROC_CAP_ASID_POOL, BOOT_CAP_ASID_POOL, false);
 	if (err == ERR_OK)
 		err = give(p, PROC_CAP_IPC_FRAME, p->ipc_frame, false);
-	if (err == ERR_OK && run->cases > 0) /* the suite tests ASID control */
+	if (err == ERR_OK && run->cases > 0) /* the suite tests ASID and IRQ control */
 		err = give(p, PROC_CAP_ASID_CONTROL, BOOT_CAP_ASID_CONTROL, true);
+	if (err == ERR_OK && run->cases > 0)
+		err = give(p, PROC_CAP_IRQ_CONTROL, BOOT_CAP_IRQ_CONTROL, true);
+	if (err == ERR_OK && run->cases > 0)
+		err = give(p, PROC_CAP_RTC_FRAME, device_frame(PROC_RTC_PADDR), true);
 	if (err == ERR_OK)
 		err = kestrel_tcb_set_mcp(p->tcb, BOOT_CAP_TCB, PROGRAM_MCP);
 	if (err == ERR_OK)
