@@ -42,6 +42,9 @@ enum syscall_number {
 	SYS_DEBUG_PRINT = 16, /* a0 user address, a1 length: bytes to the console */
 	SYS_DEBUG_HALT = 17,  /* a0 = 0: pass, else fail; the machine stops */
 	SYS_DEBUG_HART = 18,  /* returns (a0 = ERR_OK) a1 = the hart the caller runs on */
+	/* a0 = a TCB cptr: a1 = how many times that thread entered the kernel
+	 * (system calls, faults, interrupts taken while it ran): benchmarks. */
+	SYS_DEBUG_KERNEL_ENTRIES = 19,
 };
 
 /* The most bytes one debug print takes: bounds the kernel's time per call. */

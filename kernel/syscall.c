@@ -180,6 +180,16 @@ static void dispatch(struct tcb *t)
 	case SYS_DEBUG_HALT:
 		kprintf("# halt requested by user level: %s\n", r[10] == 0 ? "pass" : "FAIL");
 		system_shutdown(r[10] == 0);
+	case SYS_DEBUG_KERNEL_ENTRIES: {
+		struct cte *slot = syscall_lookup(t, r[10]);
+		if (slot == NULL || cap_type(slot->cap) != CAP_TCB) {
+			set_result(t, slot == NULL ? ERR_FAILED_LOOKUP : ERR_INVALID_CAPABILITY);
+			return;
+		}
+		set_result(t, ERR_OK);
+		tcb_set_reg(t, PORT_REG_BADGE, tcb_from_cap(slot->cap)->regs[REG_KERNEL_ENTRIES]);
+		return;
+	}
 	case SYS_DEBUG_HART:
 		set_result(t, ERR_OK);
 		tcb_set_reg(t, PORT_REG_BADGE, sched_this_hart());

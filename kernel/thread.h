@@ -30,7 +30,9 @@ extern struct spinlock kernel_lock;
  */
 #define REG_SYSCALL_PC 33
 #define REG_PC 32
-_Static_assert(REG_SYSCALL_PC < TCB_REG_WORDS, "the restart PC fits the register block");
+/* Kernel entries of the thread (SYS_DEBUG_KERNEL_ENTRIES). */
+#define REG_KERNEL_ENTRIES 34
+_Static_assert(REG_KERNEL_ENTRIES < TCB_REG_WORDS, "the kernel's words fit the register block");
 
 /* The root table t runs in, or NULL when it has none or it went away. */
 struct pagetable *thread_vspace(struct tcb *t);

@@ -57,8 +57,10 @@ _Noreturn void trap_from_user(struct hart *hart)
 	hart->kernel_entries++;
 	struct tcb *t = hart->running;
 	bool current = t != NULL && sched_current(hart->cpu_index) == t;
-	if (current)
+	if (current) {
 		memcpy(t->regs, &hart->frame, sizeof(hart->frame));
+		t->regs[REG_KERNEL_ENTRIES]++;
+	}
 	if (cause & CAUSE_INTERRUPT) {
 		interrupt(hart, cause);
 	} else if (current && tcb_is_runnable(t)) {

@@ -389,6 +389,11 @@ static void run_one(struct program *p, const struct run *run, uint64_t badge)
 			snprintf(detail, sizeof(detail), "receive failed: %s", error_name(err));
 			ok = false;
 		} else if (label == PROC_EXIT_LABEL) {
+			/* ci/bench reads this: every entry, the exit's too. */
+			struct kmsg e = { 0 };
+			if (kestrel_syscall(SYS_DEBUG_KERNEL_ENTRIES, p->tcb, 0, &e) == ERR_OK)
+				printf("# hart %u: %s entered the kernel %lu times\n", run->hart,
+				       run->program, (unsigned long)e.badge);
 			snprintf(detail, sizeof(detail), "exit status %ld", (long)m.mr[0]);
 			ok = run->kind == EXPECT_EXIT && m.mr[0] == run->value;
 		} else {
