@@ -381,8 +381,13 @@ void invoke_object(struct tcb *t, struct cte *slot)
 	enum error err = load_extra_caps(&inv, msg_info_extra_caps(info));
 	if (err == ERR_OK)
 		err = dispatch(&inv);
-	if (err == ERR_PREEMPTED)
-		return; /* restarted from its ecall: no result yet */
+	if (err == ERR_PREEMPTED) {
+		/* A long operation (delete, revoke, set space, retype's clearing)
+		 * used its budget: its progress is in the objects, and the call
+		 * runs again from its ecall after the kernel lets others in. */
+		restart_call(t);
+		return;
+	}
 	tcb_set_reg(t, PORT_REG_RESULT, err);
 	tcb_set_reg(t, PORT_REG_BADGE, 0);
 	tcb_set_reg(t, PORT_REG_INFO, msg_info_make(0, err == ERR_OK ? inv.out : 0, 0, 0).word);

@@ -206,6 +206,7 @@ int main(void)
 	ktest_irq();
 	ktest_sched();
 	ktest_smp();
+	ktest_smp_teardown();
 	if (cases != KTEST_CASES) {
 		printf("not ok - ktest: ran %u cases, ktest.h announces %u\n", cases, KTEST_CASES);
 		failed++;

@@ -109,3 +109,50 @@ void ktest_smp(void)
 	check(all, "threads on every hart");
 	reset();
 }
+
+static void spin_forever(uint64_t index)
+{
+	for (;;)
+		shared[index]++;
+}
+
+/* Threads running on other harts are destroyed under them (revoke of the
+ * untyped they came from): the kernel stalls those harts, and they go on
+ * with other work. */
+void ktest_smp_teardown(void)
+{
+	const char *why = "needs two harts";
+	if (harts < 2) {
+		skip("revoke an untyped whose threads run on other harts", why);
+		skip("those harts run new threads afterwards", why);
+		return;
+	}
+	for (unsigned h = 1; h < harts && h < 8; h++) {
+		shared[h] = 0;
+		spawn(spin_forever, h, MAIN_PRIORITY, h, 0);
+	}
+	bool running = false;
+	for (unsigned i = 0; i < 100000 && !running; i++) {
+		running = true;
+		for (unsigned h = 1; h < harts && h < 8; h++)
+			running = running && shared[h] > 0;
+		kestrel_yield();
+	}
+	expect(running ? kestrel_cnode_revoke(PROC_CAP_CNODE, SCRATCH_UNTYPED, DEPTH)
+		       : ERR_ILLEGAL_OPERATION,
+	       ERR_OK, "revoke an untyped whose threads run on other harts");
+	reset();
+	for (unsigned h = 1; h < harts && h < 8; h++) {
+		shared[h] = 0;
+		spawn(where_am_i, h, MAIN_PRIORITY, h, 0);
+	}
+	bool all = false;
+	for (unsigned i = 0; i < 100000 && !all; i++) {
+		all = true;
+		for (unsigned h = 1; h < harts && h < 8; h++)
+			all = all && shared[h] == h + 1;
+		kestrel_yield();
+	}
+	check(all, "those harts run new threads afterwards");
+	reset();
+}

@@ -77,5 +77,6 @@ void ktest_vspace(void);
 void ktest_irq(void);
 void ktest_sched(void);
 void ktest_smp(void);
+void ktest_smp_teardown(void);
 
 #endif
