@@ -22,6 +22,7 @@ enum proc_slot {
 	PROC_CAP_ASID_CONTROL = 8, /* only for the in-system test program */
 	PROC_CAP_IRQ_CONTROL = 9,  /* only for the in-system test program */
 	PROC_CAP_RTC_FRAME = 10,   /* the goldfish RTC's registers (test program) */
+	PROC_CAP_UART_FRAME = 11,  /* the ns16550a's registers (test program) */
 	PROC_CAP_FIRST_FREE = 16,
 };
 #define PROC_UNTYPED_BITS 21 /* 2 MiB */
@@ -29,6 +30,12 @@ enum proc_slot {
  * device the suite's interrupt cases use. */
 #define PROC_RTC_PADDR 0x101000u
 #define PROC_RTC_IRQ 11u
+/* QEMU virt's ns16550a (serial@10000000, interrupt 10). */
+#define PROC_UART_PADDR 0x10000000u
+#define PROC_UART_IRQ 10u
+
+/* The boot arguments (NUL-terminated), read-only, in every program. */
+#define PROC_ARGS_VADDR 0x0000003fffff6000ull
 
 /* At start: a0 = the argument, a1 = the IPC buffer's address, sp = the
  * stack's top (USER_STACK_TOP), tp = 0. */

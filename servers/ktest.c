@@ -204,6 +204,7 @@ int main(void)
 	ktest_faults();
 	ktest_vspace();
 	ktest_irq();
+	ktest_uart();
 	ktest_sched();
 	ktest_smp();
 	ktest_smp_teardown();

@@ -75,6 +75,7 @@ void ktest_ipc(void);
 void ktest_faults(void);
 void ktest_vspace(void);
 void ktest_irq(void);
+void ktest_uart(void);
 void ktest_sched(void);
 void ktest_smp(void);
 void ktest_smp_teardown(void);

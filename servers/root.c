@@ -147,7 +147,12 @@ static cptr_t device_frame(uint64_t paddr)
 		if (!u->is_device || paddr < u->paddr || paddr >= end)
 			continue;
 		cptr_t untyped = bi->untyped.start + i;
-		for (uint64_t at = u->paddr; at < paddr;) {
+		/* Frames are carved in ascending order: start at the watermark. */
+		static uint64_t watermark[BOOT_UNTYPED_MAX];
+		uint64_t at = watermark[i] ? watermark[i] : u->paddr;
+		if (paddr < at)
+			return 0;
+		for (; at < paddr;) {
 			unsigned bits = 12;
 			while (!(at & (UINT64_C(1) << bits)) && at + (UINT64_C(2) << bits) <= paddr)
 				bits++;
@@ -156,6 +161,7 @@ static cptr_t device_frame(uint64_t paddr)
 		}
 		cptr_t frame = alloc_slot();
 		must(retype(untyped, OBJ_FRAME_4K, 0, frame), "a device frame");
+		watermark[i] = paddr + PAGE;
 		return frame;
 	}
 	return 0;
@@ -294,6 +300,10 @@ static enum error build(struct program *p, const struct run *run, const struct e
 				   ABI_RIGHT_READ | ABI_RIGHT_WRITE, ABI_ATTR_EXECUTE_NEVER,
 				   &p->ipc_frame);
 	if (err == ERR_OK)
+		err = program_page(p, PROC_ARGS_VADDR, (const uint8_t *)bi->bootargs, 0,
+				   sizeof(bi->bootargs), ABI_RIGHT_READ, ABI_ATTR_EXECUTE_NEVER,
+				   NULL);
+	if (err == ERR_OK)
 		err = program_object(p, OBJ_UNTYPED, PROC_UNTYPED_BITS, &untyped);
 	if (err != ERR_OK)
 		return err;
@@ -324,6 +334,8 @@ static enum error build(struct program *p, const struct run *run, const struct e
 		err = give(p, PROC_CAP_IRQ_CONTROL, BOOT_CAP_IRQ_CONTROL, true);
 	if (err == ERR_OK && run->cases > 0)
 		err = give(p, PROC_CAP_RTC_FRAME, device_frame(PROC_RTC_PADDR), true);
+	if (err == ERR_OK && run->cases > 0)
+		err = give(p, PROC_CAP_UART_FRAME, device_frame(PROC_UART_PADDR), true);
 	if (err == ERR_OK)
 		err = kestrel_tcb_set_mcp(p->tcb, BOOT_CAP_TCB, PROGRAM_MCP);
 	if (err == ERR_OK)
