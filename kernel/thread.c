@@ -111,7 +111,7 @@ _Noreturn void thread_return_to_user(struct hart *hart)
 		csr_write_satp(satp);
 	csr_write_sie(hart->sie_user);
 	hart->running = next;
-	memcpy(&hart->frame, next->regs, sizeof(hart->frame));
+	thread_copy_frame((uint64_t *)&hart->frame, next->regs);
 	/* Pages written as data may now be run (a loader wrote them). */
 	fence_i();
 	__atomic_store_n(&hart->in_user, 1, __ATOMIC_RELEASE);

@@ -34,6 +34,15 @@ extern struct spinlock kernel_lock;
 #define REG_KERNEL_ENTRIES 34
 _Static_assert(REG_KERNEL_ENTRIES < TCB_REG_WORDS, "the kernel's words fit the register block");
 
+/* Copy a trap frame a word at a time (the kernel's memcpy goes bytewise). */
+static inline void thread_copy_frame(uint64_t *to, const uint64_t *from)
+{
+	for (unsigned i = 1; i < sizeof(struct trap_frame) / sizeof(uint64_t); i++) {
+		__asm__("" : : : "memory"); /* no loop-to-memcpy rewrite, please */
+		to[i] = from[i];
+	}
+}
+
 /* The root table t runs in, or NULL when it has none or it went away. */
 struct pagetable *thread_vspace(struct tcb *t);
 

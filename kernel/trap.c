@@ -58,7 +58,7 @@ _Noreturn void trap_from_user(struct hart *hart)
 	struct tcb *t = hart->running;
 	bool current = t != NULL && sched_current(hart->cpu_index) == t;
 	if (current) {
-		memcpy(t->regs, &hart->frame, sizeof(hart->frame));
+		thread_copy_frame(t->regs, (const uint64_t *)&hart->frame);
 		t->regs[REG_KERNEL_ENTRIES]++;
 	}
 	if (cause & CAUSE_INTERRUPT) {

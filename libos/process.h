@@ -23,6 +23,7 @@ enum proc_slot {
 	PROC_CAP_IRQ_CONTROL = 9,  /* only for the in-system test program */
 	PROC_CAP_RTC_FRAME = 10,   /* the goldfish RTC's registers (test program) */
 	PROC_CAP_UART_FRAME = 11,  /* the ns16550a's registers (test program) */
+	PROC_CAP_SERVICE = 12,     /* an endpoint shared with a partner program */
 	PROC_CAP_FIRST_FREE = 16,
 };
 #define PROC_UNTYPED_BITS 21 /* 2 MiB */

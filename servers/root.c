@@ -62,11 +62,15 @@ static const struct run test_runs[] = {
 	  VSPACETEST_UNMAP, EXPECT_FAULT, FAULT_PAGE, VSPACETEST_ADDRESS, 0, 0 },
 	{ "vspacetest", "vspace: remap read-only, then the store faults", VSPACETEST_REMAP,
 	  EXPECT_FAULT, FAULT_PAGE, VSPACETEST_ADDRESS + 8, 0, 0 },
+	{ "pingpong", "pingpong and echo talk through an endpoint across address spaces", 0,
+	  EXPECT_EXIT, 0, 0, 0, 0 },
 	{ "ktest", "ktest: the in-system suite finished", 0, EXPECT_EXIT, 0, 0, KTEST_CASES, 0 },
 };
 
 static const struct run demo_runs[] = {
 	{ "hello", "hello ran in its own address space", 0, EXPECT_EXIT, 0, 0, 0, 0 },
+	{ "pingpong", "pingpong and echo talk through an endpoint across address spaces", 0,
+	  EXPECT_EXIT, 0, 0, 0, 0 },
 	{ "faulter", "a fault is contained and the system goes on", FAULTER_BAD_LOAD, EXPECT_FAULT,
 	  FAULT_PAGE, 0, 0, 0 },
 	{ "hello", "hello ran again after the fault", 0, EXPECT_EXIT, 0, 0, 0, 0 },
@@ -84,6 +88,7 @@ static struct run hostile_runs[] = {
 
 static const struct run bench_runs[] = {
 	{ "chanbench", "chanbench: the channel benchmark ran", 0, EXPECT_EXIT, 0, 0, 0, 0 },
+	{ "kbench", "kbench: the kernel benchmark ran", 0, EXPECT_EXIT, 0, 0, 0, 0 },
 };
 
 /* A wrong expectation on purpose: ci/qemu-run --expect-failure proves that
@@ -99,6 +104,8 @@ static cptr_t pool;      /* the untyped the root takes its memory from */
 static cptr_t endpoint;  /* programs' exit and fault messages arrive here */
 static cptr_t reply;     /* the reply object the root receives with */
 static cptr_t scratch_frame_slot;
+static cptr_t service; /* the endpoint programs and partners share */
+
 static unsigned failures;
 
 static void die(const char *what, enum error err)
@@ -206,6 +213,17 @@ struct program {
 	cptr_t tcb, cnode, vspace, ipc_frame;
 	uint64_t badge;
 };
+
+/* A program that serves another (started first, on the same hart, both
+ * with PROC_CAP_SERVICE): pingpong and kbench talk to echo. */
+static struct program partner_program;
+
+static const char *partner_of(const char *program)
+{
+	if (strcmp(program, "pingpong") == 0 || strcmp(program, "kbench") == 0)
+		return "echo";
+	return NULL;
+}
 
 static enum error program_object(struct program *p, enum object_type type, unsigned bits,
 				 cptr_t *slot)
@@ -328,6 +346,8 @@ static enum error build(struct program *p, const struct run *run, const struct e
 		err = give(p, PROC_CAP_ASID_POOL, BOOT_CAP_ASID_POOL, false);
 	if (err == ERR_OK)
 		err = give(p, PROC_CAP_IPC_FRAME, p->ipc_frame, false);
+	if (err == ERR_OK)
+		err = give(p, PROC_CAP_SERVICE, service, false);
 	if (err == ERR_OK && run->cases > 0) /* the suite tests ASID and IRQ control */
 		err = give(p, PROC_CAP_ASID_CONTROL, BOOT_CAP_ASID_CONTROL, true);
 	if (err == ERR_OK && run->cases > 0)
@@ -383,6 +403,21 @@ static void run_one(struct program *p, const struct run *run, uint64_t badge)
 		err = elf_open(&image, entry.data, entry.size, ELF_MACHINE_RISCV, PAGE);
 	p->next = p->base;
 	p->badge = badge;
+	const char *partner = partner_of(run->program);
+	if (err == ERR_OK && partner != NULL) {
+		struct cpio_entry partner_entry;
+		struct elf_image partner_image;
+		struct run partner_run = { partner, partner, 0, EXPECT_EXIT, 0, 0, 0, run->hart };
+		err = cpio_find((const void *)(uintptr_t)bi->boot_image_vaddr, bi->boot_image_size,
+				partner, &partner_entry);
+		if (err == ERR_OK)
+			err = elf_open(&partner_image, partner_entry.data, partner_entry.size,
+				       ELF_MACHINE_RISCV, PAGE);
+		partner_program.next = partner_program.base;
+		partner_program.badge = badge | UINT64_C(1) << 32;
+		if (err == ERR_OK)
+			err = build(&partner_program, &partner_run, &partner_image);
+	}
 	if (err == ERR_OK)
 		err = build(p, run, &image);
 	if (err != ERR_OK) {
@@ -422,6 +457,9 @@ static void run_one(struct program *p, const struct run *run, uint64_t badge)
 	}
 	/* Everything the program had descends from its block. */
 	must(kestrel_cnode_revoke(BOOT_CAP_CNODE, p->block, DEPTH), "revoke a program");
+	if (partner != NULL)
+		must(kestrel_cnode_revoke(BOOT_CAP_CNODE, partner_program.block, DEPTH),
+		     "revoke a partner");
 }
 
 static bool word_in(const char *text, const char *word)
@@ -504,8 +542,12 @@ int main(void)
 	if (!word_in(bi->bootargs, "tests=arch"))
 		printf("TAP version 13\n1..%u\n", plan);
 
+	service = make(OBJ_ENDPOINT, 0);
 	struct program p = { .block = make(OBJ_UNTYPED, PROGRAM_BLOCK_BITS) };
 	p.base = next_slot;
+	next_slot += PROGRAM_SLOTS;
+	partner_program.block = make(OBJ_UNTYPED, PROGRAM_BLOCK_BITS);
+	partner_program.base = next_slot;
 	next_slot += PROGRAM_SLOTS;
 	for (size_t i = 0; i < count; i++)
 		run_one(&p, &runs[i], i + 1);
