@@ -56,18 +56,20 @@ struct pagetable *thread_vspace(struct tcb *t)
 
 /*
  * t is about to run on this hart: a restarted system call goes back to its
- * ecall. False when t cannot run (no VSpace: it faults, as a fetch from
- * an unmapped page would).
+ * ecall. Returns its VSpace's ASID, or ASID_INVALID when t cannot run (no
+ * VSpace: it faults, as a fetch from an unmapped page would).
  */
-static bool activate(struct tcb *t)
+static uint64_t activate(struct tcb *t, struct pagetable **root)
 {
 	if (tcb_state(t) == THREAD_RESTART && t->regs[REG_SYSCALL_PC] != 0)
 		t->regs[REG_PC] = t->regs[REG_SYSCALL_PC];
 	t->regs[REG_SYSCALL_PC] = 0;
-	if (thread_vspace(t) != NULL)
-		return true;
+	uint64_t asid = tcb_vspace_asid(t);
+	*root = asid == ASID_INVALID ? NULL : asid_lookup(asid);
+	if (*root != NULL)
+		return asid;
 	fault_raise(t, FAULT_PAGE, t->regs[REG_PC], t->regs[REG_PC]);
-	return false;
+	return ASID_INVALID;
 }
 
 /* Nothing to run: wait for an interrupt with the lock released. An IPI
@@ -94,6 +96,8 @@ _Noreturn void thread_return_to_user(struct hart *hart)
 {
 	unsigned h = hart->cpu_index;
 	struct tcb *next;
+	struct pagetable *root;
+	uint64_t asid;
 	for (;;) {
 		sched_schedule(h);
 		next = sched_current(h);
@@ -101,11 +105,11 @@ _Noreturn void thread_return_to_user(struct hart *hart)
 			idle_wait(hart);
 			continue;
 		}
-		if (activate(next))
+		asid = activate(next, &root);
+		if (asid != ASID_INVALID)
 			break;
 	}
-	struct pagetable *root = thread_vspace(next);
-	uint64_t satp = SATP_MODE_SV39 | tcb_vspace_asid(next) << SATP_ASID_SHIFT |
+	uint64_t satp = SATP_MODE_SV39 | asid << SATP_ASID_SHIFT |
 			kernel_to_physical(root) >> PAGE_SHIFT;
 	if (csr_read_satp() != satp)
 		csr_write_satp(satp);

@@ -532,6 +532,9 @@ int main(void)
 		hostile_runs[0].argument = seed_argument(bi->bootargs);
 		runs = hostile_runs;
 		count = sizeof(hostile_runs) / sizeof(hostile_runs[0]);
+	} else if (word_in(bi->bootargs, "bench=kernel")) {
+		runs = bench_runs + 1; /* kbench alone (with its echo partner) */
+		count = 1;
 	} else if (word_in(bi->bootargs, "bench=channel")) {
 		runs = bench_runs;
 		count = sizeof(bench_runs) / sizeof(bench_runs[0]);
