@@ -462,6 +462,108 @@ static void run_one(struct program *p, const struct run *run, uint64_t badge)
 		     "revoke a partner");
 }
 
+/* --- The interactive prompt (ci/demo on a terminal). --- */
+
+#define UART_VADDR 0x3100000000ull
+#define UART_RBR 0
+#define UART_IER 1
+#define UART_LSR 5
+
+static volatile uint8_t *uart;
+static cptr_t uart_irq, uart_ntfn;
+
+/* The UART's receive interrupt through an IRQ handler cap and a badged
+ * notification: the same path any user-level driver takes. */
+static bool console_open(void)
+{
+	cptr_t frame = device_frame(PROC_UART_PADDR);
+	if (frame == 0)
+		return false;
+	uart_irq = alloc_slot();
+	cptr_t ntfn = make(OBJ_NOTIFICATION, 0);
+	uart_ntfn = alloc_slot();
+	must(kestrel_cnode_mint(BOOT_CAP_CNODE, uart_ntfn, DEPTH, BOOT_CAP_CNODE, ntfn, DEPTH,
+				ABI_RIGHTS_ALL, 1),
+	     "badge the console's notification");
+	if (map_with_tables(frame, BOOT_CAP_VSPACE, UART_VADDR, ABI_RIGHT_READ | ABI_RIGHT_WRITE,
+			    ABI_ATTR_EXECUTE_NEVER, pool, &next_slot, bi->empty.end) != ERR_OK ||
+	    kestrel_irq_control_get(BOOT_CAP_IRQ_CONTROL, PROC_UART_IRQ, BOOT_CAP_CNODE, uart_irq,
+				    DEPTH) != ERR_OK ||
+	    kestrel_irq_handler_set_notification(uart_irq, uart_ntfn) != ERR_OK)
+		return false;
+	uart = (volatile uint8_t *)(uintptr_t)UART_VADDR;
+	uart[UART_IER] = 1;
+	return true;
+}
+
+/* One typed line, echoed as it comes; backspace edits. */
+static void console_read_line(char *line, size_t size)
+{
+	size_t n = 0;
+	for (;;) {
+		uint64_t badge;
+		(void)kestrel_wait(uart_ntfn, &badge);
+		while (uart[UART_LSR] & 1) {
+			char c = (char)uart[UART_RBR];
+			if (c == '\r' || c == '\n') {
+				line[n] = 0;
+				(void)kestrel_irq_handler_ack(uart_irq);
+				(void)kestrel_print("\n", 1);
+				return;
+			}
+			if ((c == 8 || c == 127) && n > 0) {
+				n--;
+				(void)kestrel_print("\b \b", 3);
+			} else if (c >= ' ' && n + 1 < size) {
+				line[n++] = c;
+				(void)kestrel_print(&c, 1);
+			}
+		}
+		(void)kestrel_irq_handler_ack(uart_irq);
+	}
+}
+
+static void list_programs(void)
+{
+	size_t offset = 0;
+	struct cpio_entry entry;
+	while (cpio_next((const void *)(uintptr_t)bi->boot_image_vaddr, bi->boot_image_size,
+			 &offset, &entry) == ERR_OK)
+		printf("  %-12s %6zu bytes\n", entry.name, entry.size);
+}
+
+static void prompt(struct program *p)
+{
+	if (!console_open()) {
+		printf("root: no UART interrupt here: no prompt\n");
+		return;
+	}
+	printf("\nKestrel: commands are ls, run NAME, threads, quit\n");
+	for (uint64_t badge = 100;; badge++) {
+		char line[64];
+		printf("kestrel> ");
+		fflush(stdout);
+		console_read_line(line, sizeof(line));
+		if (strcmp(line, "ls") == 0) {
+			list_programs();
+		} else if (strncmp(line, "run ", 4) == 0) {
+			struct run r = { line + 4, line + 4, 0, EXPECT_EXIT, 0, 0, 0, 0 };
+			run_one(p, &r, badge);
+		} else if (strcmp(line, "threads") == 0) {
+			/* Programs run one at a time: between them only the root task
+			 * (and, on other harts, idle loops) runs. */
+			printf("  root      priority 255  hart %u  (waiting for you)\n",
+			       kestrel_hart());
+			printf("  programs  priority %u   run one with: run NAME\n",
+			       PROGRAM_PRIORITY);
+		} else if (strcmp(line, "quit") == 0) {
+			kestrel_halt(failures == 0);
+		} else if (line[0]) {
+			printf("  ls | run NAME | threads | quit\n");
+		}
+	}
+}
+
 static bool word_in(const char *text, const char *word)
 {
 	size_t n = strlen(word);
@@ -556,5 +658,7 @@ int main(void)
 		run_one(&p, &runs[i], i + 1);
 	printf("# root: %zu programs done, %u failed: %s\n", count, failures,
 	       failures ? "FAIL" : "pass");
+	if (word_in(bi->bootargs, "interactive"))
+		prompt(&p);
 	kestrel_halt(failures == 0);
 }
