@@ -66,7 +66,10 @@ struct cap cap_untyped_new(uintptr_t base, unsigned size_bits, bool device)
 {
 	CORE_ASSERT(size_bits >= UNTYPED_MIN_BITS && size_bits <= UNTYPED_MAX_BITS);
 	CORE_ASSERT((base & MASK(size_bits)) == 0); /* untyped is naturally aligned */
-	struct cap cap = cap_make(CAP_UNTYPED, base, 0);
+	/* Normal memory starts used up: nothing says it is zero yet, so the
+	 * first retype resets (clears) it, preemptibly (untyped.h). */
+	uint64_t free_index = device ? 0 : (uint64_t)1 << size_bits;
+	struct cap cap = cap_make(CAP_UNTYPED, base, free_index);
 	cap = with_field(cap, CAP_SIZE_SHIFT, 6, size_bits);
 	return with_field(cap, CAP_DEVICE_SHIFT, 1, device);
 }

@@ -104,6 +104,8 @@ unsigned frame_size_bits(enum frame_size size);
 
 /* --- Constructors. Each asserts its inputs fit their fields. --- */
 struct cap cap_null(void);
+/* Normal memory starts with its watermark at the top (used up: its first
+ * retype clears it); device memory at zero (it is never cleared). */
 struct cap cap_untyped_new(uintptr_t base, unsigned size_bits, bool device);
 struct cap cap_cnode_new(uintptr_t base, unsigned radix, unsigned guard_size, uint64_t guard);
 struct cap cap_tcb_new(uintptr_t tcb);

@@ -254,8 +254,7 @@ enum error cte_revoke(struct cte *slot, struct work_budget *budget)
 		if (err != ERR_OK)
 			return err;
 	}
-	/* With no children left the whole untyped is free again. */
-	if (cap_type(slot->cap) == CAP_UNTYPED)
-		slot->cap = cap_untyped_set_free_index(slot->cap, 0);
+	/* An untyped keeps its watermark: what lies below it is not zero, and
+	 * its next retype clears it, preemptibly (untyped.h). */
 	return ERR_OK;
 }

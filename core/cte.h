@@ -93,7 +93,7 @@ MUST_CHECK enum error cte_delete(struct cte *slot, struct work_budget *budget);
 /*
  * Delete every descendant of slot's cap in the derivation tree; ERR_OK when
  * none is left, ERR_PREEMPTED when the budget ran out first. A revoked
- * untyped's watermark returns to zero.
+ * untyped keeps its watermark: its next retype clears and resets it.
  */
 MUST_CHECK enum error cte_revoke(struct cte *slot, struct work_budget *budget);
 

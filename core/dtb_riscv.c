@@ -6,6 +6,15 @@
  * levels (device, bus, controller). */
 #define MAX_INTERRUPT_HOPS 64
 
+/* Cell `index` of a property, big-endian. Assumes index < prop->len / 4
+ * (every caller checks the length first). */
+static uint32_t cell(const struct dtb_prop *prop, uint32_t index)
+{
+	const uint8_t *p = prop->value + 4 * index;
+
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static char lower(char c)
 {
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
@@ -124,11 +133,10 @@ static MUST_CHECK enum error node_phandle(const struct dtb *dtb, struct dtb_node
 
 	if (err == ERR_FAILED_LOOKUP)
 		err = dtb_get_prop(dtb, node, "linux,phandle", &prop);
-	if (err != ERR_OK)
-		return err;
-	if (prop.len != 4)
+	if (err != ERR_OK || prop.len != 4)
 		return ERR_INVALID_ARGUMENT;
-	return dtb_prop_u32(&prop, 0, phandle);
+	*phandle = cell(&prop, 0);
+	return ERR_OK;
 }
 
 /* Untrusted: every node's phandle property. */
@@ -157,10 +165,10 @@ static MUST_CHECK enum error interrupt_cells(const struct dtb *dtb, struct dtb_n
 {
 	struct dtb_prop prop;
 
-	if (dtb_get_prop(dtb, controller, "#interrupt-cells", &prop) != ERR_OK || prop.len != 4 ||
-	    dtb_prop_u32(&prop, 0, cells) != ERR_OK || *cells > DTB_IRQ_MAX_CELLS)
+	if (dtb_get_prop(dtb, controller, "#interrupt-cells", &prop) != ERR_OK || prop.len != 4)
 		return ERR_INVALID_ARGUMENT;
-	return ERR_OK;
+	*cells = cell(&prop, 0);
+	return *cells > DTB_IRQ_MAX_CELLS ? ERR_INVALID_ARGUMENT : ERR_OK;
 }
 
 static bool has_prop(const struct dtb *dtb, struct dtb_node node, const char *name)
@@ -177,21 +185,13 @@ enum error dtb_interrupt_parent(const struct dtb *dtb, struct dtb_node node,
 	CORE_ASSERT(dtb != NULL && controller != NULL);
 	for (unsigned hop = 0; hop < MAX_INTERRUPT_HOPS; hop++) {
 		struct dtb_prop prop;
-		uint32_t phandle;
-		enum error err = dtb_get_prop(dtb, node, "interrupt-parent", &prop);
 
-		if (err == ERR_OK) {
-			if (prop.len != 4 || dtb_prop_u32(&prop, 0, &phandle) != ERR_OK)
+		if (dtb_get_prop(dtb, node, "interrupt-parent", &prop) == ERR_OK) {
+			if (prop.len != 4 ||
+			    dtb_node_by_phandle(dtb, cell(&prop, 0), &node) != ERR_OK)
 				return ERR_INVALID_ARGUMENT;
-			err = dtb_node_by_phandle(dtb, phandle, &node);
-			if (err != ERR_OK)
-				return ERR_INVALID_ARGUMENT;
-		} else if (err == ERR_FAILED_LOOKUP) {
-			err = dtb_parent(dtb, node, &node);
-			if (err != ERR_OK)
-				return err; /* the root has no parent: no controller */
-		} else {
-			return err;
+		} else if (dtb_parent(dtb, node, &node) != ERR_OK) {
+			return ERR_FAILED_LOOKUP; /* up to the root: no controller */
 		}
 		if (has_prop(dtb, node, "#interrupt-cells")) {
 			*controller = node;
@@ -201,15 +201,12 @@ enum error dtb_interrupt_parent(const struct dtb *dtb, struct dtb_node node,
 	return ERR_INVALID_ARGUMENT;
 }
 
-/* Fill out->spec from cells [first, first + out->cells) of prop. */
-static MUST_CHECK enum error read_spec(const struct dtb_prop *prop, uint32_t first,
-				       struct dtb_irq *out)
+/* Fill out->spec from cells [first, first + out->cells) of prop, which the
+ * caller has checked exist. */
+static enum error read_spec(const struct dtb_prop *prop, uint32_t first, struct dtb_irq *out)
 {
-	for (uint32_t i = 0; i < out->cells; i++)
-		if (dtb_prop_u32(prop, first + i, &out->spec[i]) != ERR_OK)
-			return ERR_INVALID_ARGUMENT;
-	for (uint32_t i = out->cells; i < DTB_IRQ_MAX_CELLS; i++)
-		out->spec[i] = 0;
+	for (uint32_t i = 0; i < DTB_IRQ_MAX_CELLS; i++)
+		out->spec[i] = i < out->cells ? cell(prop, first + i) : 0;
 	return ERR_OK;
 }
 
@@ -222,16 +219,9 @@ static MUST_CHECK enum error extended_entry(const struct dtb *dtb, const struct 
 	if (prop->len % 4 != 0)
 		return ERR_INVALID_ARGUMENT;
 	for (uint32_t at = 0, entry = 0; at < words; entry++) {
-		uint32_t phandle;
-		enum error err = dtb_prop_u32(prop, at, &phandle);
-
-		if (err == ERR_OK)
-			err = dtb_node_by_phandle(dtb, phandle, &out->controller);
-		if (err == ERR_OK)
-			err = interrupt_cells(dtb, out->controller, &out->cells);
-		if (err != ERR_OK)
-			return ERR_INVALID_ARGUMENT;
-		if (out->cells > words - at - 1)
+		if (dtb_node_by_phandle(dtb, cell(prop, at), &out->controller) != ERR_OK ||
+		    interrupt_cells(dtb, out->controller, &out->cells) != ERR_OK ||
+		    out->cells > words - at - 1)
 			return ERR_INVALID_ARGUMENT;
 		if (entry == index)
 			return read_spec(prop, at + 1, out);
@@ -245,23 +235,15 @@ enum error dtb_interrupt(const struct dtb *dtb, struct dtb_node node, uint32_t i
 			 struct dtb_irq *out)
 {
 	struct dtb_prop prop;
-	enum error err;
 
 	CORE_ASSERT(dtb != NULL && out != NULL);
-	err = dtb_get_prop(dtb, node, "interrupts-extended", &prop);
-	if (err == ERR_OK)
+	if (dtb_get_prop(dtb, node, "interrupts-extended", &prop) == ERR_OK)
 		return extended_entry(dtb, &prop, index, out);
-	if (err != ERR_FAILED_LOOKUP)
-		return err;
-	err = dtb_get_prop(dtb, node, "interrupts", &prop);
-	if (err != ERR_OK)
-		return err;
-	err = dtb_interrupt_parent(dtb, node, &out->controller);
-	if (err == ERR_OK)
-		err = interrupt_cells(dtb, out->controller, &out->cells);
-	if (err != ERR_OK)
-		return ERR_INVALID_ARGUMENT;
-	if (out->cells == 0 || prop.len % (4 * out->cells) != 0)
+	if (dtb_get_prop(dtb, node, "interrupts", &prop) != ERR_OK)
+		return ERR_FAILED_LOOKUP;
+	if (dtb_interrupt_parent(dtb, node, &out->controller) != ERR_OK ||
+	    interrupt_cells(dtb, out->controller, &out->cells) != ERR_OK || out->cells == 0 ||
+	    prop.len % (4 * out->cells) != 0)
 		return ERR_INVALID_ARGUMENT;
 	if (index >= prop.len / (4 * out->cells))
 		return ERR_RANGE;

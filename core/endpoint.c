@@ -230,7 +230,7 @@ static void do_receive(struct endpoint *ep, struct tcb *receiver, struct reply *
 	 * answered, another thread receiving with it) is cut off, inactive. */
 	if (r != NULL) {
 		reply_cancel(r);
-		if (r->receiver != NULL && r->receiver != receiver)
+		if (r->receiver != NULL) /* never `receiver`: it is running */
 			reply_stop_receiver(r);
 	}
 	if (notification_deliver_bound(receiver))

@@ -4,10 +4,11 @@
  * to the endpoint in its fault-handler slot: label = the fault kind,
  * MR0 = the faulting instruction's address, MR1 = the address the fault is
  * about (the bad address, or the instruction bits / syscall number the arch
- * layer reports). The handler answers through the reply object: label 0
- * restarts the thread (MR0, when the reply has one word or more, becomes its
- * new PC; the handler may also change registers through the TCB first);
- * any other label leaves it suspended. A thread without a fault handler is
+ * layer reports). The handler answers through the reply object. A page
+ * fault is seL4's VM fault: any answer restarts the thread unchanged. For
+ * the others, label 0 restarts the thread (MR0, when the reply has one word
+ * or more, becomes its new PC; the handler may also change registers
+ * through the TCB first); any other label leaves it suspended. A thread without a fault handler is
  * suspended, counted (fault_unhandled_count) and reported through
  * port_fault_unhandled. The kernel never stops for a user fault.
  */

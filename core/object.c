@@ -55,15 +55,16 @@ void object_zero(void *p, uint64_t n)
 
 struct cap object_init(enum object_type type, uintptr_t base, unsigned user_bits, bool device)
 {
-	unsigned bits = object_size_bits(type, user_bits);
 	const struct cap_rights all = cap_rights_make(CAP_RIGHTS_ALL);
 	const struct cap_rights rw = cap_rights_make(CAP_RIGHT_READ | CAP_RIGHT_WRITE);
-	/* Device memory may be MMIO: never written by the kernel. Untyped is
-	 * not cleared either: its objects are cleared when they are made. */
-	if (!device && type != OBJ_UNTYPED)
-		object_zero((void *)base, (uint64_t)1 << bits);
+	/* Nothing is cleared here: memory an untyped hands out (above its
+	 * watermark) is zero already, because retype resets an untyped,
+	 * preemptibly, before it hands out memory again (untyped.c). Device
+	 * memory is never touched. */
 	switch (type) {
-	case OBJ_UNTYPED: return cap_untyped_new(base, user_bits, device);
+	/* Its memory lies above its parent's watermark: zero, all free. */
+	case OBJ_UNTYPED:
+		return cap_untyped_set_free_index(cap_untyped_new(base, user_bits, device), 0);
 	case OBJ_TCB: return cap_tcb_new(base);
 	case OBJ_ENDPOINT: return cap_endpoint_new(base, 0, all);
 	case OBJ_NOTIFICATION: return cap_notification_new(base, 0, all);

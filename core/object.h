@@ -73,8 +73,10 @@ bool object_type_is_frame(enum object_type type);
 
 /*
  * Make a fresh object of `type` at `base` (2^size_bits bytes, aligned) and
- * return its original capability. Normal memory is zeroed first; device
- * memory is never touched (it may not be RAM).
+ * return its original capability. Assumes the memory is zero (untyped memory
+ * above the watermark is: untyped.h); nothing is written, so device memory
+ * is never touched (it may not be RAM). An untyped made here starts with
+ * its watermark at zero.
  */
 struct cap object_init(enum object_type type, uintptr_t base, unsigned user_bits, bool device);
 

@@ -378,7 +378,7 @@ enum error tcb_configure(struct cte *tcb_slot, const struct tcb_space_args *args
 	 * that part is not installed (as install() does). */
 	if (!cap_same_object_as(tcb_cap, tcb_slot->cap))
 		return ERR_OK;
-	if (buffer_frame != NULL && cap_type(buffer_frame->cap) != CAP_FRAME)
+	if (buffer_frame != NULL && decode_ipc_buffer(buffer_frame, buffer_address) != ERR_OK)
 		buffer_frame = NULL;
 	invoke_ipc_buffer(tcb_from_cap(tcb_cap), buffer_frame, buffer_address);
 	return ERR_OK;

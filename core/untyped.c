@@ -118,6 +118,33 @@ static enum error decode_retype(struct cte *untyped, const struct untyped_retype
 	return ERR_OK;
 }
 
+/*
+ * seL4's reset of an untyped without children: clear what lies below the
+ * watermark, one chunk per work unit from the top down, and lower the
+ * watermark after each (the progress a restart continues from). Device
+ * memory is never written: its watermark just drops to zero.
+ */
+static enum error reset(struct cte *untyped, struct work_budget *budget)
+{
+	const uint64_t chunk = (uint64_t)1 << UNTYPED_RESET_CHUNK_BITS;
+	uint64_t watermark = cap_untyped_free_index(untyped->cap);
+	if (cap_untyped_is_device(untyped->cap))
+		watermark = 0;
+	while (watermark > 0) {
+		if (budget->left == 0) {
+			untyped->cap = cap_untyped_set_free_index(untyped->cap, watermark);
+			return ERR_PREEMPTED;
+		}
+		uint64_t base = (watermark - 1) & ~(chunk - 1);
+		object_zero((void *)(cap_ptr(untyped->cap) + base), watermark - base);
+		watermark = base;
+		budget->left--;
+		budget->used++;
+	}
+	untyped->cap = cap_untyped_set_free_index(untyped->cap, 0);
+	return ERR_OK;
+}
+
 static void invoke_retype(struct cte *untyped, const struct retype_plan *plan)
 {
 	uintptr_t base = cap_ptr(untyped->cap);
@@ -133,13 +160,41 @@ static void invoke_retype(struct cte *untyped, const struct retype_plan *plan)
 	}
 }
 
-enum error untyped_retype(struct cte *untyped, const struct untyped_retype_args *args,
-			  struct lookup_fault *fault)
+enum error untyped_retype_preemptible(struct cte *untyped, const struct untyped_retype_args *args,
+				      struct lookup_fault *fault, struct work_budget *budget)
 {
 	struct retype_plan plan;
 	enum error err = decode_retype(untyped, args, &plan, fault);
 	if (err != ERR_OK)
 		return err;
+	if (!mdb_has_children(untyped)) {
+		err = reset(untyped, budget);
+		if (err != ERR_OK)
+			return err;
+	}
 	invoke_retype(untyped, &plan);
 	return ERR_OK;
+}
+
+enum error untyped_retype(struct cte *untyped, const struct untyped_retype_args *args,
+			  struct lookup_fault *fault)
+{
+	struct work_budget budget = { .left = UINT64_MAX };
+	return untyped_retype_preemptible(untyped, args, fault, &budget);
+}
+
+const char *untyped_check_invariants(const struct cte *slot)
+{
+	struct cap cap = slot->cap;
+	uint64_t size = (uint64_t)1 << cap_untyped_size_bits(cap);
+	uint64_t watermark = cap_untyped_free_index(cap);
+	if (watermark > size || (watermark & 15) != 0)
+		return "an untyped's watermark is past its end or misaligned";
+	if (cap_untyped_is_device(cap))
+		return NULL;
+	const uint64_t *word = (const uint64_t *)cap_ptr(cap);
+	for (uint64_t i = watermark / 8; i < size / 8; i++)
+		if (word[i] != 0)
+			return "an untyped's memory above its watermark is not zero";
+	return NULL;
 }

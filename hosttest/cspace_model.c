@@ -81,9 +81,12 @@ void model_init(struct model *m, struct cte *kernel_slot, uintptr_t root_base, u
 					 .bits = root_radix,
 					 .guard_size = 64 - root_radix,
 					 .revocable = true };
-	root_slot(m, boot_index)->cap = (struct mcap){
-		.type = CAP_UNTYPED, .addr = mem_base, .bits = mem_bits, .revocable = true
-	};
+	/* docs: a fresh untyped of normal memory starts used up (reset first). */
+	root_slot(m, boot_index)->cap = (struct mcap){ .type = CAP_UNTYPED,
+						       .addr = mem_base,
+						       .bits = mem_bits,
+						       .watermark = (uint64_t)1 << mem_bits,
+						       .revocable = true };
 }
 
 void model_fini(struct model *m)
@@ -481,9 +484,7 @@ enum error model_revoke(struct model *m, struct mref target, bool *order_depende
 		return ERR_OK;
 	}
 	(void)delete_doomed(m, t);
-	/* docs: revoking an untyped resets its watermark to zero. */
-	if (t->cap.type == CAP_UNTYPED)
-		t->cap.watermark = 0;
+	/* docs: a revoked untyped keeps its watermark (its next retype resets). */
 	return ERR_OK;
 }
 

@@ -28,19 +28,26 @@ uint64_t port_virt_to_phys(const void *va)
 }
 
 /* No TLB on the host: nothing to flush. */
-void port_tlb_flush_page(uint64_t asid, uint64_t va)
+void port_tlb_flush_page(uint64_t asid, uint64_t va, uint64_t harts)
 {
 	(void)asid;
 	(void)va;
+	(void)harts;
 }
 
-void port_tlb_flush_asid(uint64_t asid)
+void port_tlb_flush_asid(uint64_t asid, uint64_t harts)
 {
 	(void)asid;
+	(void)harts;
 }
 
 /* Nothing runs threads in the fuzzers: requests and reports are dropped. */
 void port_ipi_reschedule(unsigned hart)
+{
+	(void)hart;
+}
+
+void port_remote_stall(unsigned hart)
 {
 	(void)hart;
 }

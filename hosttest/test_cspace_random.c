@@ -278,7 +278,18 @@ static void do_retype(void)
 	world_refresh_for_retype(RW);
 	enum error want =
 	    model_retype(&M, ut, type, args.size_bits, dest, args.node_offset, args.num_objects);
-	enum error err = untyped_retype(cnode_slot(R8, ut), &args, &fault);
+	/* Preemptible, as the kernel runs it: restarted until done, with the
+	 * invariants checked at every preemption point. */
+	enum error err;
+	struct work_budget budget = { .left = 1 + below(8) };
+	while ((err = untyped_retype_preemptible(cnode_slot(R8, ut), &args, &fault, &budget)) ==
+	       ERR_PREEMPTED) {
+		const char *why = untyped_check_invariants(cnode_slot(R8, ut));
+		if (why != NULL)
+			FAIL("retype preempted: %s", why);
+		budget = (struct work_budget){ .left = 1 + below(64) };
+		counts[0][ERR_PREEMPTED]++;
+	}
 	counts[0][err]++;
 	expect("retype", err, want);
 	if (err != ERR_OK) {
@@ -415,6 +426,12 @@ static void run_seed(uint64_t s, uint64_t steps)
 		why = model_compare(&M, RW->slots, RW->slot_count);
 		if (why != NULL)
 			FAIL("CSpace differs from the model: %s", why);
+		/* Untyped memory above a watermark is zero (reads it all: not
+		 * every step). */
+		for (size_t i = 0; step % 16 == 0 && i < RW->slot_count; i++)
+			if (cap_type(RW->slots[i]->cap) == CAP_UNTYPED &&
+			    (why = untyped_check_invariants(RW->slots[i])) != NULL)
+				FAIL("invariant violated: %s", why);
 	}
 	/* Finally everything must be reclaimable: revoke the boot untyped. */
 	bool skip;

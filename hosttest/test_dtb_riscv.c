@@ -280,6 +280,10 @@ static void test_virt_plic_contexts(void **state)
 	assert_int_equal(dtb_interrupt(&dtb, serial, 0, &irq), ERR_OK);
 	assert_int_equal(irq.controller.offset, plic.offset);
 	assert_int_equal(irq.spec[0], 10);
+	/* No interrupt-parent up to the root: no controller. */
+	struct dtb_node memory, controller;
+	assert_int_equal(dtb_find_path(&dtb, "/memory", &memory), ERR_OK);
+	assert_int_equal(dtb_interrupt_parent(&dtb, memory, &controller), ERR_FAILED_LOOKUP);
 }
 
 static void test_virt_aia_has_no_plic(void **state)
@@ -324,7 +328,12 @@ static void test_isa_strings(void **state)
 		{ "/cpus/cpu@4", "sstc", false },  { "/cpus/cpu@4", "i", false },
 		{ "/cpus/cpu@5", "i", false },     { "/cpus/cpu@6", "sstc", false },
 		{ "/cpus/cpu@6", "zsstc", true },  { "/cpus/cpu@7", "i", false },
-		{ "/cpus/cpu@0", "", false },
+		{ "/cpus/cpu@0", "", false },      { "/cpus/cpu@8", "a", true },
+		{ "/cpus/cpu@8", "c", true },      { "/cpus/cpu@8", "p", true },
+		{ "/cpus/cpu@8", "zicsr", true },  { "/cpus/cpu@8", "f", false },
+		{ "/cpus/cpu@9", "m", true },      { "/cpus/cpu@a", "m", false },
+		{ "/cpus/cpu@b", "i", false },     { "/cpus/cpu@c", "i", false },
+		{ "/cpus/cpu@d", "i", true },      { "/cpus/cpu@d", "zba", true },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -390,8 +399,10 @@ static void test_interrupt_shapes(void **state)
 
 	/* Broken wiring. */
 	static const char *const malformed[] = {
-		"/dangling@6000",   "/loop@7000",       "/to_nocells@8100",   "/short@8200",
-		"/bad_parent@8300", "/to_toomany@8500", "/zero_phandle@8600",
+		"/dangling@6000",     "/loop@7000",         "/to_nocells@8100",
+		"/short@8200",        "/bad_parent@8300",   "/to_toomany@8500",
+		"/zero_phandle@8600", "/to_zerocells@9200", "/to_shortcells@9400",
+		"/odd_extended@9500",
 	};
 	for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
 		enum error err = dtb_interrupt(&dtb, node_at(b, malformed[i]), 0, &irq);

@@ -720,6 +720,24 @@ static void test_cap_transfer(void **state)
 	assert_int_equal(endpoint_send(x.sender, x.ep, true, false), ERR_FAILED_LOOKUP);
 	assert_int_equal(tcb_state(x.receiver), THREAD_BLOCKED_RECV);
 	assert_true(tcb_is_runnable(x.sender) && x.sender->blocked_on == NULL);
+	/* A blocked sender whose cptr stops resolving before delivery (its
+	 * buffer is its own memory): the message goes, no cap. */
+	x.sbuf->caps[1] = 3;
+	tcb_suspend(x.receiver);
+	assert_int_equal(endpoint_send(x.sender, x.ep, true, false), ERR_OK);
+	assert_int_equal(tcb_state(x.sender), THREAD_BLOCKED_SEND);
+	x.sbuf->caps[1] = UINT64_C(1) << 63;
+	tw_exit(0);
+	tcb_resume(x.receiver);
+	tw_exit(0);
+	assert_ptr_equal(sched_current(0), x.receiver);
+	assert_int_equal(endpoint_receive(x.receiver, x.ep, NULL_CAP, true), ERR_OK);
+	assert_int_equal(msg_info_label(tw_info(x.receiver)), 9);
+	assert_int_equal(msg_info_extra_caps(tw_info(x.receiver)), 0);
+	assert_true(cap_is_null(dest->cap));
+	assert_int_equal(endpoint_receive(x.receiver, x.ep, NULL_CAP, true), ERR_OK);
+	tw_exit(0);
+	assert_ptr_equal(sched_current(0), x.sender);
 	/* Only the counted caps are looked up. */
 	tcb_set_reg(x.sender, PORT_REG_INFO, msg_info_make(9, 0, 1, 0).word);
 	assert_int_equal(endpoint_check_extra_caps(x.sender, &fault), ERR_OK);
@@ -888,6 +906,17 @@ static void test_checkers_catch(void **state)
 	r->receiver = sched_idle(0);
 	assert_non_null(reply_check_invariants(r));
 	r->receiver = a;
+	/* A caller that names the reply but is not waiting on it, and a
+	 * receiver that names it but is not receiving. */
+	struct tcb *c = tw_thread(W, 1, 0);
+	c->reply = r;
+	r->caller = c;
+	assert_non_null(reply_check_invariants(r));
+	r->caller = NULL;
+	c->reply = NULL;
+	a->state = THREAD_BLOCKED_SEND;
+	assert_non_null(reply_check_invariants(r));
+	a->state = THREAD_BLOCKED_RECV;
 	assert_null(tw_check(W));
 }
 

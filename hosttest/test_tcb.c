@@ -354,6 +354,7 @@ static void test_set_space_validates_both_roots(void **state)
 		{ ep, cn, vs, 0, ERR_INVALID_CAPABILITY },
 		{ NULL, ep, vs, 0, ERR_ILLEGAL_OPERATION },
 		{ NULL, cn, vs, cap_guard_word(63, 0), ERR_ILLEGAL_OPERATION },
+		{ NULL, ep, vs, cap_guard_word(1, 0), ERR_ILLEGAL_OPERATION },
 		{ NULL, cn, cn, 0, ERR_ILLEGAL_OPERATION },
 		{ NULL, cn, &unmapped, 0, ERR_ILLEGAL_OPERATION },
 		{ NULL, cn, &stale, 0, ERR_ILLEGAL_OPERATION },
@@ -407,6 +408,11 @@ static void test_configure(void **state)
 	assert_int_equal(tcb_configure(slot, &args, ep, 0, &budget), ERR_INVALID_CAPABILITY);
 	assert_true(cap_is_null(t->fault_handler.cap) && cap_is_null(t->cspace_root.cap));
 	assert_int_equal(budget.used, 0);
+	/* No budget: the first deletion (the old fault handler) stops it. */
+	assert_int_equal(tcb_set_fault_handler(t, ep), ERR_OK);
+	struct work_budget empty = { .left = 0 };
+	assert_int_equal(tcb_configure(slot, &args, &buf, 0x5400, &empty), ERR_PREEMPTED);
+	assert_int_equal(tcb_set_space(slot, &args, &empty), ERR_PREEMPTED);
 	assert_int_equal(tcb_configure(slot, &args, &buf, 0x5400, &budget), ERR_OK);
 	assert_true(cap_same_object_as(t->fault_handler.cap, ep->cap));
 	assert_true(cap_same_object_as(t->cspace_root.cap, cn->cap));
@@ -415,6 +421,20 @@ static void test_configure(void **state)
 	/* Without a frame the buffer is cleared. */
 	assert_int_equal(tcb_configure(slot, &args, NULL, 0, &budget), ERR_OK);
 	assert_null(tcb_ipc_buffer(t));
+	/* A frame cap whose only home is the old root goes with it: the
+	 * buffer is then cleared, not installed. */
+	struct cap old_root = tw_cnode(W, 1);
+	struct tcb_space_args to_old = { .cspace = tw_slot_of(W, old_root),
+					 .vspace = tw_vspace(W) };
+	assert_int_equal(tcb_set_space(slot, &to_old, &budget), ERR_OK);
+	tw_delete(W, tw_slot_of(W, old_root));
+	static _Alignas(4096) uint8_t frame2[4096];
+	struct cte *in_old = cnode_slot(t->cspace_root.cap, 0);
+	in_old->cap = object_init(OBJ_FRAME_4K, (uintptr_t)frame2, 0, false);
+	mdb_set_flags(in_old, true, false);
+	assert_int_equal(tcb_configure(slot, &args, in_old, 0x400, &budget), ERR_OK);
+	assert_null(tcb_ipc_buffer(t));
+	assert_true(cap_same_object_as(t->cspace_root.cap, cn->cap));
 	/* A thread whose last cap lies in its old root: the deletion takes
 	 * the thread, and the buffer is not installed into the dead TCB. */
 	struct cte *home = cnode_slot(cn->cap, 1);

@@ -15,6 +15,7 @@
 
 #include "cspace_world.h"
 #include "mdb.h"
+#include "untyped.h"
 
 static enum error retype(uint64_t ut, uint64_t type, uint64_t bits, uint64_t dest, uint64_t n)
 {
@@ -221,6 +222,112 @@ static void test_device_untyped(void **state)
 	world_assert(W);
 }
 
+/* Retype with `budget` units per call, restarted until done, as the
+ * kernel does; returns the number of calls. */
+static unsigned retype_in_steps(uint64_t ut, uint64_t type, uint64_t dest, uint64_t n,
+				uint64_t budget)
+{
+	struct untyped_retype_args args = {
+		.type = type,
+		.dest_cnode = { .root = W->root, .index = 0, .depth = 0 },
+		.node_offset = dest,
+		.num_objects = n
+	};
+	struct lookup_fault fault;
+	unsigned calls = 0;
+	enum error err;
+	world_refresh_for_retype(W);
+	do {
+		struct work_budget b = { .left = budget };
+		err = untyped_retype_preemptible(cw_slot(ut), &args, &fault, &b);
+		calls++;
+		assert_true(b.used <= budget);
+		assert_null(untyped_check_invariants(cw_slot(ut)));
+		if (err == ERR_PREEMPTED)
+			assert_true(cap_is_null(cw_slot(dest)->cap)); /* nothing made yet */
+	} while (err == ERR_PREEMPTED);
+	assert_int_equal(err, ERR_OK);
+	world_note_created(W, W->root, dest, n);
+	return calls;
+}
+
+/*
+ * Retype clears memory preemptibly (issue 15, item 3, seL4's untyped reset):
+ * an untyped with no children is cleared below its watermark, 4 KiB per
+ * work unit, the watermark recording progress, before anything is made; so
+ * a call never clears more than its budget's worth, and a restart goes on.
+ * New objects are then zero without being cleared: memory above the
+ * watermark always is (untyped_check_invariants).
+ */
+static void test_reset_is_preemptible(void **state)
+{
+	(void)state;
+	const uint64_t chunk = UINT64_C(1) << UNTYPED_RESET_CHUNK_BITS;
+	struct cte *boot = cw_slot(BOOT_UT_INDEX);
+	uint64_t size = UINT64_C(1) << cap_untyped_size_bits(boot->cap);
+	/* The world's memory is 0xa5 and the fresh cap is used up: the first
+	 * retype clears all of it, budget by budget. */
+	assert_int_equal(cap_untyped_free_index(boot->cap), size);
+	assert_false(all_zero(cap_ptr(boot->cap), 64));
+	unsigned calls = retype_in_steps(BOOT_UT_INDEX, OBJ_FRAME_2M, 10, 2, 64);
+	assert_int_equal(calls, (size / chunk + 63) / 64);
+	assert_true(all_zero(cap_ptr(cw_slot(10)->cap), UINT64_C(1) << 21));
+	assert_int_equal(cap_untyped_free_index(boot->cap), UINT64_C(2) << 21);
+	/* With children there is nothing to reset: no work. */
+	struct work_budget none = { .left = 0 };
+	struct untyped_retype_args args = {
+		.type = OBJ_ENDPOINT,
+		.dest_cnode = { .root = W->root, .index = 0, .depth = 0 },
+		.node_offset = 12,
+		.num_objects = 1
+	};
+	struct lookup_fault fault;
+	world_refresh_for_retype(W);
+	assert_int_equal(untyped_retype_preemptible(boot, &args, &fault, &none), ERR_OK);
+	world_note_created(W, W->root, 12, 1);
+	/* Objects written and revoked: the watermark stays until the next
+	 * retype, which clears what they left (a bad call first: checked
+	 * before any clearing, nothing changes). */
+	memset((void *)cap_ptr(cw_slot(10)->cap), 0xff, UINT64_C(1) << 21);
+	world_revoke(W, boot);
+	uint64_t high = cap_untyped_free_index(boot->cap);
+	assert_true(high > UINT64_C(2) << 21);
+	world_snapshot(W);
+	args.node_offset = 1u << ROOT_RADIX;
+	struct work_budget b = { .left = 1 };
+	assert_int_equal(untyped_retype_preemptible(boot, &args, &fault, &b), ERR_RANGE);
+	assert_int_equal(b.used, 0);
+	world_assert_unchanged(W);
+	args.node_offset = 20;
+	b = (struct work_budget){ .left = 3 };
+	assert_int_equal(untyped_retype_preemptible(boot, &args, &fault, &b), ERR_PREEMPTED);
+	assert_int_equal(b.used, 3);
+	assert_int_equal(cap_untyped_free_index(boot->cap),
+			 ((high - 1) & ~(chunk - 1)) - 2 * chunk);
+	calls = retype_in_steps(BOOT_UT_INDEX, OBJ_FRAME_4K, 21, 3, 16);
+	assert_true(calls > 1);
+	assert_int_equal(cap_ptr(cw_slot(21)->cap), cap_ptr(boot->cap)); /* from zero */
+	for (unsigned i = 0; i < 3; i++)
+		assert_true(all_zero(cap_ptr(cw_slot(21 + i)->cap), 4096));
+	assert_null(untyped_check_invariants(boot));
+	world_assert(W);
+	/* What the checker catches: a watermark past the end or misaligned, a
+	 * dirty byte above it; device memory is never read. */
+	uint64_t top = cap_untyped_free_index(boot->cap);
+	struct cte forged = { .cap = boot->cap };
+	uint8_t *above = (uint8_t *)cap_ptr(boot->cap) + top + 100;
+	*above = 1;
+	assert_non_null(untyped_check_invariants(&forged));
+	*above = 0;
+	assert_null(untyped_check_invariants(&forged));
+	forged.cap = cap_untyped_set_free_index(boot->cap, top + 8);
+	assert_non_null(untyped_check_invariants(&forged));
+	forged.cap.words[1] = size + 16;
+	assert_non_null(untyped_check_invariants(&forged));
+	forged.cap = cap_untyped_new(0x40000000, 30, true);
+	assert_null(untyped_check_invariants(&forged));
+}
+
 static void test_object_helpers(void **state)
 {
 	(void)state;
@@ -248,6 +355,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_every_type),
 		T(test_watermark_and_alignment),
+		T(test_reset_is_preemptible),
 		T(test_fill_exactly_then_not_enough),
 		T(test_errors_change_nothing),
 		T(test_device_untyped),

@@ -455,6 +455,11 @@ static void test_kernel_only_mapping(void **state)
 	assert_true(cap_is_mapped(slot(FR + 1)->cap));
 	assert_int_equal(cap_mapped_vaddr(slot(FR + 1)->cap), 0x400000);
 	assert_null(vspace_check_invariants());
+	/* With no entry it cannot be remapped (as a stale mapping): unmap it
+	 * first. */
+	struct lookup_fault fault;
+	assert_int_equal(vspace_frame_map(slot(FR + 1), slot(ROOT), 0x400000, R, 0, &fault),
+			 ERR_ILLEGAL_OPERATION);
 	/* Its place stays free for another frame, and unmapping through the
 	 * cap changes no entry then. */
 	vw_make(W, OBJ_FRAME_2M, FR + 2);

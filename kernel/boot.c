@@ -22,6 +22,7 @@
 #include "shutdown.h"
 #include "tap.h"
 #include "thread.h"
+#include "vspace.h"
 #include "trap.h"
 
 #define MAX_MEMORY_RANGES 16
@@ -217,6 +218,10 @@ _Noreturn void kernel_boot(uint64_t boot_hart_id, uint64_t dtb_physical)
 		shutdown_set_test_device(physical_to_kernel(finisher_reg.base));
 
 	unsigned boot_index = read_harts(&dtb, boot_hart_id);
+	/* From here on the boot hart is a hart like the others (tp = its
+	 * struct hart): building the root task flushes through arch/riscv. */
+	cpu_write_tp(&harts[boot_index]);
+	vspace_set_kernel_root(kernel_root); /* every VSpace copies its upper half */
 	arch_init(&dtb, map_device_range);
 	/* tests=arch: the kernel's own tests of arch/riscv print TAP (and own
 	 * the timer), and the root task adds one line per hart (a program on

@@ -38,7 +38,7 @@ _Noreturn void hart_main(struct hart *hart)
 	arch_init_hart();
 	archtest_hart(hart); /* tests=arch only: the kernel's tests of arch/riscv */
 	hart->user_frame = &hart->frame;
-	spinlock_acquire(&kernel_lock);
+	kernel_lock_acquire();
 	sched_enter(hart->cpu_index);
 	thread_start_hart(hart);
 	thread_return_to_user(hart);

@@ -41,7 +41,6 @@ struct hart {
 	 * never written to. */
 	struct trap_frame frame;
 	uint64_t kernel_entries; /* traps from user mode on this hart */
-	uint32_t in_user;        /* 1 from the lock's release to the next trap */
 	uint64_t sie_user;       /* sie while a thread runs (idle: no timer) */
 };
 

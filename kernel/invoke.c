@@ -88,7 +88,18 @@ static enum error invoke_untyped(struct invocation *inv)
 		.num_objects = mr(inv, 5),
 	};
 	struct lookup_fault fault;
-	return untyped_retype(inv->slot, &args, &fault);
+	enum error err = untyped_retype(inv->slot, &args, &fault);
+	if (err != ERR_OK || args.type != OBJ_TCB)
+		return err;
+	/* New threads get an unused FP state (the kernel's words of a TCB). */
+	struct cap cnode = args.dest_cnode.root;
+	if (args.dest_cnode.depth != 0)
+		cnode = cnode_lookup_slot(cnode, args.dest_cnode.index, args.dest_cnode.depth)
+			    .slot->cap;
+	for (uint64_t i = 0; i < args.num_objects; i++)
+		arch_fpu_init_state(
+		    thread_fpu(tcb_from_cap(cnode_slot(cnode, args.node_offset + i)->cap)));
+	return ERR_OK;
 }
 
 static enum error invoke_cnode(struct invocation *inv)

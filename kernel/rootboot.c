@@ -252,6 +252,7 @@ void root_task_create(unsigned boot_hart, const char *bootargs, const struct dtb
 		info->bootargs[i] = bootargs[i];
 
 	struct tcb *root = tcb_from_cap(tcb_slot->cap);
+	arch_fpu_init_state(thread_fpu(root));
 	struct tcb_space_args space = {
 		.cspace = slot_at(&b, BOOT_CAP_CNODE),
 		.vspace = b.vspace,

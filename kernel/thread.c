@@ -1,16 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-/* Big lock, idle loop, activation and the switch to user mode (thread.h). */
+/*
+ * Big lock, idle loop, activation and the switch to user mode (thread.h),
+ * with arch/riscv's pieces where docs/arch.md puts them: the lock's spin
+ * loop answers IPIs (arch_ipi_poll), the idle loop takes interrupts
+ * (arch_interrupt_poll), a switch loads the address space
+ * (arch_vspace_activate) and switches FP state lazily (arch_fpu_switch).
+ */
 #include "thread.h"
 
 #include "asid.h"
-#include "interrupt.h"
-#include "timer.h"
 #include "barrier.h"
 #include "console.h"
 #include "fault.h"
-#include "kstring.h"
+#include "interrupt.h"
+#include "ipi.h"
 #include "memory.h"
 #include "scheduler.h"
+#include "timer.h"
+#include "tlb.h"
 #include "trap.h"
 
 struct spinlock kernel_lock;
@@ -23,12 +30,29 @@ static _Alignas(1u << TCB_SIZE_BITS) uint8_t idle_tcbs[CONFIG_MAX_HARTS][1u << T
 
 static bool preemptive;
 
+void kernel_lock_acquire(void)
+{
+	/* A hart spinning here must still answer the holder's remote stall. */
+	while (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&kernel_lock.held, __ATOMIC_RELAXED))
+			(void)arch_ipi_poll();
+}
+
 /* The timer's handler (interrupts are taken under the lock, trap.c). */
 static void tick(uint64_t now)
 {
 	(void)now;
 	sched_tick();
 }
+
+/* An IPI asked this hart to decide again: the trap or idle path that took
+ * it ends in sched_schedule anyway. */
+static void reschedule(void) {}
+
+/* seL4's remote stall: the trap that took the IPI (or the lock loop that
+ * polled it) already left the thread; this hart touches a TCB only under
+ * the lock and only while core/ still calls it current (trap.c). */
+static void stall(void) {}
 
 void thread_start_hart(struct hart *hart)
 {
@@ -42,6 +66,8 @@ void thread_init(unsigned harts_started, bool preemption)
 	preemptive = preemption;
 	if (preemption)
 		arch_timer_set_handler(tick);
+	arch_ipi_set_reschedule_handler(reschedule);
+	arch_ipi_set_stall_handler(stall);
 	struct tcb *idles[CONFIG_MAX_HARTS];
 	for (unsigned h = 0; h < harts_started; h++)
 		idles[h] = (struct tcb *)idle_tcbs[h];
@@ -74,27 +100,26 @@ static uint64_t activate(struct tcb *t, struct pagetable **root)
 
 /* Nothing to run: wait for an interrupt with the lock released. An IPI
  * sent between the release and the wfi stays pending, so wfi returns. An
- * idle hart takes no timer ticks (nothing to preempt); a device interrupt
- * is handled here, in the kernel. */
+ * idle hart takes no timer ticks (nothing to preempt); device interrupts
+ * and IPIs are handled here, in the kernel. */
 static void idle_wait(struct hart *hart)
 {
-	hart->running = NULL;
 	csr_write_satp(hart->kernel_satp);
 	csr_write_sie(hart->sie_user & ~SIE_STIE);
 	spinlock_release(&kernel_lock);
 	cpu_wait_for_interrupt();
-	spinlock_acquire(&kernel_lock);
+	while (arch_interrupt_poll())
+		;
+	kernel_lock_acquire();
 	sched_enter(hart->cpu_index);
-	uint64_t pending = csr_read_sip() & csr_read_sie();
-	if (pending & SIP_SSIP)
-		csr_write_sip(csr_read_sip() & ~SIP_SSIP);
-	if (pending & SIE_SEIE)
-		(void)arch_interrupt(CAUSE_INTERRUPT | CAUSE_SUPERVISOR_EXTERNAL);
 }
 
 _Noreturn void thread_return_to_user(struct hart *hart)
 {
 	unsigned h = hart->cpu_index;
+	/* The thread whose FP registers this hart holds, if it still lives. */
+	struct tcb *from =
+	    hart->running != NULL && sched_current(h) == hart->running ? hart->running : NULL;
 	struct tcb *next;
 	struct pagetable *root;
 	uint64_t asid;
@@ -102,6 +127,10 @@ _Noreturn void thread_return_to_user(struct hart *hart)
 		sched_schedule(h);
 		next = sched_current(h);
 		if (next == sched_idle(h)) {
+			if (from != NULL)
+				arch_fpu_switch(h, thread_fpu(from), NULL);
+			from = NULL;
+			hart->running = NULL;
 			idle_wait(hart);
 			continue;
 		}
@@ -109,16 +138,16 @@ _Noreturn void thread_return_to_user(struct hart *hart)
 		if (asid != ASID_INVALID)
 			break;
 	}
-	uint64_t satp = SATP_MODE_SV39 | asid << SATP_ASID_SHIFT |
-			kernel_to_physical(root) >> PAGE_SHIFT;
-	if (csr_read_satp() != satp)
-		csr_write_satp(satp);
+	if (next != from)
+		arch_fpu_switch(h, from ? thread_fpu(from) : NULL, thread_fpu(next));
+	/* core/ joined this hart to the ASID's flush set when next became
+	 * current (asid_activate); the ASID-tagged TLB needs no flush. */
+	arch_vspace_activate(kernel_to_physical(root), asid);
 	csr_write_sie(hart->sie_user);
 	hart->running = next;
 	thread_copy_frame((uint64_t *)&hart->frame, next->regs);
 	/* Pages written as data may now be run (a loader wrote them). */
 	fence_i();
-	__atomic_store_n(&hart->in_user, 1, __ATOMIC_RELEASE);
 	spinlock_release(&kernel_lock);
 	user_return(hart, &hart->frame);
 }

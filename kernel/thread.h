@@ -16,12 +16,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fpu.h"
 #include "hart.h"
 #include "pagetable.h"
 #include "spinlock.h"
 #include "tcb.h"
 
 extern struct spinlock kernel_lock;
+/* Take the big lock; while spinning, answer IPIs (a remote stall). */
+void kernel_lock_acquire(void);
 
 /*
  * Register-block word holding the address of the ecall a thread is inside
@@ -33,6 +36,21 @@ extern struct spinlock kernel_lock;
 /* Kernel entries of the thread (SYS_DEBUG_KERNEL_ENTRIES). */
 #define REG_KERNEL_ENTRIES 34
 _Static_assert(REG_KERNEL_ENTRIES < TCB_REG_WORDS, "the kernel's words fit the register block");
+
+/*
+ * A thread's FP registers live in the TCB object after core/'s struct tcb
+ * (arch/riscv/fpu.h, switched lazily). A TCB gets thread_fpu_init when it
+ * is made (retype, the root task); a zeroed one is a valid unused state.
+ */
+#define THREAD_FPU_OFFSET 704
+_Static_assert(sizeof(struct tcb) <= THREAD_FPU_OFFSET, "core/'s TCB ends before the FP state");
+_Static_assert(THREAD_FPU_OFFSET + sizeof(struct arch_fpu_state) <= (1u << TCB_SIZE_BITS),
+	       "the FP state fits the TCB object");
+
+static inline struct arch_fpu_state *thread_fpu(struct tcb *t)
+{
+	return (struct arch_fpu_state *)(void *)((char *)t + THREAD_FPU_OFFSET);
+}
 
 /* Copy a trap frame a word at a time (the kernel's memcpy goes bytewise). */
 static inline void thread_copy_frame(uint64_t *to, const uint64_t *from)

@@ -34,14 +34,9 @@ static enum fault_kind fault_kind_of(uint64_t cause)
 	}
 }
 
+/* The timer, the PLIC and IPIs (arch/riscv/interrupt.c routes them). */
 static void interrupt(struct hart *hart, uint64_t cause)
 {
-	if ((cause & ~CAUSE_INTERRUPT) == CAUSE_SUPERVISOR_SOFTWARE) {
-		/* An IPI: another hart changed what this one should run, or
-		 * waits for it to leave user mode (port_remote_stall). */
-		csr_write_sip(csr_read_sip() & ~SIP_SSIP);
-		return;
-	}
 	if (!arch_interrupt(cause))
 		panic("hart %lu: unexpected interrupt %lx from user mode", hart->hart_id, cause);
 }
@@ -50,9 +45,7 @@ _Noreturn void trap_from_user(struct hart *hart)
 {
 	uint64_t cause = csr_read_scause();
 	uint64_t tval = csr_read_stval();
-	/* Out of user mode: a hart stalling for this one may go on. */
-	__atomic_store_n(&hart->in_user, 0, __ATOMIC_RELEASE);
-	spinlock_acquire(&kernel_lock);
+	kernel_lock_acquire();
 	sched_enter(hart->cpu_index);
 	hart->kernel_entries++;
 	struct tcb *t = hart->running;

@@ -3,6 +3,7 @@
 #include "arch.h"
 
 #include "console.h"
+#include "ipi.h"
 #include "irq.h"
 #include "timer.h"
 
@@ -34,4 +35,5 @@ void arch_init_hart(void)
 {
 	arch_timer_init_hart();
 	arch_irq_init_hart();
+	arch_ipi_init_hart();
 }

@@ -3,6 +3,7 @@
 #include "interrupt.h"
 
 #include "csr.h"
+#include "ipi.h"
 #include "irq.h"
 #include "timer.h"
 
@@ -13,6 +14,7 @@ bool arch_interrupt(uint64_t scause)
 	switch (scause & ~CAUSE_INTERRUPT) {
 	case CAUSE_SUPERVISOR_TIMER: arch_timer_interrupt(); return true;
 	case CAUSE_SUPERVISOR_EXTERNAL: arch_irq_interrupt(); return true;
+	case CAUSE_SUPERVISOR_SOFTWARE: arch_ipi_interrupt(); return true;
 	default: return false;
 	}
 }

@@ -5,8 +5,10 @@
 #include "barrier.h"
 #include "console.h"
 #include "hart.h"
+#include "ipi.h"
 #include "memory.h"
 #include "sbi.h"
+#include "tlb.h"
 
 _Noreturn void port_assert_failed(const char *file, int line, const char *expr)
 {
@@ -23,65 +25,35 @@ uint64_t port_virt_to_phys(const void *va)
 	return kernel_to_physical(va);
 }
 
-/*
- * A flush is local (sfence.vma) when the calling hart is in `harts`, and
- * goes to the other harts in `harts` through SBI RFENCE, which returns
- * once they have flushed. `harts` holds cpu indices; SBI wants hart ids.
- */
-#define SBI_EXT_RFENCE 0x52464e43
-#define SBI_RFENCE_SFENCE_VMA_ASID 2
-
-static void remote_flush(uint64_t asid, uint64_t start, uint64_t size, uint64_t cpus)
+/* The calling hart with a local sfence.vma, the others in `harts` by SBI
+ * RFENCE (docs/arch.md, tlb.h). */
+void port_tlb_flush_page(uint64_t asid, uint64_t va, uint64_t harts)
 {
-	extern unsigned hart_count;
-	const struct hart *current = hart_current(); /* NULL while booting */
-	uint64_t mask = 0;
-	for (unsigned cpu = 0; cpu < hart_count; cpu++)
-		if ((cpus >> cpu & 1) && (current == NULL || cpu != current->cpu_index) &&
-		    harts[cpu].hart_id < 64)
-			mask |= UINT64_C(1) << harts[cpu].hart_id;
-	if (mask)
-		(void)sbi_ecall(mask, 0, start, size, asid, 0, SBI_RFENCE_SFENCE_VMA_ASID,
-				SBI_EXT_RFENCE);
+	arch_tlb_flush_page(asid, va, harts);
 }
 
-void port_tlb_flush_page(uint64_t asid, uint64_t va, uint64_t cpus)
+void port_tlb_flush_asid(uint64_t asid, uint64_t harts)
 {
-	sfence_vma_page(va, asid);
-	remote_flush(asid, va, 4096, cpus);
+	arch_tlb_flush_asid(asid, harts);
 }
 
-void port_tlb_flush_asid(uint64_t asid, uint64_t cpus)
-{
-	sfence_vma_asid(asid);
-	remote_flush(asid, 0, (uint64_t)-1, cpus);
-}
-
-/* core/ names harts by cpu index (scheduler.h); SBI wants the hart id. The
- * IPI arrives as a supervisor software interrupt, which the kernel handles
- * by rescheduling (kernel/trap.c). */
+/* core/ names harts by cpu index (scheduler.h), as the mailbox does; the
+ * kernel's reschedule handler (arch_ipi_set_reschedule_handler) runs there. */
 void port_ipi_reschedule(unsigned hart)
 {
-	(void)sbi_send_ipi(1, harts[hart].hart_id);
+	arch_ipi_reschedule(hart);
 }
 
 /*
- * seL4's remote stall: the hart leaves user mode (an IPI) and says so by
- * clearing in_user at its trap entry, before it waits for the kernel lock
- * the caller holds. From then on it touches the TCB only under the lock
- * and only while core/ still calls it current (kernel/trap.c), so the TCB
- * may be reused. A hart already in the kernel (idle, or waiting for the
- * lock) has in_user clear and costs nothing.
+ * An IPI, and a wait until `hart` has run the kernel's stall handler
+ * (arch_ipi_set_stall_handler: leave the thread, which the trap that took
+ * the IPI has already saved) and acknowledged. `hart` must answer while it
+ * spins for the kernel lock: the lock's wait loop calls arch_ipi_poll
+ * (ipi.h). The caller's own hart is never asked (core/port.h).
  */
 void port_remote_stall(unsigned hart)
 {
-	if (hart == hart_current()->cpu_index)
-		return;
-	if (!__atomic_load_n(&harts[hart].in_user, __ATOMIC_ACQUIRE))
-		return;
-	(void)sbi_send_ipi(1, harts[hart].hart_id);
-	while (__atomic_load_n(&harts[hart].in_user, __ATOMIC_ACQUIRE))
-		;
+	arch_ipi_stall(hart);
 }
 
 /*

@@ -151,6 +151,12 @@ void arch_timer_interrupt(void)
 	struct timer_hart *timer = self();
 	uint64_t now = arch_timer_now();
 
+	if (timer->deadline == DISARMED || now < timer->deadline) {
+		/* Stray: seen at -smp 8 under load after a disarm. Rewriting
+		 * the deadline clears the pending bit; the kernel hears nothing. */
+		program(timer, timer->deadline);
+		return;
+	}
 	if (timer->period) {
 		uint64_t next = timer->deadline + timer->period;
 		if (next <= now) /* skip the ticks we slept through */

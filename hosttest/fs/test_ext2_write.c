@@ -37,7 +37,9 @@ static void fill(uint8_t *b, size_t n, uint32_t seed, uint64_t at)
 static int setup(void **state, uint32_t block_size)
 {
 	struct ext2_world *w = calloc(1, sizeof(*w));
-	world_make(w, block_size, 8192, NULL);
+	/* 1 KiB blocks: 32 MiB, four groups (copies of the superblock in
+	 * groups 0, 1 and 3 with sparse_super); the others: one group. */
+	world_make(w, block_size, block_size == 1024 ? 32768 : 8192, NULL);
 	assert_int_equal(world_mount(w, 32, 0), FS_OK);
 	*state = w;
 	return 0;
@@ -478,6 +480,11 @@ static void test_open_unlinked(void **state)
 	assert_int_equal(ext2_rmdir(w->fs, R, "d", 1), FS_OK);
 	uint32_t ino;
 	assert_int_equal(ext2_create(w->fs, d, "x", 1, 0644, 0, 0, &ino), FS_ENOENT);
+	assert_int_equal(ext2_lookup(w->fs, d, ".", 1, &ino), FS_ENOENT);
+	uint64_t cookie = 0;
+	struct fs_dirent e;
+	assert_int_equal(ext2_readdir(w->fs, d, &cookie, &e), FS_OK);
+	assert_int_equal(e.ino, 0);
 	assert_int_equal(ext2_release(w->fs, d), FS_OK);
 	/* Handles of one file share a slot; the table has a bound. */
 	uint32_t g = create(w, R, "g");
@@ -540,7 +547,7 @@ static void test_full(void **state)
 			break;
 		}
 		at += (uint64_t)n;
-		assert_true(at < 16u << 20);
+		assert_true(at < 40u << 20);
 	}
 	assert_true(at > 6u << 20);
 	uint32_t ino;
@@ -583,6 +590,155 @@ static void test_read_only(void **state)
 	check_clean(w);
 }
 
+/* Many directories and files spread over the groups (directories go to
+ * the group with most free blocks), then all removed: every group's
+ * summary exact, e2fsck clean at each step. */
+static void test_groups(void **state)
+{
+	struct ext2_world *w = *state;
+	static uint8_t data[200 * 1024];
+	fill(data, sizeof(data), 3, 0);
+	struct fs_statfs s0, s1;
+	assert_int_equal(ext2_statfs(w->fs, &s0), FS_OK);
+	for (int d = 0; d < 12; d++) {
+		char name[16];
+		snprintf(name, sizeof(name), "d%d", d);
+		uint32_t dir = mkdir_(w, R, name);
+		for (int f = 0; f < 6; f++) {
+			snprintf(name, sizeof(name), "f%d", f);
+			write_all(w, create(w, dir, name), 0, data, sizeof(data) / (size_t)(f + 1));
+		}
+	}
+	remount(w);
+	char out[1 << 14];
+	world_debugfs_read(w, "stats", out, sizeof(out));
+	unsigned long groups = strtoul(strstr(out, "Block count:") + 12, NULL, 10) /
+			       strtoul(strstr(out, "Blocks per group:") + 17, NULL, 10);
+	for (int d = 0; d < 12; d++) {
+		char name[16], path[32];
+		snprintf(path, sizeof(path), "/d%d", d);
+		uint32_t dir = resolve(w, path);
+		for (int f = 0; f < 6; f++) {
+			snprintf(name, sizeof(name), "f%d", f);
+			assert_int_equal(ext2_unlink(w->fs, dir, name, strlen(name)), FS_OK);
+		}
+		snprintf(name, sizeof(name), "d%d", d);
+		assert_int_equal(ext2_rmdir(w->fs, R, name, strlen(name)), FS_OK);
+	}
+	assert_int_equal(ext2_statfs(w->fs, &s1), FS_OK);
+	assert_int_equal(s1.free_blocks, s0.free_blocks);
+	assert_int_equal(s1.free_inodes, s0.free_inodes);
+	(void)groups;
+	check_clean(w);
+}
+
+/* An inode with an extended-attribute block (written by debugfs): its
+ * deletion drops the block, and e2fsck agrees. */
+static void test_xattr_block(void **state)
+{
+	struct ext2_world *w = *state;
+	world_unmount(w);
+	char value[600];
+	memset(value, 'v', sizeof(value) - 1);
+	value[sizeof(value) - 1] = 0;
+	world_host_write(w, "one", 0, "1", 1);
+	char script[1000];
+	snprintf(script, sizeof(script), "write one f\nea_set /f user.big %s\n", value);
+	world_debugfs(w, script);
+	assert_int_equal(world_fsck(w, "-fn"), 0);
+	assert_true(debugfs_field(w, "/f", "File ACL:") != 0);
+	assert_int_equal(world_mount(w, 32, 0), FS_OK);
+	struct fs_statfs s0, s1;
+	assert_int_equal(ext2_statfs(w->fs, &s0), FS_OK);
+	assert_int_equal(ext2_unlink(w->fs, R, "f", 1), FS_OK);
+	assert_int_equal(ext2_statfs(w->fs, &s1), FS_OK);
+	assert_int_equal(s1.free_blocks - s0.free_blocks, 2); /* data and attributes */
+	check_clean(w);
+}
+
+/* Without the filetype feature: records carry no type, and the engine
+ * writes none. */
+static void test_no_filetype(void **state)
+{
+	struct ext2_world *w = *state;
+	world_destroy(w);
+	world_make(w, 1024, 4096, "-O ^filetype");
+	assert_int_equal(world_mount(w, 32, 0), FS_OK);
+	uint32_t d = mkdir_(w, R, "d");
+	write_all(w, create(w, d, "f"), 0, "x", 1);
+	uint64_t cookie = 0;
+	struct fs_dirent e;
+	int seen = 0;
+	for (;;) {
+		assert_int_equal(ext2_readdir(w->fs, d, &cookie, &e), FS_OK);
+		if (e.ino == 0)
+			break;
+		assert_int_equal(e.type, 0);
+		seen++;
+	}
+	assert_int_equal(seen, 3);
+	assert_int_equal(ext2_rename(w->fs, d, "f", 1, R, "g", 1), FS_OK);
+	check_clean(w);
+	debugfs_has(w, "/g", "x", 1);
+}
+
+/* An image made without large_file gets it when a file passes 2 GiB. */
+static void test_large_file_feature(void **state)
+{
+	struct ext2_world *w = *state;
+	world_destroy(w);
+	/* The resize inode is itself larger than 2 GiB: without it. */
+	world_make(w, 4096, 8192, "-O ^resize_inode");
+	world_debugfs(w, "feature -large_file\n");
+	assert_int_equal(world_fsck(w, "-fn"), 0);
+	char out[4096];
+	world_debugfs_read(w, "features", out, sizeof(out));
+	assert_null(strstr(out, "large_file"));
+	assert_int_equal(world_mount(w, 32, 0), FS_OK);
+	uint32_t f = create(w, R, "f");
+	write_all(w, f, 1000, "small", 5);
+	write_all(w, f, 3000000000u, "big", 3);
+	check_clean(w);
+	world_debugfs_read(w, "features", out, sizeof(out));
+	assert_non_null(strstr(out, "large_file"));
+	assert_int_equal(debugfs_field(w, "/f", "Size:"), 3000000003u);
+}
+
+/* Limits of the calls: the open table, a symlink target of a block, a
+ * link to a file that has no name left, a setattr that sets nothing. */
+static void test_limits(void **state)
+{
+	struct ext2_world *w = *state;
+	uint32_t first = 0, ino;
+	for (int i = 0; i < 256; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "o%d", i);
+		ino = create(w, R, name);
+		if (i == 0)
+			first = ino;
+		assert_int_equal(ext2_open(w->fs, ino), FS_OK);
+	}
+	uint32_t extra = create(w, R, "extra");
+	assert_int_equal(ext2_open(w->fs, extra), FS_ENOMEM);
+	assert_int_equal(ext2_open(w->fs, first), FS_OK); /* its slot counts on */
+	assert_int_equal(ext2_release(w->fs, first), FS_OK);
+	assert_int_equal(ext2_unlink(w->fs, R, "o0", 2), FS_OK);
+	assert_int_equal(ext2_link(w->fs, R, "again", 5, first), FS_ENOENT);
+	for (int i = 0; i < 256; i++)
+		assert_int_equal(ext2_release(w->fs, first + (uint32_t)i), FS_OK);
+	char target[4097];
+	memset(target, 't', sizeof(target));
+	struct fs_stat st;
+	assert_int_equal(ext2_getattr(w->fs, R, &st), FS_OK);
+	assert_int_equal(ext2_symlink(w->fs, R, "l", 1, target, st.block_size, 0, 0, &ino),
+			 FS_ENAMETOOLONG);
+	assert_int_equal(ext2_symlink(w->fs, R, "l", 1, target, st.block_size - 1, 0, 0, &ino),
+			 FS_OK);
+	struct fs_setattr nothing = { .which = 0 };
+	assert_int_equal(ext2_setattr(w->fs, ino, &nothing), FS_OK);
+	check_clean(w);
+}
+
 #define WRITE_TESTS(setup_fn)                                                                      \
 	cmocka_unit_test_setup_teardown(test_create_write, setup_fn, teardown),                    \
 	    cmocka_unit_test_setup_teardown(test_sparse_large, setup_fn, teardown),                \
@@ -594,11 +750,19 @@ static void test_read_only(void **state)
 	    cmocka_unit_test_setup_teardown(test_open_unlinked, setup_fn, teardown),               \
 	    cmocka_unit_test_setup_teardown(test_htree_change, setup_fn, teardown),                \
 	    cmocka_unit_test_setup_teardown(test_full, setup_fn, teardown),                        \
-	    cmocka_unit_test_setup_teardown(test_read_only, setup_fn, teardown)
+	    cmocka_unit_test_setup_teardown(test_read_only, setup_fn, teardown),                   \
+	    cmocka_unit_test_setup_teardown(test_groups, setup_fn, teardown),                      \
+	    cmocka_unit_test_setup_teardown(test_xattr_block, setup_fn, teardown),                 \
+	    cmocka_unit_test_setup_teardown(test_limits, setup_fn, teardown)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = { WRITE_TESTS(setup_1k), WRITE_TESTS(setup_2k),
-					    WRITE_TESTS(setup_4k) };
+	const struct CMUnitTest tests[] = {
+		WRITE_TESTS(setup_1k),
+		WRITE_TESTS(setup_2k),
+		WRITE_TESTS(setup_4k),
+		cmocka_unit_test_setup_teardown(test_no_filetype, setup_1k, teardown),
+		cmocka_unit_test_setup_teardown(test_large_file_feature, setup_4k, teardown),
+	};
 	return cmocka_run_group_tests_name("ext2_write", tests, NULL, NULL);
 }

@@ -13,14 +13,17 @@
 static int new_block(struct ext2_fs *fs, struct ext2_inode *inode, enum ext2_class cls,
 		     uint32_t *out)
 {
-	uint32_t goal = fs->alloc_hint;
-	if (goal == 0)
-		goal = fs->first_data_block +
-		       ((inode->ino - 1) / fs->inodes_per_group) * fs->blocks_per_group;
+	/* After the file's last new block (sequential writes stay
+	 * contiguous), else first fit in the inode's group. */
+	uint32_t goal = fs->hint_ino == inode->ino
+			    ? fs->alloc_hint
+			    : fs->first_data_block +
+				  ((inode->ino - 1) / fs->inodes_per_group) * fs->blocks_per_group;
 	int status = ext2_block_alloc(fs, goal, out);
 	if (status != FS_OK)
 		return status;
 	fs->alloc_hint = *out + 1;
+	fs->hint_ino = inode->ino;
 	uint8_t *b;
 	status = cache_get(fs, *out, true, &b);
 	if (status != FS_OK)

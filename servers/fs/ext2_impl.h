@@ -29,7 +29,7 @@
 #define EXT2_FAST_SYMLINK_MAX 59u /* the target and its NUL fit in i_block */
 #define EXT2_LINK_MAX 32000u
 #define EXT2_MAX_BLOCK 4096u
-#define EXT2_MIN_CACHE 16u
+#define EXT2_MIN_CACHE 4u
 #define EXT2_OPEN_SLOTS 256u
 
 #define EXT2_INCOMPAT_FILETYPE 0x0002u
@@ -170,7 +170,7 @@ struct ext2_fs {
 	/* Counts that the superblock holds, kept current in memory and
 	 * copied into the pinned superblock buffer whenever they change. */
 	uint32_t free_blocks, free_inodes, r_blocks;
-	uint32_t alloc_hint; /* the block after the last one allocated */
+	uint32_t alloc_hint, hint_ino; /* after the last block allocated, for whom */
 	uint8_t *super;
 	uint32_t super_entry;
 

@@ -63,6 +63,8 @@ int ext2_lookup(struct ext2_fs *fs, uint32_t dir_ino, const char *name, size_t l
 	int status = get_dir(fs, dir_ino, name, length, true, &dir);
 	if (status != FS_OK)
 		return status;
+	if (dir.links == 0)
+		return FS_ENOENT; /* removed while open */
 	struct ext2_dir_slot slot;
 	status = ext2_dir_find(fs, &dir, name, length, &slot);
 	if (status == FS_OK)
@@ -607,6 +609,12 @@ int ext2_readdir(struct ext2_fs *fs, uint32_t dir_ino, uint64_t *cookie, struct 
 		return status;
 	if (!is_directory(&dir))
 		return FS_ENOTDIR;
+	if (dir.links == 0) { /* removed while open: empty, as POSIX has it */
+		out->ino = 0;
+		out->name_length = 0;
+		out->name[0] = 0;
+		return FS_OK;
+	}
 	return ext2_dir_next(fs, &dir, cookie, out);
 }
 

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Cross-hart TLB maintenance (see tlb.h). The calling hart fences itself
+ * with sfence.vma; the other harts of the set get the same fence through
+ * SBI RFENCE (OpenSBI returns once each has fenced) or through an IPI
+ * call that runs sfence.vma there (arch_ipi_call waits for every target).
+ * A fence before the remote requests makes the caller's page-table writes
+ * visible first.
+ */
+#include "tlb.h"
+
+#include "barrier.h"
+#include "config.h"
+#include "csr.h"
+#include "hart.h"
+#include "ipi.h"
+#include "sbi.h"
+
+#define WHOLE_SPACE UINT64_MAX
+
+static enum arch_tlb_method method = ARCH_TLB_SBI_RFENCE;
+
+void arch_vspace_activate(uint64_t root_pa, uint64_t asid)
+{
+	csr_write_satp(SATP_MODE_SV39 | (asid & 0xffff) << SATP_ASID_SHIFT | root_pa >> 12);
+}
+
+void arch_tlb_set_method(enum arch_tlb_method chosen)
+{
+	method = chosen;
+}
+
+struct flush_request {
+	uint64_t asid;
+	uint64_t va; /* WHOLE_SPACE: every translation of asid */
+};
+
+static void flush_here(const struct flush_request *request)
+{
+	if (request->va == WHOLE_SPACE)
+		sfence_vma_asid(request->asid);
+	else
+		sfence_vma_page(request->va, request->asid);
+}
+
+static void flush_by_ipi(void *arg)
+{
+	flush_here(arg);
+}
+
+/* SBI names harts by id; one mask covers ids base..base+63. */
+static void flush_by_sbi(uint64_t cpus, const struct flush_request *request)
+{
+	uint64_t start = request->va == WHOLE_SPACE ? 0 : request->va & ~UINT64_C(0xfff);
+	uint64_t size = request->va == WHOLE_SPACE ? WHOLE_SPACE : 4096;
+	while (cpus) {
+		uint64_t base = UINT64_MAX, mask = 0;
+		for (unsigned cpu = 0; cpu < CONFIG_MAX_HARTS; cpu++)
+			if ((cpus & UINT64_C(1) << cpu) && harts[cpu].hart_id < base)
+				base = harts[cpu].hart_id;
+		for (unsigned cpu = 0; cpu < CONFIG_MAX_HARTS; cpu++)
+			if ((cpus & UINT64_C(1) << cpu) && harts[cpu].hart_id - base < 64) {
+				mask |= UINT64_C(1) << (harts[cpu].hart_id - base);
+				cpus &= ~(UINT64_C(1) << cpu);
+			}
+		(void)sbi_remote_sfence_vma_asid(mask, base, start, size, request->asid);
+	}
+}
+
+static void flush(uint64_t asid, uint64_t va, uint64_t cpus)
+{
+	struct flush_request request = { asid, va };
+	unsigned me = hart_current()->cpu_index;
+	/* Only harts the kernel runs: bits past CONFIG_MAX_HARTS name none. */
+	uint64_t others = cpus & ~(UINT64_C(1) << me) & ((UINT64_C(1) << CONFIG_MAX_HARTS) - 1);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the table writes, before any request */
+	flush_here(&request);
+	if (!others)
+		return;
+	if (method == ARCH_TLB_IPI)
+		arch_ipi_call(others, flush_by_ipi, &request);
+	else
+		flush_by_sbi(others, &request);
+}
+
+void arch_tlb_flush_page(uint64_t asid, uint64_t va, uint64_t harts)
+{
+	flush(asid, va, harts);
+}
+
+void arch_tlb_flush_asid(uint64_t asid, uint64_t harts)
+{
+	flush(asid, WHOLE_SPACE, harts);
+}

@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The file-system benchmark's program (ci/bench, docs/benchmarks.md): one
+ * operation, run `iterations` times inside bench_op (callgrind counts only
+ * there, --toggle-collect=bench_op), either through the whole stack
+ * ("fs_<op>": libos -> channel -> fs_server -> ext2 engine -> block cache,
+ * the server served inline in this thread) or by libext2fs ("ext2fs_<op>",
+ * the library e2fsprogs uses), each on a fresh image of the same geometry
+ * (mke2fs -t ext2, 4 KiB blocks, 64 MiB). Prints one JSON object: the
+ * iterations and the blocks written per operation (counted at the block
+ * port / libext2fs's test I/O manager, including the final write-back).
+ * Usage: bench_fs <fs_|ext2fs_><op> <iterations>
+ */
+#include <errno.h>
+#include <ext2fs/ext2fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Both e2fsprogs's headers and the engine's name the root inode (2). */
+#undef EXT2_ROOT_INO
+#include "posix_world.h"
+
+#define CHUNK 4096u
+#define MIB (1u << 20)
+#define COLD_FILE (4u * MIB)
+#define SEQ_FILES 16u
+
+enum op { STAT, OPEN_CLOSE, READ_CACHED, READ_COLD, WRITE_4K, CREATE_UNLINK, SEQ_WRITE, SEQ_READ };
+static const char *const op_names[] = { "stat",         "open_close", "read_4k_cached",
+					"read_4k_cold", "write_4k",   "create_unlink",
+					"seq_write_1m", "seq_read_1m" };
+
+static uint8_t buffer[MIB];
+
+/* ---- Through the stack ---------------------------------------------------------------------- */
+
+static struct posix_world world;
+static int fs_fd;
+
+static void fs_prepare(enum op op)
+{
+	if (pw_make_image(&world, 64, 4096) != 0 || pw_mount(&world) != 0 ||
+	    pw_client(&world, 0) == NULL)
+		exit(2);
+	posix_proc_use(&world.client[0].proc);
+	int fd = kos_open("/f", O_CREAT | O_RDWR, 0644);
+	memset(buffer, 'b', sizeof buffer);
+	size_t size = op == SEQ_READ ? SEQ_FILES * MIB : op == READ_COLD ? COLD_FILE : MIB;
+	if (op != SEQ_WRITE) {
+		for (size_t at = 0; at < size; at += MIB)
+			if (kos_write(fd, buffer, MIB) != MIB)
+				exit(2);
+	}
+	kos_close(fd);
+	/* Start from what is on the disk: a cold cache, nothing dirty. */
+	pw_unmount(&world, false);
+	if (pw_mount(&world) != 0 || pw_client(&world, 0) == NULL)
+		exit(2);
+	posix_proc_use(&world.client[0].proc);
+	fs_fd = kos_open("/f", O_RDWR);
+	if (op == READ_CACHED)
+		kos_pread(fs_fd, buffer, CHUNK, 0);
+	world.sectors_written = 0;
+}
+
+static void fs_op(enum op op, unsigned i)
+{
+	struct stat st;
+	char name[16];
+	switch (op) {
+	case STAT: kos_stat("/f", &st); break;
+	case OPEN_CLOSE: kos_close(kos_open("/f", O_RDONLY)); break;
+	case READ_CACHED: kos_pread(fs_fd, buffer, CHUNK, 0); break;
+	case READ_COLD: kos_pread(fs_fd, buffer, CHUNK, (off_t)i * CHUNK % COLD_FILE); break;
+	case WRITE_4K: kos_pwrite(fs_fd, buffer, CHUNK, (off_t)(i % 256) * CHUNK); break;
+	case CREATE_UNLINK:
+		snprintf(name, sizeof name, "/n%u", i);
+		kos_close(kos_open(name, O_CREAT | O_WRONLY, 0644));
+		kos_unlink(name);
+		break;
+	case SEQ_WRITE: kos_pwrite(fs_fd, buffer, MIB, (off_t)i * MIB); break;
+	case SEQ_READ: kos_pread(fs_fd, buffer, MIB, (off_t)(i % SEQ_FILES) * MIB); break;
+	}
+}
+
+static uint64_t fs_finish(void)
+{
+	kos_close(fs_fd);
+	ext2_sync(world.fs);
+	uint64_t blocks = world.sectors_written / (4096 / 512);
+	pw_unmount(&world, false);
+	pw_remove(&world);
+	return blocks;
+}
+
+/* ---- libext2fs ------------------------------------------------------------------------------ */
+
+static ext2_filsys fs;
+static ext2_file_t file;
+static ext2_ino_t file_ino;
+static uint64_t blocks_written;
+static char ext2fs_dir[64];
+
+static void count_writes(unsigned long long block, int count, errcode_t err)
+{
+	(void)block;
+	(void)err;
+	/* count < 0 is a byte count (libext2fs's convention). */
+	blocks_written += count < 0 ? ((uint64_t)-count + 4095) / 4096 : (uint64_t)count;
+}
+
+static void count_writes32(unsigned long block, int count, errcode_t err)
+{
+	count_writes(block, count, err);
+}
+
+static void must(errcode_t err, const char *what)
+{
+	if (err != 0) {
+		fprintf(stderr, "bench_fs: %s: %s\n", what, error_message(err));
+		exit(2);
+	}
+}
+
+static void ext2fs_mount(const char *image)
+{
+	/* The test I/O manager copies its callbacks when it opens. */
+	test_io_backing_manager = unix_io_manager;
+	test_io_cb_write_blk64 = count_writes;
+	test_io_cb_write_blk = count_writes32;
+	must(ext2fs_open(image, EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0, test_io_manager, &fs),
+	     "open");
+	must(ext2fs_read_bitmaps(fs), "bitmaps");
+	/* The primary superblock only, as the engine writes it: backups are
+	 * e2fsck's and mke2fs's business. */
+	fs->flags |= EXT2_FLAG_MASTER_SB_ONLY;
+}
+
+/* A new regular file `name` in the root (as debugfs's write does). */
+static ext2_ino_t ext2fs_create(const char *name)
+{
+	ext2_ino_t ino;
+	must(ext2fs_new_inode(fs, EXT2_ROOT_INO, 0100644, 0, &ino), "new inode");
+	errcode_t err = ext2fs_link(fs, EXT2_ROOT_INO, name, ino, EXT2_FT_REG_FILE);
+	if (err == EXT2_ET_DIR_NO_SPACE) {
+		must(ext2fs_expand_dir(fs, EXT2_ROOT_INO), "expand");
+		err = ext2fs_link(fs, EXT2_ROOT_INO, name, ino, EXT2_FT_REG_FILE);
+	}
+	must(err, "link");
+	ext2fs_inode_alloc_stats2(fs, ino, +1, 0);
+	struct ext2_inode inode;
+	memset(&inode, 0, sizeof inode);
+	inode.i_mode = 0100644;
+	inode.i_links_count = 1;
+	inode.i_atime = inode.i_ctime = inode.i_mtime = (__u32)time(NULL);
+	must(ext2fs_write_new_inode(fs, ino, &inode), "write inode");
+	return ino;
+}
+
+static void ext2fs_remove(const char *name, ext2_ino_t ino)
+{
+	must(ext2fs_unlink(fs, EXT2_ROOT_INO, name, ino, 0), "unlink");
+	struct ext2_inode inode;
+	must(ext2fs_read_inode(fs, ino, &inode), "read inode");
+	inode.i_links_count = 0;
+	inode.i_dtime = (__u32)time(NULL);
+	must(ext2fs_write_inode(fs, ino, &inode), "write inode");
+	if (ext2fs_inode_has_valid_blocks2(fs, &inode))
+		must(ext2fs_punch(fs, ino, &inode, NULL, 0, ~0ULL), "punch");
+	ext2fs_inode_alloc_stats2(fs, ino, -1, 0);
+}
+
+static void ext2fs_prepare(enum op op)
+{
+	snprintf(ext2fs_dir, sizeof ext2fs_dir, "/tmp/kestrel-bench-XXXXXX");
+	if (mkdtemp(ext2fs_dir) == NULL)
+		exit(2);
+	char image[128], command[256];
+	snprintf(image, sizeof image, "%s/image", ext2fs_dir);
+	snprintf(command, sizeof command, "mke2fs -t ext2 -q -F -b 4096 %s 64M >/dev/null 2>&1",
+		 image);
+	if (pw_run(command) != 0)
+		exit(2);
+	ext2fs_mount(image);
+	file_ino = ext2fs_create("f");
+	must(ext2fs_file_open(fs, file_ino, EXT2_FILE_WRITE, &file), "file open");
+	memset(buffer, 'b', sizeof buffer);
+	size_t size = op == SEQ_READ ? SEQ_FILES * MIB : op == READ_COLD ? COLD_FILE : MIB;
+	unsigned int got;
+	if (op != SEQ_WRITE) {
+		for (size_t at = 0; at < size; at += MIB)
+			must(ext2fs_file_write(file, buffer, MIB, &got), "write");
+	}
+	must(ext2fs_file_close(file), "close");
+	must(ext2fs_close_free(&fs), "unmount");
+	ext2fs_mount(image);
+	must(ext2fs_file_open(fs, file_ino, EXT2_FILE_WRITE, &file), "file open");
+	if (op == READ_CACHED)
+		must(ext2fs_file_read(file, buffer, CHUNK, &got), "read");
+	blocks_written = 0;
+}
+
+static void ext2fs_op(enum op op, unsigned i)
+{
+	ext2_ino_t ino;
+	struct ext2_inode inode;
+	ext2_file_t other;
+	unsigned int got;
+	char name[16];
+	switch (op) {
+	case STAT:
+		must(ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, "f", &ino), "namei");
+		must(ext2fs_read_inode(fs, ino, &inode), "read inode");
+		break;
+	case OPEN_CLOSE:
+		must(ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, "f", &ino), "namei");
+		must(ext2fs_file_open(fs, ino, 0, &other), "open");
+		must(ext2fs_file_close(other), "close");
+		break;
+	case READ_CACHED:
+		must(ext2fs_file_llseek(file, 0, EXT2_SEEK_SET, NULL), "seek");
+		must(ext2fs_file_read(file, buffer, CHUNK, &got), "read");
+		break;
+	case READ_COLD:
+		must(ext2fs_file_llseek(file, (__u64)i * CHUNK % COLD_FILE, EXT2_SEEK_SET, NULL),
+		     "seek");
+		must(ext2fs_file_read(file, buffer, CHUNK, &got), "read");
+		break;
+	case WRITE_4K:
+		must(ext2fs_file_llseek(file, (__u64)(i % 256) * CHUNK, EXT2_SEEK_SET, NULL),
+		     "seek");
+		must(ext2fs_file_write(file, buffer, CHUNK, &got), "write");
+		break;
+	case CREATE_UNLINK:
+		snprintf(name, sizeof name, "n%u", i);
+		ino = ext2fs_create(name);
+		must(ext2fs_file_open(fs, ino, EXT2_FILE_WRITE, &other), "open");
+		must(ext2fs_file_close(other), "close");
+		ext2fs_remove(name, ino);
+		break;
+	case SEQ_WRITE:
+		must(ext2fs_file_llseek(file, (__u64)i * MIB, EXT2_SEEK_SET, NULL), "seek");
+		must(ext2fs_file_write(file, buffer, MIB, &got), "write");
+		break;
+	case SEQ_READ:
+		must(ext2fs_file_llseek(file, (__u64)(i % SEQ_FILES) * MIB, EXT2_SEEK_SET, NULL),
+		     "seek");
+		must(ext2fs_file_read(file, buffer, MIB, &got), "read");
+		break;
+	}
+}
+
+static uint64_t ext2fs_finish(void)
+{
+	must(ext2fs_file_close(file), "close");
+	must(ext2fs_close_free(&fs), "unmount");
+	char command[128];
+	snprintf(command, sizeof command, "rm -rf %s", ext2fs_dir);
+	(void)pw_run(command);
+	return blocks_written;
+}
+
+/* ---- The measured driver ------------------------------------------------------------------- */
+
+__attribute__((noinline)) void bench_op(bool stack, enum op op, unsigned iterations);
+__attribute__((noinline)) void bench_op(bool stack, enum op op, unsigned iterations)
+{
+	for (unsigned i = 0; i < iterations; i++) {
+		if (stack)
+			fs_op(op, i);
+		else
+			ext2fs_op(op, i);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3)
+		return 2;
+	bool stack = strncmp(argv[1], "fs_", 3) == 0;
+	const char *op_name = strchr(argv[1], '_');
+	unsigned iterations = (unsigned)strtoul(argv[2], NULL, 10);
+	if (op_name == NULL || iterations == 0)
+		return 2;
+	enum op op = STAT;
+	while (op <= SEQ_READ && strcmp(op_names[op], op_name + 1) != 0)
+		op++;
+	if (op > SEQ_READ)
+		return 2;
+	if (op == SEQ_WRITE && iterations > SEQ_FILES)
+		iterations = SEQ_FILES;
+	if (stack)
+		fs_prepare(op);
+	else
+		ext2fs_prepare(op);
+	bench_op(stack, op, iterations);
+	uint64_t blocks = stack ? fs_finish() : ext2fs_finish();
+	printf("{\"iterations\": %u, \"blocks_written\": %.2f}\n", iterations,
+	       (double)blocks / iterations);
+	return 0;
+}
