@@ -203,6 +203,7 @@ int main(void)
 	ktest_ipc();
 	ktest_faults();
 	ktest_vspace();
+	ktest_fp();
 	ktest_irq();
 	ktest_uart();
 	ktest_sched();

@@ -74,6 +74,7 @@ void ktest_tcb(void);
 void ktest_ipc(void);
 void ktest_faults(void);
 void ktest_vspace(void);
+void ktest_fp(void);
 void ktest_irq(void);
 void ktest_uart(void);
 void ktest_sched(void);
