@@ -32,7 +32,7 @@ _Noreturn void hart_main(struct hart *hart)
 	csr_write_sscratch(0);
 	/* sret goes to user mode with interrupts on there; the kernel itself
 	 * runs with them off (sstatus.SIE = 0) and takes them on its way out.
-	 * FP state: Initial, not switched yet (seam: karch's lazy FP). */
+	 * FP state is arch_fpu_switch's from the first thread on (thread.c). */
 	csr_clear_sstatus(SSTATUS_SPP | SSTATUS_FS_MASK | SSTATUS_SIE);
 	csr_set_sstatus(SSTATUS_SPIE | SSTATUS_FS_INITIAL);
 	arch_init_hart();
