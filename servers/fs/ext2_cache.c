@@ -10,30 +10,6 @@
  */
 #include "ext2_impl.h"
 
-void ext2_copy(void *to, const void *from, size_t n)
-{
-	uint8_t *t = to;
-	const uint8_t *f = from;
-	for (size_t i = 0; i < n; i++)
-		t[i] = f[i];
-}
-
-void ext2_zero(void *to, size_t n)
-{
-	uint8_t *t = to;
-	for (size_t i = 0; i < n; i++)
-		t[i] = 0;
-}
-
-bool ext2_same(const void *a, const void *b, size_t n)
-{
-	const uint8_t *x = a, *y = b;
-	for (size_t i = 0; i < n; i++)
-		if (x[i] != y[i])
-			return false;
-	return true;
-}
-
 static uint32_t hash_of(const struct ext2_fs *fs, uint32_t block)
 {
 	return (block * 2654435761u) & fs->hash_mask;
