@@ -124,6 +124,7 @@ struct ext2_cache_entry {
 	int32_t next; /* hash chain */
 	uint8_t valid, dirty, ref, pinned;
 	uint8_t cls;
+	uint8_t listed; /* on the dirty list (fs->dirty) */
 };
 
 /* A decoded inode: the fields the engine uses. The record's other bytes
@@ -174,10 +175,14 @@ struct ext2_fs {
 	uint8_t *super;
 	uint32_t super_entry;
 
-	/* The block cache: entries, hash heads, then the block data. */
+	/* The block cache: entries, hash heads, the dirty list, then the
+	 * block data. The dirty list holds each entry made dirty since the
+	 * last write-back once (entry.listed), so that a write-back visits
+	 * those and not the whole cache. */
 	uint32_t cache_count, hash_mask, hand;
 	struct ext2_cache_entry *entries;
 	int32_t *heads;
+	uint32_t *dirty, dirty_count;
 	uint8_t *data;
 
 	struct ext2_open_slot open[EXT2_OPEN_SLOTS];
@@ -219,6 +224,8 @@ void cache_init(struct ext2_fs *fs, uint8_t *memory, uint32_t count);
 int cache_get(struct ext2_fs *fs, uint32_t block, bool fresh, uint8_t **out);
 /* The buffer from the last cache_get is to be written back with `cls`. */
 void cache_dirty(struct ext2_fs *fs, const uint8_t *buffer, enum ext2_class cls);
+/* The same for cache entry `index` (a pinned buffer). */
+void cache_dirty_entry(struct ext2_fs *fs, uint32_t index, enum ext2_class cls);
 /* Drop a freed block without writing it. */
 void cache_forget(struct ext2_fs *fs, uint32_t block);
 /* Write every dirty block in class order with a flush after each class. */

@@ -26,7 +26,8 @@ static size_t buckets_for(uint32_t count)
 static size_t cache_bytes(uint32_t count, uint32_t block_size)
 {
 	return (size_t)count * sizeof(struct ext2_cache_entry) +
-	       buckets_for(count) * sizeof(int32_t) + (size_t)count * block_size;
+	       buckets_for(count) * sizeof(int32_t) + ((size_t)count + 1) / 2 * 8 +
+	       (size_t)count * block_size;
 }
 
 size_t ext2_memory_needed(uint32_t cache_blocks)
@@ -124,8 +125,7 @@ void ext2_super_counts(struct ext2_fs *fs)
 	put32(fs->super + SB_FREE_BLOCKS, fs->free_blocks);
 	put32(fs->super + SB_FREE_INODES, fs->free_inodes);
 	put32(fs->super + SB_FEATURE_RO_COMPAT, fs->ro_compat);
-	fs->entries[fs->super_entry].dirty = 1;
-	fs->entries[fs->super_entry].cls = CLASS_SUPER;
+	cache_dirty_entry(fs, fs->super_entry, CLASS_SUPER);
 }
 
 /* A block a file may point at: inside the device, and not one of the
@@ -246,7 +246,8 @@ int ext2_mount(struct ext2_fs **out, void *memory, size_t bytes, const struct fs
 		return FS_EUCLEAN;
 	fs->block_size = 1024u << fs->log_block_size;
 	fs->sectors_per_block = fs->block_size / 512;
-	uint32_t count = (uint32_t)(bytes / (fs->block_size + sizeof(struct ext2_cache_entry) + 8));
+	uint32_t count =
+	    (uint32_t)(bytes / (fs->block_size + sizeof(struct ext2_cache_entry) + 12));
 	while (count >= EXT2_MIN_CACHE && cache_bytes(count, fs->block_size) > bytes)
 		count--;
 	if (count < EXT2_MIN_CACHE)
