@@ -174,6 +174,9 @@ struct ext2_fs {
 	uint32_t alloc_hint, hint_ino; /* after the last block allocated, for whom */
 	uint8_t *super;
 	uint32_t super_entry;
+	/* The last inode table located (ext2_inode.c): group + 1 (0: none)
+	 * and its first block, as checked by ext2_group_get. */
+	uint32_t table_group, table_block;
 
 	/* The block cache: entries, hash heads, the dirty list, then the
 	 * block data. The dirty list holds each entry made dirty since the
