@@ -111,6 +111,35 @@ void posix_window_give(struct posix_proc *proc, uint32_t window)
 	proc->free_windows |= UINT64_C(1) << window;
 }
 
+typedef uint64_t posix_word __attribute__((may_alias));
+
+void posix_copy(void *to, const void *from, size_t n)
+{
+	uint8_t *t = to;
+	const uint8_t *f = from;
+	if ((((uintptr_t)t ^ (uintptr_t)f) & 7u) != 0 || n < 64) {
+		memcpy(t, f, n);
+		return;
+	}
+	for (; ((uintptr_t)t & 7u) != 0; n--)
+		*t++ = *f++;
+	posix_word *tw = (posix_word *)(void *)t;
+	const posix_word *fw = (const posix_word *)(const void *)f;
+	for (; n >= 32; n -= 32, tw += 4, fw += 4) {
+		uint64_t a = fw[0], b = fw[1], c = fw[2], d = fw[3];
+		tw[0] = a;
+		tw[1] = b;
+		tw[2] = c;
+		tw[3] = d;
+	}
+	for (; n >= 8; n -= 8)
+		*tw++ = *fw++;
+	t = (uint8_t *)tw;
+	f = (const uint8_t *)fw;
+	for (; n > 0; n--)
+		*t++ = *f++;
+}
+
 void posix_window_attach(struct posix_proc *proc, struct channel_message *request, uint32_t window,
 			 size_t length, bool writable)
 {
