@@ -144,6 +144,14 @@ struct ext2_group {
 	uint32_t free_blocks, free_inodes, used_dirs;
 };
 
+/* Where a group's bitmaps and inode table are, as ext2_group_get checked
+ * them; group + 1 (0: the slot is empty). */
+struct ext2_layout {
+	uint32_t group_plus_one;
+	uint32_t block_bitmap, inode_bitmap, inode_table;
+};
+#define EXT2_LAYOUTS 8u /* direct-mapped by group number */
+
 struct ext2_open_slot {
 	uint32_t ino;
 	uint32_t count;
@@ -174,9 +182,7 @@ struct ext2_fs {
 	uint32_t alloc_hint, hint_ino; /* after the last block allocated, for whom */
 	uint8_t *super;
 	uint32_t super_entry;
-	/* The last inode table located (ext2_inode.c): group + 1 (0: none)
-	 * and its first block, as checked by ext2_group_get. */
-	uint32_t table_group, table_block;
+	struct ext2_layout layout[EXT2_LAYOUTS]; /* ext2_group_layout's memory */
 
 	/* The block cache: entries, hash heads, the dirty list, then the
 	 * block data. The dirty list holds each entry made dirty since the
@@ -238,6 +244,9 @@ int cache_pin(struct ext2_fs *fs, uint32_t block, uint8_t **out, uint32_t *entry
 /* ext2_super.c */
 int ext2_group_get(struct ext2_fs *fs, uint32_t group, struct ext2_group *out);
 int ext2_group_put(struct ext2_fs *fs, uint32_t group, const struct ext2_group *g);
+/* Group `group`'s (< fs->groups) metadata locations, valid until the next
+ * call. */
+int ext2_group_layout(struct ext2_fs *fs, uint32_t group, const struct ext2_layout **out);
 void ext2_super_counts(struct ext2_fs *fs);
 int ext2_check_data_block(struct ext2_fs *fs, uint32_t block);
 int ext2_writable(const struct ext2_fs *fs);

@@ -16,19 +16,12 @@ static int locate(struct ext2_fs *fs, uint32_t ino, uint32_t *block, uint32_t *o
 		return FS_EUCLEAN;
 	uint32_t g = (ino - 1) / fs->inodes_per_group;
 	uint32_t index = (ino - 1) % fs->inodes_per_group;
-	/* The engine never moves an inode table: a location that
-	 * ext2_group_get has checked once stays usable (even if the disk
-	 * later says otherwise, it is a checked one). */
-	if (fs->table_group != g + 1) {
-		struct ext2_group gd;
-		int status = ext2_group_get(fs, g, &gd);
-		if (status != FS_OK)
-			return status;
-		fs->table_group = g + 1;
-		fs->table_block = gd.inode_table;
-	}
+	const struct ext2_layout *layout;
+	int status = ext2_group_layout(fs, g, &layout);
+	if (status != FS_OK)
+		return status;
 	uint64_t at = (uint64_t)index * fs->inode_size;
-	*block = fs->table_block + (uint32_t)(at / fs->block_size);
+	*block = layout->inode_table + (uint32_t)(at / fs->block_size);
 	*offset = (uint32_t)(at % fs->block_size);
 	return FS_OK;
 }

@@ -105,6 +105,27 @@ int ext2_group_get(struct ext2_fs *fs, uint32_t g, struct ext2_group *out)
 	return FS_OK;
 }
 
+/* The engine never moves a bitmap or an inode table, so locations that
+ * ext2_group_get has checked once stay checked ones, even if the disk is
+ * changed under the engine later: they are remembered, not re-read and
+ * re-checked at every inode access and every block pointer followed. */
+int ext2_group_layout(struct ext2_fs *fs, uint32_t g, const struct ext2_layout **out)
+{
+	struct ext2_layout *slot = &fs->layout[g % EXT2_LAYOUTS];
+	if (slot->group_plus_one != g + 1) {
+		struct ext2_group gd;
+		int status = ext2_group_get(fs, g, &gd);
+		if (status != FS_OK)
+			return status;
+		slot->group_plus_one = g + 1;
+		slot->block_bitmap = gd.block_bitmap;
+		slot->inode_bitmap = gd.inode_bitmap;
+		slot->inode_table = gd.inode_table;
+	}
+	*out = slot;
+	return FS_OK;
+}
+
 int ext2_group_put(struct ext2_fs *fs, uint32_t g, const struct ext2_group *in)
 {
 	uint8_t *b;
@@ -138,12 +159,12 @@ int ext2_check_data_block(struct ext2_fs *fs, uint32_t block)
 	uint32_t start = group_start(fs, g);
 	if (has_super(fs, g) && block - start < 1 + fs->gdt_blocks + fs->reserved_gdt)
 		return FS_EUCLEAN;
-	struct ext2_group gd;
-	int status = ext2_group_get(fs, g, &gd);
+	const struct ext2_layout *gd;
+	int status = ext2_group_layout(fs, g, &gd);
 	if (status != FS_OK)
 		return status;
-	if (block == gd.block_bitmap || block == gd.inode_bitmap ||
-	    (block >= gd.inode_table && block - gd.inode_table < fs->inode_table_blocks))
+	if (block == gd->block_bitmap || block == gd->inode_bitmap ||
+	    (block >= gd->inode_table && block - gd->inode_table < fs->inode_table_blocks))
 		return FS_EUCLEAN;
 	return FS_OK;
 }
