@@ -266,6 +266,11 @@ int ext2_inode_write(struct ext2_fs *fs, const struct ext2_inode *inode);
 int ext2_inode_init(struct ext2_fs *fs, struct ext2_inode *inode);
 int ext2_inode_get_live(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out);
 uint32_t ext2_open_count(const struct ext2_fs *fs, uint32_t ino);
+/* The open slot of `ino`, or EXT2_OPEN_SLOTS when it is not open; then
+ * *vacant (if not NULL) is a slot it may take (EXT2_OPEN_SLOTS: none). */
+uint32_t ext2_open_find(const struct ext2_fs *fs, uint32_t ino, uint32_t *vacant);
+/* Slot `i`'s count has reached zero. */
+void ext2_open_drop(struct ext2_fs *fs, uint32_t i);
 bool ext2_fast_symlink(const struct ext2_fs *fs, const struct ext2_inode *inode);
 int ext2_inode_delete(struct ext2_fs *fs, struct ext2_inode *inode);
 

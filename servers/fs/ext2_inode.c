@@ -134,12 +134,51 @@ int ext2_inode_init(struct ext2_fs *fs, struct ext2_inode *inode)
 	return ext2_inode_write(fs, inode);
 }
 
+/* The open counts are a hash table: open addressing, linear probing from
+ * a hash of the inode number. A slot is empty (ino 0), open (count > 0),
+ * or a tombstone (count 0, ino kept so that the chains through it hold);
+ * a chain ends at the first empty slot. */
+_Static_assert(EXT2_OPEN_SLOTS == 256, "the hash takes the top 8 bits");
+#define OPEN_NEXT(i) (((i) + 1) & (EXT2_OPEN_SLOTS - 1))
+
+uint32_t ext2_open_find(const struct ext2_fs *fs, uint32_t ino, uint32_t *vacant)
+{
+	uint32_t i = (ino * 2654435761u) >> 24, free_slot = EXT2_OPEN_SLOTS;
+	for (uint32_t n = 0; n < EXT2_OPEN_SLOTS; n++, i = OPEN_NEXT(i)) {
+		const struct ext2_open_slot *s = &fs->open[i];
+		if (s->count > 0) {
+			if (s->ino == ino)
+				return i;
+			continue;
+		}
+		if (free_slot == EXT2_OPEN_SLOTS)
+			free_slot = i;
+		if (s->ino == 0)
+			break;
+	}
+	if (vacant != NULL)
+		*vacant = free_slot;
+	return EXT2_OPEN_SLOTS;
+}
+
+void ext2_open_drop(struct ext2_fs *fs, uint32_t i)
+{
+	fs->open[i].count = 0;
+	/* A tombstone that ends a chain is not needed: empty it, and the
+	 * tombstones before it. */
+	if (fs->open[OPEN_NEXT(i)].ino != 0)
+		return;
+	for (uint32_t n = 0; n < EXT2_OPEN_SLOTS && fs->open[i].count == 0 && fs->open[i].ino != 0;
+	     n++) {
+		fs->open[i].ino = 0;
+		i = (i - 1) & (EXT2_OPEN_SLOTS - 1);
+	}
+}
+
 uint32_t ext2_open_count(const struct ext2_fs *fs, uint32_t ino)
 {
-	for (uint32_t i = 0; i < EXT2_OPEN_SLOTS; i++)
-		if (fs->open[i].ino == ino && fs->open[i].count > 0)
-			return fs->open[i].count;
-	return 0;
+	uint32_t i = ext2_open_find(fs, ino, NULL);
+	return i < EXT2_OPEN_SLOTS ? fs->open[i].count : 0;
 }
 
 /* An inode a caller may name: the root or a non-reserved number, in use. */

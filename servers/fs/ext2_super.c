@@ -325,7 +325,7 @@ int ext2_unmount(struct ext2_fs *fs)
 		struct ext2_inode inode;
 		if (fs->open[i].count == 0)
 			continue;
-		fs->open[i].count = 0;
+		fs->open[i].count = 0; /* a tombstone: the other chains hold */
 		status = ext2_inode_read(fs, fs->open[i].ino, &inode);
 		if (status == FS_OK && inode.links == 0)
 			status = ext2_inode_delete(fs, &inode);
