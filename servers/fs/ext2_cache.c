@@ -88,18 +88,27 @@ static uint32_t victim(struct ext2_fs *fs)
 	}
 }
 
+/* A block not in the cache: out of line, so that a hit (most calls) needs
+ * no registers saved. */
+static __attribute__((noinline)) int cache_miss(struct ext2_fs *fs, uint32_t block, bool fresh,
+						uint8_t **out);
+
 int cache_get(struct ext2_fs *fs, uint32_t block, bool fresh, uint8_t **out)
 {
 	if (block >= fs->blocks_count)
 		return FS_EUCLEAN;
 	int32_t hit = find(fs, block);
-	if (hit >= 0) {
-		fs->entries[hit].ref = 1;
-		*out = entry_data(fs, (uint32_t)hit);
-		if (fresh)
-			ext2_zero(*out, fs->block_size);
-		return FS_OK;
-	}
+	if (hit < 0)
+		return cache_miss(fs, block, fresh, out);
+	fs->entries[hit].ref = 1;
+	*out = entry_data(fs, (uint32_t)hit);
+	if (fresh)
+		ext2_zero(*out, fs->block_size);
+	return FS_OK;
+}
+
+static int cache_miss(struct ext2_fs *fs, uint32_t block, bool fresh, uint8_t **out)
+{
 	uint32_t i = victim(fs);
 	struct ext2_cache_entry *e = &fs->entries[i];
 	if (e->valid && e->dirty) {
