@@ -32,9 +32,21 @@ void port_tlb_flush_page(uint64_t asid, uint64_t va, uint64_t harts)
 	arch_tlb_flush_page(asid, va, harts);
 }
 
-void port_tlb_flush_asid(uint64_t asid, uint64_t harts)
+/*
+ * A whole-ASID flush also follows a VSpace root's deletion, whose table
+ * memory may be reused next: a hart still in user mode in that address
+ * space would walk it. So every other hart of the set is also stalled (it
+ * leaves user mode and waits for the kernel lock, then reschedules and
+ * finds the VSpace gone). Whole-ASID flushes are rare (table unmap, ASID
+ * invalidation): the IPI round trips are affordable.
+ */
+void port_tlb_flush_asid(uint64_t asid, uint64_t cpus)
 {
-	arch_tlb_flush_asid(asid, harts);
+	arch_tlb_flush_asid(asid, cpus);
+	unsigned me = hart_current()->cpu_index;
+	for (unsigned cpu = 0; cpu < CONFIG_MAX_HARTS; cpu++)
+		if ((cpus >> cpu & 1) && cpu != me)
+			arch_ipi_stall(cpu);
 }
 
 /* core/ names harts by cpu index (scheduler.h), as the mailbox does; the
