@@ -15,11 +15,9 @@
 
 typedef struct POSIX_NAME(aiocb) aiocb_t;
 
-enum { AIO_IDLE, AIO_IN_FLIGHT, AIO_DONE };
-
 static void finish(aiocb_t *cb, int64_t r)
 {
-	cb->aio_state = AIO_DONE;
+	cb->aio_state = POSIX_AIO_DONE;
 	cb->aio_error_value = r < 0 ? (int)-r : 0;
 	cb->aio_result = r < 0 ? -1 : (ssize_t)r;
 }
@@ -57,7 +55,7 @@ static int start(aiocb_t *cb, enum fs_op op, uint64_t data_only)
 	struct posix_proc *proc = posix_self();
 	cb->aio_op = op;
 	cb->aio_window = POSIX_NO_WINDOW;
-	cb->aio_state = AIO_IN_FLIGHT;
+	cb->aio_state = POSIX_AIO_IN_FLIGHT;
 	cb->aio_error_value = EINPROGRESS;
 	struct posix_file *file = posix_fd_file(proc, cb->aio_fildes);
 	if (file == NULL)
@@ -72,6 +70,8 @@ static int start(aiocb_t *cb, enum fs_op op, uint64_t data_only)
 			return finish(cb, -EINVAL), 0;
 	}
 	if (file->kind == POSIX_KIND_CONSOLE) {
+		if (op == FS_OP_FSYNC)
+			return finish(cb, -EINVAL), 0; /* as fsync on the console */
 		if (op == FS_OP_WRITE && proc->console != NULL)
 			proc->console(proc->console_context, (const void *)cb->aio_buf,
 				      cb->aio_nbytes);
@@ -92,7 +92,7 @@ static int start(aiocb_t *cb, enum fs_op op, uint64_t data_only)
 					   &cb->aio_window);
 	}
 	if (status != 0) {
-		cb->aio_state = AIO_IDLE;
+		cb->aio_state = POSIX_AIO_IDLE;
 		return posix_fail(EAGAIN);
 	}
 	proc->aio[slot] = cb;
@@ -120,7 +120,7 @@ int POSIX_NAME(aio_fsync)(int op, aiocb_t *cb)
 /* Collect the reply of `cb` if it is there, without waiting. */
 static void poll_one(struct posix_proc *proc, const aiocb_t *cb)
 {
-	if (cb->aio_state != AIO_IN_FLIGHT)
+	if (cb->aio_state != POSIX_AIO_IN_FLIGHT)
 		return;
 	if (proc->pump != NULL)
 		proc->pump(proc->pump_context);
@@ -137,15 +137,15 @@ static void poll_one(struct posix_proc *proc, const aiocb_t *cb)
 int POSIX_NAME(aio_error)(const aiocb_t *cb)
 {
 	poll_one(posix_self(), cb);
-	return cb->aio_state == AIO_IN_FLIGHT ? EINPROGRESS : cb->aio_error_value;
+	return cb->aio_state == POSIX_AIO_IN_FLIGHT ? EINPROGRESS : cb->aio_error_value;
 }
 
 ssize_t POSIX_NAME(aio_return)(aiocb_t *cb)
 {
 	poll_one(posix_self(), cb);
-	if (cb->aio_state != AIO_DONE)
+	if (cb->aio_state != POSIX_AIO_DONE)
 		return posix_fail(EINVAL);
-	cb->aio_state = AIO_IDLE;
+	cb->aio_state = POSIX_AIO_IDLE;
 	return cb->aio_result; /* the error is aio_error's to tell, not errno's */
 }
 
@@ -165,7 +165,7 @@ int POSIX_NAME(aio_suspend)(const aiocb_t *const list[], int count, const struct
 		for (int i = 0; i < count; i++) {
 			if (list[i] != NULL)
 				poll_one(proc, list[i]);
-			if (list[i] != NULL && list[i]->aio_state != AIO_IN_FLIGHT)
+			if (list[i] != NULL && list[i]->aio_state != POSIX_AIO_IN_FLIGHT)
 				return 0;
 		}
 		uint64_t now = channel_port_now();
@@ -218,7 +218,7 @@ int POSIX_NAME(lio_listio)(int mode, aiocb_t *const list[], int count, struct si
 		aiocb_t *cb = list[i];
 		if (cb == NULL || cb->aio_lio_opcode == LIO_NOP)
 			continue;
-		while (cb->aio_state == AIO_IN_FLIGHT)
+		while (cb->aio_state == POSIX_AIO_IN_FLIGHT)
 			(void)POSIX_NAME(aio_suspend)((const aiocb_t *const *)&list[i], 1, NULL);
 		failed |= cb->aio_error_value != 0;
 	}

@@ -92,6 +92,7 @@ struct posix_proc {
 	posix_console_fn console;
 	void *console_context;
 	uint32_t root_ino, cwd_ino;
+	uint64_t cwd_handle; /* the server's handle that keeps the cwd alive (0: the root) */
 	mode_t umask;
 	uint8_t *windows;      /* POSIX_WINDOWS windows, page-aligned */
 	uint64_t free_windows; /* bit w: window w is free */
@@ -119,6 +120,12 @@ int posix_proc_init(struct posix_proc *proc, struct channel_client *fs, void *wi
 		    posix_console_fn console, void *console_context);
 /* Close every descriptor (releasing the server's handles). */
 void posix_proc_fini(struct posix_proc *proc);
+/* true when the process's private state is consistent: each description's
+ * references are the descriptors naming it, the windows taken are those of
+ * AIO requests in flight, each in-flight request is one the channel still
+ * owes, the cwd's handle is held exactly when the cwd is not the root (for
+ * the tests, between calls). */
+bool posix_proc_check_invariants(const struct posix_proc *proc);
 /* Make `proc` the calling thread's process. */
 void posix_proc_use(struct posix_proc *proc);
 struct posix_proc *posix_proc_current(void);
@@ -182,6 +189,15 @@ enum { LIO_READ, LIO_WRITE, LIO_NOP };
 enum { LIO_WAIT, LIO_NOWAIT };
 #endif
 
+/* An AIO request's life: IDLE -> IN_FLIGHT (aio_read, aio_write,
+ * aio_fsync) -> DONE (its reply collected, or an error found at submit)
+ * -> IDLE (aio_return). */
+enum posix_aio_state {
+	POSIX_AIO_IDLE,
+	POSIX_AIO_IN_FLIGHT,
+	POSIX_AIO_DONE,
+};
+
 struct POSIX_NAME(aiocb) {
 	int aio_fildes;
 	off_t aio_offset;
@@ -191,7 +207,7 @@ struct POSIX_NAME(aiocb) {
 	struct sigevent aio_sigevent;
 	int aio_lio_opcode;
 	/* libos's: the request's state, error and result. */
-	int aio_state; /* 0 idle, 1 in flight, 2 done */
+	int aio_state; /* enum posix_aio_state */
 	int aio_error_value;
 	ssize_t aio_result;
 	uint32_t aio_window; /* the window it holds while in flight */

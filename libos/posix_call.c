@@ -11,6 +11,8 @@
 
 #include "posix_internal.h"
 
+_Static_assert(POSIX_WINDOWS == 64, "the windows are the bits of one word");
+
 static _Thread_local struct posix_proc *current;
 
 void posix_proc_use(struct posix_proc *proc)
@@ -90,6 +92,7 @@ void posix_proc_fini(struct posix_proc *proc)
 			proc->fd[fd] = NULL;
 		}
 	}
+	posix_release_cwd(proc);
 }
 
 uint32_t posix_window_take(struct posix_proc *proc)
@@ -227,4 +230,46 @@ void posix_fill_stat(const struct fs_wire_stat *w, struct stat *out)
 	out->st_mtim.tv_nsec = w->mtime_ns;
 	out->st_ctim.tv_sec = (time_t)w->ctime;
 	out->st_ctim.tv_nsec = w->ctime_ns;
+}
+
+bool posix_proc_check_invariants(const struct posix_proc *proc)
+{
+	uint32_t refs[POSIX_FILE_MAX] = { 0 };
+	for (uint32_t fd = 0; fd < POSIX_FD_MAX; fd++) {
+		const struct posix_file *file = proc->fd[fd];
+		if (file == NULL) {
+			if (proc->cloexec[fd])
+				return false;
+			continue;
+		}
+		if (file < proc->file || file >= proc->file + POSIX_FILE_MAX ||
+		    file->kind == POSIX_KIND_FREE)
+			return false;
+		refs[file - proc->file]++;
+	}
+	for (uint32_t i = 0; i < POSIX_FILE_MAX; i++) {
+		if (refs[i] != (proc->file[i].kind == POSIX_KIND_FREE ? 0 : proc->file[i].refs))
+			return false;
+	}
+	uint64_t windows = 0;
+	uint32_t in_flight = 0;
+	for (uint32_t slot = 0; slot < POSIX_WINDOWS; slot++) {
+		const struct POSIX_NAME(aiocb) *cb = proc->aio[slot];
+		if (cb == NULL)
+			continue;
+		if (cb->aio_state != POSIX_AIO_IN_FLIGHT)
+			return false;
+		if (cb->aio_window != POSIX_NO_WINDOW) {
+			if (cb->aio_window >= POSIX_WINDOWS || (windows >> cb->aio_window & 1))
+				return false;
+			windows |= UINT64_C(1) << cb->aio_window;
+		}
+		in_flight++;
+	}
+	if ((windows | proc->free_windows) != UINT64_MAX || (windows & proc->free_windows) != 0)
+		return false;
+	if (channel_client_check_invariants(proc->fs) != ERR_OK ||
+	    channel_client_outstanding(proc->fs) != in_flight)
+		return false;
+	return (proc->cwd_handle == 0) == (proc->cwd_ino == proc->root_ino);
 }

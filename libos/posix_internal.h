@@ -109,6 +109,9 @@ static inline bool posix_is_dir(uint32_t mode)
 int64_t posix_readdir_batch(struct posix_proc *proc, uint32_t dir, uint64_t *cookie,
 			    uint32_t window, uint32_t *count, bool *end);
 
+/* Let go of the cwd's handle (the cwd becomes the root). */
+void posix_release_cwd(struct posix_proc *proc);
+
 /* ---- Descriptors (posix_fd.c) ------------------------------------------------------------ */
 
 /* The description behind `fd`, or NULL (not open). */

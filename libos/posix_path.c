@@ -217,8 +217,32 @@ int POSIX_NAME(chdir)(const char *path)
 		status = -ENOTDIR;
 	if (status != 0)
 		return posix_fail(-status);
+	/* Hold the new cwd open, as Linux holds a reference: removed, it
+	 * stays a (dead) directory, and its inode is not reused under us. */
+	uint64_t handle = 0;
+	struct channel_message m, reply;
+	if (w.ino != proc->root_ino) {
+		posix_request(&m, FS_OP_OPEN, w.ino, 0, 0, 0);
+		int64_t r = posix_call(proc, &m, &reply);
+		if (r < 0)
+			return posix_fail((int)-r);
+		handle = (uint64_t)r;
+	}
+	posix_release_cwd(proc);
 	proc->cwd_ino = w.ino;
+	proc->cwd_handle = handle;
 	return 0;
+}
+
+void posix_release_cwd(struct posix_proc *proc)
+{
+	if (proc->cwd_handle == 0)
+		return;
+	struct channel_message m, reply;
+	posix_request(&m, FS_OP_RELEASE, proc->cwd_handle, 0, 0, 0);
+	(void)posix_call(proc, &m, &reply); /* nothing to do if the server refuses */
+	proc->cwd_handle = 0;
+	proc->cwd_ino = proc->root_ino;
 }
 
 /* The name under which directory `parent` holds `ino` into `name`: its

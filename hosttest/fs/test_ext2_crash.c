@@ -521,6 +521,21 @@ static void crash_test(const char *name, workload_fn *fn, uint32_t cache_blocks,
 	uint64_t total = r->port.writes;
 	assert_int_equal(world_fsck(w, "-fn"), 0);
 	memcpy(r->full, r->files, sizeof(r->full));
+	/* Without a crash, the image holds exactly the model: every live
+	 * file at its path with its content. */
+	assert_int_equal(world_mount(w, 32, FS_MOUNT_READ_ONLY), FS_OK);
+	static uint8_t data[MAX_SIZE + 1];
+	for (int k = 0; k < MAX_FILES; k++) {
+		if (!r->files[k].live)
+			continue;
+		int64_t ino = world_resolve(w->fs, r->files[k].path);
+		if (ino < 0)
+			fail_msg("%s: %s is missing after the full run", name, r->files[k].path);
+		int64_t n = ext2_read(w->fs, (uint32_t)ino, 0, data, sizeof(data));
+		if (n != (int64_t)r->files[k].size || memcmp(data, r->files[k].content, (size_t)n))
+			fail_msg("%s: %s differs after the full run", name, r->files[k].path);
+	}
+	world_unmount(w);
 	r->record = false;
 	uint64_t step = total / target_points ? total / target_points : 1;
 	uint32_t points = 0;

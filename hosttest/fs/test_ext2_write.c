@@ -287,19 +287,19 @@ static void test_dirs(void **state)
 	uint32_t ino;
 	assert_int_equal(ext2_mkdir(w->fs, a, "b", 1, 0755, 0, 0, &ino), FS_EEXIST);
 	/* Many entries: the directory grows by blocks. */
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 400; i++) {
 		char name[64];
 		snprintf(name, sizeof(name), "entry-number-%d-with-some-length", i);
 		create(w, b, name);
 	}
-	for (int i = 0; i < 200; i += 2) {
+	for (int i = 0; i < 400; i += 2) {
 		char name[64];
 		snprintf(name, sizeof(name), "entry-number-%d-with-some-length", i);
 		assert_int_equal(ext2_unlink(w->fs, b, name, strlen(name)), FS_OK);
 	}
 	remount(w);
 	b = resolve(w, "/a/b");
-	for (int i = 1; i < 200; i += 2) {
+	for (int i = 1; i < 400; i += 2) {
 		char name[64];
 		snprintf(name, sizeof(name), "entry-number-%d-with-some-length", i);
 		assert_int_equal(ext2_unlink(w->fs, b, name, strlen(name)), FS_OK);

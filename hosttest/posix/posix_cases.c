@@ -1932,3 +1932,238 @@ CASE(aio_append)
 	R(close(fd));
 	cat("f");
 }
+
+/* ---- More: dirfds, shared descriptions, dead directories, big offsets ------------------------ */
+
+CASE(unlinkat_mkdirat_bad_dirfds)
+{
+	put("f", "x");
+	int fd = FD(open("f", O_RDONLY));
+	R(unlinkat(fd, "x", 0));
+	R(mkdirat(fd, "x", 0755));
+	R(mkdirat(190, "x", 0755));
+	R(unlinkat(190, "x", 0));
+	R(close(fd));
+}
+CASE(renameat_mixed_dirfds)
+{
+	R(mkdir("d", 0755));
+	put("a", "A");
+	int dfd = FD(open("d", O_RDONLY | O_DIRECTORY));
+	R(renameat(AT_FDCWD, "a", dfd, "b"));
+	R(renameat(dfd, "b", AT_FDCWD, "c"));
+	R(renameat(dfd, "nope", AT_FDCWD, "c"));
+	R(close(dfd));
+	cat("c");
+	ls("d");
+}
+CASE(fstatat_nofollow_trailing_slash)
+{
+	R(mkdir("d", 0755));
+	R(symlink("d", "l"));
+	struct stat s;
+	if (R(fstatat(AT_FDCWD, "l/", &s, AT_SYMLINK_NOFOLLOW)) == 0)
+		log_stat(&s);
+	if (R(fstatat(AT_FDCWD, "l", &s, AT_SYMLINK_NOFOLLOW)) == 0)
+		log_stat(&s);
+}
+CASE(append_then_read_same_fd)
+{
+	put("f", "abc");
+	int fd = FD(open("f", O_RDWR | O_APPEND));
+	R(write(fd, "def", 3));
+	char b[8] = { 0 };
+	R(read(fd, b, sizeof b));
+	R(lseek(fd, 1, SEEK_SET));
+	R(read(fd, b, 2));
+	case_log("  %.2s", b);
+	R(write(fd, "g", 1));
+	R(lseek(fd, 0, SEEK_CUR));
+	R(close(fd));
+	cat("f");
+}
+CASE(readdir_after_rename_inside)
+{
+	put("a", "1");
+	R(mkdir("s", 0755));
+	R(rename("a", "s/b"));
+	R(rename("s", "t"));
+	ls(".");
+	ls("t");
+}
+CASE(renamed_dir_open_fd)
+{
+	R(mkdir("d", 0755));
+	put("d/f", "x");
+	int dfd = FD(open("d", O_RDONLY | O_DIRECTORY));
+	R(rename("d", "e"));
+	struct stat s;
+	if (R(fstatat(dfd, "f", &s, 0)) == 0)
+		log_stat(&s);
+	int fd = FD(openat(dfd, "g", O_CREAT | O_WRONLY, 0644));
+	R(close(fd));
+	R(close(dfd));
+	ls("e");
+}
+CASE(removed_cwd)
+{
+	R(mkdir("d", 0755));
+	R(chdir("d"));
+	R(rmdir("../d"));
+	FD(open("x", O_CREAT | O_RDWR, 0644));
+	R(mkdir("y", 0755));
+	struct stat s;
+	if (R(stat(".", &s)) == 0)
+		log_stat(&s);
+	ls(".");
+	/* Not chdir(".."): POSIX removes a removed directory's ".." (so does
+	 * the engine), Linux's VFS still follows it (docs/posix.md). */
+	cwd();
+}
+CASE(removed_dir_by_fd)
+{
+	R(mkdir("d", 0755));
+	int dfd = FD(open("d", O_RDONLY | O_DIRECTORY));
+	R(rmdir("d"));
+	FD(openat(dfd, "x", O_CREAT | O_RDWR, 0644));
+	R(mkdirat(dfd, "y", 0755));
+	struct stat s;
+	if (R(fstat(dfd, &s)) == 0)
+		log_stat(&s);
+	R(close(dfd));
+}
+CASE(sparse_past_4g)
+{
+	int fd = FD(open("f", O_CREAT | O_RDWR, 0644));
+	long long at = 5ll << 30;
+	R(pwrite(fd, "far", 3, at));
+	fst(fd);
+	char b[4] = { 0 };
+	R(pread(fd, b, 3, at));
+	case_log("  %s", b);
+	R(pread(fd, b, 3, 1ll << 32));
+	log_bytes((uint8_t *)b, 3);
+	R(lseek(fd, 0, SEEK_END));
+	R(ftruncate(fd, 4096));
+	fst(fd);
+	R(close(fd));
+}
+CASE(size_seen_by_other_descriptor)
+{
+	int a = FD(open("f", O_CREAT | O_RDWR, 0644));
+	int b = FD(open("f", O_RDONLY));
+	R(write(a, "0123456789", 10));
+	R(lseek(b, 0, SEEK_END));
+	R(ftruncate(a, 4));
+	R(lseek(b, 0, SEEK_END));
+	char x[16] = { 0 };
+	R(pread(b, x, sizeof x, 0));
+	case_log("  %s", x);
+	R(close(a));
+	R(close(b));
+}
+CASE(setfl_shared_by_dup)
+{
+	put("f", "abc");
+	int fd = FD(open("f", O_WRONLY));
+	int d = FD(dup(fd));
+	R(fcntl(fd, F_SETFL, O_APPEND));
+	R(fcntl(d, F_GETFL) & O_APPEND);
+	R(write(d, "Z", 1));
+	R(close(fd));
+	R(close(d));
+	cat("f");
+}
+CASE(getfl_directory)
+{
+	R(mkdir("d", 0755));
+	int fd = FD(open("d", O_RDONLY | O_DIRECTORY));
+	R(fcntl(fd, F_GETFL) & O_ACCMODE);
+	R(close(fd));
+}
+CASE(openat_dotdot)
+{
+	R(mkdir("d", 0755));
+	put("top", "T");
+	int dfd = FD(open("d", O_RDONLY | O_DIRECTORY));
+	int fd = FD(openat(dfd, "../top", O_RDONLY));
+	char b[2] = { 0 };
+	R(read(fd, b, 1));
+	case_log("  %s", b);
+	R(close(fd));
+	R(close(dfd));
+}
+CASE(symlink_under_dirfd)
+{
+	R(mkdir("d", 0755));
+	put("d/t", "target");
+	R(symlink("t", "d/l"));
+	int dfd = FD(open("d", O_RDONLY | O_DIRECTORY));
+	int fd = FD(openat(dfd, "l", O_RDONLY));
+	char b[8] = { 0 };
+	R(read(fd, b, 6));
+	case_log("  %s", b);
+	R(close(fd));
+	R(close(dfd));
+}
+CASE(creat_through_dangling_symlink)
+{
+	R(symlink("made", "l"));
+	int fd = FD(creat("l", 0600));
+	R(write(fd, "m", 1));
+	R(close(fd));
+	st("made");
+	lst("l");
+}
+CASE(rename_symlink_over_dir_and_back)
+{
+	R(mkdir("d", 0755));
+	R(symlink("d", "l"));
+	R(rename("l", "d"));
+	R(rename("d", "l"));
+	lst("l");
+	st("d");
+}
+CASE(access_dangling)
+{
+	R(symlink("nowhere", "l"));
+	R(access("l", F_OK));
+	R(access("l/", F_OK));
+}
+CASE(excl_without_creat)
+{
+	put("f", "x");
+	int fd = FD(open("f", O_RDONLY | O_EXCL));
+	R(close(fd));
+	FD(open("g", O_RDONLY | O_EXCL));
+}
+CASE(trunc_append_empty)
+{
+	int fd = FD(open("f", O_CREAT | O_RDWR | O_TRUNC | O_APPEND, 0644));
+	R(write(fd, "1", 1));
+	R(write(fd, "2", 1));
+	R(pwrite(fd, "3", 1, 0));
+	R(close(fd));
+	cat("f");
+}
+CASE(link_then_unlink_original)
+{
+	put("a", "data");
+	R(link("a", "b"));
+	R(unlink("a"));
+	st("b");
+	cat("b");
+	R(link("b", "a"));
+	st("a");
+}
+CASE(mkdir_nested_and_remove)
+{
+	R(mkdir("a", 0755));
+	R(mkdir("a/b", 0755));
+	R(mkdir("a/b/c", 0755));
+	R(rmdir("a/b"));
+	R(rmdir("a/b/c"));
+	R(rmdir("a/b"));
+	R(rmdir("a"));
+	ls(".");
+}

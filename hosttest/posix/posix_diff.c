@@ -5,7 +5,8 @@
  * once on libos + the file server + the ext2 engine (a fresh mke2fs image);
  * each case's two logs must be equal. TAP: one test per case (a failure
  * prints the first differing line of each log), then one for e2fsck -fn on
- * the image afterwards. POSIX_CASE=name runs one case only.
+ * the image afterwards. POSIX_CASE=name runs one case only; POSIX_BLOCK_SIZE
+ * chooses the image's block size (1024 unless set).
  */
 
 #include <errno.h>
@@ -159,7 +160,9 @@ int main(void)
 
 	/* libos + server + ext2 on a fresh image. */
 	static struct posix_world world;
-	if (pw_make_image(&world, 64, 1024) != 0 || pw_mount(&world) != 0) {
+	const char *block_size = getenv("POSIX_BLOCK_SIZE");
+	unsigned block = block_size != NULL ? (unsigned)strtoul(block_size, NULL, 10) : 1024;
+	if (pw_make_image(&world, 64, block) != 0 || pw_mount(&world) != 0) {
 		printf("Bail out! no image\n");
 		return 1;
 	}
@@ -182,6 +185,11 @@ int main(void)
 			return 1;
 		}
 		l->cases[i].run();
+		/* Broken invariants show as a difference in the case's log. */
+		if (!posix_proc_check_invariants(proc))
+			case_log("libos: posix_proc_check_invariants failed");
+		if (fs_server_check_invariants(world.server) != ERR_OK)
+			case_log("libos: fs_server_check_invariants failed");
 		libos_logs[i] = take_log();
 		for (unsigned fd = 3; fd < POSIX_FD_MAX; fd++) {
 			if (proc->fd[fd] != NULL) {

@@ -169,8 +169,12 @@ static void test_clients_interleaved(void **state)
 		}
 	}
 	pw_stop_thread(&world);
-	for (unsigned i = 0; i < THREADS; i++)
+	for (unsigned i = 0; i < THREADS; i++) {
+		assert_true(posix_proc_check_invariants(workers[i].proc));
 		pw_client_end(&world, 1 + i);
+	}
+	assert_true(posix_proc_check_invariants(main_proc));
+	assert_int_equal(fs_server_check_invariants(world.server), ERR_OK);
 }
 
 /* Serve everything queued, replying in a shuffled order. */
@@ -262,6 +266,7 @@ static void test_aio_64_in_flight_out_of_order(void **state)
 	assert_int_equal(errno, EINVAL);
 
 	pw_serve_inline(&world, 6);
+	assert_true(posix_proc_check_invariants(proc));
 	assert_int_equal(kos_close(fd), 0);
 	pw_client_end(&world, 6);
 }
@@ -311,6 +316,8 @@ static void test_aio_threaded_full_channel(void **state)
 	}
 	assert_int_equal(kos_close(fd), 0);
 	pw_stop_thread(&world);
+	assert_true(posix_proc_check_invariants(proc));
+	assert_int_equal(fs_server_check_invariants(world.server), ERR_OK);
 	pw_client_end(&world, 7);
 }
 

@@ -36,6 +36,17 @@ static int setup(void **state)
 	return 0;
 }
 
+/* After each test: the process and the server are consistent. */
+static int check(void **state)
+{
+	(void)state;
+	posix_proc_use(proc);
+	if (!posix_proc_check_invariants(proc) ||
+	    fs_server_check_invariants(world.server) != ERR_OK)
+		return -1;
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -97,6 +108,9 @@ static void test_console(void **state)
 	cb = (struct kos_aiocb){ .aio_fildes = 0, .aio_buf = b, .aio_nbytes = 1 };
 	assert_int_equal(kos_aio_read(&cb), 0);
 	assert_int_equal(kos_aio_return(&cb), 0);
+	assert_int_equal(kos_aio_fsync(O_SYNC, &cb), 0);
+	assert_int_equal(kos_aio_error(&cb), EINVAL);
+	assert_int_equal(kos_aio_return(&cb), -1);
 	assert_int_equal(kos_close(fd), 0);
 	assert_int_equal(world.console_used, 12);
 }
@@ -278,6 +292,66 @@ static void test_proc_init(void **state)
 	assert_int_equal(kos_rmdir("/ds"), 0);
 }
 
+/* The invariant checkers catch what they are for (each corruption undone). */
+static void test_invariants_catch(void **state)
+{
+	(void)state;
+	int fd = kos_open("/inv", O_CREAT | O_RDWR, 0644);
+	assert_true(posix_proc_check_invariants(proc));
+	proc->cloexec[200] = true;
+	assert_false(posix_proc_check_invariants(proc));
+	proc->cloexec[200] = false;
+	proc->fd[fd]->refs++;
+	assert_false(posix_proc_check_invariants(proc));
+	proc->fd[fd]->refs--;
+	struct posix_file *file = proc->fd[fd];
+	proc->fd[fd] = (struct posix_file *)&proc->cwd_handle;
+	assert_false(posix_proc_check_invariants(proc));
+	proc->fd[fd] = file;
+	proc->free_windows ^= 1;
+	assert_false(posix_proc_check_invariants(proc));
+	proc->free_windows ^= 1;
+	proc->cwd_handle = 77;
+	assert_false(posix_proc_check_invariants(proc));
+	proc->cwd_handle = 0;
+	/* With a request in flight (nothing served until asked). */
+	static char big[1000];
+	struct kos_aiocb cb = { .aio_fildes = fd, .aio_buf = big, .aio_nbytes = sizeof big };
+	proc->pump = NULL;
+	assert_int_equal(kos_aio_write(&cb), 0);
+	assert_true(posix_proc_check_invariants(proc));
+	cb.aio_state = POSIX_AIO_DONE;
+	assert_false(posix_proc_check_invariants(proc));
+	cb.aio_state = POSIX_AIO_IN_FLIGHT;
+	uint32_t window = cb.aio_window;
+	cb.aio_window = POSIX_WINDOWS;
+	assert_false(posix_proc_check_invariants(proc));
+	cb.aio_window = window;
+	pw_serve_inline(&world, 0);
+	assert_int_equal(kos_aio_suspend((const struct kos_aiocb *const[]){ &cb }, 1, NULL), 0);
+	assert_int_equal(kos_aio_return(&cb), (ssize_t)sizeof big);
+	assert_true(posix_proc_check_invariants(proc));
+	/* The server's: a count that disagrees, a handle without generation. */
+	struct fs_server_client *client = &world.server->client[0];
+	client->open_handles++;
+	assert_int_not_equal(fs_server_check_invariants(world.server), ERR_OK);
+	client->open_handles--;
+	uint32_t slot = fs_handle_slot(file->handle);
+	uint16_t generation = client->handle[slot].generation;
+	client->handle[slot].generation = 0;
+	assert_int_not_equal(fs_server_check_invariants(world.server), ERR_OK);
+	client->handle[slot].generation = generation;
+	struct fs_server_client *idle = &world.server->client[9];
+	idle->handle[0].ino = 2;
+	idle->handle[0].generation = 1;
+	idle->open_handles = 1;
+	assert_int_equal(fs_server_check_invariants(world.server), ERR_ILLEGAL_OPERATION);
+	memset(idle, 0, sizeof *idle);
+	assert_int_equal(fs_server_check_invariants(world.server), ERR_OK);
+	assert_int_equal(kos_close(fd), 0);
+	assert_int_equal(kos_unlink("/inv"), 0);
+}
+
 /* ---- A lying server ------------------------------------------------------------------------ */
 
 enum lie { LIE_NONE, LIE_STATUS, LIE_COUNT, LIE_LENGTH, LIE_RECORD, LIE_ERRNO };
@@ -381,10 +455,14 @@ static void test_lying_server(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_console),           cmocka_unit_test(test_root_and_absolute),
-		cmocka_unit_test(test_descriptor_limits), cmocka_unit_test(test_large_transfers),
-		cmocka_unit_test(test_aio_arguments),     cmocka_unit_test(test_proc_init),
-		cmocka_unit_test(test_lying_server),
+		cmocka_unit_test_teardown(test_console, check),
+		cmocka_unit_test_teardown(test_root_and_absolute, check),
+		cmocka_unit_test_teardown(test_descriptor_limits, check),
+		cmocka_unit_test_teardown(test_large_transfers, check),
+		cmocka_unit_test_teardown(test_aio_arguments, check),
+		cmocka_unit_test_teardown(test_proc_init, check),
+		cmocka_unit_test_teardown(test_lying_server, check),
+		cmocka_unit_test_teardown(test_invariants_catch, check),
 	};
 	return cmocka_run_group_tests_name("posix_edge", tests, setup, teardown);
 }

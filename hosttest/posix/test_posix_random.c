@@ -2,14 +2,16 @@
 /*
  * The randomized differential test: a seeded sequence of file operations
  * (create, write at random offsets, append, truncate, rename, link, unlink,
- * mkdir, rmdir, symlink, fsync, read, stat) applied step by step to Linux
- * (a temporary directory) and to libos + the file server + the ext2 engine
- * (a fresh image). Every step's result and errno must agree; at every
+ * mkdir, rmdir, symlink, fsync, read, stat; descriptors kept open across
+ * steps and used after their names were renamed or unlinked) applied step
+ * by step to Linux (a temporary directory) and to libos + the file server
+ * + the ext2 engine (a fresh image). Every step's result and errno must agree; at every
  * checkpoint and at the end the two trees (names, types, sizes, link
  * counts, contents, symlink targets) must be equal; then e2fsck -fn must
  * find the image clean. Names come from a small pool so that operations
  * collide. KESTREL_TEST_SEED replays a run; POSIX_RANDOM_OPS sets its
- * length. TAP output; the seed is printed first.
+ * length; POSIX_BLOCK_SIZE the image's block size (mke2fs's choice, 1 KiB
+ * for 64 MiB, unless set). TAP output; the seed is printed first.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -152,13 +154,19 @@ enum {
 	OP_FSYNC,
 	OP_READ,
 	OP_STAT,
+	OP_HOLD,       /* open a path and keep the descriptor in a slot */
+	OP_HELD_WRITE, /* write, read, truncate or close a kept descriptor, */
+	OP_HELD_READ,  /* whatever has happened to its name since */
+	OP_HELD_TRUNCATE,
+	OP_HELD_CLOSE,
 	OP_COUNT
 };
 
 static void draw(struct step *s)
 {
 	/* Weights: writes and creates most, removals and renames often. */
-	static const unsigned weights[OP_COUNT] = { 10, 14, 5, 4, 3, 8, 5, 8, 7, 5, 5, 3, 8, 5 };
+	static const unsigned weights[OP_COUNT] = { 10, 14, 5, 4, 3, 8, 5, 8, 7, 5,
+						    5,  3,  8, 5, 4, 4, 3, 2, 3 };
 	unsigned total = 0, at;
 	for (unsigned i = 0; i < OP_COUNT; i++)
 		total += weights[i];
@@ -174,8 +182,13 @@ static void draw(struct step *s)
 	s->fill = (uint8_t)pick(256);
 }
 
+/* Descriptors kept across steps, per side (0: Linux, 1: libos). */
+#define HELD 4
+static int held[2][HELD];
+
 static void apply(const struct side *x, const struct step *s, struct outcome *o)
 {
+	int *slot = &held[x == &libos_side][s->offset % HELD];
 	o->used = 0;
 	o->text[0] = 0;
 	int fd;
@@ -244,6 +257,40 @@ static void apply(const struct side *x, const struct step *s, struct outcome *o)
 		}
 		break;
 	}
+	case OP_HOLD:
+		if (*slot >= 0)
+			x->close(*slot);
+		*slot = x->open(s->a, O_RDWR);
+		note(o, "hold", *slot < 0 ? -1 : 0, errno);
+		break;
+	case OP_HELD_WRITE:
+		if (*slot >= 0) {
+			for (long i = 0; i < s->length; i++)
+				data[i] = (uint8_t)(s->fill ^ i);
+			note(o, "pwrite", x->pwrite(*slot, data, (size_t)s->length, s->offset),
+			     errno);
+		}
+		break;
+	case OP_HELD_READ:
+		if (*slot >= 0) {
+			static uint8_t back[MAX_WRITE];
+			long r = x->pread(*slot, back, (size_t)s->length, s->offset);
+			note(o, "pread", r, errno);
+			uint64_t hash = 1469598103934665603ull;
+			for (long i = 0; i < r; i++)
+				hash = (hash ^ back[i]) * 1099511628211ull;
+			note(o, "hash", (long)(hash >> 2), 0);
+		}
+		break;
+	case OP_HELD_TRUNCATE:
+		if (*slot >= 0)
+			note(o, "ftruncate", x->ftruncate(*slot, s->size / 2), errno);
+		break;
+	case OP_HELD_CLOSE:
+		if (*slot >= 0)
+			note(o, "close", x->close(*slot), errno);
+		*slot = -1;
+		break;
 	case OP_STAT: {
 		int r = x->stat(s->a, &st);
 		note(o, "stat", r, errno);
@@ -357,7 +404,9 @@ int main(void)
 	}
 	umask(022);
 	static struct posix_world world;
-	if (pw_make_image(&world, 64, 0) != 0 || pw_mount(&world) != 0) {
+	const char *block_size = getenv("POSIX_BLOCK_SIZE");
+	unsigned block = block_size != NULL ? (unsigned)strtoul(block_size, NULL, 10) : 0;
+	if (pw_make_image(&world, 64, block) != 0 || pw_mount(&world) != 0) {
 		printf("Bail out! no image\n");
 		return 1;
 	}
@@ -366,7 +415,13 @@ int main(void)
 		return 1;
 	posix_proc_use(proc);
 	kos_umask(022);
+	/* POSIX_RANDOM_THREADED: the server on its own thread, real doorbells. */
+	bool threaded = getenv("POSIX_RANDOM_THREADED") != NULL;
+	if (threaded)
+		pw_start_thread(&world);
 
+	for (unsigned i = 0; i < HELD; i++)
+		held[0][i] = held[1][i] = -1;
 	bool ok = true;
 	unsigned long step = 0;
 	struct outcome on_linux, on_libos;
@@ -385,20 +440,40 @@ int main(void)
 			ok = false;
 			break;
 		}
+		/* The process's invariants every step; the server's (a walk over
+		 * every handle table) at checkpoints, when its thread is ours. */
+		bool checkpoint = (step + 1) % CHECKPOINT == 0 && !threaded;
+		if (!posix_proc_check_invariants(proc) ||
+		    (checkpoint && fs_server_check_invariants(world.server) != ERR_OK)) {
+			printf("# step %lu: invariants broken; replay with " SEED_ENV "=%llu\n",
+			       step, (unsigned long long)rng.seed);
+			ok = false;
+			break;
+		}
 		succeeded[s.op] +=
 		    strstr(on_linux.text, "/0 ") != NULL && strstr(on_linux.text, "=-1") == NULL;
 		tried[s.op]++;
 		if ((step + 1) % CHECKPOINT == 0)
 			ok = same_trees(step);
 	}
-	printf("%s 1 - %lu steps agree, result and errno\n", ok ? "ok" : "not ok", step);
-	static const char *op_names[OP_COUNT] = { "create",    "write",  "append",  "truncate",
-						  "ftruncate", "rename", "link",    "unlink",
-						  "mkdir",     "rmdir",  "symlink", "fsync",
-						  "read",      "stat" };
+	for (unsigned i = 0; i < HELD; i++) {
+		if (held[0][i] >= 0)
+			close(held[0][i]);
+		if (held[1][i] >= 0)
+			kos_close(held[1][i]);
+	}
+	printf("%s 1 - %lu steps agree, result and errno%s\n", ok ? "ok" : "not ok", step,
+	       threaded ? " (server thread)" : "");
+	static const char *op_names[OP_COUNT] = {
+		"create", "write",      "append",    "truncate",      "ftruncate", "rename", "link",
+		"unlink", "mkdir",      "rmdir",     "symlink",       "fsync",     "read",   "stat",
+		"hold",   "held write", "held read", "held truncate", "held close"
+	};
 	for (unsigned i = 0; i < OP_COUNT; i++)
-		printf("# %-9s %6lu tried, %6lu succeeded\n", op_names[i], tried[i], succeeded[i]);
+		printf("# %-13s %6lu tried, %6lu succeeded\n", op_names[i], tried[i], succeeded[i]);
 	bool trees = ok && same_trees(step);
+	if (threaded)
+		pw_stop_thread(&world);
 	printf("%s 2 - the trees agree at the end\n", trees ? "ok" : "not ok");
 	int fsck = pw_unmount(&world, true);
 	printf("%s 3 - e2fsck -fn finds the image clean\n", fsck == 0 ? "ok" : "not ok");

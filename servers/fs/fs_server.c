@@ -111,6 +111,7 @@ static void put_stat(const struct fs_stat *st, struct channel_message *reply)
 	reply->length = sizeof w;
 }
 
+/* Assumes arg0 is an inode in range (dispatch); the name is checked here. */
 static int64_t op_lookup(struct fs_server *server, const struct channel_message *m,
 			 struct channel_message *reply)
 {
@@ -136,6 +137,7 @@ static int64_t op_lookup(struct fs_server *server, const struct channel_message 
 	return ino;
 }
 
+/* Assumes arg0 is an inode in range; the name is checked, the mode masked. */
 static int64_t op_create(struct fs_server *server, const struct channel_message *m,
 			 struct channel_message *reply)
 {
@@ -165,6 +167,7 @@ static int64_t op_create(struct fs_server *server, const struct channel_message 
 	return ino;
 }
 
+/* Assumes arg0 is an inode in range; the name is checked, the mode masked. */
 static int64_t op_mkdir(struct fs_server *server, const struct channel_message *m)
 {
 	int status = check_name(m->payload, m->length, false);
@@ -190,6 +193,7 @@ static int split_bytes(const struct channel_message *m, uint64_t first_length,
 	return FS_OK;
 }
 
+/* Assumes arg0 is an inode in range; the split, the name and the target are checked. */
 static int64_t op_symlink(struct fs_server *server, const struct channel_message *m)
 {
 	const uint8_t *name, *target;
@@ -207,6 +211,7 @@ static int64_t op_symlink(struct fs_server *server, const struct channel_message
 	return status != FS_OK ? (int64_t)status : (int64_t)ino;
 }
 
+/* Assumes arg0 is an inode in range; arg1, the split and both names are checked. */
 static int64_t op_rename(struct fs_server *server, const struct channel_message *m)
 {
 	const uint8_t *from, *to;
@@ -224,6 +229,7 @@ static int64_t op_rename(struct fs_server *server, const struct channel_message 
 			   (uint32_t)m->arg[1], (const char *)to, to_length);
 }
 
+/* LINK, UNLINK, RMDIR. Assumes arg0 is an inode in range; arg1 and the name are checked. */
 static int64_t op_name(struct fs_server *server, const struct channel_message *m)
 {
 	int status = check_name(m->payload, m->length, false);
@@ -241,6 +247,7 @@ static int64_t op_name(struct fs_server *server, const struct channel_message *m
 	}
 }
 
+/* Assumes arg0 is an inode in range (the engine checks that it is in use). */
 static int64_t op_open(struct fs_server *server, struct fs_server_client *client,
 		       const struct channel_message *m)
 {
@@ -262,6 +269,7 @@ static int64_t op_open(struct fs_server *server, struct fs_server_client *client
 	return slot | (uint64_t)h->generation << 16;
 }
 
+/* Assumes `handle` is this client's and names `ino` (dispatch checked). */
 static int64_t op_release(struct fs_server *server, struct fs_server_client *client, uint32_t ino,
 			  uint64_t handle)
 {
@@ -271,8 +279,8 @@ static int64_t op_release(struct fs_server *server, struct fs_server_client *cli
 	return ext2_release(server->fs, ino);
 }
 
-/* The data area of a read or write: inline, or inside the large buffer at
- * the offset `at` (arg3 for reads, arg3 >> 8 for writes). */
+/* Assumes `ino` is the client's open handle's inode. The data area is
+ * inline or inside the large buffer at arg3, both bounded here. */
 static int64_t op_read(struct fs_server *server, uint32_t ino, const struct channel_message *m,
 		       struct channel_message *reply)
 {
@@ -294,6 +302,8 @@ static int64_t op_read(struct fs_server *server, uint32_t ino, const struct chan
 	return got;
 }
 
+/* Assumes `ino` is the client's open handle's inode. The data is inline
+ * (length = payload length) or inside the large buffer at arg3 >> 8. */
 static int64_t op_write(struct fs_server *server, uint32_t ino, const struct channel_message *m,
 			struct channel_message *reply)
 {
@@ -323,6 +333,7 @@ static int64_t op_write(struct fs_server *server, uint32_t ino, const struct cha
 	return put;
 }
 
+/* Assumes arg0 is an inode in range; the output area is bounded by the buffer. */
 static int64_t op_readlink(struct fs_server *server, const struct channel_message *m,
 			   struct channel_message *reply)
 {
@@ -336,6 +347,7 @@ static int64_t op_readlink(struct fs_server *server, const struct channel_messag
 	return (int64_t)length;
 }
 
+/* Assumes arg0 is an inode in range; the cookie is the engine's to check. */
 static int64_t op_readdir(struct fs_server *server, const struct channel_message *m,
 			  struct channel_message *reply)
 {
@@ -379,6 +391,7 @@ static int64_t op_readdir(struct fs_server *server, const struct channel_message
 	return count;
 }
 
+/* Assumes arg0 is an inode in range. */
 static int64_t op_getattr(struct fs_server *server, const struct channel_message *m,
 			  struct channel_message *reply)
 {
@@ -390,6 +403,7 @@ static int64_t op_getattr(struct fs_server *server, const struct channel_message
 	return 0;
 }
 
+/* Takes no argument. */
 static int64_t op_statfs(struct fs_server *server, struct channel_message *reply)
 {
 	struct fs_statfs s;
@@ -559,4 +573,29 @@ uint32_t fs_server_serve_pending(struct fs_server *server)
 		count++;
 	}
 	return count;
+}
+
+enum error fs_server_check_invariants(const struct fs_server *server)
+{
+	enum error err = channel_server_check_invariants(&server->channels);
+	if (err != ERR_OK)
+		return err;
+	for (uint32_t link = 0; link < CHANNEL_MAX_CHANNELS; link++) {
+		const struct fs_server_client *client = &server->client[link];
+		uint32_t open = 0;
+		for (uint32_t slot = 0; slot < FS_HANDLES; slot++) {
+			const struct fs_server_handle *h = &client->handle[slot];
+			if (h->ino == 0)
+				continue;
+			if (h->generation == 0 || h->ino > server->max_ino)
+				return ERR_INVALID_ARGUMENT;
+			open++;
+		}
+		if (open != client->open_handles)
+			return ERR_INVALID_ARGUMENT;
+		if (open != 0 &&
+		    channel_server_link_state(&server->channels, link) == CHANNEL_DETACHED)
+			return ERR_ILLEGAL_OPERATION;
+	}
+	return ERR_OK;
 }

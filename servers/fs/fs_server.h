@@ -63,6 +63,12 @@ bool fs_server_serve_one(struct fs_server *server, uint64_t timeout_ns);
 /* Answer every request that is takeable now; the number answered. */
 uint32_t fs_server_serve_pending(struct fs_server *server);
 
+/* ERR_OK when the private state is consistent: the channel server's
+ * invariants, each client's count of open handles, every open handle with
+ * a nonzero generation and an inode in range, no handle on a detached link
+ * (for the tests, after every step). */
+enum error fs_server_check_invariants(const struct fs_server *server);
+
 /* Handle one taken request into `reply` (its handle copied). Exposed for
  * the tests, which drive hostile requests through it. */
 void fs_server_dispatch(struct fs_server *server, const struct channel_message *request,
