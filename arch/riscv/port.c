@@ -43,7 +43,10 @@ void port_tlb_flush_page(uint64_t asid, uint64_t va, uint64_t harts)
 void port_tlb_flush_asid(uint64_t asid, uint64_t cpus)
 {
 	arch_tlb_flush_asid(asid, cpus);
-	unsigned me = hart_current()->cpu_index;
+	const struct hart *current = hart_current(); /* NULL while booting: no thread runs */
+	if (current == NULL)
+		return;
+	unsigned me = current->cpu_index;
 	for (unsigned cpu = 0; cpu < CONFIG_MAX_HARTS; cpu++)
 		if ((cpus >> cpu & 1) && cpu != me)
 			arch_ipi_stall(cpu);
