@@ -341,12 +341,12 @@ bool uintr_wait_cancel(struct uintr_receiver *r)
 	return true;
 }
 
-/* Assumes r a receiver whose thread is not current. */
+/* Assumes r a receiver; WAKING only while its thread is not current. */
 bool uintr_wake_complete(struct uintr_receiver *r)
 {
-	CORE_ASSERT(on_hart(r) == UINTR_NO_HART);
 	if (uintr_receiver_state(r) != UINTR_RX_WAKING)
 		return false;
+	CORE_ASSERT(on_hart(r) == UINTR_NO_HART);
 	rx_move(r, UINTR_RX_IDLE, 0);
 	return true;
 }

@@ -223,9 +223,9 @@ enum uintr_wait_result uintr_wait_begin(struct uintr_receiver *r);
 bool uintr_wait_cancel(struct uintr_receiver *r);
 /* The kernel handles a wake-up port_uintr_wake asked for: true when r was
  * WAKING (now IDLE: make its thread runnable), false when its wait had
- * already ended (nothing to do). Assumes r is a receiver whose thread is not
- * current: the kernel blocks the sleeper and switches it out in the same
- * locked step as uintr_wait_begin, so a wake-up never finds it current. */
+ * already ended (nothing to do; its thread may even run again). Assumes r is
+ * a receiver, and not current when WAKING: the kernel blocks the sleeper and
+ * switches it out in the same locked step as uintr_wait_begin. */
 bool uintr_wake_complete(struct uintr_receiver *r);
 
 /* Emulated CSR writes. utvec: ERR_INVALID_ARGUMENT for a reserved MODE (2,
