@@ -107,6 +107,11 @@ struct uintr_receiver {
 	struct uintr_regs regs;
 };
 
+/* The kernel object holding a receiver (the service, OBJ_SERVICE) must be at
+ * least this big: 1 KiB (docs/uintr.md, "Memory"). */
+_Static_assert(sizeof(struct uintr_receiver) <= 1024, "a receiver fits a 1 KiB object");
+_Static_assert(sizeof(struct uintr_sender_entry) == 16, "entries are 16 bytes");
+
 /* What a send did after setting the bit. */
 enum uintr_send_action {
 	UINTR_SEND_NONE = 0, /* the receiver runs on the sender's hart: it sees the bit on return */
