@@ -320,11 +320,11 @@ enum uintr_wait_result uintr_wait_begin(struct uintr_receiver *r)
 	rx_move(r, UINTR_RX_SLEEPING, 0);
 	if (atomic_load(&r->pending) == 0)
 		return UINTR_WAIT_BLOCK;
-	/* Bits came first: stay. A sender may have claimed the sleep meanwhile
-	 * (WAKING); its wake-up then finds RUNNING and does nothing. */
-	word = atomic_load(&r->status);
-	if (!rx_transition(r, word, UINTR_RX_RUNNING, hart))
-		rx_move(r, UINTR_RX_RUNNING, hart);
+	/* Bits came first: stay. A sender may claim the sleep (SLEEPING ->
+	 * WAKING, once) at any moment, failing one swap; its wake-up then finds
+	 * RUNNING and does nothing. */
+	while (!rx_transition(r, atomic_load(&r->status), UINTR_RX_RUNNING, hart))
+		continue;
 	return UINTR_WAIT_READY;
 }
 
@@ -334,11 +334,10 @@ bool uintr_wait_cancel(struct uintr_receiver *r)
 	uint64_t word = atomic_load(&r->status);
 	CORE_ASSERT(word_state(word) == UINTR_RX_SLEEPING || word_state(word) == UINTR_RX_WAKING);
 	CORE_ASSERT(on_hart(r) == UINTR_NO_HART);
-	if (rx_transition(r, word, UINTR_RX_IDLE, 0))
-		return word_state(word) == UINTR_RX_WAKING;
-	/* A sender claimed it between the load and the swap. */
-	rx_move(r, UINTR_RX_IDLE, 0);
-	return true;
+	/* A sender may claim the sleep between the load and the swap: again. */
+	while (!rx_transition(r, word, UINTR_RX_IDLE, 0))
+		word = atomic_load(&r->status);
+	return word_state(word) == UINTR_RX_WAKING;
 }
 
 /* Assumes r a receiver; WAKING only while its thread is not current. */

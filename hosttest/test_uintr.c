@@ -519,6 +519,46 @@ static void test_invariants_catch_corruption(void **state)
 	check_all();
 }
 
+/* Contracts a kernel bug would break, and the corruptions not covered above. */
+static void test_more_contracts_and_corruption(void **state)
+{
+	(void)state;
+	/* FREE -> RUNNING is not in the table. */
+	expect_core_assert(uintr_switch_in(&rx[1], 1));
+	link(0, 3);
+	uintr_switch_in(&rx[0], 0);
+	expect_core_assert(uintr_switch_in(&rx[0], 1)); /* current already */
+	/* The hart map lost it: switching out is a kernel bug. */
+	uintr_reset_harts();
+	expect_core_assert(uintr_switch_out(&rx[0]));
+	assert_string_equal(uintr_check_invariants(&rx[0]),
+			    "current on a hart that does not know it");
+	rx[0].current_on1 = 0;
+	atomic_store(&rx[0].status, UINTR_RX_IDLE);
+	check_all();
+
+	struct uintr_receiver *r = &rx[0];
+	r->regs.enabled = 2;
+	assert_string_equal(uintr_check_invariants(r), "enable bits");
+	r->regs.enabled = 0;
+	r->regs.uie = 2;
+	assert_string_equal(uintr_check_invariants(r), "enable bits");
+	r->regs.uie = 1;
+	/* A vector whose entry names another receiver. */
+	unsigned got;
+	assert_int_equal(uintr_receiver_register(&rx[1], OWNER), ERR_OK);
+	assert_int_equal(uintr_sender_register(tab[1], 0, &rx[1], 3, &got), ERR_OK);
+	struct uintr_sender_entry *mine = r->sender[3];
+	r->sender[3] = rx[1].sender[3];
+	assert_string_equal(uintr_check_invariants(r), "a vector's sender entry does not name it");
+	r->sender[3] = mine;
+	/* FREE with senders left. */
+	atomic_store(&r->status, UINTR_RX_FREE);
+	assert_string_equal(uintr_check_invariants(r), "FREE but current or with senders");
+	atomic_store(&r->status, UINTR_RX_IDLE);
+	check_all();
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, setup)
@@ -542,6 +582,7 @@ int main(void)
 		T(test_set_handler),
 		T(test_deliver_and_uret),
 		T(test_invariants_catch_corruption),
+		T(test_more_contracts_and_corruption),
 	};
 	return cmocka_run_group_tests_name("uintr", tests, NULL, NULL);
 }
