@@ -8,8 +8,9 @@
  * the sleeper "store SLEEPING; load the bits", the switch-in "store
  * RUNNING; load the bits (at delivery)": the store-buffer pattern, in which
  * seq_cst forbids both loads missing the other side's store. An entry's
- * receiver pointer is published with release after its vector and loaded
- * with acquire.
+ * receiver pointer is published with release after its vector, emptied and
+ * loaded by the send with seq_cst (the grace period's own store-buffer
+ * pattern, see quiesce).
  */
 #include "uintr.h"
 
@@ -112,7 +113,13 @@ void uintr_reset_harts(void)
 		running[h] = NULL;
 }
 
-/* Wait until no send that started before this call is still running. */
+/*
+ * Wait until no send that started before this call is still running. The
+ * caller emptied entries first. Emptying (a seq_cst store) then reading a
+ * hart's sequence here, against the send's sequence increment then its
+ * seq_cst load of the entry: one of the two sees the other, so a send this
+ * loop does not wait for finds the entry empty.
+ */
 static void quiesce(void)
 {
 	for (unsigned h = 0; h < CONFIG_MAX_HARTS; h++) {
@@ -146,7 +153,8 @@ static void entry_clear(struct uintr_sender_entry *e, struct uintr_receiver *r)
 	unsigned v = atomic_load_explicit(&e->vector, memory_order_relaxed);
 	r->sender[v] = NULL;
 	r->senders--;
-	atomic_store_explicit(&e->receiver, NULL, memory_order_release);
+	/* seq_cst, against the send's seq_cst load: see quiesce. */
+	atomic_store(&e->receiver, NULL);
 }
 
 enum uintr_rx_state uintr_receiver_unregister(struct uintr_receiver *r)
@@ -268,7 +276,7 @@ struct uintr_send_result uintr_send(struct uintr_sender_table *t, uint64_t index
 		return result;
 	atomic_fetch_add(&send_seq[hart], 1);
 	struct uintr_sender_entry *e = &t->entry[index];
-	struct uintr_receiver *r = atomic_load_explicit(&e->receiver, memory_order_acquire);
+	struct uintr_receiver *r = atomic_load(&e->receiver);
 	if (r == NULL) {
 		result.err = ERR_FAILED_LOOKUP;
 	} else {
