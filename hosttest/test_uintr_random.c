@@ -20,6 +20,10 @@
  * ERR_FAILED_LOOKUP, and the receiver's memory, overwritten right after the
  * unregister returns, must not be written again (the grace period).
  * UINTR_STRESS_ROUNDS sets the sends per sender. Clean under ThreadSanitizer.
+ *
+ * unregister_waits_for_sends_in_flight: a send held inside its wake-up hook
+ * keeps a concurrent uintr_receiver_unregister from returning until it has
+ * left (the grace period, without relying on timing to find a bug).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -581,11 +585,89 @@ static void senders_vs_sleeper(void **state)
 	fake_arch.on_uintr_wake = NULL;
 }
 
+/*
+ * The grace period, deterministically: a send stops inside its wake-up hook
+ * (inside uintr_send) while another thread unregisters the receiver; the
+ * unregister must not return before the send has left.
+ */
+static _Atomic int in_hook, release_hook, unregistered;
+static struct uintr_receiver grace_rx;
+
+static void blocking_wake(void *r)
+{
+	(void)r;
+	atomic_store(&in_hook, 1);
+	int64_t deadline = now_ns() + WAIT_NS;
+	while (!atomic_load(&release_hook) && now_ns() < deadline)
+		sched_yield();
+}
+
+static void *grace_sender(void *arg)
+{
+	struct uintr_send_result *res = arg;
+	*res = uintr_send((struct uintr_sender_table *)stress_tables[0], 0, 1);
+	return NULL;
+}
+
+static void *grace_unregister(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&kernel_lock);
+	enum uintr_rx_state was = uintr_receiver_unregister(&grace_rx);
+	pthread_mutex_unlock(&kernel_lock);
+	atomic_store(&unregistered, 1 + (int)was);
+	return NULL;
+}
+
+static void unregister_waits_for_sends_in_flight(void **state)
+{
+	(void)state;
+	fake_arch_reset();
+	uintr_reset_harts();
+	memset(&grace_rx, 0, sizeof grace_rx);
+	atomic_store(&in_hook, 0);
+	atomic_store(&release_hook, 0);
+	atomic_store(&unregistered, 0);
+	fake_arch.on_uintr_wake = blocking_wake;
+	assert_int_equal(uintr_receiver_register(&grace_rx, &owner_word), ERR_OK);
+	assert_int_equal(uintr_table_init(stress_tables[0], 1), ERR_OK);
+	unsigned got;
+	assert_int_equal(uintr_sender_register((struct uintr_sender_table *)stress_tables[0], 0,
+					       &grace_rx, 9, &got),
+			 ERR_OK);
+	uintr_switch_in(&grace_rx, 0);
+	assert_int_equal(uintr_wait_begin(&grace_rx), UINTR_WAIT_BLOCK);
+	uintr_switch_out(&grace_rx);
+
+	struct uintr_send_result res;
+	pthread_t sender, remover;
+	assert_int_equal(pthread_create(&sender, NULL, grace_sender, &res), 0);
+	while (!atomic_load(&in_hook))
+		sched_yield();
+	assert_int_equal(pthread_create(&remover, NULL, grace_unregister, NULL), 0);
+	/* 100 ms: ample for an unregister that does not wait to return. */
+	struct timespec pause = { 0, 100000000 };
+	nanosleep(&pause, NULL);
+	int early = atomic_load(&unregistered);
+	atomic_store(&release_hook, 1);
+	assert_int_equal(pthread_join(sender, NULL), 0);
+	assert_int_equal(pthread_join(remover, NULL), 0);
+	assert_int_equal(early, 0);
+	assert_int_equal(atomic_load(&unregistered), 1 + UINTR_RX_WAKING);
+	assert_int_equal(res.err, ERR_OK);
+	assert_int_equal(res.action, UINTR_SEND_WOKEN);
+	/* And a send after the unregister fails cleanly. */
+	assert_int_equal(uintr_send((struct uintr_sender_table *)stress_tables[0], 0, 1).err,
+			 ERR_FAILED_LOOKUP);
+	fake_arch.on_uintr_wake = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(random_transitions),
 		cmocka_unit_test(senders_vs_sleeper),
+		cmocka_unit_test(unregister_waits_for_sends_in_flight),
 	};
 	return cmocka_run_group_tests_name("uintr_random", tests, NULL, NULL);
 }
