@@ -242,29 +242,31 @@ void uintr_table_destroy(struct uintr_sender_table *t)
 /* What to do after the bit is set, by the state the sender then reads. */
 static struct uintr_send_result notify(struct uintr_receiver *r, unsigned hart)
 {
-	uint64_t word = atomic_load(&r->status);
-	switch (word_state(word)) {
-	case UINTR_RX_RUNNING: {
-		unsigned on = (unsigned)(word >> HART_SHIFT);
-		if (on == hart)
-			return (struct uintr_send_result){ ERR_OK, UINTR_SEND_NONE, on };
-		port_uintr_ipi(on);
-		return (struct uintr_send_result){ ERR_OK, UINTR_SEND_IPI, on };
-	}
-	case UINTR_RX_SLEEPING:
-		/* Several senders may race: one wins and wakes; the others
-		 * find WAKING (or whatever followed) and leave the bit. */
-		if (rx_transition(r, word, UINTR_RX_WAKING, 0)) {
-			port_uintr_wake(r);
-			return (struct uintr_send_result){ ERR_OK, UINTR_SEND_WOKEN,
-							   UINTR_NO_HART };
+	for (;;) {
+		uint64_t word = atomic_load(&r->status);
+		switch (word_state(word)) {
+		case UINTR_RX_RUNNING: {
+			unsigned on = (unsigned)(word >> HART_SHIFT);
+			if (on == hart)
+				return (struct uintr_send_result){ ERR_OK, UINTR_SEND_NONE, on };
+			port_uintr_ipi(on);
+			return (struct uintr_send_result){ ERR_OK, UINTR_SEND_IPI, on };
 		}
-		return notify(r, hart);
-	case UINTR_RX_FREE:
-	case UINTR_RX_IDLE:
-	case UINTR_RX_WAKING: break;
+		case UINTR_RX_SLEEPING:
+			/* Several senders may race: one wins and wakes; a loser
+			 * looks again and finds WAKING (or what followed). */
+			if (rx_transition(r, word, UINTR_RX_WAKING, 0)) {
+				port_uintr_wake(r);
+				return (struct uintr_send_result){ ERR_OK, UINTR_SEND_WOKEN,
+								   UINTR_NO_HART };
+			}
+			continue;
+		case UINTR_RX_FREE:
+		case UINTR_RX_IDLE:
+		case UINTR_RX_WAKING: break;
+		}
+		return (struct uintr_send_result){ ERR_OK, UINTR_SEND_PENDING, UINTR_NO_HART };
 	}
-	return (struct uintr_send_result){ ERR_OK, UINTR_SEND_PENDING, UINTR_NO_HART };
 }
 
 /* Assumes t is the caller's table, hart the calling hart. Untrusted: index. */
