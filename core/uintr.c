@@ -304,7 +304,7 @@ void uintr_write(struct uintr_receiver *r, uint64_t bits)
 void uintr_switch_in(struct uintr_receiver *r, unsigned hart)
 {
 	CORE_ASSERT(hart < CONFIG_MAX_HARTS && running[hart] == NULL);
-	CORE_ASSERT(on_hart(r) == UINTR_NO_HART);
+	CORE_ASSERT(on_hart(r) == UINTR_NO_HART && uintr_receiver_state(r) == UINTR_RX_IDLE);
 	rx_move(r, UINTR_RX_RUNNING, hart);
 	r->current_on1 = (uint8_t)(hart + 1);
 	running[hart] = r;

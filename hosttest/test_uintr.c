@@ -305,6 +305,7 @@ static void test_wait_cancel(void **state)
 	expect_core_assert(uintr_wait_cancel(&rx[0])); /* still current */
 	assert_false(uintr_wake_complete(&rx[0]));     /* nobody woke it */
 	uintr_switch_out(&rx[0]);
+	expect_core_assert(uintr_switch_in(&rx[0], 1)); /* sleeping: not runnable */
 	/* The deadline passes first. */
 	assert_false(uintr_wait_cancel(&rx[0]));
 	assert_int_equal(uintr_receiver_state(&rx[0]), UINTR_RX_IDLE);
