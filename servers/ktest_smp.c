@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* ktest: threads on other harts: affinity, migration, cross-hart IPC and
  * signals. With one hart these cases are skipped (same count). */
+#include <stdio.h>
+
 #include "ktest_support.h"
 
 #define CN PROC_CAP_CNODE
@@ -154,5 +156,101 @@ void ktest_smp_teardown(void)
 		kestrel_yield();
 	}
 	check(all, "those harts run new threads afterwards");
+	reset();
+}
+
+/* Machine code of: loop: ld t0, 0(a0); addi t0, t0, 1; sd t0, 0(a0); j loop */
+static const uint32_t counting_loop[] = { 0x00053283, 0x00128293, 0x00553023, 0xff5ff06f };
+#define OTHER_CODE_VA 0x10000ull
+#define OTHER_DATA_VA 0x20000ull
+
+static uint64_t read_time(void)
+{
+	uint64_t t;
+	__asm__ volatile("rdtime %0" : "=r"(t));
+	return t;
+}
+
+/* Map `frame` at va in `vspace`, with page tables from the scratch untyped. */
+static enum error map_in(cptr_t frame, cptr_t vspace, uint64_t va, uint64_t rights,
+			 uint64_t attributes)
+{
+	enum error err = ERR_FAILED_LOOKUP;
+	for (int level = 0; level < 3 && err == ERR_FAILED_LOOKUP; level++) {
+		err = kestrel_page_map(frame, vspace, va, rights, attributes);
+		if (err == ERR_FAILED_LOOKUP)
+			(void)kestrel_page_table_map(make(OBJ_PAGE_TABLE, 0), vspace, va, 0);
+	}
+	return err;
+}
+
+/* Threads of another address space run on every other hart; the VSpace
+ * is revoked and deleted under them: they must stop (and fault), the
+ * kernel must not let them walk its freed tables. */
+void ktest_smp_vspace(void)
+{
+	const char *why = "needs two harts";
+	if (harts < 2) {
+		skip("threads of a second address space run on other harts", why);
+		skip("deleting that VSpace under them stops them", why);
+		skip("each of them reports a fault", why);
+		return;
+	}
+	cptr_t ep = make(OBJ_ENDPOINT, 0), reply = make(OBJ_REPLY, 0);
+	cptr_t vspace = make(OBJ_PAGE_TABLE, 0);
+	cptr_t code = make(OBJ_FRAME_4K, 0), data = make(OBJ_FRAME_4K, 0);
+	cptr_t data_here = slot();
+	(void)kestrel_cnode_copy(CN, data_here, DEPTH, CN, data, DEPTH, ABI_RIGHTS_ALL);
+	volatile uint64_t *counters = map_frame(data_here, RW);
+	uint32_t *text = map_frame(code, RW);
+	bool built = counters != NULL && text != NULL &&
+		     kestrel_asid_pool_assign(PROC_CAP_ASID_POOL, vspace) == ERR_OK;
+	if (built) {
+		for (unsigned i = 0; i < 4; i++)
+			text[i] = counting_loop[i];
+		__asm__ volatile("fence.i" ::: "memory");
+		built = kestrel_page_unmap(code) == ERR_OK &&
+			map_in(code, vspace, OTHER_CODE_VA, ABI_RIGHT_READ, 0) == ERR_OK &&
+			map_in(data, vspace, OTHER_DATA_VA, RW, XN) == ERR_OK;
+	}
+	unsigned others = 0;
+	for (unsigned h = 1; built && h < harts && h < 8; h++) {
+		cptr_t tcb = make(OBJ_TCB, 0);
+		uint64_t regs[ABI_REG_COUNT] = { 0 };
+		regs[ABI_REG_PC] = OTHER_CODE_VA;
+		regs[ABI_REG_A0] = OTHER_DATA_VA + 8 * h;
+		counters[h] = 0;
+		built = kestrel_tcb_configure(tcb, ep, CN, 0, vspace, 0, 0, 0) == ERR_OK &&
+			kestrel_tcb_set_priority(tcb, PROC_CAP_TCB, MAIN_PRIORITY) == ERR_OK &&
+			kestrel_tcb_set_affinity(tcb, h) == ERR_OK &&
+			kestrel_tcb_write_registers(tcb, true, ABI_REG_COUNT, regs) == ERR_OK;
+		others++;
+	}
+	/* Up to 5 s of the 10 MHz time counter: other vCPUs may start late. */
+	bool running = false;
+	uint64_t start = read_time();
+	while (built && !running && read_time() - start < 50000000) {
+		running = true;
+		for (unsigned h = 1; h <= others; h++)
+			running = running && counters[h] > 0;
+	}
+	check(built && running, "threads of a second address space run on other harts");
+	bool deleted = kestrel_cnode_revoke(CN, vspace, DEPTH) == ERR_OK &&
+		       kestrel_cnode_delete(CN, vspace, DEPTH) == ERR_OK;
+	uint64_t before[8];
+	for (unsigned h = 1; h <= others; h++)
+		before[h] = counters[h];
+	let_others_run(1000);
+	bool stopped = true;
+	for (unsigned h = 1; h <= others; h++)
+		stopped = stopped && counters[h] == before[h];
+	check(deleted && stopped, "deleting that VSpace under them stops them");
+	unsigned faults = 0;
+	for (unsigned i = 0; i < 200000 && faults < others; i++) {
+		struct kmsg m = msg(0, 0);
+		if (kestrel_nb_recv(ep, reply, &m) == ERR_OK && info_label(m.info) == 1)
+			faults++;
+	}
+	check(faults == others, "each of them reports a fault");
 	reset();
 }

@@ -80,5 +80,6 @@ void ktest_uart(void);
 void ktest_sched(void);
 void ktest_smp(void);
 void ktest_smp_teardown(void);
+void ktest_smp_vspace(void);
 
 #endif
