@@ -89,6 +89,15 @@ enum port_reg {
 unsigned port_reg_index(enum port_reg reg);
 
 /*
+ * The last capability to the IRQ handler of source `irq` was deleted
+ * (core/object.c finalises it; irq is the cap's number, never checked by
+ * core/). Afterwards the source may be issued again, delivers nothing, and
+ * signals no notification. Kernel: forget that a handler was issued, mask
+ * the source, drop the notification binding. Host: record it.
+ */
+void port_irq_handler_deleted(uint64_t irq);
+
+/*
  * A thread faulted and has no fault handler: it is suspended, and this hook
  * tells the machine (kernel: log a line). `kind` is an enum fault_kind of
  * core/fault.h. Must return: the kernel never stops for a user fault.

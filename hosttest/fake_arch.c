@@ -90,6 +90,12 @@ unsigned port_reg_index(enum port_reg reg)
 	return (unsigned)reg + 1;
 }
 
+void port_irq_handler_deleted(uint64_t irq)
+{
+	fake_arch.irq_deleted_calls++;
+	fake_arch.last_irq_deleted = irq;
+}
+
 void port_fault_unhandled(const void *tcb, unsigned kind, uint64_t address, uint64_t pc)
 {
 	fake_arch.unhandled_faults++;

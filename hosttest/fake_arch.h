@@ -30,6 +30,8 @@ struct fake_arch {
 	/* Called by port_remote_stall, when set: a test looks at the world as
 	 * the stalled hart would have left it. */
 	void (*on_stall)(unsigned hart);
+	unsigned irq_deleted_calls; /* port_irq_handler_deleted */
+	uint64_t last_irq_deleted;
 	/* port_uintr_ipi / port_uintr_wake: counted atomically, since the
 	 * threaded uintr stress calls them from several threads at once. */
 	unsigned uintr_ipi_calls;

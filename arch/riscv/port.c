@@ -6,6 +6,7 @@
 #include "console.h"
 #include "hart.h"
 #include "ipi.h"
+#include "irqcap.h"
 #include "memory.h"
 #include "sbi.h"
 #include "tlb.h"
@@ -88,6 +89,12 @@ _Static_assert(sizeof(struct trap_frame) / 8 == 33, "the register block is a tra
 unsigned port_reg_index(enum port_reg reg)
 {
 	return reg_index[reg];
+}
+
+/* The kernel's IRQ handler caps live in kernel/irqcap.c. */
+void port_irq_handler_deleted(uint64_t irq)
+{
+	irqcap_deleted(irq);
 }
 
 void port_fault_unhandled(const void *tcb, unsigned kind, uint64_t address, uint64_t pc)
