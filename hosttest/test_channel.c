@@ -281,12 +281,16 @@ static void test_lowest_set(void **state)
 struct wait_probe {
 	uint32_t attempts, found_at, sleeping, said_sleeping;
 	uint32_t sleeping_at_find; /* the word when the attempt succeeded */
+	uint32_t progress_at;      /* this attempt does work without a result */
+	uint64_t progress;
 };
 
 static enum error probe_attempt(void *context)
 {
 	struct wait_probe *p = context;
 	p->attempts++;
+	if (p->attempts == p->progress_at)
+		p->progress++;
 	if (p->found_at == 0 || p->attempts < p->found_at)
 		return ERR_FAILED_LOOKUP;
 	p->sleeping_at_find = p->sleeping;
@@ -312,34 +316,44 @@ static void test_wait_rule(void **state)
 	channel_doorbell_init(&bell);
 	uint64_t sleeps = 0, later = channel_port_now() + 1000000000u;
 	struct wait_probe p = { .found_at = 3 };
-	assert_int_equal(
-	    channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 4, later, &sleeps),
-	    ERR_OK);
+	assert_int_equal(channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 4, later,
+					   &sleeps, NULL),
+			 ERR_OK);
 	assert_int_equal(p.attempts, 3);
 	assert_int_equal(p.said_sleeping, 0);
 	assert_int_equal(sleeps, 0);
 	/* Four polls find nothing; the fifth look is the re-check. */
 	p = (struct wait_probe){ .found_at = 5 };
-	assert_int_equal(
-	    channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 4, later, &sleeps),
-	    ERR_OK);
+	assert_int_equal(channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 4, later,
+					   &sleeps, NULL),
+			 ERR_OK);
 	assert_int_equal(p.attempts, 5);
 	assert_int_equal(p.said_sleeping, 1);
 	assert_int_equal(p.sleeping_at_find, 1);
 	assert_int_equal(p.sleeping, 0);
 	assert_int_equal(sleeps, 0);
+	/* The re-check did work without a result (answered a malformed
+	 * entry): no sleep, poll again, found behind it. */
+	p = (struct wait_probe){ .found_at = 6, .progress_at = 5 };
+	assert_int_equal(channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 4, later,
+					   &sleeps, &p.progress),
+			 ERR_OK);
+	assert_int_equal(p.attempts, 6);
+	assert_int_equal(p.said_sleeping, 1);
+	assert_int_equal(p.sleeping, 0);
+	assert_int_equal(sleeps, 0);
 	/* A long poll honours a deadline that has passed every 256 polls. */
 	p = (struct wait_probe){ .found_at = 0 };
-	assert_int_equal(
-	    channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 100000, 1, &sleeps),
-	    ERR_FAILED_LOOKUP);
+	assert_int_equal(channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 100000, 1,
+					   &sleeps, NULL),
+			 ERR_FAILED_LOOKUP);
 	assert_int_equal(p.attempts, 256);
 	assert_int_equal(p.said_sleeping, 0);
 	/* Nothing comes: at least one sleep, then the deadline. */
 	p = (struct wait_probe){ .found_at = 0 };
 	uint64_t soon = channel_port_now() + 2000000u;
 	assert_int_equal(
-	    channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 4, soon, &sleeps),
+	    channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 4, soon, &sleeps, NULL),
 	    ERR_FAILED_LOOKUP);
 	assert_true(sleeps >= 1);
 	assert_true(channel_port_now() >= soon);
@@ -630,6 +644,54 @@ static void test_malformed_requests_answered(void **state)
 	assert_int_equal(channel_server_link_state(&server, 0), CHANNEL_ACTIVE);
 }
 
+/* Issue 17: a wait that answers a malformed request made progress and must
+ * not sleep after it. Two malformed requests ahead of a valid one, poll
+ * budget 0: the first look answers the first, the re-check after "ring me"
+ * answers the second; the valid one must be taken then, not after a sleep
+ * to the deadline. With one link (inline path) and with two (general). */
+static void malformed_ahead_of_valid(int links)
+{
+	struct channel_client *c = &clients[0];
+	if (links == 2)
+		assert_int_equal(channel_server_attach(&server, 1, buffers[1], BUFFER_BYTES, 1,
+						       &client_bells[1]),
+				 ERR_OK);
+	uint32_t tags[3];
+	for (int i = 0; i < 3; i++) {
+		struct channel_message m = message(7, (uint64_t)i, 0);
+		assert_int_equal(channel_client_submit(c, &m, &tags[i]), ERR_OK);
+		if (i < 2)
+			c->requests[(c->request_tail - 1) & c->mask].word[1] = channel_word1(0, 16);
+	}
+	channel_server_set_poll_budget(&server, 0);
+	struct channel_message got;
+	uint64_t start = channel_port_now();
+	assert_int_equal(channel_server_wait(&server, 2000000000u, &got), ERR_OK);
+	assert_int_equal(got.tag, tags[2]);
+	assert_int_equal(server.sleeps, 0);
+	assert_true(channel_port_now() - start < 1000000000u);
+	assert_int_equal(server.link[0].counters.rejected, 2);
+	assert_int_equal(atomic_load(&c->shared->server_sleeping), 0);
+	for (int i = 0; i < 2; i++) {
+		struct channel_message answer;
+		assert_int_equal(channel_client_wait(c, tags[i], 0, &answer), ERR_OK);
+		assert_int_equal(answer.opcode, ERR_INVALID_ARGUMENT);
+	}
+	check_invariants();
+}
+
+static void test_malformed_then_valid_one_link(void **state)
+{
+	(void)state;
+	malformed_ahead_of_valid(1);
+}
+
+static void test_malformed_then_valid_two_links(void **state)
+{
+	(void)state;
+	malformed_ahead_of_valid(2);
+}
+
 static void test_client_broken_request_tail(void **state)
 {
 	(void)state;
@@ -887,6 +949,8 @@ int main(void)
 		cmocka_unit_test_setup(test_server_wait, setup),
 		cmocka_unit_test_setup(test_reply_errors, setup),
 		cmocka_unit_test_setup(test_malformed_requests_answered, setup),
+		cmocka_unit_test_setup(test_malformed_then_valid_one_link, setup),
+		cmocka_unit_test_setup(test_malformed_then_valid_two_links, setup),
 		cmocka_unit_test_setup(test_client_broken_request_tail, setup),
 		cmocka_unit_test_setup(test_reply_to_broken_link, setup),
 		cmocka_unit_test_setup(test_hostile_server_replies, setup),

@@ -298,6 +298,7 @@ struct channel_server {
 	uint64_t by_priority[CHANNEL_PRIORITIES]; /* ACTIVE links per priority */
 	uint32_t cursor[CHANNEL_PRIORITIES];      /* round-robin start per priority */
 	uint64_t sleeps;
+	uint64_t rejected; /* malformed requests answered, all links (wait progress) */
 	struct channel_link link[CHANNEL_MAX_CHANNELS];
 };
 

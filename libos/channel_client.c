@@ -380,7 +380,7 @@ static CHANNEL_COLD enum error client_wait_slow(struct channel_client *client, u
 	struct client_wait w = { client, tag, reply };
 	return channel_wait_rule(client_wait_attempt, client_set_sleeping, &w, client->mine,
 				 client->poll_budget, channel_deadline(timeout_ns),
-				 &client->counters.sleeps);
+				 &client->counters.sleeps, NULL);
 }
 
 enum error channel_client_call(struct channel_client *client, const struct channel_message *request,
