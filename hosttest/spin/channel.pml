@@ -575,7 +575,7 @@ active proctype server()
 inline client_submit()
 {
 	d_step {
-		sent < NREQ && sent - head < DEPTH ->
+		sent < NREQ && sent - head < DEPTH && sb[p].n < SBSIZE ->
 #ifndef NO_MALFORMED
 		req_bad[me * NREQ + sent] = me == 0 && sent == 0;
 #endif
@@ -625,7 +625,7 @@ inline client_take()
 inline client_sleep()
 {
 	d_step {
-		sent > head ->
+		sent > head && sb[p].n < SBSIZE ->
 		store(p, CSLEEP(me), 1)
 	};
 #ifdef NO_CLIENT_WAIT_FENCE
