@@ -98,3 +98,17 @@ void port_fault_unhandled(const void *tcb, unsigned kind, uint64_t address, uint
 	fake_arch.last_fault_address = address;
 	fake_arch.last_fault_pc = pc;
 }
+
+void port_uintr_ipi(unsigned hart)
+{
+	__atomic_fetch_add(&fake_arch.uintr_ipi_calls, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_or(&fake_arch.uintr_ipi_harts, 1ull << hart, __ATOMIC_RELAXED);
+}
+
+void port_uintr_wake(struct uintr_receiver *r)
+{
+	__atomic_fetch_add(&fake_arch.uintr_wake_calls, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&fake_arch.uintr_last_woken, (const void *)r, __ATOMIC_RELAXED);
+	if (fake_arch.on_uintr_wake != NULL)
+		fake_arch.on_uintr_wake(r);
+}

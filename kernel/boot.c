@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * kernel_boot: from OpenSBI's hand-off to every hart running user programs.
+ * kernel_boot: from OpenSBI's hand-off to the root task running.
  * The order (docs/boot.md): trap vector, console, DTB (memory, reserved
  * ranges, harts, bootargs, test finisher), free memory, the kernel's own
- * page table, per-hart data, secondary harts through SBI HSM, then the
- * boot hart joins them in running programs.
+ * page table, per-hart data, the scheduler, the root task (which receives
+ * every free byte as untyped), secondary harts through SBI HSM, then every
+ * hart runs what the scheduler gives it.
  */
 #include "arch.h"
 #include "archtest.h"
@@ -14,13 +15,15 @@
 #include "csr.h"
 #include "dtb.h"
 #include "hart.h"
+#include "irqcap.h"
 #include "memory.h"
-#include "program.h"
+#include "rootboot.h"
 #include "sbi.h"
 #include "shutdown.h"
 #include "tap.h"
+#include "thread.h"
+#include "vspace.h"
 #include "trap.h"
-#include "uspace.h"
 
 #define MAX_MEMORY_RANGES 16
 #define MAX_RESERVED_RANGES 32
@@ -33,8 +36,7 @@ extern char __kernel_start[], __kernel_end[];
 
 struct pagetable *kernel_root;
 static uint64_t kernel_satp;
-static unsigned hart_count;
-static unsigned runs_per_hart;
+unsigned hart_count;
 static _Alignas(16) uint8_t kernel_stacks[CONFIG_MAX_HARTS][KERNEL_STACK_BYTES];
 
 static struct pagetable *tables[PAGETABLE_LEVELS - 1];
@@ -196,7 +198,6 @@ _Noreturn void kernel_boot(uint64_t boot_hart_id, uint64_t dtb_physical)
 	const char *bootargs;
 	if (dtb_bootargs(&dtb, &bootargs) != ERR_OK)
 		bootargs = "";
-	runs_per_hart = program_select_runs(bootargs);
 
 	/* The kernel's own table: the physical window and the test finisher. */
 	uint64_t root = memory_take_page();
@@ -217,28 +218,32 @@ _Noreturn void kernel_boot(uint64_t boot_hart_id, uint64_t dtb_physical)
 		shutdown_set_test_device(physical_to_kernel(finisher_reg.base));
 
 	unsigned boot_index = read_harts(&dtb, boot_hart_id);
+	/* From here on the boot hart is a hart like the others (tp = its
+	 * struct hart): building the root task flushes through arch/riscv. */
+	cpu_write_tp(&harts[boot_index]);
+	vspace_set_kernel_root(kernel_root); /* every VSpace copies its upper half */
 	arch_init(&dtb, map_device_range);
-	/* Programs' address spaces come from core/vspace.c (kernel/uspace.c). */
-	uspace_boot();
-	for (unsigned i = 0; i < hart_count; i++)
-		uspace_init_hart(&harts[i]);
-	tap_plan(1 + hart_count * (1 + runs_per_hart) + 1 +
-		 archtest_plan(&dtb, bootargs, hart_count));
-	tap_result(true, "boot: Sv39 on, %lu KiB free in %zu ranges, %u harts, bootargs \"%s\"",
-		   range_set_total(&free_memory) >> 10, free_memory.count, hart_count, bootargs);
+	/* tests=arch: the kernel's own tests of arch/riscv print TAP (and own
+	 * the timer), and the root task adds one line per hart (a program on
+	 * each, where that hart's last timer test takes its tick). */
+	unsigned arch_results = archtest_plan(&dtb, bootargs, hart_count);
+	if (arch_results)
+		tap_plan(arch_results + hart_count);
+	thread_init(hart_count, arch_results == 0);
+	if (arch_results == 0)
+		irqcap_init(); /* the arch tests own the PLIC's handler */
+	root_task_create(boot_index, bootargs, memory, memory_count);
+	kprintf("# boot: Sv39 on, %u harts, bootargs \"%s\"\n", hart_count, bootargs);
 
-	program_set_running_harts(hart_count);
 	for (unsigned i = 0; i < hart_count; i++) {
 		if (i == boot_index)
 			continue;
 		struct sbiret ret =
 		    sbi_hart_start(harts[i].hart_id, kernel_to_physical((void *)secondary_entry),
 				   kernel_to_physical(&harts[i]));
-		if (ret.error != SBI_SUCCESS) {
-			tap_result(false, "hart %lu came up (SBI HSM error %ld)", harts[i].hart_id,
-				   ret.error);
-			program_count_out_hart();
-		}
+		if (ret.error != SBI_SUCCESS)
+			panic("hart %lu did not start (SBI HSM error %ld)", harts[i].hart_id,
+			      ret.error);
 	}
 	struct hart *self = &harts[boot_index];
 	cpu_write_tp(self);

@@ -11,8 +11,8 @@
 #include "arch.h"
 #include "archtest.h"
 #include "layout.h"
-#include "program.h"
-#include "tap.h"
+#include "scheduler.h"
+#include "thread.h"
 #include "trap.h"
 
 _Static_assert(offsetof(struct hart, scratch) == HART_SCRATCH, "layout.h");
@@ -21,6 +21,8 @@ _Static_assert(offsetof(struct hart, kernel_stack_top) == HART_KERNEL_STACK_TOP,
 _Static_assert(offsetof(struct hart, kernel_satp) == HART_KERNEL_SATP, "layout.h");
 _Static_assert(offsetof(struct trap_frame, sepc) == FRAME_SEPC, "layout.h");
 _Static_assert(sizeof(struct trap_frame) == FRAME_BYTES, "layout.h");
+_Static_assert(sizeof(struct trap_frame) <= sizeof(((struct tcb *)0)->regs),
+	       "a TCB's register block holds a trap frame");
 
 struct hart harts[CONFIG_MAX_HARTS];
 
@@ -28,8 +30,16 @@ _Noreturn void hart_main(struct hart *hart)
 {
 	csr_write_stvec((uint64_t)(uintptr_t)trap_entry);
 	csr_write_sscratch(0);
-	tap_result(true, "hart %lu came up (cpu %u)", hart->hart_id, hart->cpu_index);
+	/* sret goes to user mode with interrupts on there; the kernel itself
+	 * runs with them off (sstatus.SIE = 0) and takes them on its way out.
+	 * FP state is arch_fpu_switch's from the first thread on (thread.c). */
+	csr_clear_sstatus(SSTATUS_SPP | SSTATUS_FS_MASK | SSTATUS_SIE);
+	csr_set_sstatus(SSTATUS_SPIE | SSTATUS_FS_INITIAL);
 	arch_init_hart();
-	archtest_hart(hart);
-	program_run_next(hart);
+	archtest_hart(hart); /* tests=arch only: the kernel's tests of arch/riscv */
+	hart->user_frame = &hart->frame;
+	kernel_lock_acquire();
+	sched_enter(hart->cpu_index);
+	thread_start_hart(hart);
+	thread_return_to_user(hart);
 }

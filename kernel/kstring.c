@@ -1,14 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* Byte-wise memory functions (see kstring.h). Simple first: measure before
+/* Memory functions (see kstring.h), word-wise where aligned. Simple first: measure before
  * making them clever. */
 #include "kstring.h"
 
 #include <stdint.h>
 
+/* Words when both ends are 8-byte aligned (GCC calls memcpy for struct
+ * copies such as core/'s lookup results: bytewise, they dominated a trap). */
 void *memcpy(void *restrict to, const void *restrict from, size_t bytes)
 {
 	uint8_t *t = to;
 	const uint8_t *f = from;
+	if ((((uintptr_t)t | (uintptr_t)f) & 7) == 0) {
+		for (; bytes >= 8; bytes -= 8, t += 8, f += 8) {
+			__asm__("" : : : "memory"); /* keep it a loop, not a call to itself */
+			*(uint64_t *)(void *)t = *(const uint64_t *)(const void *)f;
+		}
+	}
 	while (bytes--)
 		*t++ = *f++;
 	return to;
@@ -31,6 +39,13 @@ void *memmove(void *to, const void *from, size_t bytes)
 void *memset(void *to, int value, size_t bytes)
 {
 	uint8_t *t = to;
+	if (((uintptr_t)t & 7) == 0) {
+		uint64_t word = (uint8_t)value * UINT64_C(0x0101010101010101);
+		for (; bytes >= 8; bytes -= 8, t += 8) {
+			__asm__("" : : : "memory");
+			*(uint64_t *)(void *)t = word;
+		}
+	}
 	while (bytes--)
 		*t++ = (uint8_t)value;
 	return to;

@@ -1,68 +1,70 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Trap dispatch: from user mode (system calls and faults) and from the
- * kernel (always a bug for now: the kernel enables no interrupts yet).
- * Entered from arch/riscv/trap.S on the hart's kernel stack.
+ * Trap dispatch. From user mode: system calls (kernel/syscall.c), faults
+ * (to the thread's fault handler through core/fault.c) and interrupts (an
+ * IPI here, the timer and the PLIC through arch/riscv/interrupt.c); all of
+ * it under the big kernel lock, and every path ends in
+ * thread_return_to_user, which picks what runs next. From the kernel: a
+ * bug (the kernel runs with interrupts off), so a panic.
  */
-#include "abi.h"
 #include "console.h"
 #include "csr.h"
+#include "fault.h"
 #include "hart.h"
 #include "interrupt.h"
-#include "program.h"
+#include "kstring.h"
+#include "scheduler.h"
+#include "syscall.h"
+#include "thread.h"
 #include "trap.h"
-#include "usermem.h"
-#include "uspace.h"
 
 _Noreturn void trap_from_user(struct hart *hart);
 _Noreturn void trap_from_kernel(struct trap_frame *frame);
 
-static void print_piece(const char *bytes, uint64_t length)
+/* What a hardware exception in user mode is to its fault handler. */
+static enum fault_kind fault_kind_of(uint64_t cause)
 {
-	console_write(bytes, length);
-}
-
-/* print(a0 = address, a1 = length). Untrusted: both come from the user. */
-static uint64_t syscall_print(struct hart *hart, struct uslice text)
-{
-	if (text.length > SYSCALL_PRINT_MAX)
-		return ERR_RANGE;
-	if (!uslice_readable(hart->user_root, text))
-		program_end(hart, PROGRAM_KILLED, KERNEL_FAULT_BAD_PRINT_POINTER, text.address);
-	uslice_for_each_piece(hart->user_root, text, print_piece);
-	return ERR_OK;
-}
-
-static void syscall_dispatch(struct hart *hart, struct trap_frame *frame)
-{
-	uint64_t *r = frame->registers;
-	uint64_t number = r[17]; /* a7 */
-	switch (number) {
-	case SYSCALL_PRINT: r[10] = syscall_print(hart, (struct uslice){ r[10], r[11] }); return;
-	case SYSCALL_EXIT: program_end(hart, PROGRAM_EXITED, r[10], 0);
-	case SYSCALL_INVOKE: r[10] = uspace_invoke(hart, r); return;
-	default: program_end(hart, PROGRAM_KILLED, KERNEL_FAULT_UNKNOWN_SYSCALL, number);
+	switch (cause) {
+	case CAUSE_ILLEGAL_INSTRUCTION:
+	case CAUSE_BREAKPOINT: return FAULT_ILLEGAL_INSTRUCTION;
+	case CAUSE_MISALIGNED_FETCH:
+	case CAUSE_MISALIGNED_LOAD:
+	case CAUSE_MISALIGNED_STORE: return FAULT_MISALIGNED;
+	default: return FAULT_PAGE; /* page and access faults: the address missed */
 	}
+}
+
+/* The timer, the PLIC and IPIs (arch/riscv/interrupt.c routes them). */
+static void interrupt(struct hart *hart, uint64_t cause)
+{
+	if (!arch_interrupt(cause))
+		panic("hart %lu: unexpected interrupt %lx from user mode", hart->hart_id, cause);
 }
 
 _Noreturn void trap_from_user(struct hart *hart)
 {
 	uint64_t cause = csr_read_scause();
-	struct trap_frame *frame = hart->user_frame;
+	uint64_t tval = csr_read_stval();
+	kernel_lock_acquire();
+	sched_enter(hart->cpu_index);
 	hart->kernel_entries++;
+	struct tcb *t = hart->running;
+	bool current = t != NULL && sched_current(hart->cpu_index) == t;
+	if (current) {
+		thread_copy_frame(t->regs, (const uint64_t *)&hart->frame);
+		t->regs[REG_KERNEL_ENTRIES]++;
+	}
 	if (cause & CAUSE_INTERRUPT) {
-		if (!arch_interrupt(cause))
-			panic("hart %lu: unexpected interrupt %lx from user mode", hart->hart_id,
-			      cause);
-		user_return(hart, frame);
+		interrupt(hart, cause);
+	} else if (current && tcb_is_runnable(t)) {
+		/* (A thread another hart suspended or destroyed meanwhile does
+		 * nothing more: an ecall left unhandled is restarted later.) */
+		if (cause == CAUSE_USER_ECALL)
+			syscall_handle(t);
+		else
+			fault_raise(t, fault_kind_of(cause), tval, t->regs[REG_PC]);
 	}
-	if (cause == CAUSE_USER_ECALL) {
-		syscall_dispatch(hart, frame);
-		frame->sepc += 4; /* the call returns: resume after the ecall */
-	} else {
-		program_end(hart, PROGRAM_TRAPPED, cause, csr_read_stval());
-	}
-	user_return(hart, frame);
+	thread_return_to_user(hart);
 }
 
 _Noreturn void trap_from_kernel(struct trap_frame *frame)

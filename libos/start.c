@@ -1,35 +1,49 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * From crt0 to main: set up thread-local storage for picolibc (errno lives
- * there), remember the kernel's start arguments, run main, exit with its
- * status. Also the _exit that picolibc's exit() ends in.
+ * there) and the IPC buffer pointer, remember the start argument, run main,
+ * exit with its status. Also the _exit that picolibc's exit() ends in.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "kestrel.h"
+#include "process.h"
 
 extern char __tls_base[];
 void _set_tls(void *tls);
 int main(void);
-_Noreturn void libos_start(uint64_t argument, uint64_t hart_id);
+_Noreturn void libos_start(uint64_t argument, uint64_t ipc_buffer);
 
-static uint64_t boot_argument, boot_hart_id;
+static uint64_t boot_argument;
 
 uint64_t kestrel_boot_argument(void)
 {
 	return boot_argument;
 }
-uint64_t kestrel_hart_id(void)
+
+unsigned kestrel_hart(void)
 {
-	return boot_hart_id;
+	struct kmsg m = { 0 };
+	(void)kestrel_syscall(SYS_DEBUG_HART, 0, 0, &m);
+	return (unsigned)m.badge;
+}
+
+_Noreturn void kestrel_halt(bool pass)
+{
+	struct kmsg m = { 0 };
+	(void)kestrel_syscall(SYS_DEBUG_HALT, pass ? 0 : 1, 0, &m);
+	for (;;)
+		; /* halt does not return */
 }
 
 _Noreturn void kestrel_exit(int status)
 {
-	libos_syscall2(status, 0, SYSCALL_EXIT);
+	struct kmsg m = { .info = kestrel_info(PROC_EXIT_LABEL, 1, 0), .mr = { (uint64_t)status } };
+	(void)kestrel_call(PROC_CAP_PARENT, &m);
+	/* The root task ends the program on this message; never reached. */
 	for (;;)
-		; /* exit does not return; never reached */
+		(void)kestrel_tcb_suspend(PROC_CAP_TCB);
 }
 
 _Noreturn void _exit(int status)
@@ -42,13 +56,13 @@ static void flush_stdout(void)
 	fflush(stdout);
 }
 
-_Noreturn void libos_start(uint64_t argument, uint64_t hart_id)
+_Noreturn void libos_start(uint64_t argument, uint64_t ipc_buffer)
 {
-	/* The kernel zero-filled .tbss and loaded .tdata in place: the image's
-	 * TLS block serves the one thread. */
+	/* The loader zero-filled .tbss and loaded .tdata in place: the image's
+	 * TLS block serves the first thread. */
 	_set_tls(__tls_base);
+	kestrel_set_ipc_buffer((struct ipc_buffer *)(uintptr_t)ipc_buffer);
 	boot_argument = argument;
-	boot_hart_id = hart_id;
 	atexit(flush_stdout);
 	exit(main());
 }

@@ -20,9 +20,16 @@ static void commit(uint64_t kind)
 		*(volatile uint32_t *)(uintptr_t)&main = 0; /* text is read-only */
 		break;
 	case FAULTER_ILLEGAL_INSTRUCTION: __asm__ volatile("csrr t0, sstatus" : : : "t0"); break;
-	case FAULTER_UNKNOWN_SYSCALL: libos_syscall2(0, 0, FAULTER_BOGUS_SYSCALL); break;
+	case FAULTER_UNKNOWN_SYSCALL: {
+		struct kmsg m = { 0 };
+		(void)kestrel_syscall(FAULTER_BOGUS_SYSCALL, 0, 0, &m);
+		break;
+	}
 	case FAULTER_BAD_PRINT_POINTER:
-		kestrel_print((const void *)(uintptr_t)FAULTER_KERNEL_ADDRESS, 16);
+		/* Refused with an error, and the program goes on. */
+		if (kestrel_print((const void *)(uintptr_t)FAULTER_KERNEL_ADDRESS, 16) ==
+		    ERR_INVALID_ARGUMENT)
+			kestrel_exit(0);
 		break;
 	}
 }

@@ -10,7 +10,7 @@
 
 int main(void)
 {
-	printf("hello from user mode on hart %lu\n", (unsigned long)kestrel_hart_id());
+	printf("hello from user mode on hart %lu\n", (unsigned long)kestrel_hart());
 	static const char text[] = "x";
 	/* Too long a print is refused with ERR_RANGE and the program goes on. */
 	if (kestrel_print(text, SYSCALL_PRINT_MAX + 1) != ERR_RANGE) {

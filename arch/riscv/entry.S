@@ -14,6 +14,7 @@
  * rest of the kernel runs. kernel_boot() replaces that table with one built
  * from the DTB.
  */
+#include "config.h"
 #include "layout.h"
 
 #define PTE_KERNEL_GIGAPAGE 0xcf /* V R W X A D: identity and window, kernel only */
@@ -26,6 +27,14 @@ _start:
 	csrw sscratch, zero
 	mv s0, a0
 	mv s1, a1
+	/* Only the first hart here boots. OpenSBI 1.1 may send a secondary
+	 * hart here instead of to secondary_entry (seen under QEMU at -smp 2,
+	 * about once in 70 boots, when the hart reaches the firmware late:
+	 * its warm start resets the jump address hart_start had set). */
+	la t0, boot_claimed
+	li t1, 1
+	amoswap.w.aq t1, t1, (t0)
+	bnez t1, late_secondary
 
 	/* Zero .bss (physical addresses: PC-relative la). */
 	la t0, __bss_start
@@ -69,6 +78,33 @@ _start:
 	j 4b
 
 /*
+ * A secondary hart that arrived at _start (a0 = its hart id, the struct
+ * hart pointer lost): find its struct hart in harts[] by hart id (a slot
+ * is in use once its kernel stack is set; hart_start came after that) and
+ * go on as secondary_entry would. Physical addresses: no paging yet.
+ */
+late_secondary:
+	la t0, harts
+	la t1, hart_struct_bytes
+	ld t1, 0(t1)
+	la t2, hart_id_offset
+	ld t2, 0(t2)
+	li t3, CONFIG_MAX_HARTS
+1:	beqz t3, 3f
+	ld t4, HART_KERNEL_STACK_TOP(t0)
+	beqz t4, 2f
+	add t5, t0, t2
+	ld t5, 0(t5)
+	bne t5, a0, 2f
+	mv a1, t0
+	j secondary_entry
+2:	add t0, t0, t1
+	addi t3, t3, -1
+	j 1b
+3:	wfi /* not a hart the kernel runs: stay out of the way */
+	j 3b
+
+/*
  * Secondary harts: a0 = hart id, a1 = physical address of struct hart.
  */
 	.globl secondary_entry
@@ -105,6 +141,8 @@ enable_boot_paging:
 	ret
 
 	.section .data
+boot_claimed: /* .data, not .bss: _start clears .bss after the claim */
+	.word 0
 	.balign 4096
 	.globl boot_pagetable
 boot_pagetable:

@@ -37,6 +37,8 @@ static struct mailbox mailboxes[CONFIG_MAX_HARTS];
 static void (*reschedule_handler)(void);
 static void (*stall_handler)(void);
 
+/* The calling hart's cpu index. Assumes tp is set (after boot's
+ * cpu_write_tp): IPIs are sent and received only by running harts. */
 static unsigned self(void)
 {
 	return hart_current()->cpu_index;

@@ -32,9 +32,24 @@ void port_tlb_flush_page(uint64_t asid, uint64_t va, uint64_t harts)
 	arch_tlb_flush_page(asid, va, harts);
 }
 
-void port_tlb_flush_asid(uint64_t asid, uint64_t harts)
+/*
+ * A whole-ASID flush also follows a VSpace root's deletion, whose table
+ * memory may be reused next: a hart still in user mode in that address
+ * space would walk it. So every other hart of the set is also stalled (it
+ * leaves user mode and waits for the kernel lock, then reschedules and
+ * finds the VSpace gone). Whole-ASID flushes are rare (table unmap, ASID
+ * invalidation): the IPI round trips are affordable.
+ */
+void port_tlb_flush_asid(uint64_t asid, uint64_t cpus)
 {
-	arch_tlb_flush_asid(asid, harts);
+	arch_tlb_flush_asid(asid, cpus);
+	const struct hart *current = hart_current(); /* NULL while booting: no thread runs */
+	if (current == NULL)
+		return;
+	unsigned me = current->cpu_index;
+	for (unsigned cpu = 0; cpu < CONFIG_MAX_HARTS; cpu++)
+		if ((cpus >> cpu & 1) && cpu != me)
+			arch_ipi_stall(cpu);
 }
 
 /* core/ names harts by cpu index (scheduler.h), as the mailbox does; the
@@ -79,4 +94,24 @@ void port_fault_unhandled(const void *tcb, unsigned kind, uint64_t address, uint
 {
 	kprintf("# thread %p suspended: fault %u at pc %lx, address %lx, no handler\n", tcb, kind,
 		(unsigned long)pc, (unsigned long)address);
+}
+
+/*
+ * A receiver runs on `hart`: any IPI makes it trap, and every return to
+ * user mode is where delivery is checked (core/uintr.h, docs/uintr.md).
+ * The reschedule IPI is the one the mailbox has; it takes no lock when sent.
+ */
+void port_uintr_ipi(unsigned hart)
+{
+	arch_ipi_reschedule(hart);
+}
+
+/*
+ * The kernel does not yet let a thread sleep for user interrupts (issue 17
+ * integrates core/uintr.c), so no receiver is ever SLEEPING and no send can
+ * get here; reaching it is a kernel bug, not something a user can cause.
+ */
+void port_uintr_wake(struct uintr_receiver *r)
+{
+	panic("uintr wake-up of %p before the kernel sleeps receivers", (void *)r);
 }

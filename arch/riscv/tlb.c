@@ -70,14 +70,17 @@ static void flush_by_sbi(uint64_t cpus, const struct flush_request *request)
 static void flush(uint64_t asid, uint64_t va, uint64_t cpus)
 {
 	struct flush_request request = { asid, va };
-	unsigned me = hart_current()->cpu_index;
+	/* tp is 0 on the boot hart until hart_main: then no hart is "me" */
+	const struct hart *current = hart_current();
+	unsigned me = current ? current->cpu_index : CONFIG_MAX_HARTS;
 	/* Only harts the kernel runs: bits past CONFIG_MAX_HARTS name none. */
-	uint64_t others = cpus & ~(UINT64_C(1) << me) & ((UINT64_C(1) << CONFIG_MAX_HARTS) - 1);
+	uint64_t kernel_harts = (UINT64_C(1) << CONFIG_MAX_HARTS) - 1;
+	uint64_t others = cpus & kernel_harts & ~(me < CONFIG_MAX_HARTS ? UINT64_C(1) << me : 0);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the table writes, before any request */
 	flush_here(&request);
 	if (!others)
 		return;
-	if (method == ARCH_TLB_IPI)
+	if (method == ARCH_TLB_IPI && current) /* the mailbox needs tp */
 		arch_ipi_call(others, flush_by_ipi, &request);
 	else
 		flush_by_sbi(others, &request);

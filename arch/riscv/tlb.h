@@ -29,7 +29,8 @@ void arch_vspace_activate(uint64_t root_pa, uint64_t asid);
  * included or not) can use asid's translation of the page holding va
  * (arch_tlb_flush_page) or any of its non-global translations
  * (arch_tlb_flush_asid); page-table writes before the call are visible to
- * later walks on those harts. The calling hart is always fenced. */
+ * later walks on those harts. The calling hart is always fenced. Callable
+ * while booting, before tp holds the hart (then by SBI RFENCE only). */
 void arch_tlb_flush_page(uint64_t asid, uint64_t va, uint64_t harts);
 void arch_tlb_flush_asid(uint64_t asid, uint64_t harts);
 

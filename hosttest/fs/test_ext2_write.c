@@ -486,6 +486,12 @@ static void test_open_unlinked(void **state)
 	assert_int_equal(ext2_readdir(w->fs, d, &cookie, &e), FS_OK);
 	assert_int_equal(e.ino, 0);
 	assert_int_equal(ext2_release(w->fs, d), FS_OK);
+	/* Still open at unmount: deleted then, and the image is clean. */
+	uint32_t kept = create(w, R, "kept");
+	write_all(w, kept, 0, "x", 1);
+	assert_int_equal(ext2_open(w->fs, kept), FS_OK);
+	assert_int_equal(ext2_unlink(w->fs, R, "kept", 4), FS_OK);
+	remount(w);
 	/* Handles of one file share a slot; the table has a bound. */
 	uint32_t g = create(w, R, "g");
 	for (int i = 0; i < 5; i++)
@@ -513,21 +519,44 @@ static void test_htree_change(void **state)
 	world_debugfs_read(w, "stat /big", out, sizeof(out));
 	assert_non_null(strstr(out, "Flags: 0x1000"));
 	assert_int_equal(world_mount(w, 32, 0), FS_OK);
-	uint32_t big = resolve(w, "/big");
+	uint32_t big = resolve(w, "/big"), ino;
+	/* Removals, renames over a name, and a name put back where one
+	 * left (same hash, same leaf, the room it left): the index stays. */
 	assert_int_equal(ext2_unlink(w->fs, big, "name-of-some-length-7", 21), FS_OK);
-	create(w, big, "added");
+	assert_int_equal(ext2_unlink(w->fs, big, "name-of-some-length-8", 21), FS_OK);
+	create(w, big, "name-of-some-length-8");
+	assert_int_equal(
+	    ext2_rename(w->fs, big, "name-of-some-length-9", 21, big, "name-of-some-length-10", 22),
+	    FS_OK);
+	check_clean(w);
+	world_debugfs_read(w, "stat /big", out, sizeof(out));
+	assert_non_null(strstr(out, "Flags: 0x1000"));
+	assert_false(debugfs_lists(w, "/big", "name-of-some-length-7"));
+	assert_false(debugfs_lists(w, "/big", "name-of-some-length-9"));
+	assert_true(debugfs_lists(w, "/big", "name-of-some-length-8"));
+	/* Many new names: some leaf fills up, and the index goes. */
+	assert_int_equal(world_mount(w, 32, 0), FS_OK);
+	big = resolve(w, "/big");
+	for (int i = 0; i < 300; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "added-later-%d", i);
+		create(w, big, name);
+	}
 	for (int i = 0; i < 250; i++) {
 		char name[64];
 		snprintf(name, sizeof(name), "name-of-some-length-%d", i);
-		uint32_t ino;
 		assert_int_equal(ext2_lookup(w->fs, big, name, strlen(name), &ino),
-				 i == 7 ? FS_ENOENT : FS_OK);
+				 i == 7 || i == 9 ? FS_ENOENT : FS_OK);
+	}
+	for (int i = 0; i < 300; i += 7) {
+		char name[64];
+		snprintf(name, sizeof(name), "added-later-%d", i);
+		assert_int_equal(ext2_lookup(w->fs, big, name, strlen(name), &ino), FS_OK);
 	}
 	check_clean(w);
 	world_debugfs_read(w, "stat /big", out, sizeof(out));
 	assert_non_null(strstr(out, "Flags: 0x0"));
-	assert_true(debugfs_lists(w, "/big", "added"));
-	assert_false(debugfs_lists(w, "/big", "name-of-some-length-7"));
+	assert_true(debugfs_lists(w, "/big", "added-later-299"));
 }
 
 /* Filling the disk: a short write, then FS_ENOSPC, and exact counts. */
@@ -739,6 +768,47 @@ static void test_limits(void **state)
 	check_clean(w);
 }
 
+/* Device nodes and FIFOs made by debugfs: their attributes read, and
+ * removing them frees no block (a device's number sits where a block
+ * pointer would). */
+static void test_special_files(void **state)
+{
+	struct ext2_world *w = *state;
+	world_unmount(w);
+	world_debugfs(w, "mknod cdev c 1 200\nmknod bdev b 2 100\nmknod fifo p\n");
+	assert_int_equal(world_fsck(w, "-fn"), 0);
+	assert_int_equal(world_mount(w, 32, 0), FS_OK);
+	struct fs_statfs s0, s1;
+	assert_int_equal(ext2_statfs(w->fs, &s0), FS_OK);
+	struct fs_stat st;
+	uint32_t cdev = resolve(w, "/cdev");
+	assert_int_equal(ext2_getattr(w->fs, cdev, &st), FS_OK);
+	assert_int_equal(st.mode & FS_TYPE_MASK, 0020000);
+	char b[4];
+	assert_int_equal(ext2_read(w->fs, cdev, 0, b, 4), FS_EINVAL);
+	assert_int_equal(ext2_write(w->fs, cdev, 0, b, 4), FS_EINVAL);
+	assert_int_equal(ext2_truncate(w->fs, cdev, 0), FS_EINVAL);
+	uint64_t cookie = 0;
+	struct fs_dirent e;
+	bool fifo = false;
+	for (;;) {
+		assert_int_equal(ext2_readdir(w->fs, R, &cookie, &e), FS_OK);
+		if (e.ino == 0)
+			break;
+		if (strcmp(e.name, "fifo") == 0)
+			fifo = e.type == 0010000;
+	}
+	assert_true(fifo);
+	assert_int_equal(ext2_unlink(w->fs, R, "cdev", 4), FS_OK);
+	assert_int_equal(ext2_unlink(w->fs, R, "bdev", 4), FS_OK);
+	assert_int_equal(ext2_rename(w->fs, R, "fifo", 4, R, "pipe", 4), FS_OK);
+	assert_int_equal(ext2_unlink(w->fs, R, "pipe", 4), FS_OK);
+	assert_int_equal(ext2_statfs(w->fs, &s1), FS_OK);
+	assert_int_equal(s1.free_blocks, s0.free_blocks);
+	assert_int_equal(s1.free_inodes, s0.free_inodes + 3);
+	check_clean(w);
+}
+
 #define WRITE_TESTS(setup_fn)                                                                      \
 	cmocka_unit_test_setup_teardown(test_create_write, setup_fn, teardown),                    \
 	    cmocka_unit_test_setup_teardown(test_sparse_large, setup_fn, teardown),                \
@@ -763,6 +833,7 @@ int main(void)
 		WRITE_TESTS(setup_4k),
 		cmocka_unit_test_setup_teardown(test_no_filetype, setup_1k, teardown),
 		cmocka_unit_test_setup_teardown(test_large_file_feature, setup_4k, teardown),
+		cmocka_unit_test_setup_teardown(test_special_files, setup_1k, teardown),
 	};
 	return cmocka_run_group_tests_name("ext2_write", tests, NULL, NULL);
 }

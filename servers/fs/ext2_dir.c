@@ -5,10 +5,11 @@
  * is used. Lookups in an htree-indexed directory go through the index
  * (root and interior nodes checked: sizes, limits, counts, depth, order);
  * an index that fails a check, or a hash this engine does not know, falls
- * back to the linear scan, which needs no index. A directory this engine
- * changes loses its index flag first (the inode with the flag cleared is
- * written before the directory's blocks change), so the index never goes
- * stale; e2fsck accepts such a directory (docs/fs.md).
+ * back to the linear scan, which needs no index. The index stays right
+ * through removals (a record leaving its leaf) and through names added to
+ * the leaf the index sends them to; a name that does not fit there drops
+ * the index (the inode with the flag cleared is written before the
+ * directory's blocks change), which e2fsck accepts (docs/fs.md).
  */
 #include "ext2_impl.h"
 
@@ -137,9 +138,16 @@ static int dx_node(const struct ext2_fs *fs, const uint8_t *b, uint32_t at, uint
 	return FS_OK;
 }
 
-/* Through the index: FS_OK, FS_ENOENT, an error, or DX_FALLBACK. */
-static int find_indexed(struct ext2_fs *fs, const struct ext2_inode *dir, const char *name,
-			size_t length, struct ext2_dir_slot *out)
+/* The path through the index to the leaf for `name`: its hash, the
+ * chosen entry of the last index node and where that node is. FS_OK, an
+ * error, or DX_FALLBACK if the index fails a check. */
+struct dx_path {
+	uint32_t hash, node, node_at;
+	struct dx_pick pick;
+};
+
+static int dx_walk(struct ext2_fs *fs, const struct ext2_inode *dir, const char *name,
+		   size_t length, struct dx_path *path)
 {
 	uint64_t dir_blocks = dir->size / fs->block_size;
 	uint8_t *b;
@@ -150,23 +158,38 @@ static int find_indexed(struct ext2_fs *fs, const struct ext2_inode *dir, const 
 	if (get16(b + 4) != 12 || get16(b + 12 + 4) != fs->block_size - 12 || get32(b + 24) != 0 ||
 	    b[29] != 8 || b[30] > 1)
 		return DX_FALLBACK;
-	uint32_t levels = b[30], hash;
-	if (ext2_dx_hash(fs, b[28], name, length, &hash) != FS_OK)
+	uint32_t levels = b[30];
+	if (ext2_dx_hash(fs, b[28], name, length, &path->hash) != FS_OK)
 		return DX_FALLBACK;
-	struct dx_pick pick;
-	if (dx_node(fs, b, 32, dir_blocks, hash, &pick) != FS_OK)
+	if (dx_node(fs, b, 32, dir_blocks, path->hash, &path->pick) != FS_OK)
 		return DX_FALLBACK;
-	uint32_t node = 0, node_at = 32;
+	path->node = 0;
+	path->node_at = 32;
 	for (uint32_t level = 0; level < levels; level++) {
-		node = pick.block;
-		node_at = 8;
-		status = dir_block(fs, dir, node, &b);
+		path->node = path->pick.block;
+		path->node_at = 8;
+		status = dir_block(fs, dir, path->node, &b);
 		if (status != FS_OK)
 			return status;
 		if (get32(b) != 0 || get16(b + 4) != fs->block_size ||
-		    dx_node(fs, b, node_at, dir_blocks, hash, &pick) != FS_OK)
+		    dx_node(fs, b, path->node_at, dir_blocks, path->hash, &path->pick) != FS_OK)
 			return DX_FALLBACK;
 	}
+	return FS_OK;
+}
+
+/* Through the index: FS_OK, FS_ENOENT, an error, or DX_FALLBACK. */
+static int find_indexed(struct ext2_fs *fs, const struct ext2_inode *dir, const char *name,
+			size_t length, struct ext2_dir_slot *out)
+{
+	uint64_t dir_blocks = dir->size / fs->block_size;
+	struct dx_path path;
+	int status = dx_walk(fs, dir, name, length, &path);
+	if (status != FS_OK)
+		return status;
+	uint32_t hash = path.hash, node = path.node, node_at = path.node_at;
+	struct dx_pick pick = path.pick;
+	uint8_t *b;
 	/* The leaf, then its successors while they continue this hash. */
 	for (;;) {
 		status = find_in_block(fs, dir, pick.block, name, length, out);
@@ -220,35 +243,57 @@ static void put_entry(const struct ext2_fs *fs, uint8_t *at, uint32_t ino, uint3
 	ext2_copy(at + 8, name, length);
 }
 
+/* Put the entry into logical block `index` if it has room: FS_OK,
+ * FS_ENOSPC (no room there), or an error. */
+static int add_to_block(struct ext2_fs *fs, const struct ext2_inode *dir, uint64_t index,
+			const char *name, size_t length, uint32_t ino, uint32_t type)
+{
+	uint32_t needed = rec_len_for((uint32_t)length);
+	uint8_t *b;
+	int status = dir_block(fs, dir, index, &b);
+	if (status != FS_OK)
+		return status;
+	struct dentry e;
+	for (uint32_t off = 0; off < fs->block_size; off += e.rec) {
+		status = entry_at(fs, b, off, &e);
+		if (status != FS_OK)
+			return status;
+		uint32_t used = e.ino ? rec_len_for(e.name_length) : 0;
+		if (e.rec - used < needed)
+			continue;
+		if (used) {
+			put16(b + off + 4, used);
+			off += used;
+		}
+		put_entry(fs, b + off, ino, e.rec - used, name, length, type);
+		cache_dirty(fs, b, CLASS_DATA);
+		return FS_OK;
+	}
+	return FS_ENOSPC;
+}
+
 int ext2_dir_add(struct ext2_fs *fs, struct ext2_inode *dir, const char *name, size_t length,
 		 uint32_t ino, uint32_t type)
 {
-	int status = drop_index(fs, dir);
+	int status;
+	if ((dir->flags & EXT2_INDEX_FL) && (fs->compat & EXT2_COMPAT_DIR_INDEX)) {
+		/* The index stays right if the name goes into the leaf the
+		 * index sends its hash to; with no room there, it goes. */
+		struct dx_path path;
+		status = dx_walk(fs, dir, name, length, &path);
+		if (status == FS_OK)
+			status = add_to_block(fs, dir, path.pick.block, name, length, ino, type);
+		if (status != FS_ENOSPC && status != DX_FALLBACK)
+			return status;
+	}
+	status = drop_index(fs, dir);
 	if (status != FS_OK)
 		return status;
-	uint32_t needed = rec_len_for((uint32_t)length);
 	uint64_t blocks = dir->size / fs->block_size;
 	for (uint64_t i = 0; i < blocks; i++) {
-		uint8_t *b;
-		status = dir_block(fs, dir, i, &b);
-		if (status != FS_OK)
+		status = add_to_block(fs, dir, i, name, length, ino, type);
+		if (status != FS_ENOSPC)
 			return status;
-		struct dentry e;
-		for (uint32_t off = 0; off < fs->block_size; off += e.rec) {
-			status = entry_at(fs, b, off, &e);
-			if (status != FS_OK)
-				return status;
-			uint32_t used = e.ino ? rec_len_for(e.name_length) : 0;
-			if (e.rec - used < needed)
-				continue;
-			if (used) {
-				put16(b + off + 4, used);
-				off += used;
-			}
-			put_entry(fs, b + off, ino, e.rec - used, name, length, type);
-			cache_dirty(fs, b, CLASS_DATA);
-			return FS_OK;
-		}
 	}
 	/* No room: one more block, holding just this entry. */
 	if ((blocks + 1) * fs->block_size > 0xffffffffu)
@@ -270,11 +315,10 @@ int ext2_dir_add(struct ext2_fs *fs, struct ext2_inode *dir, const char *name, s
 /* `slot` came from ext2_dir_find on this directory, with no change since. */
 int ext2_dir_remove(struct ext2_fs *fs, struct ext2_inode *dir, const struct ext2_dir_slot *slot)
 {
-	int status = drop_index(fs, dir);
-	if (status != FS_OK)
-		return status;
+	/* An index only says in which leaf a hash lies: a record leaving its
+	 * leaf keeps it right. */
 	uint8_t *b;
-	status = dir_block(fs, dir, slot->offset / fs->block_size, &b);
+	int status = dir_block(fs, dir, slot->offset / fs->block_size, &b);
 	if (status != FS_OK)
 		return status;
 	uint32_t target = (uint32_t)(slot->offset % fs->block_size);
@@ -300,11 +344,9 @@ int ext2_dir_remove(struct ext2_fs *fs, struct ext2_inode *dir, const struct ext
 int ext2_dir_retarget(struct ext2_fs *fs, struct ext2_inode *dir, const struct ext2_dir_slot *slot,
 		      uint32_t ino, uint32_t type)
 {
-	int status = drop_index(fs, dir);
-	if (status != FS_OK)
-		return status;
+	/* The name stays: the index stays right. */
 	uint8_t *b;
-	status = dir_block(fs, dir, slot->offset / fs->block_size, &b);
+	int status = dir_block(fs, dir, slot->offset / fs->block_size, &b);
 	if (status != FS_OK)
 		return status;
 	uint32_t off = (uint32_t)(slot->offset % fs->block_size);

@@ -188,9 +188,13 @@ static int drop_xattr(struct ext2_fs *fs, struct ext2_inode *inode)
  * bit. */
 int ext2_inode_delete(struct ext2_fs *fs, struct ext2_inode *inode)
 {
-	bool directory = (inode->mode & FS_TYPE_MASK) == FS_TYPE_DIRECTORY;
+	uint32_t type = inode->mode & FS_TYPE_MASK;
+	bool directory = type == FS_TYPE_DIRECTORY;
 	int status = FS_OK;
-	if ((inode->mode & FS_TYPE_MASK) != FS_TYPE_SYMLINK || !ext2_fast_symlink(fs, inode))
+	/* Only these map blocks: a device's i_block holds its number, a fast
+	 * symlink's its target. */
+	if (type == FS_TYPE_REGULAR || directory ||
+	    (type == FS_TYPE_SYMLINK && !ext2_fast_symlink(fs, inode)))
 		status = ext2_free_from(fs, inode, 0);
 	if (status == FS_OK && inode->file_acl != 0)
 		status = drop_xattr(fs, inode);

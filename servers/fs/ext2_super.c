@@ -297,7 +297,20 @@ int ext2_sync(struct ext2_fs *fs)
 int ext2_unmount(struct ext2_fs *fs)
 {
 	int status = FS_OK;
-	if (!fs->read_only)
+	/* Handles still open end here: an inode that lost its last name
+	 * while open is deleted now, so the image is e2fsck-clean. */
+	for (uint32_t i = 0; i < EXT2_OPEN_SLOTS && ext2_writable(fs) == FS_OK; i++) {
+		struct ext2_inode inode;
+		if (fs->open[i].count == 0)
+			continue;
+		fs->open[i].count = 0;
+		status = ext2_inode_read(fs, fs->open[i].ino, &inode);
+		if (status == FS_OK && inode.links == 0)
+			status = ext2_inode_delete(fs, &inode);
+		if (status != FS_OK)
+			break;
+	}
+	if (!fs->read_only && status == FS_OK)
 		status = cache_writeback(fs);
 	fs->magic = 0;
 	return status;

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/* System-call decode (see syscall.h; the ABI is core/abi.h, docs/abi.md). */
+#include "syscall.h"
+
+#include "abi.h"
+#include "console.h"
+#include "endpoint.h"
+#include "fault.h"
+#include "invoke.h"
+#include "notification.h"
+#include "reply.h"
+#include "scheduler.h"
+#include "shutdown.h"
+#include "thread.h"
+#include "usermem.h"
+
+struct cte *syscall_lookup(struct tcb *t, uint64_t cptr)
+{
+	struct resolve_result r = cnode_lookup_cap(t->cspace_root.cap, cptr);
+	return r.err == ERR_OK ? r.slot : NULL;
+}
+
+uint64_t msg_get(struct tcb *t, unsigned i)
+{
+	if (i < MSG_REGISTER_WORDS)
+		return tcb_get_reg(t, PORT_REG_MR0 + i);
+	struct ipc_buffer *buffer = tcb_ipc_buffer(t);
+	return buffer != NULL ? buffer->msg[i] : 0;
+}
+
+bool msg_set(struct tcb *t, unsigned i, uint64_t value)
+{
+	if (i < MSG_REGISTER_WORDS) {
+		tcb_set_reg(t, PORT_REG_MR0 + i, value);
+		return true;
+	}
+	struct ipc_buffer *buffer = tcb_ipc_buffer(t);
+	if (buffer == NULL)
+		return false;
+	buffer->msg[i] = value;
+	return true;
+}
+
+static void set_result(struct tcb *t, enum error err)
+{
+	tcb_set_reg(t, PORT_REG_RESULT, err);
+}
+
+static void print_piece(const char *bytes, uint64_t length)
+{
+	console_write(bytes, length);
+}
+
+/* Debug print(a0 address, a1 length). Untrusted: both. Unreadable bytes
+ * (unmapped, not user, kernel addresses) are ERR_INVALID_ARGUMENT. */
+static enum error debug_print(struct tcb *t, struct uslice text)
+{
+	if (text.length > SYSCALL_PRINT_MAX)
+		return ERR_RANGE;
+	const struct pagetable *root = thread_vspace(t);
+	if (root == NULL || !uslice_readable(root, text))
+		return ERR_INVALID_ARGUMENT;
+	uslice_for_each_piece(root, text, print_piece);
+	return ERR_OK;
+}
+
+/* Send, NBSend and Call: on an endpoint IPC, on a notification a signal, on
+ * a reply object a reply (Send only), on anything else an invocation. */
+static void send(struct tcb *t, bool blocking, bool call)
+{
+	struct cte *slot = syscall_lookup(t, tcb_get_reg(t, PORT_REG_RESULT));
+	if (slot == NULL) {
+		set_result(t, ERR_FAILED_LOOKUP);
+		return;
+	}
+	struct cap cap = slot->cap;
+	switch (cap_type(cap)) {
+	case CAP_ENDPOINT: {
+		enum error err = endpoint_send(t, cap, blocking, call);
+		if (err != ERR_OK)
+			set_result(t, err);
+		return;
+	}
+	case CAP_NOTIFICATION: set_result(t, notification_signal(cap)); return;
+	case CAP_REPLY: set_result(t, call ? ERR_ILLEGAL_OPERATION : reply_send(t, cap)); return;
+	default: invoke_object(t, slot); return;
+	}
+}
+
+/* Recv and NBRecv: an endpoint (with a reply object, a1, or none: 0) or a
+ * notification (a wait). */
+static void receive(struct tcb *t, bool blocking)
+{
+	struct cte *slot = syscall_lookup(t, tcb_get_reg(t, PORT_REG_RESULT));
+	uint64_t reply_cptr = tcb_get_reg(t, PORT_REG_BADGE);
+	if (slot == NULL) {
+		set_result(t, ERR_FAILED_LOOKUP);
+		return;
+	}
+	enum error err;
+	if (cap_type(slot->cap) == CAP_NOTIFICATION) {
+		err = notification_wait(t, slot->cap, blocking);
+	} else {
+		struct cap reply = cap_null();
+		if (reply_cptr != 0) {
+			struct cte *reply_slot = syscall_lookup(t, reply_cptr);
+			if (reply_slot == NULL) {
+				set_result(t, ERR_FAILED_LOOKUP);
+				return;
+			}
+			reply = reply_slot->cap;
+		}
+		err = endpoint_receive(t, slot->cap, reply, blocking);
+	}
+	if (err != ERR_OK)
+		set_result(t, err);
+}
+
+static void reply_receive(struct tcb *t)
+{
+	struct cte *slot = syscall_lookup(t, tcb_get_reg(t, PORT_REG_RESULT));
+	struct cte *reply = syscall_lookup(t, tcb_get_reg(t, PORT_REG_BADGE));
+	if (slot == NULL || reply == NULL) {
+		set_result(t, ERR_FAILED_LOOKUP);
+		return;
+	}
+	enum error err = endpoint_reply_receive(t, slot->cap, reply->cap);
+	if (err != ERR_OK)
+		set_result(t, err);
+}
+
+static void wait(struct tcb *t, bool blocking)
+{
+	struct cte *slot = syscall_lookup(t, tcb_get_reg(t, PORT_REG_RESULT));
+	if (slot == NULL) {
+		set_result(t, ERR_FAILED_LOOKUP);
+		return;
+	}
+	if (cap_type(slot->cap) != CAP_NOTIFICATION) {
+		set_result(t, ERR_INVALID_CAPABILITY);
+		return;
+	}
+	enum error err = notification_wait(t, slot->cap, blocking);
+	if (err != ERR_OK)
+		set_result(t, err);
+}
+
+static void dispatch(struct tcb *t);
+
+void syscall_handle(struct tcb *t)
+{
+	uint64_t *r = t->regs;
+	uint64_t pc = r[REG_PC];
+	/* Resume after the ecall; a call that blocks keeps the ecall's address
+	 * so that a restart (resume after suspend) runs it again (thread.c). */
+	r[REG_SYSCALL_PC] = pc;
+	r[REG_PC] = pc + 4;
+	dispatch(t);
+	if (tcb_is_runnable(t))
+		r[REG_SYSCALL_PC] = 0; /* done: nothing to restart */
+}
+
+static void dispatch(struct tcb *t)
+{
+	uint64_t *r = t->regs;
+	uint64_t number = r[17]; /* a7 */
+	switch (number) {
+	case SYS_CALL: send(t, true, true); return;
+	case SYS_SEND: send(t, true, false); return;
+	case SYS_NB_SEND: send(t, false, false); return;
+	case SYS_RECV: receive(t, true); return;
+	case SYS_NB_RECV: receive(t, false); return;
+	case SYS_REPLY_RECV: reply_receive(t); return;
+	case SYS_WAIT: wait(t, true); return;
+	case SYS_POLL: wait(t, false); return;
+	case SYS_YIELD: sched_yield_slice(); return;
+	case SYS_DEBUG_PRINT:
+		set_result(t, debug_print(t, (struct uslice){ r[10], r[11] }));
+		return;
+	case SYS_DEBUG_HALT:
+		kprintf("# halt requested by user level: %s\n", r[10] == 0 ? "pass" : "FAIL");
+		system_shutdown(r[10] == 0);
+	case SYS_DEBUG_KERNEL_ENTRIES: {
+		struct cte *slot = syscall_lookup(t, r[10]);
+		if (slot == NULL || cap_type(slot->cap) != CAP_TCB) {
+			set_result(t, slot == NULL ? ERR_FAILED_LOOKUP : ERR_INVALID_CAPABILITY);
+			return;
+		}
+		set_result(t, ERR_OK);
+		tcb_set_reg(t, PORT_REG_BADGE, tcb_from_cap(slot->cap)->regs[REG_KERNEL_ENTRIES]);
+		return;
+	}
+	case SYS_DEBUG_HART:
+		set_result(t, ERR_OK);
+		tcb_set_reg(t, PORT_REG_BADGE, sched_this_hart());
+		return;
+	default:
+		/* Not a call: the handler may emulate it and resume after it. */
+		r[REG_SYSCALL_PC] = 0;
+		fault_raise(t, FAULT_UNKNOWN_SYSCALL, number, r[REG_PC] - 4);
+		return;
+	}
+}

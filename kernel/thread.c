@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Big lock, idle loop, activation and the switch to user mode (thread.h),
+ * with arch/riscv's pieces where docs/arch.md puts them: the lock's spin
+ * loop answers IPIs (arch_ipi_poll), the idle loop takes interrupts
+ * (arch_interrupt_poll), a switch loads the address space
+ * (arch_vspace_activate) and switches FP state lazily (arch_fpu_switch).
+ */
+#include "thread.h"
+
+#include "asid.h"
+#include "barrier.h"
+#include "console.h"
+#include "fault.h"
+#include "interrupt.h"
+#include "ipi.h"
+#include "memory.h"
+#include "scheduler.h"
+#include "timer.h"
+#include "tlb.h"
+#include "trap.h"
+
+struct spinlock kernel_lock;
+
+/* The scheduler's idle threads: never run in user mode (the hart waits in
+ * thread_return_to_user instead), so only their scheduling fields matter. */
+static _Alignas(1u << TCB_SIZE_BITS) uint8_t idle_tcbs[CONFIG_MAX_HARTS][1u << TCB_SIZE_BITS];
+
+#define TICK_MICROSECONDS 2000 /* a time slice is TIME_SLICE_TICKS of these */
+
+static bool preemptive;
+
+void kernel_lock_acquire(void)
+{
+	/* A hart spinning here must still answer the holder's remote stall. */
+	while (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&kernel_lock.held, __ATOMIC_RELAXED))
+			(void)arch_ipi_poll();
+}
+
+/* The timer's handler (interrupts are taken under the lock, trap.c). */
+static void tick(uint64_t now)
+{
+	(void)now;
+	sched_tick();
+}
+
+/* An IPI asked this hart to decide again: the trap or idle path that took
+ * it ends in sched_schedule anyway. */
+static void reschedule(void) {}
+
+/* seL4's remote stall: the trap that took the IPI (or the lock loop that
+ * polled it) already left the thread; this hart touches a TCB only under
+ * the lock and only while core/ still calls it current (trap.c). */
+static void stall(void) {}
+
+void thread_start_hart(struct hart *hart)
+{
+	hart->sie_user = csr_read_sie() | SIE_SSIE | SIE_STIE | SIE_SEIE;
+	if (preemptive)
+		arch_timer_start_periodic(arch_timer_ticks(TICK_MICROSECONDS));
+}
+
+void thread_init(unsigned harts_started, bool preemption)
+{
+	preemptive = preemption;
+	if (preemption)
+		arch_timer_set_handler(tick);
+	arch_ipi_set_reschedule_handler(reschedule);
+	arch_ipi_set_stall_handler(stall);
+	struct tcb *idles[CONFIG_MAX_HARTS];
+	for (unsigned h = 0; h < harts_started; h++)
+		idles[h] = (struct tcb *)idle_tcbs[h];
+	sched_init(harts_started, idles);
+}
+
+struct pagetable *thread_vspace(struct tcb *t)
+{
+	uint64_t asid = tcb_vspace_asid(t);
+	return asid == ASID_INVALID ? NULL : asid_lookup(asid);
+}
+
+/*
+ * t is about to run on this hart: a restarted system call goes back to its
+ * ecall. Returns its VSpace's ASID, or ASID_INVALID when t cannot run (no
+ * VSpace: it faults, as a fetch from an unmapped page would).
+ */
+static uint64_t activate(struct tcb *t, struct pagetable **root)
+{
+	if (tcb_state(t) == THREAD_RESTART && t->regs[REG_SYSCALL_PC] != 0)
+		t->regs[REG_PC] = t->regs[REG_SYSCALL_PC];
+	t->regs[REG_SYSCALL_PC] = 0;
+	uint64_t asid = tcb_vspace_asid(t);
+	*root = asid == ASID_INVALID ? NULL : asid_lookup(asid);
+	if (*root != NULL)
+		return asid;
+	fault_raise(t, FAULT_PAGE, t->regs[REG_PC], t->regs[REG_PC]);
+	return ASID_INVALID;
+}
+
+/* Nothing to run: wait for an interrupt with the lock released. An IPI
+ * sent between the release and the wfi stays pending, so wfi returns. An
+ * idle hart takes no timer ticks (nothing to preempt); device interrupts
+ * and IPIs are handled here, in the kernel. */
+static void idle_wait(struct hart *hart)
+{
+	csr_write_satp(hart->kernel_satp);
+	csr_write_sie(hart->sie_user & ~SIE_STIE);
+	spinlock_release(&kernel_lock);
+	cpu_wait_for_interrupt();
+	while (arch_interrupt_poll())
+		;
+	kernel_lock_acquire();
+	sched_enter(hart->cpu_index);
+}
+
+_Noreturn void thread_return_to_user(struct hart *hart)
+{
+	unsigned h = hart->cpu_index;
+	/* The thread whose FP registers this hart holds, if it still lives. */
+	struct tcb *from =
+	    hart->running != NULL && sched_current(h) == hart->running ? hart->running : NULL;
+	struct tcb *next;
+	struct pagetable *root;
+	uint64_t asid;
+	for (;;) {
+		sched_schedule(h);
+		next = sched_current(h);
+		if (next == sched_idle(h)) {
+			if (from != NULL)
+				arch_fpu_switch(h, thread_fpu(from), NULL);
+			from = NULL;
+			hart->running = NULL;
+			idle_wait(hart);
+			continue;
+		}
+		asid = activate(next, &root);
+		if (asid != ASID_INVALID)
+			break;
+	}
+	if (next != from)
+		arch_fpu_switch(h, from ? thread_fpu(from) : NULL, thread_fpu(next));
+	/* core/ joined this hart to the ASID's flush set when next became
+	 * current (asid_activate); the ASID-tagged TLB needs no flush. */
+	arch_vspace_activate(kernel_to_physical(root), asid);
+	csr_write_sie(hart->sie_user);
+	hart->running = next;
+	thread_copy_frame((uint64_t *)&hart->frame, next->regs);
+	/* Pages written as data may now be run (a loader wrote them). */
+	fence_i();
+	spinlock_release(&kernel_lock);
+	user_return(hart, &hart->frame);
+}

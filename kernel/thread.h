@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel's side of threads: the one big kernel lock, what the kernel
+ * keeps in a TCB beside core/'s struct tcb, and the way back to user mode
+ * (pick with the core/ scheduler, activate, switch address space, return).
+ *
+ * Every system call, fault and interrupt runs core/ under kernel_lock (one
+ * big lock, as seL4's): trap_from_user takes it, thread_return_to_user
+ * drops it just before sret. A hart with nothing to run waits in wfi with
+ * the lock released (its idle thread is the kernel's loop, not a user
+ * thread) and decides again when an IPI or interrupt arrives.
+ */
+#ifndef KERNEL_THREAD_H
+#define KERNEL_THREAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fpu.h"
+#include "hart.h"
+#include "pagetable.h"
+#include "spinlock.h"
+#include "tcb.h"
+
+extern struct spinlock kernel_lock;
+/* Take the big lock; while spinning, answer IPIs (a remote stall). */
+void kernel_lock_acquire(void);
+
+/*
+ * Register-block word holding the address of the ecall a thread is inside
+ * (0 when none): the PC a restarted system call runs again from. Words
+ * 0..32 are the trap frame (x1..x31, sepc); 33.. are the kernel's.
+ */
+#define REG_SYSCALL_PC 33
+#define REG_PC 32
+/* Kernel entries of the thread (SYS_DEBUG_KERNEL_ENTRIES). */
+#define REG_KERNEL_ENTRIES 34
+_Static_assert(REG_KERNEL_ENTRIES < TCB_REG_WORDS, "the kernel's words fit the register block");
+
+/*
+ * A thread's FP registers live in the TCB object after core/'s struct tcb
+ * (arch/riscv/fpu.h, switched lazily). A TCB gets thread_fpu_init when it
+ * is made (retype, the root task); a zeroed one is a valid unused state.
+ */
+#define THREAD_FPU_OFFSET 704
+_Static_assert(sizeof(struct tcb) <= THREAD_FPU_OFFSET, "core/'s TCB ends before the FP state");
+_Static_assert(THREAD_FPU_OFFSET + sizeof(struct arch_fpu_state) <= (1u << TCB_SIZE_BITS),
+	       "the FP state fits the TCB object");
+
+static inline struct arch_fpu_state *thread_fpu(struct tcb *t)
+{
+	return (struct arch_fpu_state *)(void *)((char *)t + THREAD_FPU_OFFSET);
+}
+
+/* Copy a trap frame a word at a time (the kernel's memcpy goes bytewise). */
+static inline void thread_copy_frame(uint64_t *to, const uint64_t *from)
+{
+	for (unsigned i = 1; i < sizeof(struct trap_frame) / sizeof(uint64_t); i++) {
+		__asm__("" : : : "memory"); /* no loop-to-memcpy rewrite, please */
+		to[i] = from[i];
+	}
+}
+
+/* The root table t runs in, or NULL when it has none or it went away. */
+struct pagetable *thread_vspace(struct tcb *t);
+
+/* Create the idle threads and start the scheduler (boot hart, once).
+ * With `preemption`, every hart's timer ticks the scheduler (time slices);
+ * without (tests=arch, whose tests own the timer) threads run until they
+ * block or yield. */
+void thread_init(unsigned harts, bool preemption);
+
+/* This hart is about to run threads for the first time (lock held): its
+ * interrupt enables for user mode, and its tick. */
+void thread_start_hart(struct hart *hart);
+
+/*
+ * With kernel_lock held on hart `hart`: let the scheduler decide, run the
+ * chosen thread (or wait for one), and return to user mode, dropping the
+ * lock. Never returns.
+ */
+_Noreturn void thread_return_to_user(struct hart *hart);
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* ktest: floating-point registers are each thread's own: two threads on
+ * one hart hold different values in fs0/fs1 and call each other; every
+ * switch between them must keep each one's values (arch_fpu_switch). */
+#include "ktest_support.h"
+
+#define ROUNDS 50
+
+static void set_fp(uint64_t a, uint64_t b)
+{
+	__asm__ volatile("fmv.d.x fs0, %0\n\tfmv.d.x fs1, %1" : : "r"(a), "r"(b) : "fs0", "fs1");
+}
+
+static bool fp_is(uint64_t a, uint64_t b)
+{
+	uint64_t x, y;
+	__asm__ volatile("fmv.x.d %0, fs0\n\tfmv.x.d %1, fs1" : "=r"(x), "=r"(y));
+	return x == a && y == b;
+}
+
+static void fp_server(uint64_t unused)
+{
+	(void)unused;
+	set_fp(0x1111111111111111ull, 0x2222222222222222ull);
+	struct kmsg m = msg(0, 0);
+	enum error err = kestrel_recv(shared_ep, shared_reply, &m);
+	bool same = true;
+	for (unsigned i = 0; i < ROUNDS && err == ERR_OK; i++) {
+		same = same && fp_is(0x1111111111111111ull, 0x2222222222222222ull);
+		m = msg(0, 0);
+		err = i + 1 < ROUNDS ? kestrel_reply_recv(shared_ep, shared_reply, &m)
+				     : kestrel_reply(shared_reply, &m);
+	}
+	shared[15] = same && err == ERR_OK ? 1 : 2;
+}
+
+void ktest_fp(void)
+{
+	shared_ep = make(OBJ_ENDPOINT, 0);
+	shared_reply = make(OBJ_REPLY, 0);
+	shared[15] = 0;
+	spawn(fp_server, 0, MAIN_PRIORITY + 1, 0, 0);
+	set_fp(0x3333333333333333ull, 0x4444444444444444ull);
+	bool same = true;
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		struct kmsg m = msg(0, 0);
+		same = same && kestrel_call(shared_ep, &m) == ERR_OK &&
+		       fp_is(0x3333333333333333ull, 0x4444444444444444ull);
+	}
+	check(same, "a caller's FP registers survive 50 calls to an FP-using server");
+	check(shared[15] == 1, "the server's FP registers survive the caller's");
+	reset();
+}
