@@ -281,12 +281,16 @@ static void test_lowest_set(void **state)
 struct wait_probe {
 	uint32_t attempts, found_at, sleeping, said_sleeping;
 	uint32_t sleeping_at_find; /* the word when the attempt succeeded */
+	uint32_t progress_at;      /* this attempt does work without a result */
+	uint64_t progress;
 };
 
 static enum error probe_attempt(void *context)
 {
 	struct wait_probe *p = context;
 	p->attempts++;
+	if (p->attempts == p->progress_at)
+		p->progress++;
 	if (p->found_at == 0 || p->attempts < p->found_at)
 		return ERR_FAILED_LOOKUP;
 	p->sleeping_at_find = p->sleeping;
@@ -312,34 +316,44 @@ static void test_wait_rule(void **state)
 	channel_doorbell_init(&bell);
 	uint64_t sleeps = 0, later = channel_port_now() + 1000000000u;
 	struct wait_probe p = { .found_at = 3 };
-	assert_int_equal(
-	    channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 4, later, &sleeps),
-	    ERR_OK);
+	assert_int_equal(channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 4, later,
+					   &sleeps, NULL),
+			 ERR_OK);
 	assert_int_equal(p.attempts, 3);
 	assert_int_equal(p.said_sleeping, 0);
 	assert_int_equal(sleeps, 0);
 	/* Four polls find nothing; the fifth look is the re-check. */
 	p = (struct wait_probe){ .found_at = 5 };
-	assert_int_equal(
-	    channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 4, later, &sleeps),
-	    ERR_OK);
+	assert_int_equal(channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 4, later,
+					   &sleeps, NULL),
+			 ERR_OK);
 	assert_int_equal(p.attempts, 5);
 	assert_int_equal(p.said_sleeping, 1);
 	assert_int_equal(p.sleeping_at_find, 1);
 	assert_int_equal(p.sleeping, 0);
 	assert_int_equal(sleeps, 0);
+	/* The re-check did work without a result (answered a malformed
+	 * entry): no sleep, poll again, found behind it. */
+	p = (struct wait_probe){ .found_at = 6, .progress_at = 5 };
+	assert_int_equal(channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 4, later,
+					   &sleeps, &p.progress),
+			 ERR_OK);
+	assert_int_equal(p.attempts, 6);
+	assert_int_equal(p.said_sleeping, 1);
+	assert_int_equal(p.sleeping, 0);
+	assert_int_equal(sleeps, 0);
 	/* A long poll honours a deadline that has passed every 256 polls. */
 	p = (struct wait_probe){ .found_at = 0 };
-	assert_int_equal(
-	    channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 100000, 1, &sleeps),
-	    ERR_FAILED_LOOKUP);
+	assert_int_equal(channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 100000, 1,
+					   &sleeps, NULL),
+			 ERR_FAILED_LOOKUP);
 	assert_int_equal(p.attempts, 256);
 	assert_int_equal(p.said_sleeping, 0);
 	/* Nothing comes: at least one sleep, then the deadline. */
 	p = (struct wait_probe){ .found_at = 0 };
 	uint64_t soon = channel_port_now() + 2000000u;
 	assert_int_equal(
-	    channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 4, soon, &sleeps),
+	    channel_wait_rule(probe_attempt, probe_set_sleeping, &p, &bell, 4, soon, &sleeps, NULL),
 	    ERR_FAILED_LOOKUP);
 	assert_true(sleeps >= 1);
 	assert_true(channel_port_now() >= soon);
@@ -630,6 +644,169 @@ static void test_malformed_requests_answered(void **state)
 	assert_int_equal(channel_server_link_state(&server, 0), CHANNEL_ACTIVE);
 }
 
+/* Issue 17: a wait that answers a malformed request made progress and must
+ * not sleep after it. Two malformed requests ahead of a valid one, poll
+ * budget 0: the first look answers the first, the re-check after "ring me"
+ * answers the second; the valid one must be taken then, not after a sleep
+ * to the deadline. With one link (inline path) and with two (general). */
+static void malformed_ahead_of_valid(int links)
+{
+	struct channel_client *c = &clients[0];
+	if (links == 2)
+		assert_int_equal(channel_server_attach(&server, 1, buffers[1], BUFFER_BYTES, 1,
+						       &client_bells[1]),
+				 ERR_OK);
+	uint32_t tags[3];
+	for (int i = 0; i < 3; i++) {
+		struct channel_message m = message(7, (uint64_t)i, 0);
+		assert_int_equal(channel_client_submit(c, &m, &tags[i]), ERR_OK);
+		if (i < 2)
+			c->requests[(c->request_tail - 1) & c->mask].word[1] = channel_word1(0, 16);
+	}
+	channel_server_set_poll_budget(&server, 0);
+	struct channel_message got;
+	uint64_t start = channel_port_now();
+	assert_int_equal(channel_server_wait(&server, 2000000000u, &got), ERR_OK);
+	assert_int_equal(got.tag, tags[2]);
+	assert_int_equal(server.sleeps, 0);
+	assert_true(channel_port_now() - start < 1000000000u);
+	assert_int_equal(server.link[0].counters.rejected, 2);
+	assert_int_equal(atomic_load(&c->shared->server_sleeping), 0);
+	for (int i = 0; i < 2; i++) {
+		struct channel_message answer;
+		assert_int_equal(channel_client_wait(c, tags[i], 0, &answer), ERR_OK);
+		assert_int_equal(answer.opcode, ERR_INVALID_ARGUMENT);
+	}
+	check_invariants();
+}
+
+static void test_malformed_then_valid_one_link(void **state)
+{
+	(void)state;
+	malformed_ahead_of_valid(1);
+}
+
+static void test_malformed_then_valid_two_links(void **state)
+{
+	(void)state;
+	malformed_ahead_of_valid(2);
+}
+
+/* Issue 17: a server that never answers. Each call times out and keeps its
+ * tag; after DEPTH of them submit fails. Cancelling gives the slots back
+ * (the queue stays full while the server takes nothing, as documented); a
+ * channel torn down and initialised again works. */
+static void test_cancel_server_never_answers(void **state)
+{
+	(void)state;
+	struct channel_client *c = &clients[0];
+	struct channel_message m = message(5, 5, 8), got;
+	uint32_t tags[DEPTH];
+	for (int i = 0; i < DEPTH; i++) {
+		assert_int_equal(channel_client_call(c, &m, 1000000, &got), ERR_FAILED_LOOKUP);
+		tags[i] = got.tag;
+	}
+	uint32_t tag;
+	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_NOT_ENOUGH_MEMORY);
+	for (int i = 0; i < DEPTH; i++)
+		assert_int_equal(channel_client_cancel(c, tags[i]), ERR_OK);
+	check_invariants();
+	assert_int_equal(channel_client_outstanding(c), 0);
+	assert_int_equal(channel_client_cancel(c, tags[0]), ERR_INVALID_ARGUMENT);
+	assert_int_equal(channel_client_cancel(c, CHANNEL_ANY), ERR_INVALID_ARGUMENT);
+	assert_int_equal(channel_client_wait(c, tags[0], 0, &got), ERR_INVALID_ARGUMENT);
+	/* The slots are back; the queue is not (the server took nothing). */
+	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_NOT_ENOUGH_MEMORY);
+	/* Tear down and start again on the same buffer. */
+	assert_int_equal(channel_server_detach(&server, 0), ERR_OK);
+	assert_int_equal(
+	    channel_client_init(c, buffers[0], BUFFER_BYTES, DEPTH, &client_bells[0], &server_bell),
+	    ERR_OK);
+	assert_int_equal(
+	    channel_server_attach(&server, 0, buffers[0], BUFFER_BYTES, 1, &client_bells[0]),
+	    ERR_OK);
+	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+	serve_one();
+	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
+	assert_int_equal(got.opcode, 1005);
+	check_invariants();
+}
+
+/* A late reply to a cancelled tag is never delivered, not even to the
+ * request that reused its slot (the generation differs); a cancelled
+ * stashed reply is dropped. */
+static void test_cancel_late_reply_dropped(void **state)
+{
+	(void)state;
+	struct channel_client *c = &clients[0];
+	struct channel_message m = message(1, 1, 0), got, late, reply;
+	uint32_t old, fresh;
+	assert_int_equal(channel_client_submit(c, &m, &old), ERR_OK);
+	assert_int_equal(channel_server_take(&server, &late), ERR_OK);
+	assert_int_equal(channel_client_cancel(c, old), ERR_OK);
+	m = message(2, 2, 0);
+	assert_int_equal(channel_client_submit(c, &m, &fresh), ERR_OK);
+	assert_int_equal(fresh & CHANNEL_TAG_SLOT_MASK, old & CHANNEL_TAG_SLOT_MASK);
+	assert_int_not_equal(fresh, old);
+	reply = message(111, 0, 0);
+	reply.handle = late.handle;
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_OK);
+	uint64_t rejected = c->counters.rejected;
+	assert_int_equal(channel_client_wait(c, fresh, 0, &got), ERR_FAILED_LOOKUP);
+	assert_int_equal(c->counters.rejected, rejected + 1);
+	serve_one();
+	assert_int_equal(channel_client_wait(c, fresh, 0, &got), ERR_OK);
+	assert_int_equal(got.opcode, 1002);
+	assert_int_equal(got.tag, fresh);
+	/* A reply stashed (DONE) while waiting for another tag, then cancelled. */
+	uint32_t a, b;
+	assert_int_equal(channel_client_submit(c, &m, &a), ERR_OK);
+	assert_int_equal(channel_client_submit(c, &m, &b), ERR_OK);
+	serve_one();
+	serve_one();
+	assert_int_equal(channel_client_wait(c, b, 0, &got), ERR_OK);
+	assert_int_equal(channel_client_cancel(c, a), ERR_OK);
+	assert_int_equal(channel_client_wait(c, CHANNEL_ANY, 0, &got), ERR_INVALID_ARGUMENT);
+	assert_int_equal(channel_client_poll(c, &got), ERR_FAILED_LOOKUP);
+	check_invariants();
+}
+
+/* After cancels more requests are in flight than slots, so the server can
+ * be out of reply room with a request queued: the client that frees room by
+ * dropping a late reply must ring a server that said it sleeps (else the
+ * server sleeps on that request: the back-pressure lost wake-up). */
+static void test_cancel_frees_room_and_rings(void **state)
+{
+	(void)state;
+	struct channel_client *c = &clients[0];
+	struct channel_message m = message(3, 3, 0), got, held[DEPTH];
+	uint32_t tags[DEPTH], fresh;
+	for (int i = 0; i < DEPTH; i++) {
+		assert_int_equal(channel_client_submit(c, &m, &tags[i]), ERR_OK);
+		assert_int_equal(channel_server_take(&server, &held[i]), ERR_OK);
+	}
+	for (int i = 0; i < DEPTH; i++)
+		assert_int_equal(channel_client_cancel(c, tags[i]), ERR_OK);
+	assert_int_equal(channel_client_submit(c, &m, &fresh), ERR_OK);
+	for (int i = 0; i < DEPTH; i++) {
+		struct channel_message reply = message(9, 0, 0);
+		reply.handle = held[i].handle;
+		assert_int_equal(channel_server_reply(&server, &reply), ERR_OK);
+	}
+	/* No reply room: the queued request waits; the server is about to
+	 * sleep. */
+	assert_int_equal(channel_server_take(&server, &got), ERR_FAILED_LOOKUP);
+	atomic_store(&c->shared->server_sleeping, 1);
+	uint64_t doorbells = c->counters.doorbells;
+	assert_int_equal(channel_client_wait(c, fresh, 0, &got), ERR_FAILED_LOOKUP);
+	assert_true(c->counters.doorbells > doorbells);
+	assert_true(channel_port_sleep(&server_bell, channel_port_now()));
+	atomic_store(&c->shared->server_sleeping, 0);
+	assert_int_equal(channel_server_take(&server, &got), ERR_OK);
+	assert_int_equal(got.tag, fresh);
+	check_invariants();
+}
+
 static void test_client_broken_request_tail(void **state)
 {
 	(void)state;
@@ -887,6 +1064,11 @@ int main(void)
 		cmocka_unit_test_setup(test_server_wait, setup),
 		cmocka_unit_test_setup(test_reply_errors, setup),
 		cmocka_unit_test_setup(test_malformed_requests_answered, setup),
+		cmocka_unit_test_setup(test_malformed_then_valid_one_link, setup),
+		cmocka_unit_test_setup(test_malformed_then_valid_two_links, setup),
+		cmocka_unit_test_setup(test_cancel_server_never_answers, setup),
+		cmocka_unit_test_setup(test_cancel_late_reply_dropped, setup),
+		cmocka_unit_test_setup(test_cancel_frees_room_and_rings, setup),
 		cmocka_unit_test_setup(test_client_broken_request_tail, setup),
 		cmocka_unit_test_setup(test_reply_to_broken_link, setup),
 		cmocka_unit_test_setup(test_hostile_server_replies, setup),

@@ -256,6 +256,20 @@ CHANNEL_MUST_CHECK enum error channel_client_call(struct channel_client *client,
 						  uint64_t timeout_ns,
 						  struct channel_message *reply);
 
+/*
+ * Give up on `tag` (PENDING or DONE): its slot is FREE at once, so a client
+ * whose server does not answer gets its capacity back. The request itself
+ * may still be queued, taken or answered: a late reply carries the old
+ * generation and is dropped (counted in counters.rejected), never delivered,
+ * not even to a request that reuses the slot. Requests the server never
+ * takes keep their places in the request queue (submit says
+ * ERR_NOT_ENOUGH_MEMORY while it is full); tearing the channel down (the
+ * server detaches, the client initialises the buffer again) recovers those.
+ * ERR_INVALID_ARGUMENT: the tag is not outstanding. Assumes nothing about
+ * `tag`.
+ */
+CHANNEL_MUST_CHECK enum error channel_client_cancel(struct channel_client *client, uint32_t tag);
+
 /* Number of requests submitted and not yet delivered. */
 uint32_t channel_client_outstanding(const struct channel_client *client);
 
@@ -298,6 +312,7 @@ struct channel_server {
 	uint64_t by_priority[CHANNEL_PRIORITIES]; /* ACTIVE links per priority */
 	uint32_t cursor[CHANNEL_PRIORITIES];      /* round-robin start per priority */
 	uint64_t sleeps;
+	uint64_t rejected; /* malformed requests answered, all links (wait progress) */
 	struct channel_link link[CHANNEL_MAX_CHANNELS];
 };
 

@@ -110,6 +110,18 @@ void channel_client_set_poll_budget(struct channel_client *client, uint32_t poll
 	client->poll_budget = polls;
 }
 
+enum error channel_client_cancel(struct channel_client *client, uint32_t tag)
+{
+	/* Slots at or past depth are never used: FREE, so refused here (slot
+	 * < 64 indexes the arrays). */
+	uint32_t slot = tag & TAG_SLOT_MASK;
+	if (client->tag_of[slot] != tag || client->slot_state[slot] == CHANNEL_SLOT_FREE)
+		return ERR_INVALID_ARGUMENT;
+	/* Freeing the slot moves its generation on: the old tag is dead. */
+	channel_client_slot_set(client, slot, client->slot_state[slot], CHANNEL_SLOT_FREE);
+	return ERR_OK;
+}
+
 uint32_t channel_client_outstanding(const struct channel_client *client)
 {
 	return (uint32_t)__builtin_popcountll(client_all_slots(client) & ~client->free_slots);
@@ -223,6 +235,23 @@ client_next(struct channel_client *client, struct channel_message *reply, uint32
 }
 
 /*
+ * A reply no tag waits for was dropped and its entry released: it may be
+ * the late answer to a cancelled request. After cancels more requests can
+ * be in flight than there are slots, so the server can be out of reply
+ * room with one of ours queued, and about to sleep: the room just freed is
+ * news it must get. The producer's doorbell rule (release store of the
+ * head, fence, its sleeping word), on this rare path only; a live reply
+ * needs none, since without cancels in-flight requests never exceed depth
+ * and room never runs out with a request queued. Returns ERR_FAILED_LOOKUP.
+ */
+static CHANNEL_COLD enum error client_dropped(struct channel_client *client)
+{
+	(void)channel_ring_if_sleeping(&client->shared->server_sleeping, client->server,
+				       &client->counters);
+	return ERR_FAILED_LOOKUP;
+}
+
+/*
  * The response at `head`, whose words were read once into *reply: deliver
  * it (ERR_OK: it answers `want`, a PENDING tag or CHANNEL_ANY), stash it
  * (another PENDING tag) or drop it (not a tag we wait for), and release
@@ -257,7 +286,7 @@ client_consume(struct channel_client *client, uint32_t want, struct channel_mess
 	client->response_head = head + 1;
 	atomic_store_explicit(&client->shared->response_head, head + 1, memory_order_release);
 	if (!ours)
-		return ERR_FAILED_LOOKUP;
+		return client_dropped(client);
 	if (want == CHANNEL_ANY || want == tag) {
 		channel_client_slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
 		return ERR_OK;
@@ -380,7 +409,7 @@ static CHANNEL_COLD enum error client_wait_slow(struct channel_client *client, u
 	struct client_wait w = { client, tag, reply };
 	return channel_wait_rule(client_wait_attempt, client_set_sleeping, &w, client->mine,
 				 client->poll_budget, channel_deadline(timeout_ns),
-				 &client->counters.sleeps);
+				 &client->counters.sleeps, NULL);
 }
 
 enum error channel_client_call(struct channel_client *client, const struct channel_message *request,

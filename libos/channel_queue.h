@@ -314,7 +314,11 @@ static inline enum error channel_ring_if_sleeping(_Atomic uint32_t *peer_sleepin
  * entry published before the peer could see our word is found here), and
  * only then sleep on `mine` until a ring or the deadline; "ring me" is
  * cleared after. Returns the first result of `attempt` other than
- * ERR_FAILED_LOOKUP, or ERR_FAILED_LOOKUP at the deadline. Always inline
+ * ERR_FAILED_LOOKUP, or ERR_FAILED_LOOKUP at the deadline. `progress`
+ * (NULL: none) counts work an attempt did without a result (the server
+ * answering a malformed request): a re-check that moved it must not sleep,
+ * since the entry behind may be valid and its producer saw no "ring me"
+ * (issue 17; the SPIN model's MALFORMED_SLEEPS variant). Always inline
  * (CHANNEL_HOT: one out-of-line copy per file in the coverage build) with
  * constant `attempt` and `set_sleeping`: no indirect call in the poll loop.
  * The SPIN model (docs/channels-model.md) checks this rule.
@@ -322,7 +326,8 @@ static inline enum error channel_ring_if_sleeping(_Atomic uint32_t *peer_sleepin
 CHANNEL_HOT enum error channel_wait_rule(enum error (*attempt)(void *context),
 					 void (*set_sleeping)(void *context, uint32_t value),
 					 void *context, struct channel_doorbell *mine,
-					 uint32_t poll_budget, uint64_t deadline, uint64_t *sleeps)
+					 uint32_t poll_budget, uint64_t deadline, uint64_t *sleeps,
+					 const uint64_t *progress)
 {
 	for (;;) {
 		for (uint32_t polls = 0; polls < poll_budget; polls++) {
@@ -336,8 +341,9 @@ CHANNEL_HOT enum error channel_wait_rule(enum error (*attempt)(void *context),
 			return ERR_FAILED_LOOKUP;
 		set_sleeping(context, 1);
 		atomic_thread_fence(memory_order_seq_cst);
+		uint64_t before = progress != NULL ? *progress : 0;
 		enum error err = attempt(context);
-		if (err == ERR_FAILED_LOOKUP) {
+		if (err == ERR_FAILED_LOOKUP && (progress == NULL || *progress == before)) {
 			(*sleeps)++;
 			channel_port_sleep(mine, deadline);
 		}

@@ -285,6 +285,8 @@ enum error channel_server_take_general(struct channel_server *server,
 			enum take_result result = link_take(server, index, request);
 			if (result == TAKE_OK || result == TAKE_REJECTED)
 				server->cursor[priority] = (index + 1) & 63u;
+			if (result == TAKE_REJECTED)
+				server->rejected++; /* progress: channel_server_wait */
 			if (result == TAKE_OK)
 				return ERR_OK;
 		}
@@ -306,6 +308,8 @@ enum error channel_server_take_rest(struct channel_server *server, uint32_t inde
 {
 	enum take_result result = link_finish(&server->link[index], request, head);
 	channel_server_turn_taken(server, index);
+	if (result == TAKE_REJECTED)
+		server->rejected++; /* progress: channel_server_wait */
 	return result == TAKE_OK ? ERR_OK : ERR_FAILED_LOOKUP;
 }
 
@@ -347,8 +351,8 @@ enum error channel_server_wait(struct channel_server *server, uint64_t timeout_n
 		return err;
 	struct server_wait w = { server, request };
 	return channel_wait_rule(server_wait_attempt, server_wait_set_sleeping, &w, server->mine,
-				 server->poll_budget, channel_deadline(timeout_ns),
-				 &server->sleeps);
+				 server->poll_budget, channel_deadline(timeout_ns), &server->sleeps,
+				 &server->rejected);
 }
 
 /* Reply, for a message known to have the common shape (`is_short`, a

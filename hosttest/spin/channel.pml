@@ -31,9 +31,21 @@
  * cannot be vacuous. pan reports by line and folds the first statement after
  * a guard into the guard, so a marker sits on a d_step or on a later line.
  *
+ * Malformed requests and reply room (issue 17). Client 0's first request is
+ * malformed: the server takes it and answers it itself with an error reply
+ * (the client counts it as outstanding and takes the answer like any reply),
+ * hands it to nobody, and goes on; answering one is progress, so a re-check
+ * that answered one does not sleep (the C library's rejected counter). The
+ * server takes a request only with reply room: DEPTH - held - unread
+ * replies, the unread ones counted from the client's published response
+ * head, which the server loads only when its cached room is 0, before the
+ * request tail (the C code's load order, channel_link_refresh_room).
+ *
  * Switches (spin -D...): NO_PRODUCER_FENCE, NO_CONSUMER_FENCE (both
  * NO_SERVER_WAIT_FENCE and NO_CLIENT_WAIT_FENCE), NO_FENCE (all fences),
- * NO_RECHECK, LTL_CHECK (adds the liveness claim; run pan with -a).
+ * NO_RECHECK, MALFORMED_SLEEPS (the library before issue 17: a re-check that
+ * answered a malformed request sleeps as if it found nothing), NO_MALFORMED,
+ * LTL_CHECK (adds the liveness claim; run pan with -a).
  * Bounds: NREQ requests per client, HOLD requests the server may hold
  * unanswered at once (replies in any order when HOLD > 1), SBSIZE
  * store-buffer entries per process.
@@ -47,6 +59,10 @@
 #endif
 #ifndef SBSIZE
 #define SBSIZE 3
+#endif
+
+#ifndef DEPTH
+#define DEPTH NREQ
 #endif
 
 #define NCLIENT 2
@@ -66,7 +82,8 @@
 #define RESP_TAIL(c) (2 + (c))  /* response queue tail, written by the server */
 #define SSLEEP(c) (4 + (c))     /* server_sleeping in channel c */
 #define CSLEEP(c) (6 + (c))     /* client_sleeping in channel c */
-#define NADDR 8
+#define RESP_HEAD(c) (8 + (c))  /* response queue head, written by client c */
+#define NADDR 10
 
 /* Store-buffer owners: the server is 0, client c is c + 1. */
 #define SRV 0
@@ -95,6 +112,7 @@ hidden byte sbi;
  * tail it has loaded, so this is indistinguishable from buffering them too.
  */
 byte resp_slot[NCLIENT * NREQ];
+bool req_bad[NCLIENT * NREQ]; /* request entry: malformed */
 
 /* Doorbells: sticky pending bits. */
 byte srv_pend;             /* bit c: client c rang the server */
@@ -138,7 +156,8 @@ inline say_addr(a)
 	:: a < 2 -> printf("req_tail[%d]", a)
 	:: a >= 2 && a < 4 -> printf("resp_tail[%d]", a - 2)
 	:: a >= 4 && a < 6 -> printf("server_sleeping[%d]", a - 4)
-	:: else -> printf("client_sleeping[%d]", a - 6)
+	:: a >= 6 && a < 8 -> printf("client_sleeping[%d]", a - 6)
+	:: else -> printf("resp_head[%d]", a - 8)
 	fi
 }
 
@@ -267,51 +286,45 @@ end:
 
 /* ---- server ---------------------------------------------------------- */
 
-/* Take the oldest request of channel c; its tag is its queue index. */
+/* Reply room of channel c: DEPTH - held - unread replies (as last seen). */
+#define ROOM(ch) (DEPTH - nh[ch] - (rtail[ch] - rseen[ch]))
+
+/*
+ * Take the oldest request of channel c; its tag is its queue index. A
+ * malformed one is not held: bad is set and the caller answers it.
+ */
 inline server_take()
 {
 	tag = head[c];
-	assert(tag < NREQ);
+	assert(tag < NREQ && ROOM(c) > 0);
 	assert((held[c] & (1 << tag)) == 0 && (answered_mask[c] & (1 << tag)) == 0);
-	held[c] = held[c] | (1 << tag);
-	nheld++;
 	head[c]++;
 	taken[c] = head[c];
-	printf("server: take request %d of channel %d\n", tag, c);
-	tag = 0
+	if
+	:: req_bad[c * NREQ + tag] -> bad = true;
+		printf("server: take malformed request %d of channel %d\n", tag, c)
+	:: else ->
+		held[c] = held[c] | (1 << tag);
+		nheld++;
+		nh[c]++;
+		printf("server: take request %d of channel %d\n", tag, c);
+		tag = 0
+	fi
 }
 
-/* Reply to any held request (out of order allowed), then maybe ring. */
-inline server_reply()
+/*
+ * Publish the reply to request `tag` of channel c (room was reserved at
+ * take), then the producer's doorbell rule.
+ */
+inline server_post()
 {
-	/*
-	 * Tag 1 has two branches (same effect) so that a reply overtaking the
-	 * held request 0 is a statement of its own (the printf), checked to be
-	 * reachable.
-	 */
 	atomic {
-		nheld > 0 ->
-		if
-		:: held[0] != 0 -> c = 0
-		:: held[1] != 0 -> c = 1
-		fi;
-		if
-		:: held[c] & 1 -> tag = 0
-		:: (held[c] & 3) == 2 -> tag = 1
-		:: (held[c] & 3) == 3 ->
-			printf("server: request 1 overtakes request 0\n");
-			tag = 1 /* reach: server replies out of order */
-		:: held[c] & 4 -> tag = 2
-		:: held[c] & 8 -> tag = 3
-		fi;
 		store(SRV, RESP_TAIL(c), rtail[c] + 1);
 		resp_slot[c * NREQ + rtail[c]] = tag;
 		rtail[c]++;
 		replied[c] = rtail[c];
 		sv_owes[c] = true;
-		held[c] = held[c] & ~(1 << tag);
 		answered_mask[c] = answered_mask[c] | (1 << tag);
-		nheld--;
 		answered++;
 		printf("server: reply to request %d of channel %d\n", tag, c);
 		tag = 0
@@ -335,18 +348,113 @@ inline server_reply()
 			printf("server: ring client %d's doorbell\n", c)
 		}
 	:: else -> skip
+	fi
+}
+
+/* Answer the malformed request just taken (tag) with an error status. */
+inline server_answer_bad()
+{
+	d_step { /* reach: server answers a malformed request */
+		bad = false;
+		printf("server: answer malformed request %d of channel %d\n", tag, c)
+	};
+	server_post()
+}
+
+/* Reply to any held request (out of order allowed), then maybe ring. */
+inline server_reply()
+{
+	/*
+	 * Tag 1 has two branches (same effect) so that a reply overtaking the
+	 * held request 0 is a statement of its own (the printf), checked to be
+	 * reachable.
+	 */
+	d_step {
+		nheld > 0 ->
+		if
+		:: held[0] != 0 -> c = 0
+		:: held[1] != 0 -> c = 1
+		fi;
+		if
+		:: held[c] & 1 -> tag = 0
+		:: (held[c] & 3) == 2 -> tag = 1
+		:: (held[c] & 3) == 3 ->
+			printf("server: request 1 overtakes request 0\n");
+			tag = 1 /* reach: server replies out of order */
+		:: held[c] & 4 -> tag = 2
+		:: held[c] & 8 -> tag = 3
+		fi;
+		held[c] = held[c] & ~(1 << tag);
+		nheld--;
+		nh[c]--
+	};
+	server_post();
+	c = 0
+}
+
+/*
+ * A poll that finds a request on a channel takes it: with reply room by
+ * the cached client head, else by the client's head loaded first (the C
+ * order); a malformed one is answered. One copy for both channels (atomic,
+ * not d_step, keeps the choice nondeterministic), so that each marked
+ * statement of server_answer_bad has one copy to reach.
+ */
+#define TAKEABLE(ch) \
+	((ROOM(ch) > 0 || mem[RESP_HEAD(ch)] > rseen[ch]) && mem[REQ_TAIL(ch)] > head[ch])
+
+inline server_poll_take()
+{
+	atomic {
+		nheld < HOLD && (TAKEABLE(0) || TAKEABLE(1)) ->
+		if
+		:: TAKEABLE(0) -> c = 0
+		:: TAKEABLE(1) -> c = 1
+		fi;
+		if
+		:: ROOM(c) == 0 -> rseen[c] = mem[RESP_HEAD(c)]
+		:: else -> skip
+		fi;
+		server_take()
+	};
+	if
+	:: bad -> server_answer_bad()
+	:: else -> skip
 	fi;
 	c = 0
 }
 
-/* A poll that finds a request on channel ch (room to hold it) takes it. */
-#define SERVER_POLL_TAKE(ch) \
-	d_step { \
-		nheld < HOLD && mem[REQ_TAIL(ch)] > head[ch] -> \
-		c = ch; \
-		server_take(); \
-		c = 0 \
+/*
+ * The re-check of channel ch, in the C code's load order: reply room first
+ * (the client's head loaded only when the cached room is 0; no room: the
+ * tail is not loaded), then the request tail. w: takeable work.
+ */
+inline server_recheck(ch, w)
+{
+	d_step {
+		if
+		:: ROOM(ch) == 0 ->
+			load(SRV, RESP_HEAD(ch), t);
+			rseen[ch] = t;
+			t = 0
+		:: else -> skip
+		fi
+	};
+	if
+	:: ROOM(ch) == 0 ->
+		t = 0;
+		printf("server: re-check: no reply room on channel %d\n", ch) /* reach: server re-check finds no reply room */
+	:: else -> skip
+	fi;
+	d_step {
+		if
+		:: ROOM(ch) > 0 ->
+			load(SRV, REQ_TAIL(ch), t);
+			w = t > head[ch];
+			t = 0
+		:: else -> w = false
+		fi
 	}
+}
 
 /*
  * Nothing held and requests still to come: the sleep protocol on both
@@ -366,29 +474,57 @@ inline server_sleep()
 #define SERVER_FENCE full_fence(SRV)
 #endif
 #ifndef NO_RECHECK
-	d_step {
-		SERVER_FENCE;
-		load(SRV, REQ_TAIL(0), t);
-		w0 = t > head[0];
-		t = 0
-	};
-	atomic {
-		load(SRV, REQ_TAIL(1), t);
-		w1 = t > head[1];
-		t = 0;
+	SERVER_FENCE;
+	server_recheck(0, w0);
+	server_recheck(1, w1);
+	if
+	:: w0 || w1 ->
 		if
-		:: w0 || w1 ->
-			if
-			:: w0 -> c = 0
-			:: w1 -> c = 1
-			fi;
+		:: w0 -> c = 0
+		:: w1 -> c = 1
+		fi;
+		d_step { /* reach: server re-check finds a request */
 			server_take();
-			c = 0; /* reach: server re-check finds a request */
+			printf("server: re-check finds a request\n")
+		};
+		if
+		:: bad ->
+			server_answer_bad();
+#ifdef MALFORMED_SLEEPS
+			/* The library before issue 17: the other channel is still
+			 * visited; nothing there, and it sleeps. */
+			if
+			:: (c == 0 && w1) || (c == 1 && w0) ->
+				c = 1 - c;
+				d_step { server_take() };
+				w0 = false;
+				w1 = false;
+				c = 0;
+				atomic { store(SRV, SSLEEP(0), 0); store(SRV, SSLEEP(1), 0) }
+			:: else ->
+				w0 = false;
+				w1 = false;
+				c = 0;
+				goto srv_sleep
+			fi
+#else
+			/* Progress: no sleep; the entry behind may be valid and its
+			 * producer saw no "ring me". */
+			printf("server: answered a malformed request: no sleep\n"); /* reach: server does not sleep after a malformed request */
 			w0 = false;
 			w1 = false;
-			store(SRV, SSLEEP(0), 0);
-			store(SRV, SSLEEP(1), 0)
+			c = 0;
+			atomic { store(SRV, SSLEEP(0), 0); store(SRV, SSLEEP(1), 0) }
+#endif
 		:: else ->
+			w0 = false;
+			w1 = false;
+			c = 0;
+			atomic { store(SRV, SSLEEP(0), 0); store(SRV, SSLEEP(1), 0) }
+		fi
+	:: else ->
+srv_sleep:
+		atomic {
 			srv_asleep = true;
 			printf("server: queues empty: sleep\n"); /* reach: server sleeps */
 			srv_pend != 0 ->
@@ -397,8 +533,8 @@ inline server_sleep()
 			srv_asleep = false;
 			store(SRV, SSLEEP(0), 0);
 			store(SRV, SSLEEP(1), 0)
-		fi
-	}
+		}
+	fi
 #else
 	d_step { SERVER_FENCE; srv_asleep = true; printf("server: sleep\n") };
 	atomic {
@@ -417,14 +553,15 @@ active proctype server()
 	byte head[NCLIENT];  /* next request to take, per channel */
 	byte rtail[NCLIENT]; /* response tail, per channel */
 	byte held[NCLIENT];  /* bit t: request t of channel c taken, unanswered */
+	byte nh[NCLIENT];    /* requests of channel c held */
+	byte rseen[NCLIENT]; /* the client's response head as last loaded */
 	byte nheld, answered, c, tag, t, v;
-	bool w0, w1;
+	bool w0, w1, bad;
 
 	do
 	:: answered == TOTAL -> break
 	:: server_reply()
-	:: SERVER_POLL_TAKE(0)
-	:: SERVER_POLL_TAKE(1)
+	:: server_poll_take()
 	:: server_sleep()
 	od;
 	assert(head[0] == NREQ && head[1] == NREQ);
@@ -438,7 +575,10 @@ active proctype server()
 inline client_submit()
 {
 	d_step {
-		sent < NREQ ->
+		sent < NREQ && sent - head < DEPTH && sb[p].n < SBSIZE ->
+#ifndef NO_MALFORMED
+		req_bad[me * NREQ + sent] = me == 0 && sent == 0;
+#endif
 		store(p, REQ_TAIL(me), sent + 1);
 		outstanding = outstanding | (1 << sent);
 		sent++;
@@ -476,6 +616,7 @@ inline client_take()
 	outstanding = outstanding & ~(1 << tag);
 	head++;
 	received[me] = head;
+	store(p, RESP_HEAD(me), head);
 	printf("client %d: reply for request %d\n", me, tag);
 	tag = 0
 }
@@ -484,7 +625,7 @@ inline client_take()
 inline client_sleep()
 {
 	d_step {
-		sent > head ->
+		sent > head && sb[p].n < SBSIZE ->
 		store(p, CSLEEP(me), 1)
 	};
 #ifdef NO_CLIENT_WAIT_FENCE
@@ -534,7 +675,7 @@ proctype client(byte me)
 	do
 	:: head == NREQ -> break
 	:: client_submit()
-	:: d_step { mem[RESP_TAIL(me)] > head -> client_take() }
+	:: d_step { mem[RESP_TAIL(me)] > head && sb[p].n < SBSIZE -> client_take() }
 	:: client_sleep()
 	od;
 	assert(outstanding == 0 && sent == NREQ);
