@@ -70,6 +70,10 @@ struct pagetable *thread_vspace(struct tcb *t);
  * block or yield. */
 void thread_init(unsigned harts, bool preemption);
 
+/* The IPC fastpath's exit, lock held: core/ made next current on this
+ * hart (sched_switch_direct); run it. from: the thread that ran before. */
+_Noreturn void thread_run_direct(struct hart *hart, struct tcb *from, struct tcb *next);
+
 /* This hart is about to run threads for the first time (lock held): its
  * interrupt enables for user mode, and its tick. */
 void thread_start_hart(struct hart *hart);
