@@ -257,11 +257,12 @@ void sched_switch_direct(unsigned h, struct tcb *next)
 {
 	struct sched_hart *hs = &harts[h];
 	struct tcb *prev = hs->current;
-	CORE_ASSERT(!tcb_is_runnable(prev) && tcb_is_runnable(next) && hs->candidate == NULL);
+	CORE_ASSERT(prev != hs->idle && tcb_is_runnable(next) && hs->candidate == NULL);
 	tcb_set_current_hart(prev, NO_HART);
 	hs->current = next;
 	tcb_set_current_hart(next, h);
-	/* prev blocking asked for a decision (tcb_set_state); this was it. */
+	/* If prev blocked first it asked for a decision (tcb_set_state): this
+	 * was it. (Blocking it after the switch asks for none.) */
 	hs->action = ACTION_NONE;
 }
 

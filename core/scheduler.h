@@ -74,8 +74,8 @@ void sched_schedule(unsigned hart);
  * once, by sched_schedule's own rule, with no other decision pending.
  */
 bool sched_can_switch_direct(unsigned h, const struct tcb *next);
-/* Make it so (sched_can_switch_direct held before the IPC acted; the
- * current thread is now blocked and next runnable). */
+/* Make it so (sched_can_switch_direct held before the IPC acted; next is
+ * now runnable, and the thread that was current blocks, before or after). */
 void sched_switch_direct(unsigned h, struct tcb *next);
 /* A timer tick on this hart: the current thread's time slice shrinks, and
  * when it is used up the thread goes to the tail of its queue. */

@@ -10,6 +10,7 @@
 #include "fastpath.h"
 
 #include "abi.h"
+#include "asid.h"
 #include "endpoint.h"
 #include "fault.h"
 #include "kstring.h"
@@ -51,9 +52,16 @@ static void transfer(struct tcb *from, struct tcb *to, struct msg_info info, uin
 	tcb_set_reg(to, PORT_REG_RESULT, ERR_OK);
 }
 
+/* t may run now: it has a VSpace, whose ASID goes to *asid. */
+static bool runnable_space(struct tcb *t, uint64_t *asid)
+{
+	*asid = tcb_vspace_asid(t);
+	return *asid != ASID_INVALID && asid_lookup(*asid) != NULL;
+}
+
 /* Call (a0 endpoint cptr, a2 info). Untrusted: every register. Returns
- * the receiver to run, or NULL having changed nothing. */
-static struct tcb *call(unsigned h, struct tcb *t)
+ * the receiver to run (its ASID in *asid), or NULL having changed nothing. */
+static struct tcb *call(unsigned h, struct tcb *t, uint64_t *asid)
 {
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
 	if (!in_registers(t, info))
@@ -67,7 +75,7 @@ static struct tcb *call(unsigned h, struct tcb *t)
 		return NULL;
 	struct tcb *receiver = ep->queue.head;
 	struct reply *r = receiver->reply;
-	if (!endpoint_call_waits(cap, r) || thread_vspace(receiver) == NULL ||
+	if (!endpoint_call_waits(cap, r) || !runnable_space(receiver, asid) ||
 	    !sched_can_switch_direct(h, receiver))
 		return NULL;
 	/* do_send, then caller_after_delivery, then the switch. */
@@ -76,13 +84,16 @@ static struct tcb *call(unsigned h, struct tcb *t)
 	reply_unbind_receiver(receiver);
 	transfer(t, receiver, info, cap_badge(cap));
 	tcb_set_state(receiver, THREAD_RUNNING);
+	/* Switched before t blocks: t's block then asks for no decision. */
+	sched_switch_direct(h, receiver);
 	reply_push(r, t, receiver->ipc_grant);
 	return receiver;
 }
 
 /* ReplyRecv (a0 endpoint cptr, a1 reply cptr, a2 info). Untrusted: every
- * register. Returns the caller to run, or NULL having changed nothing. */
-static struct tcb *reply_recv(unsigned h, struct tcb *t)
+ * register. Returns the caller to run (its ASID in *asid), or NULL having
+ * changed nothing. */
+static struct tcb *reply_recv(unsigned h, struct tcb *t, uint64_t *asid)
 {
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
 	if (!in_registers(t, info) || t->bound != NULL)
@@ -98,13 +109,14 @@ static struct tcb *reply_recv(unsigned h, struct tcb *t)
 	/* A sender already waiting would be received at once: slow path. */
 	if (caller == NULL || tcb_state(caller) != THREAD_BLOCKED_REPLY ||
 	    caller->fault_kind != FAULT_NONE || r->receiver != NULL ||
-	    endpoint_state(ep) == ENDPOINT_SEND || thread_vspace(caller) == NULL ||
+	    endpoint_state(ep) == ENDPOINT_SEND || !runnable_space(caller, asid) ||
 	    !sched_can_switch_direct(h, caller))
 		return NULL;
 	/* reply_invoke, then do_receive's blocking case, then the switch. */
 	reply_remove_caller(caller);
 	transfer(t, caller, info, 0);
 	tcb_set_state(caller, THREAD_RUNNING);
+	sched_switch_direct(h, caller); /* before t blocks, as in call() */
 	t->ipc_grant = (cap_rights(slot->cap).bits & CAP_RIGHT_GRANT) != 0;
 	tcb_queue_append(&ep->queue, t, ep);
 	tcb_set_state(t, THREAD_BLOCKED_RECV);
@@ -119,10 +131,11 @@ void fastpath_try(struct hart *hart, struct tcb *t)
 	unsigned h = hart->cpu_index;
 	uint64_t number = t->regs[17]; /* a7 */
 	struct tcb *next;
+	uint64_t asid;
 	if (number == SYS_CALL)
-		next = call(h, t);
+		next = call(h, t, &asid);
 	else if (number == SYS_REPLY_RECV)
-		next = reply_recv(h, t);
+		next = reply_recv(h, t, &asid);
 	else
 		return;
 	if (next == NULL)
@@ -130,7 +143,6 @@ void fastpath_try(struct hart *hart, struct tcb *t)
 	/* t blocked inside its ecall: a restart runs it again (syscall.c). */
 	t->regs[REG_SYSCALL_PC] = t->regs[REG_PC];
 	t->regs[REG_PC] += 4;
-	sched_switch_direct(h, next);
 	hart->fastpath_taken++;
-	thread_run_direct(hart, t, next);
+	thread_run_direct(hart, t, next, asid);
 }
