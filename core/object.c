@@ -12,6 +12,7 @@
 #include "compiler.h"
 #include "endpoint.h"
 #include "notification.h"
+#include "port.h"
 #include "reply.h"
 #include "tcb.h"
 #include "vspace.h"
@@ -129,8 +130,13 @@ void object_finalise(struct cap cap, bool final)
 		if (final)
 			reply_finalise((struct reply *)cap_ptr(cap));
 		break;
-	case CAP_IRQ_HANDLER: /* irq module: mask the line, drop its notification */
-	case CAP_SERVICE:     /* uintr module: unregister the receiver, fail clients */
+	case CAP_IRQ_HANDLER:
+		/* Copies share the line: the last one gives it back (seL4's
+		 * deletingIRQHandler). */
+		if (final)
+			port_irq_handler_deleted(cap_irq(cap));
+		break;
+	case CAP_SERVICE: /* uintr module: unregister the receiver, fail clients */
 	case CAP_CHANNEL: /* uintr module: unmap the buffer on both sides */ break;
 	case CAP_NULL:
 	case CAP_UNTYPED: /* deleting an untyped cap leaves its objects alive */

@@ -89,10 +89,44 @@ enum port_reg {
 unsigned port_reg_index(enum port_reg reg);
 
 /*
+ * The last capability to the IRQ handler of source `irq` was deleted
+ * (core/object.c finalises it; irq is the cap's number, never checked by
+ * core/). Afterwards the source may be issued again, delivers nothing, and
+ * signals no notification. Kernel: forget that a handler was issued, mask
+ * the source, drop the notification binding. Host: record it.
+ */
+void port_irq_handler_deleted(uint64_t irq);
+
+/*
  * A thread faulted and has no fault handler: it is suspended, and this hook
  * tells the machine (kernel: log a line). `kind` is an enum fault_kind of
  * core/fault.h. Must return: the kernel never stops for a user fault.
  */
 void port_fault_unhandled(const void *tcb, unsigned kind, uint64_t address, uint64_t pc);
+
+/*
+ * User-mode interrupts (core/uintr.c, docs/uintr.md). Both hooks are called
+ * by uintr_send, which runs on any hart without the kernel lock and with
+ * interrupts off: they must neither take the kernel lock nor block, and
+ * they may run on several harts at once.
+ *
+ * port_uintr_ipi: hart `hart` (below CONFIG_MAX_HARTS, never the calling
+ * hart) runs a receiver that has just been sent a bit: make it enter the
+ * kernel soon, so that its return to user mode delivers (uintr_deliver).
+ * A spurious one (the receiver left meanwhile) must be harmless. Kernel: an
+ * IPI whose handler does nothing but return to user mode. Host: record it.
+ */
+void port_uintr_ipi(unsigned hart);
+/*
+ * port_uintr_wake: the thread of receiver r slept for user interrupts, and
+ * this send ended the sleep (r is WAKING). Arrange that the kernel soon
+ * calls uintr_wake_complete(r) under its lock and makes that thread
+ * runnable when it answers true. Called at most once per sleep. Kernel:
+ * push r on a lock-free per-hart list and IPI that hart (whose handler takes
+ * the lock and drains the list); uintr_receiver_unregister's caller removes
+ * r from the list. Host: record it.
+ */
+struct uintr_receiver;
+void port_uintr_wake(struct uintr_receiver *r);
 
 #endif

@@ -90,6 +90,12 @@ unsigned port_reg_index(enum port_reg reg)
 	return (unsigned)reg + 1;
 }
 
+void port_irq_handler_deleted(uint64_t irq)
+{
+	fake_arch.irq_deleted_calls++;
+	fake_arch.last_irq_deleted = irq;
+}
+
 void port_fault_unhandled(const void *tcb, unsigned kind, uint64_t address, uint64_t pc)
 {
 	fake_arch.unhandled_faults++;
@@ -97,4 +103,18 @@ void port_fault_unhandled(const void *tcb, unsigned kind, uint64_t address, uint
 	fake_arch.last_fault_kind = kind;
 	fake_arch.last_fault_address = address;
 	fake_arch.last_fault_pc = pc;
+}
+
+void port_uintr_ipi(unsigned hart)
+{
+	__atomic_fetch_add(&fake_arch.uintr_ipi_calls, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_or(&fake_arch.uintr_ipi_harts, 1ull << hart, __ATOMIC_RELAXED);
+}
+
+void port_uintr_wake(struct uintr_receiver *r)
+{
+	__atomic_fetch_add(&fake_arch.uintr_wake_calls, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&fake_arch.uintr_last_woken, (const void *)r, __ATOMIC_RELAXED);
+	if (fake_arch.on_uintr_wake != NULL)
+		fake_arch.on_uintr_wake(r);
 }

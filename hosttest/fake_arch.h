@@ -30,6 +30,17 @@ struct fake_arch {
 	/* Called by port_remote_stall, when set: a test looks at the world as
 	 * the stalled hart would have left it. */
 	void (*on_stall)(unsigned hart);
+	unsigned irq_deleted_calls; /* port_irq_handler_deleted */
+	uint64_t last_irq_deleted;
+	/* port_uintr_ipi / port_uintr_wake: counted atomically, since the
+	 * threaded uintr stress calls them from several threads at once. */
+	unsigned uintr_ipi_calls;
+	uint64_t uintr_ipi_harts;
+	unsigned uintr_wake_calls;
+	const void *uintr_last_woken;
+	/* Called by port_uintr_wake, when set (the randomized suites model the
+	 * kernel's deferred wake-up with it). */
+	void (*on_uintr_wake)(void *receiver);
 	unsigned unhandled_faults;
 	const void *last_fault_tcb;
 	unsigned last_fault_kind;

@@ -52,6 +52,11 @@ void port_remote_stall(unsigned hart)
 	(void)hart;
 }
 
+void port_irq_handler_deleted(uint64_t irq)
+{
+	(void)irq;
+}
+
 unsigned port_reg_index(enum port_reg reg)
 {
 	return (unsigned)reg;

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "cspace_world.h"
+#include "fake_arch.h"
 #include "mdb.h"
 
 static const struct cap_rights ALL = { CAP_RIGHTS_ALL };
@@ -214,6 +215,32 @@ static void test_irq_handlers_are_children_of_control(void **state)
 	assert_true(cap_is_null(cw_slot(101)->cap) && cap_is_null(cw_slot(102)->cap));
 	assert_int_equal(object_finalise_count[CAP_IRQ_HANDLER], before + 1);
 	world_delete(W, cw_slot(100));
+	world_assert(W);
+}
+
+/* Deleting copies of a handler cap tells the machine once, with the line's
+ * number, when the last one goes: only then may the line be issued again. */
+static void test_last_irq_handler_deleted_tells_the_machine(void **state)
+{
+	(void)state;
+	struct lookup_fault fault;
+	fake_arch_reset();
+	cw_slot(100)->cap = cap_irq_control_new();
+	mdb_set_flags(cw_slot(100), true, true);
+	cte_insert(cap_irq_handler_new(9), cw_slot(100), cw_slot(101));
+	assert_int_equal(cnode_copy(cw_ref(102), cw_ref(101), ALL, &fault), ERR_OK);
+	world_delete(W, cw_slot(101));
+	assert_int_equal(fake_arch.irq_deleted_calls, 0); /* a copy is left */
+	world_delete(W, cw_slot(102));
+	assert_int_equal(fake_arch.irq_deleted_calls, 1);
+	assert_int_equal(fake_arch.last_irq_deleted, 9);
+	/* Issued again and revoked through the control cap: told again. */
+	cte_insert(cap_irq_handler_new(11), cw_slot(100), cw_slot(101));
+	world_revoke(W, cw_slot(100));
+	assert_int_equal(fake_arch.irq_deleted_calls, 2);
+	assert_int_equal(fake_arch.last_irq_deleted, 11);
+	world_delete(W, cw_slot(100));
+	assert_int_equal(fake_arch.irq_deleted_calls, 2); /* the control cap is no handler */
 	world_assert(W);
 }
 
@@ -505,6 +532,7 @@ int main(void)
 		T(test_cte_swap),
 		T(test_derive_direct),
 		T(test_irq_handlers_are_children_of_control),
+		T(test_last_irq_handler_deleted_tells_the_machine),
 		T(test_finalise_exactly_once_when_last_cap_goes),
 		T(test_untyped_delete_leaves_objects),
 		T(test_delete_nested_cnodes),

@@ -68,6 +68,25 @@ void irqcap_clear(uint64_t irq)
 	(void)err;
 }
 
+void irqcap_deleted(uint64_t irq)
+{
+	if (irq == 0 || irq >= IRQ_LIMIT || !issued[irq])
+		return; /* never issued: no handler cap named it */
+	/* Priority 0 first: the completion below cannot let it fire. */
+	enum error err = arch_irq_set_priority((unsigned)irq, 0);
+	CORE_ASSERT(err == ERR_OK); /* issued: a source the PLIC has */
+	/* A claim nobody will ack would hold the line in the PLIC's gateway
+	 * for the next handler: finish it while still enabled (the PLIC
+	 * ignores a completion for a disabled source); not claimed: refused,
+	 * harmless. */
+	err = arch_irq_complete((unsigned)irq);
+	(void)err;
+	err = arch_irq_disable((unsigned)irq, 0);
+	CORE_ASSERT(err == ERR_OK);
+	irqcap_clear(irq);
+	issued[irq] = 0;
+}
+
 enum error irqcap_ack(uint64_t irq)
 {
 	return arch_irq_complete((unsigned)irq);

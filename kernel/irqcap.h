@@ -31,6 +31,10 @@ MUST_CHECK enum error irqcap_issue(struct cte *control, uint64_t irq, struct cte
 MUST_CHECK enum error irqcap_set_notification(uint64_t irq, struct cte *ntfn);
 /* IRQHandler_Clear: no notification any more. */
 void irqcap_clear(uint64_t irq);
+/* The last handler cap of `irq` is gone (core/port.h's
+ * port_irq_handler_deleted): mask the source, drop its notification, and
+ * let IRQ control issue it again. An irq never issued is ignored. */
+void irqcap_deleted(uint64_t irq);
 /* IRQHandler_Ack: the source may interrupt again (ERR_ILLEGAL_OPERATION
  * when it is not waiting for an ack). */
 MUST_CHECK enum error irqcap_ack(uint64_t irq);

@@ -26,7 +26,7 @@ int posix_data_submit(struct posix_proc *proc, const struct posix_file *file, en
 			return -EIO;
 		posix_window_attach(proc, &m, *window, length, op == FS_OP_READ);
 		if (op == FS_OP_WRITE)
-			memcpy(posix_window(proc, *window), buffer, length);
+			posix_copy(posix_window(proc, *window), buffer, length);
 	} else if (op == FS_OP_WRITE) {
 		memcpy(m.payload, buffer, length);
 		m.length = (uint32_t)length;
@@ -47,7 +47,7 @@ int64_t posix_data_finish(struct posix_proc *proc, const struct channel_message 
 		r = -EIO;
 	if (op == FS_OP_READ && r > 0) {
 		if (window != POSIX_NO_WINDOW)
-			memcpy(buffer, posix_window(proc, window), (size_t)r);
+			posix_copy(buffer, posix_window(proc, window), (size_t)r);
 		else if (reply->length == (uint32_t)r)
 			memcpy(buffer, reply->payload, (size_t)r);
 		else

@@ -35,6 +35,13 @@ static inline uint8_t *posix_window(struct posix_proc *proc, uint32_t window)
 {
 	return proc->windows + (size_t)window * POSIX_WINDOW_SIZE;
 }
+/* Copy file data between a window and the caller's buffer (no overlap):
+ * whole aligned 64-bit words, eight per iteration, when both share their
+ * alignment, else memcpy. In the system the C library's memcpy (picolibc)
+ * moves one byte per iteration; the host runs (and ci/bench-fs counts)
+ * the same loop, kept from becoming a memcpy call by
+ * -fno-tree-loop-distribute-patterns. */
+void posix_copy(void *to, const void *from, size_t n);
 /* Describe `length` bytes of window `window` as the request's large buffer. */
 void posix_window_attach(struct posix_proc *proc, struct channel_message *request, uint32_t window,
 			 size_t length, bool writable);

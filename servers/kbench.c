@@ -11,6 +11,15 @@
  *   ep_call_slowpath         the same with the fastpath turned off
  *                            (SYS_DEBUG_FASTPATH), then back on
  *   notification_signal_wait Signal, then Wait that takes it
+ *   ep_call_cross_hart       Call to a server thread on hart 1 (same address
+ *                            space) that answers with ReplyRecv; each side
+ *                            blocks in the kernel, never spins. Only with a
+ *                            second hart (ci/bench boots -smp 2 for it).
+ *                            Under -icount rdinstret is QEMU's one virtual
+ *                            clock, shared by the harts: instructions are
+ *                            both sides' (and the idle loops') together;
+ *                            kernel_entries are the caller's, and
+ *                            server_kernel_entries the server's.
  * Each result is one line "kbench: {json}" for ci/bench, with "fastpath":
  * the IPCs per operation this hart's fastpath took (2 for a round trip on
  * it, 0 off it).
@@ -20,9 +29,17 @@
 #include "kestrel.h"
 #include "object.h"
 #include "process.h"
+#include "thread.h"
 
 #define ITERATIONS 2000u
 #define NTFN PROC_CAP_FIRST_FREE
+#define SERVER_TCB (NTFN + 1) /* ep_call_cross_hart's objects */
+#define SERVER_EP (NTFN + 2)
+#define SERVER_REPLY (NTFN + 3)
+#define SERVER_STACK_BYTES 8192
+
+static uint64_t server_stack[SERVER_STACK_BYTES / 8];
+static uint64_t server_tls[64];
 
 static uint64_t instret(void)
 {
@@ -69,6 +86,44 @@ static void report(const char *name, uint64_t instructions, uint64_t kernel_entr
 		report(name, i1 - i0, e1 - e0 - 1, f1 - f0);                                       \
 	} while (0)
 
+/* The cross-hart echo server: answers every call with its own message. */
+static void echo_server(uint64_t unused)
+{
+	(void)unused;
+	struct kmsg m = { 0 };
+	(void)kestrel_recv(SERVER_EP, SERVER_REPLY, &m);
+	for (;;)
+		(void)kestrel_reply_recv(SERVER_EP, SERVER_REPLY, &m);
+}
+
+static uint64_t entries_of(cptr_t tcb)
+{
+	struct kmsg m = { 0 };
+	(void)kestrel_syscall(SYS_DEBUG_KERNEL_ENTRIES, tcb, 0, &m);
+	return m.badge;
+}
+
+/* The server thread on hart 1; false on one hart (the case is left out). */
+static bool start_server(void)
+{
+	static const uint64_t types[] = { OBJ_TCB, OBJ_ENDPOINT, OBJ_REPLY };
+	for (unsigned i = 0; i < 3; i++)
+		if (kestrel_untyped_retype(PROC_CAP_UNTYPED, types[i], 0, PROC_CAP_CNODE, 0, 0,
+					   SERVER_TCB + i, 1) != ERR_OK)
+			return false;
+	if (libos_tls_size() > sizeof(server_tls) ||
+	    kestrel_tcb_configure(SERVER_TCB, 0, PROC_CAP_CNODE, 0, PROC_CAP_VSPACE, 0, 0, 0) !=
+		ERR_OK ||
+	    kestrel_tcb_set_priority(SERVER_TCB, PROC_CAP_TCB, 200) != ERR_OK ||
+	    kestrel_tcb_set_affinity(SERVER_TCB, 1) != ERR_OK)
+		return false;
+	uint64_t regs[ABI_REG_COUNT];
+	libos_thread_registers(regs, echo_server, 0,
+			       (uint64_t)(uintptr_t)(server_stack + SERVER_STACK_BYTES / 8), NULL,
+			       server_tls, SERVER_TCB);
+	return kestrel_tcb_write_registers(SERVER_TCB, true, ABI_REG_COUNT, regs) == ERR_OK;
+}
+
 int main(void)
 {
 	if (kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_NOTIFICATION, 0, PROC_CAP_CNODE, 0, 0,
@@ -92,5 +147,21 @@ int main(void)
 		(void)kestrel_signal(NTFN);
 		(void)kestrel_wait(NTFN, &badge);
 	});
+	if (start_server()) {
+		struct kmsg m = { .info = kestrel_info(0, 1, 0) };
+		(void)kestrel_call(SERVER_EP, &m); /* the server is waiting from now on */
+		uint64_t s0 = entries_of(SERVER_TCB);
+		MEASURE("ep_call_cross_hart", {
+			struct kmsg m = { .info = kestrel_info(0, 1, 0), .mr = { n } };
+			(void)kestrel_call(SERVER_EP, &m);
+		});
+		uint64_t s = entries_of(SERVER_TCB) - s0;
+		uint64_t s100 = s * 100 / ITERATIONS;
+		printf(
+		    "kbench: {\"name\": \"ep_call_cross_hart:server\", \"server_kernel_entries\": "
+		    "%lu.%02lu}\n",
+		    (unsigned long)(s100 / 100), (unsigned long)(s100 % 100));
+		(void)kestrel_tcb_suspend(SERVER_TCB);
+	}
 	return 0;
 }

@@ -68,6 +68,25 @@ void ktest_irq(void)
 	check(ok, "after the ack the interrupt arrives again");
 	expect(kestrel_irq_handler_ack(handler), ERR_OK, "IRQ handler: ack again");
 	expect(kestrel_irq_handler_clear(handler), ERR_OK, "IRQ handler: clear its notification");
+
+	/* The line goes back to IRQ control with its last handler cap. */
+	cptr_t copy = slot();
+	(void)kestrel_cnode_copy(CN, copy, DEPTH, CN, handler, DEPTH, ABI_RIGHTS_ALL);
+	(void)kestrel_cnode_delete(CN, handler, DEPTH);
+	expect(kestrel_irq_control_get(PROC_CAP_IRQ_CONTROL, PROC_RTC_IRQ, CN, again, DEPTH),
+	       ERR_REVOKE_FIRST, "IRQ control: a copy of the handler keeps the line issued");
+	(void)kestrel_cnode_delete(CN, copy, DEPTH);
+	expect(kestrel_irq_control_get(PROC_CAP_IRQ_CONTROL, PROC_RTC_IRQ, CN, again, DEPTH),
+	       ERR_OK, "IRQ control: the line is issued again once its last handler is deleted");
+	ok = kestrel_irq_handler_set_notification(again, badged) == ERR_OK && rtc != NULL;
+	if (ok) {
+		badge = 0;
+		alarm_in(1000000);
+		ok = kestrel_wait(ntfn, &badge) == ERR_OK && badge == 0x800;
+		rtc[RTC_CLEAR_INTERRUPT / 4] = 1;
+		ok = ok && kestrel_irq_handler_ack(again) == ERR_OK;
+	}
+	check(ok, "the handler issued again receives the interrupt");
 	expect(kestrel_page_unmap(PROC_CAP_RTC_FRAME), ERR_OK, "unmap the device frame");
 	reset();
 }

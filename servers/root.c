@@ -29,7 +29,11 @@
 
 #define DEPTH 64              /* every cptr here is a slot index (guarded CNodes) */
 #define PROGRAM_BLOCK_BITS 22 /* each program's objects come from 4 MiB */
-#define PROGRAM_SLOTS 256     /* root slots a program's objects occupy */
+/* The root's own pool: the smallest RAM block of at least this size (else
+ * the largest). Boot untyped memory is cleared by its first retype, all of
+ * it, so a 1 GiB pool would cost seconds of zeroing at every boot. */
+#define ROOT_POOL_MIN_BITS 25
+#define PROGRAM_SLOTS 256 /* root slots a program's objects occupy */
 #define SCRATCH_VADDR 0x3000000000ull
 #define PROGRAM_PRIORITY 100
 #define PROGRAM_MCP 254
@@ -596,18 +600,24 @@ int main(void)
 	if (bi->magic != BOOT_INFO_MAGIC)
 		die("no boot info", ERR_INVALID_ARGUMENT);
 	next_slot = bi->empty.start;
-	/* The largest block of RAM serves the root's own allocations. */
-	unsigned best = 0;
+	unsigned largest = 0, chosen = 0;
 	for (unsigned i = 0; i < bi->untyped_count; i++) {
 		const struct boot_untyped *u = &bi->untyped_list[i];
-		if (!u->is_device && u->size_bits > best) {
-			best = u->size_bits;
+		if (!u->is_device && u->size_bits > largest)
+			largest = u->size_bits;
+	}
+	unsigned want = largest < ROOT_POOL_MIN_BITS ? largest : ROOT_POOL_MIN_BITS;
+	for (unsigned i = 0; i < bi->untyped_count; i++) {
+		const struct boot_untyped *u = &bi->untyped_list[i];
+		if (!u->is_device && u->size_bits >= want &&
+		    (chosen == 0 || u->size_bits < chosen)) {
+			chosen = u->size_bits;
 			pool = bi->untyped.start + i;
 		}
 	}
-	printf("# root: %lu harts, %lu untyped caps (largest 2^%u), slots %lu..%lu free, "
-	       "bootargs \"%s\"\n",
-	       (unsigned long)bi->hart_count, (unsigned long)bi->untyped_count, best,
+	printf("# root: %lu harts, %lu untyped caps (largest 2^%u, pool 2^%u), slots %lu..%lu "
+	       "free, bootargs \"%s\"\n",
+	       (unsigned long)bi->hart_count, (unsigned long)bi->untyped_count, largest, chosen,
 	       (unsigned long)bi->empty.start, (unsigned long)bi->empty.end, bi->bootargs);
 	endpoint = make(OBJ_ENDPOINT, 0);
 	reply = make(OBJ_REPLY, 0);

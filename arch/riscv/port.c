@@ -6,6 +6,7 @@
 #include "console.h"
 #include "hart.h"
 #include "ipi.h"
+#include "irqcap.h"
 #include "memory.h"
 #include "sbi.h"
 #include "tlb.h"
@@ -90,8 +91,34 @@ unsigned port_reg_index(enum port_reg reg)
 	return reg_index[reg];
 }
 
+/* The kernel's IRQ handler caps live in kernel/irqcap.c. */
+void port_irq_handler_deleted(uint64_t irq)
+{
+	irqcap_deleted(irq);
+}
+
 void port_fault_unhandled(const void *tcb, unsigned kind, uint64_t address, uint64_t pc)
 {
 	kprintf("# thread %p suspended: fault %u at pc %lx, address %lx, no handler\n", tcb, kind,
 		(unsigned long)pc, (unsigned long)address);
+}
+
+/*
+ * A receiver runs on `hart`: any IPI makes it trap, and every return to
+ * user mode is where delivery is checked (core/uintr.h, docs/uintr.md).
+ * The reschedule IPI is the one the mailbox has; it takes no lock when sent.
+ */
+void port_uintr_ipi(unsigned hart)
+{
+	arch_ipi_reschedule(hart);
+}
+
+/*
+ * The kernel does not yet let a thread sleep for user interrupts (issue 17
+ * integrates core/uintr.c), so no receiver is ever SLEEPING and no send can
+ * get here; reaching it is a kernel bug, not something a user can cause.
+ */
+void port_uintr_wake(struct uintr_receiver *r)
+{
+	panic("uintr wake-up of %p before the kernel sleeps receivers", (void *)r);
 }

@@ -10,30 +10,6 @@
  */
 #include "ext2_impl.h"
 
-void ext2_copy(void *to, const void *from, size_t n)
-{
-	uint8_t *t = to;
-	const uint8_t *f = from;
-	for (size_t i = 0; i < n; i++)
-		t[i] = f[i];
-}
-
-void ext2_zero(void *to, size_t n)
-{
-	uint8_t *t = to;
-	for (size_t i = 0; i < n; i++)
-		t[i] = 0;
-}
-
-bool ext2_same(const void *a, const void *b, size_t n)
-{
-	const uint8_t *x = a, *y = b;
-	for (size_t i = 0; i < n; i++)
-		if (x[i] != y[i])
-			return false;
-	return true;
-}
-
 static uint32_t hash_of(const struct ext2_fs *fs, uint32_t block)
 {
 	return (block * 2654435761u) & fs->hash_mask;
@@ -51,8 +27,11 @@ void cache_init(struct ext2_fs *fs, uint8_t *memory, uint32_t count)
 	fs->hand = 0;
 	fs->entries = (struct ext2_cache_entry *)(void *)memory;
 	fs->heads = (int32_t *)(void *)(memory + (size_t)count * sizeof(struct ext2_cache_entry));
-	fs->data = memory + (size_t)count * sizeof(struct ext2_cache_entry) +
-		   (size_t)buckets * sizeof(int32_t);
+	fs->dirty = (uint32_t *)(void *)(fs->heads + buckets);
+	fs->dirty_count = 0;
+	/* The dirty list rounded up to whole 8 bytes: the block data stays
+	 * 8-byte aligned (ext2_copy moves words between aligned buffers). */
+	fs->data = (uint8_t *)(void *)(fs->dirty + ((count + 1) & ~1u));
 	for (uint32_t i = 0; i < buckets; i++)
 		fs->heads[i] = -1;
 	ext2_zero(fs->entries, (size_t)count * sizeof(struct ext2_cache_entry));
@@ -109,18 +88,27 @@ static uint32_t victim(struct ext2_fs *fs)
 	}
 }
 
+/* A block not in the cache: out of line, so that a hit (most calls) needs
+ * no registers saved. */
+static __attribute__((noinline)) int cache_miss(struct ext2_fs *fs, uint32_t block, bool fresh,
+						uint8_t **out);
+
 int cache_get(struct ext2_fs *fs, uint32_t block, bool fresh, uint8_t **out)
 {
 	if (block >= fs->blocks_count)
 		return FS_EUCLEAN;
 	int32_t hit = find(fs, block);
-	if (hit >= 0) {
-		fs->entries[hit].ref = 1;
-		*out = entry_data(fs, (uint32_t)hit);
-		if (fresh)
-			ext2_zero(*out, fs->block_size);
-		return FS_OK;
-	}
+	if (hit < 0)
+		return cache_miss(fs, block, fresh, out);
+	fs->entries[hit].ref = 1;
+	*out = entry_data(fs, (uint32_t)hit);
+	if (fresh)
+		ext2_zero(*out, fs->block_size);
+	return FS_OK;
+}
+
+static int cache_miss(struct ext2_fs *fs, uint32_t block, bool fresh, uint8_t **out)
+{
 	uint32_t i = victim(fs);
 	struct ext2_cache_entry *e = &fs->entries[i];
 	if (e->valid && e->dirty) {
@@ -153,11 +141,21 @@ int cache_get(struct ext2_fs *fs, uint32_t block, bool fresh, uint8_t **out)
 	return FS_OK;
 }
 
+void cache_dirty_entry(struct ext2_fs *fs, uint32_t index, enum ext2_class cls)
+{
+	struct ext2_cache_entry *e = &fs->entries[index];
+	e->dirty = 1;
+	e->cls = (uint8_t)cls;
+	/* At most once per entry: the list never holds more than cache_count. */
+	if (!e->listed) {
+		e->listed = 1;
+		fs->dirty[fs->dirty_count++] = index;
+	}
+}
+
 void cache_dirty(struct ext2_fs *fs, const uint8_t *buffer, enum ext2_class cls)
 {
-	uint32_t i = (uint32_t)((size_t)(buffer - fs->data) / fs->block_size);
-	fs->entries[i].dirty = 1;
-	fs->entries[i].cls = (uint8_t)cls;
+	cache_dirty_entry(fs, (uint32_t)((size_t)(buffer - fs->data) / fs->block_size), cls);
 }
 
 void cache_forget(struct ext2_fs *fs, uint32_t block)
@@ -177,13 +175,29 @@ int cache_pin(struct ext2_fs *fs, uint32_t block, uint8_t **out, uint32_t *entry
 	return FS_OK;
 }
 
+/* The dirty list's length up to which write-back sorts and visits it. */
+#define SHORT_LIST 32u
+
 int cache_writeback(struct ext2_fs *fs)
 {
 	if (fs->failed)
 		return FS_EIO;
+	/* Blocks go in entry order within a class. A short dirty list is
+	 * sorted (insertion sort, at most SHORT_LIST squared steps) and
+	 * visited; a long one costs no less than the scan of the cache. */
+	uint32_t *list = fs->dirty, count = fs->dirty_count;
+	bool scan = count > SHORT_LIST;
+	for (uint32_t k = 1; !scan && k < count; k++) {
+		uint32_t v = list[k], j = k;
+		for (; j > 0 && list[j - 1] > v; j--)
+			list[j] = list[j - 1];
+		list[j] = v;
+	}
+	uint32_t visits = scan ? fs->cache_count : count;
 	for (uint32_t cls = 0; cls < CLASS_COUNT; cls++) {
 		bool wrote = false;
-		for (uint32_t i = 0; i < fs->cache_count; i++) {
+		for (uint32_t k = 0; k < visits; k++) {
+			uint32_t i = scan ? k : list[k];
 			struct ext2_cache_entry *e = &fs->entries[i];
 			if (!e->valid || !e->dirty || e->cls != cls)
 				continue;
@@ -202,6 +216,9 @@ int cache_writeback(struct ext2_fs *fs)
 				return status;
 		}
 	}
+	for (uint32_t k = 0; k < count; k++)
+		fs->entries[list[k]].listed = 0;
+	fs->dirty_count = 0;
 	fs->freed = false;
 	return FS_OK;
 }

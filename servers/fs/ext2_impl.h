@@ -124,6 +124,7 @@ struct ext2_cache_entry {
 	int32_t next; /* hash chain */
 	uint8_t valid, dirty, ref, pinned;
 	uint8_t cls;
+	uint8_t listed; /* on the dirty list (fs->dirty) */
 };
 
 /* A decoded inode: the fields the engine uses. The record's other bytes
@@ -142,6 +143,14 @@ struct ext2_group {
 	uint32_t block_bitmap, inode_bitmap, inode_table;
 	uint32_t free_blocks, free_inodes, used_dirs;
 };
+
+/* Where a group's bitmaps and inode table are, as ext2_group_get checked
+ * them; group + 1 (0: the slot is empty). */
+struct ext2_layout {
+	uint32_t group_plus_one;
+	uint32_t block_bitmap, inode_bitmap, inode_table;
+};
+#define EXT2_LAYOUTS 8u /* direct-mapped by group number */
 
 struct ext2_open_slot {
 	uint32_t ino;
@@ -173,11 +182,16 @@ struct ext2_fs {
 	uint32_t alloc_hint, hint_ino; /* after the last block allocated, for whom */
 	uint8_t *super;
 	uint32_t super_entry;
+	struct ext2_layout layout[EXT2_LAYOUTS]; /* ext2_group_layout's memory */
 
-	/* The block cache: entries, hash heads, then the block data. */
+	/* The block cache: entries, hash heads, the dirty list, then the
+	 * block data. The dirty list holds each entry made dirty since the
+	 * last write-back once (entry.listed), so that a write-back visits
+	 * those and not the whole cache. */
 	uint32_t cache_count, hash_mask, hand;
 	struct ext2_cache_entry *entries;
 	int32_t *heads;
+	uint32_t *dirty, dirty_count;
 	uint8_t *data;
 
 	struct ext2_open_slot open[EXT2_OPEN_SLOTS];
@@ -219,6 +233,8 @@ void cache_init(struct ext2_fs *fs, uint8_t *memory, uint32_t count);
 int cache_get(struct ext2_fs *fs, uint32_t block, bool fresh, uint8_t **out);
 /* The buffer from the last cache_get is to be written back with `cls`. */
 void cache_dirty(struct ext2_fs *fs, const uint8_t *buffer, enum ext2_class cls);
+/* The same for cache entry `index` (a pinned buffer). */
+void cache_dirty_entry(struct ext2_fs *fs, uint32_t index, enum ext2_class cls);
 /* Drop a freed block without writing it. */
 void cache_forget(struct ext2_fs *fs, uint32_t block);
 /* Write every dirty block in class order with a flush after each class. */
@@ -228,6 +244,9 @@ int cache_pin(struct ext2_fs *fs, uint32_t block, uint8_t **out, uint32_t *entry
 /* ext2_super.c */
 int ext2_group_get(struct ext2_fs *fs, uint32_t group, struct ext2_group *out);
 int ext2_group_put(struct ext2_fs *fs, uint32_t group, const struct ext2_group *g);
+/* Group `group`'s (< fs->groups) metadata locations, valid until the next
+ * call. */
+int ext2_group_layout(struct ext2_fs *fs, uint32_t group, const struct ext2_layout **out);
 void ext2_super_counts(struct ext2_fs *fs);
 int ext2_check_data_block(struct ext2_fs *fs, uint32_t block);
 int ext2_writable(const struct ext2_fs *fs);
@@ -247,6 +266,11 @@ int ext2_inode_write(struct ext2_fs *fs, const struct ext2_inode *inode);
 int ext2_inode_init(struct ext2_fs *fs, struct ext2_inode *inode);
 int ext2_inode_get_live(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out);
 uint32_t ext2_open_count(const struct ext2_fs *fs, uint32_t ino);
+/* The open slot of `ino`, or EXT2_OPEN_SLOTS when it is not open; then
+ * *vacant (if not NULL) is a slot it may take (EXT2_OPEN_SLOTS: none). */
+uint32_t ext2_open_find(const struct ext2_fs *fs, uint32_t ino, uint32_t *vacant);
+/* Slot `i`'s count has reached zero. */
+void ext2_open_drop(struct ext2_fs *fs, uint32_t i);
 bool ext2_fast_symlink(const struct ext2_fs *fs, const struct ext2_inode *inode);
 int ext2_inode_delete(struct ext2_fs *fs, struct ext2_inode *inode);
 

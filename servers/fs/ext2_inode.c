@@ -16,12 +16,12 @@ static int locate(struct ext2_fs *fs, uint32_t ino, uint32_t *block, uint32_t *o
 		return FS_EUCLEAN;
 	uint32_t g = (ino - 1) / fs->inodes_per_group;
 	uint32_t index = (ino - 1) % fs->inodes_per_group;
-	struct ext2_group gd;
-	int status = ext2_group_get(fs, g, &gd);
+	const struct ext2_layout *layout;
+	int status = ext2_group_layout(fs, g, &layout);
 	if (status != FS_OK)
 		return status;
 	uint64_t at = (uint64_t)index * fs->inode_size;
-	*block = gd.inode_table + (uint32_t)(at / fs->block_size);
+	*block = layout->inode_table + (uint32_t)(at / fs->block_size);
 	*offset = (uint32_t)(at % fs->block_size);
 	return FS_OK;
 }
@@ -56,6 +56,8 @@ int ext2_inode_read(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out)
 	out->links = get16(r + I_LINKS);
 	out->blocks = get32(r + I_BLOCKS);
 	out->flags = get32(r + I_FLAGS);
+	/* Unrolled: every inode access decodes or encodes these. */
+#pragma GCC unroll 15
 	for (uint32_t i = 0; i < EXT2_N_BLOCKS; i++)
 		out->block[i] = get32(r + I_BLOCK + 4 * i);
 	out->file_acl = get32(r + I_FILE_ACL);
@@ -110,6 +112,8 @@ int ext2_inode_write(struct ext2_fs *fs, const struct ext2_inode *in)
 	put16(r + I_LINKS, in->links);
 	put32(r + I_BLOCKS, in->blocks);
 	put32(r + I_FLAGS, in->flags);
+	/* Unrolled: every inode access decodes or encodes these. */
+#pragma GCC unroll 15
 	for (uint32_t i = 0; i < EXT2_N_BLOCKS; i++)
 		put32(r + I_BLOCK + 4 * i, in->block[i]);
 	put32(r + I_FILE_ACL, in->file_acl);
@@ -134,12 +138,51 @@ int ext2_inode_init(struct ext2_fs *fs, struct ext2_inode *inode)
 	return ext2_inode_write(fs, inode);
 }
 
+/* The open counts are a hash table: open addressing, linear probing from
+ * a hash of the inode number. A slot is empty (ino 0), open (count > 0),
+ * or a tombstone (count 0, ino kept so that the chains through it hold);
+ * a chain ends at the first empty slot. */
+_Static_assert(EXT2_OPEN_SLOTS == 256, "the hash takes the top 8 bits");
+#define OPEN_NEXT(i) (((i) + 1) & (EXT2_OPEN_SLOTS - 1))
+
+uint32_t ext2_open_find(const struct ext2_fs *fs, uint32_t ino, uint32_t *vacant)
+{
+	uint32_t i = (ino * 2654435761u) >> 24, free_slot = EXT2_OPEN_SLOTS;
+	for (uint32_t n = 0; n < EXT2_OPEN_SLOTS; n++, i = OPEN_NEXT(i)) {
+		const struct ext2_open_slot *s = &fs->open[i];
+		if (s->count > 0) {
+			if (s->ino == ino)
+				return i;
+			continue;
+		}
+		if (free_slot == EXT2_OPEN_SLOTS)
+			free_slot = i;
+		if (s->ino == 0)
+			break;
+	}
+	if (vacant != NULL)
+		*vacant = free_slot;
+	return EXT2_OPEN_SLOTS;
+}
+
+void ext2_open_drop(struct ext2_fs *fs, uint32_t i)
+{
+	fs->open[i].count = 0;
+	/* A tombstone that ends a chain is not needed: empty it, and the
+	 * tombstones before it. */
+	if (fs->open[OPEN_NEXT(i)].ino != 0)
+		return;
+	for (uint32_t n = 0; n < EXT2_OPEN_SLOTS && fs->open[i].count == 0 && fs->open[i].ino != 0;
+	     n++) {
+		fs->open[i].ino = 0;
+		i = (i - 1) & (EXT2_OPEN_SLOTS - 1);
+	}
+}
+
 uint32_t ext2_open_count(const struct ext2_fs *fs, uint32_t ino)
 {
-	for (uint32_t i = 0; i < EXT2_OPEN_SLOTS; i++)
-		if (fs->open[i].ino == ino && fs->open[i].count > 0)
-			return fs->open[i].count;
-	return 0;
+	uint32_t i = ext2_open_find(fs, ino, NULL);
+	return i < EXT2_OPEN_SLOTS ? fs->open[i].count : 0;
 }
 
 /* An inode a caller may name: the root or a non-reserved number, in use. */

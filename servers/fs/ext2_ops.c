@@ -384,37 +384,35 @@ int ext2_open(struct ext2_fs *fs, uint32_t ino)
 	int status = ext2_inode_get_live(fs, ino, &inode);
 	if (status != FS_OK)
 		return status;
-	struct ext2_open_slot *free_slot = NULL;
-	for (uint32_t i = 0; i < EXT2_OPEN_SLOTS; i++) {
-		if (fs->open[i].count > 0 && fs->open[i].ino == ino) {
-			fs->open[i].count++;
-			return FS_OK;
-		}
-		if (fs->open[i].count == 0 && free_slot == NULL)
-			free_slot = &fs->open[i];
+	uint32_t free_slot;
+	uint32_t i = ext2_open_find(fs, ino, &free_slot);
+	if (i < EXT2_OPEN_SLOTS) {
+		fs->open[i].count++;
+		return FS_OK;
 	}
-	if (free_slot == NULL)
+	if (free_slot == EXT2_OPEN_SLOTS)
 		return FS_ENOMEM;
-	free_slot->ino = ino;
-	free_slot->count = 1;
+	fs->open[free_slot].ino = ino;
+	fs->open[free_slot].count = 1;
 	return FS_OK;
 }
 
 int ext2_release(struct ext2_fs *fs, uint32_t ino)
 {
-	for (uint32_t i = 0; i < EXT2_OPEN_SLOTS; i++) {
-		if (fs->open[i].count == 0 || fs->open[i].ino != ino)
-			continue;
-		if (--fs->open[i].count > 0)
-			return FS_OK;
-		struct ext2_inode inode;
-		int status = ext2_inode_read(fs, ino, &inode);
-		if (status != FS_OK || inode.links != 0)
-			return status;
-		status = ext2_writable(fs);
-		return status == FS_OK ? ext2_inode_delete(fs, &inode) : status;
+	uint32_t i = ext2_open_find(fs, ino, NULL);
+	if (i == EXT2_OPEN_SLOTS)
+		return FS_EBADF;
+	if (fs->open[i].count > 1) {
+		fs->open[i].count--;
+		return FS_OK;
 	}
-	return FS_EBADF;
+	ext2_open_drop(fs, i);
+	struct ext2_inode inode;
+	int status = ext2_inode_read(fs, ino, &inode);
+	if (status != FS_OK || inode.links != 0)
+		return status;
+	status = ext2_writable(fs);
+	return status == FS_OK ? ext2_inode_delete(fs, &inode) : status;
 }
 
 static int get_regular(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *inode)

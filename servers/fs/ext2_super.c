@@ -26,7 +26,8 @@ static size_t buckets_for(uint32_t count)
 static size_t cache_bytes(uint32_t count, uint32_t block_size)
 {
 	return (size_t)count * sizeof(struct ext2_cache_entry) +
-	       buckets_for(count) * sizeof(int32_t) + (size_t)count * block_size;
+	       buckets_for(count) * sizeof(int32_t) + ((size_t)count + 1) / 2 * 8 +
+	       (size_t)count * block_size;
 }
 
 size_t ext2_memory_needed(uint32_t cache_blocks)
@@ -104,6 +105,27 @@ int ext2_group_get(struct ext2_fs *fs, uint32_t g, struct ext2_group *out)
 	return FS_OK;
 }
 
+/* The engine never moves a bitmap or an inode table, so locations that
+ * ext2_group_get has checked once stay checked ones, even if the disk is
+ * changed under the engine later: they are remembered, not re-read and
+ * re-checked at every inode access and every block pointer followed. */
+int ext2_group_layout(struct ext2_fs *fs, uint32_t g, const struct ext2_layout **out)
+{
+	struct ext2_layout *slot = &fs->layout[g % EXT2_LAYOUTS];
+	if (slot->group_plus_one != g + 1) {
+		struct ext2_group gd;
+		int status = ext2_group_get(fs, g, &gd);
+		if (status != FS_OK)
+			return status;
+		slot->group_plus_one = g + 1;
+		slot->block_bitmap = gd.block_bitmap;
+		slot->inode_bitmap = gd.inode_bitmap;
+		slot->inode_table = gd.inode_table;
+	}
+	*out = slot;
+	return FS_OK;
+}
+
 int ext2_group_put(struct ext2_fs *fs, uint32_t g, const struct ext2_group *in)
 {
 	uint8_t *b;
@@ -124,8 +146,7 @@ void ext2_super_counts(struct ext2_fs *fs)
 	put32(fs->super + SB_FREE_BLOCKS, fs->free_blocks);
 	put32(fs->super + SB_FREE_INODES, fs->free_inodes);
 	put32(fs->super + SB_FEATURE_RO_COMPAT, fs->ro_compat);
-	fs->entries[fs->super_entry].dirty = 1;
-	fs->entries[fs->super_entry].cls = CLASS_SUPER;
+	cache_dirty_entry(fs, fs->super_entry, CLASS_SUPER);
 }
 
 /* A block a file may point at: inside the device, and not one of the
@@ -138,12 +159,12 @@ int ext2_check_data_block(struct ext2_fs *fs, uint32_t block)
 	uint32_t start = group_start(fs, g);
 	if (has_super(fs, g) && block - start < 1 + fs->gdt_blocks + fs->reserved_gdt)
 		return FS_EUCLEAN;
-	struct ext2_group gd;
-	int status = ext2_group_get(fs, g, &gd);
+	const struct ext2_layout *gd;
+	int status = ext2_group_layout(fs, g, &gd);
 	if (status != FS_OK)
 		return status;
-	if (block == gd.block_bitmap || block == gd.inode_bitmap ||
-	    (block >= gd.inode_table && block - gd.inode_table < fs->inode_table_blocks))
+	if (block == gd->block_bitmap || block == gd->inode_bitmap ||
+	    (block >= gd->inode_table && block - gd->inode_table < fs->inode_table_blocks))
 		return FS_EUCLEAN;
 	return FS_OK;
 }
@@ -246,7 +267,8 @@ int ext2_mount(struct ext2_fs **out, void *memory, size_t bytes, const struct fs
 		return FS_EUCLEAN;
 	fs->block_size = 1024u << fs->log_block_size;
 	fs->sectors_per_block = fs->block_size / 512;
-	uint32_t count = (uint32_t)(bytes / (fs->block_size + sizeof(struct ext2_cache_entry) + 8));
+	uint32_t count =
+	    (uint32_t)(bytes / (fs->block_size + sizeof(struct ext2_cache_entry) + 12));
 	while (count >= EXT2_MIN_CACHE && cache_bytes(count, fs->block_size) > bytes)
 		count--;
 	if (count < EXT2_MIN_CACHE)
@@ -303,7 +325,7 @@ int ext2_unmount(struct ext2_fs *fs)
 		struct ext2_inode inode;
 		if (fs->open[i].count == 0)
 			continue;
-		fs->open[i].count = 0;
+		fs->open[i].count = 0; /* a tombstone: the other chains hold */
 		status = ext2_inode_read(fs, fs->open[i].ino, &inode);
 		if (status == FS_OK && inode.links == 0)
 			status = ext2_inode_delete(fs, &inode);
