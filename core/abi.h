@@ -45,6 +45,10 @@ enum syscall_number {
 	/* a0 = a TCB cptr: a1 = how many times that thread entered the kernel
 	 * (system calls, faults, interrupts taken while it ran): benchmarks. */
 	SYS_DEBUG_KERNEL_ENTRIES = 19,
+	/* a0 = 0: ask, 1: turn the IPC fastpath off, 2: on (for every hart);
+	 * returns a1 = the Calls and ReplyRecvs this hart's fastpath took,
+	 * a2 = 1 when the fastpath is on: tests and benchmarks. */
+	SYS_DEBUG_FASTPATH = 23,
 };
 
 /* The most bytes one debug print takes: bounds the kernel's time per call. */

@@ -192,7 +192,7 @@ static void do_send(struct endpoint *ep, struct tcb *sender, uint64_t badge, boo
 
 enum error endpoint_send(struct tcb *sender, struct cap cap, bool blocking, bool call)
 {
-	if (cap_type(cap) != CAP_ENDPOINT || !has_right(cap, CAP_RIGHT_WRITE))
+	if (!endpoint_cap_can_send(cap))
 		return ERR_INVALID_CAPABILITY;
 	struct lookup_fault fault;
 	if (endpoint_check_extra_caps(sender, &fault) != ERR_OK)
@@ -212,7 +212,7 @@ void endpoint_send_fault(struct tcb *t, struct endpoint *ep, uint64_t badge)
 
 static enum error decode_receive(struct cap cap, struct cap reply_cap, struct reply **r)
 {
-	if (cap_type(cap) != CAP_ENDPOINT || !has_right(cap, CAP_RIGHT_READ))
+	if (!endpoint_cap_can_receive(cap))
 		return ERR_INVALID_CAPABILITY;
 	*r = NULL;
 	if (cap_is_null(reply_cap))

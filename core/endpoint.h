@@ -107,4 +107,25 @@ void endpoint_finalise(struct endpoint *ep);
 
 const char *endpoint_check_invariants(const struct endpoint *ep);
 
+/*
+ * The rules the slow path (below) and the kernel's IPC fastpath
+ * (kernel/fastpath.c) share: one copy, inline, so that both decide alike.
+ */
+static inline bool endpoint_cap_can_send(struct cap cap)
+{
+	return cap_type(cap) == CAP_ENDPOINT && (cap_rights(cap).bits & CAP_RIGHT_WRITE) != 0;
+}
+
+static inline bool endpoint_cap_can_receive(struct cap cap)
+{
+	return cap_type(cap) == CAP_ENDPOINT && (cap_rights(cap).bits & CAP_RIGHT_READ) != 0;
+}
+
+/* A delivered call waits for its reply only when the cap it used may
+ * reply and the receiver gave a reply object (seL4's rule). */
+static inline bool endpoint_call_waits(struct cap cap, const struct reply *r)
+{
+	return r != NULL && (cap_rights(cap).bits & (CAP_RIGHT_GRANT | CAP_RIGHT_GRANT_REPLY)) != 0;
+}
+
 #endif

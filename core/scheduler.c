@@ -236,6 +236,36 @@ static struct tcb *queue_head(unsigned h, int prio)
 	return harts[h].queues[prio].head;
 }
 
+/* Benno's rule, for sched_schedule and the direct switch alike: a thread
+ * woken by IPC runs at once unless something better waits, or the thread
+ * that was running (prev) keeps the CPU at the same priority. */
+static bool candidate_runs(unsigned h, const struct tcb *cand, const struct tcb *prev)
+{
+	int top = sched_top_priority(h);
+	return cand->priority > top || (cand->priority == top && queue_head(h, top) != prev);
+}
+
+bool sched_can_switch_direct(unsigned h, const struct tcb *next)
+{
+	const struct sched_hart *hs = &harts[h];
+	return hs->action == ACTION_NONE && hs->candidate == NULL && hs->current != hs->idle &&
+	       next->affinity == h && !next->queued && !next->candidate &&
+	       tcb_current_hart(next) == NO_HART && candidate_runs(h, next, hs->current);
+}
+
+void sched_switch_direct(unsigned h, struct tcb *next)
+{
+	struct sched_hart *hs = &harts[h];
+	struct tcb *prev = hs->current;
+	CORE_ASSERT(prev != hs->idle && tcb_is_runnable(next) && hs->candidate == NULL);
+	tcb_set_current_hart(prev, NO_HART);
+	hs->current = next;
+	tcb_set_current_hart(next, h);
+	/* If prev blocked first it asked for a decision (tcb_set_state): this
+	 * was it. (Blocking it after the switch asks for none.) */
+	hs->action = ACTION_NONE;
+}
+
 void sched_schedule(unsigned h)
 {
 	struct sched_hart *hs = &harts[h];
@@ -258,10 +288,7 @@ void sched_schedule(unsigned h)
 	if (cand != NULL) {
 		hs->candidate = NULL;
 		cand->candidate = 0;
-		int top = sched_top_priority(h);
-		/* It runs directly unless something better waits, or the thread
-		 * that was running keeps the CPU at the same priority. */
-		if (cand->priority > top || (cand->priority == top && queue_head(h, top) != prev))
+		if (candidate_runs(h, cand, prev))
 			next = cand;
 		else
 			enqueue(cand, false);

@@ -66,6 +66,17 @@ void sched_forget(struct tcb *t);
 
 /* Decide what hart `hart` runs now; afterwards the rules above hold. */
 void sched_schedule(unsigned hart);
+
+/*
+ * The IPC fastpath's switch, what sched_wake(next) and sched_schedule(h)
+ * would do when hart h's current thread has just blocked: true when next
+ * (woken by that IPC, on hart h, neither queued nor current) would run at
+ * once, by sched_schedule's own rule, with no other decision pending.
+ */
+bool sched_can_switch_direct(unsigned h, const struct tcb *next);
+/* Make it so (sched_can_switch_direct held before the IPC acted; next is
+ * now runnable, and the thread that was current blocks, before or after). */
+void sched_switch_direct(unsigned h, struct tcb *next);
 /* A timer tick on this hart: the current thread's time slice shrinks, and
  * when it is used up the thread goes to the tail of its queue. */
 void sched_tick(void);

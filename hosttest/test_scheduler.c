@@ -125,6 +125,41 @@ static void test_equal_priority_candidate(void **state)
 	tw_assert(W);
 }
 
+/* The IPC fastpath's switch: sched_can_switch_direct answers what
+ * sched_wake + sched_schedule would do once the current thread blocks, and
+ * sched_switch_direct leaves the same state, with no decision pending. */
+static void test_direct_switch(void **state)
+{
+	(void)state;
+	W = tw_new(2);
+	struct tcb *a = tw_running(W, 7, 0);
+	struct tcb *queued = tw_thread(W, 6, 0);
+	struct tcb *high = tw_thread(W, 9, 0), *equal = tw_thread(W, 6, 0);
+	struct tcb *low = tw_thread(W, 5, 0), *remote = tw_thread(W, 9, 1);
+	tcb_resume(queued);
+	tw_exit(0);
+	assert_true(queued->queued);
+	assert_true(sched_can_switch_direct(0, high));
+	assert_true(sched_can_switch_direct(0, equal));   /* ties go to the woken thread */
+	assert_false(sched_can_switch_direct(0, low));    /* a better one is ready */
+	assert_false(sched_can_switch_direct(0, remote)); /* another hart's */
+	assert_false(sched_can_switch_direct(0, queued)); /* already queued */
+	sched_yield_slice();
+	assert_false(sched_can_switch_direct(0, high)); /* a decision is pending */
+	tw_exit(0);
+	assert_ptr_equal(sched_current(0), a);
+	/* What the fastpath does: the current thread blocks, the other wakes. */
+	assert_true(sched_can_switch_direct(0, high));
+	tcb_set_state(a, THREAD_INACTIVE);
+	tcb_set_state(high, THREAD_RUNNING);
+	sched_switch_direct(0, high);
+	assert_ptr_equal(sched_current(0), high);
+	assert_false(sched_pending(0));
+	assert_false(a->queued);
+	assert_true(queued->queued);
+	tw_assert(W);
+}
+
 static void test_time_slices_rotate(void **state)
 {
 	(void)state;
@@ -435,6 +470,7 @@ int main(void)
 		T(test_bitmap_picks_highest),
 		T(test_preemption_and_benno),
 		T(test_equal_priority_candidate),
+		T(test_direct_switch),
 		T(test_time_slices_rotate),
 		T(test_tick_of_stopped_thread),
 		T(test_cross_hart_wake),

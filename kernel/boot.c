@@ -14,6 +14,7 @@
 #include "console.h"
 #include "csr.h"
 #include "dtb.h"
+#include "fastpath.h"
 #include "hart.h"
 #include "irqcap.h"
 #include "memory.h"
@@ -226,6 +227,7 @@ _Noreturn void kernel_boot(uint64_t boot_hart_id, uint64_t dtb_physical)
 	/* tests=arch: the kernel's own tests of arch/riscv print TAP (and own
 	 * the timer), and the root task adds one line per hart (a program on
 	 * each, where that hart's last timer test takes its tick). */
+	fastpath_configure(bootargs);
 	unsigned arch_results = archtest_plan(&dtb, bootargs, hart_count);
 	if (arch_results)
 		tap_plan(arch_results + hart_count);

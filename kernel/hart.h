@@ -42,6 +42,7 @@ struct hart {
 	struct trap_frame frame;
 	uint64_t kernel_entries; /* traps from user mode on this hart */
 	uint64_t sie_user;       /* sie while a thread runs (idle: no timer) */
+	uint64_t fastpath_taken; /* IPCs kernel/fastpath.c did on this hart */
 };
 
 extern struct hart harts[CONFIG_MAX_HARTS];

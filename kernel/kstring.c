@@ -3,11 +3,15 @@
  * making them clever. */
 #include "kstring.h"
 
+/* The compiler emits calls to these itself, late in a link-time-optimised
+ * build (after it would have dropped unreferenced ones): keep them. */
+#define KSTRING_KEEP __attribute__((used))
+
 #include <stdint.h>
 
 /* Words when both ends are 8-byte aligned (GCC calls memcpy for struct
  * copies such as core/'s lookup results: bytewise, they dominated a trap). */
-void *memcpy(void *restrict to, const void *restrict from, size_t bytes)
+KSTRING_KEEP void *memcpy(void *restrict to, const void *restrict from, size_t bytes)
 {
 	uint8_t *t = to;
 	const uint8_t *f = from;
@@ -22,7 +26,7 @@ void *memcpy(void *restrict to, const void *restrict from, size_t bytes)
 	return to;
 }
 
-void *memmove(void *to, const void *from, size_t bytes)
+KSTRING_KEEP void *memmove(void *to, const void *from, size_t bytes)
 {
 	uint8_t *t = to;
 	const uint8_t *f = from;
@@ -36,7 +40,7 @@ void *memmove(void *to, const void *from, size_t bytes)
 	return to;
 }
 
-void *memset(void *to, int value, size_t bytes)
+KSTRING_KEEP void *memset(void *to, int value, size_t bytes)
 {
 	uint8_t *t = to;
 	if (((uintptr_t)t & 7) == 0) {
@@ -51,7 +55,7 @@ void *memset(void *to, int value, size_t bytes)
 	return to;
 }
 
-int memcmp(const void *a, const void *b, size_t bytes)
+KSTRING_KEEP int memcmp(const void *a, const void *b, size_t bytes)
 {
 	const uint8_t *x = a, *y = b;
 	for (size_t i = 0; i < bytes; i++)

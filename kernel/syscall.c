@@ -5,6 +5,8 @@
 #include "abi.h"
 #include "console.h"
 #include "endpoint.h"
+#include "fastpath.h"
+#include "hart.h"
 #include "fault.h"
 #include "invoke.h"
 #include "notification.h"
@@ -190,6 +192,14 @@ static void dispatch(struct tcb *t)
 		tcb_set_reg(t, PORT_REG_BADGE, tcb_from_cap(slot->cap)->regs[REG_KERNEL_ENTRIES]);
 		return;
 	}
+	case SYS_DEBUG_FASTPATH:
+		/* Untrusted: a0; anything but 1 and 2 only asks. */
+		if (r[10] == 1 || r[10] == 2)
+			fastpath_enabled = r[10] == 2;
+		set_result(t, ERR_OK);
+		tcb_set_reg(t, PORT_REG_BADGE, hart_current()->fastpath_taken);
+		tcb_set_reg(t, PORT_REG_INFO, fastpath_enabled);
+		return;
 	case SYS_DEBUG_HART:
 		set_result(t, ERR_OK);
 		tcb_set_reg(t, PORT_REG_BADGE, sched_this_hart());

@@ -114,6 +114,26 @@ static void idle_wait(struct hart *hart)
 	sched_enter(hart->cpu_index);
 }
 
+/* Send next, current on this hart, to user mode in root/asid; from is the
+ * thread whose FP registers the hart holds (or NULL). Drops the lock. */
+static _Noreturn void run(struct hart *hart, struct tcb *from, struct tcb *next,
+			  struct pagetable *root, uint64_t asid)
+{
+	unsigned h = hart->cpu_index;
+	if (next != from)
+		arch_fpu_switch(h, from ? thread_fpu(from) : NULL, thread_fpu(next));
+	/* core/ joined this hart to the ASID's flush set when next became
+	 * current (asid_activate); the ASID-tagged TLB needs no flush. */
+	arch_vspace_activate(kernel_to_physical(root), asid);
+	csr_write_sie(hart->sie_user);
+	hart->running = next;
+	thread_copy_frame((uint64_t *)&hart->frame, next->regs);
+	/* Pages written as data may now be run (a loader wrote them). */
+	fence_i();
+	spinlock_release(&kernel_lock);
+	user_return(hart, &hart->frame);
+}
+
 _Noreturn void thread_return_to_user(struct hart *hart)
 {
 	unsigned h = hart->cpu_index;
@@ -138,16 +158,13 @@ _Noreturn void thread_return_to_user(struct hart *hart)
 		if (asid != ASID_INVALID)
 			break;
 	}
-	if (next != from)
-		arch_fpu_switch(h, from ? thread_fpu(from) : NULL, thread_fpu(next));
-	/* core/ joined this hart to the ASID's flush set when next became
-	 * current (asid_activate); the ASID-tagged TLB needs no flush. */
-	arch_vspace_activate(kernel_to_physical(root), asid);
-	csr_write_sie(hart->sie_user);
-	hart->running = next;
-	thread_copy_frame((uint64_t *)&hart->frame, next->regs);
-	/* Pages written as data may now be run (a loader wrote them). */
-	fence_i();
-	spinlock_release(&kernel_lock);
-	user_return(hart, &hart->frame);
+	run(hart, from, next, root, asid);
+}
+
+_Noreturn void thread_run_direct(struct hart *hart, struct tcb *from, struct tcb *next,
+				 uint64_t asid)
+{
+	/* activate() without its restart case: next was blocked in IPC. */
+	next->regs[REG_SYSCALL_PC] = 0;
+	run(hart, from, next, asid_lookup(asid), asid);
 }

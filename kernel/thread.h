@@ -55,6 +55,8 @@ static inline struct arch_fpu_state *thread_fpu(struct tcb *t)
 /* Copy a trap frame a word at a time (the kernel's memcpy goes bytewise). */
 static inline void thread_copy_frame(uint64_t *to, const uint64_t *from)
 {
+	/* Unrolled: a load and a store a word, four copies per IPC round trip. */
+#pragma GCC unroll 32
 	for (unsigned i = 1; i < sizeof(struct trap_frame) / sizeof(uint64_t); i++) {
 		__asm__("" : : : "memory"); /* no loop-to-memcpy rewrite, please */
 		to[i] = from[i];
@@ -69,6 +71,13 @@ struct pagetable *thread_vspace(struct tcb *t);
  * without (tests=arch, whose tests own the timer) threads run until they
  * block or yield. */
 void thread_init(unsigned harts, bool preemption);
+
+/* The IPC fastpath's exit, lock held: core/ made next (woken from an IPC
+ * block) current on this hart (sched_switch_direct); run it in the VSpace
+ * of `asid`, which the fastpath found valid under this same lock hold.
+ * from: the thread that ran before. */
+_Noreturn void thread_run_direct(struct hart *hart, struct tcb *from, struct tcb *next,
+				 uint64_t asid);
 
 /* This hart is about to run threads for the first time (lock held): its
  * interrupt enables for user mode, and its tick. */

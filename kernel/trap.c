@@ -8,6 +8,7 @@
  * bug (the kernel runs with interrupts off), so a panic.
  */
 #include "console.h"
+#include "fastpath.h"
 #include "csr.h"
 #include "fault.h"
 #include "hart.h"
@@ -59,9 +60,10 @@ _Noreturn void trap_from_user(struct hart *hart)
 	} else if (current && tcb_is_runnable(t)) {
 		/* (A thread another hart suspended or destroyed meanwhile does
 		 * nothing more: an ecall left unhandled is restarted later.) */
-		if (cause == CAUSE_USER_ECALL)
+		if (cause == CAUSE_USER_ECALL) {
+			fastpath_try(hart, t); /* returns only when it did nothing */
 			syscall_handle(t);
-		else
+		} else
 			fault_raise(t, fault_kind_of(cause), tval, t->regs[REG_PC]);
 	}
 	thread_return_to_user(hart);

@@ -138,6 +138,15 @@ static inline enum error kestrel_print(const void *bytes, size_t length)
 _Noreturn void kestrel_halt(bool pass);
 /* The hart (scheduler index) the caller runs on. */
 unsigned kestrel_hart(void);
+/* op 0: ask, 1: turn the kernel's IPC fastpath off, 2: on. Returns whether
+ * it is on; *taken = the IPCs the caller's hart's fastpath did so far. */
+static inline bool kestrel_debug_fastpath(uint64_t op, uint64_t *taken)
+{
+	struct kmsg m = { 0 };
+	(void)kestrel_syscall(SYS_DEBUG_FASTPATH, op, 0, &m);
+	*taken = m.badge;
+	return m.info != 0;
+}
 
 /*
  * --- Object invocations. ---

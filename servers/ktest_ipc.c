@@ -238,8 +238,52 @@ static void deletion_with_waiters(void)
 	reset();
 }
 
+/* Three calls to adder_server, each answered with MR0 + 1. */
+static bool three_calls(uint64_t first)
+{
+	bool right = true;
+	for (uint64_t i = first; i < first + 3; i++) {
+		struct kmsg m = msg(1, 1);
+		m.mr[0] = i;
+		right = right && kestrel_call(shared_ep, &m) == ERR_OK && m.mr[0] == i + 1;
+	}
+	return right;
+}
+
+/*
+ * kernel/fastpath.c: register-only Calls to a server waiting on this hart,
+ * and its ReplyRecvs, take the fastpath when it is on (the hart's counter
+ * moves) and never when it is off (booted with fastpath=off, or turned off
+ * here); the answers are the same either way. The boot state is restored.
+ */
+static void fastpath_taken(void)
+{
+	uint64_t t0, t1, t2;
+	bool on = kestrel_debug_fastpath(0, &t0);
+	shared_ep = make(OBJ_ENDPOINT, 0);
+	shared_reply = make(OBJ_REPLY, 0);
+	shared_err = ERR_RANGE;
+	spawn(adder_server, 6, MAIN_PRIORITY + 1, kestrel_hart(), 0);
+	bool right = three_calls(10);
+	(void)kestrel_debug_fastpath(1, &t1);
+	right = three_calls(20) && right;
+	bool now_on = kestrel_debug_fastpath(on ? 2 : 1, &t2);
+	check(right, "calls are answered alike with the fastpath on and off");
+	if (on)
+		check(t1 - t0 >= 5, "with the fastpath on, calls and reply-receives take it (6 of "
+				    "6, a tick may cost one)");
+	else
+		check(t1 == t0, "with fastpath=off, no call takes the fastpath");
+	check(t2 == t1, "turned off, the fastpath takes nothing");
+	check(now_on == on, "the fastpath is back in its boot state");
+	let_others_run(2);
+	check(shared_err == ERR_OK, "the server's reply-receive loop ran without errors");
+	reset();
+}
+
 void ktest_ipc(void)
 {
+	fastpath_taken();
 	call_reply();
 	send_recv();
 	cap_transfer();

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The IPC fastpath (docs/ipc.md, "The fastpath"): Call and ReplyRecv
+ * between two threads of one hart, message in registers, no caps, the
+ * other side waiting and allowed to run at once by the scheduler's own
+ * rule. Anything else, or any doubt, goes to the slow path (syscall.c).
+ */
+#ifndef KERNEL_FASTPATH_H
+#define KERNEL_FASTPATH_H
+
+#include <stdbool.h>
+
+#include "hart.h"
+#include "tcb.h"
+
+/* Off: every call takes the slow path (boot argument fastpath=off, or
+ * SYS_DEBUG_FASTPATH), so one test suite runs against both paths. */
+extern bool fastpath_enabled;
+
+/* The boot hart, once: the word "fastpath=off" in bootargs turns it off.
+ * Untrusted: bootargs (a NUL-terminated string, any content). */
+void fastpath_configure(const char *bootargs);
+
+/* t, current on hart (lock held, registers saved in its TCB), made an
+ * ecall: do it here and run the other thread (never returns), or return
+ * having changed nothing. */
+void fastpath_try(struct hart *hart, struct tcb *t);
+
+#endif
