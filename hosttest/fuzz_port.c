@@ -57,6 +57,17 @@ void port_irq_handler_deleted(uint64_t irq)
 	(void)irq;
 }
 
+/* No fuzzer sends user interrupts (core/uintr.c is linked with the rest of core/). */
+void port_uintr_ipi(unsigned hart)
+{
+	(void)hart;
+}
+
+void port_uintr_wake(struct uintr_receiver *r)
+{
+	(void)r;
+}
+
 unsigned port_reg_index(enum port_reg reg)
 {
 	return (unsigned)reg;
