@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "posix_internal.h"
+#include "word_copy.h"
 
 _Static_assert(POSIX_WINDOWS == 64, "the windows are the bits of one word");
 
@@ -111,38 +112,15 @@ void posix_window_give(struct posix_proc *proc, uint32_t window)
 	proc->free_windows |= UINT64_C(1) << window;
 }
 
-typedef uint64_t posix_word __attribute__((may_alias));
-/* Two words as one unit (ext2_mem.c does the same): a 16-byte register
- * where the machine has one, two 64-bit registers on rv64gc. */
-typedef uint64_t posix_pair __attribute__((vector_size(16), aligned(8), may_alias));
-
+/* Windows are 8-byte aligned, so the data path takes word_copy's words;
+ * anything else is short or misaligned and goes to memcpy. */
 void posix_copy(void *to, const void *from, size_t n)
 {
-	uint8_t *t = to;
-	const uint8_t *f = from;
-	if ((((uintptr_t)t ^ (uintptr_t)f) & 7u) != 0 || n < 64) {
-		memcpy(t, f, n);
+	if ((((uintptr_t)to ^ (uintptr_t)from) & 7u) != 0 || n < 64) {
+		memcpy(to, from, n);
 		return;
 	}
-	for (; ((uintptr_t)t & 7u) != 0; n--)
-		*t++ = *f++;
-	posix_word *tw = (posix_word *)(void *)t;
-	const posix_word *fw = (const posix_word *)(const void *)f;
-	for (; n >= 64; n -= 64, tw += 8, fw += 8) {
-		posix_pair *tp = (posix_pair *)tw;
-		const posix_pair *fp = (const posix_pair *)fw;
-		posix_pair a = fp[0], b = fp[1], c = fp[2], d = fp[3];
-		tp[0] = a;
-		tp[1] = b;
-		tp[2] = c;
-		tp[3] = d;
-	}
-	for (; n >= 8; n -= 8)
-		*tw++ = *fw++;
-	t = (uint8_t *)tw;
-	f = (const uint8_t *)fw;
-	for (; n > 0; n--)
-		*t++ = *f++;
+	word_copy(to, from, n);
 }
 
 void posix_window_attach(struct posix_proc *proc, struct channel_message *request, uint32_t window,
