@@ -74,6 +74,12 @@ struct tcb {
 	uint8_t ipc_grant;       /* blocked send or receive: the cap used has the grant right */
 	uint8_t ipc_grant_reply; /* blocked call: the cap used has grant or grant-reply */
 	uint8_t fault_kind;      /* enum fault_kind; FAULT_NONE unless a fault is in flight */
+	/* A cap fault's receive phase and lookup failure (fault.h). */
+	uint8_t fault_in_receive;
+	uint8_t fault_lookup_type;
+	uint8_t fault_bits_left;
+	uint8_t fault_bits_found;
+	uint64_t fault_guard_found;
 	uint64_t fault_address;
 	uint64_t fault_pc;
 	struct reply *reply;        /* receive: reply object to fill; reply wait: its holder */

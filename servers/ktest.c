@@ -197,6 +197,7 @@ int main(void)
 		return 1;
 	}
 	ktest_syscalls();
+	ktest_capfault();
 	ktest_untyped();
 	ktest_cnode();
 	ktest_tcb();

@@ -68,6 +68,7 @@ extern volatile enum error shared_err;
 extern cptr_t shared_ep, shared_reply, shared_ntfn;
 
 void ktest_syscalls(void);
+void ktest_capfault(void);
 void ktest_untyped(void);
 void ktest_cnode(void);
 void ktest_tcb(void);

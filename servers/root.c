@@ -384,6 +384,7 @@ static const char *fault_name(uint64_t kind)
 	case FAULT_ILLEGAL_INSTRUCTION: return "illegal instruction";
 	case FAULT_UNKNOWN_SYSCALL: return "unknown system call";
 	case FAULT_MISALIGNED: return "misaligned access";
+	case FAULT_CAP: return "cap fault";
 	default: return "unknown fault";
 	}
 }
