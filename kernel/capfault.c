@@ -29,9 +29,13 @@ void capfault_wrong_cap(struct tcb *t, uint64_t cptr, bool receive)
 
 bool capfault_extra_caps(struct tcb *t)
 {
-	const struct ipc_buffer *buffer = tcb_ipc_buffer(t);
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
-	unsigned wanted = buffer != NULL ? msg_info_extra_caps(info) : 0;
+	unsigned wanted = msg_info_extra_caps(info);
+	if (wanted == 0)
+		return true; /* most calls: no buffer to find */
+	const struct ipc_buffer *buffer = tcb_ipc_buffer(t);
+	if (buffer == NULL)
+		return true; /* without one no cap is named */
 	if (wanted > MSG_MAX_EXTRA_CAPS)
 		wanted = MSG_MAX_EXTRA_CAPS;
 	for (unsigned i = 0; i < wanted; i++) {
