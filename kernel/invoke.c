@@ -213,9 +213,8 @@ static enum error tcb_registers(struct invocation *inv, struct tcb *target)
 	return ERR_OK;
 }
 
-static enum error invoke_tcb(struct invocation *inv)
+static enum error invoke_tcb_on(struct invocation *inv, struct tcb *target)
 {
-	struct tcb *target = tcb_from_cap(inv->slot->cap);
 	enum error err;
 	switch (inv->label) {
 	case TCB_READ_REGISTERS:
@@ -351,6 +350,18 @@ static enum error invoke_irq(struct invocation *inv)
 	case IRQ_CLEAR: irqcap_clear(irq); return ERR_OK;
 	default: return ERR_ILLEGAL_OPERATION;
 	}
+}
+
+/* seL4 stalls a hart that runs the target before any TCB invocation
+ * (remoteTCBStall): registers read are live, registers written are what it
+ * resumes with, and a suspended thread runs nowhere once Suspend returns. */
+static enum error invoke_tcb(struct invocation *inv)
+{
+	struct tcb *target = tcb_from_cap(inv->slot->cap);
+	struct hart *remote = thread_stall(target);
+	enum error err = invoke_tcb_on(inv, target);
+	thread_unstall(target, remote);
+	return err;
 }
 
 static enum error dispatch(struct invocation *inv)

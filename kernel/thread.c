@@ -9,6 +9,7 @@
 #include "thread.h"
 
 #include "asid.h"
+#include "hart.h"
 #include "barrier.h"
 #include "console.h"
 #include "fault.h"
@@ -78,6 +79,27 @@ struct pagetable *thread_vspace(struct tcb *t)
 {
 	uint64_t asid = tcb_vspace_asid(t);
 	return asid == ASID_INVALID ? NULL : asid_lookup(asid);
+}
+
+struct hart *thread_stall(struct tcb *t)
+{
+	unsigned h = tcb_current_hart(t);
+	if (h == NO_HART || h == sched_this_hart())
+		return NULL;
+	arch_ipi_stall(h);
+	/* That hart saved t's registers in its frame (trap.S) and spins for
+	 * the lock; it copies the frame into t only once it holds it. */
+	struct hart *remote = &harts[h];
+	if (remote->running != t)
+		return NULL;
+	thread_copy_frame(t->regs, (const uint64_t *)&remote->frame);
+	return remote;
+}
+
+void thread_unstall(struct tcb *t, struct hart *remote)
+{
+	if (remote != NULL && remote->running == t)
+		thread_copy_frame((uint64_t *)&remote->frame, t->regs);
 }
 
 /*

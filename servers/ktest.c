@@ -209,6 +209,7 @@ int main(void)
 	ktest_uart();
 	ktest_sched();
 	ktest_smp();
+	ktest_stall();
 	ktest_smp_teardown();
 	ktest_smp_vspace();
 	if (cases != KTEST_CASES) {

@@ -80,6 +80,7 @@ void ktest_irq(void);
 void ktest_uart(void);
 void ktest_sched(void);
 void ktest_smp(void);
+void ktest_stall(void);
 void ktest_smp_teardown(void);
 void ktest_smp_vspace(void);
 
