@@ -159,17 +159,59 @@ static ext2_ino_t ext2fs_create(const char *name)
 	return ino;
 }
 
-static void ext2fs_remove(const char *name, ext2_ino_t ino)
+/* POSIX marks a changed directory's (and a written file's) data
+ * modification and status change times; libext2fs's calls leave that to
+ * their caller (as fuse2fs does it: read the inode, set, write it). */
+static void ext2fs_touch(ext2_ino_t ino)
 {
-	must(ext2fs_unlink(fs, EXT2_ROOT_INO, name, ino, 0), "unlink");
 	struct ext2_inode inode;
 	must(ext2fs_read_inode(fs, ino, &inode), "read inode");
+	inode.i_mtime = inode.i_ctime = (__u32)time(NULL);
+	must(ext2fs_write_inode(fs, ino, &inode), "write inode");
+}
+
+/* unlink(name): a POSIX caller knows only the name, so the entry is found
+ * first (and the inode read: a directory is EISDIR). */
+static void ext2fs_remove(const char *name)
+{
+	ext2_ino_t ino;
+	must(ext2fs_lookup(fs, EXT2_ROOT_INO, name, (int)strlen(name), NULL, &ino), "lookup");
+	struct ext2_inode inode;
+	must(ext2fs_read_inode(fs, ino, &inode), "read inode");
+	if (LINUX_S_ISDIR(inode.i_mode))
+		exit(2);
+	must(ext2fs_unlink(fs, EXT2_ROOT_INO, name, ino, 0), "unlink");
+	ext2fs_touch(EXT2_ROOT_INO);
 	inode.i_links_count = 0;
 	inode.i_dtime = (__u32)time(NULL);
 	must(ext2fs_write_inode(fs, ino, &inode), "write inode");
 	if (ext2fs_inode_has_valid_blocks2(fs, &inode))
 		must(ext2fs_punch(fs, ino, &inode, NULL, 0, ~0ULL), "punch");
 	ext2fs_inode_alloc_stats2(fs, ino, -1, 0);
+}
+
+/* open(name, O_CREAT): the name is looked up first (an existing file is
+ * opened, not created again), then created, and the directory's times
+ * set. */
+static ext2_ino_t ext2fs_open_create(const char *name)
+{
+	ext2_ino_t ino;
+	if (ext2fs_lookup(fs, EXT2_ROOT_INO, name, (int)strlen(name), NULL, &ino) == 0)
+		return ino;
+	ino = ext2fs_create(name);
+	ext2fs_touch(EXT2_ROOT_INO);
+	return ino;
+}
+
+/* write(): the data, then the file's times (POSIX marks them on every
+ * successful write; the engine's write does). */
+static void ext2fs_file_put(const void *data, unsigned int length)
+{
+	unsigned int got;
+	must(ext2fs_file_write(file, data, length, &got), "write");
+	struct ext2_inode *inode = ext2fs_file_get_inode(file);
+	inode->i_mtime = inode->i_ctime = (__u32)time(NULL);
+	must(ext2fs_write_inode(fs, file_ino, inode), "write inode");
 }
 
 static void ext2fs_prepare(enum op op)
@@ -231,18 +273,18 @@ static void ext2fs_op(enum op op, unsigned i)
 	case WRITE_4K:
 		must(ext2fs_file_llseek(file, (__u64)(i % 256) * CHUNK, EXT2_SEEK_SET, NULL),
 		     "seek");
-		must(ext2fs_file_write(file, buffer, CHUNK, &got), "write");
+		ext2fs_file_put(buffer, CHUNK);
 		break;
 	case CREATE_UNLINK:
 		snprintf(name, sizeof name, "n%u", i);
-		ino = ext2fs_create(name);
+		ino = ext2fs_open_create(name);
 		must(ext2fs_file_open(fs, ino, EXT2_FILE_WRITE, &other), "open");
 		must(ext2fs_file_close(other), "close");
-		ext2fs_remove(name, ino);
+		ext2fs_remove(name);
 		break;
 	case SEQ_WRITE:
 		must(ext2fs_file_llseek(file, (__u64)i * MIB, EXT2_SEEK_SET, NULL), "seek");
-		must(ext2fs_file_write(file, buffer, MIB, &got), "write");
+		ext2fs_file_put(buffer, MIB);
 		break;
 	case SEQ_READ:
 		must(ext2fs_file_llseek(file, (__u64)(i % SEQ_FILES) * MIB, EXT2_SEEK_SET, NULL),
