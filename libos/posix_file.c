@@ -74,17 +74,60 @@ static int64_t data_once(struct posix_proc *proc, struct posix_file *file, enum 
 	return r;
 }
 
-/* A whole read or write, a window at a time; stops at a short transfer. */
+/* The whole pages at the start of `length` bytes at `buffer` that can be
+ * the request's large buffer as they are: `buffer` page-aligned and below
+ * the channel's user limit. 0 when there are none. */
+static size_t direct_bytes(const void *buffer, size_t length)
+{
+	uintptr_t at = (uintptr_t)buffer;
+	size_t pages = length & ~(size_t)(CHANNEL_PAGE_SIZE - 1);
+	if (pages > CHANNEL_LARGE_MAX)
+		pages = CHANNEL_LARGE_MAX;
+	if (at == 0 || (at & (CHANNEL_PAGE_SIZE - 1)) != 0 || pages == 0 ||
+	    at >= CHANNEL_USER_LIMIT || pages > CHANNEL_USER_LIMIT - at)
+		return 0;
+	return pages;
+}
+
+/* One data request whose large buffer is the caller's own pages (`length`
+ * from direct_bytes): the engine copies straight between its cache and
+ * them, no window and no copy here. In the system the kernel's Call moves
+ * these pages to the server and back exactly as it moves a window's, and
+ * no byte outside them: they hold nothing but the caller's buffer. */
+static int64_t data_direct(struct posix_proc *proc, struct posix_file *file, enum fs_op op,
+			   uint64_t offset, void *buffer, size_t length, bool append, uint64_t *end)
+{
+	struct channel_message m, reply;
+	posix_request(&m, op, file->handle, offset, length, append ? FS_WRITE_APPEND : 0);
+	m.flags = CHANNEL_FLAG_LARGE | (op == FS_OP_READ ? CHANNEL_FLAG_LARGE_WRITABLE : 0);
+	m.large.address = (uint64_t)(uintptr_t)buffer;
+	m.large.length = length;
+	int64_t r = posix_call(proc, &m, &reply);
+	/* A count beyond what was asked for is the server lying: EIO. */
+	if (r > (int64_t)length)
+		r = -EIO;
+	*end = r >= 0 && op == FS_OP_WRITE ? reply.arg[1] : offset + (uint64_t)(r > 0 ? r : 0);
+	return r;
+}
+
+/* A whole read or write: whole pages of a page-aligned buffer as they are,
+ * the rest a window at a time; stops at a short transfer. */
 static ssize_t data(struct posix_proc *proc, struct posix_file *file, enum fs_op op,
 		    uint64_t offset, void *buffer, size_t length, bool append, uint64_t *end)
 {
 	size_t done = 0;
 	*end = offset;
 	while (done < length) {
-		size_t chunk =
-		    length - done > POSIX_WINDOW_SIZE ? POSIX_WINDOW_SIZE : length - done;
-		int64_t r =
-		    data_once(proc, file, op, *end, (uint8_t *)buffer + done, chunk, append, end);
+		uint8_t *at = (uint8_t *)buffer + done;
+		size_t chunk = direct_bytes(at, length - done);
+		int64_t r;
+		if (chunk != 0) {
+			r = data_direct(proc, file, op, *end, at, chunk, append, end);
+		} else {
+			chunk =
+			    length - done > POSIX_WINDOW_SIZE ? POSIX_WINDOW_SIZE : length - done;
+			r = data_once(proc, file, op, *end, at, chunk, append, end);
+		}
 		if (r < 0)
 			return done > 0 ? (ssize_t)done : posix_fail((int)-r);
 		done += (size_t)r;
