@@ -173,6 +173,64 @@ static int open_create(struct posix_proc *proc, struct posix_walk *w, int flags,
 	return 0;
 }
 
+/* The description and descriptor of a file the server opened. */
+static int open_install(struct posix_proc *proc, struct posix_file *file, uint32_t ino,
+			uint32_t mode, uint64_t handle, int flags)
+{
+	file->kind = posix_is_dir(mode) ? POSIX_KIND_DIRECTORY : POSIX_KIND_FILE;
+	file->ino = ino;
+	file->handle = handle;
+	file->flags = flags & KEPT_FLAGS;
+	int fd = posix_fd_install(proc, 0, file, (flags & O_CLOEXEC) != 0);
+	if (fd < 0) {
+		file->refs = 1;
+		(void)posix_file_put(proc, file);
+	}
+	return fd;
+}
+
+/* Not a reply: the last name is a symlink, which the full walk resolves. */
+#define OPEN_FOLLOW 1
+
+/* open's last step when the walk stopped before a plain last name: one
+ * FS_OP_OPEN_NAME does the lookup, the create, the type checks, the open
+ * and the truncation, in the order open_at's full path does them. The fd,
+ * -errno, or OPEN_FOLLOW for a symlink. */
+static int open_name(struct posix_proc *proc, const struct posix_walk *w, int flags, mode_t mode)
+{
+	struct posix_file *file = posix_file_new(proc);
+	if (file == NULL)
+		return -ENFILE;
+	uint64_t how = 0;
+	if (flags & O_CREAT)
+		how |= FS_OPEN_CREATE | ((flags & O_EXCL) ? FS_OPEN_EXCL : 0);
+	if ((flags & O_ACCMODE) != O_RDONLY)
+		how |= FS_OPEN_WRITE;
+	if (flags & O_DIRECTORY)
+		how |= FS_OPEN_DIRECTORY;
+	if (flags & O_TRUNC) {
+		/* The server truncates before we install the descriptor: make
+		 * sure one is free first (Linux takes it before anything). */
+		unsigned fd = 0;
+		while (fd < POSIX_FD_MAX && proc->fd[fd] != NULL)
+			fd++;
+		if (fd == POSIX_FD_MAX)
+			return -EMFILE;
+		how |= FS_OPEN_TRUNCATE;
+	}
+	struct channel_message m, reply;
+	posix_request_name(&m, FS_OP_OPEN_NAME, w->dir, w->name, w->name_length);
+	m.arg[1] = how;
+	m.arg[2] = mode & ~proc->umask & 07777;
+	int64_t handle = posix_call(proc, &m, &reply);
+	if (handle < 0)
+		return (int)handle;
+	uint32_t got = (uint32_t)reply.arg[1];
+	if (handle == 0)
+		return (got & FS_WIRE_TYPE_MASK) == FS_WIRE_SYMLINK ? OPEN_FOLLOW : -EIO;
+	return open_install(proc, file, (uint32_t)reply.arg[2], got, (uint64_t)handle, flags);
+}
+
 static int open_at(struct posix_proc *proc, int dirfd, const char *path, int flags, mode_t mode)
 {
 	struct posix_walk w;
@@ -180,6 +238,17 @@ static int open_at(struct posix_proc *proc, int dirfd, const char *path, int fla
 	/* Linux (since 6.4) refuses the pair outright. */
 	if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
 		return -EINVAL;
+	/* The common case in one request after the walk; a symlink at the
+	 * end, ".", "..", a trailing slash or the console take the full
+	 * path below. */
+	status = posix_walk(proc, dirfd, path, POSIX_WALK_PARENT | POSIX_WALK_NO_LAST, &w);
+	if (status != 0)
+		return status;
+	if (posix_walk_plain(&w)) {
+		status = open_name(proc, &w, flags, mode);
+		if (status != OPEN_FOLLOW)
+			return status;
+	}
 	if (flags & O_CREAT) {
 		unsigned walk = POSIX_WALK_PARENT;
 		if (!(flags & (O_EXCL | O_NOFOLLOW)))
@@ -212,16 +281,9 @@ static int open_at(struct posix_proc *proc, int dirfd, const char *path, int fla
 	int64_t handle = posix_call(proc, &m, &reply);
 	if (handle < 0)
 		return (int)handle;
-	file->kind = dir ? POSIX_KIND_DIRECTORY : POSIX_KIND_FILE;
-	file->ino = w.ino;
-	file->handle = (uint64_t)handle;
-	file->flags = flags & KEPT_FLAGS;
-	int fd = posix_fd_install(proc, 0, file, (flags & O_CLOEXEC) != 0);
-	if (fd < 0) {
-		file->refs = 1;
-		(void)posix_file_put(proc, file);
+	int fd = open_install(proc, file, w.ino, w.mode, (uint64_t)handle, flags);
+	if (fd < 0)
 		return fd;
-	}
 	/* Linux truncates a regular file on O_TRUNC even when opened read-only. */
 	if ((flags & O_TRUNC) && !dir) {
 		posix_request(&m, FS_OP_TRUNCATE, w.ino, 0, 0, 0);

@@ -355,7 +355,7 @@ static void test_invariants_catch(void **state)
 
 /* ---- A lying server ------------------------------------------------------------------------ */
 
-enum lie { LIE_NONE, LIE_STATUS, LIE_COUNT, LIE_LENGTH, LIE_RECORD, LIE_ERRNO };
+enum lie { LIE_NONE, LIE_STATUS, LIE_COUNT, LIE_LENGTH, LIE_RECORD, LIE_ERRNO, LIE_ZERO };
 static enum lie lie;
 static uint32_t lie_opcode;
 static uint64_t large_seen[FS_OP_COUNT]; /* each opcode's last large buffer */
@@ -380,6 +380,7 @@ static void lying_pump(void *context)
 				memset((void *)(uintptr_t)request.large.address, 0, 4096);
 				break;
 			case LIE_ERRNO: reply.arg[0] = (uint64_t)-4242; break;
+			case LIE_ZERO: reply.arg[0] = 0; break;
 			}
 		}
 		assert_int_equal(channel_server_reply(&world.server->channels, &reply), ERR_OK);
@@ -441,10 +442,13 @@ static void test_lying_server(void **state)
 	lie_about(FS_OP_RELEASE, LIE_ERRNO);
 	FAILS(kos_close(fd), EIO); /* the descriptor is closed all the same */
 	FAILS(kos_close(fd), EBADF);
-	lie_about(FS_OP_TRUNCATE, LIE_ERRNO);
+	lie_about(FS_OP_OPEN_NAME, LIE_ERRNO);
 	FAILS(kos_open("/lies", O_RDWR | O_TRUNC), EIO);
-	lie_about(FS_OP_OPEN, LIE_ERRNO);
 	FAILS(kos_open("/lies", O_RDWR), EIO);
+	lie_about(FS_OP_OPEN_NAME, LIE_ZERO); /* "not opened", yet not a symlink */
+	FAILS(kos_open("/lies", O_RDWR), EIO);
+	lie_about(FS_OP_OPEN, LIE_ERRNO);
+	FAILS(kos_open("/", O_RDONLY), EIO);
 	lie_about(FS_OP_WRITE, LIE_STATUS);
 	fd = kos_open("/lies", O_RDWR | O_APPEND);
 	FAILS(kos_write(fd, data, 10), EIO);
