@@ -155,6 +155,9 @@ struct ext2_layout {
 struct ext2_open_slot {
 	uint32_t ino;
 	uint32_t count;
+	/* Its last link went while open (drop_link): the last release
+	 * reads it and deletes it. Without the mark a release reads nothing. */
+	uint32_t orphan;
 };
 
 struct ext2_fs {
@@ -245,8 +248,18 @@ int cache_pin(struct ext2_fs *fs, uint32_t block, uint8_t **out, uint32_t *entry
 int ext2_group_get(struct ext2_fs *fs, uint32_t group, struct ext2_group *out);
 int ext2_group_put(struct ext2_fs *fs, uint32_t group, const struct ext2_group *g);
 /* Group `group`'s (< fs->groups) metadata locations, valid until the next
- * call. */
-int ext2_group_layout(struct ext2_fs *fs, uint32_t group, const struct ext2_layout **out);
+ * call: remembered ones inline (every inode access and block pointer asks),
+ * else read and checked out of line. */
+int ext2_group_layout_miss(struct ext2_fs *fs, uint32_t group, const struct ext2_layout **out);
+static inline int ext2_group_layout(struct ext2_fs *fs, uint32_t group,
+				    const struct ext2_layout **out)
+{
+	const struct ext2_layout *slot = &fs->layout[group % EXT2_LAYOUTS];
+	if (slot->group_plus_one != group + 1)
+		return ext2_group_layout_miss(fs, group, out);
+	*out = slot;
+	return FS_OK;
+}
 void ext2_super_counts(struct ext2_fs *fs);
 int ext2_check_data_block(struct ext2_fs *fs, uint32_t block);
 int ext2_writable(const struct ext2_fs *fs);
