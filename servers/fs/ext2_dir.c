@@ -24,7 +24,8 @@ static uint32_t rec_len_for(uint32_t name_length)
 }
 
 /* Parse and check the record at `off` of directory block `b`. */
-static int entry_at(const struct ext2_fs *fs, const uint8_t *b, uint32_t off, struct dentry *e)
+static inline __attribute__((always_inline)) int
+entry_at(const struct ext2_fs *fs, const uint8_t *b, uint32_t off, struct dentry *e)
 {
 	if (off % 4 != 0 || fs->block_size - off < 12)
 		return FS_EUCLEAN;
@@ -53,9 +54,9 @@ static int entry_at(const struct ext2_fs *fs, const uint8_t *b, uint32_t off, st
 static int dir_block(struct ext2_fs *fs, const struct ext2_inode *dir, uint64_t index,
 		     uint8_t **out)
 {
-	struct ext2_inode copy = *dir;
 	uint32_t block;
-	int status = ext2_bmap(fs, &copy, index, false, &block);
+	/* Without `allocate` the block map only reads the inode. */
+	int status = ext2_bmap(fs, (struct ext2_inode *)(uintptr_t)dir, index, false, &block);
 	if (status != FS_OK)
 		return status;
 	if (block == 0)

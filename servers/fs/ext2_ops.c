@@ -384,10 +384,17 @@ int ext2_rename(struct ext2_fs *fs, uint32_t from_ino, const char *from, size_t 
 
 int ext2_open(struct ext2_fs *fs, uint32_t ino)
 {
+	uint32_t mode;
+	return ext2_open_mode(fs, ino, &mode);
+}
+
+int ext2_open_mode(struct ext2_fs *fs, uint32_t ino, uint32_t *mode)
+{
 	struct ext2_inode inode;
 	int status = ext2_inode_get_live(fs, ino, &inode);
 	if (status != FS_OK)
 		return status;
+	*mode = inode.mode;
 	uint32_t free_slot;
 	uint32_t i = ext2_open_find(fs, ino, &free_slot);
 	if (i < EXT2_OPEN_SLOTS) {

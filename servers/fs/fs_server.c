@@ -251,15 +251,17 @@ static int64_t op_release(struct fs_server *server, struct fs_server_client *cli
 			  uint64_t handle);
 
 /* A new handle of this client on `ino` (in range; the engine checks that
- * it is in use): the handle, or FS_ENOMEM when the table is full. */
-static int64_t open_handle(struct fs_server *server, struct fs_server_client *client, uint32_t ino)
+ * it is in use) and its mode: the handle, or FS_ENOMEM when the table is
+ * full. */
+static int64_t open_handle(struct fs_server *server, struct fs_server_client *client, uint32_t ino,
+			   uint32_t *mode)
 {
 	uint32_t slot = 0;
 	while (slot < FS_HANDLES && client->handle[slot].ino != 0)
 		slot++;
 	if (slot == FS_HANDLES)
 		return FS_ENOMEM;
-	int status = ext2_open(server->fs, ino);
+	int status = ext2_open_mode(server->fs, ino, mode);
 	if (status != FS_OK)
 		return status;
 	struct fs_server_handle *h = &client->handle[slot];
@@ -275,7 +277,8 @@ static int64_t open_handle(struct fs_server *server, struct fs_server_client *cl
 static int64_t op_open(struct fs_server *server, struct fs_server_client *client,
 		       const struct channel_message *m)
 {
-	return open_handle(server, client, (uint32_t)m->arg[0]);
+	uint32_t mode;
+	return open_handle(server, client, (uint32_t)m->arg[0], &mode);
 }
 
 /* Assumes arg0 is an inode in range; the name and the flags are checked
@@ -291,43 +294,38 @@ static int64_t op_open_name(struct fs_server *server, struct fs_server_client *c
 		return status;
 	if (flags & ~(uint64_t)FS_OPEN_KNOWN)
 		return FS_EINVAL;
-	uint32_t dir = (uint32_t)m->arg[0], ino = 0, mode;
+	uint32_t dir = (uint32_t)m->arg[0], ino = 0, mode = 0;
 	const char *name = (const char *)m->payload;
 	status = ext2_lookup(server->fs, dir, name, m->length, &ino);
 	if (status == FS_ENOENT && (flags & FS_OPEN_CREATE)) {
-		mode = FS_TYPE_REGULAR | ((uint32_t)m->arg[2] & 07777u);
-		status = ext2_create(server->fs, dir, name, m->length, mode, 0, 0, &ino);
-		if (status != FS_OK)
-			return status;
-	} else {
-		if (status != FS_OK)
-			return status;
-		if ((flags & (FS_OPEN_CREATE | FS_OPEN_EXCL)) == (FS_OPEN_CREATE | FS_OPEN_EXCL))
-			return FS_EEXIST;
-		struct fs_stat st;
-		status = ext2_getattr(server->fs, ino, &st);
-		if (status != FS_OK)
-			return status;
-		mode = st.mode;
+		status = ext2_create(server->fs, dir, name, m->length,
+				     FS_TYPE_REGULAR | ((uint32_t)m->arg[2] & 07777u), 0, 0, &ino);
+	} else if (status == FS_OK &&
+		   (flags & (FS_OPEN_CREATE | FS_OPEN_EXCL)) == (FS_OPEN_CREATE | FS_OPEN_EXCL)) {
+		status = FS_EEXIST;
 	}
+	if (status != FS_OK)
+		return status;
+	/* Opened first (the inode read once for its type too), then the
+	 * type's refusals give the handle back: they are the rare case. */
+	int64_t handle = open_handle(server, client, ino, &mode);
+	if (handle < 0)
+		return handle;
 	reply->RES1 = mode;
 	reply->RES2 = ino;
 	uint32_t type = mode & FS_TYPE_MASK;
 	if (type == FS_TYPE_SYMLINK)
-		return 0; /* not opened: the client follows it or refuses */
-	if (type == FS_TYPE_DIRECTORY && (flags & (FS_OPEN_CREATE | FS_OPEN_WRITE)))
-		return FS_EISDIR;
-	if (type != FS_TYPE_DIRECTORY && (flags & FS_OPEN_DIRECTORY))
-		return FS_ENOTDIR;
-	int64_t handle = open_handle(server, client, ino);
-	if (handle < 0 || !(flags & FS_OPEN_TRUNCATE) || type == FS_TYPE_DIRECTORY)
+		status = 1; /* not opened: the client follows it or refuses */
+	else if (type == FS_TYPE_DIRECTORY && (flags & (FS_OPEN_CREATE | FS_OPEN_WRITE)))
+		status = FS_EISDIR;
+	else if (type != FS_TYPE_DIRECTORY && (flags & FS_OPEN_DIRECTORY))
+		status = FS_ENOTDIR;
+	else if ((flags & FS_OPEN_TRUNCATE) && type != FS_TYPE_DIRECTORY)
+		status = ext2_truncate(server->fs, ino, 0);
+	if (status == FS_OK)
 		return handle;
-	status = ext2_truncate(server->fs, ino, 0);
-	if (status != FS_OK) {
-		(void)op_release(server, client, ino, (uint64_t)handle);
-		return status;
-	}
-	return handle;
+	(void)op_release(server, client, ino, (uint64_t)handle);
+	return status == 1 ? 0 : status;
 }
 
 /* Assumes `handle` is this client's and names `ino` (dispatch checked). */
