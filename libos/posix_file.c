@@ -204,7 +204,8 @@ static int open_name(struct posix_proc *proc, const struct posix_walk *w, int fl
 	uint64_t how = 0;
 	if (flags & O_CREAT)
 		how |= FS_OPEN_CREATE | ((flags & O_EXCL) ? FS_OPEN_EXCL : 0);
-	if ((flags & O_ACCMODE) != O_RDONLY)
+	/* O_TRUNC asks for write access too (Linux: EISDIR on a directory). */
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
 		how |= FS_OPEN_WRITE;
 	if (flags & O_DIRECTORY)
 		how |= FS_OPEN_DIRECTORY;
@@ -271,7 +272,7 @@ static int open_at(struct posix_proc *proc, int dirfd, const char *path, int fla
 	bool dir = posix_is_dir(w.mode);
 	if ((flags & O_DIRECTORY) && !dir)
 		return -ENOTDIR;
-	if (dir && (flags & O_ACCMODE) != O_RDONLY)
+	if (dir && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)))
 		return -EISDIR;
 	struct posix_file *file = posix_file_new(proc);
 	if (file == NULL)
