@@ -24,8 +24,7 @@ static uint32_t rec_len_for(uint32_t name_length)
 }
 
 /* Parse and check the record at `off` of directory block `b`. */
-static inline __attribute__((always_inline)) int
-entry_at(const struct ext2_fs *fs, const uint8_t *b, uint32_t off, struct dentry *e)
+static int entry_at(const struct ext2_fs *fs, const uint8_t *b, uint32_t off, struct dentry *e)
 {
 	if (off % 4 != 0 || fs->block_size - off < 12)
 		return FS_EUCLEAN;
