@@ -189,8 +189,9 @@ static int open_install(struct posix_proc *proc, struct posix_file *file, uint32
 	return fd;
 }
 
-/* Not a reply: the last name is a symlink, which the full walk resolves. */
-#define OPEN_FOLLOW 1
+/* Not a descriptor nor an -errno: the last name is a symlink, which the
+ * full walk resolves. */
+#define OPEN_FOLLOW (-0x10000)
 
 /* open's last step when the walk stopped before a plain last name: one
  * FS_OP_OPEN_NAME does the lookup, the create, the type checks, the open

@@ -195,6 +195,12 @@ static void test_descriptor_limits(void **state)
 	for (int d = fd + 1; d <= last; d++)
 		assert_int_equal(kos_close(d), 0);
 	assert_int_equal(kos_close(fd), 0);
+	/* Any descriptor number comes back from open as it is, 1 too. */
+	assert_int_equal(kos_close(1), 0);
+	assert_int_equal(kos_open("/limits", O_RDONLY), 1);
+	FAILS(kos_fcntl(3, F_GETFD), EBADF);
+	assert_int_equal(kos_close(1), 0);
+	assert_int_equal(kos_dup2(0, 1), 1);
 	assert_int_equal(kos_unlink("/limits"), 0);
 }
 
