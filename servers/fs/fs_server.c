@@ -282,9 +282,9 @@ static int64_t op_open(struct fs_server *server, struct fs_server_client *client
 }
 
 /* Assumes arg0 is an inode in range; the name and the flags are checked
- * here, the mode masked. One lookup of the name serves both "open" and
- * "create" (the engine's create finds the name absent again, under the
- * same call). */
+ * here, the mode masked. The name is looked up once; only a create (absent
+ * with FS_OPEN_CREATE) searches the directory again, in the engine, for
+ * the name and for room. */
 static int64_t op_open_name(struct fs_server *server, struct fs_server_client *client,
 			    const struct channel_message *m, struct channel_message *reply)
 {
