@@ -16,9 +16,10 @@
  *    points at; sends and in-U delivery never enter the kernel; the kernel
  *    saves and restores the N CSRs and re-activates the slot on a switch.
  *
- * Every hook runs under the kernel lock unless it says otherwise.
- * arch/riscv/uintr_probe.c implements uintr_probe; the backends themselves
- * are not written yet (kernel issue 17).
+ * Every hook runs under the kernel lock unless it says otherwise; a NULL
+ * hook does nothing. arch/riscv/uintr_probe.c implements uintr_probe,
+ * uintr_select.c picks the backend (uintr_backend), uintr_emulated.c is the
+ * emulated one; the kernel's side is kernel/uintr_kernel.c.
  */
 #ifndef ARCH_RISCV_UINTR_BACKEND_H
 #define ARCH_RISCV_UINTR_BACKEND_H
@@ -97,11 +98,14 @@ struct uintr_backend {
 	/* The thread leaves the hart, before uintr_switch_out: hardware
 	 * deactivates the slot, saves the CSRs into r->regs, clears suirs and
 	 * suist; pending bits stay in the slot (a send to an inactive slot
-	 * only accumulates). */
+	 * only accumulates). r is NULL for a thread that only sends (then
+	 * only suist is cleared). Runs on the hart itself: for a remote
+	 * unload, in its stall handler while another hart holds the lock. */
 	void (*switch_out)(struct uintr_receiver *r);
 	/* The last step before sret to a receiver: emulated runs uintr_deliver
 	 * on the frame's pc; hardware sets or clears uip.USIP from the slot's
-	 * pending bits (the fork's sret then enters the handler itself). */
+	 * pending bits (the fork's sret then enters the handler itself). Also
+	 * after a lock-free `trap`, without the lock (the thread's own state). */
 	void (*return_to_user)(struct uintr_receiver *r, struct trap_frame *frame);
 	/* Before uintr_wait_begin: hardware folds the slot's pending bits into
 	 * r->pending (READ_HIGH, then uintr_write), so the sleep check sees
