@@ -81,5 +81,6 @@ void ktest_sched(void);
 void ktest_smp(void);
 void ktest_smp_teardown(void);
 void ktest_smp_vspace(void);
+void ktest_uintr(void);
 
 #endif
