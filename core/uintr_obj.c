@@ -213,6 +213,11 @@ void uintr_expire(unsigned hart, uint64_t now)
 	}
 }
 
+bool uintr_has_sleepers(unsigned hart)
+{
+	return sleepers[hart] != NULL;
+}
+
 uint64_t uintr_next_deadline(unsigned hart)
 {
 	uint64_t first = UINTR_DEADLINE_NEVER;

@@ -116,6 +116,8 @@ enum uintr_sleep_result {
 enum uintr_sleep_result uintr_sleep(struct tcb *t, uint64_t deadline, uint64_t now, unsigned hart);
 /* Every sleeper of `hart` whose deadline is <= now wakes with 0. */
 void uintr_expire(unsigned hart, uint64_t now);
+/* Does hart have sleepers (a load: the kernel asks on every decision)? */
+bool uintr_has_sleepers(unsigned hart);
 /* The earliest deadline of hart's sleepers, or UINTR_DEADLINE_NEVER. */
 uint64_t uintr_next_deadline(unsigned hart);
 /* tcb_cancel_ipc of a BLOCKED_UINTR thread: the wait ends, nothing more. */

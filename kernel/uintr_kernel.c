@@ -29,12 +29,15 @@ void kuintr_unload_here(unsigned h)
 	*l = (struct loaded){ 0 };
 }
 
-/* t is current on h (lock held): load it unless it is already. */
-static void load(unsigned h, struct tcb *t)
+/* The slow paths are kept out of line (noinline): the checks that guard
+ * them run on every kernel exit, and inlined they would make the callers
+ * (run, trap_from_user, thread_return_to_user) save more registers. */
+#define SLOW __attribute__((noinline))
+
+/* t is current on h (lock held) and not loaded: load it. */
+static SLOW void load_slow(unsigned h, struct tcb *t)
 {
 	struct loaded *l = &loaded[h];
-	if (l->thread == t)
-		return;
 	kuintr_unload_here(h);
 	struct uintr_receiver *r = t->uintr_service != NULL ? &t->uintr_service->rx : NULL;
 	if (r == NULL && t->uintr_table == NULL)
@@ -46,16 +49,33 @@ static void load(unsigned h, struct tcb *t)
 	*l = (struct loaded){ t, r, t->uintr_table };
 }
 
+/* t is current on h (lock held): load it unless it is already. The common
+ * cases (t loaded; t and the last thread without user interrupts) cost a
+ * few loads. */
+static inline __attribute__((always_inline)) void load(unsigned h, struct tcb *t)
+{
+	struct loaded *l = &loaded[h];
+	if (l->thread != t &&
+	    (l->thread != NULL || t->uintr_service != NULL || t->uintr_table != NULL))
+		load_slow(h, t);
+}
+
+static SLOW void deliver(struct uintr_receiver *r, struct trap_frame *frame)
+{
+	if (uintr_backend->return_to_user != NULL)
+		uintr_backend->return_to_user(r, frame);
+}
+
 void kuintr_return_to_user(struct hart *hart, struct tcb *next)
 {
 	unsigned h = hart->cpu_index;
 	load(h, next);
-	if (loaded[h].rx != NULL && uintr_backend->return_to_user != NULL)
-		uintr_backend->return_to_user(loaded[h].rx, &hart->frame);
+	if (loaded[h].rx != NULL)
+		deliver(loaded[h].rx, &hart->frame);
 }
 
 /* No lock: see uintr_kernel.h. */
-bool kuintr_trap(struct hart *hart, uint64_t tval)
+SLOW bool kuintr_trap(struct hart *hart, uint64_t tval)
 {
 	if (uintr_backend->trap == NULL)
 		return false;
@@ -72,17 +92,23 @@ bool kuintr_trap(struct hart *hart, uint64_t tval)
 	return true;
 }
 
-void kuintr_before_schedule(unsigned h)
+static SLOW void before_schedule_slow(unsigned h)
 {
 	if (uintr_wake_pending(h))
 		uintr_wake_drain(h);
-	if (uintr_next_deadline(h) != UINTR_DEADLINE_NEVER)
+	if (uintr_has_sleepers(h))
 		uintr_expire(h, arch_timer_now());
+}
+
+void kuintr_before_schedule(unsigned h)
+{
+	if (uintr_wake_pending(h) || uintr_has_sleepers(h))
+		before_schedule_slow(h);
 }
 
 bool kuintr_idle_needs_timer(unsigned h)
 {
-	return uintr_next_deadline(h) != UINTR_DEADLINE_NEVER;
+	return uintr_has_sleepers(h) && uintr_next_deadline(h) != UINTR_DEADLINE_NEVER;
 }
 
 void kuintr_wait(struct tcb *t)
