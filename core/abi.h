@@ -219,4 +219,32 @@ struct boot_info {
 };
 _Static_assert(sizeof(struct boot_info) <= 4096, "boot info fits one page");
 
+/*
+ * The kernel info page: one read-only page at the same address in every
+ * address space (the top page of the address space: `li a0, -4096`), which
+ * the kernel updates as harts switch threads (docs/abi.md). The channel
+ * protocol reads it to decide whether a doorbell is needed: is the peer's
+ * thread in user mode on some hart right now?
+ */
+#define KERNEL_INFO_VADDR 0xfffffffffffff000ull
+#define KERNEL_INFO_MAGIC 0x316f666e694b0000ull /* "\0\0Kinfo1" */
+#define KERNEL_INFO_MAX_HARTS 64
+
+struct kernel_info_hart {
+	/* The id of the thread this hart runs in user mode (or is about to
+	 * return to), 0 while it idles: a thread's id is its TCB's physical
+	 * address, never 0 and the same for the thread's life. */
+	uint64_t thread;
+	uint64_t switches; /* how many times `thread` changed */
+};
+
+struct kernel_info {
+	uint64_t magic;
+	uint64_t hart_count;
+	uint64_t timebase_frequency; /* the time base: ticks per second of `rdtime` */
+	uint64_t reserved[5];
+	struct kernel_info_hart hart[KERNEL_INFO_MAX_HARTS];
+};
+_Static_assert(sizeof(struct kernel_info) <= 4096, "the kernel info fits one page");
+
 #endif

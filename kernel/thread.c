@@ -13,6 +13,7 @@
 #include "console.h"
 #include "fault.h"
 #include "interrupt.h"
+#include "kinfo.h"
 #include "ipi.h"
 #include "memory.h"
 #include "scheduler.h"
@@ -113,6 +114,7 @@ static void idle_wait(struct hart *hart)
 {
 	csr_write_satp(hart->kernel_satp);
 	kuintr_unload_here(hart->cpu_index);
+	kinfo_set_running(hart->cpu_index, NULL);
 	bool timer = kuintr_idle_needs_timer(hart->cpu_index); /* a deadline to watch */
 	csr_write_sie(timer ? hart->sie_user : hart->sie_user & ~SIE_STIE);
 	hart->idle = true;
@@ -141,6 +143,7 @@ static _Noreturn void run(struct hart *hart, struct tcb *from, struct tcb *next,
 	thread_copy_frame((uint64_t *)&hart->frame, next->regs);
 	/* Before returning to user mode: user-interrupt switch and delivery. */
 	kuintr_return_to_user(hart, next);
+	kinfo_set_running(hart->cpu_index, next);
 	/* Pages written as data may now be run (a loader wrote them). */
 	fence_i();
 	spinlock_release(&kernel_lock);

@@ -365,8 +365,63 @@ static void hostile_encodings(void)
 	reset();
 }
 
+static const volatile struct kernel_info *info(void)
+{
+	return (const volatile struct kernel_info *)(uintptr_t)KERNEL_INFO_VADDR;
+}
+
+static void info_spinner(uint64_t unused)
+{
+	(void)unused;
+	shared[9] = 1;
+	while (shared[10] == 0)
+		;
+}
+
+static void info_writer(uint64_t unused)
+{
+	(void)unused;
+	*(volatile uint64_t *)(uintptr_t)KERNEL_INFO_VADDR = 1;
+	shared[11] = 1;
+}
+
+/* The kernel info page (core/abi.h): the same page in every address space,
+ * read-only, naming the thread each hart runs. */
+static void info_page(void)
+{
+	const volatile struct kernel_info *k = info();
+	check(k->magic == KERNEL_INFO_MAGIC && k->hart_count == harts && k->timebase_frequency != 0,
+	      "info page: magic, hart count and time base");
+	unsigned me = kestrel_hart();
+	uint64_t id = k->hart[me].thread;
+	kestrel_yield();
+	bool same = id != 0 && k->hart[kestrel_hart()].thread == id;
+	bool other = true;
+	if (harts > 1) {
+		shared[9] = shared[10] = 0;
+		spawn(info_spinner, 0, MAIN_PRIORITY, 1, 0);
+		other =
+		    wait_for(&shared[9], 1) && k->hart[1].thread != 0 && k->hart[1].thread != id;
+		shared[10] = 1;
+		other = wait_for(&shared[10], 1) && other;
+	}
+	check(same && other, "info page: each hart names the thread it runs, by a stable id");
+	cptr_t ep = make(OBJ_ENDPOINT, 0), reply = make(OBJ_REPLY, 0);
+	shared[11] = 0;
+	spawn(info_writer, 0, MAIN_PRIORITY + 1, 0, ep);
+	struct kmsg m = msg(0, 0);
+	enum error err = kestrel_recv(ep, reply, &m);
+	check(err == ERR_OK && info_label(m.info) == 1 && m.mr[1] == KERNEL_INFO_VADDR &&
+		  shared[11] == 0,
+	      "info page: a write to it is a page fault");
+	m = msg(1, 0);
+	(void)kestrel_reply(reply, &m);
+	reset();
+}
+
 void ktest_uintr(void)
 {
+	info_page();
 	objects_and_errors();
 	self_send();
 	no_table();
