@@ -38,11 +38,22 @@ __asm__(".text\n"
 void ktest_uintr_entry(void);
 void ktest_uintr_handler(void);
 
-static volatile uint64_t handled_count, handled_bits;
+static volatile uint64_t handled_count, handled_bits, seen_ucause, seen_uepc;
+
+/* The N extension's user CSRs by number (binutils no longer names them). */
+#define CSR_READ(csr)                                                                              \
+	({                                                                                         \
+		uint64_t value_;                                                                   \
+		__asm__ volatile("csrr %0, " #csr : "=r"(value_) : : "memory");                    \
+		value_;                                                                            \
+	})
+#define CSR_WRITE(csr, v) __asm__ volatile("csrw " #csr ", %0" : : "r"(v) : "memory")
 
 void ktest_uintr_handler(void)
 {
 	handled_bits |= uipi_read();
+	seen_ucause = CSR_READ(0x042);
+	seen_uepc = CSR_READ(0x041);
 	handled_count++;
 }
 
@@ -164,6 +175,36 @@ static void self_send(void)
 	err = kestrel_uintr_wait(UINT64_MAX, &woken);
 	check(err == ERR_OK && woken == 1 && uipi_read() == 1ull << 9,
 	      "uintr: WRITE sets bits, and a wait with bits pending returns at once");
+	reset();
+}
+
+/* The user CSRs (emulated: trapped and run on the receiver's state). */
+static void csr_access(void)
+{
+	cptr_t svc = make(OBJ_SERVICE, 0), table = make(OBJ_SENDER_TABLE, 0);
+	uint64_t v;
+	enum error err = kestrel_tcb_uintr_bind_receiver(PROC_CAP_TCB, svc, handler_address(),
+							 0x1234, ABI_UINTR_ENABLE);
+	if (err == ERR_OK)
+		err = kestrel_tcb_uintr_bind_sender_table(PROC_CAP_TCB, table);
+	if (err == ERR_OK)
+		err = kestrel_sender_table_register(table, 0, svc, 2, &v);
+	uint64_t scratch = CSR_READ(0x040);
+	CSR_WRITE(0x040, 77);
+	bool ok = err == ERR_OK && scratch == 0x1234 && CSR_READ(0x040) == 77 &&
+		  CSR_READ(0x005) == handler_address() && CSR_READ(0x004) == 1 &&
+		  CSR_READ(0x000) == 1 && CSR_READ(0x044) == 0;
+	handled_count = handled_bits = 0;
+	__asm__ volatile("csrci 0x004, 1" ::: "memory"); /* uie.USIE off */
+	uipi_send(0);
+	ok = ok && handled_count == 0 && CSR_READ(0x044) == 1;
+	check(ok, "uintr: the user CSRs read and write (uscratch, utvec, uie, ustatus, uip)");
+	seen_ucause = seen_uepc = 0;
+	__asm__ volatile("csrsi 0x004, 1" ::: "memory"); /* on: delivered at once */
+	uint64_t count = handled_count;
+	check(count == 1 && handled_bits == 1ull << 2 && seen_ucause == 1ull << 63 &&
+		  seen_uepc != 0 && CSR_READ(0x000) == 0x11, /* uret: UIE = UPIE, UPIE = 1 */
+	      "uintr: turning uie on delivers at once; the handler sees ucause and uepc");
 	reset();
 }
 
@@ -424,6 +465,7 @@ void ktest_uintr(void)
 	info_page();
 	objects_and_errors();
 	self_send();
+	csr_access();
 	no_table();
 	many_senders();
 	deadlines();

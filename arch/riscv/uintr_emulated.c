@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The emulated user-interrupt backend (uintr_backend.h, docs/uintr.md): on
- * stock QEMU uipi and uret are illegal instructions, decoded here from the
- * trap's stval (QEMU reports the instruction word there) and run on
- * core/uintr.c's state. The kernel calls `trap` WITHOUT the kernel lock:
+ * stock QEMU uipi, uret and the N extension's user CSRs (ustatus, uie,
+ * utvec, uscratch, uepc, ucause, utval, uip) are illegal instructions,
+ * decoded here from the trap's stval (QEMU reports the instruction word
+ * there) and run on core/uintr.c's state, so a program uses the same
+ * instructions on both backends. The kernel calls `trap` WITHOUT the kernel lock:
  * everything here touches only the calling hart's frame, the receiver
  * loaded on this hart (its own thread's) and the lock-free uintr_send.
  */
@@ -66,6 +68,91 @@ static bool decode_uipi(uint32_t insn, enum uipi_op *op)
 	}
 }
 
+/* The N extension's user CSRs, as core/uintr.h's struct uintr_regs. */
+enum ucsr {
+	CSR_USTATUS = 0x000, /* UIE bit 0, UPIE bit 4 */
+	CSR_UIE = 0x004,     /* USIE bit 0: the receiver takes user interrupts */
+	CSR_UTVEC = 0x005,
+	CSR_USCRATCH = 0x040,
+	CSR_UEPC = 0x041,
+	CSR_UCAUSE = 0x042,
+	CSR_UTVAL = 0x043, /* always 0: nothing traps to user mode but USI */
+	CSR_UIP = 0x044,   /* USIP bit 0: bits are pending; writes ignored */
+};
+#define USTATUS_UIE 1u
+#define USTATUS_UPIE 0x10u
+
+static bool csr_read(const struct uintr_receiver *r, unsigned csr, uint64_t *value)
+{
+	const struct uintr_regs *regs = uintr_regs(r);
+	switch (csr) {
+	case CSR_USTATUS:
+		*value = (regs->uie ? USTATUS_UIE : 0) | (regs->upie ? USTATUS_UPIE : 0);
+		return true;
+	case CSR_UIE: *value = regs->enabled; return true;
+	case CSR_UTVEC: *value = regs->utvec; return true;
+	case CSR_USCRATCH: *value = regs->uscratch; return true;
+	case CSR_UEPC: *value = regs->uepc; return true;
+	case CSR_UCAUSE: *value = regs->ucause; return true;
+	case CSR_UTVAL: *value = 0; return true;
+	case CSR_UIP:
+		*value = atomic_load(&((struct uintr_receiver *)r)->pending) != 0;
+		return true;
+	default: return false;
+	}
+}
+
+/* The thread's own state; a reserved utvec MODE is ignored, as QEMU's
+ * write_utvec does. Untrusted: value. */
+static void csr_write(struct uintr_receiver *r, unsigned csr, uint64_t value)
+{
+	switch (csr) {
+	case CSR_USTATUS:
+		r->regs.uie = (value & USTATUS_UIE) != 0;
+		r->regs.upie = (value & USTATUS_UPIE) != 0;
+		return;
+	case CSR_UIE: uintr_set_enabled(r, (value & 1) != 0); return;
+	case CSR_UTVEC:
+		if (uintr_set_handler(r, value, r->regs.uscratch) != ERR_OK)
+			return; /* reserved MODE: the write is dropped */
+		return;
+	case CSR_USCRATCH: r->regs.uscratch = value; return;
+	case CSR_UEPC: r->regs.uepc = value; return;
+	case CSR_UCAUSE: r->regs.ucause = value; return;
+	default: return; /* utval, uip: read-only here */
+	}
+}
+
+/*
+ * csrrw/csrrs/csrrc and their immediate forms on an N-extension CSR, by a
+ * receiver: run on r->regs (the hardware has them as real CSRs). False for
+ * any other SYSTEM instruction or CSR. Untrusted: insn, registers.
+ */
+static bool emulate_csr(struct uintr_receiver *r, uint32_t insn, struct trap_frame *frame)
+{
+	unsigned funct3 = (insn >> 12) & 7u, csr = insn >> 20;
+	if ((insn & OPCODE_MASK) != OPCODE_SYSTEM || funct3 == 0 || funct3 == 4)
+		return false;
+	uint64_t old;
+	if (r == NULL || !csr_read(r, csr, &old))
+		return false;
+	uint64_t operand = funct3 >= 5 ? rs1_of(insn) : reg(frame, rs1_of(insn));
+	switch (funct3 & 3u) {
+	case 1: csr_write(r, csr, operand); break; /* csrrw: always writes */
+	case 2:
+		if (rs1_of(insn) != 0)
+			csr_write(r, csr, old | operand);
+		break;
+	case 3:
+		if (rs1_of(insn) != 0)
+			csr_write(r, csr, old & ~operand);
+		break;
+	}
+	set_reg(frame, rd_of(insn), old);
+	frame->sepc += 4;
+	return true;
+}
+
 /* No lock. r, t: what this hart loaded for its thread (either may be NULL).
  * Untrusted: insn, the frame's registers. */
 static bool emulated_trap(struct uintr_receiver *r, struct uintr_sender_table *t, uint32_t insn,
@@ -78,6 +165,8 @@ static bool emulated_trap(struct uintr_receiver *r, struct uintr_sender_table *t
 		(void)uintr_uret(r, &frame->sepc);
 		return true;
 	}
+	if (emulate_csr(r, insn, frame))
+		return true;
 	enum uipi_op op;
 	if (!decode_uipi(insn, &op))
 		return false;
