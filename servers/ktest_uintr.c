@@ -324,19 +324,24 @@ static void sender_loop(uint64_t rounds)
 	__atomic_fetch_add(&shared[8], 1, __ATOMIC_SEQ_CST);
 }
 
-static void idle_receiver(uint64_t unused)
+/* Spins in user mode, never entering the kernel: the hart it runs on must
+ * be interrupted (a remote stall) when its service goes. */
+static void busy_receiver(uint64_t unused)
 {
 	(void)unused;
+	shared[12] = 1;
 	for (;;)
-		kestrel_yield();
+		__asm__ volatile("" ::: "memory");
 }
 
 /* Senders on every hart keep sending while the receiver's service is
- * deleted: their entries empty under them, nothing crashes. */
+ * deleted (the receiver running on hart 1 where there is one): their
+ * entries empty under them, nothing crashes. */
 static void teardown_under_fire(void)
 {
 	cptr_t svc = make(OBJ_SERVICE, 0);
-	struct thread rx = spawn(idle_receiver, 0, MAIN_PRIORITY, 0, 0);
+	shared[12] = 0;
+	struct thread rx = spawn(busy_receiver, 0, MAIN_PRIORITY, harts > 1 ? 1 : 0, 0);
 	enum error err = kestrel_tcb_uintr_bind_receiver(rx.tcb, svc, 0, 0, 0);
 	unsigned senders = harts < 4 ? harts : 4;
 	shared[8] = 0;
@@ -349,6 +354,8 @@ static void teardown_under_fire(void)
 			err = kestrel_sender_table_register(table, 0, svc, i, &v);
 	}
 	let_others_run(3);
+	if (harts > 1)
+		(void)wait_for(&shared[12], 1);
 	enum error deleted = kestrel_cnode_delete(CN, svc, DEPTH);
 	/* Let the senders finish (those on this hart run when we yield). */
 	bool finished = false;
