@@ -3,37 +3,20 @@
  * The emulated user-interrupt backend (uintr_backend.h, docs/uintr.md): on
  * stock QEMU uipi, uret and the N extension's user CSRs (ustatus, uie,
  * utvec, uscratch, uepc, ucause, utval, uip) are illegal instructions,
- * decoded here from the trap's stval (QEMU reports the instruction word
- * there) and run on core/uintr.c's state, so a program uses the same
- * instructions on both backends. The kernel calls `trap` WITHOUT the kernel lock:
- * everything here touches only the calling hart's frame, the receiver
- * loaded on this hart (its own thread's) and the lock-free uintr_send.
+ * decoded from the trap's stval (QEMU reports the instruction word there;
+ * uintr_decode.c) and run on core/uintr.c's state, so a program uses the
+ * same instructions on both backends. The kernel calls `trap` WITHOUT the
+ * kernel lock: everything here touches only the calling hart's frame, the
+ * receiver loaded on this hart (its own thread's) and the lock-free
+ * uintr_send.
  */
 #include "csr.h"
 #include "hart.h"
 #include "uintr_backend.h"
+#include "uintr_decode.h"
 
-#define OPCODE_MASK 0x7fu
-#define OPCODE_CUSTOM3 0x7bu
-#define OPCODE_SYSTEM 0x73u
-#define FUNCT3_UIPI 6u
-#define INSN_URET 0x00200073u
-
-enum uipi_op {
-	UIPI_SEND = 0,
-	UIPI_READ = 1,
-	UIPI_WRITE = 2,
-};
-
-static unsigned rd_of(uint32_t insn)
-{
-	return (insn >> 7) & 31u;
-}
-
-static unsigned rs1_of(uint32_t insn)
-{
-	return (insn >> 15) & 31u;
-}
+#define USTATUS_UIE 1u
+#define USTATUS_UPIE 0x10u
 
 static uint64_t reg(const struct trap_frame *frame, unsigned n)
 {
@@ -46,111 +29,58 @@ static void set_reg(struct trap_frame *frame, unsigned n, uint64_t value)
 		frame->registers[n] = value;
 }
 
-/*
- * Is insn one of the three uipi forms a user may run (uintr_backend.h's
- * encodings: SEND rs1, READ rd, WRITE rs1, every other field zero)? The
- * rest of custom-3/110 (ACTIVATE, DEACTIVATE: the kernel's on the
- * hardware; unknown ops; stray fields) is an illegal instruction, as an
- * encoding the hardware does not define. Untrusted: insn.
- */
-static bool decode_uipi(uint32_t insn, enum uipi_op *op)
-{
-	if ((insn & OPCODE_MASK) != OPCODE_CUSTOM3 || ((insn >> 12) & 7u) != FUNCT3_UIPI)
-		return false;
-	unsigned funct7 = insn >> 25, rs2 = (insn >> 20) & 31u;
-	if (rs2 != 0)
-		return false;
-	switch (funct7) {
-	case UIPI_SEND:
-	case UIPI_WRITE: *op = (enum uipi_op)funct7; return rd_of(insn) == 0;
-	case UIPI_READ: *op = UIPI_READ; return rs1_of(insn) == 0;
-	default: return false;
-	}
-}
-
-/* The N extension's user CSRs, as core/uintr.h's struct uintr_regs. */
-enum ucsr {
-	CSR_USTATUS = 0x000, /* UIE bit 0, UPIE bit 4 */
-	CSR_UIE = 0x004,     /* USIE bit 0: the receiver takes user interrupts */
-	CSR_UTVEC = 0x005,
-	CSR_USCRATCH = 0x040,
-	CSR_UEPC = 0x041,
-	CSR_UCAUSE = 0x042,
-	CSR_UTVAL = 0x043, /* always 0: nothing traps to user mode but USI */
-	CSR_UIP = 0x044,   /* USIP bit 0: bits are pending; writes ignored */
-};
-#define USTATUS_UIE 1u
-#define USTATUS_UPIE 0x10u
-
-static bool csr_read(const struct uintr_receiver *r, unsigned csr, uint64_t *value)
+static uint64_t csr_read(struct uintr_receiver *r, unsigned csr)
 {
 	const struct uintr_regs *regs = uintr_regs(r);
-	switch (csr) {
-	case CSR_USTATUS:
-		*value = (regs->uie ? USTATUS_UIE : 0) | (regs->upie ? USTATUS_UPIE : 0);
-		return true;
-	case CSR_UIE: *value = regs->enabled; return true;
-	case CSR_UTVEC: *value = regs->utvec; return true;
-	case CSR_USCRATCH: *value = regs->uscratch; return true;
-	case CSR_UEPC: *value = regs->uepc; return true;
-	case CSR_UCAUSE: *value = regs->ucause; return true;
-	case CSR_UTVAL: *value = 0; return true;
-	case CSR_UIP:
-		*value = atomic_load(&((struct uintr_receiver *)r)->pending) != 0;
-		return true;
-	default: return false;
+	switch ((enum uintr_csr)csr) {
+	case UINTR_CSR_USTATUS:
+		return (regs->uie ? USTATUS_UIE : 0) | (regs->upie ? USTATUS_UPIE : 0);
+	case UINTR_CSR_UIE: return regs->enabled;
+	case UINTR_CSR_UTVEC: return regs->utvec;
+	case UINTR_CSR_USCRATCH: return regs->uscratch;
+	case UINTR_CSR_UEPC: return regs->uepc;
+	case UINTR_CSR_UCAUSE: return regs->ucause;
+	case UINTR_CSR_UTVAL: return 0; /* nothing traps to user mode but USI */
+	case UINTR_CSR_UIP: return atomic_load(&r->pending) != 0;
 	}
+	return 0;
 }
 
-/* The thread's own state; a reserved utvec MODE is ignored, as QEMU's
- * write_utvec does. Untrusted: value. */
+/* The thread's own state; a reserved utvec MODE is dropped, as QEMU's
+ * write_utvec does; utval and uip are read-only here. Untrusted: value. */
 static void csr_write(struct uintr_receiver *r, unsigned csr, uint64_t value)
 {
-	switch (csr) {
-	case CSR_USTATUS:
+	switch ((enum uintr_csr)csr) {
+	case UINTR_CSR_USTATUS:
 		r->regs.uie = (value & USTATUS_UIE) != 0;
 		r->regs.upie = (value & USTATUS_UPIE) != 0;
 		return;
-	case CSR_UIE: uintr_set_enabled(r, (value & 1) != 0); return;
-	case CSR_UTVEC:
+	case UINTR_CSR_UIE: uintr_set_enabled(r, (value & 1) != 0); return;
+	case UINTR_CSR_UTVEC:
 		if (uintr_set_handler(r, value, r->regs.uscratch) != ERR_OK)
 			return; /* reserved MODE: the write is dropped */
 		return;
-	case CSR_USCRATCH: r->regs.uscratch = value; return;
-	case CSR_UEPC: r->regs.uepc = value; return;
-	case CSR_UCAUSE: r->regs.ucause = value; return;
-	default: return; /* utval, uip: read-only here */
+	case UINTR_CSR_USCRATCH: r->regs.uscratch = value; return;
+	case UINTR_CSR_UEPC: r->regs.uepc = value; return;
+	case UINTR_CSR_UCAUSE: r->regs.ucause = value; return;
+	case UINTR_CSR_UTVAL:
+	case UINTR_CSR_UIP: return;
 	}
 }
 
-/*
- * csrrw/csrrs/csrrc and their immediate forms on an N-extension CSR, by a
- * receiver: run on r->regs (the hardware has them as real CSRs). False for
- * any other SYSTEM instruction or CSR. Untrusted: insn, registers.
- */
-static bool emulate_csr(struct uintr_receiver *r, uint32_t insn, struct trap_frame *frame)
+/* csrrw/csrrs/csrrc[i] as the ISA: set and clear with rs1 = x0 (or an
+ * immediate 0) do not write. Untrusted: the registers. */
+static void run_csr(struct uintr_receiver *r, const struct uintr_insn *in, struct trap_frame *frame)
 {
-	unsigned funct3 = (insn >> 12) & 7u, csr = insn >> 20;
-	if ((insn & OPCODE_MASK) != OPCODE_SYSTEM || funct3 == 0 || funct3 == 4)
-		return false;
-	uint64_t old;
-	if (r == NULL || !csr_read(r, csr, &old))
-		return false;
-	uint64_t operand = funct3 >= 5 ? rs1_of(insn) : reg(frame, rs1_of(insn));
-	switch (funct3 & 3u) {
-	case 1: csr_write(r, csr, operand); break; /* csrrw: always writes */
-	case 2:
-		if (rs1_of(insn) != 0)
-			csr_write(r, csr, old | operand);
-		break;
-	case 3:
-		if (rs1_of(insn) != 0)
-			csr_write(r, csr, old & ~operand);
-		break;
-	}
-	set_reg(frame, rd_of(insn), old);
-	frame->sepc += 4;
-	return true;
+	uint64_t old = csr_read(r, in->csr);
+	uint64_t operand = in->csr_imm ? in->rs1 : reg(frame, in->rs1);
+	if (in->csr_op == 1)
+		csr_write(r, in->csr, operand);
+	else if (in->csr_op == 2 && in->rs1 != 0)
+		csr_write(r, in->csr, old | operand);
+	else if (in->csr_op == 3 && in->rs1 != 0)
+		csr_write(r, in->csr, old & ~operand);
+	set_reg(frame, in->rd, old);
 }
 
 /* No lock. r, t: what this hart loaded for its thread (either may be NULL).
@@ -158,29 +88,31 @@ static bool emulate_csr(struct uintr_receiver *r, uint32_t insn, struct trap_fra
 static bool emulated_trap(struct uintr_receiver *r, struct uintr_sender_table *t, uint32_t insn,
 			  struct trap_frame *frame)
 {
-	if (insn == INSN_URET) {
+	struct uintr_insn in;
+	if (!uintr_decode(insn, &in))
+		return false;
+	switch (in.kind) {
+	case UINTR_INSN_URET:
 		/* Not a receiver: no N extension for it, the ordinary fault. */
 		if (r == NULL)
 			return false;
 		(void)uintr_uret(r, &frame->sepc);
 		return true;
-	}
-	if (emulate_csr(r, insn, frame))
-		return true;
-	enum uipi_op op;
-	if (!decode_uipi(insn, &op))
-		return false;
-	switch (op) {
-	case UIPI_SEND:
+	case UINTR_INSN_CSR:
+		if (r == NULL)
+			return false;
+		run_csr(r, &in, frame);
+		break;
+	case UINTR_INSN_SEND:
 		/* As the hardware: no table, a bad index or an empty entry is a
 		 * silent no-op. */
 		if (t != NULL)
-			(void)uintr_send(t, reg(frame, rs1_of(insn)), hart_current()->cpu_index);
+			(void)uintr_send(t, reg(frame, in.rs1), hart_current()->cpu_index);
 		break;
-	case UIPI_READ: set_reg(frame, rd_of(insn), r != NULL ? uintr_read(r) : 0); break;
-	case UIPI_WRITE:
+	case UINTR_INSN_READ: set_reg(frame, in.rd, r != NULL ? uintr_read(r) : 0); break;
+	case UINTR_INSN_WRITE:
 		if (r != NULL)
-			uintr_write(r, reg(frame, rs1_of(insn)));
+			uintr_write(r, reg(frame, in.rs1));
 		break;
 	}
 	frame->sepc += 4;
