@@ -114,10 +114,11 @@ struct uintr_backend {
 	 * emulated: nothing. */
 	void (*before_wait)(struct uintr_receiver *r);
 	/* Emulated only (NULL on hardware): an illegal-instruction trap whose
-	 * instruction word is `insn`. Returns false when it is not uipi or
-	 * uret (the ordinary fault path follows); else runs it (uintr_send
-	 * without the kernel lock for SEND; uintr_read/uintr_write; uintr_uret)
-	 * and advances or redirects the frame's pc. */
+	 * instruction word is `insn`, WITHOUT the kernel lock. Returns false
+	 * when it is not uipi, uret or a user-CSR access (uintr_decode.h; the
+	 * ordinary fault path follows); else runs it (uintr_send for SEND;
+	 * uintr_read/uintr_write; uintr_uret; the CSR on r->regs) and advances
+	 * or redirects the frame's pc. */
 	bool (*trap)(struct uintr_receiver *r, struct uintr_sender_table *t, uint32_t insn,
 		     struct trap_frame *frame);
 };
