@@ -47,7 +47,7 @@ void archtest_external(unsigned source);
 void archtest_irq_hart(struct hart *hart);
 
 /* archtest_smp.c: IPIs and TLB shootdown. */
-#define ARCHTEST_SMP_RESULTS 4
+#define ARCHTEST_SMP_RESULTS 5
 void archtest_smp_boot(void);
 void archtest_smp_hart(struct hart *hart);
 

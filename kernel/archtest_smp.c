@@ -2,7 +2,8 @@
 /*
  * SMP tests (see archtest.h): reschedule IPIs from every hart, a
  * call-function and a remote stall, and a TLB shootdown that every hart
- * must see, by SBI RFENCE and by IPI.
+ * must see, by SBI RFENCE and by IPI, and that idle harts see without
+ * being woken.
  */
 #include "archtest_internal.h"
 
@@ -213,6 +214,52 @@ static void tlb_test(struct hart *hart, enum arch_tlb_method method, const char 
 		   after == TLB_NEW ? "new ok" : "STALE");
 }
 
+/* An idle hart is not asked to fence (tlb.c): hart 0 flushes the page
+ * while it calls the others idle, so it must send no IPI, and each of them
+ * must still read the new page once it has left the idle loop
+ * (arch_tlb_leave_idle) and loads the address space again (the same satp:
+ * QEMU keeps its TLB over that; only the stale mark's fence drops the old
+ * page). */
+static void tlb_idle_test(struct hart *hart)
+{
+	unsigned me = hart->cpu_index;
+	bool quiet = true;
+	if (me == 0) {
+		*tlb_leaf =
+		    pte_new_leaf(tlb_old_page, PTE_READ | PTE_WRITE | PTE_ACCESSED | PTE_DIRTY);
+		arch_tlb_set_method(ARCH_TLB_IPI); /* so that a request would be counted */
+		arch_tlb_flush_asid(TLB_ASID, all_harts());
+	}
+	archtest_barrier();
+	arch_vspace_activate(tlb_root, TLB_ASID);
+	uint64_t before = read_tlb_page();
+	archtest_barrier();
+	if (me == 0) {
+		for (unsigned cpu = 1; cpu < archtest_hart_total; cpu++)
+			__atomic_store_n(&harts[cpu].idle, true, __ATOMIC_RELAXED);
+		*tlb_leaf =
+		    pte_new_leaf(tlb_new_page, PTE_READ | PTE_WRITE | PTE_ACCESSED | PTE_DIRTY);
+		uint64_t sent = arch_ipi_sent();
+		arch_tlb_flush_page(TLB_ASID, TLB_VA, all_harts());
+		quiet = arch_ipi_sent() == sent;
+		for (unsigned cpu = 1; cpu < archtest_hart_total; cpu++)
+			__atomic_store_n(&harts[cpu].idle, false, __ATOMIC_RELAXED);
+		arch_tlb_set_method(ARCH_TLB_SBI_RFENCE);
+	}
+	archtest_barrier();
+	arch_tlb_leave_idle(); /* as a hart leaving the idle loop */
+	arch_vspace_activate(tlb_root, TLB_ASID);
+	uint64_t after = read_tlb_page();
+	archtest_barrier();
+	csr_write_satp(hart->kernel_satp);
+	sfence_vma_all();
+	tap_result(before == TLB_OLD && after == TLB_NEW && quiet,
+		   "hart %lu: a flush leaves idle harts asleep and they fence when they load the "
+		   "space again (%s, %s, %s)",
+		   hart->hart_id, before == TLB_OLD ? "old ok" : "OLD WRONG",
+		   after == TLB_NEW ? "new ok" : "STALE", quiet ? "no IPI" : "IPI SENT");
+}
+
 void archtest_smp_hart(struct hart *hart)
 {
 	arch_ipi_set_reschedule_handler(count_reschedule);
@@ -220,5 +267,6 @@ void archtest_smp_hart(struct hart *hart)
 	ipi_test(hart);
 	tlb_test(hart, ARCH_TLB_SBI_RFENCE, "SBI RFENCE");
 	tlb_test(hart, ARCH_TLB_IPI, "IPI + sfence.vma");
+	tlb_idle_test(hart);
 	arch_tlb_set_method(ARCH_TLB_SBI_RFENCE);
 }

@@ -146,6 +146,7 @@ static void idle_wait(struct hart *hart)
 		;
 	kernel_lock_acquire();
 	hart->idle = false;
+	arch_tlb_leave_idle(); /* a flush may have passed this hart by */
 	sched_enter(hart->cpu_index);
 }
 

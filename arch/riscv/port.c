@@ -42,7 +42,11 @@ void port_tlb_flush_page(uint64_t asid, uint64_t va, uint64_t harts)
  * space would walk it. So every other hart of the set is also stalled (it
  * leaves user mode and waits for the kernel lock, then reschedules and
  * finds the VSpace gone). Whole-ASID flushes are rare (table unmap, ASID
- * invalidation): the IPI round trips are affordable.
+ * invalidation): the IPI round trips are affordable. An idle hart is not
+ * asked: it runs no thread, waits with the kernel's satp (tlb.c) and leaves
+ * the idle loop only through the lock this hart holds, so it cannot walk
+ * the table meanwhile; waking it per table made a revoke wait on it many
+ * times (docs/benchmarks.md).
  */
 void port_tlb_flush_asid(uint64_t asid, uint64_t cpus)
 {
@@ -52,7 +56,8 @@ void port_tlb_flush_asid(uint64_t asid, uint64_t cpus)
 		return;
 	unsigned me = current->cpu_index;
 	for (unsigned cpu = 0; cpu < CONFIG_MAX_HARTS; cpu++)
-		if ((cpus >> cpu & 1) && cpu != me)
+		if ((cpus >> cpu & 1) && cpu != me &&
+		    !__atomic_load_n(&harts[cpu].idle, __ATOMIC_RELAXED))
 			arch_ipi_stall(cpu);
 }
 

@@ -6,6 +6,17 @@
  * call that runs sfence.vma there (arch_ipi_call waits for every target).
  * A fence before the remote requests makes the caller's page-table writes
  * visible first.
+ *
+ * An idle hart is not asked: it waits with the kernel's satp loaded and
+ * loads a user one again only after it has left the idle loop under the
+ * lock (arch_tlb_leave_idle). So it is marked stale instead and fences
+ * everything there, off the path every kernel exit takes. This keeps a revoke on one hart from waiting
+ * on a sleeping one per page: each synchronous request wakes it, and under
+ * QEMU's -icount every such cross-hart wait costs a whole round-robin turn
+ * (docs/benchmarks.md). Both sides run under the kernel lock (the flush:
+ * core/ calls it under the lock; the idle flag and the stale mark are
+ * written and read under it), so a hart cannot leave the idle loop between
+ * the test and the mark.
  */
 #include "tlb.h"
 
@@ -20,9 +31,34 @@
 
 static enum arch_tlb_method method = ARCH_TLB_SBI_RFENCE;
 
+/* A flush skipped this hart while it was idle (see the file comment). */
+static bool stale[CONFIG_MAX_HARTS];
+
 void arch_vspace_activate(uint64_t root_pa, uint64_t asid)
 {
 	csr_write_satp(SATP_MODE_SV39 | (asid & 0xffff) << SATP_ASID_SHIFT | root_pa >> 12);
+}
+
+void arch_tlb_leave_idle(void)
+{
+	unsigned me = hart_current()->cpu_index;
+	if (__atomic_load_n(&stale[me], __ATOMIC_RELAXED)) {
+		__atomic_store_n(&stale[me], false, __ATOMIC_RELAXED);
+		sfence_vma_all();
+	}
+}
+
+/* The harts of `others` that must fence now; the idle ones are marked
+ * stale and left asleep. */
+static uint64_t awake(uint64_t others)
+{
+	for (unsigned cpu = 0; cpu < CONFIG_MAX_HARTS; cpu++)
+		if ((others & UINT64_C(1) << cpu) &&
+		    __atomic_load_n(&harts[cpu].idle, __ATOMIC_RELAXED)) {
+			__atomic_store_n(&stale[cpu], true, __ATOMIC_RELAXED);
+			others &= ~(UINT64_C(1) << cpu);
+		}
+	return others;
 }
 
 void arch_tlb_set_method(enum arch_tlb_method chosen)
@@ -78,6 +114,8 @@ static void flush(uint64_t asid, uint64_t va, uint64_t cpus)
 	uint64_t others = cpus & kernel_harts & ~(me < CONFIG_MAX_HARTS ? UINT64_C(1) << me : 0);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the table writes, before any request */
 	flush_here(&request);
+	if (current) /* after boot: the idle flags are kept under the lock */
+		others = awake(others);
 	if (!others)
 		return;
 	if (method == ARCH_TLB_IPI && current) /* the mailbox needs tp */

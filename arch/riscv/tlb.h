@@ -26,13 +26,20 @@ enum arch_tlb_method {
 void arch_vspace_activate(uint64_t root_pa, uint64_t asid);
 
 /* Return once no hart of `harts` (bit i: cpu index i, the caller's own
- * included or not) can use asid's translation of the page holding va
+ * included or not) can use asid's translation (an idle hart is not woken:
+ * it cannot use it before arch_tlb_leave_idle fences it) of the page holding va
  * (arch_tlb_flush_page) or any of its non-global translations
  * (arch_tlb_flush_asid); page-table writes before the call are visible to
  * later walks on those harts. The calling hart is always fenced. Callable
  * while booting, before tp holds the hart (then by SBI RFENCE only). */
 void arch_tlb_flush_page(uint64_t asid, uint64_t va, uint64_t harts);
 void arch_tlb_flush_asid(uint64_t asid, uint64_t harts);
+
+/* The calling hart leaves the idle loop (kernel/thread.c), holding the
+ * kernel lock and before it loads any user satp: a flush that found it
+ * idle did not wake it but marked it stale (tlb.c), so fence everything.
+ * Idle means hart->idle, written only under the kernel lock. */
+void arch_tlb_leave_idle(void);
 
 /* Choose the remote method (tests and measurements). */
 void arch_tlb_set_method(enum arch_tlb_method method);
