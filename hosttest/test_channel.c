@@ -407,6 +407,41 @@ static void test_submit_errors(void **state)
 	check_invariants();
 }
 
+/* A reply slot is the request's queue position while that is free; a
+ * request taken depth requests earlier and still unanswered holds it, and
+ * the next request at that position gets another free slot (out of line). */
+static void test_reply_slot_position_taken(void **state)
+{
+	(void)state;
+	struct channel_client *c = &clients[0];
+	struct channel_message m = message(7, 70, 8), held, got, reply;
+	uint32_t held_tag, tag;
+	assert_int_equal(channel_client_submit(c, &m, &held_tag), ERR_OK);
+	assert_int_equal(channel_server_take(&server, &held), ERR_OK);
+	assert_int_equal(held.handle & 63u, 0);
+	for (uint32_t i = 1; i <= DEPTH; i++) {
+		m.arg[0] = i;
+		assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+		assert_int_equal(channel_server_take(&server, &got), ERR_OK);
+		/* Positions 1..DEPTH-1 are their own slots; position DEPTH is
+		 * slot 0's, still held: the lowest free one (1) instead. */
+		assert_int_equal(got.handle & 63u, i < DEPTH ? i : 1u);
+		reply = message(0, got.arg[0], 8);
+		reply.handle = got.handle;
+		assert_int_equal(channel_server_reply(&server, &reply), ERR_OK);
+		assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
+		assert_int_equal(got.arg[0], i);
+		check_invariants();
+	}
+	reply = message(0, 99, 8);
+	reply.handle = held.handle;
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_OK);
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
+	assert_int_equal(channel_client_wait(c, held_tag, 0, &got), ERR_OK);
+	assert_int_equal(got.arg[0], 99);
+	check_invariants();
+}
+
 static void test_out_of_order(void **state)
 {
 	(void)state;
@@ -1057,6 +1092,7 @@ int main(void)
 		cmocka_unit_test(test_lowest_set),
 		cmocka_unit_test(test_wait_rule),
 		cmocka_unit_test_setup(test_submit_errors, setup),
+		cmocka_unit_test_setup(test_reply_slot_position_taken, setup),
 		cmocka_unit_test_setup(test_out_of_order, setup),
 		cmocka_unit_test_setup(test_wait_now_uncommon_replies, setup),
 		cmocka_unit_test_setup(test_timeout_keeps_tag, setup),

@@ -104,7 +104,7 @@ CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32
 			return channel_client_wait_none(client, tail);
 		client->response_tail_seen = tail;
 	}
-	const struct channel_entry *entry = &client->responses[head & client->mask];
+	const struct channel_entry *entry = channel_entry_at(client->responses, head, client->mask);
 	channel_words_read(reply, entry);
 	/* `tag` is PENDING (checked above): the entry is ours exactly when
 	 * it carries that tag. */
@@ -145,17 +145,22 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	if (CHANNEL_UNLIKELY(link->room == 0) && !channel_link_refresh_room(link))
 		return channel_server_take_general(server, request);
 	uint32_t head = link->request_head;
+	/* The reply slot: the request's queue position, or out of line when
+	 * that one is still taken (channel_link_slot_for). */
+	uint32_t slot = head & link->mask;
+	if (CHANNEL_UNLIKELY(link->slot[slot].handle & CHANNEL_HANDLE_GENERATION))
+		return channel_server_take_general(server, request);
 	if (head == link->request_tail_seen) {
 		/* Acquire: the client wrote the entries before this tail. */
 		uint32_t tail =
 		    atomic_load_explicit(&link->shared->request_tail, memory_order_acquire);
-		if (CHANNEL_UNLIKELY(tail - head > link->depth))
-			return channel_server_take_broken(server, link->index);
+		/* One test for "nothing new" and "past depth". */
+		if (CHANNEL_UNLIKELY(tail - head - 1 >= link->depth))
+			return tail == head ? ERR_FAILED_LOOKUP
+					    : channel_server_take_broken(server, link->index);
 		link->request_tail_seen = tail;
-		if (tail == head)
-			return ERR_FAILED_LOOKUP;
 	}
-	const struct channel_entry *entry = &link->requests[head & link->mask];
+	const struct channel_entry *entry = channel_entry_at(link->requests, head, link->mask);
 	channel_words_read(request, entry);
 	if (CHANNEL_UNLIKELY(!channel_message_common(request)))
 		return channel_server_take_rest(server, link->index, request, head);
@@ -167,7 +172,7 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	struct channel_shared *shared = link->shared;
 	request->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
 	link->request_head = head + 1;
-	channel_link_accept(link, request);
+	channel_link_accept_at(link, request, slot);
 	__builtin_memcpy(CHANNEL_ALIGNED(request->payload), CHANNEL_ALIGNED(entry->payload),
 			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: the copy is complete before the client may reuse the entry. */
@@ -187,10 +192,11 @@ CHANNEL_HOT enum error channel_server_reply(struct channel_server *server,
 	uint64_t handle = reply->handle;
 	uint32_t slot = (uint32_t)handle & 63u;
 	struct channel_link *link = &server->link[channel_handle_link(handle)];
-	/* A handle is valid while its slot holds it with an odd generation. */
+	/* A handle is valid while its slot holds it with an odd generation;
+	 * a link that broke or was detached retired its handles (even), so
+	 * that a valid handle also says the link is ACTIVE. */
 	if (CHANNEL_UNLIKELY(link->slot[slot].handle != handle ||
-			     !(handle & CHANNEL_HANDLE_GENERATION) ||
-			     link->state != CHANNEL_ACTIVE))
+			     !(handle & CHANNEL_HANDLE_GENERATION)))
 		return channel_server_reply_general(server, reply);
 	return channel_link_answer(link, slot, reply, 1);
 }
