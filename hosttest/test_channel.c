@@ -407,9 +407,10 @@ static void test_submit_errors(void **state)
 	check_invariants();
 }
 
-/* A reply slot is the request's queue position while that is free; a
- * request taken depth requests earlier and still unanswered holds it, and
- * the next request at that position gets another free slot (out of line). */
+/* A request's slot (client tag, server reply slot) is its queue position
+ * while that is free; a request depth requests earlier and still
+ * outstanding holds it, and the next request at that position gets another
+ * free slot (out of line) on each side. */
 static void test_reply_slot_position_taken(void **state)
 {
 	(void)state;
@@ -423,8 +424,10 @@ static void test_reply_slot_position_taken(void **state)
 		m.arg[0] = i;
 		assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
 		assert_int_equal(channel_server_take(&server, &got), ERR_OK);
-		/* Positions 1..DEPTH-1 are their own slots; position DEPTH is
-		 * slot 0's, still held: the lowest free one (1) instead. */
+		/* Positions 1..DEPTH-1 are their own slots on both sides;
+		 * position DEPTH is slot 0's, still held: the lowest free one
+		 * (1) instead. */
+		assert_int_equal(tag & CHANNEL_TAG_SLOT_MASK, i < DEPTH ? i : 1u);
 		assert_int_equal(got.handle & 63u, i < DEPTH ? i : 1u);
 		reply = message(0, got.arg[0], 8);
 		reply.handle = got.handle;
@@ -779,6 +782,14 @@ static void test_cancel_late_reply_dropped(void **state)
 	assert_int_equal(channel_client_submit(c, &m, &old), ERR_OK);
 	assert_int_equal(channel_server_take(&server, &late), ERR_OK);
 	assert_int_equal(channel_client_cancel(c, old), ERR_OK);
+	/* A request's slot is its queue position when FREE: go round the
+	 * queue once so that the next request reuses the cancelled slot. */
+	for (int i = 1; i < DEPTH; i++) {
+		uint32_t filler;
+		assert_int_equal(channel_client_submit(c, &m, &filler), ERR_OK);
+		serve_one();
+		assert_int_equal(channel_client_wait(c, filler, 0, &got), ERR_OK);
+	}
 	m = message(2, 2, 0);
 	assert_int_equal(channel_client_submit(c, &m, &fresh), ERR_OK);
 	assert_int_equal(fresh & CHANNEL_TAG_SLOT_MASK, old & CHANNEL_TAG_SLOT_MASK);
@@ -955,7 +966,7 @@ static void test_hostile_server_request_head(void **state)
 		assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
 	/* Answer all without moving the request head: the queue stays full. */
 	for (uint32_t slot = 0; slot < DEPTH; slot++)
-		raw_response(c, channel_word0(0, slot), 0, 0, 0);
+		raw_response(c, channel_word0(0, c->tag_of[slot]), 0, 0, 0);
 	for (int i = 0; i < DEPTH; i++)
 		assert_int_equal(channel_client_poll(c, &got), ERR_OK);
 	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_NOT_ENOUGH_MEMORY);
@@ -1052,10 +1063,10 @@ static void test_invariant_checkers_can_fail(void **state)
 	for (int which = 0; which < 7; which++) {
 		c = clients[0];
 		switch (which) {
-		case 0: c.free_slots |= UINT64_C(1) << 40; break;
-		case 1: c.done_slots = c.free_slots & -c.free_slots; break;
+		case 0: c.slot_state[40] = CHANNEL_SLOT_PENDING; break;
+		case 1: c.done_slots = UINT64_C(1) << 3; break;
 		case 2: c.tag_of[1] += 1; break;
-		case 3: c.slot_state[0] = CHANNEL_SLOT_FREE; break;
+		case 3: c.slot_state[0] = 3; break;
 		case 4: c.done_slots |= 1; break;
 		case 5: c.request_head_seen -= DEPTH + 1; break;
 		case 6: c.response_tail_seen += DEPTH + 1; break;

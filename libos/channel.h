@@ -200,7 +200,6 @@ struct channel_client {
 	uint32_t request_tail, request_head_seen;   /* mine; last validated server value */
 	uint32_t response_head, response_tail_seen; /* mine; last validated server value */
 	uint32_t poll_budget;                       /* polls before publishing "sleeping" */
-	uint64_t free_slots;                        /* bit i: slot i is FREE */
 	uint64_t done_slots;                        /* bit i: slot i is DONE (reply in done[i]) */
 	uint32_t tag_of[CHANNEL_MAX_DEPTH];         /* slot | generation << 6 */
 	uint8_t slot_state[CHANNEL_MAX_DEPTH];      /* enum channel_slot_state */

@@ -61,11 +61,15 @@ CHANNEL_MUST_CHECK enum error channel_server_take_broken(struct channel_server *
 CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
 					     const struct channel_message *request, uint32_t *tag)
 {
-	uint64_t free = client->free_slots;
 	uint32_t tail = client->request_tail;
-	/* open_depth is 0 unless ACTIVE: a broken or detached client always
-	 * takes the general path, which reports it. */
-	if (CHANNEL_UNLIKELY(!channel_message_common(request) || free == 0))
+	/* The request's slot is its queue position when that is FREE (it is
+	 * unless the request submitted depth requests ago is still
+	 * outstanding); else the general path looks for another. open_depth
+	 * is 0 unless ACTIVE: a broken or detached client always takes the
+	 * general path, which reports it. */
+	uint32_t slot = tail & client->mask;
+	if (CHANNEL_UNLIKELY(!channel_message_common(request) ||
+			     client->slot_state[slot] != CHANNEL_SLOT_FREE))
 		return channel_client_submit_general(client, request, tag);
 	/* Room by our cached server head, else read the real one; the general
 	 * path handles a full queue, a broken head and a channel that is not
@@ -73,7 +77,7 @@ CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
 	if (CHANNEL_UNLIKELY(tail - client->request_head_seen >= client->open_depth) &&
 	    !channel_client_refresh_room(client))
 		return channel_client_submit_general(client, request, tag);
-	return channel_client_publish(client, request, tag, 1);
+	return channel_client_publish(client, request, tag, 1, slot);
 }
 
 /*

@@ -394,15 +394,19 @@ static inline void channel_client_slot_set(struct channel_client *client, uint32
 	client->slot_state[slot] = (uint8_t)to;
 	switch (to) {
 	case CHANNEL_SLOT_FREE:
-		client->free_slots |= bit;
+		/* The slot's tag stays in tag_of[] but is valid no more: every
+		 * use of a tag also wants its slot not FREE. */
 		if (from == CHANNEL_SLOT_DONE)
 			client->done_slots &= ~bit;
-		/* This tag is never valid again; tags keep 31 bits, so that none
-		 * is CHANNEL_ANY. */
+		break;
+	case CHANNEL_SLOT_PENDING:
+		/* A new tag: the next generation (the slot's earlier tags never
+		 * name it again); tags keep 31 bits, so that none is
+		 * CHANNEL_ANY. Moved on here rather than when the slot is freed:
+		 * submit already holds the old one in a register. */
 		client->tag_of[slot] =
 		    (client->tag_of[slot] + CHANNEL_TAG_GENERATION) & 0x7fffffffu;
 		break;
-	case CHANNEL_SLOT_PENDING: client->free_slots &= ~bit; break;
 	case CHANNEL_SLOT_DONE: client->done_slots |= bit; break;
 	}
 }
@@ -413,18 +417,17 @@ static inline void channel_client_slot_set(struct channel_client *client, uint32
  * Assumes nothing about the server's head. */
 /*
  * The acting part of a submit, shared by the inline and the general path:
- * take the lowest FREE slot (free_slots != 0), write the entry at our tail
- * (the queue has room), publish it and ring the server if it sleeps.
+ * take FREE slot `slot`, write the entry at our tail (the queue has room),
+ * publish it and ring the server if it sleeps.
  */
 static inline __attribute__((always_inline)) enum error
 channel_client_publish(struct channel_client *client, const struct channel_message *request,
-		       uint32_t *tag, _Bool is_short)
+		       uint32_t *tag, _Bool is_short, uint32_t slot)
 {
 	/* Our state first: the entry's bytes may alias it for the compiler,
 	 * which would then reload it. */
 	uint32_t tail = client->request_tail;
-	uint32_t slot = channel_lowest_set(client->free_slots);
-	uint32_t my_tag = client->tag_of[slot];
+	uint32_t my_tag = (client->tag_of[slot] + CHANNEL_TAG_GENERATION) & 0x7fffffffu;
 	struct channel_shared *shared = client->shared;
 	struct channel_doorbell *server = client->server;
 	struct channel_entry *entry = channel_entry_at(client->requests, tail, client->mask);
