@@ -888,6 +888,17 @@ static void test_reply_to_broken_link(void **state)
 	reply.handle = got.handle;
 	assert_int_equal(channel_server_reply(&server, &reply), ERR_ILLEGAL_OPERATION);
 	check_invariants();
+	/* The break retired the handle: an even or a later generation of it is
+	 * unknown, not "broken". */
+	reply.handle = got.handle + CHANNEL_HANDLE_GENERATION;
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
+	reply.handle = got.handle + 2 * CHANNEL_HANDLE_GENERATION;
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
+	/* No slot of a broken link is taken. */
+	static struct channel_server s;
+	s = server;
+	s.link[0].slot[1].handle += CHANNEL_HANDLE_GENERATION;
+	assert_int_not_equal(channel_server_check_invariants(&s), ERR_OK);
 }
 
 /* Write a raw response entry as a hostile server would, and publish it. */
@@ -1073,7 +1084,7 @@ static void test_invariant_checkers_can_fail(void **state)
 		}
 		assert_int_not_equal(channel_client_check_invariants(&c), ERR_OK);
 	}
-	for (int which = 0; which < 8; which++) {
+	for (int which = 0; which < 9; which++) {
 		s = server;
 		switch (which) {
 		case 0: s.by_priority[2] |= 1; break;
@@ -1084,6 +1095,7 @@ static void test_invariant_checkers_can_fail(void **state)
 		case 5: s.link[0].room++; break;
 		case 6: s.link[0].response_head_seen -= DEPTH + 1; break;
 		case 7: s.link[0].request_tail_seen += DEPTH + 1; break;
+		case 8: s.link[0].slot[40].handle += CHANNEL_HANDLE_GENERATION; break;
 		}
 		assert_int_not_equal(channel_server_check_invariants(&s), ERR_OK);
 	}
