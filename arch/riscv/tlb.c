@@ -10,13 +10,14 @@
  * An idle hart is not asked: it waits with the kernel's satp loaded and
  * loads a user one again only after it has left the idle loop under the
  * lock (arch_tlb_leave_idle). So it is marked stale instead and fences
- * everything there, off the path every kernel exit takes. This keeps a revoke on one hart from waiting
- * on a sleeping one per page: each synchronous request wakes it, and under
- * QEMU's -icount every such cross-hart wait costs a whole round-robin turn
- * (docs/benchmarks.md). Both sides run under the kernel lock (the flush:
- * core/ calls it under the lock; the idle flag and the stale mark are
- * written and read under it), so a hart cannot leave the idle loop between
- * the test and the mark.
+ * everything there, off the path every kernel exit takes. This keeps a
+ * revoke on one hart from waiting on a sleeping one per page: each
+ * synchronous request wakes it, and under QEMU's -icount every such
+ * cross-hart wait costs a whole round-robin turn (docs/benchmarks.md).
+ * Both sides run under the kernel lock (the flush: core/ calls it under
+ * the lock; the idle flag and the stale mark are written and read under
+ * it), so a hart cannot leave the idle loop between the test and the
+ * mark.
  */
 #include "tlb.h"
 

@@ -26,12 +26,13 @@ enum arch_tlb_method {
 void arch_vspace_activate(uint64_t root_pa, uint64_t asid);
 
 /* Return once no hart of `harts` (bit i: cpu index i, the caller's own
- * included or not) can use asid's translation (an idle hart is not woken:
- * it cannot use it before arch_tlb_leave_idle fences it) of the page holding va
+ * included or not) can use asid's translation of the page holding va
  * (arch_tlb_flush_page) or any of its non-global translations
  * (arch_tlb_flush_asid); page-table writes before the call are visible to
- * later walks on those harts. The calling hart is always fenced. Callable
- * while booting, before tp holds the hart (then by SBI RFENCE only). */
+ * later walks on those harts. An idle hart is not woken: it cannot use one
+ * before arch_tlb_leave_idle fences it. The calling hart is always fenced.
+ * Callable while booting, before tp holds the hart (then by SBI RFENCE
+ * only). */
 void arch_tlb_flush_page(uint64_t asid, uint64_t va, uint64_t harts);
 void arch_tlb_flush_asid(uint64_t asid, uint64_t harts);
 
