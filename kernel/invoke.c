@@ -297,8 +297,13 @@ static enum error invoke_frame(struct invocation *inv)
 	case PAGE_MAP:
 		if (!has(inv, 3, 1))
 			return ERR_TRUNCATED_MESSAGE;
-		return vspace_frame_map(inv->slot, inv->caps[0], mr(inv, 0), mr(inv, 1), mr(inv, 2),
-					&fault);
+		{
+			enum error err = vspace_frame_map(inv->slot, inv->caps[0], mr(inv, 0),
+							  mr(inv, 1), mr(inv, 2), &fault);
+			if (err == ERR_OK && !(mr(inv, 2) & ABI_ATTR_EXECUTE_NEVER))
+				thread_code_mapped(); /* every hart runs fence.i before user code */
+			return err;
+		}
 	case PAGE_UNMAP: return vspace_frame_unmap(inv->slot);
 	case PAGE_GET_ADDRESS:
 		out(inv, port_virt_to_phys((void *)cap_ptr(inv->slot->cap)));

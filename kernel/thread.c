@@ -114,8 +114,23 @@ static void idle_wait(struct hart *hart)
 	sched_enter(hart->cpu_index);
 }
 
-/* Send next, current on this hart, to user mode in root/asid; from is the
- * thread whose FP registers the hart holds (or NULL). Drops the lock. */
+/* Bumped (under the lock) whenever a frame is mapped executable: a hart
+ * whose icache_epoch differs runs fence.i before it next enters user mode.
+ * Starts ahead of every hart's 0, so each hart's first entry fences. */
+static uint64_t code_epoch = 1;
+
+void thread_code_mapped(void)
+{
+	code_epoch++;
+}
+
+/*
+ * Send next, current on this hart, to user mode in root/asid; from is the
+ * thread whose FP registers the hart holds (or NULL). Drops the lock. The
+ * one way to user mode (both thread_return_to_user and the fastpath's
+ * thread_run_direct end here): a check "before this thread returns to its
+ * user mode" belongs at the mark below.
+ */
 static _Noreturn void run(struct hart *hart, struct tcb *from, struct tcb *next,
 			  struct pagetable *root, uint64_t asid)
 {
@@ -127,11 +142,17 @@ static _Noreturn void run(struct hart *hart, struct tcb *from, struct tcb *next,
 	arch_vspace_activate(kernel_to_physical(root), asid);
 	csr_write_sie(hart->sie_user);
 	hart->running = next;
-	thread_copy_frame((uint64_t *)&hart->frame, next->regs);
-	/* Pages written as data may now be run (a loader wrote them). */
-	fence_i();
+	/* The next trap saves straight into next's TCB (trap.S). */
+	hart->user_frame = (struct trap_frame *)next->regs;
+	/* Code was mapped since this hart last fenced (invoke.c): a loader
+	 * wrote it as data, and this hart may hold stale instructions. */
+	if (hart->icache_epoch != code_epoch) {
+		hart->icache_epoch = code_epoch;
+		fence_i();
+	}
+	/* -- before returning to next's user mode: per-thread checks go here -- */
 	spinlock_release(&kernel_lock);
-	user_return(hart, &hart->frame);
+	user_return(hart, (struct trap_frame *)next->regs);
 }
 
 _Noreturn void thread_return_to_user(struct hart *hart)

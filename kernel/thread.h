@@ -52,17 +52,6 @@ static inline struct arch_fpu_state *thread_fpu(struct tcb *t)
 	return (struct arch_fpu_state *)(void *)((char *)t + THREAD_FPU_OFFSET);
 }
 
-/* Copy a trap frame a word at a time (the kernel's memcpy goes bytewise). */
-static inline void thread_copy_frame(uint64_t *to, const uint64_t *from)
-{
-	/* Unrolled: a load and a store a word, four copies per IPC round trip. */
-#pragma GCC unroll 32
-	for (unsigned i = 1; i < sizeof(struct trap_frame) / sizeof(uint64_t); i++) {
-		__asm__("" : : : "memory"); /* no loop-to-memcpy rewrite, please */
-		to[i] = from[i];
-	}
-}
-
 /* The root table t runs in, or NULL when it has none or it went away. */
 struct pagetable *thread_vspace(struct tcb *t);
 
@@ -78,6 +67,12 @@ void thread_init(unsigned harts, bool preemption);
  * from: the thread that ran before. */
 _Noreturn void thread_run_direct(struct hart *hart, struct tcb *from, struct tcb *next,
 				 uint64_t asid);
+
+/* A frame was mapped executable (lock held): every hart runs fence.i
+ * before it next enters user mode, so code a loader wrote as data is what
+ * runs. Code written into a page already mapped executable is the writer's
+ * to fence (RISC-V's rule: fence.i on the hart that will run it). */
+void thread_code_mapped(void);
 
 /* This hart is about to run threads for the first time (lock held): its
  * interrupt enables for user mode, and its tick. */

@@ -51,10 +51,8 @@ _Noreturn void trap_from_user(struct hart *hart)
 	hart->kernel_entries++;
 	struct tcb *t = hart->running;
 	bool current = t != NULL && sched_current(hart->cpu_index) == t;
-	if (current) {
-		thread_copy_frame(t->regs, (const uint64_t *)&hart->frame);
+	if (current) /* (trap.S saved its registers into its TCB) */
 		t->regs[REG_KERNEL_ENTRIES]++;
-	}
 	if (cause & CAUSE_INTERRUPT) {
 		interrupt(hart, cause);
 	} else if (current && tcb_is_runnable(t)) {
