@@ -184,55 +184,55 @@ static inline uint64_t cap_guard_word(unsigned guard_size, uint64_t guard)
 
 #define CAP_MASK(bits) ((bits) >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << (bits)) - 1))
 
-static inline uint64_t cap_field_get(uint64_t word, unsigned shift, unsigned bits)
+HOT_INLINE uint64_t cap_field_get(uint64_t word, unsigned shift, unsigned bits)
 {
 	return (word >> shift) & CAP_MASK(bits);
 }
 
 /* Pointers are stored as their low 48 bits and sign-extended on read. */
-static inline uintptr_t cap_ptr_decode(uint64_t word)
+HOT_INLINE uintptr_t cap_ptr_decode(uint64_t word)
 {
 	return (uintptr_t)((int64_t)(word << (64 - CAP_PTR_BITS)) >> (64 - CAP_PTR_BITS));
 }
 
-static inline enum cap_type cap_type(struct cap cap)
+HOT_INLINE enum cap_type cap_type(struct cap cap)
 {
 	uint64_t type = cap_field_get(cap.words[0], CAP_TYPE_SHIFT, CAP_TYPE_BITS);
 	CORE_ASSERT_HOT(type < CAP_TYPE_COUNT);
 	return (enum cap_type)type;
 }
 
-static inline bool cap_is_null(struct cap cap)
+HOT_INLINE bool cap_is_null(struct cap cap)
 {
 	return cap_type(cap) == CAP_NULL;
 }
 
 /* The object address, 0 for caps without one. */
-static inline uintptr_t cap_ptr(struct cap cap)
+HOT_INLINE uintptr_t cap_ptr(struct cap cap)
 {
 	return cap_ptr_decode(cap.words[0]);
 }
 
-static inline unsigned cap_cnode_radix(struct cap cap)
+HOT_INLINE unsigned cap_cnode_radix(struct cap cap)
 {
 	CORE_ASSERT_HOT(cap_type(cap) == CAP_CNODE);
 	return (unsigned)cap_field_get(cap.words[0], CAP_SIZE_SHIFT, 6);
 }
 
-static inline unsigned cap_cnode_guard_size(struct cap cap)
+HOT_INLINE unsigned cap_cnode_guard_size(struct cap cap)
 {
 	CORE_ASSERT_HOT(cap_type(cap) == CAP_CNODE);
 	return (unsigned)cap_field_get(cap.words[1], CAP_GUARD_SIZE_SHIFT, 6);
 }
 
-static inline uint64_t cap_cnode_guard(struct cap cap)
+HOT_INLINE uint64_t cap_cnode_guard(struct cap cap)
 {
 	CORE_ASSERT_HOT(cap_type(cap) == CAP_CNODE);
 	return cap_field_get(cap.words[1], 0, CAP_GUARD_BITS_MAX);
 }
 
 /* Endpoint, notification, service. */
-static inline uint64_t cap_badge(struct cap cap)
+HOT_INLINE uint64_t cap_badge(struct cap cap)
 {
 	CORE_ASSERT_HOT(cap_type(cap) == CAP_ENDPOINT || cap_type(cap) == CAP_NOTIFICATION ||
 			cap_type(cap) == CAP_SERVICE);
@@ -240,26 +240,26 @@ static inline uint64_t cap_badge(struct cap cap)
 }
 
 /* Endpoint, notification, reply, frame. */
-static inline struct cap_rights cap_rights(struct cap cap)
+HOT_INLINE struct cap_rights cap_rights(struct cap cap)
 {
 	CORE_ASSERT_HOT(cap_type(cap) == CAP_ENDPOINT || cap_type(cap) == CAP_NOTIFICATION ||
 			cap_type(cap) == CAP_REPLY || cap_type(cap) == CAP_FRAME);
 	return cap_rights_make((unsigned)cap_field_get(cap.words[0], CAP_RIGHTS_SHIFT, 4));
 }
 
-static inline bool cap_has_mapping(struct cap cap)
+HOT_INLINE bool cap_has_mapping(struct cap cap)
 {
 	return cap_type(cap) == CAP_FRAME || cap_type(cap) == CAP_PAGE_TABLE;
 }
 
 /* Frame, page table. */
-static inline bool cap_is_mapped(struct cap cap)
+HOT_INLINE bool cap_is_mapped(struct cap cap)
 {
 	CORE_ASSERT_HOT(cap_has_mapping(cap));
 	return cap_field_get(cap.words[0], CAP_MAPPED_SHIFT, 1);
 }
 
-static inline uint64_t cap_mapped_asid(struct cap cap)
+HOT_INLINE uint64_t cap_mapped_asid(struct cap cap)
 {
 	CORE_ASSERT_HOT(cap_has_mapping(cap));
 	return cap_field_get(cap.words[1], CAP_MAPPED_ASID_SHIFT, 16);

@@ -92,19 +92,6 @@ void tcb_stop(struct tcb *t)
 	tcb_set_state(t, THREAD_INACTIVE);
 }
 
-unsigned tcb_current_hart(const struct tcb *t)
-{
-	return t->current_on1 == 0 ? NO_HART : t->current_on1 - 1u;
-}
-
-void tcb_set_current_hart(struct tcb *t, unsigned hart)
-{
-	t->current_on1 = hart == NO_HART ? 0 : (uint8_t)(hart + 1);
-	/* The hart will run t's address space: its flushes must reach it. */
-	if (hart != NO_HART)
-		asid_activate(tcb_vspace_asid(t), hart);
-}
-
 uint64_t tcb_get_reg(const struct tcb *t, enum port_reg reg)
 {
 	return t->regs[port_reg_index(reg)];
@@ -118,16 +105,6 @@ void tcb_set_reg(struct tcb *t, enum port_reg reg, uint64_t value)
 bool thread_state_transition_ok(enum thread_state from, enum thread_state to)
 {
 	return from < THREAD_STATE_COUNT && to < THREAD_STATE_COUNT && (legal[from] & BIT(to));
-}
-
-enum thread_state tcb_state(const struct tcb *t)
-{
-	return (enum thread_state)t->state;
-}
-
-bool tcb_is_runnable(const struct tcb *t)
-{
-	return t->state == THREAD_RUNNING || t->state == THREAD_RESTART;
 }
 
 void tcb_set_state(struct tcb *t, enum thread_state to)
@@ -257,12 +234,6 @@ enum error tcb_set_fault_handler(struct tcb *t, struct cte *src)
 }
 
 /* A live VSpace root: a page-table cap whose ASID names this very table. */
-static bool is_vspace_root(struct cap cap)
-{
-	return cap_type(cap) == CAP_PAGE_TABLE && cap_is_mapped(cap) &&
-	       (uintptr_t)asid_lookup(cap_mapped_asid(cap)) == cap_ptr(cap);
-}
-
 /* What TCB_SetSpace installs, decoded. */
 struct space_plan {
 	struct cap fault, cspace, vspace;
@@ -279,7 +250,7 @@ static enum error decode_space(const struct cte *tcb_slot, const struct tcb_spac
 	if (cap_type(plan->cspace) != CAP_CNODE)
 		return ERR_ILLEGAL_OPERATION;
 	plan->vspace = a->vspace->cap;
-	if (!is_vspace_root(plan->vspace))
+	if (!tcb_is_vspace_root(plan->vspace))
 		return ERR_ILLEGAL_OPERATION;
 	plan->fault = a->fault != NULL ? a->fault->cap : cap_null();
 	return tcb_check_fault_handler(plan->fault);
@@ -382,12 +353,6 @@ enum error tcb_configure(struct cte *tcb_slot, const struct tcb_space_args *args
 		buffer_frame = NULL;
 	invoke_ipc_buffer(tcb_from_cap(tcb_cap), buffer_frame, buffer_address);
 	return ERR_OK;
-}
-
-uint64_t tcb_vspace_asid(const struct tcb *t)
-{
-	struct cap cap = t->vspace_root.cap;
-	return is_vspace_root(cap) ? cap_mapped_asid(cap) : ASID_INVALID;
 }
 
 enum error tcb_set_ipc_buffer(struct tcb *t, struct cte *frame, uint64_t address)

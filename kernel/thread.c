@@ -183,9 +183,9 @@ _Noreturn void thread_return_to_user(struct hart *hart)
 }
 
 _Noreturn void thread_run_direct(struct hart *hart, struct tcb *from, struct tcb *next,
-				 uint64_t asid)
+				 struct pagetable *root, uint64_t asid)
 {
 	/* activate() without its restart case: next was blocked in IPC. */
 	next->regs[REG_SYSCALL_PC] = 0;
-	run(hart, from, next, asid_lookup(asid), asid);
+	run(hart, from, next, root, asid);
 }

@@ -59,8 +59,8 @@ void arch_fpu_switch_slow(unsigned cpu, struct arch_fpu_state *from, struct arch
  * Inline: the common cases (nothing dirty, the registers already right)
  * cost a few instructions and no FP instruction.
  */
-static inline void arch_fpu_switch(unsigned cpu, struct arch_fpu_state *from,
-				   struct arch_fpu_state *to)
+static inline __attribute__((always_inline)) void
+arch_fpu_switch(unsigned cpu, struct arch_fpu_state *from, struct arch_fpu_state *to)
 {
 	const struct arch_fpu_hart *here = &arch_fpu_harts[cpu];
 	uint64_t status = csr_read_sstatus();
