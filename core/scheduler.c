@@ -9,6 +9,7 @@
 #include "scheduler.h"
 
 struct sched_hart sched_harts[CONFIG_MAX_HARTS];
+struct sched_ready_queue sched_queues[CONFIG_MAX_HARTS][PRIORITY_COUNT];
 static unsigned hart_count;
 static unsigned this_hart;
 
@@ -17,8 +18,11 @@ void sched_init(unsigned harts_started, struct tcb *const *idles)
 	CORE_ASSERT(harts_started >= 1 && harts_started <= CONFIG_MAX_HARTS);
 	hart_count = harts_started;
 	this_hart = 0;
-	for (unsigned h = 0; h < CONFIG_MAX_HARTS; h++)
+	for (unsigned h = 0; h < CONFIG_MAX_HARTS; h++) {
 		sched_harts[h] = (struct sched_hart){ 0 };
+		for (unsigned p = 0; p < PRIORITY_COUNT; p++)
+			sched_queues[h][p] = (struct sched_ready_queue){ 0 };
+	}
 	for (unsigned h = 0; h < harts_started; h++) {
 		struct tcb *idle = idles[h];
 		object_zero(idle, sizeof(*idle));
@@ -59,7 +63,7 @@ bool sched_pending(unsigned hart)
 static void enqueue(struct tcb *t, bool at_head)
 {
 	struct sched_hart *hs = &sched_harts[t->affinity];
-	struct sched_ready_queue *q = &hs->queues[t->priority];
+	struct sched_ready_queue *q = &sched_queues[t->affinity][t->priority];
 	CORE_ASSERT(!t->queued && !t->candidate && tcb_current_hart(t) == NO_HART);
 	if (q->head == NULL) {
 		q->head = q->tail = t;
@@ -83,7 +87,7 @@ static void enqueue(struct tcb *t, bool at_head)
 static void dequeue(struct tcb *t)
 {
 	struct sched_hart *hs = &sched_harts[t->affinity];
-	struct sched_ready_queue *q = &hs->queues[t->priority];
+	struct sched_ready_queue *q = &sched_queues[t->affinity][t->priority];
 	if (t->sched_prev != NULL)
 		t->sched_prev->sched_next = t->sched_next;
 	else
@@ -222,7 +226,7 @@ void sched_schedule(unsigned h)
 	if (next == NULL) {
 		int top = sched_top_priority(h);
 		if (top >= 0) {
-			next = sched_harts[h].queues[top].head;
+			next = sched_queues[h][top].head;
 			dequeue(next);
 		}
 	}
@@ -266,7 +270,7 @@ static const char *check_hart(unsigned h)
 		return "an idle thread is current while another thread is";
 	uint64_t l1 = 0;
 	for (unsigned p = 0; p < PRIORITY_COUNT; p++) {
-		const struct sched_ready_queue *q = &hs->queues[p];
+		const struct sched_ready_queue *q = &sched_queues[h][p];
 		bool bit = (hs->bitmap_l2[p / 64] >> (p % 64)) & 1;
 		if (bit != (q->head != NULL))
 			return "the bitmap does not match the queues";

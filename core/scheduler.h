@@ -94,18 +94,20 @@ struct sched_ready_queue {
 	struct tcb *head, *tail;
 };
 
+/* 128-byte aligned: indexing by hart is a shift, not a multiplication. */
 struct sched_hart {
-	struct tcb *current;
+	_Alignas(128) struct tcb *current;
 	struct tcb *idle;
 	struct tcb *candidate; /* woken by IPC on this hart, not queued */
 	enum sched_action action;
 	bool yield_current; /* the current thread goes to its queue's tail */
 	uint64_t bitmap_l1;
 	uint64_t bitmap_l2[SCHED_BITMAP_WORDS];
-	struct sched_ready_queue queues[PRIORITY_COUNT];
 };
 
 extern struct sched_hart sched_harts[CONFIG_MAX_HARTS];
+/* Each hart's ready queues, by priority. */
+extern struct sched_ready_queue sched_queues[CONFIG_MAX_HARTS][PRIORITY_COUNT];
 
 HOT_INLINE struct tcb *sched_current(unsigned hart)
 {
@@ -128,8 +130,7 @@ HOT_INLINE int sched_top_priority(unsigned hart)
 HOT_INLINE bool sched_candidate_runs(unsigned h, const struct tcb *cand, const struct tcb *prev)
 {
 	int top = sched_top_priority(h);
-	return cand->priority > top ||
-	       (cand->priority == top && sched_harts[h].queues[top].head != prev);
+	return cand->priority > top || (cand->priority == top && sched_queues[h][top].head != prev);
 }
 
 /*

@@ -18,8 +18,8 @@
 	(BIT(THREAD_BLOCKED_SEND) | BIT(THREAD_BLOCKED_RECV) | BIT(THREAD_BLOCKED_REPLY) |         \
 	 BIT(THREAD_BLOCKED_NTFN))
 
-/* legal[from] has bit `to` set when from -> to is allowed. */
-static const unsigned legal[THREAD_STATE_COUNT] = {
+/* [from] has bit `to` set when from -> to is allowed (tcb.h). */
+const unsigned thread_legal_transitions[THREAD_STATE_COUNT] = {
 	[THREAD_INACTIVE] = BIT(THREAD_RUNNING) | BIT(THREAD_RESTART) | BIT(THREAD_IDLE),
 	[THREAD_RUNNING] = BIT(THREAD_INACTIVE) | BIT(THREAD_RESTART) | BLOCKED_ANY,
 	[THREAD_RESTART] = BIT(THREAD_INACTIVE) | BIT(THREAD_RUNNING) | BLOCKED_ANY,
@@ -102,17 +102,9 @@ void tcb_set_reg(struct tcb *t, enum port_reg reg, uint64_t value)
 	t->regs[port_reg_index(reg)] = value;
 }
 
-bool thread_state_transition_ok(enum thread_state from, enum thread_state to)
+void tcb_stopped_current(struct tcb *t)
 {
-	return from < THREAD_STATE_COUNT && to < THREAD_STATE_COUNT && (legal[from] & BIT(to));
-}
-
-void tcb_set_state(struct tcb *t, enum thread_state to)
-{
-	CORE_ASSERT(thread_state_transition_ok(tcb_state(t), to));
-	t->state = (uint8_t)to;
-	if (tcb_current_hart(t) != NO_HART && !tcb_is_runnable(t) && to != THREAD_IDLE)
-		sched_reschedule(t);
+	sched_reschedule(t);
 }
 
 void tcb_cancel_ipc(struct tcb *t)

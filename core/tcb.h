@@ -122,12 +122,6 @@ static inline struct tcb *tcb_from_cap(struct cap cap)
 uint64_t tcb_get_reg(const struct tcb *t, enum port_reg reg);
 void tcb_set_reg(struct tcb *t, enum port_reg reg, uint64_t value);
 
-/* Is `from` -> `to` in the transition table (docs/ipc.md)? */
-bool thread_state_transition_ok(enum thread_state from, enum thread_state to);
-/* The one state change: asserts the transition is legal, and tells the
- * scheduler when a current thread stops being runnable. */
-void tcb_set_state(struct tcb *t, enum thread_state to);
-
 /*
  * Leave whatever IPC the thread waits in (endpoint or notification queue,
  * reply wait, receive's reply object); its state is left for the caller to
@@ -273,6 +267,31 @@ HOT_INLINE void tcb_set_current_hart(struct tcb *t, unsigned hart)
 	t->current_on1 = hart == NO_HART ? 0 : (uint8_t)(hart + 1);
 	if (hart != NO_HART)
 		asid_activate(tcb_vspace_asid(t), hart);
+}
+
+/* The transition table (docs/ipc.md): [from] has bit `to` set when the
+ * change is legal. */
+extern const unsigned thread_legal_transitions[THREAD_STATE_COUNT];
+
+/* Is `from` -> `to` in the transition table (docs/ipc.md)? */
+HOT_INLINE bool thread_state_transition_ok(enum thread_state from, enum thread_state to)
+{
+	return from < THREAD_STATE_COUNT && to < THREAD_STATE_COUNT &&
+	       (thread_legal_transitions[from] >> to & 1u);
+}
+
+/* tcb_set_state's call into the scheduler: t, current on a hart, stopped
+ * being runnable (sched_reschedule). */
+void tcb_stopped_current(struct tcb *t);
+
+/* The one state change: asserts the transition is legal, and tells the
+ * scheduler when a current thread stops being runnable. */
+HOT_INLINE void tcb_set_state(struct tcb *t, enum thread_state to)
+{
+	CORE_ASSERT(thread_state_transition_ok(tcb_state(t), to));
+	t->state = (uint8_t)to;
+	if (tcb_current_hart(t) != NO_HART && !tcb_is_runnable(t) && to != THREAD_IDLE)
+		tcb_stopped_current(t);
 }
 
 #endif

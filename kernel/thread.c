@@ -30,12 +30,13 @@ static _Alignas(1u << TCB_SIZE_BITS) uint8_t idle_tcbs[CONFIG_MAX_HARTS][1u << T
 
 static bool preemptive;
 
-void kernel_lock_acquire(void)
+void kernel_lock_contended(void)
 {
 	/* A hart spinning here must still answer the holder's remote stall. */
-	while (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE))
+	do {
 		while (__atomic_load_n(&kernel_lock.held, __ATOMIC_RELAXED))
 			(void)arch_ipi_poll();
+	} while (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE));
 }
 
 /* The timer's handler (interrupts are taken under the lock, trap.c). */
@@ -131,8 +132,8 @@ void thread_code_mapped(void)
  * thread_run_direct end here): a check "before this thread returns to its
  * user mode" belongs at the mark below.
  */
-static _Noreturn void run(struct hart *hart, struct tcb *from, struct tcb *next,
-			  struct pagetable *root, uint64_t asid)
+static inline __attribute__((always_inline)) _Noreturn void
+run(struct hart *hart, struct tcb *from, struct tcb *next, struct pagetable *root, uint64_t asid)
 {
 	unsigned h = hart->cpu_index;
 	if (next != from)

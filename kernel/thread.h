@@ -23,8 +23,14 @@
 #include "tcb.h"
 
 extern struct spinlock kernel_lock;
+/* kernel_lock_acquire when the lock was held: spin, answering IPIs. */
+void kernel_lock_contended(void);
 /* Take the big lock; while spinning, answer IPIs (a remote stall). */
-void kernel_lock_acquire(void);
+static inline void kernel_lock_acquire(void)
+{
+	if (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE))
+		kernel_lock_contended();
+}
 
 /*
  * Register-block word holding the address of the ecall a thread is inside
