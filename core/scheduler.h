@@ -147,19 +147,26 @@ HOT_INLINE bool sched_can_switch_direct(unsigned h, const struct tcb *next)
 	       tcb_current_hart(next) == NO_HART && sched_candidate_runs(h, next, hs->current);
 }
 
-/* Make it so (sched_can_switch_direct held before the IPC acted; next is
- * now runnable, and the thread that was current blocks, before or after). */
-HOT_INLINE void sched_switch_direct(unsigned h, struct tcb *next)
+/* sched_switch_direct for a caller that has just found next's VSpace
+ * ASID (tcb_vspace_asid) under the same lock hold. */
+HOT_INLINE void sched_switch_direct_asid(unsigned h, struct tcb *next, uint64_t asid)
 {
 	struct sched_hart *hs = &sched_harts[h];
 	struct tcb *prev = hs->current;
 	CORE_ASSERT(prev != hs->idle && tcb_is_runnable(next) && hs->candidate == NULL);
 	tcb_set_current_hart(prev, NO_HART);
 	hs->current = next;
-	tcb_set_current_hart(next, h);
+	tcb_set_current_hart_asid(next, h, asid);
 	/* If prev blocked first it asked for a decision (tcb_set_state): this
 	 * was it. (Blocking it after the switch asks for none.) */
 	hs->action = ACTION_NONE;
+}
+
+/* Make it so (sched_can_switch_direct held before the IPC acted; next is
+ * now runnable, and the thread that was current blocks, before or after). */
+HOT_INLINE void sched_switch_direct(unsigned h, struct tcb *next)
+{
+	sched_switch_direct_asid(h, next, tcb_vspace_asid(next));
 }
 
 #endif

@@ -31,32 +31,6 @@ const unsigned thread_legal_transitions[THREAD_STATE_COUNT] = {
 	[THREAD_IDLE] = 0,
 };
 
-void tcb_queue_append(struct tcb_queue *q, struct tcb *t, void *object)
-{
-	t->blocked_on = object;
-	t->ipc_next = NULL;
-	t->ipc_prev = q->tail;
-	if (q->tail != NULL)
-		q->tail->ipc_next = t;
-	else
-		q->head = t;
-	q->tail = t;
-}
-
-void tcb_queue_remove(struct tcb_queue *q, struct tcb *t)
-{
-	if (t->ipc_prev != NULL)
-		t->ipc_prev->ipc_next = t->ipc_next;
-	else
-		q->head = t->ipc_next;
-	if (t->ipc_next != NULL)
-		t->ipc_next->ipc_prev = t->ipc_prev;
-	else
-		q->tail = t->ipc_prev;
-	t->ipc_prev = t->ipc_next = NULL;
-	t->blocked_on = NULL;
-}
-
 const char *tcb_queue_check(const struct tcb_queue *q, const void *object, enum thread_state a,
 			    enum thread_state b)
 {

@@ -89,10 +89,6 @@ struct tcb_queue {
 	struct tcb *head, *tail;
 };
 
-/* Append t (not in any queue) and note it waits on `object`. */
-void tcb_queue_append(struct tcb_queue *q, struct tcb *t, void *object);
-/* Remove t (in q). */
-void tcb_queue_remove(struct tcb_queue *q, struct tcb *t);
 /* NULL, or what is wrong with q: links, every thread waiting on `object`
  * in state a or b, all in the same state. */
 const char *tcb_queue_check(const struct tcb_queue *q, const void *object, enum thread_state a,
@@ -269,6 +265,15 @@ HOT_INLINE void tcb_set_current_hart(struct tcb *t, unsigned hart)
 		asid_activate(tcb_vspace_asid(t), hart);
 }
 
+/* tcb_set_current_hart(t, hart) for a hart, when the caller has just found
+ * asid == tcb_vspace_asid(t) under the same lock hold (the fastpath). */
+HOT_INLINE void tcb_set_current_hart_asid(struct tcb *t, unsigned hart, uint64_t asid)
+{
+	CORE_ASSERT(hart != NO_HART);
+	t->current_on1 = (uint8_t)(hart + 1);
+	asid_activate(asid, hart);
+}
+
 /* The transition table (docs/ipc.md): [from] has bit `to` set when the
  * change is legal. */
 extern const unsigned thread_legal_transitions[THREAD_STATE_COUNT];
@@ -292,6 +297,36 @@ HOT_INLINE void tcb_set_state(struct tcb *t, enum thread_state to)
 	t->state = (uint8_t)to;
 	if (tcb_current_hart(t) != NO_HART && !tcb_is_runnable(t) && to != THREAD_IDLE)
 		tcb_stopped_current(t);
+}
+
+/* --- Inline: the IPC fastpath's steps (kernel/fastpath.c). --- */
+
+/* Append t (not in any queue) and note it waits on `object`. */
+HOT_INLINE void tcb_queue_append(struct tcb_queue *q, struct tcb *t, void *object)
+{
+	t->blocked_on = object;
+	t->ipc_next = NULL;
+	t->ipc_prev = q->tail;
+	if (q->tail != NULL)
+		q->tail->ipc_next = t;
+	else
+		q->head = t;
+	q->tail = t;
+}
+
+/* Remove t (in q). */
+HOT_INLINE void tcb_queue_remove(struct tcb_queue *q, struct tcb *t)
+{
+	if (t->ipc_prev != NULL)
+		t->ipc_prev->ipc_next = t->ipc_next;
+	else
+		q->head = t->ipc_next;
+	if (t->ipc_next != NULL)
+		t->ipc_next->ipc_prev = t->ipc_prev;
+	else
+		q->tail = t->ipc_prev;
+	t->ipc_prev = t->ipc_next = NULL;
+	t->blocked_on = NULL;
 }
 
 #endif

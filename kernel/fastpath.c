@@ -109,7 +109,7 @@ static struct tcb *call(unsigned h, struct tcb *t, uint64_t *asid, struct pageta
 	transfer(t, receiver, info, cap_badge(cap));
 	tcb_set_state(receiver, THREAD_RUNNING);
 	/* Switched before t blocks: t's block then asks for no decision. */
-	sched_switch_direct(h, receiver);
+	sched_switch_direct_asid(h, receiver, *asid);
 	reply_push(r, t, receiver->ipc_grant);
 	return receiver;
 }
@@ -140,7 +140,7 @@ static struct tcb *reply_recv(unsigned h, struct tcb *t, uint64_t *asid, struct 
 	reply_remove_caller(caller);
 	transfer(t, caller, info, 0);
 	tcb_set_state(caller, THREAD_RUNNING);
-	sched_switch_direct(h, caller); /* before t blocks, as in call() */
+	sched_switch_direct_asid(h, caller, *asid); /* before t blocks, as in call() */
 	t->ipc_grant = (cap_rights(slot->cap).bits & CAP_RIGHT_GRANT) != 0;
 	tcb_queue_append(&ep->queue, t, ep);
 	tcb_set_state(t, THREAD_BLOCKED_RECV);

@@ -185,6 +185,14 @@ static enum error tcb_registers(struct invocation *inv, struct tcb *target)
 {
 	if (target == inv->thread)
 		return ERR_ILLEGAL_OPERATION; /* seL4: not on the calling thread */
+	/* A thread current on another hart saves its registers into its TCB
+	 * at every trap, without the lock (docs/arch.md): stall that hart
+	 * first (seL4's remoteTCBStall), so that the set read or written here
+	 * is settled and whole. */
+	unsigned hart = tcb_current_hart(target);
+	bool remote = hart != NO_HART && hart != sched_this_hart();
+	if (remote)
+		port_remote_stall(hart);
 	if (inv->label == TCB_READ_REGISTERS) {
 		if (!has(inv, 2, 0))
 			return ERR_TRUNCATED_MESSAGE;
@@ -206,8 +214,12 @@ static enum error tcb_registers(struct invocation *inv, struct tcb *target)
 		return ERR_TRUNCATED_MESSAGE;
 	for (unsigned i = 0; i < count; i++)
 		target->regs[abi_reg_index[i]] = mr(inv, 3 + i);
-	if (count > 0)
+	if (count > 0) {
 		target->regs[REG_SYSCALL_PC] = 0; /* the new PC wins over a restart */
+		/* The stalled hart's trap was the old registers' (trap.c). */
+		if (remote)
+			target->regs[REG_REPLACED] = 1;
+	}
 	if (mr(inv, 0) & 1)
 		tcb_resume(target);
 	return ERR_OK;

@@ -26,7 +26,7 @@ extern struct spinlock kernel_lock;
 /* kernel_lock_acquire when the lock was held: spin, answering IPIs. */
 void kernel_lock_contended(void);
 /* Take the big lock; while spinning, answer IPIs (a remote stall). */
-static inline void kernel_lock_acquire(void)
+static inline __attribute__((always_inline)) void kernel_lock_acquire(void)
 {
 	if (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE))
 		kernel_lock_contended();
@@ -41,7 +41,11 @@ static inline void kernel_lock_acquire(void)
 #define REG_PC 32
 /* Kernel entries of the thread (SYS_DEBUG_KERNEL_ENTRIES). */
 #define REG_KERNEL_ENTRIES 34
-_Static_assert(REG_KERNEL_ENTRIES < TCB_REG_WORDS, "the kernel's words fit the register block");
+/* Non-zero: another hart rewrote the registers (TCB_WriteRegisters) while
+ * this thread was current on a hart it had stalled; that hart's pending
+ * trap belongs to the old registers and is dropped (trap.c). */
+#define REG_REPLACED 35
+_Static_assert(REG_REPLACED < TCB_REG_WORDS, "the kernel's words fit the register block");
 
 /*
  * A thread's FP registers live in the TCB object after core/'s struct tcb

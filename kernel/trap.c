@@ -51,11 +51,15 @@ _Noreturn void trap_from_user(struct hart *hart)
 	hart->kernel_entries++;
 	struct tcb *t = hart->running;
 	bool current = t != NULL && sched_current(hart->cpu_index) == t;
-	if (current) /* (trap.S saved its registers into its TCB) */
+	bool replaced = false;
+	if (current) { /* (trap.S saved its registers into its TCB) */
 		t->regs[REG_KERNEL_ENTRIES]++;
+		replaced = t->regs[REG_REPLACED] != 0; /* then the trap is stale */
+		t->regs[REG_REPLACED] = 0;
+	}
 	if (cause & CAUSE_INTERRUPT) {
 		interrupt(hart, cause);
-	} else if (current && tcb_is_runnable(t)) {
+	} else if (current && !replaced && tcb_is_runnable(t)) {
 		/* (A thread another hart suspended or destroyed meanwhile does
 		 * nothing more: an ecall left unhandled is restarted later.) */
 		if (cause == CAUSE_USER_ECALL) {
