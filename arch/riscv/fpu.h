@@ -38,10 +38,11 @@ struct arch_fpu_stats {
 	uint64_t saves, restores, zeroes;
 };
 
-/* Per hart, read by the inline fast path below. */
+/* Per hart, read by the inline fast path below (64-byte aligned: indexed
+ * by a shift on every thread switch). */
 struct arch_fpu_hart {
-	struct arch_fpu_state *owner; /* whose values the registers hold, or NULL */
-	bool zeroed;                  /* the registers are all zero */
+	_Alignas(64) struct arch_fpu_state *owner; /* whose values the registers hold, or NULL */
+	bool zeroed;                               /* the registers are all zero */
 	struct arch_fpu_stats stats;
 };
 extern struct arch_fpu_hart arch_fpu_harts[CONFIG_MAX_HARTS];
