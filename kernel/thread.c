@@ -9,16 +9,19 @@
 #include "thread.h"
 
 #include "asid.h"
+#include "hart.h"
 #include "barrier.h"
 #include "console.h"
 #include "fault.h"
 #include "interrupt.h"
+#include "kinfo.h"
 #include "ipi.h"
 #include "memory.h"
 #include "scheduler.h"
 #include "timer.h"
 #include "tlb.h"
 #include "trap.h"
+#include "uintr_kernel.h"
 
 struct spinlock kernel_lock;
 
@@ -43,7 +46,10 @@ void kernel_lock_contended(void)
 static void tick(uint64_t now)
 {
 	(void)now;
-	sched_tick();
+	/* An idle hart keeps its tick only for user-interrupt deadlines, and
+	 * takes it without the lock: nothing to preempt there. */
+	if (!hart_current()->idle)
+		sched_tick();
 }
 
 /* An IPI asked this hart to decide again: the trap or idle path that took
@@ -53,7 +59,10 @@ static void reschedule(void) {}
 /* seL4's remote stall: the trap that took the IPI (or the lock loop that
  * polled it) already left the thread; this hart touches a TCB only under
  * the lock and only while core/ still calls it current (trap.c). */
-static void stall(void) {}
+static void stall(void)
+{
+	kuintr_unload_here(hart_current()->cpu_index); /* uintr_kernel.h */
+}
 
 void thread_start_hart(struct hart *hart)
 {
@@ -81,6 +90,24 @@ struct pagetable *thread_vspace(struct tcb *t)
 	return asid == ASID_INVALID ? NULL : asid_lookup(asid);
 }
 
+struct hart *thread_stall(struct tcb *t)
+{
+	unsigned h = tcb_current_hart(t);
+	if (h == NO_HART || h == sched_this_hart())
+		return NULL;
+	/* That hart saved t's registers straight into t (trap.S) before it
+	 * answered, and spins for the lock: they are settled until we drop it. */
+	arch_ipi_stall(h);
+	return &harts[h];
+}
+
+void thread_unstall(struct tcb *t, struct hart *remote)
+{
+	/* It resumes from t's own registers (docs/arch.md): nothing to copy. */
+	(void)t;
+	(void)remote;
+}
+
 /*
  * t is about to run on this hart: a restarted system call goes back to its
  * ecall. Returns its VSpace's ASID, or ASID_INVALID when t cannot run (no
@@ -106,12 +133,17 @@ static uint64_t activate(struct tcb *t, struct pagetable **root)
 static void idle_wait(struct hart *hart)
 {
 	csr_write_satp(hart->kernel_satp);
-	csr_write_sie(hart->sie_user & ~SIE_STIE);
+	kuintr_unload_here(hart->cpu_index);
+	kinfo_set_running(hart->cpu_index, NULL);
+	bool timer = kuintr_idle_needs_timer(hart->cpu_index); /* a deadline to watch */
+	csr_write_sie(timer ? hart->sie_user : hart->sie_user & ~SIE_STIE);
+	hart->idle = true;
 	spinlock_release(&kernel_lock);
 	cpu_wait_for_interrupt();
 	while (arch_interrupt_poll())
 		;
 	kernel_lock_acquire();
+	hart->idle = false;
 	sched_enter(hart->cpu_index);
 }
 
@@ -151,7 +183,10 @@ run(struct hart *hart, struct tcb *from, struct tcb *next, struct pagetable *roo
 		hart->icache_epoch = code_epoch;
 		fence_i();
 	}
-	/* -- before returning to next's user mode: per-thread checks go here -- */
+	/* Before returning to next's user mode (the one place for every path,
+	 * fastpath included): user-interrupt switch and delivery. */
+	kuintr_return_to_user(hart, next);
+	kinfo_set_running(hart->cpu_index, next);
 	spinlock_release(&kernel_lock);
 	user_return(hart, (struct trap_frame *)next->regs);
 }
@@ -166,6 +201,7 @@ _Noreturn void thread_return_to_user(struct hart *hart)
 	struct pagetable *root;
 	uint64_t asid;
 	for (;;) {
+		kuintr_before_schedule(h); /* sleeps that user interrupts ended */
 		sched_schedule(h);
 		next = sched_current(h);
 		if (next == sched_idle(h)) {

@@ -65,6 +65,19 @@ static inline struct arch_fpu_state *thread_fpu(struct tcb *t)
 /* The root table t runs in, or NULL when it has none or it went away. */
 struct pagetable *thread_vspace(struct tcb *t);
 
+/*
+ * seL4's remoteTCBStall, before an invocation on t's TCB: when another hart
+ * has t as its current thread, that hart is stopped (arch_ipi_stall: it
+ * left user mode, saved t's live registers into the TCB, and waits for the
+ * lock), so the invocation reads what t has now, a write is what t goes on
+ * with (that hart's pending trap is then dropped: REG_REPLACED), and a
+ * suspend ends it at once. Returns that hart, or NULL. Under the lock.
+ */
+struct hart *thread_stall(struct tcb *t);
+/* After the invocation on t (thread_stall's answer `remote`): nothing to
+ * do since the registers live in the TCB; kept as the pair's other half. */
+void thread_unstall(struct tcb *t, struct hart *remote);
+
 /* Create the idle threads and start the scheduler (boot hart, once).
  * With `preemption`, every hart's timer ticks the scheduler (time slices);
  * without (tests=arch, whose tests own the timer) threads run until they
