@@ -69,6 +69,77 @@ DEFINE_CSR_ACCESSORS(stval)
 DEFINE_CSR_ACCESSORS(satp)
 DEFINE_CSR_ACCESSORS(stimecmp) /* Sstc: only where the DTB lists it */
 
+/*
+ * The user-interrupt CSRs of the U-interrupt model (N extension plus
+ * suist/suirs/suicfg; ../shared/UINTR.md section 1), by number: they exist
+ * only there, and only arch/riscv/uintr_hardware.c may touch them, after
+ * uintr_probe chose the hardware backend (on stock QEMU every access is an
+ * illegal instruction).
+ */
+#define CSR_USTATUS 0x000
+#define CSR_UIE 0x004
+#define CSR_UTVEC 0x005
+#define CSR_USCRATCH 0x040
+#define CSR_UEPC 0x041
+#define CSR_UCAUSE 0x042
+#define CSR_UTVAL 0x043
+#define CSR_UIP 0x044
+#define CSR_SIDELEG 0x103
+#define CSR_SUIST 0x1b0
+#define CSR_SUIRS 0x1b1
+#define CSR_SUICFG 0x1b2
+
+#define USTATUS_UIE (1ul << 0)
+#define USTATUS_UPIE (1ul << 4)
+#define UIE_USIE (1ul << 0)
+#define UIP_USIP (1ul << 0)
+#define SIDELEG_USIP (1ul << 0)
+#define SUIST_ENABLE (1ul << 63)
+#define SUIST_SIZE_SHIFT 44
+#define SUIRS_ENABLE (1ul << 63)
+
+#define CSR_STR(x) #x
+#define DEFINE_CSR_NUMBER_ACCESSORS(name, number)                                                  \
+	static inline uint64_t csr_read_##name(void)                                               \
+	{                                                                                          \
+		uint64_t value;                                                                    \
+		__asm__ volatile("csrr %0, " CSR_STR(number) : "=r"(value));                       \
+		return value;                                                                      \
+	}                                                                                          \
+	static inline void csr_write_##name(uint64_t value)                                        \
+	{                                                                                          \
+		__asm__ volatile("csrw " CSR_STR(number) ", %0" : : "r"(value) : "memory");        \
+	}                                                                                          \
+	static inline void csr_set_##name(uint64_t bits)                                           \
+	{                                                                                          \
+		__asm__ volatile("csrs " CSR_STR(number) ", %0" : : "r"(bits) : "memory");         \
+	}                                                                                          \
+	static inline void csr_clear_##name(uint64_t bits)                                         \
+	{                                                                                          \
+		__asm__ volatile("csrc " CSR_STR(number) ", %0" : : "r"(bits) : "memory");         \
+	}
+
+DEFINE_CSR_NUMBER_ACCESSORS(ustatus, CSR_USTATUS)
+DEFINE_CSR_NUMBER_ACCESSORS(uie, CSR_UIE)
+DEFINE_CSR_NUMBER_ACCESSORS(utvec, CSR_UTVEC)
+DEFINE_CSR_NUMBER_ACCESSORS(uscratch, CSR_USCRATCH)
+DEFINE_CSR_NUMBER_ACCESSORS(uepc, CSR_UEPC)
+DEFINE_CSR_NUMBER_ACCESSORS(ucause, CSR_UCAUSE)
+DEFINE_CSR_NUMBER_ACCESSORS(utval, CSR_UTVAL)
+DEFINE_CSR_NUMBER_ACCESSORS(uip, CSR_UIP)
+DEFINE_CSR_NUMBER_ACCESSORS(sideleg, CSR_SIDELEG)
+DEFINE_CSR_NUMBER_ACCESSORS(suist, CSR_SUIST)
+DEFINE_CSR_NUMBER_ACCESSORS(suirs, CSR_SUIRS)
+DEFINE_CSR_NUMBER_ACCESSORS(suicfg, CSR_SUICFG)
+
+/* uipi SEND (custom-3, funct3 110, funct7 0; UINTR.md section 4) of UIST
+ * entry `index` through suist: the only U-interrupt instruction the kernel
+ * runs, and only in the hardware backend's tests. */
+static inline void cpu_uipi_send(uint64_t index)
+{
+	__asm__ volatile(".insn r 0x7b, 6, 0, x0, %0, x0" : : "r"(index) : "memory");
+}
+
 static inline void csr_set_sie(uint64_t bits)
 {
 	__asm__ volatile("csrs sie, %0" : : "r"(bits) : "memory");

@@ -17,13 +17,14 @@
  *    saves and restores the N CSRs and re-activates the slot on a switch.
  *
  * Every hook runs under the kernel lock unless it says otherwise.
- * arch/riscv/uintr_probe.c implements uintr_probe; the backends themselves
- * are not written yet (kernel issue 17).
+ * arch/riscv/uintr_probe.c implements uintr_probe; uintr_hardware.c the
+ * hardware backend (uintr_hardware.h).
  */
 #ifndef ARCH_RISCV_UINTR_BACKEND_H
 #define ARCH_RISCV_UINTR_BACKEND_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dtb.h"
@@ -64,6 +65,27 @@ static inline uint64_t uintr_uist_word(uint32_t slot, uint32_t vector)
 	       (uint64_t)slot << UINTR_UIST_SLOT_SHIFT;
 }
 
+/*
+ * A sender-table object's layout, the same on both backends so the object
+ * code need not know which runs: the table (uintr_table_bytes) rounded up
+ * to a page, then one page of UIST words that suist points at on the
+ * hardware (512 words, zero = invalid; retype zeroes the object). The
+ * object must be page-aligned (a naturally aligned object of at least
+ * this size is).
+ */
+#define UINTR_UIST_PAGE_BYTES 4096u
+static inline size_t uintr_table_object_bytes(uint32_t entries)
+{
+	size_t table = uintr_table_bytes(entries);
+	return (table + UINTR_UIST_PAGE_BYTES - 1) / UINTR_UIST_PAGE_BYTES * UINTR_UIST_PAGE_BYTES +
+	       UINTR_UIST_PAGE_BYTES;
+}
+static inline uint64_t *uintr_uist_words(struct uintr_sender_table *t)
+{
+	return (uint64_t *)((uintptr_t)t + uintr_table_object_bytes(t->size) -
+			    UINTR_UIST_PAGE_BYTES);
+}
+
 struct trap_frame;
 
 /*
@@ -81,12 +103,16 @@ struct uintr_backend {
 	 * r->backend_slot and clears it (ERR_NOT_ENOUGH_MEMORY when all are
 	 * taken: nothing changed); emulated: ERR_OK. */
 	enum error (*receiver_created)(struct uintr_receiver *r);
-	/* Before uintr_receiver_unregister: hardware reads the slot's pending
-	 * bits into r (uintr_write), deactivates and frees the slot. */
+	/* Before uintr_receiver_unregister: hardware invalidates the UIST
+	 * words of every entry naming r (core empties the entries next, which
+	 * calls no hook), reads the slot's pending bits into r (uintr_write),
+	 * deactivates and frees the slot. */
 	void (*receiver_destroyed)(struct uintr_receiver *r);
 	/* Entry `index` of t changed (registered or emptied): hardware rewrites
-	 * its UIST word and fences, so no later SEND uses the old one;
-	 * emulated: nothing (core's entry is the table). */
+	 * its UIST word and fences, so no later SEND uses the old one, and
+	 * keeps `index` in the entry's `reserved` word (receiver_destroyed
+	 * finds the UIST words of r->sender[] through it); emulated: nothing
+	 * (core's entry is the table). */
 	void (*entry_changed)(struct uintr_sender_table *t, uint32_t index);
 	/* The thread is switched in on this hart, after uintr_switch_in when it
 	 * is a receiver: hardware restores utvec/uscratch/uepc/ucause/ustatus
