@@ -186,13 +186,14 @@ static void registers(struct hart *hart, struct uintr_world *w)
 	csr_set_ustatus(USTATUS_UIE);
 	csr_clear_ustatus(USTATUS_UPIE);
 	out(&w->a);
-	bool a_saved = regs_equal(&w->a.regs, &changed) && csr_read_suirs() == 0 &&
-		       csr_read_suist() == 0 && uintr_hardware_slot_read(sa, UINTC_ACTIVE) == 0;
+	static const struct uintr_regs zero;
+	bool a_saved = regs_equal(&w->a.regs, &changed) && csrs_are(&zero) &&
+		       csr_read_suirs() == 0 && csr_read_suist() == 0 &&
+		       uintr_hardware_slot_read(sa, UINTC_ACTIVE) == 0;
 	in(&w->b, NULL, h);
 	bool b_in = csrs_are(&w->b.regs) && csr_read_suist() == 0 &&
 		    csr_read_suirs() == (SUIRS_ENABLE | w->b.backend_slot);
 	out(&w->b);
-	static const struct uintr_regs zero;
 	in(NULL, NULL, h);
 	bool none = csrs_are(&zero) && csr_read_suirs() == 0 && csr_read_suist() == 0;
 	out(NULL);
@@ -201,7 +202,8 @@ static void registers(struct hart *hart, struct uintr_world *w)
 	out(&w->a);
 	tap_result(a_in && a_saved && b_in && none && a_back,
 		   "hart %u: uintr hw: N CSRs, suirs, suist, slot hartid/Active set on switch-in "
-		   "(%s), saved on switch-out (%s), B's loaded (%s), none left for a non-receiver "
+		   "(%s), saved and cleared on switch-out (%s), B's loaded (%s), none left for a "
+		   "non-receiver "
 		   "(%s), A's back (%s)",
 		   h, a_in ? "yes" : "no", a_saved ? "yes" : "no", b_in ? "yes" : "no",
 		   none ? "yes" : "no", a_back ? "yes" : "no");

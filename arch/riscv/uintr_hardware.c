@@ -217,6 +217,10 @@ static void hw_switch_out(struct uintr_receiver *r)
 		regs->uie = (status & USTATUS_UIE) != 0;
 		regs->upie = (status & USTATUS_UPIE) != 0;
 		regs->enabled = (csr_read_uie() & UIE_USIE) != 0;
+		/* U can read the N CSRs on the fork: the next thread (which
+		 * the kernel may not switch in here at all when it neither
+		 * receives nor sends) must not see this one's. */
+		load_registers(&no_registers);
 	}
 	csr_write_suirs(0);
 	csr_write_suist(0);
