@@ -59,7 +59,7 @@ void archtest_fpu_hart(struct hart *hart);
 
 /* archtest_uintr.c: the probe's choice (1 result); on the U-interrupt
  * model the hardware backend (1 more, and these per hart). */
-#define ARCHTEST_UINTR_RESULTS 3
+#define ARCHTEST_UINTR_RESULTS 4
 unsigned archtest_uintr_boot(const struct dtb *dtb, const char *bootargs, unsigned hart_count);
 void archtest_uintr_hart(struct hart *hart);
 

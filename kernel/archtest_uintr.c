@@ -260,6 +260,42 @@ static void pending(struct hart *hart, struct uintr_world *w)
 	    folded ? "yes" : "no", back ? "yes" : "no", idle ? "yes" : "no");
 }
 
+/* A receiver that blocks in the wait keeps its slot active on this hart:
+ * a SEND raises USIP here, the idle loop is told to enable USIE, and poll
+ * folds the bits (the wait was cancelled first, as by its deadline, so the
+ * fold is all poll does: the wake-up itself is ktest_uintr's). */
+static void sleeper(struct hart *hart, struct uintr_world *w)
+{
+	unsigned h = hart->cpu_index;
+	uint32_t sa = w->a.backend_slot;
+	in(&w->a, w->table, h);
+	bool blocked = uintr_wait_begin(&w->a) == UINTR_WAIT_BLOCK;
+	out(&w->a);
+	bool armed = uintr_receiver_state(&w->a) == UINTR_RX_SLEEPING &&
+		     uintr_hardware_slot_read(sa, UINTC_ACTIVE) == 1 &&
+		     hw->idle_sie(h) == UIE_USIE && !usip();
+	bool not_woken = !uintr_wait_cancel(&w->a);
+	uintr_hardware_slot_write(sa, UINTC_SEND, 12);
+	bool raised = usip();
+	hw->poll(h);
+	bool polled = !usip() && atomic_load(&w->a.pending) == 1ull << 12 &&
+		      uintr_hardware_slot_read(sa, UINTC_PENDING) == 0;
+	in(&w->a, w->table, h);
+	bool disarmed = hw->idle_sie(h) == 0 && atomic_load(&w->a.pending) == 0;
+	hw->return_to_user(&w->a, NULL);
+	bool delivered = usip() && uintr_hardware_slot_read(sa, UINTC_PENDING) == 1ull << 12;
+	out(&w->a);
+	bool quiet = uintr_hardware_slot_read(sa, UINTC_ACTIVE) == 0 && hw->idle_sie(h) == 0;
+	tap_result(blocked && armed && not_woken && raised && polled && disarmed && delivered &&
+		       quiet,
+		   "hart %u: uintr hw: a sleeper's slot stays active here, idle enables USIE "
+		   "(%s), a SEND raises USIP (%s), poll folds it (%s), switch-in disarms (%s) and "
+		   "delivers it (%s), switch-out deactivates (%s)",
+		   h, blocked && armed && not_woken ? "yes" : "no", raised ? "yes" : "no",
+		   polled ? "yes" : "no", disarmed ? "yes" : "no", delivered ? "yes" : "no",
+		   quiet ? "yes" : "no");
+}
+
 /* UIST words follow core's entries; a uipi SEND (run here in S-mode)
  * reaches the slot only through a valid word. */
 static void uist(struct hart *hart, struct uintr_world *w)
@@ -327,5 +363,6 @@ void archtest_uintr_hart(struct hart *hart)
 	set_patterns(w, hart->cpu_index);
 	registers(hart, w);
 	pending(hart, w);
+	sleeper(hart, w);
 	uist(hart, w);
 }

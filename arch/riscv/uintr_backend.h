@@ -123,7 +123,8 @@ struct uintr_backend {
 	/* The thread leaves the hart, before uintr_switch_out: hardware
 	 * deactivates the slot, saves the CSRs into r->regs, clears suirs and
 	 * suist; pending bits stay in the slot (a send to an inactive slot
-	 * only accumulates). */
+	 * only accumulates). A receiver that sleeps (SLEEPING: it blocked in
+	 * the wait) keeps its slot active on this hart instead, for poll. */
 	void (*switch_out)(struct uintr_receiver *r);
 	/* The last step before sret to a receiver: emulated runs uintr_deliver
 	 * on the frame's pc; hardware sets or clears uip.USIP from the slot's
@@ -135,6 +136,17 @@ struct uintr_backend {
 	 * raises USIP there, which the idle loop's wfi notices (docs/uintr.md);
 	 * emulated: nothing. */
 	void (*before_wait)(struct uintr_receiver *r);
+	/* Under the lock, on each scheduling pass of hart `cpu` (before its
+	 * wake list is drained): hardware reads the slots of the receivers
+	 * that sleep on this hart (switch_out left them active here, so a
+	 * SEND raises USIP on this hart) and posts what it finds
+	 * (uintr_post: a sleeper is woken through port_uintr_wake); the
+	 * hardware itself never tells the kernel. Emulated: NULL. */
+	void (*poll)(unsigned cpu);
+	/* The sie bits hart `cpu`'s idle wfi must also enable so that a SEND
+	 * to one of its sleepers ends it: hardware, USIE while it has one;
+	 * emulated: NULL. */
+	uint64_t (*idle_sie)(unsigned cpu);
 	/* Emulated only (NULL on hardware): an illegal-instruction trap whose
 	 * instruction word is `insn`. Returns false when it is not uipi or
 	 * uret (the ordinary fault path follows); else runs it (uintr_send

@@ -24,6 +24,11 @@ static uint64_t uintc_physical;
 static uint32_t slot_count;
 static _Atomic uint64_t slot_used[SLOT_WORDS];
 static _Atomic uint32_t slots_taken;
+/* Sleepers' slots left active on a hart (switch_out of a SLEEPING
+ * receiver), for poll: which hart (cpu index + 1, 0: none) and whose. */
+static _Atomic uint64_t armed[CONFIG_MAX_HARTS][SLOT_WORDS];
+static uint8_t armed_on[UINTC_SLOTS_MAX];
+static struct uintr_receiver *slot_owner[UINTC_SLOTS_MAX];
 /* Next-fit: a freed slot is handed out again only after every other free
  * one, so a SEND that read a UIST word just before it was invalidated
  * lands in a slot nobody owns (and is cleared at the next allocation). */
@@ -118,7 +123,17 @@ static enum error hw_receiver_created(struct uintr_receiver *r)
 	uintr_hardware_slot_write(s, UINTC_LOW, UINTC_MODE_64);
 	(void)uintr_hardware_slot_read(s, UINTC_PENDING);
 	r->backend_slot = s;
+	slot_owner[s] = r;
 	return ERR_OK;
+}
+
+static void disarm(uint32_t slot)
+{
+	unsigned on = armed_on[slot];
+	if (on == 0)
+		return;
+	atomic_fetch_and(&armed[on - 1][slot / 64], ~(1ull << (slot % 64)));
+	armed_on[slot] = 0;
 }
 
 /* The UIST word of entry e, found through the index entry_changed kept. */
@@ -138,6 +153,8 @@ static void hw_receiver_destroyed(struct uintr_receiver *r)
 			__atomic_store_n(uist_word_of(r->sender[v]), 0, __ATOMIC_SEQ_CST);
 	fence_rw_rw();
 	uint32_t s = r->backend_slot;
+	disarm(s);
+	slot_owner[s] = NULL;
 	uintr_hardware_slot_write(s, UINTC_ACTIVE, 0);
 	uint64_t pending = uintr_hardware_slot_read(s, UINTC_PENDING);
 	if (pending)
@@ -189,6 +206,7 @@ static void hw_switch_in(struct uintr_receiver *r, struct uintr_sender_table *t)
 	if (r) {
 		load_registers(&r->regs);
 		uint32_t s = r->backend_slot;
+		disarm(s);
 		uintr_hardware_slot_write(
 		    s, UINTC_LOW, hart_current()->hart_id << UINTC_HARTID_SHIFT | UINTC_MODE_64);
 		move_pending_to_slot(r);
@@ -205,9 +223,18 @@ static void hw_switch_in(struct uintr_receiver *r, struct uintr_sender_table *t)
 
 static void hw_switch_out(struct uintr_receiver *r)
 {
-	if (r) {
+	if (r && uintr_receiver_state(r) == UINTR_RX_SLEEPING) {
+		/* Its slot stays active here: a SEND raises USIP on this hart,
+		 * which ends the idle wfi (idle_sie), and poll wakes it. */
+		unsigned cpu = hart_current()->cpu_index;
+		uint32_t s = r->backend_slot;
+		armed_on[s] = (uint8_t)(cpu + 1);
+		atomic_fetch_or(&armed[cpu][s / 64], 1ull << (s % 64));
+	} else if (r) {
 		/* From here a SEND only accumulates in the slot. */
 		uintr_hardware_slot_write(r->backend_slot, UINTC_ACTIVE, 0);
+	}
+	if (r) {
 		struct uintr_regs *regs = &r->regs;
 		regs->utvec = csr_read_utvec();
 		regs->uscratch = csr_read_uscratch();
@@ -254,6 +281,38 @@ static void hw_before_wait(struct uintr_receiver *r)
 		uintr_write(r, bits);
 }
 
+static bool has_armed(unsigned cpu)
+{
+	for (unsigned w = 0; w < SLOT_WORDS; w++)
+		if (atomic_load(&armed[cpu][w]))
+			return true;
+	return false;
+}
+
+/* USIP is cleared before the slots are read: a SEND after the read raises
+ * it again, and the next pass (or the idle wfi's end) finds it. */
+static void hw_poll(unsigned cpu)
+{
+	if (!has_armed(cpu))
+		return;
+	csr_clear_uip(UIP_USIP);
+	for (unsigned w = 0; w < SLOT_WORDS; w++) {
+		uint64_t set = atomic_load(&armed[cpu][w]);
+		while (set) {
+			uint32_t s = w * 64 + (uint32_t)__builtin_ctzll(set);
+			set &= set - 1;
+			uint64_t bits = uintr_hardware_slot_read(s, UINTC_PENDING);
+			if (bits)
+				(void)uintr_post(slot_owner[s], bits, cpu);
+		}
+	}
+}
+
+static uint64_t hw_idle_sie(unsigned cpu)
+{
+	return has_armed(cpu) ? UIE_USIE : 0;
+}
+
 const struct uintr_backend uintr_hardware_backend = {
 	.kind = UINTR_BACKEND_HARDWARE,
 	.name = "hardware",
@@ -265,5 +324,7 @@ const struct uintr_backend uintr_hardware_backend = {
 	.switch_out = hw_switch_out,
 	.return_to_user = hw_return_to_user,
 	.before_wait = hw_before_wait,
+	.poll = hw_poll,
+	.idle_sie = hw_idle_sie,
 	.trap = NULL,
 };
