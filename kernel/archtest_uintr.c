@@ -133,8 +133,8 @@ static bool csrs_are(const struct uintr_regs *r)
 	uint64_t status = csr_read_ustatus();
 	return csr_read_utvec() == r->utvec && csr_read_uscratch() == r->uscratch &&
 	       csr_read_uepc() == r->uepc && csr_read_ucause() == r->ucause &&
-	       csr_read_utval() == 0 && ((status & USTATUS_UIE) != 0) == r->uie &&
-	       ((status & USTATUS_UPIE) != 0) == r->upie &&
+	       csr_read_utval() == 0 && ((status & SSTATUS_UIE) != 0) == r->uie &&
+	       ((status & SSTATUS_UPIE) != 0) == r->upie &&
 	       ((csr_read_uie() & UIE_USIE) != 0) == r->enabled;
 }
 
@@ -183,8 +183,8 @@ static void registers(struct hart *hart, struct uintr_world *w)
 	csr_write_uepc(changed.uepc);
 	csr_write_ucause(changed.ucause);
 	csr_clear_uie(UIE_USIE);
-	csr_set_ustatus(USTATUS_UIE);
-	csr_clear_ustatus(USTATUS_UPIE);
+	csr_set_ustatus(SSTATUS_UIE);
+	csr_clear_ustatus(SSTATUS_UPIE);
 	out(&w->a);
 	static const struct uintr_regs zero;
 	bool a_saved = regs_equal(&w->a.regs, &changed) && csrs_are(&zero) &&

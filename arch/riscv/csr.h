@@ -76,21 +76,8 @@ DEFINE_CSR_ACCESSORS(stimecmp) /* Sstc: only where the DTB lists it */
  * uintr_probe chose the hardware backend (on stock QEMU every access is an
  * illegal instruction).
  */
-#define CSR_USTATUS 0x000
-#define CSR_UIE 0x004
-#define CSR_UTVEC 0x005
-#define CSR_USCRATCH 0x040
-#define CSR_UEPC 0x041
-#define CSR_UCAUSE 0x042
-#define CSR_UTVAL 0x043
-#define CSR_UIP 0x044
-#define CSR_SIDELEG 0x103
-#define CSR_SUIST 0x1b0
-#define CSR_SUIRS 0x1b1
-#define CSR_SUICFG 0x1b2
-
-#define USTATUS_UIE (1ul << 0)
-#define USTATUS_UPIE (1ul << 4)
+#define SSTATUS_UIE (1ul << 0)  /* ustatus.UIE: the same bit */
+#define SSTATUS_UPIE (1ul << 4) /* ustatus.UPIE */
 #define UIE_USIE (1ul << 0)
 #define UIP_USIP (1ul << 0)
 #define SIDELEG_USIP (1ul << 0)
@@ -119,18 +106,18 @@ DEFINE_CSR_ACCESSORS(stimecmp) /* Sstc: only where the DTB lists it */
 		__asm__ volatile("csrc " CSR_STR(number) ", %0" : : "r"(bits) : "memory");         \
 	}
 
-DEFINE_CSR_NUMBER_ACCESSORS(ustatus, CSR_USTATUS)
-DEFINE_CSR_NUMBER_ACCESSORS(uie, CSR_UIE)
-DEFINE_CSR_NUMBER_ACCESSORS(utvec, CSR_UTVEC)
-DEFINE_CSR_NUMBER_ACCESSORS(uscratch, CSR_USCRATCH)
-DEFINE_CSR_NUMBER_ACCESSORS(uepc, CSR_UEPC)
-DEFINE_CSR_NUMBER_ACCESSORS(ucause, CSR_UCAUSE)
-DEFINE_CSR_NUMBER_ACCESSORS(utval, CSR_UTVAL)
-DEFINE_CSR_NUMBER_ACCESSORS(uip, CSR_UIP)
-DEFINE_CSR_NUMBER_ACCESSORS(sideleg, CSR_SIDELEG)
-DEFINE_CSR_NUMBER_ACCESSORS(suist, CSR_SUIST)
-DEFINE_CSR_NUMBER_ACCESSORS(suirs, CSR_SUIRS)
-DEFINE_CSR_NUMBER_ACCESSORS(suicfg, CSR_SUICFG)
+DEFINE_CSR_NUMBER_ACCESSORS(ustatus, 0x000)
+DEFINE_CSR_NUMBER_ACCESSORS(uie, 0x004)
+DEFINE_CSR_NUMBER_ACCESSORS(utvec, 0x005)
+DEFINE_CSR_NUMBER_ACCESSORS(uscratch, 0x040)
+DEFINE_CSR_NUMBER_ACCESSORS(uepc, 0x041)
+DEFINE_CSR_NUMBER_ACCESSORS(ucause, 0x042)
+DEFINE_CSR_NUMBER_ACCESSORS(utval, 0x043)
+DEFINE_CSR_NUMBER_ACCESSORS(uip, 0x044)
+DEFINE_CSR_NUMBER_ACCESSORS(sideleg, 0x103)
+DEFINE_CSR_NUMBER_ACCESSORS(suist, 0x1b0)
+DEFINE_CSR_NUMBER_ACCESSORS(suirs, 0x1b1)
+DEFINE_CSR_NUMBER_ACCESSORS(suicfg, 0x1b2)
 
 /* uipi SEND (custom-3, funct3 110, funct7 0; UINTR.md section 4) of UIST
  * entry `index` through suist: the only U-interrupt instruction the kernel

@@ -189,8 +189,8 @@ static void load_registers(const struct uintr_regs *regs)
 	csr_write_uepc(regs->uepc);
 	csr_write_ucause(regs->ucause);
 	csr_write_utval(0);
-	csr_clear_ustatus(USTATUS_UIE | USTATUS_UPIE);
-	csr_set_ustatus((regs->uie ? USTATUS_UIE : 0) | (regs->upie ? USTATUS_UPIE : 0));
+	csr_clear_ustatus(SSTATUS_UIE | SSTATUS_UPIE);
+	csr_set_ustatus((regs->uie ? SSTATUS_UIE : 0) | (regs->upie ? SSTATUS_UPIE : 0));
 	if (regs->enabled)
 		csr_set_uie(UIE_USIE);
 	else
@@ -241,8 +241,8 @@ static void hw_switch_out(struct uintr_receiver *r)
 		regs->uepc = csr_read_uepc();
 		regs->ucause = csr_read_ucause();
 		uint64_t status = csr_read_ustatus();
-		regs->uie = (status & USTATUS_UIE) != 0;
-		regs->upie = (status & USTATUS_UPIE) != 0;
+		regs->uie = (status & SSTATUS_UIE) != 0;
+		regs->upie = (status & SSTATUS_UPIE) != 0;
 		regs->enabled = (csr_read_uie() & UIE_USIE) != 0;
 		/* U can read the N CSRs on the fork: the next thread (which
 		 * the kernel may not switch in here at all when it neither
