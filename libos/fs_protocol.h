@@ -84,6 +84,15 @@ enum fs_op {
 	FS_OP_FSYNC = 17,
 	/* -> payload: struct fs_wire_statfs. */
 	FS_OP_STATFS = 18,
+	/* open(2)'s last step in one request: arg0 dir ino, arg1 FS_OPEN_*,
+	 * arg2 the new file's permission bits; name -> res0 handle, res1
+	 * mode, res2 ino. The name is looked up (with FS_OPEN_CREATE and
+	 * absent: created as a regular file; with FS_OPEN_EXCL present:
+	 * EEXIST); a symlink is not opened (res0 0: the client resolves it);
+	 * a directory with FS_OPEN_CREATE or FS_OPEN_WRITE is EISDIR, a
+	 * non-directory with FS_OPEN_DIRECTORY ENOTDIR; then it is opened
+	 * and, with FS_OPEN_TRUNCATE and not a directory, truncated to 0. */
+	FS_OP_OPEN_NAME = 19,
 	FS_OP_COUNT
 };
 
@@ -93,8 +102,14 @@ enum fs_op {
 #define FS_WIRE_DIRECTORY 0040000u
 #define FS_WIRE_SYMLINK 0120000u
 
-#define FS_CREATE_EXCL 1u        /* FS_OP_CREATE: fail with EEXIST if the name exists */
-#define FS_WRITE_APPEND 1u       /* FS_OP_WRITE arg3: write at the end of the file */
+#define FS_CREATE_EXCL 1u    /* FS_OP_CREATE: fail with EEXIST if the name exists */
+#define FS_WRITE_APPEND 1u   /* FS_OP_WRITE arg3: write at the end of the file */
+#define FS_OPEN_CREATE 1u    /* FS_OP_OPEN_NAME arg1: create when absent */
+#define FS_OPEN_EXCL 2u      /* ... EEXIST when present (with FS_OPEN_CREATE) */
+#define FS_OPEN_WRITE 4u     /* ... opened for writing: not a directory */
+#define FS_OPEN_DIRECTORY 8u /* ... must be a directory */
+#define FS_OPEN_TRUNCATE 16u /* ... truncate to 0 once open */
+#define FS_OPEN_KNOWN 31u
 #define FS_INLINE_DATA 256u      /* data bytes that travel inline */
 #define FS_HANDLES 256u          /* open handles per client channel */
 #define FS_PATH_NAME_MAX 255u    /* bytes of one name */

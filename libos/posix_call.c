@@ -178,7 +178,12 @@ int64_t posix_wait(struct posix_proc *proc, uint32_t tag, struct channel_message
 {
 	if (proc->pump != NULL)
 		proc->pump(proc->pump_context);
-	if (channel_client_wait(proc->fs, tag, CHANNEL_FOREVER, reply) != ERR_OK)
+	/* A look first (timeout 0: the channel's inline path, where a reply
+	 * that is already there costs least), then the wait. */
+	enum error err = channel_client_wait(proc->fs, tag, 0, reply);
+	if (err == ERR_FAILED_LOOKUP)
+		err = channel_client_wait(proc->fs, tag, CHANNEL_FOREVER, reply);
+	if (err != ERR_OK)
 		return -EIO;
 	return posix_result(reply);
 }

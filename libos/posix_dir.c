@@ -90,9 +90,19 @@ int POSIX_NAME(mkdir)(const char *path, mode_t mode)
 static int remove_name(struct posix_proc *proc, int dirfd, const char *path, bool directory)
 {
 	struct posix_walk w;
-	int status = posix_walk(proc, dirfd, path, POSIX_WALK_PARENT, &w);
+	int status = posix_walk(proc, dirfd, path, POSIX_WALK_PARENT | POSIX_WALK_NO_LAST, &w);
 	if (status != 0)
 		return status;
+	struct channel_message m, reply;
+	if (posix_walk_plain(&w)) {
+		/* A plain last name: the engine finds it and refuses in the
+		 * order of the checks below (ENOENT, then EISDIR for unlink,
+		 * ENOTDIR for rmdir), so no lookup first. */
+		posix_request_name(&m, directory ? FS_OP_RMDIR : FS_OP_UNLINK, w.dir, w.name,
+				   w.name_length);
+		int64_t r = posix_call(proc, &m, &reply);
+		return r < 0 ? (int)r : 0;
+	}
 	if (w.console)
 		return directory ? -ENOTDIR : -EPERM;
 	if (directory) {
@@ -116,7 +126,6 @@ static int remove_name(struct posix_proc *proc, int dirfd, const char *path, boo
 		if (w.trailing_slash)
 			return -ENOTDIR;
 	}
-	struct channel_message m, reply;
 	posix_request_name(&m, directory ? FS_OP_RMDIR : FS_OP_UNLINK, w.dir, w.name,
 			   w.name_length);
 	int64_t r = posix_call(proc, &m, &reply);

@@ -74,17 +74,60 @@ static int64_t data_once(struct posix_proc *proc, struct posix_file *file, enum 
 	return r;
 }
 
-/* A whole read or write, a window at a time; stops at a short transfer. */
+/* The whole pages at the start of `length` bytes at `buffer` that can be
+ * the request's large buffer as they are: `buffer` page-aligned and below
+ * the channel's user limit. 0 when there are none. */
+static size_t direct_bytes(const void *buffer, size_t length)
+{
+	uintptr_t at = (uintptr_t)buffer;
+	size_t pages = length & ~(size_t)(CHANNEL_PAGE_SIZE - 1);
+	if (pages > CHANNEL_LARGE_MAX)
+		pages = CHANNEL_LARGE_MAX;
+	if (at == 0 || (at & (CHANNEL_PAGE_SIZE - 1)) != 0 || pages == 0 ||
+	    at >= CHANNEL_USER_LIMIT || pages > CHANNEL_USER_LIMIT - at)
+		return 0;
+	return pages;
+}
+
+/* One data request whose large buffer is the caller's own pages (`length`
+ * from direct_bytes): the engine copies straight between its cache and
+ * them, no window and no copy here. In the system the kernel's Call moves
+ * these pages to the server and back exactly as it moves a window's, and
+ * no byte outside them: they hold nothing but the caller's buffer. */
+static int64_t data_direct(struct posix_proc *proc, struct posix_file *file, enum fs_op op,
+			   uint64_t offset, void *buffer, size_t length, bool append, uint64_t *end)
+{
+	struct channel_message m, reply;
+	posix_request(&m, op, file->handle, offset, length, append ? FS_WRITE_APPEND : 0);
+	m.flags = CHANNEL_FLAG_LARGE | (op == FS_OP_READ ? CHANNEL_FLAG_LARGE_WRITABLE : 0);
+	m.large.address = (uint64_t)(uintptr_t)buffer;
+	m.large.length = length;
+	int64_t r = posix_call(proc, &m, &reply);
+	/* A count beyond what was asked for is the server lying: EIO. */
+	if (r > (int64_t)length)
+		r = -EIO;
+	*end = r >= 0 && op == FS_OP_WRITE ? reply.arg[1] : offset + (uint64_t)(r > 0 ? r : 0);
+	return r;
+}
+
+/* A whole read or write: whole pages of a page-aligned buffer as they are,
+ * the rest a window at a time; stops at a short transfer. */
 static ssize_t data(struct posix_proc *proc, struct posix_file *file, enum fs_op op,
 		    uint64_t offset, void *buffer, size_t length, bool append, uint64_t *end)
 {
 	size_t done = 0;
 	*end = offset;
 	while (done < length) {
-		size_t chunk =
-		    length - done > POSIX_WINDOW_SIZE ? POSIX_WINDOW_SIZE : length - done;
-		int64_t r =
-		    data_once(proc, file, op, *end, (uint8_t *)buffer + done, chunk, append, end);
+		uint8_t *at = (uint8_t *)buffer + done;
+		size_t chunk = direct_bytes(at, length - done);
+		int64_t r;
+		if (chunk != 0) {
+			r = data_direct(proc, file, op, *end, at, chunk, append, end);
+		} else {
+			chunk =
+			    length - done > POSIX_WINDOW_SIZE ? POSIX_WINDOW_SIZE : length - done;
+			r = data_once(proc, file, op, *end, at, chunk, append, end);
+		}
 		if (r < 0)
 			return done > 0 ? (ssize_t)done : posix_fail((int)-r);
 		done += (size_t)r;
@@ -130,6 +173,66 @@ static int open_create(struct posix_proc *proc, struct posix_walk *w, int flags,
 	return 0;
 }
 
+/* The description and descriptor of a file the server opened. */
+static int open_install(struct posix_proc *proc, struct posix_file *file, uint32_t ino,
+			uint32_t mode, uint64_t handle, int flags)
+{
+	file->kind = posix_is_dir(mode) ? POSIX_KIND_DIRECTORY : POSIX_KIND_FILE;
+	file->ino = ino;
+	file->handle = handle;
+	file->flags = flags & KEPT_FLAGS;
+	int fd = posix_fd_install(proc, 0, file, (flags & O_CLOEXEC) != 0);
+	if (fd < 0) {
+		file->refs = 1;
+		(void)posix_file_put(proc, file);
+	}
+	return fd;
+}
+
+/* Not a descriptor nor an -errno: the last name is a symlink, which the
+ * full walk resolves. */
+#define OPEN_FOLLOW (-0x10000)
+
+/* open's last step when the walk stopped before a plain last name: one
+ * FS_OP_OPEN_NAME does the lookup, the create, the type checks, the open
+ * and the truncation, in the order open_at's full path does them. The fd,
+ * -errno, or OPEN_FOLLOW for a symlink. */
+static int open_name(struct posix_proc *proc, const struct posix_walk *w, int flags, mode_t mode)
+{
+	struct posix_file *file = posix_file_new(proc);
+	if (file == NULL)
+		return -ENFILE;
+	uint64_t how = 0;
+	if (flags & O_CREAT)
+		how |= FS_OPEN_CREATE | ((flags & O_EXCL) ? FS_OPEN_EXCL : 0);
+	/* O_TRUNC asks for write access too (Linux: EISDIR on a directory). */
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
+		how |= FS_OPEN_WRITE;
+	if (flags & O_DIRECTORY)
+		how |= FS_OPEN_DIRECTORY;
+	if (flags & O_TRUNC) {
+		/* The server truncates before we install the descriptor: make
+		 * sure one is free first (Linux takes it before anything). */
+		unsigned fd = 0;
+		while (fd < POSIX_FD_MAX && proc->fd[fd] != NULL)
+			fd++;
+		if (fd == POSIX_FD_MAX)
+			return -EMFILE;
+		how |= FS_OPEN_TRUNCATE;
+	}
+	struct channel_message m, reply;
+	posix_request_name(&m, FS_OP_OPEN_NAME, w->dir, w->name, w->name_length);
+	m.arg[1] = how;
+	m.arg[2] = mode & ~proc->umask & 07777;
+	int64_t handle = posix_call(proc, &m, &reply);
+	if (handle < 0)
+		return (int)handle;
+	uint32_t got = (uint32_t)reply.arg[1];
+	if (handle == 0)
+		return (got & FS_WIRE_TYPE_MASK) == FS_WIRE_SYMLINK ? OPEN_FOLLOW : -EIO;
+	return open_install(proc, file, (uint32_t)reply.arg[2], got, (uint64_t)handle, flags);
+}
+
 static int open_at(struct posix_proc *proc, int dirfd, const char *path, int flags, mode_t mode)
 {
 	struct posix_walk w;
@@ -137,6 +240,17 @@ static int open_at(struct posix_proc *proc, int dirfd, const char *path, int fla
 	/* Linux (since 6.4) refuses the pair outright. */
 	if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
 		return -EINVAL;
+	/* The common case in one request after the walk; a symlink at the
+	 * end, ".", "..", a trailing slash or the console take the full
+	 * path below. */
+	status = posix_walk(proc, dirfd, path, POSIX_WALK_PARENT | POSIX_WALK_NO_LAST, &w);
+	if (status != 0)
+		return status;
+	if (posix_walk_plain(&w)) {
+		status = open_name(proc, &w, flags, mode);
+		if (status != OPEN_FOLLOW)
+			return status;
+	}
 	if (flags & O_CREAT) {
 		unsigned walk = POSIX_WALK_PARENT;
 		if (!(flags & (O_EXCL | O_NOFOLLOW)))
@@ -159,7 +273,7 @@ static int open_at(struct posix_proc *proc, int dirfd, const char *path, int fla
 	bool dir = posix_is_dir(w.mode);
 	if ((flags & O_DIRECTORY) && !dir)
 		return -ENOTDIR;
-	if (dir && (flags & O_ACCMODE) != O_RDONLY)
+	if (dir && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)))
 		return -EISDIR;
 	struct posix_file *file = posix_file_new(proc);
 	if (file == NULL)
@@ -169,16 +283,9 @@ static int open_at(struct posix_proc *proc, int dirfd, const char *path, int fla
 	int64_t handle = posix_call(proc, &m, &reply);
 	if (handle < 0)
 		return (int)handle;
-	file->kind = dir ? POSIX_KIND_DIRECTORY : POSIX_KIND_FILE;
-	file->ino = w.ino;
-	file->handle = (uint64_t)handle;
-	file->flags = flags & KEPT_FLAGS;
-	int fd = posix_fd_install(proc, 0, file, (flags & O_CLOEXEC) != 0);
-	if (fd < 0) {
-		file->refs = 1;
-		(void)posix_file_put(proc, file);
+	int fd = open_install(proc, file, w.ino, w.mode, (uint64_t)handle, flags);
+	if (fd < 0)
 		return fd;
-	}
 	/* Linux truncates a regular file on O_TRUNC even when opened read-only. */
 	if ((flags & O_TRUNC) && !dir) {
 		posix_request(&m, FS_OP_TRUNCATE, w.ino, 0, 0, 0);

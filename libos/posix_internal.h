@@ -75,6 +75,10 @@ void posix_fill_stat(const struct fs_wire_stat *w, struct stat *out);
 
 #define POSIX_WALK_FOLLOW 1u /* follow a symlink in the last component */
 #define POSIX_WALK_PARENT 2u /* the caller acts on the last name: keep it */
+/* A last component that is a plain name (not ".", "..", no trailing
+ * slash) is not looked up: walk->ino is 0 and walk->missing 0, and the
+ * caller's own request on (dir, name) finds out (posix_walk_plain). */
+#define POSIX_WALK_NO_LAST 4u
 
 enum posix_last {
 	POSIX_LAST_NORMAL, /* a name */
@@ -106,6 +110,12 @@ int posix_walk(struct posix_proc *proc, int dirfd, const char *path, unsigned fl
  * slash, be a directory (ENOTDIR). */
 int posix_walk_existing(struct posix_proc *proc, int dirfd, const char *path, unsigned flags,
 			struct posix_walk *walk);
+/* The walk stopped before a plain last name (POSIX_WALK_NO_LAST). */
+static inline bool posix_walk_plain(const struct posix_walk *w)
+{
+	return !w->console && w->last == POSIX_LAST_NORMAL && !w->trailing_slash && w->ino == 0 &&
+	       w->missing == 0;
+}
 static inline bool posix_is_dir(uint32_t mode)
 {
 	return (mode & FS_WIRE_TYPE_MASK) == FS_WIRE_DIRECTORY;

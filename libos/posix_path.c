@@ -153,6 +153,15 @@ int posix_walk(struct posix_proc *proc, int dirfd, const char *path, unsigned fl
 		else if (name_length == 2 && name[0] == '.' && name[1] == '.')
 			kind = POSIX_LAST_DOTDOT;
 		w->has_stat = false;
+		if (last && kind == POSIX_LAST_NORMAL && !trailing &&
+		    (flags & POSIX_WALK_NO_LAST)) {
+			w->dir = cur;
+			w->last = kind;
+			w->name_length = name_length;
+			memcpy(w->name, name, name_length);
+			w->name[name_length] = 0;
+			return 0;
+		}
 		if (kind == POSIX_LAST_NORMAL ||
 		    (kind == POSIX_LAST_DOTDOT && cur != proc->root_ino))
 			status = lookup(proc, cur, name, name_length, &ino, &mode, &w->stat,

@@ -3,7 +3,7 @@
  * One copy loop for the data paths that must not call memcpy: the ext2
  * engine (freestanding: libext2.a links against no C library) and libos's
  * transfer windows (picolibc's memcpy, as Debian builds it for RISC-V,
- * moves a byte per iteration). Whole aligned 64-bit words, eight per
+ * moves a byte per iteration). Whole aligned 64-bit words, sixteen per
  * iteration, when both pointers share their alignment; bytes otherwise and
  * at the ends. Every unit that includes this is compiled with
  * -fno-tree-loop-distribute-patterns, so GCC does not turn the loops back
@@ -37,7 +37,23 @@ static inline void word_copy(void *to, const void *from, size_t n)
 			*t++ = *f++;
 		word_copy_word *tw = (word_copy_word *)(void *)t;
 		const word_copy_word *fw = (const word_copy_word *)(const void *)f;
-		for (; n >= 64; n -= 64, tw += 8, fw += 8) {
+		/* 128 bytes per iteration: the loop's own three instructions
+		 * are then 16% of it (a 4 KiB block: 32 iterations). */
+		for (; n >= 128; n -= 128, tw += 16, fw += 16) {
+			word_copy_pair *tp = (word_copy_pair *)tw;
+			const word_copy_pair *fp = (const word_copy_pair *)fw;
+			word_copy_pair a = fp[0], b = fp[1], c = fp[2], d = fp[3];
+			word_copy_pair e = fp[4], f8 = fp[5], g = fp[6], h = fp[7];
+			tp[0] = a;
+			tp[1] = b;
+			tp[2] = c;
+			tp[3] = d;
+			tp[4] = e;
+			tp[5] = f8;
+			tp[6] = g;
+			tp[7] = h;
+		}
+		if (n >= 64) {
 			word_copy_pair *tp = (word_copy_pair *)tw;
 			const word_copy_pair *fp = (const word_copy_pair *)fw;
 			word_copy_pair a = fp[0], b = fp[1], c = fp[2], d = fp[3];
@@ -45,6 +61,9 @@ static inline void word_copy(void *to, const void *from, size_t n)
 			tp[1] = b;
 			tp[2] = c;
 			tp[3] = d;
+			n -= 64;
+			tw += 8;
+			fw += 8;
 		}
 		for (; n >= 8; n -= 8)
 			*tw++ = *fw++;

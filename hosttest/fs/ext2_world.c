@@ -191,3 +191,32 @@ uint32_t world_debugfs_ino(struct ext2_world *w, const char *path)
 		return 0;
 	return ino;
 }
+
+uint32_t world_resolve_ok(struct ext2_world *w, const char *path)
+{
+	int64_t ino = world_resolve(w->fs, path);
+	if (ino < 0)
+		fail_msg("resolving %s: %d", path, (int)ino);
+	return (uint32_t)ino;
+}
+
+uint8_t world_pattern_byte(uint32_t seed, uint64_t at)
+{
+	uint64_t x = (at + 1) * 0x9E3779B97F4A7C15ull ^ seed;
+	x ^= x >> 29;
+	return (uint8_t)(x * 0xBF58476D1CE4E5B9ull >> 56);
+}
+
+void world_fill(uint8_t *b, size_t n, uint32_t seed, uint64_t at)
+{
+	for (size_t i = 0; i < n; i++)
+		b[i] = world_pattern_byte(seed, at + i);
+}
+
+int world_teardown(void **state)
+{
+	struct ext2_world *w = *state;
+	world_destroy(w);
+	free(w);
+	return 0;
+}

@@ -58,5 +58,30 @@ struct fs_time world_now(void);
 int64_t world_resolve(struct ext2_fs *fs, const char *path);
 /* The content of debugfs's inode number for `path`, or 0. */
 uint32_t world_debugfs_ino(struct ext2_world *w, const char *path);
+/* world_resolve that fails the test when `path` does not resolve. */
+uint32_t world_resolve_ok(struct ext2_world *w, const char *path);
+
+/* Test data: byte `at` of the reproducible stream `seed`, and `n` of them
+ * from `at` into `b`. */
+uint8_t world_pattern_byte(uint32_t seed, uint64_t at);
+void world_fill(uint8_t *b, size_t n, uint32_t seed, uint64_t at);
+
+/* CMocka teardown of a world a suite's setup calloc'd into *state. */
+int world_teardown(void **state);
+/* CMocka setups `setup`_1k, _2k and _4k: the suite's
+ * `int setup(void **state, uint32_t block_size)` on each block size. */
+#define WORLD_SETUPS(setup)                                                                        \
+	static int setup##_1k(void **state)                                                        \
+	{                                                                                          \
+		return setup(state, 1024);                                                         \
+	}                                                                                          \
+	static int setup##_2k(void **state)                                                        \
+	{                                                                                          \
+		return setup(state, 2048);                                                         \
+	}                                                                                          \
+	static int setup##_4k(void **state)                                                        \
+	{                                                                                          \
+		return setup(state, 4096);                                                         \
+	}
 
 #endif

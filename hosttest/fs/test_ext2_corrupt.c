@@ -351,6 +351,30 @@ static void test_inode_fields(void **state)
 	}
 }
 
+/* The disk changed under a mounted engine: what the cache holds is
+ * answered from the cache (decoded once, remembered), but once the block
+ * is gone from the cache and read again, the inode is decoded and checked
+ * again: a remembered decode never outlives the bytes it came from. */
+static void test_disk_changed_under_mount(void **state)
+{
+	struct ext2_world *w = *state;
+	uint64_t at = inode_at(w, "/file");
+	assert_int_equal(world_mount(w, 4, 0), FS_OK);
+	uint32_t ino, twin;
+	struct fs_stat st;
+	assert_int_equal(ext2_lookup(w->fs, R, "file", 4, &ino), FS_OK);
+	assert_int_equal(ext2_lookup(w->fs, R, "twin", 4, &twin), FS_OK);
+	assert_int_equal(ext2_getattr(w->fs, ino, &st), FS_OK);
+	poke16(w, at, 0170644); /* an unknown type */
+	assert_int_equal(ext2_getattr(w->fs, ino, &st), FS_OK);
+	assert_int_equal(st.mode, 0100644);
+	/* Forty blocks of another file through a cache of four. */
+	static char buffer[40 * 1024];
+	assert_int_equal(ext2_read(w->fs, twin, 0, buffer, sizeof(buffer)),
+			 (int64_t)sizeof(buffer));
+	assert_int_equal(ext2_getattr(w->fs, ino, &st), FS_EUCLEAN);
+}
+
 /* Directory records broken one way at a time: the lookup fails cleanly. */
 static void test_directory_records(void **state)
 {
@@ -595,6 +619,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_group_descriptors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mount_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inode_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_changed_under_mount, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_directory_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_htree_nodes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bitmaps, setup, teardown),

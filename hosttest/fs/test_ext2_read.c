@@ -27,19 +27,6 @@ static const uint64_t sparse_offsets[] = { 0,         40000,       3000000,    8
 					   600000000, 4500000000u, 5368709116u };
 #define SPARSE_SIZE 5368709120u
 
-static uint8_t pattern_byte(uint32_t seed, uint64_t at)
-{
-	uint64_t x = (at + 1) * 0x9E3779B97F4A7C15ull ^ seed;
-	x ^= x >> 29;
-	return (uint8_t)(x * 0xBF58476D1CE4E5B9ull >> 56);
-}
-
-static void fill(uint8_t *b, size_t n, uint32_t seed, uint64_t at)
-{
-	for (size_t i = 0; i < n; i++)
-		b[i] = pattern_byte(seed, at + i);
-}
-
 static const char slow_target[] =
     "a/very/long/symlink/target/that/does/not/fit/in/the/inode/itself/so/it/takes/a/block";
 
@@ -52,13 +39,13 @@ static void big_name(char *out, size_t size, int i)
 static void populate(struct ext2_world *w)
 {
 	static uint8_t medium[300 * 1024];
-	fill(medium, sizeof(medium), 2, 0);
+	world_fill(medium, sizeof(medium), 2, 0);
 	world_host_write(w, "small", 0, "hello, ext2\n", 12);
 	world_host_write(w, "medium", 0, medium, sizeof(medium));
 	static uint8_t chunk[CHUNK];
 	for (size_t i = 0; i < sizeof(sparse_offsets) / sizeof(sparse_offsets[0]); i++) {
 		size_t n = sparse_offsets[i] + CHUNK > SPARSE_SIZE ? 4 : CHUNK;
-		fill(chunk, n, 3, sparse_offsets[i]);
+		world_fill(chunk, n, 3, sparse_offsets[i]);
 		world_host_write(w, "sparse", sparse_offsets[i], chunk, n);
 	}
 	size_t size = 1 << 16, used = 0;
@@ -90,48 +77,23 @@ static int setup(void **state, uint32_t block_size)
 	*state = w;
 	return 0;
 }
-static int setup_1k(void **state)
-{
-	return setup(state, 1024);
-}
-static int setup_2k(void **state)
-{
-	return setup(state, 2048);
-}
-static int setup_4k(void **state)
-{
-	return setup(state, 4096);
-}
-static int teardown(void **state)
-{
-	struct ext2_world *w = *state;
-	world_destroy(w);
-	free(w);
-	return 0;
-}
-
-static uint32_t resolve(struct ext2_world *w, const char *path)
-{
-	int64_t ino = world_resolve(w->fs, path);
-	if (ino < 0)
-		fail_msg("resolving %s: %d", path, (int)ino);
-	return (uint32_t)ino;
-}
+WORLD_SETUPS(setup)
 
 static void test_read_files(void **state)
 {
 	struct ext2_world *w = *state;
 	char buffer[64];
-	assert_int_equal(ext2_read(w->fs, resolve(w, "/small"), 0, buffer, sizeof(buffer)), 12);
+	assert_int_equal(ext2_read(w->fs, world_resolve_ok(w, "/small"), 0, buffer, sizeof(buffer)),
+			 12);
 	assert_memory_equal(buffer, "hello, ext2\n", 12);
-	assert_int_equal(ext2_read(w->fs, resolve(w, "/dir/sub/deep"), 7, buffer, 3), 3);
+	assert_int_equal(ext2_read(w->fs, world_resolve_ok(w, "/dir/sub/deep"), 7, buffer, 3), 3);
 	assert_memory_equal(buffer, "ext", 3);
-	assert_int_equal(ext2_read(w->fs, resolve(w, "/small"), 12, buffer, 5), 0);
-	assert_int_equal(ext2_read(w->fs, resolve(w, "/small"), 99, buffer, 5), 0);
+	assert_int_equal(ext2_read(w->fs, world_resolve_ok(w, "/small"), 12, buffer, 5), 0);
+	assert_int_equal(ext2_read(w->fs, world_resolve_ok(w, "/small"), 99, buffer, 5), 0);
 
 	static uint8_t want[300 * 1024], got[300 * 1024 + 10];
-	fill(want, sizeof(want), 2, 0);
-	uint32_t medium = resolve(w, "/medium");
+	world_fill(want, sizeof(want), 2, 0);
+	uint32_t medium = world_resolve_ok(w, "/medium");
 	assert_int_equal(ext2_read(w->fs, medium, 0, got, sizeof(got)), sizeof(want));
 	assert_memory_equal(got, want, sizeof(want));
 	/* Unaligned pieces across block and indirect boundaries. */
@@ -147,7 +109,7 @@ static void test_read_files(void **state)
 static void test_sparse_past_4g(void **state)
 {
 	struct ext2_world *w = *state;
-	uint32_t ino = resolve(w, "/sparse");
+	uint32_t ino = world_resolve_ok(w, "/sparse");
 	struct fs_stat st;
 	assert_int_equal(ext2_getattr(w->fs, ino, &st), FS_OK);
 	assert_int_equal(st.size, SPARSE_SIZE);
@@ -155,7 +117,7 @@ static void test_sparse_past_4g(void **state)
 	for (size_t i = 0; i < sizeof(sparse_offsets) / sizeof(sparse_offsets[0]); i++) {
 		uint64_t at = sparse_offsets[i];
 		size_t n = at + CHUNK > SPARSE_SIZE ? 4 : CHUNK;
-		fill(want, n, 3, at);
+		world_fill(want, n, 3, at);
 		assert_int_equal(ext2_read(w->fs, ino, at, got, sizeof(got)),
 				 at + sizeof(got) > SPARSE_SIZE ? SPARSE_SIZE - at : sizeof(got));
 		assert_memory_equal(got, want, n);
@@ -180,9 +142,9 @@ static void test_getattr(void **state)
 	assert_int_equal(ext2_getattr(w->fs, EXT2_ROOT_INO, &st), FS_OK);
 	assert_int_equal(st.mode & FS_TYPE_MASK, FS_TYPE_DIRECTORY);
 	assert_int_equal(st.links, 5); /* ., .., lost+found, dir, big */
-	assert_int_equal(ext2_getattr(w->fs, resolve(w, "/dir"), &st), FS_OK);
+	assert_int_equal(ext2_getattr(w->fs, world_resolve_ok(w, "/dir"), &st), FS_OK);
 	assert_int_equal(st.links, 3);
-	assert_int_equal(ext2_getattr(w->fs, resolve(w, "/small"), &st), FS_OK);
+	assert_int_equal(ext2_getattr(w->fs, world_resolve_ok(w, "/small"), &st), FS_OK);
 	assert_int_equal(st.mode & FS_TYPE_MASK, FS_TYPE_REGULAR);
 	assert_int_equal(st.links, 1);
 	assert_int_equal(st.size, 12);
@@ -200,7 +162,7 @@ static void test_readlink(void **state)
 	struct ext2_world *w = *state;
 	char buffer[256];
 	size_t n = 0;
-	uint32_t fast = resolve(w, "/fastlink"), slow = resolve(w, "/slowlink");
+	uint32_t fast = world_resolve_ok(w, "/fastlink"), slow = world_resolve_ok(w, "/slowlink");
 	assert_int_equal(ext2_readlink(w->fs, fast, buffer, sizeof(buffer), &n), FS_OK);
 	assert_int_equal(n, 5);
 	assert_memory_equal(buffer, "small", 5);
@@ -209,7 +171,8 @@ static void test_readlink(void **state)
 	assert_memory_equal(buffer, slow_target, n);
 	assert_int_equal(ext2_readlink(w->fs, slow, buffer, 4, &n), FS_OK);
 	assert_int_equal(n, 4);
-	assert_int_equal(ext2_readlink(w->fs, resolve(w, "/small"), buffer, 4, &n), FS_EINVAL);
+	assert_int_equal(ext2_readlink(w->fs, world_resolve_ok(w, "/small"), buffer, 4, &n),
+			 FS_EINVAL);
 	struct fs_stat st;
 	assert_int_equal(ext2_getattr(w->fs, slow, &st), FS_OK);
 	assert_int_equal(st.mode & FS_TYPE_MASK, FS_TYPE_SYMLINK);
@@ -222,7 +185,8 @@ static void test_lookup_errors(void **state)
 	struct ext2_world *w = *state;
 	uint32_t ino;
 	assert_int_equal(ext2_lookup(w->fs, EXT2_ROOT_INO, "nothing", 7, &ino), FS_ENOENT);
-	assert_int_equal(ext2_lookup(w->fs, resolve(w, "/small"), "x", 1, &ino), FS_ENOTDIR);
+	assert_int_equal(ext2_lookup(w->fs, world_resolve_ok(w, "/small"), "x", 1, &ino),
+			 FS_ENOTDIR);
 	assert_int_equal(ext2_lookup(w->fs, EXT2_ROOT_INO, "a/b", 3, &ino), FS_EINVAL);
 	assert_int_equal(ext2_lookup(w->fs, EXT2_ROOT_INO, "", 0, &ino), FS_EINVAL);
 	char longname[300];
@@ -230,14 +194,14 @@ static void test_lookup_errors(void **state)
 	assert_int_equal(ext2_lookup(w->fs, EXT2_ROOT_INO, longname, 256, &ino), FS_ENAMETOOLONG);
 	assert_int_equal(ext2_lookup(w->fs, EXT2_ROOT_INO, ".", 1, &ino), FS_OK);
 	assert_int_equal(ino, EXT2_ROOT_INO);
-	assert_int_equal(ext2_lookup(w->fs, resolve(w, "/dir/sub"), "..", 2, &ino), FS_OK);
-	assert_int_equal(ino, resolve(w, "/dir"));
+	assert_int_equal(ext2_lookup(w->fs, world_resolve_ok(w, "/dir/sub"), "..", 2, &ino), FS_OK);
+	assert_int_equal(ino, world_resolve_ok(w, "/dir"));
 }
 
 static void test_readdir(void **state)
 {
 	struct ext2_world *w = *state;
-	uint32_t big = resolve(w, "/big");
+	uint32_t big = world_resolve_ok(w, "/big");
 	static bool seen[BIG_FILES];
 	memset(seen, 0, sizeof(seen));
 	uint64_t cookie = 0, middle = 0;
@@ -272,7 +236,8 @@ static void test_readdir(void **state)
 	assert_int_equal(e.ino, 0);
 	assert_int_equal(ext2_readdir(w->fs, big, &middle, &e), FS_OK);
 	assert_string_equal(e.name, middle_name);
-	assert_int_equal(ext2_readdir(w->fs, resolve(w, "/small"), &cookie, &e), FS_ENOTDIR);
+	assert_int_equal(ext2_readdir(w->fs, world_resolve_ok(w, "/small"), &cookie, &e),
+			 FS_ENOTDIR);
 }
 
 static uint32_t big_dir_block0(struct ext2_world *w)
@@ -284,7 +249,7 @@ static uint32_t big_dir_block0(struct ext2_world *w)
 
 static void lookup_all_big(struct ext2_world *w)
 {
-	uint32_t big = resolve(w, "/big");
+	uint32_t big = world_resolve_ok(w, "/big");
 	for (int i = 0; i < BIG_FILES; i++) {
 		char name[64];
 		big_name(name, sizeof(name), i);
@@ -306,12 +271,12 @@ static void test_htree_lookup(void **state)
 	assert_non_null(strstr(out, "Flags: 0x1000"));
 	lookup_all_big(w);
 	struct fs_stat st;
-	assert_int_equal(ext2_getattr(w->fs, resolve(w, "/big"), &st), FS_OK);
+	assert_int_equal(ext2_getattr(w->fs, world_resolve_ok(w, "/big"), &st), FS_OK);
 	uint64_t dir_blocks = st.size / st.block_size;
 	assert_true(dir_blocks > 3);
 	world_unmount(w);
 	assert_int_equal(world_mount(w, 64, 0), FS_OK);
-	uint32_t big = resolve(w, "/big"), ino;
+	uint32_t big = world_resolve_ok(w, "/big"), ino;
 	uint64_t before = w->file.reads;
 	assert_int_equal(ext2_lookup(w->fs, big, "file-with-a-longer-name-0123", 28, &ino), FS_OK);
 	/* The index root, an indirect block of the directory, the leaf (and
@@ -394,7 +359,7 @@ static void htree_variant(const char *hash, unsigned flags, int count)
 	world_debugfs_read(w, "stat /big", out, sizeof(out));
 	assert_non_null(strstr(out, "Flags: 0x1000"));
 	assert_int_equal(world_mount(w, 64, 0), FS_OK);
-	uint32_t big = resolve(w, "/big");
+	uint32_t big = world_resolve_ok(w, "/big");
 	for (int i = 0; i < count; i++) {
 		char name[100];
 		snprintf(name, sizeof(name),
@@ -404,7 +369,7 @@ static void htree_variant(const char *hash, unsigned flags, int count)
 		if (i % 97 == 0) { /* cold: count what the lookup reads */
 			world_unmount(w);
 			assert_int_equal(world_mount(w, 64, 0), FS_OK);
-			big = resolve(w, "/big");
+			big = world_resolve_ok(w, "/big");
 		}
 		uint64_t before = w->file.reads;
 		assert_int_equal(ext2_lookup(w->fs, big, name, strlen(name), &ino), FS_OK);
@@ -425,15 +390,15 @@ static void test_htree_variants(void **state)
 }
 
 #define READ_TESTS(setup_fn)                                                                       \
-	cmocka_unit_test_setup_teardown(test_read_files, setup_fn, teardown),                      \
-	    cmocka_unit_test_setup_teardown(test_sparse_past_4g, setup_fn, teardown),              \
-	    cmocka_unit_test_setup_teardown(test_getattr, setup_fn, teardown),                     \
-	    cmocka_unit_test_setup_teardown(test_readlink, setup_fn, teardown),                    \
-	    cmocka_unit_test_setup_teardown(test_lookup_errors, setup_fn, teardown),               \
-	    cmocka_unit_test_setup_teardown(test_readdir, setup_fn, teardown),                     \
-	    cmocka_unit_test_setup_teardown(test_htree_lookup, setup_fn, teardown),                \
-	    cmocka_unit_test_setup_teardown(test_htree_fallback, setup_fn, teardown),              \
-	    cmocka_unit_test_setup_teardown(test_statfs, setup_fn, teardown)
+	cmocka_unit_test_setup_teardown(test_read_files, setup_fn, world_teardown),                \
+	    cmocka_unit_test_setup_teardown(test_sparse_past_4g, setup_fn, world_teardown),        \
+	    cmocka_unit_test_setup_teardown(test_getattr, setup_fn, world_teardown),               \
+	    cmocka_unit_test_setup_teardown(test_readlink, setup_fn, world_teardown),              \
+	    cmocka_unit_test_setup_teardown(test_lookup_errors, setup_fn, world_teardown),         \
+	    cmocka_unit_test_setup_teardown(test_readdir, setup_fn, world_teardown),               \
+	    cmocka_unit_test_setup_teardown(test_htree_lookup, setup_fn, world_teardown),          \
+	    cmocka_unit_test_setup_teardown(test_htree_fallback, setup_fn, world_teardown),        \
+	    cmocka_unit_test_setup_teardown(test_statfs, setup_fn, world_teardown)
 
 int main(void)
 {

@@ -21,19 +21,6 @@
 
 #define R EXT2_ROOT_INO
 
-static uint8_t pattern_byte(uint32_t seed, uint64_t at)
-{
-	uint64_t x = (at + 1) * 0x9E3779B97F4A7C15ull ^ seed;
-	x ^= x >> 29;
-	return (uint8_t)(x * 0xBF58476D1CE4E5B9ull >> 56);
-}
-
-static void fill(uint8_t *b, size_t n, uint32_t seed, uint64_t at)
-{
-	for (size_t i = 0; i < n; i++)
-		b[i] = pattern_byte(seed, at + i);
-}
-
 static int setup(void **state, uint32_t block_size)
 {
 	struct ext2_world *w = calloc(1, sizeof(*w));
@@ -44,25 +31,7 @@ static int setup(void **state, uint32_t block_size)
 	*state = w;
 	return 0;
 }
-static int setup_1k(void **state)
-{
-	return setup(state, 1024);
-}
-static int setup_2k(void **state)
-{
-	return setup(state, 2048);
-}
-static int setup_4k(void **state)
-{
-	return setup(state, 4096);
-}
-static int teardown(void **state)
-{
-	struct ext2_world *w = *state;
-	world_destroy(w);
-	free(w);
-	return 0;
-}
+WORLD_SETUPS(setup)
 
 /* Unmount; e2fsck -fn must find nothing. */
 static void check_clean(struct ext2_world *w)
@@ -76,14 +45,6 @@ static void remount(struct ext2_world *w)
 {
 	check_clean(w);
 	assert_int_equal(world_mount(w, 32, 0), FS_OK);
-}
-
-static uint32_t resolve(struct ext2_world *w, const char *path)
-{
-	int64_t ino = world_resolve(w->fs, path);
-	if (ino < 0)
-		fail_msg("resolving %s: %d", path, (int)ino);
-	return (uint32_t)ino;
 }
 
 static uint32_t create(struct ext2_world *w, uint32_t dir, const char *name)
@@ -149,7 +110,7 @@ static void test_create_write(void **state)
 {
 	struct ext2_world *w = *state;
 	static uint8_t big[700 * 1024];
-	fill(big, sizeof(big), 7, 0);
+	world_fill(big, sizeof(big), 7, 0);
 	struct fs_statfs before, after;
 	assert_int_equal(ext2_statfs(w->fs, &before), FS_OK);
 	uint32_t a = create(w, R, "a"), b = create(w, R, "b"), e = create(w, R, "empty");
@@ -198,7 +159,7 @@ static void test_sparse_large(void **state)
 	static const uint64_t at[] = { 0, 50000, 70000000, 4500000000u, 6000000000u };
 	uint8_t chunk[3000];
 	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
-		fill(chunk, sizeof(chunk), 11, at[i]);
+		world_fill(chunk, sizeof(chunk), 11, at[i]);
 		write_all(w, f, at[i], chunk, sizeof(chunk));
 	}
 	struct fs_stat st;
@@ -221,7 +182,7 @@ static void test_sparse_large(void **state)
 		uint32_t in = (uint32_t)(at[i] % block_size);
 		uint32_t n = block_size - in < 3000 ? block_size - in : 3000;
 		world_peek(w, block * block_size + in, got, n);
-		fill(chunk, n, 11, at[i]);
+		world_fill(chunk, n, 11, at[i]);
 		assert_memory_equal(got, chunk, n);
 	}
 	/* Truncating it back frees every block, indirect ones included. */
@@ -242,7 +203,7 @@ static void test_truncate(void **state)
 {
 	struct ext2_world *w = *state;
 	static uint8_t data[300 * 1024], got[300 * 1024];
-	fill(data, sizeof(data), 5, 0);
+	world_fill(data, sizeof(data), 5, 0);
 	uint32_t f = create(w, R, "t");
 	write_all(w, f, 0, data, sizeof(data));
 	struct fs_statfs s0, s1;
@@ -298,7 +259,7 @@ static void test_dirs(void **state)
 		assert_int_equal(ext2_unlink(w->fs, b, name, strlen(name)), FS_OK);
 	}
 	remount(w);
-	b = resolve(w, "/a/b");
+	b = world_resolve_ok(w, "/a/b");
 	for (int i = 1; i < 400; i += 2) {
 		char name[64];
 		snprintf(name, sizeof(name), "entry-number-%d-with-some-length", i);
@@ -306,10 +267,10 @@ static void test_dirs(void **state)
 	}
 	assert_int_equal(ext2_unlink(w->fs, b, "f", 1), FS_OK);
 	(void)f;
-	assert_int_equal(ext2_rmdir(w->fs, resolve(w, "/a"), "b", 1), FS_OK);
-	assert_int_equal(ext2_getattr(w->fs, resolve(w, "/a"), &st), FS_OK);
+	assert_int_equal(ext2_rmdir(w->fs, world_resolve_ok(w, "/a"), "b", 1), FS_OK);
+	assert_int_equal(ext2_getattr(w->fs, world_resolve_ok(w, "/a"), &st), FS_OK);
 	assert_int_equal(st.links, 2);
-	mkdir_(w, resolve(w, "/a"), "c");
+	mkdir_(w, world_resolve_ok(w, "/a"), "c");
 	check_clean(w);
 	assert_true(debugfs_lists(w, "/a", "c"));
 	assert_false(debugfs_lists(w, "/a", "b"));
@@ -398,14 +359,14 @@ static void test_rename(void **state)
 	assert_int_equal(ext2_getattr(w->fs, b, &st), FS_OK);
 	assert_int_equal(st.links, 2);
 	mkdir_(w, b, "full");
-	create(w, resolve(w, "/b/full"), "x");
+	create(w, world_resolve_ok(w, "/b/full"), "x");
 	assert_int_equal(ext2_rename(w->fs, a, "empty", 5, b, "full", 4), FS_ENOTEMPTY);
 	/* Kinds must match. */
 	assert_int_equal(ext2_rename(w->fs, b, "moved", 5, b, "full", 4), FS_EISDIR);
 	assert_int_equal(ext2_rename(w->fs, b, "full", 4, b, "moved", 5), FS_ENOTDIR);
 	assert_int_equal(ext2_rename(w->fs, b, "nothing", 7, b, "x", 1), FS_ENOENT);
 	/* Two names of one file: nothing happens. */
-	assert_int_equal(ext2_link(w->fs, b, "alias", 5, resolve(w, "/b/moved")), FS_OK);
+	assert_int_equal(ext2_link(w->fs, b, "alias", 5, world_resolve_ok(w, "/b/moved")), FS_OK);
 	assert_int_equal(ext2_rename(w->fs, b, "moved", 5, b, "alias", 5), FS_OK);
 	assert_int_equal(ext2_lookup(w->fs, b, "moved", 5, &ino), FS_OK);
 	/* Directory within its directory. */
@@ -456,7 +417,7 @@ static void test_open_unlinked(void **state)
 	assert_int_equal(ext2_statfs(w->fs, &s0), FS_OK);
 	uint32_t f = create(w, R, "f");
 	static uint8_t data[50000];
-	fill(data, sizeof(data), 9, 0);
+	world_fill(data, sizeof(data), 9, 0);
 	write_all(w, f, 0, data, sizeof(data));
 	assert_int_equal(ext2_open(w->fs, f), FS_OK);
 	assert_int_equal(ext2_open(w->fs, f), FS_OK);
@@ -519,7 +480,7 @@ static void test_htree_change(void **state)
 	world_debugfs_read(w, "stat /big", out, sizeof(out));
 	assert_non_null(strstr(out, "Flags: 0x1000"));
 	assert_int_equal(world_mount(w, 32, 0), FS_OK);
-	uint32_t big = resolve(w, "/big"), ino;
+	uint32_t big = world_resolve_ok(w, "/big"), ino;
 	/* Removals, renames over a name, and a name put back where one
 	 * left (same hash, same leaf, the room it left): the index stays. */
 	assert_int_equal(ext2_unlink(w->fs, big, "name-of-some-length-7", 21), FS_OK);
@@ -536,7 +497,7 @@ static void test_htree_change(void **state)
 	assert_true(debugfs_lists(w, "/big", "name-of-some-length-8"));
 	/* Many new names: some leaf fills up, and the index goes. */
 	assert_int_equal(world_mount(w, 32, 0), FS_OK);
-	big = resolve(w, "/big");
+	big = world_resolve_ok(w, "/big");
 	for (int i = 0; i < 300; i++) {
 		char name[64];
 		snprintf(name, sizeof(name), "added-later-%d", i);
@@ -567,7 +528,7 @@ static void test_full(void **state)
 	assert_int_equal(ext2_statfs(w->fs, &s0), FS_OK);
 	uint32_t f = create(w, R, "fill");
 	static uint8_t chunk[1 << 20];
-	fill(chunk, sizeof(chunk), 1, 0);
+	world_fill(chunk, sizeof(chunk), 1, 0);
 	uint64_t at = 0;
 	for (;;) {
 		int64_t n = ext2_write(w->fs, f, at, chunk, sizeof(chunk));
@@ -604,7 +565,7 @@ static void test_read_only(void **state)
 	create(w, R, "f");
 	world_unmount(w);
 	assert_int_equal(world_mount(w, 32, FS_MOUNT_READ_ONLY), FS_OK);
-	uint32_t ino, f = resolve(w, "/f");
+	uint32_t ino, f = world_resolve_ok(w, "/f");
 	assert_int_equal(ext2_create(w->fs, R, "g", 1, 0644, 0, 0, &ino), FS_EROFS);
 	assert_int_equal(ext2_write(w->fs, f, 0, "x", 1), FS_EROFS);
 	assert_int_equal(ext2_truncate(w->fs, f, 0), FS_EROFS);
@@ -626,7 +587,7 @@ static void test_groups(void **state)
 {
 	struct ext2_world *w = *state;
 	static uint8_t data[200 * 1024];
-	fill(data, sizeof(data), 3, 0);
+	world_fill(data, sizeof(data), 3, 0);
 	struct fs_statfs s0, s1;
 	assert_int_equal(ext2_statfs(w->fs, &s0), FS_OK);
 	for (int d = 0; d < 12; d++) {
@@ -646,7 +607,7 @@ static void test_groups(void **state)
 	for (int d = 0; d < 12; d++) {
 		char name[16], path[32];
 		snprintf(path, sizeof(path), "/d%d", d);
-		uint32_t dir = resolve(w, path);
+		uint32_t dir = world_resolve_ok(w, path);
 		for (int f = 0; f < 6; f++) {
 			snprintf(name, sizeof(name), "f%d", f);
 			assert_int_equal(ext2_unlink(w->fs, dir, name, strlen(name)), FS_OK);
@@ -781,7 +742,7 @@ static void test_special_files(void **state)
 	struct fs_statfs s0, s1;
 	assert_int_equal(ext2_statfs(w->fs, &s0), FS_OK);
 	struct fs_stat st;
-	uint32_t cdev = resolve(w, "/cdev");
+	uint32_t cdev = world_resolve_ok(w, "/cdev");
 	assert_int_equal(ext2_getattr(w->fs, cdev, &st), FS_OK);
 	assert_int_equal(st.mode & FS_TYPE_MASK, 0020000);
 	char b[4];
@@ -810,20 +771,20 @@ static void test_special_files(void **state)
 }
 
 #define WRITE_TESTS(setup_fn)                                                                      \
-	cmocka_unit_test_setup_teardown(test_create_write, setup_fn, teardown),                    \
-	    cmocka_unit_test_setup_teardown(test_sparse_large, setup_fn, teardown),                \
-	    cmocka_unit_test_setup_teardown(test_truncate, setup_fn, teardown),                    \
-	    cmocka_unit_test_setup_teardown(test_dirs, setup_fn, teardown),                        \
-	    cmocka_unit_test_setup_teardown(test_links, setup_fn, teardown),                       \
-	    cmocka_unit_test_setup_teardown(test_rename, setup_fn, teardown),                      \
-	    cmocka_unit_test_setup_teardown(test_setattr, setup_fn, teardown),                     \
-	    cmocka_unit_test_setup_teardown(test_open_unlinked, setup_fn, teardown),               \
-	    cmocka_unit_test_setup_teardown(test_htree_change, setup_fn, teardown),                \
-	    cmocka_unit_test_setup_teardown(test_full, setup_fn, teardown),                        \
-	    cmocka_unit_test_setup_teardown(test_read_only, setup_fn, teardown),                   \
-	    cmocka_unit_test_setup_teardown(test_groups, setup_fn, teardown),                      \
-	    cmocka_unit_test_setup_teardown(test_xattr_block, setup_fn, teardown),                 \
-	    cmocka_unit_test_setup_teardown(test_limits, setup_fn, teardown)
+	cmocka_unit_test_setup_teardown(test_create_write, setup_fn, world_teardown),              \
+	    cmocka_unit_test_setup_teardown(test_sparse_large, setup_fn, world_teardown),          \
+	    cmocka_unit_test_setup_teardown(test_truncate, setup_fn, world_teardown),              \
+	    cmocka_unit_test_setup_teardown(test_dirs, setup_fn, world_teardown),                  \
+	    cmocka_unit_test_setup_teardown(test_links, setup_fn, world_teardown),                 \
+	    cmocka_unit_test_setup_teardown(test_rename, setup_fn, world_teardown),                \
+	    cmocka_unit_test_setup_teardown(test_setattr, setup_fn, world_teardown),               \
+	    cmocka_unit_test_setup_teardown(test_open_unlinked, setup_fn, world_teardown),         \
+	    cmocka_unit_test_setup_teardown(test_htree_change, setup_fn, world_teardown),          \
+	    cmocka_unit_test_setup_teardown(test_full, setup_fn, world_teardown),                  \
+	    cmocka_unit_test_setup_teardown(test_read_only, setup_fn, world_teardown),             \
+	    cmocka_unit_test_setup_teardown(test_groups, setup_fn, world_teardown),                \
+	    cmocka_unit_test_setup_teardown(test_xattr_block, setup_fn, world_teardown),           \
+	    cmocka_unit_test_setup_teardown(test_limits, setup_fn, world_teardown)
 
 int main(void)
 {
@@ -831,9 +792,9 @@ int main(void)
 		WRITE_TESTS(setup_1k),
 		WRITE_TESTS(setup_2k),
 		WRITE_TESTS(setup_4k),
-		cmocka_unit_test_setup_teardown(test_no_filetype, setup_1k, teardown),
-		cmocka_unit_test_setup_teardown(test_large_file_feature, setup_4k, teardown),
-		cmocka_unit_test_setup_teardown(test_special_files, setup_1k, teardown),
+		cmocka_unit_test_setup_teardown(test_no_filetype, setup_1k, world_teardown),
+		cmocka_unit_test_setup_teardown(test_large_file_feature, setup_4k, world_teardown),
+		cmocka_unit_test_setup_teardown(test_special_files, setup_1k, world_teardown),
 	};
 	return cmocka_run_group_tests_name("ext2_write", tests, NULL, NULL);
 }

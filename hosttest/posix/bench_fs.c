@@ -20,7 +20,9 @@
 
 /* Both e2fsprogs's headers and the engine's name the root inode (2). */
 #undef EXT2_ROOT_INO
+#include "channel_bench.h"
 #include "posix_world.h"
+#include "word_copy.h"
 
 #define CHUNK 4096u
 #define MIB (1u << 20)
@@ -32,7 +34,10 @@ static const char *const op_names[] = { "stat",         "open_close", "read_4k_c
 					"read_4k_cold", "write_4k",   "create_unlink",
 					"seq_write_1m", "seq_read_1m" };
 
-static uint8_t buffer[MIB];
+/* The caller's buffer, both sides: page-aligned and below 2^38, as a
+ * program's buffer in the system is (the stack then hands its pages to the
+ * server as they are: docs/posix.md). */
+static uint8_t *buffer;
 
 /* ---- Through the stack ---------------------------------------------------------------------- */
 
@@ -46,7 +51,7 @@ static void fs_prepare(enum op op)
 		exit(2);
 	posix_proc_use(&world.client[0].proc);
 	int fd = kos_open("/f", O_CREAT | O_RDWR, 0644);
-	memset(buffer, 'b', sizeof buffer);
+	memset(buffer, 'b', MIB);
 	size_t size = op == SEQ_READ ? SEQ_FILES * MIB : op == READ_COLD ? COLD_FILE : MIB;
 	if (op != SEQ_WRITE) {
 		for (size_t at = 0; at < size; at += MIB)
@@ -102,6 +107,7 @@ static ext2_file_t file;
 static ext2_ino_t file_ino;
 static uint64_t blocks_written;
 static char ext2fs_dir[64];
+static bool ext2fs_reopen; /* "ext2fsreopen_": a file handle per read */
 
 static void count_writes(unsigned long long block, int count, errcode_t err)
 {
@@ -159,17 +165,59 @@ static ext2_ino_t ext2fs_create(const char *name)
 	return ino;
 }
 
-static void ext2fs_remove(const char *name, ext2_ino_t ino)
+/* POSIX marks a changed directory's (and a written file's) data
+ * modification and status change times; libext2fs's calls leave that to
+ * their caller (as fuse2fs does it: read the inode, set, write it). */
+static void ext2fs_touch(ext2_ino_t ino)
 {
-	must(ext2fs_unlink(fs, EXT2_ROOT_INO, name, ino, 0), "unlink");
 	struct ext2_inode inode;
 	must(ext2fs_read_inode(fs, ino, &inode), "read inode");
+	inode.i_mtime = inode.i_ctime = (__u32)time(NULL);
+	must(ext2fs_write_inode(fs, ino, &inode), "write inode");
+}
+
+/* unlink(name): a POSIX caller knows only the name, so the entry is found
+ * first (and the inode read: a directory is EISDIR). */
+static void ext2fs_remove(const char *name)
+{
+	ext2_ino_t ino;
+	must(ext2fs_lookup(fs, EXT2_ROOT_INO, name, (int)strlen(name), NULL, &ino), "lookup");
+	struct ext2_inode inode;
+	must(ext2fs_read_inode(fs, ino, &inode), "read inode");
+	if (LINUX_S_ISDIR(inode.i_mode))
+		exit(2);
+	must(ext2fs_unlink(fs, EXT2_ROOT_INO, name, ino, 0), "unlink");
+	ext2fs_touch(EXT2_ROOT_INO);
 	inode.i_links_count = 0;
 	inode.i_dtime = (__u32)time(NULL);
 	must(ext2fs_write_inode(fs, ino, &inode), "write inode");
 	if (ext2fs_inode_has_valid_blocks2(fs, &inode))
 		must(ext2fs_punch(fs, ino, &inode, NULL, 0, ~0ULL), "punch");
 	ext2fs_inode_alloc_stats2(fs, ino, -1, 0);
+}
+
+/* open(name, O_CREAT): the name is looked up first (an existing file is
+ * opened, not created again), then created, and the directory's times
+ * set. */
+static ext2_ino_t ext2fs_open_create(const char *name)
+{
+	ext2_ino_t ino;
+	if (ext2fs_lookup(fs, EXT2_ROOT_INO, name, (int)strlen(name), NULL, &ino) == 0)
+		return ino;
+	ino = ext2fs_create(name);
+	ext2fs_touch(EXT2_ROOT_INO);
+	return ino;
+}
+
+/* write(): the data, then the file's times (POSIX marks them on every
+ * successful write; the engine's write does). */
+static void ext2fs_file_put(const void *data, unsigned int length)
+{
+	unsigned int got;
+	must(ext2fs_file_write(file, data, length, &got), "write");
+	struct ext2_inode *inode = ext2fs_file_get_inode(file);
+	inode->i_mtime = inode->i_ctime = (__u32)time(NULL);
+	must(ext2fs_write_inode(fs, file_ino, inode), "write inode");
 }
 
 static void ext2fs_prepare(enum op op)
@@ -186,7 +234,7 @@ static void ext2fs_prepare(enum op op)
 	ext2fs_mount(image);
 	file_ino = ext2fs_create("f");
 	must(ext2fs_file_open(fs, file_ino, EXT2_FILE_WRITE, &file), "file open");
-	memset(buffer, 'b', sizeof buffer);
+	memset(buffer, 'b', MIB);
 	size_t size = op == SEQ_READ ? SEQ_FILES * MIB : op == READ_COLD ? COLD_FILE : MIB;
 	unsigned int got;
 	if (op != SEQ_WRITE) {
@@ -220,6 +268,18 @@ static void ext2fs_op(enum op op, unsigned i)
 		must(ext2fs_file_close(other), "close");
 		break;
 	case READ_CACHED:
+		if (ext2fs_reopen) {
+			/* A libext2fs file handle keeps its own copy of the inode
+			 * and of the last block it read, which another handle's
+			 * write does not update; a server of several clients
+			 * opens the file for each read (as fuse2fs does) to read
+			 * what is on the file system now. */
+			must(ext2fs_file_open(fs, file_ino, 0, &other), "open");
+			must(ext2fs_file_llseek(other, 0, EXT2_SEEK_SET, NULL), "seek");
+			must(ext2fs_file_read(other, buffer, CHUNK, &got), "read");
+			must(ext2fs_file_close(other), "close");
+			break;
+		}
 		must(ext2fs_file_llseek(file, 0, EXT2_SEEK_SET, NULL), "seek");
 		must(ext2fs_file_read(file, buffer, CHUNK, &got), "read");
 		break;
@@ -231,18 +291,18 @@ static void ext2fs_op(enum op op, unsigned i)
 	case WRITE_4K:
 		must(ext2fs_file_llseek(file, (__u64)(i % 256) * CHUNK, EXT2_SEEK_SET, NULL),
 		     "seek");
-		must(ext2fs_file_write(file, buffer, CHUNK, &got), "write");
+		ext2fs_file_put(buffer, CHUNK);
 		break;
 	case CREATE_UNLINK:
 		snprintf(name, sizeof name, "n%u", i);
-		ino = ext2fs_create(name);
+		ino = ext2fs_open_create(name);
 		must(ext2fs_file_open(fs, ino, EXT2_FILE_WRITE, &other), "open");
 		must(ext2fs_file_close(other), "close");
-		ext2fs_remove(name, ino);
+		ext2fs_remove(name);
 		break;
 	case SEQ_WRITE:
 		must(ext2fs_file_llseek(file, (__u64)i * MIB, EXT2_SEEK_SET, NULL), "seek");
-		must(ext2fs_file_write(file, buffer, MIB, &got), "write");
+		ext2fs_file_put(buffer, MIB);
 		break;
 	case SEQ_READ:
 		must(ext2fs_file_llseek(file, (__u64)(i % SEQ_FILES) * MIB, EXT2_SEEK_SET, NULL),
@@ -262,16 +322,64 @@ static uint64_t ext2fs_finish(void)
 	return blocks_written;
 }
 
+/* ---- The floor of a cached read ------------------------------------------------------------ */
+
+/*
+ * What any client/server read of 4 KiB that the server holds in memory
+ * costs before it checks or looks up anything: one request/reply pair
+ * through a channel with every check and all bookkeeping left out
+ * (channel_bench_pair_floor, the channel's floor_rr_8b) plus one copy of
+ * the 4 KiB from the server's cached block into the caller's pages. With
+ * the stack's copy loop ("floor_"), and with the C library's memcpy, the
+ * one libext2fs uses ("floorlibc_"). No file system at all: a reference.
+ */
+static struct channel_doorbell floor_bells[2];
+static uint8_t *floor_block;
+static bool floor_libc;
+/* The C library's own memcpy (as libext2fs calls it), not GCC's inline
+ * expansion of a constant-size copy. */
+static void *(*volatile libc_memcpy)(void *, const void *, size_t) = memcpy;
+
+_Noreturn void channel_bench_fail(enum error err, const char *what)
+{
+	fprintf(stderr, "bench_fs: floor: %s failed (%d)\n", what, (int)err);
+	exit(2);
+}
+
+static void floor_prepare(bool libc)
+{
+	floor_libc = libc;
+	channel_doorbell_init(&floor_bells[0]);
+	channel_doorbell_init(&floor_bells[1]);
+	if (channel_bench_init(&floor_bells[0], &floor_bells[1]) != ERR_OK)
+		exit(2);
+	channel_bench_prepare(8);
+	floor_block = aligned_alloc(4096, CHUNK);
+	memset(floor_block, 'c', CHUNK);
+}
+
+static void floor_op(unsigned i)
+{
+	channel_bench_pair_floor(i);
+	if (floor_libc)
+		libc_memcpy(buffer, floor_block, CHUNK);
+	else
+		word_copy(buffer, floor_block, CHUNK);
+}
+
 /* ---- The measured driver ------------------------------------------------------------------- */
 
-__attribute__((noinline)) void bench_op(bool stack, enum op op, unsigned iterations);
-__attribute__((noinline)) void bench_op(bool stack, enum op op, unsigned iterations)
+enum side { STACK, EXT2FS, FLOOR };
+
+__attribute__((noinline)) void bench_op(enum side side, enum op op, unsigned iterations);
+__attribute__((noinline)) void bench_op(enum side side, enum op op, unsigned iterations)
 {
 	for (unsigned i = 0; i < iterations; i++) {
-		if (stack)
-			fs_op(op, i);
-		else
-			ext2fs_op(op, i);
+		switch (side) {
+		case STACK: fs_op(op, i); break;
+		case EXT2FS: ext2fs_op(op, i); break;
+		case FLOOR: floor_op(i); break;
+		}
 	}
 }
 
@@ -279,7 +387,9 @@ int main(int argc, char **argv)
 {
 	if (argc != 3)
 		return 2;
-	bool stack = strncmp(argv[1], "fs_", 3) == 0;
+	enum side side = strncmp(argv[1], "fs_", 3) == 0     ? STACK
+			 : strncmp(argv[1], "floor", 5) == 0 ? FLOOR
+							     : EXT2FS;
 	const char *op_name = strchr(argv[1], '_');
 	unsigned iterations = (unsigned)strtoul(argv[2], NULL, 10);
 	if (op_name == NULL || iterations == 0)
@@ -287,16 +397,25 @@ int main(int argc, char **argv)
 	enum op op = STAT;
 	while (op <= SEQ_READ && strcmp(op_names[op], op_name + 1) != 0)
 		op++;
-	if (op > SEQ_READ)
+	if (op > SEQ_READ || (side == FLOOR && op != READ_CACHED))
+		return 2;
+	buffer = pw_low_pages(MIB);
+	if (buffer == NULL)
 		return 2;
 	if (op == SEQ_WRITE && iterations > SEQ_FILES)
 		iterations = SEQ_FILES;
-	if (stack)
-		fs_prepare(op);
-	else
+	switch (side) {
+	case STACK: fs_prepare(op); break;
+	case EXT2FS:
+		ext2fs_reopen = strncmp(argv[1], "ext2fsreopen_", 13) == 0;
+		if (ext2fs_reopen && op != READ_CACHED)
+			return 2;
 		ext2fs_prepare(op);
-	bench_op(stack, op, iterations);
-	uint64_t blocks = stack ? fs_finish() : ext2fs_finish();
+		break;
+	case FLOOR: floor_prepare(strncmp(argv[1], "floorlibc_", 10) == 0); break;
+	}
+	bench_op(side, op, iterations);
+	uint64_t blocks = side == STACK ? fs_finish() : side == EXT2FS ? ext2fs_finish() : 0;
 	printf("{\"iterations\": %u, \"blocks_written\": %.2f}\n", iterations,
 	       (double)blocks / iterations);
 	return 0;

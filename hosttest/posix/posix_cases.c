@@ -258,6 +258,15 @@ CASE(open_dir_for_write)
 	FD(open("d", O_WRONLY));
 	FD(open("d", O_RDWR));
 }
+CASE(open_dir_trunc)
+{
+	/* O_TRUNC asks for write access (Linux's may_open): EISDIR on a
+	 * directory even with O_RDONLY, by a plain name or by ".". */
+	R(mkdir("d", 0755));
+	FD(open("d", O_RDONLY | O_TRUNC));
+	FD(open("d/.", O_RDONLY | O_TRUNC));
+	FD(open("d/", O_RDONLY | O_TRUNC | O_DIRECTORY));
+}
 CASE(open_creat_on_dir)
 {
 	R(mkdir("d", 0755));

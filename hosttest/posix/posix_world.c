@@ -103,13 +103,11 @@ static void console(void *context, const void *bytes, size_t length)
 	w->console_used += n;
 }
 
-/* POSIX_WINDOWS_BYTES of memory below 2 GiB. */
-static void *low_windows(void)
+void *pw_low_pages(size_t bytes)
 {
-	for (uintptr_t at = 0x10000000u; at + POSIX_WINDOWS_BYTES < 0x7f000000u;
-	     at += POSIX_WINDOWS_BYTES) {
+	for (uintptr_t at = 0x10000000u; at + bytes < 0x7f000000u; at += POSIX_WINDOWS_BYTES) {
 		void *p =
-		    mmap((void *)at, POSIX_WINDOWS_BYTES, PROT_READ | PROT_WRITE,
+		    mmap((void *)at, bytes, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
 		if (p != MAP_FAILED)
 			return p;
@@ -123,7 +121,7 @@ struct posix_proc *pw_client(struct posix_world *w, unsigned index)
 	c->size = channel_buffer_size(PW_DEPTH);
 	c->buffer = aligned_alloc(4096, c->size);
 	memset(c->buffer, 0, c->size);
-	c->windows = low_windows();
+	c->windows = pw_low_pages(POSIX_WINDOWS_BYTES);
 	if (c->windows == NULL)
 		return NULL;
 	channel_doorbell_init(&c->bell);

@@ -72,6 +72,11 @@ void pw_stop_thread(struct posix_world *w);
 int pw_unmount(struct posix_world *w, bool check);
 /* Remove the image and the temporary directory. */
 void pw_remove(struct posix_world *w);
+/* `bytes` (a page multiple) of fresh memory below 2 GiB, where the
+ * channel takes large buffers (inside its user limit of 2^38, as every
+ * address of a program in the system is, and where ASan's low memory
+ * lies); NULL if none is free. munmap gives it back. */
+void *pw_low_pages(size_t bytes);
 /* Run a shell command; its exit status. */
 int pw_run(const char *command);
 

@@ -359,6 +359,82 @@ static void test_handles(void **state)
 	assert_int_equal(named(FS_OP_UNLINK, EXT2_ROOT_INO, "h"), 0);
 }
 
+/* FS_OP_OPEN_NAME: open(2)'s last step in one request. */
+static void open_name(const char *name, uint64_t how, uint64_t mode)
+{
+	craft(FS_OP_OPEN_NAME, EXT2_ROOT_INO, how, mode, 0);
+	payload(name, strlen(name));
+}
+
+static void test_open_name(void **state)
+{
+	(void)state;
+	struct fs_server_client *client = &world.server->client[LINK];
+	uint32_t open_before = client->open_handles;
+	open_name("on", 1u << 5, 0);
+	assert_int_equal(send(), FS_EINVAL); /* an unknown flag */
+	open_name(".", 0, 0);
+	assert_int_equal(send(), FS_EINVAL);
+	open_name("on", 0, 0);
+	assert_int_equal(send(), FS_ENOENT);
+	/* Created, opened: handle, mode, inode. */
+	open_name("on", FS_OPEN_CREATE | FS_OPEN_WRITE, 0640);
+	int64_t handle = send();
+	assert_true(handle > 0);
+	assert_int_equal(reply.arg[1], FS_TYPE_REGULAR | 0640);
+	uint64_t ino = reply.arg[2];
+	assert_int_equal(named(FS_OP_LOOKUP, EXT2_ROOT_INO, "on"), (int64_t)ino);
+	open_name("on", FS_OPEN_CREATE | FS_OPEN_EXCL, 0640);
+	assert_int_equal(send(), FS_EEXIST);
+	assert_int_equal(client->open_handles, open_before + 1);
+	/* Opened again and truncated. */
+	craft(FS_OP_WRITE, (uint64_t)handle, 0, 3, 0);
+	payload("abc", 3);
+	assert_int_equal(send(), 3);
+	open_name("on", FS_OPEN_WRITE | FS_OPEN_TRUNCATE, 0);
+	int64_t again = send();
+	assert_true(again > 0 && again != handle);
+	craft(FS_OP_GETATTR, ino, 0, 0, 0);
+	assert_int_equal(send(), 0);
+	assert_int_equal(((struct fs_wire_stat *)(void *)reply.payload)->size, 0);
+	open_name("on", FS_OPEN_DIRECTORY, 0);
+	assert_int_equal(send(), FS_ENOTDIR);
+	/* A directory: opened for reading only; the refusals give the
+	 * handle back. */
+	assert_true(named(FS_OP_MKDIR, EXT2_ROOT_INO, "od") > 0);
+	open_name("od", FS_OPEN_WRITE, 0);
+	assert_int_equal(send(), FS_EISDIR);
+	open_name("od", FS_OPEN_CREATE, 0644);
+	assert_int_equal(send(), FS_EISDIR);
+	open_name("od", FS_OPEN_DIRECTORY, 0);
+	int64_t dir = send();
+	assert_true(dir > 0);
+	assert_int_equal(reply.arg[1] & FS_TYPE_MASK, FS_TYPE_DIRECTORY);
+	assert_int_equal(client->open_handles, open_before + 3);
+	/* A symlink is not opened: the client resolves it. */
+	craft(FS_OP_SYMLINK, EXT2_ROOT_INO, 2, 0, 0);
+	payload("olon", 4);
+	int64_t link = send();
+	assert_true(link > 0);
+	open_name("ol", FS_OPEN_CREATE, 0644);
+	assert_int_equal(send(), 0);
+	assert_int_equal(reply.arg[1] & FS_TYPE_MASK, FS_TYPE_SYMLINK);
+	assert_int_equal(reply.arg[2], (uint64_t)link);
+	assert_int_equal(client->open_handles, open_before + 3);
+	/* A directory not in use: nothing found or created. */
+	open_name("gone", FS_OPEN_CREATE, 0644);
+	request.arg[0] = FREE_INO;
+	assert_true(send() < 0);
+	int64_t handles[] = { handle, again, dir };
+	for (size_t i = 0; i < 3; i++) {
+		craft(FS_OP_RELEASE, (uint64_t)handles[i], 0, 0, 0);
+		assert_int_equal(send(), 0);
+	}
+	assert_int_equal(named(FS_OP_UNLINK, EXT2_ROOT_INO, "ol"), 0);
+	assert_int_equal(named(FS_OP_UNLINK, EXT2_ROOT_INO, "on"), 0);
+	assert_int_equal(named(FS_OP_RMDIR, EXT2_ROOT_INO, "od"), 0);
+}
+
 static void test_readdir(void **state)
 {
 	(void)state;
@@ -524,8 +600,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shape_refused),    cmocka_unit_test(test_names_refused),
 		cmocka_unit_test(test_create_and_names), cmocka_unit_test(test_handles),
-		cmocka_unit_test(test_readdir),          cmocka_unit_test(test_detach_releases),
-		cmocka_unit_test(test_random_requests),
+		cmocka_unit_test(test_open_name),        cmocka_unit_test(test_readdir),
+		cmocka_unit_test(test_detach_releases),  cmocka_unit_test(test_random_requests),
 	};
 	return cmocka_run_group_tests_name("fs_server", tests, setup, teardown);
 }

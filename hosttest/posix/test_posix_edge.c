@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "posix_world.h"
 
@@ -194,6 +195,12 @@ static void test_descriptor_limits(void **state)
 	for (int d = fd + 1; d <= last; d++)
 		assert_int_equal(kos_close(d), 0);
 	assert_int_equal(kos_close(fd), 0);
+	/* Any descriptor number comes back from open as it is, 1 too. */
+	assert_int_equal(kos_close(1), 0);
+	assert_int_equal(kos_open("/limits", O_RDONLY), 1);
+	FAILS(kos_fcntl(3, F_GETFD), EBADF);
+	assert_int_equal(kos_close(1), 0);
+	assert_int_equal(kos_dup2(0, 1), 1);
 	assert_int_equal(kos_unlink("/limits"), 0);
 }
 
@@ -354,9 +361,10 @@ static void test_invariants_catch(void **state)
 
 /* ---- A lying server ------------------------------------------------------------------------ */
 
-enum lie { LIE_NONE, LIE_STATUS, LIE_COUNT, LIE_LENGTH, LIE_RECORD, LIE_ERRNO };
+enum lie { LIE_NONE, LIE_STATUS, LIE_COUNT, LIE_LENGTH, LIE_RECORD, LIE_ERRNO, LIE_ZERO };
 static enum lie lie;
 static uint32_t lie_opcode;
+static uint64_t large_seen[FS_OP_COUNT]; /* each opcode's last large buffer */
 
 /* Serve what is queued, falsifying the replies to `lie_opcode`. */
 static void lying_pump(void *context)
@@ -365,6 +373,9 @@ static void lying_pump(void *context)
 	struct channel_message request, reply;
 	while (channel_server_take(&world.server->channels, &request) == ERR_OK) {
 		fs_server_dispatch(world.server, &request, &reply);
+		if (request.opcode < FS_OP_COUNT)
+			large_seen[request.opcode] =
+			    request.flags & CHANNEL_FLAG_LARGE ? request.large.address : 0;
 		if (request.opcode == lie_opcode) {
 			switch (lie) {
 			case LIE_NONE: break;
@@ -375,6 +386,7 @@ static void lying_pump(void *context)
 				memset((void *)(uintptr_t)request.large.address, 0, 4096);
 				break;
 			case LIE_ERRNO: reply.arg[0] = (uint64_t)-4242; break;
+			case LIE_ZERO: reply.arg[0] = 0; break;
 			}
 		}
 		assert_int_equal(channel_server_reply(&world.server->channels, &reply), ERR_OK);
@@ -436,10 +448,13 @@ static void test_lying_server(void **state)
 	lie_about(FS_OP_RELEASE, LIE_ERRNO);
 	FAILS(kos_close(fd), EIO); /* the descriptor is closed all the same */
 	FAILS(kos_close(fd), EBADF);
-	lie_about(FS_OP_TRUNCATE, LIE_ERRNO);
+	lie_about(FS_OP_OPEN_NAME, LIE_ERRNO);
 	FAILS(kos_open("/lies", O_RDWR | O_TRUNC), EIO);
-	lie_about(FS_OP_OPEN, LIE_ERRNO);
 	FAILS(kos_open("/lies", O_RDWR), EIO);
+	lie_about(FS_OP_OPEN_NAME, LIE_ZERO); /* "not opened", yet not a symlink */
+	FAILS(kos_open("/lies", O_RDWR), EIO);
+	lie_about(FS_OP_OPEN, LIE_ERRNO);
+	FAILS(kos_open("/", O_RDONLY), EIO);
 	lie_about(FS_OP_WRITE, LIE_STATUS);
 	fd = kos_open("/lies", O_RDWR | O_APPEND);
 	FAILS(kos_write(fd, data, 10), EIO);
@@ -452,6 +467,51 @@ static void test_lying_server(void **state)
 	pw_serve_inline(&world, 0);
 }
 
+/* Whole pages of a page-aligned buffer go to the server as they are (the
+ * engine copies straight into them); what is left over goes inline or
+ * through a window. */
+static void test_direct_transfers(void **state)
+{
+	(void)state;
+	size_t size = 3 * 4096 + 100;
+	uint8_t *data = pw_low_pages(4 * 4096), *back = pw_low_pages(4 * 4096);
+	assert_non_null(data);
+	assert_non_null(back);
+	for (size_t i = 0; i < size; i++)
+		data[i] = (uint8_t)(i * 7 + (i >> 12));
+	lie_about(0, LIE_NONE);
+	int fd = kos_open("/direct", O_CREAT | O_RDWR | O_APPEND, 0644);
+	assert_int_equal(kos_write(fd, data, size), (ssize_t)size);
+	assert_int_equal(kos_lseek(fd, 0, SEEK_CUR), (off_t)size);
+	assert_int_equal(large_seen[FS_OP_WRITE], 0); /* the tail: inline */
+	memset(back, 0xee, 4 * 4096);
+	assert_int_equal(kos_pread(fd, back, 3 * 4096, 0), 3 * 4096);
+	assert_int_equal(large_seen[FS_OP_READ], (uint64_t)(uintptr_t)back);
+	assert_memory_equal(back, data, 3 * 4096);
+	assert_int_equal(back[3 * 4096], 0xee);
+	/* Short at the end of the file, into pages the server may write. */
+	memset(back, 0, 4 * 4096);
+	assert_int_equal(kos_pread(fd, back, 2 * 4096, 2 * 4096), 4096 + 100);
+	assert_memory_equal(back, data + 2 * 4096, 4096 + 100);
+	/* The server's count is checked as on the window path. */
+	lie_about(FS_OP_READ, LIE_COUNT);
+	FAILS(kos_pread(fd, back, 4096, 0), EIO);
+	lie_about(0, LIE_NONE);
+	assert_int_equal(kos_close(fd), 0);
+	/* Written from the caller's pages, in one request per call. */
+	fd = kos_open("/direct", O_RDWR | O_TRUNC);
+	assert_int_equal(kos_pwrite(fd, data, 3 * 4096, 0), 3 * 4096);
+	assert_int_equal(large_seen[FS_OP_WRITE], (uint64_t)(uintptr_t)data);
+	assert_int_equal(kos_read(fd, back + 1, 3 * 4096), 3 * 4096); /* misaligned: a window */
+	assert_int_not_equal(large_seen[FS_OP_READ], (uint64_t)(uintptr_t)back + 1);
+	assert_memory_equal(back + 1, data, 3 * 4096);
+	assert_int_equal(kos_close(fd), 0);
+	assert_int_equal(kos_unlink("/direct"), 0);
+	pw_serve_inline(&world, 0);
+	munmap(data, 4 * 4096);
+	munmap(back, 4 * 4096);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -462,6 +522,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_aio_arguments, check),
 		cmocka_unit_test_teardown(test_proc_init, check),
 		cmocka_unit_test_teardown(test_lying_server, check),
+		cmocka_unit_test_teardown(test_direct_transfers, check),
 		cmocka_unit_test_teardown(test_invariants_catch, check),
 	};
 	return cmocka_run_group_tests_name("posix_edge", tests, setup, teardown);

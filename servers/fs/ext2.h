@@ -149,6 +149,8 @@ int ext2_rename(struct ext2_fs *fs, uint32_t from_dir, const char *from, size_t 
 		uint32_t to_dir, const char *to, size_t to_length);
 
 int ext2_open(struct ext2_fs *fs, uint32_t ino);
+/* ext2_open, and the inode's mode (type | permissions) from the same read. */
+int ext2_open_mode(struct ext2_fs *fs, uint32_t ino, uint32_t *mode);
 int ext2_release(struct ext2_fs *fs, uint32_t ino);
 /* Bytes read (0 at or past the end) or a negative status; holes read as 0. */
 int64_t ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t offset, void *buffer, size_t length);

@@ -52,6 +52,7 @@ static int32_t find(const struct ext2_fs *fs, uint32_t block)
 
 static void unhash(struct ext2_fs *fs, uint32_t index)
 {
+	fs->entries[index].version++;
 	int32_t *link = &fs->heads[hash_of(fs, fs->entries[index].block)];
 	while (*link != (int32_t)index)
 		link = &fs->entries[*link].next;
@@ -102,8 +103,10 @@ int cache_get(struct ext2_fs *fs, uint32_t block, bool fresh, uint8_t **out)
 		return cache_miss(fs, block, fresh, out);
 	fs->entries[hit].ref = 1;
 	*out = entry_data(fs, (uint32_t)hit);
-	if (fresh)
+	if (fresh) {
+		fs->entries[hit].version++;
 		ext2_zero(*out, fs->block_size);
+	}
 	return FS_OK;
 }
 
@@ -120,6 +123,7 @@ static int cache_miss(struct ext2_fs *fs, uint32_t block, bool fresh, uint8_t **
 	}
 	if (e->valid)
 		unhash(fs, i);
+	e->version++;
 	uint8_t *data = entry_data(fs, i);
 	if (fresh) {
 		ext2_zero(data, fs->block_size);
@@ -144,6 +148,9 @@ static int cache_miss(struct ext2_fs *fs, uint32_t block, bool fresh, uint8_t **
 void cache_dirty_entry(struct ext2_fs *fs, uint32_t index, enum ext2_class cls)
 {
 	struct ext2_cache_entry *e = &fs->entries[index];
+	/* A change anywhere in the block: every inode remembered from it is
+	 * decoded again. */
+	e->version++;
 	e->dirty = 1;
 	e->cls = (uint8_t)cls;
 	/* At most once per entry: the list never holds more than cache_count. */

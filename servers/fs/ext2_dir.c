@@ -23,8 +23,11 @@ static uint32_t rec_len_for(uint32_t name_length)
 	return (8 + name_length + 3) & ~3u;
 }
 
-/* Parse and check the record at `off` of directory block `b`. */
-static int entry_at(const struct ext2_fs *fs, const uint8_t *b, uint32_t off, struct dentry *e)
+/* Parse and check the record at `off` of directory block `b`: inline in
+ * the name search (every lookup runs it for every record it passes),
+ * through entry_at everywhere else. */
+static inline __attribute__((always_inline)) int
+entry_parse(const struct ext2_fs *fs, const uint8_t *b, uint32_t off, struct dentry *e)
 {
 	if (off % 4 != 0 || fs->block_size - off < 12)
 		return FS_EUCLEAN;
@@ -48,14 +51,19 @@ static int entry_at(const struct ext2_fs *fs, const uint8_t *b, uint32_t off, st
 	return FS_OK;
 }
 
+static int entry_at(const struct ext2_fs *fs, const uint8_t *b, uint32_t off, struct dentry *e)
+{
+	return entry_parse(fs, b, off, e);
+}
+
 /* The disk block of the directory's logical block `index`; a hole in a
  * directory is an inconsistency. */
 static int dir_block(struct ext2_fs *fs, const struct ext2_inode *dir, uint64_t index,
 		     uint8_t **out)
 {
-	struct ext2_inode copy = *dir;
 	uint32_t block;
-	int status = ext2_bmap(fs, &copy, index, false, &block);
+	/* Without `allocate` the block map only reads the inode. */
+	int status = ext2_bmap(fs, (struct ext2_inode *)(uintptr_t)dir, index, false, &block);
 	if (status != FS_OK)
 		return status;
 	if (block == 0)
@@ -78,7 +86,7 @@ static int find_in_block(struct ext2_fs *fs, const struct ext2_inode *dir, uint6
 		return status;
 	struct dentry e;
 	for (uint32_t off = 0; off < fs->block_size; off += e.rec) {
-		status = entry_at(fs, b, off, &e);
+		status = entry_parse(fs, b, off, &e);
 		if (status != FS_OK)
 			return status;
 		if (name_is(&e, name, length)) {

@@ -120,12 +120,20 @@ enum ext2_class {
 };
 
 struct ext2_cache_entry {
+	/* Bumped whenever the entry's bytes change or go (marked dirty,
+	 * zeroed fresh, dropped, reloaded): an inode decoded from it is
+	 * remembered with the version it saw (struct ext2_inode_memo). 64
+	 * bits: it never wraps. */
+	uint64_t version;
 	uint32_t block;
 	int32_t next; /* hash chain */
 	uint8_t valid, dirty, ref, pinned;
 	uint8_t cls;
 	uint8_t listed; /* on the dirty list (fs->dirty) */
 };
+/* A multiple of 8 bytes: the cache's block data after the entries stays
+ * 8-byte aligned. */
+_Static_assert(sizeof(struct ext2_cache_entry) % 8 == 0, "cache entry size");
 
 /* A decoded inode: the fields the engine uses. The record's other bytes
  * stay as they are on the disk. */
@@ -138,6 +146,16 @@ struct ext2_inode {
 	uint32_t block[EXT2_N_BLOCKS];
 	uint32_t file_acl;
 };
+
+/* A decoded and checked inode, remembered while the cache entry it was
+ * decoded from holds the same bytes: its version is still the one it was
+ * decoded at (ext2_inode.c). inode.ino 0: the slot is empty. */
+struct ext2_inode_memo {
+	uint32_t entry;
+	uint64_t version;
+	struct ext2_inode inode;
+};
+#define EXT2_INODE_MEMOS 16u /* direct-mapped by inode number */
 
 struct ext2_group {
 	uint32_t block_bitmap, inode_bitmap, inode_table;
@@ -155,6 +173,9 @@ struct ext2_layout {
 struct ext2_open_slot {
 	uint32_t ino;
 	uint32_t count;
+	/* Its last link went while open (drop_link): the last release
+	 * reads it and deletes it. Without the mark a release reads nothing. */
+	uint32_t orphan;
 };
 
 struct ext2_fs {
@@ -195,6 +216,7 @@ struct ext2_fs {
 	uint8_t *data;
 
 	struct ext2_open_slot open[EXT2_OPEN_SLOTS];
+	struct ext2_inode_memo memo[EXT2_INODE_MEMOS];
 };
 
 #define EXT2_FS_LIVE 0x65787432u
@@ -245,8 +267,18 @@ int cache_pin(struct ext2_fs *fs, uint32_t block, uint8_t **out, uint32_t *entry
 int ext2_group_get(struct ext2_fs *fs, uint32_t group, struct ext2_group *out);
 int ext2_group_put(struct ext2_fs *fs, uint32_t group, const struct ext2_group *g);
 /* Group `group`'s (< fs->groups) metadata locations, valid until the next
- * call. */
-int ext2_group_layout(struct ext2_fs *fs, uint32_t group, const struct ext2_layout **out);
+ * call: remembered ones inline (every inode access and block pointer asks),
+ * else read and checked out of line. */
+int ext2_group_layout_miss(struct ext2_fs *fs, uint32_t group, const struct ext2_layout **out);
+static inline int ext2_group_layout(struct ext2_fs *fs, uint32_t group,
+				    const struct ext2_layout **out)
+{
+	const struct ext2_layout *slot = &fs->layout[group % EXT2_LAYOUTS];
+	if (slot->group_plus_one != group + 1)
+		return ext2_group_layout_miss(fs, group, out);
+	*out = slot;
+	return FS_OK;
+}
 void ext2_super_counts(struct ext2_fs *fs);
 int ext2_check_data_block(struct ext2_fs *fs, uint32_t block);
 int ext2_writable(const struct ext2_fs *fs);

@@ -32,9 +32,19 @@ bool ext2_fast_symlink(const struct ext2_fs *fs, const struct ext2_inode *inode)
 	return inode->blocks <= acl;
 }
 
-/* The record's fields; a live record's type and size are checked. */
+/* The record's fields; a live record's type and size are checked. A
+ * linked record that passed the checks is remembered (struct
+ * ext2_inode_memo) until its block's bytes change: the same bytes decode
+ * and check the same way again, so they are not decoded again. Its result
+ * does not depend on the open counts (only an unlinked record's does). */
 int ext2_inode_read(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out)
 {
+	struct ext2_inode_memo *memo = &fs->memo[ino % EXT2_INODE_MEMOS];
+	if (memo->inode.ino == ino && ino != 0 &&
+	    fs->entries[memo->entry].version == memo->version) {
+		*out = memo->inode;
+		return FS_OK;
+	}
 	uint32_t block, offset;
 	int status = locate(fs, ino, &block, &offset);
 	if (status != FS_OK)
@@ -84,6 +94,13 @@ int ext2_inode_read(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out)
 	if ((out->flags & EXT2_UNSUPPORTED_FL) != 0 ||
 	    out->size > fs->max_file_blocks * fs->block_size)
 		return FS_EUCLEAN;
+	if (out->links != 0) {
+		/* block_size is 1024 << log_block_size (checked at mount). */
+		uint32_t entry = (uint32_t)((size_t)(b - fs->data) >> (10 + fs->log_block_size));
+		memo->entry = entry;
+		memo->version = fs->entries[entry].version;
+		memo->inode = *out;
+	}
 	return FS_OK;
 }
 

@@ -214,8 +214,12 @@ static int drop_link(struct ext2_fs *fs, struct ext2_inode *inode)
 	else if (inode->links > 0)
 		inode->links--;
 	stamp(fs, inode, false);
-	if (inode->links == 0 && ext2_open_count(fs, inode->ino) == 0)
-		return ext2_inode_delete(fs, inode);
+	if (inode->links == 0) {
+		uint32_t i = ext2_open_find(fs, inode->ino, NULL);
+		if (i == EXT2_OPEN_SLOTS)
+			return ext2_inode_delete(fs, inode);
+		fs->open[i].orphan = 1;
+	}
 	return ext2_inode_write(fs, inode);
 }
 
@@ -380,10 +384,17 @@ int ext2_rename(struct ext2_fs *fs, uint32_t from_ino, const char *from, size_t 
 
 int ext2_open(struct ext2_fs *fs, uint32_t ino)
 {
+	uint32_t mode;
+	return ext2_open_mode(fs, ino, &mode);
+}
+
+int ext2_open_mode(struct ext2_fs *fs, uint32_t ino, uint32_t *mode)
+{
 	struct ext2_inode inode;
 	int status = ext2_inode_get_live(fs, ino, &inode);
 	if (status != FS_OK)
 		return status;
+	*mode = inode.mode;
 	uint32_t free_slot;
 	uint32_t i = ext2_open_find(fs, ino, &free_slot);
 	if (i < EXT2_OPEN_SLOTS) {
@@ -394,6 +405,7 @@ int ext2_open(struct ext2_fs *fs, uint32_t ino)
 		return FS_ENOMEM;
 	fs->open[free_slot].ino = ino;
 	fs->open[free_slot].count = 1;
+	fs->open[free_slot].orphan = 0;
 	return FS_OK;
 }
 
@@ -406,7 +418,14 @@ int ext2_release(struct ext2_fs *fs, uint32_t ino)
 		fs->open[i].count--;
 		return FS_OK;
 	}
+	/* Only an inode whose last link went while it was open can go now;
+	 * it is read again and deleted only if the disk agrees (links 0). An
+	 * image changed under the engine to links 0 meanwhile keeps the
+	 * inode: e2fsck's to collect, nothing here follows it. */
+	bool orphan = fs->open[i].orphan != 0;
 	ext2_open_drop(fs, i);
+	if (!orphan)
+		return FS_OK;
 	struct ext2_inode inode;
 	int status = ext2_inode_read(fs, ino, &inode);
 	if (status != FS_OK || inode.links != 0)

@@ -109,19 +109,17 @@ int ext2_group_get(struct ext2_fs *fs, uint32_t g, struct ext2_group *out)
  * ext2_group_get has checked once stay checked ones, even if the disk is
  * changed under the engine later: they are remembered, not re-read and
  * re-checked at every inode access and every block pointer followed. */
-int ext2_group_layout(struct ext2_fs *fs, uint32_t g, const struct ext2_layout **out)
+int ext2_group_layout_miss(struct ext2_fs *fs, uint32_t g, const struct ext2_layout **out)
 {
 	struct ext2_layout *slot = &fs->layout[g % EXT2_LAYOUTS];
-	if (slot->group_plus_one != g + 1) {
-		struct ext2_group gd;
-		int status = ext2_group_get(fs, g, &gd);
-		if (status != FS_OK)
-			return status;
-		slot->group_plus_one = g + 1;
-		slot->block_bitmap = gd.block_bitmap;
-		slot->inode_bitmap = gd.inode_bitmap;
-		slot->inode_table = gd.inode_table;
-	}
+	struct ext2_group gd;
+	int status = ext2_group_get(fs, g, &gd);
+	if (status != FS_OK)
+		return status;
+	slot->group_plus_one = g + 1;
+	slot->block_bitmap = gd.block_bitmap;
+	slot->inode_bitmap = gd.inode_bitmap;
+	slot->inode_table = gd.inode_table;
 	*out = slot;
 	return FS_OK;
 }

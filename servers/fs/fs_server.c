@@ -247,17 +247,21 @@ static int64_t op_name(struct fs_server *server, const struct channel_message *m
 	}
 }
 
-/* Assumes arg0 is an inode in range (the engine checks that it is in use). */
-static int64_t op_open(struct fs_server *server, struct fs_server_client *client,
-		       const struct channel_message *m)
+static int64_t op_release(struct fs_server *server, struct fs_server_client *client, uint32_t ino,
+			  uint64_t handle);
+
+/* A new handle of this client on `ino` (in range; the engine checks that
+ * it is in use) and its mode: the handle, or FS_ENOMEM when the table is
+ * full. */
+static int64_t open_handle(struct fs_server *server, struct fs_server_client *client, uint32_t ino,
+			   uint32_t *mode)
 {
-	uint32_t ino = (uint32_t)m->arg[0];
 	uint32_t slot = 0;
 	while (slot < FS_HANDLES && client->handle[slot].ino != 0)
 		slot++;
 	if (slot == FS_HANDLES)
 		return FS_ENOMEM;
-	int status = ext2_open(server->fs, ino);
+	int status = ext2_open_mode(server->fs, ino, mode);
 	if (status != FS_OK)
 		return status;
 	struct fs_server_handle *h = &client->handle[slot];
@@ -267,6 +271,61 @@ static int64_t op_open(struct fs_server *server, struct fs_server_client *client
 		h->generation = 1;
 	client->open_handles++;
 	return slot | (uint64_t)h->generation << 16;
+}
+
+/* Assumes arg0 is an inode in range. */
+static int64_t op_open(struct fs_server *server, struct fs_server_client *client,
+		       const struct channel_message *m)
+{
+	uint32_t mode;
+	return open_handle(server, client, (uint32_t)m->arg[0], &mode);
+}
+
+/* Assumes arg0 is an inode in range; the name and the flags are checked
+ * here, the mode masked. The name is looked up once; only a create (absent
+ * with FS_OPEN_CREATE) searches the directory again, in the engine, for
+ * the name and for room. */
+static int64_t op_open_name(struct fs_server *server, struct fs_server_client *client,
+			    const struct channel_message *m, struct channel_message *reply)
+{
+	uint64_t flags = m->arg[1];
+	int status = check_name(m->payload, m->length, false);
+	if (status != FS_OK)
+		return status;
+	if (flags & ~(uint64_t)FS_OPEN_KNOWN)
+		return FS_EINVAL;
+	uint32_t dir = (uint32_t)m->arg[0], ino = 0, mode = 0;
+	const char *name = (const char *)m->payload;
+	status = ext2_lookup(server->fs, dir, name, m->length, &ino);
+	if (status == FS_ENOENT && (flags & FS_OPEN_CREATE)) {
+		status = ext2_create(server->fs, dir, name, m->length,
+				     FS_TYPE_REGULAR | ((uint32_t)m->arg[2] & 07777u), 0, 0, &ino);
+	} else if (status == FS_OK &&
+		   (flags & (FS_OPEN_CREATE | FS_OPEN_EXCL)) == (FS_OPEN_CREATE | FS_OPEN_EXCL)) {
+		status = FS_EEXIST;
+	}
+	if (status != FS_OK)
+		return status;
+	/* Opened first (the inode read once for its type too), then the
+	 * type's refusals give the handle back: they are the rare case. */
+	int64_t handle = open_handle(server, client, ino, &mode);
+	if (handle < 0)
+		return handle;
+	reply->RES1 = mode;
+	reply->RES2 = ino;
+	uint32_t type = mode & FS_TYPE_MASK;
+	if (type == FS_TYPE_SYMLINK)
+		status = 1; /* not opened: the client follows it or refuses */
+	else if (type == FS_TYPE_DIRECTORY && (flags & (FS_OPEN_CREATE | FS_OPEN_WRITE)))
+		status = FS_EISDIR;
+	else if (type != FS_TYPE_DIRECTORY && (flags & FS_OPEN_DIRECTORY))
+		status = FS_ENOTDIR;
+	else if ((flags & FS_OPEN_TRUNCATE) && type != FS_TYPE_DIRECTORY)
+		status = ext2_truncate(server->fs, ino, 0);
+	if (status == FS_OK)
+		return handle;
+	(void)op_release(server, client, ino, (uint64_t)handle);
+	return status == 1 ? 0 : status;
 }
 
 /* Assumes `handle` is this client's and names `ino` (dispatch checked). */
@@ -450,6 +509,7 @@ static int64_t dispatch(struct fs_server *server, struct fs_server_client *clien
 	case FS_OP_UNLINK:
 	case FS_OP_RMDIR:
 	case FS_OP_OPEN:
+	case FS_OP_OPEN_NAME:
 	case FS_OP_TRUNCATE:
 	case FS_OP_GETATTR:
 	case FS_OP_STATFS: break;
@@ -477,6 +537,7 @@ static int64_t dispatch(struct fs_server *server, struct fs_server_client *clien
 	case FS_OP_UNLINK:
 	case FS_OP_RMDIR: return op_name(server, m);
 	case FS_OP_OPEN: return op_open(server, client, m);
+	case FS_OP_OPEN_NAME: return op_open_name(server, client, m, reply);
 	case FS_OP_RELEASE: return op_release(server, client, ino, m->arg[0]);
 	case FS_OP_READ: return op_read(server, ino, m, reply);
 	case FS_OP_WRITE: return op_write(server, ino, m, reply);
