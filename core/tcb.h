@@ -43,12 +43,15 @@ enum thread_state {
 	THREAD_BLOCKED_REPLY = 5, /* called; held by a reply object until answered */
 	THREAD_BLOCKED_NTFN = 6,  /* in a notification's queue */
 	THREAD_IDLE = 7,          /* a hart's idle thread: runs when nothing else can */
+	THREAD_BLOCKED_UINTR = 8, /* waits for a user interrupt or a deadline (uintr_obj.h) */
 };
-#define THREAD_STATE_COUNT 8
+#define THREAD_STATE_COUNT 9
 
 struct endpoint;
 struct notification;
 struct reply;
+struct uintr_service;
+struct uintr_sender_table;
 
 struct tcb {
 	uint64_t regs[TCB_REG_WORDS]; /* opaque: layout is the arch layer's */
@@ -74,10 +77,20 @@ struct tcb {
 	uint8_t ipc_grant;       /* blocked send or receive: the cap used has the grant right */
 	uint8_t ipc_grant_reply; /* blocked call: the cap used has grant or grant-reply */
 	uint8_t fault_kind;      /* enum fault_kind; FAULT_NONE unless a fault is in flight */
+	/* A cap fault's receive phase and lookup failure (fault.h). */
+	uint8_t fault_in_receive;
+	uint8_t fault_lookup_type;
+	uint8_t fault_bits_left;
+	uint8_t fault_bits_found;
+	uint64_t fault_guard_found;
 	uint64_t fault_address;
 	uint64_t fault_pc;
 	struct reply *reply;        /* receive: reply object to fill; reply wait: its holder */
 	struct notification *bound; /* bound notification, or NULL */
+	/* User-mode interrupts (core/uintr_obj.h): the service whose receiver
+	 * this thread is, and the sender table it sends through, or NULL. */
+	struct uintr_service *uintr_service;
+	struct uintr_sender_table *uintr_table;
 };
 
 _Static_assert(sizeof(struct tcb) <= (1u << TCB_SIZE_BITS), "TCB fits TCB_SIZE_BITS");

@@ -6,6 +6,9 @@
  * leaves it suspended; a handler that suspends it; a fault queued while the
  * handler is busy; losing the handler's endpoint or reply object; a thread
  * without a handler is suspended and reported, and the system goes on.
+ * Cap faults: seL4's message (cptr, receive phase, each lookup failure
+ * type with its words, taken from a real lookup) and any answer restarting
+ * the call.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -56,7 +59,7 @@ static void test_each_kind_delivered_and_restarted(void **state)
 	(void)state;
 	W = tw_new(1);
 	struct setup s = make();
-	for (unsigned kind = FAULT_PAGE; kind < FAULT_KIND_COUNT; kind++) {
+	for (unsigned kind = FAULT_PAGE; kind <= FAULT_MISALIGNED; kind++) {
 		fault_raise(s.worker, kind, 0xdead0 + kind, 0x1000 + kind);
 		assert_int_equal(tcb_state(s.worker), THREAD_BLOCKED_REPLY);
 		tw_exit(0);
@@ -194,6 +197,84 @@ static void test_no_handler(void **state)
 	expect_core_assert(fault_raise(a, FAULT_PAGE, 0, 0));
 }
 
+/* A guard mismatch and a missing capability as a CNode lookup reports
+ * them, a depth mismatch and an invalid root as built: each becomes seL4's
+ * cap-fault message, and any answer (even a non-zero label) restarts the
+ * thread with its PC (the system call) as it was. */
+static void test_cap_fault_message(void **state)
+{
+	(void)state;
+	W = tw_new(1);
+	struct setup s = make();
+	struct cap cnode = tw_cnode(W, 4); /* guard 0 of 60 bits, then 4 */
+	struct resolve_result guard = cnode_lookup_cap(cnode, UINT64_C(1) << 63);
+	assert_int_equal(guard.err, ERR_FAILED_LOOKUP);
+	struct lookup_fault cases[4] = {
+		guard.fault,
+		{ .type = LOOKUP_FAULT_MISSING_CAPABILITY, .bits_left = 0 },
+		{ .type = LOOKUP_FAULT_DEPTH_MISMATCH, .bits_left = 3, .bits_found = 12 },
+		{ .type = LOOKUP_FAULT_INVALID_ROOT },
+	};
+	const unsigned lengths[4] = { 7, 5, 6, 4 };
+	for (unsigned i = 0; i < 4; i++) {
+		struct lookup_fault f = cases[i];
+		const uint64_t pc = 0x5000 + 4 * i, cptr = 0x40 + i;
+		tcb_set_reg(s.worker, PORT_REG_PC, pc);
+		fault_raise_cap(s.worker, cptr, i % 2 == 1, f, pc);
+		assert_int_equal(tcb_state(s.worker), THREAD_BLOCKED_REPLY);
+		tw_exit(0);
+		assert_ptr_equal(sched_current(0), s.handler);
+		struct msg_info info = tw_info(s.handler);
+		assert_int_equal(msg_info_label(info), FAULT_CAP);
+		assert_int_equal(msg_info_length(info), lengths[i]);
+		assert_int_equal(tw_badge(s.handler), 0xf);
+		assert_int_equal(tw_mr(s.handler, FAULT_MR_PC), pc);
+		assert_int_equal(tw_mr(s.handler, FAULT_MR_ADDRESS), cptr);
+		assert_int_equal(tw_mr(s.handler, FAULT_CAP_MR_IN_RECEIVE), i % 2);
+		assert_int_equal(tw_mr(s.handler, FAULT_CAP_MR_LOOKUP_TYPE), f.type);
+		if (f.type != LOOKUP_FAULT_INVALID_ROOT)
+			assert_int_equal(tw_mr(s.handler, FAULT_CAP_MR_BITS_LEFT), f.bits_left);
+		if (f.type == LOOKUP_FAULT_DEPTH_MISMATCH)
+			assert_int_equal(tw_mr(s.handler, FAULT_CAP_MR_BITS_FOUND), 12);
+		if (f.type == LOOKUP_FAULT_GUARD_MISMATCH) {
+			/* 64 bits against a 60-bit guard of 0 that the 1 breaks */
+			assert_int_equal(tw_mr(s.handler, FAULT_CAP_MR_BITS_LEFT), 64);
+			assert_int_equal(tw_mr(s.handler, FAULT_CAP_MR_GUARD_FOUND), 0);
+			assert_int_equal(tw_mr(s.handler, FAULT_CAP_MR_GUARD_SIZE), 60);
+		}
+		const uint64_t elsewhere = 0x9000;
+		tw_message(s.handler, i, 1, &elsewhere);
+		assert_int_equal(endpoint_reply_receive(s.handler, s.ep, s.rep), ERR_OK);
+		assert_int_equal(tcb_state(s.worker), THREAD_RESTART);
+		assert_int_equal(tcb_get_reg(s.worker, PORT_REG_PC), pc);
+		assert_int_equal(s.worker->fault_kind, FAULT_NONE);
+		tw_exit(0);
+		assert_ptr_equal(sched_current(0), s.worker);
+		tw_assert(W);
+	}
+	unmake(&s);
+	tw_assert(W);
+}
+
+/* seL4's double fault: a cap fault with no handler suspends the thread. */
+static void test_cap_fault_without_handler(void **state)
+{
+	(void)state;
+	W = tw_new(1);
+	struct tcb *a = tw_running(W, 10, 0);
+	uint64_t before = fault_unhandled_count;
+	struct lookup_fault f = { .type = LOOKUP_FAULT_MISSING_CAPABILITY };
+	fault_raise_cap(a, 77, true, f, 0x7100);
+	assert_int_equal(tcb_state(a), THREAD_INACTIVE);
+	assert_int_equal(fault_unhandled_count, before + 1);
+	assert_int_equal(fake_arch.last_fault_kind, FAULT_CAP);
+	assert_int_equal(fake_arch.last_fault_address, 77);
+	assert_int_equal(fake_arch.last_fault_pc, 0x7100);
+	tw_exit(0);
+	assert_ptr_equal(sched_current(0), sched_idle(0));
+	tw_assert(W);
+}
+
 static void test_set_fault_handler(void **state)
 {
 	(void)state;
@@ -227,6 +308,8 @@ int main(void)
 		T(test_fault_queued_while_handler_busy),
 		T(test_handler_endpoint_deleted),
 		T(test_no_handler),
+		T(test_cap_fault_message),
+		T(test_cap_fault_without_handler),
 		T(test_set_fault_handler),
 	};
 	return cmocka_run_group_tests_name("fault", tests, NULL, NULL);

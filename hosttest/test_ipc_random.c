@@ -500,7 +500,7 @@ static void one_step(void)
 		if (has_thread) {
 			uint64_t id = fresh_id();
 			bool handled = !cap_is_null(cur->fault_handler.cap);
-			fault_raise(cur, 1 + (unsigned)below(FAULT_KIND_COUNT - 1), MAGIC, id);
+			fault_raise(cur, 1 + (unsigned)below(FAULT_MISALIGNED), MAGIC, id);
 			msgs[id] = handled ? MSG_IN_FLIGHT : MSG_DROPPED;
 			if (handled)
 				after_send(cur, id, true);

@@ -30,7 +30,7 @@ static bool hardware;
 static struct uintr_world worlds[CONFIG_MAX_HARTS];
 static struct uintr_receiver scratch; /* the allocation test's: never registered */
 static uint16_t taken[UINTC_SLOTS_MAX];
-static const struct uintr_backend *const hw = &uintr_hardware_backend;
+static const struct uintr_backend *const hw = &uintr_backend_hardware;
 
 static bool expect_hardware;
 static struct uintr_hw_info info;

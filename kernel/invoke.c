@@ -15,6 +15,7 @@
 #include "scheduler.h"
 #include "syscall.h"
 #include "thread.h"
+#include "uintr_kernel.h"
 #include "untyped.h"
 #include "vspace.h"
 
@@ -213,9 +214,8 @@ static enum error tcb_registers(struct invocation *inv, struct tcb *target)
 	return ERR_OK;
 }
 
-static enum error invoke_tcb(struct invocation *inv)
+static enum error invoke_tcb_on(struct invocation *inv, struct tcb *target)
 {
-	struct tcb *target = tcb_from_cap(inv->slot->cap);
 	enum error err;
 	switch (inv->label) {
 	case TCB_READ_REGISTERS:
@@ -272,6 +272,17 @@ static enum error invoke_tcb(struct invocation *inv)
 		if (!has(inv, 1, 0))
 			return ERR_TRUNCATED_MESSAGE;
 		return tcb_set_affinity(target, mr(inv, 0));
+	case TCB_UINTR_BIND_RECEIVER:
+		if (!has(inv, 3, 1))
+			return ERR_TRUNCATED_MESSAGE;
+		return kuintr_bind_receiver(target, inv->caps[0], mr(inv, 0), mr(inv, 1),
+					    mr(inv, 2));
+	case TCB_UINTR_UNBIND_RECEIVER: return kuintr_unbind_receiver(target);
+	case TCB_UINTR_BIND_SENDER_TABLE:
+		if (!has(inv, 0, 1))
+			return ERR_TRUNCATED_MESSAGE;
+		return kuintr_bind_table(target, inv->caps[0]);
+	case TCB_UINTR_UNBIND_SENDER_TABLE: return kuintr_unbind_table(target);
 	case TCB_COPY_REGISTERS:
 	default: return ERR_ILLEGAL_OPERATION;
 	}
@@ -353,6 +364,39 @@ static enum error invoke_irq(struct invocation *inv)
 	}
 }
 
+/* seL4 stalls a hart that runs the target before any TCB invocation
+ * (remoteTCBStall): registers read are live, registers written are what it
+ * resumes with, and a suspended thread runs nowhere once Suspend returns. */
+static enum error invoke_tcb(struct invocation *inv)
+{
+	struct tcb *target = tcb_from_cap(inv->slot->cap);
+	struct hart *remote = thread_stall(target);
+	enum error err = invoke_tcb_on(inv, target);
+	thread_unstall(target, remote);
+	return err;
+}
+
+static enum error invoke_sender_table(struct invocation *inv)
+{
+	switch (inv->label) {
+	case SENDER_TABLE_REGISTER: {
+		if (!has(inv, 2, 1))
+			return ERR_TRUNCATED_MESSAGE;
+		uint64_t vector;
+		enum error err = kuintr_register_sender(inv->slot, mr(inv, 0), inv->caps[0],
+							mr(inv, 1), &vector);
+		if (err == ERR_OK)
+			out(inv, vector);
+		return err;
+	}
+	case SENDER_TABLE_UNREGISTER:
+		if (!has(inv, 1, 0))
+			return ERR_TRUNCATED_MESSAGE;
+		return kuintr_unregister_sender(inv->slot, mr(inv, 0));
+	default: return ERR_ILLEGAL_OPERATION;
+	}
+}
+
 static enum error dispatch(struct invocation *inv)
 {
 	switch (cap_type(inv->slot->cap)) {
@@ -373,6 +417,7 @@ static enum error dispatch(struct invocation *inv)
 	case CAP_SERVICE:
 	case CAP_CHANNEL:
 	case CAP_ZOMBIE: return ERR_ILLEGAL_OPERATION;
+	case CAP_SENDER_TABLE: return invoke_sender_table(inv);
 	}
 	return ERR_ILLEGAL_OPERATION;
 }

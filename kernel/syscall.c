@@ -3,6 +3,7 @@
 #include "syscall.h"
 
 #include "abi.h"
+#include "capfault.h"
 #include "console.h"
 #include "endpoint.h"
 #include "fastpath.h"
@@ -14,6 +15,7 @@
 #include "scheduler.h"
 #include "shutdown.h"
 #include "thread.h"
+#include "uintr_kernel.h"
 #include "usermem.h"
 
 struct cte *syscall_lookup(struct tcb *t, uint64_t cptr)
@@ -67,14 +69,20 @@ static enum error debug_print(struct tcb *t, struct uslice text)
 }
 
 /* Send, NBSend and Call: on an endpoint IPC, on a notification a signal, on
- * a reply object a reply (Send only), on anything else an invocation. */
+ * a reply object a reply (Send only), on anything else an invocation. A cap
+ * that does not resolve is a cap fault (capfault.h), except for NBSend:
+ * seL4's fails silently, here it is ERR_FAILED_LOOKUP. */
 static void send(struct tcb *t, bool blocking, bool call)
 {
-	struct cte *slot = syscall_lookup(t, tcb_get_reg(t, PORT_REG_RESULT));
+	uint64_t cptr = tcb_get_reg(t, PORT_REG_RESULT);
+	struct cte *slot = blocking ? capfault_lookup(t, cptr, false) : syscall_lookup(t, cptr);
 	if (slot == NULL) {
-		set_result(t, ERR_FAILED_LOOKUP);
+		if (!blocking)
+			set_result(t, ERR_FAILED_LOOKUP);
 		return;
 	}
+	if (blocking && !capfault_extra_caps(t))
+		return;
 	struct cap cap = slot->cap;
 	switch (cap_type(cap)) {
 	case CAP_ENDPOINT: {
@@ -89,62 +97,91 @@ static void send(struct tcb *t, bool blocking, bool call)
 	}
 }
 
+/* A wait on the notification in `slot`; what core/ refuses it for (no
+ * read right, bound to another thread) is seL4's cap fault. */
+static void wait_on(struct tcb *t, uint64_t cptr, struct cte *slot, bool blocking)
+{
+	enum error err = notification_wait(t, slot->cap, blocking);
+	if (err == ERR_INVALID_CAPABILITY || err == ERR_ILLEGAL_OPERATION)
+		capfault_wrong_cap(t, cptr, true);
+	else if (err != ERR_OK)
+		set_result(t, err);
+}
+
+/* The endpoint and reply object (a1; 0: none) of a receive, each checked
+ * as seL4 does (cap faults); false when one faulted. */
+static bool receive_caps(struct tcb *t, struct cte *slot, uint64_t cptr, uint64_t reply_cptr,
+			 struct cap *reply)
+{
+	if (!endpoint_cap_can_receive(slot->cap)) {
+		capfault_wrong_cap(t, cptr, true);
+		return false;
+	}
+	*reply = cap_null();
+	if (reply_cptr == 0)
+		return true;
+	struct cte *reply_slot = capfault_lookup(t, reply_cptr, true);
+	if (reply_slot == NULL)
+		return false;
+	if (cap_type(reply_slot->cap) != CAP_REPLY) {
+		capfault_wrong_cap(t, reply_cptr, true);
+		return false;
+	}
+	*reply = reply_slot->cap;
+	return true;
+}
+
 /* Recv and NBRecv: an endpoint (with a reply object, a1, or none: 0) or a
  * notification (a wait). */
 static void receive(struct tcb *t, bool blocking)
 {
-	struct cte *slot = syscall_lookup(t, tcb_get_reg(t, PORT_REG_RESULT));
-	uint64_t reply_cptr = tcb_get_reg(t, PORT_REG_BADGE);
-	if (slot == NULL) {
-		set_result(t, ERR_FAILED_LOOKUP);
+	uint64_t cptr = tcb_get_reg(t, PORT_REG_RESULT);
+	struct cte *slot = capfault_lookup(t, cptr, true);
+	if (slot == NULL)
+		return;
+	if (cap_type(slot->cap) == CAP_NOTIFICATION) {
+		wait_on(t, cptr, slot, blocking);
 		return;
 	}
-	enum error err;
-	if (cap_type(slot->cap) == CAP_NOTIFICATION) {
-		err = notification_wait(t, slot->cap, blocking);
-	} else {
-		struct cap reply = cap_null();
-		if (reply_cptr != 0) {
-			struct cte *reply_slot = syscall_lookup(t, reply_cptr);
-			if (reply_slot == NULL) {
-				set_result(t, ERR_FAILED_LOOKUP);
-				return;
-			}
-			reply = reply_slot->cap;
-		}
-		err = endpoint_receive(t, slot->cap, reply, blocking);
-	}
+	struct cap reply;
+	if (!receive_caps(t, slot, cptr, tcb_get_reg(t, PORT_REG_BADGE), &reply))
+		return;
+	enum error err = endpoint_receive(t, slot->cap, reply, blocking);
 	if (err != ERR_OK)
 		set_result(t, err);
 }
 
+/* ReplyRecv: both caps are checked before the reply goes (a1 must name a
+ * reply object). */
 static void reply_receive(struct tcb *t)
 {
-	struct cte *slot = syscall_lookup(t, tcb_get_reg(t, PORT_REG_RESULT));
-	struct cte *reply = syscall_lookup(t, tcb_get_reg(t, PORT_REG_BADGE));
-	if (slot == NULL || reply == NULL) {
-		set_result(t, ERR_FAILED_LOOKUP);
+	uint64_t cptr = tcb_get_reg(t, PORT_REG_RESULT);
+	uint64_t reply_cptr = tcb_get_reg(t, PORT_REG_BADGE);
+	struct cte *slot = capfault_lookup(t, cptr, true);
+	struct cap reply;
+	if (slot == NULL || !receive_caps(t, slot, cptr, reply_cptr, &reply))
+		return;
+	if (reply_cptr == 0) {
+		capfault_wrong_cap(t, reply_cptr, true);
 		return;
 	}
-	enum error err = endpoint_reply_receive(t, slot->cap, reply->cap);
+	enum error err = endpoint_reply_receive(t, slot->cap, reply);
 	if (err != ERR_OK)
 		set_result(t, err);
 }
 
+/* Wait and Poll: a notification only. */
 static void wait(struct tcb *t, bool blocking)
 {
-	struct cte *slot = syscall_lookup(t, tcb_get_reg(t, PORT_REG_RESULT));
-	if (slot == NULL) {
-		set_result(t, ERR_FAILED_LOOKUP);
+	uint64_t cptr = tcb_get_reg(t, PORT_REG_RESULT);
+	struct cte *slot = capfault_lookup(t, cptr, true);
+	if (slot == NULL)
 		return;
-	}
 	if (cap_type(slot->cap) != CAP_NOTIFICATION) {
-		set_result(t, ERR_INVALID_CAPABILITY);
+		capfault_wrong_cap(t, cptr, true);
 		return;
 	}
-	enum error err = notification_wait(t, slot->cap, blocking);
-	if (err != ERR_OK)
-		set_result(t, err);
+	wait_on(t, cptr, slot, blocking);
 }
 
 static void dispatch(struct tcb *t);
@@ -176,6 +213,7 @@ static void dispatch(struct tcb *t)
 	case SYS_WAIT: wait(t, true); return;
 	case SYS_POLL: wait(t, false); return;
 	case SYS_YIELD: sched_yield_slice(); return;
+	case SYS_UINTR_WAIT: kuintr_wait(t); return;
 	case SYS_DEBUG_PRINT:
 		set_result(t, debug_print(t, (struct uslice){ r[10], r[11] }));
 		return;

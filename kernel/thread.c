@@ -9,16 +9,19 @@
 #include "thread.h"
 
 #include "asid.h"
+#include "hart.h"
 #include "barrier.h"
 #include "console.h"
 #include "fault.h"
 #include "interrupt.h"
+#include "kinfo.h"
 #include "ipi.h"
 #include "memory.h"
 #include "scheduler.h"
 #include "timer.h"
 #include "tlb.h"
 #include "trap.h"
+#include "uintr_kernel.h"
 
 struct spinlock kernel_lock;
 
@@ -42,7 +45,10 @@ void kernel_lock_acquire(void)
 static void tick(uint64_t now)
 {
 	(void)now;
-	sched_tick();
+	/* An idle hart keeps its tick only for user-interrupt deadlines, and
+	 * takes it without the lock: nothing to preempt there. */
+	if (!hart_current()->idle)
+		sched_tick();
 }
 
 /* An IPI asked this hart to decide again: the trap or idle path that took
@@ -52,7 +58,10 @@ static void reschedule(void) {}
 /* seL4's remote stall: the trap that took the IPI (or the lock loop that
  * polled it) already left the thread; this hart touches a TCB only under
  * the lock and only while core/ still calls it current (trap.c). */
-static void stall(void) {}
+static void stall(void)
+{
+	kuintr_unload_here(hart_current()->cpu_index); /* uintr_kernel.h */
+}
 
 void thread_start_hart(struct hart *hart)
 {
@@ -80,6 +89,27 @@ struct pagetable *thread_vspace(struct tcb *t)
 	return asid == ASID_INVALID ? NULL : asid_lookup(asid);
 }
 
+struct hart *thread_stall(struct tcb *t)
+{
+	unsigned h = tcb_current_hart(t);
+	if (h == NO_HART || h == sched_this_hart())
+		return NULL;
+	arch_ipi_stall(h);
+	/* That hart saved t's registers in its frame (trap.S) and spins for
+	 * the lock; it copies the frame into t only once it holds it. */
+	struct hart *remote = &harts[h];
+	if (remote->running != t)
+		return NULL;
+	thread_copy_frame(t->regs, (const uint64_t *)&remote->frame);
+	return remote;
+}
+
+void thread_unstall(struct tcb *t, struct hart *remote)
+{
+	if (remote != NULL && remote->running == t)
+		thread_copy_frame((uint64_t *)&remote->frame, t->regs);
+}
+
 /*
  * t is about to run on this hart: a restarted system call goes back to its
  * ecall. Returns its VSpace's ASID, or ASID_INVALID when t cannot run (no
@@ -105,12 +135,18 @@ static uint64_t activate(struct tcb *t, struct pagetable **root)
 static void idle_wait(struct hart *hart)
 {
 	csr_write_satp(hart->kernel_satp);
-	csr_write_sie(hart->sie_user & ~SIE_STIE);
+	kuintr_unload_here(hart->cpu_index);
+	kinfo_set_running(hart->cpu_index, NULL);
+	bool timer = kuintr_idle_needs_timer(hart->cpu_index); /* a deadline to watch */
+	csr_write_sie((timer ? hart->sie_user : hart->sie_user & ~SIE_STIE) |
+		      kuintr_idle_sie(hart->cpu_index));
+	hart->idle = true;
 	spinlock_release(&kernel_lock);
 	cpu_wait_for_interrupt();
 	while (arch_interrupt_poll())
 		;
 	kernel_lock_acquire();
+	hart->idle = false;
 	sched_enter(hart->cpu_index);
 }
 
@@ -125,9 +161,14 @@ static _Noreturn void run(struct hart *hart, struct tcb *from, struct tcb *next,
 	/* core/ joined this hart to the ASID's flush set when next became
 	 * current (asid_activate); the ASID-tagged TLB needs no flush. */
 	arch_vspace_activate(kernel_to_physical(root), asid);
-	csr_write_sie(hart->sie_user);
+	/* Set, not written: on the U-interrupt model sie's bit 0 is also
+	 * uie.USIE, the running receiver's (arch/riscv/uintr_hardware.c). */
+	csr_set_sie(hart->sie_user);
 	hart->running = next;
 	thread_copy_frame((uint64_t *)&hart->frame, next->regs);
+	/* Before returning to user mode: user-interrupt switch and delivery. */
+	kuintr_return_to_user(hart, next);
+	kinfo_set_running(hart->cpu_index, next);
 	/* Pages written as data may now be run (a loader wrote them). */
 	fence_i();
 	spinlock_release(&kernel_lock);
@@ -144,6 +185,7 @@ _Noreturn void thread_return_to_user(struct hart *hart)
 	struct pagetable *root;
 	uint64_t asid;
 	for (;;) {
+		kuintr_before_schedule(h); /* sleeps that user interrupts ended */
 		sched_schedule(h);
 		next = sched_current(h);
 		if (next == sched_idle(h)) {

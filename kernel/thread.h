@@ -66,6 +66,19 @@ static inline void thread_copy_frame(uint64_t *to, const uint64_t *from)
 /* The root table t runs in, or NULL when it has none or it went away. */
 struct pagetable *thread_vspace(struct tcb *t);
 
+/*
+ * seL4's remoteTCBStall, before an invocation on t's TCB: when another hart
+ * has t as its current thread, that hart is stopped (arch_ipi_stall: it
+ * left user mode and waits for the lock) and its live registers, in its
+ * frame, are copied into the TCB, so the invocation reads what t has now
+ * and a suspend ends it at once. Returns that hart (for thread_unstall),
+ * or NULL. Under the lock.
+ */
+struct hart *thread_stall(struct tcb *t);
+/* After the invocation: `remote` (thread_stall's answer) resumes from its
+ * frame, which now holds what the invocation left in t's registers. */
+void thread_unstall(struct tcb *t, struct hart *remote);
+
 /* Create the idle threads and start the scheduler (boot hart, once).
  * With `preemption`, every hart's timer ticks the scheduler (time slices);
  * without (tests=arch, whose tests own the timer) threads run until they

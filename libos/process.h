@@ -20,9 +20,9 @@ enum proc_slot {
 	PROC_CAP_ASID_POOL = 6,    /* a copy of the root's ASID pool */
 	PROC_CAP_IPC_FRAME = 7,    /* the frame of its IPC buffer */
 	PROC_CAP_ASID_CONTROL = 8, /* only for the in-system test program */
-	PROC_CAP_IRQ_CONTROL = 9,  /* only for the in-system test program */
+	PROC_CAP_IRQ_CONTROL = 9,  /* only for the in-system test program and kbench */
 	PROC_CAP_RTC_FRAME = 10,   /* the goldfish RTC's registers (test program) */
-	PROC_CAP_UART_FRAME = 11,  /* the ns16550a's registers (test program) */
+	PROC_CAP_UART_FRAME = 11,  /* the ns16550a's registers (test program, kbench) */
 	PROC_CAP_SERVICE = 12,     /* an endpoint shared with a partner program */
 	PROC_CAP_FIRST_FREE = 16,
 };

@@ -2,13 +2,17 @@
 /*
  * Hostile input: threads that issue random system calls (random numbers,
  * cptrs, depths, labels, lengths, message-info words, addresses including
- * kernel and unmapped ones, random register contents and IPC buffer words)
+ * kernel and unmapped ones, random register contents and IPC buffer words;
+ * now and then uipi or uret with random operands)
  * from a seeded generator, on several harts at once, against a sandbox
  * CSpace full of objects (endpoints, notifications, reply objects, TCBs
  * including their own, CNodes, frames, page tables, untyped, the VSpace,
- * the ASID pool). The kernel must neither panic nor hang. A supervisor
- * (higher priority, on hart 1, spinning in user mode on the time counter)
- * restarts a thread that faulted or blocked. After HOSTILE_CALLS calls in
+ * the ASID pool). The kernel must neither panic nor hang. Most random
+ * cptrs fault (seL4's cap faults): each fuzzer's fault handler thread (on
+ * its hart, above it) answers a cap fault by resuming the thread after its
+ * system call, and restarts a thread that faulted otherwise; a supervisor
+ * (on hart 1, spinning in user mode on the time counter) restarts a thread
+ * that blocked. After HOSTILE_CALLS calls in
  * all, a checker confirms the system still works: an IPC round trip, a
  * retype, and that all the untyped memory used comes back (revoke, then
  * retype the whole block as one object).
@@ -23,7 +27,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fault.h"
 #include "kestrel.h"
+#include "kestrel_uintr.h"
 #include "object.h"
 #include "process.h"
 #include "thread.h"
@@ -35,28 +41,31 @@
 #define SANDBOX_SLOTS (1u << SANDBOX_RADIX)
 #define FUZZ_PRIORITY 50
 #define SUPERVISOR_PRIORITY 60
+#define HANDLER_PRIORITY 70
 #define STACK_BYTES 16384
 #define CHECK_TICKS 5000 /* 0.5 ms of the 10 MHz time counter */
 
 /* hostile's own slots */
 enum {
-	S_SCRATCH = 16, /* the untyped everything here comes from */
-	S_SANDBOX,      /* the sandbox CNode (unguarded original) */
-	S_SANDBOX_G,    /* guarded: what the fuzzers use as CSpace root */
-	S_FAULT_EP,
-	S_FAULT_REPLY,
-	S_FAULT_BADGED, /* FUZZERS badged fault endpoint caps */
+	S_SCRATCH = 16,                           /* the untyped everything here comes from */
+	S_SANDBOX,                                /* the sandbox CNode (unguarded original) */
+	S_SANDBOX_G,                              /* guarded: what the fuzzers use as CSpace root */
+	S_FAULT_EP,                               /* FUZZERS: one per fuzzer */
+	S_FAULT_REPLY = S_FAULT_EP + FUZZERS,     /* FUZZERS */
+	S_FAULT_BADGED = S_FAULT_REPLY + FUZZERS, /* FUZZERS badged fault endpoint caps */
 	S_TCB = S_FAULT_BADGED + FUZZERS,
 	S_IPC_FRAME = S_TCB + FUZZERS,
-	S_FREE = S_IPC_FRAME + FUZZERS,
+	S_HANDLER_TCB = S_IPC_FRAME + FUZZERS,     /* each fuzzer's fault handler */
+	S_HANDLER_FRAME = S_HANDLER_TCB + FUZZERS, /* and its IPC buffer */
+	S_FREE = S_HANDLER_FRAME + FUZZERS,
 };
 
 static volatile uint64_t calls[FUZZERS];
-static volatile uint64_t restarts, faults;
+static volatile uint64_t restarts, faults, cap_faults;
 static uint64_t seed;
 static struct ipc_buffer *buffers[FUZZERS];
-static _Alignas(16) uint8_t stacks[FUZZERS][STACK_BYTES];
-static _Alignas(64) uint8_t tls[FUZZERS][512];
+static _Alignas(16) uint8_t stacks[2 * FUZZERS][STACK_BYTES];
+static _Alignas(64) uint8_t tls[2 * FUZZERS][512];
 static cptr_t next_free = S_FREE;
 
 static uint64_t rdtime(void)
@@ -128,7 +137,7 @@ static uint64_t random_number(uint64_t *state)
 	static const uint8_t ipc[] = {
 		SYS_CALL,    SYS_CALL, SYS_CALL,    SYS_SEND,    SYS_NB_SEND, SYS_NB_SEND,
 		SYS_NB_SEND, SYS_RECV, SYS_NB_RECV, SYS_NB_RECV, SYS_NB_RECV, SYS_REPLY_RECV,
-		SYS_WAIT,    SYS_POLL, SYS_POLL,    SYS_POLL,    SYS_YIELD,
+		SYS_WAIT,    SYS_POLL, SYS_POLL,    SYS_POLL,    SYS_YIELD,   SYS_UINTR_WAIT,
 	};
 	return ipc[r % sizeof(ipc)];
 }
@@ -161,6 +170,15 @@ static void fuzz(uint64_t index)
 		for (unsigned i = 8; i < 24; i++)
 			b->msg[i] = word(&state);
 		calls[index]++;
+		/* Now and then a user-interrupt instruction instead (emulated:
+		 * the kernel's lock-free trap), with random operands. */
+		switch (next_random(&state) % 32) {
+		case 0: uipi_send(a0); continue;
+		case 1: (void)uipi_read(); continue;
+		case 2: uipi_write(a1); continue;
+		case 3: __asm__ volatile(".4byte 0x00200073" ::: "memory"); continue; /* uret */
+		default: break;
+		}
 		(void)kestrel_syscall(number, a0, a1, &m);
 	}
 }
@@ -207,6 +225,10 @@ static void fill_sandbox(void)
 		MOVE(make(OBJ_PAGE_TABLE, 0)); /* an unmapped table cannot be copied */
 	PUT(make(OBJ_UNTYPED, 16), ABI_RIGHTS_ALL);
 	PUT(make(OBJ_CNODE, 2), ABI_RIGHTS_ALL);
+	for (unsigned i = 0; i < 2; i++)
+		PUT(make(OBJ_SERVICE, 0), ABI_RIGHTS_ALL);
+	for (unsigned i = 0; i < 2; i++)
+		PUT(make(OBJ_SENDER_TABLE, 2), ABI_RIGHTS_ALL);
 	PUT(PROC_CAP_VSPACE, ABI_RIGHTS_ALL);
 	PUT(PROC_CAP_ASID_POOL, ABI_RIGHTS_ALL);
 #undef PUT
@@ -220,15 +242,20 @@ static void fill_sandbox(void)
 	     "badge");
 }
 
+/* Fuzzer i's hart: one other than the supervisor's (1). */
+static unsigned fuzzer_hart(unsigned i)
+{
+	unsigned hart = 1 + (i % 3 == 0 ? 1 : i % 3 + 1);
+	return hart >= 4 ? 0 : hart;
+}
+
 /* (Re)start fuzzer i from the top: fresh registers, its sandbox CSpace,
- * a hart other than the supervisor's. */
+ * its hart. */
 static void start(unsigned i)
 {
 	cptr_t tcb = S_TCB + i;
 	(void)kestrel_tcb_suspend(tcb);
-	unsigned hart = 1 + (i % 3 == 0 ? 1 : i % 3 + 1);
-	if (hart >= 4)
-		hart = 0;
+	unsigned hart = fuzzer_hart(i);
 	must(kestrel_tcb_configure(tcb, S_FAULT_BADGED + i, S_SANDBOX_G, 0, PROC_CAP_VSPACE, 0,
 				   (uint64_t)(uintptr_t)buffers[i], S_IPC_FRAME + i),
 	     "configure a fuzzer");
@@ -239,6 +266,52 @@ static void start(unsigned i)
 	libos_thread_registers(regs, fuzz, i, (uint64_t)(uintptr_t)(stacks[i] + STACK_BYTES),
 			       buffers[i], tls[i], 0);
 	must(kestrel_tcb_write_registers(tcb, true, ABI_REG_COUNT, regs), "start a fuzzer");
+}
+
+static void map(cptr_t frame, uint64_t va);
+
+/* Fuzzer `index`'s fault handler, on its hart (so a fault and its answer
+ * are two switches on one hart, no IPI): a cap fault (most random cptrs)
+ * resumes the thread after its system call (seL4's way: write the PC,
+ * then answer); any other fault starts it again from the top. */
+static void answer_faults(uint64_t index)
+{
+	cptr_t ep = S_FAULT_EP + index, reply = S_FAULT_REPLY + index;
+	struct kmsg m = { 0 };
+	enum error err = kestrel_recv(ep, reply, &m);
+	for (;;) {
+		unsigned i = (unsigned)m.badge - 1;
+		bool ours = err == ERR_OK && m.badge >= 1 && m.badge <= FUZZERS;
+		bool cap = ours && msg_info_label((struct msg_info){ m.info }) == FAULT_CAP;
+		if (cap) {
+			cap_faults++;
+			uint64_t pc = m.mr[0] + 4;
+			must(kestrel_tcb_write_registers(S_TCB + i, false, 1, &pc), "skip a call");
+		} else if (ours) {
+			faults++;
+			start(i);
+		}
+		m = (struct kmsg){ 0 };
+		err = cap ? kestrel_reply_recv(ep, reply, &m) : kestrel_recv(ep, reply, &m);
+	}
+}
+
+/* Fuzzer i's fault handler thread, on the fuzzer's hart, above it. */
+static void start_handler(unsigned i)
+{
+	cptr_t tcb = S_HANDLER_TCB + i;
+	uint64_t va = 0x3e00000000ull + (FUZZERS + i) * 0x200000ull;
+	map(S_HANDLER_FRAME + i, va);
+	must(kestrel_tcb_configure(tcb, 0, PROC_CAP_CNODE, 0, PROC_CAP_VSPACE, 0, va,
+				   S_HANDLER_FRAME + i),
+	     "configure a fault handler");
+	must(kestrel_tcb_set_priority(tcb, PROC_CAP_TCB, HANDLER_PRIORITY), "priority");
+	must(kestrel_tcb_set_affinity(tcb, fuzzer_hart(i)), "affinity");
+	uint64_t regs[ABI_REG_COUNT];
+	libos_thread_registers(regs, answer_faults, i,
+			       (uint64_t)(uintptr_t)(stacks[FUZZERS + i] + STACK_BYTES),
+			       (struct ipc_buffer *)(uintptr_t)va, tls[FUZZERS + i], tcb);
+	must(kestrel_tcb_write_registers(tcb, true, ABI_REG_COUNT, regs), "start the handler");
 }
 
 static cptr_t echo_ep, echo_reply;
@@ -312,20 +385,26 @@ int main(void)
 	must(kestrel_cnode_mint(PROC_CAP_CNODE, S_SANDBOX_G, DEPTH, PROC_CAP_CNODE, S_SANDBOX,
 				DEPTH, ABI_RIGHTS_ALL, 64 - SANDBOX_RADIX),
 	     "guard the sandbox");
-	must(
-	    kestrel_untyped_retype(S_SCRATCH, OBJ_ENDPOINT, 0, PROC_CAP_CNODE, 0, 0, S_FAULT_EP, 1),
-	    "fault endpoint");
-	must(
-	    kestrel_untyped_retype(S_SCRATCH, OBJ_REPLY, 0, PROC_CAP_CNODE, 0, 0, S_FAULT_REPLY, 1),
-	    "fault reply");
+	must(kestrel_untyped_retype(S_SCRATCH, OBJ_ENDPOINT, 0, PROC_CAP_CNODE, 0, 0, S_FAULT_EP,
+				    FUZZERS),
+	     "fault endpoint");
+	must(kestrel_untyped_retype(S_SCRATCH, OBJ_REPLY, 0, PROC_CAP_CNODE, 0, 0, S_FAULT_REPLY,
+				    FUZZERS),
+	     "fault reply");
 	must(kestrel_untyped_retype(S_SCRATCH, OBJ_TCB, 0, PROC_CAP_CNODE, 0, 0, S_TCB, FUZZERS),
 	     "fuzzer TCBs");
 	must(kestrel_untyped_retype(S_SCRATCH, OBJ_FRAME_4K, 0, PROC_CAP_CNODE, 0, 0, S_IPC_FRAME,
 				    FUZZERS),
 	     "fuzzer IPC buffers");
+	must(kestrel_untyped_retype(S_SCRATCH, OBJ_TCB, 0, PROC_CAP_CNODE, 0, 0, S_HANDLER_TCB,
+				    FUZZERS),
+	     "fault handler TCBs");
+	must(kestrel_untyped_retype(S_SCRATCH, OBJ_FRAME_4K, 0, PROC_CAP_CNODE, 0, 0,
+				    S_HANDLER_FRAME, FUZZERS),
+	     "fault handler IPC buffers");
 	for (unsigned i = 0; i < FUZZERS; i++) {
 		must(kestrel_cnode_mint(PROC_CAP_CNODE, S_FAULT_BADGED + i, DEPTH, PROC_CAP_CNODE,
-					S_FAULT_EP, DEPTH, ABI_RIGHTS_ALL, i + 1),
+					S_FAULT_EP + i, DEPTH, ABI_RIGHTS_ALL, i + 1),
 		     "badge a fault endpoint");
 		uint64_t va = 0x3e00000000ull + i * 0x200000ull;
 		map(S_IPC_FRAME + i, va);
@@ -335,23 +414,16 @@ int main(void)
 	/* The supervisor has a hart to itself (fuzzers use the others). */
 	must(kestrel_tcb_set_priority(PROC_CAP_TCB, PROC_CAP_TCB, SUPERVISOR_PRIORITY), "priority");
 	must(kestrel_tcb_set_affinity(PROC_CAP_TCB, 1), "supervisor hart");
-	for (unsigned i = 0; i < FUZZERS; i++)
+	for (unsigned i = 0; i < FUZZERS; i++) {
+		start_handler(i);
 		start(i);
+	}
 
 	uint64_t last[FUZZERS] = { 0 }, total = 0, reported = 0;
 	while (total < HOSTILE_CALLS) {
 		uint64_t until = rdtime() + CHECK_TICKS;
 		while (rdtime() < until)
 			;
-		struct kmsg m = { 0 };
-		while (kestrel_nb_recv(S_FAULT_EP, S_FAULT_REPLY, &m) == ERR_OK && m.badge != 0) {
-			faults++;
-			if (m.badge <= FUZZERS) {
-				start((unsigned)m.badge - 1);
-				last[m.badge - 1] = calls[m.badge - 1];
-			}
-			m = (struct kmsg){ 0 };
-		}
 		total = 0;
 		for (unsigned i = 0; i < FUZZERS; i++) {
 			uint64_t now = calls[i];
@@ -363,16 +435,21 @@ int main(void)
 			total += now;
 		}
 		if (total - reported >= 200000) {
-			printf("# hostile: %lu calls, %lu faults, %lu restarts\n",
-			       (unsigned long)total, (unsigned long)faults,
-			       (unsigned long)restarts);
+			printf("# hostile: %lu calls, %lu cap faults, %lu other faults, %lu "
+			       "restarts\n",
+			       (unsigned long)total, (unsigned long)cap_faults,
+			       (unsigned long)faults, (unsigned long)restarts);
 			reported = total;
 		}
 	}
-	for (unsigned i = 0; i < FUZZERS; i++)
+	for (unsigned i = 0; i < FUZZERS; i++) {
+		(void)kestrel_tcb_suspend(S_HANDLER_TCB + i);
 		(void)kestrel_tcb_suspend(S_TCB + i);
-	printf("# hostile: %lu calls done (%lu faults, %lu restarts); checking the system\n",
-	       (unsigned long)total, (unsigned long)faults, (unsigned long)restarts);
+	}
+	printf("# hostile: %lu calls done (%lu cap faults, %lu other faults, %lu restarts); "
+	       "checking the system\n",
+	       (unsigned long)total, (unsigned long)cap_faults, (unsigned long)faults,
+	       (unsigned long)restarts);
 
 	return checker() ? 0 : 1;
 }

@@ -20,6 +20,30 @@
  *                            both sides' (and the idle loops') together;
  *                            kernel_entries are the caller's, and
  *                            server_kernel_entries the server's.
+ *   irq_to_user              a device interrupt to its handler thread
+ *                            running: this thread (hart 0, priority 100)
+ *                            sets the UART's IER.THRI, which raises its
+ *                            transmit-empty interrupt at once; the kernel
+ *                            takes it, claims it at the PLIC and signals the
+ *                            IRQ handler's notification, on which a thread
+ *                            of priority 200 on the same hart waits. From the
+ *                            rdinstret before the store (3 user instructions
+ *                            before the trap) to the rdinstret that follows
+ *                            the handler's Wait; all on one hart, so the
+ *                            count is deterministic, but for the rare timer
+ *                            tick that lands inside (the mean moves by a
+ *                            quarter instruction between runs): the line
+ *                            also gives "least", the undisturbed path. The
+ *                            handler then clears IER and acks (not
+ *                            counted). kernel_entries: this thread's, the
+ *                            interrupt's one trap.
+ *   uipi_send_to_handler     uipi SEND to the caller's own receiver: the
+ *                            handler (a stub that takes the bits with uipi
+ *                            READ after clearing USIP) runs and returns
+ *                            with uret. On the emulated backend four
+ *                            kernel entries (SEND, the USIP clear, READ,
+ *                            uret), none taking the kernel lock; on the
+ *                            hardware none.
  * Each result is one line "kbench: {json}" for ci/bench, with "fastpath":
  * the IPCs per operation this hart's fastpath took (2 for a round trip on
  * it, 0 off it).
@@ -27,6 +51,7 @@
 #include <stdio.h>
 
 #include "kestrel.h"
+#include "kestrel_uintr.h"
 #include "object.h"
 #include "process.h"
 #include "thread.h"
@@ -36,10 +61,52 @@
 #define SERVER_TCB (NTFN + 1) /* ep_call_cross_hart's objects */
 #define SERVER_EP (NTFN + 2)
 #define SERVER_REPLY (NTFN + 3)
+#define UINTR_SERVICE (NTFN + 10) /* uipi_send_to_handler's objects */
+#define UINTR_TABLE (NTFN + 11)
 #define SERVER_STACK_BYTES 8192
+#define IRQ_NTFN (NTFN + 4) /* irq_to_user's objects */
+#define IRQ_HANDLER (NTFN + 5)
+#define IRQ_TCB (NTFN + 6)
+#define IRQ_TABLES (NTFN + 7) /* up to 3 page tables for the UART's page */
+#define UART_VADDR 0x3c00000000ull
+#define UART_IER 1
+#define UART_IER_THRI 2
 
 static uint64_t server_stack[SERVER_STACK_BYTES / 8];
 static uint64_t server_tls[64];
+static uint64_t irq_stack[SERVER_STACK_BYTES / 8];
+static uint64_t irq_tls[64];
+static volatile uint8_t *uart;
+static volatile uint64_t irq_start, irq_instructions, irq_count, irq_least = UINT64_MAX;
+
+/* The smallest handler: clear USIP (kestrel_uintr.h), take the bits (uipi
+ * READ into t0), uret. */
+__asm__(".text\n"
+	".balign 4\n"
+	".globl kbench_uintr_entry\n"
+	"kbench_uintr_entry:\n"
+	"addi sp, sp, -16\n"
+	"sd t0, 0(sp)\n" KESTREL_UINTR_CLEAR_USIP ".insn r 0x7b, 6, 1, t0, x0, x0\n"
+	"ld t0, 0(sp)\n"
+	"addi sp, sp, 16\n"
+	".4byte 0x00200073\n");
+void kbench_uintr_entry(void);
+
+/* The caller becomes a receiver with that handler, sending to itself
+ * through entry 0 of its own table. */
+static bool setup_self_send(void)
+{
+	uint64_t vector;
+	return kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_SERVICE, 0, PROC_CAP_CNODE, 0, 0,
+				      UINTR_SERVICE, 1) == ERR_OK &&
+	       kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_SENDER_TABLE, 0, PROC_CAP_CNODE, 0, 0,
+				      UINTR_TABLE, 1) == ERR_OK &&
+	       kestrel_tcb_uintr_bind_receiver(PROC_CAP_TCB, UINTR_SERVICE,
+					       (uint64_t)(uintptr_t)kbench_uintr_entry, 0,
+					       ABI_UINTR_ENABLE) == ERR_OK &&
+	       kestrel_tcb_uintr_bind_sender_table(PROC_CAP_TCB, UINTR_TABLE) == ERR_OK &&
+	       kestrel_sender_table_register(UINTR_TABLE, 0, UINTR_SERVICE, 0, &vector) == ERR_OK;
+}
 
 static uint64_t instret(void)
 {
@@ -124,6 +191,62 @@ static bool start_server(void)
 	return kestrel_tcb_write_registers(SERVER_TCB, true, ABI_REG_COUNT, regs) == ERR_OK;
 }
 
+/* irq_to_user's handler: count from the store that raised the interrupt
+ * to here, then quiet the UART and ack for the next one. */
+static void irq_handler(uint64_t unused)
+{
+	(void)unused;
+	for (;;) {
+		uint64_t badge;
+		(void)kestrel_wait(IRQ_NTFN, &badge);
+		uint64_t now = instret();
+		irq_instructions += now - irq_start;
+		irq_count++;
+		if (now - irq_start < irq_least)
+			irq_least = now - irq_start;
+		uart[UART_IER] = 0;
+		(void)kestrel_irq_handler_ack(IRQ_HANDLER);
+	}
+}
+
+/* The UART's page mapped at UART_VADDR, its interrupt routed to IRQ_NTFN
+ * and irq_handler waiting on it (same hart, higher priority); false when
+ * the machine or the root task gives no UART (the case is left out). */
+static bool start_irq_handler(void)
+{
+	if (kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_NOTIFICATION, 0, PROC_CAP_CNODE, 0, 0,
+				   IRQ_NTFN, 1) != ERR_OK ||
+	    kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_TCB, 0, PROC_CAP_CNODE, 0, 0, IRQ_TCB,
+				   1) != ERR_OK ||
+	    kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_PAGE_TABLE, 0, PROC_CAP_CNODE, 0, 0,
+				   IRQ_TABLES, 3) != ERR_OK)
+		return false;
+	enum error err = ERR_FAILED_LOOKUP;
+	for (unsigned level = 0; level < 3 && err == ERR_FAILED_LOOKUP; level++) {
+		err = kestrel_page_map(PROC_CAP_UART_FRAME, PROC_CAP_VSPACE, UART_VADDR,
+				       ABI_RIGHT_READ | ABI_RIGHT_WRITE, ABI_ATTR_EXECUTE_NEVER);
+		if (err == ERR_FAILED_LOOKUP &&
+		    kestrel_page_table_map(IRQ_TABLES + level, PROC_CAP_VSPACE, UART_VADDR, 0) !=
+			ERR_OK)
+			return false;
+	}
+	if (err != ERR_OK ||
+	    kestrel_irq_control_get(PROC_CAP_IRQ_CONTROL, PROC_UART_IRQ, PROC_CAP_CNODE,
+				    IRQ_HANDLER, 64) != ERR_OK ||
+	    kestrel_irq_handler_set_notification(IRQ_HANDLER, IRQ_NTFN) != ERR_OK ||
+	    kestrel_tcb_configure(IRQ_TCB, 0, PROC_CAP_CNODE, 0, PROC_CAP_VSPACE, 0, 0, 0) !=
+		ERR_OK ||
+	    kestrel_tcb_set_priority(IRQ_TCB, PROC_CAP_TCB, 200) != ERR_OK)
+		return false;
+	uart = (volatile uint8_t *)(uintptr_t)UART_VADDR;
+	uint64_t regs[ABI_REG_COUNT];
+	libos_thread_registers(regs, irq_handler, 0,
+			       (uint64_t)(uintptr_t)(irq_stack + SERVER_STACK_BYTES / 8), NULL,
+			       irq_tls, IRQ_TCB);
+	/* It runs at once (higher priority) and waits. */
+	return kestrel_tcb_write_registers(IRQ_TCB, true, ABI_REG_COUNT, regs) == ERR_OK;
+}
+
 int main(void)
 {
 	if (kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_NOTIFICATION, 0, PROC_CAP_CNODE, 0, 0,
@@ -147,6 +270,26 @@ int main(void)
 		(void)kestrel_signal(NTFN);
 		(void)kestrel_wait(NTFN, &badge);
 	});
+	if (start_irq_handler()) {
+		uint64_t e0 = entries();
+		for (unsigned n = 0; n < ITERATIONS; n++) {
+			irq_start = instret();
+			uart[UART_IER] = UART_IER_THRI; /* the interrupt is taken here */
+		}
+		uint64_t e1 = entries();
+		if (irq_count == ITERATIONS) {
+			report("irq_to_user", irq_instructions, e1 - e0 - 1, 0);
+			printf("kbench: {\"name\": \"irq_to_user:least\", \"least\": %lu}\n",
+			       (unsigned long)irq_least);
+		} else
+			printf("kbench: irq_to_user: %lu of %u interrupts arrived\n",
+			       (unsigned long)irq_count, ITERATIONS);
+		(void)kestrel_tcb_suspend(IRQ_TCB);
+	}
+	if (setup_self_send())
+		MEASURE("uipi_send_to_handler", uipi_send(0));
+	else
+		printf("# kbench: uipi_send_to_handler could not be set up\n");
 	if (start_server()) {
 		struct kmsg m = { .info = kestrel_info(0, 1, 0) };
 		(void)kestrel_call(SERVER_EP, &m); /* the server is waiting from now on */

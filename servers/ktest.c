@@ -197,6 +197,7 @@ int main(void)
 		return 1;
 	}
 	ktest_syscalls();
+	ktest_capfault();
 	ktest_untyped();
 	ktest_cnode();
 	ktest_tcb();
@@ -208,8 +209,10 @@ int main(void)
 	ktest_uart();
 	ktest_sched();
 	ktest_smp();
+	ktest_stall();
 	ktest_smp_teardown();
 	ktest_smp_vspace();
+	ktest_uintr();
 	if (cases != KTEST_CASES) {
 		printf("not ok - ktest: ran %u cases, ktest.h announces %u\n", cases, KTEST_CASES);
 		failed++;

@@ -68,6 +68,7 @@ extern volatile enum error shared_err;
 extern cptr_t shared_ep, shared_reply, shared_ntfn;
 
 void ktest_syscalls(void);
+void ktest_capfault(void);
 void ktest_untyped(void);
 void ktest_cnode(void);
 void ktest_tcb(void);
@@ -79,7 +80,9 @@ void ktest_irq(void);
 void ktest_uart(void);
 void ktest_sched(void);
 void ktest_smp(void);
+void ktest_stall(void);
 void ktest_smp_teardown(void);
 void ktest_smp_vspace(void);
+void ktest_uintr(void);
 
 #endif

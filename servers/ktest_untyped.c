@@ -63,7 +63,7 @@ static void errors(void)
 	       ERR_TRUNCATED_MESSAGE, "retype without the root CNode cap");
 	const cptr_t bad_root[] = { NO_SLOT };
 	expect(kestrel_invoke(SCRATCH_UNTYPED, UNTYPED_RETYPE, 6, six, 1, bad_root, NULL, 0),
-	       ERR_FAILED_LOOKUP, "retype with an extra cap that does not resolve");
+	       ERR_FAILED_LOOKUP, "retype with an extra cap in an empty slot");
 	expect(kestrel_cnode_copy(PROC_CAP_CNODE, s, DEPTH, PROC_CAP_CNODE, PROC_CAP_TCB, DEPTH,
 				  ABI_RIGHTS_ALL),
 	       ERR_OK, "the failed retypes left their slot empty");

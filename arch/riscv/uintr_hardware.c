@@ -28,6 +28,7 @@ static _Atomic uint32_t slots_taken;
  * receiver), for poll: which hart (cpu index + 1, 0: none) and whose. */
 static _Atomic uint64_t armed[CONFIG_MAX_HARTS][SLOT_WORDS];
 static uint8_t armed_on[UINTC_SLOTS_MAX];
+static uint32_t armed_count[CONFIG_MAX_HARTS]; /* bits set in armed[cpu] */
 static struct uintr_receiver *slot_owner[UINTC_SLOTS_MAX];
 /* Next-fit: a freed slot is handed out again only after every other free
  * one, so a SEND that read a UIST word just before it was invalidated
@@ -133,17 +134,14 @@ static void disarm(uint32_t slot)
 	if (on == 0)
 		return;
 	atomic_fetch_and(&armed[on - 1][slot / 64], ~(1ull << (slot % 64)));
+	armed_count[on - 1]--;
 	armed_on[slot] = 0;
 }
 
-/* The UIST word of entry e, found through the index entry_changed kept. */
+/* The UIST word of entry e (core keeps each entry's index in its table). */
 static uint64_t *uist_word_of(struct uintr_sender_entry *e)
 {
-	uint32_t index = e->reserved;
-	struct uintr_sender_table *t =
-	    (struct uintr_sender_table *)((uintptr_t)(e - index) -
-					  offsetof(struct uintr_sender_table, entry));
-	return &uintr_uist_words(t)[index];
+	return &uintr_uist_words(uintr_entry_table(e))[e->index];
 }
 
 static void hw_receiver_destroyed(struct uintr_receiver *r)
@@ -168,7 +166,6 @@ static void hw_entry_changed(struct uintr_sender_table *t, uint32_t index)
 	struct uintr_sender_entry *e = &t->entry[index];
 	struct uintr_receiver *r = atomic_load(&e->receiver);
 	uint64_t word = r ? uintr_uist_word(r->backend_slot, atomic_load(&e->vector)) : 0;
-	e->reserved = index;
 	__atomic_store_n(&uintr_uist_words(t)[index], word, __ATOMIC_SEQ_CST);
 	fence_rw_rw();
 }
@@ -228,7 +225,9 @@ static void hw_switch_out(struct uintr_receiver *r)
 		 * which ends the idle wfi (idle_sie), and poll wakes it. */
 		unsigned cpu = hart_current()->cpu_index;
 		uint32_t s = r->backend_slot;
+		disarm(s);
 		armed_on[s] = (uint8_t)(cpu + 1);
+		armed_count[cpu]++;
 		atomic_fetch_or(&armed[cpu][s / 64], 1ull << (s % 64));
 	} else if (r) {
 		/* From here a SEND only accumulates in the slot. */
@@ -281,12 +280,10 @@ static void hw_before_wait(struct uintr_receiver *r)
 		uintr_write(r, bits);
 }
 
+/* Under the lock, as every change of armed_count. */
 static bool has_armed(unsigned cpu)
 {
-	for (unsigned w = 0; w < SLOT_WORDS; w++)
-		if (atomic_load(&armed[cpu][w]))
-			return true;
-	return false;
+	return armed_count[cpu] != 0;
 }
 
 /* USIP is cleared before the slots are read: a SEND after the read raises
@@ -301,9 +298,16 @@ static void hw_poll(unsigned cpu)
 		while (set) {
 			uint32_t s = w * 64 + (uint32_t)__builtin_ctzll(set);
 			set &= set - 1;
+			struct uintr_receiver *r = slot_owner[s];
+			if (uintr_receiver_state(r) != UINTR_RX_SLEEPING) {
+				/* Its wait ended (deadline, suspend): no line
+				 * here any more; switch-in takes the bits. */
+				disarm(s);
+				uintr_hardware_slot_write(s, UINTC_ACTIVE, 0);
+			}
 			uint64_t bits = uintr_hardware_slot_read(s, UINTC_PENDING);
 			if (bits)
-				(void)uintr_post(slot_owner[s], bits, cpu);
+				(void)uintr_post(r, bits, cpu);
 		}
 	}
 }
@@ -313,7 +317,7 @@ static uint64_t hw_idle_sie(unsigned cpu)
 	return has_armed(cpu) ? UIE_USIE : 0;
 }
 
-const struct uintr_backend uintr_hardware_backend = {
+const struct uintr_backend uintr_backend_hardware = {
 	.kind = UINTR_BACKEND_HARDWARE,
 	.name = "hardware",
 	.init_hart = hw_init_hart,

@@ -24,7 +24,7 @@
 #define UINTC_HARTID_SHIFT 16
 #define SUIST_PAGES 1u /* suist's Size: the UIST is one page */
 
-extern const struct uintr_backend uintr_hardware_backend;
+extern const struct uintr_backend uintr_backend_hardware;
 
 /*
  * Boot hart, once, after uintr_probe returned HARDWARE with `hw` and while
