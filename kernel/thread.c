@@ -136,7 +136,8 @@ static void idle_wait(struct hart *hart)
 	kuintr_unload_here(hart->cpu_index);
 	kinfo_set_running(hart->cpu_index, NULL);
 	bool timer = kuintr_idle_needs_timer(hart->cpu_index); /* a deadline to watch */
-	csr_write_sie(timer ? hart->sie_user : hart->sie_user & ~SIE_STIE);
+	csr_write_sie((timer ? hart->sie_user : hart->sie_user & ~SIE_STIE) |
+		      kuintr_idle_sie(hart->cpu_index));
 	hart->idle = true;
 	spinlock_release(&kernel_lock);
 	cpu_wait_for_interrupt();
@@ -173,7 +174,9 @@ run(struct hart *hart, struct tcb *from, struct tcb *next, struct pagetable *roo
 	/* core/ joined this hart to the ASID's flush set when next became
 	 * current (asid_activate); the ASID-tagged TLB needs no flush. */
 	arch_vspace_activate(kernel_to_physical(root), asid);
-	csr_write_sie(hart->sie_user);
+	/* Set, not written: on the U-interrupt model sie's bit 0 is also
+	 * uie.USIE, the running receiver's (arch/riscv/uintr_hardware.c). */
+	csr_set_sie(hart->sie_user);
 	hart->running = next;
 	/* The next trap saves straight into next's TCB (trap.S). */
 	hart->user_frame = (struct trap_frame *)next->regs;

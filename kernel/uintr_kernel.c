@@ -102,8 +102,16 @@ static SLOW void before_schedule_slow(unsigned h)
 
 void kuintr_before_schedule(unsigned h)
 {
+	/* Hardware: sends to this hart's sleepers, which only UINTC saw. */
+	if (uintr_backend->poll != NULL)
+		uintr_backend->poll(h);
 	if (uintr_wake_pending(h) || uintr_has_sleepers(h))
 		before_schedule_slow(h);
+}
+
+uint64_t kuintr_idle_sie(unsigned h)
+{
+	return uintr_backend->idle_sie != NULL ? uintr_backend->idle_sie(h) : 0;
 }
 
 bool kuintr_idle_needs_timer(unsigned h)

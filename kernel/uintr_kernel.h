@@ -41,6 +41,9 @@ bool kuintr_trap(struct hart *hart, uint64_t tval);
 void kuintr_before_schedule(unsigned h);
 /* Hart h has sleepers with a deadline: its idle loop keeps the timer on. */
 bool kuintr_idle_needs_timer(unsigned h);
+/* The sie bits hart h's idle wfi must also enable (hardware: USIE while a
+ * receiver sleeps with its slot active on h, so a send ends the wfi). */
+uint64_t kuintr_idle_sie(unsigned h);
 
 /* SYS_UINTR_WAIT by t (current, lock held). Untrusted: a0 (the deadline). */
 void kuintr_wait(struct tcb *t);
