@@ -291,6 +291,16 @@ struct uintr_send_result uintr_send(struct uintr_sender_table *t, uint64_t index
 	return result;
 }
 
+/* Assumes r is a receiver, hart the calling hart. Untrusted: bits (any). */
+struct uintr_send_result uintr_post(struct uintr_receiver *r, uint64_t bits, unsigned hart)
+{
+	CORE_ASSERT(hart < CONFIG_MAX_HARTS);
+	if (bits == 0)
+		return (struct uintr_send_result){ ERR_OK, UINTR_SEND_PENDING, UINTR_NO_HART };
+	atomic_fetch_or(&r->pending, bits);
+	return notify(r, hart);
+}
+
 uint64_t uintr_read(struct uintr_receiver *r)
 {
 	return atomic_exchange(&r->pending, 0);

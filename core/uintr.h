@@ -215,6 +215,14 @@ void uintr_table_destroy(struct uintr_sender_table *t);
  * set, unregistered, or its receiver went). Untrusted: index.
  */
 struct uintr_send_result uintr_send(struct uintr_sender_table *t, uint64_t index, unsigned hart);
+/*
+ * Bits that reached r other than through a sender entry (the hardware
+ * backend found them in r's UINTC slot while r sleeps): ORed into pending,
+ * then the same action as uintr_send's by r's state (a SLEEPING receiver is
+ * woken through port_uintr_wake). No bits: nothing. Takes no lock. Assumes
+ * r is a receiver and `hart` the calling hart.
+ */
+struct uintr_send_result uintr_post(struct uintr_receiver *r, uint64_t bits, unsigned hart);
 /* uipi READ: the pending bits, cleared (read-and-clear, as UINTC's). */
 uint64_t uintr_read(struct uintr_receiver *r);
 /* uipi WRITE: OR `bits` back into pending (the handler returns bits it did

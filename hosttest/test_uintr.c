@@ -281,6 +281,33 @@ static void test_sleep_and_wake(void **state)
 	check_all();
 }
 
+/* uintr_post (the hardware backend's bits from a sleeper's slot): a
+ * sleeper is woken once, an idle receiver only keeps the bits, none is
+ * nothing. */
+static void test_post(void **state)
+{
+	(void)state;
+	link(0, 7);
+	assert_int_equal(uintr_post(&rx[0], 0, 1).action, UINTR_SEND_PENDING);
+	assert_int_equal(atomic_load(&rx[0].pending), 0);
+	assert_int_equal(uintr_post(&rx[0], 1ull << 40, 1).action, UINTR_SEND_PENDING);
+	assert_int_equal(fake_arch.uintr_wake_calls + fake_arch.uintr_ipi_calls, 0);
+	assert_int_equal(uintr_read(&rx[0]), 1ull << 40);
+	uintr_switch_in(&rx[0], 2);
+	assert_int_equal(uintr_wait_begin(&rx[0]), UINTR_WAIT_BLOCK);
+	uintr_switch_out(&rx[0]);
+	struct uintr_send_result s = uintr_post(&rx[0], 1ull << 3 | 1ull << 9, 2);
+	assert_int_equal(s.action, UINTR_SEND_WOKEN);
+	assert_int_equal(fake_arch.uintr_wake_calls, 1);
+	assert_ptr_equal(fake_arch.uintr_last_woken, &rx[0]);
+	assert_int_equal(uintr_post(&rx[0], 1, 2).action, UINTR_SEND_PENDING);
+	assert_int_equal(fake_arch.uintr_wake_calls, 1);
+	assert_true(uintr_wake_complete(&rx[0]));
+	assert_int_equal(uintr_read(&rx[0]), 1ull << 3 | 1ull << 9 | 1);
+	expect_core_assert(uintr_post(&rx[0], 1, CONFIG_MAX_HARTS));
+	check_all();
+}
+
 static void test_wait_with_bits_pending(void **state)
 {
 	(void)state;
@@ -575,6 +602,7 @@ int main(void)
 		T(test_send_to_running),
 		T(test_switch_contracts),
 		T(test_sleep_and_wake),
+		T(test_post),
 		T(test_wait_with_bits_pending),
 		T(test_wait_cancel),
 		T(test_unregister_receiver),

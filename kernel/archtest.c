@@ -19,7 +19,7 @@ static bool selected;
 static struct archtest_hart state[CONFIG_MAX_HARTS];
 unsigned archtest_hart_total;
 
-static bool word_in(const char *text, const char *word)
+bool archtest_word_in(const char *text, const char *word)
 {
 	for (const char *start = text; *start;) {
 		const char *end = start;
@@ -39,12 +39,13 @@ static bool word_in(const char *text, const char *word)
 
 unsigned archtest_plan(const struct dtb *dtb, const char *bootargs, unsigned hart_count)
 {
-	selected = word_in(bootargs, "tests=arch");
+	selected = archtest_word_in(bootargs, "tests=arch");
 	if (!selected)
 		return 0;
 	archtest_hart_total = hart_count;
 	unsigned extra = archtest_irq_boot(dtb, bootargs);
 	archtest_smp_boot();
+	extra += archtest_uintr_boot(dtb, bootargs, hart_count);
 	return hart_count * (ARCHTEST_TIMER_RESULTS + ARCHTEST_IRQ_RESULTS + ARCHTEST_SMP_RESULTS +
 			     ARCHTEST_FPU_RESULTS) +
 	       extra;
@@ -64,6 +65,7 @@ void archtest_hart(struct hart *hart)
 	archtest_irq_hart(hart);
 	archtest_smp_hart(hart);
 	archtest_fpu_hart(hart);
+	archtest_uintr_hart(hart);
 	archtest_timer_hart(hart);
 	/* Due at once: taken on the way into hello, in user mode. */
 	archtest_timer_user(hart);

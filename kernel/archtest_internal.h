@@ -29,6 +29,8 @@ struct archtest_hart {
 struct archtest_hart *archtest_mine(void);
 /* How many harts take part (all the kernel started). */
 extern unsigned archtest_hart_total;
+/* Whether the space-separated `text` has `word` as one of its words. */
+bool archtest_word_in(const char *text, const char *word);
 /* Every hart waits here for all; IPIs aimed at it are served meanwhile. */
 void archtest_barrier(void);
 
@@ -54,5 +56,11 @@ void archtest_smp_hart(struct hart *hart);
 /* archtest_fpu.c: FP state. */
 #define ARCHTEST_FPU_RESULTS 1
 void archtest_fpu_hart(struct hart *hart);
+
+/* archtest_uintr.c: the probe's choice (1 result); on the U-interrupt
+ * model the hardware backend (1 more, and these per hart). */
+#define ARCHTEST_UINTR_RESULTS 4
+unsigned archtest_uintr_boot(const struct dtb *dtb, const char *bootargs, unsigned hart_count);
+void archtest_uintr_hart(struct hart *hart);
 
 #endif

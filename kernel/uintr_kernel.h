@@ -25,9 +25,9 @@
 /* Drop what this hart (h, the calling one) loaded: the backend's switch_out,
  * uintr_switch_out. A SLEEPING receiver stays SLEEPING. */
 void kuintr_unload_here(unsigned h);
-/* The before-returning-to-user step (lock held, hart's frame filled from
- * next): load next's receiver and table unless loaded, and let the backend
- * deliver a pending user interrupt into the frame. */
+/* The before-returning-to-user step (lock held, hart->user_frame is next's
+ * registers): load next's receiver and table unless loaded, and let the
+ * backend deliver a pending user interrupt into them. */
 void kuintr_return_to_user(struct hart *hart, struct tcb *next);
 /*
  * An illegal-instruction trap from user mode, WITHOUT the lock: when it is
@@ -41,6 +41,9 @@ bool kuintr_trap(struct hart *hart, uint64_t tval);
 void kuintr_before_schedule(unsigned h);
 /* Hart h has sleepers with a deadline: its idle loop keeps the timer on. */
 bool kuintr_idle_needs_timer(unsigned h);
+/* The sie bits hart h's idle wfi must also enable (hardware: USIE while a
+ * receiver sleeps with its slot active on h, so a send ends the wfi). */
+uint64_t kuintr_idle_sie(unsigned h);
 
 /* SYS_UINTR_WAIT by t (current, lock held). Untrusted: a0 (the deadline). */
 void kuintr_wait(struct tcb *t);

@@ -20,6 +20,20 @@ static inline void uipi_send(uint64_t index)
 	__asm__ volatile(".insn r 0x7b, 6, 0, x0, %0, x0" : : "r"(index) : "memory");
 }
 
+/*
+ * A handler's first step, before its READ: clear uip.USIP (csrrci x0, uip,
+ * 1). On the hardware UINTC raises that line and never lowers it, so a
+ * handler that leaves it set is entered again at its uret for ever; the
+ * emulated backend runs it as a no-op. Clearing before the READ means a
+ * send after the READ raises the line again. The same word for assembly
+ * stubs: KESTREL_UINTR_CLEAR_USIP.
+ */
+#define KESTREL_UINTR_CLEAR_USIP ".4byte 0x0440f073\n"
+static inline void uintr_clear_usip(void)
+{
+	__asm__ volatile(KESTREL_UINTR_CLEAR_USIP : : : "memory");
+}
+
 /* uipi READ: the caller's pending bits, cleared. */
 static inline uint64_t uipi_read(void)
 {

@@ -17,28 +17,29 @@
 #define HOSTILE_COUNT 7
 
 /* The handler's entry (utvec): save what C may clobber on the interrupted
- * stack, run the C handler, restore, uret. */
-__asm__(".text\n"
-	".balign 4\n"
-	".globl ktest_uintr_entry\n"
-	"ktest_uintr_entry:\n"
-	"addi sp, sp, -144\n"
-	"sd ra, 0(sp)\n sd t0, 8(sp)\n sd t1, 16(sp)\n sd t2, 24(sp)\n"
-	"sd a0, 32(sp)\n sd a1, 40(sp)\n sd a2, 48(sp)\n sd a3, 56(sp)\n"
-	"sd a4, 64(sp)\n sd a5, 72(sp)\n sd a6, 80(sp)\n sd a7, 88(sp)\n"
-	"sd t3, 96(sp)\n sd t4, 104(sp)\n sd t5, 112(sp)\n sd t6, 120(sp)\n"
-	"call ktest_uintr_handler\n"
-	"ld ra, 0(sp)\n ld t0, 8(sp)\n ld t1, 16(sp)\n ld t2, 24(sp)\n"
-	"ld a0, 32(sp)\n ld a1, 40(sp)\n ld a2, 48(sp)\n ld a3, 56(sp)\n"
-	"ld a4, 64(sp)\n ld a5, 72(sp)\n ld a6, 80(sp)\n ld a7, 88(sp)\n"
-	"ld t3, 96(sp)\n ld t4, 104(sp)\n ld t5, 112(sp)\n ld t6, 120(sp)\n"
-	"addi sp, sp, 144\n"
-	".4byte 0x00200073\n"); /* uret */
+ * stack, clear USIP (kestrel_uintr.h), run the C handler, restore, uret. */
+__asm__(
+    ".text\n"
+    ".balign 4\n"
+    ".globl ktest_uintr_entry\n"
+    "ktest_uintr_entry:\n"
+    "addi sp, sp, -144\n"
+    "sd ra, 0(sp)\n sd t0, 8(sp)\n sd t1, 16(sp)\n sd t2, 24(sp)\n"
+    "sd a0, 32(sp)\n sd a1, 40(sp)\n sd a2, 48(sp)\n sd a3, 56(sp)\n"
+    "sd a4, 64(sp)\n sd a5, 72(sp)\n sd a6, 80(sp)\n sd a7, 88(sp)\n"
+    "sd t3, 96(sp)\n sd t4, 104(sp)\n sd t5, 112(sp)\n sd t6, 120(sp)\n" KESTREL_UINTR_CLEAR_USIP
+    "call ktest_uintr_handler\n"
+    "ld ra, 0(sp)\n ld t0, 8(sp)\n ld t1, 16(sp)\n ld t2, 24(sp)\n"
+    "ld a0, 32(sp)\n ld a1, 40(sp)\n ld a2, 48(sp)\n ld a3, 56(sp)\n"
+    "ld a4, 64(sp)\n ld a5, 72(sp)\n ld a6, 80(sp)\n ld a7, 88(sp)\n"
+    "ld t3, 96(sp)\n ld t4, 104(sp)\n ld t5, 112(sp)\n ld t6, 120(sp)\n"
+    "addi sp, sp, 144\n"
+    ".4byte 0x00200073\n"); /* uret */
 
 void ktest_uintr_entry(void);
 void ktest_uintr_handler(void);
 
-static volatile uint64_t handled_count, handled_bits, seen_ucause, seen_uepc;
+static volatile uint64_t handled_count, handled_bits, seen_ucause, seen_uepc, spurious;
 
 /* The N extension's user CSRs by number (binutils no longer names them). */
 #define CSR_READ(csr)                                                                              \
@@ -49,9 +50,18 @@ static volatile uint64_t handled_count, handled_bits, seen_ucause, seen_uepc;
 	})
 #define CSR_WRITE(csr, v) __asm__ volatile("csrw " #csr ", %0" : : "r"(v) : "memory")
 
+/* Counts the entries that found bits: on the hardware a kernel entry
+ * between the handler's USIP clear and its READ sets USIP again for the
+ * bits still in the slot, and the uret then chains into an entry that
+ * READs nothing (spurious, as any doorbell may be). */
 void ktest_uintr_handler(void)
 {
-	handled_bits |= uipi_read();
+	uint64_t bits = uipi_read();
+	if (bits == 0) {
+		spurious++;
+		return;
+	}
+	handled_bits |= bits;
 	seen_ucause = CSR_READ(0x042);
 	seen_uepc = CSR_READ(0x041);
 	handled_count++;
@@ -372,12 +382,17 @@ static void teardown_under_fire(void)
 }
 
 /* Encodings of custom-3/110 that are no user uipi, and uret by a thread
- * that is no receiver: each is an illegal instruction to the handler. */
+ * that is no receiver: the emulated backend makes each an illegal
+ * instruction to the handler; on the U-interrupt model the hardware decides
+ * (ACTIVATE and DEACTIVATE are user instructions there, acting on the
+ * thread's own slot if it has one; uret is one for every thread and jumps
+ * to uepc, 0 for a thread that receives nothing), so one it runs is
+ * followed by a marker fault (c.unimp, word 0). */
 #define HOSTILE(name, word)                                                                        \
 	static void name(uint64_t unused)                                                          \
 	{                                                                                          \
 		(void)unused;                                                                      \
-		__asm__ volatile(".4byte " #word);                                                 \
+		__asm__ volatile(".4byte " #word "\n.4byte 0");                                    \
 	}
 HOSTILE(op_activate, 0x0600607b)
 HOSTILE(op_deactivate, 0x0800607b)
@@ -386,6 +401,21 @@ HOSTILE(send_with_rs2, 0x0010607b)
 HOSTILE(read_with_rs1, 0x0200e5fb)
 HOSTILE(send_with_rd, 0x000065fb)
 HOSTILE(uret_not_receiver, 0x00200073)
+
+/* Does a uipi SEND enter the kernel (the emulated backend) or not (the
+ * hardware)? Seen from this thread's kernel-entry count around 16 SENDs
+ * without a sender table (a no-op either way): 17 entries or 1, plus the
+ * odd interrupt, hence the threshold in the middle. */
+static bool uipi_traps(void)
+{
+	struct kmsg m = { 0 };
+	(void)kestrel_syscall(SYS_DEBUG_KERNEL_ENTRIES, PROC_CAP_TCB, 0, &m);
+	uint64_t before = m.badge;
+	for (unsigned i = 0; i < 16; i++)
+		uipi_send(0);
+	(void)kestrel_syscall(SYS_DEBUG_KERNEL_ENTRIES, PROC_CAP_TCB, 0, &m);
+	return m.badge - before > 9;
+}
 
 static void hostile_encodings(void)
 {
@@ -397,13 +427,19 @@ static void hostile_encodings(void)
 		0x0600607b, 0x0800607b, 0x1200607b, 0x0010607b, 0x0200e5fb, 0x000065fb, 0x00200073,
 	};
 	cptr_t ep = make(OBJ_ENDPOINT, 0), reply = make(OBJ_REPLY, 0);
-	unsigned right = 0;
+	bool trapping = uipi_traps();
+	unsigned right = 0, ran = 0;
 	for (unsigned i = 0; i < HOSTILE_COUNT; i++) {
 		spawn(fns[i], 0, MAIN_PRIORITY + 1, 0, ep);
 		struct kmsg m = msg(0, 0);
 		enum error err = kestrel_recv(ep, reply, &m);
-		if (err == ERR_OK && info_label(m.info) == 2 && m.mr[1] == words[i])
+		bool illegal = err == ERR_OK && info_label(m.info) == 2;
+		if (illegal && m.mr[1] == words[i])
 			right++;
+		else if (!trapping && ((illegal && m.mr[1] == 0) ||
+				       (err == ERR_OK && info_label(m.info) == 1 && i == 6)))
+			ran++; /* the hardware ran it: the marker faulted, or
+				* uret jumped to the non-receiver's uepc (0) */
 		else
 			printf("# ktest: hostile uipi 0x%08x: %s, label %lu, bits 0x%lx\n",
 			       (unsigned)words[i], error_name(err),
@@ -411,7 +447,10 @@ static void hostile_encodings(void)
 		m = msg(1, 0);
 		(void)kestrel_reply(reply, &m);
 	}
-	check(right == HOSTILE_COUNT, "uintr: hostile uipi encodings are illegal instructions");
+	if (ran)
+		printf("# ktest: %u of the hostile uipi encodings ran on the hardware\n", ran);
+	check(right + ran == HOSTILE_COUNT,
+	      "uintr: hostile uipi encodings are illegal instructions (or the hardware's own)");
 	reset();
 }
 
@@ -486,4 +525,7 @@ void ktest_uintr(void)
 	cross_hart_running();
 	teardown_under_fire();
 	hostile_encodings();
+	if (spurious)
+		printf("# ktest: uintr: %lu handler entries found no bits\n",
+		       (unsigned long)spurious);
 }

@@ -48,6 +48,26 @@ static inline uint32_t mmio_read32(const volatile void *address)
 	return value;
 }
 
+/* A 64-bit device register (UINTC's: it faults on narrower accesses). */
+static inline void mmio_write64(volatile void *address, uint64_t value)
+{
+	__asm__ volatile("fence w, o" : : : "memory");
+	*(volatile uint64_t *)address = value;
+}
+
+static inline uint64_t mmio_read64(const volatile void *address)
+{
+	uint64_t value = *(const volatile uint64_t *)address;
+	__asm__ volatile("fence i, r" : : : "memory");
+	return value;
+}
+
+/* Order every earlier memory access before every later one. */
+static inline void fence_rw_rw(void)
+{
+	__asm__ volatile("fence rw, rw" : : : "memory");
+}
+
 /* A byte device register (the ns16550a's), with the same ordering. */
 static inline void mmio_write8(volatile void *address, uint8_t value)
 {

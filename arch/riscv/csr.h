@@ -69,6 +69,64 @@ DEFINE_CSR_ACCESSORS(stval)
 DEFINE_CSR_ACCESSORS(satp)
 DEFINE_CSR_ACCESSORS(stimecmp) /* Sstc: only where the DTB lists it */
 
+/*
+ * The user-interrupt CSRs of the U-interrupt model (N extension plus
+ * suist/suirs/suicfg; ../shared/UINTR.md section 1), by number: they exist
+ * only there, and only arch/riscv/uintr_hardware.c may touch them, after
+ * uintr_probe chose the hardware backend (on stock QEMU every access is an
+ * illegal instruction).
+ */
+#define SSTATUS_UIE (1ul << 0)  /* ustatus.UIE: the same bit */
+#define SSTATUS_UPIE (1ul << 4) /* ustatus.UPIE */
+#define UIE_USIE (1ul << 0)
+#define UIP_USIP (1ul << 0)
+#define SIDELEG_USIP (1ul << 0)
+#define SUIST_ENABLE (1ul << 63)
+#define SUIST_SIZE_SHIFT 44
+#define SUIRS_ENABLE (1ul << 63)
+
+#define CSR_STR(x) #x
+#define DEFINE_CSR_NUMBER_ACCESSORS(name, number)                                                  \
+	static inline uint64_t csr_read_##name(void)                                               \
+	{                                                                                          \
+		uint64_t value;                                                                    \
+		__asm__ volatile("csrr %0, " CSR_STR(number) : "=r"(value));                       \
+		return value;                                                                      \
+	}                                                                                          \
+	static inline void csr_write_##name(uint64_t value)                                        \
+	{                                                                                          \
+		__asm__ volatile("csrw " CSR_STR(number) ", %0" : : "r"(value) : "memory");        \
+	}                                                                                          \
+	static inline void csr_set_##name(uint64_t bits)                                           \
+	{                                                                                          \
+		__asm__ volatile("csrs " CSR_STR(number) ", %0" : : "r"(bits) : "memory");         \
+	}                                                                                          \
+	static inline void csr_clear_##name(uint64_t bits)                                         \
+	{                                                                                          \
+		__asm__ volatile("csrc " CSR_STR(number) ", %0" : : "r"(bits) : "memory");         \
+	}
+
+DEFINE_CSR_NUMBER_ACCESSORS(ustatus, 0x000)
+DEFINE_CSR_NUMBER_ACCESSORS(uie, 0x004)
+DEFINE_CSR_NUMBER_ACCESSORS(utvec, 0x005)
+DEFINE_CSR_NUMBER_ACCESSORS(uscratch, 0x040)
+DEFINE_CSR_NUMBER_ACCESSORS(uepc, 0x041)
+DEFINE_CSR_NUMBER_ACCESSORS(ucause, 0x042)
+DEFINE_CSR_NUMBER_ACCESSORS(utval, 0x043)
+DEFINE_CSR_NUMBER_ACCESSORS(uip, 0x044)
+DEFINE_CSR_NUMBER_ACCESSORS(sideleg, 0x103)
+DEFINE_CSR_NUMBER_ACCESSORS(suist, 0x1b0)
+DEFINE_CSR_NUMBER_ACCESSORS(suirs, 0x1b1)
+DEFINE_CSR_NUMBER_ACCESSORS(suicfg, 0x1b2)
+
+/* uipi SEND (custom-3, funct3 110, funct7 0; UINTR.md section 4) of UIST
+ * entry `index` through suist: the only U-interrupt instruction the kernel
+ * runs, and only in the hardware backend's tests. */
+static inline void cpu_uipi_send(uint64_t index)
+{
+	__asm__ volatile(".insn r 0x7b, 6, 0, x0, %0, x0" : : "r"(index) : "memory");
+}
+
 static inline void csr_set_sie(uint64_t bits)
 {
 	__asm__ volatile("csrs sie, %0" : : "r"(bits) : "memory");

@@ -19,12 +19,14 @@
  * Every hook runs under the kernel lock unless it says otherwise; a NULL
  * hook does nothing. arch/riscv/uintr_probe.c implements uintr_probe,
  * uintr_select.c picks the backend (uintr_backend), uintr_emulated.c is the
- * emulated one; the kernel's side is kernel/uintr_kernel.c.
+ * emulated one, uintr_hardware.c the hardware one (uintr_hardware.h); the
+ * kernel's side is kernel/uintr_kernel.c.
  */
 #ifndef ARCH_RISCV_UINTR_BACKEND_H
 #define ARCH_RISCV_UINTR_BACKEND_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dtb.h"
@@ -65,6 +67,27 @@ static inline uint64_t uintr_uist_word(uint32_t slot, uint32_t vector)
 	       (uint64_t)slot << UINTR_UIST_SLOT_SHIFT;
 }
 
+/*
+ * A sender-table object's layout, the same on both backends so the object
+ * code need not know which runs: the table (uintr_table_bytes) rounded up
+ * to a page, then one page of UIST words that suist points at on the
+ * hardware (512 words, zero = invalid; retype zeroes the object). The
+ * object must be page-aligned (a naturally aligned object of at least
+ * this size is).
+ */
+#define UINTR_UIST_PAGE_BYTES 4096u
+static inline size_t uintr_table_object_bytes(uint32_t entries)
+{
+	size_t table = uintr_table_bytes(entries);
+	return (table + UINTR_UIST_PAGE_BYTES - 1) / UINTR_UIST_PAGE_BYTES * UINTR_UIST_PAGE_BYTES +
+	       UINTR_UIST_PAGE_BYTES;
+}
+static inline uint64_t *uintr_uist_words(struct uintr_sender_table *t)
+{
+	return (uint64_t *)((uintptr_t)t + uintr_table_object_bytes(t->size) -
+			    UINTR_UIST_PAGE_BYTES);
+}
+
 struct trap_frame;
 
 /*
@@ -82,12 +105,16 @@ struct uintr_backend {
 	 * r->backend_slot and clears it (ERR_NOT_ENOUGH_MEMORY when all are
 	 * taken: nothing changed); emulated: ERR_OK. */
 	enum error (*receiver_created)(struct uintr_receiver *r);
-	/* Before uintr_receiver_unregister: hardware reads the slot's pending
-	 * bits into r (uintr_write), deactivates and frees the slot. */
+	/* Before uintr_receiver_unregister: hardware invalidates the UIST
+	 * words of every entry naming r (core empties the entries next, which
+	 * calls no hook), reads the slot's pending bits into r (uintr_write),
+	 * deactivates and frees the slot. */
 	void (*receiver_destroyed)(struct uintr_receiver *r);
 	/* Entry `index` of t changed (registered or emptied): hardware rewrites
-	 * its UIST word and fences, so no later SEND uses the old one;
-	 * emulated: nothing (core's entry is the table). */
+	 * its UIST word and fences, so no later SEND uses the old one, and
+	 * keeps `index` in the entry's `reserved` word (receiver_destroyed
+	 * finds the UIST words of r->sender[] through it); emulated: nothing
+	 * (core's entry is the table). */
 	void (*entry_changed)(struct uintr_sender_table *t, uint32_t index);
 	/* The thread is switched in on this hart, after uintr_switch_in when it
 	 * is a receiver: hardware restores utvec/uscratch/uepc/ucause/ustatus
@@ -98,9 +125,11 @@ struct uintr_backend {
 	/* The thread leaves the hart, before uintr_switch_out: hardware
 	 * deactivates the slot, saves the CSRs into r->regs, clears suirs and
 	 * suist; pending bits stay in the slot (a send to an inactive slot
-	 * only accumulates). r is NULL for a thread that only sends (then
-	 * only suist is cleared). Runs on the hart itself: for a remote
-	 * unload, in its stall handler while another hart holds the lock. */
+	 * only accumulates). A receiver that sleeps (SLEEPING: it blocked in
+	 * the wait) keeps its slot active on this hart instead, for poll. r
+	 * is NULL for a thread that only sends (then only suist is cleared).
+	 * Runs on the hart itself: for a remote unload, in its stall handler
+	 * while another hart holds the lock. */
 	void (*switch_out)(struct uintr_receiver *r);
 	/* The last step before sret to a receiver: emulated runs uintr_deliver
 	 * on the frame's pc; hardware sets or clears uip.USIP from the slot's
@@ -113,6 +142,17 @@ struct uintr_backend {
 	 * raises USIP there, which the idle loop's wfi notices (docs/uintr.md);
 	 * emulated: nothing. */
 	void (*before_wait)(struct uintr_receiver *r);
+	/* Under the lock, on each scheduling pass of hart `cpu` (before its
+	 * wake list is drained): hardware reads the slots of the receivers
+	 * that sleep on this hart (switch_out left them active here, so a
+	 * SEND raises USIP on this hart) and posts what it finds
+	 * (uintr_post: a sleeper is woken through port_uintr_wake); the
+	 * hardware itself never tells the kernel. Emulated: NULL. */
+	void (*poll)(unsigned cpu);
+	/* The sie bits hart `cpu`'s idle wfi must also enable so that a SEND
+	 * to one of its sleepers ends it: hardware, USIE while it has one;
+	 * emulated: NULL. */
+	uint64_t (*idle_sie)(unsigned cpu);
 	/* Emulated only (NULL on hardware): an illegal-instruction trap whose
 	 * instruction word is `insn`, WITHOUT the kernel lock. Returns false
 	 * when it is not uipi, uret or a user-CSR access (uintr_decode.h; the

@@ -3,10 +3,9 @@
 #include "uintr_select.h"
 
 #include "console.h"
+#include "uintr_hardware.h"
 
 extern const struct uintr_backend uintr_backend_emulated;
-/* arch/riscv's hardware backend, when it is linked in (its own file). */
-extern const struct uintr_backend uintr_backend_hardware __attribute__((weak));
 
 const struct uintr_backend *uintr_backend = &uintr_backend_emulated;
 
@@ -14,8 +13,10 @@ void arch_uintr_init(const struct dtb *dtb)
 {
 	struct uintr_hw_info hw;
 	enum uintr_backend_kind kind = uintr_probe(dtb, &hw);
-	if (kind == UINTR_BACKEND_HARDWARE && &uintr_backend_hardware != NULL)
+	if (kind == UINTR_BACKEND_HARDWARE) {
+		uintr_hardware_init(&hw); /* maps UINTC: arch_init may still map */
 		uintr_backend = &uintr_backend_hardware;
+	}
 	kprintf("# uintr: %s backend\n", uintr_backend->name);
 }
 

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hardware user-interrupt backend (uintr_hardware.h). core/uintr.c owns
+ * the state; this file mirrors it into the machine: a UINTC slot per
+ * receiver, a page of UIST words per sender table, the N CSRs per thread.
+ * Sends and in-U delivery never enter the kernel. Every hook runs under the
+ * kernel lock (uintr_backend.h); the slot bitmap is atomic anyway, so the
+ * arch tests may use it from several harts.
+ */
+#include "uintr_hardware.h"
+
+#include <stdatomic.h>
+
+#include "arch.h"
+#include "barrier.h"
+#include "csr.h"
+#include "hart.h"
+#include "memory.h"
+
+#define SLOT_WORDS (UINTC_SLOTS_MAX / 64)
+
+static volatile uint8_t *uintc; /* kernel address of UINTC, NULL until init */
+static uint64_t uintc_physical;
+static uint32_t slot_count;
+static _Atomic uint64_t slot_used[SLOT_WORDS];
+static _Atomic uint32_t slots_taken;
+/* Sleepers' slots left active on a hart (switch_out of a SLEEPING
+ * receiver), for poll: which hart (cpu index + 1, 0: none) and whose. */
+static _Atomic uint64_t armed[CONFIG_MAX_HARTS][SLOT_WORDS];
+static uint8_t armed_on[UINTC_SLOTS_MAX];
+static uint32_t armed_count[CONFIG_MAX_HARTS]; /* bits set in armed[cpu] */
+static struct uintr_receiver *slot_owner[UINTC_SLOTS_MAX];
+/* Next-fit: a freed slot is handed out again only after every other free
+ * one, so a SEND that read a UIST word just before it was invalidated
+ * lands in a slot nobody owns (and is cleared at the next allocation). */
+static _Atomic uint32_t slot_next;
+
+bool uintr_hardware_ready(void)
+{
+	return uintc != NULL;
+}
+
+void uintr_hardware_init(const struct uintr_hw_info *hw)
+{
+	if (uintc)
+		return;
+	uintc_physical = hw->uintc_base;
+	slot_count = hw->slots;
+	uintc = arch_map_device(hw->uintc_base, hw->uintc_size);
+}
+
+uint32_t uintr_hardware_slots(void)
+{
+	return slot_count;
+}
+
+uint32_t uintr_hardware_slots_used(void)
+{
+	return atomic_load(&slots_taken);
+}
+
+static volatile void *slot_register(uint32_t slot, unsigned offset)
+{
+	return uintc + (uint64_t)slot * UINTC_SLOT_BYTES + offset;
+}
+
+uint64_t uintr_hardware_slot_read(uint32_t slot, unsigned offset)
+{
+	return mmio_read64(slot_register(slot, offset));
+}
+
+void uintr_hardware_slot_write(uint32_t slot, unsigned offset, uint64_t value)
+{
+	mmio_write64(slot_register(slot, offset), value);
+}
+
+uint64_t uintr_hardware_suist(struct uintr_sender_table *t)
+{
+	return SUIST_ENABLE | (uint64_t)SUIST_PAGES << SUIST_SIZE_SHIFT |
+	       kernel_to_physical(uintr_uist_words(t)) >> 12;
+}
+
+/* A free slot, marked used, or -1 when all are taken. */
+static int64_t slot_take(void)
+{
+	uint32_t start = atomic_load(&slot_next) % slot_count;
+	for (uint32_t k = 0; k < slot_count; k++) {
+		uint32_t slot = (start + k) % slot_count;
+		uint64_t bit = 1ull << (slot % 64);
+		if (atomic_fetch_or(&slot_used[slot / 64], bit) & bit)
+			continue;
+		atomic_store(&slot_next, slot + 1);
+		atomic_fetch_add(&slots_taken, 1);
+		return slot;
+	}
+	return -1;
+}
+
+static void slot_give_back(uint32_t slot)
+{
+	atomic_fetch_and(&slot_used[slot / 64], ~(1ull << (slot % 64)));
+	atomic_fetch_sub(&slots_taken, 1);
+}
+
+/* This hart starts: USIP goes to U (sideleg), nothing is loaded. */
+static void hw_init_hart(void)
+{
+	csr_set_sideleg(SIDELEG_USIP);
+	csr_write_suicfg(uintc_physical); /* ignored by the fork, which hard-codes it */
+	csr_write_suist(0);
+	csr_write_suirs(0);
+	csr_clear_uie(UIE_USIE);
+	csr_clear_uip(UIP_USIP);
+}
+
+/* A slot for r, cleared: inactive, 64-bit, nothing pending. */
+static enum error hw_receiver_created(struct uintr_receiver *r)
+{
+	int64_t slot = slot_take();
+	if (slot < 0)
+		return ERR_NOT_ENOUGH_MEMORY;
+	uint32_t s = (uint32_t)slot;
+	uintr_hardware_slot_write(s, UINTC_ACTIVE, 0);
+	uintr_hardware_slot_write(s, UINTC_LOW, UINTC_MODE_64);
+	(void)uintr_hardware_slot_read(s, UINTC_PENDING);
+	r->backend_slot = s;
+	slot_owner[s] = r;
+	return ERR_OK;
+}
+
+static void disarm(uint32_t slot)
+{
+	unsigned on = armed_on[slot];
+	if (on == 0)
+		return;
+	atomic_fetch_and(&armed[on - 1][slot / 64], ~(1ull << (slot % 64)));
+	armed_count[on - 1]--;
+	armed_on[slot] = 0;
+}
+
+/* The UIST word of entry e (core keeps each entry's index in its table). */
+static uint64_t *uist_word_of(struct uintr_sender_entry *e)
+{
+	return &uintr_uist_words(uintr_entry_table(e))[e->index];
+}
+
+static void hw_receiver_destroyed(struct uintr_receiver *r)
+{
+	for (unsigned v = 0; v < UINTR_VECTORS; v++)
+		if (r->sender[v])
+			__atomic_store_n(uist_word_of(r->sender[v]), 0, __ATOMIC_SEQ_CST);
+	fence_rw_rw();
+	uint32_t s = r->backend_slot;
+	disarm(s);
+	slot_owner[s] = NULL;
+	uintr_hardware_slot_write(s, UINTC_ACTIVE, 0);
+	uint64_t pending = uintr_hardware_slot_read(s, UINTC_PENDING);
+	if (pending)
+		uintr_write(r, pending);
+	slot_give_back(s);
+}
+
+/* Assumes index < t->size (the kernel checked it through core). */
+static void hw_entry_changed(struct uintr_sender_table *t, uint32_t index)
+{
+	struct uintr_sender_entry *e = &t->entry[index];
+	struct uintr_receiver *r = atomic_load(&e->receiver);
+	uint64_t word = r ? uintr_uist_word(r->backend_slot, atomic_load(&e->vector)) : 0;
+	__atomic_store_n(&uintr_uist_words(t)[index], word, __ATOMIC_SEQ_CST);
+	fence_rw_rw();
+}
+
+/* Bits core holds for r (a wait folded them in) go back to the slot, where
+ * the handler's READ finds them. */
+static void move_pending_to_slot(struct uintr_receiver *r)
+{
+	uint64_t bits = atomic_exchange(&r->pending, 0);
+	if (bits)
+		uintr_hardware_slot_write(r->backend_slot, UINTC_PENDING, bits);
+}
+
+static void load_registers(const struct uintr_regs *regs)
+{
+	csr_write_utvec(regs->utvec);
+	csr_write_uscratch(regs->uscratch);
+	csr_write_uepc(regs->uepc);
+	csr_write_ucause(regs->ucause);
+	csr_write_utval(0);
+	csr_clear_ustatus(SSTATUS_UIE | SSTATUS_UPIE);
+	csr_set_ustatus((regs->uie ? SSTATUS_UIE : 0) | (regs->upie ? SSTATUS_UPIE : 0));
+	if (regs->enabled)
+		csr_set_uie(UIE_USIE);
+	else
+		csr_clear_uie(UIE_USIE);
+}
+
+static const struct uintr_regs no_registers; /* a thread that receives nothing */
+
+static void hw_switch_in(struct uintr_receiver *r, struct uintr_sender_table *t)
+{
+	/* The line UINTC raised for the previous thread is not this one's. */
+	csr_clear_uip(UIP_USIP);
+	if (r) {
+		load_registers(&r->regs);
+		uint32_t s = r->backend_slot;
+		disarm(s);
+		uintr_hardware_slot_write(
+		    s, UINTC_LOW, hart_current()->hart_id << UINTC_HARTID_SHIFT | UINTC_MODE_64);
+		move_pending_to_slot(r);
+		uintr_hardware_slot_write(s, UINTC_ACTIVE, 1);
+		csr_write_suirs(SUIRS_ENABLE | s);
+	} else {
+		/* U can read and write the N CSRs on this hart: clear what the
+		 * previous thread left there. */
+		load_registers(&no_registers);
+		csr_write_suirs(0);
+	}
+	csr_write_suist(t ? uintr_hardware_suist(t) : 0);
+}
+
+static void hw_switch_out(struct uintr_receiver *r)
+{
+	if (r && uintr_receiver_state(r) == UINTR_RX_SLEEPING) {
+		/* Its slot stays active here: a SEND raises USIP on this hart,
+		 * which ends the idle wfi (idle_sie), and poll wakes it. */
+		unsigned cpu = hart_current()->cpu_index;
+		uint32_t s = r->backend_slot;
+		disarm(s);
+		armed_on[s] = (uint8_t)(cpu + 1);
+		armed_count[cpu]++;
+		atomic_fetch_or(&armed[cpu][s / 64], 1ull << (s % 64));
+	} else if (r) {
+		/* From here a SEND only accumulates in the slot. */
+		uintr_hardware_slot_write(r->backend_slot, UINTC_ACTIVE, 0);
+	}
+	if (r) {
+		struct uintr_regs *regs = &r->regs;
+		regs->utvec = csr_read_utvec();
+		regs->uscratch = csr_read_uscratch();
+		regs->uepc = csr_read_uepc();
+		regs->ucause = csr_read_ucause();
+		uint64_t status = csr_read_ustatus();
+		regs->uie = (status & SSTATUS_UIE) != 0;
+		regs->upie = (status & SSTATUS_UPIE) != 0;
+		regs->enabled = (csr_read_uie() & UIE_USIE) != 0;
+		/* U can read the N CSRs on the fork: the next thread (which
+		 * the kernel may not switch in here at all when it neither
+		 * receives nor sends) must not see this one's. */
+		load_registers(&no_registers);
+	}
+	csr_write_suirs(0);
+	csr_write_suist(0);
+	csr_clear_uie(UIE_USIE);
+	csr_clear_uip(UIP_USIP);
+}
+
+/*
+ * USIP from the slot: cleared first, so a SEND between the read and the
+ * write-back raises it again itself (the slot is active on this hart);
+ * the fork's sret then enters the handler when it is set.
+ */
+static void hw_return_to_user(struct uintr_receiver *r, struct trap_frame *frame)
+{
+	(void)frame;
+	csr_clear_uip(UIP_USIP);
+	if (!r)
+		return;
+	move_pending_to_slot(r);
+	uint64_t bits = uintr_hardware_slot_read(r->backend_slot, UINTC_PENDING);
+	if (bits) {
+		uintr_hardware_slot_write(r->backend_slot, UINTC_PENDING, bits);
+		csr_set_uip(UIP_USIP);
+	}
+}
+
+static void hw_before_wait(struct uintr_receiver *r)
+{
+	uint64_t bits = uintr_hardware_slot_read(r->backend_slot, UINTC_PENDING);
+	if (bits)
+		uintr_write(r, bits);
+}
+
+/* Under the lock, as every change of armed_count. */
+static bool has_armed(unsigned cpu)
+{
+	return armed_count[cpu] != 0;
+}
+
+/* USIP is cleared before the slots are read: a SEND after the read raises
+ * it again, and the next pass (or the idle wfi's end) finds it. */
+static void hw_poll(unsigned cpu)
+{
+	if (!has_armed(cpu))
+		return;
+	csr_clear_uip(UIP_USIP);
+	for (unsigned w = 0; w < SLOT_WORDS; w++) {
+		uint64_t set = atomic_load(&armed[cpu][w]);
+		while (set) {
+			uint32_t s = w * 64 + (uint32_t)__builtin_ctzll(set);
+			set &= set - 1;
+			struct uintr_receiver *r = slot_owner[s];
+			if (uintr_receiver_state(r) != UINTR_RX_SLEEPING) {
+				/* Its wait ended (deadline, suspend): no line
+				 * here any more; switch-in takes the bits. */
+				disarm(s);
+				uintr_hardware_slot_write(s, UINTC_ACTIVE, 0);
+			}
+			uint64_t bits = uintr_hardware_slot_read(s, UINTC_PENDING);
+			if (bits)
+				(void)uintr_post(r, bits, cpu);
+		}
+	}
+}
+
+static uint64_t hw_idle_sie(unsigned cpu)
+{
+	return has_armed(cpu) ? UIE_USIE : 0;
+}
+
+const struct uintr_backend uintr_backend_hardware = {
+	.kind = UINTR_BACKEND_HARDWARE,
+	.name = "hardware",
+	.init_hart = hw_init_hart,
+	.receiver_created = hw_receiver_created,
+	.receiver_destroyed = hw_receiver_destroyed,
+	.entry_changed = hw_entry_changed,
+	.switch_in = hw_switch_in,
+	.switch_out = hw_switch_out,
+	.return_to_user = hw_return_to_user,
+	.before_wait = hw_before_wait,
+	.poll = hw_poll,
+	.idle_sie = hw_idle_sie,
+	.trap = NULL,
+};
