@@ -5,6 +5,12 @@
  * the instructions and this thread's kernel entries (DebugKernelEntries).
  *   null_syscall             DebugHart, the smallest call
  *   yield_alone              Yield with no other thread of its priority
+ *   yield_same_priority      Yield to a partner thread of the same priority
+ *                            on the same hart (same address space) that
+ *                            yields straight back: instructions per Yield
+ *                            (the round's two Yields and two switches,
+ *                            halved); kernel_entries: the caller's, one
+ *                            per its Yield
  *   ep_call_same_hart        Call + the echo server's ReplyRecv, two address
  *                            spaces on one hart: the fastpath; entries are
  *                            the caller's only
@@ -69,6 +75,8 @@
 #define IRQ_HANDLER (NTFN + 5)
 #define IRQ_TCB (NTFN + 6)
 #define IRQ_TABLES (NTFN + 7) /* up to 3 page tables for the UART's page */
+#define YIELD_TCB (NTFN + 12) /* yield_same_priority's partner */
+#define PROGRAM_PRIORITY 100  /* what servers/root gives every program */
 #define UART_VADDR 0x3c00000000ull
 #define UART_IER 1
 #define UART_IER_THRI 2
@@ -76,6 +84,8 @@
 static uint64_t server_stack[SERVER_STACK_BYTES / 8];
 static uint64_t server_tls[64];
 static uint64_t irq_stack[SERVER_STACK_BYTES / 8];
+static uint64_t yield_stack[SERVER_STACK_BYTES / 8];
+static uint64_t yield_tls[64];
 static uint64_t irq_tls[64];
 static volatile uint8_t *uart;
 static volatile uint64_t irq_start, irq_instructions, irq_count, irq_least = UINT64_MAX;
@@ -198,6 +208,33 @@ static bool start_server(void)
 	return kestrel_tcb_write_registers(SERVER_TCB, true, ABI_REG_COUNT, regs) == ERR_OK;
 }
 
+/* yield_same_priority's partner: gives the hart straight back. */
+static void yield_partner(uint64_t unused)
+{
+	(void)unused;
+	for (;;)
+		kestrel_yield();
+}
+
+/* The partner, ready at this thread's priority on this hart; false when
+ * it cannot be made (the case is then not measured). */
+static bool start_yield_partner(void)
+{
+	if (libos_tls_size() > sizeof(yield_tls) ||
+	    kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_TCB, 0, PROC_CAP_CNODE, 0, 0, YIELD_TCB,
+				   1) != ERR_OK ||
+	    kestrel_tcb_configure(YIELD_TCB, 0, PROC_CAP_CNODE, 0, PROC_CAP_VSPACE, 0, 0, 0) !=
+		ERR_OK ||
+	    kestrel_tcb_set_priority(YIELD_TCB, PROC_CAP_TCB, PROGRAM_PRIORITY) != ERR_OK ||
+	    kestrel_tcb_set_affinity(YIELD_TCB, kestrel_hart()) != ERR_OK)
+		return false;
+	uint64_t regs[ABI_REG_COUNT];
+	libos_thread_registers(regs, yield_partner, 0,
+			       (uint64_t)(uintptr_t)(yield_stack + SERVER_STACK_BYTES / 8), NULL,
+			       yield_tls, YIELD_TCB);
+	return kestrel_tcb_write_registers(YIELD_TCB, true, ABI_REG_COUNT, regs) == ERR_OK;
+}
+
 /* irq_to_user's handler: count from the store that raised the interrupt
  * to here, then quiet the UART and ack for the next one. */
 static void irq_handler(uint64_t unused)
@@ -261,6 +298,15 @@ int main(void)
 		return 1;
 	MEASURE("null_syscall", (void)kestrel_hart());
 	MEASURE("yield_alone", kestrel_yield());
+	if (start_yield_partner()) {
+		uint64_t e0 = entries(), i0 = instret();
+		for (unsigned n = 0; n < ITERATIONS; n++)
+			kestrel_yield();
+		uint64_t i1 = instret(), e1 = entries();
+		report("yield_same_priority", (i1 - i0) / 2, e1 - e0 - 1, 0);
+		(void)kestrel_tcb_suspend(YIELD_TCB);
+	} else
+		not_measured("yield_same_priority", "no partner thread");
 	MEASURE("ep_call_same_hart", {
 		struct kmsg m = { .info = kestrel_info(0, 1, 0), .mr = { n } };
 		(void)kestrel_call(PROC_CAP_SERVICE, &m);
