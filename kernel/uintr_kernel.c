@@ -9,24 +9,18 @@
 #include "uintr_obj.h"
 #include "uintr_select.h"
 
-struct loaded {
-	struct tcb *thread; /* NULL: nothing loaded */
-	struct uintr_receiver *rx;
-	struct uintr_sender_table *table;
-};
-
-static struct loaded loaded[CONFIG_MAX_HARTS];
+struct kuintr_loaded kuintr_loaded[CONFIG_MAX_HARTS];
 
 void kuintr_unload_here(unsigned h)
 {
-	struct loaded *l = &loaded[h];
+	struct kuintr_loaded *l = &kuintr_loaded[h];
 	if (l->thread == NULL)
 		return;
 	if (uintr_backend->switch_out != NULL)
 		uintr_backend->switch_out(l->rx);
 	if (l->rx != NULL)
 		uintr_switch_out(l->rx);
-	*l = (struct loaded){ 0 };
+	*l = (struct kuintr_loaded){ 0 };
 }
 
 /* The slow paths are kept out of line (noinline): the checks that guard
@@ -37,7 +31,7 @@ void kuintr_unload_here(unsigned h)
 /* t is current on h (lock held) and not loaded: load it. */
 static SLOW void load_slow(unsigned h, struct tcb *t)
 {
-	struct loaded *l = &loaded[h];
+	struct kuintr_loaded *l = &kuintr_loaded[h];
 	kuintr_unload_here(h);
 	struct uintr_receiver *r = t->uintr_service != NULL ? &t->uintr_service->rx : NULL;
 	if (r == NULL && t->uintr_table == NULL)
@@ -46,7 +40,7 @@ static SLOW void load_slow(unsigned h, struct tcb *t)
 		uintr_switch_in(r, h);
 	if (uintr_backend->switch_in != NULL)
 		uintr_backend->switch_in(r, t->uintr_table);
-	*l = (struct loaded){ t, r, t->uintr_table };
+	*l = (struct kuintr_loaded){ t, r, t->uintr_table };
 }
 
 /* t is current on h (lock held): load it unless it is already. The common
@@ -54,7 +48,7 @@ static SLOW void load_slow(unsigned h, struct tcb *t)
  * few loads. */
 static inline __attribute__((always_inline)) void load(unsigned h, struct tcb *t)
 {
-	struct loaded *l = &loaded[h];
+	struct kuintr_loaded *l = &kuintr_loaded[h];
 	if (l->thread != t &&
 	    (l->thread != NULL || t->uintr_service != NULL || t->uintr_table != NULL))
 		load_slow(h, t);
@@ -66,12 +60,12 @@ static SLOW void deliver(struct uintr_receiver *r, struct trap_frame *frame)
 		uintr_backend->return_to_user(r, frame);
 }
 
-void kuintr_return_to_user(struct hart *hart, struct tcb *next)
+void kuintr_return_to_user_slow(struct hart *hart, struct tcb *next)
 {
 	unsigned h = hart->cpu_index;
 	load(h, next);
-	if (loaded[h].rx != NULL)
-		deliver(loaded[h].rx, hart->user_frame);
+	if (kuintr_loaded[h].rx != NULL)
+		deliver(kuintr_loaded[h].rx, hart->user_frame);
 }
 
 /* No lock: see uintr_kernel.h. */
@@ -79,7 +73,7 @@ SLOW bool kuintr_trap(struct hart *hart, uint64_t tval)
 {
 	if (uintr_backend->trap == NULL)
 		return false;
-	struct loaded *l = &loaded[hart->cpu_index];
+	struct kuintr_loaded *l = &kuintr_loaded[hart->cpu_index];
 	if (!uintr_backend->trap(l->rx, l->table, (uint32_t)tval, hart->user_frame))
 		return false;
 	hart->kernel_entries++;

@@ -25,10 +25,27 @@
 /* Drop what this hart (h, the calling one) loaded: the backend's switch_out,
  * uintr_switch_out. A SLEEPING receiver stays SLEEPING. */
 void kuintr_unload_here(unsigned h);
+/* What hart h has loaded (only h changes its own entry, see above). */
+struct kuintr_loaded {
+	struct tcb *thread; /* NULL: nothing loaded */
+	struct uintr_receiver *rx;
+	struct uintr_sender_table *table;
+};
+extern struct kuintr_loaded kuintr_loaded[CONFIG_MAX_HARTS];
+
+void kuintr_return_to_user_slow(struct hart *hart, struct tcb *next);
 /* The before-returning-to-user step (lock held, hart->user_frame is next's
  * registers): load next's receiver and table unless loaded, and let the
- * backend deliver a pending user interrupt into them. */
-void kuintr_return_to_user(struct hart *hart, struct tcb *next);
+ * backend deliver a pending user interrupt into them. Inline, because
+ * every kernel exit runs it: a hart that has nothing loaded returning to
+ * a thread without user interrupts (most exits) costs three loads. */
+static inline void kuintr_return_to_user(struct hart *hart, struct tcb *next)
+{
+	const struct kuintr_loaded *l = &kuintr_loaded[hart->cpu_index];
+	if (l->thread == NULL && next->uintr_service == NULL && next->uintr_table == NULL)
+		return;
+	kuintr_return_to_user_slow(hart, next);
+}
 /*
  * An illegal-instruction trap from user mode, WITHOUT the lock: when it is
  * uipi or uret (the emulated backend decodes `tval`), run it on the frame,
