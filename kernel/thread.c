@@ -123,17 +123,19 @@ static uint64_t activate(struct tcb *t, struct pagetable **root)
 /* Nothing to run: wait for an interrupt with the lock released. An IPI
  * sent between the release and the wfi stays pending, so wfi returns. An
  * idle hart takes no timer ticks (nothing to preempt); device interrupts
- * and IPIs are handled here, in the kernel. */
+ * and IPIs are handled here, in the kernel, under the lock: a device
+ * interrupt signals a notification (core/ state another hart may be
+ * changing; handled before the lock, a wake-up could be lost). */
 static void idle_wait(struct hart *hart)
 {
 	csr_write_satp(hart->kernel_satp);
 	csr_write_sie(hart->sie_user & ~SIE_STIE);
 	spinlock_release(&kernel_lock);
 	cpu_wait_for_interrupt();
-	while (arch_interrupt_poll())
-		;
 	kernel_lock_acquire();
 	sched_enter(hart->cpu_index);
+	while (arch_interrupt_poll())
+		;
 }
 
 /* Send next, current on this hart, to user mode in root/asid; from is the
