@@ -49,6 +49,12 @@ enum syscall_number {
 	 * returns a1 = the Calls and ReplyRecvs this hart's fastpath took,
 	 * a2 = 1 when the fastpath is on: tests and benchmarks. */
 	SYS_DEBUG_FASTPATH = 23,
+	/* a0 = deadline (time base ticks, absolute; 0: poll; UINT64_MAX: none):
+	 * wait until a user interrupt is pending for the caller (a receiver)
+	 * or the deadline passes. Returns a0 = ERR_OK and a1 = 1 (pending) or
+	 * 0 (deadline); ERR_ILLEGAL_OPERATION when the caller is no receiver.
+	 * docs/uintr.md. */
+	SYS_UINTR_WAIT = 24,
 };
 
 /* The most bytes one debug print takes: bounds the kernel's time per call. */
@@ -114,8 +120,22 @@ enum invocation_label {
 	IRQ_ACK = 31,
 	IRQ_SET_NOTIFICATION = 32, /* cap 0 notification */
 	IRQ_CLEAR = 33,
+	/* User-mode interrupts (docs/uintr.md). TCB: MR0 utvec, MR1 uscratch,
+	 * MR2 flags (ABI_UINTR_ENABLE); cap 0 a service: the thread becomes its
+	 * receiver. */
+	TCB_UINTR_BIND_RECEIVER = 34,
+	TCB_UINTR_UNBIND_RECEIVER = 35,
+	TCB_UINTR_BIND_SENDER_TABLE = 36, /* cap 0 a sender table */
+	TCB_UINTR_UNBIND_SENDER_TABLE = 37,
+	/* Sender table: MR0 index, MR1 vector (0..63, ABI_UINTR_ANY_VECTOR for
+	 * the lowest free one); cap 0 a service -> MR0 the vector used. */
+	SENDER_TABLE_REGISTER = 38,
+	SENDER_TABLE_UNREGISTER = 39, /* MR0 index */
 };
-#define INVOCATION_LABEL_COUNT 34
+#define INVOCATION_LABEL_COUNT 40
+#define ABI_UINTR_ENABLE 1u      /* TCB_UINTR_BIND_RECEIVER: take user interrupts */
+#define ABI_UINTR_ANY_VECTOR 64u /* SENDER_TABLE_REGISTER: any free vector */
+#define ABI_UINTR_VECTORS 64u    /* a receiver's pending bits (and senders) */
 
 /* Rights of CNode copy/mint and page map (core/cap.h's values). */
 #define ABI_RIGHT_READ 1u
@@ -198,5 +218,33 @@ struct boot_info {
 	struct boot_untyped untyped_list[BOOT_UNTYPED_MAX];
 };
 _Static_assert(sizeof(struct boot_info) <= 4096, "boot info fits one page");
+
+/*
+ * The kernel info page: one read-only page at the same address in every
+ * address space (the top page of the address space: `li a0, -4096`), which
+ * the kernel updates as harts switch threads (docs/abi.md). The channel
+ * protocol reads it to decide whether a doorbell is needed: is the peer's
+ * thread in user mode on some hart right now?
+ */
+#define KERNEL_INFO_VADDR 0xfffffffffffff000ull
+#define KERNEL_INFO_MAGIC 0x316f666e694b0000ull /* "\0\0Kinfo1" */
+#define KERNEL_INFO_MAX_HARTS 64
+
+struct kernel_info_hart {
+	/* The id of the thread this hart runs in user mode (or is about to
+	 * return to), 0 while it idles: a thread's id is its TCB's physical
+	 * address, never 0 and the same for the thread's life. */
+	uint64_t thread;
+	uint64_t switches; /* how many times `thread` changed */
+};
+
+struct kernel_info {
+	uint64_t magic;
+	uint64_t hart_count;
+	uint64_t timebase_frequency; /* the time base: ticks per second of `rdtime` */
+	uint64_t reserved[5];
+	struct kernel_info_hart hart[KERNEL_INFO_MAX_HARTS];
+};
+_Static_assert(sizeof(struct kernel_info) <= 4096, "the kernel info fits one page");
 
 #endif

@@ -166,6 +166,19 @@ struct cap cap_channel_new(uintptr_t channel)
 	return cap_make(CAP_CHANNEL, channel, 0);
 }
 
+struct cap cap_sender_table_new(uintptr_t table, unsigned radix)
+{
+	CORE_ASSERT(radix <= SENDER_TABLE_RADIX_MAX);
+	CORE_ASSERT((table & MASK(sender_table_object_bits(radix))) == 0);
+	return with_field(cap_make(CAP_SENDER_TABLE, table, 0), CAP_SIZE_SHIFT, 6, radix);
+}
+
+unsigned cap_sender_table_radix(struct cap cap)
+{
+	CORE_ASSERT(cap_type(cap) == CAP_SENDER_TABLE);
+	return (unsigned)field_get(cap.words[0], CAP_SIZE_SHIFT, 6);
+}
+
 struct cap cap_zombie_new(uintptr_t cnode, unsigned radix, uint64_t remaining)
 {
 	CORE_ASSERT(radix >= CNODE_RADIX_MIN && radix <= CNODE_RADIX_MAX);
@@ -345,6 +358,7 @@ bool cap_region(struct cap cap, uintptr_t *base, unsigned *size_bits)
 	case CAP_ASID_POOL: bits = ASID_POOL_SIZE_BITS; break;
 	case CAP_SERVICE: bits = SERVICE_SIZE_BITS; break;
 	case CAP_CHANNEL: bits = CHANNEL_SIZE_BITS; break;
+	case CAP_SENDER_TABLE: bits = sender_table_object_bits(cap_sender_table_radix(cap)); break;
 	case CAP_NULL:
 	case CAP_ASID_CONTROL:
 	case CAP_IRQ_CONTROL:
@@ -388,7 +402,8 @@ bool cap_same_region_as(struct cap a, struct cap b)
 	case CAP_PAGE_TABLE:
 	case CAP_ASID_POOL:
 	case CAP_SERVICE:
-	case CAP_CHANNEL: return cap_type(b) == cap_type(a) && cap_ptr(a) == cap_ptr(b);
+	case CAP_CHANNEL:
+	case CAP_SENDER_TABLE: return cap_type(b) == cap_type(a) && cap_ptr(a) == cap_ptr(b);
 	case CAP_ASID_CONTROL:
 	case CAP_DOMAIN: return cap_type(b) == cap_type(a);
 	case CAP_IRQ_CONTROL:
@@ -436,6 +451,7 @@ bool cap_is_revocable(struct cap derived, struct cap src)
 	case CAP_IRQ_CONTROL:
 	case CAP_DOMAIN:
 	case CAP_CHANNEL:
+	case CAP_SENDER_TABLE:
 	case CAP_ZOMBIE: return false;
 	}
 	return false;
@@ -473,6 +489,7 @@ struct cap cap_update_data(struct cap cap, bool preserve, uint64_t data)
 	case CAP_IRQ_HANDLER:
 	case CAP_DOMAIN:
 	case CAP_CHANNEL:
+	case CAP_SENDER_TABLE:
 	case CAP_ZOMBIE: return cap;
 	}
 	return cap;
@@ -504,6 +521,7 @@ struct cap cap_mask_rights(struct cap cap, struct cap_rights mask)
 	case CAP_DOMAIN:
 	case CAP_SERVICE:
 	case CAP_CHANNEL:
+	case CAP_SENDER_TABLE:
 	case CAP_ZOMBIE: return cap;
 	}
 	return cap;

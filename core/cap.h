@@ -39,11 +39,12 @@ enum cap_type {
 	CAP_IRQ_CONTROL = 11,
 	CAP_IRQ_HANDLER = 12,
 	CAP_DOMAIN = 13,
-	CAP_SERVICE = 14, /* uintr service: a server's handler (uintr issue) */
-	CAP_CHANNEL = 15, /* IPC channel between a client and a server */
-	CAP_ZOMBIE = 16,  /* a CNode being destroyed; internal, never derived */
+	CAP_SERVICE = 14,      /* uintr service: a server's handler (uintr issue) */
+	CAP_CHANNEL = 15,      /* IPC channel between a client and a server */
+	CAP_ZOMBIE = 16,       /* a CNode being destroyed; internal, never derived */
+	CAP_SENDER_TABLE = 17, /* uintr sender table of 2^radix entries (core/uintr_obj.h) */
 };
-#define CAP_TYPE_COUNT 17
+#define CAP_TYPE_COUNT 18
 
 struct cap {
 	uint64_t words[2];
@@ -123,6 +124,7 @@ struct cap cap_domain_new(void);
 struct cap cap_service_new(uintptr_t service, uint64_t badge);
 struct cap cap_channel_new(uintptr_t channel);
 struct cap cap_zombie_new(uintptr_t cnode, unsigned radix, uint64_t remaining);
+struct cap cap_sender_table_new(uintptr_t table, unsigned radix);
 
 /* --- Accessors. Each asserts the capability has a type the field exists in. --- */
 enum cap_type cap_type(struct cap cap);
@@ -152,6 +154,8 @@ struct cap cap_clear_mapping(struct cap cap);
 uint64_t cap_asid_base(struct cap cap);
 uint64_t cap_irq(struct cap cap);
 
+unsigned cap_sender_table_radix(struct cap cap); /* log2 of its entries */
+
 unsigned cap_zombie_radix(struct cap cap);
 uint64_t cap_zombie_remaining(struct cap cap);
 struct cap cap_zombie_set_remaining(struct cap cap, uint64_t remaining);
@@ -159,7 +163,8 @@ struct cap cap_zombie_set_remaining(struct cap cap, uint64_t remaining);
 /*
  * The memory an object occupies: [base, base + 2^size_bits). Defined for caps
  * that name memory (untyped, CNode, zombie, TCB, endpoint, notification,
- * reply, frame, page table, ASID pool, service, channel); false otherwise.
+ * reply, frame, page table, ASID pool, service, channel, sender table); false
+ * otherwise.
  */
 bool cap_region(struct cap cap, uintptr_t *base, unsigned *size_bits);
 

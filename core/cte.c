@@ -145,7 +145,8 @@ struct cap_result cte_derive(const struct cte *slot, struct cap cap)
 	case CAP_IRQ_HANDLER:
 	case CAP_DOMAIN:
 	case CAP_SERVICE:
-	case CAP_CHANNEL: return (struct cap_result){ ERR_OK, cap };
+	case CAP_CHANNEL:
+	case CAP_SENDER_TABLE: return (struct cap_result){ ERR_OK, cap };
 	}
 	return (struct cap_result){ ERR_OK, cap_null() };
 }

@@ -77,6 +77,7 @@ bool mdb_is_parent_of(const struct cte *a, const struct cte *b)
 	case CAP_IRQ_HANDLER:
 	case CAP_DOMAIN:
 	case CAP_CHANNEL:
+	case CAP_SENDER_TABLE:
 	case CAP_ZOMBIE: return true;
 	}
 	return true;

@@ -15,6 +15,7 @@
 #include "port.h"
 #include "reply.h"
 #include "tcb.h"
+#include "uintr_obj.h"
 #include "vspace.h"
 
 uint64_t object_finalise_count[CAP_TYPE_COUNT];
@@ -35,9 +36,20 @@ unsigned object_size_bits(enum object_type type, unsigned user_bits)
 	case OBJ_PAGE_TABLE: return PAGE_TABLE_SIZE_BITS;
 	case OBJ_SERVICE: return SERVICE_SIZE_BITS;
 	case OBJ_CHANNEL: return CHANNEL_SIZE_BITS;
+	case OBJ_SENDER_TABLE: return sender_table_object_bits(user_bits);
 	}
 	CORE_ASSERT(!"object type was validated");
 	return 0;
+}
+
+unsigned sender_table_object_bits(unsigned radix)
+{
+	CORE_ASSERT(radix <= SENDER_TABLE_RADIX_MAX);
+	uint64_t bytes = sender_table_uist_offset(radix) + UINTR_PAGE_BYTES;
+	unsigned bits = 12;
+	while (((uint64_t)1 << bits) < bytes)
+		bits++;
+	return bits;
 }
 
 bool object_type_is_frame(enum object_type type)
@@ -78,6 +90,10 @@ struct cap object_init(enum object_type type, uintptr_t base, unsigned user_bits
 	case OBJ_PAGE_TABLE: return cap_page_table_new(base);
 	case OBJ_SERVICE: return cap_service_new(base, 0);
 	case OBJ_CHANNEL: return cap_channel_new(base);
+	case OBJ_SENDER_TABLE:
+		/* The one object laid out here: its size word is not zero. */
+		sender_table_object_init(base, user_bits);
+		return cap_sender_table_new(base, user_bits);
 	}
 	CORE_ASSERT(!"object type was validated");
 	return cap_null();
@@ -136,7 +152,14 @@ void object_finalise(struct cap cap, bool final)
 		if (final)
 			port_irq_handler_deleted(cap_irq(cap));
 		break;
-	case CAP_SERVICE: /* uintr module: unregister the receiver, fail clients */
+	case CAP_SERVICE:
+		if (final)
+			uintr_service_finalise((struct uintr_service *)cap_ptr(cap));
+		break;
+	case CAP_SENDER_TABLE:
+		if (final)
+			sender_table_finalise((struct uintr_sender_table *)cap_ptr(cap));
+		break;
 	case CAP_CHANNEL: /* uintr module: unmap the buffer on both sides */ break;
 	case CAP_NULL:
 	case CAP_UNTYPED: /* deleting an untyped cap leaves its objects alive */

@@ -36,7 +36,7 @@ struct cte;
 #define REPLY_SIZE_BITS 5        /* caller and receiver (reply.h) */
 #define PAGE_TABLE_SIZE_BITS 12  /* Sv39: 512 eight-byte PTEs */
 #define ASID_POOL_SIZE_BITS 12   /* 512 eight-byte entries (asid.h) */
-#define SERVICE_SIZE_BITS 6      /* provisional: uintr receiver + queue */
+#define SERVICE_SIZE_BITS 10     /* a uintr receiver and its sleep links (uintr_obj.h) */
 #define CHANNEL_SIZE_BITS 6      /* provisional: two ends + buffer frame */
 #define UNTYPED_MIN_BITS 4       /* smallest untyped: one endpoint */
 #define UNTYPED_MAX_BITS 38      /* as seL4 on RV64: 256 GiB */
@@ -58,8 +58,20 @@ enum object_type {
 	OBJ_PAGE_TABLE = 9,
 	OBJ_SERVICE = 10,
 	OBJ_CHANNEL = 11,
+	/* A uintr sender table; Untyped_Retype's size is log2 of its entries
+	 * (0..SENDER_TABLE_RADIX_MAX). */
+	OBJ_SENDER_TABLE = 12,
 };
-#define OBJ_TYPE_COUNT 12
+#define OBJ_TYPE_COUNT 13
+#define SENDER_TABLE_RADIX_MAX 9 /* 512 entries: one page of hardware UIST words */
+
+/*
+ * Size in bits of a sender-table object of 2^radix entries (radix 0..9):
+ * core/uintr's table rounded up to a page, plus a page for the hardware
+ * backend's UIST words, rounded up to a power of two (objects are aligned to
+ * their size): 13 bits up to 128 entries, 14 above (docs/uintr.md).
+ */
+unsigned sender_table_object_bits(unsigned radix);
 
 /*
  * Size in bits of one object of `type`; `user_bits` is the size argument of

@@ -128,5 +128,24 @@ void port_uintr_ipi(unsigned hart);
  */
 struct uintr_receiver;
 void port_uintr_wake(struct uintr_receiver *r);
+/*
+ * The user-interrupt binding of the thread current on `hart` (possibly the
+ * calling hart) is about to change or go (core/uintr_obj.c). Returns once
+ * that hart has dropped what it loaded for the thread: its receiver is
+ * switched out (uintr_switch_out and the backend's switch_out ran on that
+ * hart) and no lock-free uipi trap of the thread runs there. The thread
+ * stays current in the scheduler; the hart loads its new binding when it
+ * next returns to user mode. Kernel: directly on the calling hart, by a
+ * remote stall (whose handler unloads) on another. Host: switch out and
+ * record.
+ */
+void port_uintr_unload(unsigned hart);
+/*
+ * Receiver r is about to be unregistered (its service or its thread goes,
+ * or the thread is unbound): the backend's receiver_destroyed (hardware:
+ * fold the slot's bits into r, free the slot). r's sender[] back-links are
+ * still intact. Kernel: that hook; host: record.
+ */
+void port_uintr_receiver_gone(struct uintr_receiver *r);
 
 #endif

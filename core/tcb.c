@@ -12,11 +12,12 @@
 #include "notification.h"
 #include "reply.h"
 #include "scheduler.h"
+#include "uintr_obj.h"
 
 #define BIT(s) (1u << (s))
 #define BLOCKED_ANY                                                                                \
 	(BIT(THREAD_BLOCKED_SEND) | BIT(THREAD_BLOCKED_RECV) | BIT(THREAD_BLOCKED_REPLY) |         \
-	 BIT(THREAD_BLOCKED_NTFN))
+	 BIT(THREAD_BLOCKED_NTFN) | BIT(THREAD_BLOCKED_UINTR))
 
 /* legal[from] has bit `to` set when from -> to is allowed. */
 static const unsigned legal[THREAD_STATE_COUNT] = {
@@ -29,6 +30,7 @@ static const unsigned legal[THREAD_STATE_COUNT] = {
 	[THREAD_BLOCKED_REPLY] = BIT(THREAD_INACTIVE) | BIT(THREAD_RUNNING) | BIT(THREAD_RESTART),
 	[THREAD_BLOCKED_NTFN] = BIT(THREAD_INACTIVE) | BIT(THREAD_RUNNING) | BIT(THREAD_RESTART),
 	[THREAD_IDLE] = 0,
+	[THREAD_BLOCKED_UINTR] = BIT(THREAD_INACTIVE) | BIT(THREAD_RUNNING) | BIT(THREAD_RESTART),
 };
 
 void tcb_queue_append(struct tcb_queue *q, struct tcb *t, void *object)
@@ -148,6 +150,7 @@ void tcb_cancel_ipc(struct tcb *t)
 		break;
 	case THREAD_BLOCKED_REPLY: reply_remove_caller(t); break;
 	case THREAD_BLOCKED_NTFN: notification_cancel(t); break;
+	case THREAD_BLOCKED_UINTR: uintr_wait_abort(t); break;
 	case THREAD_INACTIVE:
 	case THREAD_RUNNING:
 	case THREAD_RESTART:
@@ -173,6 +176,7 @@ void tcb_resume(struct tcb *t)
 	case THREAD_BLOCKED_RECV:
 	case THREAD_BLOCKED_REPLY:
 	case THREAD_BLOCKED_NTFN:
+	case THREAD_BLOCKED_UINTR:
 		/* Stopped: its call is cancelled and runs again (seL4's restart). */
 		tcb_cancel_ipc(t);
 		t->fault_kind = FAULT_NONE;
@@ -414,6 +418,7 @@ struct ipc_buffer *tcb_ipc_buffer(const struct tcb *t)
 void tcb_finalise(struct tcb *t)
 {
 	tcb_suspend(t);
+	uintr_thread_finalise(t);
 	if (t->bound != NULL)
 		notification_unbind(t);
 	delete_own_slot(&t->fault_handler);
@@ -456,5 +461,5 @@ const char *tcb_check_invariants(const struct tcb *t)
 		return "a bound notification does not name its thread";
 	if (t->fault_kind != FAULT_NONE && s != THREAD_BLOCKED_SEND && s != THREAD_BLOCKED_REPLY)
 		return "a fault is in flight for a thread that does not wait for its handler";
-	return NULL;
+	return uintr_thread_check_invariants(t);
 }

@@ -43,12 +43,15 @@ enum thread_state {
 	THREAD_BLOCKED_REPLY = 5, /* called; held by a reply object until answered */
 	THREAD_BLOCKED_NTFN = 6,  /* in a notification's queue */
 	THREAD_IDLE = 7,          /* a hart's idle thread: runs when nothing else can */
+	THREAD_BLOCKED_UINTR = 8, /* waits for a user interrupt or a deadline (uintr_obj.h) */
 };
-#define THREAD_STATE_COUNT 8
+#define THREAD_STATE_COUNT 9
 
 struct endpoint;
 struct notification;
 struct reply;
+struct uintr_service;
+struct uintr_sender_table;
 
 struct tcb {
 	uint64_t regs[TCB_REG_WORDS]; /* opaque: layout is the arch layer's */
@@ -84,6 +87,10 @@ struct tcb {
 	uint64_t fault_pc;
 	struct reply *reply;        /* receive: reply object to fill; reply wait: its holder */
 	struct notification *bound; /* bound notification, or NULL */
+	/* User-mode interrupts (core/uintr_obj.h): the service whose receiver
+	 * this thread is, and the sender table it sends through, or NULL. */
+	struct uintr_service *uintr_service;
+	struct uintr_sender_table *uintr_table;
 };
 
 _Static_assert(sizeof(struct tcb) <= (1u << TCB_SIZE_BITS), "TCB fits TCB_SIZE_BITS");

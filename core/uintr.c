@@ -178,11 +178,12 @@ enum error uintr_table_init(void *memory, uint64_t entries)
 		return ERR_RANGE;
 	struct uintr_sender_table *t = memory;
 	t->size = (uint32_t)entries;
-	t->reserved[0] = t->reserved[1] = t->reserved[2] = 0;
+	t->reserved = 0;
+	t->owner = NULL;
 	for (uint32_t i = 0; i < t->size; i++) {
 		atomic_store_explicit(&t->entry[i].receiver, NULL, memory_order_relaxed);
 		atomic_store_explicit(&t->entry[i].vector, 0, memory_order_relaxed);
-		t->entry[i].reserved = 0;
+		t->entry[i].index = i;
 	}
 	return ERR_OK;
 }

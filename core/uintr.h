@@ -70,16 +70,25 @@ struct uintr_receiver;
 struct uintr_sender_entry {
 	struct uintr_receiver *_Atomic receiver;
 	_Atomic uint32_t vector;
-	uint32_t reserved;
+	uint32_t index; /* its own place in its table (uintr_entry_table) */
 };
 
 /* A sender table: a header and `size` entries, in one block of caller
  * memory of uintr_table_bytes(size) bytes. */
 struct uintr_sender_table {
 	uint32_t size; /* entries */
-	uint32_t reserved[3];
+	uint32_t reserved;
+	void *owner; /* the sending thread it is bound to (the kernel's TCB), or NULL */
 	struct uintr_sender_entry entry[];
 };
+
+/* The table an entry belongs to (a backend that mirrors entries, given a
+ * receiver's sender[] back-links, finds the table and index this way). */
+static inline struct uintr_sender_table *uintr_entry_table(struct uintr_sender_entry *e)
+{
+	return (struct uintr_sender_table *)(void *)((char *)(e - e->index) -
+						     offsetof(struct uintr_sender_table, entry));
+}
 
 /* The thread's user-interrupt registers as the emulated backend keeps them
  * (the hardware backend keeps them in the CSRs and saves them in the same

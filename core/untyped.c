@@ -37,6 +37,10 @@ static enum error decode_size(enum object_type type, uint64_t size_bits, unsigne
 		if (size_bits < CNODE_RADIX_MIN)
 			return ERR_INVALID_ARGUMENT;
 		break;
+	case OBJ_SENDER_TABLE:
+		if (size_bits > SENDER_TABLE_RADIX_MAX)
+			return ERR_RANGE;
+		break;
 	case OBJ_TCB:
 	case OBJ_ENDPOINT:
 	case OBJ_NOTIFICATION:
@@ -66,8 +70,10 @@ static enum error decode_retype(struct cte *untyped, const struct untyped_retype
 	enum error err = decode_size(plan->type, args->size_bits, &plan->object_bits);
 	if (err != ERR_OK)
 		return err;
-	plan->user_bits =
-	    (unsigned)(plan->type == OBJ_UNTYPED || plan->type == OBJ_CNODE ? args->size_bits : 0);
+	plan->user_bits = (unsigned)(plan->type == OBJ_UNTYPED || plan->type == OBJ_CNODE ||
+					     plan->type == OBJ_SENDER_TABLE
+					 ? args->size_bits
+					 : 0);
 
 	/* The destination CNode: the root itself at depth 0, else a CNode cap. */
 	plan->dest_cnode = args->dest_cnode.root;

@@ -111,6 +111,7 @@ static void region(const struct mcap *c, uintptr_t *base, unsigned *bits)
 	case CAP_PAGE_TABLE: *bits = PAGE_TABLE_SIZE_BITS; return;
 	case CAP_SERVICE: *bits = SERVICE_SIZE_BITS; return;
 	case CAP_CHANNEL: *bits = CHANNEL_SIZE_BITS; return;
+	case CAP_SENDER_TABLE: *bits = sender_table_object_bits(c->bits); return;
 	default: model_bug("region of a type the model never makes");
 	}
 }
@@ -529,6 +530,10 @@ static struct mcap new_object(uint64_t type, uintptr_t addr, unsigned user_bits,
 	case OBJ_PAGE_TABLE: c.type = CAP_PAGE_TABLE; break;
 	case OBJ_SERVICE: c.type = CAP_SERVICE; break;
 	case OBJ_CHANNEL: c.type = CAP_CHANNEL; break;
+	case OBJ_SENDER_TABLE:
+		c.type = CAP_SENDER_TABLE;
+		c.bits = user_bits; /* log2 of its entries */
+		break;
 	default: model_bug("object type");
 	}
 	return c;
@@ -549,6 +554,7 @@ static unsigned object_bits(uint64_t type, uint64_t size_bits)
 	case OBJ_FRAME_1G: return 30;
 	case OBJ_PAGE_TABLE: return PAGE_TABLE_SIZE_BITS;
 	case OBJ_SERVICE: return SERVICE_SIZE_BITS;
+	case OBJ_SENDER_TABLE: return sender_table_object_bits((unsigned)size_bits);
 	default: return CHANNEL_SIZE_BITS;
 	}
 }
@@ -570,6 +576,8 @@ enum error model_retype(struct model *m, uint64_t ut_index, uint64_t type, uint6
 		return ERR_RANGE;
 	if (type == OBJ_CNODE && size_bits < 1)
 		return ERR_INVALID_ARGUMENT;
+	if (type == OBJ_SENDER_TABLE && size_bits > SENDER_TABLE_RADIX_MAX)
+		return ERR_RANGE;
 	struct mcap cnode = ref_root(m, dest_cnode);
 	if (dest_cnode.depth != 0) {
 		struct mslot *s;
@@ -676,6 +684,7 @@ static const char *compare_slot(const struct model *m, const struct mslot *ms)
 		CHECK("badge", cap_badge(c), e->badge);
 		break;
 	case CAP_SERVICE: CHECK("badge", cap_badge(c), e->badge); break;
+	case CAP_SENDER_TABLE: CHECK("radix", cap_sender_table_radix(c), e->bits); break;
 	case CAP_REPLY: CHECK("rights", cap_rights(c).bits, e->rights); break;
 	case CAP_FRAME:
 		CHECK("frame size bits", frame_size_bits(cap_frame_size(c)), e->bits);

@@ -15,6 +15,7 @@
 
 #include "fake_arch.h"
 #include "port.h"
+#include "uintr.h"
 
 struct fake_arch fake_arch;
 
@@ -117,4 +118,19 @@ void port_uintr_wake(struct uintr_receiver *r)
 	__atomic_store_n(&fake_arch.uintr_last_woken, (const void *)r, __ATOMIC_RELAXED);
 	if (fake_arch.on_uintr_wake != NULL)
 		fake_arch.on_uintr_wake(r);
+}
+
+void port_uintr_unload(unsigned hart)
+{
+	fake_arch.uintr_unload_calls++;
+	fake_arch.uintr_unload_harts |= 1ull << hart;
+	struct uintr_receiver *r = uintr_running_on(hart);
+	if (r != NULL)
+		uintr_switch_out(r);
+}
+
+void port_uintr_receiver_gone(struct uintr_receiver *r)
+{
+	(void)r;
+	fake_arch.uintr_gone_calls++;
 }

@@ -41,6 +41,11 @@ struct fake_arch {
 	/* Called by port_uintr_wake, when set (the randomized suites model the
 	 * kernel's deferred wake-up with it). */
 	void (*on_uintr_wake)(void *receiver);
+	/* port_uintr_unload (the fake switches the hart's receiver out, as the
+	 * kernel does) and port_uintr_receiver_gone. */
+	unsigned uintr_unload_calls;
+	uint64_t uintr_unload_harts;
+	unsigned uintr_gone_calls;
 	unsigned unhandled_faults;
 	const void *last_fault_tcb;
 	unsigned last_fault_kind;

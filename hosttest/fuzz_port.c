@@ -68,6 +68,16 @@ void port_uintr_wake(struct uintr_receiver *r)
 	(void)r;
 }
 
+void port_uintr_unload(unsigned hart)
+{
+	(void)hart;
+}
+
+void port_uintr_receiver_gone(struct uintr_receiver *r)
+{
+	(void)r;
+}
+
 unsigned port_reg_index(enum port_reg reg)
 {
 	return (unsigned)reg;

@@ -250,7 +250,8 @@ static void do_retype(void)
 	static const uint64_t types[] = { OBJ_UNTYPED,      OBJ_TCB,      OBJ_ENDPOINT,
 					  OBJ_NOTIFICATION, OBJ_CNODE,    OBJ_CNODE,
 					  OBJ_REPLY,        OBJ_FRAME_4K, OBJ_PAGE_TABLE,
-					  OBJ_SERVICE,      OBJ_CHANNEL,  OBJ_ENDPOINT };
+					  OBJ_SERVICE,      OBJ_CHANNEL,  OBJ_ENDPOINT,
+					  OBJ_SENDER_TABLE };
 	/* Mostly a slot that holds an untyped cap; sometimes anything. */
 	uint64_t candidates[1u << ROOT_RADIX], n = 0;
 	for (uint64_t i = 0; i < (1u << ROOT_RADIX); i++)
@@ -258,9 +259,10 @@ static void do_retype(void)
 			candidates[n++] = i;
 	uint64_t ut = n > 0 && below(10) ? candidates[below(n)] : below(1u << ROOT_RADIX);
 	uint64_t type = below(30) ? types[below(ARRAY_LENGTH(types))] : rnd() % 16;
-	uint64_t bits = type == OBJ_UNTYPED ? 4 + below(10)
-			: type == OBJ_CNODE ? 1 + below(4)
-					    : below(40);
+	uint64_t bits = type == OBJ_UNTYPED        ? 4 + below(10)
+			: type == OBJ_CNODE        ? 1 + below(4)
+			: type == OBJ_SENDER_TABLE ? below(11)
+						   : below(40);
 	if (below(40) == 0)
 		bits = rnd() % 70;
 	struct untyped_retype_args args = { .type = type,

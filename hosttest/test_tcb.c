@@ -24,11 +24,12 @@ static void test_transition_table(void **state)
 	(void)state;
 	/* The table of docs/ipc.md, written out once more. */
 	static const char *const table[THREAD_STATE_COUNT] = {
-		/*            to: I R S s r p n d */
-		[THREAD_INACTIVE] = "01100001",     [THREAD_RUNNING] = "10111110",
-		[THREAD_RESTART] = "11011110",      [THREAD_BLOCKED_SEND] = "11100100",
-		[THREAD_BLOCKED_RECV] = "11100000", [THREAD_BLOCKED_REPLY] = "11100000",
-		[THREAD_BLOCKED_NTFN] = "11100000", [THREAD_IDLE] = "00000000",
+		/*            to: I R S s r p n d u */
+		[THREAD_INACTIVE] = "011000010",      [THREAD_RUNNING] = "101111101",
+		[THREAD_RESTART] = "110111101",       [THREAD_BLOCKED_SEND] = "111001000",
+		[THREAD_BLOCKED_RECV] = "111000000",  [THREAD_BLOCKED_REPLY] = "111000000",
+		[THREAD_BLOCKED_NTFN] = "111000000",  [THREAD_IDLE] = "000000000",
+		[THREAD_BLOCKED_UINTR] = "111000000",
 	};
 	for (unsigned from = 0; from < THREAD_STATE_COUNT; from++)
 		for (unsigned to = 0; to < THREAD_STATE_COUNT; to++)

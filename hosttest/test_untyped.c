@@ -15,6 +15,7 @@
 
 #include "cspace_world.h"
 #include "mdb.h"
+#include "uintr.h"
 #include "untyped.h"
 
 static enum error retype(uint64_t ut, uint64_t type, uint64_t bits, uint64_t dest, uint64_t n)
@@ -49,6 +50,8 @@ static void test_every_type(void **state)
 		{ OBJ_PAGE_TABLE, 0, CAP_PAGE_TABLE, PAGE_TABLE_SIZE_BITS },
 		{ OBJ_SERVICE, 0, CAP_SERVICE, SERVICE_SIZE_BITS },
 		{ OBJ_CHANNEL, 77, CAP_CHANNEL, CHANNEL_SIZE_BITS }, /* size ignored */
+		{ OBJ_SENDER_TABLE, 3, CAP_SENDER_TABLE, 13 },       /* 8 entries */
+		{ OBJ_SENDER_TABLE, 9, CAP_SENDER_TABLE, 14 },       /* 512 entries */
 	};
 	uint64_t last_end = 0;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -65,8 +68,15 @@ static void test_every_type(void **state)
 			assert_int_equal(base & ((1ull << bits) - 1), 0); /* aligned */
 			assert_true(base - (uintptr_t)W->mem >=
 				    last_end); /* above what came before */
-			if (cases[i].cap != CAP_UNTYPED)
+			if (cases[i].cap == CAP_SENDER_TABLE) {
+				/* Laid out: its size, every entry empty, the rest zero. */
+				const struct uintr_sender_table *t = (const void *)base;
+				assert_int_equal(t->size, 1u << cases[i].bits);
+				assert_null(uintr_table_check_invariants(t));
+				assert_int_equal(cap_sender_table_radix(cap), cases[i].bits);
+			} else if (cases[i].cap != CAP_UNTYPED) {
 				assert_true(all_zero(base, 1ull << bits)); /* cleared */
+			}
 			assert_true(mdb_is_parent_of(cw_slot(BOOT_UT_INDEX), cw_slot(dest + k)));
 		}
 		last_end = cap_untyped_free_index(cw_slot(BOOT_UT_INDEX)->cap);
@@ -156,6 +166,9 @@ static void test_errors_change_nothing(void **state)
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_UNTYPED, UINT64_MAX, 20, 1), ERR_RANGE);
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_CNODE, 0, 20, 1), ERR_INVALID_ARGUMENT);
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_CNODE, CNODE_RADIX_MAX + 1, 20, 1), ERR_RANGE);
+	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_SENDER_TABLE, SENDER_TABLE_RADIX_MAX + 1, 20, 1),
+			 ERR_RANGE);
+	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_SENDER_TABLE, UINT64_MAX, 20, 1), ERR_RANGE);
 	/* Slot range: offset, count, fan-out limit, end of the CNode. */
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_ENDPOINT, 0, 256, 1), ERR_RANGE);
 	assert_int_equal(retype(BOOT_UT_INDEX, OBJ_ENDPOINT, 0, 20, 0), ERR_RANGE);
@@ -201,8 +214,9 @@ static void test_device_untyped(void **state)
 	dev->cap = cap_untyped_new(0x40000000, 30, true);
 	mdb_set_flags(dev, true, true);
 	world_snapshot(W);
-	const uint64_t refused[] = { OBJ_TCB,   OBJ_ENDPOINT,   OBJ_NOTIFICATION, OBJ_CNODE,
-				     OBJ_REPLY, OBJ_PAGE_TABLE, OBJ_SERVICE,      OBJ_CHANNEL };
+	const uint64_t refused[] = { OBJ_TCB,     OBJ_ENDPOINT, OBJ_NOTIFICATION,
+				     OBJ_CNODE,   OBJ_REPLY,    OBJ_PAGE_TABLE,
+				     OBJ_SERVICE, OBJ_CHANNEL,  OBJ_SENDER_TABLE };
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		assert_int_equal(retype(2, refused[i], 4, 10, 1), ERR_INVALID_ARGUMENT);
 	world_assert_unchanged(W);

@@ -296,6 +296,10 @@ static unsigned places_of(struct thread_world *w, const struct tcb *t)
 	}
 	if (tcb_state(t) == THREAD_INACTIVE && places == 0)
 		places = 1;
+	/* A sleeper for user interrupts is in its hart's sleep list
+	 * (uintr_thread_check_invariants checks the list). */
+	if (tcb_state(t) == THREAD_BLOCKED_UINTR)
+		places++;
 	return places;
 }
 

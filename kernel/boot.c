@@ -17,19 +17,22 @@
 #include "fastpath.h"
 #include "hart.h"
 #include "irqcap.h"
+#include "kinfo.h"
 #include "memory.h"
 #include "rootboot.h"
 #include "sbi.h"
 #include "shutdown.h"
 #include "tap.h"
 #include "thread.h"
+#include "timer.h"
 #include "vspace.h"
 #include "trap.h"
 
 #define MAX_MEMORY_RANGES 16
 #define MAX_RESERVED_RANGES 32
 #define MAX_CPUS 64
-#define PHYSMAP_LIMIT (UINT64_C(256) << 30) /* Sv39's upper half is 256 GiB */
+/* Sv39's upper half is 256 GiB; its top gigapage holds the info page. */
+#define PHYSMAP_LIMIT (UINT64_C(255) << 30)
 
 _Noreturn void kernel_boot(uint64_t boot_hart_id, uint64_t dtb_physical);
 
@@ -206,6 +209,9 @@ _Noreturn void kernel_boot(uint64_t boot_hart_id, uint64_t dtb_physical)
 		panic("no memory for the kernel page table");
 	kernel_root = physical_to_kernel(root);
 	map_physical_window(memory, memory_count);
+	/* The info page, user-readable in the half every VSpace copies. */
+	kernel_map(KERNEL_INFO_VADDR, kernel_to_physical(&kernel_info_page), PAGE_SIZE_4K,
+		   PTE_READ | PTE_USER | PTE_GLOBAL);
 	struct dtb_node finisher;
 	struct dtb_range finisher_reg;
 	bool have_finisher = dtb_find_compatible(&dtb, NULL, "sifive,test0", &finisher) == ERR_OK &&
@@ -232,6 +238,7 @@ _Noreturn void kernel_boot(uint64_t boot_hart_id, uint64_t dtb_physical)
 	if (arch_results)
 		tap_plan(arch_results + hart_count);
 	thread_init(hart_count, arch_results == 0);
+	kinfo_init(hart_count, arch_timer_frequency());
 	if (arch_results == 0)
 		irqcap_init(); /* the arch tests own the PLIC's handler */
 	root_task_create(boot_index, bootargs, memory, memory_count);

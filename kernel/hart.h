@@ -43,6 +43,7 @@ struct hart {
 	uint64_t kernel_entries; /* traps from user mode on this hart */
 	uint64_t sie_user;       /* sie while a thread runs (idle: no timer) */
 	uint64_t fastpath_taken; /* IPCs kernel/fastpath.c did on this hart */
+	bool idle;               /* in the idle loop, the lock released */
 };
 
 extern struct hart harts[CONFIG_MAX_HARTS];

@@ -15,6 +15,7 @@
 #include "scheduler.h"
 #include "syscall.h"
 #include "thread.h"
+#include "uintr_kernel.h"
 #include "untyped.h"
 #include "vspace.h"
 
@@ -271,6 +272,17 @@ static enum error invoke_tcb_on(struct invocation *inv, struct tcb *target)
 		if (!has(inv, 1, 0))
 			return ERR_TRUNCATED_MESSAGE;
 		return tcb_set_affinity(target, mr(inv, 0));
+	case TCB_UINTR_BIND_RECEIVER:
+		if (!has(inv, 3, 1))
+			return ERR_TRUNCATED_MESSAGE;
+		return kuintr_bind_receiver(target, inv->caps[0], mr(inv, 0), mr(inv, 1),
+					    mr(inv, 2));
+	case TCB_UINTR_UNBIND_RECEIVER: return kuintr_unbind_receiver(target);
+	case TCB_UINTR_BIND_SENDER_TABLE:
+		if (!has(inv, 0, 1))
+			return ERR_TRUNCATED_MESSAGE;
+		return kuintr_bind_table(target, inv->caps[0]);
+	case TCB_UINTR_UNBIND_SENDER_TABLE: return kuintr_unbind_table(target);
 	case TCB_COPY_REGISTERS:
 	default: return ERR_ILLEGAL_OPERATION;
 	}
@@ -364,6 +376,27 @@ static enum error invoke_tcb(struct invocation *inv)
 	return err;
 }
 
+static enum error invoke_sender_table(struct invocation *inv)
+{
+	switch (inv->label) {
+	case SENDER_TABLE_REGISTER: {
+		if (!has(inv, 2, 1))
+			return ERR_TRUNCATED_MESSAGE;
+		uint64_t vector;
+		enum error err = kuintr_register_sender(inv->slot, mr(inv, 0), inv->caps[0],
+							mr(inv, 1), &vector);
+		if (err == ERR_OK)
+			out(inv, vector);
+		return err;
+	}
+	case SENDER_TABLE_UNREGISTER:
+		if (!has(inv, 1, 0))
+			return ERR_TRUNCATED_MESSAGE;
+		return kuintr_unregister_sender(inv->slot, mr(inv, 0));
+	default: return ERR_ILLEGAL_OPERATION;
+	}
+}
+
 static enum error dispatch(struct invocation *inv)
 {
 	switch (cap_type(inv->slot->cap)) {
@@ -384,6 +417,7 @@ static enum error dispatch(struct invocation *inv)
 	case CAP_SERVICE:
 	case CAP_CHANNEL:
 	case CAP_ZOMBIE: return ERR_ILLEGAL_OPERATION;
+	case CAP_SENDER_TABLE: return invoke_sender_table(inv);
 	}
 	return ERR_ILLEGAL_OPERATION;
 }

@@ -15,6 +15,7 @@
 #include "scheduler.h"
 #include "shutdown.h"
 #include "thread.h"
+#include "uintr_kernel.h"
 #include "usermem.h"
 
 struct cte *syscall_lookup(struct tcb *t, uint64_t cptr)
@@ -212,6 +213,7 @@ static void dispatch(struct tcb *t)
 	case SYS_WAIT: wait(t, true); return;
 	case SYS_POLL: wait(t, false); return;
 	case SYS_YIELD: sched_yield_slice(); return;
+	case SYS_UINTR_WAIT: kuintr_wait(t); return;
 	case SYS_DEBUG_PRINT:
 		set_result(t, debug_print(t, (struct uslice){ r[10], r[11] }));
 		return;

@@ -14,12 +14,14 @@
 #include "console.h"
 #include "fault.h"
 #include "interrupt.h"
+#include "kinfo.h"
 #include "ipi.h"
 #include "memory.h"
 #include "scheduler.h"
 #include "timer.h"
 #include "tlb.h"
 #include "trap.h"
+#include "uintr_kernel.h"
 
 struct spinlock kernel_lock;
 
@@ -43,7 +45,10 @@ void kernel_lock_acquire(void)
 static void tick(uint64_t now)
 {
 	(void)now;
-	sched_tick();
+	/* An idle hart keeps its tick only for user-interrupt deadlines, and
+	 * takes it without the lock: nothing to preempt there. */
+	if (!hart_current()->idle)
+		sched_tick();
 }
 
 /* An IPI asked this hart to decide again: the trap or idle path that took
@@ -53,7 +58,10 @@ static void reschedule(void) {}
 /* seL4's remote stall: the trap that took the IPI (or the lock loop that
  * polled it) already left the thread; this hart touches a TCB only under
  * the lock and only while core/ still calls it current (trap.c). */
-static void stall(void) {}
+static void stall(void)
+{
+	kuintr_unload_here(hart_current()->cpu_index); /* uintr_kernel.h */
+}
 
 void thread_start_hart(struct hart *hart)
 {
@@ -129,10 +137,15 @@ static uint64_t activate(struct tcb *t, struct pagetable **root)
 static void idle_wait(struct hart *hart)
 {
 	csr_write_satp(hart->kernel_satp);
-	csr_write_sie(hart->sie_user & ~SIE_STIE);
+	kuintr_unload_here(hart->cpu_index);
+	kinfo_set_running(hart->cpu_index, NULL);
+	bool timer = kuintr_idle_needs_timer(hart->cpu_index); /* a deadline to watch */
+	csr_write_sie(timer ? hart->sie_user : hart->sie_user & ~SIE_STIE);
+	hart->idle = true;
 	spinlock_release(&kernel_lock);
 	cpu_wait_for_interrupt();
 	kernel_lock_acquire();
+	hart->idle = false;
 	sched_enter(hart->cpu_index);
 	while (arch_interrupt_poll())
 		;
@@ -152,6 +165,9 @@ static _Noreturn void run(struct hart *hart, struct tcb *from, struct tcb *next,
 	csr_write_sie(hart->sie_user);
 	hart->running = next;
 	thread_copy_frame((uint64_t *)&hart->frame, next->regs);
+	/* Before returning to user mode: user-interrupt switch and delivery. */
+	kuintr_return_to_user(hart, next);
+	kinfo_set_running(hart->cpu_index, next);
 	/* Pages written as data may now be run (a loader wrote them). */
 	fence_i();
 	spinlock_release(&kernel_lock);
@@ -168,6 +184,7 @@ _Noreturn void thread_return_to_user(struct hart *hart)
 	struct pagetable *root;
 	uint64_t asid;
 	for (;;) {
+		kuintr_before_schedule(h); /* sleeps that user interrupts ended */
 		sched_schedule(h);
 		next = sched_current(h);
 		if (next == sched_idle(h)) {

@@ -18,6 +18,7 @@
 #include "syscall.h"
 #include "thread.h"
 #include "trap.h"
+#include "uintr_kernel.h"
 
 _Noreturn void trap_from_user(struct hart *hart);
 _Noreturn void trap_from_kernel(struct trap_frame *frame);
@@ -46,6 +47,9 @@ _Noreturn void trap_from_user(struct hart *hart)
 {
 	uint64_t cause = csr_read_scause();
 	uint64_t tval = csr_read_stval();
+	/* uipi and uret (emulated backend): without the lock (DESIGN.md). */
+	if (cause == CAUSE_ILLEGAL_INSTRUCTION && kuintr_trap(hart, tval))
+		user_return(hart, &hart->frame);
 	kernel_lock_acquire();
 	sched_enter(hart->cpu_index);
 	hart->kernel_entries++;

@@ -5,6 +5,7 @@
  * calling thread's IPC buffer, as core/abi.h lays them out.
  */
 #include "kestrel.h"
+#include "kestrel_uintr.h"
 
 static __thread struct ipc_buffer *ipc_buffer;
 
@@ -247,4 +248,43 @@ enum error kestrel_irq_handler_set_notification(cptr_t handler, cptr_t ntfn)
 enum error kestrel_irq_handler_clear(cptr_t handler)
 {
 	return kestrel_invoke(handler, IRQ_CLEAR, 0, NULL, 0, NULL, NULL, 0);
+}
+
+/* --- User-mode interrupts (kestrel_uintr.h). --- */
+
+enum error kestrel_tcb_uintr_bind_receiver(cptr_t tcb, cptr_t service, uint64_t utvec,
+					   uint64_t uscratch, uint64_t flags)
+{
+	return CALL(tcb, TCB_UINTR_BIND_RECEIVER, (utvec, uscratch, flags), (service));
+}
+
+enum error kestrel_tcb_uintr_unbind_receiver(cptr_t tcb)
+{
+	return kestrel_invoke(tcb, TCB_UINTR_UNBIND_RECEIVER, 0, NULL, 0, NULL, NULL, 0);
+}
+
+enum error kestrel_tcb_uintr_bind_sender_table(cptr_t tcb, cptr_t table)
+{
+	return kestrel_invoke(tcb, TCB_UINTR_BIND_SENDER_TABLE, 0, NULL, 1, CAPS(table), NULL, 0);
+}
+
+enum error kestrel_tcb_uintr_unbind_sender_table(cptr_t tcb)
+{
+	return kestrel_invoke(tcb, TCB_UINTR_UNBIND_SENDER_TABLE, 0, NULL, 0, NULL, NULL, 0);
+}
+
+enum error kestrel_sender_table_register(cptr_t table, uint64_t index, cptr_t service,
+					 uint64_t vector, uint64_t *vector_out)
+{
+	uint64_t out = 0;
+	enum error err = kestrel_invoke(table, SENDER_TABLE_REGISTER, 2, WORDS(index, vector), 1,
+					CAPS(service), &out, 1);
+	if (vector_out != NULL)
+		*vector_out = out;
+	return err;
+}
+
+enum error kestrel_sender_table_unregister(cptr_t table, uint64_t index)
+{
+	return CALL_NO_CAPS(table, SENDER_TABLE_UNREGISTER, (index));
 }

@@ -2,7 +2,8 @@
 /*
  * Hostile input: threads that issue random system calls (random numbers,
  * cptrs, depths, labels, lengths, message-info words, addresses including
- * kernel and unmapped ones, random register contents and IPC buffer words)
+ * kernel and unmapped ones, random register contents and IPC buffer words;
+ * now and then uipi or uret with random operands)
  * from a seeded generator, on several harts at once, against a sandbox
  * CSpace full of objects (endpoints, notifications, reply objects, TCBs
  * including their own, CNodes, frames, page tables, untyped, the VSpace,
@@ -28,6 +29,7 @@
 
 #include "fault.h"
 #include "kestrel.h"
+#include "kestrel_uintr.h"
 #include "object.h"
 #include "process.h"
 #include "thread.h"
@@ -135,7 +137,7 @@ static uint64_t random_number(uint64_t *state)
 	static const uint8_t ipc[] = {
 		SYS_CALL,    SYS_CALL, SYS_CALL,    SYS_SEND,    SYS_NB_SEND, SYS_NB_SEND,
 		SYS_NB_SEND, SYS_RECV, SYS_NB_RECV, SYS_NB_RECV, SYS_NB_RECV, SYS_REPLY_RECV,
-		SYS_WAIT,    SYS_POLL, SYS_POLL,    SYS_POLL,    SYS_YIELD,
+		SYS_WAIT,    SYS_POLL, SYS_POLL,    SYS_POLL,    SYS_YIELD,   SYS_UINTR_WAIT,
 	};
 	return ipc[r % sizeof(ipc)];
 }
@@ -168,6 +170,15 @@ static void fuzz(uint64_t index)
 		for (unsigned i = 8; i < 24; i++)
 			b->msg[i] = word(&state);
 		calls[index]++;
+		/* Now and then a user-interrupt instruction instead (emulated:
+		 * the kernel's lock-free trap), with random operands. */
+		switch (next_random(&state) % 32) {
+		case 0: uipi_send(a0); continue;
+		case 1: (void)uipi_read(); continue;
+		case 2: uipi_write(a1); continue;
+		case 3: __asm__ volatile(".4byte 0x00200073" ::: "memory"); continue; /* uret */
+		default: break;
+		}
 		(void)kestrel_syscall(number, a0, a1, &m);
 	}
 }
@@ -214,6 +225,10 @@ static void fill_sandbox(void)
 		MOVE(make(OBJ_PAGE_TABLE, 0)); /* an unmapped table cannot be copied */
 	PUT(make(OBJ_UNTYPED, 16), ABI_RIGHTS_ALL);
 	PUT(make(OBJ_CNODE, 2), ABI_RIGHTS_ALL);
+	for (unsigned i = 0; i < 2; i++)
+		PUT(make(OBJ_SERVICE, 0), ABI_RIGHTS_ALL);
+	for (unsigned i = 0; i < 2; i++)
+		PUT(make(OBJ_SENDER_TABLE, 2), ABI_RIGHTS_ALL);
 	PUT(PROC_CAP_VSPACE, ABI_RIGHTS_ALL);
 	PUT(PROC_CAP_ASID_POOL, ABI_RIGHTS_ALL);
 #undef PUT

@@ -37,6 +37,11 @@
  *                            handler then clears IER and acks (not
  *                            counted). kernel_entries: this thread's, the
  *                            interrupt's one trap.
+ *   uipi_send_to_handler     uipi SEND to the caller's own receiver: the
+ *                            handler (a stub that takes the bits with uipi
+ *                            READ) runs and returns with uret. On the
+ *                            emulated backend three kernel entries (SEND,
+ *                            READ, uret), none taking the kernel lock.
  * Each result is one line "kbench: {json}" for ci/bench, with "fastpath":
  * the IPCs per operation this hart's fastpath took (2 for a round trip on
  * it, 0 off it).
@@ -44,6 +49,7 @@
 #include <stdio.h>
 
 #include "kestrel.h"
+#include "kestrel_uintr.h"
 #include "object.h"
 #include "process.h"
 #include "thread.h"
@@ -53,6 +59,8 @@
 #define SERVER_TCB (NTFN + 1) /* ep_call_cross_hart's objects */
 #define SERVER_EP (NTFN + 2)
 #define SERVER_REPLY (NTFN + 3)
+#define UINTR_SERVICE (NTFN + 10) /* uipi_send_to_handler's objects */
+#define UINTR_TABLE (NTFN + 11)
 #define SERVER_STACK_BYTES 8192
 #define IRQ_NTFN (NTFN + 4) /* irq_to_user's objects */
 #define IRQ_HANDLER (NTFN + 5)
@@ -68,6 +76,35 @@ static uint64_t irq_stack[SERVER_STACK_BYTES / 8];
 static uint64_t irq_tls[64];
 static volatile uint8_t *uart;
 static volatile uint64_t irq_start, irq_instructions, irq_count, irq_least = UINT64_MAX;
+
+/* The smallest handler: take the bits (uipi READ into t0), uret. */
+__asm__(".text\n"
+	".balign 4\n"
+	".globl kbench_uintr_entry\n"
+	"kbench_uintr_entry:\n"
+	"addi sp, sp, -16\n"
+	"sd t0, 0(sp)\n"
+	".insn r 0x7b, 6, 1, t0, x0, x0\n"
+	"ld t0, 0(sp)\n"
+	"addi sp, sp, 16\n"
+	".4byte 0x00200073\n");
+void kbench_uintr_entry(void);
+
+/* The caller becomes a receiver with that handler, sending to itself
+ * through entry 0 of its own table. */
+static bool setup_self_send(void)
+{
+	uint64_t vector;
+	return kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_SERVICE, 0, PROC_CAP_CNODE, 0, 0,
+				      UINTR_SERVICE, 1) == ERR_OK &&
+	       kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_SENDER_TABLE, 0, PROC_CAP_CNODE, 0, 0,
+				      UINTR_TABLE, 1) == ERR_OK &&
+	       kestrel_tcb_uintr_bind_receiver(PROC_CAP_TCB, UINTR_SERVICE,
+					       (uint64_t)(uintptr_t)kbench_uintr_entry, 0,
+					       ABI_UINTR_ENABLE) == ERR_OK &&
+	       kestrel_tcb_uintr_bind_sender_table(PROC_CAP_TCB, UINTR_TABLE) == ERR_OK &&
+	       kestrel_sender_table_register(UINTR_TABLE, 0, UINTR_SERVICE, 0, &vector) == ERR_OK;
+}
 
 static uint64_t instret(void)
 {
@@ -247,6 +284,10 @@ int main(void)
 			       (unsigned long)irq_count, ITERATIONS);
 		(void)kestrel_tcb_suspend(IRQ_TCB);
 	}
+	if (setup_self_send())
+		MEASURE("uipi_send_to_handler", uipi_send(0));
+	else
+		printf("# kbench: uipi_send_to_handler could not be set up\n");
 	if (start_server()) {
 		struct kmsg m = { .info = kestrel_info(0, 1, 0) };
 		(void)kestrel_call(SERVER_EP, &m); /* the server is waiting from now on */

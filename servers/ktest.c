@@ -212,6 +212,7 @@ int main(void)
 	ktest_stall();
 	ktest_smp_teardown();
 	ktest_smp_vspace();
+	ktest_uintr();
 	if (cases != KTEST_CASES) {
 		printf("not ok - ktest: ran %u cases, ktest.h announces %u\n", cases, KTEST_CASES);
 		failed++;

@@ -83,5 +83,6 @@ void ktest_smp(void);
 void ktest_stall(void);
 void ktest_smp_teardown(void);
 void ktest_smp_vspace(void);
+void ktest_uintr(void);
 
 #endif

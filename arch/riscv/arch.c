@@ -6,6 +6,7 @@
 #include "ipi.h"
 #include "irq.h"
 #include "timer.h"
+#include "uintr_select.h"
 
 static arch_map_device_fn map_device_fn;
 
@@ -29,6 +30,7 @@ void arch_init(const struct dtb *dtb, arch_map_device_fn map_device)
 		kprintf("# interrupts: no usable PLIC (%s; found %s): no user-level interrupts "
 			"on this machine\n",
 			error_name(err), arch_irq_controller_name());
+	arch_uintr_init(dtb);
 }
 
 void arch_init_hart(void)
@@ -36,4 +38,5 @@ void arch_init_hart(void)
 	arch_timer_init_hart();
 	arch_irq_init_hart();
 	arch_ipi_init_hart();
+	arch_uintr_init_hart();
 }

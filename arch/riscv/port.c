@@ -10,6 +10,9 @@
 #include "memory.h"
 #include "sbi.h"
 #include "tlb.h"
+#include "uintr_kernel.h"
+#include "uintr_obj.h"
+#include "uintr_select.h"
 
 _Noreturn void port_assert_failed(const char *file, int line, const char *expr)
 {
@@ -114,11 +117,29 @@ void port_uintr_ipi(unsigned hart)
 }
 
 /*
- * The kernel does not yet let a thread sleep for user interrupts (issue 17
- * integrates core/uintr.c), so no receiver is ever SLEEPING and no send can
- * get here; reaching it is a kernel bug, not something a user can cause.
+ * Lock-free (a sender, interrupts off): queue r on the wake list of the
+ * hart it sleeps on and interrupt that hart (this one too: the sender goes
+ * back to user mode without the lock, and the IPI brings it in to drain).
  */
 void port_uintr_wake(struct uintr_receiver *r)
 {
-	panic("uintr wake-up of %p before the kernel sleeps receivers", (void *)r);
+	unsigned hart = uintr_wake_push(r);
+	if (hart != UINTR_NO_HART)
+		arch_ipi_reschedule(hart);
+}
+
+/* This hart directly; another by a remote stall, whose handler
+ * (kernel/thread.c) unloads there while this hart holds the lock. */
+void port_uintr_unload(unsigned hart)
+{
+	if (hart == hart_current()->cpu_index)
+		kuintr_unload_here(hart);
+	else
+		arch_ipi_stall(hart);
+}
+
+void port_uintr_receiver_gone(struct uintr_receiver *r)
+{
+	if (uintr_backend->receiver_destroyed != NULL)
+		uintr_backend->receiver_destroyed(r);
 }

@@ -16,9 +16,10 @@
  *    points at; sends and in-U delivery never enter the kernel; the kernel
  *    saves and restores the N CSRs and re-activates the slot on a switch.
  *
- * Every hook runs under the kernel lock unless it says otherwise.
- * arch/riscv/uintr_probe.c implements uintr_probe; the backends themselves
- * are not written yet (kernel issue 17).
+ * Every hook runs under the kernel lock unless it says otherwise; a NULL
+ * hook does nothing. arch/riscv/uintr_probe.c implements uintr_probe,
+ * uintr_select.c picks the backend (uintr_backend), uintr_emulated.c is the
+ * emulated one; the kernel's side is kernel/uintr_kernel.c.
  */
 #ifndef ARCH_RISCV_UINTR_BACKEND_H
 #define ARCH_RISCV_UINTR_BACKEND_H
@@ -97,11 +98,14 @@ struct uintr_backend {
 	/* The thread leaves the hart, before uintr_switch_out: hardware
 	 * deactivates the slot, saves the CSRs into r->regs, clears suirs and
 	 * suist; pending bits stay in the slot (a send to an inactive slot
-	 * only accumulates). */
+	 * only accumulates). r is NULL for a thread that only sends (then
+	 * only suist is cleared). Runs on the hart itself: for a remote
+	 * unload, in its stall handler while another hart holds the lock. */
 	void (*switch_out)(struct uintr_receiver *r);
 	/* The last step before sret to a receiver: emulated runs uintr_deliver
 	 * on the frame's pc; hardware sets or clears uip.USIP from the slot's
-	 * pending bits (the fork's sret then enters the handler itself). */
+	 * pending bits (the fork's sret then enters the handler itself). Also
+	 * after a lock-free `trap`, without the lock (the thread's own state). */
 	void (*return_to_user)(struct uintr_receiver *r, struct trap_frame *frame);
 	/* Before uintr_wait_begin: hardware folds the slot's pending bits into
 	 * r->pending (READ_HIGH, then uintr_write), so the sleep check sees
@@ -110,10 +114,11 @@ struct uintr_backend {
 	 * emulated: nothing. */
 	void (*before_wait)(struct uintr_receiver *r);
 	/* Emulated only (NULL on hardware): an illegal-instruction trap whose
-	 * instruction word is `insn`. Returns false when it is not uipi or
-	 * uret (the ordinary fault path follows); else runs it (uintr_send
-	 * without the kernel lock for SEND; uintr_read/uintr_write; uintr_uret)
-	 * and advances or redirects the frame's pc. */
+	 * instruction word is `insn`, WITHOUT the kernel lock. Returns false
+	 * when it is not uipi, uret or a user-CSR access (uintr_decode.h; the
+	 * ordinary fault path follows); else runs it (uintr_send for SEND;
+	 * uintr_read/uintr_write; uintr_uret; the CSR on r->regs) and advances
+	 * or redirects the frame's pc. */
 	bool (*trap)(struct uintr_receiver *r, struct uintr_sender_table *t, uint32_t insn,
 		     struct trap_frame *frame);
 };

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel's side of user-mode interrupts (docs/uintr.md): which thread's
+ * receiver and sender table each hart has loaded, the switch in and out,
+ * the delivery check before every return to user mode, the lock-free uipi
+ * trap, the wait system call, and the invocations that bind services and
+ * sender tables. core/uintr.c keeps the state, core/uintr_obj.c the
+ * objects; the backend (arch/riscv/uintr_backend.h, uintr_backend) mirrors
+ * it into the machine.
+ *
+ * Loaded: while hart h runs thread t in user mode, loaded[h] names t's
+ * receiver (RUNNING on h) and table. Only hart h changes its own entry
+ * (under the lock, or in its stall handler while another hart holds the
+ * lock for it), which is what lets kuintr_trap read it without the lock.
+ */
+#ifndef KERNEL_UINTR_KERNEL_H
+#define KERNEL_UINTR_KERNEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hart.h"
+#include "tcb.h"
+
+/* Drop what this hart (h, the calling one) loaded: the backend's switch_out,
+ * uintr_switch_out. A SLEEPING receiver stays SLEEPING. */
+void kuintr_unload_here(unsigned h);
+/* The before-returning-to-user step (lock held, hart's frame filled from
+ * next): load next's receiver and table unless loaded, and let the backend
+ * deliver a pending user interrupt into the frame. */
+void kuintr_return_to_user(struct hart *hart, struct tcb *next);
+/*
+ * An illegal-instruction trap from user mode, WITHOUT the lock: when it is
+ * uipi or uret (the emulated backend decodes `tval`), run it on the frame,
+ * deliver, and return true (the caller returns to user mode at once). False:
+ * the ordinary trap path follows. Untrusted: tval, the frame.
+ */
+bool kuintr_trap(struct hart *hart, uint64_t tval);
+/* Lock held, before each scheduling decision on hart h: end the sleeps that
+ * senders woke (the wake list) and those whose deadline passed. */
+void kuintr_before_schedule(unsigned h);
+/* Hart h has sleepers with a deadline: its idle loop keeps the timer on. */
+bool kuintr_idle_needs_timer(unsigned h);
+
+/* SYS_UINTR_WAIT by t (current, lock held). Untrusted: a0 (the deadline). */
+void kuintr_wait(struct tcb *t);
+
+/* The invocations (core/abi.h): every argument checked first. Untrusted:
+ * the numbers; the caps are looked up in the caller's CSpace. */
+enum error kuintr_bind_receiver(struct tcb *target, struct cte *service, uint64_t utvec,
+				uint64_t uscratch, uint64_t flags);
+enum error kuintr_unbind_receiver(struct tcb *target);
+enum error kuintr_bind_table(struct tcb *target, struct cte *table);
+enum error kuintr_unbind_table(struct tcb *target);
+/* SENDER_TABLE_REGISTER: the vector used goes to *vector_out. */
+enum error kuintr_register_sender(struct cte *table, uint64_t index, struct cte *service,
+				  uint64_t vector, uint64_t *vector_out);
+enum error kuintr_unregister_sender(struct cte *table, uint64_t index);
+
+#endif

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * User-mode interrupts from user level (docs/uintr.md, docs/abi.md): the
+ * uipi instructions and uret (the same words on both backends: the
+ * hardware runs them, the emulated backend traps and runs them in the
+ * kernel), the wait system call, and the invocations that make a thread a
+ * receiver or a sender.
+ */
+#ifndef LIBOS_KESTREL_UINTR_H
+#define LIBOS_KESTREL_UINTR_H
+
+#include <stdint.h>
+
+#include "kestrel.h"
+
+/* uipi SEND: entry `index` of the caller's sender table (a silent no-op
+ * for a bad index, an empty entry or no table, as on the hardware). */
+static inline void uipi_send(uint64_t index)
+{
+	__asm__ volatile(".insn r 0x7b, 6, 0, x0, %0, x0" : : "r"(index) : "memory");
+}
+
+/* uipi READ: the caller's pending bits, cleared. */
+static inline uint64_t uipi_read(void)
+{
+	uint64_t bits;
+	__asm__ volatile(".insn r 0x7b, 6, 1, %0, x0, x0" : "=r"(bits) : : "memory");
+	return bits;
+}
+
+/* uipi WRITE: OR bits back into the caller's pending bits. */
+static inline void uipi_write(uint64_t bits)
+{
+	__asm__ volatile(".insn r 0x7b, 6, 2, x0, %0, x0" : : "r"(bits) : "memory");
+}
+
+/* The time base (the time CSR, ticks of the DTB's timebase-frequency). */
+static inline uint64_t uintr_now(void)
+{
+	uint64_t t;
+	__asm__ volatile("rdtime %0" : "=r"(t));
+	return t;
+}
+
+/*
+ * SYS_UINTR_WAIT: until a user interrupt is pending for the caller or the
+ * time base reaches `deadline` (0: poll; UINT64_MAX: no deadline). *woken
+ * = 1 when one is pending, 0 when the deadline passed.
+ */
+static inline enum error kestrel_uintr_wait(uint64_t deadline, uint64_t *woken)
+{
+	struct kmsg m = { 0 };
+	enum error err = kestrel_syscall(SYS_UINTR_WAIT, deadline, 0, &m);
+	*woken = m.badge;
+	return err;
+}
+
+enum error kestrel_tcb_uintr_bind_receiver(cptr_t tcb, cptr_t service, uint64_t utvec,
+					   uint64_t uscratch, uint64_t flags);
+enum error kestrel_tcb_uintr_unbind_receiver(cptr_t tcb);
+enum error kestrel_tcb_uintr_bind_sender_table(cptr_t tcb, cptr_t table);
+enum error kestrel_tcb_uintr_unbind_sender_table(cptr_t tcb);
+/* *vector_out: the vector used (may be NULL). */
+enum error kestrel_sender_table_register(cptr_t table, uint64_t index, cptr_t service,
+					 uint64_t vector, uint64_t *vector_out);
+enum error kestrel_sender_table_unregister(cptr_t table, uint64_t index);
+
+#endif

@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ktest: user-mode interrupts (docs/uintr.md) on whichever backend the
+ * machine has: the objects and every invocation error, a self-send into a
+ * handler and back, sends to a thread on another hart (running: delivered
+ * there) and to a sleeping one (woken), the wait's deadline, 64 senders
+ * and a 65th refused, a receiver torn down under senders that keep
+ * sending, a send without a sender table, and hostile uipi encodings.
+ */
+#include <stdio.h>
+
+#include "kestrel_uintr.h"
+#include "ktest_support.h"
+
+#define CN PROC_CAP_CNODE
+#define SPIN_LIMIT 2000000u
+#define HOSTILE_COUNT 7
+
+/* The handler's entry (utvec): save what C may clobber on the interrupted
+ * stack, run the C handler, restore, uret. */
+__asm__(".text\n"
+	".balign 4\n"
+	".globl ktest_uintr_entry\n"
+	"ktest_uintr_entry:\n"
+	"addi sp, sp, -144\n"
+	"sd ra, 0(sp)\n sd t0, 8(sp)\n sd t1, 16(sp)\n sd t2, 24(sp)\n"
+	"sd a0, 32(sp)\n sd a1, 40(sp)\n sd a2, 48(sp)\n sd a3, 56(sp)\n"
+	"sd a4, 64(sp)\n sd a5, 72(sp)\n sd a6, 80(sp)\n sd a7, 88(sp)\n"
+	"sd t3, 96(sp)\n sd t4, 104(sp)\n sd t5, 112(sp)\n sd t6, 120(sp)\n"
+	"call ktest_uintr_handler\n"
+	"ld ra, 0(sp)\n ld t0, 8(sp)\n ld t1, 16(sp)\n ld t2, 24(sp)\n"
+	"ld a0, 32(sp)\n ld a1, 40(sp)\n ld a2, 48(sp)\n ld a3, 56(sp)\n"
+	"ld a4, 64(sp)\n ld a5, 72(sp)\n ld a6, 80(sp)\n ld a7, 88(sp)\n"
+	"ld t3, 96(sp)\n ld t4, 104(sp)\n ld t5, 112(sp)\n ld t6, 120(sp)\n"
+	"addi sp, sp, 144\n"
+	".4byte 0x00200073\n"); /* uret */
+
+void ktest_uintr_entry(void);
+void ktest_uintr_handler(void);
+
+static volatile uint64_t handled_count, handled_bits, seen_ucause, seen_uepc;
+
+/* The N extension's user CSRs by number (binutils no longer names them). */
+#define CSR_READ(csr)                                                                              \
+	({                                                                                         \
+		uint64_t value_;                                                                   \
+		__asm__ volatile("csrr %0, " #csr : "=r"(value_) : : "memory");                    \
+		value_;                                                                            \
+	})
+#define CSR_WRITE(csr, v) __asm__ volatile("csrw " #csr ", %0" : : "r"(v) : "memory")
+
+void ktest_uintr_handler(void)
+{
+	handled_bits |= uipi_read();
+	seen_ucause = CSR_READ(0x042);
+	seen_uepc = CSR_READ(0x041);
+	handled_count++;
+}
+
+static uint64_t handler_address(void)
+{
+	return (uint64_t)(uintptr_t)ktest_uintr_entry;
+}
+
+static bool wait_for(volatile uint64_t *word, uint64_t value)
+{
+	for (unsigned i = 0; i < SPIN_LIMIT && *word != value; i++)
+		kestrel_yield();
+	return *word == value;
+}
+
+static void objects_and_errors(void)
+{
+	cptr_t svc = make(OBJ_SERVICE, 0), svc2 = make(OBJ_SERVICE, 0);
+	cptr_t table = make(OBJ_SENDER_TABLE, 3), table2 = make(OBJ_SENDER_TABLE, 0);
+	cptr_t ep = make(OBJ_ENDPOINT, 0), other = make(OBJ_TCB, 0);
+	check(svc != NO_SLOT && table != NO_SLOT && ep != NO_SLOT && other != NO_SLOT,
+	      "uintr: retype services and sender tables");
+	cptr_t s = slot();
+	expect(retype_into(OBJ_SENDER_TABLE, SENDER_TABLE_RADIX_MAX + 1, s), ERR_RANGE,
+	       "uintr: a sender table above 512 entries is refused");
+	cptr_t me = PROC_CAP_TCB;
+	uint64_t h = handler_address();
+	expect(kestrel_tcb_uintr_bind_receiver(me, ep, h, 0, ABI_UINTR_ENABLE),
+	       ERR_INVALID_CAPABILITY, "uintr: bind receiver to a non-service");
+	expect(kestrel_tcb_uintr_bind_receiver(me, svc, h | 2, 0, ABI_UINTR_ENABLE),
+	       ERR_INVALID_ARGUMENT, "uintr: bind receiver with a reserved utvec mode");
+	expect(kestrel_tcb_uintr_bind_receiver(me, svc, h, 0, 2), ERR_INVALID_ARGUMENT,
+	       "uintr: bind receiver with unknown flags");
+	expect(kestrel_invoke(me, TCB_UINTR_BIND_RECEIVER, 3, (const uint64_t[]){ h, 0, 1 }, 0,
+			      NULL, NULL, 0),
+	       ERR_TRUNCATED_MESSAGE, "uintr: bind receiver without the service cap");
+	uint64_t woken = 9;
+	expect(kestrel_uintr_wait(0, &woken), ERR_ILLEGAL_OPERATION,
+	       "uintr: wait by a thread that is no receiver");
+	expect(kestrel_tcb_uintr_unbind_receiver(me), ERR_FAILED_LOOKUP,
+	       "uintr: unbind a receiver that is none");
+	expect(kestrel_tcb_uintr_bind_receiver(me, svc, h, 0, ABI_UINTR_ENABLE), ERR_OK,
+	       "uintr: bind a receiver");
+	expect(kestrel_tcb_uintr_bind_receiver(me, svc2, h, 0, ABI_UINTR_ENABLE), ERR_DELETE_FIRST,
+	       "uintr: a receiver cannot bind a second service");
+	expect(kestrel_tcb_uintr_bind_receiver(other, svc, h, 0, ABI_UINTR_ENABLE),
+	       ERR_ILLEGAL_OPERATION, "uintr: a service serves one receiver");
+	expect(kestrel_tcb_uintr_bind_sender_table(me, svc), ERR_INVALID_CAPABILITY,
+	       "uintr: bind a non-table as sender table");
+	expect(kestrel_tcb_uintr_unbind_sender_table(me), ERR_FAILED_LOOKUP,
+	       "uintr: unbind a sender table that is none");
+	expect(kestrel_tcb_uintr_bind_sender_table(other, table2), ERR_OK,
+	       "uintr: bind a sender table");
+	expect(kestrel_tcb_uintr_bind_sender_table(me, table2), ERR_ILLEGAL_OPERATION,
+	       "uintr: a sender table belongs to one thread");
+	uint64_t v = 99;
+	expect(kestrel_sender_table_register(table, 8, svc, 1, &v), ERR_RANGE,
+	       "uintr: register past the table's end");
+	expect(kestrel_sender_table_register(table, 0, svc, 65, &v), ERR_RANGE,
+	       "uintr: register vector 65");
+	expect(kestrel_sender_table_register(table, 0, ep, 1, &v), ERR_INVALID_CAPABILITY,
+	       "uintr: register with a non-service");
+	expect(kestrel_sender_table_register(table, 0, svc2, 1, &v), ERR_ILLEGAL_OPERATION,
+	       "uintr: register with a service that has no receiver");
+	expect(kestrel_sender_table_register(table, 0, svc, 7, &v), ERR_OK,
+	       "uintr: register a sender entry");
+	check(v == 7, "uintr: the vector asked for is the one used");
+	expect(kestrel_sender_table_register(table, 0, svc, 8, &v), ERR_DELETE_FIRST,
+	       "uintr: register over an entry in use");
+	expect(kestrel_sender_table_register(table, 1, svc, 7, &v), ERR_ILLEGAL_OPERATION,
+	       "uintr: register a vector another entry owns");
+	expect(kestrel_sender_table_unregister(table, 1), ERR_FAILED_LOOKUP,
+	       "uintr: unregister an empty entry");
+	expect(kestrel_sender_table_unregister(table, 8), ERR_RANGE,
+	       "uintr: unregister past the table's end");
+	expect(kestrel_invoke(table, UNTYPED_RETYPE, 0, NULL, 0, NULL, NULL, 0),
+	       ERR_ILLEGAL_OPERATION, "uintr: a sender table has no other invocation");
+	expect(kestrel_sender_table_unregister(table, 0), ERR_OK,
+	       "uintr: unregister a sender entry");
+	reset();
+}
+
+/* The caller sends to itself: the handler runs at once, then uret comes
+ * back to the next instruction. */
+static void self_send(void)
+{
+	cptr_t svc = make(OBJ_SERVICE, 0), table = make(OBJ_SENDER_TABLE, 0);
+	uint64_t v = 0;
+	enum error err = kestrel_tcb_uintr_bind_receiver(PROC_CAP_TCB, svc, handler_address(), 0,
+							 ABI_UINTR_ENABLE);
+	if (err == ERR_OK)
+		err = kestrel_tcb_uintr_bind_sender_table(PROC_CAP_TCB, table);
+	if (err == ERR_OK)
+		err = kestrel_sender_table_register(table, 0, svc, ABI_UINTR_ANY_VECTOR, &v);
+	handled_count = handled_bits = 0;
+	uipi_send(0);
+	uint64_t after = handled_count;
+	check(err == ERR_OK && after == 1 && handled_bits == 1ull << v,
+	      "uintr: a self-send runs the handler before the next instruction");
+	uipi_send(0);
+	uipi_send(0);
+	check(handled_count == 3, "uintr: uret returns, and each send is delivered again");
+	/* A bad index is a silent no-op, as on the hardware. */
+	uipi_send(1);
+	uipi_send(~0ull);
+	check(handled_count == 3, "uintr: sends through a bad index deliver nothing");
+	/* Handler disabled (bound without ABI_UINTR_ENABLE): the bit waits. */
+	err = kestrel_tcb_uintr_unbind_receiver(PROC_CAP_TCB);
+	if (err == ERR_OK)
+		err = kestrel_tcb_uintr_bind_receiver(PROC_CAP_TCB, svc, handler_address(), 0, 0);
+	if (err == ERR_OK)
+		err = kestrel_sender_table_register(table, 0, svc, 5, &v);
+	uipi_send(0);
+	uint64_t bits = uipi_read();
+	check(err == ERR_OK && handled_count == 3 && bits == 1ull << 5 && uipi_read() == 0,
+	      "uintr: with the handler off the bit waits for uipi READ");
+	uipi_write(1ull << 9);
+	uint64_t woken = 0;
+	err = kestrel_uintr_wait(UINT64_MAX, &woken);
+	check(err == ERR_OK && woken == 1 && uipi_read() == 1ull << 9,
+	      "uintr: WRITE sets bits, and a wait with bits pending returns at once");
+	reset();
+}
+
+/* The user CSRs (emulated: trapped and run on the receiver's state). */
+static void csr_access(void)
+{
+	cptr_t svc = make(OBJ_SERVICE, 0), table = make(OBJ_SENDER_TABLE, 0);
+	uint64_t v;
+	enum error err = kestrel_tcb_uintr_bind_receiver(PROC_CAP_TCB, svc, handler_address(),
+							 0x1234, ABI_UINTR_ENABLE);
+	if (err == ERR_OK)
+		err = kestrel_tcb_uintr_bind_sender_table(PROC_CAP_TCB, table);
+	if (err == ERR_OK)
+		err = kestrel_sender_table_register(table, 0, svc, 2, &v);
+	uint64_t scratch = CSR_READ(0x040);
+	CSR_WRITE(0x040, 77);
+	bool ok = err == ERR_OK && scratch == 0x1234 && CSR_READ(0x040) == 77 &&
+		  CSR_READ(0x005) == handler_address() && CSR_READ(0x004) == 1 &&
+		  CSR_READ(0x000) == 1 && CSR_READ(0x044) == 0;
+	handled_count = handled_bits = 0;
+	__asm__ volatile("csrci 0x004, 1" ::: "memory"); /* uie.USIE off */
+	uipi_send(0);
+	ok = ok && handled_count == 0 && CSR_READ(0x044) == 1;
+	check(ok, "uintr: the user CSRs read and write (uscratch, utvec, uie, ustatus, uip)");
+	seen_ucause = seen_uepc = 0;
+	__asm__ volatile("csrsi 0x004, 1" ::: "memory"); /* on: delivered at once */
+	uint64_t count = handled_count;
+	check(count == 1 && handled_bits == 1ull << 2 && seen_ucause == 1ull << 63 &&
+		  seen_uepc != 0 && CSR_READ(0x000) == 0x11, /* uret: UIE = UPIE, UPIE = 1 */
+	      "uintr: turning uie on delivers at once; the handler sees ucause and uepc");
+	reset();
+}
+
+static void no_table(void)
+{
+	uipi_send(0);
+	uipi_send(3);
+	check(uipi_read() == 0, "uintr: a thread without a sender table sends nothing, no fault");
+}
+
+static void many_senders(void)
+{
+	cptr_t svc = make(OBJ_SERVICE, 0), table = make(OBJ_SENDER_TABLE, 7);
+	enum error err = kestrel_tcb_uintr_bind_receiver(PROC_CAP_TCB, svc, 0, 0, 0);
+	uint64_t v, seen = 0;
+	for (unsigned i = 0; i < 64 && err == ERR_OK; i++) {
+		err = kestrel_sender_table_register(table, i, svc, ABI_UINTR_ANY_VECTOR, &v);
+		seen |= 1ull << v;
+	}
+	check(err == ERR_OK && seen == ~0ull, "uintr: 64 senders to one receiver, each its vector");
+	expect(kestrel_sender_table_register(table, 64, svc, ABI_UINTR_ANY_VECTOR, &v),
+	       ERR_NOT_ENOUGH_MEMORY, "uintr: the 65th sender is refused");
+	reset();
+}
+
+static void deadlines(void)
+{
+	cptr_t svc = make(OBJ_SERVICE, 0);
+	enum error err = kestrel_tcb_uintr_bind_receiver(PROC_CAP_TCB, svc, 0, 0, 0);
+	uint64_t woken = 9;
+	if (err == ERR_OK)
+		err = kestrel_uintr_wait(0, &woken);
+	check(err == ERR_OK && woken == 0, "uintr: a wait with deadline 0 polls");
+	/* 10 ms at QEMU virt's 10 MHz time base. */
+	uint64_t start = uintr_now(), deadline = start + 100000;
+	woken = 9;
+	if (err == ERR_OK)
+		err = kestrel_uintr_wait(deadline, &woken);
+	uint64_t end = uintr_now();
+	check(err == ERR_OK && woken == 0 && end >= deadline,
+	      "uintr: a wait ends at its deadline, not before");
+	reset();
+}
+
+/* A child sleeps for user interrupts (retrying until its receiver is
+ * bound), then records what woke it. */
+static void sleeper(uint64_t unused)
+{
+	(void)unused;
+	uint64_t woken = 0;
+	enum error err;
+	while ((err = kestrel_uintr_wait(UINT64_MAX, &woken)) == ERR_ILLEGAL_OPERATION)
+		kestrel_yield();
+	shared[1] = uipi_read();
+	shared[2] = woken;
+	shared[3] = err == ERR_OK ? 1 : 2;
+}
+
+static void wake_sleeper(unsigned hart, const char *name)
+{
+	cptr_t svc = make(OBJ_SERVICE, 0), table = make(OBJ_SENDER_TABLE, 0);
+	shared[1] = shared[2] = shared[3] = 0;
+	struct thread t = spawn(sleeper, 0, MAIN_PRIORITY, hart, 0);
+	uint64_t v;
+	enum error err = kestrel_tcb_uintr_bind_receiver(t.tcb, svc, 0, 0, 0);
+	if (err == ERR_OK)
+		err = kestrel_tcb_uintr_bind_sender_table(PROC_CAP_TCB, table);
+	if (err == ERR_OK)
+		err = kestrel_sender_table_register(table, 0, svc, 42, &v);
+	let_others_run(20); /* it goes to sleep */
+	uipi_send(0);
+	bool done = wait_for(&shared[3], 1);
+	check(err == ERR_OK && done && shared[1] == 1ull << 42 && shared[2] == 1, name);
+	reset();
+}
+
+static void spinning_receiver(uint64_t unused)
+{
+	(void)unused;
+	shared[5] = 1;
+	while (handled_count == 0)
+		;
+	shared[6] = kestrel_hart() + 1;
+}
+
+/* The receiver runs on hart 1 in user mode, never entering the kernel: the
+ * send's IPI brings it in, and its return delivers. */
+static void cross_hart_running(void)
+{
+	const char *name = "uintr: a send reaches a receiver running on another hart";
+	if (harts < 2) {
+		skip(name, "needs two harts");
+		return;
+	}
+	cptr_t svc = make(OBJ_SERVICE, 0), table = make(OBJ_SENDER_TABLE, 0);
+	handled_count = handled_bits = 0;
+	shared[5] = shared[6] = 0;
+	struct thread t = spawn(spinning_receiver, 0, MAIN_PRIORITY, 1, 0);
+	uint64_t v;
+	enum error err =
+	    kestrel_tcb_uintr_bind_receiver(t.tcb, svc, handler_address(), 0, ABI_UINTR_ENABLE);
+	if (err == ERR_OK)
+		err = kestrel_tcb_uintr_bind_sender_table(PROC_CAP_TCB, table);
+	if (err == ERR_OK)
+		err = kestrel_sender_table_register(table, 0, svc, 3, &v);
+	bool started = wait_for(&shared[5], 1);
+	uipi_send(0);
+	bool done = wait_for(&shared[6], 2);
+	check(err == ERR_OK && started && done && handled_bits == 1ull << 3, name);
+	reset();
+}
+
+static void sender_loop(uint64_t rounds)
+{
+	for (uint64_t i = 0; i < rounds; i++)
+		uipi_send(0);
+	__atomic_fetch_add(&shared[8], 1, __ATOMIC_SEQ_CST);
+}
+
+/* Spins in user mode, never entering the kernel: the hart it runs on must
+ * be interrupted (a remote stall) when its service goes. */
+static void busy_receiver(uint64_t unused)
+{
+	(void)unused;
+	shared[12] = 1;
+	for (;;)
+		__asm__ volatile("" ::: "memory");
+}
+
+/* Senders on the other harts keep sending while the receiver's service is
+ * deleted (the receiver running alone on the last hart where there are
+ * several): their entries empty under them, nothing crashes. */
+static void teardown_under_fire(void)
+{
+	cptr_t svc = make(OBJ_SERVICE, 0);
+	unsigned rx_hart = harts > 1 ? (harts < 4 ? harts : 4) - 1 : 0;
+	shared[12] = 0;
+	struct thread rx = spawn(busy_receiver, 0, MAIN_PRIORITY, rx_hart, 0);
+	enum error err = kestrel_tcb_uintr_bind_receiver(rx.tcb, svc, 0, 0, 0);
+	unsigned senders = harts > 1 ? rx_hart : 1;
+	shared[8] = 0;
+	for (unsigned i = 0; i < senders && err == ERR_OK; i++) {
+		cptr_t table = make(OBJ_SENDER_TABLE, 0);
+		struct thread tx = spawn(sender_loop, 20000, MAIN_PRIORITY, i, 0);
+		uint64_t v;
+		err = kestrel_tcb_uintr_bind_sender_table(tx.tcb, table);
+		if (err == ERR_OK)
+			err = kestrel_sender_table_register(table, 0, svc, i, &v);
+	}
+	let_others_run(3);
+	if (harts > 1)
+		(void)wait_for(&shared[12], 1);
+	enum error deleted = kestrel_cnode_delete(CN, svc, DEPTH);
+	/* Let the senders finish (those on this hart run when we yield); 20 s
+	 * of the time base at most (QEMU virt's is 10 MHz). */
+	bool finished = false;
+	for (uint64_t until = uintr_now() + 200000000; !finished && uintr_now() < until;) {
+		finished = shared[8] == senders;
+		kestrel_yield();
+	}
+	check(err == ERR_OK && deleted == ERR_OK,
+	      "uintr: a receiver's service deleted while senders send");
+	check(finished, "uintr: the senders go on (sends to nobody) and finish");
+	reset();
+}
+
+/* Encodings of custom-3/110 that are no user uipi, and uret by a thread
+ * that is no receiver: each is an illegal instruction to the handler. */
+#define HOSTILE(name, word)                                                                        \
+	static void name(uint64_t unused)                                                          \
+	{                                                                                          \
+		(void)unused;                                                                      \
+		__asm__ volatile(".4byte " #word);                                                 \
+	}
+HOSTILE(op_activate, 0x0600607b)
+HOSTILE(op_deactivate, 0x0800607b)
+HOSTILE(op_unknown, 0x1200607b)
+HOSTILE(send_with_rs2, 0x0010607b)
+HOSTILE(read_with_rs1, 0x0200e5fb)
+HOSTILE(send_with_rd, 0x000065fb)
+HOSTILE(uret_not_receiver, 0x00200073)
+
+static void hostile_encodings(void)
+{
+	static void (*const fns[HOSTILE_COUNT])(uint64_t) = {
+		op_activate,   op_deactivate, op_unknown,        send_with_rs2,
+		read_with_rs1, send_with_rd,  uret_not_receiver,
+	};
+	static const uint32_t words[HOSTILE_COUNT] = {
+		0x0600607b, 0x0800607b, 0x1200607b, 0x0010607b, 0x0200e5fb, 0x000065fb, 0x00200073,
+	};
+	cptr_t ep = make(OBJ_ENDPOINT, 0), reply = make(OBJ_REPLY, 0);
+	unsigned right = 0;
+	for (unsigned i = 0; i < HOSTILE_COUNT; i++) {
+		spawn(fns[i], 0, MAIN_PRIORITY + 1, 0, ep);
+		struct kmsg m = msg(0, 0);
+		enum error err = kestrel_recv(ep, reply, &m);
+		if (err == ERR_OK && info_label(m.info) == 2 && m.mr[1] == words[i])
+			right++;
+		else
+			printf("# ktest: hostile uipi 0x%08x: %s, label %lu, bits 0x%lx\n",
+			       (unsigned)words[i], error_name(err),
+			       (unsigned long)info_label(m.info), (unsigned long)m.mr[1]);
+		m = msg(1, 0);
+		(void)kestrel_reply(reply, &m);
+	}
+	check(right == HOSTILE_COUNT, "uintr: hostile uipi encodings are illegal instructions");
+	reset();
+}
+
+static const volatile struct kernel_info *info(void)
+{
+	return (const volatile struct kernel_info *)(uintptr_t)KERNEL_INFO_VADDR;
+}
+
+static void info_spinner(uint64_t unused)
+{
+	(void)unused;
+	shared[9] = 1;
+	while (shared[10] == 0)
+		;
+}
+
+static void info_writer(uint64_t unused)
+{
+	(void)unused;
+	*(volatile uint64_t *)(uintptr_t)KERNEL_INFO_VADDR = 1;
+	shared[11] = 1;
+}
+
+/* The kernel info page (core/abi.h): the same page in every address space,
+ * read-only, naming the thread each hart runs. */
+static void info_page(void)
+{
+	const volatile struct kernel_info *k = info();
+	check(k->magic == KERNEL_INFO_MAGIC && k->hart_count == harts && k->timebase_frequency != 0,
+	      "info page: magic, hart count and time base");
+	unsigned me = kestrel_hart();
+	uint64_t id = k->hart[me].thread;
+	kestrel_yield();
+	bool same = id != 0 && k->hart[kestrel_hart()].thread == id;
+	bool other = true;
+	if (harts > 1) {
+		shared[9] = shared[10] = 0;
+		spawn(info_spinner, 0, MAIN_PRIORITY, 1, 0);
+		other =
+		    wait_for(&shared[9], 1) && k->hart[1].thread != 0 && k->hart[1].thread != id;
+		shared[10] = 1;
+		other = wait_for(&shared[10], 1) && other;
+	}
+	check(same && other, "info page: each hart names the thread it runs, by a stable id");
+	cptr_t ep = make(OBJ_ENDPOINT, 0), reply = make(OBJ_REPLY, 0);
+	shared[11] = 0;
+	spawn(info_writer, 0, MAIN_PRIORITY + 1, 0, ep);
+	struct kmsg m = msg(0, 0);
+	enum error err = kestrel_recv(ep, reply, &m);
+	check(err == ERR_OK && info_label(m.info) == 1 && m.mr[1] == KERNEL_INFO_VADDR &&
+		  shared[11] == 0,
+	      "info page: a write to it is a page fault");
+	m = msg(1, 0);
+	(void)kestrel_reply(reply, &m);
+	reset();
+}
+
+void ktest_uintr(void)
+{
+	info_page();
+	objects_and_errors();
+	self_send();
+	csr_access();
+	no_table();
+	many_senders();
+	deadlines();
+	wake_sleeper(0, "uintr: a send wakes a sleeper on the same hart");
+	if (harts < 2)
+		skip("uintr: a send wakes a sleeper on another hart", "needs two harts");
+	else
+		wake_sleeper(1, "uintr: a send wakes a sleeper on another hart");
+	cross_hart_running();
+	teardown_under_fire();
+	hostile_encodings();
+}
