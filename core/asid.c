@@ -10,7 +10,7 @@
 #include "vspace.h"
 
 /* The pools, by the ASID's high bits; NULL where no pool was made. */
-static struct asid_pool *asid_table[ASID_TABLE_ENTRIES];
+struct asid_pool *asid_table[ASID_TABLE_ENTRIES];
 
 static uint64_t asid_high(uint64_t asid)
 {
@@ -26,24 +26,6 @@ const struct asid_pool *asid_pool_at(unsigned high)
 {
 	CORE_ASSERT(high < ASID_TABLE_ENTRIES);
 	return asid_table[high];
-}
-
-struct pagetable *asid_lookup(uint64_t asid)
-{
-	if (asid == ASID_INVALID || asid >> ASID_BITS)
-		return NULL;
-	struct asid_pool *pool = asid_table[asid_high(asid)];
-	if (pool == NULL)
-		return NULL;
-	return (struct pagetable *)(uintptr_t)pool->root[asid_low(asid)];
-}
-
-void asid_activate(uint64_t asid, unsigned hart)
-{
-	CORE_ASSERT(hart < CONFIG_MAX_HARTS);
-	if (asid_lookup(asid) == NULL)
-		return;
-	asid_table[asid_high(asid)]->harts[asid_low(asid)] |= UINT64_C(1) << hart;
 }
 
 uint64_t asid_harts(uint64_t asid)

@@ -63,9 +63,6 @@ _Static_assert(CONFIG_MAX_HARTS <= 64, "a hart set is one word");
 /* The pool for ASIDs high << ASID_LOW_BITS.., or NULL (high < table size). */
 const struct asid_pool *asid_pool_at(unsigned high);
 
-/* The root table of `asid`, or NULL when no VSpace holds it. Any asid. */
-struct pagetable *asid_lookup(uint64_t asid);
-
 /*
  * ASIDControl_MakePool: turn the 4 KiB untyped in `untyped` into an ASID
  * pool for the first free ASID_HIGH_BITS slot of the table and put its cap in
@@ -88,13 +85,6 @@ MUST_CHECK enum error asid_control_make_pool(const struct cte *control, struct c
  */
 MUST_CHECK enum error asid_pool_assign(struct cte *pool, struct cte *root);
 
-/*
- * Hart `hart` (< CONFIG_MAX_HARTS) is about to run address space `asid`
- * (load it into satp): from now on every flush of asid includes it. Nothing
- * for an ASID no VSpace holds (ASID_INVALID included). Untrusted: none.
- */
-void asid_activate(uint64_t asid, unsigned hart);
-
 /* The harts that may hold translations of asid (bit h: hart h); 0 for an
  * ASID no VSpace holds. */
 uint64_t asid_harts(uint64_t asid);
@@ -111,5 +101,36 @@ void asid_table_reset(void);
 
 /* NULL when the invariants above hold, else the first violated one. */
 const char *asid_check_invariants(void);
+
+/* --- Inline: every thread switch reads these (kernel/fastpath.c). --- */
+
+/* The pools, by the ASID's high bits; NULL where no pool was made. Only
+ * asid.c changes it. */
+extern struct asid_pool *asid_table[ASID_TABLE_ENTRIES];
+
+/* The root table of `asid`, or NULL when no VSpace holds it. Any asid. */
+HOT_INLINE struct pagetable *asid_lookup(uint64_t asid)
+{
+	if (asid == ASID_INVALID || asid >> ASID_BITS)
+		return NULL;
+	struct asid_pool *pool = asid_table[asid >> ASID_LOW_BITS];
+	if (pool == NULL)
+		return NULL;
+	return (struct pagetable *)(uintptr_t)pool->root[asid & (ASID_POOL_ENTRIES - 1)];
+}
+
+/*
+ * Hart `hart` (< CONFIG_MAX_HARTS) is about to run address space `asid`
+ * (load it into satp): from now on every flush of asid includes it. Nothing
+ * for an ASID no VSpace holds (ASID_INVALID included). Untrusted: none.
+ */
+HOT_INLINE void asid_activate(uint64_t asid, unsigned hart)
+{
+	CORE_ASSERT(hart < CONFIG_MAX_HARTS);
+	if (asid_lookup(asid) == NULL)
+		return;
+	asid_table[asid >> ASID_LOW_BITS]->harts[asid & (ASID_POOL_ENTRIES - 1)] |= UINT64_C(1)
+										    << hart;
+}
 
 #endif

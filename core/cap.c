@@ -9,12 +9,17 @@
 #include "compiler.h"
 #include "object.h"
 
-#define MASK(bits) ((bits) >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << (bits)) - 1))
+#define MASK(bits) CAP_MASK(bits)
 #define PTR_MASK MASK(CAP_PTR_BITS)
 
 static uint64_t field_get(uint64_t word, unsigned shift, unsigned bits)
 {
-	return (word >> shift) & MASK(bits);
+	return cap_field_get(word, shift, bits);
+}
+
+static bool has_mapping(struct cap cap)
+{
+	return cap_has_mapping(cap);
 }
 
 static uint64_t field_set(uint64_t word, unsigned shift, unsigned bits, uint64_t value)
@@ -23,13 +28,9 @@ static uint64_t field_set(uint64_t word, unsigned shift, unsigned bits, uint64_t
 	return (word & ~(MASK(bits) << shift)) | (value << shift);
 }
 
-/* Pointers are stored as their low 48 bits and sign-extended on read. */
 static uintptr_t ptr_decode(uint64_t word)
 {
-	uint64_t low = word & PTR_MASK;
-	if (low & ((uint64_t)1 << (CAP_PTR_BITS - 1)))
-		low |= ~PTR_MASK;
-	return (uintptr_t)low;
+	return cap_ptr_decode(word);
 }
 
 static struct cap cap_make(enum cap_type type, uintptr_t ptr, uint64_t word1)
@@ -186,23 +187,6 @@ struct cap cap_zombie_new(uintptr_t cnode, unsigned radix, uint64_t remaining)
 	return with_field(cap_make(CAP_ZOMBIE, cnode, remaining), CAP_SIZE_SHIFT, 6, radix);
 }
 
-enum cap_type cap_type(struct cap cap)
-{
-	uint64_t type = field_get(cap.words[0], CAP_TYPE_SHIFT, CAP_TYPE_BITS);
-	CORE_ASSERT(type < CAP_TYPE_COUNT);
-	return (enum cap_type)type;
-}
-
-bool cap_is_null(struct cap cap)
-{
-	return cap_type(cap) == CAP_NULL;
-}
-
-uintptr_t cap_ptr(struct cap cap)
-{
-	return ptr_decode(cap.words[0]);
-}
-
 unsigned cap_untyped_size_bits(struct cap cap)
 {
 	CORE_ASSERT(cap_type(cap) == CAP_UNTYPED);
@@ -229,38 +213,6 @@ struct cap cap_untyped_set_free_index(struct cap cap, uint64_t free_index)
 	return cap;
 }
 
-unsigned cap_cnode_radix(struct cap cap)
-{
-	CORE_ASSERT(cap_type(cap) == CAP_CNODE);
-	return (unsigned)field_get(cap.words[0], CAP_SIZE_SHIFT, 6);
-}
-
-unsigned cap_cnode_guard_size(struct cap cap)
-{
-	CORE_ASSERT(cap_type(cap) == CAP_CNODE);
-	return (unsigned)field_get(cap.words[1], CAP_GUARD_SIZE_SHIFT, 6);
-}
-
-uint64_t cap_cnode_guard(struct cap cap)
-{
-	CORE_ASSERT(cap_type(cap) == CAP_CNODE);
-	return field_get(cap.words[1], 0, CAP_GUARD_BITS_MAX);
-}
-
-uint64_t cap_badge(struct cap cap)
-{
-	CORE_ASSERT(cap_type(cap) == CAP_ENDPOINT || cap_type(cap) == CAP_NOTIFICATION ||
-		    cap_type(cap) == CAP_SERVICE);
-	return cap.words[1];
-}
-
-struct cap_rights cap_rights(struct cap cap)
-{
-	CORE_ASSERT(cap_type(cap) == CAP_ENDPOINT || cap_type(cap) == CAP_NOTIFICATION ||
-		    cap_type(cap) == CAP_REPLY || cap_type(cap) == CAP_FRAME);
-	return cap_rights_make((unsigned)field_get(cap.words[0], CAP_RIGHTS_SHIFT, 4));
-}
-
 enum frame_size cap_frame_size(struct cap cap)
 {
 	CORE_ASSERT(cap_type(cap) == CAP_FRAME);
@@ -271,23 +223,6 @@ bool cap_frame_is_device(struct cap cap)
 {
 	CORE_ASSERT(cap_type(cap) == CAP_FRAME);
 	return field_get(cap.words[0], CAP_DEVICE_SHIFT, 1);
-}
-
-UNUSED static bool has_mapping(struct cap cap)
-{
-	return cap_type(cap) == CAP_FRAME || cap_type(cap) == CAP_PAGE_TABLE;
-}
-
-bool cap_is_mapped(struct cap cap)
-{
-	CORE_ASSERT(has_mapping(cap));
-	return field_get(cap.words[0], CAP_MAPPED_SHIFT, 1);
-}
-
-uint64_t cap_mapped_asid(struct cap cap)
-{
-	CORE_ASSERT(has_mapping(cap));
-	return field_get(cap.words[1], CAP_MAPPED_ASID_SHIFT, 16);
 }
 
 uint64_t cap_mapped_vaddr(struct cap cap)

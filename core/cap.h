@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "compiler.h"
+
 /*
  * Capability types. Values are kernel-internal (users see object types, see
  * object.h), but the field is 5 bits wide, so at most 32 types.
@@ -126,27 +128,16 @@ struct cap cap_channel_new(uintptr_t channel);
 struct cap cap_zombie_new(uintptr_t cnode, unsigned radix, uint64_t remaining);
 struct cap cap_sender_table_new(uintptr_t table, unsigned radix);
 
-/* --- Accessors. Each asserts the capability has a type the field exists in. --- */
-enum cap_type cap_type(struct cap cap);
-bool cap_is_null(struct cap cap);
-uintptr_t cap_ptr(struct cap cap); /* object address, 0 for caps without one */
+/* --- Accessors. Each asserts the capability has a type the field exists in.
+ * The ones the IPC paths use on every call are inline (below). --- */
 
 unsigned cap_untyped_size_bits(struct cap cap);
 bool cap_untyped_is_device(struct cap cap);
 uint64_t cap_untyped_free_index(struct cap cap); /* watermark, bytes from base */
 struct cap cap_untyped_set_free_index(struct cap cap, uint64_t free_index);
 
-unsigned cap_cnode_radix(struct cap cap);
-unsigned cap_cnode_guard_size(struct cap cap);
-uint64_t cap_cnode_guard(struct cap cap);
-
-uint64_t cap_badge(struct cap cap);           /* endpoint, notification, service */
-struct cap_rights cap_rights(struct cap cap); /* endpoint, notification, reply, frame */
-
 enum frame_size cap_frame_size(struct cap cap);
 bool cap_frame_is_device(struct cap cap);
-bool cap_is_mapped(struct cap cap); /* frame, page table */
-uint64_t cap_mapped_asid(struct cap cap);
 uint64_t cap_mapped_vaddr(struct cap cap);
 struct cap cap_set_mapping(struct cap cap, uint64_t asid, uint64_t vaddr);
 struct cap cap_clear_mapping(struct cap cap);
@@ -190,6 +181,93 @@ struct cap cap_mask_rights(struct cap cap, struct cap_rights mask);
 static inline uint64_t cap_guard_word(unsigned guard_size, uint64_t guard)
 {
 	return ((uint64_t)(guard_size & 63u)) | (guard << 6);
+}
+
+/* --- The hot accessors, inline: every IPC reads them (kernel/fastpath.c,
+ * the slow path). Contracts as above, checked in the host tests
+ * (CORE_ASSERT_HOT); cap.c has the rest. --- */
+
+#define CAP_MASK(bits) ((bits) >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << (bits)) - 1))
+
+HOT_INLINE uint64_t cap_field_get(uint64_t word, unsigned shift, unsigned bits)
+{
+	return (word >> shift) & CAP_MASK(bits);
+}
+
+/* Pointers are stored as their low 48 bits and sign-extended on read. */
+HOT_INLINE uintptr_t cap_ptr_decode(uint64_t word)
+{
+	return (uintptr_t)((int64_t)(word << (64 - CAP_PTR_BITS)) >> (64 - CAP_PTR_BITS));
+}
+
+HOT_INLINE enum cap_type cap_type(struct cap cap)
+{
+	uint64_t type = cap_field_get(cap.words[0], CAP_TYPE_SHIFT, CAP_TYPE_BITS);
+	CORE_ASSERT_HOT(type < CAP_TYPE_COUNT);
+	return (enum cap_type)type;
+}
+
+HOT_INLINE bool cap_is_null(struct cap cap)
+{
+	return cap_type(cap) == CAP_NULL;
+}
+
+/* The object address, 0 for caps without one. */
+HOT_INLINE uintptr_t cap_ptr(struct cap cap)
+{
+	return cap_ptr_decode(cap.words[0]);
+}
+
+HOT_INLINE unsigned cap_cnode_radix(struct cap cap)
+{
+	CORE_ASSERT_HOT(cap_type(cap) == CAP_CNODE);
+	return (unsigned)cap_field_get(cap.words[0], CAP_SIZE_SHIFT, 6);
+}
+
+HOT_INLINE unsigned cap_cnode_guard_size(struct cap cap)
+{
+	CORE_ASSERT_HOT(cap_type(cap) == CAP_CNODE);
+	return (unsigned)cap_field_get(cap.words[1], CAP_GUARD_SIZE_SHIFT, 6);
+}
+
+HOT_INLINE uint64_t cap_cnode_guard(struct cap cap)
+{
+	CORE_ASSERT_HOT(cap_type(cap) == CAP_CNODE);
+	return cap_field_get(cap.words[1], 0, CAP_GUARD_BITS_MAX);
+}
+
+/* Endpoint, notification, service. */
+HOT_INLINE uint64_t cap_badge(struct cap cap)
+{
+	CORE_ASSERT_HOT(cap_type(cap) == CAP_ENDPOINT || cap_type(cap) == CAP_NOTIFICATION ||
+			cap_type(cap) == CAP_SERVICE);
+	return cap.words[1];
+}
+
+/* Endpoint, notification, reply, frame. */
+HOT_INLINE struct cap_rights cap_rights(struct cap cap)
+{
+	CORE_ASSERT_HOT(cap_type(cap) == CAP_ENDPOINT || cap_type(cap) == CAP_NOTIFICATION ||
+			cap_type(cap) == CAP_REPLY || cap_type(cap) == CAP_FRAME);
+	return cap_rights_make((unsigned)cap_field_get(cap.words[0], CAP_RIGHTS_SHIFT, 4));
+}
+
+HOT_INLINE bool cap_has_mapping(struct cap cap)
+{
+	return cap_type(cap) == CAP_FRAME || cap_type(cap) == CAP_PAGE_TABLE;
+}
+
+/* Frame, page table. */
+HOT_INLINE bool cap_is_mapped(struct cap cap)
+{
+	CORE_ASSERT_HOT(cap_has_mapping(cap));
+	return cap_field_get(cap.words[0], CAP_MAPPED_SHIFT, 1);
+}
+
+HOT_INLINE uint64_t cap_mapped_asid(struct cap cap)
+{
+	CORE_ASSERT_HOT(cap_has_mapping(cap));
+	return cap_field_get(cap.words[1], CAP_MAPPED_ASID_SHIFT, 16);
 }
 
 #endif

@@ -13,11 +13,26 @@
 #define MUST_CHECK __attribute__((warn_unused_result))
 #define UNUSED __attribute__((unused))
 #define ARRAY_LENGTH(a) (sizeof(a) / sizeof((a)[0]))
+/* A one-line accessor on the IPC paths: always inlined (GCC's -O2 keeps
+ * an out-of-line copy of a `static inline` called from many places). */
+#define HOT_INLINE static inline __attribute__((always_inline))
 
 #ifdef NDEBUG
 #define CORE_ASSERT(expr) ((void)0)
 #else
 #define CORE_ASSERT(expr) ((expr) ? (void)0 : port_assert_failed(__FILE__, __LINE__, #expr))
+#endif
+
+/*
+ * A contract of a one-line accessor on the IPC paths (cap.h): checked like
+ * CORE_ASSERT in the host tests, left out of the kernel (which defines
+ * CORE_HOT_UNCHECKED), where the checks cost more than the accessors and
+ * kept the compiler from inlining them (docs/benchmarks.md).
+ */
+#if defined(NDEBUG) || defined(CORE_HOT_UNCHECKED)
+#define CORE_ASSERT_HOT(expr) ((void)0)
+#else
+#define CORE_ASSERT_HOT(expr) CORE_ASSERT(expr)
 #endif
 
 #endif

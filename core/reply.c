@@ -8,22 +8,6 @@
 #include "fault.h"
 #include "scheduler.h"
 
-void reply_push(struct reply *r, struct tcb *caller, bool can_grant)
-{
-	CORE_ASSERT(r->caller == NULL && caller->reply == NULL);
-	r->caller = caller;
-	r->can_grant = can_grant;
-	caller->reply = r;
-	tcb_set_state(caller, THREAD_BLOCKED_REPLY);
-}
-
-void reply_remove_caller(struct tcb *caller)
-{
-	caller->reply->caller = NULL;
-	caller->reply->can_grant = 0;
-	caller->reply = NULL;
-}
-
 void reply_invoke(struct tcb *replier, struct reply *r)
 {
 	struct tcb *caller = r->caller;
@@ -64,20 +48,6 @@ void reply_stop_receiver(struct reply *r)
 	struct tcb *t = r->receiver;
 	tcb_cancel_ipc(t);
 	tcb_stop(t);
-}
-
-void reply_bind_receiver(struct reply *r, struct tcb *t)
-{
-	r->receiver = t;
-	t->reply = r;
-}
-
-void reply_unbind_receiver(struct tcb *t)
-{
-	if (t->reply == NULL)
-		return;
-	t->reply->receiver = NULL;
-	t->reply = NULL;
 }
 
 void reply_finalise(struct reply *r)

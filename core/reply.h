@@ -32,24 +32,52 @@ _Static_assert(sizeof(struct reply) <= (1u << REPLY_SIZE_BITS), "reply fits its 
 MUST_CHECK enum error reply_send(struct tcb *replier, struct cap cap);
 /* The acting part of reply_send on a validated object. */
 void reply_invoke(struct tcb *replier, struct reply *r);
-/* caller (just delivered as a call) now waits on r (empty); the reply may
- * carry caps when can_grant. */
-void reply_push(struct reply *r, struct tcb *caller, bool can_grant);
-/* caller (BLOCKED_REPLY) leaves its reply object; its state is the caller's. */
-void reply_remove_caller(struct tcb *caller);
 /* Drop r's caller, who becomes inactive (seL4 MCS's reply_unlink; a fault
  * it sent is forgotten). Nothing when r has no caller. */
 void reply_cancel(struct reply *r);
 /* r's receiver (blocked receiving with r) stops receiving and becomes
  * inactive, as seL4 MCS's cancelIPC. Assumes r has a receiver. */
 void reply_stop_receiver(struct reply *r);
-/* t (receiving) stops using its reply object, if it has one. */
-void reply_unbind_receiver(struct tcb *t);
-/* r will be filled by t's receive. */
-void reply_bind_receiver(struct reply *r, struct tcb *t);
 /* The last cap went: its caller and its receiver become inactive (seL4 MCS). */
 void reply_finalise(struct reply *r);
 
 const char *reply_check_invariants(const struct reply *r);
+
+/* --- Inline: the IPC fastpath's steps (kernel/fastpath.c). --- */
+
+/* caller (just delivered as a call) now waits on r (empty); the reply may
+ * carry caps when can_grant. */
+HOT_INLINE void reply_push(struct reply *r, struct tcb *caller, bool can_grant)
+{
+	CORE_ASSERT(r->caller == NULL && caller->reply == NULL);
+	r->caller = caller;
+	r->can_grant = can_grant;
+	caller->reply = r;
+	tcb_set_state(caller, THREAD_BLOCKED_REPLY);
+}
+
+/* caller (BLOCKED_REPLY) leaves its reply object; its state is the caller's. */
+HOT_INLINE void reply_remove_caller(struct tcb *caller)
+{
+	caller->reply->caller = NULL;
+	caller->reply->can_grant = 0;
+	caller->reply = NULL;
+}
+
+/* r will be filled by t's receive. */
+HOT_INLINE void reply_bind_receiver(struct reply *r, struct tcb *t)
+{
+	r->receiver = t;
+	t->reply = r;
+}
+
+/* t (receiving) stops using its reply object, if it has one. */
+HOT_INLINE void reply_unbind_receiver(struct tcb *t)
+{
+	if (t->reply == NULL)
+		return;
+	t->reply->receiver = NULL;
+	t->reply = NULL;
+}
 
 #endif

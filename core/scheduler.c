@@ -8,27 +8,8 @@
  */
 #include "scheduler.h"
 
-enum sched_action {
-	ACTION_NONE = 0,       /* keep running the current thread */
-	ACTION_CHOOSE_NEW = 1, /* decide again at sched_schedule */
-};
-
-struct ready_queue {
-	struct tcb *head, *tail;
-};
-
-struct sched_hart {
-	struct tcb *current;
-	struct tcb *idle;
-	struct tcb *candidate; /* woken by IPC on this hart, not queued */
-	enum sched_action action;
-	bool yield_current; /* the current thread goes to its queue's tail */
-	uint64_t bitmap_l1;
-	uint64_t bitmap_l2[SCHED_BITMAP_WORDS];
-	struct ready_queue queues[PRIORITY_COUNT];
-};
-
-static struct sched_hart harts[CONFIG_MAX_HARTS];
+struct sched_hart sched_harts[CONFIG_MAX_HARTS];
+struct sched_ready_queue sched_queues[CONFIG_MAX_HARTS][PRIORITY_COUNT];
 static unsigned hart_count;
 static unsigned this_hart;
 
@@ -37,16 +18,19 @@ void sched_init(unsigned harts_started, struct tcb *const *idles)
 	CORE_ASSERT(harts_started >= 1 && harts_started <= CONFIG_MAX_HARTS);
 	hart_count = harts_started;
 	this_hart = 0;
-	for (unsigned h = 0; h < CONFIG_MAX_HARTS; h++)
-		harts[h] = (struct sched_hart){ 0 };
+	for (unsigned h = 0; h < CONFIG_MAX_HARTS; h++) {
+		sched_harts[h] = (struct sched_hart){ 0 };
+		for (unsigned p = 0; p < PRIORITY_COUNT; p++)
+			sched_queues[h][p] = (struct sched_ready_queue){ 0 };
+	}
 	for (unsigned h = 0; h < harts_started; h++) {
 		struct tcb *idle = idles[h];
 		object_zero(idle, sizeof(*idle));
 		tcb_set_state(idle, THREAD_IDLE);
 		idle->affinity = (uint8_t)h;
 		tcb_set_current_hart(idle, h);
-		harts[h].idle = idle;
-		harts[h].current = idle;
+		sched_harts[h].idle = idle;
+		sched_harts[h].current = idle;
 	}
 }
 
@@ -66,39 +50,20 @@ unsigned sched_hart_count(void)
 	return hart_count;
 }
 
-struct tcb *sched_current(unsigned hart)
-{
-	return harts[hart].current;
-}
-
 struct tcb *sched_idle(unsigned hart)
 {
-	return harts[hart].idle;
+	return sched_harts[hart].idle;
 }
 
 bool sched_pending(unsigned hart)
 {
-	return harts[hart].action != ACTION_NONE;
-}
-
-static unsigned highest_bit(uint64_t x)
-{
-	return 63u - (unsigned)__builtin_clzll(x);
-}
-
-int sched_top_priority(unsigned hart)
-{
-	const struct sched_hart *hs = &harts[hart];
-	if (hs->bitmap_l1 == 0)
-		return -1;
-	unsigned word = highest_bit(hs->bitmap_l1);
-	return (int)(word * 64 + highest_bit(hs->bitmap_l2[word]));
+	return sched_harts[hart].action != ACTION_NONE;
 }
 
 static void enqueue(struct tcb *t, bool at_head)
 {
-	struct sched_hart *hs = &harts[t->affinity];
-	struct ready_queue *q = &hs->queues[t->priority];
+	struct sched_hart *hs = &sched_harts[t->affinity];
+	struct sched_ready_queue *q = &sched_queues[t->affinity][t->priority];
 	CORE_ASSERT(!t->queued && !t->candidate && tcb_current_hart(t) == NO_HART);
 	if (q->head == NULL) {
 		q->head = q->tail = t;
@@ -121,8 +86,8 @@ static void enqueue(struct tcb *t, bool at_head)
 
 static void dequeue(struct tcb *t)
 {
-	struct sched_hart *hs = &harts[t->affinity];
-	struct ready_queue *q = &hs->queues[t->priority];
+	struct sched_hart *hs = &sched_harts[t->affinity];
+	struct sched_ready_queue *q = &sched_queues[t->affinity][t->priority];
 	if (t->sched_prev != NULL)
 		t->sched_prev->sched_next = t->sched_next;
 	else
@@ -152,7 +117,7 @@ static int current_priority(const struct sched_hart *hs)
  * longer be the best; a remote hart is told by IPI. */
 static void check_preempt(unsigned h)
 {
-	struct sched_hart *hs = &harts[h];
+	struct sched_hart *hs = &sched_harts[h];
 	if (hs->action != ACTION_NONE)
 		return;
 	struct tcb *cur = hs->current;
@@ -166,7 +131,7 @@ static void check_preempt(unsigned h)
 
 void sched_start(unsigned hart, struct tcb *t)
 {
-	struct sched_hart *hs = &harts[hart];
+	struct sched_hart *hs = &sched_harts[hart];
 	CORE_ASSERT(hs->current == hs->idle && hs->action == ACTION_NONE);
 	CORE_ASSERT(tcb_state(t) == THREAD_INACTIVE);
 	t->affinity = (uint8_t)hart;
@@ -187,7 +152,7 @@ void sched_wake(struct tcb *t)
 	}
 	if (t->queued || t->candidate)
 		return;
-	struct sched_hart *hs = &harts[t->affinity];
+	struct sched_hart *hs = &sched_harts[t->affinity];
 	if (t->affinity == this_hart && hs->candidate == NULL) {
 		/* Benno: it may run directly; sched_schedule queues it if not. */
 		hs->candidate = t;
@@ -204,7 +169,7 @@ void sched_remove(struct tcb *t)
 	if (t->queued)
 		dequeue(t);
 	if (t->candidate) {
-		harts[t->affinity].candidate = NULL;
+		sched_harts[t->affinity].candidate = NULL;
 		t->candidate = 0;
 	}
 	if (tcb_current_hart(t) != NO_HART)
@@ -224,51 +189,16 @@ void sched_forget(struct tcb *t)
 		return;
 	/* The hart stops running it at once; the decision picks what is next
 	 * (the kernel integration makes a remote hart leave user mode first). */
-	struct sched_hart *hs = &harts[tcb_current_hart(t)];
+	struct sched_hart *hs = &sched_harts[tcb_current_hart(t)];
 	hs->current = hs->idle;
 	tcb_set_current_hart(hs->idle, tcb_current_hart(t));
 	tcb_set_current_hart(t, NO_HART);
 	check_preempt(hs->idle->affinity);
 }
 
-static struct tcb *queue_head(unsigned h, int prio)
-{
-	return harts[h].queues[prio].head;
-}
-
-/* Benno's rule, for sched_schedule and the direct switch alike: a thread
- * woken by IPC runs at once unless something better waits, or the thread
- * that was running (prev) keeps the CPU at the same priority. */
-static bool candidate_runs(unsigned h, const struct tcb *cand, const struct tcb *prev)
-{
-	int top = sched_top_priority(h);
-	return cand->priority > top || (cand->priority == top && queue_head(h, top) != prev);
-}
-
-bool sched_can_switch_direct(unsigned h, const struct tcb *next)
-{
-	const struct sched_hart *hs = &harts[h];
-	return hs->action == ACTION_NONE && hs->candidate == NULL && hs->current != hs->idle &&
-	       next->affinity == h && !next->queued && !next->candidate &&
-	       tcb_current_hart(next) == NO_HART && candidate_runs(h, next, hs->current);
-}
-
-void sched_switch_direct(unsigned h, struct tcb *next)
-{
-	struct sched_hart *hs = &harts[h];
-	struct tcb *prev = hs->current;
-	CORE_ASSERT(prev != hs->idle && tcb_is_runnable(next) && hs->candidate == NULL);
-	tcb_set_current_hart(prev, NO_HART);
-	hs->current = next;
-	tcb_set_current_hart(next, h);
-	/* If prev blocked first it asked for a decision (tcb_set_state): this
-	 * was it. (Blocking it after the switch asks for none.) */
-	hs->action = ACTION_NONE;
-}
-
 void sched_schedule(unsigned h)
 {
-	struct sched_hart *hs = &harts[h];
+	struct sched_hart *hs = &sched_harts[h];
 	if (hs->action == ACTION_NONE)
 		return;
 	struct tcb *prev = hs->current;
@@ -288,7 +218,7 @@ void sched_schedule(unsigned h)
 	if (cand != NULL) {
 		hs->candidate = NULL;
 		cand->candidate = 0;
-		if (candidate_runs(h, cand, prev))
+		if (sched_candidate_runs(h, cand, prev))
 			next = cand;
 		else
 			enqueue(cand, false);
@@ -296,7 +226,7 @@ void sched_schedule(unsigned h)
 	if (next == NULL) {
 		int top = sched_top_priority(h);
 		if (top >= 0) {
-			next = queue_head(h, top);
+			next = sched_queues[h][top].head;
 			dequeue(next);
 		}
 	}
@@ -309,7 +239,7 @@ void sched_schedule(unsigned h)
 
 void sched_tick(void)
 {
-	struct sched_hart *hs = &harts[this_hart];
+	struct sched_hart *hs = &sched_harts[this_hart];
 	struct tcb *cur = hs->current;
 	if (cur == hs->idle || !tcb_is_runnable(cur))
 		return;
@@ -320,7 +250,7 @@ void sched_tick(void)
 
 void sched_yield_slice(void)
 {
-	struct sched_hart *hs = &harts[this_hart];
+	struct sched_hart *hs = &sched_harts[this_hart];
 	struct tcb *cur = hs->current;
 	if (cur == hs->idle)
 		return;
@@ -331,7 +261,7 @@ void sched_yield_slice(void)
 
 static const char *check_hart(unsigned h)
 {
-	const struct sched_hart *hs = &harts[h];
+	const struct sched_hart *hs = &sched_harts[h];
 	if (hs->idle == NULL || tcb_state(hs->idle) != THREAD_IDLE)
 		return "a hart has no idle thread";
 	if (hs->current == NULL || tcb_current_hart(hs->current) != h)
@@ -340,7 +270,7 @@ static const char *check_hart(unsigned h)
 		return "an idle thread is current while another thread is";
 	uint64_t l1 = 0;
 	for (unsigned p = 0; p < PRIORITY_COUNT; p++) {
-		const struct ready_queue *q = &hs->queues[p];
+		const struct sched_ready_queue *q = &sched_queues[h][p];
 		bool bit = (hs->bitmap_l2[p / 64] >> (p % 64)) & 1;
 		if (bit != (q->head != NULL))
 			return "the bitmap does not match the queues";

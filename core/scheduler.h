@@ -39,7 +39,6 @@ void sched_init(unsigned harts, struct tcb *const *idles);
 void sched_enter(unsigned hart);
 unsigned sched_this_hart(void);
 unsigned sched_hart_count(void);
-struct tcb *sched_current(unsigned hart);
 struct tcb *sched_idle(unsigned hart);
 /* A decision is pending on hart (it must call sched_schedule). */
 bool sched_pending(unsigned hart);
@@ -67,16 +66,6 @@ void sched_forget(struct tcb *t);
 /* Decide what hart `hart` runs now; afterwards the rules above hold. */
 void sched_schedule(unsigned hart);
 
-/*
- * The IPC fastpath's switch, what sched_wake(next) and sched_schedule(h)
- * would do when hart h's current thread has just blocked: true when next
- * (woken by that IPC, on hart h, neither queued nor current) would run at
- * once, by sched_schedule's own rule, with no other decision pending.
- */
-bool sched_can_switch_direct(unsigned h, const struct tcb *next);
-/* Make it so (sched_can_switch_direct held before the IPC acted; next is
- * now runnable, and the thread that was current blocks, before or after). */
-void sched_switch_direct(unsigned h, struct tcb *next);
 /* A timer tick on this hart: the current thread's time slice shrinks, and
  * when it is used up the thread goes to the tail of its queue. */
 void sched_tick(void);
@@ -84,11 +73,100 @@ void sched_tick(void);
 void sched_yield_slice(void);
 
 /* Highest priority queued on hart, or -1. */
-int sched_top_priority(unsigned hart);
 
 /* NULL, or what is wrong: bitmaps against queues, links, every queued thread
  * runnable with that hart's affinity, the current thread the best one when no
  * decision is pending. */
 const char *sched_check_invariants(void);
+
+/*
+ * Per-hart state. The fields are scheduler.c's; they are here only so that
+ * the direct switch below (the IPC fastpath's, kernel/fastpath.c) and
+ * sched_current are inline: the fastpath's whole budget is a few hundred
+ * instructions (docs/benchmarks.md).
+ */
+enum sched_action {
+	ACTION_NONE = 0,       /* keep running the current thread */
+	ACTION_CHOOSE_NEW = 1, /* decide again at sched_schedule */
+};
+
+struct sched_ready_queue {
+	struct tcb *head, *tail;
+};
+
+/* 128-byte aligned: indexing by hart is a shift, not a multiplication. */
+struct sched_hart {
+	_Alignas(128) struct tcb *current;
+	struct tcb *idle;
+	struct tcb *candidate; /* woken by IPC on this hart, not queued */
+	enum sched_action action;
+	bool yield_current; /* the current thread goes to its queue's tail */
+	uint64_t bitmap_l1;
+	uint64_t bitmap_l2[SCHED_BITMAP_WORDS];
+};
+
+extern struct sched_hart sched_harts[CONFIG_MAX_HARTS];
+/* Each hart's ready queues, by priority. */
+extern struct sched_ready_queue sched_queues[CONFIG_MAX_HARTS][PRIORITY_COUNT];
+
+HOT_INLINE struct tcb *sched_current(unsigned hart)
+{
+	return sched_harts[hart].current;
+}
+
+/* The highest priority with a ready (queued) thread on hart, or -1. */
+HOT_INLINE int sched_top_priority(unsigned hart)
+{
+	const struct sched_hart *hs = &sched_harts[hart];
+	if (hs->bitmap_l1 == 0)
+		return -1;
+	unsigned word = 63u - (unsigned)__builtin_clzll(hs->bitmap_l1);
+	return (int)(word * 64 + 63u - (unsigned)__builtin_clzll(hs->bitmap_l2[word]));
+}
+
+/* Benno's rule, for sched_schedule and the direct switch alike: a thread
+ * woken by IPC runs at once unless something better waits, or the thread
+ * that was running (prev) keeps the CPU at the same priority. */
+HOT_INLINE bool sched_candidate_runs(unsigned h, const struct tcb *cand, const struct tcb *prev)
+{
+	int top = sched_top_priority(h);
+	return cand->priority > top || (cand->priority == top && sched_queues[h][top].head != prev);
+}
+
+/*
+ * The IPC fastpath's switch, what sched_wake(next) and sched_schedule(h)
+ * would do when hart h's current thread has just blocked: true when next
+ * (woken by that IPC, on hart h, neither queued nor current) would run at
+ * once, by sched_schedule's own rule, with no other decision pending.
+ */
+HOT_INLINE bool sched_can_switch_direct(unsigned h, const struct tcb *next)
+{
+	const struct sched_hart *hs = &sched_harts[h];
+	return hs->action == ACTION_NONE && hs->candidate == NULL && hs->current != hs->idle &&
+	       next->affinity == h && !next->queued && !next->candidate &&
+	       tcb_current_hart(next) == NO_HART && sched_candidate_runs(h, next, hs->current);
+}
+
+/* sched_switch_direct for a caller that has just found next's VSpace
+ * ASID (tcb_vspace_asid) under the same lock hold. */
+HOT_INLINE void sched_switch_direct_asid(unsigned h, struct tcb *next, uint64_t asid)
+{
+	struct sched_hart *hs = &sched_harts[h];
+	struct tcb *prev = hs->current;
+	CORE_ASSERT(prev != hs->idle && tcb_is_runnable(next) && hs->candidate == NULL);
+	tcb_set_current_hart(prev, NO_HART);
+	hs->current = next;
+	tcb_set_current_hart_asid(next, h, asid);
+	/* If prev blocked first it asked for a decision (tcb_set_state): this
+	 * was it. (Blocking it after the switch asks for none.) */
+	hs->action = ACTION_NONE;
+}
+
+/* Make it so (sched_can_switch_direct held before the IPC acted; next is
+ * now runnable, and the thread that was current blocks, before or after). */
+HOT_INLINE void sched_switch_direct(unsigned h, struct tcb *next)
+{
+	sched_switch_direct_asid(h, next, tcb_vspace_asid(next));
+}
 
 #endif

@@ -19,8 +19,8 @@
 	(BIT(THREAD_BLOCKED_SEND) | BIT(THREAD_BLOCKED_RECV) | BIT(THREAD_BLOCKED_REPLY) |         \
 	 BIT(THREAD_BLOCKED_NTFN) | BIT(THREAD_BLOCKED_UINTR))
 
-/* legal[from] has bit `to` set when from -> to is allowed. */
-static const unsigned legal[THREAD_STATE_COUNT] = {
+/* [from] has bit `to` set when from -> to is allowed (tcb.h). */
+const unsigned thread_legal_transitions[THREAD_STATE_COUNT] = {
 	[THREAD_INACTIVE] = BIT(THREAD_RUNNING) | BIT(THREAD_RESTART) | BIT(THREAD_IDLE),
 	[THREAD_RUNNING] = BIT(THREAD_INACTIVE) | BIT(THREAD_RESTART) | BLOCKED_ANY,
 	[THREAD_RESTART] = BIT(THREAD_INACTIVE) | BIT(THREAD_RUNNING) | BLOCKED_ANY,
@@ -32,32 +32,6 @@ static const unsigned legal[THREAD_STATE_COUNT] = {
 	[THREAD_IDLE] = 0,
 	[THREAD_BLOCKED_UINTR] = BIT(THREAD_INACTIVE) | BIT(THREAD_RUNNING) | BIT(THREAD_RESTART),
 };
-
-void tcb_queue_append(struct tcb_queue *q, struct tcb *t, void *object)
-{
-	t->blocked_on = object;
-	t->ipc_next = NULL;
-	t->ipc_prev = q->tail;
-	if (q->tail != NULL)
-		q->tail->ipc_next = t;
-	else
-		q->head = t;
-	q->tail = t;
-}
-
-void tcb_queue_remove(struct tcb_queue *q, struct tcb *t)
-{
-	if (t->ipc_prev != NULL)
-		t->ipc_prev->ipc_next = t->ipc_next;
-	else
-		q->head = t->ipc_next;
-	if (t->ipc_next != NULL)
-		t->ipc_next->ipc_prev = t->ipc_prev;
-	else
-		q->tail = t->ipc_prev;
-	t->ipc_prev = t->ipc_next = NULL;
-	t->blocked_on = NULL;
-}
 
 const char *tcb_queue_check(const struct tcb_queue *q, const void *object, enum thread_state a,
 			    enum thread_state b)
@@ -94,19 +68,6 @@ void tcb_stop(struct tcb *t)
 	tcb_set_state(t, THREAD_INACTIVE);
 }
 
-unsigned tcb_current_hart(const struct tcb *t)
-{
-	return t->current_on1 == 0 ? NO_HART : t->current_on1 - 1u;
-}
-
-void tcb_set_current_hart(struct tcb *t, unsigned hart)
-{
-	t->current_on1 = hart == NO_HART ? 0 : (uint8_t)(hart + 1);
-	/* The hart will run t's address space: its flushes must reach it. */
-	if (hart != NO_HART)
-		asid_activate(tcb_vspace_asid(t), hart);
-}
-
 uint64_t tcb_get_reg(const struct tcb *t, enum port_reg reg)
 {
 	return t->regs[port_reg_index(reg)];
@@ -117,27 +78,9 @@ void tcb_set_reg(struct tcb *t, enum port_reg reg, uint64_t value)
 	t->regs[port_reg_index(reg)] = value;
 }
 
-bool thread_state_transition_ok(enum thread_state from, enum thread_state to)
+void tcb_stopped_current(struct tcb *t)
 {
-	return from < THREAD_STATE_COUNT && to < THREAD_STATE_COUNT && (legal[from] & BIT(to));
-}
-
-enum thread_state tcb_state(const struct tcb *t)
-{
-	return (enum thread_state)t->state;
-}
-
-bool tcb_is_runnable(const struct tcb *t)
-{
-	return t->state == THREAD_RUNNING || t->state == THREAD_RESTART;
-}
-
-void tcb_set_state(struct tcb *t, enum thread_state to)
-{
-	CORE_ASSERT(thread_state_transition_ok(tcb_state(t), to));
-	t->state = (uint8_t)to;
-	if (tcb_current_hart(t) != NO_HART && !tcb_is_runnable(t) && to != THREAD_IDLE)
-		sched_reschedule(t);
+	sched_reschedule(t);
 }
 
 void tcb_cancel_ipc(struct tcb *t)
@@ -261,12 +204,6 @@ enum error tcb_set_fault_handler(struct tcb *t, struct cte *src)
 }
 
 /* A live VSpace root: a page-table cap whose ASID names this very table. */
-static bool is_vspace_root(struct cap cap)
-{
-	return cap_type(cap) == CAP_PAGE_TABLE && cap_is_mapped(cap) &&
-	       (uintptr_t)asid_lookup(cap_mapped_asid(cap)) == cap_ptr(cap);
-}
-
 /* What TCB_SetSpace installs, decoded. */
 struct space_plan {
 	struct cap fault, cspace, vspace;
@@ -283,7 +220,7 @@ static enum error decode_space(const struct cte *tcb_slot, const struct tcb_spac
 	if (cap_type(plan->cspace) != CAP_CNODE)
 		return ERR_ILLEGAL_OPERATION;
 	plan->vspace = a->vspace->cap;
-	if (!is_vspace_root(plan->vspace))
+	if (!tcb_is_vspace_root(plan->vspace))
 		return ERR_ILLEGAL_OPERATION;
 	plan->fault = a->fault != NULL ? a->fault->cap : cap_null();
 	return tcb_check_fault_handler(plan->fault);
@@ -386,12 +323,6 @@ enum error tcb_configure(struct cte *tcb_slot, const struct tcb_space_args *args
 		buffer_frame = NULL;
 	invoke_ipc_buffer(tcb_from_cap(tcb_cap), buffer_frame, buffer_address);
 	return ERR_OK;
-}
-
-uint64_t tcb_vspace_asid(const struct tcb *t)
-{
-	struct cap cap = t->vspace_root.cap;
-	return is_vspace_root(cap) ? cap_mapped_asid(cap) : ASID_INVALID;
 }
 
 enum error tcb_set_ipc_buffer(struct tcb *t, struct cte *frame, uint64_t address)

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "asid.h"
 #include "compiler.h"
 #include "cte.h"
 #include "error.h"
@@ -101,10 +102,6 @@ struct tcb_queue {
 	struct tcb *head, *tail;
 };
 
-/* Append t (not in any queue) and note it waits on `object`. */
-void tcb_queue_append(struct tcb_queue *q, struct tcb *t, void *object);
-/* Remove t (in q). */
-void tcb_queue_remove(struct tcb_queue *q, struct tcb *t);
 /* NULL, or what is wrong with q: links, every thread waiting on `object`
  * in state a or b, all in the same state. */
 const char *tcb_queue_check(const struct tcb_queue *q, const void *object, enum thread_state a,
@@ -121,12 +118,6 @@ void tcb_restart_call(struct tcb *t);
  * taken out of the wait. */
 void tcb_stop(struct tcb *t);
 
-/* The hart t is current on, or NO_HART (a zeroed TCB is current nowhere). */
-unsigned tcb_current_hart(const struct tcb *t);
-/* The scheduler's: t is now current on `hart` (or on none), whose flushes
- * of t's address space then include that hart (asid_activate). */
-void tcb_set_current_hart(struct tcb *t, unsigned hart);
-
 /* The TCB a TCB cap names. */
 static inline struct tcb *tcb_from_cap(struct cap cap)
 {
@@ -139,15 +130,6 @@ static inline struct tcb *tcb_from_cap(struct cap cap)
 /* A word of the register block by role. */
 uint64_t tcb_get_reg(const struct tcb *t, enum port_reg reg);
 void tcb_set_reg(struct tcb *t, enum port_reg reg, uint64_t value);
-
-/* Is `from` -> `to` in the transition table (docs/ipc.md)? */
-bool thread_state_transition_ok(enum thread_state from, enum thread_state to);
-/* The one state change: asserts the transition is legal, and tells the
- * scheduler when a current thread stops being runnable. */
-void tcb_set_state(struct tcb *t, enum thread_state to);
-enum thread_state tcb_state(const struct tcb *t);
-/* RUNNING or RESTART. */
-bool tcb_is_runnable(const struct tcb *t);
 
 /*
  * Leave whatever IPC the thread waits in (endpoint or notification queue,
@@ -226,9 +208,6 @@ MUST_CHECK enum error tcb_set_space(struct cte *tcb_slot, const struct tcb_space
 MUST_CHECK enum error tcb_configure(struct cte *tcb_slot, const struct tcb_space_args *args,
 				    struct cte *buffer_frame, uint64_t buffer_address,
 				    struct work_budget *budget);
-/* The ASID of the thread's VSpace root, or ASID_INVALID (0) when it has no
- * live one (never set, deleted, or its ASID was invalidated since). */
-uint64_t tcb_vspace_asid(const struct tcb *t);
 /*
  * TCB_SetIPCBuffer: the thread's IPC buffer is at user address `address`,
  * inside the frame whose cap is in `frame`; a copy of that cap goes into the
@@ -255,5 +234,112 @@ struct cte *tcb_remainder(struct tcb *t);
 
 /* NULL, or what is wrong with t's own fields and links. */
 const char *tcb_check_invariants(const struct tcb *t);
+
+/* --- Inline: the IPC paths (kernel/fastpath.c) read these on every call. --- */
+
+HOT_INLINE enum thread_state tcb_state(const struct tcb *t)
+{
+	return (enum thread_state)t->state;
+}
+
+/* RUNNING or RESTART. */
+HOT_INLINE bool tcb_is_runnable(const struct tcb *t)
+{
+	return t->state == THREAD_RUNNING || t->state == THREAD_RESTART;
+}
+
+/* The hart t is current on, or NO_HART (a zeroed TCB is current nowhere). */
+HOT_INLINE unsigned tcb_current_hart(const struct tcb *t)
+{
+	return t->current_on1 == 0 ? NO_HART : t->current_on1 - 1u;
+}
+
+/* A live VSpace root: a page-table cap whose ASID names this very table. */
+HOT_INLINE bool tcb_is_vspace_root(struct cap cap)
+{
+	return cap_type(cap) == CAP_PAGE_TABLE && cap_is_mapped(cap) &&
+	       (uintptr_t)asid_lookup(cap_mapped_asid(cap)) == cap_ptr(cap);
+}
+
+/* The ASID of the thread's VSpace root, or ASID_INVALID (0) when it has no
+ * live one (never set, deleted, or its ASID was invalidated since). */
+HOT_INLINE uint64_t tcb_vspace_asid(const struct tcb *t)
+{
+	struct cap cap = t->vspace_root.cap;
+	return tcb_is_vspace_root(cap) ? cap_mapped_asid(cap) : ASID_INVALID;
+}
+
+/* The scheduler's: t is now current on `hart` (or on none), whose flushes
+ * of t's address space then include that hart (asid_activate). */
+HOT_INLINE void tcb_set_current_hart(struct tcb *t, unsigned hart)
+{
+	t->current_on1 = hart == NO_HART ? 0 : (uint8_t)(hart + 1);
+	if (hart != NO_HART)
+		asid_activate(tcb_vspace_asid(t), hart);
+}
+
+/* tcb_set_current_hart(t, hart) for a hart, when the caller has just found
+ * asid == tcb_vspace_asid(t) under the same lock hold (the fastpath). */
+HOT_INLINE void tcb_set_current_hart_asid(struct tcb *t, unsigned hart, uint64_t asid)
+{
+	CORE_ASSERT(hart != NO_HART);
+	t->current_on1 = (uint8_t)(hart + 1);
+	asid_activate(asid, hart);
+}
+
+/* The transition table (docs/ipc.md): [from] has bit `to` set when the
+ * change is legal. */
+extern const unsigned thread_legal_transitions[THREAD_STATE_COUNT];
+
+/* Is `from` -> `to` in the transition table (docs/ipc.md)? */
+HOT_INLINE bool thread_state_transition_ok(enum thread_state from, enum thread_state to)
+{
+	return from < THREAD_STATE_COUNT && to < THREAD_STATE_COUNT &&
+	       (thread_legal_transitions[from] >> to & 1u);
+}
+
+/* tcb_set_state's call into the scheduler: t, current on a hart, stopped
+ * being runnable (sched_reschedule). */
+void tcb_stopped_current(struct tcb *t);
+
+/* The one state change: asserts the transition is legal, and tells the
+ * scheduler when a current thread stops being runnable. */
+HOT_INLINE void tcb_set_state(struct tcb *t, enum thread_state to)
+{
+	CORE_ASSERT(thread_state_transition_ok(tcb_state(t), to));
+	t->state = (uint8_t)to;
+	if (tcb_current_hart(t) != NO_HART && !tcb_is_runnable(t) && to != THREAD_IDLE)
+		tcb_stopped_current(t);
+}
+
+/* --- Inline: the IPC fastpath's steps (kernel/fastpath.c). --- */
+
+/* Append t (not in any queue) and note it waits on `object`. */
+HOT_INLINE void tcb_queue_append(struct tcb_queue *q, struct tcb *t, void *object)
+{
+	t->blocked_on = object;
+	t->ipc_next = NULL;
+	t->ipc_prev = q->tail;
+	if (q->tail != NULL)
+		q->tail->ipc_next = t;
+	else
+		q->head = t;
+	q->tail = t;
+}
+
+/* Remove t (in q). */
+HOT_INLINE void tcb_queue_remove(struct tcb_queue *q, struct tcb *t)
+{
+	if (t->ipc_prev != NULL)
+		t->ipc_prev->ipc_next = t->ipc_next;
+	else
+		q->head = t->ipc_next;
+	if (t->ipc_next != NULL)
+		t->ipc_next->ipc_prev = t->ipc_prev;
+	else
+		q->tail = t->ipc_prev;
+	t->ipc_prev = t->ipc_next = NULL;
+	t->blocked_on = NULL;
+}
 
 #endif

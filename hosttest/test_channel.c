@@ -407,6 +407,44 @@ static void test_submit_errors(void **state)
 	check_invariants();
 }
 
+/* A request's slot (client tag, server reply slot) is its queue position
+ * while that is free; a request depth requests earlier and still
+ * outstanding holds it, and the next request at that position gets another
+ * free slot (out of line) on each side. */
+static void test_reply_slot_position_taken(void **state)
+{
+	(void)state;
+	struct channel_client *c = &clients[0];
+	struct channel_message m = message(7, 70, 8), held, got, reply;
+	uint32_t held_tag, tag;
+	assert_int_equal(channel_client_submit(c, &m, &held_tag), ERR_OK);
+	assert_int_equal(channel_server_take(&server, &held), ERR_OK);
+	assert_int_equal(held.handle & 63u, 0);
+	for (uint32_t i = 1; i <= DEPTH; i++) {
+		m.arg[0] = i;
+		assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+		assert_int_equal(channel_server_take(&server, &got), ERR_OK);
+		/* Positions 1..DEPTH-1 are their own slots on both sides;
+		 * position DEPTH is slot 0's, still held: the lowest free one
+		 * (1) instead. */
+		assert_int_equal(tag & CHANNEL_TAG_SLOT_MASK, i < DEPTH ? i : 1u);
+		assert_int_equal(got.handle & 63u, i < DEPTH ? i : 1u);
+		reply = message(0, got.arg[0], 8);
+		reply.handle = got.handle;
+		assert_int_equal(channel_server_reply(&server, &reply), ERR_OK);
+		assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
+		assert_int_equal(got.arg[0], i);
+		check_invariants();
+	}
+	reply = message(0, 99, 8);
+	reply.handle = held.handle;
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_OK);
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
+	assert_int_equal(channel_client_wait(c, held_tag, 0, &got), ERR_OK);
+	assert_int_equal(got.arg[0], 99);
+	check_invariants();
+}
+
 static void test_out_of_order(void **state)
 {
 	(void)state;
@@ -744,6 +782,14 @@ static void test_cancel_late_reply_dropped(void **state)
 	assert_int_equal(channel_client_submit(c, &m, &old), ERR_OK);
 	assert_int_equal(channel_server_take(&server, &late), ERR_OK);
 	assert_int_equal(channel_client_cancel(c, old), ERR_OK);
+	/* A request's slot is its queue position when FREE: go round the
+	 * queue once so that the next request reuses the cancelled slot. */
+	for (int i = 1; i < DEPTH; i++) {
+		uint32_t filler;
+		assert_int_equal(channel_client_submit(c, &m, &filler), ERR_OK);
+		serve_one();
+		assert_int_equal(channel_client_wait(c, filler, 0, &got), ERR_OK);
+	}
 	m = message(2, 2, 0);
 	assert_int_equal(channel_client_submit(c, &m, &fresh), ERR_OK);
 	assert_int_equal(fresh & CHANNEL_TAG_SLOT_MASK, old & CHANNEL_TAG_SLOT_MASK);
@@ -842,6 +888,17 @@ static void test_reply_to_broken_link(void **state)
 	reply.handle = got.handle;
 	assert_int_equal(channel_server_reply(&server, &reply), ERR_ILLEGAL_OPERATION);
 	check_invariants();
+	/* The break retired the handle: an even or a later generation of it is
+	 * unknown, not "broken". */
+	reply.handle = got.handle + CHANNEL_HANDLE_GENERATION;
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
+	reply.handle = got.handle + 2 * CHANNEL_HANDLE_GENERATION;
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
+	/* No slot of a broken link is taken. */
+	static struct channel_server s;
+	s = server;
+	s.link[0].slot[1].handle += CHANNEL_HANDLE_GENERATION;
+	assert_int_not_equal(channel_server_check_invariants(&s), ERR_OK);
 }
 
 /* Write a raw response entry as a hostile server would, and publish it. */
@@ -920,7 +977,7 @@ static void test_hostile_server_request_head(void **state)
 		assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
 	/* Answer all without moving the request head: the queue stays full. */
 	for (uint32_t slot = 0; slot < DEPTH; slot++)
-		raw_response(c, channel_word0(0, slot), 0, 0, 0);
+		raw_response(c, channel_word0(0, c->tag_of[slot]), 0, 0, 0);
 	for (int i = 0; i < DEPTH; i++)
 		assert_int_equal(channel_client_poll(c, &got), ERR_OK);
 	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_NOT_ENOUGH_MEMORY);
@@ -1017,17 +1074,17 @@ static void test_invariant_checkers_can_fail(void **state)
 	for (int which = 0; which < 7; which++) {
 		c = clients[0];
 		switch (which) {
-		case 0: c.free_slots |= UINT64_C(1) << 40; break;
-		case 1: c.done_slots = c.free_slots & -c.free_slots; break;
+		case 0: c.slot_state[40] = CHANNEL_SLOT_PENDING; break;
+		case 1: c.done_slots = UINT64_C(1) << 3; break;
 		case 2: c.tag_of[1] += 1; break;
-		case 3: c.slot_state[0] = CHANNEL_SLOT_FREE; break;
+		case 3: c.slot_state[0] = 3; break;
 		case 4: c.done_slots |= 1; break;
 		case 5: c.request_head_seen -= DEPTH + 1; break;
 		case 6: c.response_tail_seen += DEPTH + 1; break;
 		}
 		assert_int_not_equal(channel_client_check_invariants(&c), ERR_OK);
 	}
-	for (int which = 0; which < 8; which++) {
+	for (int which = 0; which < 9; which++) {
 		s = server;
 		switch (which) {
 		case 0: s.by_priority[2] |= 1; break;
@@ -1038,6 +1095,7 @@ static void test_invariant_checkers_can_fail(void **state)
 		case 5: s.link[0].room++; break;
 		case 6: s.link[0].response_head_seen -= DEPTH + 1; break;
 		case 7: s.link[0].request_tail_seen += DEPTH + 1; break;
+		case 8: s.link[0].slot[40].handle += CHANNEL_HANDLE_GENERATION; break;
 		}
 		assert_int_not_equal(channel_server_check_invariants(&s), ERR_OK);
 	}
@@ -1057,6 +1115,7 @@ int main(void)
 		cmocka_unit_test(test_lowest_set),
 		cmocka_unit_test(test_wait_rule),
 		cmocka_unit_test_setup(test_submit_errors, setup),
+		cmocka_unit_test_setup(test_reply_slot_position_taken, setup),
 		cmocka_unit_test_setup(test_out_of_order, setup),
 		cmocka_unit_test_setup(test_wait_now_uncommon_replies, setup),
 		cmocka_unit_test_setup(test_timeout_keeps_tag, setup),

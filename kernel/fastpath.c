@@ -35,14 +35,14 @@ void fastpath_configure(const char *bootargs)
 
 /* A message the registers carry alone: no fault in flight (that message
  * is built by fault.c), no extra caps, at most MSG_REGISTER_WORDS words. */
-static bool in_registers(const struct tcb *sender, struct msg_info info)
+HOT_INLINE bool in_registers(const struct tcb *sender, struct msg_info info)
 {
 	return sender->fault_kind == FAULT_NONE && msg_info_extra_caps(info) == 0 &&
 	       msg_info_length(info) <= MSG_REGISTER_WORDS;
 }
 
 /* endpoint_transfer for such a message (no caps, so no grant question). */
-static void transfer(struct tcb *from, struct tcb *to, struct msg_info info, uint64_t badge)
+HOT_INLINE void transfer(struct tcb *from, struct tcb *to, struct msg_info info, uint64_t badge)
 {
 	unsigned length = msg_info_length(info);
 	for (unsigned i = 0; i < length; i++)
@@ -52,21 +52,45 @@ static void transfer(struct tcb *from, struct tcb *to, struct msg_info info, uin
 	tcb_set_reg(to, PORT_REG_RESULT, ERR_OK);
 }
 
-/* t may run now: it has a VSpace, whose ASID goes to *asid. */
-static bool runnable_space(struct tcb *t, uint64_t *asid)
+/*
+ * The slot cptr names in t's CSpace, as the slow path's lookup finds it
+ * (syscall_lookup: all 64 bits, cnode_resolve_address_bits' rules), done
+ * inline for the shape every program has: a root CNode whose guard and
+ * radix take all 64 bits, so one guard compare and one index. Any other
+ * shape takes the general lookup. The slot may be empty (callers check
+ * the cap's type); NULL when nothing resolves. Untrusted: cptr.
+ */
+HOT_INLINE struct cte *lookup(struct tcb *t, uint64_t cptr)
+{
+	struct cap root = t->cspace_root.cap;
+	if (cap_type(root) == CAP_CNODE) {
+		unsigned radix = cap_cnode_radix(root);
+		if (radix + cap_cnode_guard_size(root) == WORD_BITS) {
+			if ((cptr >> radix) != cap_cnode_guard(root))
+				return NULL;
+			return (struct cte *)cap_ptr(root) + (cptr & ((UINT64_C(1) << radix) - 1));
+		}
+	}
+	return syscall_lookup(t, cptr);
+}
+
+/* t may run now: it has a VSpace, whose ASID goes to *asid and root table
+ * to *root (thread.c's activate() asks the same). */
+HOT_INLINE bool runnable_space(struct tcb *t, uint64_t *asid, struct pagetable **root)
 {
 	*asid = tcb_vspace_asid(t);
-	return *asid != ASID_INVALID && asid_lookup(*asid) != NULL;
+	*root = asid_lookup(*asid);
+	return *root != NULL;
 }
 
 /* Call (a0 endpoint cptr, a2 info). Untrusted: every register. Returns
  * the receiver to run (its ASID in *asid), or NULL having changed nothing. */
-static struct tcb *call(unsigned h, struct tcb *t, uint64_t *asid)
+static struct tcb *call(unsigned h, struct tcb *t, uint64_t *asid, struct pagetable **root)
 {
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
 	if (!in_registers(t, info))
 		return NULL;
-	struct cte *slot = syscall_lookup(t, tcb_get_reg(t, PORT_REG_RESULT));
+	struct cte *slot = lookup(t, tcb_get_reg(t, PORT_REG_RESULT));
 	if (slot == NULL || !endpoint_cap_can_send(slot->cap))
 		return NULL;
 	struct cap cap = slot->cap;
@@ -75,7 +99,7 @@ static struct tcb *call(unsigned h, struct tcb *t, uint64_t *asid)
 		return NULL;
 	struct tcb *receiver = ep->queue.head;
 	struct reply *r = receiver->reply;
-	if (!endpoint_call_waits(cap, r) || !runnable_space(receiver, asid) ||
+	if (!endpoint_call_waits(cap, r) || !runnable_space(receiver, asid, root) ||
 	    !sched_can_switch_direct(h, receiver))
 		return NULL;
 	/* do_send, then caller_after_delivery, then the switch. */
@@ -85,7 +109,7 @@ static struct tcb *call(unsigned h, struct tcb *t, uint64_t *asid)
 	transfer(t, receiver, info, cap_badge(cap));
 	tcb_set_state(receiver, THREAD_RUNNING);
 	/* Switched before t blocks: t's block then asks for no decision. */
-	sched_switch_direct(h, receiver);
+	sched_switch_direct_asid(h, receiver, *asid);
 	reply_push(r, t, receiver->ipc_grant);
 	return receiver;
 }
@@ -93,13 +117,13 @@ static struct tcb *call(unsigned h, struct tcb *t, uint64_t *asid)
 /* ReplyRecv (a0 endpoint cptr, a1 reply cptr, a2 info). Untrusted: every
  * register. Returns the caller to run (its ASID in *asid), or NULL having
  * changed nothing. */
-static struct tcb *reply_recv(unsigned h, struct tcb *t, uint64_t *asid)
+static struct tcb *reply_recv(unsigned h, struct tcb *t, uint64_t *asid, struct pagetable **root)
 {
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
 	if (!in_registers(t, info) || t->bound != NULL)
 		return NULL; /* a bound notification may have a signal to deliver */
-	struct cte *slot = syscall_lookup(t, tcb_get_reg(t, PORT_REG_RESULT));
-	struct cte *reply_slot = syscall_lookup(t, tcb_get_reg(t, PORT_REG_BADGE));
+	struct cte *slot = lookup(t, tcb_get_reg(t, PORT_REG_RESULT));
+	struct cte *reply_slot = lookup(t, tcb_get_reg(t, PORT_REG_BADGE));
 	if (slot == NULL || reply_slot == NULL || cap_type(reply_slot->cap) != CAP_REPLY ||
 	    !endpoint_cap_can_receive(slot->cap))
 		return NULL;
@@ -109,14 +133,14 @@ static struct tcb *reply_recv(unsigned h, struct tcb *t, uint64_t *asid)
 	/* A sender already waiting would be received at once: slow path. */
 	if (caller == NULL || tcb_state(caller) != THREAD_BLOCKED_REPLY ||
 	    caller->fault_kind != FAULT_NONE || r->receiver != NULL ||
-	    endpoint_state(ep) == ENDPOINT_SEND || !runnable_space(caller, asid) ||
+	    endpoint_state(ep) == ENDPOINT_SEND || !runnable_space(caller, asid, root) ||
 	    !sched_can_switch_direct(h, caller))
 		return NULL;
 	/* reply_invoke, then do_receive's blocking case, then the switch. */
 	reply_remove_caller(caller);
 	transfer(t, caller, info, 0);
 	tcb_set_state(caller, THREAD_RUNNING);
-	sched_switch_direct(h, caller); /* before t blocks, as in call() */
+	sched_switch_direct_asid(h, caller, *asid); /* before t blocks, as in call() */
 	t->ipc_grant = (cap_rights(slot->cap).bits & CAP_RIGHT_GRANT) != 0;
 	tcb_queue_append(&ep->queue, t, ep);
 	tcb_set_state(t, THREAD_BLOCKED_RECV);
@@ -132,10 +156,11 @@ void fastpath_try(struct hart *hart, struct tcb *t)
 	uint64_t number = t->regs[17]; /* a7 */
 	struct tcb *next;
 	uint64_t asid;
+	struct pagetable *root;
 	if (number == SYS_CALL)
-		next = call(h, t, &asid);
+		next = call(h, t, &asid, &root);
 	else if (number == SYS_REPLY_RECV)
-		next = reply_recv(h, t, &asid);
+		next = reply_recv(h, t, &asid, &root);
 	else
 		return;
 	if (next == NULL)
@@ -144,5 +169,5 @@ void fastpath_try(struct hart *hart, struct tcb *t)
 	t->regs[REG_SYSCALL_PC] = t->regs[REG_PC];
 	t->regs[REG_PC] += 4;
 	hart->fastpath_taken++;
-	thread_run_direct(hart, t, next, asid);
+	thread_run_direct(hart, t, next, root, asid);
 }

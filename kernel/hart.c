@@ -37,7 +37,6 @@ _Noreturn void hart_main(struct hart *hart)
 	csr_set_sstatus(SSTATUS_SPIE | SSTATUS_FS_INITIAL);
 	arch_init_hart();
 	archtest_hart(hart); /* tests=arch only: the kernel's tests of arch/riscv */
-	hart->user_frame = &hart->frame;
 	kernel_lock_acquire();
 	sched_enter(hart->cpu_index);
 	thread_start_hart(hart);

@@ -27,19 +27,16 @@ struct trap_frame {
 struct hart {
 	/* Read by trap.S: keep in step with layout.h. */
 	uint64_t scratch;
-	struct trap_frame *user_frame; /* where trap.S saves: &frame below */
+	/* Where trap.S saves the user's registers: the register block of
+	 * `running` (set with it, under the lock), NULL before the first. */
+	struct trap_frame *user_frame;
 	uint64_t kernel_stack_top;
 	uint64_t kernel_satp;
 
 	uint64_t hart_id;
 	unsigned cpu_index;
-	struct tcb *running; /* the thread last sent to user mode, or NULL */
-	/* The running thread's registers while it is in user mode: trap.S saves
-	 * here (user_frame points at it), and the kernel copies them into the
-	 * TCB only once it holds the lock and the TCB is still this hart's
-	 * current thread, so a thread destroyed by another hart meanwhile is
-	 * never written to. */
-	struct trap_frame frame;
+	struct tcb *running;     /* the thread last sent to user mode, or NULL */
+	uint64_t icache_epoch;   /* thread_code_epoch when this hart last ran fence.i */
 	uint64_t kernel_entries; /* traps from user mode on this hart */
 	uint64_t sie_user;       /* sie while a thread runs (idle: no timer) */
 	uint64_t fastpath_taken; /* IPCs kernel/fastpath.c did on this hart */

@@ -186,6 +186,10 @@ static enum error tcb_registers(struct invocation *inv, struct tcb *target)
 {
 	if (target == inv->thread)
 		return ERR_ILLEGAL_OPERATION; /* seL4: not on the calling thread */
+	/* Current on another hart: invoke_tcb stalled it (its trap saved the
+	 * registers into the TCB; a write makes that trap stale). */
+	unsigned hart = tcb_current_hart(target);
+	bool remote = hart != NO_HART && hart != sched_this_hart();
 	if (inv->label == TCB_READ_REGISTERS) {
 		if (!has(inv, 2, 0))
 			return ERR_TRUNCATED_MESSAGE;
@@ -207,8 +211,12 @@ static enum error tcb_registers(struct invocation *inv, struct tcb *target)
 		return ERR_TRUNCATED_MESSAGE;
 	for (unsigned i = 0; i < count; i++)
 		target->regs[abi_reg_index[i]] = mr(inv, 3 + i);
-	if (count > 0)
+	if (count > 0) {
 		target->regs[REG_SYSCALL_PC] = 0; /* the new PC wins over a restart */
+		/* The stalled hart's trap was the old registers' (trap.c). */
+		if (remote)
+			target->regs[REG_REPLACED] = 1;
+	}
 	if (mr(inv, 0) & 1)
 		tcb_resume(target);
 	return ERR_OK;
@@ -308,8 +316,13 @@ static enum error invoke_frame(struct invocation *inv)
 	case PAGE_MAP:
 		if (!has(inv, 3, 1))
 			return ERR_TRUNCATED_MESSAGE;
-		return vspace_frame_map(inv->slot, inv->caps[0], mr(inv, 0), mr(inv, 1), mr(inv, 2),
-					&fault);
+		{
+			enum error err = vspace_frame_map(inv->slot, inv->caps[0], mr(inv, 0),
+							  mr(inv, 1), mr(inv, 2), &fault);
+			if (err == ERR_OK && !(mr(inv, 2) & ABI_ATTR_EXECUTE_NEVER))
+				thread_code_mapped(); /* every hart runs fence.i before user code */
+			return err;
+		}
 	case PAGE_UNMAP: return vspace_frame_unmap(inv->slot);
 	case PAGE_GET_ADDRESS:
 		out(inv, port_virt_to_phys((void *)cap_ptr(inv->slot->cap)));

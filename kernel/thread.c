@@ -33,12 +33,13 @@ static _Alignas(1u << TCB_SIZE_BITS) uint8_t idle_tcbs[CONFIG_MAX_HARTS][1u << T
 
 static bool preemptive;
 
-void kernel_lock_acquire(void)
+void kernel_lock_contended(void)
 {
 	/* A hart spinning here must still answer the holder's remote stall. */
-	while (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE))
+	do {
 		while (__atomic_load_n(&kernel_lock.held, __ATOMIC_RELAXED))
 			(void)arch_ipi_poll();
+	} while (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE));
 }
 
 /* The timer's handler (interrupts are taken under the lock, trap.c). */
@@ -94,20 +95,17 @@ struct hart *thread_stall(struct tcb *t)
 	unsigned h = tcb_current_hart(t);
 	if (h == NO_HART || h == sched_this_hart())
 		return NULL;
+	/* That hart saved t's registers straight into t (trap.S) before it
+	 * answered, and spins for the lock: they are settled until we drop it. */
 	arch_ipi_stall(h);
-	/* That hart saved t's registers in its frame (trap.S) and spins for
-	 * the lock; it copies the frame into t only once it holds it. */
-	struct hart *remote = &harts[h];
-	if (remote->running != t)
-		return NULL;
-	thread_copy_frame(t->regs, (const uint64_t *)&remote->frame);
-	return remote;
+	return &harts[h];
 }
 
 void thread_unstall(struct tcb *t, struct hart *remote)
 {
-	if (remote != NULL && remote->running == t)
-		thread_copy_frame((uint64_t *)&remote->frame, t->regs);
+	/* It resumes from t's own registers (docs/arch.md): nothing to copy. */
+	(void)t;
+	(void)remote;
 }
 
 /*
@@ -151,10 +149,25 @@ static void idle_wait(struct hart *hart)
 		;
 }
 
-/* Send next, current on this hart, to user mode in root/asid; from is the
- * thread whose FP registers the hart holds (or NULL). Drops the lock. */
-static _Noreturn void run(struct hart *hart, struct tcb *from, struct tcb *next,
-			  struct pagetable *root, uint64_t asid)
+/* Bumped (under the lock) whenever a frame is mapped executable: a hart
+ * whose icache_epoch differs runs fence.i before it next enters user mode.
+ * Starts ahead of every hart's 0, so each hart's first entry fences. */
+static uint64_t code_epoch = 1;
+
+void thread_code_mapped(void)
+{
+	code_epoch++;
+}
+
+/*
+ * Send next, current on this hart, to user mode in root/asid; from is the
+ * thread whose FP registers the hart holds (or NULL). Drops the lock. The
+ * one way to user mode (both thread_return_to_user and the fastpath's
+ * thread_run_direct end here): a check "before this thread returns to its
+ * user mode" belongs at the mark below.
+ */
+static inline __attribute__((always_inline)) _Noreturn void
+run(struct hart *hart, struct tcb *from, struct tcb *next, struct pagetable *root, uint64_t asid)
 {
 	unsigned h = hart->cpu_index;
 	if (next != from)
@@ -164,14 +177,20 @@ static _Noreturn void run(struct hart *hart, struct tcb *from, struct tcb *next,
 	arch_vspace_activate(kernel_to_physical(root), asid);
 	csr_write_sie(hart->sie_user);
 	hart->running = next;
-	thread_copy_frame((uint64_t *)&hart->frame, next->regs);
-	/* Before returning to user mode: user-interrupt switch and delivery. */
+	/* The next trap saves straight into next's TCB (trap.S). */
+	hart->user_frame = (struct trap_frame *)next->regs;
+	/* Code was mapped since this hart last fenced (invoke.c): a loader
+	 * wrote it as data, and this hart may hold stale instructions. */
+	if (hart->icache_epoch != code_epoch) {
+		hart->icache_epoch = code_epoch;
+		fence_i();
+	}
+	/* Before returning to next's user mode (the one place for every path,
+	 * fastpath included): user-interrupt switch and delivery. */
 	kuintr_return_to_user(hart, next);
 	kinfo_set_running(hart->cpu_index, next);
-	/* Pages written as data may now be run (a loader wrote them). */
-	fence_i();
 	spinlock_release(&kernel_lock);
-	user_return(hart, &hart->frame);
+	user_return(hart, (struct trap_frame *)next->regs);
 }
 
 _Noreturn void thread_return_to_user(struct hart *hart)
@@ -203,9 +222,9 @@ _Noreturn void thread_return_to_user(struct hart *hart)
 }
 
 _Noreturn void thread_run_direct(struct hart *hart, struct tcb *from, struct tcb *next,
-				 uint64_t asid)
+				 struct pagetable *root, uint64_t asid)
 {
 	/* activate() without its restart case: next was blocked in IPC. */
 	next->regs[REG_SYSCALL_PC] = 0;
-	run(hart, from, next, asid_lookup(asid), asid);
+	run(hart, from, next, root, asid);
 }

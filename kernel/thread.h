@@ -23,8 +23,14 @@
 #include "tcb.h"
 
 extern struct spinlock kernel_lock;
+/* kernel_lock_acquire when the lock was held: spin, answering IPIs. */
+void kernel_lock_contended(void);
 /* Take the big lock; while spinning, answer IPIs (a remote stall). */
-void kernel_lock_acquire(void);
+static inline __attribute__((always_inline)) void kernel_lock_acquire(void)
+{
+	if (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE))
+		kernel_lock_contended();
+}
 
 /*
  * Register-block word holding the address of the ecall a thread is inside
@@ -35,7 +41,11 @@ void kernel_lock_acquire(void);
 #define REG_PC 32
 /* Kernel entries of the thread (SYS_DEBUG_KERNEL_ENTRIES). */
 #define REG_KERNEL_ENTRIES 34
-_Static_assert(REG_KERNEL_ENTRIES < TCB_REG_WORDS, "the kernel's words fit the register block");
+/* Non-zero: another hart rewrote the registers (TCB_WriteRegisters) while
+ * this thread was current on a hart it had stalled; that hart's pending
+ * trap belongs to the old registers and is dropped (trap.c). */
+#define REG_REPLACED 35
+_Static_assert(REG_REPLACED < TCB_REG_WORDS, "the kernel's words fit the register block");
 
 /*
  * A thread's FP registers live in the TCB object after core/'s struct tcb
@@ -52,31 +62,20 @@ static inline struct arch_fpu_state *thread_fpu(struct tcb *t)
 	return (struct arch_fpu_state *)(void *)((char *)t + THREAD_FPU_OFFSET);
 }
 
-/* Copy a trap frame a word at a time (the kernel's memcpy goes bytewise). */
-static inline void thread_copy_frame(uint64_t *to, const uint64_t *from)
-{
-	/* Unrolled: a load and a store a word, four copies per IPC round trip. */
-#pragma GCC unroll 32
-	for (unsigned i = 1; i < sizeof(struct trap_frame) / sizeof(uint64_t); i++) {
-		__asm__("" : : : "memory"); /* no loop-to-memcpy rewrite, please */
-		to[i] = from[i];
-	}
-}
-
 /* The root table t runs in, or NULL when it has none or it went away. */
 struct pagetable *thread_vspace(struct tcb *t);
 
 /*
  * seL4's remoteTCBStall, before an invocation on t's TCB: when another hart
  * has t as its current thread, that hart is stopped (arch_ipi_stall: it
- * left user mode and waits for the lock) and its live registers, in its
- * frame, are copied into the TCB, so the invocation reads what t has now
- * and a suspend ends it at once. Returns that hart (for thread_unstall),
- * or NULL. Under the lock.
+ * left user mode, saved t's live registers into the TCB, and waits for the
+ * lock), so the invocation reads what t has now, a write is what t goes on
+ * with (that hart's pending trap is then dropped: REG_REPLACED), and a
+ * suspend ends it at once. Returns that hart, or NULL. Under the lock.
  */
 struct hart *thread_stall(struct tcb *t);
-/* After the invocation: `remote` (thread_stall's answer) resumes from its
- * frame, which now holds what the invocation left in t's registers. */
+/* After the invocation on t (thread_stall's answer `remote`): nothing to
+ * do since the registers live in the TCB; kept as the pair's other half. */
 void thread_unstall(struct tcb *t, struct hart *remote);
 
 /* Create the idle threads and start the scheduler (boot hart, once).
@@ -87,10 +86,16 @@ void thread_init(unsigned harts, bool preemption);
 
 /* The IPC fastpath's exit, lock held: core/ made next (woken from an IPC
  * block) current on this hart (sched_switch_direct); run it in the VSpace
- * of `asid`, which the fastpath found valid under this same lock hold.
- * from: the thread that ran before. */
+ * `root` of `asid`, which the fastpath found valid under this same lock
+ * hold. from: the thread that ran before. */
 _Noreturn void thread_run_direct(struct hart *hart, struct tcb *from, struct tcb *next,
-				 uint64_t asid);
+				 struct pagetable *root, uint64_t asid);
+
+/* A frame was mapped executable (lock held): every hart runs fence.i
+ * before it next enters user mode, so code a loader wrote as data is what
+ * runs. Code written into a page already mapped executable is the writer's
+ * to fence (RISC-V's rule: fence.i on the hart that will run it). */
+void thread_code_mapped(void);
 
 /* This hart is about to run threads for the first time (lock held): its
  * interrupt enables for user mode, and its tick. */

@@ -49,19 +49,21 @@ _Noreturn void trap_from_user(struct hart *hart)
 	uint64_t tval = csr_read_stval();
 	/* uipi and uret (emulated backend): without the lock (DESIGN.md). */
 	if (cause == CAUSE_ILLEGAL_INSTRUCTION && kuintr_trap(hart, tval))
-		user_return(hart, &hart->frame);
+		user_return(hart, hart->user_frame);
 	kernel_lock_acquire();
 	sched_enter(hart->cpu_index);
 	hart->kernel_entries++;
 	struct tcb *t = hart->running;
 	bool current = t != NULL && sched_current(hart->cpu_index) == t;
-	if (current) {
-		thread_copy_frame(t->regs, (const uint64_t *)&hart->frame);
+	bool replaced = false;
+	if (current) { /* (trap.S saved its registers into its TCB) */
 		t->regs[REG_KERNEL_ENTRIES]++;
+		replaced = t->regs[REG_REPLACED] != 0; /* then the trap is stale */
+		t->regs[REG_REPLACED] = 0;
 	}
 	if (cause & CAUSE_INTERRUPT) {
 		interrupt(hart, cause);
-	} else if (current && tcb_is_runnable(t)) {
+	} else if (current && !replaced && tcb_is_runnable(t)) {
 		/* (A thread another hart suspended or destroyed meanwhile does
 		 * nothing more: an ecall left unhandled is restarted later.) */
 		if (cause == CAUSE_USER_ECALL) {

@@ -71,7 +71,7 @@ void kuintr_return_to_user(struct hart *hart, struct tcb *next)
 	unsigned h = hart->cpu_index;
 	load(h, next);
 	if (loaded[h].rx != NULL)
-		deliver(loaded[h].rx, &hart->frame);
+		deliver(loaded[h].rx, hart->user_frame);
 }
 
 /* No lock: see uintr_kernel.h. */
@@ -80,7 +80,7 @@ SLOW bool kuintr_trap(struct hart *hart, uint64_t tval)
 	if (uintr_backend->trap == NULL)
 		return false;
 	struct loaded *l = &loaded[hart->cpu_index];
-	if (!uintr_backend->trap(l->rx, l->table, (uint32_t)tval, &hart->frame))
+	if (!uintr_backend->trap(l->rx, l->table, (uint32_t)tval, hart->user_frame))
 		return false;
 	hart->kernel_entries++;
 	/* The thread's counter (SYS_DEBUG_KERNEL_ENTRIES) is read by others
@@ -88,7 +88,7 @@ SLOW bool kuintr_trap(struct hart *hart, uint64_t tval)
 	 * (its destruction stalls this hart, which answers only in user mode). */
 	__atomic_fetch_add(&hart->running->regs[REG_KERNEL_ENTRIES], 1, __ATOMIC_RELAXED);
 	if (l->rx != NULL && uintr_backend->return_to_user != NULL)
-		uintr_backend->return_to_user(l->rx, &hart->frame);
+		uintr_backend->return_to_user(l->rx, hart->user_frame);
 	return true;
 }
 

@@ -25,9 +25,9 @@
 /* Drop what this hart (h, the calling one) loaded: the backend's switch_out,
  * uintr_switch_out. A SLEEPING receiver stays SLEEPING. */
 void kuintr_unload_here(unsigned h);
-/* The before-returning-to-user step (lock held, hart's frame filled from
- * next): load next's receiver and table unless loaded, and let the backend
- * deliver a pending user interrupt into the frame. */
+/* The before-returning-to-user step (lock held, hart->user_frame is next's
+ * registers): load next's receiver and table unless loaded, and let the
+ * backend deliver a pending user interrupt into them. */
 void kuintr_return_to_user(struct hart *hart, struct tcb *next);
 /*
  * An illegal-instruction trap from user mode, WITHOUT the lock: when it is

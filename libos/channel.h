@@ -200,7 +200,6 @@ struct channel_client {
 	uint32_t request_tail, request_head_seen;   /* mine; last validated server value */
 	uint32_t response_head, response_tail_seen; /* mine; last validated server value */
 	uint32_t poll_budget;                       /* polls before publishing "sleeping" */
-	uint64_t free_slots;                        /* bit i: slot i is FREE */
 	uint64_t done_slots;                        /* bit i: slot i is DONE (reply in done[i]) */
 	uint32_t tag_of[CHANNEL_MAX_DEPTH];         /* slot | generation << 6 */
 	uint8_t slot_state[CHANNEL_MAX_DEPTH];      /* enum channel_slot_state */
@@ -294,11 +293,12 @@ struct channel_link {
 	uint32_t depth, mask, priority, index;
 	uint32_t request_head, request_tail_seen;   /* mine; last validated client value */
 	uint32_t response_tail, response_head_seen; /* mine; last validated client value */
-	uint32_t room;       /* reply room: depth - taken and not replied - unread replies */
-	uint64_t busy_slots; /* bit i: slot i holds a taken request */
-	uint64_t taken;      /* requests handed to the server (statistics, tests) */
+	uint32_t room;  /* reply room: depth - taken and not replied - unread replies */
+	uint64_t taken; /* requests handed to the server (statistics, tests) */
 	struct channel_counters counters;
-	uint64_t reserved[2]; /* 1152 bytes = 9 << 7: a cheap index multiplication */
+	uint64_t reserved[3]; /* 1152 bytes = 9 << 7: a cheap index multiplication */
+	/* A slot holds a taken request exactly when its handle's generation
+	 * is odd (no separate bitmap to keep in step). */
 	struct channel_taken slot[CHANNEL_MAX_DEPTH];
 };
 _Static_assert(sizeof(struct channel_link) == 1152, "a link is 9 << 7 bytes");

@@ -138,25 +138,27 @@ __attribute__((noinline)) void channel_bench_pair_floor(uint64_t i)
 	request.arg[0] = i;
 	/* submit */
 	uint32_t tag = floor_tag++, t = client->request_tail++;
-	floor_publish(&client->requests[t & client->mask], &request, tag, &shared->request_tail,
-		      t + 1, &shared->server_sleeping);
+	floor_publish(channel_entry_at(client->requests, t, client->mask), &request, tag,
+		      &shared->request_tail, t + 1, &shared->server_sleeping);
 	/* take */
 	uint32_t h = link->request_head;
 	if (atomic_load_explicit(&shared->request_tail, memory_order_acquire) == h)
 		channel_bench_fail(ERR_FAILED_LOOKUP, "floor take");
 	link->request_head = h + 1;
-	floor_consume(&got, &client->requests[h & client->mask], &shared->request_head, h + 1);
+	floor_consume(&got, channel_entry_at(client->requests, h, client->mask),
+		      &shared->request_head, h + 1);
 	got.opcode = ERR_OK;
 	/* reply */
 	t = link->response_tail++;
-	floor_publish(&client->responses[t & client->mask], &got, got.tag, &shared->response_tail,
-		      t + 1, &shared->client_sleeping);
+	floor_publish(channel_entry_at(client->responses, t, client->mask), &got, got.tag,
+		      &shared->response_tail, t + 1, &shared->client_sleeping);
 	/* wait */
 	h = client->response_head;
 	if (atomic_load_explicit(&shared->response_tail, memory_order_acquire) == h)
 		channel_bench_fail(ERR_FAILED_LOOKUP, "floor wait");
 	client->response_head = h + 1;
-	floor_consume(&reply, &client->responses[h & client->mask], &shared->response_head, h + 1);
+	floor_consume(&reply, channel_entry_at(client->responses, h, client->mask),
+		      &shared->response_head, h + 1);
 	if (reply.tag != tag)
 		channel_bench_fail(ERR_INVALID_ARGUMENT, "floor tag");
 	sink = reply.arg[0];

@@ -5,9 +5,8 @@
  * order. Replies that arrive while the caller waits for another tag are
  * stashed in the private state (done[]) by their slot.
  *
- * Invariants (channel_client_check_invariants): a slot is FREE exactly
- * when its bit is in free_slots and DONE exactly when its bit is in
- * done_slots; tag_of[slot] names the slot's next or current tag and its
+ * Invariants (channel_client_check_invariants): slots at or past depth
+ * are FREE, a slot is DONE exactly when its bit is in done_slots; tag_of[slot] names the slot's current tag (or its last one while FREE) and its
  * low six bits are the slot; the cached server indices are within one
  * queue depth of ours.
  *
@@ -21,12 +20,6 @@
 #include "channel_queue.h"
 
 #define TAG_SLOT_MASK CHANNEL_TAG_SLOT_MASK
-
-/* Bit i for each of the depth slots. */
-static inline uint64_t client_all_slots(const struct channel_client *client)
-{
-	return client->depth == 64 ? UINT64_MAX : (UINT64_C(1) << client->depth) - 1;
-}
 
 /* The server broke an index: stop using the channel. */
 static CHANNEL_COLD enum error client_break(struct channel_client *client)
@@ -97,7 +90,6 @@ enum error channel_client_init(struct channel_client *client, void *buffer, size
 	client->depth = depth;
 	client->mask = depth - 1;
 	client->poll_budget = 256;
-	client->free_slots = depth == 64 ? UINT64_MAX : (UINT64_C(1) << depth) - 1;
 	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
 		client->tag_of[slot] = slot;
 	client->state = CHANNEL_ACTIVE;
@@ -124,7 +116,23 @@ enum error channel_client_cancel(struct channel_client *client, uint32_t tag)
 
 uint32_t channel_client_outstanding(const struct channel_client *client)
 {
-	return (uint32_t)__builtin_popcountll(client_all_slots(client) & ~client->free_slots);
+	uint32_t outstanding = 0;
+	for (uint32_t slot = 0; slot < client->depth; slot++)
+		outstanding += client->slot_state[slot] != CHANNEL_SLOT_FREE;
+	return outstanding;
+}
+
+/* A FREE slot for a request at queue position `tail`: that position's
+ * when it is FREE, else the lowest FREE one; depth when none is. */
+static uint32_t client_free_slot(const struct channel_client *client, uint32_t tail)
+{
+	uint32_t slot = tail & client->mask;
+	if (client->slot_state[slot] == CHANNEL_SLOT_FREE)
+		return slot;
+	for (slot = 0; slot < client->depth; slot++)
+		if (client->slot_state[slot] == CHANNEL_SLOT_FREE)
+			break;
+	return slot;
 }
 
 /* Our cached server head says the request queue is full: read the real
@@ -155,13 +163,14 @@ client_submit_checked(struct channel_client *client, const struct channel_messag
 {
 	if (CHANNEL_UNLIKELY(client->state != CHANNEL_ACTIVE))
 		return ERR_ILLEGAL_OPERATION;
-	if (CHANNEL_UNLIKELY(client->free_slots == 0))
-		return ERR_NOT_ENOUGH_MEMORY;
 	uint32_t tail = client->request_tail;
+	uint32_t slot = client_free_slot(client, tail);
+	if (CHANNEL_UNLIKELY(slot == client->depth))
+		return ERR_NOT_ENOUGH_MEMORY;
 	if (CHANNEL_UNLIKELY(tail - client->request_head_seen >= client->depth))
 		return client_submit_refresh(client, request, tag); /* a tail call */
 
-	return channel_client_publish(client, request, tag, is_short);
+	return channel_client_publish(client, request, tag, is_short, slot);
 }
 
 /* The whole submit, out of line: the state check, the full shape check
@@ -362,7 +371,7 @@ enum error channel_client_wait_general(struct channel_client *client, uint32_t t
 	if (tag == CHANNEL_ANY) {
 		if (client->done_slots != 0)
 			return deliver_done(client, channel_lowest_set(client->done_slots), reply);
-		if (client->free_slots == client_all_slots(client))
+		if (channel_client_outstanding(client) == 0)
 			return ERR_INVALID_ARGUMENT; /* nothing outstanding */
 	} else {
 		/* Slots at or past depth are never used: FREE, so refused here
@@ -430,16 +439,14 @@ enum error channel_client_check_invariants(const struct channel_client *client)
 	if (client->state == CHANNEL_DETACHED)
 		return ERR_OK;
 	uint64_t all = client->depth == 64 ? UINT64_MAX : (UINT64_C(1) << client->depth) - 1;
-	if ((client->free_slots | client->done_slots) & ~all)
+	if (client->done_slots & ~all)
 		return ERR_INVALID_ARGUMENT;
-	if (client->free_slots & client->done_slots)
-		return ERR_INVALID_ARGUMENT;
-	for (uint32_t slot = 0; slot < client->depth; slot++) {
+	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++) {
 		uint64_t bit = UINT64_C(1) << slot;
 		enum channel_slot_state state = client->slot_state[slot];
 		if ((client->tag_of[slot] & TAG_SLOT_MASK) != slot ||
-		    (client->tag_of[slot] & 0x80000000u) != 0 ||
-		    (state == CHANNEL_SLOT_FREE) != ((client->free_slots & bit) != 0) ||
+		    (client->tag_of[slot] & 0x80000000u) != 0 || state > CHANNEL_SLOT_DONE ||
+		    (slot >= client->depth && state != CHANNEL_SLOT_FREE) ||
 		    (state == CHANNEL_SLOT_DONE) != ((client->done_slots & bit) != 0))
 			return ERR_INVALID_ARGUMENT;
 	}

@@ -61,11 +61,15 @@ CHANNEL_MUST_CHECK enum error channel_server_take_broken(struct channel_server *
 CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
 					     const struct channel_message *request, uint32_t *tag)
 {
-	uint64_t free = client->free_slots;
 	uint32_t tail = client->request_tail;
-	/* open_depth is 0 unless ACTIVE: a broken or detached client always
-	 * takes the general path, which reports it. */
-	if (CHANNEL_UNLIKELY(!channel_message_common(request) || free == 0))
+	/* The request's slot is its queue position when that is FREE (it is
+	 * unless the request submitted depth requests ago is still
+	 * outstanding); else the general path looks for another. open_depth
+	 * is 0 unless ACTIVE: a broken or detached client always takes the
+	 * general path, which reports it. */
+	uint32_t slot = tail & client->mask;
+	if (CHANNEL_UNLIKELY(!channel_message_common(request) ||
+			     client->slot_state[slot] != CHANNEL_SLOT_FREE))
 		return channel_client_submit_general(client, request, tag);
 	/* Room by our cached server head, else read the real one; the general
 	 * path handles a full queue, a broken head and a channel that is not
@@ -73,7 +77,7 @@ CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
 	if (CHANNEL_UNLIKELY(tail - client->request_head_seen >= client->open_depth) &&
 	    !channel_client_refresh_room(client))
 		return channel_client_submit_general(client, request, tag);
-	return channel_client_publish(client, request, tag, 1);
+	return channel_client_publish(client, request, tag, 1, slot);
 }
 
 /*
@@ -104,7 +108,7 @@ CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32
 			return channel_client_wait_none(client, tail);
 		client->response_tail_seen = tail;
 	}
-	const struct channel_entry *entry = &client->responses[head & client->mask];
+	const struct channel_entry *entry = channel_entry_at(client->responses, head, client->mask);
 	channel_words_read(reply, entry);
 	/* `tag` is PENDING (checked above): the entry is ours exactly when
 	 * it carries that tag. */
@@ -145,17 +149,22 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	if (CHANNEL_UNLIKELY(link->room == 0) && !channel_link_refresh_room(link))
 		return channel_server_take_general(server, request);
 	uint32_t head = link->request_head;
+	/* The reply slot: the request's queue position, or out of line when
+	 * that one is still taken (channel_link_slot_for). */
+	uint32_t slot = head & link->mask;
+	if (CHANNEL_UNLIKELY(link->slot[slot].handle & CHANNEL_HANDLE_GENERATION))
+		return channel_server_take_general(server, request);
 	if (head == link->request_tail_seen) {
 		/* Acquire: the client wrote the entries before this tail. */
 		uint32_t tail =
 		    atomic_load_explicit(&link->shared->request_tail, memory_order_acquire);
-		if (CHANNEL_UNLIKELY(tail - head > link->depth))
-			return channel_server_take_broken(server, link->index);
+		/* One test for "nothing new" and "past depth". */
+		if (CHANNEL_UNLIKELY(tail - head - 1 >= link->depth))
+			return tail == head ? ERR_FAILED_LOOKUP
+					    : channel_server_take_broken(server, link->index);
 		link->request_tail_seen = tail;
-		if (tail == head)
-			return ERR_FAILED_LOOKUP;
 	}
-	const struct channel_entry *entry = &link->requests[head & link->mask];
+	const struct channel_entry *entry = channel_entry_at(link->requests, head, link->mask);
 	channel_words_read(request, entry);
 	if (CHANNEL_UNLIKELY(!channel_message_common(request)))
 		return channel_server_take_rest(server, link->index, request, head);
@@ -167,7 +176,7 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	struct channel_shared *shared = link->shared;
 	request->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
 	link->request_head = head + 1;
-	channel_link_accept(link, request);
+	channel_link_accept_at(link, request, slot);
 	__builtin_memcpy(CHANNEL_ALIGNED(request->payload), CHANNEL_ALIGNED(entry->payload),
 			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: the copy is complete before the client may reuse the entry. */
@@ -187,10 +196,11 @@ CHANNEL_HOT enum error channel_server_reply(struct channel_server *server,
 	uint64_t handle = reply->handle;
 	uint32_t slot = (uint32_t)handle & 63u;
 	struct channel_link *link = &server->link[channel_handle_link(handle)];
-	/* A handle is valid while its slot holds it with an odd generation. */
+	/* A handle is valid while its slot holds it with an odd generation;
+	 * a link that broke or was detached retired its handles (even), so
+	 * that a valid handle also says the link is ACTIVE. */
 	if (CHANNEL_UNLIKELY(link->slot[slot].handle != handle ||
-			     !(handle & CHANNEL_HANDLE_GENERATION) ||
-			     link->state != CHANNEL_ACTIVE))
+			     !(handle & CHANNEL_HANDLE_GENERATION)))
 		return channel_server_reply_general(server, reply);
 	return channel_link_answer(link, slot, reply, 1);
 }

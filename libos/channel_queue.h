@@ -273,6 +273,17 @@ channel_entry_write(struct channel_entry *entry, uint32_t tag,
 	}
 }
 
+/* Entry `position` of a queue of mask + 1 entries. The index is the
+ * 64-bit AND of the sign-extended position (what an rv64 register holds
+ * after lw/addw; GCC defines the conversion as modulo 2^32) with the
+ * zero-extended mask: the same value as the 32-bit AND, without the two
+ * instructions of a zero extension on rv64. */
+static inline struct channel_entry *channel_entry_at(struct channel_entry *queue, uint32_t position,
+						     uint32_t mask)
+{
+	return &queue[(uint64_t)(int64_t)(int32_t)position & (uint64_t)mask];
+}
+
 /* A message the hot paths handle inline: no flags, no large buffer, a
  * short payload. Anything else takes the out-of-line path, which runs the
  * full channel_shape_check. */
@@ -383,15 +394,19 @@ static inline void channel_client_slot_set(struct channel_client *client, uint32
 	client->slot_state[slot] = (uint8_t)to;
 	switch (to) {
 	case CHANNEL_SLOT_FREE:
-		client->free_slots |= bit;
+		/* The slot's tag stays in tag_of[] but is valid no more: every
+		 * use of a tag also wants its slot not FREE. */
 		if (from == CHANNEL_SLOT_DONE)
 			client->done_slots &= ~bit;
-		/* This tag is never valid again; tags keep 31 bits, so that none
-		 * is CHANNEL_ANY. */
+		break;
+	case CHANNEL_SLOT_PENDING:
+		/* A new tag: the next generation (the slot's earlier tags never
+		 * name it again); tags keep 31 bits, so that none is
+		 * CHANNEL_ANY. Moved on here rather than when the slot is freed:
+		 * submit already holds the old one in a register. */
 		client->tag_of[slot] =
 		    (client->tag_of[slot] + CHANNEL_TAG_GENERATION) & 0x7fffffffu;
 		break;
-	case CHANNEL_SLOT_PENDING: client->free_slots &= ~bit; break;
 	case CHANNEL_SLOT_DONE: client->done_slots |= bit; break;
 	}
 }
@@ -402,21 +417,20 @@ static inline void channel_client_slot_set(struct channel_client *client, uint32
  * Assumes nothing about the server's head. */
 /*
  * The acting part of a submit, shared by the inline and the general path:
- * take the lowest FREE slot (free_slots != 0), write the entry at our tail
- * (the queue has room), publish it and ring the server if it sleeps.
+ * take FREE slot `slot`, write the entry at our tail (the queue has room),
+ * publish it and ring the server if it sleeps.
  */
 static inline __attribute__((always_inline)) enum error
 channel_client_publish(struct channel_client *client, const struct channel_message *request,
-		       uint32_t *tag, _Bool is_short)
+		       uint32_t *tag, _Bool is_short, uint32_t slot)
 {
 	/* Our state first: the entry's bytes may alias it for the compiler,
 	 * which would then reload it. */
 	uint32_t tail = client->request_tail;
-	uint32_t slot = channel_lowest_set(client->free_slots);
-	uint32_t my_tag = client->tag_of[slot];
+	uint32_t my_tag = (client->tag_of[slot] + CHANNEL_TAG_GENERATION) & 0x7fffffffu;
 	struct channel_shared *shared = client->shared;
 	struct channel_doorbell *server = client->server;
-	struct channel_entry *entry = &client->requests[tail & client->mask];
+	struct channel_entry *entry = channel_entry_at(client->requests, tail, client->mask);
 	channel_client_slot_set(client, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
 	client->request_tail = tail + 1;
 	*tag = my_tag;
@@ -439,21 +453,37 @@ static inline int channel_client_refresh_room(struct channel_client *client)
 	return 1;
 }
 
-/* Hand a request, checked and copied in, to the server: a reply slot (room
- * was checked) and its handle, whose generation turns odd. */
+/* A free reply slot of `link` (one exists: room > 0 means fewer than depth
+ * are taken), when the one at the request's position is taken (cold, in
+ * channel_server.c). */
+CHANNEL_COLD uint32_t channel_link_free_slot(const struct channel_link *link);
+
+/* Hand a request, checked and copied in, to the server: reply slot `slot`
+ * (free; room was checked) and its handle, whose generation turns odd. */
 static inline __attribute__((always_inline)) void
-channel_link_accept(struct channel_link *link, struct channel_message *request)
+channel_link_accept_at(struct channel_link *link, struct channel_message *request, uint32_t slot)
 {
-	uint32_t slot = channel_lowest_set(~link->busy_slots);
-	CHANNEL_ASSERT(slot < link->depth && link->room > 0);
 	struct channel_taken *taken = &link->slot[slot];
-	uint64_t handle = taken->handle + CHANNEL_HANDLE_GENERATION;
-	link->busy_slots |= UINT64_C(1) << slot;
+	uint64_t handle = taken->handle;
+	CHANNEL_ASSERT(slot < link->depth && link->room > 0 &&
+		       !(handle & CHANNEL_HANDLE_GENERATION));
+	handle += CHANNEL_HANDLE_GENERATION;
 	link->room--;
 	link->taken++;
 	taken->handle = handle;
 	taken->tag = request->tag;
 	request->handle = handle;
+}
+
+/* The request at queue position `head`'s reply slot: that position when
+ * it is free (it is unless the request taken depth requests ago is still
+ * unanswered), so that no bitmap search is needed; else any free one. */
+static inline uint32_t channel_link_slot_for(const struct channel_link *link, uint32_t head)
+{
+	uint32_t slot = head & link->mask;
+	if (CHANNEL_UNLIKELY(link->slot[slot].handle & CHANNEL_HANDLE_GENERATION))
+		return channel_link_free_slot(link);
+	return slot;
 }
 
 /* Our cached client head leaves no reply room: read the real one. 1: there
@@ -489,7 +519,7 @@ channel_link_post(struct channel_link *link, uint32_t tag, const struct channel_
 	uint32_t tail = link->response_tail;
 	struct channel_shared *shared = link->shared;
 	struct channel_doorbell *client = link->client;
-	struct channel_entry *entry = &link->responses[tail & link->mask];
+	struct channel_entry *entry = channel_entry_at(link->responses, tail, link->mask);
 	link->response_tail = tail + 1;
 	channel_entry_write(entry, tag, reply, is_short);
 	/* Release: the entry is visible before the tail that covers it. */
@@ -504,7 +534,6 @@ channel_link_answer(struct channel_link *link, uint32_t slot, const struct chann
 		    _Bool is_short)
 {
 	struct channel_taken *taken = &link->slot[slot];
-	link->busy_slots &= ~(UINT64_C(1) << slot);
 	taken->handle += CHANNEL_HANDLE_GENERATION;
 	return channel_link_post(link, taken->tag, reply, is_short);
 }

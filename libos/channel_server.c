@@ -23,9 +23,10 @@
  *
  * Invariants (channel_server_check_invariants): `active` and `by_priority`
  * hold exactly the ACTIVE links and `single` the only one; room +
- * popcount(busy_slots) + unread replies == depth; slot[i].handle names its
- * slot and link, and its generation is odd exactly when bit i of
- * busy_slots is set.
+ * (slots whose handle has an odd generation: taken) + unread replies ==
+ * depth on an ACTIVE link; slot[i].handle names its slot and link, no slot
+ * at or past depth is taken, and none of a BROKEN link is (its handles were
+ * retired).
  */
 #include "channel.h"
 #include "channel_queue.h"
@@ -141,7 +142,6 @@ enum error channel_server_attach(struct channel_server *server, uint32_t index, 
 	link->request_head = link->request_tail_seen = 0;
 	link->response_tail = link->response_head_seen = 0;
 	link->room = depth;
-	link->busy_slots = 0;
 	link->taken = 0;
 	link->counters = (struct channel_counters){ 0 };
 	atomic_store_explicit(&shared->request_head, 0, memory_order_relaxed);
@@ -151,6 +151,15 @@ enum error channel_server_attach(struct channel_server *server, uint32_t index, 
 	return ERR_OK;
 }
 
+/* Turn every taken slot's generation even: its handle is valid no more.
+ * A reply then fails the inline handle test without a state test. */
+static void link_retire_handles(struct channel_link *link)
+{
+	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
+		if (link->slot[slot].handle & HANDLE_GENERATION)
+			link->slot[slot].handle += HANDLE_GENERATION;
+}
+
 enum error channel_server_detach(struct channel_server *server, uint32_t index)
 {
 	if (index >= CHANNEL_MAX_CHANNELS)
@@ -158,18 +167,26 @@ enum error channel_server_detach(struct channel_server *server, uint32_t index)
 	struct channel_link *link = &server->link[index];
 	if (link->state == CHANNEL_DETACHED)
 		return ERR_ILLEGAL_OPERATION;
-	/* Handles of requests taken and not answered die with the link. */
-	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
-		if (link->slot[slot].handle & HANDLE_GENERATION)
-			link->slot[slot].handle += HANDLE_GENERATION;
-	link->busy_slots = 0;
+	/* Handles of requests taken and not answered die with the link (on a
+	 * broken link they died already). */
+	link_retire_handles(link);
 	link_set_state(server, index, CHANNEL_DETACHED);
 	return ERR_OK;
+}
+
+uint32_t channel_link_free_slot(const struct channel_link *link)
+{
+	uint32_t slot = 0;
+	while (slot < link->depth && (link->slot[slot].handle & HANDLE_GENERATION))
+		slot++;
+	CHANNEL_ASSERT(slot < link->depth);
+	return slot;
 }
 
 /* The client broke an index of link `index`: stop serving it. */
 static CHANNEL_COLD enum take_result link_break(struct channel_server *server, uint32_t index)
 {
+	link_retire_handles(&server->link[index]);
 	link_set_state(server, index, CHANNEL_BROKEN);
 	return TAKE_BROKEN;
 }
@@ -230,7 +247,7 @@ link_finish(struct channel_link *link, struct channel_message *request, uint32_t
 	link_release(link, head);
 	if (CHANNEL_UNLIKELY(err != ERR_OK))
 		return link_reject(link, request->tag, err);
-	channel_link_accept(link, request);
+	channel_link_accept_at(link, request, channel_link_slot_for(link, head));
 	return TAKE_OK;
 }
 
@@ -365,10 +382,18 @@ server_reply_body(struct channel_server *server, const struct channel_message *r
 	uint32_t index = channel_handle_link(handle);
 	uint32_t slot = (uint32_t)handle & 63u;
 	struct channel_link *link = &server->link[index];
-	if (CHANNEL_UNLIKELY(link->slot[slot].handle != handle || !(handle & HANDLE_GENERATION)))
+	uint64_t held = link->slot[slot].handle;
+	if (CHANNEL_UNLIKELY(held != handle || !(handle & HANDLE_GENERATION))) {
+		/* A handle taken before its link broke: link_break retired it
+		 * (one generation on). The API says "broken", not "unknown". */
+		if (link->state == CHANNEL_BROKEN && (handle & HANDLE_GENERATION) &&
+		    held == handle + HANDLE_GENERATION)
+			return ERR_ILLEGAL_OPERATION;
 		return ERR_INVALID_ARGUMENT;
-	if (CHANNEL_UNLIKELY(link->state != CHANNEL_ACTIVE))
-		return ERR_ILLEGAL_OPERATION;
+	}
+	/* An odd generation in its slot: the link is ACTIVE (break and detach
+	 * retire every handle). */
+	CHANNEL_ASSERT(link->state == CHANNEL_ACTIVE);
 	if (!is_short) {
 		enum error err = channel_shape_check(reply->flags, reply->length,
 						     reply->large.address, reply->large.length);
@@ -422,9 +447,15 @@ enum error channel_server_check_invariants(const struct channel_server *server)
 			busy |= (uint64_t)((handle & HANDLE_GENERATION) != 0) << slot;
 		}
 		uint64_t all = link->depth == 64 ? UINT64_MAX : (UINT64_C(1) << link->depth) - 1;
-		if ((link->busy_slots & ~all) || busy != link->busy_slots)
+		if (busy & ~all)
 			return ERR_INVALID_ARGUMENT;
-		if (link->room + (uint32_t)__builtin_popcountll(link->busy_slots) +
+		/* A broken link retired its handles; its room no longer counts. */
+		if (link->state == CHANNEL_BROKEN) {
+			if (busy != 0)
+				return ERR_INVALID_ARGUMENT;
+			continue;
+		}
+		if (link->room + (uint32_t)__builtin_popcountll(busy) +
 			    (link->response_tail - link->response_head_seen) !=
 			link->depth ||
 		    link->request_tail_seen - link->request_head > link->depth)

@@ -38,10 +38,11 @@ struct arch_fpu_stats {
 	uint64_t saves, restores, zeroes;
 };
 
-/* Per hart, read by the inline fast path below. */
+/* Per hart, read by the inline fast path below (64-byte aligned: indexed
+ * by a shift on every thread switch). */
 struct arch_fpu_hart {
-	struct arch_fpu_state *owner; /* whose values the registers hold, or NULL */
-	bool zeroed;                  /* the registers are all zero */
+	_Alignas(64) struct arch_fpu_state *owner; /* whose values the registers hold, or NULL */
+	bool zeroed;                               /* the registers are all zero */
 	struct arch_fpu_stats stats;
 };
 extern struct arch_fpu_hart arch_fpu_harts[CONFIG_MAX_HARTS];
@@ -59,8 +60,8 @@ void arch_fpu_switch_slow(unsigned cpu, struct arch_fpu_state *from, struct arch
  * Inline: the common cases (nothing dirty, the registers already right)
  * cost a few instructions and no FP instruction.
  */
-static inline void arch_fpu_switch(unsigned cpu, struct arch_fpu_state *from,
-				   struct arch_fpu_state *to)
+static inline __attribute__((always_inline)) void
+arch_fpu_switch(unsigned cpu, struct arch_fpu_state *from, struct arch_fpu_state *to)
 {
 	const struct arch_fpu_hart *here = &arch_fpu_harts[cpu];
 	uint64_t status = csr_read_sstatus();

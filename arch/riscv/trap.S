@@ -6,10 +6,11 @@
  * and sscratch is 0; while it runs a user program, sscratch holds the struct
  * hart pointer and tp is the user's. So `csrrw tp, sscratch, tp` at entry
  * yields the hart pointer for a trap from user mode and 0 for a trap from
- * the kernel. A trap from user mode saves the user's registers into the
- * frame the hart is running (HART_USER_FRAME) and starts afresh at the top
- * of the hart's kernel stack: the kernel keeps no state on the stack between
- * traps (one stack per hart, as seL4).
+ * the kernel. A trap from user mode saves the user's registers straight
+ * into the register block of the thread the hart runs (HART_USER_FRAME:
+ * that TCB's regs, docs/arch.md "Where a thread's registers live") and
+ * starts afresh at the top of the hart's kernel stack: the kernel keeps no
+ * state on the stack between traps (one stack per hart, as seL4).
  */
 #include "layout.h"
 
@@ -90,7 +91,11 @@ trap_from_kernel_entry:
 
 /*
  * void user_return(struct hart *hart, struct trap_frame *frame): enter user
- * mode with the registers in frame; sstatus.SPP must already say "user".
+ * mode with the registers in frame (the TCB's register block, which the
+ * next trap on this hart saves into); sstatus.SPP must already say "user".
+ * Called with the kernel lock released: the thread is current here, so no
+ * other hart reuses its TCB before this hart has trapped again (a remote
+ * stall waits for that trap).
  */
 	.globl user_return
 user_return:
