@@ -129,7 +129,9 @@ static uint64_t activate(struct tcb *t, struct pagetable **root)
 /* Nothing to run: wait for an interrupt with the lock released. An IPI
  * sent between the release and the wfi stays pending, so wfi returns. An
  * idle hart takes no timer ticks (nothing to preempt); device interrupts
- * and IPIs are handled here, in the kernel. */
+ * and IPIs are handled here, in the kernel, under the lock: a device
+ * interrupt signals a notification (core/ state another hart may be
+ * changing; handled before the lock, a wake-up could be lost). */
 static void idle_wait(struct hart *hart)
 {
 	csr_write_satp(hart->kernel_satp);
@@ -141,12 +143,12 @@ static void idle_wait(struct hart *hart)
 	hart->idle = true;
 	spinlock_release(&kernel_lock);
 	cpu_wait_for_interrupt();
-	while (arch_interrupt_poll())
-		;
 	kernel_lock_acquire();
 	hart->idle = false;
 	arch_tlb_leave_idle(); /* a flush may have passed this hart by */
 	sched_enter(hart->cpu_index);
+	while (arch_interrupt_poll())
+		;
 }
 
 /* Bumped (under the lock) whenever a frame is mapped executable: a hart

@@ -154,8 +154,11 @@ static void fuzz(uint64_t index)
 	for (;;) {
 		uint64_t number = random_number(&state);
 		uint64_t a0 = word(&state), a1 = word(&state);
-		if (number == SYS_DEBUG_PRINT && (a0 < 0x4000000000ull && a0 >= 0x10000))
-			a0 = 0xffffffc000000000ull; /* never print readable memory */
+		/* Never print readable memory: the program's, or the kernel
+		 * info page (UINT64_MAX - 4095 is an interesting value). */
+		if (number == SYS_DEBUG_PRINT &&
+		    ((a0 < 0x4000000000ull && a0 >= 0x10000) || a0 >= KERNEL_INFO_VADDR))
+			a0 = 0xffffffc000000000ull;
 		struct kmsg m = { .info = next_random(&state) % 2
 					      ? word(&state)
 					      : kestrel_info(word(&state) % 40, word(&state) % 130,

@@ -36,6 +36,7 @@
 #define PROGRAM_SLOTS 256 /* root slots a program's objects occupy */
 #define SCRATCH_VADDR 0x3000000000ull
 #define PROGRAM_PRIORITY 100
+#define ROOT_PRIORITY 255 /* the kernel starts the root task at the top */
 #define PROGRAM_MCP 254
 #define PAGE 4096u
 
@@ -398,6 +399,8 @@ static void tap(bool ok, const char *label, const char *detail)
 	printf("%s - %s (%s)\n", ok ? "ok" : "not ok", label, detail);
 }
 
+static void background_ended(const struct kmsg *m);
+
 /* Run one program to its end and judge it; everything it had is revoked. */
 static void run_one(struct program *p, const struct run *run, uint64_t badge)
 {
@@ -436,6 +439,8 @@ static void run_one(struct program *p, const struct run *run, uint64_t badge)
 		do {
 			m = (struct kmsg){ 0 };
 			err = kestrel_recv(endpoint, reply, &m);
+			if (err == ERR_OK && m.badge != badge)
+				background_ended(&m); /* the prompt's, if any */
 		} while (err == ERR_OK && m.badge != badge);
 		uint64_t label = msg_info_label((struct msg_info){ m.info });
 		bool ok;
@@ -476,8 +481,20 @@ static void run_one(struct program *p, const struct run *run, uint64_t badge)
 #define UART_IER 1
 #define UART_LSR 5
 
+#define CONSOLE_BADGE (UINT64_C(1) << 40) /* no program's badge has this bit */
+#define BACKGROUND 3                      /* programs the prompt runs at once */
+
 static volatile uint8_t *uart;
 static cptr_t uart_irq, uart_ntfn;
+
+/* A program the prompt started and that has not ended yet. */
+struct background {
+	struct program p;
+	bool running;
+	char name[64];
+	unsigned hart;
+};
+static struct background background[BACKGROUND];
 
 /* The UART's receive interrupt through an IRQ handler cap and a badged
  * notification: the same path any user-level driver takes. */
@@ -490,8 +507,11 @@ static bool console_open(void)
 	cptr_t ntfn = make(OBJ_NOTIFICATION, 0);
 	uart_ntfn = alloc_slot();
 	must(kestrel_cnode_mint(BOOT_CAP_CNODE, uart_ntfn, DEPTH, BOOT_CAP_CNODE, ntfn, DEPTH,
-				ABI_RIGHTS_ALL, 1),
+				ABI_RIGHTS_ALL, CONSOLE_BADGE),
 	     "badge the console's notification");
+	/* Bound to the root: its receive on the programs' endpoint ends with
+	 * either a program's message or the console's signal. */
+	must(kestrel_tcb_bind_notification(BOOT_CAP_TCB, ntfn), "bind the console");
 	if (map_with_tables(frame, BOOT_CAP_VSPACE, UART_VADDR, ABI_RIGHT_READ | ABI_RIGHT_WRITE,
 			    ABI_ATTR_EXECUTE_NEVER, pool, &next_slot, bi->empty.end) != ERR_OK ||
 	    kestrel_irq_control_get(BOOT_CAP_IRQ_CONTROL, PROC_UART_IRQ, BOOT_CAP_CNODE, uart_irq,
@@ -503,31 +523,130 @@ static bool console_open(void)
 	return true;
 }
 
-/* One typed line, echoed as it comes; backspace edits. */
+/* The bytes the UART has: echoed, backspace edits; true when `line` holds
+ * a whole line (then *n starts again). */
+static bool console_take(char *line, size_t size, size_t *n)
+{
+	bool done = false;
+	while (!done && (uart[UART_LSR] & 1)) {
+		char c = (char)uart[UART_RBR];
+		if (c == '\r' || c == '\n') {
+			line[*n] = 0;
+			*n = 0;
+			(void)kestrel_print("\n", 1);
+			done = true;
+		} else if ((c == 8 || c == 127) && *n > 0) {
+			--*n;
+			(void)kestrel_print("\b \b", 3);
+		} else if (c >= ' ' && *n + 1 < size) {
+			line[(*n)++] = c;
+			(void)kestrel_print(&c, 1);
+		}
+	}
+	/* A line came first: the bytes left are the next call's, and the
+	 * interrupt stays claimed until then. Else the UART was empty when
+	 * looked at: ack (a byte that came since raised the line again while
+	 * claimed, so the PLIC delivers it after the ack; looking again
+	 * instead could see it and skip the ack, and never be woken again). */
+	if (!done)
+		(void)kestrel_irq_handler_ack(uart_irq);
+	return done;
+}
+
+/* A background program's exit or fault: say so and take it down. */
+static void background_ended(const struct kmsg *m)
+{
+	for (unsigned i = 0; i < BACKGROUND; i++) {
+		struct background *b = &background[i];
+		if (!b->running || b->p.badge != m->badge)
+			continue;
+		uint64_t label = msg_info_label((struct msg_info){ m->info });
+		if (label == PROC_EXIT_LABEL)
+			printf("\n  [%u] %s exited with status %ld\n", i + 1, b->name,
+			       (long)m->mr[0]);
+		else
+			printf("\n  [%u] %s faulted: %s at 0x%lx\n", i + 1, b->name,
+			       fault_name(label), (unsigned long)m->mr[1]);
+		must(kestrel_cnode_revoke(BOOT_CAP_CNODE, b->p.block, DEPTH), "revoke a program");
+		b->running = false;
+	}
+}
+
+/* The next line typed; programs that end meanwhile are reported. */
 static void console_read_line(char *line, size_t size)
 {
 	size_t n = 0;
+	if (console_take(line, size, &n))
+		return;
 	for (;;) {
-		uint64_t badge;
-		(void)kestrel_wait(uart_ntfn, &badge);
-		while (uart[UART_LSR] & 1) {
-			char c = (char)uart[UART_RBR];
-			if (c == '\r' || c == '\n') {
-				line[n] = 0;
-				(void)kestrel_irq_handler_ack(uart_irq);
-				(void)kestrel_print("\n", 1);
+		struct kmsg m = { 0 };
+		if (kestrel_recv(endpoint, reply, &m) != ERR_OK)
+			continue;
+		if (m.badge == CONSOLE_BADGE) {
+			if (console_take(line, size, &n))
 				return;
-			}
-			if ((c == 8 || c == 127) && n > 0) {
-				n--;
-				(void)kestrel_print("\b \b", 3);
-			} else if (c >= ' ' && n + 1 < size) {
-				line[n++] = c;
-				(void)kestrel_print(&c, 1);
-			}
+		} else {
+			background_ended(&m);
 		}
-		(void)kestrel_irq_handler_ack(uart_irq);
 	}
+}
+
+/* run NAME in the background on hart (slot % harts); false when every
+ * slot is busy or it could not start. */
+static bool background_start(const char *name)
+{
+	for (unsigned i = 0; i < BACKGROUND; i++) {
+		struct background *b = &background[i];
+		if (b->running)
+			continue;
+		struct cpio_entry entry;
+		struct elf_image image;
+		enum error err = cpio_find((const void *)(uintptr_t)bi->boot_image_vaddr,
+					   bi->boot_image_size, name, &entry);
+		if (err == ERR_OK)
+			err = elf_open(&image, entry.data, entry.size, ELF_MACHINE_RISCV, PAGE);
+		b->hart = (i + 1) % (unsigned)bi->hart_count;
+		struct run r = { name, name, 0, EXPECT_EXIT, 0, 0, 0, b->hart };
+		b->p.next = b->p.base;
+		b->p.badge = 1000 + i;
+		if (err == ERR_OK)
+			err = build(&b->p, &r, &image);
+		if (err != ERR_OK) {
+			printf("  could not start %s: %s\n", name, error_name(err));
+			must(kestrel_cnode_revoke(BOOT_CAP_CNODE, b->p.block, DEPTH), "revoke");
+			return false;
+		}
+		snprintf(b->name, sizeof(b->name), "%s", name);
+		b->running = true;
+		printf("  [%u] %s started on hart %u\n", i + 1, name, b->hart);
+		return true;
+	}
+	printf("  %u programs run already: kill one first\n", BACKGROUND);
+	return false;
+}
+
+/* The kernel entries of the thread whose TCB cap is in `tcb`: that it
+ * runs, in the kernel's own words. */
+static unsigned long entries_of(cptr_t tcb)
+{
+	struct kmsg e = { 0 };
+	return kestrel_syscall(SYS_DEBUG_KERNEL_ENTRIES, tcb, 0, &e) == ERR_OK
+		   ? (unsigned long)e.badge
+		   : 0;
+}
+
+/* What runs: the root and the programs started here, with the priority
+ * and hart each was given and the kernel entries it has made so far. */
+static void list_threads(void)
+{
+	printf("  %-4s %-12s %-9s %-5s %s\n", "", "thread", "priority", "hart", "kernel entries");
+	printf("  %-4s %-12s %-9u %-5u %lu\n", "", "root", ROOT_PRIORITY, kestrel_hart(),
+	       entries_of(BOOT_CAP_TCB));
+	for (unsigned i = 0; i < BACKGROUND; i++)
+		if (background[i].running)
+			printf("  [%u]  %-12s %-9u %-5u %lu\n", i + 1, background[i].name,
+			       PROGRAM_PRIORITY, background[i].hart,
+			       entries_of(background[i].p.tcb));
 }
 
 static void list_programs(void)
@@ -545,7 +664,14 @@ static void prompt(struct program *p)
 		printf("root: no UART interrupt here: no prompt\n");
 		return;
 	}
-	printf("\nKestrel: commands are ls, run NAME, threads, quit\n");
+	for (unsigned i = 0; i < BACKGROUND; i++) {
+		background[i].p.block = make(OBJ_UNTYPED, PROGRAM_BLOCK_BITS);
+		background[i].p.base = next_slot;
+		next_slot += PROGRAM_SLOTS;
+	}
+	/* ci/qemu-run sends its --serial-input after this line. */
+	printf("\nKestrel: commands are ls, run NAME, bg NAME, threads, kill N, quit "
+	       "(ready for serial input)\n");
 	for (uint64_t badge = 100;; badge++) {
 		char line[64];
 		printf("kestrel> ");
@@ -556,17 +682,26 @@ static void prompt(struct program *p)
 		} else if (strncmp(line, "run ", 4) == 0) {
 			struct run r = { line + 4, line + 4, 0, EXPECT_EXIT, 0, 0, 0, 0 };
 			run_one(p, &r, badge);
+		} else if (strncmp(line, "bg ", 3) == 0) {
+			(void)background_start(line + 3);
 		} else if (strcmp(line, "threads") == 0) {
-			/* Programs run one at a time: between them only the root task
-			 * (and, on other harts, idle loops) runs. */
-			printf("  root      priority 255  hart %u  (waiting for you)\n",
-			       kestrel_hart());
-			printf("  programs  priority %u   run one with: run NAME\n",
-			       PROGRAM_PRIORITY);
+			list_threads();
+		} else if (strncmp(line, "kill ", 5) == 0) {
+			unsigned i = (unsigned)(line[5] - '1');
+			if (line[5] != 0 && line[6] == 0 && i < BACKGROUND &&
+			    background[i].running) {
+				must(kestrel_cnode_revoke(BOOT_CAP_CNODE, background[i].p.block,
+							  DEPTH),
+				     "kill a program");
+				background[i].running = false;
+				printf("  [%u] %s killed\n", i + 1, background[i].name);
+			} else {
+				printf("  no program [%s]\n", line + 5);
+			}
 		} else if (strcmp(line, "quit") == 0) {
 			kestrel_halt(failures == 0);
 		} else if (line[0]) {
-			printf("  ls | run NAME | threads | quit\n");
+			printf("  ls | run NAME | bg NAME | threads | kill N | quit\n");
 		}
 	}
 }
