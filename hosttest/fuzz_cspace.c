@@ -42,11 +42,12 @@ static void require(int ok)
 		abort();
 }
 
-/* Remember CNodes as they are made, forgetting older ones they overlap. */
-static void note_cnode(struct cap cap)
+/* Forget the recorded CNodes that overlap [base, end): their memory now
+ * holds another object (a deleted CNode's memory is reused by the next
+ * retype, and e.g. a sender table's entry indexes there would read as MDB
+ * links of slots that no longer exist). */
+static void forget_overlapping(uintptr_t base, uintptr_t end)
 {
-	uintptr_t base = cap_ptr(cap);
-	uintptr_t end = base + ((uintptr_t)1 << (cap_cnode_radix(cap) + CTE_SIZE_BITS));
 	for (size_t i = 0; i < ncnodes;) {
 		uintptr_t b = cnodes[i].base,
 			  e = b + ((uintptr_t)1 << (cnodes[i].radix + CTE_SIZE_BITS));
@@ -55,7 +56,15 @@ static void note_cnode(struct cap cap)
 		else
 			i++;
 	}
-	if (ncnodes < MAX_CNODES)
+}
+
+/* A retype made an object of `type` (size argument user_bits) in `slot`:
+ * remember it when it is a CNode, forget the older CNodes it overlaps. */
+static void note_object(enum object_type type, unsigned user_bits, struct cap cap)
+{
+	uintptr_t base = cap_ptr(cap);
+	forget_overlapping(base, base + ((uintptr_t)1 << object_size_bits(type, user_bits)));
+	if (type == OBJ_CNODE && ncnodes < MAX_CNODES)
 		cnodes[ncnodes++] = (struct cnode_record){ base, cap_cnode_radix(cap) };
 }
 
@@ -110,9 +119,10 @@ static void run_op(const uint8_t *op)
 			args.type = OBJ_FRAME_4K; /* 64 KiB holds neither */
 		struct cte *ut = &root_slots[op[1] & ((1u << RADIX) - 1)];
 		err = untyped_retype(ut, &args, &fault);
-		if (err == ERR_OK && args.type == OBJ_CNODE)
+		if (err == ERR_OK)
 			for (uint64_t i = 0; i < args.num_objects; i++)
-				note_cnode(root_slots[args.node_offset + i].cap);
+				note_object(args.type, args.size_bits,
+					    root_slots[args.node_offset + i].cap);
 		break;
 	}
 	case 1: err = cnode_copy(a, b, cap_rights_make(op[3]), &fault); break;
