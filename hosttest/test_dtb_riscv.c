@@ -31,36 +31,12 @@
 #include "dtb.h"
 #include "dtb_riscv.h"
 
-#define MAX_BLOBS 32
+#include "blob_files.h"
 
-struct blob {
-	const char *name;
-	uint8_t *data;
-	size_t size;
-};
+#define MAX_BLOBS 32
 
 static struct blob blobs[MAX_BLOBS];
 static size_t blob_count;
-
-static void load_blob(struct blob *b, const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	long size;
-
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		fprintf(stderr, "cannot read %s\n", path);
-		exit(1);
-	}
-	b->name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	b->size = (size_t)size;
-	b->data = malloc(b->size ? b->size : 1);
-	if (b->data == NULL || fread(b->data, 1, b->size, f) != b->size) {
-		fprintf(stderr, "short read of %s\n", path);
-		exit(1);
-	}
-	fclose(f);
-}
 
 static const struct blob *find_blob(const char *name)
 {
@@ -467,12 +443,6 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_interrupt_shapes),
 		cmocka_unit_test(test_truncations_stay_in_bounds),
 	};
-
-	if (argc < 2 || argc - 1 > MAX_BLOBS) {
-		fprintf(stderr, "usage: %s BLOB.dtb... (at most %d)\n", argv[0], MAX_BLOBS);
-		return 2;
-	}
-	for (int i = 1; i < argc; i++)
-		load_blob(&blobs[blob_count++], argv[i]);
+	blob_count = blob_files_load(blobs, MAX_BLOBS, argc, argv);
 	return cmocka_run_group_tests_name("dtb_riscv", tests, NULL, NULL);
 }
