@@ -326,10 +326,11 @@ static void uist(struct hart *hart, struct uintr_world *w)
 	bool word3 = words[3] == uintr_uist_word(sa, vector);
 	cpu_uipi_send(3);
 	out(&w->a);
-	uint32_t used = uintr_hardware_slots_used();
+	/* This slot, not the count: the other harts free theirs meanwhile. */
+	bool held = uintr_hardware_slot_taken(sa);
 	hw->receiver_destroyed(&w->a);
-	bool destroyed = words[3] == 0 && atomic_load(&w->a.pending) == 1ull << vector &&
-			 uintr_hardware_slots_used() == used - 1;
+	bool destroyed = words[3] == 0 && atomic_load(&w->a.pending) == 1ull << vector && held &&
+			 !uintr_hardware_slot_taken(sa);
 	(void)uintr_receiver_unregister(&w->a);
 	hw->receiver_destroyed(&w->b);
 	(void)uintr_receiver_unregister(&w->b);

@@ -59,6 +59,11 @@ uint32_t uintr_hardware_slots_used(void)
 	return atomic_load(&slots_taken);
 }
 
+bool uintr_hardware_slot_taken(uint32_t slot)
+{
+	return slot < slot_count && (atomic_load(&slot_used[slot / 64]) >> (slot % 64) & 1);
+}
+
 static volatile void *slot_register(uint32_t slot, unsigned offset)
 {
 	return uintc + (uint64_t)slot * UINTC_SLOT_BYTES + offset;

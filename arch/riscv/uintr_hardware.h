@@ -38,6 +38,9 @@ bool uintr_hardware_ready(void);
 /* Slots UINTC has, and how many receivers hold one. */
 uint32_t uintr_hardware_slots(void);
 uint32_t uintr_hardware_slots_used(void);
+/* Whether slot is allocated now (a test's view of one slot: the count above
+ * moves with every hart's receivers). */
+bool uintr_hardware_slot_taken(uint32_t slot);
 
 /* One slot register (offset UINTC_*), 8 bytes wide. Assumes slot <
  * uintr_hardware_slots(). */
