@@ -279,7 +279,7 @@ CHANNEL_MUST_CHECK enum error channel_client_check_invariants(const struct chann
 
 /* One reply slot of a link: the request taken into it. */
 struct channel_taken {
-	uint64_t handle; /* slot | link << 8 | generation << 16; odd generation: taken */
+	uint64_t handle; /* slot | link << 6 | generation << 16; odd generation: taken */
 	uint32_t tag;    /* the client's tag, copied at take */
 	uint32_t reserved;
 };
@@ -296,12 +296,13 @@ struct channel_link {
 	uint32_t room;  /* reply room: depth - taken and not replied - unread replies */
 	uint64_t taken; /* requests handed to the server (statistics, tests) */
 	struct channel_counters counters;
-	uint64_t reserved[3]; /* 1152 bytes = 9 << 7: a cheap index multiplication */
-	/* A slot holds a taken request exactly when its handle's generation
-	 * is odd (no separate bitmap to keep in step). */
-	struct channel_taken slot[CHANNEL_MAX_DEPTH];
+	/* The link's reply slots, &server->taken[index << 6] (set at init). A
+	 * slot holds a taken request exactly when its handle's generation is
+	 * odd (no separate bitmap to keep in step). */
+	struct channel_taken *slot;
+	uint64_t reserved[2]; /* 128 bytes: a link from a handle by a mask */
 };
-_Static_assert(sizeof(struct channel_link) == 1152, "a link is 9 << 7 bytes");
+_Static_assert(sizeof(struct channel_link) == 128, "a link is 1 << 7 bytes");
 
 struct channel_server {
 	struct channel_doorbell *mine;
@@ -314,6 +315,10 @@ struct channel_server {
 	uint64_t sleeps;
 	uint64_t rejected; /* malformed requests answered, all links (wait progress) */
 	struct channel_link link[CHANNEL_MAX_CHANNELS];
+	/* Every link's reply slots, link index << 6 | slot: the low 12 bits of
+	 * a handle (channel_server_reply finds a slot with one mask). The
+	 * links point into it, so a server is never copied. */
+	struct channel_taken taken[CHANNEL_MAX_CHANNELS * CHANNEL_MAX_DEPTH];
 };
 
 /* Start a server that owns doorbell `mine` (every client rings it). */
@@ -344,7 +349,7 @@ enum channel_state channel_server_link_state(const struct channel_server *server
  * per channel per turn) within a priority. A malformed request is answered
  * with an error status by the library and counts as its channel's turn.
  * ERR_OK: *request holds it; request->handle names it for the reply and
- * bits 8..13 of the handle are the link index. ERR_FAILED_LOOKUP: nothing
+ * bits 6..11 of the handle are the link index. ERR_FAILED_LOOKUP: nothing
  * takeable now.
  */
 CHANNEL_MUST_CHECK CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
@@ -368,7 +373,7 @@ CHANNEL_MUST_CHECK CHANNEL_HOT enum error channel_server_reply(struct channel_se
 /* The link index a handle names. */
 static inline uint32_t channel_handle_link(uint64_t handle)
 {
-	return (uint32_t)(handle >> 8) & 63u;
+	return (uint32_t)(handle >> 6) & 63u;
 }
 
 CHANNEL_MUST_CHECK enum error channel_server_check_invariants(const struct channel_server *server);

@@ -40,10 +40,11 @@ enum error channel_client_wait_none(struct channel_client *client, uint32_t tail
 	return ERR_FAILED_LOOKUP;
 }
 
-enum error channel_ring_peer(struct channel_doorbell *peer, struct channel_counters *counters)
+enum error channel_ring_peer(struct channel_doorbell *const *peer,
+			     struct channel_counters *counters)
 {
 	counters->doorbells++;
-	channel_port_ring(peer);
+	channel_port_ring(*peer);
 	return ERR_OK;
 }
 
@@ -255,7 +256,7 @@ client_next(struct channel_client *client, struct channel_message *reply, uint32
  */
 static CHANNEL_COLD enum error client_dropped(struct channel_client *client)
 {
-	(void)channel_ring_if_sleeping(&client->shared->server_sleeping, client->server,
+	(void)channel_ring_if_sleeping(&client->shared->server_sleeping, &client->server,
 				       &client->counters);
 	return ERR_FAILED_LOOKUP;
 }

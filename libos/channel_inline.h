@@ -67,7 +67,7 @@ CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
 	 * outstanding); else the general path looks for another. open_depth
 	 * is 0 unless ACTIVE: a broken or detached client always takes the
 	 * general path, which reports it. */
-	uint32_t slot = tail & client->mask;
+	uint32_t slot = (uint32_t)channel_queue_index(tail, client->mask); /* as the entry's */
 	if (CHANNEL_UNLIKELY(!channel_message_common(request) ||
 			     client->slot_state[slot] != CHANNEL_SLOT_FREE))
 		return channel_client_submit_general(client, request, tag);
@@ -97,14 +97,15 @@ CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32
 	if (CHANNEL_UNLIKELY(timeout_ns != 0 || client->tag_of[slot] != tag ||
 			     client->slot_state[slot] != CHANNEL_SLOT_PENDING))
 		return channel_client_wait_general(client, tag, timeout_ns, reply);
-	uint32_t head = client->response_head;
-	if (head == client->response_tail_seen) {
+	uint32_t head = client->response_head, next = head + 1;
+	struct channel_shared *shared = client->shared;
+	if (CHANNEL_LIKELY(head == client->response_tail_seen)) {
 		/* Acquire: the server wrote the entries before this tail. */
-		uint32_t tail =
-		    atomic_load_explicit(&client->shared->response_tail, memory_order_acquire);
+		uint32_t tail = atomic_load_explicit(&shared->response_tail, memory_order_acquire);
 		/* One test for "nothing new", "past depth" and "not ACTIVE"
-		 * (open_depth 0; a broken client has no cached entries). */
-		if (CHANNEL_UNLIKELY(tail - head - 1 >= client->open_depth))
+		 * (open_depth 0; a broken client has no cached entries):
+		 * tail - head - 1 >= open_depth. */
+		if (CHANNEL_UNLIKELY(tail - next >= client->open_depth))
 			return channel_client_wait_none(client, tail);
 		client->response_tail_seen = tail;
 	}
@@ -117,15 +118,14 @@ CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32
 	/* Our state first (the payload bytes may alias it for the compiler),
 	 * then the payload (at most 16 bytes: one block, inside both payload
 	 * areas), then the release of the entry. */
-	struct channel_shared *shared = client->shared;
 	reply->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
-	client->response_head = head + 1;
+	client->response_head = next;
 	channel_client_slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
 	__builtin_memcpy(CHANNEL_ALIGNED(reply->payload), CHANNEL_ALIGNED(entry->payload),
 			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: our copy of the entry is complete before the server may
 	 * reuse it. */
-	atomic_store_explicit(&shared->response_head, head + 1, memory_order_release);
+	atomic_store_explicit(&shared->response_head, next, memory_order_release);
 	return ERR_OK;
 }
 
@@ -151,15 +151,17 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	uint32_t head = link->request_head;
 	/* The reply slot: the request's queue position, or out of line when
 	 * that one is still taken (channel_link_slot_for). */
-	uint32_t slot = head & link->mask;
-	if (CHANNEL_UNLIKELY(link->slot[slot].handle & CHANNEL_HANDLE_GENERATION))
+	struct channel_taken *taken = &link->slot[channel_queue_index(head, link->mask)];
+	if (CHANNEL_UNLIKELY(taken->handle & CHANNEL_HANDLE_GENERATION))
 		return channel_server_take_general(server, request);
-	if (head == link->request_tail_seen) {
+	uint32_t next = head + 1;
+	struct channel_shared *shared = link->shared;
+	if (CHANNEL_LIKELY(head == link->request_tail_seen)) {
 		/* Acquire: the client wrote the entries before this tail. */
-		uint32_t tail =
-		    atomic_load_explicit(&link->shared->request_tail, memory_order_acquire);
-		/* One test for "nothing new" and "past depth". */
-		if (CHANNEL_UNLIKELY(tail - head - 1 >= link->depth))
+		uint32_t tail = atomic_load_explicit(&shared->request_tail, memory_order_acquire);
+		/* One test for "nothing new" and "past depth": tail - head - 1
+		 * >= depth. */
+		if (CHANNEL_UNLIKELY(tail - next >= link->depth))
 			return tail == head ? ERR_FAILED_LOOKUP
 					    : channel_server_take_broken(server, link->index);
 		link->request_tail_seen = tail;
@@ -173,14 +175,13 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	 * areas), then the release of the entry. With one ACTIVE link the
 	 * round robin has nothing to choose: its cursor is set when a second
 	 * link becomes ACTIVE (link_set_state in channel_server.c). */
-	struct channel_shared *shared = link->shared;
 	request->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
-	link->request_head = head + 1;
-	channel_link_accept_at(link, request, slot);
+	link->request_head = next;
+	channel_link_accept_in(link, request, taken);
 	__builtin_memcpy(CHANNEL_ALIGNED(request->payload), CHANNEL_ALIGNED(entry->payload),
 			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: the copy is complete before the client may reuse the entry. */
-	atomic_store_explicit(&shared->request_head, head + 1, memory_order_release);
+	atomic_store_explicit(&shared->request_head, next, memory_order_release);
 	return ERR_OK;
 }
 
@@ -194,15 +195,18 @@ CHANNEL_HOT enum error channel_server_reply(struct channel_server *server,
 	if (CHANNEL_UNLIKELY(!channel_message_common(reply)))
 		return channel_server_reply_general(server, reply);
 	uint64_t handle = reply->handle;
-	uint32_t slot = (uint32_t)handle & 63u;
-	struct channel_link *link = &server->link[channel_handle_link(handle)];
-	/* A handle is valid while its slot holds it with an odd generation;
-	 * a link that broke or was detached retired its handles (even), so
-	 * that a valid handle also says the link is ACTIVE. */
-	if (CHANNEL_UNLIKELY(link->slot[slot].handle != handle ||
-			     !(handle & CHANNEL_HANDLE_GENERATION)))
+	/* Any 12 bits name a slot of the array (no range check): link << 6 |
+	 * slot. A handle is valid while its slot holds it with an odd
+	 * generation; a link that broke or was detached retired its handles
+	 * (even), so that a valid handle also says the link is ACTIVE. */
+	struct channel_taken *taken = &server->taken[handle & CHANNEL_HANDLE_TAKEN_MASK];
+	if (CHANNEL_UNLIKELY(taken->handle != handle || !(handle & CHANNEL_HANDLE_GENERATION)))
 		return channel_server_reply_general(server, reply);
-	return channel_link_answer(link, slot, reply, 1);
+	/* The link: &server->link[channel_handle_link(handle)], by a mask
+	 * (a link is 128 bytes; the compiler shifts twice otherwise). */
+	struct channel_link *link = (struct channel_link *)((uint8_t *)server->link +
+							    (((uint32_t)handle & (63u << 6)) << 1));
+	return channel_link_answer_taken(link, taken, reply, 1);
 }
 
 #endif

@@ -80,9 +80,11 @@ void channel_server_init(struct channel_server *server, struct channel_doorbell 
 	__builtin_memset(server, 0, sizeof(*server));
 	server->mine = mine;
 	server->poll_budget = 1024;
-	for (uint32_t index = 0; index < CHANNEL_MAX_CHANNELS; index++)
+	for (uint32_t index = 0; index < CHANNEL_MAX_CHANNELS; index++) {
+		server->link[index].slot = &server->taken[index * CHANNEL_MAX_DEPTH];
 		for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
-			server->link[index].slot[slot].handle = (uint64_t)index << 8 | slot;
+			server->link[index].slot[slot].handle = (uint64_t)index << 6 | slot;
+	}
 }
 
 void channel_server_set_poll_budget(struct channel_server *server, uint32_t polls)
@@ -437,12 +439,14 @@ enum error channel_server_check_invariants(const struct channel_server *server)
 			return ERR_INVALID_ARGUMENT;
 		if (link->state == CHANNEL_ACTIVE && !(server->by_priority[link->priority] & bit))
 			return ERR_INVALID_ARGUMENT;
+		if (link->slot != &server->taken[index * CHANNEL_MAX_DEPTH])
+			return ERR_INVALID_ARGUMENT;
 		if (link->state == CHANNEL_DETACHED)
 			continue;
 		uint64_t busy = 0;
 		for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++) {
 			uint64_t handle = link->slot[slot].handle;
-			if ((handle & 0xffffu) != ((uint64_t)index << 8 | slot))
+			if ((handle & 0xffffu) != ((uint64_t)index << 6 | slot))
 				return ERR_INVALID_ARGUMENT;
 			busy |= (uint64_t)((handle & HANDLE_GENERATION) != 0) << slot;
 		}
