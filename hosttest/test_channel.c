@@ -64,8 +64,7 @@ static struct channel_message message(uint32_t opcode, uint64_t arg0, uint32_t l
 static void server_copy(struct channel_server *to, const struct channel_server *from)
 {
 	*to = *from;
-	if (from->single != NULL)
-		to->single = &to->link[from->single - from->link];
+	to->single = from->single == &from->idle ? &to->idle : &to->link[from->single - from->link];
 	for (uint32_t index = 0; index < CHANNEL_MAX_CHANNELS; index++)
 		to->link[index].slot = &to->taken[index * CHANNEL_MAX_DEPTH];
 }
@@ -685,6 +684,7 @@ static void test_malformed_requests_answered(void **state)
 		e->word[7] = cases[i].w7;
 		assert_int_equal(channel_server_take(&server, &got), ERR_FAILED_LOOKUP);
 		assert_int_equal(server.link[0].counters.rejected, i + 1);
+		assert_int_equal(channel_server_link_taken(&server, 0), 0);
 		struct channel_message answer;
 		assert_int_equal(channel_client_wait(c, tag, 0, &answer), ERR_OK);
 		assert_int_equal(answer.opcode, cases[i].expect);
@@ -692,6 +692,13 @@ static void test_malformed_requests_answered(void **state)
 		check_invariants();
 	}
 	assert_int_equal(channel_server_link_state(&server, 0), CHANNEL_ACTIVE);
+	/* Handed over: the valid ones only, the malformed ones counted apart. */
+	struct channel_message m = message(1, 1, 0);
+	uint32_t tag;
+	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+	assert_int_equal(channel_server_take(&server, &got), ERR_OK);
+	assert_int_equal(channel_server_link_taken(&server, 0), 1);
+	assert_int_equal(server.link[0].counters.rejected, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* Issue 17: a wait that answers a malformed request made progress and must
@@ -779,6 +786,32 @@ static void test_cancel_server_never_answers(void **state)
 	serve_one();
 	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
 	assert_int_equal(got.opcode, 1005);
+	check_invariants();
+}
+
+/* A slot's tag generation wraps with the 32 bits and stays valid; no tag is
+ * CHANNEL_ANY (bit 6 of a tag is never set), and a tag with bit 6 set is
+ * nobody's. */
+static void test_tag_generation_wraps(void **state)
+{
+	(void)state;
+	struct channel_client *c = &clients[0];
+	struct channel_message m = message(3, 3, 0), got;
+	uint32_t slot = c->request_tail & c->mask, tag;
+	c->tag_of[slot] = 0xffffff80u | slot; /* the last generation */
+	check_invariants();
+	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+	assert_int_equal(tag, slot); /* generation 0 again */
+	assert_int_not_equal(tag, CHANNEL_ANY);
+	assert_int_equal(channel_client_wait(c, tag | 64u, 0, &got), ERR_INVALID_ARGUMENT);
+	assert_int_equal(channel_client_wait(c, 0xffffff80u | slot, 0, &got), ERR_INVALID_ARGUMENT);
+	serve_one();
+	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
+	assert_int_equal(got.opcode, 1003);
+	/* A slot can never hold a tag with bit 6 set. */
+	c->tag_of[slot] |= 64u;
+	assert_int_not_equal(channel_client_check_invariants(c), ERR_OK);
+	c->tag_of[slot] &= ~64u;
 	check_invariants();
 }
 
@@ -1124,6 +1157,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buffer_size),
+		cmocka_unit_test_setup(test_tag_generation_wraps, setup),
 		cmocka_unit_test_setup(test_client_init_errors, setup),
 		cmocka_unit_test_setup(test_attach_errors, setup),
 		cmocka_unit_test_setup(test_round_trip, setup),

@@ -46,13 +46,15 @@ CHANNEL_MUST_CHECK enum error channel_server_take_rest(struct channel_server *se
 						       uint32_t index,
 						       struct channel_message *request,
 						       uint32_t head);
-/* The response tail `tail` (read once) showed nothing new, broke the
- * queue, or the channel is not ACTIVE (cold). */
-CHANNEL_MUST_CHECK enum error channel_client_wait_none(struct channel_client *client,
-						       uint32_t tail);
-/* A peer broke an index (cold). */
-CHANNEL_MUST_CHECK enum error channel_server_take_broken(struct channel_server *server,
-							 uint32_t index);
+/* The response tail (read once into response_tail_seen, not yet
+ * accepted) showed nothing new, broke the queue, or the channel is not
+ * ACTIVE (cold). */
+CHANNEL_MUST_CHECK enum error channel_client_wait_none(struct channel_client *client);
+/* The one link's request tail (read once into request_tail_seen, not yet
+ * accepted) showed nothing new (ERR_FAILED_LOOKUP) or broke the queue
+ * (the link breaks; ERR_FAILED_LOOKUP) (cold). */
+CHANNEL_MUST_CHECK enum error channel_server_take_none(struct channel_server *server,
+						       uint32_t index);
 
 /* ---- Client ----------------------------------------------------------------------------------- */
 
@@ -67,7 +69,7 @@ CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
 	 * outstanding); else the general path looks for another. open_depth
 	 * is 0 unless ACTIVE: a broken or detached client always takes the
 	 * general path, which reports it. */
-	uint32_t slot = (uint32_t)channel_queue_index(tail, client->mask); /* as the entry's */
+	uint64_t slot = channel_queue_index(tail, client->mask); /* as the entry's */
 	if (CHANNEL_UNLIKELY(!channel_message_common(request) ||
 			     client->slot_state[slot] != CHANNEL_SLOT_FREE))
 		return channel_client_submit_general(client, request, tag);
@@ -93,23 +95,27 @@ CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32
 	uint32_t slot = tag & CHANNEL_TAG_SLOT_MASK;
 	/* Slots at or past depth are never used: FREE, so tag_of[] needs no
 	 * bound check beyond the mask (slot < 64 indexes the arrays); no
-	 * tag_of[] is ever CHANNEL_ANY (tags have 31 bits). */
+	 * tag_of[] is ever CHANNEL_ANY (bit 6 of a tag is 0). */
 	if (CHANNEL_UNLIKELY(timeout_ns != 0 || client->tag_of[slot] != tag ||
 			     client->slot_state[slot] != CHANNEL_SLOT_PENDING))
 		return channel_client_wait_general(client, tag, timeout_ns, reply);
 	uint32_t head = client->response_head, next = head + 1;
 	struct channel_shared *shared = client->shared;
+	const struct channel_entry *entry = channel_entry_at(client->responses, head, client->mask);
+	/* No entry cached: read the server's tail. Likely for a synchronous
+	 * caller, whose one reply is past the cached tail every time. */
 	if (CHANNEL_LIKELY(head == client->response_tail_seen)) {
 		/* Acquire: the server wrote the entries before this tail. */
 		uint32_t tail = atomic_load_explicit(&shared->response_tail, memory_order_acquire);
+		/* Cached before it is checked (no copy of it to keep): the
+		 * cold path puts the cache back unless the tail is good. */
+		client->response_tail_seen = tail;
 		/* One test for "nothing new", "past depth" and "not ACTIVE"
 		 * (open_depth 0; a broken client has no cached entries):
 		 * tail - head - 1 >= open_depth. */
 		if (CHANNEL_UNLIKELY(tail - next >= client->open_depth))
-			return channel_client_wait_none(client, tail);
-		client->response_tail_seen = tail;
+			return channel_client_wait_none(client);
 	}
-	const struct channel_entry *entry = channel_entry_at(client->responses, head, client->mask);
 	channel_words_read(reply, entry);
 	/* `tag` is PENDING (checked above): the entry is ours exactly when
 	 * it carries that tag. */
@@ -141,32 +147,35 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 					   struct channel_message *request)
 {
 	struct channel_link *link = server->single;
-	if (CHANNEL_UNLIKELY(link == NULL))
-		return channel_server_take_general(server, request);
 	/* Reply room by our cached client head, else read the real one; the
 	 * general path handles a client that gives none or breaks its head
-	 * (nothing else shared was read yet). */
+	 * (nothing else shared was read yet), and more links or none
+	 * (`single` is server->idle, which never has room). */
 	if (CHANNEL_UNLIKELY(link->room == 0) && !channel_link_refresh_room(link))
 		return channel_server_take_general(server, request);
 	uint32_t head = link->request_head;
 	/* The reply slot: the request's queue position, or out of line when
 	 * that one is still taken (channel_link_slot_for). */
 	struct channel_taken *taken = &link->slot[channel_queue_index(head, link->mask)];
-	if (CHANNEL_UNLIKELY(taken->handle & CHANNEL_HANDLE_GENERATION))
+	uint64_t handle = taken->handle; /* the copies below may alias it */
+	if (CHANNEL_UNLIKELY(handle & CHANNEL_HANDLE_GENERATION))
 		return channel_server_take_general(server, request);
 	uint32_t next = head + 1;
 	struct channel_shared *shared = link->shared;
+	const struct channel_entry *entry = channel_entry_at(link->requests, head, link->mask);
+	/* No entry cached: read the client's tail (likely, as in the wait). */
 	if (CHANNEL_LIKELY(head == link->request_tail_seen)) {
 		/* Acquire: the client wrote the entries before this tail. */
 		uint32_t tail = atomic_load_explicit(&shared->request_tail, memory_order_acquire);
+		/* Cached before it is checked (no copy of it to keep): nothing
+		 * new leaves it at head, and a bad one breaks the link, whose
+		 * cache nothing reads again (detach resets it). */
+		link->request_tail_seen = tail;
 		/* One test for "nothing new" and "past depth": tail - head - 1
 		 * >= depth. */
 		if (CHANNEL_UNLIKELY(tail - next >= link->depth))
-			return tail == head ? ERR_FAILED_LOOKUP
-					    : channel_server_take_broken(server, link->index);
-		link->request_tail_seen = tail;
+			return channel_server_take_none(server, link->index);
 	}
-	const struct channel_entry *entry = channel_entry_at(link->requests, head, link->mask);
 	channel_words_read(request, entry);
 	if (CHANNEL_UNLIKELY(!channel_message_common(request)))
 		return channel_server_take_rest(server, link->index, request, head);
@@ -177,7 +186,7 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	 * link becomes ACTIVE (link_set_state in channel_server.c). */
 	request->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
 	link->request_head = next;
-	channel_link_accept_in(link, request, taken);
+	channel_link_accept_in(link, request, taken, handle);
 	__builtin_memcpy(CHANNEL_ALIGNED(request->payload), CHANNEL_ALIGNED(entry->payload),
 			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: the copy is complete before the client may reuse the entry. */
@@ -199,7 +208,10 @@ CHANNEL_HOT enum error channel_server_reply(struct channel_server *server,
 	 * slot. A handle is valid while its slot holds it with an odd
 	 * generation; a link that broke or was detached retired its handles
 	 * (even), so that a valid handle also says the link is ACTIVE. */
-	struct channel_taken *taken = &server->taken[handle & CHANNEL_HANDLE_TAKEN_MASK];
+	struct channel_taken *taken =
+	    (struct channel_taken *)((uint8_t *)server->taken +
+				     ((uint32_t)handle & CHANNEL_HANDLE_TAKEN_MASK) *
+					 sizeof(struct channel_taken));
 	if (CHANNEL_UNLIKELY(taken->handle != handle || !(handle & CHANNEL_HANDLE_GENERATION)))
 		return channel_server_reply_general(server, reply);
 	/* The link: &server->link[channel_handle_link(handle)], by a mask

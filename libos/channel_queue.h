@@ -386,8 +386,11 @@ static inline uint64_t channel_deadline(uint64_t timeout_ns)
 
 /* ---- Shared by the inline hot paths and the .c files ---------------------------------------- */
 
+/* A tag is slot | generation << 7: bit 6 is never set, so that no tag is
+ * CHANNEL_ANY, and the generation wraps with the 32 bits (no mask). */
 #define CHANNEL_TAG_SLOT_MASK 63u
-#define CHANNEL_TAG_GENERATION 64u
+#define CHANNEL_TAG_NEVER 64u
+#define CHANNEL_TAG_GENERATION 128u
 #define CHANNEL_HANDLE_GENERATION (UINT64_C(1) << 16)
 /* A handle's link << 6 | slot: its slot's index in server->taken. */
 #define CHANNEL_HANDLE_TAKEN_MASK 0xfffu
@@ -415,20 +418,15 @@ static inline void channel_client_slot_set(struct channel_client *client, uint32
 		break;
 	case CHANNEL_SLOT_PENDING:
 		/* A new tag: the next generation (the slot's earlier tags never
-		 * name it again); tags keep 31 bits, so that none is
-		 * CHANNEL_ANY. Moved on here rather than when the slot is freed:
-		 * submit already holds the old one in a register. */
-		client->tag_of[slot] =
-		    (client->tag_of[slot] + CHANNEL_TAG_GENERATION) & 0x7fffffffu;
+		 * name it again; it wraps by itself, bit 6 stays 0, so that no
+		 * tag is CHANNEL_ANY). Moved on here rather than when the slot
+		 * is freed: submit already holds the old one in a register. */
+		client->tag_of[slot] += CHANNEL_TAG_GENERATION;
 		break;
 	case CHANNEL_SLOT_DONE: client->done_slots |= bit; break;
 	}
 }
 
-/* Our cached server head leaves no room in the request queue: read the
- * real one. 1: there is room now. 0: none, a head that moved backwards or
- * past our tail, or a channel that is not ACTIVE (the general path decides).
- * Assumes nothing about the server's head. */
 /*
  * The acting part of a submit, shared by the inline and the general path:
  * take FREE slot `slot`, write the entry at our tail (the queue has room),
@@ -441,7 +439,7 @@ channel_client_publish(struct channel_client *client, const struct channel_messa
 	/* Our state first: the entry's bytes may alias it for the compiler,
 	 * which would then reload it. */
 	uint32_t tail = client->request_tail;
-	uint32_t my_tag = (client->tag_of[slot] + CHANNEL_TAG_GENERATION) & 0x7fffffffu;
+	uint32_t my_tag = client->tag_of[slot] + CHANNEL_TAG_GENERATION;
 	struct channel_shared *shared = client->shared;
 	struct channel_entry *entry = channel_entry_at(client->requests, tail, client->mask);
 	channel_client_slot_set(client, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
@@ -454,6 +452,10 @@ channel_client_publish(struct channel_client *client, const struct channel_messa
 					&client->counters);
 }
 
+/* Our cached server head leaves no room in the request queue: read the
+ * real one. 1: there is room now. 0: none, a head that moved backwards or
+ * past our tail, or a channel that is not ACTIVE (the general path decides).
+ * Assumes nothing about the server's head. */
 static inline int channel_client_refresh_room(struct channel_client *client)
 {
 	uint32_t tail = client->request_tail;
@@ -476,14 +478,13 @@ CHANNEL_COLD uint32_t channel_link_free_slot(const struct channel_link *link);
  * (free; room was checked) and its handle, whose generation turns odd. */
 static inline __attribute__((always_inline)) void
 channel_link_accept_in(struct channel_link *link, struct channel_message *request,
-		       struct channel_taken *taken)
+		       struct channel_taken *taken, uint64_t handle)
 {
-	uint64_t handle = taken->handle;
-	CHANNEL_ASSERT(taken >= link->slot && taken < link->slot + link->depth && link->room > 0 &&
+	CHANNEL_ASSERT(handle == taken->handle && taken >= link->slot &&
+		       taken < link->slot + link->depth && link->room > 0 &&
 		       !(handle & CHANNEL_HANDLE_GENERATION));
 	handle += CHANNEL_HANDLE_GENERATION;
 	link->room--;
-	link->taken++;
 	taken->handle = handle;
 	taken->tag = request->tag;
 	request->handle = handle;
@@ -492,7 +493,7 @@ channel_link_accept_in(struct channel_link *link, struct channel_message *reques
 static inline __attribute__((always_inline)) void
 channel_link_accept_at(struct channel_link *link, struct channel_message *request, uint32_t slot)
 {
-	channel_link_accept_in(link, request, &link->slot[slot]);
+	channel_link_accept_in(link, request, &link->slot[slot], link->slot[slot].handle);
 }
 
 /* The request at queue position `head`'s reply slot: that position when

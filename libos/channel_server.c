@@ -70,15 +70,21 @@ static void link_set_state(struct channel_server *server, uint32_t index, enum c
 	uint64_t active = server->active;
 	server->single = active != 0 && (active & (active - 1)) == 0
 			     ? &server->link[channel_lowest_set(active)]
-			     : NULL;
-	if (was != NULL && was != server->single)
+			     : &server->idle;
+	if (was != &server->idle && was != server->single)
 		server->cursor[was->priority] = (was->index + 1) & 63u;
 }
+
+/* The header the idle link's room test reads: a client head of 0, forever
+ * (server->idle's response_head_seen is 0 too: nothing freed). */
+static struct channel_shared idle_shared;
 
 void channel_server_init(struct channel_server *server, struct channel_doorbell *mine)
 {
 	__builtin_memset(server, 0, sizeof(*server));
 	server->mine = mine;
+	server->idle.shared = &idle_shared;
+	server->single = &server->idle;
 	server->poll_budget = 1024;
 	for (uint32_t index = 0; index < CHANNEL_MAX_CHANNELS; index++) {
 		server->link[index].slot = &server->taken[index * CHANNEL_MAX_DEPTH];
@@ -144,7 +150,6 @@ enum error channel_server_attach(struct channel_server *server, uint32_t index, 
 	link->request_head = link->request_tail_seen = 0;
 	link->response_tail = link->response_head_seen = 0;
 	link->room = depth;
-	link->taken = 0;
 	link->counters = (struct channel_counters){ 0 };
 	atomic_store_explicit(&shared->request_head, 0, memory_order_relaxed);
 	atomic_store_explicit(&shared->response_tail, 0, memory_order_relaxed);
@@ -314,8 +319,11 @@ enum error channel_server_take_general(struct channel_server *server,
 }
 
 /* The one link broke its request tail (out of line). */
-enum error channel_server_take_broken(struct channel_server *server, uint32_t index)
+enum error channel_server_take_none(struct channel_server *server, uint32_t index)
 {
+	struct channel_link *link = &server->link[index];
+	if (link->request_tail_seen == link->request_head)
+		return ERR_FAILED_LOOKUP;
 	(void)link_break(server, index);
 	return ERR_FAILED_LOOKUP;
 }
@@ -427,7 +435,11 @@ enum error channel_server_check_invariants(const struct channel_server *server)
 	uint64_t active = server->active;
 	if (server->single != (active != 0 && (active & (active - 1)) == 0
 				   ? &server->link[channel_lowest_set(active)]
-				   : NULL))
+				   : &server->idle))
+		return ERR_INVALID_ARGUMENT;
+	/* The idle link can never pass the take's room test. */
+	if (server->idle.shared != &idle_shared || server->idle.room != 0 ||
+	    server->idle.response_head_seen != 0 || server->idle.response_tail != 0)
 		return ERR_INVALID_ARGUMENT;
 	for (uint32_t priority = 0; priority < CHANNEL_PRIORITIES; priority++)
 		if ((server->by_priority[priority] != 0) != ((server->priorities >> priority) & 1))
