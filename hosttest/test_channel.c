@@ -65,8 +65,10 @@ static void server_copy(struct channel_server *to, const struct channel_server *
 {
 	*to = *from;
 	to->single = from->single == &from->idle ? &to->idle : &to->link[from->single - from->link];
-	for (uint32_t index = 0; index < CHANNEL_MAX_CHANNELS; index++)
-		to->link[index].slot = &to->taken[index * CHANNEL_MAX_DEPTH];
+	for (uint32_t index = 0; index < CHANNEL_MAX_CHANNELS; index++) {
+		to->link[index].handle_of = &to->handle_of[index * CHANNEL_MAX_DEPTH];
+		to->link[index].tag_of = &to->tag_of[index * CHANNEL_MAX_DEPTH];
+	}
 }
 
 /* Take one request and answer it with status = opcode + 1000, arg0 echoed. */
@@ -943,7 +945,7 @@ static void test_reply_to_broken_link(void **state)
 	static struct channel_server s;
 	server_copy(&s, &server);
 	assert_int_equal(channel_server_check_invariants(&s), ERR_OK);
-	s.link[0].slot[1].handle += CHANNEL_HANDLE_GENERATION;
+	s.link[0].handle_of[1] += CHANNEL_HANDLE_GENERATION;
 	assert_int_not_equal(channel_server_check_invariants(&s), ERR_OK);
 }
 
@@ -1132,19 +1134,20 @@ static void test_invariant_checkers_can_fail(void **state)
 	}
 	server_copy(&s, &server);
 	assert_int_equal(channel_server_check_invariants(&s), ERR_OK);
-	for (int which = 0; which < 10; which++) {
+	for (int which = 0; which < 11; which++) {
 		server_copy(&s, &server);
 		switch (which) {
 		case 0: s.by_priority[2] |= 1; break;
 		case 1: s.active |= 2; break;
 		case 2: s.priorities |= 1u << 6; break;
 		case 3: s.link[0].state = CHANNEL_BROKEN; break;
-		case 4: s.link[0].slot[3].handle ^= 1; break;
+		case 4: s.link[0].handle_of[3] ^= 1; break;
 		case 5: s.link[0].room++; break;
 		case 6: s.link[0].response_head_seen -= DEPTH + 1; break;
 		case 7: s.link[0].request_tail_seen += DEPTH + 1; break;
-		case 8: s.link[0].slot[40].handle += CHANNEL_HANDLE_GENERATION; break;
-		case 9: s.link[1].slot = s.link[0].slot; break;
+		case 8: s.link[0].handle_of[40] += CHANNEL_HANDLE_GENERATION; break;
+		case 9: s.link[1].handle_of = s.link[0].handle_of; break;
+		case 10: s.link[1].tag_of = s.link[0].tag_of; break;
 		}
 		assert_int_not_equal(channel_server_check_invariants(&s), ERR_OK);
 	}

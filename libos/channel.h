@@ -277,13 +277,6 @@ CHANNEL_MUST_CHECK enum error channel_client_check_invariants(const struct chann
 
 /* ---- Server --------------------------------------------------------------------------------- */
 
-/* One reply slot of a link: the request taken into it. */
-struct channel_taken {
-	uint64_t handle; /* slot | link << 6 | generation << 16; odd generation: taken */
-	uint32_t tag;    /* the client's tag, copied at take */
-	uint32_t reserved;
-};
-
 /* The server's private view of one channel. */
 struct channel_link {
 	struct channel_shared *shared;
@@ -295,11 +288,14 @@ struct channel_link {
 	uint32_t response_tail, response_head_seen; /* mine; last validated client value */
 	uint32_t room; /* reply room: depth - taken and not replied - unread replies */
 	struct channel_counters counters;
-	/* The link's reply slots, &server->taken[index << 6] (set at init). A
-	 * slot holds a taken request exactly when its handle's generation is
-	 * odd (no separate bitmap to keep in step). */
-	struct channel_taken *slot;
-	uint64_t reserved[3]; /* 128 bytes: a link from a handle by a mask */
+	/* The link's reply slots (set at init): handle_of[slot] is
+	 * &server->handle_of[index << 6] (slot | link << 6 | generation << 16),
+	 * tag_of[slot] the client's tag, copied at take. A slot holds a taken
+	 * request exactly when its handle's generation is odd (no separate
+	 * bitmap to keep in step). */
+	uint64_t *handle_of;
+	uint32_t *tag_of;
+	uint64_t reserved[2]; /* 128 bytes: a link from a handle by a mask */
 };
 _Static_assert(sizeof(struct channel_link) == 128, "a link is 1 << 7 bytes");
 
@@ -308,9 +304,11 @@ struct channel_server {
 	 * a masked handle (channel_server_reply). */
 	struct channel_link link[CHANNEL_MAX_CHANNELS];
 	/* Every link's reply slots, link index << 6 | slot: the low 12 bits of
-	 * a handle (channel_server_reply finds a slot with one mask). The
-	 * links point into it, so a server is never copied. */
-	struct channel_taken taken[CHANNEL_MAX_CHANNELS * CHANNEL_MAX_DEPTH];
+	 * a handle (channel_server_reply finds a slot with one mask, as an
+	 * index scaled by the addressing). The links point into them, so a
+	 * server is never copied. */
+	uint64_t handle_of[CHANNEL_MAX_CHANNELS * CHANNEL_MAX_DEPTH];
+	uint32_t tag_of[CHANNEL_MAX_CHANNELS * CHANNEL_MAX_DEPTH];
 	struct channel_doorbell *mine;
 	/* The one ACTIVE link, or &idle (none or several): never NULL. */
 	struct channel_link *single;

@@ -156,8 +156,9 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	uint32_t head = link->request_head;
 	/* The reply slot: the request's queue position, or out of line when
 	 * that one is still taken (channel_link_slot_for). */
-	struct channel_taken *taken = &link->slot[channel_queue_index(head, link->mask)];
-	uint64_t handle = taken->handle; /* the copies below may alias it */
+	uint64_t slot = channel_queue_index(head, link->mask);
+	uint64_t *handles = link->handle_of; /* the copies below may alias it */
+	uint64_t handle = handles[slot];
 	if (CHANNEL_UNLIKELY(handle & CHANNEL_HANDLE_GENERATION))
 		return channel_server_take_general(server, request);
 	uint32_t next = head + 1;
@@ -186,7 +187,7 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	 * link becomes ACTIVE (link_set_state in channel_server.c). */
 	request->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
 	link->request_head = next;
-	channel_link_accept_in(link, request, taken, handle);
+	channel_link_accept_in(link, request, handles, slot, handle);
 	__builtin_memcpy(CHANNEL_ALIGNED(request->payload), CHANNEL_ALIGNED(entry->payload),
 			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: the copy is complete before the client may reuse the entry. */
@@ -208,17 +209,16 @@ CHANNEL_HOT enum error channel_server_reply(struct channel_server *server,
 	 * slot. A handle is valid while its slot holds it with an odd
 	 * generation; a link that broke or was detached retired its handles
 	 * (even), so that a valid handle also says the link is ACTIVE. */
-	struct channel_taken *taken =
-	    (struct channel_taken *)((uint8_t *)server->taken +
-				     ((uint32_t)handle & CHANNEL_HANDLE_TAKEN_MASK) *
-					 sizeof(struct channel_taken));
-	if (CHANNEL_UNLIKELY(taken->handle != handle || !(handle & CHANNEL_HANDLE_GENERATION)))
+	uint32_t index = (uint32_t)handle & CHANNEL_HANDLE_TAKEN_MASK;
+	if (CHANNEL_UNLIKELY(server->handle_of[index] != handle ||
+			     !(handle & CHANNEL_HANDLE_GENERATION)))
 		return channel_server_reply_general(server, reply);
 	/* The link: &server->link[channel_handle_link(handle)], by a mask
 	 * (a link is 128 bytes; the compiler shifts twice otherwise). */
 	struct channel_link *link = (struct channel_link *)((uint8_t *)server->link +
 							    (((uint32_t)handle & (63u << 6)) << 1));
-	return channel_link_answer_taken(link, taken, reply, 1);
+	server->handle_of[index] = handle + CHANNEL_HANDLE_GENERATION;
+	return channel_link_post(link, server->tag_of[index], reply, 1);
 }
 
 #endif

@@ -392,7 +392,7 @@ static inline uint64_t channel_deadline(uint64_t timeout_ns)
 #define CHANNEL_TAG_NEVER 64u
 #define CHANNEL_TAG_GENERATION 128u
 #define CHANNEL_HANDLE_GENERATION (UINT64_C(1) << 16)
-/* A handle's link << 6 | slot: its slot's index in server->taken. */
+/* A handle's link << 6 | slot: its slot's index in server->handle_of. */
 #define CHANNEL_HANDLE_TAKEN_MASK 0xfffu
 
 /* The one place a client slot changes state (enum channel_slot_state);
@@ -475,25 +475,27 @@ static inline int channel_client_refresh_room(struct channel_client *client)
 CHANNEL_COLD uint32_t channel_link_free_slot(const struct channel_link *link);
 
 /* Hand a request, checked and copied in, to the server: reply slot `slot`
- * (free; room was checked) and its handle, whose generation turns odd. */
+ * (free; room was checked) of handle array `handles` (link->handle_of,
+ * passed in: the copies may alias it for the compiler), whose handle
+ * `handle` turns odd. */
 static inline __attribute__((always_inline)) void
 channel_link_accept_in(struct channel_link *link, struct channel_message *request,
-		       struct channel_taken *taken, uint64_t handle)
+		       uint64_t *handles, uint64_t slot, uint64_t handle)
 {
-	CHANNEL_ASSERT(handle == taken->handle && taken >= link->slot &&
-		       taken < link->slot + link->depth && link->room > 0 &&
+	CHANNEL_ASSERT(handles == link->handle_of && handle == handles[slot] &&
+		       slot < link->depth && link->room > 0 &&
 		       !(handle & CHANNEL_HANDLE_GENERATION));
 	handle += CHANNEL_HANDLE_GENERATION;
 	link->room--;
-	taken->handle = handle;
-	taken->tag = request->tag;
+	handles[slot] = handle;
+	link->tag_of[slot] = request->tag;
 	request->handle = handle;
 }
 
 static inline __attribute__((always_inline)) void
 channel_link_accept_at(struct channel_link *link, struct channel_message *request, uint32_t slot)
 {
-	channel_link_accept_in(link, request, &link->slot[slot], link->slot[slot].handle);
+	channel_link_accept_in(link, request, link->handle_of, slot, link->handle_of[slot]);
 }
 
 /* The request at queue position `head`'s reply slot: that position when
@@ -502,7 +504,7 @@ channel_link_accept_at(struct channel_link *link, struct channel_message *reques
 static inline uint32_t channel_link_slot_for(const struct channel_link *link, uint32_t head)
 {
 	uint32_t slot = head & link->mask;
-	if (CHANNEL_UNLIKELY(link->slot[slot].handle & CHANNEL_HANDLE_GENERATION))
+	if (CHANNEL_UNLIKELY(link->handle_of[slot] & CHANNEL_HANDLE_GENERATION))
 		return channel_link_free_slot(link);
 	return slot;
 }
@@ -550,18 +552,11 @@ channel_link_post(struct channel_link *link, uint32_t tag, const struct channel_
 /* Answer the taken request in `slot` of `link` with `reply` (checked): the
  * generation of its handle turns even (never valid again). */
 static inline __attribute__((always_inline)) enum error
-channel_link_answer_taken(struct channel_link *link, struct channel_taken *taken,
-			  const struct channel_message *reply, _Bool is_short)
-{
-	taken->handle += CHANNEL_HANDLE_GENERATION;
-	return channel_link_post(link, taken->tag, reply, is_short);
-}
-
-static inline __attribute__((always_inline)) enum error
 channel_link_answer(struct channel_link *link, uint32_t slot, const struct channel_message *reply,
 		    _Bool is_short)
 {
-	return channel_link_answer_taken(link, &link->slot[slot], reply, is_short);
+	link->handle_of[slot] += CHANNEL_HANDLE_GENERATION;
+	return channel_link_post(link, link->tag_of[slot], reply, is_short);
 }
 
 #endif
