@@ -215,8 +215,8 @@ CHANNEL_HOT enum error channel_server_reply(struct channel_server *server,
 		return channel_server_reply_general(server, reply);
 	/* The link: &server->link[channel_handle_link(handle)], by a mask
 	 * (a link is 128 bytes; the compiler shifts twice otherwise). */
-	struct channel_link *link = (struct channel_link *)((uint8_t *)server->link +
-							    (((uint32_t)handle & (63u << 6)) << 1));
+	struct channel_link *link =
+	    (struct channel_link *)((uint8_t *)server->link + ((handle & (63u << 6)) << 1));
 	server->handle_of[index] = handle + CHANNEL_HANDLE_GENERATION;
 	return channel_link_post(link, server->tag_of[index], reply, 1);
 }
