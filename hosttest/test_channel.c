@@ -1134,7 +1134,7 @@ static void test_invariant_checkers_can_fail(void **state)
 	}
 	server_copy(&s, &server);
 	assert_int_equal(channel_server_check_invariants(&s), ERR_OK);
-	for (int which = 0; which < 11; which++) {
+	for (int which = 0; which < 15; which++) {
 		server_copy(&s, &server);
 		switch (which) {
 		case 0: s.by_priority[2] |= 1; break;
@@ -1148,6 +1148,10 @@ static void test_invariant_checkers_can_fail(void **state)
 		case 8: s.link[0].handle_of[40] += CHANNEL_HANDLE_GENERATION; break;
 		case 9: s.link[1].handle_of = s.link[0].handle_of; break;
 		case 10: s.link[1].tag_of = s.link[0].tag_of; break;
+		case 11: s.idle.room = 1; break;
+		case 12: s.idle.response_head_seen = 1; break;
+		case 13: s.idle.response_tail = 1; break;
+		case 14: s.idle.shared = s.link[0].shared; break;
 		}
 		assert_int_not_equal(channel_server_check_invariants(&s), ERR_OK);
 	}

@@ -319,7 +319,8 @@ enum error channel_server_take_general(struct channel_server *server,
 	return ERR_FAILED_LOOKUP;
 }
 
-/* The one link broke its request tail (out of line). */
+/* The one link's request tail, cached unchecked by the inline take, showed
+ * nothing new or broke the queue (out of line). Reads nothing shared. */
 enum error channel_server_take_none(struct channel_server *server, uint32_t index)
 {
 	struct channel_link *link = &server->link[index];
