@@ -159,8 +159,9 @@ void posix_proc_fini(struct posix_proc *proc);
 /* true when the process's private state is consistent: each description's
  * references are the descriptors naming it, the windows taken are those of
  * AIO requests in flight, each in-flight request is one the channel still
- * owes, the cwd's handle is held exactly when the cwd is not the root (for
- * the tests, between calls). */
+ * owes, the cwd's handle is held exactly when the cwd is not the root, each
+ * data-cache page is held by the live description it names (for the
+ * tests, between calls). */
 bool posix_proc_check_invariants(const struct posix_proc *proc);
 /* Make `proc` the calling thread's process. */
 void posix_proc_use(struct posix_proc *proc);
