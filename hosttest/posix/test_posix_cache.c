@@ -539,6 +539,50 @@ static void test_without_generations(void **state)
 	assert_int_equal(kos_unlink("/nog"), 0);
 }
 
+/* The invariant checker notices each way the pages and the descriptions
+ * can disagree. */
+static void test_invariants_catch(void **state)
+{
+	(void)state;
+	posix_proc_use(a);
+	make_file("/inv", 100);
+	int fd = kos_open("/inv", O_RDONLY);
+	cache_page(a, fd, 0);
+	struct posix_file *file = a->fd[fd];
+	struct posix_cache_page *c = file->cache, saved = *c;
+	assert_true(posix_proc_check_invariants(a));
+#define BREAKS(change, undo)                                                                       \
+	do {                                                                                       \
+		change;                                                                            \
+		assert_false(posix_proc_check_invariants(a));                                      \
+		undo;                                                                              \
+		assert_true(posix_proc_check_invariants(a));                                       \
+	} while (0)
+	BREAKS(c->data += 1, c->data = saved.data);
+	BREAKS(c->owner = (struct posix_file *)(void *)a, c->owner = saved.owner);
+	BREAKS(c->owner = a->file + POSIX_FILE_MAX, c->owner = saved.owner);
+	BREAKS(file->kind = POSIX_KIND_DIRECTORY, file->kind = POSIX_KIND_FILE);
+	BREAKS(file->cache = NULL, file->cache = c);
+	BREAKS(c->start = 1, c->start = saved.start);
+	BREAKS(c->bytes = POSIX_CACHE_PAGE + 1, c->bytes = saved.bytes);
+	BREAKS(c->owner = NULL, c->owner = saved.owner);
+	struct posix_cache_page *other = c == &a->cache[0] ? &a->cache[1] : &a->cache[0];
+	BREAKS(file->cache = other, file->cache = c);
+	/* A description naming something that is not one of the pages. */
+	BREAKS((c->owner = NULL, file->cache = &saved), (c->owner = file, file->cache = c));
+	BREAKS(a->cache_hand = POSIX_CACHE_PAGES, a->cache_hand = 0);
+	const fs_generation_word *words = a->generations;
+	BREAKS(a->generations = NULL, a->generations = words);
+	/* A free description that still names a page. */
+	struct posix_file *free_file = &a->file[POSIX_FILE_MAX - 1];
+	assert_int_equal(free_file->kind, POSIX_KIND_FREE);
+	BREAKS((free_file->cache = c, c->owner = free_file),
+	       (free_file->cache = NULL, c->owner = file));
+#undef BREAKS
+	assert_int_equal(kos_close(fd), 0);
+	assert_int_equal(kos_unlink("/inv"), 0);
+}
+
 /* ---- Threads: one writer, three readers of one page ---------------------------------------- */
 
 enum { READERS = 3, VERSIONS = 1500, WORDS = 4096 / 4 };
@@ -635,6 +679,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_eviction, check),
 		cmocka_unit_test_teardown(test_generation_page, check),
 		cmocka_unit_test_teardown(test_without_generations, check),
+		cmocka_unit_test_teardown(test_invariants_catch, check),
 		cmocka_unit_test_teardown(test_threads_never_stale, check),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
