@@ -13,13 +13,6 @@
  */
 #include "posix_internal.h"
 
-void posix_cache_drop(struct posix_file *file)
-{
-	if (file->cache != NULL)
-		file->cache->owner = NULL;
-	file->cache = NULL;
-}
-
 /* A page for `file`: its own, a free one, or the next of the clock's
  * (its owner loses it). */
 static struct posix_cache_page *take_page(struct posix_proc *proc, struct posix_file *file)

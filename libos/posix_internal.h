@@ -222,8 +222,14 @@ static inline bool posix_cache_due(const struct posix_proc *proc, struct posix_f
  * failed or the file changed since (the read then goes to the server). */
 int64_t posix_cache_fill_read(struct posix_proc *proc, struct posix_file *file, uint64_t offset,
 			      void *buffer, size_t length);
-/* The description lets go of its page (its last descriptor closed). */
-void posix_cache_drop(struct posix_file *file);
+/* The description lets go of its page (its last descriptor closed, or
+ * the clock took the page). */
+static inline void posix_cache_drop(struct posix_file *file)
+{
+	if (file->cache != NULL)
+		file->cache->owner = NULL;
+	file->cache = NULL;
+}
 /* The cache's pages and the descriptions agree (posix_proc_check_invariants). */
 bool posix_cache_check(const struct posix_proc *proc);
 
