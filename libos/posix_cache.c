@@ -27,7 +27,7 @@ static struct posix_cache_page *take_page(struct posix_proc *proc, struct posix_
 	if (c == NULL) {
 		c = &proc->cache[proc->cache_hand];
 		proc->cache_hand = (proc->cache_hand + 1) % POSIX_CACHE_PAGES;
-		posix_cache_drop(c->owner);
+		c->owner->cache = NULL; /* every page has an owner here */
 	}
 	c->owner = file;
 	file->cache = c;
