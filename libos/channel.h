@@ -390,6 +390,14 @@ static inline uint32_t channel_handle_link(uint64_t handle)
 	return (uint32_t)(handle >> 6) & 63u;
 }
 
+/* A handle that names link `index` and nothing else (slot 0, generation
+ * 0: never valid for a reply): what a test crafts for a server's dispatch
+ * without knowing the layout. */
+static inline uint64_t channel_handle_naming_link(uint32_t index)
+{
+	return (uint64_t)(index & 63u) << 6;
+}
+
 CHANNEL_MUST_CHECK enum error channel_server_check_invariants(const struct channel_server *server);
 
 /* ---- Shared by both sides ------------------------------------------------------------------- */
