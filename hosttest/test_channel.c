@@ -616,7 +616,14 @@ static void test_reply_errors(void **state)
 	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
 	reply.handle = got.handle ^ 1;
 	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
-	reply.handle = got.handle | 5u << 8;
+	/* Another link's bits; a bit between the link and the generation
+	 * (not part of the slot index, so it lands on the valid slot). */
+	reply.handle = got.handle | channel_handle_naming_link(5);
+	assert_int_equal(channel_handle_link(reply.handle), 5);
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
+	reply.handle = got.handle | 1u << 12;
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
+	reply.handle = channel_handle_naming_link(0); /* generation 0: never valid */
 	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
 	reply.handle = got.handle;
 	reply.flags = 8;
