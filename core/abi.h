@@ -149,13 +149,13 @@ enum invocation_label {
 	CHANNEL_STATUS = 44,
 };
 #define INVOCATION_LABEL_COUNT 45
-#define ABI_UINTR_ENABLE 1u      /* TCB_UINTR_BIND_RECEIVER: take user interrupts */
-#define ABI_UINTR_ANY_VECTOR 64u /* SENDER_TABLE_REGISTER: any free vector */
-#define ABI_UINTR_VECTORS 64u    /* a receiver's pending bits (and senders) */
-#define ABI_CHANNEL_MAX_PAGES 16u /* pages of one channel buffer (and window slot) */
-#define ABI_CHANNEL_FREE 0u      /* CHANNEL_STATUS: not registered */
-#define ABI_CHANNEL_LIVE 1u      /* registered, both sides there */
-#define ABI_CHANNEL_DEAD 2u      /* torn down from elsewhere: Unregister it */
+#define ABI_UINTR_ENABLE 1u        /* TCB_UINTR_BIND_RECEIVER: take user interrupts */
+#define ABI_UINTR_ANY_VECTOR 64u   /* SENDER_TABLE_REGISTER: any free vector */
+#define ABI_UINTR_VECTORS 64u      /* a receiver's pending bits (and senders) */
+#define ABI_CHANNEL_MAX_PAGES 16u  /* pages of one channel buffer (and window slot) */
+#define ABI_CHANNEL_FREE 0u        /* CHANNEL_STATUS: not registered */
+#define ABI_CHANNEL_LIVE 1u        /* registered, both sides there */
+#define ABI_CHANNEL_DEAD 2u        /* torn down from elsewhere: Unregister it */
 #define ABI_CHANNEL_GONE_CLIENT 1u /* the client's receiver went */
 #define ABI_CHANNEL_GONE_SERVER 2u /* the service's receiver went, or the service */
 #define ABI_CHANNEL_GONE_FRAMES 3u /* a buffer frame was revoked */
