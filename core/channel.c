@@ -298,8 +298,9 @@ static void unmap_client(struct channel *c)
 	c->client_mapped = 0;
 }
 
-/* A live channel goes: `why` is the side that went (0: the client let go),
- * which is not rung. c is DEAD after, its frames still held. */
+/* A live channel goes: `why` is the side that went (0: the client let it
+ * go). The side that went, or let go, is not rung. c is DEAD after, its
+ * frames still held. */
 static void teardown(struct channel *c, unsigned why)
 {
 	struct uintr_service *s = c->server, *cs = c->client;
@@ -307,7 +308,7 @@ static void teardown(struct channel *c, unsigned why)
 	CORE_ASSERT(c->state == CHANNEL_LIVE);
 	release_entry(c->client_table, c->client_index, &s->rx, i, why != ABI_CHANNEL_GONE_SERVER);
 	release_entry(c->server_table, i, &cs->rx, c->client_vector,
-		      why != ABI_CHANNEL_GONE_CLIENT);
+		      why == ABI_CHANNEL_GONE_SERVER || why == ABI_CHANNEL_GONE_FRAMES);
 	/* The client keeps its own frames mapped when only the server went. */
 	if (why != ABI_CHANNEL_GONE_SERVER)
 		unmap_client(c);
