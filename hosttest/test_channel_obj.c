@@ -185,6 +185,20 @@ static void test_configure(void **state)
 	s->channels_dead = 4;
 	assert_int_equal(channel_configure(s, WINDOW, 1), ERR_DELETE_FIRST);
 	s->channels_dead = 0;
+	s->channels_live = 8;
+	assert_int_equal(channel_configure(s, WINDOW, 1), ERR_DELETE_FIRST);
+	s->channels_live = 0;
+	/* A window but no receiver (release_receiver resets both together). */
+	assert_int_equal(uintr_unbind_receiver(nospace), ERR_OK);
+	svc(&lone)->window_pages = 1;
+	unsigned sv, cv;
+	struct cte *none[1] = { NULL };
+	struct channel_register_args a = { f.client, 0, 0, CLIENT_VA, 1, none };
+	struct obj ch = make(OBJ_CHANNEL, 0);
+	assert_int_equal(channel_register(chan(&ch), svc(&lone), &a, &sv, &cv),
+			 ERR_ILLEGAL_OPERATION);
+	svc(&lone)->window_pages = 0;
+	drop(&ch);
 	drop(&lone);
 	tear_down(&f);
 }
@@ -537,8 +551,13 @@ static void test_replace_only_own_entries(void **state)
 	assert_int_equal(
 	    vspace_frame_map(&f.frames[3].slot, tw_vspace(W), CLIENT_VA, CAP_RIGHT_READ, 0, &fault),
 	    ERR_OK);
+	c->server_asid = 77; /* as if the server's VSpace went: no ASID */
 	assert_int_equal(channel_unregister(c), ERR_OK);
 	assert_int_equal(pa_at(&f, CLIENT_VA), obj_pa(&f.frames[3]));
+	assert_int_equal(pa_at(&f, WINDOW), obj_pa(&f.frames[0])); /* left alone */
+	struct pagetable *w = (struct pagetable *)f.tables[1].mem;
+	for (unsigned k = 0; k < 2; k++)
+		w->entry[pagetable_index(WINDOW + k * PAGE, 0)] = pte_invalid();
 	assert_int_equal(vspace_frame_unmap(&f.frames[3].slot), ERR_OK);
 	tear_down(&f);
 }
@@ -565,13 +584,55 @@ static void test_invariants_catch(void **state)
 	assert_non_null(channel_check_invariants(c));
 	*c = saved;
 	assert_null(channel_check_invariants(c));
+	c->server = NULL;
+	assert_non_null(channel_check_invariants(c));
+	*c = saved;
 	struct channel free = { 0 };
-	free.server_next = c;
+	struct channel **links[] = { &free.server_prev, &free.server_next, &free.client_prev,
+				     &free.client_next };
+	for (unsigned i = 0; i < 4; i++) {
+		*links[i] = c;
+		assert_non_null(channel_check_invariants(&free));
+		*links[i] = NULL;
+	}
+	free.server = svc(&f.svc);
 	assert_non_null(channel_check_invariants(&free));
-	free.server_next = NULL;
+	free.server = NULL;
+	free.client = svc(&f.csvc);
+	assert_non_null(channel_check_invariants(&free));
+	free.client = NULL;
 	free.pages = 1;
 	assert_non_null(channel_check_invariants(&free));
 	drop(&f.ch);
+	tear_down(&f);
+}
+
+/* The server vector skips vectors other senders own and entries of the
+ * server's table in use, and stops at the table's end. */
+static void test_pick_vector(void **state)
+{
+	(void)state;
+	struct fix f;
+	set_up(&f);
+	struct uintr_service *s = svc(&f.svc);
+	assert_int_equal(channel_configure(s, WINDOW, SLOT), ERR_OK);
+	unsigned v, sv, cv;
+	assert_int_equal(uintr_sender_register(table(&f.ctable), 7, &s->rx, 0, &v), ERR_OK);
+	assert_int_equal(uintr_sender_register(table(&f.stable), 1, &svc(&f.csvc)->rx, 5, &v),
+			 ERR_OK);
+	struct channel_register_args a = args(&f, 0, UINTR_ANY_VECTOR, CLIENT_VA, 1);
+	assert_int_equal(channel_register(chan(&f.ch), s, &a, &sv, &cv), ERR_OK);
+	assert_int_equal(sv, 2);
+	assert_int_equal(cv, 0);
+	assert_int_equal(pa_at(&f, WINDOW + 2 * SLOT * PAGE), obj_pa(&f.frames[0]));
+	/* A server table of one entry: nothing past it. */
+	struct obj small = make(OBJ_SENDER_TABLE, 0);
+	assert_int_equal(uintr_bind_table(f.server, table(&small)), ERR_OK);
+	a = args(&f, 1, UINTR_ANY_VECTOR, CLIENT_VA + 4 * PAGE, 1);
+	frame_list[0] = &f.frames[1].slot;
+	assert_int_equal(channel_register(chan(&f.ch2), s, &a, &sv, &cv), ERR_NOT_ENOUGH_MEMORY);
+	drop(&f.ch);
+	drop(&small);
 	tear_down(&f);
 }
 
@@ -592,6 +653,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_service_deleted_and_tables_gone, teardown),
 		cmocka_unit_test_teardown(test_replace_only_own_entries, teardown),
 		cmocka_unit_test_teardown(test_invariants_catch, teardown),
+		cmocka_unit_test_teardown(test_pick_vector, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
