@@ -9,7 +9,8 @@
  * entries Register made, Unregister, 64 channels and a 65th refused, and
  * teardown by deleting the client's thread, the server's thread, the
  * service, the channel, a frame and the frames' untyped, with a reader of
- * the server's slot that must never fault.
+ * the server's slot that must never fault, and a server in an address
+ * space of its own.
  */
 #include <stdio.h>
 
@@ -547,6 +548,115 @@ static void caps_go(void)
 	reset();
 }
 
+/* Machine code of: loop: ld t0, 0(a0); sd t0, 0(a1); j loop */
+static const uint32_t copy_loop[] = { 0x00053283, 0x0055b023, 0xff9ff06f };
+#define OTHER_CODE_VA 0x10000ull
+#define OTHER_DATA_VA 0x20000ull
+
+/* Map `frame` at va in `vspace`, with page tables from the scratch untyped. */
+static enum error map_in(cptr_t frame, cptr_t vspace, uint64_t va, uint64_t rights,
+			 uint64_t attributes)
+{
+	enum error err = ERR_FAILED_LOOKUP;
+	for (int level = 0; level < 4 && err == ERR_FAILED_LOOKUP; level++) {
+		err = kestrel_page_map(frame, vspace, va, rights, attributes);
+		if (err == ERR_FAILED_LOOKUP)
+			(void)kestrel_page_table_map(make(OBJ_PAGE_TABLE, 0), vspace, va, 0);
+	}
+	return err;
+}
+
+/* The server in an address space of its own: a thread that copies word 0
+ * of its slot 0 to a page it shares with ktest, for ever. It reads the
+ * client's buffer while the channel lives and the dead page after, and a
+ * fault would reach `ep`. Then its VSpace goes under a live channel. */
+static void other_address_space(void)
+{
+	const char *names[] = {
+		"channel: a server in another address space reads the client's buffer",
+		"channel: ... and the dead page once the client unregisters",
+		"channel: ... without a fault",
+		"channel: the server's VSpace deleted under a live channel, Unregister still works",
+	};
+	cptr_t ep = make(OBJ_ENDPOINT, 0), reply = make(OBJ_REPLY, 0);
+	cptr_t vspace = make(OBJ_PAGE_TABLE, 0);
+	cptr_t code = make(OBJ_FRAME_4K, 0), data = make(OBJ_FRAME_4K, 0);
+	cptr_t data_here = slot();
+	(void)kestrel_cnode_copy(CN, data_here, DEPTH, CN, data, DEPTH, ABI_RIGHTS_ALL);
+	volatile uint64_t *seen = map_frame(data_here, RW);
+	uint32_t *text = map_frame(code, RW);
+	cptr_t svc = make(OBJ_SERVICE, 0), table = make(OBJ_SENDER_TABLE, 6);
+	cptr_t csvc = make(OBJ_SERVICE, 0), ctable = make(OBJ_SENDER_TABLE, 0);
+	cptr_t tcb = make(OBJ_TCB, 0), ch = make(OBJ_CHANNEL, 0);
+	cptr_t first = frames(1, SCRATCH_UNTYPED);
+	bool built = seen != NULL && text != NULL &&
+		     kestrel_asid_pool_assign(PROC_CAP_ASID_POOL, vspace) == ERR_OK;
+	if (built) {
+		for (unsigned i = 0; i < 3; i++)
+			text[i] = copy_loop[i];
+		__asm__ volatile("fence.i" ::: "memory");
+		*seen = 1;
+		built = kestrel_page_unmap(code) == ERR_OK &&
+			map_in(code, vspace, OTHER_CODE_VA, ABI_RIGHT_READ, 0) == ERR_OK &&
+			map_in(data, vspace, OTHER_DATA_VA, RW, XN) == ERR_OK;
+	}
+	/* The window's tables in the server's VSpace; the client's here. */
+	for (int i = 0; built && i < 4; i++) {
+		enum error err = kestrel_page_table_map(make(OBJ_PAGE_TABLE, 0), vspace, WINDOW, 0);
+		if (err == ERR_DELETE_FIRST)
+			break;
+		built = err == ERR_OK;
+	}
+	built = built && tables_at(CLIENT_VA);
+	uint64_t regs[ABI_REG_COUNT] = { 0 };
+	regs[ABI_REG_PC] = OTHER_CODE_VA;
+	regs[ABI_REG_A0] = WINDOW;
+	regs[ABI_REG_A0 + 1] = OTHER_DATA_VA;
+	unsigned hart = harts > 1 ? 1 : 0;
+	built = built && kestrel_tcb_configure(tcb, ep, CN, 0, vspace, 0, 0, 0) == ERR_OK &&
+		kestrel_tcb_set_priority(tcb, PROC_CAP_TCB, MAIN_PRIORITY) == ERR_OK &&
+		(hart == 0 || kestrel_tcb_set_affinity(tcb, hart) == ERR_OK) &&
+		kestrel_tcb_uintr_bind_receiver(tcb, svc, 0, 0, 0) == ERR_OK &&
+		kestrel_tcb_uintr_bind_sender_table(tcb, table) == ERR_OK &&
+		kestrel_service_configure_channels(svc, WINDOW, 1) == ERR_OK &&
+		kestrel_tcb_uintr_bind_receiver(PROC_CAP_TCB, csvc, 0, 0, 0) == ERR_OK &&
+		kestrel_tcb_uintr_bind_sender_table(PROC_CAP_TCB, ctable) == ERR_OK;
+	uint64_t sv = 99, cv;
+	built =
+	    built && reg(ch, svc, 0, ABI_UINTR_ANY_VECTOR, CLIENT_VA, first, 1, &sv, &cv) == ERR_OK;
+	if (built) {
+		client_buffer(0)[0] = MAGIC;
+		built = kestrel_tcb_write_registers(tcb, true, ABI_REG_COUNT, regs) == ERR_OK;
+	}
+	bool read = false;
+	for (unsigned i = 0; built && i < SPIN_LIMIT && !read; i++) {
+		read = *seen == MAGIC;
+		kestrel_yield();
+	}
+	check(built && sv == 0 && read, names[0]);
+	bool zero = false;
+	if (kestrel_channel_unregister(ch) == ERR_OK)
+		for (unsigned i = 0; read && i < SPIN_LIMIT && !zero; i++) {
+			zero = *seen == 0;
+			kestrel_yield();
+		}
+	check(zero, names[1]);
+	struct kmsg m = msg(0, 0);
+	bool faulted = kestrel_nb_recv(ep, reply, &m) == ERR_OK && info_label(m.info) != 0;
+	check(zero && !faulted, names[2]);
+	/* Register again, then the server's VSpace goes first. */
+	enum error again = reg(ch, svc, 0, ABI_UINTR_ANY_VECTOR, CLIENT_VA, first, 1, &sv, &cv);
+	bool deleted = kestrel_tcb_suspend(tcb) == ERR_OK &&
+		       kestrel_cnode_revoke(CN, vspace, DEPTH) == ERR_OK &&
+		       kestrel_cnode_delete(CN, vspace, DEPTH) == ERR_OK;
+	enum error unreg = kestrel_channel_unregister(ch);
+	cptr_t probe = frames(1, SCRATCH_UNTYPED);
+	check(again == ERR_OK && sv == 1 && deleted && unreg == ERR_OK &&
+		  kestrel_page_map(probe, PROC_CAP_VSPACE, CLIENT_VA, RW, XN) == ERR_OK,
+	      names[3]);
+	reset();
+}
+
 void ktest_channel(void)
 {
 	configure_errors();
@@ -557,4 +667,5 @@ void ktest_channel(void)
 	client_thread_deleted();
 	server_thread_deleted();
 	caps_go();
+	other_address_space();
 }
