@@ -69,8 +69,9 @@ HOT_INLINE bool space_find(const struct tcb *t, unsigned h, struct space *s)
 	return space_walk(t, s);
 }
 
-/* After t became current on h (which joined s->join_asid's flush set):
- * remember the answer. */
+/* After t became current on h and h joined s->join_asid's flush set
+ * (the caller's switch, or the caller itself): remember the answer, which
+ * a hit then vouches for. */
 HOT_INLINE void space_remember(struct tcb *t, unsigned h, const struct space *s)
 {
 	if (s->join_asid == ASID_INVALID)

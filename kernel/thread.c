@@ -120,7 +120,11 @@ static bool activate(struct tcb *t, unsigned h, struct space *s)
 		t->regs[REG_PC] = t->regs[REG_SYSCALL_PC];
 	t->regs[REG_SYSCALL_PC] = 0;
 	if (space_find(t, h, s)) {
-		space_remember(t, h, s); /* current: sched_schedule joined h */
+		/* On a miss, join here too: a thread that changed its own VSpace
+		 * stays current without a switch that would join (idempotent). */
+		if (s->join_asid != ASID_INVALID)
+			asid_activate(s->join_asid, h);
+		space_remember(t, h, s);
 		return true;
 	}
 	fault_raise(t, FAULT_PAGE, t->regs[REG_PC], t->regs[REG_PC]);
