@@ -279,7 +279,8 @@ HOT_INLINE void tcb_set_current_hart(struct tcb *t, unsigned hart)
 }
 
 /* tcb_set_current_hart(t, hart) for a hart, when the caller has just found
- * asid == tcb_vspace_asid(t) under the same lock hold (the fastpath). */
+ * asid == tcb_vspace_asid(t) under the same lock hold (the fastpath), or
+ * knows hart is already in its flush set (asid ASID_INVALID: no join). */
 HOT_INLINE void tcb_set_current_hart_asid(struct tcb *t, unsigned hart, uint64_t asid)
 {
 	CORE_ASSERT(hart != NO_HART);
