@@ -79,8 +79,10 @@ void archtest_barrier(void)
 		__atomic_store_n(&barrier_generation, generation + 1, __ATOMIC_RELEASE);
 		return;
 	}
-	while (__atomic_load_n(&barrier_generation, __ATOMIC_ACQUIRE) == generation)
+	while (__atomic_load_n(&barrier_generation, __ATOMIC_ACQUIRE) == generation) {
+		arch_spin_yield(); /* under -icount the last to arrive may share our host CPU */
 		(void)arch_ipi_poll();
+	}
 }
 
 static void count_reschedule(void)

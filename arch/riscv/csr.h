@@ -142,6 +142,12 @@ static inline void csr_clear_sip(uint64_t bits)
 	__asm__ volatile("csrc sip, %0" : : "r"(bits) : "memory");
 }
 
+/* Only SSIP is writable from S-mode: a hart can post itself an IPI. */
+static inline void csr_set_sip(uint64_t bits)
+{
+	__asm__ volatile("csrs sip, %0" : : "r"(bits) : "memory");
+}
+
 /* The time CSR: ticks of the timebase the DTB gives (/cpus). */
 static inline uint64_t cpu_read_time(void)
 {
