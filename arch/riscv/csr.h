@@ -29,6 +29,7 @@
 
 /* scause values (privileged spec table 4.2). */
 #define CAUSE_INTERRUPT (1ul << 63)
+#define CAUSE_USER_SOFTWARE 0       /* with CAUSE_INTERRUPT: USIP (N extension) */
 #define CAUSE_SUPERVISOR_SOFTWARE 1 /* with CAUSE_INTERRUPT */
 #define CAUSE_SUPERVISOR_TIMER 5
 #define CAUSE_SUPERVISOR_EXTERNAL 9
