@@ -36,10 +36,13 @@ static bool preemptive;
 
 void kernel_lock_contended(void)
 {
-	/* A hart spinning here must still answer the holder's remote stall. */
+	/* A hart spinning here must still answer the holder's remote stall,
+	 * and let the holder run where harts share a host CPU (ipi.h). */
 	do {
-		while (__atomic_load_n(&kernel_lock.held, __ATOMIC_RELAXED))
+		while (__atomic_load_n(&kernel_lock.held, __ATOMIC_RELAXED)) {
+			arch_spin_yield();
 			(void)arch_ipi_poll();
+		}
 	} while (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE));
 }
 

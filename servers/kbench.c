@@ -50,6 +50,17 @@
  *                            kernel entries (SEND, the USIP clear, READ,
  *                            uret), none taking the kernel lock; on the
  *                            hardware none.
+ *   uipi_wake_busy_hart      uipi SEND from hart 0 to a receiver sleeping in
+ *                            UintrWait on hart 1 while a thread that
+ *                            receives nothing spins there in user mode:
+ *                            from the rdinstret before the SEND to the one
+ *                            after the receiver's wait returns (both harts'
+ *                            clock, as ep_call_cross_hart); the sender then
+ *                            blocks on a notification the receiver signals.
+ *                            WAKE_ROUNDS rounds (each costs the spinner's
+ *                            turn under -icount). On the hardware backend the
+ *                            wake-up must not wait for hart 1's next tick
+ *                            (docs/uintr.md); kernel_entries: the sender's.
  * Each result is one line "kbench: {json}" for ci/bench, with "fastpath":
  * the IPCs per operation this hart's fastpath took (2 for a round trip on
  * it, 0 off it); a case this boot cannot measure is a line with
@@ -76,7 +87,12 @@
 #define IRQ_TCB (NTFN + 6)
 #define IRQ_TABLES (NTFN + 7) /* up to 3 page tables for the UART's page */
 #define YIELD_TCB (NTFN + 12) /* yield_same_priority's partner */
-#define PROGRAM_PRIORITY 100  /* what servers/root gives every program */
+#define WAKE_TCB (NTFN + 13)  /* uipi_wake_busy_hart's objects */
+#define WAKE_SERVICE (NTFN + 14)
+#define WAKE_NTFN (NTFN + 15)
+#define BUSY_TCB (NTFN + 16)
+#define WAKE_ROUNDS 20u
+#define PROGRAM_PRIORITY 100 /* what servers/root gives every program */
 #define UART_VADDR 0x3c00000000ull
 #define UART_IER 1
 #define UART_IER_THRI 2
@@ -89,6 +105,9 @@ static uint64_t yield_tls[64];
 static uint64_t irq_tls[64];
 static volatile uint8_t *uart;
 static volatile uint64_t irq_start, irq_instructions, irq_count, irq_least = UINT64_MAX;
+static uint64_t wake_stack[SERVER_STACK_BYTES / 8], wake_tls[64];
+static uint64_t busy_stack[SERVER_STACK_BYTES / 8], busy_tls[64];
+static volatile uint64_t wake_sent, wake_instructions, wake_count, busy_count;
 
 /* The smallest handler: clear USIP (kestrel_uintr.h), take the bits (uipi
  * READ into t0), uret. */
@@ -291,6 +310,89 @@ static bool start_irq_handler(void)
 	return kestrel_tcb_write_registers(IRQ_TCB, true, ABI_REG_COUNT, regs) == ERR_OK;
 }
 
+/* uipi_wake_busy_hart's receiver: sleeps until a SEND, takes the bit. */
+static void wake_receiver(uint64_t unused)
+{
+	(void)unused;
+	for (;;) {
+		uint64_t woken;
+		(void)kestrel_uintr_wait(UINT64_MAX, &woken);
+		uint64_t now = instret();
+		(void)uipi_read();
+		wake_instructions += now - wake_sent;
+		wake_count++;
+		(void)kestrel_signal(WAKE_NTFN);
+	}
+}
+
+/* Its neighbour on hart 1: never enters the kernel by itself. */
+static void busy_spinner(uint64_t unused)
+{
+	(void)unused;
+	for (;;)
+		busy_count++;
+}
+
+static bool start_thread(cptr_t tcb, uint64_t priority, void (*fn)(uint64_t), uint64_t *stack,
+			 uint64_t *tls, size_t tls_bytes)
+{
+	if (libos_tls_size() > tls_bytes ||
+	    kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_TCB, 0, PROC_CAP_CNODE, 0, 0, tcb, 1) !=
+		ERR_OK ||
+	    kestrel_tcb_configure(tcb, 0, PROC_CAP_CNODE, 0, PROC_CAP_VSPACE, 0, 0, 0) != ERR_OK ||
+	    kestrel_tcb_set_priority(tcb, PROC_CAP_TCB, priority) != ERR_OK ||
+	    kestrel_tcb_set_affinity(tcb, 1) != ERR_OK)
+		return false;
+	if (tcb == WAKE_TCB &&
+	    (kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_SERVICE, 0, PROC_CAP_CNODE, 0, 0,
+				    WAKE_SERVICE, 1) != ERR_OK ||
+	     kestrel_tcb_uintr_bind_receiver(WAKE_TCB, WAKE_SERVICE, 0, 0, 0) != ERR_OK ||
+	     kestrel_sender_table_unregister(UINTR_TABLE, 0) != ERR_OK ||
+	     kestrel_sender_table_register(UINTR_TABLE, 0, WAKE_SERVICE, 1, NULL) != ERR_OK))
+		return false;
+	uint64_t regs[ABI_REG_COUNT];
+	libos_thread_registers(regs, fn, 0, (uint64_t)(uintptr_t)(stack + SERVER_STACK_BYTES / 8),
+			       NULL, tls, tcb);
+	return kestrel_tcb_write_registers(tcb, true, ABI_REG_COUNT, regs) == ERR_OK;
+}
+
+/* uipi_wake_busy_hart (after uipi_send_to_handler, whose table's one entry
+ * it points at its receiver instead):
+ * the receiver on hart 1 at priority 200 sleeps first, then the spinner
+ * (100) takes hart 1; each round wakes the receiver with a SEND. */
+static void wake_busy_hart(void)
+{
+	if (kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_NOTIFICATION, 0, PROC_CAP_CNODE, 0, 0,
+				   WAKE_NTFN, 1) != ERR_OK ||
+	    !start_thread(WAKE_TCB, 200, wake_receiver, wake_stack, wake_tls, sizeof(wake_tls)) ||
+	    !start_thread(BUSY_TCB, PROGRAM_PRIORITY, busy_spinner, busy_stack, busy_tls,
+			  sizeof(busy_tls))) {
+		not_measured("uipi_wake_busy_hart", "no second hart or no user interrupts");
+		return;
+	}
+	uint64_t e0 = entries();
+	for (unsigned n = 0; n < WAKE_ROUNDS; n++) {
+		uint64_t badge;
+		wake_sent = instret();
+		uipi_send(0);
+		(void)kestrel_wait(WAKE_NTFN, &badge);
+	}
+	uint64_t e1 = entries();
+	(void)kestrel_tcb_suspend(BUSY_TCB);
+	(void)kestrel_tcb_suspend(WAKE_TCB);
+	uint64_t i100 = wake_instructions * 100 / WAKE_ROUNDS;
+	uint64_t e100 = (e1 - e0 - 1) * 100 / WAKE_ROUNDS;
+	if (wake_count != WAKE_ROUNDS)
+		printf("kbench: {\"name\": \"uipi_wake_busy_hart\", \"not_measured\": \"%lu of %u "
+		       "wake-ups\"}\n",
+		       (unsigned long)wake_count, WAKE_ROUNDS);
+	else
+		printf("kbench: {\"name\": \"uipi_wake_busy_hart\", \"instructions\": %lu.%02lu, "
+		       "\"kernel_entries\": %lu.%02lu, \"fastpath\": 0.00, \"iterations\": %u}\n",
+		       (unsigned long)(i100 / 100), (unsigned long)(i100 % 100),
+		       (unsigned long)(e100 / 100), (unsigned long)(e100 % 100), WAKE_ROUNDS);
+}
+
 int main(void)
 {
 	if (kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_NOTIFICATION, 0, PROC_CAP_CNODE, 0, 0,
@@ -341,7 +443,8 @@ int main(void)
 		(void)kestrel_tcb_suspend(IRQ_TCB);
 	} else
 		not_measured("irq_to_user", "no UART or its IRQ could not be set up");
-	if (setup_self_send())
+	bool sender = setup_self_send();
+	if (sender)
 		MEASURE("uipi_send_to_handler", uipi_send(0));
 	else
 		not_measured("uipi_send_to_handler", "could not be set up");
@@ -362,5 +465,9 @@ int main(void)
 		(void)kestrel_tcb_suspend(SERVER_TCB);
 	} else
 		not_measured("ep_call_cross_hart", "no second hart (boot with -smp 2 or more)");
+	if (sender)
+		wake_busy_hart();
+	else
+		not_measured("uipi_wake_busy_hart", "no sender table");
 	return 0;
 }
