@@ -43,6 +43,15 @@
  *                            handler then clears IER and acks (not
  *                            counted). kernel_entries: this thread's, the
  *                            interrupt's one trap.
+ *   ep_call_lend_4k          CallLend of one 4 KiB page + the lending
+ *                            server's ReplyRecvWindow (servers/lend_server.S
+ *                            in a second address space, this hart, above
+ *                            us): the page leaves this VSpace for the
+ *                            server's window, the server reads and writes
+ *                            its first and last word in place, the reply
+ *                            moves it back. Slow path both ways.
+ *   ep_call_lend_1m          the same lending 1 MiB (256 leaves of 4 KiB
+ *                            in one last-level table on each side)
  *   uipi_send_to_handler     uipi SEND to the caller's own receiver: the
  *                            handler (a stub that takes the bits with uipi
  *                            READ after clearing USIP) runs and returns
@@ -58,7 +67,9 @@
 #include <stdio.h>
 
 #include "kestrel.h"
+#include "kestrel_lend.h"
 #include "kestrel_uintr.h"
+#include "lend_server.h"
 #include "object.h"
 #include "process.h"
 #include "thread.h"
@@ -74,9 +85,13 @@
 #define IRQ_NTFN (NTFN + 4) /* irq_to_user's objects */
 #define IRQ_HANDLER (NTFN + 5)
 #define IRQ_TCB (NTFN + 6)
-#define IRQ_TABLES (NTFN + 7) /* up to 3 page tables for the UART's page */
-#define YIELD_TCB (NTFN + 12) /* yield_same_priority's partner */
-#define PROGRAM_PRIORITY 100  /* what servers/root gives every program */
+#define IRQ_TABLES (NTFN + 7)           /* up to 3 page tables for the UART's page */
+#define YIELD_TCB (NTFN + 12)           /* yield_same_priority's partner */
+#define LEND_FIRST (NTFN + 20)          /* ep_call_lend_*'s objects, from here on */
+#define LEND_CLIENT_VA 0x3a00000000ull  /* the lent MiB, 2 MiB aligned */
+#define LEND_SCRATCH_VA 0x3b00000000ull /* where the server's code is written */
+#define LEND_PAGES 256
+#define PROGRAM_PRIORITY 100 /* what servers/root gives every program */
 #define UART_VADDR 0x3c00000000ull
 #define UART_IER 1
 #define UART_IER_THRI 2
@@ -291,6 +306,56 @@ static bool start_irq_handler(void)
 	return kestrel_tcb_write_registers(IRQ_TCB, true, ABI_REG_COUNT, regs) == ERR_OK;
 }
 
+static cptr_t lend_next = LEND_FIRST;
+
+/* One object in the next free slot (0 when the retype fails). */
+static cptr_t lend_make(enum object_type type, unsigned bits)
+{
+	cptr_t s = lend_next++;
+	return kestrel_untyped_retype(PROC_CAP_UNTYPED, type, bits, PROC_CAP_CNODE, 0, 0, s, 1) ==
+		       ERR_OK
+		   ? s
+		   : 0;
+}
+
+/* Map frame at va of this VSpace, with the tables it needs. */
+static bool lend_map_at(cptr_t frame, uint64_t va)
+{
+	enum error err = ERR_FAILED_LOOKUP;
+	for (unsigned level = 0; level < 3 && err == ERR_FAILED_LOOKUP; level++) {
+		err = kestrel_page_map(frame, PROC_CAP_VSPACE, va, ABI_RIGHT_READ | ABI_RIGHT_WRITE,
+				       ABI_ATTR_EXECUTE_NEVER);
+		if (err == ERR_FAILED_LOOKUP &&
+		    kestrel_page_table_map(lend_make(OBJ_PAGE_TABLE, 0), PROC_CAP_VSPACE, va, 0) !=
+			ERR_OK)
+			return false;
+	}
+	return err == ERR_OK;
+}
+
+static void *lend_map(cptr_t frame)
+{
+	return lend_map_at(frame, LEND_SCRATCH_VA) ? (void *)(uintptr_t)LEND_SCRATCH_VA : NULL;
+}
+
+/* The lending server (this hart, priority 200, waiting) and the client's
+ * LEND_PAGES pages at LEND_CLIENT_VA; the server's endpoint, or 0. */
+static cptr_t start_lend_server(void)
+{
+	cptr_t ep = lend_make(OBJ_ENDPOINT, 0), reply = lend_make(OBJ_REPLY, 0);
+	cptr_t vspace, tcb;
+	if (ep == 0 || reply == 0 || lend_server_space(lend_make, lend_map, &vspace) != ERR_OK ||
+	    lend_server_start(lend_make, vspace, ep, reply, NTFN, LEND_WINDOW_4K, 200,
+			      kestrel_hart(), 0, &tcb) != ERR_OK)
+		return 0;
+	for (unsigned i = 0; i < LEND_PAGES; i++) {
+		cptr_t frame = lend_make(OBJ_FRAME_4K, 0);
+		if (frame == 0 || !lend_map_at(frame, LEND_CLIENT_VA + i * 4096ull))
+			return 0;
+	}
+	return ep;
+}
+
 int main(void)
 {
 	if (kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_NOTIFICATION, 0, PROC_CAP_CNODE, 0, 0,
@@ -341,6 +406,23 @@ int main(void)
 		(void)kestrel_tcb_suspend(IRQ_TCB);
 	} else
 		not_measured("irq_to_user", "no UART or its IRQ could not be set up");
+	cptr_t lend_ep = start_lend_server();
+	struct kmsg probe = { .info = kestrel_info(0, 2, 0) };
+	if (lend_ep != 0 &&
+	    kestrel_call_lend(lend_ep, &probe, LEND_CLIENT_VA, 1u << 20) == ERR_OK &&
+	    probe.mr[0] == 1u << 20) {
+		MEASURE("ep_call_lend_4k", {
+			struct kmsg m = { .info = kestrel_info(0, 2, 0), .mr = { n } };
+			(void)kestrel_call_lend(lend_ep, &m, LEND_CLIENT_VA, 4096);
+		});
+		MEASURE("ep_call_lend_1m", {
+			struct kmsg m = { .info = kestrel_info(0, 2, 0), .mr = { n } };
+			(void)kestrel_call_lend(lend_ep, &m, LEND_CLIENT_VA, 1u << 20);
+		});
+	} else {
+		not_measured("ep_call_lend_4k", "the lending server could not be set up");
+		not_measured("ep_call_lend_1m", "the lending server could not be set up");
+	}
 	if (setup_self_send())
 		MEASURE("uipi_send_to_handler", uipi_send(0));
 	else
