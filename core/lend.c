@@ -68,8 +68,56 @@ static enum error check_first(struct slot_at c, struct slot_at s, uint64_t va, u
 	return ERR_OK;
 }
 
-/* One pass over [base, base + bytes) of croot and the window of sroot (NULL
- * on a return whose server VSpace went). *leaves counts the leaves. */
+/*
+ * The three passes over one run of entries at one level: k entries of the
+ * client's table from c and of the server's from s (NULL on a return whose
+ * server entry is not at that level). Each returns how many it did; a
+ * table pointer in the client's table ends the run there (a leaf the check
+ * passed always has R, a table pointer never). Tight on purpose: a run is
+ * up to 512 entries, and this is the part of a lend that grows with it.
+ */
+static uint64_t run_check(const struct pte *c, const struct pte *s, uint64_t n, enum error *err)
+{
+	const uint64_t look = PTE_VALID | PTE_READ | PTE_USER | PTE_SW_DEVICE | PTE_SW_LEND;
+	const uint64_t want = PTE_VALID | PTE_READ | PTE_USER;
+	for (uint64_t k = 0; k < n; k++) {
+		uint64_t word = c[k].word;
+		if (((word & look) ^ want) | s[k].word) { /* one test for both */
+			if (pte_is_table(c[k]))
+				return k;
+			*err = (word & look) != want ? ERR_INVALID_ARGUMENT : ERR_DELETE_FIRST;
+			return k;
+		}
+	}
+	return n;
+}
+
+static uint64_t run_move(struct pte *c, struct pte *s, uint64_t n)
+{
+	for (uint64_t k = 0; k < n; k++) {
+		uint64_t leaf = c[k].word;
+		if (!(leaf & PTE_READ))
+			return k;
+		s[k].word = (leaf & ~PTE_EXECUTE) | PTE_SW_LEND;
+		c[k].word = leaf ^ (PTE_VALID | PTE_SW_LEND); /* checked: V set, LEND clear */
+	}
+	return n;
+}
+
+static uint64_t run_return(struct pte *c, struct pte *s, uint64_t n)
+{
+	for (uint64_t k = 0; k < n; k++) {
+		uint64_t marker = c[k].word;
+		if (!(marker & PTE_READ))
+			return k;
+		s[k] = pte_invalid(); /* still the borrowed leaf: lend_release saw to it */
+		c[k].word = marker ^ (PTE_VALID | PTE_SW_LEND); /* a marker: V clear, LEND set */
+	}
+	return n;
+}
+
+/* One pass over [base, base + bytes) of croot and the window of sroot.
+ * *leaves counts the leaves. */
 static enum error walk(enum pass pass, struct pagetable *croot, uint64_t base, uint64_t bytes,
 		       struct pagetable *sroot, uint64_t window, uint64_t *leaves)
 {
@@ -77,45 +125,26 @@ static enum error walk(enum pass pass, struct pagetable *croot, uint64_t base, u
 	uint64_t off = 0;
 	while (off < bytes) {
 		struct slot_at c = find(croot, base + off);
-		struct slot_at s = { NULL, 0 };
-		if (sroot != NULL)
-			s = find(sroot, window + off);
+		struct slot_at s = find(sroot, window + off);
 		uint64_t size = pagetable_entry_bytes(c.level);
-		if (pass == PASS_CHECK) {
-			enum error err = check_first(c, s, base + off, window + off, bytes - off);
-			if (err != ERR_OK)
-				return err;
-		}
-		struct pte *sp = s.slot != NULL && s.level == c.level ? s.slot : NULL;
+		enum error err = ERR_OK;
+		if (pass == PASS_CHECK)
+			err = check_first(c, s, base + off, window + off, bytes - off);
+		if (err != ERR_OK)
+			return err;
 		unsigned ci = pagetable_index(base + off, c.level);
 		unsigned si = pagetable_index(window + off, c.level);
 		uint64_t n = PAGETABLE_ENTRIES - (ci > si ? ci : si);
 		if (n > (bytes - off) / size)
 			n = (bytes - off) / size;
-		uint64_t k = 0;
-		for (; k < n; k++) {
-			struct pte *cp = c.slot + k;
-			if (pte_is_table(*cp))
-				break; /* the client's layout changes level: walk again */
-			if (pass == PASS_CHECK) {
-				if (!lendable(*cp))
-					return ERR_INVALID_ARGUMENT;
-				if (sp[k].word != 0)
-					return ERR_DELETE_FIRST;
-			} else if (pass == PASS_MOVE) {
-				uint64_t leaf = cp->word;
-				sp[k].word = (leaf & ~PTE_EXECUTE) | PTE_SW_LEND;
-				cp->word = (leaf & ~PTE_VALID) | PTE_SW_LEND;
-			} else {
-				CORE_ASSERT(is_marker(*cp));
-				uint64_t leaf = (cp->word | PTE_VALID) & ~PTE_SW_LEND;
-				const uint64_t borrowed = PTE_VALID | PTE_SW_LEND;
-				if (sp != NULL && (sp[k].word & borrowed) == borrowed &&
-				    pte_physical_address(sp[k]) == pte_physical_address(*cp))
-					sp[k] = pte_invalid();
-				cp->word = leaf;
-			}
+		uint64_t k;
+		switch (pass) {
+		case PASS_CHECK: k = run_check(c.slot, s.slot, n, &err); break;
+		case PASS_MOVE: k = run_move(c.slot, s.slot, n); break;
+		case PASS_RETURN: k = run_return(c.slot, s.slot, n); break;
 		}
+		if (err != ERR_OK)
+			return err;
 		*leaves += k;
 		off += k * size;
 	}
@@ -165,9 +194,7 @@ void lend_move(struct lend *l, uint64_t client_asid, uint64_t base, uint64_t byt
 	CORE_ASSERT(!lend_active(l) && bytes != 0);
 	struct pagetable *croot = root_of(client_asid), *sroot = root_of(server_asid);
 	uint64_t leaves;
-	enum error err = walk(PASS_MOVE, croot, base, bytes, sroot, window, &leaves);
-	CORE_ASSERT(err == ERR_OK);
-	(void)err;
+	(void)walk(PASS_MOVE, croot, base, bytes, sroot, window, &leaves);
 	*l = (struct lend){ .client_asid = client_asid,
 			    .base = base,
 			    .bytes = bytes,
@@ -189,18 +216,13 @@ void lend_return(struct lend *l)
 {
 	if (!lend_active(l))
 		return;
-	struct pagetable *croot = root_of(l->client_asid);
-	/* lend_release runs before a client VSpace goes, so it is still here. */
-	CORE_ASSERT((uintptr_t)croot == l->client_root);
-	struct pagetable *sroot = root_of(l->server_asid);
-	if ((uintptr_t)sroot != l->server_root)
-		sroot = NULL; /* the server's VSpace went, and its entries with it */
+	/* lend_release runs before either side's tables or VSpace change under
+	 * the lend, so both are as lend_move left them. */
+	struct pagetable *croot = root_of(l->client_asid), *sroot = root_of(l->server_asid);
+	CORE_ASSERT((uintptr_t)croot == l->client_root && (uintptr_t)sroot == l->server_root);
 	uint64_t leaves;
-	enum error err = walk(PASS_RETURN, croot, l->base, l->bytes, sroot, l->window, &leaves);
-	CORE_ASSERT(err == ERR_OK);
-	(void)err;
-	if (sroot != NULL)
-		flush(l->server_asid, l->window, leaves);
+	(void)walk(PASS_RETURN, croot, l->base, l->bytes, sroot, l->window, &leaves);
+	flush(l->server_asid, l->window, leaves);
 	flush(l->client_asid, l->base, leaves);
 	if (l->prev != NULL)
 		l->prev->next = l->next;
@@ -216,7 +238,11 @@ void lend_release(uint64_t asid, uint64_t va, uint64_t bytes)
 	struct lend *next;
 	for (struct lend *l = active; l != NULL; l = next) {
 		next = l->next;
-		if (l->client_asid == asid && l->base < va + bytes && va < l->base + l->bytes)
+		bool client =
+		    l->client_asid == asid && l->base < va + bytes && va < l->base + l->bytes;
+		bool server =
+		    l->server_asid == asid && l->window < va + bytes && va < l->window + l->bytes;
+		if (client || server)
 			lend_return(l);
 	}
 }
@@ -232,13 +258,18 @@ const char *lend_check_invariants(void)
 	for (const struct lend *l = active; l != NULL; prev = l, l = l->next) {
 		if (l->prev != prev || !lend_active(l))
 			return "the lend list is broken";
-		struct pagetable *croot = root_of(l->client_asid);
-		if ((uintptr_t)croot != l->client_root)
-			return "a lend outlived its client's VSpace";
+		struct pagetable *croot = root_of(l->client_asid), *sroot = root_of(l->server_asid);
+		if ((uintptr_t)croot != l->client_root || (uintptr_t)sroot != l->server_root)
+			return "a lend outlived a VSpace";
+		const uint64_t borrowed = PTE_VALID | PTE_SW_LEND;
 		for (uint64_t off = 0; off < l->bytes;) {
 			struct slot_at c = find(croot, l->base + off);
+			struct slot_at s = find(sroot, l->window + off);
 			if (!is_marker(*c.slot))
 				return "a lent page is not marked lent";
+			if (s.level != c.level || (s.slot->word & borrowed) != borrowed ||
+			    pte_physical_address(*s.slot) != pte_physical_address(*c.slot))
+				return "a lent page is not borrowed in the window";
 			off += pagetable_entry_bytes(c.level);
 		}
 	}

@@ -10,12 +10,12 @@
  * 2 MiB or 1 GiB leaf moves as one entry.
  *
  * The record of a lend lives in the calling thread's TCB (one Call at a
- * time per thread); every active record is on one list, so that a client
- * VSpace change under a lent range (a frame unmapped or deleted, a table
- * unmapped, the VSpace or its pool deleted) ends the lend first
- * (lend_release): no server ever keeps a mapping of memory the client let
- * go. The server side needs no such hook: a borrowed entry it loses with
- * its own tables is simply not there to clear at the return.
+ * time per thread); every active record is on one list, so that a VSpace
+ * change under a lent range or a window holding one (a frame unmapped or
+ * deleted, a table unmapped, the VSpace or its pool deleted) ends the lend
+ * first (lend_release): no server ever keeps a mapping of memory the client
+ * let go, and the return finds both sides as the move left them, so it
+ * writes each entry blindly.
  *
  * Allocation-free: every page table the server side needs must already
  * exist in its window. Callers: kernel/lend.c (the Call), core/reply.h (the
@@ -68,7 +68,7 @@ void lend_move(struct lend *l, uint64_t client_asid, uint64_t base, uint64_t byt
 	       uint64_t server_asid, uint64_t window);
 
 /* End l if active: the client's entries come back, the server's borrowed
- * entries go (those still there), both flushed; l becomes none. */
+ * entries go, both flushed; l becomes none. */
 void lend_return(struct lend *l);
 
 /* Whether l holds pages now. */
@@ -77,8 +77,9 @@ static inline bool lend_active(const struct lend *l)
 	return l->bytes != 0;
 }
 
-/* End every active lend whose client is asid and whose range meets
- * [va, va + bytes): the client VSpace is about to change there. */
+/* End every active lend whose client range or server window lies in the
+ * VSpace of asid and meets [va, va + bytes): that VSpace is about to
+ * change there. */
 void lend_release(uint64_t asid, uint64_t va, uint64_t bytes);
 
 /* Forget every lend (host tests start each case clean). */

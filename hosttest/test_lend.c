@@ -398,47 +398,38 @@ static void test_release_on_table_root_pool(void **state)
 	assert_invariants();
 }
 
-/* The server loses its window's table, or its whole VSpace, while it holds
- * lent pages: the return still gives the client everything, and leaves a
- * mapping the server made there since alone. */
-static void test_server_side_gone(void **state)
+/* The server's VSpace changes under its window (a table unmapped, a
+ * borrowed place unmapped through a frame cap, the VSpace or its pool
+ * deleted): the lend ends first, the client has everything back, and the
+ * window is empty. */
+static void test_release_on_server_side(void **state)
 {
 	(void)state;
-	struct lend l = { 0 };
+	struct lend l = { 0 }, other = { 0 };
 	lend_move(&l, client, 0x10000, 2 * PAGE_BYTES, server, WIN);
+	lend_move(&other, client, 0x200000, 0x200000, server, WIN + 0x400000);
 	assert_int_equal(vspace_page_table_unmap(slot(PT + 3)), ERR_OK);
-	assert_true(lend_active(&l)); /* the server side needs no hook */
-	pt_map(PT + 3, ROOT2, WIN);
-	vw_make(W, OBJ_FRAME_4K, FR + 5);
-	frame_map(FR + 5, ROOT2, WIN, RW, 0);
-	lend_return(&l);
+	assert_false(lend_active(&l));
+	assert_true(lend_active(&other));
 	assert_owned(ROOT, 0x10000, vw_object_pa(W, FR));
 	assert_owned(ROOT, 0x11000, vw_object_pa(W, FR + 1));
-	assert_owned(ROOT2, WIN, vw_object_pa(W, FR + 5)); /* the server's own page stays */
 	assert_invariants();
-	/* The server's level-1 table goes: the walk stops higher up. */
-	lend_move(&l, client, 0x200000, 0x200000, server, WIN + 0x400000);
+	/* A frame cap of the server's own whose record names a borrowed place. */
+	pt_map(PT + 3, ROOT2, WIN);
+	vw_make(W, OBJ_FRAME_4K, FR + 5);
+	frame_map(FR + 5, ROOT2, WIN + 0x8000, RW, 0);
 	assert_int_equal(vspace_frame_unmap(slot(FR + 5)), ERR_OK);
-	assert_int_equal(vspace_page_table_unmap(slot(PT + 3)), ERR_OK);
-	assert_int_equal(vspace_page_table_unmap(slot(PT + 2)), ERR_OK);
-	lend_return(&l);
-	assert_owned(ROOT, 0x200000, vw_object_pa(W, FR + 4));
-	assert_invariants();
-}
-
-/* The server's VSpace goes while it holds pages. */
-static void test_server_root_gone(void **state)
-{
-	(void)state;
-	struct lend l = { 0 };
-	lend_move(&l, client, 0x10000, PAGE_BYTES, server, WIN);
-	vw_delete(W, ROOT2);
+	lend_move(&l, client, 0x10000, PAGE_BYTES, server, WIN + 0x8000);
+	frame_map(FR + 5, ROOT2, WIN + 0x9000, RW, 0);
 	assert_true(lend_active(&l));
+	vw_delete(W, FR + 5); /* elsewhere in the window: the lend stays */
+	assert_true(lend_active(&l));
+	/* The server's VSpace goes: both lends end, the client keeps all. */
 	fake_arch_clear_flushes();
-	lend_return(&l);
-	vw_assert_flushes(1, 0); /* the client's page only */
-	vw_assert_flush(0, FAKE_FLUSH_PAGE, client, 0x10000);
+	vw_delete(W, ROOT2);
+	assert_false(lend_active(&l) || lend_active(&other));
 	assert_owned(ROOT, 0x10000, vw_object_pa(W, FR));
+	assert_owned(ROOT, 0x200000, vw_object_pa(W, FR + 4));
 	assert_invariants();
 }
 
@@ -497,8 +488,11 @@ static void test_invariants_detect(void **state)
 	assert_string_equal(lend_check_invariants(), "a lent page is not marked lent");
 	ctable->entry[0x10] = marker;
 	l.client_root++;
-	assert_string_equal(lend_check_invariants(), "a lend outlived its client's VSpace");
+	assert_string_equal(lend_check_invariants(), "a lend outlived a VSpace");
 	l.client_root--;
+	stable->entry[0] = pte_invalid();
+	assert_string_equal(lend_check_invariants(), "a lent page is not borrowed in the window");
+	stable->entry[0] = borrowed;
 	struct lend *prev = l.prev;
 	l.prev = &l;
 	assert_string_equal(lend_check_invariants(), "the lend list is broken");
@@ -519,8 +513,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lend_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_on_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_on_table_root_pool, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_server_side_gone, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_server_root_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_on_server_side, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_paths_return, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invariants_detect, setup, teardown),
 	};
