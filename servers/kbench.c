@@ -52,6 +52,9 @@
  *                            moves it back. Slow path both ways.
  *   ep_call_lend_1m          the same lending 1 MiB (256 leaves of 4 KiB
  *                            in one last-level table on each side)
+ *   ep_call_lend_2m_leaf     the same lending a 2 MiB frame: one leaf,
+ *                            to a second server thread whose window is a
+ *                            level-1 table
  *   uipi_send_to_handler     uipi SEND to the caller's own receiver: the
  *                            handler (a stub that takes the bits with uipi
  *                            READ after clearing USIP) runs and returns
@@ -91,7 +94,8 @@
 #define LEND_CLIENT_VA 0x3a00000000ull  /* the lent MiB, 2 MiB aligned */
 #define LEND_SCRATCH_VA 0x3b00000000ull /* where the server's code is written */
 #define LEND_PAGES 256
-#define PROGRAM_PRIORITY 100 /* what servers/root gives every program */
+#define LEND_HUGE_VA 0x3c40000000ull /* the 2 MiB frame */
+#define PROGRAM_PRIORITY 100         /* what servers/root gives every program */
 #define UART_VADDR 0x3c00000000ull
 #define UART_IER 1
 #define UART_IER_THRI 2
@@ -307,6 +311,7 @@ static bool start_irq_handler(void)
 }
 
 static cptr_t lend_next = LEND_FIRST;
+static cptr_t lend_vspace; /* the lending servers' address space */
 
 /* One object in the next free slot (0 when the retype fails). */
 static cptr_t lend_make(enum object_type type, unsigned bits)
@@ -325,9 +330,9 @@ static bool lend_map_at(cptr_t frame, uint64_t va)
 	for (unsigned level = 0; level < 3 && err == ERR_FAILED_LOOKUP; level++) {
 		err = kestrel_page_map(frame, PROC_CAP_VSPACE, va, ABI_RIGHT_READ | ABI_RIGHT_WRITE,
 				       ABI_ATTR_EXECUTE_NEVER);
+		cptr_t table = err == ERR_FAILED_LOOKUP ? lend_make(OBJ_PAGE_TABLE, 0) : 0;
 		if (err == ERR_FAILED_LOOKUP &&
-		    kestrel_page_table_map(lend_make(OBJ_PAGE_TABLE, 0), PROC_CAP_VSPACE, va, 0) !=
-			ERR_OK)
+		    (table == 0 || kestrel_page_table_map(table, PROC_CAP_VSPACE, va, 0) != ERR_OK))
 			return false;
 	}
 	return err == ERR_OK;
@@ -343,9 +348,10 @@ static void *lend_map(cptr_t frame)
 static cptr_t start_lend_server(void)
 {
 	cptr_t ep = lend_make(OBJ_ENDPOINT, 0), reply = lend_make(OBJ_REPLY, 0);
-	cptr_t vspace, tcb;
-	if (ep == 0 || reply == 0 || lend_server_space(lend_make, lend_map, &vspace) != ERR_OK ||
-	    lend_server_start(lend_make, vspace, ep, reply, NTFN, LEND_WINDOW_4K, 200,
+	cptr_t tcb;
+	if (ep == 0 || reply == 0 ||
+	    lend_server_space(lend_make, lend_map, &lend_vspace) != ERR_OK ||
+	    lend_server_start(lend_make, lend_vspace, ep, reply, NTFN, LEND_WINDOW_4K, 200,
 			      kestrel_hart(), 0, &tcb) != ERR_OK)
 		return 0;
 	for (unsigned i = 0; i < LEND_PAGES; i++) {
@@ -353,6 +359,26 @@ static cptr_t start_lend_server(void)
 		if (frame == 0 || !lend_map_at(frame, LEND_CLIENT_VA + i * 4096ull))
 			return 0;
 	}
+	return ep;
+}
+
+/* A second lending server (window: a level-1 table) and a 2 MiB frame at
+ * LEND_HUGE_VA; its endpoint, or 0. */
+static cptr_t start_huge_server(void)
+{
+	cptr_t ep = lend_make(OBJ_ENDPOINT, 0), reply = lend_make(OBJ_REPLY, 0);
+	cptr_t table = lend_make(OBJ_PAGE_TABLE, 0), tcb;
+	/* Everything small first: the frame takes the untyped's last 2 MiB. */
+	if (ep == 0 || reply == 0 || table == 0 ||
+	    lend_server_start(lend_make, lend_vspace, ep, reply, NTFN, LEND_WINDOW_2M, 200,
+			      kestrel_hart(), 0, &tcb) != ERR_OK ||
+	    kestrel_page_table_map(table, PROC_CAP_VSPACE, LEND_HUGE_VA, 0) != ERR_OK)
+		return 0;
+	cptr_t frame = lend_make(OBJ_FRAME_2M, 0);
+	if (frame == 0 ||
+	    kestrel_page_map(frame, PROC_CAP_VSPACE, LEND_HUGE_VA, ABI_RIGHT_READ | ABI_RIGHT_WRITE,
+			     ABI_ATTR_EXECUTE_NEVER) != ERR_OK)
+		return 0;
 	return ep;
 }
 
@@ -406,23 +432,6 @@ int main(void)
 		(void)kestrel_tcb_suspend(IRQ_TCB);
 	} else
 		not_measured("irq_to_user", "no UART or its IRQ could not be set up");
-	cptr_t lend_ep = start_lend_server();
-	struct kmsg probe = { .info = kestrel_info(0, 2, 0) };
-	if (lend_ep != 0 &&
-	    kestrel_call_lend(lend_ep, &probe, LEND_CLIENT_VA, 1u << 20) == ERR_OK &&
-	    probe.mr[0] == 1u << 20) {
-		MEASURE("ep_call_lend_4k", {
-			struct kmsg m = { .info = kestrel_info(0, 2, 0), .mr = { n } };
-			(void)kestrel_call_lend(lend_ep, &m, LEND_CLIENT_VA, 4096);
-		});
-		MEASURE("ep_call_lend_1m", {
-			struct kmsg m = { .info = kestrel_info(0, 2, 0), .mr = { n } };
-			(void)kestrel_call_lend(lend_ep, &m, LEND_CLIENT_VA, 1u << 20);
-		});
-	} else {
-		not_measured("ep_call_lend_4k", "the lending server could not be set up");
-		not_measured("ep_call_lend_1m", "the lending server could not be set up");
-	}
 	if (setup_self_send())
 		MEASURE("uipi_send_to_handler", uipi_send(0));
 	else
@@ -444,5 +453,31 @@ int main(void)
 		(void)kestrel_tcb_suspend(SERVER_TCB);
 	} else
 		not_measured("ep_call_cross_hart", "no second hart (boot with -smp 2 or more)");
+	/* Last: the 2 MiB frame takes what is left of the untyped. */
+	cptr_t lend_ep = start_lend_server();
+	struct kmsg probe = { .info = kestrel_info(0, 2, 0) };
+	if (lend_ep != 0 &&
+	    kestrel_call_lend(lend_ep, &probe, LEND_CLIENT_VA, 1u << 20) == ERR_OK &&
+	    probe.mr[0] == 1u << 20) {
+		MEASURE("ep_call_lend_4k", {
+			struct kmsg m = { .info = kestrel_info(0, 2, 0), .mr = { n } };
+			(void)kestrel_call_lend(lend_ep, &m, LEND_CLIENT_VA, 4096);
+		});
+		MEASURE("ep_call_lend_1m", {
+			struct kmsg m = { .info = kestrel_info(0, 2, 0), .mr = { n } };
+			(void)kestrel_call_lend(lend_ep, &m, LEND_CLIENT_VA, 1u << 20);
+		});
+		cptr_t huge_ep = start_huge_server();
+		if (huge_ep != 0)
+			MEASURE("ep_call_lend_2m_leaf", {
+				struct kmsg m = { .info = kestrel_info(0, 2, 0), .mr = { n } };
+				(void)kestrel_call_lend(huge_ep, &m, LEND_HUGE_VA, 2u << 20);
+			});
+		else
+			not_measured("ep_call_lend_2m_leaf", "no 2 MiB frame or server");
+	} else {
+		not_measured("ep_call_lend_4k", "the lending server could not be set up");
+		not_measured("ep_call_lend_1m", "the lending server could not be set up");
+	}
 	return 0;
 }

@@ -36,6 +36,8 @@ enum error lend_server_start(lend_make_fn make, cptr_t vspace, cptr_t ep, cptr_t
 			     cptr_t *tcb)
 {
 	*tcb = make(OBJ_TCB, 0);
+	if (*tcb == 0)
+		return ERR_NOT_ENOUGH_MEMORY;
 	uint64_t regs[ABI_REG_COUNT] = { 0 };
 	regs[ABI_REG_PC] = LEND_CODE_VA;
 	regs[ABI_REG_S0 + 0] = ep;
