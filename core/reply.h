@@ -62,7 +62,7 @@ HOT_INLINE void reply_push(struct reply *r, struct tcb *caller, bool can_grant)
  * the reply object or either thread deleted). */
 HOT_INLINE void reply_remove_caller(struct tcb *caller)
 {
-	if (lend_active(&caller->lend))
+	if (caller->lend.bytes != 0) /* lend_active, spelt out for the fastpath */
 		lend_return(&caller->lend);
 	caller->reply->caller = NULL;
 	caller->reply->can_grant = 0;
