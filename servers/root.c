@@ -32,7 +32,8 @@
 /* The root's own pool: the smallest RAM block of at least this size (else
  * the largest). Boot untyped memory is cleared by its first retype, all of
  * it, so a 1 GiB pool would cost seconds of zeroing at every boot. */
-#define ROOT_POOL_MIN_BITS 25
+#define ROOT_POOL_MIN_BITS                                                                         \
+	26                /* 64 MiB: five 8 MiB program blocks at once (the prompt) and the root */
 #define PROGRAM_SLOTS 256 /* root slots a program's objects occupy */
 #define SCRATCH_VADDR 0x3000000000ull
 #define PROGRAM_PRIORITY 100
