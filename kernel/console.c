@@ -15,6 +15,9 @@
 #define LINE_BYTES 256
 
 static struct spinlock console_lock;
+/* The last byte out was not a newline (guarded by console_lock): a user
+ * program's line printed in two calls, or a kprintf without one. */
+static bool mid_line;
 
 struct buffer {
 	char bytes[LINE_BYTES];
@@ -105,11 +108,34 @@ static void format(struct buffer *buffer, const char *f, va_list args)
 	}
 }
 
+/* Assumes console_lock is held. */
+static void write_locked(const char *bytes, size_t length)
+{
+	for (size_t i = 0; i < length; i++)
+		sbi_console_putchar(bytes[i]);
+	if (length > 0)
+		mid_line = bytes[length - 1] != '\n';
+}
+
 void console_write(const char *bytes, size_t length)
 {
 	spinlock_acquire(&console_lock);
-	for (size_t i = 0; i < length; i++)
-		sbi_console_putchar(bytes[i]);
+	write_locked(bytes, length);
+	spinlock_release(&console_lock);
+}
+
+void console_hold(void)
+{
+	spinlock_acquire(&console_lock);
+}
+
+void console_write_held(const char *bytes, size_t length)
+{
+	write_locked(bytes, length);
+}
+
+void console_release(void)
+{
 	spinlock_release(&console_lock);
 }
 
@@ -128,7 +154,13 @@ void console_print_line(const char *prefix, const char *f, va_list args)
 	if (buffer.length == sizeof(buffer.bytes))
 		buffer.length--; /* keep room for the newline that ends the line */
 	put(&buffer, '\n');
-	console_write(buffer.bytes, buffer.length);
+	/* A whole line of its own, even when another hart's output stopped
+	 * mid-line: a TAP result that does not start a line is not counted. */
+	spinlock_acquire(&console_lock);
+	if (mid_line)
+		write_locked("\n", 1);
+	write_locked(buffer.bytes, buffer.length);
+	spinlock_release(&console_lock);
 }
 
 void kprintf(const char *f, ...)

@@ -18,6 +18,11 @@ void kvprintf(const char *format, va_list args);
 void console_print_line(const char *prefix, const char *format, va_list args);
 /* Write raw bytes (a user's print) as one unit. */
 void console_write(const char *bytes, size_t length);
+/* Several writes as one unit (a user buffer read page by page): between
+ * begin and end only console_write_held may print on this hart. */
+void console_hold(void);
+void console_write_held(const char *bytes, size_t length);
+void console_release(void);
 /* Print and stop the system with a failure status. */
 _Noreturn void panic(const char *format, ...) __attribute__((format(printf, 1, 2)));
 

@@ -53,7 +53,7 @@ static void set_result(struct tcb *t, enum error err)
 
 static void print_piece(const char *bytes, uint64_t length)
 {
-	console_write(bytes, length);
+	console_write_held(bytes, length);
 }
 
 /* Debug print(a0 address, a1 length). Untrusted: both. Unreadable bytes
@@ -65,7 +65,10 @@ static enum error debug_print(struct tcb *t, struct uslice text)
 	const struct pagetable *root = thread_vspace(t);
 	if (root == NULL || !uslice_readable(root, text))
 		return ERR_INVALID_ARGUMENT;
+	/* One unit, even across a page boundary. */
+	console_hold();
 	uslice_for_each_piece(root, text, print_piece);
+	console_release();
 	return ERR_OK;
 }
 

@@ -8,7 +8,8 @@
 
 #include "kestrel.h"
 
-static char line[128];
+/* Most lines fit, so each is one print call the kernel writes as a unit. */
+static char line[512];
 static size_t line_length;
 
 static int flush_line(FILE *file)
