@@ -57,6 +57,7 @@
  */
 #include <stdio.h>
 
+#include "kbench_chan.h"
 #include "kestrel.h"
 #include "kestrel_uintr.h"
 #include "object.h"
@@ -362,5 +363,6 @@ int main(void)
 		(void)kestrel_tcb_suspend(SERVER_TCB);
 	} else
 		not_measured("ep_call_cross_hart", "no second hart (boot with -smp 2 or more)");
+	kbench_chan();
 	return 0;
 }
