@@ -9,10 +9,14 @@
  *                          with rdinstret around each side's own protocol
  *                          calls (submit and the wait that finds the
  *                          reply; take and reply). The sides hand over by
- *                          a notification each (not counted, and outside
- *                          the library: neither side ever publishes
- *                          "sleeping", so no doorbell): nothing spins
- *                          across harts. instructions: both sides;
+ *                          a Call and the server's ReplyRecv on an
+ *                          endpoint (not counted, and outside the library:
+ *                          neither side ever publishes "sleeping", so no
+ *                          doorbell): nothing spins across harts. (A
+ *                          Signal/Wait pair on two notifications hung
+ *                          after a few hundred rounds in most boots under
+ *                          -icount; see docs/benchmarks.md.)
+ *                          instructions: both sides;
  *                          kernel_entries: the client's inside its counted
  *                          parts (its hand-over calls subtracted), and the
  *                          server's likewise. Needs two harts.
@@ -59,6 +63,8 @@
 #define STACK_BYTES 16384
 
 enum mode { MODE_YIELD, MODE_SLEEP, MODE_HANDOFF };
+#define HANDOFF_CALL 1
+#define HANDOFF_TOTALS 2
 
 /* Shared by kbench and the server's copy (same address in both). */
 struct control {
@@ -73,7 +79,7 @@ static _Alignas(16) uint8_t server_stack[CASES][STACK_BYTES];
 static _Alignas(64) uint8_t server_tls[CASES][512];
 static cptr_t server_tcb[CASES];
 static struct channel_uintr_side server_side[CASES], client_side;
-static cptr_t ntfn_server, ntfn_client;
+static cptr_t handoff_ep, handoff_reply; /* chan_call_poll's hand-over */
 static struct channel_uintr_thread client_thread;
 static struct channel_client client_state;
 static struct channel_doorbell client_mine, client_server;
@@ -142,8 +148,6 @@ static void server_main(uint64_t which)
 				  0, &server_bell) != ERR_OK)
 		ctrl->errors++;
 	ctrl->ready = 1;
-	if (ctrl->mode == MODE_HANDOFF)
-		(void)kestrel_signal(ntfn_client); /* kbench blocks, on another hart */
 	struct channel_message m;
 	switch ((enum mode)ctrl->mode) {
 	case MODE_YIELD:
@@ -165,33 +169,39 @@ static void server_main(uint64_t which)
 			ctrl->errors += channel_server_reply(s, &m) != ERR_OK;
 		}
 	case MODE_HANDOFF: {
+		/* kbench Calls after each submit (label HANDOFF_CALL), once
+		 * first to find the server waiting and once last for the totals
+		 * (HANDOFF_TOTALS); each ReplyRecv is the hand-over back. */
 		cptr_t me = server_tcb[which];
-		uint64_t badge, counted = 0, least = UINT64_MAX;
+		uint64_t counted = 0, least = UINT64_MAX, calls = 0;
+		struct kmsg k = { 0 };
+		(void)kestrel_recv(handoff_ep, handoff_reply, &k);
 		uint64_t e0 = entries_of(me);
-		for (uint64_t n = 0; n < CALLS; n++) {
-			(void)kestrel_wait(ntfn_server, &badge);
-			uint64_t t0 = instret();
-			enum error err = channel_server_take(s, &m);
-			if (err == ERR_OK) {
-				echo(&m);
-				err = channel_server_reply(s, &m);
+		for (;;) {
+			uint64_t label = msg_info_label((struct msg_info){ k.info });
+			if (label == HANDOFF_CALL) {
+				uint64_t t0 = instret();
+				enum error err = channel_server_take(s, &m);
+				if (err == ERR_OK) {
+					echo(&m);
+					err = channel_server_reply(s, &m);
+				}
+				uint64_t t1 = instret();
+				ctrl->errors += err != ERR_OK;
+				counted += t1 - t0;
+				if (t1 - t0 < least)
+					least = t1 - t0;
+				calls++;
+			} else if (label == HANDOFF_TOTALS) {
+				/* A ReplyRecv per message since e0, and this
+				 * call, are the hand-over's. */
+				ctrl->server_entries = entries_of(me) - e0 - (calls + 1) - 1;
+				ctrl->server_instructions = counted;
+				ctrl->least = least;
 			}
-			uint64_t t1 = instret();
-			ctrl->errors += err != ERR_OK;
-			counted += t1 - t0;
-			if (t1 - t0 < least)
-				least = t1 - t0;
-			(void)kestrel_signal(ntfn_client);
+			k = (struct kmsg){ .info = kestrel_info(0, 0, 0) };
+			(void)kestrel_reply_recv(handoff_ep, handoff_reply, &k);
 		}
-		/* Its Wait and Signal per call, and this call, are not the
-		 * protocol's. */
-		ctrl->server_entries = entries_of(me) - e0 - 2 * CALLS - 1;
-		ctrl->server_instructions = counted;
-		ctrl->least = least;
-		ctrl->ready = 2;
-		(void)kestrel_signal(ntfn_client);
-		for (;;)
-			(void)kestrel_wait(ntfn_server, &badge);
 	}
 	}
 }
@@ -224,11 +234,11 @@ static bool setup(void)
 	/* kbench's uipi_send_to_handler left this thread a receiver. */
 	(void)kestrel_tcb_uintr_unbind_receiver(PROC_CAP_TCB);
 	(void)kestrel_tcb_uintr_unbind_sender_table(PROC_CAP_TCB);
-	ntfn_server = space_object(&alloc, OBJ_NOTIFICATION, 0);
-	ntfn_client = space_object(&alloc, OBJ_NOTIFICATION, 0);
+	handoff_ep = space_object(&alloc, OBJ_ENDPOINT, 0);
+	handoff_reply = space_object(&alloc, OBJ_REPLY, 0);
 	client_side.service = space_object(&alloc, OBJ_SERVICE, 0);
 	client_side.table = space_object(&alloc, OBJ_SENDER_TABLE, 2);
-	if (!ntfn_server || !ntfn_client || !client_side.service || !client_side.table ||
+	if (!handoff_ep || !handoff_reply || !client_side.service || !client_side.table ||
 	    libos_tls_size() > sizeof(server_tls[0]) ||
 	    channel_uintr_bind(PROC_CAP_TCB, client_side.service, client_side.table, false) !=
 		ERR_OK)
@@ -277,9 +287,10 @@ static bool start(unsigned c, enum mode mode, unsigned hart, unsigned priority,
 	    kestrel_tcb_write_registers(server_tcb[c], true, ABI_REG_COUNT, regs[c]) != ERR_OK)
 		return false;
 	if (hart != kestrel_hart()) {
-		/* Never spin for another hart under -icount: block. */
-		uint64_t badge;
-		(void)kestrel_wait(ntfn_client, &badge);
+		/* Never spin for another hart under -icount: block, in a
+		 * Call that the server answers once it waits. */
+		struct kmsg k = { .info = kestrel_info(0, 0, 0) };
+		(void)kestrel_call(handoff_ep, &k);
 	}
 	for (unsigned i = 0; i < 100000 && !ctrl->ready; i++)
 		kestrel_yield();
@@ -319,7 +330,7 @@ static void chan_call_poll(unsigned harts)
 		not_measured(name, "could not be set up");
 		return;
 	}
-	uint64_t counted = 0, least = UINT64_MAX, badge, errors = 0;
+	uint64_t counted = 0, least = UINT64_MAX, errors = 0;
 	uint64_t e0 = entries_of(PROC_CAP_TCB);
 	for (uint64_t n = 0; n < CALLS; n++) {
 		struct channel_message *m = request(n), r;
@@ -327,8 +338,8 @@ static void chan_call_poll(unsigned harts)
 		uint64_t t0 = instret();
 		enum error err = channel_client_submit(&client_state, m, &tag);
 		uint64_t t1 = instret();
-		(void)kestrel_signal(ntfn_server);
-		(void)kestrel_wait(ntfn_client, &badge);
+		struct kmsg k = { .info = kestrel_info(HANDOFF_CALL, 0, 0) };
+		(void)kestrel_call(handoff_ep, &k); /* the server's turn */
 		uint64_t t2 = instret();
 		if (err == ERR_OK)
 			err = channel_client_wait(&client_state, tag, 0, &r);
@@ -338,10 +349,11 @@ static void chan_call_poll(unsigned harts)
 		if ((t1 - t0) + (t3 - t2) < least)
 			least = (t1 - t0) + (t3 - t2);
 	}
-	/* Its Signal and Wait per call, and this call, are the harness's. */
-	uint64_t entries = entries_of(PROC_CAP_TCB) - e0 - 2 * CALLS - 1;
-	(void)kestrel_wait(ntfn_client, &badge); /* the server's totals */
-	if (errors || ctrl->errors || ctrl->ready != 2) {
+	/* Its Call per request, and this call, are the hand-over's. */
+	uint64_t entries = entries_of(PROC_CAP_TCB) - e0 - CALLS - 1;
+	struct kmsg k = { .info = kestrel_info(HANDOFF_TOTALS, 0, 0) };
+	(void)kestrel_call(handoff_ep, &k); /* the server's totals */
+	if (errors || ctrl->errors) {
 		not_measured(name, "a call failed");
 		stop(0);
 		return;
