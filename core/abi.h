@@ -131,11 +131,34 @@ enum invocation_label {
 	 * the lowest free one); cap 0 a service -> MR0 the vector used. */
 	SENDER_TABLE_REGISTER = 38,
 	SENDER_TABLE_UNREGISTER = 39, /* MR0 index */
+	/* Channels (docs/abi.md "Channels"). Service: MR0 window base, MR1
+	 * slot pages (1..ABI_CHANNEL_MAX_PAGES), in the VSpace of the service's
+	 * receiver thread; channel i is mapped at base + i * slot. */
+	SERVICE_CONFIGURE_CHANNELS = 40,
+	/* Service: MR0 dead vectors to release -> MR0 live mask, MR1 dead mask. */
+	SERVICE_CHANNELS = 41,
+	/* Channel (free): MR0 the caller's sender-table index, MR1 the caller's
+	 * vector (0..63, ABI_UINTR_ANY_VECTOR), MR2 buffer address in the
+	 * caller's VSpace, MR3 cptr of the first frame, MR4 page count (frames
+	 * at MR3, MR3 + 1, ...); cap 0 the service -> MR0 server vector, MR1
+	 * client vector. */
+	CHANNEL_REGISTER = 42,
+	CHANNEL_UNREGISTER = 43,
+	/* Channel: -> MR0 state (ABI_CHANNEL_*), MR1 server vector, MR2 client
+	 * vector, MR3 why it died (ABI_CHANNEL_GONE_*, 0 while live). */
+	CHANNEL_STATUS = 44,
 };
-#define INVOCATION_LABEL_COUNT 40
-#define ABI_UINTR_ENABLE 1u      /* TCB_UINTR_BIND_RECEIVER: take user interrupts */
-#define ABI_UINTR_ANY_VECTOR 64u /* SENDER_TABLE_REGISTER: any free vector */
-#define ABI_UINTR_VECTORS 64u    /* a receiver's pending bits (and senders) */
+#define INVOCATION_LABEL_COUNT 45
+#define ABI_UINTR_ENABLE 1u        /* TCB_UINTR_BIND_RECEIVER: take user interrupts */
+#define ABI_UINTR_ANY_VECTOR 64u   /* SENDER_TABLE_REGISTER: any free vector */
+#define ABI_UINTR_VECTORS 64u      /* a receiver's pending bits (and senders) */
+#define ABI_CHANNEL_MAX_PAGES 16u  /* pages of one channel buffer (and window slot) */
+#define ABI_CHANNEL_FREE 0u        /* CHANNEL_STATUS: not registered */
+#define ABI_CHANNEL_LIVE 1u        /* registered, both sides there */
+#define ABI_CHANNEL_DEAD 2u        /* torn down from elsewhere: Unregister it */
+#define ABI_CHANNEL_GONE_CLIENT 1u /* the client's receiver went */
+#define ABI_CHANNEL_GONE_SERVER 2u /* the service's receiver went, or the service */
+#define ABI_CHANNEL_GONE_FRAMES 3u /* a buffer frame was revoked */
 
 /* Rights of CNode copy/mint and page map (core/cap.h's values). */
 #define ABI_RIGHT_READ 1u

@@ -231,6 +231,19 @@ uint64_t cap_mapped_vaddr(struct cap cap)
 	return field_get(cap.words[1], 0, CAP_MAPPED_ASID_SHIFT);
 }
 
+struct cap cap_frame_set_holder(struct cap cap, uintptr_t holder)
+{
+	CORE_ASSERT(cap_type(cap) == CAP_FRAME && !cap_is_mapped(cap) && holder != 0);
+	cap.words[1] = (uint64_t)holder;
+	return with_field(cap, CAP_HELD_SHIFT, 1, 1);
+}
+
+uintptr_t cap_frame_holder(struct cap cap)
+{
+	CORE_ASSERT(cap_type(cap) == CAP_FRAME);
+	return field_get(cap.words[0], CAP_HELD_SHIFT, 1) ? (uintptr_t)cap.words[1] : 0;
+}
+
 struct cap cap_set_mapping(struct cap cap, uint64_t asid, uint64_t vaddr)
 {
 	CORE_ASSERT(has_mapping(cap));

@@ -68,6 +68,7 @@ _Static_assert(sizeof(struct cap) == 16, "a capability is two words");
 #define CAP_GUARD_BITS_MAX 58    /* CNode guard value: word 1 bits 57..0 */
 #define CAP_GUARD_SIZE_SHIFT 58  /* CNode guard size: word 1 bits 63..58 */
 #define CAP_MAPPED_ASID_SHIFT 48 /* frame/page table: word 1 bits 63..48 */
+#define CAP_HELD_SHIFT 56        /* frame: 1 bit, a channel's copy (word 1 its holder) */
 
 _Static_assert(CAP_TYPE_SHIFT + CAP_TYPE_BITS == 64, "type is the top field");
 _Static_assert(CAP_FIELD_SHIFT + CAP_FIELD_BITS == CAP_TYPE_SHIFT,
@@ -141,6 +142,10 @@ bool cap_frame_is_device(struct cap cap);
 uint64_t cap_mapped_vaddr(struct cap cap);
 struct cap cap_set_mapping(struct cap cap, uint64_t asid, uint64_t vaddr);
 struct cap cap_clear_mapping(struct cap cap);
+/* A channel's copy of a frame (core/channel.h): unmapped, and word 1 names
+ * the holder (a kernel address, its low bits free for a small index). */
+struct cap cap_frame_set_holder(struct cap cap, uintptr_t holder);
+uintptr_t cap_frame_holder(struct cap cap); /* 0: no holder */
 
 uint64_t cap_asid_base(struct cap cap);
 uint64_t cap_irq(struct cap cap);

@@ -9,6 +9,7 @@
 #include "object.h"
 
 #include "asid.h"
+#include "channel.h"
 #include "compiler.h"
 #include "endpoint.h"
 #include "notification.h"
@@ -103,6 +104,9 @@ void object_finalise(struct cap cap, bool final)
 {
 	switch (cap_type(cap)) {
 	case CAP_FRAME:
+		/* A channel's copy (never mapped): the channel lets go first. */
+		if (cap_frame_holder(cap) != 0)
+			channel_frame_gone(cap);
 		/* A frame cap owns its mapping: unmapped when it goes, final or not. */
 		if (cap_is_mapped(cap)) {
 			object_unmap_count++;
@@ -160,7 +164,10 @@ void object_finalise(struct cap cap, bool final)
 		if (final)
 			sender_table_finalise((struct uintr_sender_table *)cap_ptr(cap));
 		break;
-	case CAP_CHANNEL: /* uintr module: unmap the buffer on both sides */ break;
+	case CAP_CHANNEL:
+		if (final)
+			channel_finalise((struct channel *)cap_ptr(cap));
+		break;
 	case CAP_NULL:
 	case CAP_UNTYPED: /* deleting an untyped cap leaves its objects alive */
 	case CAP_ASID_CONTROL:

@@ -147,5 +147,12 @@ void port_uintr_unload(unsigned hart);
  * still intact. Kernel: that hook; host: record.
  */
 void port_uintr_receiver_gone(struct uintr_receiver *r);
+/*
+ * port_uintr_entry_changed: core/channel.c registered or emptied entry i of
+ * table t (under the lock): a backend that mirrors entries (the hardware's
+ * UIST words) updates its copy.
+ */
+struct uintr_sender_table;
+void port_uintr_entry_changed(struct uintr_sender_table *t, uint32_t i);
 
 #endif

@@ -15,6 +15,7 @@
  */
 #include "uintr_obj.h"
 
+#include "channel.h"
 #include "compiler.h"
 #include "port.h"
 #include "scheduler.h"
@@ -87,6 +88,8 @@ static void drain(unsigned hart, struct uintr_service *skip)
 static void release_receiver(struct tcb *t, struct uintr_service *s)
 {
 	unload(t);
+	/* Its channels first, while their entries still name it. */
+	channel_receiver_gone(s);
 	bool slept = tcb_state(t) == THREAD_BLOCKED_UINTR;
 	if (slept)
 		sleep_list_remove(s);

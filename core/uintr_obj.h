@@ -34,6 +34,8 @@
 
 _Static_assert((1u << SENDER_TABLE_RADIX_MAX) == UINTR_TABLE_MAX_ENTRIES, "radix bound");
 
+struct channel;
+
 /* A service object: the receiver first, so either pointer is the other. */
 struct uintr_service {
 	struct uintr_receiver rx;
@@ -43,6 +45,13 @@ struct uintr_service {
 	_Atomic uint32_t wake_queued;                  /* in a wake list (pushed, not drained) */
 	uint8_t sleep_hart;                            /* the hart it sleeps on */
 	uint8_t in_sleep_list;
+	/* Channels (core/channel.h): the window (0 pages: not configured),
+	 * which server vectors have a live channel and which a dead one not
+	 * yet released, and the channels it serves and those it is client of. */
+	uint32_t window_pages;
+	uint64_t window_base;
+	uint64_t channels_live, channels_dead;
+	struct channel *served, *clients;
 };
 _Static_assert(sizeof(struct uintr_service) <= (1u << SERVICE_SIZE_BITS),
 	       "a service fits SERVICE_SIZE_BITS");

@@ -134,3 +134,10 @@ void port_uintr_receiver_gone(struct uintr_receiver *r)
 	(void)r;
 	fake_arch.uintr_gone_calls++;
 }
+
+void port_uintr_entry_changed(struct uintr_sender_table *t, uint32_t i)
+{
+	(void)t;
+	(void)i;
+	fake_arch.uintr_entry_changed_calls++;
+}

@@ -46,6 +46,7 @@ struct fake_arch {
 	unsigned uintr_unload_calls;
 	uint64_t uintr_unload_harts;
 	unsigned uintr_gone_calls;
+	unsigned uintr_entry_changed_calls;
 	unsigned unhandled_faults;
 	const void *last_fault_tcb;
 	unsigned last_fault_kind;

@@ -78,6 +78,12 @@ void port_uintr_receiver_gone(struct uintr_receiver *r)
 	(void)r;
 }
 
+void port_uintr_entry_changed(struct uintr_sender_table *t, uint32_t i)
+{
+	(void)t;
+	(void)i;
+}
+
 unsigned port_reg_index(enum port_reg reg)
 {
 	return (unsigned)reg;

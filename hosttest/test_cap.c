@@ -84,6 +84,13 @@ static void test_accessors_round_trip(void **state)
 	fr = cap_clear_mapping(fr);
 	assert_false(cap_is_mapped(fr));
 	assert_int_equal(cap_mapped_asid(fr), 0);
+	assert_int_equal(cap_frame_holder(fr), 0);
+	struct cap held = cap_frame_set_holder(fr, 0xffffffc000123405u);
+	assert_int_equal(cap_frame_holder(held), 0xffffffc000123405u);
+	assert_false(cap_is_mapped(held));
+	assert_true(cap_frame_is_device(held)); /* untouched */
+	assert_int_equal(cap_frame_size(held), FRAME_SIZE_2M);
+	expect_assert_failure(cap_frame_set_holder(cap_set_mapping(fr, 1, 0x1000), 0x400));
 
 	struct cap pt = cap_page_table_new(0x3000);
 	assert_false(cap_is_mapped(pt));
@@ -95,7 +102,7 @@ static void test_accessors_round_trip(void **state)
 	assert_int_equal(cap_badge(cap_notification_new(0x20, 7, cap_rights_make(R))), 7);
 	assert_int_equal(cap_rights(cap_reply_new(0x20, cap_rights_make(G))).bits, G);
 	assert_int_equal(cap_ptr(cap_tcb_new(0x400)), 0x400);
-	assert_int_equal(cap_ptr(cap_channel_new(0x40)), 0x40);
+	assert_int_equal(cap_ptr(cap_channel_new(0x400)), 0x400);
 	assert_int_equal(cap_type(cap_asid_control_new()), CAP_ASID_CONTROL);
 	assert_int_equal(cap_type(cap_irq_control_new()), CAP_IRQ_CONTROL);
 	assert_int_equal(cap_type(cap_domain_new()), CAP_DOMAIN);

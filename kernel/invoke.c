@@ -8,6 +8,7 @@
 
 #include "abi.h"
 #include "asid.h"
+#include "channel_kernel.h"
 #include "irqcap.h"
 #include "cnode.h"
 #include "mdb.h"
@@ -410,6 +411,58 @@ static enum error invoke_sender_table(struct invocation *inv)
 	}
 }
 
+static enum error invoke_service(struct invocation *inv)
+{
+	uint64_t result[2];
+	enum error err;
+	switch (inv->label) {
+	case SERVICE_CONFIGURE_CHANNELS:
+		if (!has(inv, 2, 0))
+			return ERR_TRUNCATED_MESSAGE;
+		return kchannel_configure(inv->slot, mr(inv, 0), mr(inv, 1));
+	case SERVICE_CHANNELS:
+		if (!has(inv, 1, 0))
+			return ERR_TRUNCATED_MESSAGE;
+		err = kchannel_masks(inv->slot, mr(inv, 0), result);
+		break;
+	default: return ERR_ILLEGAL_OPERATION;
+	}
+	if (err == ERR_OK) {
+		out(inv, result[0]);
+		out(inv, result[1]);
+	}
+	return err;
+}
+
+static enum error invoke_channel(struct invocation *inv)
+{
+	switch (inv->label) {
+	case CHANNEL_REGISTER: {
+		if (!has(inv, 5, 1))
+			return ERR_TRUNCATED_MESSAGE;
+		uint64_t words[5], result[2];
+		for (unsigned i = 0; i < 5; i++)
+			words[i] = mr(inv, i);
+		enum error err =
+		    kchannel_register(inv->thread, inv->slot, inv->caps[0], words, result);
+		if (err == ERR_OK) {
+			out(inv, result[0]);
+			out(inv, result[1]);
+		}
+		return err;
+	}
+	case CHANNEL_UNREGISTER: return kchannel_unregister(inv->slot);
+	case CHANNEL_STATUS: {
+		uint64_t result[4];
+		kchannel_status(inv->slot, result);
+		for (unsigned i = 0; i < 4; i++)
+			out(inv, result[i]);
+		return ERR_OK;
+	}
+	default: return ERR_ILLEGAL_OPERATION;
+	}
+}
+
 static enum error dispatch(struct invocation *inv)
 {
 	switch (cap_type(inv->slot->cap)) {
@@ -427,9 +480,9 @@ static enum error dispatch(struct invocation *inv)
 	case CAP_NOTIFICATION:
 	case CAP_REPLY:
 	case CAP_DOMAIN:
-	case CAP_SERVICE:
-	case CAP_CHANNEL:
 	case CAP_ZOMBIE: return ERR_ILLEGAL_OPERATION;
+	case CAP_SERVICE: return invoke_service(inv);
+	case CAP_CHANNEL: return invoke_channel(inv);
 	case CAP_SENDER_TABLE: return invoke_sender_table(inv);
 	}
 	return ERR_ILLEGAL_OPERATION;

@@ -24,6 +24,7 @@
 #ifndef LIBOS_FS_PROTOCOL_H
 #define LIBOS_FS_PROTOCOL_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 /*
@@ -62,7 +63,8 @@ enum fs_op {
 	/* arg0 handle, arg1 offset, arg2 length, arg3 offset of the bytes
 	 * inside the large buffer (with CHANNEL_FLAG_LARGE | _WRITABLE; else
 	 * the bytes come back inline, length <= FS_INLINE_DATA) -> res0 bytes
-	 * read. */
+	 * read (fewer than asked only where the file ends), res1 the file's
+	 * generation word (below) as it was when the bytes were read. */
 	FS_OP_READ = 11,
 	/* arg0 handle, arg1 offset, arg2 length, arg3 FS_WRITE_APPEND |
 	 * (offset in the large buffer << 8); data inline (length = payload
@@ -143,6 +145,27 @@ _Static_assert(sizeof(struct fs_wire_dirent) == 8, "wire layout");
 static inline uint32_t fs_wire_dirent_size(uint32_t name_length)
 {
 	return (uint32_t)sizeof(struct fs_wire_dirent) + ((name_length + 7u) & ~7u);
+}
+
+/*
+ * File generations: the rule that keeps the clients' data caches coherent
+ * (docs/posix.md, "The client's data cache"). The server owns one page of
+ * FS_GENERATIONS words and every client maps it read-only. Word
+ * fs_generation_index(ino) counts the changes of the data or size of every
+ * file whose inode number falls on it: the server increments it before it
+ * answers (and before it performs) any request that may change them
+ * (WRITE, TRUNCATE, OPEN_NAME with FS_OPEN_TRUNCATE), so a client that
+ * knew a word's value when it read some bytes, and finds the same value
+ * later, knows that no change of that file has completed since. 64 bits:
+ * a word never comes back to a value a client remembers.
+ */
+#define FS_GENERATIONS 512u /* one 4 KiB page of words */
+typedef _Atomic uint64_t fs_generation_word;
+_Static_assert(sizeof(fs_generation_word) * FS_GENERATIONS == 4096, "one page");
+
+static inline uint32_t fs_generation_index(uint64_t ino)
+{
+	return (uint32_t)(ino & (FS_GENERATIONS - 1u));
 }
 
 /* A handle: slot | generation << 16 (generation nonzero). */

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "fs_protocol.h"
 
 #ifdef POSIX_HOST_PREFIX
 #define POSIX_NAME(name) kos_##name
@@ -58,6 +59,8 @@
 #define POSIX_PATH_MAX 4096u             /* bytes of a path, with its NUL (Linux's) */
 #define POSIX_AIO_MAX POSIX_WINDOW_SIZE  /* bytes of one AIO request */
 #define POSIX_LISTIO_MAX 64u
+#define POSIX_CACHE_PAGES 16u  /* pages of the data cache (below) */
+#define POSIX_CACHE_PAGE 4096u /* bytes of one: a file's bytes from a multiple of it */
 
 /* What an open file description is. */
 enum posix_kind {
@@ -67,6 +70,8 @@ enum posix_kind {
 	POSIX_KIND_CONSOLE,   /* the console device (/dev/console) */
 };
 
+struct posix_cache_page;
+
 /* An open file description: shared by the descriptors dup'd from one open. */
 struct posix_file {
 	enum posix_kind kind;
@@ -75,6 +80,27 @@ struct posix_file {
 	uint64_t handle; /* the server's open handle */
 	uint64_t offset;
 	int flags; /* O_ACCMODE | O_APPEND | ... as given to open */
+	/* The data cache's page this description holds (NULL: none), and
+	 * 1 + the page number of its last read the server answered when that
+	 * read lay in one page (0: none): a second read of the same page
+	 * fills the cache. */
+	struct posix_cache_page *cache;
+	uint64_t last_page;
+};
+
+/*
+ * One page of the client's data cache (docs/posix.md): a private copy of
+ * `bytes` bytes of its owner's file from `start` (a multiple of
+ * POSIX_CACHE_PAGE), read when the file's generation word was
+ * `generation`. bytes < POSIX_CACHE_PAGE: the file ended there at that
+ * generation. Valid exactly while the word still holds `generation`.
+ */
+struct posix_cache_page {
+	struct posix_file *owner; /* NULL: free */
+	uint8_t *data;            /* POSIX_CACHE_PAGE bytes after the windows */
+	uint64_t start;
+	uint64_t generation;
+	uint32_t bytes;
 };
 
 struct POSIX_NAME(aiocb);
@@ -94,8 +120,13 @@ struct posix_proc {
 	uint32_t root_ino, cwd_ino;
 	uint64_t cwd_handle; /* the server's handle that keeps the cwd alive (0: the root) */
 	mode_t umask;
-	uint8_t *windows;      /* POSIX_WINDOWS windows, page-aligned */
+	uint8_t *windows;      /* POSIX_WINDOWS windows, page-aligned, then the cache's pages */
 	uint64_t free_windows; /* bit w: window w is free */
+	/* The server's file-generation page, mapped read-only (NULL: the
+	 * server publishes none; the data cache is then off). */
+	const fs_generation_word *generations;
+	struct posix_cache_page cache[POSIX_CACHE_PAGES];
+	uint32_t cache_hand; /* the next page to take when none is free */
 	struct posix_file *fd[POSIX_FD_MAX];
 	bool cloexec[POSIX_FD_MAX];
 	struct posix_file file[POSIX_FILE_MAX];
@@ -107,24 +138,30 @@ struct posix_proc {
 };
 
 /* Bytes of transfer-window memory posix_proc_init needs (page-aligned, in
- * the part of the address space the channel's large buffers may use). */
-#define POSIX_WINDOWS_BYTES ((size_t)POSIX_WINDOWS * POSIX_WINDOW_SIZE)
+ * the part of the address space the channel's large buffers may use): the
+ * windows, then the data cache's pages. */
+#define POSIX_WINDOWS_BYTES                                                                        \
+	((size_t)POSIX_WINDOWS * POSIX_WINDOW_SIZE + (size_t)POSIX_CACHE_PAGES * POSIX_CACHE_PAGE)
 
 /*
  * Start a process on the channel `fs` (a client already attached to the
  * server), with `/` the server's root directory, cwd `/`, umask 022 and the
  * console on descriptors 0, 1 and 2. `windows` is POSIX_WINDOWS_BYTES of
- * page-aligned memory. Returns 0 or an errno value.
+ * page-aligned memory. `generations` is the server's file-generation page
+ * as this process sees it (read-only), or NULL (no data cache). Returns 0
+ * or an errno value.
  */
 int posix_proc_init(struct posix_proc *proc, struct channel_client *fs, void *windows,
-		    posix_console_fn console, void *console_context);
+		    const fs_generation_word *generations, posix_console_fn console,
+		    void *console_context);
 /* Close every descriptor (releasing the server's handles). */
 void posix_proc_fini(struct posix_proc *proc);
 /* true when the process's private state is consistent: each description's
  * references are the descriptors naming it, the windows taken are those of
  * AIO requests in flight, each in-flight request is one the channel still
- * owes, the cwd's handle is held exactly when the cwd is not the root (for
- * the tests, between calls). */
+ * owes, the cwd's handle is held exactly when the cwd is not the root, each
+ * data-cache page is held by the live description it names (for the
+ * tests, between calls). */
 bool posix_proc_check_invariants(const struct posix_proc *proc);
 /* Make `proc` the calling thread's process. */
 void posix_proc_use(struct posix_proc *proc);

@@ -61,13 +61,18 @@ int posix_errno(int64_t status)
 }
 
 int posix_proc_init(struct posix_proc *proc, struct channel_client *fs, void *windows,
-		    posix_console_fn console, void *console_context)
+		    const fs_generation_word *generations, posix_console_fn console,
+		    void *console_context)
 {
 	memset(proc, 0, sizeof *proc);
 	if (fs == NULL || windows == NULL || ((uintptr_t)windows & (CHANNEL_PAGE_SIZE - 1)) != 0)
 		return EINVAL;
 	proc->fs = fs;
 	proc->windows = windows;
+	proc->generations = generations;
+	for (uint32_t i = 0; i < POSIX_CACHE_PAGES; i++)
+		proc->cache[i].data = proc->windows + (size_t)POSIX_WINDOWS * POSIX_WINDOW_SIZE +
+				      (size_t)i * POSIX_CACHE_PAGE;
 	proc->free_windows = POSIX_WINDOWS == 64 ? UINT64_MAX : (UINT64_C(1) << POSIX_WINDOWS) - 1;
 	proc->console = console;
 	proc->console_context = console_context;
@@ -285,7 +290,7 @@ bool posix_proc_check_invariants(const struct posix_proc *proc)
 	}
 	if ((windows | proc->free_windows) != UINT64_MAX || (windows & proc->free_windows) != 0)
 		return false;
-	if (channel_client_check_invariants(proc->fs) != ERR_OK ||
+	if (!posix_cache_check(proc) || channel_client_check_invariants(proc->fs) != ERR_OK ||
 	    channel_client_outstanding(proc->fs) != in_flight)
 		return false;
 	return (proc->cwd_handle == 0) == (proc->cwd_ino == proc->root_ino);

@@ -51,6 +51,7 @@ int posix_file_put(struct posix_proc *proc, struct posix_file *file)
 		return 0;
 	enum posix_kind kind = file->kind;
 	file->kind = POSIX_KIND_FREE;
+	posix_cache_drop(file);
 	switch (kind) {
 	case POSIX_KIND_FILE:
 	case POSIX_KIND_DIRECTORY: {

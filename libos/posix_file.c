@@ -345,6 +345,20 @@ static struct posix_file *io_file(struct posix_proc *proc, int fd, bool write, i
 	return file;
 }
 
+/* A read of a regular file's bytes: from the data cache when it has them
+ * at the file's current generation (no request), else from the server. */
+static inline ssize_t file_read(struct posix_proc *proc, struct posix_file *file, uint64_t offset,
+				void *buffer, size_t length)
+{
+	int64_t r = posix_cache_read(proc, file, offset, buffer, length);
+	if (r == POSIX_CACHE_MISS && posix_cache_due(proc, file, offset, length))
+		r = posix_cache_fill_read(proc, file, offset, buffer, length);
+	if (r != POSIX_CACHE_MISS)
+		return (ssize_t)r;
+	uint64_t end;
+	return data(proc, file, FS_OP_READ, offset, buffer, length, false, &end);
+}
+
 ssize_t POSIX_NAME(read)(int fd, void *buffer, size_t length)
 {
 	struct posix_proc *proc = posix_self();
@@ -354,8 +368,7 @@ ssize_t POSIX_NAME(read)(int fd, void *buffer, size_t length)
 		return posix_fail(err);
 	if (file->kind == POSIX_KIND_CONSOLE)
 		return 0;
-	uint64_t end;
-	ssize_t r = data(proc, file, FS_OP_READ, file->offset, buffer, length, false, &end);
+	ssize_t r = file_read(proc, file, file->offset, buffer, length);
 	if (r > 0)
 		file->offset += (uint64_t)r;
 	return r;
@@ -393,8 +406,7 @@ ssize_t POSIX_NAME(pread)(int fd, void *buffer, size_t length, off_t offset)
 	file = io_file(proc, fd, false, &err);
 	if (file == NULL)
 		return posix_fail(err);
-	uint64_t end;
-	return data(proc, file, FS_OP_READ, (uint64_t)offset, buffer, length, false, &end);
+	return file_read(proc, file, (uint64_t)offset, buffer, length);
 }
 
 ssize_t POSIX_NAME(pwrite)(int fd, const void *buffer, size_t length, off_t offset)

@@ -8,6 +8,7 @@
 #define LIBOS_POSIX_INTERNAL_H
 
 #include <errno.h>
+#include <string.h>
 
 #include "fs_protocol.h"
 #include "posix.h"
@@ -152,6 +153,85 @@ int posix_data_submit(struct posix_proc *proc, const struct posix_file *file, en
  * the window given back. */
 int64_t posix_data_finish(struct posix_proc *proc, const struct channel_message *reply,
 			  enum fs_op op, uint32_t window, void *buffer, size_t length);
+
+/* ---- The data cache (posix_cache.c) ------------------------------------------------------- */
+
+/* A read's result that is not one: the cache cannot answer it. */
+#define POSIX_CACHE_MISS (-1)
+
+/* The copy of cached bytes to the caller: the platform's fastest. On the
+ * host glibc's memcpy (what libext2fs, the benchmark's reference, calls);
+ * in the system word_copy, as picolibc's memcpy moves a byte per
+ * iteration (docs/benchmarks.md has the counts). */
+static inline void posix_cache_copy(void *to, const void *from, size_t n)
+{
+#ifdef POSIX_HOST_PREFIX
+	memcpy(to, from, n);
+#else
+	posix_copy(to, from, n);
+#endif
+}
+
+/*
+ * A read of `length` bytes at `offset` of `file` answered from the cache:
+ * the count, or POSIX_CACHE_MISS when the description holds no page that
+ * has those bytes (or the file's end before them) at the file's current
+ * generation. No request: the description, the range, one load of the
+ * generation word, the copy. The generation is loaded after the caller's
+ * earlier calls returned (program order); a change answered before them
+ * had moved the word already (the server stores it before its reply's
+ * release), so a change that completed before this read is never missed.
+ */
+static inline int64_t posix_cache_read(const struct posix_proc *proc, const struct posix_file *file,
+				       uint64_t offset, void *buffer, size_t length)
+{
+	const struct posix_cache_page *c = file->cache;
+	if (c == NULL || offset < c->start)
+		return POSIX_CACHE_MISS;
+	uint64_t in = offset - c->start, n = length;
+	if (in > c->bytes || length > c->bytes - in) {
+		/* Past the cached bytes: an answer only where the file ended. */
+		if (c->bytes == POSIX_CACHE_PAGE)
+			return POSIX_CACHE_MISS;
+		if (in > c->bytes)
+			in = c->bytes;
+		n = c->bytes - in;
+	}
+	if (atomic_load_explicit(&proc->generations[fs_generation_index(file->ino)],
+				 memory_order_relaxed) != c->generation)
+		return POSIX_CACHE_MISS;
+	posix_cache_copy(buffer, c->data + in, (size_t)n);
+	return (int64_t)n;
+}
+
+/* A read the cache missed, of `length` bytes at `offset`: true when it
+ * lies in one page and the description's previous read the server
+ * answered was in the same page (the page is worth a copy in the cache:
+ * posix_cache_fill_read). Remembers the page either way. */
+static inline bool posix_cache_due(const struct posix_proc *proc, struct posix_file *file,
+				   uint64_t offset, size_t length)
+{
+	uint64_t page = offset / POSIX_CACHE_PAGE + 1, last = file->last_page;
+	bool one_page = length != 0 && length <= POSIX_CACHE_PAGE - offset % POSIX_CACHE_PAGE;
+	file->last_page = one_page ? page : 0;
+	return one_page && last == page && proc->generations != NULL;
+}
+/* Read the page of `offset` into the description's cache page (one
+ * request; another description's page is taken if none is free) and
+ * answer the read from it: its count, or POSIX_CACHE_MISS when the fill
+ * failed or the file changed since (the read then goes to the server). */
+int64_t posix_cache_fill_read(struct posix_proc *proc, struct posix_file *file, uint64_t offset,
+			      void *buffer, size_t length);
+/* The description lets go of its page (its last descriptor closed, or
+ * the clock took the page). */
+static inline void posix_cache_drop(struct posix_file *file)
+{
+	if (file->cache != NULL)
+		file->cache->owner = NULL;
+	file->cache = NULL;
+}
+/* The cache's pages and the descriptions agree (posix_proc_check_invariants). */
+bool posix_cache_check(const struct posix_proc *proc);
 
 /* ---- AIO (aio.c) ------------------------------------------------------------------------- */
 

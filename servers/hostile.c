@@ -234,6 +234,8 @@ static void fill_sandbox(void)
 		PUT(make(OBJ_SENDER_TABLE, 2), ABI_RIGHTS_ALL);
 	PUT(PROC_CAP_VSPACE, ABI_RIGHTS_ALL);
 	PUT(PROC_CAP_ASID_POOL, ABI_RIGHTS_ALL);
+	for (unsigned i = 0; i < 2; i++)
+		PUT(make(OBJ_CHANNEL, 0), ABI_RIGHTS_ALL);
 #undef PUT
 #undef MOVE
 	/* badged copies of the first endpoint and notification */

@@ -213,6 +213,7 @@ int main(void)
 	ktest_smp_teardown();
 	ktest_smp_vspace();
 	ktest_uintr();
+	ktest_channel();
 	ktest_chan();
 	if (cases != KTEST_CASES) {
 		printf("not ok - ktest: ran %u cases, ktest.h announces %u\n", cases, KTEST_CASES);

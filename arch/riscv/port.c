@@ -152,3 +152,9 @@ void port_uintr_receiver_gone(struct uintr_receiver *r)
 	if (uintr_backend->receiver_destroyed != NULL)
 		uintr_backend->receiver_destroyed(r);
 }
+
+void port_uintr_entry_changed(struct uintr_sender_table *t, uint32_t i)
+{
+	if (uintr_backend->entry_changed != NULL)
+		uintr_backend->entry_changed(t, i);
+}

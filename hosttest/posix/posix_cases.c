@@ -2176,3 +2176,89 @@ CASE(mkdir_nested_and_remove)
 	R(rmdir("a"));
 	ls(".");
 }
+
+/* ---- Reading a page again after a change (libos's data cache) ------------------------------- */
+
+/* Read `n` bytes at `at` of `fd` twice (libos fills its cache on the
+ * second read of a page) and log them. */
+static void reread(int fd, long n, long at)
+{
+	static uint8_t b[8192];
+	R(pread(fd, b, (size_t)n, at));
+	log_bytes(b, R(pread(fd, b, (size_t)n, at)));
+}
+
+CASE(reread_after_other_descriptor_writes)
+{
+	int r = FD(open("f", O_CREAT | O_RDWR, 0644));
+	int w = FD(open("f", O_WRONLY));
+	static char data[6000];
+	memset(data, 'a', sizeof data);
+	R(write(w, data, sizeof data));
+	reread(r, 4096, 0);
+	R(pwrite(w, "XYZ", 3, 10));
+	reread(r, 40, 0);
+	reread(r, 4096, 4096);
+	R(pwrite(w, "tail", 4, 7000)); /* past the end: a hole, a new size */
+	reread(r, 4096, 4096);
+	R(close(r));
+	R(close(w));
+}
+
+CASE(reread_after_truncate_shrink_grow)
+{
+	int fd = FD(open("f", O_CREAT | O_RDWR, 0644));
+	static char data[5000];
+	memset(data, 'b', sizeof data);
+	R(write(fd, data, sizeof data));
+	reread(fd, 4096, 0);
+	R(ftruncate(fd, 100));
+	reread(fd, 4096, 0);
+	R(ftruncate(fd, 5000));
+	reread(fd, 4096, 0);
+	reread(fd, 4096, 4096);
+	R(truncate("f", 0));
+	reread(fd, 4096, 0);
+	int t = FD(open("f", O_RDWR | O_TRUNC));
+	R(pwrite(t, "new", 3, 0));
+	reread(fd, 4096, 0);
+	R(close(t));
+	R(close(fd));
+}
+
+CASE(reread_at_end_after_append)
+{
+	put("f", "start");
+	int fd = FD(open("f", O_RDONLY));
+	int a = FD(open("f", O_WRONLY | O_APPEND));
+	char b[64] = { 0 };
+	R(read(fd, b, sizeof b));
+	R(read(fd, b, sizeof b));
+	R(read(fd, b, sizeof b));
+	R(write(a, "+more", 5));
+	memset(b, 0, sizeof b);
+	R(read(fd, b, sizeof b));
+	case_log("  %s", b);
+	R(read(fd, b, sizeof b));
+	R(close(a));
+	R(close(fd));
+}
+
+CASE(reread_after_aio_write)
+{
+	put("f", "0123456789");
+	int fd = FD(open("f", O_RDWR));
+	reread(fd, 10, 0);
+	static char data[3000];
+	memset(data, 'w', sizeof data);
+	struct aiocb w = { 0 };
+	w.aio_fildes = fd;
+	w.aio_buf = data;
+	w.aio_nbytes = sizeof data;
+	w.aio_offset = 5;
+	R(aio_write(&w));
+	aio_wait(&w);
+	R(aio_return(&w));
+	reread(fd, 4096, 0);
+	R(close(fd));
+}

@@ -68,6 +68,32 @@ static int forward_flush(void *context)
 	return w->file_port.flush(w->file_port.context);
 }
 
+/* The generation page, shared: the server's mapping writable, the
+ * clients' read-only, so that a client's store there faults. */
+static int map_generations(struct posix_world *w)
+{
+	w->generations_fd = memfd_create("kestrel-generations", 0);
+	if (w->generations_fd < 0 || ftruncate(w->generations_fd, 4096) != 0)
+		return -1;
+	void *rw = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, w->generations_fd, 0);
+	void *ro = mmap(NULL, 4096, PROT_READ, MAP_SHARED, w->generations_fd, 0);
+	if (rw == MAP_FAILED || ro == MAP_FAILED)
+		return -1;
+	w->generations = rw;
+	w->client_generations = ro;
+	return 0;
+}
+
+static void unmap_generations(struct posix_world *w)
+{
+	if (w->generations == NULL)
+		return;
+	munmap(w->generations, 4096);
+	munmap((void *)w->client_generations, 4096);
+	close(w->generations_fd);
+	w->generations = NULL;
+}
+
 int pw_mount(struct posix_world *w)
 {
 	int status = fs_port_file_open(&w->port_file, &w->file_port, w->image, 0);
@@ -85,7 +111,9 @@ int pw_mount(struct posix_world *w)
 		return status;
 	w->server = aligned_alloc(64, (sizeof *w->server + 63) / 64 * 64);
 	channel_doorbell_init(&w->server_bell);
-	return fs_server_init(w->server, w->fs, &w->server_bell);
+	if (map_generations(w) != 0)
+		return FS_EIO;
+	return fs_server_init(w->server, w->fs, &w->server_bell, w->generations);
 }
 
 static void pump(void *context)
@@ -130,7 +158,8 @@ struct posix_proc *pw_client(struct posix_world *w, unsigned index)
 		return NULL;
 	if (fs_server_attach(w->server, index, c->buffer, c->size, &c->bell) != ERR_OK)
 		return NULL;
-	if (posix_proc_init(&c->proc, &c->channel, c->windows, console, w) != 0)
+	if (posix_proc_init(&c->proc, &c->channel, c->windows, w->client_generations, console, w) !=
+	    0)
 		return NULL;
 	if (!w->threaded) {
 		c->proc.pump = pump;
@@ -197,6 +226,7 @@ int pw_unmount(struct posix_world *w, bool check)
 	fs_port_file_close(&w->port_file);
 	free(w->engine_memory);
 	free(w->server);
+	unmap_generations(w);
 	if (status != FS_OK)
 		return -1;
 	if (!check)

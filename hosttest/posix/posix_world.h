@@ -42,6 +42,12 @@ struct posix_world {
 	struct ext2_fs *fs;
 	struct fs_server *server;
 	struct channel_doorbell server_bell;
+	/* The server's file-generation page: one shared-memory page mapped
+	 * twice, writable for the server, read-only for the clients (as the
+	 * system maps it: docs/posix.md). */
+	int generations_fd;
+	fs_generation_word *generations;              /* the server's view */
+	const fs_generation_word *client_generations; /* the clients' view */
 	struct pw_client client[PW_CLIENTS];
 	pthread_t thread;
 	atomic_bool stop;
@@ -58,7 +64,8 @@ int pw_make_image(struct posix_world *w, unsigned mib, unsigned block_size);
 extern const char *pw_temp_root;
 /* Mount the image and start the server (inline). 0 or an fs status. */
 int pw_mount(struct posix_world *w);
-/* Client `index`: its channel attached, its process started. */
+/* Client `index`: its channel attached, its process started (with the
+ * data cache on). */
 struct posix_proc *pw_client(struct posix_world *w, unsigned index);
 void pw_client_end(struct posix_world *w, unsigned index);
 /* Client `index` serves its own requests before each wait again (after a

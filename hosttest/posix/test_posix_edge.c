@@ -281,11 +281,12 @@ static void test_proc_init(void **state)
 {
 	(void)state;
 	struct posix_proc *other = malloc(sizeof *other);
-	assert_int_equal(posix_proc_init(other, NULL, (void *)4096, NULL, NULL), EINVAL);
-	assert_int_equal(posix_proc_init(other, &world.client[0].channel, NULL, NULL, NULL),
+	assert_int_equal(posix_proc_init(other, NULL, (void *)4096, NULL, NULL, NULL), EINVAL);
+	assert_int_equal(posix_proc_init(other, &world.client[0].channel, NULL, NULL, NULL, NULL),
 			 EINVAL);
-	assert_int_equal(posix_proc_init(other, &world.client[0].channel, (void *)4097, NULL, NULL),
-			 EINVAL);
+	assert_int_equal(
+	    posix_proc_init(other, &world.client[0].channel, (void *)4097, NULL, NULL, NULL),
+	    EINVAL);
 	free(other);
 	/* A directory stream whose descriptor was closed under it. */
 	assert_int_equal(kos_mkdir("/ds", 0755), 0);
@@ -409,7 +410,13 @@ static void test_lying_server(void **state)
 	char b[2000];
 	lie_about(FS_OP_READ, LIE_COUNT);
 	FAILS(kos_pread(fd, b, 10, 0), EIO);
+	/* The second read of a page fills the data cache: its count is
+	 * checked as well. */
 	FAILS(kos_pread(fd, b, 1000, 0), EIO);
+	/* A fresh description's first read of the page is inline. */
+	lie_about(0, LIE_NONE);
+	assert_int_equal(kos_close(fd), 0);
+	fd = kos_open("/lies", O_RDWR);
 	lie_about(FS_OP_READ, LIE_LENGTH);
 	FAILS(kos_pread(fd, b, 10, 0), EIO);
 	lie_about(FS_OP_READ, LIE_STATUS);

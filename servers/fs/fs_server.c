@@ -111,6 +111,17 @@ static void put_stat(const struct fs_stat *st, struct channel_message *reply)
 	reply->length = sizeof w;
 }
 
+/* `ino`'s data or size may change: its generation word moves on first, so
+ * that no client's cached copy of it is used once the change is answered
+ * (the reply is published after this store, with release order). Only
+ * this thread writes the words. Assumes `ino` is in range. */
+static void bump_generation(struct fs_server *server, uint32_t ino)
+{
+	fs_generation_word *word = &server->generations[fs_generation_index(ino)];
+	atomic_store_explicit(word, atomic_load_explicit(word, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
 /* Assumes arg0 is an inode in range (dispatch); the name is checked here. */
 static int64_t op_lookup(struct fs_server *server, const struct channel_message *m,
 			 struct channel_message *reply)
@@ -320,8 +331,10 @@ static int64_t op_open_name(struct fs_server *server, struct fs_server_client *c
 		status = FS_EISDIR;
 	else if (type != FS_TYPE_DIRECTORY && (flags & FS_OPEN_DIRECTORY))
 		status = FS_ENOTDIR;
-	else if ((flags & FS_OPEN_TRUNCATE) && type != FS_TYPE_DIRECTORY)
+	else if ((flags & FS_OPEN_TRUNCATE) && type != FS_TYPE_DIRECTORY) {
+		bump_generation(server, ino);
 		status = ext2_truncate(server->fs, ino, 0);
+	}
 	if (status == FS_OK)
 		return handle;
 	(void)op_release(server, client, ino, (uint64_t)handle);
@@ -355,6 +368,10 @@ static int64_t op_read(struct fs_server *server, uint32_t ino, const struct chan
 			return FS_EINVAL;
 		into = reply->payload;
 	}
+	/* The bytes and the generation are of the same moment: this thread
+	 * changes neither in between. */
+	reply->RES1 = atomic_load_explicit(&server->generations[fs_generation_index(ino)],
+					   memory_order_relaxed);
 	int64_t got = ext2_read(server->fs, ino, m->arg[1], into, (size_t)length);
 	if (got > 0 && !(m->flags & CHANNEL_FLAG_LARGE))
 		reply->length = (uint32_t)got;
@@ -386,6 +403,7 @@ static int64_t op_write(struct fs_server *server, uint32_t ino, const struct cha
 	}
 	if (offset > INT64_MAX || length > INT64_MAX - offset)
 		return FS_EFBIG;
+	bump_generation(server, ino);
 	int64_t put = ext2_write(server->fs, ino, offset, from, (size_t)length);
 	if (put >= 0)
 		reply->RES1 = offset + (uint64_t)put;
@@ -541,7 +559,9 @@ static int64_t dispatch(struct fs_server *server, struct fs_server_client *clien
 	case FS_OP_RELEASE: return op_release(server, client, ino, m->arg[0]);
 	case FS_OP_READ: return op_read(server, ino, m, reply);
 	case FS_OP_WRITE: return op_write(server, ino, m, reply);
-	case FS_OP_TRUNCATE: return ext2_truncate(server->fs, (uint32_t)m->arg[0], m->arg[1]);
+	case FS_OP_TRUNCATE:
+		bump_generation(server, (uint32_t)m->arg[0]);
+		return ext2_truncate(server->fs, (uint32_t)m->arg[0], m->arg[1]);
 	case FS_OP_READLINK: return op_readlink(server, m, reply);
 	case FS_OP_READDIR: return op_readdir(server, m, reply);
 	case FS_OP_GETATTR: return op_getattr(server, m, reply);
@@ -566,9 +586,13 @@ void fs_server_dispatch(struct fs_server *server, const struct channel_message *
 	server->served++;
 }
 
-int fs_server_init(struct fs_server *server, struct ext2_fs *fs, struct channel_doorbell *mine)
+int fs_server_init(struct fs_server *server, struct ext2_fs *fs, struct channel_doorbell *mine,
+		   fs_generation_word *generations)
 {
 	memset(server, 0, sizeof *server);
+	for (uint32_t i = 0; i < FS_GENERATIONS; i++)
+		atomic_init(&generations[i], 0);
+	server->generations = generations;
 	struct fs_statfs s;
 	int status = ext2_statfs(fs, &s);
 	if (status != FS_OK)

@@ -38,15 +38,21 @@ struct fs_server_client {
 struct fs_server {
 	struct channel_server channels;
 	struct ext2_fs *fs;
+	/* The file generations (fs_protocol.h): a page only this server
+	 * writes, mapped read-only by its clients. */
+	fs_generation_word *generations;
 	uint64_t max_ino;     /* highest inode number of the file system */
 	uint64_t served;      /* requests answered (statistics, tests) */
 	uint64_t undelivered; /* replies the channel refused (a client broke its queues) */
 	struct fs_server_client client[CHANNEL_MAX_CHANNELS];
 };
 
-/* Start a server for the mounted `fs`, owning doorbell `mine`. FS_OK or
+/* Start a server for the mounted `fs`, owning doorbell `mine` and the
+ * file-generation page `generations` (FS_GENERATIONS words, page-aligned;
+ * zeroed here; the clients are given a read-only view of it). FS_OK or
  * the engine's statfs error. */
-int fs_server_init(struct fs_server *server, struct ext2_fs *fs, struct channel_doorbell *mine);
+int fs_server_init(struct fs_server *server, struct ext2_fs *fs, struct channel_doorbell *mine,
+		   fs_generation_word *generations);
 
 /* Serve the client channel in `buffer` as link `index` (channel_server_attach's
  * errors, as enum error). */
