@@ -59,7 +59,11 @@ struct control {
 };
 _Static_assert(sizeof(struct control) <= PAGE, "one page");
 
-static struct control *const ctrl = (struct control *)(uintptr_t)CTRL_VA;
+/* The shared page once build() has mapped it; until then (and after a
+ * case) a private stand-in, so that a case whose set-up failed reports
+ * instead of faulting. The server's copy is made after build(). */
+static struct control no_ctrl;
+static struct control *ctrl = &no_ctrl;
 
 static void *buffer(unsigned i)
 {
@@ -192,6 +196,8 @@ static void from_ktest(void)
 
 static void chan_reset(void)
 {
+	ctrl = &no_ctrl;
+	memset(&no_ctrl, 0, sizeof(no_ctrl));
 	to_ktest();
 	reset();
 	(void)kestrel_cnode_revoke(CN, CHAN_UNTYPED, DEPTH);
@@ -253,6 +259,8 @@ static enum error build(unsigned links, unsigned pages, enum server_mode mode)
 	alloc.end = SCRATCH_END;
 	shared_count = 0;
 	enum error err = share_pages(CTRL_VA, 1);
+	if (err == ERR_OK)
+		ctrl = (struct control *)(uintptr_t)CTRL_VA;
 	for (unsigned i = 0; err == ERR_OK && i < links; i++)
 		err = share_pages(BUF_VA + i * BUF_STRIDE, pages);
 	if (err != ERR_OK)
