@@ -5,6 +5,7 @@
  * error; the acting half cannot fail.
  */
 #include "asid.h"
+#include "lend.h"
 
 #include "mdb.h"
 #include "vspace.h"
@@ -103,8 +104,11 @@ void asid_pool_finalise(struct cap pool_cap)
 	if (pool == NULL || (uintptr_t)pool != cap_ptr(pool_cap))
 		return;
 	for (uint64_t low = 0; low < ASID_POOL_ENTRIES; low++)
-		if (pool->root[low] != 0)
-			port_tlb_flush_asid((high << ASID_LOW_BITS) | low, pool->harts[low]);
+		if (pool->root[low] != 0) {
+			uint64_t asid = (high << ASID_LOW_BITS) | low;
+			lend_release(asid, 0, VSPACE_USER_TOP); /* lent pages come home first */
+			port_tlb_flush_asid(asid, pool->harts[low]);
+		}
 	asid_table[high] = NULL;
 	asid_generation++;
 }

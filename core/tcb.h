@@ -26,6 +26,7 @@
 #include "compiler.h"
 #include "cte.h"
 #include "error.h"
+#include "lend.h"
 #include "message.h"
 #include "object.h"
 #include "port.h"
@@ -92,6 +93,9 @@ struct tcb {
 	 * this thread is, and the sender table it sends through, or NULL. */
 	struct uintr_service *uintr_service;
 	struct uintr_sender_table *uintr_table;
+	/* The pages this thread's Call lent to the server (core/lend.h): active
+	 * only while it waits for the reply. */
+	struct lend lend;
 };
 
 _Static_assert(sizeof(struct tcb) <= (1u << TCB_SIZE_BITS), "TCB fits TCB_SIZE_BITS");

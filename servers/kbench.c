@@ -43,6 +43,18 @@
  *                            handler then clears IER and acks (not
  *                            counted). kernel_entries: this thread's, the
  *                            interrupt's one trap.
+ *   ep_call_lend_4k          CallLend of one 4 KiB page + the lending
+ *                            server's ReplyRecvWindow (servers/lend_server.S
+ *                            in a second address space, this hart, above
+ *                            us): the page leaves this VSpace for the
+ *                            server's window, the server reads and writes
+ *                            its first and last word in place, the reply
+ *                            moves it back. Slow path both ways.
+ *   ep_call_lend_1m          the same lending 1 MiB (256 leaves of 4 KiB
+ *                            in one last-level table on each side)
+ *   ep_call_lend_2m_leaf     the same lending a 2 MiB frame: one leaf,
+ *                            to a second server thread whose window is a
+ *                            level-1 table
  *   uipi_send_to_handler     uipi SEND to the caller's own receiver: the
  *                            handler (a stub that takes the bits with uipi
  *                            READ after clearing USIP) runs and returns
@@ -69,7 +81,9 @@
 #include <stdio.h>
 
 #include "kestrel.h"
+#include "kestrel_lend.h"
 #include "kestrel_uintr.h"
+#include "lend_server.h"
 #include "object.h"
 #include "process.h"
 #include "thread.h"
@@ -92,7 +106,12 @@
 #define WAKE_NTFN (NTFN + 15)
 #define BUSY_TCB (NTFN + 16)
 #define WAKE_ROUNDS 20u
-#define PROGRAM_PRIORITY 100 /* what servers/root gives every program */
+#define LEND_FIRST (NTFN + 20)          /* ep_call_lend_*'s objects, from here on */
+#define LEND_CLIENT_VA 0x3a00000000ull  /* the lent MiB, 2 MiB aligned */
+#define LEND_SCRATCH_VA 0x3b00000000ull /* where the server's code is written */
+#define LEND_PAGES 256
+#define LEND_HUGE_VA 0x3c40000000ull /* the 2 MiB frame */
+#define PROGRAM_PRIORITY 100         /* what servers/root gives every program */
 #define UART_VADDR 0x3c00000000ull
 #define UART_IER 1
 #define UART_IER_THRI 2
@@ -391,83 +410,187 @@ static void wake_busy_hart(void)
 		       "\"kernel_entries\": %lu.%02lu, \"fastpath\": 0.00, \"iterations\": %u}\n",
 		       (unsigned long)(i100 / 100), (unsigned long)(i100 % 100),
 		       (unsigned long)(e100 / 100), (unsigned long)(e100 % 100), WAKE_ROUNDS);
-}
+	static cptr_t lend_next = LEND_FIRST;
+	static cptr_t lend_vspace; /* the lending servers' address space */
 
-int main(void)
-{
-	if (kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_NOTIFICATION, 0, PROC_CAP_CNODE, 0, 0,
-				   NTFN, 1) != ERR_OK)
-		return 1;
-	MEASURE("null_syscall", (void)kestrel_hart());
-	MEASURE("yield_alone", kestrel_yield());
-	if (start_yield_partner()) {
-		uint64_t e0 = entries(), i0 = instret();
-		for (unsigned n = 0; n < ITERATIONS; n++)
-			kestrel_yield();
-		uint64_t i1 = instret(), e1 = entries();
-		report("yield_same_priority", (i1 - i0) / 2, e1 - e0 - 1, 0);
-		(void)kestrel_tcb_suspend(YIELD_TCB);
-	} else
-		not_measured("yield_same_priority", "no partner thread");
-	MEASURE("ep_call_same_hart", {
-		struct kmsg m = { .info = kestrel_info(0, 1, 0), .mr = { n } };
-		(void)kestrel_call(PROC_CAP_SERVICE, &m);
-	});
-	uint64_t unused;
-	(void)kestrel_debug_fastpath(1, &unused);
-	MEASURE("ep_call_slowpath", {
-		struct kmsg m = { .info = kestrel_info(0, 1, 0), .mr = { n } };
-		(void)kestrel_call(PROC_CAP_SERVICE, &m);
-	});
-	(void)kestrel_debug_fastpath(2, &unused);
-	MEASURE("notification_signal_wait", {
-		uint64_t badge;
-		(void)kestrel_signal(NTFN);
-		(void)kestrel_wait(NTFN, &badge);
-	});
-	if (start_irq_handler()) {
-		uint64_t e0 = entries();
-		for (unsigned n = 0; n < ITERATIONS; n++) {
-			irq_start = instret();
-			uart[UART_IER] = UART_IER_THRI; /* the interrupt is taken here */
+	/* One object in the next free slot (0 when the retype fails). */
+	static cptr_t lend_make(enum object_type type, unsigned bits)
+	{
+		cptr_t s = lend_next++;
+		return kestrel_untyped_retype(PROC_CAP_UNTYPED, type, bits, PROC_CAP_CNODE, 0, 0, s,
+					      1) == ERR_OK
+			   ? s
+			   : 0;
+	}
+
+	/* Map frame at va of this VSpace, with the tables it needs. */
+	static bool lend_map_at(cptr_t frame, uint64_t va)
+	{
+		enum error err = ERR_FAILED_LOOKUP;
+		for (unsigned level = 0; level < 3 && err == ERR_FAILED_LOOKUP; level++) {
+			err = kestrel_page_map(frame, PROC_CAP_VSPACE, va,
+					       ABI_RIGHT_READ | ABI_RIGHT_WRITE,
+					       ABI_ATTR_EXECUTE_NEVER);
+			cptr_t table = err == ERR_FAILED_LOOKUP ? lend_make(OBJ_PAGE_TABLE, 0) : 0;
+			if (err == ERR_FAILED_LOOKUP &&
+			    (table == 0 ||
+			     kestrel_page_table_map(table, PROC_CAP_VSPACE, va, 0) != ERR_OK))
+				return false;
 		}
-		uint64_t e1 = entries();
-		if (irq_count == ITERATIONS) {
-			report("irq_to_user", irq_instructions, e1 - e0 - 1, 0);
-			printf("kbench: {\"name\": \"irq_to_user:least\", \"least\": %lu}\n",
-			       (unsigned long)irq_least);
+		return err == ERR_OK;
+	}
+
+	static void *lend_map(cptr_t frame)
+	{
+		return lend_map_at(frame, LEND_SCRATCH_VA) ? (void *)(uintptr_t)LEND_SCRATCH_VA
+							   : NULL;
+	}
+
+	/* The lending server (this hart, priority 200, waiting) and the client's
+ * LEND_PAGES pages at LEND_CLIENT_VA; the server's endpoint, or 0. */
+	static cptr_t start_lend_server(void)
+	{
+		cptr_t ep = lend_make(OBJ_ENDPOINT, 0), reply = lend_make(OBJ_REPLY, 0);
+		cptr_t tcb;
+		if (ep == 0 || reply == 0 ||
+		    lend_server_space(lend_make, lend_map, &lend_vspace) != ERR_OK ||
+		    lend_server_start(lend_make, lend_vspace, ep, reply, NTFN, LEND_WINDOW_4K, 200,
+				      kestrel_hart(), 0, &tcb) != ERR_OK)
+			return 0;
+		for (unsigned i = 0; i < LEND_PAGES; i++) {
+			cptr_t frame = lend_make(OBJ_FRAME_4K, 0);
+			if (frame == 0 || !lend_map_at(frame, LEND_CLIENT_VA + i * 4096ull))
+				return 0;
+		}
+		return ep;
+	}
+
+	/* A second lending server (window: a level-1 table) and a 2 MiB frame at
+ * LEND_HUGE_VA; its endpoint, or 0. */
+	static cptr_t start_huge_server(void)
+	{
+		cptr_t ep = lend_make(OBJ_ENDPOINT, 0), reply = lend_make(OBJ_REPLY, 0);
+		cptr_t table = lend_make(OBJ_PAGE_TABLE, 0), tcb;
+		/* Everything small first: the frame takes the untyped's last 2 MiB. */
+		if (ep == 0 || reply == 0 || table == 0 ||
+		    lend_server_start(lend_make, lend_vspace, ep, reply, NTFN, LEND_WINDOW_2M, 200,
+				      kestrel_hart(), 0, &tcb) != ERR_OK ||
+		    kestrel_page_table_map(table, PROC_CAP_VSPACE, LEND_HUGE_VA, 0) != ERR_OK)
+			return 0;
+		cptr_t frame = lend_make(OBJ_FRAME_2M, 0);
+		if (frame == 0 || kestrel_page_map(frame, PROC_CAP_VSPACE, LEND_HUGE_VA,
+						   ABI_RIGHT_READ | ABI_RIGHT_WRITE,
+						   ABI_ATTR_EXECUTE_NEVER) != ERR_OK)
+			return 0;
+		return ep;
+	}
+
+	int main(void)
+	{
+		if (kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_NOTIFICATION, 0, PROC_CAP_CNODE, 0,
+					   0, NTFN, 1) != ERR_OK)
+			return 1;
+		MEASURE("null_syscall", (void)kestrel_hart());
+		MEASURE("yield_alone", kestrel_yield());
+		if (start_yield_partner()) {
+			uint64_t e0 = entries(), i0 = instret();
+			for (unsigned n = 0; n < ITERATIONS; n++)
+				kestrel_yield();
+			uint64_t i1 = instret(), e1 = entries();
+			report("yield_same_priority", (i1 - i0) / 2, e1 - e0 - 1, 0);
+			(void)kestrel_tcb_suspend(YIELD_TCB);
 		} else
-			printf("kbench: {\"name\": \"irq_to_user\", \"not_measured\": \"%lu of %u "
-			       "interrupts arrived\"}\n",
-			       (unsigned long)irq_count, ITERATIONS);
-		(void)kestrel_tcb_suspend(IRQ_TCB);
-	} else
-		not_measured("irq_to_user", "no UART or its IRQ could not be set up");
-	bool sender = setup_self_send();
-	if (sender)
-		MEASURE("uipi_send_to_handler", uipi_send(0));
-	else
-		not_measured("uipi_send_to_handler", "could not be set up");
-	if (start_server()) {
-		struct kmsg m = { .info = kestrel_info(0, 1, 0) };
-		(void)kestrel_call(SERVER_EP, &m); /* the server is waiting from now on */
-		uint64_t s0 = entries_of(SERVER_TCB);
-		MEASURE("ep_call_cross_hart", {
+			not_measured("yield_same_priority", "no partner thread");
+		MEASURE("ep_call_same_hart", {
 			struct kmsg m = { .info = kestrel_info(0, 1, 0), .mr = { n } };
-			(void)kestrel_call(SERVER_EP, &m);
+			(void)kestrel_call(PROC_CAP_SERVICE, &m);
 		});
-		uint64_t s = entries_of(SERVER_TCB) - s0;
-		uint64_t s100 = s * 100 / ITERATIONS;
-		printf(
-		    "kbench: {\"name\": \"ep_call_cross_hart:server\", \"server_kernel_entries\": "
-		    "%lu.%02lu}\n",
-		    (unsigned long)(s100 / 100), (unsigned long)(s100 % 100));
-		(void)kestrel_tcb_suspend(SERVER_TCB);
-	} else
-		not_measured("ep_call_cross_hart", "no second hart (boot with -smp 2 or more)");
-	if (sender)
-		wake_busy_hart();
-	else
-		not_measured("uipi_wake_busy_hart", "no sender table");
-	return 0;
-}
+		uint64_t unused;
+		(void)kestrel_debug_fastpath(1, &unused);
+		MEASURE("ep_call_slowpath", {
+			struct kmsg m = { .info = kestrel_info(0, 1, 0), .mr = { n } };
+			(void)kestrel_call(PROC_CAP_SERVICE, &m);
+		});
+		(void)kestrel_debug_fastpath(2, &unused);
+		MEASURE("notification_signal_wait", {
+			uint64_t badge;
+			(void)kestrel_signal(NTFN);
+			(void)kestrel_wait(NTFN, &badge);
+		});
+		if (start_irq_handler()) {
+			uint64_t e0 = entries();
+			for (unsigned n = 0; n < ITERATIONS; n++) {
+				irq_start = instret();
+				uart[UART_IER] = UART_IER_THRI; /* the interrupt is taken here */
+			}
+			uint64_t e1 = entries();
+			if (irq_count == ITERATIONS) {
+				report("irq_to_user", irq_instructions, e1 - e0 - 1, 0);
+				printf(
+				    "kbench: {\"name\": \"irq_to_user:least\", \"least\": %lu}\n",
+				    (unsigned long)irq_least);
+			} else
+				printf("kbench: {\"name\": \"irq_to_user\", \"not_measured\": "
+				       "\"%lu of %u "
+				       "interrupts arrived\"}\n",
+				       (unsigned long)irq_count, ITERATIONS);
+			(void)kestrel_tcb_suspend(IRQ_TCB);
+		} else
+			not_measured("irq_to_user", "no UART or its IRQ could not be set up");
+		bool sender = setup_self_send();
+		if (sender)
+			MEASURE("uipi_send_to_handler", uipi_send(0));
+		else
+			not_measured("uipi_send_to_handler", "could not be set up");
+		if (start_server()) {
+			struct kmsg m = { .info = kestrel_info(0, 1, 0) };
+			(void)kestrel_call(SERVER_EP, &m); /* the server is waiting from now on */
+			uint64_t s0 = entries_of(SERVER_TCB);
+			MEASURE("ep_call_cross_hart", {
+				struct kmsg m = { .info = kestrel_info(0, 1, 0), .mr = { n } };
+				(void)kestrel_call(SERVER_EP, &m);
+			});
+			uint64_t s = entries_of(SERVER_TCB) - s0;
+			uint64_t s100 = s * 100 / ITERATIONS;
+			printf("kbench: {\"name\": \"ep_call_cross_hart:server\", "
+			       "\"server_kernel_entries\": "
+			       "%lu.%02lu}\n",
+			       (unsigned long)(s100 / 100), (unsigned long)(s100 % 100));
+			(void)kestrel_tcb_suspend(SERVER_TCB);
+		} else
+			not_measured("ep_call_cross_hart",
+				     "no second hart (boot with -smp 2 or more)");
+		if (sender)
+			wake_busy_hart();
+		else
+			not_measured("uipi_wake_busy_hart", "no sender table");
+		/* Last: the 2 MiB frame takes what is left of the untyped. */
+		cptr_t lend_ep = start_lend_server();
+		struct kmsg probe = { .info = kestrel_info(0, 2, 0) };
+		if (lend_ep != 0 &&
+		    kestrel_call_lend(lend_ep, &probe, LEND_CLIENT_VA, 1u << 20) == ERR_OK &&
+		    probe.mr[0] == 1u << 20) {
+			MEASURE("ep_call_lend_4k", {
+				struct kmsg m = { .info = kestrel_info(0, 2, 0), .mr = { n } };
+				(void)kestrel_call_lend(lend_ep, &m, LEND_CLIENT_VA, 4096);
+			});
+			MEASURE("ep_call_lend_1m", {
+				struct kmsg m = { .info = kestrel_info(0, 2, 0), .mr = { n } };
+				(void)kestrel_call_lend(lend_ep, &m, LEND_CLIENT_VA, 1u << 20);
+			});
+			cptr_t huge_ep = start_huge_server();
+			if (huge_ep != 0)
+				MEASURE("ep_call_lend_2m_leaf", {
+					struct kmsg m = { .info = kestrel_info(0, 2, 0),
+							  .mr = { n } };
+					(void)kestrel_call_lend(huge_ep, &m, LEND_HUGE_VA,
+								2u << 20);
+				});
+			else
+				not_measured("ep_call_lend_2m_leaf", "no 2 MiB frame or server");
+		} else {
+			not_measured("ep_call_lend_4k", "the lending server could not be set up");
+			not_measured("ep_call_lend_1m", "the lending server could not be set up");
+		}
+		return 0;
+	}

@@ -214,6 +214,7 @@ int main(void)
 	ktest_smp_vspace();
 	ktest_uintr();
 	ktest_channel();
+	ktest_lend();
 	if (cases != KTEST_CASES) {
 		printf("not ok - ktest: ran %u cases, ktest.h announces %u\n", cases, KTEST_CASES);
 		failed++;

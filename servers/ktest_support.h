@@ -85,5 +85,6 @@ void ktest_smp_teardown(void);
 void ktest_smp_vspace(void);
 void ktest_uintr(void);
 void ktest_channel(void);
+void ktest_lend(void);
 
 #endif
