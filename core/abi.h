@@ -55,6 +55,17 @@ enum syscall_number {
 	 * 0 (deadline); ERR_ILLEGAL_OPERATION when the caller is no receiver.
 	 * docs/uintr.md. */
 	SYS_UINTR_WAIT = 24,
+	/*
+	 * Lending (docs/ipc.md "Lending pages with a Call"): CallLend is Call
+	 * with t0 = base, t1 = bytes of the caller's pages lent to the server
+	 * until the reply; RecvWindow and ReplyRecvWindow are Recv and
+	 * ReplyRecv naming, in t0 and t1, the window of the receiver's VSpace
+	 * lent pages go to (t1 = 0: none); they return t2 = the bytes lent
+	 * (at t0), 0 when the message lent nothing.
+	 */
+	SYS_CALL_LEND = 25,
+	SYS_RECV_WINDOW = 26,
+	SYS_REPLY_RECV_WINDOW = 27,
 };
 
 /* The most bytes one debug print takes: bounds the kernel's time per call. */

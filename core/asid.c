@@ -5,12 +5,14 @@
  * error; the acting half cannot fail.
  */
 #include "asid.h"
+#include "lend.h"
 
 #include "mdb.h"
 #include "vspace.h"
 
 /* The pools, by the ASID's high bits; NULL where no pool was made. */
 struct asid_pool *asid_table[ASID_TABLE_ENTRIES];
+uint64_t asid_generation = 1;
 
 static uint64_t asid_high(uint64_t asid)
 {
@@ -60,6 +62,7 @@ enum error asid_control_make_pool(const struct cte *control, struct cte *untyped
 	untyped->cap = cap_untyped_set_free_index(untyped->cap, (uint64_t)1 << ASID_POOL_SIZE_BITS);
 	cte_insert_new(untyped, dest, cap_asid_pool_new(base, (uint64_t)high << ASID_LOW_BITS));
 	asid_table[high] = (struct asid_pool *)base;
+	asid_generation++;
 	return ERR_OK;
 }
 
@@ -88,6 +91,7 @@ enum error asid_pool_assign(struct cte *pool_slot, struct cte *root_slot)
 	pagetable_share_upper_half(root, vspace_kernel_root());
 	pool->root[low] = (uint64_t)(uintptr_t)root;
 	pool->harts[low] = 0; /* no hart has run it yet */
+	asid_generation++;
 	vspace_set_mapping(root_slot, MAPPING_MAPPED, base + low, 0);
 	return ERR_OK;
 }
@@ -100,9 +104,13 @@ void asid_pool_finalise(struct cap pool_cap)
 	if (pool == NULL || (uintptr_t)pool != cap_ptr(pool_cap))
 		return;
 	for (uint64_t low = 0; low < ASID_POOL_ENTRIES; low++)
-		if (pool->root[low] != 0)
-			port_tlb_flush_asid((high << ASID_LOW_BITS) | low, pool->harts[low]);
+		if (pool->root[low] != 0) {
+			uint64_t asid = (high << ASID_LOW_BITS) | low;
+			lend_release(asid, 0, VSPACE_USER_TOP); /* lent pages come home first */
+			port_tlb_flush_asid(asid, pool->harts[low]);
+		}
 	asid_table[high] = NULL;
+	asid_generation++;
 }
 
 void asid_delete(uint64_t asid, const struct pagetable *root)
@@ -112,6 +120,7 @@ void asid_delete(uint64_t asid, const struct pagetable *root)
 	uint64_t harts = pool->harts[asid_low(asid)];
 	pool->root[asid_low(asid)] = 0;
 	pool->harts[asid_low(asid)] = 0;
+	asid_generation++;
 	port_tlb_flush_asid(asid, harts);
 }
 
@@ -119,6 +128,7 @@ void asid_table_reset(void)
 {
 	for (unsigned i = 0; i < ASID_TABLE_ENTRIES; i++)
 		asid_table[i] = NULL;
+	asid_generation++;
 }
 
 const char *asid_check_invariants(void)

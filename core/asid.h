@@ -108,6 +108,12 @@ const char *asid_check_invariants(void);
  * asid.c changes it. */
 extern struct asid_pool *asid_table[ASID_TABLE_ENTRIES];
 
+/* Moves on (never back, never to 0) at every change of the table, of a
+ * pool's roots and of their hart sets: an answer asid_lookup gave, and a
+ * hart asid_activate joined, stay true while it keeps the value it had
+ * then (kernel/space_cache.h remembers a thread's satp that way). */
+extern uint64_t asid_generation;
+
 /* The root table of `asid`, or NULL when no VSpace holds it. Any asid. */
 HOT_INLINE struct pagetable *asid_lookup(uint64_t asid)
 {

@@ -36,6 +36,11 @@
 #define PTE_GLOBAL (UINT64_C(1) << 5)
 #define PTE_ACCESSED (UINT64_C(1) << 6)
 #define PTE_DIRTY (UINT64_C(1) << 7)
+/* The two bits the spec leaves to supervisor software (RSW, 9..8), which
+ * the hardware ignores: a device-memory leaf (vspace.c), and a lent marker
+ * on an invalid entry or a borrowed leaf on a valid one (lend.c). */
+#define PTE_SW_DEVICE (UINT64_C(1) << 8)
+#define PTE_SW_LEND (UINT64_C(1) << 9)
 #define PTE_PPN_SHIFT 10
 #define PTE_PPN_BITS 44
 /* Permission bits a mapping may ask for. */
@@ -50,6 +55,7 @@ _Static_assert(PTE_VALID == 1 && PTE_READ == 2 && PTE_WRITE == 4 && PTE_EXECUTE 
 	       "V R W X are bits 0..3");
 _Static_assert(PTE_USER == 0x10 && PTE_GLOBAL == 0x20 && PTE_ACCESSED == 0x40 && PTE_DIRTY == 0x80,
 	       "U G A D are bits 4..7");
+_Static_assert(PTE_SW_DEVICE == 0x100 && PTE_SW_LEND == 0x200, "RSW is bits 9..8");
 _Static_assert(PTE_PPN_SHIFT + PTE_PPN_BITS == 54, "PPN is bits 53..10; 63..54 reserved");
 
 struct pagetable {

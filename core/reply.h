@@ -13,6 +13,7 @@
 #include "cap.h"
 #include "compiler.h"
 #include "error.h"
+#include "lend.h"
 #include "object.h"
 #include "tcb.h"
 
@@ -56,9 +57,13 @@ HOT_INLINE void reply_push(struct reply *r, struct tcb *caller, bool can_grant)
 	tcb_set_state(caller, THREAD_BLOCKED_REPLY);
 }
 
-/* caller (BLOCKED_REPLY) leaves its reply object; its state is the caller's. */
+/* caller (BLOCKED_REPLY) leaves its reply object; its state is the caller's.
+ * Pages its Call lent come back, however the wait ends (reply, cancel,
+ * the reply object or either thread deleted). */
 HOT_INLINE void reply_remove_caller(struct tcb *caller)
 {
+	if (caller->lend.bytes != 0) /* lend_active, spelt out for the fastpath */
+		lend_return(&caller->lend);
 	caller->reply->caller = NULL;
 	caller->reply->can_grant = 0;
 	caller->reply = NULL;

@@ -148,7 +148,8 @@ HOT_INLINE bool sched_can_switch_direct(unsigned h, const struct tcb *next)
 }
 
 /* sched_switch_direct for a caller that has just found next's VSpace
- * ASID (tcb_vspace_asid) under the same lock hold. */
+ * ASID (tcb_vspace_asid) under the same lock hold, or that knows hart h
+ * is already in that ASID's flush set (then asid is ASID_INVALID). */
 HOT_INLINE void sched_switch_direct_asid(unsigned h, struct tcb *next, uint64_t asid)
 {
 	struct sched_hart *hs = &sched_harts[h];

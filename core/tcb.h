@@ -26,6 +26,7 @@
 #include "compiler.h"
 #include "cte.h"
 #include "error.h"
+#include "lend.h"
 #include "message.h"
 #include "object.h"
 #include "port.h"
@@ -92,6 +93,9 @@ struct tcb {
 	 * this thread is, and the sender table it sends through, or NULL. */
 	struct uintr_service *uintr_service;
 	struct uintr_sender_table *uintr_table;
+	/* The pages this thread's Call lent to the server (core/lend.h): active
+	 * only while it waits for the reply. */
+	struct lend lend;
 };
 
 _Static_assert(sizeof(struct tcb) <= (1u << TCB_SIZE_BITS), "TCB fits TCB_SIZE_BITS");
@@ -279,7 +283,8 @@ HOT_INLINE void tcb_set_current_hart(struct tcb *t, unsigned hart)
 }
 
 /* tcb_set_current_hart(t, hart) for a hart, when the caller has just found
- * asid == tcb_vspace_asid(t) under the same lock hold (the fastpath). */
+ * asid == tcb_vspace_asid(t) under the same lock hold (the fastpath), or
+ * knows hart is already in its flush set (asid ASID_INVALID: no join). */
 HOT_INLINE void tcb_set_current_hart_asid(struct tcb *t, unsigned hart, uint64_t asid)
 {
 	CORE_ASSERT(hart != NO_HART);

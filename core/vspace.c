@@ -16,6 +16,7 @@
 #include "vspace.h"
 
 #include "asid.h"
+#include "lend.h"
 #include "mdb.h"
 #include "object.h"
 #include "port.h"
@@ -137,7 +138,7 @@ enum error vspace_page_table_map(struct cte *table, const struct cte *vspace, ui
 	if (!user_range(vaddr, 1))
 		return ERR_INVALID_ARGUMENT;
 	struct slot_lookup at = lookup_slot(root, vaddr);
-	if (at.level == 0 || pte_is_valid(*at.slot))
+	if (at.level == 0 || at.slot->word != 0) /* a lent marker occupies its slot too */
 		return ERR_DELETE_FIRST;
 
 	/* Invoke. The new table covers the entry's whole region. */
@@ -163,6 +164,9 @@ static void unmap_table_entry(uint64_t asid, uint64_t vaddr, uintptr_t object)
 		if (!pte_is_table(*slot))
 			return;
 		if (pte_physical_address(*slot) == pa) {
+			/* Pages lent from under it come back before it goes. */
+			uint64_t region = pagetable_entry_bytes(level);
+			lend_release(asid, vaddr & ~(region - 1), region);
 			*slot = pte_invalid();
 			port_tlb_flush_asid(asid, asid_harts(asid));
 			return;
@@ -200,11 +204,13 @@ static unsigned frame_level(struct cap frame)
  * The entry for a frame at `pa` mapped with `rights` (read, or read and
  * write, or none: kernel-only) and `attributes` (decoded). As seL4 on
  * RISC-V, a kernel-only mapping is execute-only when executable and no
- * entry at all otherwise.
+ * entry at all otherwise. A device frame's leaf carries PTE_SW_DEVICE.
  */
-static struct pte leaf_entry(uint64_t pa, unsigned rights, uint64_t attributes)
+static struct pte leaf_entry(uint64_t pa, unsigned rights, uint64_t attributes, bool device)
 {
 	uint64_t bits = PTE_USER | PTE_ACCESSED | PTE_DIRTY;
+	if (device)
+		bits |= PTE_SW_DEVICE; /* never lent (lend.c) */
 	if (rights & CAP_RIGHT_READ)
 		bits |= PTE_READ;
 	if (rights & CAP_RIGHT_WRITE)
@@ -256,11 +262,11 @@ enum error vspace_frame_map(struct cte *frame, const struct cte *vspace, uint64_
 	if (remap && !(pte_is_valid(*at.slot) && pte_is_leaf(*at.slot) &&
 		       pte_physical_address(*at.slot) == pa))
 		return ERR_ILLEGAL_OPERATION; /* the table under it was unmapped */
-	if (!remap && pte_is_valid(*at.slot))
+	if (!remap && at.slot->word != 0)     /* a mapping, or a lent marker */
 		return ERR_DELETE_FIRST;
 
 	/* Invoke. */
-	*at.slot = leaf_entry(pa, granted, attributes);
+	*at.slot = leaf_entry(pa, granted, attributes, cap_frame_is_device(cap));
 	vspace_set_mapping(frame, MAPPING_MAPPED, asid, vaddr);
 	/* Remap may take rights away; a new entry may replace a cached invalid
 	 * one (no Svvptc): either way one page of one ASID. */
@@ -275,6 +281,8 @@ static void unmap_frame_entry(struct cap frame)
 	struct pagetable *root = asid_lookup(asid);
 	if (root == NULL)
 		return;
+	/* A lent page comes back (and leaves the server) before it goes. */
+	lend_release(asid, vaddr, pagetable_entry_bytes(frame_level(frame)));
 	struct slot_lookup at = lookup_slot(root, vaddr);
 	if (at.level != frame_level(frame) || !pte_is_valid(*at.slot) || !pte_is_leaf(*at.slot) ||
 	    pte_physical_address(*at.slot) != phys_of(cap_ptr(frame)))
@@ -316,15 +324,17 @@ void vspace_finalise_page_table(struct cap table)
 		return;
 	uint64_t asid = cap_mapped_asid(table);
 	struct pagetable *root = asid_lookup(asid);
-	if (root != NULL && (uintptr_t)root == cap_ptr(table))
+	if (root != NULL && (uintptr_t)root == cap_ptr(table)) {
+		lend_release(asid, 0, VSPACE_USER_TOP);
 		asid_delete(asid, root);
-	else
+	} else
 		unmap_table_entry(asid, cap_mapped_vaddr(table), cap_ptr(table));
 }
 
 /* Bits this module never sets on a table pointer (the spec reserves U, A, D
  * there; G would make the whole subtree global). */
-#define TABLE_ENTRY_FLAGS (PTE_USER | PTE_GLOBAL | PTE_ACCESSED | PTE_DIRTY)
+#define TABLE_ENTRY_FLAGS                                                                          \
+	(PTE_USER | PTE_GLOBAL | PTE_ACCESSED | PTE_DIRTY | PTE_SW_DEVICE | PTE_SW_LEND)
 #define PTE_RESERVED_HIGH (~(UINT64_C(0)) << (PTE_PPN_SHIFT + PTE_PPN_BITS))
 
 static const char *check_table(const struct pagetable *table, unsigned level, unsigned first,
@@ -333,9 +343,14 @@ static const char *check_table(const struct pagetable *table, unsigned level, un
 	for (unsigned i = first; i < end; i++) {
 		struct pte pte = table->entry[i];
 		if (!pte_is_valid(pte)) {
-			if (pte.word != 0)
+			if (pte.word == 0)
+				continue;
+			if (!(pte.word & PTE_SW_LEND))
 				return "an invalid entry is not zero";
-			continue;
+			/* A lent marker: checked as the leaf it keeps (lend.h). */
+			pte.word = (pte.word | PTE_VALID) & ~PTE_SW_LEND;
+			if (!pte_is_leaf(pte))
+				return "a lent marker keeps no leaf";
 		}
 		if (pte.word & PTE_RESERVED_HIGH)
 			return "an entry uses reserved bits 63..54";
@@ -356,6 +371,8 @@ static const char *check_table(const struct pagetable *table, unsigned level, un
 		/* R, RW, RX, RWX or (kernel-only, executable) X: never W without R. */
 		if ((pte.word & PTE_WRITE) && !(pte.word & PTE_READ))
 			return "a user leaf is writable but not readable";
+		if ((pte.word & PTE_SW_LEND) && (pte.word & (PTE_SW_DEVICE | PTE_EXECUTE)))
+			return "a borrowed leaf is device memory or executable";
 		if (pte_physical_address(pte) & (pagetable_entry_bytes(level) - 1))
 			return "a superpage leaf is misaligned";
 	}

@@ -3,8 +3,9 @@
  * core/asid.c: ASID control making pools (every error changes nothing),
  * assigning ASIDs to VSpace roots (ASID 0 never, the kernel half copied),
  * full table and full pool, deletion of a root or a pool invalidating and
- * flushing its ASIDs on every hart that ran them, and corruption found by
- * asid_check_invariants.
+ * flushing its ASIDs on every hart that ran them, asid_generation moving
+ * on at every change that could make a remembered answer wrong (and not at
+ * a join), and corruption found by asid_check_invariants.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -206,6 +207,40 @@ static void test_harts_of_an_asid(void **state)
 	assert_null(vspace_check_invariants());
 }
 
+/*
+ * kernel/space_cache.h keeps a thread's satp while asid_generation stays:
+ * every change of the table, a pool's roots or a hart set moves it on, and
+ * nothing that leaves every earlier answer true does.
+ */
+static void test_generation(void **state)
+{
+	(void)state;
+	uint64_t g = asid_generation;
+	assert_int_not_equal(g, 0);
+	vw_make_pool(W, POOL_HOME, POOL);
+	assert_true(asid_generation > g); /* a pool in the table */
+	g = asid_generation;
+	uint64_t asid = vw_make_vspace(W, POOL, ROOT);
+	assert_true(asid_generation > g); /* a root in the pool */
+	g = asid_generation;
+	/* A join only adds a hart: every remembered answer stays true. */
+	asid_activate(asid, 0);
+	assert_non_null(asid_lookup(asid));
+	assert_int_equal(asid_generation, g);
+	/* A refused assign changes nothing, and so keeps the generation. */
+	vw_make(W, OBJ_FRAME_4K, FR);
+	assert_int_equal(asid_pool_assign(slot(POOL), slot(FR)), ERR_INVALID_CAPABILITY);
+	assert_int_equal(asid_generation, g);
+	vw_delete(W, ROOT); /* the root goes, its hart set empties */
+	assert_true(asid_generation > g);
+	g = asid_generation;
+	vw_delete(W, POOL); /* the pool leaves the table */
+	assert_true(asid_generation > g);
+	g = asid_generation;
+	asid_table_reset();
+	assert_true(asid_generation > g);
+}
+
 static void test_pool_corruption_detect(void **state)
 {
 	(void)state;
@@ -246,6 +281,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_assign, vw_setup, vw_teardown),
 		cmocka_unit_test_setup_teardown(test_pool_full, vw_setup, vw_teardown),
 		cmocka_unit_test_setup_teardown(test_harts_of_an_asid, vw_setup, vw_teardown),
+		cmocka_unit_test_setup_teardown(test_generation, vw_setup, vw_teardown),
 		cmocka_unit_test_setup_teardown(test_pool_corruption_detect, vw_setup, vw_teardown),
 	};
 	return cmocka_run_group_tests_name("asid", tests, NULL, NULL);

@@ -58,6 +58,19 @@ static struct channel_message message(uint32_t opcode, uint64_t arg0, uint32_t l
 	return m;
 }
 
+/* A copy of a server for the invariant tests, whose pointers (`single`,
+ * each link's `slot`) point into the copy: a plain copy fails the checker
+ * for that alone, whatever the corruption under test. */
+static void server_copy(struct channel_server *to, const struct channel_server *from)
+{
+	*to = *from;
+	to->single = from->single == &from->idle ? &to->idle : &to->link[from->single - from->link];
+	for (uint32_t index = 0; index < CHANNEL_MAX_CHANNELS; index++) {
+		to->link[index].handle_of = &to->handle_of[index * CHANNEL_MAX_DEPTH];
+		to->link[index].tag_of = &to->tag_of[index * CHANNEL_MAX_DEPTH];
+	}
+}
+
 /* Take one request and answer it with status = opcode + 1000, arg0 echoed. */
 static void serve_one(void)
 {
@@ -603,7 +616,14 @@ static void test_reply_errors(void **state)
 	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
 	reply.handle = got.handle ^ 1;
 	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
-	reply.handle = got.handle | 5u << 8;
+	/* Another link's bits; a bit between the link and the generation
+	 * (not part of the slot index, so it lands on the valid slot). */
+	reply.handle = got.handle | channel_handle_naming_link(5);
+	assert_int_equal(channel_handle_link(reply.handle), 5);
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
+	reply.handle = got.handle | 1u << 12;
+	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
+	reply.handle = channel_handle_naming_link(0); /* generation 0: never valid */
 	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
 	reply.handle = got.handle;
 	reply.flags = 8;
@@ -673,6 +693,7 @@ static void test_malformed_requests_answered(void **state)
 		e->word[7] = cases[i].w7;
 		assert_int_equal(channel_server_take(&server, &got), ERR_FAILED_LOOKUP);
 		assert_int_equal(server.link[0].counters.rejected, i + 1);
+		assert_int_equal(channel_server_link_taken(&server, 0), 0);
 		struct channel_message answer;
 		assert_int_equal(channel_client_wait(c, tag, 0, &answer), ERR_OK);
 		assert_int_equal(answer.opcode, cases[i].expect);
@@ -680,6 +701,13 @@ static void test_malformed_requests_answered(void **state)
 		check_invariants();
 	}
 	assert_int_equal(channel_server_link_state(&server, 0), CHANNEL_ACTIVE);
+	/* Handed over: the valid ones only, the malformed ones counted apart. */
+	struct channel_message m = message(1, 1, 0);
+	uint32_t tag;
+	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+	assert_int_equal(channel_server_take(&server, &got), ERR_OK);
+	assert_int_equal(channel_server_link_taken(&server, 0), 1);
+	assert_int_equal(server.link[0].counters.rejected, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* Issue 17: a wait that answers a malformed request made progress and must
@@ -767,6 +795,32 @@ static void test_cancel_server_never_answers(void **state)
 	serve_one();
 	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
 	assert_int_equal(got.opcode, 1005);
+	check_invariants();
+}
+
+/* A slot's tag generation wraps with the 32 bits and stays valid; no tag is
+ * CHANNEL_ANY (bit 6 of a tag is never set), and a tag with bit 6 set is
+ * nobody's. */
+static void test_tag_generation_wraps(void **state)
+{
+	(void)state;
+	struct channel_client *c = &clients[0];
+	struct channel_message m = message(3, 3, 0), got;
+	uint32_t slot = c->request_tail & c->mask, tag;
+	c->tag_of[slot] = 0xffffff80u | slot; /* the last generation */
+	check_invariants();
+	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+	assert_int_equal(tag, slot); /* generation 0 again */
+	assert_int_not_equal(tag, CHANNEL_ANY);
+	assert_int_equal(channel_client_wait(c, tag | 64u, 0, &got), ERR_INVALID_ARGUMENT);
+	assert_int_equal(channel_client_wait(c, 0xffffff80u | slot, 0, &got), ERR_INVALID_ARGUMENT);
+	serve_one();
+	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
+	assert_int_equal(got.opcode, 1003);
+	/* A slot can never hold a tag with bit 6 set. */
+	c->tag_of[slot] |= 64u;
+	assert_int_not_equal(channel_client_check_invariants(c), ERR_OK);
+	c->tag_of[slot] &= ~64u;
 	check_invariants();
 }
 
@@ -896,8 +950,9 @@ static void test_reply_to_broken_link(void **state)
 	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
 	/* No slot of a broken link is taken. */
 	static struct channel_server s;
-	s = server;
-	s.link[0].slot[1].handle += CHANNEL_HANDLE_GENERATION;
+	server_copy(&s, &server);
+	assert_int_equal(channel_server_check_invariants(&s), ERR_OK);
+	s.link[0].handle_of[1] += CHANNEL_HANDLE_GENERATION;
 	assert_int_not_equal(channel_server_check_invariants(&s), ERR_OK);
 }
 
@@ -1084,18 +1139,26 @@ static void test_invariant_checkers_can_fail(void **state)
 		}
 		assert_int_not_equal(channel_client_check_invariants(&c), ERR_OK);
 	}
-	for (int which = 0; which < 9; which++) {
-		s = server;
+	server_copy(&s, &server);
+	assert_int_equal(channel_server_check_invariants(&s), ERR_OK);
+	for (int which = 0; which < 15; which++) {
+		server_copy(&s, &server);
 		switch (which) {
 		case 0: s.by_priority[2] |= 1; break;
 		case 1: s.active |= 2; break;
 		case 2: s.priorities |= 1u << 6; break;
 		case 3: s.link[0].state = CHANNEL_BROKEN; break;
-		case 4: s.link[0].slot[3].handle ^= 1; break;
+		case 4: s.link[0].handle_of[3] ^= 1; break;
 		case 5: s.link[0].room++; break;
 		case 6: s.link[0].response_head_seen -= DEPTH + 1; break;
 		case 7: s.link[0].request_tail_seen += DEPTH + 1; break;
-		case 8: s.link[0].slot[40].handle += CHANNEL_HANDLE_GENERATION; break;
+		case 8: s.link[0].handle_of[40] += CHANNEL_HANDLE_GENERATION; break;
+		case 9: s.link[1].handle_of = s.link[0].handle_of; break;
+		case 10: s.link[1].tag_of = s.link[0].tag_of; break;
+		case 11: s.idle.room = 1; break;
+		case 12: s.idle.response_head_seen = 1; break;
+		case 13: s.idle.response_tail = 1; break;
+		case 14: s.idle.shared = s.link[0].shared; break;
 		}
 		assert_int_not_equal(channel_server_check_invariants(&s), ERR_OK);
 	}
@@ -1108,6 +1171,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buffer_size),
+		cmocka_unit_test_setup(test_tag_generation_wraps, setup),
 		cmocka_unit_test_setup(test_client_init_errors, setup),
 		cmocka_unit_test_setup(test_attach_errors, setup),
 		cmocka_unit_test_setup(test_round_trip, setup),

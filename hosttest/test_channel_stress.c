@@ -195,7 +195,7 @@ static void run_stress(uint32_t clients, uint64_t pairs, uint32_t client_polls,
 		doorbells += c->channel.counters.doorbells + s->server.link[i].counters.doorbells;
 		sleeps += c->channel.counters.sleeps;
 		rejected += c->channel.counters.rejected + s->server.link[i].counters.rejected;
-		total += s->server.link[i].taken;
+		total += channel_server_link_taken(&s->server, i);
 		free(c->seen);
 	}
 	if (s->server_failure)

@@ -6,7 +6,9 @@
  * interrupts masked (sstatus.SIE = 0) and take them through
  * arch_interrupt_poll(), as a kernel wait loop would; only the last one is
  * taken from user mode through the trap path. Waiting spins on the time
- * CSR: these runs are never under -icount (PLATFORM.md).
+ * CSR: these runs are never under -icount (PLATFORM.md), except with
+ * "archtest=spin", which runs the spin-wait tests alone
+ * (qemu-arch-spin-icount*: they are about -icount).
  */
 #include "archtest.h"
 
@@ -15,7 +17,7 @@
 #include "irq.h"
 #include "timer.h"
 
-static bool selected;
+static bool selected, spin_only;
 static struct archtest_hart state[CONFIG_MAX_HARTS];
 unsigned archtest_hart_total;
 
@@ -43,12 +45,16 @@ unsigned archtest_plan(const struct dtb *dtb, const char *bootargs, unsigned har
 	if (!selected)
 		return 0;
 	archtest_hart_total = hart_count;
+	unsigned spin = hart_count >= 2 ? ARCHTEST_SPIN_RESULTS : 0;
+	spin_only = archtest_word_in(bootargs, "archtest=spin");
+	if (spin_only)
+		return spin;
 	unsigned extra = archtest_irq_boot(dtb, bootargs);
 	archtest_smp_boot();
 	extra += archtest_uintr_boot(dtb, bootargs, hart_count);
 	return hart_count * (ARCHTEST_TIMER_RESULTS + ARCHTEST_IRQ_RESULTS + ARCHTEST_SMP_RESULTS +
 			     ARCHTEST_FPU_RESULTS) +
-	       extra;
+	       spin + extra;
 }
 
 struct archtest_hart *archtest_mine(void)
@@ -62,6 +68,9 @@ void archtest_hart(struct hart *hart)
 		return;
 	arch_timer_set_handler(archtest_tick);
 	arch_irq_set_handler(archtest_external);
+	archtest_spin_hart(hart);
+	if (spin_only)
+		return;
 	archtest_irq_hart(hart);
 	archtest_smp_hart(hart);
 	archtest_fpu_hart(hart);

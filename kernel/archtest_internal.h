@@ -63,4 +63,9 @@ void archtest_fpu_hart(struct hart *hart);
 unsigned archtest_uintr_boot(const struct dtb *dtb, const char *bootargs, unsigned hart_count);
 void archtest_uintr_hart(struct hart *hart);
 
+/* archtest_spin.c: spin waits that must let the awaited hart run (3
+ * results, on hart 0, with two harts or more). */
+#define ARCHTEST_SPIN_RESULTS 3
+void archtest_spin_hart(struct hart *hart);
+
 #endif

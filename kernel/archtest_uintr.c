@@ -209,9 +209,12 @@ static void registers(struct hart *hart, struct uintr_world *w)
 		   none ? "yes" : "no", a_back ? "yes" : "no");
 }
 
+/* Through sip, which shows the line whether sideleg gives it to U or (a
+ * sleeper armed here, no receiver loaded) keeps it for the kernel: the
+ * fork masks uip with sideleg. */
 static bool usip(void)
 {
-	return (csr_read_uip() & UIP_USIP) != 0;
+	return (csr_read_sip() & UIP_USIP) != 0;
 }
 
 /* Bits written and read through UINTC, USIP raised on this hart, and the

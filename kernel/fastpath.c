@@ -17,6 +17,7 @@
 #include "message.h"
 #include "reply.h"
 #include "scheduler.h"
+#include "space_cache.h"
 #include "syscall.h"
 #include "thread.h"
 
@@ -74,18 +75,9 @@ HOT_INLINE struct cte *lookup(struct tcb *t, uint64_t cptr)
 	return syscall_lookup(t, cptr);
 }
 
-/* t may run now: it has a VSpace, whose ASID goes to *asid and root table
- * to *root (thread.c's activate() asks the same). */
-HOT_INLINE bool runnable_space(struct tcb *t, uint64_t *asid, struct pagetable **root)
-{
-	*asid = tcb_vspace_asid(t);
-	*root = asid_lookup(*asid);
-	return *root != NULL;
-}
-
 /* Call (a0 endpoint cptr, a2 info). Untrusted: every register. Returns
- * the receiver to run (its ASID in *asid), or NULL having changed nothing. */
-static struct tcb *call(unsigned h, struct tcb *t, uint64_t *asid, struct pagetable **root)
+ * the receiver to run (its satp in *s), or NULL having changed nothing. */
+static struct tcb *call(unsigned h, struct tcb *t, struct space *s)
 {
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
 	if (!in_registers(t, info))
@@ -99,7 +91,7 @@ static struct tcb *call(unsigned h, struct tcb *t, uint64_t *asid, struct pageta
 		return NULL;
 	struct tcb *receiver = ep->queue.head;
 	struct reply *r = receiver->reply;
-	if (!endpoint_call_waits(cap, r) || !runnable_space(receiver, asid, root) ||
+	if (!endpoint_call_waits(cap, r) || !space_find(receiver, h, s) ||
 	    !sched_can_switch_direct(h, receiver))
 		return NULL;
 	/* do_send, then caller_after_delivery, then the switch. */
@@ -109,15 +101,16 @@ static struct tcb *call(unsigned h, struct tcb *t, uint64_t *asid, struct pageta
 	transfer(t, receiver, info, cap_badge(cap));
 	tcb_set_state(receiver, THREAD_RUNNING);
 	/* Switched before t blocks: t's block then asks for no decision. */
-	sched_switch_direct_asid(h, receiver, *asid);
+	sched_switch_direct_asid(h, receiver, s->join_asid);
+	space_remember(receiver, h, s);
 	reply_push(r, t, receiver->ipc_grant);
 	return receiver;
 }
 
 /* ReplyRecv (a0 endpoint cptr, a1 reply cptr, a2 info). Untrusted: every
- * register. Returns the caller to run (its ASID in *asid), or NULL having
+ * register. Returns the caller to run (its satp in *s), or NULL having
  * changed nothing. */
-static struct tcb *reply_recv(unsigned h, struct tcb *t, uint64_t *asid, struct pagetable **root)
+static struct tcb *reply_recv(unsigned h, struct tcb *t, struct space *s)
 {
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
 	if (!in_registers(t, info) || t->bound != NULL)
@@ -133,14 +126,15 @@ static struct tcb *reply_recv(unsigned h, struct tcb *t, uint64_t *asid, struct 
 	/* A sender already waiting would be received at once: slow path. */
 	if (caller == NULL || tcb_state(caller) != THREAD_BLOCKED_REPLY ||
 	    caller->fault_kind != FAULT_NONE || r->receiver != NULL ||
-	    endpoint_state(ep) == ENDPOINT_SEND || !runnable_space(caller, asid, root) ||
+	    endpoint_state(ep) == ENDPOINT_SEND || !space_find(caller, h, s) ||
 	    !sched_can_switch_direct(h, caller))
 		return NULL;
 	/* reply_invoke, then do_receive's blocking case, then the switch. */
 	reply_remove_caller(caller);
 	transfer(t, caller, info, 0);
 	tcb_set_state(caller, THREAD_RUNNING);
-	sched_switch_direct_asid(h, caller, *asid); /* before t blocks, as in call() */
+	sched_switch_direct_asid(h, caller, s->join_asid); /* before t blocks, as in call() */
+	space_remember(caller, h, s);
 	t->ipc_grant = (cap_rights(slot->cap).bits & CAP_RIGHT_GRANT) != 0;
 	tcb_queue_append(&ep->queue, t, ep);
 	tcb_set_state(t, THREAD_BLOCKED_RECV);
@@ -155,12 +149,11 @@ void fastpath_try(struct hart *hart, struct tcb *t)
 	unsigned h = hart->cpu_index;
 	uint64_t number = t->regs[17]; /* a7 */
 	struct tcb *next;
-	uint64_t asid;
-	struct pagetable *root;
+	struct space space;
 	if (number == SYS_CALL)
-		next = call(h, t, &asid, &root);
+		next = call(h, t, &space);
 	else if (number == SYS_REPLY_RECV)
-		next = reply_recv(h, t, &asid, &root);
+		next = reply_recv(h, t, &space);
 	else
 		return;
 	if (next == NULL)
@@ -169,5 +162,5 @@ void fastpath_try(struct hart *hart, struct tcb *t)
 	t->regs[REG_SYSCALL_PC] = t->regs[REG_PC];
 	t->regs[REG_PC] += 4;
 	hart->fastpath_taken++;
-	thread_run_direct(hart, t, next, root, asid);
+	thread_run_direct(hart, t, next, space.satp);
 }

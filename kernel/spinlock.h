@@ -2,12 +2,15 @@
 /*
  * A test-and-set spinlock on the compiler's atomic builtins (RV64A amoswap).
  * Used for the big kernel lock and the console; never held across a return
- * to user mode.
+ * to user mode. A waiter yields each turn (arch_spin_yield): under QEMU's
+ * -icount a waiter that only spins can keep the holder from running.
  */
 #ifndef KERNEL_SPINLOCK_H
 #define KERNEL_SPINLOCK_H
 
 #include <stdint.h>
+
+#include "ipi.h"
 
 /* A 32-bit word: RV64A has amoswap.w/.d but no byte-sized AMO. */
 struct spinlock {
@@ -18,7 +21,7 @@ static inline void spinlock_acquire(struct spinlock *lock)
 {
 	while (__atomic_exchange_n(&lock->held, 1, __ATOMIC_ACQUIRE))
 		while (__atomic_load_n(&lock->held, __ATOMIC_RELAXED))
-			;
+			arch_spin_yield();
 }
 
 static inline void spinlock_release(struct spinlock *lock)

@@ -10,6 +10,7 @@
 #include "hart.h"
 #include "fault.h"
 #include "invoke.h"
+#include "lend_call.h"
 #include "notification.h"
 #include "reply.h"
 #include "scheduler.h"
@@ -214,6 +215,17 @@ static void dispatch(struct tcb *t)
 	case SYS_POLL: wait(t, false); return;
 	case SYS_YIELD: sched_yield_slice(); return;
 	case SYS_UINTR_WAIT: kuintr_wait(t); return;
+	case SYS_CALL_LEND: lend_call(t); return;
+	/* The window (t0, t1) stays in the saved registers for a CallLend to
+	 * find (kernel/lend.c); t2 says what arrived: nothing unless one does. */
+	case SYS_RECV_WINDOW:
+		r[7] = 0;
+		receive(t, true);
+		return;
+	case SYS_REPLY_RECV_WINDOW:
+		r[7] = 0;
+		reply_receive(t);
+		return;
 	case SYS_DEBUG_PRINT:
 		set_result(t, debug_print(t, (struct uslice){ r[10], r[11] }));
 		return;

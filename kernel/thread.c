@@ -18,6 +18,7 @@
 #include "ipi.h"
 #include "memory.h"
 #include "scheduler.h"
+#include "space_cache.h"
 #include "timer.h"
 #include "tlb.h"
 #include "trap.h"
@@ -35,10 +36,13 @@ static bool preemptive;
 
 void kernel_lock_contended(void)
 {
-	/* A hart spinning here must still answer the holder's remote stall. */
+	/* A hart spinning here must still answer the holder's remote stall,
+	 * and let the holder run where harts share a host CPU (ipi.h). */
 	do {
-		while (__atomic_load_n(&kernel_lock.held, __ATOMIC_RELAXED))
+		while (__atomic_load_n(&kernel_lock.held, __ATOMIC_RELAXED)) {
+			arch_spin_yield();
 			(void)arch_ipi_poll();
+		}
 	} while (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE));
 }
 
@@ -109,21 +113,25 @@ void thread_unstall(struct tcb *t, struct hart *remote)
 }
 
 /*
- * t is about to run on this hart: a restarted system call goes back to its
- * ecall. Returns its VSpace's ASID, or ASID_INVALID when t cannot run (no
- * VSpace: it faults, as a fetch from an unmapped page would).
+ * t, current on this hart, is about to run here: a restarted system call
+ * goes back to its ecall. Returns false when t cannot run (no VSpace: it
+ * faults, as a fetch from an unmapped page would); else its satp in *s.
  */
-static uint64_t activate(struct tcb *t, struct pagetable **root)
+static bool activate(struct tcb *t, unsigned h, struct space *s)
 {
 	if (tcb_state(t) == THREAD_RESTART && t->regs[REG_SYSCALL_PC] != 0)
 		t->regs[REG_PC] = t->regs[REG_SYSCALL_PC];
 	t->regs[REG_SYSCALL_PC] = 0;
-	uint64_t asid = tcb_vspace_asid(t);
-	*root = asid == ASID_INVALID ? NULL : asid_lookup(asid);
-	if (*root != NULL)
-		return asid;
+	if (space_find(t, h, s)) {
+		/* On a miss, join here too: a thread that changed its own VSpace
+		 * stays current without a switch that would join (idempotent). */
+		if (s->join_asid != ASID_INVALID)
+			asid_activate(s->join_asid, h);
+		space_remember(t, h, s);
+		return true;
+	}
 	fault_raise(t, FAULT_PAGE, t->regs[REG_PC], t->regs[REG_PC]);
-	return ASID_INVALID;
+	return false;
 }
 
 /* Nothing to run: wait for an interrupt with the lock released. An IPI
@@ -162,21 +170,21 @@ void thread_code_mapped(void)
 }
 
 /*
- * Send next, current on this hart, to user mode in root/asid; from is the
+ * Send next, current on this hart, to user mode in satp; from is the
  * thread whose FP registers the hart holds (or NULL). Drops the lock. The
  * one way to user mode (both thread_return_to_user and the fastpath's
  * thread_run_direct end here): a check "before this thread returns to its
  * user mode" belongs at the mark below.
  */
-static inline __attribute__((always_inline)) _Noreturn void
-run(struct hart *hart, struct tcb *from, struct tcb *next, struct pagetable *root, uint64_t asid)
+static inline __attribute__((always_inline)) _Noreturn void run(struct hart *hart, struct tcb *from,
+								struct tcb *next, uint64_t satp)
 {
 	unsigned h = hart->cpu_index;
 	if (next != from)
 		arch_fpu_switch(h, from ? thread_fpu(from) : NULL, thread_fpu(next));
 	/* core/ joined this hart to the ASID's flush set when next became
 	 * current (asid_activate); the ASID-tagged TLB needs no flush. */
-	arch_vspace_activate(kernel_to_physical(root), asid);
+	csr_write_satp(satp);
 	/* Set, not written: on the U-interrupt model sie's bit 0 is also
 	 * uie.USIE, the running receiver's (arch/riscv/uintr_hardware.c). */
 	csr_set_sie(hart->sie_user);
@@ -204,8 +212,7 @@ _Noreturn void thread_return_to_user(struct hart *hart)
 	struct tcb *from =
 	    hart->running != NULL && sched_current(h) == hart->running ? hart->running : NULL;
 	struct tcb *next;
-	struct pagetable *root;
-	uint64_t asid;
+	struct space space;
 	for (;;) {
 		kuintr_before_schedule(h); /* sleeps that user interrupts ended */
 		sched_schedule(h);
@@ -218,17 +225,16 @@ _Noreturn void thread_return_to_user(struct hart *hart)
 			idle_wait(hart);
 			continue;
 		}
-		asid = activate(next, &root);
-		if (asid != ASID_INVALID)
+		if (activate(next, h, &space))
 			break;
 	}
-	run(hart, from, next, root, asid);
+	run(hart, from, next, space.satp);
 }
 
 _Noreturn void thread_run_direct(struct hart *hart, struct tcb *from, struct tcb *next,
-				 struct pagetable *root, uint64_t asid)
+				 uint64_t satp)
 {
 	/* activate() without its restart case: next was blocked in IPC. */
 	next->regs[REG_SYSCALL_PC] = 0;
-	run(hart, from, next, root, asid);
+	run(hart, from, next, satp);
 }

@@ -85,11 +85,11 @@ void thread_unstall(struct tcb *t, struct hart *remote);
 void thread_init(unsigned harts, bool preemption);
 
 /* The IPC fastpath's exit, lock held: core/ made next (woken from an IPC
- * block) current on this hart (sched_switch_direct); run it in the VSpace
- * `root` of `asid`, which the fastpath found valid under this same lock
- * hold. from: the thread that ran before. */
+ * block) current on this hart (sched_switch_direct); run it with `satp`,
+ * which the fastpath found valid under this same lock hold
+ * (space_cache.h). from: the thread that ran before. */
 _Noreturn void thread_run_direct(struct hart *hart, struct tcb *from, struct tcb *next,
-				 struct pagetable *root, uint64_t asid);
+				 uint64_t satp);
 
 /* A frame was mapped executable (lock held): every hart runs fence.i
  * before it next enters user mode, so code a loader wrote as data is what

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "compiler.h"
 #include "hart.h"
 #include "tcb.h"
 
@@ -38,8 +39,9 @@ void kuintr_return_to_user_slow(struct hart *hart, struct tcb *next);
  * registers): load next's receiver and table unless loaded, and let the
  * backend deliver a pending user interrupt into them. Inline, because
  * every kernel exit runs it: a hart that has nothing loaded returning to
- * a thread without user interrupts (most exits) costs three loads. */
-static inline void kuintr_return_to_user(struct hart *hart, struct tcb *next)
+ * a thread without user interrupts (most exits) costs three loads
+ * (HOT_INLINE: as a plain `static inline` GCC called it, 30 a return). */
+HOT_INLINE void kuintr_return_to_user(struct hart *hart, struct tcb *next)
 {
 	const struct kuintr_loaded *l = &kuintr_loaded[hart->cpu_index];
 	if (l->thread == NULL && next->uintr_service == NULL && next->uintr_table == NULL)

@@ -201,7 +201,7 @@ struct channel_client {
 	uint32_t response_head, response_tail_seen; /* mine; last validated server value */
 	uint32_t poll_budget;                       /* polls before publishing "sleeping" */
 	uint64_t done_slots;                        /* bit i: slot i is DONE (reply in done[i]) */
-	uint32_t tag_of[CHANNEL_MAX_DEPTH];         /* slot | generation << 6 */
+	uint32_t tag_of[CHANNEL_MAX_DEPTH];         /* slot | generation << 7 */
 	uint8_t slot_state[CHANNEL_MAX_DEPTH];      /* enum channel_slot_state */
 	struct channel_counters counters;
 	struct channel_message done[CHANNEL_MAX_DEPTH];
@@ -277,13 +277,6 @@ CHANNEL_MUST_CHECK enum error channel_client_check_invariants(const struct chann
 
 /* ---- Server --------------------------------------------------------------------------------- */
 
-/* One reply slot of a link: the request taken into it. */
-struct channel_taken {
-	uint64_t handle; /* slot | link << 8 | generation << 16; odd generation: taken */
-	uint32_t tag;    /* the client's tag, copied at take */
-	uint32_t reserved;
-};
-
 /* The server's private view of one channel. */
 struct channel_link {
 	struct channel_shared *shared;
@@ -293,19 +286,32 @@ struct channel_link {
 	uint32_t depth, mask, priority, index;
 	uint32_t request_head, request_tail_seen;   /* mine; last validated client value */
 	uint32_t response_tail, response_head_seen; /* mine; last validated client value */
-	uint32_t room;  /* reply room: depth - taken and not replied - unread replies */
-	uint64_t taken; /* requests handed to the server (statistics, tests) */
+	uint32_t room; /* reply room: depth - taken and not replied - unread replies */
 	struct channel_counters counters;
-	uint64_t reserved[3]; /* 1152 bytes = 9 << 7: a cheap index multiplication */
-	/* A slot holds a taken request exactly when its handle's generation
-	 * is odd (no separate bitmap to keep in step). */
-	struct channel_taken slot[CHANNEL_MAX_DEPTH];
+	/* The link's reply slots (set at init): handle_of[slot] is
+	 * &server->handle_of[index << 6] (slot | link << 6 | generation << 16),
+	 * tag_of[slot] the client's tag, copied at take. A slot holds a taken
+	 * request exactly when its handle's generation is odd (no separate
+	 * bitmap to keep in step). */
+	uint64_t *handle_of;
+	uint32_t *tag_of;
+	uint64_t reserved[2]; /* 128 bytes: a link from a handle by a mask */
 };
-_Static_assert(sizeof(struct channel_link) == 1152, "a link is 9 << 7 bytes");
+_Static_assert(sizeof(struct channel_link) == 128, "a link is 1 << 7 bytes");
 
 struct channel_server {
+	/* First, so that the reply finds a link as the server's address plus
+	 * a masked handle (channel_server_reply). */
+	struct channel_link link[CHANNEL_MAX_CHANNELS];
+	/* Every link's reply slots, link index << 6 | slot: the low 12 bits of
+	 * a handle (channel_server_reply finds a slot with one mask, as an
+	 * index scaled by the addressing). The links point into them, so a
+	 * server is never copied. */
+	uint64_t handle_of[CHANNEL_MAX_CHANNELS * CHANNEL_MAX_DEPTH];
+	uint32_t tag_of[CHANNEL_MAX_CHANNELS * CHANNEL_MAX_DEPTH];
 	struct channel_doorbell *mine;
-	struct channel_link *single; /* the one ACTIVE link, or NULL (none or several) */
+	/* The one ACTIVE link, or &idle (none or several): never NULL. */
+	struct channel_link *single;
 	uint32_t poll_budget;
 	uint64_t active;                          /* bit i: link i is ACTIVE */
 	uint32_t priorities;                      /* bit p: by_priority[p] != 0 */
@@ -313,7 +319,10 @@ struct channel_server {
 	uint32_t cursor[CHANNEL_PRIORITIES];      /* round-robin start per priority */
 	uint64_t sleeps;
 	uint64_t rejected; /* malformed requests answered, all links (wait progress) */
-	struct channel_link link[CHANNEL_MAX_CHANNELS];
+	/* Not a link: `single` when the inline take has no one link to take
+	 * from. It has no reply room and its client head never moves, so the
+	 * take's room test sends it to the general path (no NULL test). */
+	struct channel_link idle;
 };
 
 /* Start a server that owns doorbell `mine` (every client rings it). */
@@ -344,7 +353,7 @@ enum channel_state channel_server_link_state(const struct channel_server *server
  * per channel per turn) within a priority. A malformed request is answered
  * with an error status by the library and counts as its channel's turn.
  * ERR_OK: *request holds it; request->handle names it for the reply and
- * bits 8..13 of the handle are the link index. ERR_FAILED_LOOKUP: nothing
+ * bits 6..11 of the handle are the link index. ERR_FAILED_LOOKUP: nothing
  * takeable now.
  */
 CHANNEL_MUST_CHECK CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
@@ -365,10 +374,28 @@ CHANNEL_MUST_CHECK enum error channel_server_wait(struct channel_server *server,
 CHANNEL_MUST_CHECK CHANNEL_HOT enum error channel_server_reply(struct channel_server *server,
 							       const struct channel_message *reply);
 
+/* Requests of link `index` handed to the server since it was attached,
+ * modulo 2^32 (statistics, tests): every request entry the server consumed
+ * but the malformed ones it answered (no counter on the hot path). */
+static inline uint32_t channel_server_link_taken(const struct channel_server *server,
+						 uint32_t index)
+{
+	const struct channel_link *link = &server->link[index];
+	return link->request_head - (uint32_t)link->counters.rejected;
+}
+
 /* The link index a handle names. */
 static inline uint32_t channel_handle_link(uint64_t handle)
 {
-	return (uint32_t)(handle >> 8) & 63u;
+	return (uint32_t)(handle >> 6) & 63u;
+}
+
+/* A handle that names link `index` and nothing else (slot 0, generation
+ * 0: never valid for a reply): what a test crafts for a server's dispatch
+ * without knowing the layout. */
+static inline uint64_t channel_handle_naming_link(uint32_t index)
+{
+	return (uint64_t)(index & 63u) << 6;
 }
 
 CHANNEL_MUST_CHECK enum error channel_server_check_invariants(const struct channel_server *server);

@@ -30,20 +30,24 @@ static CHANNEL_COLD enum error client_break(struct channel_client *client)
 	return ERR_ILLEGAL_OPERATION;
 }
 
-enum error channel_client_wait_none(struct channel_client *client, uint32_t tail)
+enum error channel_client_wait_none(struct channel_client *client)
 {
+	/* The inline wait cached the tail before checking it: put the cache
+	 * back to "nothing cached" (client_break does too). */
+	uint32_t tail = client->response_tail_seen;
+	client->response_tail_seen = client->response_head;
 	if (client->state != CHANNEL_ACTIVE)
 		return ERR_ILLEGAL_OPERATION;
 	if (tail - client->response_head > client->depth)
 		return client_break(client);
-	client->response_tail_seen = tail; /* == response_head: nothing new */
-	return ERR_FAILED_LOOKUP;
+	return ERR_FAILED_LOOKUP; /* tail == response_head: nothing new */
 }
 
-enum error channel_ring_peer(struct channel_doorbell *peer, struct channel_counters *counters)
+enum error channel_ring_peer(struct channel_doorbell *const *peer,
+			     struct channel_counters *counters)
 {
 	counters->doorbells++;
-	channel_port_ring(peer);
+	channel_port_ring(*peer);
 	return ERR_OK;
 }
 
@@ -255,7 +259,7 @@ client_next(struct channel_client *client, struct channel_message *reply, uint32
  */
 static CHANNEL_COLD enum error client_dropped(struct channel_client *client)
 {
-	(void)channel_ring_if_sleeping(&client->shared->server_sleeping, client->server,
+	(void)channel_ring_if_sleeping(&client->shared->server_sleeping, &client->server,
 				       &client->counters);
 	return ERR_FAILED_LOOKUP;
 }
@@ -445,7 +449,7 @@ enum error channel_client_check_invariants(const struct channel_client *client)
 		uint64_t bit = UINT64_C(1) << slot;
 		enum channel_slot_state state = client->slot_state[slot];
 		if ((client->tag_of[slot] & TAG_SLOT_MASK) != slot ||
-		    (client->tag_of[slot] & 0x80000000u) != 0 || state > CHANNEL_SLOT_DONE ||
+		    (client->tag_of[slot] & CHANNEL_TAG_NEVER) != 0 || state > CHANNEL_SLOT_DONE ||
 		    (slot >= client->depth && state != CHANNEL_SLOT_FREE) ||
 		    (state == CHANNEL_SLOT_DONE) != ((client->done_slots & bit) != 0))
 			return ERR_INVALID_ARGUMENT;

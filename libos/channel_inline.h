@@ -46,13 +46,15 @@ CHANNEL_MUST_CHECK enum error channel_server_take_rest(struct channel_server *se
 						       uint32_t index,
 						       struct channel_message *request,
 						       uint32_t head);
-/* The response tail `tail` (read once) showed nothing new, broke the
- * queue, or the channel is not ACTIVE (cold). */
-CHANNEL_MUST_CHECK enum error channel_client_wait_none(struct channel_client *client,
-						       uint32_t tail);
-/* A peer broke an index (cold). */
-CHANNEL_MUST_CHECK enum error channel_server_take_broken(struct channel_server *server,
-							 uint32_t index);
+/* The response tail (read once into response_tail_seen, not yet
+ * accepted) showed nothing new, broke the queue, or the channel is not
+ * ACTIVE (cold). */
+CHANNEL_MUST_CHECK enum error channel_client_wait_none(struct channel_client *client);
+/* The one link's request tail (read once into request_tail_seen, not yet
+ * accepted) showed nothing new (ERR_FAILED_LOOKUP) or broke the queue
+ * (the link breaks; ERR_FAILED_LOOKUP) (cold). */
+CHANNEL_MUST_CHECK enum error channel_server_take_none(struct channel_server *server,
+						       uint32_t index);
 
 /* ---- Client ----------------------------------------------------------------------------------- */
 
@@ -67,7 +69,7 @@ CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
 	 * outstanding); else the general path looks for another. open_depth
 	 * is 0 unless ACTIVE: a broken or detached client always takes the
 	 * general path, which reports it. */
-	uint32_t slot = tail & client->mask;
+	uint64_t slot = channel_queue_index(tail, client->mask); /* as the entry's */
 	if (CHANNEL_UNLIKELY(!channel_message_common(request) ||
 			     client->slot_state[slot] != CHANNEL_SLOT_FREE))
 		return channel_client_submit_general(client, request, tag);
@@ -93,22 +95,27 @@ CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32
 	uint32_t slot = tag & CHANNEL_TAG_SLOT_MASK;
 	/* Slots at or past depth are never used: FREE, so tag_of[] needs no
 	 * bound check beyond the mask (slot < 64 indexes the arrays); no
-	 * tag_of[] is ever CHANNEL_ANY (tags have 31 bits). */
+	 * tag_of[] is ever CHANNEL_ANY (bit 6 of a tag is 0). */
 	if (CHANNEL_UNLIKELY(timeout_ns != 0 || client->tag_of[slot] != tag ||
 			     client->slot_state[slot] != CHANNEL_SLOT_PENDING))
 		return channel_client_wait_general(client, tag, timeout_ns, reply);
-	uint32_t head = client->response_head;
-	if (head == client->response_tail_seen) {
-		/* Acquire: the server wrote the entries before this tail. */
-		uint32_t tail =
-		    atomic_load_explicit(&client->shared->response_tail, memory_order_acquire);
-		/* One test for "nothing new", "past depth" and "not ACTIVE"
-		 * (open_depth 0; a broken client has no cached entries). */
-		if (CHANNEL_UNLIKELY(tail - head - 1 >= client->open_depth))
-			return channel_client_wait_none(client, tail);
-		client->response_tail_seen = tail;
-	}
+	uint32_t head = client->response_head, next = head + 1;
+	struct channel_shared *shared = client->shared;
 	const struct channel_entry *entry = channel_entry_at(client->responses, head, client->mask);
+	/* No entry cached: read the server's tail. Likely for a synchronous
+	 * caller, whose one reply is past the cached tail every time. */
+	if (CHANNEL_LIKELY(head == client->response_tail_seen)) {
+		/* Acquire: the server wrote the entries before this tail. */
+		uint32_t tail = atomic_load_explicit(&shared->response_tail, memory_order_acquire);
+		/* Cached before it is checked (no copy of it to keep): the
+		 * cold path puts the cache back unless the tail is good. */
+		client->response_tail_seen = tail;
+		/* One test for "nothing new", "past depth" and "not ACTIVE"
+		 * (open_depth 0; a broken client has no cached entries):
+		 * tail - head - 1 >= open_depth. */
+		if (CHANNEL_UNLIKELY(tail - next >= client->open_depth))
+			return channel_client_wait_none(client);
+	}
 	channel_words_read(reply, entry);
 	/* `tag` is PENDING (checked above): the entry is ours exactly when
 	 * it carries that tag. */
@@ -117,15 +124,14 @@ CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32
 	/* Our state first (the payload bytes may alias it for the compiler),
 	 * then the payload (at most 16 bytes: one block, inside both payload
 	 * areas), then the release of the entry. */
-	struct channel_shared *shared = client->shared;
 	reply->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
-	client->response_head = head + 1;
+	client->response_head = next;
 	channel_client_slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
 	__builtin_memcpy(CHANNEL_ALIGNED(reply->payload), CHANNEL_ALIGNED(entry->payload),
 			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: our copy of the entry is complete before the server may
 	 * reuse it. */
-	atomic_store_explicit(&shared->response_head, head + 1, memory_order_release);
+	atomic_store_explicit(&shared->response_head, next, memory_order_release);
 	return ERR_OK;
 }
 
@@ -141,30 +147,36 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 					   struct channel_message *request)
 {
 	struct channel_link *link = server->single;
-	if (CHANNEL_UNLIKELY(link == NULL))
-		return channel_server_take_general(server, request);
 	/* Reply room by our cached client head, else read the real one; the
 	 * general path handles a client that gives none or breaks its head
-	 * (nothing else shared was read yet). */
+	 * (nothing else shared was read yet), and more links or none
+	 * (`single` is server->idle, which never has room). */
 	if (CHANNEL_UNLIKELY(link->room == 0) && !channel_link_refresh_room(link))
 		return channel_server_take_general(server, request);
 	uint32_t head = link->request_head;
 	/* The reply slot: the request's queue position, or out of line when
 	 * that one is still taken (channel_link_slot_for). */
-	uint32_t slot = head & link->mask;
-	if (CHANNEL_UNLIKELY(link->slot[slot].handle & CHANNEL_HANDLE_GENERATION))
+	uint64_t slot = channel_queue_index(head, link->mask);
+	uint64_t *handles = link->handle_of; /* the copies below may alias it */
+	uint64_t handle = handles[slot];
+	if (CHANNEL_UNLIKELY(handle & CHANNEL_HANDLE_GENERATION))
 		return channel_server_take_general(server, request);
-	if (head == link->request_tail_seen) {
-		/* Acquire: the client wrote the entries before this tail. */
-		uint32_t tail =
-		    atomic_load_explicit(&link->shared->request_tail, memory_order_acquire);
-		/* One test for "nothing new" and "past depth". */
-		if (CHANNEL_UNLIKELY(tail - head - 1 >= link->depth))
-			return tail == head ? ERR_FAILED_LOOKUP
-					    : channel_server_take_broken(server, link->index);
-		link->request_tail_seen = tail;
-	}
+	uint32_t next = head + 1;
+	struct channel_shared *shared = link->shared;
 	const struct channel_entry *entry = channel_entry_at(link->requests, head, link->mask);
+	/* No entry cached: read the client's tail (likely, as in the wait). */
+	if (CHANNEL_LIKELY(head == link->request_tail_seen)) {
+		/* Acquire: the client wrote the entries before this tail. */
+		uint32_t tail = atomic_load_explicit(&shared->request_tail, memory_order_acquire);
+		/* Cached before it is checked (no copy of it to keep): nothing
+		 * new leaves it at head, and a bad one breaks the link, whose
+		 * cache nothing reads again (detach resets it). */
+		link->request_tail_seen = tail;
+		/* One test for "nothing new" and "past depth": tail - head - 1
+		 * >= depth. */
+		if (CHANNEL_UNLIKELY(tail - next >= link->depth))
+			return channel_server_take_none(server, link->index);
+	}
 	channel_words_read(request, entry);
 	if (CHANNEL_UNLIKELY(!channel_message_common(request)))
 		return channel_server_take_rest(server, link->index, request, head);
@@ -173,14 +185,13 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	 * areas), then the release of the entry. With one ACTIVE link the
 	 * round robin has nothing to choose: its cursor is set when a second
 	 * link becomes ACTIVE (link_set_state in channel_server.c). */
-	struct channel_shared *shared = link->shared;
 	request->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
-	link->request_head = head + 1;
-	channel_link_accept_at(link, request, slot);
+	link->request_head = next;
+	channel_link_accept_in(link, request, handles, slot, handle);
 	__builtin_memcpy(CHANNEL_ALIGNED(request->payload), CHANNEL_ALIGNED(entry->payload),
 			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: the copy is complete before the client may reuse the entry. */
-	atomic_store_explicit(&shared->request_head, head + 1, memory_order_release);
+	atomic_store_explicit(&shared->request_head, next, memory_order_release);
 	return ERR_OK;
 }
 
@@ -194,15 +205,20 @@ CHANNEL_HOT enum error channel_server_reply(struct channel_server *server,
 	if (CHANNEL_UNLIKELY(!channel_message_common(reply)))
 		return channel_server_reply_general(server, reply);
 	uint64_t handle = reply->handle;
-	uint32_t slot = (uint32_t)handle & 63u;
-	struct channel_link *link = &server->link[channel_handle_link(handle)];
-	/* A handle is valid while its slot holds it with an odd generation;
-	 * a link that broke or was detached retired its handles (even), so
-	 * that a valid handle also says the link is ACTIVE. */
-	if (CHANNEL_UNLIKELY(link->slot[slot].handle != handle ||
+	/* Any 12 bits name a slot of the array (no range check): link << 6 |
+	 * slot. A handle is valid while its slot holds it with an odd
+	 * generation; a link that broke or was detached retired its handles
+	 * (even), so that a valid handle also says the link is ACTIVE. */
+	uint32_t index = (uint32_t)handle & CHANNEL_HANDLE_TAKEN_MASK;
+	if (CHANNEL_UNLIKELY(server->handle_of[index] != handle ||
 			     !(handle & CHANNEL_HANDLE_GENERATION)))
 		return channel_server_reply_general(server, reply);
-	return channel_link_answer(link, slot, reply, 1);
+	/* The link: &server->link[channel_handle_link(handle)], by a mask
+	 * (a link is 128 bytes; the compiler shifts twice otherwise). */
+	struct channel_link *link =
+	    (struct channel_link *)((uint8_t *)server->link + ((handle & (63u << 6)) << 1));
+	server->handle_of[index] = handle + CHANNEL_HANDLE_GENERATION;
+	return channel_link_post(link, server->tag_of[index], reply, 1);
 }
 
 #endif

@@ -278,10 +278,21 @@ channel_entry_write(struct channel_entry *entry, uint32_t tag,
  * after lw/addw; GCC defines the conversion as modulo 2^32) with the
  * zero-extended mask: the same value as the 32-bit AND, without the two
  * instructions of a zero extension on rv64. */
+static inline uint64_t channel_queue_index(uint32_t position, uint32_t mask)
+{
+#if defined(__riscv)
+	return (uint64_t)(int64_t)(int32_t)position & (uint64_t)mask;
+#else
+	/* x86-64's 32-bit AND zero-extends for free; a sign extension first
+	 * would be an instruction more. */
+	return position & mask;
+#endif
+}
+
 static inline struct channel_entry *channel_entry_at(struct channel_entry *queue, uint32_t position,
 						     uint32_t mask)
 {
-	return &queue[(uint64_t)(int64_t)(int32_t)position & (uint64_t)mask];
+	return &queue[channel_queue_index(position, mask)];
 }
 
 /* A message the hot paths handle inline: no flags, no large buffer, a
@@ -296,9 +307,10 @@ static inline _Bool channel_message_common(const struct channel_message *message
 	__builtin_memcpy(&length_flags, CHANNEL_ALIGNED(&message->length), sizeof(length_flags));
 	return length_flags <= CHANNEL_SHORT_PAYLOAD;
 }
-/* Ring the peer (the rare half of the doorbell rule, out of line, in
- * channel_client.c). Returns ERR_OK. */
-__attribute__((cold)) enum error channel_ring_peer(struct channel_doorbell *peer,
+/* Ring the peer whose doorbell `*peer` names (the rare half of the
+ * doorbell rule, out of line, in channel_client.c; the pointer is loaded
+ * there, not on the hot path that rarely needs it). Returns ERR_OK. */
+__attribute__((cold)) enum error channel_ring_peer(struct channel_doorbell *const *peer,
 						   struct channel_counters *counters);
 
 /* The producer's doorbell rule, after the release store of its tail: a
@@ -307,7 +319,7 @@ __attribute__((cold)) enum error channel_ring_peer(struct channel_doorbell *peer
  * Any nonzero value counts: the word is the peer's to write. Returns
  * ERR_OK, so that a caller can end with it (the ring becomes a tail call). */
 static inline enum error channel_ring_if_sleeping(_Atomic uint32_t *peer_sleeping,
-						  struct channel_doorbell *peer,
+						  struct channel_doorbell *const *peer,
 						  struct channel_counters *counters)
 {
 	atomic_thread_fence(memory_order_seq_cst);
@@ -374,9 +386,14 @@ static inline uint64_t channel_deadline(uint64_t timeout_ns)
 
 /* ---- Shared by the inline hot paths and the .c files ---------------------------------------- */
 
+/* A tag is slot | generation << 7: bit 6 is never set, so that no tag is
+ * CHANNEL_ANY, and the generation wraps with the 32 bits (no mask). */
 #define CHANNEL_TAG_SLOT_MASK 63u
-#define CHANNEL_TAG_GENERATION 64u
+#define CHANNEL_TAG_NEVER 64u
+#define CHANNEL_TAG_GENERATION 128u
 #define CHANNEL_HANDLE_GENERATION (UINT64_C(1) << 16)
+/* A handle's link << 6 | slot: its slot's index in server->handle_of. */
+#define CHANNEL_HANDLE_TAKEN_MASK 0xfffu
 
 /* The one place a client slot changes state (enum channel_slot_state);
  * keeps the bitmaps in step. `from` (a constant at each call) is the
@@ -401,20 +418,15 @@ static inline void channel_client_slot_set(struct channel_client *client, uint32
 		break;
 	case CHANNEL_SLOT_PENDING:
 		/* A new tag: the next generation (the slot's earlier tags never
-		 * name it again); tags keep 31 bits, so that none is
-		 * CHANNEL_ANY. Moved on here rather than when the slot is freed:
-		 * submit already holds the old one in a register. */
-		client->tag_of[slot] =
-		    (client->tag_of[slot] + CHANNEL_TAG_GENERATION) & 0x7fffffffu;
+		 * name it again; it wraps by itself, bit 6 stays 0, so that no
+		 * tag is CHANNEL_ANY). Moved on here rather than when the slot
+		 * is freed: submit already holds the old one in a register. */
+		client->tag_of[slot] += CHANNEL_TAG_GENERATION;
 		break;
 	case CHANNEL_SLOT_DONE: client->done_slots |= bit; break;
 	}
 }
 
-/* Our cached server head leaves no room in the request queue: read the
- * real one. 1: there is room now. 0: none, a head that moved backwards or
- * past our tail, or a channel that is not ACTIVE (the general path decides).
- * Assumes nothing about the server's head. */
 /*
  * The acting part of a submit, shared by the inline and the general path:
  * take FREE slot `slot`, write the entry at our tail (the queue has room),
@@ -427,9 +439,8 @@ channel_client_publish(struct channel_client *client, const struct channel_messa
 	/* Our state first: the entry's bytes may alias it for the compiler,
 	 * which would then reload it. */
 	uint32_t tail = client->request_tail;
-	uint32_t my_tag = (client->tag_of[slot] + CHANNEL_TAG_GENERATION) & 0x7fffffffu;
+	uint32_t my_tag = client->tag_of[slot] + CHANNEL_TAG_GENERATION;
 	struct channel_shared *shared = client->shared;
-	struct channel_doorbell *server = client->server;
 	struct channel_entry *entry = channel_entry_at(client->requests, tail, client->mask);
 	channel_client_slot_set(client, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
 	client->request_tail = tail + 1;
@@ -437,9 +448,14 @@ channel_client_publish(struct channel_client *client, const struct channel_messa
 	channel_entry_write(entry, my_tag, request, is_short);
 	/* Release: the entry's words are visible before the new tail. */
 	atomic_store_explicit(&shared->request_tail, tail + 1, memory_order_release);
-	return channel_ring_if_sleeping(&shared->server_sleeping, server, &client->counters);
+	return channel_ring_if_sleeping(&shared->server_sleeping, &client->server,
+					&client->counters);
 }
 
+/* Our cached server head leaves no room in the request queue: read the
+ * real one. 1: there is room now. 0: none, a head that moved backwards or
+ * past our tail, or a channel that is not ACTIVE (the general path decides).
+ * Assumes nothing about the server's head. */
 static inline int channel_client_refresh_room(struct channel_client *client)
 {
 	uint32_t tail = client->request_tail;
@@ -459,20 +475,27 @@ static inline int channel_client_refresh_room(struct channel_client *client)
 CHANNEL_COLD uint32_t channel_link_free_slot(const struct channel_link *link);
 
 /* Hand a request, checked and copied in, to the server: reply slot `slot`
- * (free; room was checked) and its handle, whose generation turns odd. */
+ * (free; room was checked) of handle array `handles` (link->handle_of,
+ * passed in: the copies may alias it for the compiler), whose handle
+ * `handle` turns odd. */
 static inline __attribute__((always_inline)) void
-channel_link_accept_at(struct channel_link *link, struct channel_message *request, uint32_t slot)
+channel_link_accept_in(struct channel_link *link, struct channel_message *request,
+		       uint64_t *handles, uint64_t slot, uint64_t handle)
 {
-	struct channel_taken *taken = &link->slot[slot];
-	uint64_t handle = taken->handle;
-	CHANNEL_ASSERT(slot < link->depth && link->room > 0 &&
+	CHANNEL_ASSERT(handles == link->handle_of && handle == handles[slot] &&
+		       slot < link->depth && link->room > 0 &&
 		       !(handle & CHANNEL_HANDLE_GENERATION));
 	handle += CHANNEL_HANDLE_GENERATION;
 	link->room--;
-	link->taken++;
-	taken->handle = handle;
-	taken->tag = request->tag;
+	handles[slot] = handle;
+	link->tag_of[slot] = request->tag;
 	request->handle = handle;
+}
+
+static inline __attribute__((always_inline)) void
+channel_link_accept_at(struct channel_link *link, struct channel_message *request, uint32_t slot)
+{
+	channel_link_accept_in(link, request, link->handle_of, slot, link->handle_of[slot]);
 }
 
 /* The request at queue position `head`'s reply slot: that position when
@@ -481,7 +504,7 @@ channel_link_accept_at(struct channel_link *link, struct channel_message *reques
 static inline uint32_t channel_link_slot_for(const struct channel_link *link, uint32_t head)
 {
 	uint32_t slot = head & link->mask;
-	if (CHANNEL_UNLIKELY(link->slot[slot].handle & CHANNEL_HANDLE_GENERATION))
+	if (CHANNEL_UNLIKELY(link->handle_of[slot] & CHANNEL_HANDLE_GENERATION))
 		return channel_link_free_slot(link);
 	return slot;
 }
@@ -518,13 +541,12 @@ channel_link_post(struct channel_link *link, uint32_t tag, const struct channel_
 	 * compiler, which would then reload them. */
 	uint32_t tail = link->response_tail;
 	struct channel_shared *shared = link->shared;
-	struct channel_doorbell *client = link->client;
 	struct channel_entry *entry = channel_entry_at(link->responses, tail, link->mask);
 	link->response_tail = tail + 1;
 	channel_entry_write(entry, tag, reply, is_short);
 	/* Release: the entry is visible before the tail that covers it. */
 	atomic_store_explicit(&shared->response_tail, tail + 1, memory_order_release);
-	return channel_ring_if_sleeping(&shared->client_sleeping, client, &link->counters);
+	return channel_ring_if_sleeping(&shared->client_sleeping, &link->client, &link->counters);
 }
 
 /* Answer the taken request in `slot` of `link` with `reply` (checked): the
@@ -533,9 +555,8 @@ static inline __attribute__((always_inline)) enum error
 channel_link_answer(struct channel_link *link, uint32_t slot, const struct channel_message *reply,
 		    _Bool is_short)
 {
-	struct channel_taken *taken = &link->slot[slot];
-	taken->handle += CHANNEL_HANDLE_GENERATION;
-	return channel_link_post(link, taken->tag, reply, is_short);
+	link->handle_of[slot] += CHANNEL_HANDLE_GENERATION;
+	return channel_link_post(link, link->tag_of[slot], reply, is_short);
 }
 
 #endif

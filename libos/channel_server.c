@@ -24,7 +24,7 @@
  * Invariants (channel_server_check_invariants): `active` and `by_priority`
  * hold exactly the ACTIVE links and `single` the only one; room +
  * (slots whose handle has an odd generation: taken) + unread replies ==
- * depth on an ACTIVE link; slot[i].handle names its slot and link, no slot
+ * depth on an ACTIVE link; handle_of[i] names its slot and link, no slot
  * at or past depth is taken, and none of a BROKEN link is (its handles were
  * retired).
  */
@@ -70,19 +70,28 @@ static void link_set_state(struct channel_server *server, uint32_t index, enum c
 	uint64_t active = server->active;
 	server->single = active != 0 && (active & (active - 1)) == 0
 			     ? &server->link[channel_lowest_set(active)]
-			     : NULL;
-	if (was != NULL && was != server->single)
+			     : &server->idle;
+	if (was != &server->idle && was != server->single)
 		server->cursor[was->priority] = (was->index + 1) & 63u;
 }
+
+/* The header the idle link's room test reads: a client head of 0, forever
+ * (server->idle's response_head_seen is 0 too: nothing freed). */
+static struct channel_shared idle_shared;
 
 void channel_server_init(struct channel_server *server, struct channel_doorbell *mine)
 {
 	__builtin_memset(server, 0, sizeof(*server));
 	server->mine = mine;
+	server->idle.shared = &idle_shared;
+	server->single = &server->idle;
 	server->poll_budget = 1024;
-	for (uint32_t index = 0; index < CHANNEL_MAX_CHANNELS; index++)
+	for (uint32_t index = 0; index < CHANNEL_MAX_CHANNELS; index++) {
+		server->link[index].handle_of = &server->handle_of[index * CHANNEL_MAX_DEPTH];
+		server->link[index].tag_of = &server->tag_of[index * CHANNEL_MAX_DEPTH];
 		for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
-			server->link[index].slot[slot].handle = (uint64_t)index << 8 | slot;
+			server->link[index].handle_of[slot] = (uint64_t)index << 6 | slot;
+	}
 }
 
 void channel_server_set_poll_budget(struct channel_server *server, uint32_t polls)
@@ -142,7 +151,6 @@ enum error channel_server_attach(struct channel_server *server, uint32_t index, 
 	link->request_head = link->request_tail_seen = 0;
 	link->response_tail = link->response_head_seen = 0;
 	link->room = depth;
-	link->taken = 0;
 	link->counters = (struct channel_counters){ 0 };
 	atomic_store_explicit(&shared->request_head, 0, memory_order_relaxed);
 	atomic_store_explicit(&shared->response_tail, 0, memory_order_relaxed);
@@ -156,8 +164,8 @@ enum error channel_server_attach(struct channel_server *server, uint32_t index, 
 static void link_retire_handles(struct channel_link *link)
 {
 	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
-		if (link->slot[slot].handle & HANDLE_GENERATION)
-			link->slot[slot].handle += HANDLE_GENERATION;
+		if (link->handle_of[slot] & HANDLE_GENERATION)
+			link->handle_of[slot] += HANDLE_GENERATION;
 }
 
 enum error channel_server_detach(struct channel_server *server, uint32_t index)
@@ -177,7 +185,7 @@ enum error channel_server_detach(struct channel_server *server, uint32_t index)
 uint32_t channel_link_free_slot(const struct channel_link *link)
 {
 	uint32_t slot = 0;
-	while (slot < link->depth && (link->slot[slot].handle & HANDLE_GENERATION))
+	while (slot < link->depth && (link->handle_of[slot] & HANDLE_GENERATION))
 		slot++;
 	CHANNEL_ASSERT(slot < link->depth);
 	return slot;
@@ -311,9 +319,13 @@ enum error channel_server_take_general(struct channel_server *server,
 	return ERR_FAILED_LOOKUP;
 }
 
-/* The one link broke its request tail (out of line). */
-enum error channel_server_take_broken(struct channel_server *server, uint32_t index)
+/* The one link's request tail, cached unchecked by the inline take, showed
+ * nothing new or broke the queue (out of line). Reads nothing shared. */
+enum error channel_server_take_none(struct channel_server *server, uint32_t index)
 {
+	struct channel_link *link = &server->link[index];
+	if (link->request_tail_seen == link->request_head)
+		return ERR_FAILED_LOOKUP;
 	(void)link_break(server, index);
 	return ERR_FAILED_LOOKUP;
 }
@@ -382,7 +394,7 @@ server_reply_body(struct channel_server *server, const struct channel_message *r
 	uint32_t index = channel_handle_link(handle);
 	uint32_t slot = (uint32_t)handle & 63u;
 	struct channel_link *link = &server->link[index];
-	uint64_t held = link->slot[slot].handle;
+	uint64_t held = link->handle_of[slot];
 	if (CHANNEL_UNLIKELY(held != handle || !(handle & HANDLE_GENERATION))) {
 		/* A handle taken before its link broke: link_break retired it
 		 * (one generation on). The API says "broken", not "unknown". */
@@ -425,7 +437,11 @@ enum error channel_server_check_invariants(const struct channel_server *server)
 	uint64_t active = server->active;
 	if (server->single != (active != 0 && (active & (active - 1)) == 0
 				   ? &server->link[channel_lowest_set(active)]
-				   : NULL))
+				   : &server->idle))
+		return ERR_INVALID_ARGUMENT;
+	/* The idle link can never pass the take's room test. */
+	if (server->idle.shared != &idle_shared || server->idle.room != 0 ||
+	    server->idle.response_head_seen != 0 || server->idle.response_tail != 0)
 		return ERR_INVALID_ARGUMENT;
 	for (uint32_t priority = 0; priority < CHANNEL_PRIORITIES; priority++)
 		if ((server->by_priority[priority] != 0) != ((server->priorities >> priority) & 1))
@@ -437,12 +453,15 @@ enum error channel_server_check_invariants(const struct channel_server *server)
 			return ERR_INVALID_ARGUMENT;
 		if (link->state == CHANNEL_ACTIVE && !(server->by_priority[link->priority] & bit))
 			return ERR_INVALID_ARGUMENT;
+		if (link->handle_of != &server->handle_of[index * CHANNEL_MAX_DEPTH] ||
+		    link->tag_of != &server->tag_of[index * CHANNEL_MAX_DEPTH])
+			return ERR_INVALID_ARGUMENT;
 		if (link->state == CHANNEL_DETACHED)
 			continue;
 		uint64_t busy = 0;
 		for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++) {
-			uint64_t handle = link->slot[slot].handle;
-			if ((handle & 0xffffu) != ((uint64_t)index << 8 | slot))
+			uint64_t handle = link->handle_of[slot];
+			if ((handle & 0xffffu) != ((uint64_t)index << 6 | slot))
 				return ERR_INVALID_ARGUMENT;
 			busy |= (uint64_t)((handle & HANDLE_GENERATION) != 0) << slot;
 		}

@@ -26,7 +26,7 @@ enum proc_slot {
 	PROC_CAP_SERVICE = 12,     /* an endpoint shared with a partner program */
 	PROC_CAP_FIRST_FREE = 16,
 };
-#define PROC_UNTYPED_BITS 21 /* 2 MiB */
+#define PROC_UNTYPED_BITS 22 /* 4 MiB: room for a 2 MiB frame (ktest_lend) */
 /* QEMU virt's goldfish RTC (its DTB node rtc@101000, interrupt 11): the
  * device the suite's interrupt cases use. */
 #define PROC_RTC_PADDR 0x101000u

@@ -43,6 +43,18 @@
  *                            handler then clears IER and acks (not
  *                            counted). kernel_entries: this thread's, the
  *                            interrupt's one trap.
+ *   ep_call_lend_4k          CallLend of one 4 KiB page + the lending
+ *                            server's ReplyRecvWindow (servers/lend_server.S
+ *                            in a second address space, this hart, above
+ *                            us): the page leaves this VSpace for the
+ *                            server's window, the server reads and writes
+ *                            its first and last word in place, the reply
+ *                            moves it back. Slow path both ways.
+ *   ep_call_lend_1m          the same lending 1 MiB (256 leaves of 4 KiB
+ *                            in one last-level table on each side)
+ *   ep_call_lend_2m_leaf     the same lending a 2 MiB frame: one leaf,
+ *                            to a second server thread whose window is a
+ *                            level-1 table
  *   uipi_send_to_handler     uipi SEND to the caller's own receiver: the
  *                            handler (a stub that takes the bits with uipi
  *                            READ after clearing USIP) runs and returns
@@ -50,6 +62,17 @@
  *                            kernel entries (SEND, the USIP clear, READ,
  *                            uret), none taking the kernel lock; on the
  *                            hardware none.
+ *   uipi_wake_busy_hart      uipi SEND from hart 0 to a receiver sleeping in
+ *                            UintrWait on hart 1 while a thread that
+ *                            receives nothing spins there in user mode:
+ *                            from the rdinstret before the SEND to the one
+ *                            after the receiver's wait returns (both harts'
+ *                            clock, as ep_call_cross_hart); the sender then
+ *                            blocks on a notification the receiver signals.
+ *                            WAKE_ROUNDS rounds (each costs the spinner's
+ *                            turn under -icount). On the hardware backend the
+ *                            wake-up must not wait for hart 1's next tick
+ *                            (docs/uintr.md); kernel_entries: the sender's.
  * Each result is one line "kbench: {json}" for ci/bench, with "fastpath":
  * the IPCs per operation this hart's fastpath took (2 for a round trip on
  * it, 0 off it); a case this boot cannot measure is a line with
@@ -59,7 +82,9 @@
 
 #include "kbench_chan.h"
 #include "kestrel.h"
+#include "kestrel_lend.h"
 #include "kestrel_uintr.h"
+#include "lend_server.h"
 #include "object.h"
 #include "process.h"
 #include "thread.h"
@@ -77,7 +102,17 @@
 #define IRQ_TCB (NTFN + 6)
 #define IRQ_TABLES (NTFN + 7) /* up to 3 page tables for the UART's page */
 #define YIELD_TCB (NTFN + 12) /* yield_same_priority's partner */
-#define PROGRAM_PRIORITY 100  /* what servers/root gives every program */
+#define WAKE_TCB (NTFN + 13)  /* uipi_wake_busy_hart's objects */
+#define WAKE_SERVICE (NTFN + 14)
+#define WAKE_NTFN (NTFN + 15)
+#define BUSY_TCB (NTFN + 16)
+#define WAKE_ROUNDS 20u
+#define LEND_FIRST (NTFN + 20)          /* ep_call_lend_*'s objects, from here on */
+#define LEND_CLIENT_VA 0x3a00000000ull  /* the lent MiB, 2 MiB aligned */
+#define LEND_SCRATCH_VA 0x3b00000000ull /* where the server's code is written */
+#define LEND_PAGES 256
+#define LEND_HUGE_VA 0x3c40000000ull /* the 2 MiB frame */
+#define PROGRAM_PRIORITY 100         /* what servers/root gives every program */
 #define UART_VADDR 0x3c00000000ull
 #define UART_IER 1
 #define UART_IER_THRI 2
@@ -90,6 +125,9 @@ static uint64_t yield_tls[64];
 static uint64_t irq_tls[64];
 static volatile uint8_t *uart;
 static volatile uint64_t irq_start, irq_instructions, irq_count, irq_least = UINT64_MAX;
+static uint64_t wake_stack[SERVER_STACK_BYTES / 8], wake_tls[64];
+static uint64_t busy_stack[SERVER_STACK_BYTES / 8], busy_tls[64];
+static volatile uint64_t wake_sent, wake_instructions, wake_count, busy_count;
 
 /* The smallest handler: clear USIP (kestrel_uintr.h), take the bits (uipi
  * READ into t0), uret. */
@@ -292,6 +330,161 @@ static bool start_irq_handler(void)
 	return kestrel_tcb_write_registers(IRQ_TCB, true, ABI_REG_COUNT, regs) == ERR_OK;
 }
 
+/* uipi_wake_busy_hart's receiver: sleeps until a SEND, takes the bit. */
+static void wake_receiver(uint64_t unused)
+{
+	(void)unused;
+	for (;;) {
+		uint64_t woken;
+		(void)kestrel_uintr_wait(UINT64_MAX, &woken);
+		uint64_t now = instret();
+		(void)uipi_read();
+		wake_instructions += now - wake_sent;
+		wake_count++;
+		(void)kestrel_signal(WAKE_NTFN);
+	}
+}
+
+/* Its neighbour on hart 1: never enters the kernel by itself. */
+static void busy_spinner(uint64_t unused)
+{
+	(void)unused;
+	for (;;)
+		busy_count++;
+}
+
+static bool start_thread(cptr_t tcb, uint64_t priority, void (*fn)(uint64_t), uint64_t *stack,
+			 uint64_t *tls, size_t tls_bytes)
+{
+	if (libos_tls_size() > tls_bytes ||
+	    kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_TCB, 0, PROC_CAP_CNODE, 0, 0, tcb, 1) !=
+		ERR_OK ||
+	    kestrel_tcb_configure(tcb, 0, PROC_CAP_CNODE, 0, PROC_CAP_VSPACE, 0, 0, 0) != ERR_OK ||
+	    kestrel_tcb_set_priority(tcb, PROC_CAP_TCB, priority) != ERR_OK ||
+	    kestrel_tcb_set_affinity(tcb, 1) != ERR_OK)
+		return false;
+	if (tcb == WAKE_TCB &&
+	    (kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_SERVICE, 0, PROC_CAP_CNODE, 0, 0,
+				    WAKE_SERVICE, 1) != ERR_OK ||
+	     kestrel_tcb_uintr_bind_receiver(WAKE_TCB, WAKE_SERVICE, 0, 0, 0) != ERR_OK ||
+	     kestrel_sender_table_unregister(UINTR_TABLE, 0) != ERR_OK ||
+	     kestrel_sender_table_register(UINTR_TABLE, 0, WAKE_SERVICE, 1, NULL) != ERR_OK))
+		return false;
+	uint64_t regs[ABI_REG_COUNT];
+	libos_thread_registers(regs, fn, 0, (uint64_t)(uintptr_t)(stack + SERVER_STACK_BYTES / 8),
+			       NULL, tls, tcb);
+	return kestrel_tcb_write_registers(tcb, true, ABI_REG_COUNT, regs) == ERR_OK;
+}
+
+/* uipi_wake_busy_hart (after uipi_send_to_handler, whose table's one entry
+ * it points at its receiver instead):
+ * the receiver on hart 1 at priority 200 sleeps first, then the spinner
+ * (100) takes hart 1; each round wakes the receiver with a SEND. */
+static void wake_busy_hart(void)
+{
+	if (kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_NOTIFICATION, 0, PROC_CAP_CNODE, 0, 0,
+				   WAKE_NTFN, 1) != ERR_OK ||
+	    !start_thread(WAKE_TCB, 200, wake_receiver, wake_stack, wake_tls, sizeof(wake_tls)) ||
+	    !start_thread(BUSY_TCB, PROGRAM_PRIORITY, busy_spinner, busy_stack, busy_tls,
+			  sizeof(busy_tls))) {
+		not_measured("uipi_wake_busy_hart", "no second hart or no user interrupts");
+		return;
+	}
+	uint64_t e0 = entries();
+	for (unsigned n = 0; n < WAKE_ROUNDS; n++) {
+		uint64_t badge;
+		wake_sent = instret();
+		uipi_send(0);
+		(void)kestrel_wait(WAKE_NTFN, &badge);
+	}
+	uint64_t e1 = entries();
+	(void)kestrel_tcb_suspend(BUSY_TCB);
+	(void)kestrel_tcb_suspend(WAKE_TCB);
+	uint64_t i100 = wake_instructions * 100 / WAKE_ROUNDS;
+	uint64_t e100 = (e1 - e0 - 1) * 100 / WAKE_ROUNDS;
+	if (wake_count != WAKE_ROUNDS)
+		printf("kbench: {\"name\": \"uipi_wake_busy_hart\", \"not_measured\": \"%lu of %u "
+		       "wake-ups\"}\n",
+		       (unsigned long)wake_count, WAKE_ROUNDS);
+	else
+		printf("kbench: {\"name\": \"uipi_wake_busy_hart\", \"instructions\": %lu.%02lu, "
+		       "\"kernel_entries\": %lu.%02lu, \"fastpath\": 0.00, \"iterations\": %u}\n",
+		       (unsigned long)(i100 / 100), (unsigned long)(i100 % 100),
+		       (unsigned long)(e100 / 100), (unsigned long)(e100 % 100), WAKE_ROUNDS);
+}
+
+static cptr_t lend_next = LEND_FIRST;
+static cptr_t lend_vspace; /* the lending servers' address space */
+
+/* One object in the next free slot (0 when the retype fails). */
+static cptr_t lend_make(enum object_type type, unsigned bits)
+{
+	cptr_t s = lend_next++;
+	return kestrel_untyped_retype(PROC_CAP_UNTYPED, type, bits, PROC_CAP_CNODE, 0, 0, s, 1) ==
+		       ERR_OK
+		   ? s
+		   : 0;
+}
+
+/* Map frame at va of this VSpace, with the tables it needs. */
+static bool lend_map_at(cptr_t frame, uint64_t va)
+{
+	enum error err = ERR_FAILED_LOOKUP;
+	for (unsigned level = 0; level < 3 && err == ERR_FAILED_LOOKUP; level++) {
+		err = kestrel_page_map(frame, PROC_CAP_VSPACE, va, ABI_RIGHT_READ | ABI_RIGHT_WRITE,
+				       ABI_ATTR_EXECUTE_NEVER);
+		cptr_t table = err == ERR_FAILED_LOOKUP ? lend_make(OBJ_PAGE_TABLE, 0) : 0;
+		if (err == ERR_FAILED_LOOKUP &&
+		    (table == 0 || kestrel_page_table_map(table, PROC_CAP_VSPACE, va, 0) != ERR_OK))
+			return false;
+	}
+	return err == ERR_OK;
+}
+
+static void *lend_map(cptr_t frame)
+{
+	return lend_map_at(frame, LEND_SCRATCH_VA) ? (void *)(uintptr_t)LEND_SCRATCH_VA : NULL;
+}
+
+/* The lending server (this hart, priority 200, waiting) and the client's
+ * LEND_PAGES pages at LEND_CLIENT_VA; the server's endpoint, or 0. */
+static cptr_t start_lend_server(void)
+{
+	cptr_t ep = lend_make(OBJ_ENDPOINT, 0), reply = lend_make(OBJ_REPLY, 0);
+	cptr_t tcb;
+	if (ep == 0 || reply == 0 ||
+	    lend_server_space(lend_make, lend_map, &lend_vspace) != ERR_OK ||
+	    lend_server_start(lend_make, lend_vspace, ep, reply, NTFN, LEND_WINDOW_4K, 200,
+			      kestrel_hart(), 0, &tcb) != ERR_OK)
+		return 0;
+	for (unsigned i = 0; i < LEND_PAGES; i++) {
+		cptr_t frame = lend_make(OBJ_FRAME_4K, 0);
+		if (frame == 0 || !lend_map_at(frame, LEND_CLIENT_VA + i * 4096ull))
+			return 0;
+	}
+	return ep;
+}
+
+/* A second lending server (window: a level-1 table) and a 2 MiB frame at
+ * LEND_HUGE_VA; its endpoint, or 0. */
+static cptr_t start_huge_server(void)
+{
+	cptr_t ep = lend_make(OBJ_ENDPOINT, 0), reply = lend_make(OBJ_REPLY, 0);
+	cptr_t table = lend_make(OBJ_PAGE_TABLE, 0), tcb;
+	/* Everything small first: the frame takes the untyped's last 2 MiB. */
+	if (ep == 0 || reply == 0 || table == 0 ||
+	    lend_server_start(lend_make, lend_vspace, ep, reply, NTFN, LEND_WINDOW_2M, 200,
+			      kestrel_hart(), 0, &tcb) != ERR_OK ||
+	    kestrel_page_table_map(table, PROC_CAP_VSPACE, LEND_HUGE_VA, 0) != ERR_OK)
+		return 0;
+	cptr_t frame = lend_make(OBJ_FRAME_2M, 0);
+	if (frame == 0 ||
+	    kestrel_page_map(frame, PROC_CAP_VSPACE, LEND_HUGE_VA, ABI_RIGHT_READ | ABI_RIGHT_WRITE,
+			     ABI_ATTR_EXECUTE_NEVER) != ERR_OK)
+		return 0;
+	return ep;
+}
+
 int main(void)
 {
 	if (kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_NOTIFICATION, 0, PROC_CAP_CNODE, 0, 0,
@@ -336,13 +529,15 @@ int main(void)
 			printf("kbench: {\"name\": \"irq_to_user:least\", \"least\": %lu}\n",
 			       (unsigned long)irq_least);
 		} else
-			printf("kbench: {\"name\": \"irq_to_user\", \"not_measured\": \"%lu of %u "
+			printf("kbench: {\"name\": \"irq_to_user\", \"not_measured\": "
+			       "\"%lu of %u "
 			       "interrupts arrived\"}\n",
 			       (unsigned long)irq_count, ITERATIONS);
 		(void)kestrel_tcb_suspend(IRQ_TCB);
 	} else
 		not_measured("irq_to_user", "no UART or its IRQ could not be set up");
-	if (setup_self_send())
+	bool sender = setup_self_send();
+	if (sender)
 		MEASURE("uipi_send_to_handler", uipi_send(0));
 	else
 		not_measured("uipi_send_to_handler", "could not be set up");
@@ -356,13 +551,43 @@ int main(void)
 		});
 		uint64_t s = entries_of(SERVER_TCB) - s0;
 		uint64_t s100 = s * 100 / ITERATIONS;
-		printf(
-		    "kbench: {\"name\": \"ep_call_cross_hart:server\", \"server_kernel_entries\": "
-		    "%lu.%02lu}\n",
-		    (unsigned long)(s100 / 100), (unsigned long)(s100 % 100));
+		printf("kbench: {\"name\": \"ep_call_cross_hart:server\", "
+		       "\"server_kernel_entries\": "
+		       "%lu.%02lu}\n",
+		       (unsigned long)(s100 / 100), (unsigned long)(s100 % 100));
 		(void)kestrel_tcb_suspend(SERVER_TCB);
 	} else
 		not_measured("ep_call_cross_hart", "no second hart (boot with -smp 2 or more)");
+	if (sender)
+		wake_busy_hart();
+	else
+		not_measured("uipi_wake_busy_hart", "no sender table");
 	kbench_chan();
+	/* Last: the 2 MiB frame takes what is left of the untyped. */
+	cptr_t lend_ep = start_lend_server();
+	struct kmsg probe = { .info = kestrel_info(0, 2, 0) };
+	if (lend_ep != 0 &&
+	    kestrel_call_lend(lend_ep, &probe, LEND_CLIENT_VA, 1u << 20) == ERR_OK &&
+	    probe.mr[0] == 1u << 20) {
+		MEASURE("ep_call_lend_4k", {
+			struct kmsg m = { .info = kestrel_info(0, 2, 0), .mr = { n } };
+			(void)kestrel_call_lend(lend_ep, &m, LEND_CLIENT_VA, 4096);
+		});
+		MEASURE("ep_call_lend_1m", {
+			struct kmsg m = { .info = kestrel_info(0, 2, 0), .mr = { n } };
+			(void)kestrel_call_lend(lend_ep, &m, LEND_CLIENT_VA, 1u << 20);
+		});
+		cptr_t huge_ep = start_huge_server();
+		if (huge_ep != 0)
+			MEASURE("ep_call_lend_2m_leaf", {
+				struct kmsg m = { .info = kestrel_info(0, 2, 0), .mr = { n } };
+				(void)kestrel_call_lend(huge_ep, &m, LEND_HUGE_VA, 2u << 20);
+			});
+		else
+			not_measured("ep_call_lend_2m_leaf", "no 2 MiB frame or server");
+	} else {
+		not_measured("ep_call_lend_4k", "the lending server could not be set up");
+		not_measured("ep_call_lend_1m", "the lending server could not be set up");
+	}
 	return 0;
 }

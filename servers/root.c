@@ -28,7 +28,7 @@
 #include "vspacetest.h"
 
 #define DEPTH 64              /* every cptr here is a slot index (guarded CNodes) */
-#define PROGRAM_BLOCK_BITS 22 /* each program's objects come from 4 MiB */
+#define PROGRAM_BLOCK_BITS 23 /* each program's objects come from 8 MiB */
 /* The root's own pool: the smallest RAM block of at least this size (else
  * the largest). Boot untyped memory is cleared by its first retype, all of
  * it, so a 1 GiB pool would cost seconds of zeroing at every boot. */

@@ -29,6 +29,7 @@
 
 /* scause values (privileged spec table 4.2). */
 #define CAUSE_INTERRUPT (1ul << 63)
+#define CAUSE_USER_SOFTWARE 0       /* with CAUSE_INTERRUPT: USIP (N extension) */
 #define CAUSE_SUPERVISOR_SOFTWARE 1 /* with CAUSE_INTERRUPT */
 #define CAUSE_SUPERVISOR_TIMER 5
 #define CAUSE_SUPERVISOR_EXTERNAL 9
@@ -140,6 +141,12 @@ static inline void csr_clear_sie(uint64_t bits)
 static inline void csr_clear_sip(uint64_t bits)
 {
 	__asm__ volatile("csrc sip, %0" : : "r"(bits) : "memory");
+}
+
+/* Only SSIP is writable from S-mode: a hart can post itself an IPI. */
+static inline void csr_set_sip(uint64_t bits)
+{
+	__asm__ volatile("csrs sip, %0" : : "r"(bits) : "memory");
 }
 
 /* The time CSR: ticks of the timebase the DTB gives (/cpus). */

@@ -6,6 +6,8 @@
 #include "ipi.h"
 #include "irq.h"
 #include "timer.h"
+#include "uintr_hardware.h"
+#include "uintr_select.h"
 
 bool arch_interrupt(uint64_t scause)
 {
@@ -15,6 +17,13 @@ bool arch_interrupt(uint64_t scause)
 	case CAUSE_SUPERVISOR_TIMER: arch_timer_interrupt(); return true;
 	case CAUSE_SUPERVISOR_EXTERNAL: arch_irq_interrupt(); return true;
 	case CAUSE_SUPERVISOR_SOFTWARE: arch_ipi_interrupt(); return true;
+	/* Hardware backend only: a SEND to a sleeper armed on this hart
+	 * (uintr_hardware.c); the scheduling pass that follows polls it. */
+	case CAUSE_USER_SOFTWARE:
+		if (uintr_backend->kind != UINTR_BACKEND_HARDWARE)
+			return false;
+		uintr_hardware_usip_taken();
+		return true;
 	default: return false;
 	}
 }

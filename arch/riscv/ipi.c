@@ -98,8 +98,10 @@ void arch_ipi_call(uint64_t cpus, void (*fn)(void *arg), void *arg)
 		if (cpus & UINT64_C(1) << cpu)
 			call_one(cpu, fn, arg);
 	for (unsigned cpu = 0; cpu < CONFIG_MAX_HARTS; cpu++)
-		while ((cpus & UINT64_C(1) << cpu) && !call_finished(cpu))
+		while ((cpus & UINT64_C(1) << cpu) && !call_finished(cpu)) {
+			arch_spin_yield();     /* the target may share our host CPU */
 			(void)arch_ipi_poll(); /* serve calls aimed at us meanwhile */
+		}
 }
 
 static void run_stall(void *arg)
@@ -144,6 +146,24 @@ bool arch_ipi_poll(void)
 			handler();
 	}
 	return pending != 0;
+}
+
+void arch_spin_yield(void)
+{
+	const struct hart *hart = hart_current();
+	if (hart == NULL || !(csr_read_sie() & SIE_SSIE))
+		return;
+	bool raised = csr_read_sip() & SIP_SSIP;
+	if (!raised)
+		csr_set_sip(SIP_SSIP);
+	cpu_wait_for_interrupt(); /* ends at once: SSIP is pending and enabled */
+	if (raised)
+		return;
+	csr_clear_sip(SIP_SSIP);
+	/* A message posted since found SSIP set already and did not raise
+	 * it: raise it again, as post() would have (arch_ipi_poll's order). */
+	if (__atomic_load_n(&mailboxes[hart->cpu_index].pending, __ATOMIC_ACQUIRE))
+		csr_set_sip(SIP_SSIP);
 }
 
 void arch_ipi_interrupt(void)

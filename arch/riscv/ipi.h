@@ -40,6 +40,20 @@ void arch_ipi_call(uint64_t cpus, void (*fn)(void *arg), void *arg);
 /* Handle every message posted to the calling hart (and clear sip.SSIP);
  * true if there was one. For lock-wait loops with interrupts masked. */
 bool arch_ipi_poll(void);
+/*
+ * One turn of a spin wait for another hart (a lock, a call's answer): give
+ * the host CPU to the other harts for a moment. QEMU's -icount runs every
+ * hart in turn on one host thread and moves on from a hart only when it
+ * stops in wfi or is kicked; a hart that just spins can keep the one it
+ * waits for from ever running (docs/arch.md, "Spin waits under -icount").
+ * This posts the calling hart its own SSIP and runs wfi, which a pending
+ * enabled interrupt ends at once (on hardware: a few cycles), then puts
+ * sip.SSIP back as it was without losing a message posted meanwhile.
+ * Spins on (does nothing) before tp is set or while sie.SSIE is off, where
+ * wfi could wait for an interrupt that never comes.
+ */
+void arch_spin_yield(void);
+
 /* For arch_interrupt(): the calling hart's software interrupt is pending. */
 void arch_ipi_interrupt(void);
 

@@ -2,8 +2,10 @@
 /*
  * Cross-hart TLB maintenance (see tlb.h). The calling hart fences itself
  * with sfence.vma; the other harts of the set get the same fence through
- * SBI RFENCE (OpenSBI returns once each has fenced) or through an IPI
- * call that runs sfence.vma there (arch_ipi_call waits for every target).
+ * an IPI call that runs sfence.vma there (arch_ipi_call waits for every
+ * target, yielding: the default) or SBI RFENCE (OpenSBI returns once each
+ * has fenced, but waits by spinning in M-mode, which under QEMU's -icount
+ * can keep the target from running: docs/arch.md, "Spin waits").
  * A fence before the remote requests makes the caller's page-table writes
  * visible first.
  *
@@ -30,7 +32,7 @@
 
 #define WHOLE_SPACE UINT64_MAX
 
-static enum arch_tlb_method method = ARCH_TLB_SBI_RFENCE;
+static enum arch_tlb_method method = ARCH_TLB_IPI;
 
 /* A flush skipped this hart while it was idle (see the file comment). */
 static bool stale[CONFIG_MAX_HARTS];

@@ -11,9 +11,11 @@
 #include <stdint.h>
 
 /* How a flush reaches other harts: through the firmware (SBI RFENCE
- * remote_sfence_vma_asid, the default: it works even while the target
- * runs the kernel with interrupts masked), or by IPI + local sfence.vma
- * (arch_ipi_call; the target must take or poll the IPI). */
+ * remote_sfence_vma_asid: it works even while the target runs the kernel
+ * with interrupts masked, but OpenSBI waits for it by spinning in M-mode),
+ * or by IPI + local sfence.vma (arch_ipi_call, the default: the target
+ * takes the IPI or polls it in its lock wait, and the sender's wait
+ * yields; docs/decisions.md). */
 enum arch_tlb_method {
 	ARCH_TLB_SBI_RFENCE,
 	ARCH_TLB_IPI,

@@ -201,8 +201,48 @@ static void load_registers(const struct uintr_regs *regs)
 
 static const struct uintr_regs no_registers; /* a thread that receives nothing */
 
+/* Under the lock, as every change of armed_count. */
+static bool has_armed(unsigned cpu)
+{
+	return armed_count[cpu] != 0;
+}
+
+/*
+ * A slot armed here raises USIP on this hart, which sideleg sends to U,
+ * where only a receiver running here would take it (and find nothing of
+ * its own). While a slot is armed and no receiver is loaded, USIP is the
+ * kernel's instead: sideleg.USIP off, sie's USIE on, so a SEND to the
+ * sleeper traps to S at once (arch_interrupt, user software interrupt)
+ * and the scheduling pass polls, rather than waiting for this hart's next
+ * kernel entry. A receiver's switch_in gives USIP back to U. The line is
+ * cleared through sip: the fork masks uip writes with sideleg.
+ */
+static bool routed[CONFIG_MAX_HARTS]; /* USIP is the kernel's on that hart */
+
+static void route_usip_to_kernel(unsigned cpu)
+{
+	if (!has_armed(cpu))
+		return;
+	csr_clear_sideleg(SIDELEG_USIP);
+	csr_set_sie(UIE_USIE);
+	routed[cpu] = true;
+}
+
+/* No slot armed here any more (woken, or disarmed from another hart) and
+ * no receiver loaded: a line raised before that would trap for ever. */
+static void unroute_usip(unsigned cpu)
+{
+	csr_clear_sie(UIE_USIE);
+	csr_clear_sip(UIP_USIP);
+	csr_set_sideleg(SIDELEG_USIP);
+	routed[cpu] = false;
+}
+
 static void hw_switch_in(struct uintr_receiver *r, struct uintr_sender_table *t)
 {
+	/* USIP and uie are U's again (the fork masks them with sideleg). */
+	csr_set_sideleg(SIDELEG_USIP);
+	routed[hart_current()->cpu_index] = false;
 	/* The line UINTC raised for the previous thread is not this one's. */
 	csr_clear_uip(UIP_USIP);
 	if (r) {
@@ -219,6 +259,7 @@ static void hw_switch_in(struct uintr_receiver *r, struct uintr_sender_table *t)
 		 * previous thread left there. */
 		load_registers(&no_registers);
 		csr_write_suirs(0);
+		route_usip_to_kernel(hart_current()->cpu_index);
 	}
 	csr_write_suist(t ? uintr_hardware_suist(t) : 0);
 }
@@ -257,6 +298,7 @@ static void hw_switch_out(struct uintr_receiver *r)
 	csr_write_suist(0);
 	csr_clear_uie(UIE_USIE);
 	csr_clear_uip(UIP_USIP);
+	route_usip_to_kernel(hart_current()->cpu_index);
 }
 
 /*
@@ -285,12 +327,6 @@ static void hw_before_wait(struct uintr_receiver *r)
 		uintr_write(r, bits);
 }
 
-/* Under the lock, as every change of armed_count. */
-static bool has_armed(unsigned cpu)
-{
-	return armed_count[cpu] != 0;
-}
-
 /* USIP is cleared before the slots are read: a SEND after the read raises
  * it again, and the next pass (or the idle wfi's end) finds it. */
 static void hw_poll(unsigned cpu)
@@ -298,6 +334,7 @@ static void hw_poll(unsigned cpu)
 	if (!has_armed(cpu))
 		return;
 	csr_clear_uip(UIP_USIP);
+	csr_clear_sip(UIP_USIP); /* the same line, while it is the kernel's */
 	for (unsigned w = 0; w < SLOT_WORDS; w++) {
 		uint64_t set = atomic_load(&armed[cpu][w]);
 		while (set) {
@@ -315,6 +352,13 @@ static void hw_poll(unsigned cpu)
 				(void)uintr_post(r, bits, cpu);
 		}
 	}
+}
+
+void uintr_hardware_usip_taken(void)
+{
+	unsigned cpu = hart_current()->cpu_index;
+	if (!has_armed(cpu) && routed[cpu])
+		unroute_usip(cpu);
 }
 
 static uint64_t hw_idle_sie(unsigned cpu)

@@ -26,6 +26,12 @@
 
 extern const struct uintr_backend uintr_backend_hardware;
 
+/* arch_interrupt took USIP in S (a SEND to a sleeper armed on this hart
+ * while no receiver runs here; docs/uintr.md): the scheduling pass polls
+ * the armed slots; when none is armed any more, USIP goes back to U and
+ * the line is cleared, or it would trap for ever. Lock held. */
+void uintr_hardware_usip_taken(void);
+
 /*
  * Boot hart, once, after uintr_probe returned HARDWARE with `hw` and while
  * devices may still be mapped (arch_map_device): map UINTC and take its

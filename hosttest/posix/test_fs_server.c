@@ -68,7 +68,7 @@ static void craft(uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a
 {
 	memset(&request, 0, sizeof request);
 	request.opcode = op;
-	request.handle = (uint64_t)LINK << 8;
+	request.handle = channel_handle_naming_link(LINK);
 	request.arg[0] = a0;
 	request.arg[1] = a1;
 	request.arg[2] = a2;
@@ -266,7 +266,7 @@ static void test_handles(void **state)
 	}
 	/* Another client does not hold it either. */
 	craft(FS_OP_FSYNC, (uint64_t)handle, 0, 0, 0);
-	request.handle = (uint64_t)(LINK + 1) << 8;
+	request.handle = channel_handle_naming_link(LINK + 1);
 	assert_int_equal(send(), FS_EBADF);
 	/* WRITE: inline length must match the payload; buffer bounds. */
 	craft(FS_OP_WRITE, (uint64_t)handle, 0, 5, 0);
