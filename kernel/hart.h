@@ -41,6 +41,9 @@ struct hart {
 	uint64_t sie_user;       /* sie while a thread runs (idle: no timer) */
 	uint64_t fastpath_taken; /* IPCs kernel/fastpath.c did on this hart */
 	bool idle;               /* in the idle loop, the lock released */
+	/* In the hardware backend's poll, whose wake-ups this hart drains
+	 * right after (kuintr_before_schedule): they need no IPI. */
+	bool uintr_polling;
 };
 
 extern struct hart harts[CONFIG_MAX_HARTS];

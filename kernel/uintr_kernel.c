@@ -97,8 +97,11 @@ static SLOW void before_schedule_slow(unsigned h)
 void kuintr_before_schedule(unsigned h)
 {
 	/* Hardware: sends to this hart's sleepers, which only UINTC saw. */
-	if (uintr_backend->poll != NULL)
+	if (uintr_backend->poll != NULL) {
+		hart_current()->uintr_polling = true;
 		uintr_backend->poll(h);
+		hart_current()->uintr_polling = false;
+	}
 	if (uintr_wake_pending(h) || uintr_has_sleepers(h))
 		before_schedule_slow(h);
 }

@@ -80,6 +80,7 @@
  */
 #include <stdio.h>
 
+#include "kbench_chan.h"
 #include "kestrel.h"
 #include "kestrel_lend.h"
 #include "kestrel_uintr.h"
@@ -561,6 +562,7 @@ int main(void)
 		wake_busy_hart();
 	else
 		not_measured("uipi_wake_busy_hart", "no sender table");
+	kbench_chan();
 	/* Last: the 2 MiB frame takes what is left of the untyped. */
 	cptr_t lend_ep = start_lend_server();
 	struct kmsg probe = { .info = kestrel_info(0, 2, 0) };

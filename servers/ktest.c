@@ -214,6 +214,9 @@ int main(void)
 	ktest_smp_vspace();
 	ktest_uintr();
 	ktest_channel();
+	/* Before lend: each takes part of the untyped beside the scratch one
+	 * (1 MiB here, then its 2 MiB frame, aligned, after it). */
+	ktest_chan();
 	ktest_lend();
 	if (cases != KTEST_CASES) {
 		printf("not ok - ktest: ran %u cases, ktest.h announces %u\n", cases, KTEST_CASES);

@@ -124,12 +124,16 @@ void port_uintr_ipi(unsigned hart)
 /*
  * Lock-free (a sender, interrupts off): queue r on the wake list of the
  * hart it sleeps on and interrupt that hart (this one too: the sender goes
- * back to user mode without the lock, and the IPI brings it in to drain).
+ * back to user mode without the lock, and the IPI brings it in to drain),
+ * except this hart in the hardware backend's poll, which drains its list
+ * next, in the same scheduling pass: an IPI there would only cost the next
+ * thread a kernel entry (chan_call_wakeup, docs/benchmarks.md).
  */
 void port_uintr_wake(struct uintr_receiver *r)
 {
 	unsigned hart = uintr_wake_push(r);
-	if (hart != UINTR_NO_HART)
+	struct hart *self = hart_current();
+	if (hart != UINTR_NO_HART && !(hart == self->cpu_index && self->uintr_polling))
 		arch_ipi_reschedule(hart);
 }
 

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The channel port over user-mode interrupts (channel_uintr.h): ring,
+ * sleep and the clock, and the user-interrupt handler that keeps a
+ * thread's bits and runs its asynchronous callback. Linked into the
+ * programs that use channels in the system (servers/meson.build), not into
+ * every program: servers/chanbench has a port of its own.
+ */
+#include "channel_uintr.h"
+
+#include "kestrel_uintr.h"
+
+/* The calling thread's state; each thread has its own TLS block. */
+static _Thread_local struct channel_uintr_thread *channel_uintr_self;
+
+void channel_uintr_thread_init(struct channel_uintr_thread *self, channel_uintr_callback callback,
+			       void *context)
+{
+	atomic_store(&self->taken, 0);
+	self->on_interrupt = callback;
+	self->context = context;
+	self->busy = 0;
+	self->deferred = 0;
+	self->interrupts = 0;
+	channel_uintr_self = self;
+}
+
+void channel_uintr_leave(struct channel_uintr_thread *self)
+{
+	for (;;) {
+		atomic_signal_fence(memory_order_seq_cst);
+		self->busy = 0;
+		atomic_signal_fence(memory_order_seq_cst);
+		if (!self->deferred)
+			return;
+		/* An interrupt came while we were inside: run its callback
+		 * here, busy again, so a new one is deferred in turn. */
+		self->busy = 1;
+		atomic_signal_fence(memory_order_seq_cst);
+		self->deferred = 0;
+		if (self->on_interrupt)
+			self->on_interrupt(self);
+	}
+}
+
+/* The C part of the handler (interrupts stay off until its uret). */
+void channel_uintr_handler(void);
+void channel_uintr_handler(void)
+{
+	uint64_t bits = uipi_read();
+	struct channel_uintr_thread *self = channel_uintr_self;
+	if (bits == 0 || self == NULL)
+		return; /* spurious (docs/uintr.md), or a thread without state */
+	atomic_fetch_or(&self->taken, bits);
+	self->interrupts++;
+	if (self->on_interrupt == NULL)
+		return;
+	if (self->busy) {
+		self->deferred = 1;
+		return;
+	}
+	self->busy = 1;
+	atomic_signal_fence(memory_order_seq_cst);
+	self->on_interrupt(self);
+	atomic_signal_fence(memory_order_seq_cst);
+	self->busy = 0;
+}
+
+/* utvec: save what C may clobber, clear USIP (kestrel_uintr.h), run the C
+ * handler, restore, uret. The stack is the interrupted code's (below its
+ * sp; the ABI keeps nothing there). */
+__asm__(
+    ".text\n"
+    ".balign 4\n"
+    ".globl channel_uintr_entry\n"
+    "channel_uintr_entry:\n"
+    "addi sp, sp, -144\n"
+    "sd ra, 0(sp)\n sd t0, 8(sp)\n sd t1, 16(sp)\n sd t2, 24(sp)\n"
+    "sd a0, 32(sp)\n sd a1, 40(sp)\n sd a2, 48(sp)\n sd a3, 56(sp)\n"
+    "sd a4, 64(sp)\n sd a5, 72(sp)\n sd a6, 80(sp)\n sd a7, 88(sp)\n"
+    "sd t3, 96(sp)\n sd t4, 104(sp)\n sd t5, 112(sp)\n sd t6, 120(sp)\n" KESTREL_UINTR_CLEAR_USIP
+    "call channel_uintr_handler\n"
+    "ld ra, 0(sp)\n ld t0, 8(sp)\n ld t1, 16(sp)\n ld t2, 24(sp)\n"
+    "ld a0, 32(sp)\n ld a1, 40(sp)\n ld a2, 48(sp)\n ld a3, 56(sp)\n"
+    "ld a4, 64(sp)\n ld a5, 72(sp)\n ld a6, 80(sp)\n ld a7, 88(sp)\n"
+    "ld t3, 96(sp)\n ld t4, 104(sp)\n ld t5, 112(sp)\n ld t6, 120(sp)\n"
+    "addi sp, sp, 144\n"
+    ".4byte 0x00200073\n"); /* uret */
+
+/* ---- The clock: the time base at the info page's frequency ---- */
+
+static uint64_t timebase_hz(void)
+{
+	const volatile struct kernel_info *k =
+	    (const volatile struct kernel_info *)(uintptr_t)KERNEL_INFO_VADDR;
+	uint64_t hz = k->timebase_frequency;
+	return hz ? hz : 10000000u; /* never 0 (the kernel writes it at boot) */
+}
+
+#define NS_PER_S UINT64_C(1000000000)
+
+uint64_t channel_port_now(void)
+{
+	uint64_t ticks = uintr_now(), hz = timebase_hz();
+	if (NS_PER_S % hz == 0) /* QEMU virt's 10 MHz: one multiplication */
+		return ticks * (NS_PER_S / hz);
+	return ticks / hz * NS_PER_S + ticks % hz * NS_PER_S / hz;
+}
+
+uint64_t channel_uintr_ticks(uint64_t ns)
+{
+	if (ns == UINT64_MAX)
+		return UINT64_MAX;
+	uint64_t hz = timebase_hz();
+	uint64_t whole = ns / NS_PER_S, part = ns % NS_PER_S;
+	if (whole > UINT64_MAX / hz - 1)
+		return UINT64_MAX;
+	return whole * hz + (part * hz + NS_PER_S - 1) / NS_PER_S;
+}
+
+/* ---- Ring and sleep ---- */
+
+void channel_port_ring(struct channel_doorbell *peer)
+{
+	uipi_send(peer->index);
+}
+
+/* Consume my bits if they are here. Atomic against the handler, which may
+ * run between any two instructions of this thread. */
+static bool take_mine(struct channel_doorbell *mine)
+{
+	return (atomic_fetch_and(&mine->thread->taken, ~mine->bits) & mine->bits) != 0;
+}
+
+bool channel_port_sleep(struct channel_doorbell *mine, uint64_t deadline_ns)
+{
+	uint64_t deadline = channel_uintr_ticks(deadline_ns);
+	for (;;) {
+		if (take_mine(mine))
+			return true;
+		/* The wait returns at once while any bit is pending, so bits
+		 * of the thread's other channels are moved out first (READ),
+		 * but only after a wait found them: one kernel entry fewer on
+		 * the emulated backend, where READ is a trap. */
+		uint64_t woken = 0;
+		if (kestrel_uintr_wait(deadline, &woken) != ERR_OK || !woken)
+			return false; /* the deadline (or no receiver: a setup bug) */
+		uint64_t bits = uipi_read();
+		if (bits)
+			atomic_fetch_or(&mine->thread->taken, bits);
+	}
+}
