@@ -142,7 +142,7 @@ bool cap_frame_is_device(struct cap cap);
 uint64_t cap_mapped_vaddr(struct cap cap);
 struct cap cap_set_mapping(struct cap cap, uint64_t asid, uint64_t vaddr);
 struct cap cap_clear_mapping(struct cap cap);
-/* A channel's copy of a frame (core/channel.h): unmapped, and word 1 names
+/* A channel's copy of a frame (core/channel_obj.h): unmapped, and word 1 names
  * the holder (a kernel address, its low bits free for a small index). */
 struct cap cap_frame_set_holder(struct cap cap, uintptr_t holder);
 uintptr_t cap_frame_holder(struct cap cap); /* 0: no holder */

@@ -9,7 +9,7 @@
 #include "object.h"
 
 #include "asid.h"
-#include "channel.h"
+#include "channel_obj.h"
 #include "compiler.h"
 #include "endpoint.h"
 #include "notification.h"

@@ -148,7 +148,7 @@ void port_uintr_unload(unsigned hart);
  */
 void port_uintr_receiver_gone(struct uintr_receiver *r);
 /*
- * port_uintr_entry_changed: core/channel.c registered or emptied entry i of
+ * port_uintr_entry_changed: core/channel_obj.c registered or emptied entry i of
  * table t (under the lock): a backend that mirrors entries (the hardware's
  * UIST words) updates its copy.
  */

@@ -15,7 +15,7 @@
  */
 #include "uintr_obj.h"
 
-#include "channel.h"
+#include "channel_obj.h"
 #include "compiler.h"
 #include "port.h"
 #include "scheduler.h"

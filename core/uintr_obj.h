@@ -45,7 +45,7 @@ struct uintr_service {
 	_Atomic uint32_t wake_queued;                  /* in a wake list (pushed, not drained) */
 	uint8_t sleep_hart;                            /* the hart it sleeps on */
 	uint8_t in_sleep_list;
-	/* Channels (core/channel.h): the window (0 pages: not configured),
+	/* Channels (core/channel_obj.h): the window (0 pages: not configured),
 	 * which server vectors have a live channel and which a dead one not
 	 * yet released, and the channels it serves and those it is client of. */
 	uint32_t window_pages;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * core/channel.c: a service's window, Register's checks (each error leaves
+ * core/channel_obj.c: a service's window, Register's checks (each error leaves
  * everything as it was), the mappings and entries it makes, and every
  * teardown: Unregister, the channel's last cap, a held frame deleted (as a
  * revoke does), either receiver released, the service deleted, with
@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "channel.h"
+#include "channel_obj.h"
 #include "fake_arch.h"
 #include "thread_world.h"
 

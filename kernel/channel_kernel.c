@@ -3,7 +3,7 @@
 #include "channel_kernel.h"
 
 #include "abi.h"
-#include "channel.h"
+#include "channel_obj.h"
 #include "syscall.h"
 
 static struct uintr_service *service_of(const struct cte *slot)

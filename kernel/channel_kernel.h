@@ -2,7 +2,7 @@
 /*
  * The channel invocations' decode (docs/abi.md "Channels"): the caps the
  * caller named are looked up here, every argument is checked by
- * core/channel.c before anything changes. Under the kernel lock.
+ * core/channel_obj.c before anything changes. Under the kernel lock.
  */
 #ifndef KERNEL_CHANNEL_KERNEL_H
 #define KERNEL_CHANNEL_KERNEL_H

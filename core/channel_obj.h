@@ -35,8 +35,8 @@
  * Everything runs under the kernel lock; every entry point checks all of
  * its arguments before it changes anything.
  */
-#ifndef CORE_CHANNEL_H
-#define CORE_CHANNEL_H
+#ifndef CORE_CHANNEL_OBJ_H
+#define CORE_CHANNEL_OBJ_H
 
 #include <stdint.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The channel object: set-up and teardown (channel.h, docs/abi.md). */
-#include "channel.h"
+/* The channel object: set-up and teardown (channel_obj.h, docs/abi.md). */
+#include "channel_obj.h"
 
 #include "asid.h"
 #include "pagetable.h"
