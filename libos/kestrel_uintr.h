@@ -29,6 +29,30 @@ static inline void uipi_send(uint64_t index)
  * stubs: KESTREL_UINTR_CLEAR_USIP.
  */
 #define KESTREL_UINTR_CLEAR_USIP ".4byte 0x0440f073\n"
+/* The uret instruction (binutils no longer names it). */
+#define KESTREL_URET ".4byte 0x00200073\n"
+
+/*
+ * Defines `entry` (for utvec): save what C may clobber on the interrupted
+ * code's stack (below its sp; the ABI keeps nothing there), clear USIP,
+ * run `void handler(void)`, restore, uret. The caller declares both.
+ */
+#define KESTREL_UINTR_ENTRY(entry, handler)                                                        \
+	__asm__(".text\n"                                                                          \
+		".balign 4\n"                                                                      \
+		".globl " #entry "\n" #entry ":\n"                                                 \
+		"addi sp, sp, -144\n"                                                              \
+		"sd ra, 0(sp)\n sd t0, 8(sp)\n sd t1, 16(sp)\n sd t2, 24(sp)\n"                    \
+		"sd a0, 32(sp)\n sd a1, 40(sp)\n sd a2, 48(sp)\n sd a3, 56(sp)\n"                  \
+		"sd a4, 64(sp)\n sd a5, 72(sp)\n sd a6, 80(sp)\n sd a7, 88(sp)\n"                  \
+		"sd t3, 96(sp)\n sd t4, 104(sp)\n"                                                 \
+		"sd t5, 112(sp)\n sd t6, 120(sp)\n" KESTREL_UINTR_CLEAR_USIP "call " #handler "\n" \
+		"ld ra, 0(sp)\n ld t0, 8(sp)\n ld t1, 16(sp)\n ld t2, 24(sp)\n"                    \
+		"ld a0, 32(sp)\n ld a1, 40(sp)\n ld a2, 48(sp)\n ld a3, 56(sp)\n"                  \
+		"ld a4, 64(sp)\n ld a5, 72(sp)\n ld a6, 80(sp)\n ld a7, 88(sp)\n"                  \
+		"ld t3, 96(sp)\n ld t4, 104(sp)\n ld t5, 112(sp)\n ld t6, 120(sp)\n"               \
+		"addi sp, sp, 144\n" KESTREL_URET)
+
 static inline void uintr_clear_usip(void)
 {
 	__asm__ volatile(KESTREL_UINTR_CLEAR_USIP : : : "memory");

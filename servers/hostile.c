@@ -179,7 +179,7 @@ static void fuzz(uint64_t index)
 		case 0: uipi_send(a0); continue;
 		case 1: (void)uipi_read(); continue;
 		case 2: uipi_write(a1); continue;
-		case 3: __asm__ volatile(".4byte 0x00200073" ::: "memory"); continue; /* uret */
+		case 3: __asm__ volatile(KESTREL_URET ::: "memory"); continue;
 		default: break;
 		}
 		(void)kestrel_syscall(number, a0, a1, &m);

@@ -138,8 +138,7 @@ __asm__(".text\n"
 	"addi sp, sp, -16\n"
 	"sd t0, 0(sp)\n" KESTREL_UINTR_CLEAR_USIP ".insn r 0x7b, 6, 1, t0, x0, x0\n"
 	"ld t0, 0(sp)\n"
-	"addi sp, sp, 16\n"
-	".4byte 0x00200073\n");
+	"addi sp, sp, 16\n" KESTREL_URET);
 void kbench_uintr_entry(void);
 
 /* The caller becomes a receiver with that handler, sending to itself

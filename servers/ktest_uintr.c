@@ -16,25 +16,8 @@
 #define SPIN_LIMIT 2000000u
 #define HOSTILE_COUNT 7
 
-/* The handler's entry (utvec): save what C may clobber on the interrupted
- * stack, clear USIP (kestrel_uintr.h), run the C handler, restore, uret. */
-__asm__(
-    ".text\n"
-    ".balign 4\n"
-    ".globl ktest_uintr_entry\n"
-    "ktest_uintr_entry:\n"
-    "addi sp, sp, -144\n"
-    "sd ra, 0(sp)\n sd t0, 8(sp)\n sd t1, 16(sp)\n sd t2, 24(sp)\n"
-    "sd a0, 32(sp)\n sd a1, 40(sp)\n sd a2, 48(sp)\n sd a3, 56(sp)\n"
-    "sd a4, 64(sp)\n sd a5, 72(sp)\n sd a6, 80(sp)\n sd a7, 88(sp)\n"
-    "sd t3, 96(sp)\n sd t4, 104(sp)\n sd t5, 112(sp)\n sd t6, 120(sp)\n" KESTREL_UINTR_CLEAR_USIP
-    "call ktest_uintr_handler\n"
-    "ld ra, 0(sp)\n ld t0, 8(sp)\n ld t1, 16(sp)\n ld t2, 24(sp)\n"
-    "ld a0, 32(sp)\n ld a1, 40(sp)\n ld a2, 48(sp)\n ld a3, 56(sp)\n"
-    "ld a4, 64(sp)\n ld a5, 72(sp)\n ld a6, 80(sp)\n ld a7, 88(sp)\n"
-    "ld t3, 96(sp)\n ld t4, 104(sp)\n ld t5, 112(sp)\n ld t6, 120(sp)\n"
-    "addi sp, sp, 144\n"
-    ".4byte 0x00200073\n"); /* uret */
+/* The handler's entry (utvec; kestrel_uintr.h). */
+KESTREL_UINTR_ENTRY(ktest_uintr_entry, ktest_uintr_handler);
 
 void ktest_uintr_entry(void);
 void ktest_uintr_handler(void);

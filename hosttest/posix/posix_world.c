@@ -247,3 +247,11 @@ void pw_remove(struct posix_world *w)
 	snprintf(command, sizeof command, "rm -rf %s", w->dir);
 	(void)pw_run(command);
 }
+
+int pw_finish(struct posix_world *w)
+{
+	int fsck = pw_unmount(w, true);
+	if (fsck == 0)
+		pw_remove(w);
+	return fsck == 0 ? 0 : -1;
+}

@@ -79,6 +79,9 @@ void pw_stop_thread(struct posix_world *w);
 int pw_unmount(struct posix_world *w, bool check);
 /* Remove the image and the temporary directory. */
 void pw_remove(struct posix_world *w);
+/* A suite's end: unmount and e2fsck -fn; a clean image is removed, a dirty
+ * one kept to look at. 0 when clean, else -1 (a cmocka teardown's answer). */
+int pw_finish(struct posix_world *w);
 /* `bytes` (a page multiple) of fresh memory below 2 GiB, where the
  * channel takes large buffers (inside its user limit of 2^38, as every
  * address of a program in the system is, and where ASan's low memory

@@ -58,10 +58,7 @@ static int teardown(void **state)
 	(void)state;
 	munmap(low, 3 * 4096);
 	free(link_buffer);
-	int fsck = pw_unmount(&world, true);
-	if (fsck == 0)
-		pw_remove(&world);
-	return fsck == 0 ? 0 : -1;
+	return pw_finish(&world);
 }
 
 static void craft(uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)

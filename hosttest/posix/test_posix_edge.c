@@ -51,10 +51,7 @@ static int check(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	int fsck = pw_unmount(&world, true);
-	if (fsck == 0)
-		pw_remove(&world);
-	return fsck == 0 ? 0 : -1;
+	return pw_finish(&world);
 }
 
 #define FAILS(call, e)                                                                             \
