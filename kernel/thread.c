@@ -38,6 +38,13 @@ void kernel_lock_contended(void)
 {
 	/* A hart spinning here must still answer the holder's remote stall,
 	 * and let the holder run where harts share a host CPU (ipi.h). */
+	const struct hart *hart = hart_current();
+	/* Leave the user's page table first: the holder may be deleting it
+	 * (asid_delete's shootdown is answered below), and once it is retyped
+	 * a walk through it would give this hart's kernel any translation.
+	 * The kernel never needs it (no SUM): run() loads one again. */
+	if (hart != NULL)
+		csr_write_satp(hart->kernel_satp);
 	do {
 		while (__atomic_load_n(&kernel_lock.held, __ATOMIC_RELAXED)) {
 			arch_spin_yield();

@@ -743,49 +743,11 @@ static void hostile_server_case(void)
 	chan_reset();
 }
 
-/* Does a uipi SEND trap (the emulated backend)? ktest_uintr.c's test:
- * 16 SENDs without a sender table, 17 kernel entries or 1. */
-static bool uipi_emulated(void)
-{
-	struct kmsg m = { 0 };
-	(void)kestrel_syscall(SYS_DEBUG_KERNEL_ENTRIES, PROC_CAP_TCB, 0, &m);
-	uint64_t before = m.badge;
-	for (unsigned i = 0; i < 16; i++)
-		uipi_send(0);
-	(void)kestrel_syscall(SYS_DEBUG_KERNEL_ENTRIES, PROC_CAP_TCB, 0, &m);
-	return m.badge - before > 9;
-}
-
-static const char *const chan_cases[] = {
-	"chan: call/reply with a server in another address space, same hart",
-	"chan: call/reply with a server in another address space, across harts",
-	"chan: an async batch of 32: submit returns at once, the client's handler collects "
-	"every reply",
-	"chan: 64 clients at once (8 threads x 8 channels), every reply checked",
-	"chan: a 65th client is refused (no vector left)",
-	"chan: the higher priority's requests are taken first",
-	"chan: within a priority the links take turns (round robin)",
-	"chan: a client writing garbage into its buffer and ringing: the others are served, the "
-	"server goes on",
-	"chan: a silent server: the call times out, cancel gives the slot back",
-	"chan: a malformed reply reaches the client as an error status",
-	"chan: a server that breaks an index: the client gets errors, not a hang",
-};
-
 void ktest_chan(void)
 {
 	/* Says where a run that stops here stopped (the cases print nothing
 	 * before their results). */
 	printf("# ktest: chan: begins\n");
-	/* Since main 4cc50e1 these cases hang the whole machine at more
-	 * than one hart on the emulated backend (not before it; not on the
-	 * hardware backend; not at one hart): skipped there until the
-	 * kernel's side is found (docs/testing.md). */
-	if (harts > 1 && uipi_emulated()) {
-		for (unsigned i = 0; i < sizeof(chan_cases) / sizeof(chan_cases[0]); i++)
-			skip(chan_cases[i], "hangs the machine at -smp > 1, emulated backend");
-		return;
-	}
 	/* The other half of ktest's untyped, for the cases that need more
 	 * than the scratch megabyte (64 clients). */
 	chan_untyped_ok = kestrel_untyped_retype(PROC_CAP_UNTYPED, OBJ_UNTYPED, 20, CN, 0, 0,
