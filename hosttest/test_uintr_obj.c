@@ -17,24 +17,9 @@
 
 #include "cte.h"
 #include "fake_arch.h"
+#include "host_object.h"
 #include "thread_world.h"
 #include "uintr_obj.h"
-
-struct obj {
-	struct cte slot;
-	void *mem;
-};
-
-static struct obj make(enum object_type type, unsigned user_bits)
-{
-	struct obj o = { 0 };
-	size_t bytes = (size_t)1 << object_size_bits(type, user_bits);
-	o.mem = aligned_alloc(bytes, bytes);
-	assert_non_null(o.mem);
-	memset(o.mem, 0, bytes);
-	o.slot.cap = object_init(type, (uintptr_t)o.mem, user_bits, false);
-	return o;
-}
 
 static void delete (struct obj *o)
 {
