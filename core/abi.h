@@ -158,8 +158,17 @@ enum invocation_label {
 	/* Channel: -> MR0 state (ABI_CHANNEL_*), MR1 server vector, MR2 client
 	 * vector, MR3 why it died (ABI_CHANNEL_GONE_*, 0 while live). */
 	CHANNEL_STATUS = 44,
+	/* Large buffers (docs/abi.md "Channels: large buffers"). Service: MR0
+	 * lend window base, MR1 slot bytes (0: none); channel i's lends land at
+	 * base + i * slot, in the VSpace of the service's receiver. */
+	SERVICE_CONFIGURE_LEND = 45,
+	/* Channel: MR0 base, MR1 bytes of the caller's pages, lent to the
+	 * server until SERVICE_LEND_RETURN -> MR0 where they are there. */
+	CHANNEL_LEND = 46,
+	/* Service: MR0 server vector -> MR0 the bytes given back. */
+	SERVICE_LEND_RETURN = 47,
 };
-#define INVOCATION_LABEL_COUNT 45
+#define INVOCATION_LABEL_COUNT 48
 #define ABI_UINTR_ENABLE 1u        /* TCB_UINTR_BIND_RECEIVER: take user interrupts */
 #define ABI_UINTR_ANY_VECTOR 64u   /* SENDER_TABLE_REGISTER: any free vector */
 #define ABI_UINTR_VECTORS 64u      /* a receiver's pending bits (and senders) */

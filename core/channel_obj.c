@@ -18,14 +18,18 @@ uint64_t channel_dead_page(void)
 	return port_virt_to_phys(dead_page);
 }
 
+/* A channel's entries carry PTE_SW_DEVICE: never lent (lend.c), so no
+ * marker ever stands where replace_side looks for the frame. */
 static struct pte dead_entry(void)
 {
-	return pte_new_leaf(channel_dead_page(), PTE_USER | PTE_ACCESSED | PTE_DIRTY | PTE_READ);
+	return pte_new_leaf(channel_dead_page(),
+			    PTE_USER | PTE_ACCESSED | PTE_DIRTY | PTE_READ | PTE_SW_DEVICE);
 }
 
 static struct pte buffer_entry(uint64_t pa)
 {
-	return pte_new_leaf(pa, PTE_USER | PTE_ACCESSED | PTE_DIRTY | PTE_READ | PTE_WRITE);
+	return pte_new_leaf(pa, PTE_USER | PTE_ACCESSED | PTE_DIRTY | PTE_READ | PTE_WRITE |
+				    PTE_SW_DEVICE);
 }
 
 /* The level-0 entry for va in the VSpace of asid, or NULL when the VSpace
@@ -306,6 +310,7 @@ static void teardown(struct channel *c, unsigned why)
 	struct uintr_service *s = c->server, *cs = c->client;
 	unsigned i = c->server_vector;
 	CORE_ASSERT(c->state == CHANNEL_LIVE);
+	lend_return(&c->lend); /* the client's pages come home before anything goes */
 	release_entry(c->client_table, c->client_index, &s->rx, i, why != ABI_CHANNEL_GONE_SERVER);
 	release_entry(c->server_table, i, &cs->rx, c->client_vector,
 		      why == ABI_CHANNEL_GONE_SERVER || why == ABI_CHANNEL_GONE_FRAMES);

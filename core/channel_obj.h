@@ -43,6 +43,7 @@
 #include "abi.h"
 #include "cte.h"
 #include "error.h"
+#include "lend.h"
 #include "object.h"
 #include "tcb.h"
 #include "uintr_obj.h"
@@ -73,6 +74,7 @@ struct channel {
 	uint64_t client_asid, client_vaddr;
 	uint64_t server_asid, server_vaddr;
 	struct cte frame[CHANNEL_MAX_PAGES]; /* held copies of the buffer's frame caps */
+	struct lend lend; /* the client's pages lent to the server (channel_lend.h) */
 };
 _Static_assert(sizeof(struct channel) <= (1u << CHANNEL_SIZE_BITS), "a channel fits its object");
 

@@ -52,6 +52,8 @@ struct uintr_service {
 	uint64_t window_base;
 	uint64_t channels_live, channels_dead;
 	struct channel *served, *clients;
+	/* Its lend window (core/channel_lend.h): 64 slots of lend_slot bytes. */
+	uint64_t lend_base, lend_slot;
 };
 _Static_assert(sizeof(struct uintr_service) <= (1u << SERVICE_SIZE_BITS),
 	       "a service fits SERVICE_SIZE_BITS");

@@ -9,6 +9,7 @@
 #include "abi.h"
 #include "asid.h"
 #include "channel_kernel.h"
+#include "lend_channel.h"
 #include "irqcap.h"
 #include "cnode.h"
 #include "mdb.h"
@@ -425,6 +426,17 @@ static enum error invoke_service(struct invocation *inv)
 			return ERR_TRUNCATED_MESSAGE;
 		err = kchannel_masks(inv->slot, mr(inv, 0), result);
 		break;
+	case SERVICE_CONFIGURE_LEND:
+		if (!has(inv, 2, 0))
+			return ERR_TRUNCATED_MESSAGE;
+		return klend_configure(inv->slot, mr(inv, 0), mr(inv, 1));
+	case SERVICE_LEND_RETURN:
+		if (!has(inv, 1, 0))
+			return ERR_TRUNCATED_MESSAGE;
+		err = klend_return(inv->slot, mr(inv, 0), &result[0]);
+		if (err == ERR_OK)
+			out(inv, result[0]);
+		return err;
 	default: return ERR_ILLEGAL_OPERATION;
 	}
 	if (err == ERR_OK) {
@@ -452,6 +464,16 @@ static enum error invoke_channel(struct invocation *inv)
 		return err;
 	}
 	case CHANNEL_UNREGISTER: return kchannel_unregister(inv->slot);
+	case CHANNEL_LEND: {
+		if (!has(inv, 2, 0))
+			return ERR_TRUNCATED_MESSAGE;
+		uint64_t where = 0;
+		enum error err =
+		    klend_channel(inv->thread, inv->slot, mr(inv, 0), mr(inv, 1), &where);
+		if (err == ERR_OK)
+			out(inv, where);
+		return err;
+	}
 	case CHANNEL_STATUS: {
 		uint64_t result[4];
 		kchannel_status(inv->slot, result);

@@ -72,4 +72,44 @@ static inline enum error kestrel_reply_recv_window(cptr_t ep, cptr_t reply, stru
 	return kestrel_lend_syscall(SYS_REPLY_RECV_WINDOW, ep, reply, m, window, bytes, lent);
 }
 
+/*
+ * A channel's large-buffer call (core/abi.h's SERVICE_CONFIGURE_LEND,
+ * CHANNEL_LEND, SERVICE_LEND_RETURN; docs/channels.md "Large buffers"):
+ * the client lends [base, base + bytes) to the channel's server before it
+ * submits the LARGE request; the server gives it back before it replies.
+ */
+
+/* The server's lend window: link i's lends land at base + i * slot. */
+static inline enum error kestrel_service_configure_lend(cptr_t service, uint64_t base,
+							uint64_t slot)
+{
+	const uint64_t in[2] = { base, slot };
+	return kestrel_invoke(service, SERVICE_CONFIGURE_LEND, 2, in, 0, NULL, NULL, 0);
+}
+
+/* Lend [base, base + bytes) to the channel's server; *server_va (may be
+ * NULL): where they are in the server. */
+static inline enum error kestrel_channel_lend(cptr_t channel, uint64_t base, uint64_t bytes,
+					      uint64_t *server_va)
+{
+	const uint64_t in[2] = { base, bytes };
+	uint64_t where = 0;
+	enum error err = kestrel_invoke(channel, CHANNEL_LEND, 2, in, 0, NULL, &where, 1);
+	if (server_va != NULL)
+		*server_va = where;
+	return err;
+}
+
+/* Give link `vector`'s lend back; *bytes (may be NULL): its size. */
+static inline enum error kestrel_service_lend_return(cptr_t service, uint64_t vector,
+						     uint64_t *bytes)
+{
+	uint64_t back = 0;
+	enum error err =
+	    kestrel_invoke(service, SERVICE_LEND_RETURN, 1, &vector, 0, NULL, &back, 1);
+	if (bytes != NULL)
+		*bytes = back;
+	return err;
+}
+
 #endif
