@@ -218,6 +218,7 @@ int main(void)
 	 * (1 MiB here, then its 2 MiB frame, aligned, after it). */
 	ktest_chan();
 	ktest_lend();
+	ktest_lend_chan();
 	if (cases != KTEST_CASES) {
 		printf("not ok - ktest: ran %u cases, ktest.h announces %u\n", cases, KTEST_CASES);
 		failed++;

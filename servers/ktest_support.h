@@ -86,6 +86,7 @@ void ktest_smp_vspace(void);
 void ktest_uintr(void);
 void ktest_channel(void);
 void ktest_lend(void);
+void ktest_lend_chan(void);
 void ktest_chan(void);
 
 #endif
