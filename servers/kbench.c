@@ -584,9 +584,12 @@ int main(void)
 			});
 		else
 			not_measured("ep_call_lend_2m_leaf", "no 2 MiB frame or server");
+		kbench_chan_lend(LEND_CLIENT_VA); /* chan_call_4k, chan_call_1m */
 	} else {
 		not_measured("ep_call_lend_4k", "the lending server could not be set up");
 		not_measured("ep_call_lend_1m", "the lending server could not be set up");
+		not_measured("chan_call_4k", "no pages to lend");
+		not_measured("chan_call_1m", "no pages to lend");
 	}
 	return 0;
 }

@@ -34,6 +34,20 @@
  *   chan_call_async_batch  as chan_call_same_hart with 32 requests
  *                          submitted before the client Yields and 32
  *                          replies collected after: per request.
+ *   chan_call_4k,          a large-buffer call (docs/channels.md "Large
+ *   chan_call_1m           buffers") on a channel made by Register: the
+ *                          client lends 4 KiB or 1 MiB (kbench.c's
+ *                          LEND_CLIENT_VA, 256 pages in one last-level
+ *                          table) with CHANNEL_LEND and submits a LARGE
+ *                          request; the server (hart 0, one priority,
+ *                          busy as chan_call_same_hart's) takes it, reads
+ *                          the first and last word in its lend window,
+ *                          gives the pages back (SERVICE_LEND_RETURN),
+ *                          replies and Yields; the client Yields until its
+ *                          reply is there. All the hart retires per call;
+ *                          both sides' kernel entries. Run after kbench.c's
+ *                          ep_call_lend_* (kbench_chan_lend), whose pages
+ *                          they lend.
  * Lines as kbench.c's ("kbench: {json}"); a case that cannot run says
  * "not_measured" and why.
  */
@@ -41,8 +55,10 @@
 #include <string.h>
 
 #include "channel.h"
+#include "channel_system.h"
 #include "channel_uintr.h"
 #include "kbench_chan.h"
+#include "kestrel_lend.h"
 #include "kestrel_uintr.h"
 #include "object.h"
 #include "process.h"
@@ -56,13 +72,20 @@
 #define WINDOW_VA 0x2000a00000ull
 #define DEPTH_CHAN 32u
 #define BATCH 32u
-#define CASES 4
+#define CASES 5 /* the four above, then the large-buffer calls' server */
+#define LEND_CASE 4
+#define LEND_DEPTH 4u
+#define LEND_CHAN_WIN 0x2001000000ull /* the server's channel window (slot 0) */
+#define LEND_WIN 0x2002000000ull      /* the server's lend window (slot 0), 2 MiB aligned */
+#define LEND_SLOT (1ull << 20)
+#define LEND_BUF_VA 0x2003000000ull /* the channel's buffer in kbench */
+#define LEND_CALLS 1000u
 #define CALLS 2000u
 #define BATCHES 64u
 #define PROGRAM_PRIORITY 100
 #define STACK_BYTES 16384
 
-enum mode { MODE_YIELD, MODE_SLEEP, MODE_HANDOFF };
+enum mode { MODE_YIELD, MODE_SLEEP, MODE_HANDOFF, MODE_LEND };
 #define HANDOFF_CALL 1
 #define HANDOFF_TOTALS 2
 
@@ -132,6 +155,35 @@ static void not_measured(const char *name, const char *why)
 
 /* ---- The server (in its copy of kbench) ---- */
 
+/* The large-buffer server: link 0 at its window slot 0 (Register gave it
+ * vector 0, its only sender-table entry); a LARGE request's pages are at
+ * LEND_WIN. It answers with the sum of the first and last word. */
+static void lend_server_main(struct channel_server *s)
+{
+	if (channel_server_attach(s, 0, (void *)(uintptr_t)LEND_CHAN_WIN,
+				  channel_buffer_size(LEND_DEPTH), 0, &server_bell) != ERR_OK)
+		ctrl->errors++;
+	ctrl->ready = 1;
+	struct channel_message m;
+	for (;;) {
+		while (channel_server_take(s, &m) == ERR_OK) {
+			m.opcode = ERR_OK;
+			if (m.flags & CHANNEL_FLAG_LARGE) {
+				const volatile uint64_t *w =
+				    (const volatile uint64_t *)(uintptr_t)LEND_WIN;
+				m.arg[0] = w[0] + w[m.large.length / 8 - 1];
+				ctrl->errors +=
+				    kestrel_service_lend_return(server_side[LEND_CASE].service, 0,
+								NULL) != ERR_OK;
+			}
+			m.flags = 0;
+			m.large = (struct channel_large){ 0, 0 };
+			ctrl->errors += channel_server_reply(s, &m) != ERR_OK;
+		}
+		kestrel_yield();
+	}
+}
+
 static void echo(struct channel_message *m)
 {
 	m->opcode = ERR_OK;
@@ -145,6 +197,10 @@ static void server_main(uint64_t which)
 	server_mine = (struct channel_doorbell){ .thread = &server_thread, .bits = ~0ull };
 	server_bell = (struct channel_doorbell){ .index = 0 };
 	channel_server_init(s, &server_mine);
+	if (ctrl->mode == MODE_LEND) {
+		lend_server_main(s);
+		return;
+	}
 	if (channel_server_attach(s, 0, (void *)(uintptr_t)BUF_VA, channel_buffer_size(DEPTH_CHAN),
 				  0, &server_bell) != ERR_OK)
 		ctrl->errors++;
@@ -169,6 +225,7 @@ static void server_main(uint64_t which)
 			echo(&m);
 			ctrl->errors += channel_server_reply(s, &m) != ERR_OK;
 		}
+	case MODE_LEND: break;
 	case MODE_HANDOFF: {
 		/* kbench Calls after each submit (label HANDOFF_CALL), once
 		 * first to find the server waiting and once last for the totals
@@ -431,6 +488,114 @@ static void chan_call_wakeup(void)
 	stop(3);
 }
 
+/* ---- The large-buffer calls ---- */
+
+static cptr_t lend_channel, lend_frame;
+static bool lend_ready;
+
+/* While the untyped has room (kbench.c's 2 MiB frame takes the rest
+ * later): the channel object, its buffer frame, and page tables where
+ * Register and the lends need them (a frame mapped beside each place). */
+static bool lend_prepare(void)
+{
+	cptr_t service = server_side[LEND_CASE].service;
+	lend_channel = space_object(&alloc, OBJ_CHANNEL, 0);
+	lend_frame = space_object(&alloc, OBJ_FRAME_4K, 0);
+	const uint64_t rw = ABI_RIGHT_READ | ABI_RIGHT_WRITE, xn = ABI_ATTR_EXECUTE_NEVER;
+	struct {
+		cptr_t vspace;
+		uint64_t va;
+	} beside[3] = {
+		{ PROC_CAP_VSPACE, LEND_BUF_VA + PAGE },
+		{ vspace, LEND_CHAN_WIN + 64 * PAGE },
+		{ vspace, LEND_WIN + 2 * LEND_SLOT - PAGE }, /* slot 1: slot 0 stays empty */
+	};
+	bool ok = lend_channel != 0 && lend_frame != 0;
+	for (unsigned i = 0; ok && i < 3; i++) {
+		cptr_t f = space_object(&alloc, OBJ_FRAME_4K, 0);
+		ok = f != 0 &&
+		     space_map(&alloc, f, beside[i].vspace, beside[i].va, rw, xn) == ERR_OK;
+	}
+	/* The windows are checked in the VSpace of the service's receiver. */
+	return ok &&
+	       kestrel_tcb_configure(server_tcb[LEND_CASE], 0, PROC_CAP_CNODE, 0, vspace, 0, 0,
+				     0) == ERR_OK &&
+	       kestrel_service_configure_channels(service, LEND_CHAN_WIN, 1) == ERR_OK &&
+	       kestrel_service_configure_lend(service, LEND_WIN, LEND_SLOT) == ERR_OK;
+}
+
+/* LEND_CALLS large-buffer calls of `bytes` from va; the server answers
+ * the sum of the range's first and last word, `want`. */
+static void lend_case(const char *name, uint64_t va, uint64_t bytes, uint64_t want)
+{
+	static struct channel_message m = { .opcode = 1, .flags = CHANNEL_FLAG_LARGE };
+	m.large = (struct channel_large){ va, bytes };
+	enum error err = ERR_OK;
+	uint64_t s0 = entries_of(server_tcb[LEND_CASE]), e0 = entries_of(PROC_CAP_TCB);
+	uint64_t i0 = instret();
+	for (unsigned n = 0; n < LEND_CALLS && err == ERR_OK; n++) {
+		uint32_t tag;
+		struct channel_message r;
+		err = kestrel_channel_lend(lend_channel, va, bytes, NULL);
+		if (err == ERR_OK)
+			err = channel_client_submit(&client_state, &m, &tag);
+		if (err == ERR_OK)
+			while ((err = channel_client_wait(&client_state, tag, 0, &r)) ==
+			       ERR_FAILED_LOOKUP)
+				kestrel_yield();
+		if (err == ERR_OK && (r.opcode != ERR_OK || r.arg[0] != want))
+			err = ERR_INVALID_ARGUMENT;
+	}
+	uint64_t i1 = instret(), e1 = entries_of(PROC_CAP_TCB);
+	uint64_t s1 = entries_of(server_tcb[LEND_CASE]);
+	if (err != ERR_OK || ctrl->errors) {
+		not_measured(name, "a call failed");
+		return;
+	}
+	say(name, i1 - i0, e1 - e0 - 1, LEND_CALLS);
+	say_server(name, 0, s1 - s0, LEND_CALLS);
+}
+
+void kbench_chan_lend(uint64_t va)
+{
+	struct kestrel_channel_register a = { 0, ABI_UINTR_ANY_VECTOR, LEND_BUF_VA, lend_frame, 1 };
+	uint64_t sv = 99, cv = 0;
+	bool ok = lend_ready &&
+		  kestrel_channel_register(lend_channel, server_side[LEND_CASE].service, &a, &sv,
+					   &cv) == ERR_OK &&
+		  sv == 0;
+	client_mine = (struct channel_doorbell){ .thread = &client_thread, .bits = 1ull << cv };
+	client_server = (struct channel_doorbell){ .index = 0 };
+	ok = ok && channel_client_init(&client_state, (void *)(uintptr_t)LEND_BUF_VA,
+				       channel_buffer_size(LEND_DEPTH), LEND_DEPTH, &client_mine,
+				       &client_server) == ERR_OK;
+	if (ok) {
+		channel_client_set_poll_budget(&client_state, 0);
+		memset(ctrl, 0, sizeof(*ctrl));
+		ctrl->mode = MODE_LEND;
+		cptr_t t = server_tcb[LEND_CASE];
+		ok = kestrel_tcb_set_priority(t, PROC_CAP_TCB, PROGRAM_PRIORITY) == ERR_OK &&
+		     kestrel_tcb_set_affinity(t, kestrel_hart()) == ERR_OK &&
+		     kestrel_tcb_write_registers(t, true, ABI_REG_COUNT, regs[LEND_CASE]) == ERR_OK;
+		for (unsigned i = 0; ok && i < 100000 && !ctrl->ready; i++)
+			kestrel_yield();
+		ok = ok && ctrl->ready && ctrl->errors == 0;
+	}
+	if (!ok) {
+		not_measured("chan_call_4k", "could not be set up");
+		not_measured("chan_call_1m", "could not be set up");
+		return;
+	}
+	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)va;
+	p[0] = 1;
+	p[PAGE / 8 - 1] = 2;
+	p[LEND_SLOT / 8 - 1] = 2;
+	lend_case("chan_call_4k", va, PAGE, 3);
+	lend_case("chan_call_1m", va, LEND_SLOT, 3);
+	(void)kestrel_tcb_suspend(server_tcb[LEND_CASE]);
+	(void)kestrel_channel_unregister(lend_channel);
+}
+
 void kbench_chan(void)
 {
 	const volatile struct kernel_info *k =
@@ -446,4 +611,5 @@ void kbench_chan(void)
 	yield_case(1, "chan_call_same_hart", 1, CALLS);
 	chan_call_wakeup();
 	yield_case(2, "chan_call_async_batch", BATCH, BATCHES);
+	lend_ready = lend_prepare();
 }
