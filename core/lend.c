@@ -130,11 +130,12 @@ static uint64_t run_check_pages(const struct pte *c, const struct pte *s, uint64
 	const uint64_t want = PTE_VALID | PTE_READ | PTE_USER;
 	uint64_t k = 0;
 	for (; k + 4 <= n; k += 4) {
-		uint64_t bad = ((c[k].word & look) ^ want) | s[k].word;
-		bad |= ((c[k + 1].word & look) ^ want) | s[k + 1].word;
-		bad |= ((c[k + 2].word & look) ^ want) | s[k + 2].word;
-		bad |= ((c[k + 3].word & look) ^ want) | s[k + 3].word;
-		if (bad)
+		/* The client's words need only `look` to equal `want`, so the
+		 * mask waits until the four are ORed. */
+		uint64_t client = (c[k].word ^ want) | (c[k + 1].word ^ want) |
+				  (c[k + 2].word ^ want) | (c[k + 3].word ^ want);
+		uint64_t server = s[k].word | s[k + 1].word | s[k + 2].word | s[k + 3].word;
+		if ((client & look) | server)
 			break;
 	}
 	return k + run_check(c + k, s + k, n - k, err);
