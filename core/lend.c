@@ -16,6 +16,14 @@
 
 static struct lend *active; /* the list of active lends */
 
+/* The last check that said ERR_OK, and where it found a table to move, so
+ * that the move that follows it (nothing changed between: under the kernel
+ * lock) need not scan again. A move of other arguments checks again. */
+static struct {
+	uint64_t client_asid, base, bytes, server_asid, window, table;
+	bool valid;
+} plan;
+
 enum pass {
 	PASS_CHECK,  /* validate, write nothing */
 	PASS_MOVE,   /* client entries become markers, the window gets the leaves */
@@ -25,18 +33,31 @@ enum pass {
 struct slot_at {
 	struct pte *slot;
 	unsigned level;
+	struct pte *parent; /* the entry pointing at slot's table (NULL: the root's) */
 };
 
-/* The first entry on the way to va that is not a table pointer. */
+/* The first entry on the way to va that is not a table pointer, or is a
+ * borrowed one (a client's table moved into a window: never walked from
+ * the server's side, so nothing is lent into it or through it). */
 static struct slot_at find(struct pagetable *root, uint64_t va)
 {
 	struct pagetable *table = root;
+	struct pte *parent = NULL;
 	for (unsigned level = PAGETABLE_LEVELS - 1;; level--) {
 		struct pte *slot = &table->entry[pagetable_index(va, level)];
-		if (level == 0 || !pte_is_table(*slot))
-			return (struct slot_at){ slot, level };
+		if (level == 0 || !pte_is_table(*slot) || (slot->word & PTE_SW_LEND))
+			return (struct slot_at){ slot, level, parent };
+		parent = slot;
 		table = port_phys_to_virt(pte_physical_address(*slot));
 	}
+}
+
+/* A lent table: the client's entry for a last-level table moved whole
+ * (a marker whose kept entry is a table pointer: no R, W or X). */
+static bool is_table_marker(struct pte p)
+{
+	return !pte_is_valid(p) && (p.word & PTE_SW_LEND) &&
+	       !(p.word & (PTE_READ | PTE_WRITE | PTE_EXECUTE));
 }
 
 /* A leaf the client may lend: valid, user, readable, ordinary memory, not
@@ -196,16 +217,66 @@ static void run_return_pages(struct pte *c, struct pte *s, uint64_t n)
 	(void)run_return(c + k, s + k, n - k);
 }
 
+/* Whether entries [i, i + n) of the client's last-level table t (all of its
+ * valid entries) can move as one table into the window's empty table w:
+ * nothing else in t, each a lendable leaf without X (the server's view is
+ * never executable), w empty. Early outs first: a 4 KiB lend from a busy
+ * table pays one look. */
+/* The OR of entries [from, to) of p, each XORed with x: eight a turn. */
+static uint64_t or_entries(const struct pte *p, uint64_t from, uint64_t to, uint64_t x)
+{
+	uint64_t acc = 0, k = from;
+	for (; k + 8 <= to; k += 8)
+		acc |= (p[k].word ^ x) | (p[k + 1].word ^ x) | (p[k + 2].word ^ x) |
+		       (p[k + 3].word ^ x) | (p[k + 4].word ^ x) | (p[k + 5].word ^ x) |
+		       (p[k + 6].word ^ x) | (p[k + 7].word ^ x);
+	for (; k < to; k++)
+		acc |= p[k].word ^ x;
+	return acc;
+}
+
+static bool table_movable(const struct pte *t, const struct pte *w, unsigned i, uint64_t n)
+{
+	const uint64_t look =
+	    PTE_VALID | PTE_READ | PTE_USER | PTE_SW_DEVICE | PTE_SW_LEND | PTE_EXECUTE;
+	const uint64_t want = PTE_VALID | PTE_READ | PTE_USER;
+	uint64_t end = i + n;
+	if ((end < PAGETABLE_ENTRIES && t[end].word) || (i > 0 && t[i - 1].word) || w[0].word ||
+	    w[PAGETABLE_ENTRIES - 1].word)
+		return false; /* the common refusals, at a look: a neighbour in use */
+	return !(or_entries(t, end, PAGETABLE_ENTRIES, 0) | or_entries(t, 0, i, 0) ||
+		 or_entries(w, 0, PAGETABLE_ENTRIES, 0) || (or_entries(t, i, end, want) & look));
+}
+
+/* Where a table moves in a lend (one at most: its record keeps the window's
+ * entry it replaced): the check finds it, the move does it. */
+#define NO_TABLE UINT64_MAX
+
 /* One pass over [base, base + bytes) of croot and the window of sroot.
- * *leaves counts the leaves. */
+ * *leaves counts the leaves. *table: the offset whose last-level table
+ * moves whole (set by the check, NO_TABLE for none; read by the move);
+ * *saved: the window's entry it replaced (written by the move, read by
+ * the return). */
 static enum error walk(enum pass pass, struct pagetable *croot, uint64_t base, uint64_t bytes,
-		       struct pagetable *sroot, uint64_t window, uint64_t *leaves)
+		       struct pagetable *sroot, uint64_t window, uint64_t *leaves, uint64_t *table,
+		       uint64_t *saved)
 {
 	*leaves = 0;
 	uint64_t off = 0;
 	while (off < bytes) {
 		struct slot_at c = find(croot, base + off);
 		struct slot_at s = find(sroot, window + off);
+		if (pass == PASS_RETURN && c.level == 1 && is_table_marker(*c.slot)) {
+			/* A moved table comes back; the window's goes back. */
+			uint64_t n = PAGETABLE_ENTRIES - pagetable_index(base + off, 0);
+			if (n > (bytes - off) / PAGE_BYTES)
+				n = (bytes - off) / PAGE_BYTES;
+			s.slot->word = *saved;
+			c.slot->word ^= PTE_VALID | PTE_SW_LEND;
+			*leaves += n;
+			off += n * PAGE_BYTES;
+			continue;
+		}
 		uint64_t size = pagetable_entry_bytes(c.level);
 		enum error err = ERR_OK;
 		if (pass == PASS_CHECK)
@@ -217,6 +288,22 @@ static enum error walk(enum pass pass, struct pagetable *croot, uint64_t base, u
 		uint64_t n = PAGETABLE_ENTRIES - (ci > si ? ci : si);
 		if (n > (bytes - off) / size)
 			n = (bytes - off) / size;
+		if (pass != PASS_RETURN && c.level == 0 && s.level == 0 && ci == si &&
+		    (pass == PASS_MOVE
+			 ? off == *table
+			 : *table == NO_TABLE && table_movable(c.slot - ci, s.slot - si, ci, n))) {
+			if (pass == PASS_MOVE) {
+				/* The client's entry becomes a marker keeping its
+				 * table; the window's points at it, borrowed. */
+				*saved = s.parent->word;
+				s.parent->word = c.parent->word | PTE_SW_LEND;
+				c.parent->word ^= PTE_VALID | PTE_SW_LEND;
+			} else
+				*table = off;
+			*leaves += n;
+			off += n * size;
+			continue;
+		}
 		uint64_t k = n;
 		if (c.level == 0) {
 			switch (pass) {
@@ -263,8 +350,17 @@ enum error lend_check(uint64_t client_asid, uint64_t base, uint64_t bytes, uint6
 	struct pagetable *croot = root_of(client_asid), *sroot = root_of(server_asid);
 	if (croot == NULL || sroot == NULL)
 		return ERR_FAILED_LOOKUP;
-	uint64_t leaves;
-	return walk(PASS_CHECK, croot, base, bytes, sroot, window.base, &leaves);
+	uint64_t leaves, table = NO_TABLE, saved = 0;
+	enum error err =
+	    walk(PASS_CHECK, croot, base, bytes, sroot, window.base, &leaves, &table, &saved);
+	plan.client_asid = client_asid;
+	plan.base = base;
+	plan.bytes = bytes;
+	plan.server_asid = server_asid;
+	plan.window = window.base;
+	plan.table = table;
+	plan.valid = err == ERR_OK;
+	return err;
 }
 
 /* One page when one leaf changed, else the whole ASID: O(1) either way. */
@@ -281,8 +377,14 @@ void lend_move(struct lend *l, uint64_t client_asid, uint64_t base, uint64_t byt
 {
 	CORE_ASSERT(!lend_active(l) && bytes != 0);
 	struct pagetable *croot = root_of(client_asid), *sroot = root_of(server_asid);
-	uint64_t leaves;
-	(void)walk(PASS_MOVE, croot, base, bytes, sroot, window, &leaves);
+	uint64_t leaves, table = plan.table, saved = 0;
+	if (!plan.valid || plan.client_asid != client_asid || plan.base != base ||
+	    plan.bytes != bytes || plan.server_asid != server_asid || plan.window != window) {
+		table = NO_TABLE; /* not the last check's: where a table moves, again */
+		(void)walk(PASS_CHECK, croot, base, bytes, sroot, window, &leaves, &table, &saved);
+	}
+	plan.valid = false;
+	(void)walk(PASS_MOVE, croot, base, bytes, sroot, window, &leaves, &table, &saved);
 	*l = (struct lend){ .client_asid = client_asid,
 			    .base = base,
 			    .bytes = bytes,
@@ -290,6 +392,7 @@ void lend_move(struct lend *l, uint64_t client_asid, uint64_t base, uint64_t byt
 			    .window = window,
 			    .client_root = (uintptr_t)croot,
 			    .server_root = (uintptr_t)sroot,
+			    .table_saved = saved,
 			    .next = active };
 	if (active != NULL)
 		active->prev = l;
@@ -308,8 +411,9 @@ void lend_return(struct lend *l)
 	 * the lend, so both are as lend_move left them. */
 	struct pagetable *croot = root_of(l->client_asid), *sroot = root_of(l->server_asid);
 	CORE_ASSERT((uintptr_t)croot == l->client_root && (uintptr_t)sroot == l->server_root);
-	uint64_t leaves;
-	(void)walk(PASS_RETURN, croot, l->base, l->bytes, sroot, l->window, &leaves);
+	uint64_t leaves, table = NO_TABLE;
+	(void)walk(PASS_RETURN, croot, l->base, l->bytes, sroot, l->window, &leaves, &table,
+		   &l->table_saved);
 	flush(l->server_asid, l->window, leaves);
 	flush(l->client_asid, l->base, leaves);
 	if (l->prev != NULL)
@@ -338,6 +442,7 @@ void lend_release(uint64_t asid, uint64_t va, uint64_t bytes)
 void lend_reset(void)
 {
 	active = NULL;
+	plan.valid = false;
 }
 
 const char *lend_check_invariants(void)
@@ -353,6 +458,15 @@ const char *lend_check_invariants(void)
 		for (uint64_t off = 0; off < l->bytes;) {
 			struct slot_at c = find(croot, l->base + off);
 			struct slot_at s = find(sroot, l->window + off);
+			if (c.level == 1 && is_table_marker(*c.slot)) {
+				if (s.level != 1 || !pte_is_table(*s.slot) ||
+				    !(s.slot->word & PTE_SW_LEND) ||
+				    pte_physical_address(*s.slot) != pte_physical_address(*c.slot))
+					return "a lent table is not borrowed in the window";
+				off += (PAGETABLE_ENTRIES - pagetable_index(l->base + off, 0)) *
+				       PAGE_BYTES;
+				continue;
+			}
 			if (!is_marker(*c.slot))
 				return "a lent page is not marked lent";
 			if (s.level != c.level || (s.slot->word & borrowed) != borrowed ||

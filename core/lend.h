@@ -36,7 +36,8 @@ struct lend {
 	uint64_t client_asid, base, bytes;  /* the client's range */
 	uint64_t server_asid, window;       /* where it went: the server's window base */
 	uintptr_t client_root, server_root; /* the roots at lend time */
-	struct lend *prev, *next;           /* the active list */
+	uint64_t table_saved;     /* the window's table entry a moved table replaced (0: none) */
+	struct lend *prev, *next; /* the active list */
 };
 
 /* A window a receiver names: [base, base + bytes) of its own VSpace. */

@@ -74,8 +74,9 @@ static uint64_t phys_of(uintptr_t object)
 	return port_virt_to_phys((const void *)object);
 }
 
-/* Where a walk for va stops: the first entry that is not a table pointer,
- * or the level-0 entry. bits_left is seL4's "bits left" for that level. */
+/* Where a walk for va stops: the first entry that is not a table pointer
+ * or is a borrowed one (a client's table lent into this VSpace: nothing is
+ * mapped into it from here), or the level-0 entry. bits_left is seL4's "bits left" for that level. */
 struct slot_lookup {
 	struct pte *slot;
 	unsigned level;
@@ -87,7 +88,7 @@ static struct slot_lookup lookup_slot(struct pagetable *root, uint64_t va)
 	unsigned level = PAGETABLE_LEVELS - 1;
 	for (;;) {
 		struct pte *slot = &table->entry[pagetable_index(va, level)];
-		if (level == 0 || !pte_is_table(*slot))
+		if (level == 0 || !pte_is_table(*slot) || (slot->word & PTE_SW_LEND))
 			return (struct slot_lookup){ slot, level };
 		table = table_of(*slot);
 		level--;
@@ -161,6 +162,12 @@ static void unmap_table_entry(uint64_t asid, uint64_t vaddr, uintptr_t object)
 	uint64_t pa = phys_of(object);
 	for (unsigned level = PAGETABLE_LEVELS - 1; level > 0; level--) {
 		struct pte *slot = &table->entry[pagetable_index(vaddr, level)];
+		if ((slot->word & PTE_SW_LEND) &&
+		    !(slot->word & (PTE_READ | PTE_WRITE | PTE_EXECUTE)))
+			/* A table lent whole (or one borrowed here): the lend
+			 * ends first, which puts the tables back. */
+			lend_release(asid, vaddr & ~(pagetable_entry_bytes(level) - 1),
+				     pagetable_entry_bytes(level));
 		if (!pte_is_table(*slot))
 			return;
 		if (pte_physical_address(*slot) == pa) {
@@ -332,9 +339,9 @@ void vspace_finalise_page_table(struct cap table)
 }
 
 /* Bits this module never sets on a table pointer (the spec reserves U, A, D
- * there; G would make the whole subtree global). */
-#define TABLE_ENTRY_FLAGS                                                                          \
-	(PTE_USER | PTE_GLOBAL | PTE_ACCESSED | PTE_DIRTY | PTE_SW_DEVICE | PTE_SW_LEND)
+ * there; G would make the whole subtree global). PTE_SW_LEND may be there:
+ * a client's table borrowed whole (core/lend.c). */
+#define TABLE_ENTRY_FLAGS (PTE_USER | PTE_GLOBAL | PTE_ACCESSED | PTE_DIRTY | PTE_SW_DEVICE)
 #define PTE_RESERVED_HIGH (~(UINT64_C(0)) << (PTE_PPN_SHIFT + PTE_PPN_BITS))
 
 static const char *check_table(const struct pagetable *table, unsigned level, unsigned first,
@@ -347,8 +354,12 @@ static const char *check_table(const struct pagetable *table, unsigned level, un
 				continue;
 			if (!(pte.word & PTE_SW_LEND))
 				return "an invalid entry is not zero";
-			/* A lent marker: checked as the leaf it keeps (lend.h). */
+			/* A lent marker: checked as the leaf it keeps (lend.h),
+			 * or above level 0 a table lent whole, checked where it
+			 * is borrowed. */
 			pte.word = (pte.word | PTE_VALID) & ~PTE_SW_LEND;
+			if (level > 0 && pte_is_table(pte) && !(pte.word & TABLE_ENTRY_FLAGS))
+				continue;
 			if (!pte_is_leaf(pte))
 				return "a lent marker keeps no leaf";
 		}

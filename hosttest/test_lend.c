@@ -377,6 +377,156 @@ static void test_lend_errors(void **state)
 	assert_invariants();
 }
 
+/* A client table at 0x400000 (PT + 4) holding four non-executable pages
+ * at 0x410000.. and nothing else. */
+static void whole_table_client(void)
+{
+	vw_make(W, OBJ_PAGE_TABLE, PT + 4);
+	pt_map(PT + 4, ROOT, 0x400000);
+	for (unsigned i = 0; i < 4; i++) {
+		vw_make(W, OBJ_FRAME_4K, FR + 5 + i);
+		frame_map(FR + 5 + i, ROOT, 0x410000 + i * PAGE_BYTES, RW, VM_ATTR_EXECUTE_NEVER);
+	}
+}
+
+static struct pte *entry_of(uint64_t pt, unsigned i)
+{
+	return &((struct pagetable *)vw_object_pa(W, pt))->entry[i];
+}
+
+/* Every valid entry of a client's last-level table lent into an empty
+ * window table at the same offset: the two tables' entries swap (the
+ * client's becomes a marker keeping its table, the window's points at it,
+ * borrowed), so the cost does not grow with the pages. Nothing can be
+ * mapped or lent into either while it lasts; the return swaps back. */
+static void test_lend_whole_table(void **state)
+{
+	(void)state;
+	whole_table_client();
+	struct pte window_entry = *entry_of(PT + 2, 0);
+	struct lend l = { 0 };
+	uint64_t win = WIN + 0x10000;
+	assert_int_equal(check(0x410000, 4 * PAGE_BYTES, win, 4 * PAGE_BYTES), ERR_OK);
+	fake_arch_clear_flushes();
+	lend_move(&l, client, 0x410000, 4 * PAGE_BYTES, server, win);
+	vw_assert_flushes(0, 2);
+	struct pte marker = *entry_of(PT, 2), borrowed = *entry_of(PT + 2, 0);
+	assert_false(pte_is_valid(marker));
+	assert_true(marker.word & PTE_SW_LEND);
+	assert_true(pte_is_table(borrowed) && (borrowed.word & PTE_SW_LEND));
+	assert_int_equal(pte_physical_address(borrowed), vw_object_pa(W, PT + 4));
+	for (unsigned i = 0; i < 4; i++) {
+		assert_gone(ROOT, 0x410000 + i * PAGE_BYTES);
+		assert_walk_leaf(ROOT2, win + i * PAGE_BYTES, vw_object_pa(W, FR + 5 + i));
+		assert_true(look(ROOT2, win + i * PAGE_BYTES, WALK_EXECUTE).fault);
+	}
+	assert_gone(ROOT2, WIN); /* the window's own table is out of the way */
+	assert_invariants();
+	entry_of(PT + 2, 0)->word = window_entry.word | PTE_SW_LEND; /* not the client's table */
+	assert_string_equal(lend_check_invariants(), "a lent table is not borrowed in the window");
+	entry_of(PT + 2, 0)->word = window_entry.word;
+	assert_string_equal(lend_check_invariants(), "a lent table is not borrowed in the window");
+	*entry_of(PT + 2, 0) = borrowed;
+	/* Nothing goes into either side of it meanwhile. */
+	struct lookup_fault fault;
+	vw_make(W, OBJ_FRAME_4K, FR + 9);
+	vw_make(W, OBJ_PAGE_TABLE, PT + 5);
+	vw_snapshot(W);
+	assert_int_equal(vspace_frame_map(slot(FR + 9), slot(ROOT2), WIN + 0x100000, RW, 0, &fault),
+			 ERR_FAILED_LOOKUP);
+	assert_int_equal(vspace_frame_map(slot(FR + 9), slot(ROOT), 0x480000, RW, 0, &fault),
+			 ERR_FAILED_LOOKUP);
+	assert_int_equal(vspace_page_table_map(slot(PT + 5), slot(ROOT), 0x400000, &fault),
+			 ERR_DELETE_FIRST);
+	assert_int_equal(vspace_page_table_map(slot(PT + 5), slot(ROOT2), WIN, &fault),
+			 ERR_DELETE_FIRST);
+	assert_int_equal(check(0x410000, PAGE_BYTES, WIN + 0x100000, PAGE_BYTES),
+			 ERR_INVALID_ARGUMENT); /* lent already */
+	assert_int_equal(check(0x10000, PAGE_BYTES, WIN + 0x20000, PAGE_BYTES),
+			 ERR_DELETE_FIRST); /* into the borrowed table */
+	vw_assert_unchanged(W);
+	/* The server writes in place; the return swaps the tables back. */
+	*(volatile uint8_t *)(uintptr_t)look(ROOT2, win + 0x2008, WALK_WRITE).pa = 0x3c;
+	lend_return(&l);
+	assert_int_equal(entry_of(PT + 2, 0)->word, window_entry.word);
+	assert_true(pte_is_table(*entry_of(PT, 2)));
+	assert_int_equal(*(volatile uint8_t *)(uintptr_t)look(ROOT, 0x412008, WALK_READ).pa, 0x3c);
+	for (unsigned i = 0; i < 4; i++) {
+		assert_walk_leaf(ROOT, 0x410000 + i * PAGE_BYTES, vw_object_pa(W, FR + 5 + i));
+		assert_gone(ROOT2, win + i * PAGE_BYTES);
+	}
+	assert_invariants();
+	/* The window's table unmapped or the client's: the lend ends first. */
+	assert_int_equal(check(0x410000, 4 * PAGE_BYTES, win, 4 * PAGE_BYTES), ERR_OK);
+	lend_move(&l, client, 0x410000, 4 * PAGE_BYTES, server, win);
+	assert_int_equal(vspace_page_table_unmap(slot(PT + 3)), ERR_OK);
+	assert_false((l.bytes != 0));
+	assert_walk_leaf(ROOT, 0x411000, vw_object_pa(W, FR + 6));
+	assert_gone(ROOT2, win);
+	assert_invariants();
+	pt_map(PT + 3, ROOT2, WIN);
+	lend_move(&l, client, 0x410000, 4 * PAGE_BYTES, server, win); /* no check before */
+	assert_true(pte_is_table(*entry_of(PT + 2, 0)) &&
+		    (entry_of(PT + 2, 0)->word & PTE_SW_LEND));
+	assert_int_equal(vspace_page_table_unmap(slot(PT + 4)), ERR_OK);
+	assert_false((l.bytes != 0));
+	assert_gone(ROOT, 0x410000);
+	assert_gone(ROOT2, win);
+	assert_int_equal(entry_of(PT + 2, 0)->word, window_entry.word);
+	assert_invariants();
+}
+
+/* When the table cannot move, the pages move one by one. */
+static void test_whole_table_refused(void **state)
+{
+	(void)state;
+	whole_table_client();
+	struct {
+		uint64_t base, pages, window;
+	} cases[] = {
+		{ 0x410000, 2, WIN + 0x10000 }, /* the next entry is in use */
+		{ 0x411000, 3, WIN + 0x11000 }, /* the one before */
+		{ 0x410000, 4, WIN + 0x11000 }, /* another offset in the window */
+	};
+	struct lend l = { 0 };
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(check(cases[i].base, cases[i].pages * PAGE_BYTES, cases[i].window,
+				       cases[i].pages * PAGE_BYTES),
+				 ERR_OK);
+		lend_move(&l, client, cases[i].base, cases[i].pages * PAGE_BYTES, server,
+			  cases[i].window);
+		assert_true(pte_is_table(*entry_of(PT, 2)));
+		assert_false(entry_of(PT + 2, 0)->word & PTE_SW_LEND);
+		assert_invariants();
+		lend_return(&l);
+	}
+	/* Something else in the client's table, far from the range. */
+	vw_make(W, OBJ_FRAME_4K, FR + 9);
+	frame_map(FR + 9, ROOT, 0x5ff000, RW, VM_ATTR_EXECUTE_NEVER);
+	lend_move(&l, client, 0x410000, 4 * PAGE_BYTES, server, WIN + 0x10000);
+	assert_true(pte_is_table(*entry_of(PT, 2)));
+	lend_return(&l);
+	assert_int_equal(vspace_frame_unmap(slot(FR + 9)), ERR_OK);
+	/* The window's table holds something: first, last, or in between. */
+	uint64_t at[] = { WIN, WIN + 0x1ff000, WIN + 0x100000 };
+	for (unsigned i = 0; i < 3; i++) {
+		frame_map(FR + 9, ROOT2, at[i], RW, 0);
+		lend_move(&l, client, 0x410000, 4 * PAGE_BYTES, server, WIN + 0x10000);
+		assert_true(pte_is_table(*entry_of(PT, 2)));
+		assert_invariants();
+		lend_return(&l);
+		assert_int_equal(vspace_frame_unmap(slot(FR + 9)), ERR_OK);
+	}
+	/* An executable page in the range. */
+	assert_int_equal(vspace_frame_unmap(slot(FR + 6)), ERR_OK);
+	frame_map(FR + 6, ROOT, 0x411000, RW, 0);
+	lend_move(&l, client, 0x410000, 4 * PAGE_BYTES, server, WIN + 0x10000);
+	assert_true(pte_is_table(*entry_of(PT, 2)));
+	assert_true(look(ROOT2, WIN + 0x11000, WALK_EXECUTE).fault);
+	lend_return(&l);
+	assert_invariants();
+}
+
 /* The client unmaps or deletes a lent frame: the lend ends first (every
  * page back, the window empty), then the frame goes. */
 static void test_release_on_frame(void **state)
@@ -580,6 +730,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lend_mixed_and_giga, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lend_run_breaks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lend_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lend_whole_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_whole_table_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_on_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_on_table_root_pool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_on_server_side, setup, teardown),

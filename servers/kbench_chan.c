@@ -495,7 +495,7 @@ static bool lend_ready;
 
 /* While the untyped has room (kbench.c's 2 MiB frame takes the rest
  * later): the channel object, its buffer frame, and page tables where
- * Register and the lends need them (a frame mapped beside each place). */
+ * Register and the lends need them. */
 static bool lend_prepare(void)
 {
 	cptr_t service = server_side[LEND_CASE].service;
@@ -505,17 +505,25 @@ static bool lend_prepare(void)
 	struct {
 		cptr_t vspace;
 		uint64_t va;
-	} beside[3] = {
+	} beside[2] = {
 		{ PROC_CAP_VSPACE, LEND_BUF_VA + PAGE },
 		{ vspace, LEND_CHAN_WIN + 64 * PAGE },
-		{ vspace, LEND_WIN + 2 * LEND_SLOT - PAGE }, /* slot 1: slot 0 stays empty */
 	};
 	bool ok = lend_channel != 0 && lend_frame != 0;
-	for (unsigned i = 0; ok && i < 3; i++) {
+	for (unsigned i = 0; ok && i < 2; i++) {
 		cptr_t f = space_object(&alloc, OBJ_FRAME_4K, 0);
 		ok = f != 0 &&
 		     space_map(&alloc, f, beside[i].vspace, beside[i].va, rw, xn) == ERR_OK;
 	}
+	/* The lend window: page tables down to an empty last-level table (a
+	 * client's whole table can move into an empty one: core/lend.c). */
+	enum error err = ERR_OK;
+	for (unsigned i = 0; ok && i < 3 && err == ERR_OK; i++) {
+		cptr_t t = space_object(&alloc, OBJ_PAGE_TABLE, 0);
+		err =
+		    t != 0 ? kestrel_page_table_map(t, vspace, LEND_WIN, 0) : ERR_NOT_ENOUGH_MEMORY;
+	}
+	ok = ok && err == ERR_DELETE_FIRST;
 	/* The windows are checked in the VSpace of the service's receiver. */
 	return ok &&
 	       kestrel_tcb_configure(server_tcb[LEND_CASE], 0, PROC_CAP_CNODE, 0, vspace, 0, 0,
