@@ -288,7 +288,7 @@ static enum error walk(enum pass pass, struct pagetable *croot, uint64_t base, u
 		uint64_t n = PAGETABLE_ENTRIES - (ci > si ? ci : si);
 		if (n > (bytes - off) / size)
 			n = (bytes - off) / size;
-		if (pass != PASS_RETURN && c.level == 0 && s.level == 0 && ci == si &&
+		if (pass != PASS_RETURN && c.level == 0 && ci == si && /* s.level 0: checked */
 		    (pass == PASS_MOVE
 			 ? off == *table
 			 : *table == NO_TABLE && table_movable(c.slot - ci, s.slot - si, ci, n))) {
@@ -459,8 +459,9 @@ const char *lend_check_invariants(void)
 			struct slot_at c = find(croot, l->base + off);
 			struct slot_at s = find(sroot, l->window + off);
 			if (c.level == 1 && is_table_marker(*c.slot)) {
+				/* find stops at a level-1 table pointer only when
+				 * it is borrowed. */
 				if (s.level != 1 || !pte_is_table(*s.slot) ||
-				    !(s.slot->word & PTE_SW_LEND) ||
 				    pte_physical_address(*s.slot) != pte_physical_address(*c.slot))
 					return "a lent table is not borrowed in the window";
 				off += (PAGETABLE_ENTRIES - pagetable_index(l->base + off, 0)) *

@@ -476,6 +476,75 @@ static void test_lend_whole_table(void **state)
 	assert_invariants();
 }
 
+/* A range across two client tables, each holding only the range's pages:
+ * the first moves whole, the second page by page (one table per lend). A
+ * move whose arguments are not the last check's finds the table again. */
+static void test_two_tables(void **state)
+{
+	(void)state;
+	vw_make(W, OBJ_PAGE_TABLE, PT + 4);
+	vw_make(W, OBJ_PAGE_TABLE, PT + 5);
+	vw_make(W, OBJ_PAGE_TABLE, PT + 6);
+	pt_map(PT + 4, ROOT, 0x400000);
+	pt_map(PT + 5, ROOT, 0x600000);
+	pt_map(PT + 6, ROOT2, WIN + 0x200000);
+	const uint64_t at[] = { 0x5fe000, 0x5ff000, 0x600000, 0x601000 };
+	for (unsigned i = 0; i < 4; i++) {
+		vw_make(W, OBJ_FRAME_4K, FR + 5 + i);
+		frame_map(FR + 5 + i, ROOT, at[i], RW, VM_ATTR_EXECUTE_NEVER);
+	}
+	struct lend l = { 0 };
+	uint64_t win = WIN + 0x1fe000;
+	/* Checked for other arguments first: the move looks again. */
+	assert_int_equal(check(0x5ff000, PAGE_BYTES, win + PAGE_BYTES, PAGE_BYTES), ERR_OK);
+	lend_move(&l, client, 0x5fe000, 4 * PAGE_BYTES, server, win);
+	assert_false(pte_is_valid(*entry_of(PT, 2)));         /* the first table lent whole */
+	assert_true(pte_is_table(*entry_of(PT, 3)));          /* the second stays */
+	assert_true(entry_of(PT + 6, 0)->word & PTE_SW_LEND); /* its pages borrowed */
+	for (unsigned i = 0; i < 4; i++) {
+		assert_gone(ROOT, at[i]);
+		assert_walk_leaf(ROOT2, win + i * PAGE_BYTES, vw_object_pa(W, FR + 5 + i));
+	}
+	assert_invariants();
+	/* A lent table whose marker gained a bit is no longer one. */
+	struct pte marker = *entry_of(PT, 2);
+	entry_of(PT, 2)->word |= PTE_USER;
+	assert_string_equal(vspace_check_invariants(), "a lent marker keeps no leaf");
+	*entry_of(PT, 2) = marker;
+	/* A borrowed table's entry gone from the window. */
+	struct pte borrowed = *entry_of(PT + 2, 0);
+	*entry_of(PT + 2, 0) = pte_invalid();
+	assert_string_equal(lend_check_invariants(), "a lent table is not borrowed in the window");
+	*entry_of(PT + 2, 0) = borrowed;
+	lend_return(&l);
+	for (unsigned i = 0; i < 4; i++) {
+		assert_walk_leaf(ROOT, at[i], vw_object_pa(W, FR + 5 + i));
+		assert_gone(ROOT2, win + i * PAGE_BYTES);
+	}
+	assert_invariants();
+	/* Checked with each argument but one the same: the move looks again. */
+	const uint64_t bases[] = { 0x5fe000, 0x5fe000, 0x5ff000 };
+	const uint64_t sizes[] = { 4 * PAGE_BYTES, 2 * PAGE_BYTES, PAGE_BYTES };
+	const uint64_t wins[] = { win + PAGE_BYTES, win, win + PAGE_BYTES };
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(check(bases[i], sizes[i], wins[i], 4 * PAGE_BYTES), ERR_OK);
+		lend_move(&l, client, 0x5fe000, 4 * PAGE_BYTES, server, win);
+		assert_false(pte_is_valid(*entry_of(PT, 2)));
+		assert_invariants();
+		lend_return(&l);
+	}
+	/* ... and another client: the server lending a page of its own. */
+	vw_make(W, OBJ_FRAME_4K, FR + 9);
+	frame_map(FR + 9, ROOT2, WIN + 0x300000, RW, VM_ATTR_EXECUTE_NEVER);
+	assert_int_equal(lend_check(server, WIN + 0x300000, PAGE_BYTES, client,
+				    (struct lend_window){ 0x100000, PAGE_BYTES }),
+			 ERR_OK);
+	lend_move(&l, client, 0x5fe000, 4 * PAGE_BYTES, server, win);
+	assert_false(pte_is_valid(*entry_of(PT, 2)));
+	assert_invariants();
+	lend_return(&l);
+}
+
 /* When the table cannot move, the pages move one by one. */
 static void test_whole_table_refused(void **state)
 {
@@ -682,6 +751,8 @@ static void test_invariants_detect(void **state)
 	stable->entry[0] = borrowed;
 	ctable->entry[0x10] = pte_invalid();
 	assert_string_equal(lend_check_invariants(), "a lent page is not marked lent");
+	ctable->entry[0x10].word = marker.word ^ (PTE_VALID | PTE_SW_LEND); /* the leaf again */
+	assert_string_equal(lend_check_invariants(), "a lent page is not marked lent");
 	ctable->entry[0x10] = marker;
 	l.client_root++;
 	assert_string_equal(lend_check_invariants(), "a lend outlived a VSpace");
@@ -732,6 +803,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lend_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lend_whole_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whole_table_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_on_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_on_table_root_pool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_on_server_side, setup, teardown),
