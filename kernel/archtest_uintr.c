@@ -5,9 +5,10 @@
  * as the kernel drives them, checked against the CSRs and UINTC's
  * registers: slot allocation and exhaustion, UIST words and a uipi SEND
  * through them, the N CSRs' save and restore, pending bits through UINTC
- * and across deactivate/activate. The boot argument "uintr=hardware" says
- * the hardware backend is expected (the qemu-uintr-* runs); without it the
- * emulated one is, and the hardware backend must stay uninitialised.
+ * and across deactivate/activate, a SEND in flight at teardown. The boot
+ * argument "uintr=hardware" says the hardware backend is expected (the
+ * qemu-uintr-* runs); without it the emulated one is, and the hardware
+ * backend must stay uninitialised.
  */
 #include "archtest_internal.h"
 
@@ -16,10 +17,13 @@
 #include "csr.h"
 #include "memory.h"
 #include "tap.h"
+#include "timer.h"
 #include "uintr_hardware.h"
 
 #define TABLE_ENTRIES 4
 #define VECTOR_A 9
+#define FLIGHT_VECTOR 17
+#define FLIGHT_HOLD_US 20000 /* how long the held SEND waits for the teardown */
 
 struct uintr_world {
 	struct uintr_receiver a, b;
@@ -34,6 +38,7 @@ static const struct uintr_backend *const hw = &uintr_backend_hardware;
 
 static bool expect_hardware;
 static struct uintr_hw_info info;
+static unsigned harts_here;
 
 unsigned archtest_uintr_boot(const struct dtb *dtb, const char *bootargs, unsigned hart_count)
 {
@@ -42,6 +47,7 @@ unsigned archtest_uintr_boot(const struct dtb *dtb, const char *bootargs, unsign
 	if (!hardware)
 		return 1;
 	uintr_hardware_init(&info);
+	harts_here = hart_count;
 	for (unsigned h = 0; h < hart_count; h++) {
 		uint64_t block = memory_take_block(13);
 		if (!block)
@@ -50,7 +56,7 @@ unsigned archtest_uintr_boot(const struct dtb *dtb, const char *bootargs, unsign
 			memory_zero_page(block + p * 4096);
 		worlds[h].table = physical_to_kernel(block);
 	}
-	return 2 + hart_count * ARCHTEST_UINTR_RESULTS;
+	return 2 + hart_count * ARCHTEST_UINTR_RESULTS + (hart_count >= 2);
 }
 
 static void probe_result(void)
@@ -348,6 +354,77 @@ static void uist(struct hart *hart, struct uintr_world *w)
 	    gone ? "yes" : "no", destroyed && word3 ? "yes" : "no");
 }
 
+/*
+ * A SEND in flight at teardown (harts 0 and 1): hart 1 plays a uipi SEND
+ * cut in two, as another hart's can be: it loads the UIST word, then holds
+ * the store to UINTC until hart 0 has destroyed the receiver (or for
+ * FLIGHT_HOLD_US), and answers IPIs only after storing, as a hart takes
+ * an interrupt only after its uipi. hart 0's receiver_destroyed must wait
+ * for it (the grace period): the bit is then its receiver's, and the slot
+ * it frees stays clean. Without the wait the store lands in a freed slot.
+ */
+static struct uintr_receiver flight_rx;
+static _Atomic unsigned flight_step; /* 1 word loaded, 2 destroying, 3 destroyed, 4 stored */
+
+static void flight_sender(struct uintr_sender_table *t)
+{
+	hw->switch_in(NULL, t); /* suist names t: this hart may be sending */
+	uint64_t word = __atomic_load_n(&uintr_uist_words(t)[0], __ATOMIC_SEQ_CST);
+	atomic_store(&flight_step, 1);
+	while (atomic_load(&flight_step) < 2)
+		;
+	uint64_t limit = arch_timer_now() + arch_timer_ticks(FLIGHT_HOLD_US);
+	while (atomic_load(&flight_step) < 3 && arch_timer_now() < limit)
+		;
+	if (word & UINTR_UIST_VALID)
+		uintr_hardware_slot_write((uint32_t)(word >> UINTR_UIST_SLOT_SHIFT), UINTC_SEND,
+					  (word >> UINTR_UIST_VECTOR_SHIFT) & 0xffff);
+	atomic_store(&flight_step, 4);
+	hw->switch_out(NULL);
+}
+
+static void flight_destroyer(struct uintr_sender_table *t)
+{
+	while (atomic_load(&flight_step) < 1)
+		;
+	uint32_t s = flight_rx.backend_slot;
+	atomic_store(&flight_step, 2);
+	hw->receiver_destroyed(&flight_rx);
+	unsigned destroying = 2; /* the sender may have stored (4) already */
+	atomic_compare_exchange_strong(&flight_step, &destroying, 3);
+	while (atomic_load(&flight_step) < 4)
+		;
+	bool folded = atomic_load(&flight_rx.pending) == 1ull << FLIGHT_VECTOR;
+	bool clean =
+	    uintr_hardware_slot_read(s, UINTC_PENDING) == 0 && !uintr_hardware_slot_taken(s);
+	(void)uintr_receiver_unregister(&flight_rx);
+	uintr_table_destroy(t);
+	tap_result(folded && clean,
+		   "uintr hw: a SEND in flight at teardown lands before the slot is freed: its bit "
+		   "folded into the receiver (%s), the freed slot clean (%s)",
+		   folded ? "yes" : "no", clean ? "yes" : "no");
+}
+
+static void in_flight(struct hart *hart)
+{
+	struct uintr_sender_table *t = worlds[1].table;
+	if (hart->cpu_index == 0) {
+		unsigned vector = 0;
+		if (uintr_table_init(t, TABLE_ENTRIES) != ERR_OK ||
+		    uintr_receiver_register(&flight_rx, &flight_rx) != ERR_OK ||
+		    hw->receiver_created(&flight_rx) != ERR_OK ||
+		    uintr_sender_register(t, 0, &flight_rx, FLIGHT_VECTOR, &vector) != ERR_OK)
+			panic("archtest: cannot make the in-flight receiver");
+		hw->entry_changed(t, 0);
+	}
+	archtest_barrier();
+	if (hart->cpu_index == 0)
+		flight_destroyer(t);
+	else if (hart->cpu_index == 1)
+		flight_sender(t);
+	archtest_barrier();
+}
+
 void archtest_uintr_hart(struct hart *hart)
 {
 	if (hart->cpu_index == 0)
@@ -369,4 +446,7 @@ void archtest_uintr_hart(struct hart *hart)
 	pending(hart, w);
 	sleeper(hart, w);
 	uist(hart, w);
+	archtest_barrier();
+	if (harts_here >= 2)
+		in_flight(hart);
 }

@@ -107,8 +107,10 @@ struct uintr_backend {
 	enum error (*receiver_created)(struct uintr_receiver *r);
 	/* Before uintr_receiver_unregister: hardware invalidates the UIST
 	 * words of every entry naming r (core empties the entries next, which
-	 * calls no hook), reads the slot's pending bits into r (uintr_write),
-	 * deactivates and frees the slot. */
+	 * calls no hook), waits until no SEND that loaded one of them is in
+	 * flight on another hart (an IPI round: the grace period), reads the
+	 * slot's pending bits into r (uintr_write), deactivates and frees the
+	 * slot. */
 	void (*receiver_destroyed)(struct uintr_receiver *r);
 	/* Entry `index` of t changed (registered or emptied): hardware rewrites
 	 * its UIST word and fences, so no later SEND uses the old one, and

@@ -15,6 +15,7 @@
 #include "barrier.h"
 #include "csr.h"
 #include "hart.h"
+#include "ipi.h"
 #include "memory.h"
 
 #define SLOT_WORDS (UINTC_SLOTS_MAX / 64)
@@ -34,6 +35,9 @@ static struct uintr_receiver *slot_owner[UINTC_SLOTS_MAX];
  * one, so a SEND that read a UIST word just before it was invalidated
  * lands in a slot nobody owns (and is cleared at the next allocation). */
 static _Atomic uint32_t slot_next;
+/* Harts whose suist names a sender table (cpu index bits): only they can
+ * be inside a uipi SEND. Each hart changes its own bit, in the kernel. */
+static _Atomic uint64_t sending_harts;
 
 bool uintr_hardware_ready(void)
 {
@@ -149,12 +153,35 @@ static uint64_t *uist_word_of(struct uintr_sender_entry *e)
 	return &uintr_uist_words(uintr_entry_table(e))[e->index];
 }
 
+static void quiescent(void *unused)
+{
+	(void)unused;
+}
+
+/*
+ * The grace period for sends in flight: a SEND on another hart may have
+ * loaded a UIST word just before it was cleared and not yet stored to
+ * UINTC. A hart takes an interrupt only between instructions, and on the
+ * fork uipi ends its translation block (UINTR.md section R), so once
+ * every hart that could be sending has answered an IPI call (from user
+ * mode: its trap; from the kernel: its lock wait or idle loop poll the
+ * mailbox), its SEND has landed. The harts answer without the lock, so
+ * waiting for them under it cannot deadlock (as arch_ipi_stall).
+ */
+static void wait_for_sends_in_flight(void)
+{
+	uint64_t others = atomic_load(&sending_harts) & ~(UINT64_C(1) << hart_current()->cpu_index);
+	if (others)
+		arch_ipi_call(others, quiescent, NULL);
+}
+
 static void hw_receiver_destroyed(struct uintr_receiver *r)
 {
 	for (unsigned v = 0; v < UINTR_VECTORS; v++)
 		if (r->sender[v])
 			__atomic_store_n(uist_word_of(r->sender[v]), 0, __ATOMIC_SEQ_CST);
 	fence_rw_rw();
+	wait_for_sends_in_flight(); /* then nothing more reaches the slot */
 	uint32_t s = r->backend_slot;
 	disarm(s);
 	slot_owner[s] = NULL;
@@ -238,6 +265,15 @@ static void unroute_usip(unsigned cpu)
 	routed[cpu] = false;
 }
 
+static void set_sending(bool on)
+{
+	uint64_t bit = UINT64_C(1) << hart_current()->cpu_index;
+	if (on)
+		atomic_fetch_or(&sending_harts, bit);
+	else if (atomic_load_explicit(&sending_harts, memory_order_relaxed) & bit)
+		atomic_fetch_and(&sending_harts, ~bit);
+}
+
 static void hw_switch_in(struct uintr_receiver *r, struct uintr_sender_table *t)
 {
 	/* USIP and uie are U's again (the fork masks them with sideleg). */
@@ -261,6 +297,7 @@ static void hw_switch_in(struct uintr_receiver *r, struct uintr_sender_table *t)
 		csr_write_suirs(0);
 		route_usip_to_kernel(hart_current()->cpu_index);
 	}
+	set_sending(t != NULL);
 	csr_write_suist(t ? uintr_hardware_suist(t) : 0);
 }
 
@@ -296,6 +333,7 @@ static void hw_switch_out(struct uintr_receiver *r)
 	}
 	csr_write_suirs(0);
 	csr_write_suist(0);
+	set_sending(false);
 	csr_clear_uie(UIE_USIE);
 	csr_clear_uip(UIP_USIP);
 	route_usip_to_kernel(hart_current()->cpu_index);
