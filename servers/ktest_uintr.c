@@ -201,6 +201,42 @@ static void csr_access(void)
 	reset();
 }
 
+/* A thread that neither receives nor sends: the fork lets user mode write
+ * the N CSRs anyway (UINTR.md section 1: gated only on misa.N). */
+static void csr_writer(uint64_t unused)
+{
+	(void)unused;
+	CSR_WRITE(0x040, 0x5ec7e7);                         /* uscratch */
+	CSR_WRITE(0x005, 0x40000);                          /* utvec */
+	CSR_WRITE(0x041, 0x40040);                          /* uepc */
+	CSR_WRITE(0x042, 7);                                /* ucause */
+	CSR_WRITE(0x043, 0x99);                             /* utval */
+	__asm__ volatile("csrsi 0x000, 0x11" ::: "memory"); /* ustatus UIE, UPIE */
+	shared[13] = 1;
+}
+
+static bool uipi_traps(void);
+
+/* What one thread left in the N CSRs, the next one on its hart (here this
+ * one, which receives nothing either) must not read. */
+static void csrs_not_inherited(void)
+{
+	const char *name = "uintr: N CSRs a thread wrote read 0 in the next thread on its hart";
+	if (uipi_traps()) {
+		skip(name, "emulated backend: a thread without a receiver cannot reach them");
+		return;
+	}
+	shared[13] = 0;
+	spawn(csr_writer, 0, MAIN_PRIORITY + 1, kestrel_hart(), 0); /* runs at once */
+	bool ran = wait_for(&shared[13], 1);
+	uint64_t seen = CSR_READ(0x040) | CSR_READ(0x005) | CSR_READ(0x041) | CSR_READ(0x042) |
+			CSR_READ(0x043) | (CSR_READ(0x000) & 0x11);
+	if (seen != 0)
+		printf("# ktest: the writer's N CSRs were left: 0x%lx\n", (unsigned long)seen);
+	check(ran && seen == 0, name);
+	reset();
+}
+
 static void no_table(void)
 {
 	uipi_send(0);
@@ -498,6 +534,7 @@ void ktest_uintr(void)
 	self_send();
 	csr_access();
 	no_table();
+	csrs_not_inherited();
 	many_senders();
 	deadlines();
 	wake_sleeper(0, "uintr: a send wakes a sleeper on the same hart");

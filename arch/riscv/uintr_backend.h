@@ -155,6 +155,12 @@ struct uintr_backend {
 	 * to one of its sleepers ends it: hardware, USIE while it has one;
 	 * emulated: NULL. */
 	uint64_t (*idle_sie)(unsigned cpu);
+	/* The hart switches between two threads neither of which receives
+	 * or sends (no switch_in or switch_out runs): hardware clears the N
+	 * CSRs the first could write (the fork lets user mode reach them
+	 * whatever the thread is: UINTR.md section 1), so the second cannot
+	 * read them; emulated: NULL (a thread without a receiver traps). */
+	void (*scrub)(void);
 	/* Emulated only (NULL on hardware): an illegal-instruction trap whose
 	 * instruction word is `insn`, WITHOUT the kernel lock. Returns false
 	 * when it is not uipi, uret or a user-CSR access (uintr_decode.h; the
