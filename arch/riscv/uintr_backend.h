@@ -145,15 +145,16 @@ struct uintr_backend {
 	 * emulated: nothing. */
 	void (*before_wait)(struct uintr_receiver *r);
 	/* Under the lock, on each scheduling pass of hart `cpu` (before its
-	 * wake list is drained): hardware reads the slots of the receivers
-	 * that sleep on this hart (switch_out left them active here, so a
-	 * SEND raises USIP on this hart) and posts what it finds
+	 * wake list is drained): hardware reads the slots of the sleepers
+	 * armed on this hart (switch_out left them active here, or another
+	 * hart's switch_in moved them here, so a SEND raises USIP on this
+	 * hart) and posts what it finds
 	 * (uintr_post: a sleeper is woken through port_uintr_wake); the
 	 * hardware itself never tells the kernel. Emulated: NULL. */
 	void (*poll)(unsigned cpu);
 	/* The sie bits hart `cpu`'s idle wfi must also enable so that a SEND
-	 * to one of its sleepers ends it: hardware, USIE while it has one;
-	 * emulated: NULL. */
+	 * to a sleeper armed there ends it: hardware, USIE (an idle hart takes
+	 * USIP in S, and sleepers' slots may move to it); emulated: NULL. */
 	uint64_t (*idle_sie)(unsigned cpu);
 	/* The hart switches between two threads neither of which receives
 	 * or sends (no switch_in or switch_out runs): hardware clears the N

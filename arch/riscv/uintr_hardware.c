@@ -137,14 +137,37 @@ static enum error hw_receiver_created(struct uintr_receiver *r)
 	return ERR_OK;
 }
 
+/* Slots armed on a hart that runs a receiver (USIP is U's there) which
+ * should have gone to a hart whose USIP is the kernel's, but none was:
+ * the next hart to become one adopts them (route_usip_to_kernel). */
+static bool stranded[UINTC_SLOTS_MAX];
+static uint32_t stranded_count;
+
+static void unstrand(uint32_t slot)
+{
+	if (stranded[slot]) {
+		stranded[slot] = false;
+		stranded_count--;
+	}
+}
+
 static void disarm(uint32_t slot)
 {
 	unsigned on = armed_on[slot];
 	if (on == 0)
 		return;
+	unstrand(slot);
 	atomic_fetch_and(&armed[on - 1][slot / 64], ~(1ull << (slot % 64)));
 	armed_count[on - 1]--;
 	armed_on[slot] = 0;
+}
+
+static void arm(uint32_t slot, unsigned cpu)
+{
+	disarm(slot);
+	armed_on[slot] = (uint8_t)(cpu + 1);
+	armed_count[cpu]++;
+	atomic_fetch_or(&armed[cpu][slot / 64], 1ull << (slot % 64));
 }
 
 /* The UIST word of entry e (core keeps each entry's index in its table). */
@@ -235,34 +258,115 @@ static bool has_armed(unsigned cpu)
 }
 
 /*
- * A slot armed here raises USIP on this hart, which sideleg sends to U,
- * where only a receiver running here would take it (and find nothing of
- * its own). While a slot is armed and no receiver is loaded, USIP is the
- * kernel's instead: sideleg.USIP off, sie's USIE on, so a SEND to the
- * sleeper traps to S at once (arch_interrupt, user software interrupt)
- * and the scheduling pass polls, rather than waiting for this hart's next
- * kernel entry. A receiver's switch_in gives USIP back to U. The line is
- * cleared through sip: the fork masks uip writes with sideleg.
+ * UINTC raises one line per hart, USIP, for every active slot naming that
+ * hart, and sideleg gives the whole line either to U or to S (UINTR.md
+ * sections 1 and 3). A hart that runs a receiver gives it to U (in-U
+ * delivery skips the kernel); there a SEND to a sleeper armed on the same
+ * hart only enters that receiver's handler, which finds nothing. So USIP
+ * is the kernel's on every hart without a receiver loaded ("routed":
+ * sideleg.USIP off, sie's USIE on: a SEND to a sleeper armed there traps
+ * to S at once, or ends the idle wfi, and the scheduling pass polls), and
+ * a sleeper's slot is kept on a routed hart: a receiver's switch_in moves
+ * the slots armed on its hart to one (evacuate), and when there is none
+ * they wait there ("stranded") until a hart becomes routed and adopts
+ * them. The line is cleared through sip: the fork masks uip writes with
+ * sideleg.
  */
-static bool routed[CONFIG_MAX_HARTS]; /* USIP is the kernel's on that hart */
+static bool routed[CONFIG_MAX_HARTS];    /* USIP is the kernel's on that hart */
+static bool receiving[CONFIG_MAX_HARTS]; /* a receiver is loaded there */
 
-static void route_usip_to_kernel(unsigned cpu)
+/* A slot armed on another hart moves to `to`: its hartid is rewritten
+ * with Active kept, and UINTC raises USIP there at once when bits are
+ * pending (its rule after WRITE_LOW), so no SEND is lost in the move. */
+static void move_slot(uint32_t slot, unsigned to)
 {
-	if (!has_armed(cpu))
-		return;
-	csr_clear_sideleg(SIDELEG_USIP);
-	csr_set_sie(UIE_USIE);
-	routed[cpu] = true;
+	arm(slot, to);
+	uintr_hardware_slot_write(slot, UINTC_LOW,
+				  harts[to].hart_id << UINTC_HARTID_SHIFT | UINTC_MODE_64 |
+				      UINTC_MODE_ACTIVE);
 }
 
-/* No slot armed here any more (woken, or disarmed from another hart) and
- * no receiver loaded: a line raised before that would trap for ever. */
-static void unroute_usip(unsigned cpu)
+/* This hart just became routed: the stranded slots come here. */
+static __attribute__((noinline)) void adopt(unsigned cpu)
 {
-	csr_clear_sie(UIE_USIE);
-	csr_clear_sip(UIP_USIP);
-	csr_set_sideleg(SIDELEG_USIP);
-	routed[cpu] = false;
+	for (unsigned x = 0; x < CONFIG_MAX_HARTS && stranded_count != 0; x++)
+		for (unsigned w = 0; w < SLOT_WORDS; w++) {
+			uint64_t set = atomic_load(&armed[x][w]);
+			while (set) {
+				uint32_t slot = w * 64 + (uint32_t)__builtin_ctzll(set);
+				set &= set - 1;
+				if (stranded[slot])
+					move_slot(slot, cpu); /* (x == cpu: just unstranded) */
+			}
+		}
+}
+
+/* No receiver is loaded here any more: USIP becomes the kernel's (two CSR
+ * writes when it was not), and the stranded slots come here. */
+static void route_usip_to_kernel(unsigned cpu)
+{
+	receiving[cpu] = false;
+	if (!routed[cpu]) {
+		csr_clear_sideleg(SIDELEG_USIP);
+		csr_set_sie(UIE_USIE);
+		routed[cpu] = true;
+	}
+	if (stranded_count != 0)
+		adopt(cpu);
+}
+
+/* The receiver about to run here (its table t) sends to `sleeper`: a
+ * synchronous call (send, then wait) enters the kernel right after its
+ * SEND, and that entry's poll finds the bit at no extra cost, where a move
+ * would make another hart wake the sleeper with an IPI to this one. */
+static bool sends_to(struct uintr_sender_table *t, struct uintr_receiver *sleeper)
+{
+	unsigned left = sleeper->senders;
+	for (unsigned v = 0; t != NULL && v < UINTR_VECTORS && left != 0; v++) {
+		struct uintr_sender_entry *e = sleeper->sender[v];
+		if (e != NULL) {
+			left--;
+			if (uintr_entry_table(e) == t)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* A routed hart other than cpu, or CONFIG_MAX_HARTS when there is none. */
+static unsigned routed_hart(unsigned cpu)
+{
+	for (unsigned y = 0; y < CONFIG_MAX_HARTS; y++)
+		if (y != cpu && routed[y])
+			return y;
+	return CONFIG_MAX_HARTS;
+}
+
+/* A receiver (table t) is about to run on this hart: the sleepers' slots
+ * armed here go to a routed hart, but for those it sends to itself. Out
+ * of line: inlined, it made every switch_in save twelve registers. */
+static __attribute__((noinline)) void evacuate(unsigned cpu, struct uintr_sender_table *t)
+{
+	unsigned to = CONFIG_MAX_HARTS + 1; /* not looked for yet */
+	unsigned left = armed_count[cpu];
+	for (unsigned w = 0; w < SLOT_WORDS && left != 0; w++) {
+		uint64_t set = atomic_load(&armed[cpu][w]);
+		while (set) {
+			uint32_t slot = w * 64 + (uint32_t)__builtin_ctzll(set);
+			set &= set - 1;
+			left--;
+			if (sends_to(t, slot_owner[slot]))
+				continue;
+			if (to == CONFIG_MAX_HARTS + 1)
+				to = routed_hart(cpu);
+			if (to != CONFIG_MAX_HARTS)
+				move_slot(slot, to);
+			else if (!stranded[slot]) {
+				stranded[slot] = true;
+				stranded_count++;
+			}
+		}
+	}
 }
 
 static void set_sending(bool on)
@@ -276,15 +380,21 @@ static void set_sending(bool on)
 
 static void hw_switch_in(struct uintr_receiver *r, struct uintr_sender_table *t)
 {
+	unsigned cpu = hart_current()->cpu_index;
+	if (r) {
+		disarm(r->backend_slot);
+		receiving[cpu] = true;
+		if (has_armed(cpu))
+			evacuate(cpu, t); /* before the line is cleared below */
+	}
 	/* USIP and uie are U's again (the fork masks them with sideleg). */
 	csr_set_sideleg(SIDELEG_USIP);
-	routed[hart_current()->cpu_index] = false;
+	routed[cpu] = false;
 	/* The line UINTC raised for the previous thread is not this one's. */
 	csr_clear_uip(UIP_USIP);
 	if (r) {
 		load_registers(&r->regs);
 		uint32_t s = r->backend_slot;
-		disarm(s);
 		uintr_hardware_slot_write(
 		    s, UINTC_LOW, hart_current()->hart_id << UINTC_HARTID_SHIFT | UINTC_MODE_64);
 		move_pending_to_slot(r);
@@ -314,12 +424,7 @@ static void hw_switch_out(struct uintr_receiver *r)
 	if (r && uintr_receiver_state(r) == UINTR_RX_SLEEPING) {
 		/* Its slot stays active here: a SEND raises USIP on this hart,
 		 * which ends the idle wfi (idle_sie), and poll wakes it. */
-		unsigned cpu = hart_current()->cpu_index;
-		uint32_t s = r->backend_slot;
-		disarm(s);
-		armed_on[s] = (uint8_t)(cpu + 1);
-		armed_count[cpu]++;
-		atomic_fetch_or(&armed[cpu][s / 64], 1ull << (s % 64));
+		arm(r->backend_slot, hart_current()->cpu_index);
 	} else if (r) {
 		/* From here a SEND only accumulates in the slot. */
 		uintr_hardware_slot_write(r->backend_slot, UINTC_ACTIVE, 0);
@@ -400,16 +505,29 @@ static void hw_poll(unsigned cpu)
 	}
 }
 
+/* No slot armed here any more (woken, moved, or disarmed from another
+ * hart): a line raised before that would trap for ever. A slot armed
+ * here leaves it to poll. */
 void uintr_hardware_usip_taken(void)
 {
-	unsigned cpu = hart_current()->cpu_index;
-	if (!has_armed(cpu) && routed[cpu])
-		unroute_usip(cpu);
+	if (!has_armed(hart_current()->cpu_index))
+		csr_clear_sip(UIP_USIP);
 }
 
+/* The idle hart runs no receiver: USIP is the kernel's (a hart that has
+ * never loaded a thread with user interrupts becomes routed here, and can
+ * then take sleepers' slots from busy harts). */
 static uint64_t hw_idle_sie(unsigned cpu)
 {
-	return has_armed(cpu) ? UIE_USIE : 0;
+	route_usip_to_kernel(cpu);
+	if (!has_armed(cpu))
+		csr_clear_sip(UIP_USIP); /* a stale line would end every wfi */
+	return UIE_USIE;
+}
+
+unsigned uintr_hardware_armed_on(uint32_t slot)
+{
+	return armed_on[slot];
 }
 
 const struct uintr_backend uintr_backend_hardware = {
