@@ -252,6 +252,7 @@ static void dispatch(struct tcb *t)
 		set_result(t, ERR_OK);
 		tcb_set_reg(t, PORT_REG_BADGE, hart_current()->fastpath_taken);
 		tcb_set_reg(t, PORT_REG_INFO, fastpath_enabled);
+		tcb_set_reg(t, PORT_REG_MR0, hart_current()->fastpath_first_tier);
 		return;
 	case SYS_DEBUG_HART:
 		set_result(t, ERR_OK);

@@ -40,13 +40,19 @@ void kuintr_return_to_user_slow(struct hart *hart, struct tcb *next);
  * backend deliver a pending user interrupt into them. Inline, because
  * every kernel exit runs it: a hart that has nothing loaded returning to
  * a thread without user interrupts (most exits) costs three loads
- * (HOT_INLINE: as a plain `static inline` GCC called it, 30 a return). */
-HOT_INLINE void kuintr_return_to_user(struct hart *hart, struct tcb *next)
+ * (HOT_INLINE: as a plain `static inline` GCC called it, 30 a return).
+ * kuintr_return_is_noop: that common case (nothing to do), which the
+ * fastpath's first tier checks before it changes anything. */
+HOT_INLINE bool kuintr_return_is_noop(const struct hart *hart, const struct tcb *next)
 {
 	const struct kuintr_loaded *l = &kuintr_loaded[hart->cpu_index];
-	if (l->thread == NULL && next->uintr_service == NULL && next->uintr_table == NULL)
-		return;
-	kuintr_return_to_user_slow(hart, next);
+	return l->thread == NULL && next->uintr_service == NULL && next->uintr_table == NULL;
+}
+
+HOT_INLINE void kuintr_return_to_user(struct hart *hart, struct tcb *next)
+{
+	if (!kuintr_return_is_noop(hart, next))
+		kuintr_return_to_user_slow(hart, next);
 }
 /*
  * An illegal-instruction trap from user mode, WITHOUT the lock: when it is
