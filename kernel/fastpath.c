@@ -181,11 +181,10 @@ HOT_INLINE struct tcb *ipc(struct hart *hart, struct tcb *t, struct space *s, bo
 }
 
 /* t blocked inside its ecall: a restart runs it again (syscall.c). */
-HOT_INLINE void step_past_ecall(struct hart *hart, struct tcb *t)
+HOT_INLINE void step_past_ecall(struct tcb *t)
 {
 	t->regs[REG_SYSCALL_PC] = t->regs[REG_PC];
 	t->regs[REG_PC] += 4;
-	hart->fastpath_taken++;
 }
 
 void fastpath_try(struct hart *hart, struct tcb *t)
@@ -197,7 +196,8 @@ void fastpath_try(struct hart *hart, struct tcb *t)
 	struct tcb *next = ipc(hart, t, &space, false, &status);
 	if (next == NULL)
 		return;
-	step_past_ecall(hart, t);
+	step_past_ecall(t);
+	hart->fastpath_taken++;
 	thread_run_direct(hart, t, next, space.satp);
 }
 
@@ -225,11 +225,11 @@ void fastpath_entry(struct hart *hart)
 		spinlock_release(&kernel_lock);
 		return;
 	}
-	/* trap_from_user's counts (sched_enter's hart is set by each lock
-	 * holder before it asks for it: nothing on this path does). */
-	hart->kernel_entries++;
+	/* trap_from_user's count (sched_enter's hart is set by each lock
+	 * holder before it asks for it: nothing on this path does), and one
+	 * of this tier's (fastpath_taken counts the second tier's). */
 	t->regs[REG_KERNEL_ENTRIES]++;
-	step_past_ecall(hart, t);
+	step_past_ecall(t);
 	hart->fastpath_first_tier++;
 	next->regs[REG_SYSCALL_PC] = 0; /* thread_run_direct's */
 	thread_run(hart, t, next, space.satp, status);
