@@ -266,8 +266,21 @@ static void fastpath_taken(void)
 	shared_ep = make(OBJ_ENDPOINT, 0);
 	shared_reply = make(OBJ_REPLY, 0);
 	shared_err = ERR_RANGE;
-	spawn(adder_server, 6, MAIN_PRIORITY + 1, kestrel_hart(), 0);
+	spawn(adder_server, 7, MAIN_PRIORITY + 1, kestrel_hart(), 0);
 	bool right = three_calls(10);
+	/* A rule that fails (the message is longer than the registers: both
+	 * the call and the reply) leaves the IPC to the slow path, neither
+	 * tier counting it, with the same answer. */
+	uint64_t l0, l1;
+	(void)kestrel_debug_fastpath(0, &l0);
+	struct ipc_buffer *b = kestrel_ipc_buffer();
+	struct kmsg m = msg(1, 20);
+	m.mr[0] = 300;
+	b->msg[19] = 7000;
+	enum error err = kestrel_call(shared_ep, &m);
+	(void)kestrel_debug_fastpath(0, &l1);
+	check(err == ERR_OK && m.mr[0] == 301 && b->msg[19] == 7001 && l1 == l0,
+	      "a 20-word call and its reply take the slow path, answered alike");
 	(void)kestrel_debug_fastpath(1, &t1);
 	uint64_t first1 = kestrel_debug_fastpath_first_tier();
 	right = three_calls(20) && right;
