@@ -32,7 +32,8 @@ void fastpath_try(struct hart *hart, struct tcb *t);
  * (one try at the lock, the one-level CNode shape, a remembered satp, an
  * FP switch with nothing to save or load, no fence.i, no user-interrupt
  * state). Does the IPC and runs the other thread (never returns), or
- * returns having changed nothing and released the lock. */
+ * returns having changed nothing and released the lock. Untrusted: every
+ * user register (read from the TCB, checked by the same rules). */
 void fastpath_entry(struct hart *hart);
 
 #endif
