@@ -296,11 +296,13 @@ static void fastpath_taken(void)
 		 * returns), which the first tier leaves to the second. */
 		if (uipi_traps())
 			check(first1 - first0 >= 4 && first1 - first0 <= t1 - t0,
-			      "the fastpath's first tier takes them (no FP state, no fence.i pending)");
+			      "the fastpath's first tier takes them (no FP state, no fence.i "
+			      "pending)");
 		else
-			check(first1 == first0, "the fastpath's first tier takes them (no FP state, no "
-						"fence.i pending; hardware backend: the second, for the "
-						"N-CSR scrub)");
+			check(first1 == first0,
+			      "the fastpath's first tier takes them (no FP state, no "
+			      "fence.i pending; hardware backend: the second, for the "
+			      "N-CSR scrub)");
 	} else {
 		check(t1 == t0, "with fastpath=off, no call takes the fastpath");
 		check(first1 == first0, "with fastpath=off, its first tier takes nothing either");
