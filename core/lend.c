@@ -222,8 +222,20 @@ static void run_return_pages(struct pte *c, struct pte *s, uint64_t n)
  * nothing else in t, each a lendable leaf without X (the server's view is
  * never executable), w empty. Early outs first: a 4 KiB lend from a busy
  * table pays one look. */
+/* The OR of entries [from, to) of p: eight a turn. */
+static uint64_t or_entries(const struct pte *p, uint64_t from, uint64_t to)
+{
+	uint64_t acc = 0, k = from;
+	for (; k + 8 <= to; k += 8)
+		acc |= p[k].word | p[k + 1].word | p[k + 2].word | p[k + 3].word | p[k + 4].word |
+		       p[k + 5].word | p[k + 6].word | p[k + 7].word;
+	for (; k < to; k++)
+		acc |= p[k].word;
+	return acc;
+}
+
 /* The OR of entries [from, to) of p, each XORed with x: eight a turn. */
-static uint64_t or_entries(const struct pte *p, uint64_t from, uint64_t to, uint64_t x)
+static uint64_t or_differences(const struct pte *p, uint64_t from, uint64_t to, uint64_t x)
 {
 	uint64_t acc = 0, k = from;
 	for (; k + 8 <= to; k += 8)
@@ -244,8 +256,8 @@ static bool table_movable(const struct pte *t, const struct pte *w, unsigned i, 
 	if ((end < PAGETABLE_ENTRIES && t[end].word) || (i > 0 && t[i - 1].word) || w[0].word ||
 	    w[PAGETABLE_ENTRIES - 1].word)
 		return false; /* the common refusals, at a look: a neighbour in use */
-	return !(or_entries(t, end, PAGETABLE_ENTRIES, 0) | or_entries(t, 0, i, 0) ||
-		 or_entries(w, 0, PAGETABLE_ENTRIES, 0) || (or_entries(t, i, end, want) & look));
+	return !(or_entries(t, end, PAGETABLE_ENTRIES) | or_entries(t, 0, i) ||
+		 or_entries(w, 0, PAGETABLE_ENTRIES) || (or_differences(t, i, end, want) & look));
 }
 
 /* Where a table moves in a lend (one at most: its record keeps the window's
