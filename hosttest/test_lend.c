@@ -474,6 +474,21 @@ static void test_lend_whole_table(void **state)
 	assert_gone(ROOT2, win);
 	assert_int_equal(entry_of(PT + 2, 0)->word, window_entry.word);
 	assert_invariants();
+	/* Eight pages (the scan's full turns) in a table of their own. */
+	vw_make(W, OBJ_PAGE_TABLE, PT + 7);
+	pt_map(PT + 7, ROOT, 0x600000);
+	for (unsigned i = 0; i < 8; i++) {
+		vw_make(W, OBJ_FRAME_4K, FR + 10 + i);
+		frame_map(FR + 10 + i, ROOT, 0x610000 + i * PAGE_BYTES, RW, VM_ATTR_EXECUTE_NEVER);
+	}
+	assert_int_equal(check(0x610000, 8 * PAGE_BYTES, win, 8 * PAGE_BYTES), ERR_OK);
+	lend_move(&l, client, 0x610000, 8 * PAGE_BYTES, server, win);
+	assert_false(pte_is_valid(*entry_of(PT, 3)));
+	assert_walk_leaf(ROOT2, win + 7 * PAGE_BYTES, vw_object_pa(W, FR + 17));
+	assert_invariants();
+	lend_return(&l);
+	assert_walk_leaf(ROOT, 0x617000, vw_object_pa(W, FR + 17));
+	assert_invariants();
 }
 
 /* A range across two client tables, each holding only the range's pages:
