@@ -36,12 +36,11 @@ struct cte;
 #define REPLY_SIZE_BITS 5        /* caller and receiver (reply.h) */
 #define PAGE_TABLE_SIZE_BITS 12  /* Sv39: 512 eight-byte PTEs */
 #define ASID_POOL_SIZE_BITS 12   /* 512 eight-byte entries (asid.h) */
-#define SERVICE_SIZE_BITS                                                                          \
-	13 /* a uintr receiver, its sleep links, its server's dead page (uintr_obj.h) */
-#define CHANNEL_SIZE_BITS 10 /* both ends, the mappings, 16 held frame caps (channel_obj.h) */
-#define UNTYPED_MIN_BITS 4   /* smallest untyped: one endpoint */
-#define UNTYPED_MAX_BITS 38  /* as seL4 on RV64: 256 GiB */
-#define CNODE_RADIX_MIN 1    /* a zero-radix CNode resolves nothing */
+#define SERVICE_SIZE_BITS 13     /* receiver, sleep links, dead page (uintr_obj.h) */
+#define CHANNEL_SIZE_BITS 10     /* both ends, the mappings, 16 held frame caps (channel_obj.h) */
+#define UNTYPED_MIN_BITS 4       /* smallest untyped: one endpoint */
+#define UNTYPED_MAX_BITS 38      /* as seL4 on RV64: 256 GiB */
+#define CNODE_RADIX_MIN 1        /* a zero-radix CNode resolves nothing */
 #define CNODE_RADIX_MAX (UNTYPED_MAX_BITS - CTE_SIZE_BITS)
 #define RETYPE_FAN_OUT_LIMIT 256 /* objects per Untyped_Retype, as seL4's default */
 
