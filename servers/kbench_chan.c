@@ -54,6 +54,9 @@
 #define BUF_VA 0x2000100000ull
 #define SERVER_STATE_VA 0x2000400000ull
 #define WINDOW_VA 0x2000a00000ull
+/* Case c's server window in the server's space (one leaf table each). */
+#define SERVE_WINDOW(c) (0x2001000000ull + (uint64_t)(c)*0x200000ull)
+#define BUF_PAGES ((unsigned)(channel_buffer_size(DEPTH_CHAN) / PAGE))
 #define DEPTH_CHAN 32u
 #define BATCH 32u
 #define CASES 4
@@ -78,16 +81,16 @@ static struct control *const ctrl = (struct control *)(uintptr_t)CTRL_VA;
 static struct space_alloc alloc = { { PROC_CAP_UNTYPED, 0 }, 600, 1020 };
 static _Alignas(16) uint8_t server_stack[CASES][STACK_BYTES];
 static _Alignas(64) uint8_t server_tls[CASES][512];
-static cptr_t server_tcb[CASES];
-static struct channel_uintr_side server_side[CASES], client_side;
+static cptr_t server_tcb[CASES], server_service[CASES];
+static cptr_t buffer_frames, channel_cap;
 static cptr_t handoff_ep, handoff_reply; /* chan_call_poll's hand-over */
 static struct channel_uintr_thread client_thread;
 static struct channel_client client_state;
-static struct channel_doorbell client_mine, client_server;
+static struct channel_uintr_client client_port;
 
 /* The server's own (its copy of these). */
 static struct channel_uintr_thread server_thread;
-static struct channel_doorbell server_mine, server_bell;
+static struct channel_uintr_server server_port;
 
 static uint64_t instret(void)
 {
@@ -142,11 +145,10 @@ static void server_main(uint64_t which)
 {
 	struct channel_server *s = (struct channel_server *)(uintptr_t)SERVER_STATE_VA;
 	channel_uintr_thread_init(&server_thread, NULL, NULL);
-	server_mine = (struct channel_doorbell){ .thread = &server_thread, .bits = ~0ull };
-	server_bell = (struct channel_doorbell){ .index = 0 };
-	channel_server_init(s, &server_mine);
-	if (channel_server_attach(s, 0, (void *)(uintptr_t)BUF_VA, channel_buffer_size(DEPTH_CHAN),
-				  0, &server_bell) != ERR_OK)
+	/* kbench registered the channel first: it is attached as link 0. */
+	if (channel_uintr_server_init(&server_port, s, &server_thread, server_service[which],
+				      SERVE_WINDOW(which), BUF_PAGES) != ERR_OK ||
+	    server_port.attached != 1)
 		ctrl->errors++;
 	ctrl->ready = 1;
 	struct channel_message m;
@@ -224,12 +226,21 @@ static bool share(uint64_t va, unsigned pages, cptr_t vspace)
 	return true;
 }
 
+/* Page tables over va in vspace, nothing left mapped there. */
+static bool tables_at(cptr_t probe, cptr_t vspace, uint64_t va)
+{
+	return space_map(&alloc, probe, vspace, va, ABI_RIGHT_READ | ABI_RIGHT_WRITE,
+			 ABI_ATTR_EXECUTE_NEVER) == ERR_OK &&
+	       kestrel_page_unmap(probe) == ERR_OK;
+}
+
 static cptr_t vspace;
 static uint64_t regs[CASES][ABI_REG_COUNT];
 
 /* Every case's server thread, service and table; kbench a receiver with a
- * table; the server's space (the copy) with the control page and the
- * buffer shared. */
+ * table; the server's space (the copy) with the control page shared and
+ * page tables over each case's window; the channel's object and frames
+ * (kbench registers it per case: the kernel maps it in both spaces). */
 static bool setup(void)
 {
 	/* kbench's uipi_send_to_handler left this thread a receiver. */
@@ -237,31 +248,48 @@ static bool setup(void)
 	(void)kestrel_tcb_uintr_unbind_sender_table(PROC_CAP_TCB);
 	handoff_ep = space_object(&alloc, OBJ_ENDPOINT, 0);
 	handoff_reply = space_object(&alloc, OBJ_REPLY, 0);
-	client_side.service = space_object(&alloc, OBJ_SERVICE, 0);
-	client_side.table = space_object(&alloc, OBJ_SENDER_TABLE, 2);
-	if (!handoff_ep || !handoff_reply || !client_side.service || !client_side.table ||
+	cptr_t service = space_object(&alloc, OBJ_SERVICE, 0);
+	cptr_t table = space_object(&alloc, OBJ_SENDER_TABLE, 2);
+	cptr_t probe = space_object(&alloc, OBJ_FRAME_4K, 0);
+	if (!handoff_ep || !handoff_reply || !service || !table || !probe ||
 	    libos_tls_size() > sizeof(server_tls[0]) ||
-	    channel_uintr_bind(PROC_CAP_TCB, client_side.service, client_side.table, false) !=
-		ERR_OK)
+	    channel_uintr_bind(PROC_CAP_TCB, service, table, false) != ERR_OK ||
+	    !tables_at(probe, PROC_CAP_VSPACE, BUF_VA))
 		return false;
 	channel_uintr_thread_init(&client_thread, NULL, NULL);
+	channel_cap = space_object(&alloc, OBJ_CHANNEL, 0);
+	for (unsigned k = 0; k < BUF_PAGES; k++) {
+		cptr_t f = space_object(&alloc, OBJ_FRAME_4K, 0);
+		if (k == 0)
+			buffer_frames = f;
+		if (f == 0 || f != buffer_frames + k)
+			return false;
+	}
 	for (unsigned c = 0; c < CASES; c++) {
 		server_tcb[c] = space_object(&alloc, OBJ_TCB, 0);
-		server_side[c].service = space_object(&alloc, OBJ_SERVICE, 0);
-		server_side[c].table = space_object(&alloc, OBJ_SENDER_TABLE, 0);
-		if (!server_tcb[c] || !server_side[c].service || !server_side[c].table ||
-		    channel_uintr_bind(server_tcb[c], server_side[c].service, server_side[c].table,
-				       false) != ERR_OK)
+		server_service[c] = space_object(&alloc, OBJ_SERVICE, 0);
+		cptr_t server_table = space_object(&alloc, OBJ_SENDER_TABLE, 0);
+		if (!server_tcb[c] || !server_service[c] || !server_table ||
+		    channel_uintr_bind(server_tcb[c], server_service[c], server_table, false) !=
+			ERR_OK)
 			return false;
 		/* Before the copy: the TLS blocks are set up in kbench's image. */
 		libos_thread_registers(regs[c], server_main, c,
 				       (uint64_t)(uintptr_t)(server_stack[c] + STACK_BYTES), NULL,
 				       server_tls[c], server_tcb[c]);
 	}
-	return space_clone(&alloc, WINDOW_VA, &vspace) == ERR_OK && share(CTRL_VA, 1, vspace) &&
-	       share(BUF_VA, (unsigned)(channel_buffer_size(DEPTH_CHAN) / PAGE), vspace) &&
-	       space_fresh(&alloc, vspace, SERVER_STATE_VA,
-			   (sizeof(struct channel_server) + PAGE - 1) / PAGE, NULL) == ERR_OK;
+	if (space_clone(&alloc, WINDOW_VA, &vspace) != ERR_OK || !share(CTRL_VA, 1, vspace) ||
+	    space_fresh(&alloc, vspace, SERVER_STATE_VA,
+			(sizeof(struct channel_server) + PAGE - 1) / PAGE, NULL) != ERR_OK)
+		return false;
+	for (unsigned c = 0; c < CASES; c++)
+		if (!tables_at(probe, vspace, SERVE_WINDOW(c)) ||
+		    kestrel_tcb_configure(server_tcb[c], 0, PROC_CAP_CNODE, 0, vspace, 0, 0, 0) !=
+			ERR_OK ||
+		    kestrel_service_configure_channels(server_service[c], SERVE_WINDOW(c),
+						       BUF_PAGES) != ERR_OK)
+			return false;
+	return true;
 }
 
 /* Case c's channel (kbench's table entry c, vector c) and its server
@@ -269,21 +297,22 @@ static bool setup(void)
 static bool start(unsigned c, enum mode mode, unsigned hart, unsigned priority,
 		  uint32_t client_polls)
 {
-	struct channel_uintr_link link;
-	if (channel_uintr_connect(&server_side[c], 0, &client_side, c, c, &link) != ERR_OK)
-		return false;
-	client_mine = (struct channel_doorbell){ .thread = &client_thread,
-						 .bits = 1ull << link.client_vector };
-	client_server = (struct channel_doorbell){ .index = c };
-	if (channel_client_init(&client_state, (void *)(uintptr_t)BUF_VA,
-				channel_buffer_size(DEPTH_CHAN), DEPTH_CHAN, &client_mine,
-				&client_server) != ERR_OK)
+	/* Registered (formatted anew) per case, through kbench's entry c. */
+	struct channel_uintr_open open = { .channel = channel_cap,
+					   .service = server_service[c],
+					   .vspace = PROC_CAP_VSPACE,
+					   .first_frame = buffer_frames,
+					   .pages = BUF_PAGES,
+					   .buffer = (void *)(uintptr_t)BUF_VA,
+					   .depth = DEPTH_CHAN,
+					   .index = c,
+					   .vector = c };
+	if (channel_uintr_register(&client_port, &client_state, &client_thread, &open) != ERR_OK)
 		return false;
 	channel_client_set_poll_budget(&client_state, client_polls);
 	memset(ctrl, 0, sizeof(*ctrl));
 	ctrl->mode = mode;
-	if (kestrel_tcb_configure(server_tcb[c], 0, PROC_CAP_CNODE, 0, vspace, 0, 0, 0) != ERR_OK ||
-	    kestrel_tcb_set_priority(server_tcb[c], PROC_CAP_TCB, priority) != ERR_OK ||
+	if (kestrel_tcb_set_priority(server_tcb[c], PROC_CAP_TCB, priority) != ERR_OK ||
 	    kestrel_tcb_set_affinity(server_tcb[c], hart) != ERR_OK ||
 	    kestrel_tcb_write_registers(server_tcb[c], true, ABI_REG_COUNT, regs[c]) != ERR_OK)
 		return false;
@@ -301,7 +330,7 @@ static bool start(unsigned c, enum mode mode, unsigned hart, unsigned priority,
 static void stop(unsigned c)
 {
 	(void)kestrel_tcb_suspend(server_tcb[c]);
-	(void)channel_uintr_disconnect(&server_side[c], 0, &client_side, c);
+	(void)channel_uintr_unregister(&client_port);
 }
 
 /* One message for every request: zeroing a whole channel_message (328
