@@ -143,8 +143,9 @@ static void serve_echo(void)
 }
 
 /* MODE_RAW: the library alone (take, reply, yield; no port wait, no sync,
- * no look at the slot before a reply), holding link 0's first request
- * until ktest releases it: its reply races nothing the port could see. */
+ * no look at the slot before a reply), holding link 0's first request,
+ * and doing nothing else, until ktest releases it: its reply then stores
+ * into a slot whose client went, which nothing told the server. */
 static void serve_raw(void)
 {
 	struct channel_server *s = server_port.server;
@@ -161,9 +162,13 @@ static void serve_raw(void)
 		struct channel_message m;
 		while (channel_server_take(s, &m) == ERR_OK) {
 			if (channel_handle_link(m.handle) == 0 && !ctrl->held_mask) {
+				/* Nothing more until the release: a take from
+				 * the dead slot would break the link first. */
 				held = m;
 				ctrl->held_mask = 1;
-				continue;
+				while (!ctrl->release)
+					kestrel_yield();
+				break;
 			}
 			echo(&m);
 			if (channel_server_reply(s, &m) == ERR_OK)
