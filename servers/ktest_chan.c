@@ -149,26 +149,25 @@ static void serve_echo(void)
 static void serve_raw(void)
 {
 	struct channel_server *s = server_port.server;
-	static struct channel_message held;
+	struct channel_message held;
 	while (!ctrl->stop) {
 		/* Attach ktest's two channels, then never look again. */
 		if (server_port.attached != 3)
 			(void)channel_uintr_server_sync(&server_port);
-		if (ctrl->release && !ctrl->released) {
-			echo(&held);
-			ctrl->held_result[0] = channel_server_reply(s, &held) + 1;
-			ctrl->released = 1;
-		}
 		struct channel_message m;
 		while (channel_server_take(s, &m) == ERR_OK) {
 			if (channel_handle_link(m.handle) == 0 && !ctrl->held_mask) {
-				/* Nothing more until the release: a take from
-				 * the dead slot would break the link first. */
+				/* Nothing more until the release (a take from
+				 * the dead slot, or a sync, would retire the
+				 * handle first), then the reply. */
 				held = m;
 				ctrl->held_mask = 1;
 				while (!ctrl->release)
 					kestrel_yield();
-				break;
+				echo(&held);
+				ctrl->held_result[0] = channel_server_reply(s, &held) + 1;
+				ctrl->released = 1;
+				continue;
 			}
 			echo(&m);
 			if (channel_server_reply(s, &m) == ERR_OK)
