@@ -9,7 +9,10 @@
  *   thread's sender table; the peer's pending bit is sticky.
  * - sleep(mine, deadline): take my bits if they are already here (moved
  *   out of the receiver by an earlier READ or by the handler), else block
- *   in SYS_UINTR_WAIT until a user interrupt or the deadline, then READ.
+ *   in SYS_UINTR_WAIT until a user interrupt or the deadline, then READ;
+ *   then a client with no reply in its buffer asks CHANNEL_STATUS (a
+ *   server that went: the library reports the channel broken at once), a
+ *   server rung by a new or dead channel syncs its links.
  * - now(): the time base (rdtime) in nanoseconds, at the frequency the
  *   kernel info page gives (docs/abi.md).
  *
@@ -126,7 +129,8 @@ struct channel_uintr_open {
  * the library's (channel_client_init: depth, size), kestrel_page_map's
  * (no page tables at `buffer`, a page mapped there, a bad frame), and
  * CHANNEL_REGISTER's (docs/abi.md "Channels": the 65th client gets
- * ERR_NOT_ENOUGH_MEMORY); nothing stays mapped or registered on an error.
+ * ERR_NOT_ENOUGH_MEMORY); nothing stays mapped or registered on an error,
+ * and `client` is not to be used until a register succeeds.
  * Untrusted: every argument (the kernel checks the caps; NULL pointers and
  * a page count past ABI_CHANNEL_MAX_PAGES are refused here).
  */
