@@ -58,7 +58,9 @@ void archtest_smp_hart(struct hart *hart);
 void archtest_fpu_hart(struct hart *hart);
 
 /* archtest_uintr.c: the probe's choice (1 result); on the U-interrupt
- * model the hardware backend (1 more, and these per hart). */
+ * model the hardware backend (1 more, these per hart, and 3 more with two
+ * harts or more: the SEND in flight at teardown, a sleeper's slot moved,
+ * and stranded then adopted). */
 #define ARCHTEST_UINTR_RESULTS 4
 unsigned archtest_uintr_boot(const struct dtb *dtb, const char *bootargs, unsigned hart_count);
 void archtest_uintr_hart(struct hart *hart);

@@ -5,9 +5,10 @@
  * as the kernel drives them, checked against the CSRs and UINTC's
  * registers: slot allocation and exhaustion, UIST words and a uipi SEND
  * through them, the N CSRs' save and restore, pending bits through UINTC
- * and across deactivate/activate. The boot argument "uintr=hardware" says
- * the hardware backend is expected (the qemu-uintr-* runs); without it the
- * emulated one is, and the hardware backend must stay uninitialised.
+ * and across deactivate/activate, a SEND in flight at teardown. The boot
+ * argument "uintr=hardware" says the hardware backend is expected (the
+ * qemu-uintr-* runs); without it the emulated one is, and the hardware
+ * backend must stay uninitialised.
  */
 #include "archtest_internal.h"
 
@@ -16,10 +17,13 @@
 #include "csr.h"
 #include "memory.h"
 #include "tap.h"
+#include "timer.h"
 #include "uintr_hardware.h"
 
 #define TABLE_ENTRIES 4
 #define VECTOR_A 9
+#define FLIGHT_VECTOR 17
+#define FLIGHT_HOLD_US 20000 /* how long the held SEND waits for the teardown */
 
 struct uintr_world {
 	struct uintr_receiver a, b;
@@ -34,6 +38,7 @@ static const struct uintr_backend *const hw = &uintr_backend_hardware;
 
 static bool expect_hardware;
 static struct uintr_hw_info info;
+static unsigned harts_here;
 
 unsigned archtest_uintr_boot(const struct dtb *dtb, const char *bootargs, unsigned hart_count)
 {
@@ -42,6 +47,7 @@ unsigned archtest_uintr_boot(const struct dtb *dtb, const char *bootargs, unsign
 	if (!hardware)
 		return 1;
 	uintr_hardware_init(&info);
+	harts_here = hart_count;
 	for (unsigned h = 0; h < hart_count; h++) {
 		uint64_t block = memory_take_block(13);
 		if (!block)
@@ -50,7 +56,7 @@ unsigned archtest_uintr_boot(const struct dtb *dtb, const char *bootargs, unsign
 			memory_zero_page(block + p * 4096);
 		worlds[h].table = physical_to_kernel(block);
 	}
-	return 2 + hart_count * ARCHTEST_UINTR_RESULTS;
+	return 2 + hart_count * ARCHTEST_UINTR_RESULTS + (hart_count >= 2 ? 3 : 0);
 }
 
 static void probe_result(void)
@@ -276,7 +282,7 @@ static void sleeper(struct hart *hart, struct uintr_world *w)
 	out(&w->a);
 	bool armed = uintr_receiver_state(&w->a) == UINTR_RX_SLEEPING &&
 		     uintr_hardware_slot_read(sa, UINTC_ACTIVE) == 1 &&
-		     hw->idle_sie(h) == UIE_USIE && !usip();
+		     uintr_hardware_armed_on(sa) == h + 1 && hw->idle_sie(h) == UIE_USIE && !usip();
 	bool not_woken = !uintr_wait_cancel(&w->a);
 	uintr_hardware_slot_write(sa, UINTC_SEND, 12);
 	bool raised = usip();
@@ -284,11 +290,12 @@ static void sleeper(struct hart *hart, struct uintr_world *w)
 	bool polled = !usip() && atomic_load(&w->a.pending) == 1ull << 12 &&
 		      uintr_hardware_slot_read(sa, UINTC_PENDING) == 0;
 	in(&w->a, w->table, h);
-	bool disarmed = hw->idle_sie(h) == 0 && atomic_load(&w->a.pending) == 0;
+	bool disarmed = uintr_hardware_armed_on(sa) == 0 && atomic_load(&w->a.pending) == 0;
 	hw->return_to_user(&w->a, NULL);
 	bool delivered = usip() && uintr_hardware_slot_read(sa, UINTC_PENDING) == 1ull << 12;
 	out(&w->a);
-	bool quiet = uintr_hardware_slot_read(sa, UINTC_ACTIVE) == 0 && hw->idle_sie(h) == 0;
+	bool quiet =
+	    uintr_hardware_slot_read(sa, UINTC_ACTIVE) == 0 && uintr_hardware_armed_on(sa) == 0;
 	tap_result(blocked && armed && not_woken && raised && polled && disarmed && delivered &&
 		       quiet,
 		   "hart %u: uintr hw: a sleeper's slot stays active here, idle enables USIE "
@@ -348,6 +355,203 @@ static void uist(struct hart *hart, struct uintr_world *w)
 	    gone ? "yes" : "no", destroyed && word3 ? "yes" : "no");
 }
 
+/*
+ * A SEND in flight at teardown (harts 0 and 1): hart 1 plays a uipi SEND
+ * cut in two, as another hart's can be: it loads the UIST word, then holds
+ * the store to UINTC until hart 0 has destroyed the receiver (or for
+ * FLIGHT_HOLD_US), and answers IPIs only after storing, as a hart takes
+ * an interrupt only after its uipi. hart 0's receiver_destroyed must wait
+ * for it (the grace period): the bit is then its receiver's, and the slot
+ * it frees stays clean. Without the wait the store lands in a freed slot.
+ */
+static struct uintr_receiver flight_rx;
+static _Atomic unsigned flight_step; /* 1 word loaded, 2 destroying, 3 destroyed, 4 stored */
+
+static void flight_sender(struct uintr_sender_table *t)
+{
+	hw->switch_in(NULL, t); /* suist names t: this hart may be sending */
+	uint64_t word = __atomic_load_n(&uintr_uist_words(t)[0], __ATOMIC_SEQ_CST);
+	atomic_store(&flight_step, 1);
+	while (atomic_load(&flight_step) < 2)
+		;
+	uint64_t limit = arch_timer_now() + arch_timer_ticks(FLIGHT_HOLD_US);
+	while (atomic_load(&flight_step) < 3 && arch_timer_now() < limit)
+		;
+	if (word & UINTR_UIST_VALID)
+		uintr_hardware_slot_write((uint32_t)(word >> UINTR_UIST_SLOT_SHIFT), UINTC_SEND,
+					  (word >> UINTR_UIST_VECTOR_SHIFT) & 0xffff);
+	atomic_store(&flight_step, 4);
+	hw->switch_out(NULL);
+}
+
+static void flight_destroyer(struct uintr_sender_table *t)
+{
+	while (atomic_load(&flight_step) < 1)
+		;
+	uint32_t s = flight_rx.backend_slot;
+	atomic_store(&flight_step, 2);
+	hw->receiver_destroyed(&flight_rx);
+	unsigned destroying = 2; /* the sender may have stored (4) already */
+	atomic_compare_exchange_strong(&flight_step, &destroying, 3);
+	while (atomic_load(&flight_step) < 4)
+		;
+	bool folded = atomic_load(&flight_rx.pending) == 1ull << FLIGHT_VECTOR;
+	bool clean =
+	    uintr_hardware_slot_read(s, UINTC_PENDING) == 0 && !uintr_hardware_slot_taken(s);
+	(void)uintr_receiver_unregister(&flight_rx);
+	uintr_table_destroy(t);
+	tap_result(folded && clean,
+		   "uintr hw: a SEND in flight at teardown lands before the slot is freed: its bit "
+		   "folded into the receiver (%s), the freed slot clean (%s)",
+		   folded ? "yes" : "no", clean ? "yes" : "no");
+}
+
+static void in_flight(struct hart *hart)
+{
+	struct uintr_sender_table *t = worlds[1].table;
+	if (hart->cpu_index == 0) {
+		unsigned vector = 0;
+		if (uintr_table_init(t, TABLE_ENTRIES) != ERR_OK ||
+		    uintr_receiver_register(&flight_rx, &flight_rx) != ERR_OK ||
+		    hw->receiver_created(&flight_rx) != ERR_OK ||
+		    uintr_sender_register(t, 0, &flight_rx, FLIGHT_VECTOR, &vector) != ERR_OK)
+			panic("archtest: cannot make the in-flight receiver");
+		hw->entry_changed(t, 0);
+	}
+	archtest_barrier();
+	if (hart->cpu_index == 0)
+		flight_destroyer(t);
+	else if (hart->cpu_index == 1)
+		flight_sender(t);
+	archtest_barrier();
+}
+
+/*
+ * A sleeper's slot leaves a hart that switches in another receiver (hart
+ * 0, the others waiting in the barrier, where USIP is the kernel's): a
+ * SEND to the sleeper then raises USIP on that other hart, not for the
+ * receiver here; a receiver that sends to the sleeper itself keeps it.
+ */
+static struct uintr_receiver mig_sleeper, mig_runner;
+
+static void sleep_here(unsigned h)
+{
+	in(&mig_sleeper, NULL, h);
+	if (uintr_wait_begin(&mig_sleeper) != UINTR_WAIT_BLOCK)
+		panic("archtest: the sleeper did not block");
+	out(&mig_sleeper);
+}
+
+static void migration(struct hart *hart)
+{
+	struct uintr_sender_table *t = worlds[0].table;
+	unsigned vector = 0;
+	if (uintr_table_init(t, TABLE_ENTRIES) != ERR_OK ||
+	    uintr_receiver_register(&mig_sleeper, &mig_sleeper) != ERR_OK ||
+	    uintr_receiver_register(&mig_runner, &mig_runner) != ERR_OK ||
+	    hw->receiver_created(&mig_sleeper) != ERR_OK ||
+	    hw->receiver_created(&mig_runner) != ERR_OK ||
+	    uintr_sender_register(t, 0, &mig_sleeper, VECTOR_A, &vector) != ERR_OK)
+		panic("archtest: cannot make the migration receivers");
+	hw->entry_changed(t, 0);
+	uint32_t s = mig_sleeper.backend_slot;
+	sleep_here(hart->cpu_index);
+	bool armed_here = uintr_hardware_armed_on(s) == hart->cpu_index + 1;
+	in(&mig_runner, NULL, hart->cpu_index);
+	unsigned on = uintr_hardware_armed_on(s);
+	bool moved =
+	    on != 0 && on != hart->cpu_index + 1 &&
+	    uintr_hardware_slot_read(s, UINTC_LOW) ==
+		(harts[on - 1].hart_id << UINTC_HARTID_SHIFT | UINTC_MODE_64 | UINTC_MODE_ACTIVE);
+	uintr_hardware_slot_write(s, UINTC_SEND, 4);
+	bool not_here = !usip();
+	bool bit = uintr_hardware_slot_read(s, UINTC_PENDING) == 1ull << 4;
+	out(&mig_runner);
+	(void)uintr_wait_cancel(&mig_sleeper);
+	sleep_here(hart->cpu_index);
+	in(&mig_runner, t, hart->cpu_index); /* it sends to the sleeper */
+	bool kept = uintr_hardware_armed_on(s) == hart->cpu_index + 1;
+	out(&mig_runner);
+	(void)uintr_wait_cancel(&mig_sleeper);
+	hw->receiver_destroyed(&mig_sleeper);
+	(void)uintr_receiver_unregister(&mig_sleeper);
+	hw->receiver_destroyed(&mig_runner);
+	(void)uintr_receiver_unregister(&mig_runner);
+	uintr_table_destroy(t);
+	tap_result(armed_here && moved && not_here && bit && kept,
+		   "uintr hw: a receiver switched in moves the slot of a sleeper armed on its hart "
+		   "to a hart whose USIP is the kernel's (%s; on hart %u), a SEND raises nothing "
+		   "here (%s) and its bit waits (%s); one that sends to the sleeper keeps it (%s)",
+		   armed_here && moved ? "yes" : "no", on ? on - 1 : 0, not_here ? "yes" : "no",
+		   bit ? "yes" : "no", kept ? "yes" : "no");
+}
+
+/*
+ * With no hart whose USIP the kernel takes (every other hart runs a
+ * receiver), the sleeper's slot stays on hart 0 ("stranded"): a SEND
+ * raises USIP for the receiver running there (the model's limit), and
+ * the first hart that drops its receiver (hart 1) adopts the slot.
+ */
+static bool stranded_stuck, stranded_line;
+
+static void stranded_case(struct hart *hart)
+{
+	unsigned h = hart->cpu_index;
+	struct uintr_receiver *mine = &worlds[h].b;
+	if (h == 0) {
+		if (uintr_receiver_register(&mig_sleeper, &mig_sleeper) != ERR_OK ||
+		    uintr_receiver_register(&mig_runner, &mig_runner) != ERR_OK ||
+		    hw->receiver_created(&mig_sleeper) != ERR_OK ||
+		    hw->receiver_created(&mig_runner) != ERR_OK)
+			panic("archtest: cannot make the stranded receivers");
+	} else {
+		if (uintr_receiver_register(mine, mine) != ERR_OK ||
+		    hw->receiver_created(mine) != ERR_OK)
+			panic("archtest: cannot make a receiver");
+		in(mine, NULL, h); /* USIP is U's here now */
+	}
+	archtest_barrier();
+	uint32_t s = mig_sleeper.backend_slot;
+	if (h == 0) {
+		sleep_here(h);
+		in(&mig_runner, NULL, h);
+		stranded_stuck = uintr_hardware_armed_on(s) == 1;
+		uintr_hardware_slot_write(s, UINTC_SEND, 6);
+		stranded_line = usip();
+	}
+	archtest_barrier();
+	if (h == 1)
+		out(mine); /* routed: it adopts the slot */
+	archtest_barrier();
+	if (h == 0) {
+		bool adopted =
+		    uintr_hardware_armed_on(s) == 2 && uintr_hardware_slot_read(s, UINTC_LOW) ==
+							   (harts[1].hart_id << UINTC_HARTID_SHIFT |
+							    UINTC_MODE_64 | UINTC_MODE_ACTIVE);
+		bool bit = uintr_hardware_slot_read(s, UINTC_PENDING) == 1ull << 6;
+		out(&mig_runner);
+		(void)uintr_wait_cancel(&mig_sleeper);
+		hw->receiver_destroyed(&mig_sleeper);
+		(void)uintr_receiver_unregister(&mig_sleeper);
+		hw->receiver_destroyed(&mig_runner);
+		(void)uintr_receiver_unregister(&mig_runner);
+		tap_result(
+		    stranded_stuck && stranded_line && adopted && bit,
+		    "uintr hw: no hart whose USIP the kernel takes: the sleeper's slot stays "
+		    "(%s) and a SEND raises USIP for the receiver here (%s, the model's "
+		    "limit); the first hart to drop its receiver adopts it (%s), the bit "
+		    "kept (%s)",
+		    stranded_stuck ? "yes" : "no", stranded_line ? "yes" : "no",
+		    adopted ? "yes" : "no", bit ? "yes" : "no");
+	} else if (h >= 2)
+		out(mine);
+	archtest_barrier();
+	if (h != 0) {
+		hw->receiver_destroyed(mine);
+		(void)uintr_receiver_unregister(mine);
+	}
+}
+
 void archtest_uintr_hart(struct hart *hart)
 {
 	if (hart->cpu_index == 0)
@@ -369,4 +573,12 @@ void archtest_uintr_hart(struct hart *hart)
 	pending(hart, w);
 	sleeper(hart, w);
 	uist(hart, w);
+	archtest_barrier();
+	if (harts_here >= 2) {
+		in_flight(hart);
+		if (hart->cpu_index == 0)
+			migration(hart);
+		archtest_barrier();
+		stranded_case(hart);
+	}
 }

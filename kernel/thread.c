@@ -206,7 +206,7 @@ static inline __attribute__((always_inline)) _Noreturn void run(struct hart *har
 	}
 	/* Before returning to next's user mode (the one place for every path,
 	 * fastpath included): user-interrupt switch and delivery. */
-	kuintr_return_to_user(hart, next);
+	kuintr_return_to_user(hart, next, next != from);
 	kinfo_set_running(hart->cpu_index, next);
 	spinlock_release(&kernel_lock);
 	user_return(hart, (struct trap_frame *)next->regs);

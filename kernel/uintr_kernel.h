@@ -22,6 +22,7 @@
 #include "compiler.h"
 #include "hart.h"
 #include "tcb.h"
+#include "uintr_select.h"
 
 /* Drop what this hart (h, the calling one) loaded: the backend's switch_out,
  * uintr_switch_out. A SLEEPING receiver stays SLEEPING. */
@@ -35,17 +36,25 @@ struct kuintr_loaded {
 extern struct kuintr_loaded kuintr_loaded[CONFIG_MAX_HARTS];
 
 void kuintr_return_to_user_slow(struct hart *hart, struct tcb *next);
+void kuintr_scrub_slow(void);
 /* The before-returning-to-user step (lock held, hart->user_frame is next's
  * registers): load next's receiver and table unless loaded, and let the
- * backend deliver a pending user interrupt into them. Inline, because
- * every kernel exit runs it: a hart that has nothing loaded returning to
- * a thread without user interrupts (most exits) costs three loads
- * (HOT_INLINE: as a plain `static inline` GCC called it, 30 a return). */
-HOT_INLINE void kuintr_return_to_user(struct hart *hart, struct tcb *next)
+ * backend deliver a pending user interrupt into them. `switched`: another
+ * thread (or none) ran in user mode here since next last did; between two
+ * threads without user interrupts the backend's scrub clears what the
+ * first could leave in the N CSRs (hardware; docs/uintr.md). Inline,
+ * because every kernel exit runs it: a hart that has nothing loaded
+ * returning to the same thread without user interrupts (most exits) costs
+ * three loads (HOT_INLINE: as a plain `static inline` GCC called it, 30 a
+ * return). */
+HOT_INLINE void kuintr_return_to_user(struct hart *hart, struct tcb *next, bool switched)
 {
 	const struct kuintr_loaded *l = &kuintr_loaded[hart->cpu_index];
-	if (l->thread == NULL && next->uintr_service == NULL && next->uintr_table == NULL)
+	if (l->thread == NULL && next->uintr_service == NULL && next->uintr_table == NULL) {
+		if (switched && uintr_backend->scrub != NULL)
+			kuintr_scrub_slow();
 		return;
+	}
 	kuintr_return_to_user_slow(hart, next);
 }
 /*

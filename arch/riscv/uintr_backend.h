@@ -107,8 +107,10 @@ struct uintr_backend {
 	enum error (*receiver_created)(struct uintr_receiver *r);
 	/* Before uintr_receiver_unregister: hardware invalidates the UIST
 	 * words of every entry naming r (core empties the entries next, which
-	 * calls no hook), reads the slot's pending bits into r (uintr_write),
-	 * deactivates and frees the slot. */
+	 * calls no hook), waits until no SEND that loaded one of them is in
+	 * flight on another hart (an IPI round: the grace period), reads the
+	 * slot's pending bits into r (uintr_write), deactivates and frees the
+	 * slot. */
 	void (*receiver_destroyed)(struct uintr_receiver *r);
 	/* Entry `index` of t changed (registered or emptied): hardware rewrites
 	 * its UIST word and fences, so no later SEND uses the old one, and
@@ -143,16 +145,23 @@ struct uintr_backend {
 	 * emulated: nothing. */
 	void (*before_wait)(struct uintr_receiver *r);
 	/* Under the lock, on each scheduling pass of hart `cpu` (before its
-	 * wake list is drained): hardware reads the slots of the receivers
-	 * that sleep on this hart (switch_out left them active here, so a
-	 * SEND raises USIP on this hart) and posts what it finds
+	 * wake list is drained): hardware reads the slots of the sleepers
+	 * armed on this hart (switch_out left them active here, or another
+	 * hart's switch_in moved them here, so a SEND raises USIP on this
+	 * hart) and posts what it finds
 	 * (uintr_post: a sleeper is woken through port_uintr_wake); the
 	 * hardware itself never tells the kernel. Emulated: NULL. */
 	void (*poll)(unsigned cpu);
 	/* The sie bits hart `cpu`'s idle wfi must also enable so that a SEND
-	 * to one of its sleepers ends it: hardware, USIE while it has one;
-	 * emulated: NULL. */
+	 * to a sleeper armed there ends it: hardware, USIE (an idle hart takes
+	 * USIP in S, and sleepers' slots may move to it); emulated: NULL. */
 	uint64_t (*idle_sie)(unsigned cpu);
+	/* The hart switches between two threads neither of which receives
+	 * or sends (no switch_in or switch_out runs): hardware clears the N
+	 * CSRs the first could write (the fork lets user mode reach them
+	 * whatever the thread is: UINTR.md section 1), so the second cannot
+	 * read them; emulated: NULL (a thread without a receiver traps). */
+	void (*scrub)(void);
 	/* Emulated only (NULL on hardware): an illegal-instruction trap whose
 	 * instruction word is `insn`, WITHOUT the kernel lock. Returns false
 	 * when it is not uipi, uret or a user-CSR access (uintr_decode.h; the

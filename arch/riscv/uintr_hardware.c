@@ -15,6 +15,7 @@
 #include "barrier.h"
 #include "csr.h"
 #include "hart.h"
+#include "ipi.h"
 #include "memory.h"
 
 #define SLOT_WORDS (UINTC_SLOTS_MAX / 64)
@@ -34,6 +35,9 @@ static struct uintr_receiver *slot_owner[UINTC_SLOTS_MAX];
  * one, so a SEND that read a UIST word just before it was invalidated
  * lands in a slot nobody owns (and is cleared at the next allocation). */
 static _Atomic uint32_t slot_next;
+/* Harts whose suist names a sender table (cpu index bits): only they can
+ * be inside a uipi SEND. Each hart changes its own bit, in the kernel. */
+static _Atomic uint64_t sending_harts;
 
 bool uintr_hardware_ready(void)
 {
@@ -133,14 +137,37 @@ static enum error hw_receiver_created(struct uintr_receiver *r)
 	return ERR_OK;
 }
 
+/* Slots armed on a hart that runs a receiver (USIP is U's there) which
+ * should have gone to a hart whose USIP is the kernel's, but none was:
+ * the next hart to become one adopts them (route_usip_to_kernel). */
+static bool stranded[UINTC_SLOTS_MAX];
+static uint32_t stranded_count;
+
+static void unstrand(uint32_t slot)
+{
+	if (stranded[slot]) {
+		stranded[slot] = false;
+		stranded_count--;
+	}
+}
+
 static void disarm(uint32_t slot)
 {
 	unsigned on = armed_on[slot];
 	if (on == 0)
 		return;
+	unstrand(slot);
 	atomic_fetch_and(&armed[on - 1][slot / 64], ~(1ull << (slot % 64)));
 	armed_count[on - 1]--;
 	armed_on[slot] = 0;
+}
+
+static void arm(uint32_t slot, unsigned cpu)
+{
+	disarm(slot);
+	armed_on[slot] = (uint8_t)(cpu + 1);
+	armed_count[cpu]++;
+	atomic_fetch_or(&armed[cpu][slot / 64], 1ull << (slot % 64));
 }
 
 /* The UIST word of entry e (core keeps each entry's index in its table). */
@@ -149,12 +176,35 @@ static uint64_t *uist_word_of(struct uintr_sender_entry *e)
 	return &uintr_uist_words(uintr_entry_table(e))[e->index];
 }
 
+static void quiescent(void *unused)
+{
+	(void)unused;
+}
+
+/*
+ * The grace period for sends in flight: a SEND on another hart may have
+ * loaded a UIST word just before it was cleared and not yet stored to
+ * UINTC. A hart takes an interrupt only between instructions, and on the
+ * fork uipi ends its translation block (UINTR.md section R), so once
+ * every hart that could be sending has answered an IPI call (from user
+ * mode: its trap; from the kernel: its lock wait or idle loop poll the
+ * mailbox), its SEND has landed. The harts answer without the lock, so
+ * waiting for them under it cannot deadlock (as arch_ipi_stall).
+ */
+static void wait_for_sends_in_flight(void)
+{
+	uint64_t others = atomic_load(&sending_harts) & ~(UINT64_C(1) << hart_current()->cpu_index);
+	if (others)
+		arch_ipi_call(others, quiescent, NULL);
+}
+
 static void hw_receiver_destroyed(struct uintr_receiver *r)
 {
 	for (unsigned v = 0; v < UINTR_VECTORS; v++)
 		if (r->sender[v])
 			__atomic_store_n(uist_word_of(r->sender[v]), 0, __ATOMIC_SEQ_CST);
 	fence_rw_rw();
+	wait_for_sends_in_flight(); /* then nothing more reaches the slot */
 	uint32_t s = r->backend_slot;
 	disarm(s);
 	slot_owner[s] = NULL;
@@ -208,47 +258,172 @@ static bool has_armed(unsigned cpu)
 }
 
 /*
- * A slot armed here raises USIP on this hart, which sideleg sends to U,
- * where only a receiver running here would take it (and find nothing of
- * its own). While a slot is armed and no receiver is loaded, USIP is the
- * kernel's instead: sideleg.USIP off, sie's USIE on, so a SEND to the
- * sleeper traps to S at once (arch_interrupt, user software interrupt)
- * and the scheduling pass polls, rather than waiting for this hart's next
- * kernel entry. A receiver's switch_in gives USIP back to U. The line is
- * cleared through sip: the fork masks uip writes with sideleg.
+ * UINTC raises one line per hart, USIP, for every active slot naming that
+ * hart, and sideleg gives the whole line either to U or to S (UINTR.md
+ * sections 1 and 3). A hart that runs a receiver gives it to U (in-U
+ * delivery skips the kernel); there a SEND to a sleeper armed on the same
+ * hart only enters that receiver's handler, which finds nothing. So USIP
+ * is the kernel's on every hart without a receiver loaded ("routed":
+ * sideleg.USIP off, sie's USIE on: a SEND to a sleeper armed there traps
+ * to S at once, or ends the idle wfi, and the scheduling pass polls), and
+ * a sleeper's slot is kept on a routed hart: a receiver's switch_in moves
+ * the slots armed on its hart to one (evacuate), and when there is none
+ * they wait there ("stranded") until a hart becomes routed and adopts
+ * them. The line is cleared through sip: the fork masks uip writes with
+ * sideleg.
  */
-static bool routed[CONFIG_MAX_HARTS]; /* USIP is the kernel's on that hart */
+static bool routed[CONFIG_MAX_HARTS];    /* USIP is the kernel's on that hart */
+static bool receiving[CONFIG_MAX_HARTS]; /* a receiver is loaded there */
 
-static void route_usip_to_kernel(unsigned cpu)
+/* A slot armed on another hart moves to `to`: its hartid is rewritten
+ * with Active kept, and UINTC raises USIP there at once when bits are
+ * pending (its rule after WRITE_LOW), so no SEND is lost in the move. */
+static void move_slot(uint32_t slot, unsigned to)
 {
-	if (!has_armed(cpu))
-		return;
-	csr_clear_sideleg(SIDELEG_USIP);
-	csr_set_sie(UIE_USIE);
-	routed[cpu] = true;
+	arm(slot, to);
+	uintr_hardware_slot_write(slot, UINTC_LOW,
+				  harts[to].hart_id << UINTC_HARTID_SHIFT | UINTC_MODE_64 |
+				      UINTC_MODE_ACTIVE);
 }
 
-/* No slot armed here any more (woken, or disarmed from another hart) and
- * no receiver loaded: a line raised before that would trap for ever. */
-static void unroute_usip(unsigned cpu)
+/* This hart just became routed: the stranded slots come here. */
+static __attribute__((noinline)) void adopt(unsigned cpu)
 {
-	csr_clear_sie(UIE_USIE);
-	csr_clear_sip(UIP_USIP);
-	csr_set_sideleg(SIDELEG_USIP);
-	routed[cpu] = false;
+	for (unsigned x = 0; x < CONFIG_MAX_HARTS && stranded_count != 0; x++)
+		for (unsigned w = 0; w < SLOT_WORDS; w++) {
+			uint64_t set = atomic_load(&armed[x][w]);
+			while (set) {
+				uint32_t slot = w * 64 + (uint32_t)__builtin_ctzll(set);
+				set &= set - 1;
+				if (stranded[slot])
+					move_slot(slot, cpu); /* (x == cpu: just unstranded) */
+			}
+		}
+}
+
+/* No receiver is loaded here any more: USIP becomes the kernel's (two CSR
+ * writes when it was not), and the stranded slots come here. */
+static void route_usip_to_kernel(unsigned cpu)
+{
+	receiving[cpu] = false;
+	if (!routed[cpu]) {
+		csr_clear_sideleg(SIDELEG_USIP);
+		csr_set_sie(UIE_USIE);
+		routed[cpu] = true;
+	}
+	if (stranded_count != 0)
+		adopt(cpu);
+}
+
+/* The receiver about to run here (its table t) sends to `sleeper`: a
+ * synchronous call (send, then wait) enters the kernel right after its
+ * SEND, and that entry's poll finds the bit at no extra cost, where a move
+ * would make another hart wake the sleeper with an IPI to this one. */
+static bool sends_to(struct uintr_sender_table *t, struct uintr_receiver *sleeper)
+{
+	unsigned left = sleeper->senders;
+	for (unsigned v = 0; t != NULL && v < UINTR_VECTORS && left != 0; v++) {
+		struct uintr_sender_entry *e = sleeper->sender[v];
+		if (e != NULL) {
+			left--;
+			if (uintr_entry_table(e) == t)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The index of the one bit set in `bit`, without a libgcc call (rv64gc has
+ * no ctz): a de Bruijn multiplication. */
+static unsigned bit_index(uint64_t bit)
+{
+	static const uint8_t index[64] = {
+		0,  1,  48, 2,  57, 49, 28, 3,  61, 58, 50, 42, 38, 29, 17, 4,
+		62, 55, 59, 36, 53, 51, 43, 22, 45, 39, 33, 30, 24, 18, 12, 5,
+		63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23, 11,
+		46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9,  13, 8,  7,  6,
+	};
+	return index[(bit * UINT64_C(0x03f79d71b4cb0a89)) >> 58];
+}
+
+/* Every sleeper armed on cpu is one that t sends to (evacuate would move
+ * none): the common case of a synchronous call's two sides on one hart,
+ * checked without a call so that it costs a few dozen instructions. */
+static __attribute__((noinline)) bool all_kept(unsigned cpu, struct uintr_sender_table *t)
+{
+	unsigned left = armed_count[cpu];
+	for (unsigned w = 0; w < SLOT_WORDS && left != 0; w++)
+		for (uint64_t set = atomic_load_explicit(&armed[cpu][w], memory_order_relaxed);
+		     set != 0; set &= set - 1) {
+			left--;
+			if (!sends_to(t, slot_owner[w * 64 + bit_index(set & -set)]))
+				return false;
+		}
+	return true;
+}
+
+/* A routed hart other than cpu, or CONFIG_MAX_HARTS when there is none. */
+static unsigned routed_hart(unsigned cpu)
+{
+	for (unsigned y = 0; y < CONFIG_MAX_HARTS; y++)
+		if (y != cpu && routed[y])
+			return y;
+	return CONFIG_MAX_HARTS;
+}
+
+/* A receiver (table t) is about to run on this hart: the sleepers' slots
+ * armed here go to a routed hart, but for those it sends to itself. Out
+ * of line: inlined, it made every switch_in save twelve registers. */
+static __attribute__((noinline)) void evacuate(unsigned cpu, struct uintr_sender_table *t)
+{
+	unsigned to = CONFIG_MAX_HARTS + 1; /* not looked for yet */
+	unsigned left = armed_count[cpu];
+	for (unsigned w = 0; w < SLOT_WORDS && left != 0; w++) {
+		uint64_t set = atomic_load(&armed[cpu][w]);
+		while (set) {
+			uint32_t slot = w * 64 + (uint32_t)__builtin_ctzll(set);
+			set &= set - 1;
+			left--;
+			if (sends_to(t, slot_owner[slot]))
+				continue;
+			if (to == CONFIG_MAX_HARTS + 1)
+				to = routed_hart(cpu);
+			if (to != CONFIG_MAX_HARTS)
+				move_slot(slot, to);
+			else if (!stranded[slot]) {
+				stranded[slot] = true;
+				stranded_count++;
+			}
+		}
+	}
+}
+
+static void set_sending(bool on)
+{
+	uint64_t bit = UINT64_C(1) << hart_current()->cpu_index;
+	if (on)
+		atomic_fetch_or(&sending_harts, bit);
+	else if (atomic_load_explicit(&sending_harts, memory_order_relaxed) & bit)
+		atomic_fetch_and(&sending_harts, ~bit);
 }
 
 static void hw_switch_in(struct uintr_receiver *r, struct uintr_sender_table *t)
 {
+	unsigned cpu = hart_current()->cpu_index;
+	if (r) {
+		disarm(r->backend_slot);
+		receiving[cpu] = true;
+		if (has_armed(cpu) && !all_kept(cpu, t))
+			evacuate(cpu, t); /* before the line is cleared below */
+	}
 	/* USIP and uie are U's again (the fork masks them with sideleg). */
 	csr_set_sideleg(SIDELEG_USIP);
-	routed[hart_current()->cpu_index] = false;
+	routed[cpu] = false;
 	/* The line UINTC raised for the previous thread is not this one's. */
 	csr_clear_uip(UIP_USIP);
 	if (r) {
 		load_registers(&r->regs);
 		uint32_t s = r->backend_slot;
-		disarm(s);
 		uintr_hardware_slot_write(
 		    s, UINTC_LOW, hart_current()->hart_id << UINTC_HARTID_SHIFT | UINTC_MODE_64);
 		move_pending_to_slot(r);
@@ -261,7 +436,16 @@ static void hw_switch_in(struct uintr_receiver *r, struct uintr_sender_table *t)
 		csr_write_suirs(0);
 		route_usip_to_kernel(hart_current()->cpu_index);
 	}
+	set_sending(t != NULL);
 	csr_write_suist(t ? uintr_hardware_suist(t) : 0);
+}
+
+/* With USIP routed to the kernel the fork masks uie and uip writes (and
+ * user reads) with sideleg: then only the plain registers need clearing. */
+static void hw_scrub(void)
+{
+	load_registers(&no_registers);
+	csr_clear_uip(UIP_USIP);
 }
 
 static void hw_switch_out(struct uintr_receiver *r)
@@ -269,12 +453,7 @@ static void hw_switch_out(struct uintr_receiver *r)
 	if (r && uintr_receiver_state(r) == UINTR_RX_SLEEPING) {
 		/* Its slot stays active here: a SEND raises USIP on this hart,
 		 * which ends the idle wfi (idle_sie), and poll wakes it. */
-		unsigned cpu = hart_current()->cpu_index;
-		uint32_t s = r->backend_slot;
-		disarm(s);
-		armed_on[s] = (uint8_t)(cpu + 1);
-		armed_count[cpu]++;
-		atomic_fetch_or(&armed[cpu][s / 64], 1ull << (s % 64));
+		arm(r->backend_slot, hart_current()->cpu_index);
 	} else if (r) {
 		/* From here a SEND only accumulates in the slot. */
 		uintr_hardware_slot_write(r->backend_slot, UINTC_ACTIVE, 0);
@@ -296,6 +475,7 @@ static void hw_switch_out(struct uintr_receiver *r)
 	}
 	csr_write_suirs(0);
 	csr_write_suist(0);
+	set_sending(false);
 	csr_clear_uie(UIE_USIE);
 	csr_clear_uip(UIP_USIP);
 	route_usip_to_kernel(hart_current()->cpu_index);
@@ -354,16 +534,29 @@ static void hw_poll(unsigned cpu)
 	}
 }
 
+/* No slot armed here any more (woken, moved, or disarmed from another
+ * hart): a line raised before that would trap for ever. A slot armed
+ * here leaves it to poll. */
 void uintr_hardware_usip_taken(void)
 {
-	unsigned cpu = hart_current()->cpu_index;
-	if (!has_armed(cpu) && routed[cpu])
-		unroute_usip(cpu);
+	if (!has_armed(hart_current()->cpu_index))
+		csr_clear_sip(UIP_USIP);
 }
 
+/* The idle hart runs no receiver: USIP is the kernel's (a hart that has
+ * never loaded a thread with user interrupts becomes routed here, and can
+ * then take sleepers' slots from busy harts). */
 static uint64_t hw_idle_sie(unsigned cpu)
 {
-	return has_armed(cpu) ? UIE_USIE : 0;
+	route_usip_to_kernel(cpu);
+	if (!has_armed(cpu))
+		csr_clear_sip(UIP_USIP); /* a stale line would end every wfi */
+	return UIE_USIE;
+}
+
+unsigned uintr_hardware_armed_on(uint32_t slot)
+{
+	return armed_on[slot];
 }
 
 const struct uintr_backend uintr_backend_hardware = {
@@ -379,5 +572,6 @@ const struct uintr_backend uintr_backend_hardware = {
 	.before_wait = hw_before_wait,
 	.poll = hw_poll,
 	.idle_sie = hw_idle_sie,
+	.scrub = hw_scrub,
 	.trap = NULL,
 };

@@ -28,8 +28,8 @@ extern const struct uintr_backend uintr_backend_hardware;
 
 /* arch_interrupt took USIP in S (a SEND to a sleeper armed on this hart
  * while no receiver runs here; docs/uintr.md): the scheduling pass polls
- * the armed slots; when none is armed any more, USIP goes back to U and
- * the line is cleared, or it would trap for ever. Lock held. */
+ * the armed slots; when none is armed here any more, the line is cleared,
+ * or it would trap for ever. Lock held. */
 void uintr_hardware_usip_taken(void);
 
 /*
@@ -52,6 +52,11 @@ bool uintr_hardware_slot_taken(uint32_t slot);
  * uintr_hardware_slots(). */
 uint64_t uintr_hardware_slot_read(uint32_t slot, unsigned offset);
 void uintr_hardware_slot_write(uint32_t slot, unsigned offset, uint64_t value);
+
+/* 1 + the cpu index of the hart a sleeper's slot is armed on (its SEND
+ * raises USIP there, and that hart's poll finds it), 0 when it is not
+ * armed. Assumes slot < uintr_hardware_slots(). */
+unsigned uintr_hardware_armed_on(uint32_t slot);
 
 /* The suist value that makes t's UIST words the hart's sender table. */
 uint64_t uintr_hardware_suist(struct uintr_sender_table *t);
