@@ -13,13 +13,6 @@
 #include "reply.h"
 #include "scheduler.h"
 
-enum endpoint_state endpoint_state(const struct endpoint *ep)
-{
-	if (ep->queue.head == NULL)
-		return ENDPOINT_IDLE;
-	return tcb_state(ep->queue.head) == THREAD_BLOCKED_SEND ? ENDPOINT_SEND : ENDPOINT_RECV;
-}
-
 static bool has_right(struct cap cap, unsigned right)
 {
 	return (cap_rights(cap).bits & right) != 0;

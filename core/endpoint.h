@@ -42,7 +42,13 @@ enum endpoint_state {
 	ENDPOINT_RECV = 2, /* receivers wait */
 };
 
-enum endpoint_state endpoint_state(const struct endpoint *ep);
+/* Inline: the fastpath's first tier makes no call that returns. */
+HOT_INLINE enum endpoint_state endpoint_state(const struct endpoint *ep)
+{
+	if (ep->queue.head == NULL)
+		return ENDPOINT_IDLE;
+	return tcb_state(ep->queue.head) == THREAD_BLOCKED_SEND ? ENDPOINT_SEND : ENDPOINT_RECV;
+}
 
 /*
  * Send (call: and wait for the reply) through `cap`, by the current thread

@@ -46,15 +46,31 @@ const char *reply_check_invariants(const struct reply *r);
 
 /* --- Inline: the IPC fastpath's steps (kernel/fastpath.c). --- */
 
-/* caller (just delivered as a call) now waits on r (empty); the reply may
- * carry caps when can_grant. */
-HOT_INLINE void reply_push(struct reply *r, struct tcb *caller, bool can_grant)
+/* reply_push's links alone (the fastpath sets the state itself). */
+HOT_INLINE void reply_link_caller(struct reply *r, struct tcb *caller, bool can_grant)
 {
 	CORE_ASSERT(r->caller == NULL && caller->reply == NULL);
 	r->caller = caller;
 	r->can_grant = can_grant;
 	caller->reply = r;
+}
+
+/* caller (just delivered as a call) now waits on r (empty); the reply may
+ * carry caps when can_grant. */
+HOT_INLINE void reply_push(struct reply *r, struct tcb *caller, bool can_grant)
+{
+	reply_link_caller(r, caller, can_grant);
 	tcb_set_state(caller, THREAD_BLOCKED_REPLY);
+}
+
+/* reply_remove_caller's links alone, for a caller that lent nothing (the
+ * fastpath's rule). */
+HOT_INLINE void reply_unlink_caller(struct tcb *caller)
+{
+	CORE_ASSERT(!lend_active(&caller->lend));
+	caller->reply->caller = NULL;
+	caller->reply->can_grant = 0;
+	caller->reply = NULL;
 }
 
 /* caller (BLOCKED_REPLY) leaves its reply object; its state is the caller's.
@@ -62,11 +78,9 @@ HOT_INLINE void reply_push(struct reply *r, struct tcb *caller, bool can_grant)
  * the reply object or either thread deleted). */
 HOT_INLINE void reply_remove_caller(struct tcb *caller)
 {
-	if (caller->lend.bytes != 0) /* lend_active, spelt out for the fastpath */
+	if (lend_active(&caller->lend))
 		lend_return(&caller->lend);
-	caller->reply->caller = NULL;
-	caller->reply->can_grant = 0;
-	caller->reply = NULL;
+	reply_unlink_caller(caller);
 }
 
 /* r will be filled by t's receive. */

@@ -114,14 +114,29 @@ HOT_INLINE struct tcb *sched_current(unsigned hart)
 	return sched_harts[hart].current;
 }
 
+/* The index of x's highest set bit (x != 0). Written out: rv64gc has no
+ * clz, and GCC's __builtin_clzll is a libgcc call (the fastpath's first
+ * tier makes no call that returns). */
+HOT_INLINE unsigned sched_high_bit(uint64_t x)
+{
+	unsigned n = 0;
+	for (unsigned step = 32; step != 0; step >>= 1) {
+		if (x >> step) {
+			x >>= step;
+			n += step;
+		}
+	}
+	return n;
+}
+
 /* The highest priority with a ready (queued) thread on hart, or -1. */
 HOT_INLINE int sched_top_priority(unsigned hart)
 {
 	const struct sched_hart *hs = &sched_harts[hart];
 	if (hs->bitmap_l1 == 0)
 		return -1;
-	unsigned word = 63u - (unsigned)__builtin_clzll(hs->bitmap_l1);
-	return (int)(word * 64 + 63u - (unsigned)__builtin_clzll(hs->bitmap_l2[word]));
+	unsigned word = sched_high_bit(hs->bitmap_l1);
+	return (int)(word * 64 + sched_high_bit(hs->bitmap_l2[word]));
 }
 
 /* Benno's rule, for sched_schedule and the direct switch alike: a thread

@@ -317,6 +317,14 @@ HOT_INLINE void tcb_set_state(struct tcb *t, enum thread_state to)
 		tcb_stopped_current(t);
 }
 
+/* tcb_set_state for a thread current on no hart (so no scheduler call:
+ * the fastpath's blocked thread, after its switch). */
+HOT_INLINE void tcb_set_state_not_current(struct tcb *t, enum thread_state to)
+{
+	CORE_ASSERT(thread_state_transition_ok(tcb_state(t), to) && tcb_current_hart(t) == NO_HART);
+	t->state = (uint8_t)to;
+}
+
 /* --- Inline: the IPC fastpath's steps (kernel/fastpath.c). --- */
 
 /* Append t (not in any queue) and note it waits on `object`. */

@@ -63,6 +63,19 @@ static void test_bitmap_picks_highest(void **state)
 	assert_ptr_equal(sched_current(0), sched_idle(0));
 }
 
+/* sched_high_bit (the bitmaps' written-out clz) against a bit-by-bit scan:
+ * every single bit, and every bit under all-ones below it. */
+static void test_high_bit(void **state)
+{
+	(void)state;
+	for (unsigned b = 0; b < 64; b++) {
+		uint64_t one = UINT64_C(1) << b;
+		assert_int_equal(sched_high_bit(one), b);
+		assert_int_equal(sched_high_bit(one | (one - 1)), b);
+		assert_int_equal(sched_high_bit(one | 1), b);
+	}
+}
+
 static void test_preemption_and_benno(void **state)
 {
 	(void)state;
@@ -468,6 +481,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_idle_at_start),
 		T(test_bitmap_picks_highest),
+		T(test_high_bit),
 		T(test_preemption_and_benno),
 		T(test_equal_priority_candidate),
 		T(test_direct_switch),

@@ -20,6 +20,8 @@
 #include "space_cache.h"
 #include "syscall.h"
 #include "thread.h"
+#include "thread_run.h"
+#include "layout.h"
 
 bool fastpath_enabled = true;
 
@@ -46,8 +48,26 @@ HOT_INLINE bool in_registers(const struct tcb *sender, struct msg_info info)
 HOT_INLINE void transfer(struct tcb *from, struct tcb *to, struct msg_info info, uint64_t badge)
 {
 	unsigned length = msg_info_length(info);
-	for (unsigned i = 0; i < length; i++)
-		tcb_set_reg(to, PORT_REG_MR0 + i, tcb_get_reg(from, PORT_REG_MR0 + i));
+	/* Words 0..length-1 and no more (the others are the receiver's own):
+	 * unrolled from the top, each word's place a constant (with the loop
+	 * GCC looked each one up in port_reg_index's table). */
+#define COPY_WORD(i)                                                                               \
+	case i + 1:                                                                                \
+		tcb_set_reg(to, PORT_REG_MR0 + i, tcb_get_reg(from, PORT_REG_MR0 + i));            \
+		__attribute__((fallthrough));
+	_Static_assert(MSG_REGISTER_WORDS == 8, "COPY_WORD 7 down to 0");
+	switch (length) {
+		COPY_WORD(7)
+		COPY_WORD(6)
+		COPY_WORD(5)
+		COPY_WORD(4)
+		COPY_WORD(3)
+		COPY_WORD(2)
+		COPY_WORD(1)
+		COPY_WORD(0)
+	default: break; /* 0 (in_registers bounds it by 8) */
+	}
+#undef COPY_WORD
 	tcb_set_reg(to, PORT_REG_INFO, msg_info_make(msg_info_label(info), length, 0, 0).word);
 	tcb_set_reg(to, PORT_REG_BADGE, badge);
 	tcb_set_reg(to, PORT_REG_RESULT, ERR_OK);
@@ -58,10 +78,11 @@ HOT_INLINE void transfer(struct tcb *from, struct tcb *to, struct msg_info info,
  * (syscall_lookup: all 64 bits, cnode_resolve_address_bits' rules), done
  * inline for the shape every program has: a root CNode whose guard and
  * radix take all 64 bits, so one guard compare and one index. Any other
- * shape takes the general lookup. The slot may be empty (callers check
- * the cap's type); NULL when nothing resolves. Untrusted: cptr.
+ * shape takes the general lookup (quick: gives NULL, for the second tier).
+ * The slot may be empty (callers check the cap's type); NULL when nothing
+ * resolves. Untrusted: cptr.
  */
-HOT_INLINE struct cte *lookup(struct tcb *t, uint64_t cptr)
+HOT_INLINE struct cte *lookup(struct tcb *t, uint64_t cptr, bool quick)
 {
 	struct cap root = t->cspace_root.cap;
 	if (cap_type(root) == CAP_CNODE) {
@@ -72,17 +93,31 @@ HOT_INLINE struct cte *lookup(struct tcb *t, uint64_t cptr)
 			return (struct cte *)cap_ptr(root) + (cptr & ((UINT64_C(1) << radix) - 1));
 		}
 	}
-	return syscall_lookup(t, cptr);
+	return quick ? NULL : syscall_lookup(t, cptr);
 }
 
-/* Call (a0 endpoint cptr, a2 info). Untrusted: every register. Returns
- * the receiver to run (its satp in *s), or NULL having changed nothing. */
-static struct tcb *call(unsigned h, struct tcb *t, struct space *s)
+/* space_find; quick: only a remembered answer (the walk and its join are
+ * the second tier's). */
+HOT_INLINE bool find_space(const struct tcb *t, unsigned h, struct space *s, bool quick)
 {
+	return quick ? space_hit(t, h, s) : space_find(t, h, s);
+}
+
+/*
+ * Call (a0 endpoint cptr, a2 info). Untrusted: every register. Returns
+ * the receiver to run (its satp in *s), or NULL having changed nothing.
+ * quick (the first tier): also NULL where the rule's answer needs a call
+ * that returns (the general lookup, the VSpace walk), and the exit must
+ * be thread_run_quick's (*status, else NULL).
+ */
+HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, bool quick,
+			    uint64_t *status)
+{
+	unsigned h = hart->cpu_index;
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
 	if (!in_registers(t, info))
 		return NULL;
-	struct cte *slot = lookup(t, tcb_get_reg(t, PORT_REG_RESULT));
+	struct cte *slot = lookup(t, tcb_get_reg(t, PORT_REG_RESULT), quick);
 	if (slot == NULL || !endpoint_cap_can_send(slot->cap))
 		return NULL;
 	struct cap cap = slot->cap;
@@ -91,8 +126,10 @@ static struct tcb *call(unsigned h, struct tcb *t, struct space *s)
 		return NULL;
 	struct tcb *receiver = ep->queue.head;
 	struct reply *r = receiver->reply;
-	if (!endpoint_call_waits(cap, r) || !space_find(receiver, h, s) ||
+	if (!endpoint_call_waits(cap, r) || !find_space(receiver, h, s, quick) ||
 	    !sched_can_switch_direct(h, receiver))
+		return NULL;
+	if (quick && (*status = thread_run_quick(hart, t, receiver)) == 0)
 		return NULL;
 	/* do_send, then caller_after_delivery, then the switch. */
 	tcb_set_reg(t, PORT_REG_RESULT, ERR_OK);
@@ -103,20 +140,24 @@ static struct tcb *call(unsigned h, struct tcb *t, struct space *s)
 	/* Switched before t blocks: t's block then asks for no decision. */
 	sched_switch_direct_asid(h, receiver, s->join_asid);
 	space_remember(receiver, h, s);
-	reply_push(r, t, receiver->ipc_grant);
+	/* reply_push, with t no longer current. */
+	reply_link_caller(r, t, receiver->ipc_grant);
+	tcb_set_state_not_current(t, THREAD_BLOCKED_REPLY);
 	return receiver;
 }
 
 /* ReplyRecv (a0 endpoint cptr, a1 reply cptr, a2 info). Untrusted: every
  * register. Returns the caller to run (its satp in *s), or NULL having
- * changed nothing. */
-static struct tcb *reply_recv(unsigned h, struct tcb *t, struct space *s)
+ * changed nothing. quick: as call()'s. */
+HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space *s, bool quick,
+				  uint64_t *status)
 {
+	unsigned h = hart->cpu_index;
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
 	if (!in_registers(t, info) || t->bound != NULL)
 		return NULL; /* a bound notification may have a signal to deliver */
-	struct cte *slot = lookup(t, tcb_get_reg(t, PORT_REG_RESULT));
-	struct cte *reply_slot = lookup(t, tcb_get_reg(t, PORT_REG_BADGE));
+	struct cte *slot = lookup(t, tcb_get_reg(t, PORT_REG_RESULT), quick);
+	struct cte *reply_slot = lookup(t, tcb_get_reg(t, PORT_REG_BADGE), quick);
 	if (slot == NULL || reply_slot == NULL || cap_type(reply_slot->cap) != CAP_REPLY ||
 	    !endpoint_cap_can_receive(slot->cap))
 		return NULL;
@@ -125,42 +166,89 @@ static struct tcb *reply_recv(unsigned h, struct tcb *t, struct space *s)
 	struct tcb *caller = r->caller;
 	/* A sender already waiting would be received at once: slow path. */
 	if (caller == NULL || tcb_state(caller) != THREAD_BLOCKED_REPLY ||
-	    caller->fault_kind != FAULT_NONE || r->receiver != NULL ||
-	    endpoint_state(ep) == ENDPOINT_SEND || !space_find(caller, h, s) ||
+	    caller->fault_kind != FAULT_NONE || lend_active(&caller->lend) || r->receiver != NULL ||
+	    endpoint_state(ep) == ENDPOINT_SEND || !find_space(caller, h, s, quick) ||
 	    !sched_can_switch_direct(h, caller))
 		return NULL;
+	if (quick && (*status = thread_run_quick(hart, t, caller)) == 0)
+		return NULL;
 	/* reply_invoke, then do_receive's blocking case, then the switch. */
-	reply_remove_caller(caller);
+	reply_unlink_caller(caller); /* it lent nothing: a rule above */
 	transfer(t, caller, info, 0);
 	tcb_set_state(caller, THREAD_RUNNING);
 	sched_switch_direct_asid(h, caller, s->join_asid); /* before t blocks, as in call() */
 	space_remember(caller, h, s);
 	t->ipc_grant = (cap_rights(slot->cap).bits & CAP_RIGHT_GRANT) != 0;
 	tcb_queue_append(&ep->queue, t, ep);
-	tcb_set_state(t, THREAD_BLOCKED_RECV);
+	tcb_set_state_not_current(t, THREAD_BLOCKED_RECV);
 	reply_bind_receiver(r, t);
 	return caller;
+}
+
+/* One IPC by t on hart (lock held): the other thread to run, having done
+ * it, or NULL having changed nothing. */
+HOT_INLINE struct tcb *ipc(struct hart *hart, struct tcb *t, struct space *s, bool quick,
+			   uint64_t *status)
+{
+	uint64_t number = t->regs[17]; /* a7 */
+	if (number == SYS_CALL)
+		return call(hart, t, s, quick, status);
+	if (number == SYS_REPLY_RECV)
+		return reply_recv(hart, t, s, quick, status);
+	return NULL;
+}
+
+/* t blocked inside its ecall: a restart runs it again (syscall.c). */
+HOT_INLINE void step_past_ecall(struct tcb *t)
+{
+	t->regs[REG_SYSCALL_PC] = t->regs[REG_PC];
+	t->regs[REG_PC] += 4;
 }
 
 void fastpath_try(struct hart *hart, struct tcb *t)
 {
 	if (!fastpath_enabled)
 		return;
-	unsigned h = hart->cpu_index;
-	uint64_t number = t->regs[17]; /* a7 */
-	struct tcb *next;
 	struct space space;
-	if (number == SYS_CALL)
-		next = call(h, t, &space);
-	else if (number == SYS_REPLY_RECV)
-		next = reply_recv(h, t, &space);
-	else
-		return;
+	uint64_t status = 0;
+	struct tcb *next = ipc(hart, t, &space, false, &status);
 	if (next == NULL)
 		return;
-	/* t blocked inside its ecall: a restart runs it again (syscall.c). */
-	t->regs[REG_SYSCALL_PC] = t->regs[REG_PC];
-	t->regs[REG_PC] += 4;
+	step_past_ecall(t);
 	hart->fastpath_taken++;
 	thread_run_direct(hart, t, next, space.satp);
+}
+
+_Static_assert(TRAP_SYS_CALL == SYS_CALL && TRAP_SYS_REPLY_RECV == SYS_REPLY_RECV &&
+		   TRAP_SYS_REPLY_RECV == TRAP_SYS_CALL + 1 &&
+		   TRAP_CAUSE_USER_ECALL == CAUSE_USER_ECALL,
+	       "trap.S's numbers (layout.h)");
+
+void fastpath_entry(struct hart *hart)
+{
+	if (!fastpath_enabled)
+		return;
+	/* Taken at the first try, or left to trap_from_user, which waits. */
+	if (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE))
+		return;
+	unsigned h = hart->cpu_index;
+	struct tcb *t = hart->running;
+	struct space space;
+	uint64_t status = 0;
+	struct tcb *next = NULL;
+	/* trap_from_user's test of a trap it handles, plus a stale one. */
+	if (t != NULL && sched_current(h) == t && t->regs[REG_REPLACED] == 0 && tcb_is_runnable(t))
+		next = ipc(hart, t, &space, true, &status);
+	if (next == NULL) {
+		spinlock_release(&kernel_lock);
+		return;
+	}
+	/* trap_from_user's count (sched_enter's hart is set by each lock
+	 * holder before it asks for it: nothing on this path does), and one
+	 * of this tier's (fastpath_taken counts the second tier's). */
+	t->regs[REG_KERNEL_ENTRIES]++;
+	step_past_ecall(t);
+	hart->fastpath_first_tier++;
+	next->regs[REG_SYSCALL_PC] = 0; /* thread_run_direct's */
+	thread_run(hart, t, next, space.satp, status);
 }

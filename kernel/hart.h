@@ -35,12 +35,12 @@ struct hart {
 
 	uint64_t hart_id;
 	unsigned cpu_index;
-	struct tcb *running;     /* the thread last sent to user mode, or NULL */
-	uint64_t icache_epoch;   /* thread_code_epoch when this hart last ran fence.i */
-	uint64_t kernel_entries; /* traps from user mode on this hart */
-	uint64_t sie_user;       /* sie while a thread runs (idle: no timer) */
-	uint64_t fastpath_taken; /* IPCs kernel/fastpath.c did on this hart */
-	bool idle;               /* in the idle loop, the lock released */
+	struct tcb *running;          /* the thread last sent to user mode, or NULL */
+	uint64_t icache_epoch;        /* thread_code_epoch when this hart last ran fence.i */
+	uint64_t sie_user;            /* sie while a thread runs (idle: no timer) */
+	uint64_t fastpath_taken;      /* IPCs kernel/fastpath.c's second tier did here */
+	uint64_t fastpath_first_tier; /* and its first tier (DebugFastpath adds them) */
+	bool idle;                    /* in the idle loop, the lock released */
 	/* In the hardware backend's poll, whose wake-ups this hart drains
 	 * right after (kuintr_before_schedule): they need no IPI. */
 	bool uintr_polling;

@@ -55,9 +55,9 @@ static inline bool space_walk(const struct tcb *t, struct space *s)
 	return true;
 }
 
-/* t may run on hart h: its satp and what is left to join in *s. False
- * when it has no live VSpace. Changes nothing. Untrusted: none. */
-HOT_INLINE bool space_find(const struct tcb *t, unsigned h, struct space *s)
+/* space_find's first half: t's answer for hart h is remembered (then it
+ * is in *s). False: only the walk can tell. Changes nothing. */
+HOT_INLINE bool space_hit(const struct tcb *t, unsigned h, struct space *s)
 {
 	if (t->regs[REG_SPACE_KEY] == (asid_generation << 8 | h) &&
 	    t->regs[REG_SPACE_CAP0] == t->vspace_root.cap.words[0] &&
@@ -66,7 +66,14 @@ HOT_INLINE bool space_find(const struct tcb *t, unsigned h, struct space *s)
 		s->join_asid = ASID_INVALID;
 		return true;
 	}
-	return space_walk(t, s);
+	return false;
+}
+
+/* t may run on hart h: its satp and what is left to join in *s. False
+ * when it has no live VSpace. Changes nothing. Untrusted: none. */
+HOT_INLINE bool space_find(const struct tcb *t, unsigned h, struct space *s)
+{
+	return space_hit(t, h, s) || space_walk(t, s);
 }
 
 /* After t became current on h and h joined s->join_asid's flush set

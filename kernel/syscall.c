@@ -250,8 +250,10 @@ static void dispatch(struct tcb *t)
 		if (r[10] == 1 || r[10] == 2)
 			fastpath_enabled = r[10] == 2;
 		set_result(t, ERR_OK);
-		tcb_set_reg(t, PORT_REG_BADGE, hart_current()->fastpath_taken);
+		tcb_set_reg(t, PORT_REG_BADGE,
+			    hart_current()->fastpath_taken + hart_current()->fastpath_first_tier);
 		tcb_set_reg(t, PORT_REG_INFO, fastpath_enabled);
+		tcb_set_reg(t, PORT_REG_MR0, hart_current()->fastpath_first_tier);
 		return;
 	case SYS_DEBUG_HART:
 		set_result(t, ERR_OK);

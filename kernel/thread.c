@@ -7,6 +7,7 @@
  * (arch_vspace_activate) and switches FP state lazily (arch_fpu_switch).
  */
 #include "thread.h"
+#include "thread_run.h"
 
 #include "asid.h"
 #include "hart.h"
@@ -42,7 +43,7 @@ void kernel_lock_contended(void)
 	/* Leave the user's page table first: the holder may be deleting it
 	 * (asid_delete's shootdown is answered below), and once it is retyped
 	 * a walk through it would give this hart's kernel any translation.
-	 * The kernel never needs it (no SUM): run() loads one again. */
+	 * The kernel never needs it (no SUM): thread_run loads one again. */
 	if (hart != NULL)
 		csr_write_satp(hart->kernel_satp);
 	do {
@@ -166,50 +167,11 @@ static void idle_wait(struct hart *hart)
 		;
 }
 
-/* Bumped (under the lock) whenever a frame is mapped executable: a hart
- * whose icache_epoch differs runs fence.i before it next enters user mode.
- * Starts ahead of every hart's 0, so each hart's first entry fences. */
-static uint64_t code_epoch = 1;
+uint64_t thread_code_epoch = 1; /* thread_run.h */
 
 void thread_code_mapped(void)
 {
-	code_epoch++;
-}
-
-/*
- * Send next, current on this hart, to user mode in satp; from is the
- * thread whose FP registers the hart holds (or NULL). Drops the lock. The
- * one way to user mode (both thread_return_to_user and the fastpath's
- * thread_run_direct end here): a check "before this thread returns to its
- * user mode" belongs at the mark below.
- */
-static inline __attribute__((always_inline)) _Noreturn void run(struct hart *hart, struct tcb *from,
-								struct tcb *next, uint64_t satp)
-{
-	unsigned h = hart->cpu_index;
-	if (next != from)
-		arch_fpu_switch(h, from ? thread_fpu(from) : NULL, thread_fpu(next));
-	/* core/ joined this hart to the ASID's flush set when next became
-	 * current (asid_activate); the ASID-tagged TLB needs no flush. */
-	csr_write_satp(satp);
-	/* Set, not written: on the U-interrupt model sie's bit 0 is also
-	 * uie.USIE, the running receiver's (arch/riscv/uintr_hardware.c). */
-	csr_set_sie(hart->sie_user);
-	hart->running = next;
-	/* The next trap saves straight into next's TCB (trap.S). */
-	hart->user_frame = (struct trap_frame *)next->regs;
-	/* Code was mapped since this hart last fenced (invoke.c): a loader
-	 * wrote it as data, and this hart may hold stale instructions. */
-	if (hart->icache_epoch != code_epoch) {
-		hart->icache_epoch = code_epoch;
-		fence_i();
-	}
-	/* Before returning to next's user mode (the one place for every path,
-	 * fastpath included): user-interrupt switch and delivery. */
-	kuintr_return_to_user(hart, next, next != from);
-	kinfo_set_running(hart->cpu_index, next);
-	spinlock_release(&kernel_lock);
-	user_return(hart, (struct trap_frame *)next->regs);
+	thread_code_epoch++;
 }
 
 _Noreturn void thread_return_to_user(struct hart *hart)
@@ -235,7 +197,7 @@ _Noreturn void thread_return_to_user(struct hart *hart)
 		if (activate(next, h, &space))
 			break;
 	}
-	run(hart, from, next, space.satp);
+	thread_run(hart, from, next, space.satp, 0);
 }
 
 _Noreturn void thread_run_direct(struct hart *hart, struct tcb *from, struct tcb *next,
@@ -243,5 +205,5 @@ _Noreturn void thread_run_direct(struct hart *hart, struct tcb *from, struct tcb
 {
 	/* activate() without its restart case: next was blocked in IPC. */
 	next->regs[REG_SYSCALL_PC] = 0;
-	run(hart, from, next, satp);
+	thread_run(hart, from, next, satp, 0);
 }

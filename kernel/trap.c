@@ -52,7 +52,6 @@ _Noreturn void trap_from_user(struct hart *hart)
 		user_return(hart, hart->user_frame);
 	kernel_lock_acquire();
 	sched_enter(hart->cpu_index);
-	hart->kernel_entries++;
 	struct tcb *t = hart->running;
 	bool current = t != NULL && sched_current(hart->cpu_index) == t;
 	bool replaced = false;

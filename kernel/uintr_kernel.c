@@ -81,7 +81,6 @@ SLOW bool kuintr_trap(struct hart *hart, uint64_t tval)
 	struct kuintr_loaded *l = &kuintr_loaded[hart->cpu_index];
 	if (!uintr_backend->trap(l->rx, l->table, (uint32_t)tval, hart->user_frame))
 		return false;
-	hart->kernel_entries++;
 	/* The thread's counter (SYS_DEBUG_KERNEL_ENTRIES) is read by others
 	 * under the lock: a relaxed atomic add, the thread cannot go meanwhile
 	 * (its destruction stalls this hart, which answers only in user mode). */

@@ -147,6 +147,14 @@ static inline bool kestrel_debug_fastpath(uint64_t op, uint64_t *taken)
 	*taken = m.badge;
 	return m.info != 0;
 }
+/* Of the caller's hart's fastpath IPCs so far, those its first tier did
+ * (kernel/fastpath.c's fastpath_entry, entered from trap.S). */
+static inline uint64_t kestrel_debug_fastpath_first_tier(void)
+{
+	struct kmsg m = { 0 };
+	(void)kestrel_syscall(SYS_DEBUG_FASTPATH, 0, 0, &m);
+	return m.mr[0];
+}
 
 /*
  * --- Object invocations. ---

@@ -58,26 +58,36 @@ void arch_fpu_switch_slow(unsigned cpu, struct arch_fpu_state *from, struct arch
  * sstatus.FS as `to` must start with: Initial for a thread that never used
  * FP (registers zero), Clean when its values are loaded, Off for NULL.
  * Inline: the common cases (nothing dirty, the registers already right)
- * cost a few instructions and no FP instruction.
+ * cost a few instructions and no FP instruction. arch_fpu_switch_quick is
+ * that common case alone, changing nothing: the sstatus to write (never
+ * 0: FS is Initial or Clean), or 0 when the switch has work (a save, a
+ * restore or a zeroing) and must be arch_fpu_switch.
  */
-static inline __attribute__((always_inline)) void
-arch_fpu_switch(unsigned cpu, struct arch_fpu_state *from, struct arch_fpu_state *to)
+static inline __attribute__((always_inline)) uint64_t
+arch_fpu_switch_quick(unsigned cpu, const struct arch_fpu_state *from,
+		      const struct arch_fpu_state *to)
 {
 	const struct arch_fpu_hart *here = &arch_fpu_harts[cpu];
 	uint64_t status = csr_read_sstatus();
 	if (to && !(from && (status & SSTATUS_FS_MASK) == SSTATUS_FS_DIRTY)) {
 		uint64_t others = status & ~SSTATUS_FS_MASK;
-		if (!to->used && here->zeroed) {
-			csr_write_sstatus(others | SSTATUS_FS_INITIAL);
-			return;
-		}
+		if (!to->used && here->zeroed)
+			return others | SSTATUS_FS_INITIAL;
 		if (to->used && here->owner == to &&
-		    __atomic_load_n(&to->live_on, __ATOMIC_RELAXED) == (int32_t)cpu) {
-			csr_write_sstatus(others | SSTATUS_FS_CLEAN);
-			return;
-		}
+		    __atomic_load_n(&to->live_on, __ATOMIC_RELAXED) == (int32_t)cpu)
+			return others | SSTATUS_FS_CLEAN;
 	}
-	arch_fpu_switch_slow(cpu, from, to);
+	return 0;
+}
+
+static inline __attribute__((always_inline)) void
+arch_fpu_switch(unsigned cpu, struct arch_fpu_state *from, struct arch_fpu_state *to)
+{
+	uint64_t status = arch_fpu_switch_quick(cpu, from, to);
+	if (status != 0)
+		csr_write_sstatus(status);
+	else
+		arch_fpu_switch_slow(cpu, from, to);
 }
 
 /* The raw routines (fpu.S), with sstatus.FS != Off. Save writes f0-f31 and

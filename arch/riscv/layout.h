@@ -26,4 +26,11 @@
 #define HART_KERNEL_STACK_TOP 16
 #define HART_KERNEL_SATP 24
 
+/* The traps trap.S sends to the fastpath's first tier (fastpath_entry)
+ * before trap_from_user: an ecall with a7 = SYS_CALL or SYS_REPLY_RECV
+ * (fastpath.c checks these against core/abi.h and csr.h). */
+#define TRAP_CAUSE_USER_ECALL 8
+#define TRAP_SYS_CALL 1
+#define TRAP_SYS_REPLY_RECV 2
+
 #endif

@@ -65,7 +65,18 @@ trap_entry:
 
 	ld sp, HART_KERNEL_STACK_TOP(tp)
 	mv a0, tp
-	call trap_from_user
+	/* Call and ReplyRecv try the fastpath's first tier, which returns
+	 * only when it did nothing (docs/ipc.md); a7 is still the user's.
+	 * The two numbers are consecutive: one unsigned compare. */
+	addi t1, a7, -TRAP_SYS_CALL
+	li t2, TRAP_SYS_REPLY_RECV - TRAP_SYS_CALL
+	bgtu t1, t2, 3f
+	csrr t1, scause
+	li t2, TRAP_CAUSE_USER_ECALL
+	bne t1, t2, 3f
+	call fastpath_entry
+	mv a0, tp
+3:	call trap_from_user
 	/* trap_from_user never returns: it ends in user_return. */
 1:	j 1b
 

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one way to user mode (thread.c's exits and both tiers of the
+ * fastpath end in thread_run): a check "before this thread returns to its
+ * user mode" belongs in thread_run. Here, not in thread.c, so that the
+ * fastpath's first tier (fastpath.c, entered from trap.S) has it inline and
+ * makes no call that returns (docs/ipc.md "The fastpath's two tiers").
+ */
+#ifndef KERNEL_THREAD_RUN_H
+#define KERNEL_THREAD_RUN_H
+
+#include <stdint.h>
+
+#include "barrier.h"
+#include "compiler.h"
+#include "csr.h"
+#include "fpu.h"
+#include "hart.h"
+#include "kinfo.h"
+#include "spinlock.h"
+#include "thread.h"
+#include "trap.h"
+#include "uintr_kernel.h"
+
+/* Bumped (under the lock) whenever a frame is mapped executable: a hart
+ * whose icache_epoch differs runs fence.i before it next enters user mode
+ * (thread_code_mapped). Starts ahead of every hart's 0. */
+extern uint64_t thread_code_epoch;
+
+/*
+ * Can hart run next after from (two different threads) with nothing but
+ * stores: no FP save, restore or zeroing, no fence.i, no user-interrupt
+ * state to load? Then the sstatus to write (never 0), else 0. Changes
+ * nothing; lock held.
+ */
+HOT_INLINE uint64_t thread_run_quick(const struct hart *hart, struct tcb *from, struct tcb *next)
+{
+	if (hart->icache_epoch != thread_code_epoch || !kuintr_return_is_noop(hart, next, true))
+		return 0;
+	return arch_fpu_switch_quick(hart->cpu_index, thread_fpu(from), thread_fpu(next));
+}
+
+/*
+ * Send next, current on this hart, to user mode in satp; from is the
+ * thread whose FP registers the hart holds (or NULL). Drops the lock.
+ * quick_status: thread_run_quick(hart, from, next) found under this lock
+ * hold with nothing changed since but core/'s IPC state, or 0 (the full
+ * exit).
+ */
+HOT_INLINE _Noreturn void thread_run(struct hart *hart, struct tcb *from, struct tcb *next,
+				     uint64_t satp, uint64_t quick_status)
+{
+	unsigned h = hart->cpu_index;
+	if (quick_status != 0)
+		csr_write_sstatus(quick_status);
+	else if (next != from)
+		arch_fpu_switch(h, from ? thread_fpu(from) : NULL, thread_fpu(next));
+	/* core/ joined this hart to the ASID's flush set when next became
+	 * current (asid_activate); the ASID-tagged TLB needs no flush. */
+	csr_write_satp(satp);
+	/* Set, not written: on the U-interrupt model sie's bit 0 is also
+	 * uie.USIE, the running receiver's (arch/riscv/uintr_hardware.c). */
+	csr_set_sie(hart->sie_user);
+	hart->running = next;
+	/* The next trap saves straight into next's TCB (trap.S). */
+	hart->user_frame = (struct trap_frame *)next->regs;
+	if (quick_status == 0) {
+		/* Code was mapped since this hart last fenced (invoke.c): a
+		 * loader wrote it as data, and this hart may hold stale
+		 * instructions. */
+		if (hart->icache_epoch != thread_code_epoch) {
+			hart->icache_epoch = thread_code_epoch;
+			fence_i();
+		}
+		/* User-interrupt switch and delivery. */
+		kuintr_return_to_user(hart, next, next != from);
+	}
+	kinfo_set_running(h, next);
+	spinlock_release(&kernel_lock);
+	user_return(hart, (struct trap_frame *)next->regs);
+}
+
+#endif
