@@ -49,7 +49,8 @@ void kuintr_scrub_slow(void);
  * return). kuintr_return_is_noop: the case with nothing to do at all (no
  * scrub either), which the fastpath's first tier checks before it changes
  * anything. */
-HOT_INLINE bool kuintr_return_is_noop(const struct hart *hart, const struct tcb *next, bool switched)
+HOT_INLINE bool kuintr_return_is_noop(const struct hart *hart, const struct tcb *next,
+				      bool switched)
 {
 	const struct kuintr_loaded *l = &kuintr_loaded[hart->cpu_index];
 	if (l->thread != NULL || next->uintr_service != NULL || next->uintr_table != NULL)

@@ -215,7 +215,6 @@ static void csr_writer(uint64_t unused)
 	shared[13] = 1;
 }
 
-
 /* What one thread left in the N CSRs, the next one on its hart (here this
  * one, which receives nothing either) must not read. */
 static void csrs_not_inherited(void)
