@@ -32,6 +32,14 @@ static struct pte buffer_entry(uint64_t pa)
 				    PTE_SW_DEVICE);
 }
 
+static void scrub_window(struct uintr_service *s);
+
+/* The server's own dead page (uintr_obj.h), read-write: a dead slot. */
+static uint64_t service_dead_pa(const struct uintr_service *s)
+{
+	return port_virt_to_phys(s->dead_page);
+}
+
 /* The level-0 entry for va in the VSpace of asid, or NULL when the VSpace
  * or a table on the way is missing (or a superpage covers va). */
 static struct pte *leaf_slot(uint64_t asid, uint64_t va)
@@ -88,8 +96,10 @@ enum error channel_configure(struct uintr_service *s, uint64_t base, uint64_t sl
 	for (uint64_t off = 0; off < bytes; off += PAGE)
 		if (leaf_slot(asid, base + off) == NULL)
 			return ERR_FAILED_LOOKUP;
+	scrub_window(s);
 	s->window_base = base;
 	s->window_pages = (uint32_t)slot;
+	s->window_asid = asid;
 	return ERR_OK;
 }
 
@@ -178,6 +188,21 @@ static void set_entry(uint64_t asid, uint64_t va, struct pte *e, struct pte valu
 	port_tlb_flush_page(asid, va, asid_harts(asid));
 }
 
+/* Every page of s's window that maps s's dead page gets the kernel's
+ * (read-only) one instead: before the window moves or the service stops
+ * being a receiver, so s's memory is mapped nowhere once it may go. */
+static void scrub_window(struct uintr_service *s)
+{
+	uint64_t pages = (uint64_t)CHANNEL_WINDOW_SLOTS * s->window_pages;
+	for (uint64_t k = 0; k < pages; k++) {
+		uint64_t va = s->window_base + k * PAGE;
+		struct pte *e = leaf_slot(s->window_asid, va);
+		if (e != NULL && pte_is_valid(*e) && pte_is_leaf(*e) &&
+		    pte_physical_address(*e) == service_dead_pa(s))
+			set_entry(s->window_asid, va, e, dead_entry());
+	}
+}
+
 static void register_entry(struct uintr_sender_table *t, uint32_t i, struct uintr_receiver *r,
 			   unsigned v)
 {
@@ -207,7 +232,7 @@ enum error channel_register(struct channel *c, struct uintr_service *s,
 	enum error err = check_client(a, s->window_pages, &cv, &casid);
 	if (err != ERR_OK)
 		return err;
-	if (!thread_asid(server, &sasid))
+	if (!thread_asid(server, &sasid) || sasid != s->window_asid)
 		return ERR_ILLEGAL_OPERATION;
 	unsigned i = pick_vector(s, st);
 	if (i == UINTR_VECTORS)
@@ -217,7 +242,8 @@ enum error channel_register(struct channel *c, struct uintr_service *s,
 		struct pte *e = leaf_slot(sasid, sva + k * PAGE);
 		if (e == NULL)
 			return ERR_FAILED_LOOKUP;
-		if (pte_is_valid(*e) && e->word != dead_entry().word)
+		if (pte_is_valid(*e) && e->word != dead_entry().word &&
+		    e->word != buffer_entry(service_dead_pa(s)).word)
 			return ERR_DELETE_FIRST;
 	}
 
@@ -317,7 +343,7 @@ static void teardown(struct channel *c, unsigned why)
 	/* The client keeps its own frames mapped when only the server went. */
 	if (why != ABI_CHANNEL_GONE_SERVER)
 		unmap_client(c);
-	replace_side(c, c->server_asid, c->server_vaddr, dead_entry());
+	replace_side(c, c->server_asid, c->server_vaddr, buffer_entry(service_dead_pa(s)));
 	if (c->server_prev != NULL)
 		c->server_prev->server_next = c->server_next;
 	else
@@ -390,7 +416,9 @@ void channel_receiver_gone(struct uintr_service *s)
 		teardown(s->served, ABI_CHANNEL_GONE_SERVER);
 	while (s->clients != NULL)
 		teardown(s->clients, ABI_CHANNEL_GONE_CLIENT);
+	scrub_window(s);
 	s->window_base = 0;
+	s->window_asid = 0;
 	s->window_pages = 0;
 	s->channels_live = 0;
 	s->channels_dead = 0;

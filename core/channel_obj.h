@@ -27,10 +27,15 @@
  *    removed or replaced only while it still names the frame (VSpace
  *    looked up by ASID each time).
  * The server's side of a torn-down channel is not unmapped but replaced,
- * one PTE store per page, by the dead page: a read-only page of zeros that
- * is never freed and never written, so a server reading its slot while the
- * client goes reads zeros (an invalid header), never freed memory, and
- * never faults.
+ * one PTE store per page, by the server's own dead page (the last page of
+ * its service object, zeroed at retype, mapped read-write there and
+ * nowhere else): a server reading its slot while the client goes reads no
+ * header, never freed memory, and a server writing it (the protocol
+ * library stores its indices, its sleeping word and replies into the
+ * slot) writes its own page, never faults and reaches nobody. Before the
+ * window moves or the service stops being a receiver, every PTE of the
+ * window that maps that page gets the kernel's dead page instead: a
+ * read-only page of zeros that is never freed and never written.
  *
  * Everything runs under the kernel lock; every entry point checks all of
  * its arguments before it changes anything.

@@ -36,7 +36,7 @@ struct cte;
 #define REPLY_SIZE_BITS 5        /* caller and receiver (reply.h) */
 #define PAGE_TABLE_SIZE_BITS 12  /* Sv39: 512 eight-byte PTEs */
 #define ASID_POOL_SIZE_BITS 12   /* 512 eight-byte entries (asid.h) */
-#define SERVICE_SIZE_BITS 10     /* a uintr receiver and its sleep links (uintr_obj.h) */
+#define SERVICE_SIZE_BITS 13     /* receiver, sleep links, dead page (uintr_obj.h) */
 #define CHANNEL_SIZE_BITS 10     /* both ends, the mappings, 16 held frame caps (channel_obj.h) */
 #define UNTYPED_MIN_BITS 4       /* smallest untyped: one endpoint */
 #define UNTYPED_MAX_BITS 38      /* as seL4 on RV64: 256 GiB */

@@ -49,11 +49,17 @@ struct uintr_service {
 	 * which server vectors have a live channel and which a dead one not
 	 * yet released, and the channels it serves and those it is client of. */
 	uint32_t window_pages;
-	uint64_t window_base;
+	uint64_t window_base, window_asid;
 	uint64_t channels_live, channels_dead;
 	struct channel *served, *clients;
 	/* Its lend window (core/channel_lend.h): 64 slots of lend_slot bytes. */
 	uint64_t lend_base, lend_slot;
+	/* The server's dead page (core/channel_obj.c): what a dead channel's
+	 * slot maps, writable, so that the server's own stores there (its
+	 * indices, its "sleeping" word, a reply) land in its own memory
+	 * instead of faulting. Never mapped anywhere else; never read or
+	 * written by the kernel after retype zeroed it. */
+	_Alignas(UINTR_PAGE_BYTES) uint8_t dead_page[UINTR_PAGE_BYTES];
 };
 _Static_assert(sizeof(struct uintr_service) <= (1u << SERVICE_SIZE_BITS),
 	       "a service fits SERVICE_SIZE_BITS");

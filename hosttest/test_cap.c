@@ -98,7 +98,7 @@ static void test_accessors_round_trip(void **state)
 
 	assert_int_equal(cap_asid_base(cap_asid_pool_new(0x4000, 512)), 512);
 	assert_int_equal(cap_irq(cap_irq_handler_new(33)), 33);
-	assert_int_equal(cap_badge(cap_service_new(0x400, 9)), 9);
+	assert_int_equal(cap_badge(cap_service_new(0x2000, 9)), 9);
 	assert_int_equal(cap_badge(cap_notification_new(0x20, 7, cap_rights_make(R))), 7);
 	assert_int_equal(cap_rights(cap_reply_new(0x20, cap_rights_make(G))).bits, G);
 	assert_int_equal(cap_ptr(cap_tcb_new(0x400)), 0x400);

@@ -135,6 +135,12 @@ static uint64_t obj_pa(struct obj *o)
 	return (uint64_t)(uintptr_t)o->mem;
 }
 
+/* The server's own dead page: what its dead slots map while it serves. */
+static uint64_t own_dead(struct fix *f)
+{
+	return (uint64_t)(uintptr_t)svc(&f->svc)->dead_page;
+}
+
 static void check(struct fix *f)
 {
 	tw_assert(W);
@@ -374,8 +380,8 @@ static void test_register_map_ring_unregister(void **state)
 	assert_int_equal(atomic_load(&cs->rx.pending), 0); /* the client let go: not rung */
 	assert_int_equal(atomic_load(&s->rx.pending), 1);
 	assert_int_equal(pa_at(&f, CLIENT_VA), 0);
-	assert_int_equal(pa_at(&f, WINDOW), channel_dead_page());
-	assert_int_equal(pa_at(&f, WINDOW + PAGE), channel_dead_page());
+	assert_int_equal(pa_at(&f, WINDOW), own_dead(&f));
+	assert_int_equal(pa_at(&f, WINDOW + PAGE), own_dead(&f));
 	assert_true(cap_is_null(c->frame[0].cap));
 	assert_int_equal(channel_unregister(c), ERR_FAILED_LOOKUP);
 	uint64_t live, dead;
@@ -397,7 +403,7 @@ static void test_register_map_ring_unregister(void **state)
 	assert_int_equal(channel_register(c, s, &a, &sv, &cv), ERR_OK);
 	assert_int_equal(sv, 0);
 	assert_int_equal(pa_at(&f, WINDOW), obj_pa(&f.frames[0]));
-	assert_int_equal(pa_at(&f, WINDOW + PAGE), channel_dead_page()); /* one page this time */
+	assert_int_equal(pa_at(&f, WINDOW + PAGE), own_dead(&f)); /* one page this time */
 	check(&f);
 	/* Both go with their channel caps (LIVE), the middle of the list first. */
 	drop(&f.ch2);
@@ -437,7 +443,7 @@ static void test_frame_gone(void **state)
 	assert_int_equal(atomic_load(&cs->rx.pending), 1); /* the client is rung */
 	assert_int_equal(pa_at(&f, CLIENT_VA), 0);
 	assert_int_equal(pa_at(&f, CLIENT_VA + PAGE), 0);
-	assert_int_equal(pa_at(&f, WINDOW + PAGE), channel_dead_page());
+	assert_int_equal(pa_at(&f, WINDOW + PAGE), own_dead(&f));
 	check(&f);
 	/* The other copy goes too: nothing more to do. */
 	assert_int_equal(cte_delete(&c->frame[0], &budget), ERR_OK);
@@ -490,7 +496,7 @@ static void test_client_goes(void **state)
 	assert_int_equal(c->why, ABI_CHANNEL_GONE_CLIENT);
 	assert_int_equal(atomic_load(&s->rx.pending), 1);
 	assert_int_equal(pa_at(&f, CLIENT_VA), 0);
-	assert_int_equal(pa_at(&f, WINDOW), channel_dead_page());
+	assert_int_equal(pa_at(&f, WINDOW), own_dead(&f));
 	assert_int_equal(s->channels_dead, 1);
 	assert_int_equal(s->window_pages, SLOT); /* the server's window stays */
 	/* A dead channel's last cap. */
@@ -544,6 +550,64 @@ static void test_replace_only_own_entries(void **state)
 	for (unsigned k = 0; k < 2; k++)
 		w->entry[pagetable_index(WINDOW + k * PAGE, 0)] = pte_invalid();
 	assert_int_equal(vspace_frame_unmap(&f.frames[3].slot), ERR_OK);
+	tear_down(&f);
+}
+
+/* A dead slot maps the server's own page read-write, so the server's
+ * stores there (its indices, its sleeping word) never fault and reach
+ * nobody else; the kernel's read-only page replaces it wherever it is
+ * mapped before the window moves or the service stops being a receiver. */
+static void test_dead_slot_is_the_servers_own(void **state)
+{
+	(void)state;
+	struct fix f;
+	set_up(&f);
+	struct channel *c = live_channel(&f);
+	struct uintr_service *s = svc(&f.svc);
+	assert_int_equal(channel_unregister(c), ERR_OK);
+	struct pagetable_translation t;
+	for (unsigned k = 0; k < SLOT; k++) {
+		assert_int_equal(vspace_translate(f.asid, WINDOW + k * PAGE, &t), ERR_OK);
+		assert_int_equal(t.physical_address, own_dead(&f));
+		assert_true(t.permissions & PTE_WRITE);
+	}
+	/* Moving the window (no channel live or dead) takes the old slots'
+	 * mappings of the page away. */
+	uint64_t live, dead;
+	assert_int_equal(channel_service_masks(s, 1, &live, &dead), ERR_OK);
+	assert_int_equal(channel_configure(s, WINDOW + 0x100000, 1), ERR_OK);
+	assert_int_equal(pa_at(&f, WINDOW), channel_dead_page());
+	assert_int_equal(pa_at(&f, WINDOW + PAGE), channel_dead_page());
+	assert_int_equal(vspace_translate(f.asid, WINDOW, &t), ERR_OK);
+	assert_false(t.permissions & PTE_WRITE);
+	/* Another dead slot in the new window, then the receiver goes. */
+	assert_int_equal(channel_configure(s, WINDOW, SLOT), ERR_OK);
+	c = live_channel(&f);
+	assert_int_equal(channel_unregister(c), ERR_OK);
+	assert_int_equal(pa_at(&f, WINDOW + PAGE), own_dead(&f));
+	assert_int_equal(uintr_unbind_receiver(f.server), ERR_OK);
+	assert_int_equal(pa_at(&f, WINDOW), channel_dead_page());
+	assert_int_equal(pa_at(&f, WINDOW + PAGE), channel_dead_page());
+	check(&f);
+	tear_down(&f);
+}
+
+/* Register needs the server thread in the VSpace its window was
+ * configured in: that is where the kernel maps and scrubs. */
+static void test_register_after_server_moved(void **state)
+{
+	(void)state;
+	struct fix f;
+	set_up(&f);
+	struct uintr_service *s = svc(&f.svc);
+	assert_int_equal(channel_configure(s, WINDOW, SLOT), ERR_OK);
+	s->window_asid = f.asid + 1; /* as if configured in another VSpace */
+	unsigned sv, cv;
+	struct channel_register_args a = args(&f, 0, UINTR_ANY_VECTOR, CLIENT_VA, 1);
+	assert_int_equal(channel_register(chan(&f.ch), s, &a, &sv, &cv), ERR_ILLEGAL_OPERATION);
+	s->window_asid = f.asid;
+	assert_int_equal(channel_register(chan(&f.ch), s, &a, &sv, &cv), ERR_OK);
+	check(&f);
 	tear_down(&f);
 }
 
@@ -637,6 +701,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_client_goes, teardown),
 		cmocka_unit_test_teardown(test_service_deleted_and_tables_gone, teardown),
 		cmocka_unit_test_teardown(test_replace_only_own_entries, teardown),
+		cmocka_unit_test_teardown(test_dead_slot_is_the_servers_own, teardown),
+		cmocka_unit_test_teardown(test_register_after_server_moved, teardown),
 		cmocka_unit_test_teardown(test_invariants_catch, teardown),
 		cmocka_unit_test_teardown(test_pick_vector, teardown),
 	};

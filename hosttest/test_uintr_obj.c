@@ -66,7 +66,7 @@ static void test_sizes_and_layout(void **state)
 		assert_int_equal(uist % UINTR_PAGE_BYTES, 0);
 		assert_true(uist + UINTR_PAGE_BYTES <= (1ull << bits));
 	}
-	assert_int_equal(object_size_bits(OBJ_SERVICE, 0), 10);
+	assert_int_equal(object_size_bits(OBJ_SERVICE, 0), 13);
 	struct obj t = make(OBJ_SENDER_TABLE, 5);
 	assert_int_equal(cap_type(t.slot.cap), CAP_SENDER_TABLE);
 	assert_int_equal(cap_sender_table_radix(t.slot.cap), 5);

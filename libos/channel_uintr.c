@@ -107,28 +107,61 @@ void channel_port_ring(struct channel_doorbell *peer)
 	uipi_send(peer->index);
 }
 
-/* Consume my bits if they are here. Atomic against the handler, which may
- * run between any two instructions of this thread. */
-static bool take_mine(struct channel_doorbell *mine)
+/* Consume my bits if they are here (the ones taken). Atomic against the
+ * handler, which may run between any two instructions of this thread. */
+static uint64_t take_mine(struct channel_doorbell *mine)
 {
-	return (atomic_fetch_and(&mine->thread->taken, ~mine->bits) & mine->bits) != 0;
+	return atomic_fetch_and(&mine->thread->taken, ~mine->bits) & mine->bits;
 }
 
-bool channel_port_sleep(struct channel_doorbell *mine, uint64_t deadline_ns)
+/* Sleep until my bits or the deadline: the bits taken, 0 at the deadline. */
+static uint64_t sleep_bits(struct channel_doorbell *mine, uint64_t deadline)
 {
-	uint64_t deadline = channel_uintr_ticks(deadline_ns);
 	for (;;) {
-		if (take_mine(mine))
-			return true;
+		uint64_t bits = take_mine(mine);
+		if (bits)
+			return bits;
 		/* The wait returns at once while any bit is pending, so bits
 		 * of the thread's other channels are moved out first (READ),
 		 * but only after a wait found them: one kernel entry fewer on
 		 * the emulated backend, where READ is a trap. */
 		uint64_t woken = 0;
 		if (kestrel_uintr_wait(deadline, &woken) != ERR_OK || !woken)
-			return false; /* the deadline (or no receiver: a setup bug) */
-		uint64_t bits = uipi_read();
+			return 0; /* the deadline (or no receiver: a setup bug) */
+		bits = uipi_read();
 		if (bits)
 			atomic_fetch_or(&mine->thread->taken, bits);
 	}
+}
+
+/*
+ * A client's sleep ended with no reply in its buffer (the server's tail is
+ * the head we published): a slow server, or one that went. CHANNEL_STATUS
+ * tells; a server that went (the buffer is still ours, and nothing else
+ * writes the server's line now: its mapping there is gone) gets a
+ * response tail no server may publish, which the library takes for a
+ * broken peer: the wait, and every call after it, returns
+ * ERR_ILLEGAL_OPERATION at once instead of sleeping until its deadline.
+ */
+static void client_check_gone(struct channel_doorbell *mine)
+{
+	struct channel_shared *shared = mine->shared;
+	uint32_t head = atomic_load_explicit(&shared->response_head, memory_order_relaxed);
+	if (atomic_load_explicit(&shared->response_tail, memory_order_acquire) != head)
+		return; /* a reply is there: the library takes it */
+	struct kestrel_channel_status st;
+	if (kestrel_channel_status(mine->channel, &st) != ERR_OK || st.state != ABI_CHANNEL_DEAD ||
+	    st.why != ABI_CHANNEL_GONE_SERVER)
+		return; /* live: slow, not gone (a client's own frames revoked: unmapped) */
+	atomic_store_explicit(&shared->response_tail, head + 0x80000000u, memory_order_release);
+}
+
+bool channel_port_sleep(struct channel_doorbell *mine, uint64_t deadline_ns)
+{
+	uint64_t bits = sleep_bits(mine, channel_uintr_ticks(deadline_ns));
+	if (mine->server != NULL && bits != 0)
+		channel_uintr_server_woken(mine->server, bits);
+	else if (mine->channel != 0)
+		client_check_gone(mine);
+	return bits != 0;
 }

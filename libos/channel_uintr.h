@@ -2,14 +2,17 @@
 /*
  * The channel protocol's port over user-mode interrupts (docs/channels.md,
  * "The port"; docs/uintr.md): the system's implementation of the three
- * hooks of channel_port.h, and the setup that joins a client thread and a
- * server thread until the kernel's Register does it.
+ * hooks of channel_port.h, and the setup through the kernel's channel
+ * object (docs/abi.md "Channels"): Register, Unregister, Status.
  *
  * - ring(peer): uipi SEND through entry `peer->index` of the calling
  *   thread's sender table; the peer's pending bit is sticky.
  * - sleep(mine, deadline): take my bits if they are already here (moved
  *   out of the receiver by an earlier READ or by the handler), else block
- *   in SYS_UINTR_WAIT until a user interrupt or the deadline, then READ.
+ *   in SYS_UINTR_WAIT until a user interrupt or the deadline, then READ;
+ *   then a client with no reply in its buffer asks CHANNEL_STATUS (a
+ *   server that went: the library reports the channel broken at once), a
+ *   server rung by a new or dead channel syncs its links.
  * - now(): the time base (rdtime) in nanoseconds, at the frequency the
  *   kernel info page gives (docs/abi.md).
  *
@@ -29,7 +32,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "channel.h"
 #include "channel_port.h"
+#include "channel_system.h"
 #include "kestrel.h"
 
 struct channel_uintr_thread;
@@ -55,6 +60,12 @@ struct channel_doorbell {
 	struct channel_uintr_thread *thread;
 	uint64_t bits;
 	uint64_t index;
+	/* A client's own (channel_uintr_register): its channel, asked about
+	 * when a sleep ends with no reply in the buffer. */
+	cptr_t channel;
+	struct channel_shared *shared;
+	/* A server's own (channel_uintr_server_init). */
+	struct channel_uintr_server *server;
 };
 
 /* The calling thread's state: user-interrupt handlers find it here. */
@@ -78,40 +89,116 @@ void channel_uintr_entry(void);
 uint64_t channel_uintr_ticks(uint64_t ns);
 
 /*
- * The server side of the setup (and a client thread's own): `tcb` becomes
- * the receiver of `service` (its handler channel_uintr_entry, taking
- * interrupts when `handler`; else bits wait for a sleep) and sends through
- * `table`. Assumes nothing about the caps: the kernel checks them.
+ * A thread becomes a receiver: `tcb` the receiver of `service` (its handler
+ * channel_uintr_entry, taking interrupts when `handler`; else bits wait for
+ * a sleep) sending through `table`. A channel's server thread and every
+ * client thread are bound so before Register. Assumes nothing about the
+ * caps: the kernel checks them.
  */
 enum error channel_uintr_bind(cptr_t tcb, cptr_t service, cptr_t table, bool handler);
 
-/* A bound thread's caps, as the setup needs them. */
-struct channel_uintr_side {
-	cptr_t service;
-	cptr_t table;
+/* ---- The client side: Register, Unregister, Status ---- */
+
+/* A client's channel through the kernel's channel object. */
+struct channel_uintr_client {
+	struct channel_client *client; /* the library's state (the caller's memory) */
+	struct channel_doorbell mine, server;
+	cptr_t channel;
+	uint64_t server_vector, client_vector;
 };
 
-/* What a channel's two sides need for their doorbells. */
-struct channel_uintr_link {
-	uint64_t server_vector; /* rings the server: the client's entry's vector */
-	uint64_t client_vector; /* rings the client: the server's entry's vector */
+/* channel_uintr_register's arguments. */
+struct channel_uintr_open {
+	cptr_t channel;     /* a free channel object */
+	cptr_t service;     /* the server's service */
+	cptr_t vspace;      /* the caller's VSpace (the frames are mapped there to format them) */
+	cptr_t first_frame; /* `pages` 4 KiB frames in consecutive slots, none mapped */
+	uint64_t pages;     /* 1..the server's slot pages */
+	void *buffer;       /* page-aligned; page tables there, nothing mapped */
+	uint32_t depth;     /* entries per queue (channel_client_init) */
+	uint64_t index;     /* the calling thread's sender-table entry for this channel */
+	uint64_t vector;    /* its vector for the server's ring, or ABI_UINTR_ANY_VECTOR */
 };
 
 /*
- * The client side of the setup, for one channel (the buffer is mapped into
- * both address spaces by whoever builds them): entry `client_index` of the
- * client's table sends to the server's service on any free vector (the
- * 65th client: ERR_NOT_ENOUGH_MEMORY), entry `server_index` of the
- * server's table to the client's service on `client_vector` (or
- * ABI_UINTR_ANY_VECTOR). Both or neither: a failure of the second undoes
- * the first. The kernel's Register will replace this.
+ * The calling thread (bound: channel_uintr_bind) opens a channel to a
+ * server: the frames are mapped at `buffer`, formatted as a channel of
+ * `depth` (the library's client state in `client`, its sleeps on
+ * `thread`), unmapped, then CHANNEL_REGISTER maps them again at `buffer`
+ * and in the server's window and joins the two threads' doorbells. Errors:
+ * the library's (channel_client_init: depth, size), kestrel_page_map's
+ * (no page tables at `buffer`, a page mapped there, a bad frame), and
+ * CHANNEL_REGISTER's (docs/abi.md "Channels": the 65th client gets
+ * ERR_NOT_ENOUGH_MEMORY); nothing stays mapped or registered on an error,
+ * and `client` is not to be used until a register succeeds.
+ * Untrusted: every argument (the kernel checks the caps; NULL pointers and
+ * a page count past ABI_CHANNEL_MAX_PAGES are refused here).
  */
-enum error channel_uintr_connect(const struct channel_uintr_side *server, uint64_t server_index,
-				 const struct channel_uintr_side *client, uint64_t client_index,
-				 uint64_t client_vector, struct channel_uintr_link *out);
+enum error channel_uintr_register(struct channel_uintr_client *u, struct channel_client *client,
+				  struct channel_uintr_thread *thread,
+				  const struct channel_uintr_open *a);
 
-/* Undo channel_uintr_connect (both entries; errors of either reported). */
-enum error channel_uintr_disconnect(const struct channel_uintr_side *server, uint64_t server_index,
-				    const struct channel_uintr_side *client, uint64_t client_index);
+/* CHANNEL_UNREGISTER: the channel goes (the server is rung, its reply to
+ * anything outstanding fails), the buffer is unmapped here: `u->client`
+ * must not be used again until channel_uintr_register formats it anew. */
+enum error channel_uintr_unregister(struct channel_uintr_client *u);
+
+/* CHANNEL_STATUS of u's channel: LIVE, or DEAD and why (ABI_CHANNEL_GONE_*). */
+enum error channel_uintr_status(const struct channel_uintr_client *u,
+				struct kestrel_channel_status *status);
+
+/* ---- The server side: the window, attach and detach ---- */
+
+/* A server's channels as its service sees them. */
+struct channel_uintr_server {
+	struct channel_server *server; /* the library's state (the caller's memory) */
+	struct channel_doorbell mine, bells[CHANNEL_MAX_CHANNELS];
+	cptr_t service;
+	uint64_t base, slot_pages;              /* the window (SERVICE_CONFIGURE_CHANNELS) */
+	uint64_t attached;                      /* vectors attached as links */
+	uint64_t refused;                       /* live vectors whose buffer did not attach */
+	uint64_t gone;                          /* links detached because their client went */
+	uint8_t priority[CHANNEL_MAX_CHANNELS]; /* the link priority of each vector */
+};
+
+/*
+ * The server thread (bound, its service configured with SERVICE_CONFIGURE_
+ * CHANNELS(base, slot_pages)) starts serving: the library's server on
+ * `server`, sleeping on `thread`, with every live channel attached
+ * (channel_uintr_server_sync). Set u->priority[] before (zeroed: all 0).
+ * Untrusted: nothing beyond the kernel's checks of `service`.
+ */
+enum error channel_uintr_server_init(struct channel_uintr_server *u, struct channel_server *server,
+				     struct channel_uintr_thread *thread, cptr_t service,
+				     uint64_t base, uint64_t slot_pages);
+
+/*
+ * One SERVICE_CHANNELS: links whose channel is no longer live are
+ * detached (their taken requests' handles die), the dead vectors are
+ * released, and live vectors not attached yet are attached (a buffer that
+ * does not validate is refused until its channel dies). The port runs it
+ * from the sleep when a vector that is not attached rang (a new client's
+ * Register) or an attached link's slot no longer holds a channel, and
+ * channel_uintr_server_wait when its wait times out.
+ */
+enum error channel_uintr_server_sync(struct channel_uintr_server *u);
+
+/* channel_server_wait, then a sync when it times out (ERR_FAILED_LOOKUP). */
+enum error channel_uintr_server_wait(struct channel_uintr_server *u, uint64_t timeout_ns,
+				     struct channel_message *request);
+
+/*
+ * channel_server_reply, after a look at the link's slot: when its client
+ * went (the slot maps the server's dead page: no header), the link is
+ * detached first and the reply fails with ERR_ILLEGAL_OPERATION (nothing
+ * written). A client that goes after the look gets the reply written into
+ * the server's own dead page: lost, harmless.
+ */
+enum error channel_uintr_server_reply(struct channel_uintr_server *u,
+				      const struct channel_message *reply);
+
+/* The port's sleep woke the server with `bits`: a sync when a vector that
+ * is not attached rang, or an attached link's slot holds no channel. */
+void channel_uintr_server_woken(struct channel_uintr_server *u, uint64_t bits);
 
 #endif

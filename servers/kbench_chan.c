@@ -70,15 +70,15 @@
 #define BUF_VA 0x2000100000ull
 #define SERVER_STATE_VA 0x2000400000ull
 #define WINDOW_VA 0x2000a00000ull
+/* Case c's server window in the server's space (one leaf table each). */
+#define SERVE_WINDOW(c) (0x2001000000ull + (uint64_t)(c)*0x200000ull)
+#define BUF_PAGES ((unsigned)(channel_buffer_size(DEPTH_CHAN) / PAGE))
 #define DEPTH_CHAN 32u
 #define BATCH 32u
 #define CASES 5 /* the four above, then the large-buffer calls' server */
 #define LEND_CASE 4
-#define LEND_DEPTH 4u
-#define LEND_CHAN_WIN 0x2001000000ull /* the server's channel window (slot 0) */
-#define LEND_WIN 0x2002000000ull      /* the server's lend window (slot 0), 2 MiB aligned */
+#define LEND_WIN 0x2002000000ull /* its lend window (slot 0): an empty leaf table */
 #define LEND_SLOT (1ull << 20)
-#define LEND_BUF_VA 0x2003000000ull /* the channel's buffer in kbench */
 #define LEND_CALLS 1000u
 #define CALLS 2000u
 #define BATCHES 64u
@@ -101,16 +101,16 @@ static struct control *const ctrl = (struct control *)(uintptr_t)CTRL_VA;
 static struct space_alloc alloc = { { PROC_CAP_UNTYPED, 0 }, 600, 1020 };
 static _Alignas(16) uint8_t server_stack[CASES][STACK_BYTES];
 static _Alignas(64) uint8_t server_tls[CASES][512];
-static cptr_t server_tcb[CASES];
-static struct channel_uintr_side server_side[CASES], client_side;
+static cptr_t server_tcb[CASES], server_service[CASES];
+static cptr_t buffer_frames, channel_cap;
 static cptr_t handoff_ep, handoff_reply; /* chan_call_poll's hand-over */
 static struct channel_uintr_thread client_thread;
 static struct channel_client client_state;
-static struct channel_doorbell client_mine, client_server;
+static struct channel_uintr_client client_port;
 
 /* The server's own (its copy of these). */
 static struct channel_uintr_thread server_thread;
-static struct channel_doorbell server_mine, server_bell;
+static struct channel_uintr_server server_port;
 
 static uint64_t instret(void)
 {
@@ -155,15 +155,17 @@ static void not_measured(const char *name, const char *why)
 
 /* ---- The server (in its copy of kbench) ---- */
 
-/* The large-buffer server: link 0 at its window slot 0 (Register gave it
- * vector 0, its only sender-table entry); a LARGE request's pages are at
- * LEND_WIN. It answers with the sum of the first and last word. */
-static void lend_server_main(struct channel_server *s)
+static void echo(struct channel_message *m)
 {
-	if (channel_server_attach(s, 0, (void *)(uintptr_t)LEND_CHAN_WIN,
-				  channel_buffer_size(LEND_DEPTH), 0, &server_bell) != ERR_OK)
-		ctrl->errors++;
-	ctrl->ready = 1;
+	m->opcode = ERR_OK;
+	m->arg[0]++;
+}
+
+/* The large-buffer server: the channel is link 0 and, as the service's
+ * first, server vector 0, so a LARGE request's pages are at LEND_WIN. It
+ * answers with the sum of the range's first and last word. */
+static void lend_server(struct channel_server *s)
+{
 	struct channel_message m;
 	for (;;) {
 		while (channel_server_take(s, &m) == ERR_OK) {
@@ -172,9 +174,8 @@ static void lend_server_main(struct channel_server *s)
 				const volatile uint64_t *w =
 				    (const volatile uint64_t *)(uintptr_t)LEND_WIN;
 				m.arg[0] = w[0] + w[m.large.length / 8 - 1];
-				ctrl->errors +=
-				    kestrel_service_lend_return(server_side[LEND_CASE].service, 0,
-								NULL) != ERR_OK;
+				ctrl->errors += kestrel_service_lend_return(
+						    server_service[LEND_CASE], 0, NULL) != ERR_OK;
 			}
 			m.flags = 0;
 			m.large = (struct channel_large){ 0, 0 };
@@ -184,29 +185,19 @@ static void lend_server_main(struct channel_server *s)
 	}
 }
 
-static void echo(struct channel_message *m)
-{
-	m->opcode = ERR_OK;
-	m->arg[0]++;
-}
-
 static void server_main(uint64_t which)
 {
 	struct channel_server *s = (struct channel_server *)(uintptr_t)SERVER_STATE_VA;
 	channel_uintr_thread_init(&server_thread, NULL, NULL);
-	server_mine = (struct channel_doorbell){ .thread = &server_thread, .bits = ~0ull };
-	server_bell = (struct channel_doorbell){ .index = 0 };
-	channel_server_init(s, &server_mine);
-	if (ctrl->mode == MODE_LEND) {
-		lend_server_main(s);
-		return;
-	}
-	if (channel_server_attach(s, 0, (void *)(uintptr_t)BUF_VA, channel_buffer_size(DEPTH_CHAN),
-				  0, &server_bell) != ERR_OK)
+	/* kbench registered the channel first: it is attached as link 0. */
+	if (channel_uintr_server_init(&server_port, s, &server_thread, server_service[which],
+				      SERVE_WINDOW(which), BUF_PAGES) != ERR_OK ||
+	    server_port.attached != 1)
 		ctrl->errors++;
 	ctrl->ready = 1;
 	struct channel_message m;
 	switch ((enum mode)ctrl->mode) {
+	case MODE_LEND: lend_server(s); break;
 	case MODE_YIELD:
 		for (;;) {
 			while (channel_server_take(s, &m) == ERR_OK) {
@@ -225,7 +216,6 @@ static void server_main(uint64_t which)
 			echo(&m);
 			ctrl->errors += channel_server_reply(s, &m) != ERR_OK;
 		}
-	case MODE_LEND: break;
 	case MODE_HANDOFF: {
 		/* kbench Calls after each submit (label HANDOFF_CALL), once
 		 * first to find the server waiting and once last for the totals
@@ -281,12 +271,21 @@ static bool share(uint64_t va, unsigned pages, cptr_t vspace)
 	return true;
 }
 
+/* Page tables over va in vspace, nothing left mapped there. */
+static bool tables_at(cptr_t probe, cptr_t vspace, uint64_t va)
+{
+	return space_map(&alloc, probe, vspace, va, ABI_RIGHT_READ | ABI_RIGHT_WRITE,
+			 ABI_ATTR_EXECUTE_NEVER) == ERR_OK &&
+	       kestrel_page_unmap(probe) == ERR_OK;
+}
+
 static cptr_t vspace;
 static uint64_t regs[CASES][ABI_REG_COUNT];
 
 /* Every case's server thread, service and table; kbench a receiver with a
- * table; the server's space (the copy) with the control page and the
- * buffer shared. */
+ * table; the server's space (the copy) with the control page shared and
+ * page tables over each case's window; the channel's object and frames
+ * (kbench registers it per case: the kernel maps it in both spaces). */
 static bool setup(void)
 {
 	/* kbench's uipi_send_to_handler left this thread a receiver. */
@@ -294,31 +293,52 @@ static bool setup(void)
 	(void)kestrel_tcb_uintr_unbind_sender_table(PROC_CAP_TCB);
 	handoff_ep = space_object(&alloc, OBJ_ENDPOINT, 0);
 	handoff_reply = space_object(&alloc, OBJ_REPLY, 0);
-	client_side.service = space_object(&alloc, OBJ_SERVICE, 0);
-	client_side.table = space_object(&alloc, OBJ_SENDER_TABLE, 2);
-	if (!handoff_ep || !handoff_reply || !client_side.service || !client_side.table ||
+	cptr_t service = space_object(&alloc, OBJ_SERVICE, 0);
+	cptr_t table = space_object(&alloc, OBJ_SENDER_TABLE, 2);
+	cptr_t probe = space_object(&alloc, OBJ_FRAME_4K, 0);
+	if (!handoff_ep || !handoff_reply || !service || !table || !probe ||
 	    libos_tls_size() > sizeof(server_tls[0]) ||
-	    channel_uintr_bind(PROC_CAP_TCB, client_side.service, client_side.table, false) !=
-		ERR_OK)
+	    channel_uintr_bind(PROC_CAP_TCB, service, table, false) != ERR_OK ||
+	    !tables_at(probe, PROC_CAP_VSPACE, BUF_VA))
 		return false;
 	channel_uintr_thread_init(&client_thread, NULL, NULL);
+	channel_cap = space_object(&alloc, OBJ_CHANNEL, 0);
+	for (unsigned k = 0; k < BUF_PAGES; k++) {
+		cptr_t f = space_object(&alloc, OBJ_FRAME_4K, 0);
+		if (k == 0)
+			buffer_frames = f;
+		if (f == 0 || f != buffer_frames + k)
+			return false;
+	}
 	for (unsigned c = 0; c < CASES; c++) {
 		server_tcb[c] = space_object(&alloc, OBJ_TCB, 0);
-		server_side[c].service = space_object(&alloc, OBJ_SERVICE, 0);
-		server_side[c].table = space_object(&alloc, OBJ_SENDER_TABLE, 0);
-		if (!server_tcb[c] || !server_side[c].service || !server_side[c].table ||
-		    channel_uintr_bind(server_tcb[c], server_side[c].service, server_side[c].table,
-				       false) != ERR_OK)
+		server_service[c] = space_object(&alloc, OBJ_SERVICE, 0);
+		cptr_t server_table = space_object(&alloc, OBJ_SENDER_TABLE, 0);
+		if (!server_tcb[c] || !server_service[c] || !server_table ||
+		    channel_uintr_bind(server_tcb[c], server_service[c], server_table, false) !=
+			ERR_OK)
 			return false;
 		/* Before the copy: the TLS blocks are set up in kbench's image. */
 		libos_thread_registers(regs[c], server_main, c,
 				       (uint64_t)(uintptr_t)(server_stack[c] + STACK_BYTES), NULL,
 				       server_tls[c], server_tcb[c]);
 	}
-	return space_clone(&alloc, WINDOW_VA, &vspace) == ERR_OK && share(CTRL_VA, 1, vspace) &&
-	       share(BUF_VA, (unsigned)(channel_buffer_size(DEPTH_CHAN) / PAGE), vspace) &&
-	       space_fresh(&alloc, vspace, SERVER_STATE_VA,
-			   (sizeof(struct channel_server) + PAGE - 1) / PAGE, NULL) == ERR_OK;
+	if (space_clone(&alloc, WINDOW_VA, &vspace) != ERR_OK || !share(CTRL_VA, 1, vspace) ||
+	    space_fresh(&alloc, vspace, SERVER_STATE_VA,
+			(sizeof(struct channel_server) + PAGE - 1) / PAGE, NULL) != ERR_OK)
+		return false;
+	for (unsigned c = 0; c < CASES; c++)
+		if (!tables_at(probe, vspace, SERVE_WINDOW(c)) ||
+		    kestrel_tcb_configure(server_tcb[c], 0, PROC_CAP_CNODE, 0, vspace, 0, 0, 0) !=
+			ERR_OK ||
+		    kestrel_service_configure_channels(server_service[c], SERVE_WINDOW(c),
+						       BUF_PAGES) != ERR_OK)
+			return false;
+	/* The large-buffer server's lend window: an empty last-level table
+	 * (a client's whole table can move into it: core/lend.c). */
+	return tables_at(probe, vspace, LEND_WIN) &&
+	       kestrel_service_configure_lend(server_service[LEND_CASE], LEND_WIN, LEND_SLOT) ==
+		   ERR_OK;
 }
 
 /* Case c's channel (kbench's table entry c, vector c) and its server
@@ -326,21 +346,22 @@ static bool setup(void)
 static bool start(unsigned c, enum mode mode, unsigned hart, unsigned priority,
 		  uint32_t client_polls)
 {
-	struct channel_uintr_link link;
-	if (channel_uintr_connect(&server_side[c], 0, &client_side, c, c, &link) != ERR_OK)
-		return false;
-	client_mine = (struct channel_doorbell){ .thread = &client_thread,
-						 .bits = 1ull << link.client_vector };
-	client_server = (struct channel_doorbell){ .index = c };
-	if (channel_client_init(&client_state, (void *)(uintptr_t)BUF_VA,
-				channel_buffer_size(DEPTH_CHAN), DEPTH_CHAN, &client_mine,
-				&client_server) != ERR_OK)
+	/* Registered (formatted anew) per case, through kbench's entry c. */
+	struct channel_uintr_open open = { .channel = channel_cap,
+					   .service = server_service[c],
+					   .vspace = PROC_CAP_VSPACE,
+					   .first_frame = buffer_frames,
+					   .pages = BUF_PAGES,
+					   .buffer = (void *)(uintptr_t)BUF_VA,
+					   .depth = DEPTH_CHAN,
+					   .index = c,
+					   .vector = c };
+	if (channel_uintr_register(&client_port, &client_state, &client_thread, &open) != ERR_OK)
 		return false;
 	channel_client_set_poll_budget(&client_state, client_polls);
 	memset(ctrl, 0, sizeof(*ctrl));
 	ctrl->mode = mode;
-	if (kestrel_tcb_configure(server_tcb[c], 0, PROC_CAP_CNODE, 0, vspace, 0, 0, 0) != ERR_OK ||
-	    kestrel_tcb_set_priority(server_tcb[c], PROC_CAP_TCB, priority) != ERR_OK ||
+	if (kestrel_tcb_set_priority(server_tcb[c], PROC_CAP_TCB, priority) != ERR_OK ||
 	    kestrel_tcb_set_affinity(server_tcb[c], hart) != ERR_OK ||
 	    kestrel_tcb_write_registers(server_tcb[c], true, ABI_REG_COUNT, regs[c]) != ERR_OK)
 		return false;
@@ -358,7 +379,7 @@ static bool start(unsigned c, enum mode mode, unsigned hart, unsigned priority,
 static void stop(unsigned c)
 {
 	(void)kestrel_tcb_suspend(server_tcb[c]);
-	(void)channel_uintr_disconnect(&server_side[c], 0, &client_side, c);
+	(void)channel_uintr_unregister(&client_port);
 }
 
 /* One message for every request: zeroing a whole channel_message (328
@@ -490,47 +511,7 @@ static void chan_call_wakeup(void)
 
 /* ---- The large-buffer calls ---- */
 
-static cptr_t lend_channel, lend_frame;
 static bool lend_ready;
-
-/* While the untyped has room (kbench.c's 2 MiB frame takes the rest
- * later): the channel object, its buffer frame, and page tables where
- * Register and the lends need them. */
-static bool lend_prepare(void)
-{
-	cptr_t service = server_side[LEND_CASE].service;
-	lend_channel = space_object(&alloc, OBJ_CHANNEL, 0);
-	lend_frame = space_object(&alloc, OBJ_FRAME_4K, 0);
-	const uint64_t rw = ABI_RIGHT_READ | ABI_RIGHT_WRITE, xn = ABI_ATTR_EXECUTE_NEVER;
-	struct {
-		cptr_t vspace;
-		uint64_t va;
-	} beside[2] = {
-		{ PROC_CAP_VSPACE, LEND_BUF_VA + PAGE },
-		{ vspace, LEND_CHAN_WIN + 64 * PAGE },
-	};
-	bool ok = lend_channel != 0 && lend_frame != 0;
-	for (unsigned i = 0; ok && i < 2; i++) {
-		cptr_t f = space_object(&alloc, OBJ_FRAME_4K, 0);
-		ok = f != 0 &&
-		     space_map(&alloc, f, beside[i].vspace, beside[i].va, rw, xn) == ERR_OK;
-	}
-	/* The lend window: page tables down to an empty last-level table (a
-	 * client's whole table can move into an empty one: core/lend.c). */
-	enum error err = ERR_OK;
-	for (unsigned i = 0; ok && i < 3 && err == ERR_OK; i++) {
-		cptr_t t = space_object(&alloc, OBJ_PAGE_TABLE, 0);
-		err =
-		    t != 0 ? kestrel_page_table_map(t, vspace, LEND_WIN, 0) : ERR_NOT_ENOUGH_MEMORY;
-	}
-	ok = ok && err == ERR_DELETE_FIRST;
-	/* The windows are checked in the VSpace of the service's receiver. */
-	return ok &&
-	       kestrel_tcb_configure(server_tcb[LEND_CASE], 0, PROC_CAP_CNODE, 0, vspace, 0, 0,
-				     0) == ERR_OK &&
-	       kestrel_service_configure_channels(service, LEND_CHAN_WIN, 1) == ERR_OK &&
-	       kestrel_service_configure_lend(service, LEND_WIN, LEND_SLOT) == ERR_OK;
-}
 
 /* LEND_CALLS large-buffer calls of `bytes` from va; the server answers
  * the sum of the range's first and last word, `want`. */
@@ -544,7 +525,7 @@ static void lend_case(const char *name, uint64_t va, uint64_t bytes, uint64_t wa
 	for (unsigned n = 0; n < LEND_CALLS && err == ERR_OK; n++) {
 		uint32_t tag;
 		struct channel_message r;
-		err = kestrel_channel_lend(lend_channel, va, bytes, NULL);
+		err = kestrel_channel_lend(channel_cap, va, bytes, NULL);
 		if (err == ERR_OK)
 			err = channel_client_submit(&client_state, &m, &tag);
 		if (err == ERR_OK)
@@ -566,30 +547,7 @@ static void lend_case(const char *name, uint64_t va, uint64_t bytes, uint64_t wa
 
 void kbench_chan_lend(uint64_t va)
 {
-	struct kestrel_channel_register a = { 0, ABI_UINTR_ANY_VECTOR, LEND_BUF_VA, lend_frame, 1 };
-	uint64_t sv = 99, cv = 0;
-	bool ok = lend_ready &&
-		  kestrel_channel_register(lend_channel, server_side[LEND_CASE].service, &a, &sv,
-					   &cv) == ERR_OK &&
-		  sv == 0;
-	client_mine = (struct channel_doorbell){ .thread = &client_thread, .bits = 1ull << cv };
-	client_server = (struct channel_doorbell){ .index = 0 };
-	ok = ok && channel_client_init(&client_state, (void *)(uintptr_t)LEND_BUF_VA,
-				       channel_buffer_size(LEND_DEPTH), LEND_DEPTH, &client_mine,
-				       &client_server) == ERR_OK;
-	if (ok) {
-		channel_client_set_poll_budget(&client_state, 0);
-		memset(ctrl, 0, sizeof(*ctrl));
-		ctrl->mode = MODE_LEND;
-		cptr_t t = server_tcb[LEND_CASE];
-		ok = kestrel_tcb_set_priority(t, PROC_CAP_TCB, PROGRAM_PRIORITY) == ERR_OK &&
-		     kestrel_tcb_set_affinity(t, kestrel_hart()) == ERR_OK &&
-		     kestrel_tcb_write_registers(t, true, ABI_REG_COUNT, regs[LEND_CASE]) == ERR_OK;
-		for (unsigned i = 0; ok && i < 100000 && !ctrl->ready; i++)
-			kestrel_yield();
-		ok = ok && ctrl->ready && ctrl->errors == 0;
-	}
-	if (!ok) {
+	if (!lend_ready || !start(LEND_CASE, MODE_LEND, kestrel_hart(), PROGRAM_PRIORITY, 0)) {
 		not_measured("chan_call_4k", "could not be set up");
 		not_measured("chan_call_1m", "could not be set up");
 		return;
@@ -600,8 +558,7 @@ void kbench_chan_lend(uint64_t va)
 	p[LEND_SLOT / 8 - 1] = 2;
 	lend_case("chan_call_4k", va, PAGE, 3);
 	lend_case("chan_call_1m", va, LEND_SLOT, 3);
-	(void)kestrel_tcb_suspend(server_tcb[LEND_CASE]);
-	(void)kestrel_channel_unregister(lend_channel);
+	stop(LEND_CASE);
 }
 
 void kbench_chan(void)
@@ -619,5 +576,5 @@ void kbench_chan(void)
 	yield_case(1, "chan_call_same_hart", 1, CALLS);
 	chan_call_wakeup();
 	yield_case(2, "chan_call_async_batch", BATCH, BATCHES);
-	lend_ready = lend_prepare();
+	lend_ready = true;
 }
