@@ -294,7 +294,7 @@ static bool setup(void)
 	handoff_ep = space_object(&alloc, OBJ_ENDPOINT, 0);
 	handoff_reply = space_object(&alloc, OBJ_REPLY, 0);
 	cptr_t service = space_object(&alloc, OBJ_SERVICE, 0);
-	cptr_t table = space_object(&alloc, OBJ_SENDER_TABLE, 2);
+	cptr_t table = space_object(&alloc, OBJ_SENDER_TABLE, 3); /* an entry per case */
 	cptr_t probe = space_object(&alloc, OBJ_FRAME_4K, 0);
 	if (!handoff_ep || !handoff_reply || !service || !table || !probe ||
 	    libos_tls_size() > sizeof(server_tls[0]) ||
