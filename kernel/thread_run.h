@@ -35,7 +35,7 @@ extern uint64_t thread_code_epoch;
  */
 HOT_INLINE uint64_t thread_run_quick(const struct hart *hart, struct tcb *from, struct tcb *next)
 {
-	if (hart->icache_epoch != thread_code_epoch || !kuintr_return_is_noop(hart, next, true))
+	if (hart->icache_epoch != thread_code_epoch || !kuintr_return_is_noop(hart, next))
 		return 0;
 	return arch_fpu_switch_quick(hart->cpu_index, thread_fpu(from), thread_fpu(next));
 }
@@ -51,9 +51,14 @@ HOT_INLINE _Noreturn void thread_run(struct hart *hart, struct tcb *from, struct
 				     uint64_t satp, uint64_t quick_status)
 {
 	unsigned h = hart->cpu_index;
-	if (quick_status != 0)
+	if (quick_status != 0) {
 		csr_write_sstatus(quick_status);
-	else if (next != from)
+		/* thread_run_quick found nothing to load: the scrub
+		 * kuintr_return_to_user makes at a switch between two threads
+		 * without user interrupts, inline. */
+		if (uintr_backend->scrub_csrs)
+			uintr_backend_scrub_csrs();
+	} else if (next != from)
 		arch_fpu_switch(h, from ? thread_fpu(from) : NULL, thread_fpu(next));
 	/* core/ joined this hart to the ASID's flush set when next became
 	 * current (asid_activate); the ASID-tagged TLB needs no flush. */

@@ -68,11 +68,6 @@ void kuintr_return_to_user_slow(struct hart *hart, struct tcb *next)
 		deliver(kuintr_loaded[h].rx, hart->user_frame);
 }
 
-SLOW void kuintr_scrub_slow(void)
-{
-	uintr_backend->scrub();
-}
-
 /* No lock: see uintr_kernel.h. */
 SLOW bool kuintr_trap(struct hart *hart, uint64_t tval)
 {

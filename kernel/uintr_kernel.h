@@ -36,34 +36,30 @@ struct kuintr_loaded {
 extern struct kuintr_loaded kuintr_loaded[CONFIG_MAX_HARTS];
 
 void kuintr_return_to_user_slow(struct hart *hart, struct tcb *next);
-void kuintr_scrub_slow(void);
 /* The before-returning-to-user step (lock held, hart->user_frame is next's
  * registers): load next's receiver and table unless loaded, and let the
  * backend deliver a pending user interrupt into them. `switched`: another
  * thread (or none) ran in user mode here since next last did; between two
- * threads without user interrupts the backend's scrub clears what the
+ * threads without user interrupts the backend's scrub_csrs clears what the
  * first could leave in the N CSRs (hardware; docs/uintr.md). Inline,
  * because every kernel exit runs it: a hart that has nothing loaded
  * returning to the same thread without user interrupts (most exits) costs
  * three loads (HOT_INLINE: as a plain `static inline` GCC called it, 30 a
- * return). kuintr_return_is_noop: the case with nothing to do at all (no
- * scrub either), which the fastpath's first tier checks before it changes
- * anything. */
-HOT_INLINE bool kuintr_return_is_noop(const struct hart *hart, const struct tcb *next,
-				      bool switched)
+ * return). kuintr_return_is_noop: the case with nothing to load (at most
+ * the inline scrub), which the fastpath's first tier checks before it
+ * changes anything. */
+HOT_INLINE bool kuintr_return_is_noop(const struct hart *hart, const struct tcb *next)
 {
 	const struct kuintr_loaded *l = &kuintr_loaded[hart->cpu_index];
-	if (l->thread != NULL || next->uintr_service != NULL || next->uintr_table != NULL)
-		return false;
-	return !switched || uintr_backend->scrub == NULL;
+	return l->thread == NULL && next->uintr_service == NULL && next->uintr_table == NULL;
 }
 
 HOT_INLINE void kuintr_return_to_user(struct hart *hart, struct tcb *next, bool switched)
 {
 	const struct kuintr_loaded *l = &kuintr_loaded[hart->cpu_index];
 	if (l->thread == NULL && next->uintr_service == NULL && next->uintr_table == NULL) {
-		if (switched && uintr_backend->scrub != NULL)
-			kuintr_scrub_slow();
+		if (switched && uintr_backend->scrub_csrs)
+			uintr_backend_scrub_csrs();
 		return;
 	}
 	kuintr_return_to_user_slow(hart, next);

@@ -291,18 +291,8 @@ static void fastpath_taken(void)
 				    "6, a tick may cost one)");
 		/* The first tier (trap.S's entry) did them, and each of its IPCs
 		 * is counted as a fastpath IPC too. */
-		/* On the hardware backend every switch between two threads
-		 * without user interrupts scrubs the N CSRs (a call that
-		 * returns), which the first tier leaves to the second. */
-		if (uipi_traps())
-			check(first1 - first0 >= 4 && first1 - first0 <= t1 - t0,
-			      "the fastpath's first tier takes them (no FP state, no fence.i "
-			      "pending)");
-		else
-			check(first1 == first0,
-			      "the fastpath's first tier takes them (no FP state, no "
-			      "fence.i pending; hardware backend: the second, for the "
-			      "N-CSR scrub)");
+		check(first1 - first0 >= 4 && first1 - first0 <= t1 - t0,
+		      "the fastpath's first tier takes them (no FP state, no fence.i pending)");
 	} else {
 		check(t1 == t0, "with fastpath=off, no call takes the fastpath");
 		check(first1 == first0, "with fastpath=off, its first tier takes nothing either");

@@ -29,6 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compiler.h"
+#include "csr.h"
 #include "dtb.h"
 #include "uintr.h"
 
@@ -160,8 +162,10 @@ struct uintr_backend {
 	 * or sends (no switch_in or switch_out runs): hardware clears the N
 	 * CSRs the first could write (the fork lets user mode reach them
 	 * whatever the thread is: UINTR.md section 1), so the second cannot
-	 * read them; emulated: NULL (a thread without a receiver traps). */
-	void (*scrub)(void);
+	 * read them (uintr_backend_scrub_csrs); emulated: false (a thread
+	 * without a receiver traps). A flag, not a hook: the fastpath's first
+	 * tier switches threads and makes no call that returns. */
+	bool scrub_csrs;
 	/* Emulated only (NULL on hardware): an illegal-instruction trap whose
 	 * instruction word is `insn`, WITHOUT the kernel lock. Returns false
 	 * when it is not uipi, uret or a user-CSR access (uintr_decode.h; the
@@ -171,5 +175,21 @@ struct uintr_backend {
 	bool (*trap)(struct uintr_receiver *r, struct uintr_sender_table *t, uint32_t insn,
 		     struct trap_frame *frame);
 };
+
+/* A backend's scrub_csrs: clear the N CSRs a user thread can write. Only
+ * where scrub_csrs is set (stock QEMU has no such CSRs: an access traps).
+ * While USIP is routed to the kernel the fork masks the uie and uip writes
+ * with sideleg, so then only the plain registers change. */
+HOT_INLINE void uintr_backend_scrub_csrs(void)
+{
+	csr_write_utvec(0);
+	csr_write_uscratch(0);
+	csr_write_uepc(0);
+	csr_write_ucause(0);
+	csr_write_utval(0);
+	csr_clear_ustatus(SSTATUS_UIE | SSTATUS_UPIE);
+	csr_clear_uie(UIE_USIE);
+	csr_clear_uip(UIP_USIP);
+}
 
 #endif

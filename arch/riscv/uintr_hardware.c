@@ -440,14 +440,6 @@ static void hw_switch_in(struct uintr_receiver *r, struct uintr_sender_table *t)
 	csr_write_suist(t ? uintr_hardware_suist(t) : 0);
 }
 
-/* With USIP routed to the kernel the fork masks uie and uip writes (and
- * user reads) with sideleg: then only the plain registers need clearing. */
-static void hw_scrub(void)
-{
-	load_registers(&no_registers);
-	csr_clear_uip(UIP_USIP);
-}
-
 static void hw_switch_out(struct uintr_receiver *r)
 {
 	if (r && uintr_receiver_state(r) == UINTR_RX_SLEEPING) {
@@ -572,6 +564,6 @@ const struct uintr_backend uintr_backend_hardware = {
 	.before_wait = hw_before_wait,
 	.poll = hw_poll,
 	.idle_sie = hw_idle_sie,
-	.scrub = hw_scrub,
+	.scrub_csrs = true,
 	.trap = NULL,
 };
