@@ -97,6 +97,18 @@ cptr_t make(enum object_type type, unsigned bits)
 	return s;
 }
 
+/* Sv39 has three levels: each failed lookup adds the next missing table. */
+enum error map_in(cptr_t frame, cptr_t vspace, uint64_t va, uint64_t rights, uint64_t attributes)
+{
+	enum error err = ERR_FAILED_LOOKUP;
+	for (int level = 0; level < 3 && err == ERR_FAILED_LOOKUP; level++) {
+		err = kestrel_page_map(frame, vspace, va, rights, attributes);
+		if (err == ERR_FAILED_LOOKUP)
+			(void)kestrel_page_table_map(make(OBJ_PAGE_TABLE, 0), vspace, va, 0);
+	}
+	return err;
+}
+
 /* Everything a case made goes: revoke the scratch untyped, empty its slots. */
 void reset(void)
 {

@@ -553,19 +553,6 @@ static const uint32_t copy_loop[] = { 0x00053283, 0x0055b023, 0xff9ff06f };
 #define OTHER_CODE_VA 0x10000ull
 #define OTHER_DATA_VA 0x20000ull
 
-/* Map `frame` at va in `vspace`, with page tables from the scratch untyped. */
-static enum error map_in(cptr_t frame, cptr_t vspace, uint64_t va, uint64_t rights,
-			 uint64_t attributes)
-{
-	enum error err = ERR_FAILED_LOOKUP;
-	for (int level = 0; level < 4 && err == ERR_FAILED_LOOKUP; level++) {
-		err = kestrel_page_map(frame, vspace, va, rights, attributes);
-		if (err == ERR_FAILED_LOOKUP)
-			(void)kestrel_page_table_map(make(OBJ_PAGE_TABLE, 0), vspace, va, 0);
-	}
-	return err;
-}
-
 /* The server in an address space of its own: a thread that copies word 0
  * of its slot 0 to a page it shares with ktest, for ever. It reads the
  * client's buffer while the channel lives and the dead page after, and a

@@ -46,19 +46,6 @@ struct cw {
 	bool ok;
 };
 
-/* Map `frame` at va in `vspace`, page tables from the scratch untyped. */
-static enum error map_in(cptr_t frame, cptr_t vspace, uint64_t va, uint64_t rights,
-			 uint64_t attributes)
-{
-	enum error err = ERR_FAILED_LOOKUP;
-	for (int level = 0; level < 4 && err == ERR_FAILED_LOOKUP; level++) {
-		err = kestrel_page_map(frame, vspace, va, rights, attributes);
-		if (err == ERR_FAILED_LOOKUP)
-			(void)kestrel_page_table_map(make(OBJ_PAGE_TABLE, 0), vspace, va, 0);
-	}
-	return err;
-}
-
 /* Page tables down to level 0 at va in vspace. */
 static bool tables_in(cptr_t vspace, uint64_t va)
 {

@@ -171,19 +171,6 @@ static uint64_t read_time(void)
 	return t;
 }
 
-/* Map `frame` at va in `vspace`, with page tables from the scratch untyped. */
-static enum error map_in(cptr_t frame, cptr_t vspace, uint64_t va, uint64_t rights,
-			 uint64_t attributes)
-{
-	enum error err = ERR_FAILED_LOOKUP;
-	for (int level = 0; level < 3 && err == ERR_FAILED_LOOKUP; level++) {
-		err = kestrel_page_map(frame, vspace, va, rights, attributes);
-		if (err == ERR_FAILED_LOOKUP)
-			(void)kestrel_page_table_map(make(OBJ_PAGE_TABLE, 0), vspace, va, 0);
-	}
-	return err;
-}
-
 /* Threads of another address space run on every other hart; the VSpace
  * is revoked and deleted under them: they must stop (and fault), the
  * kernel must not let them walk its freed tables. */

@@ -43,6 +43,9 @@ void claim_slots(unsigned n);
 enum error retype_into(enum object_type type, unsigned bits, cptr_t dest);
 /* A new object in a new scratch slot. */
 cptr_t make(enum object_type type, unsigned bits);
+/* Map `frame` at va in `vspace`, with page tables from the scratch
+ * untyped as the walk asks for them. */
+enum error map_in(cptr_t frame, cptr_t vspace, uint64_t va, uint64_t rights, uint64_t attributes);
 /* Delete everything the case made. */
 void reset(void);
 /* Map a frame at a fresh address with `rights`; NULL on failure. */
