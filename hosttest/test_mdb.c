@@ -251,6 +251,7 @@ static void test_link_after_needs_an_unlinked_slot(void **state)
 {
 	(void)state;
 	expect_assert_failure(mdb_link_after(&s[1], &s[0]));
+	expect_assert_failure(mdb_link_after(&s[0], &s[2])); /* the head: a next only */
 	assert_ptr_equal(mdb_next(&s[0]), &s[1]);
 	assert_null(mdb_check_invariants(all, 6));
 }
