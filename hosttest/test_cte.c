@@ -103,6 +103,7 @@ static void test_insert_new_cap(void **state)
 	assert_true(mdb_revocable(cw_slot(10)) && mdb_first_badged(cw_slot(10)));
 	expect_assert_failure(
 	    cte_insert_new(cw_slot(10), cw_slot(12), cw_slot(10)->cap)); /* parent not untyped */
+	expect_assert_failure(cte_insert_new(boot, cw_slot(10), cw_slot(11)->cap)); /* dest full */
 	world_assert(W);
 }
 
