@@ -357,6 +357,89 @@ static void test_frame_size_bits(void **state)
 	expect_assert_failure(frame_size_bits((enum frame_size)3));
 }
 
+/* One cap of every type through each per-type switch: what each type
+ * answers, and that the types without badges, guards or rights come back
+ * unchanged. */
+static void test_every_type(void **state)
+{
+	(void)state;
+	const unsigned none = 99; /* no region */
+	struct {
+		struct cap cap;
+		unsigned bits;
+		bool revocable_copy;
+	} cases[CAP_TYPE_COUNT] = {
+		{ cap_null(), none, false },
+		{ cap_untyped_new(A, 12, false), 12, true },
+		{ cap_cnode_new(B, 2, 0, 0), 2 + CTE_SIZE_BITS, false },
+		{ cap_tcb_new(A), TCB_SIZE_BITS, false },
+		{ cap_endpoint_new(A, 0, cap_rights_make(R)), ENDPOINT_SIZE_BITS, false },
+		{ cap_notification_new(A, 0, cap_rights_make(R)), NOTIFICATION_SIZE_BITS, false },
+		{ cap_reply_new(A, cap_rights_make(R)), REPLY_SIZE_BITS, false },
+		{ cap_frame_new(A, FRAME_SIZE_4K, cap_rights_make(R), false), 12, false },
+		{ cap_page_table_new(A), PAGE_TABLE_SIZE_BITS, false },
+		{ cap_asid_control_new(), none, false },
+		{ cap_asid_pool_new(A, 0), ASID_POOL_SIZE_BITS, false },
+		{ cap_irq_control_new(), none, false },
+		{ cap_irq_handler_new(4), none, false },
+		{ cap_domain_new(), none, false },
+		{ cap_service_new(A, 0), SERVICE_SIZE_BITS, false },
+		{ cap_channel_new(A), CHANNEL_SIZE_BITS, false },
+		{ cap_zombie_new(B, 2, 4), 2 + CTE_SIZE_BITS, false },
+		{ cap_sender_table_new(A, 3), sender_table_object_bits(3), false },
+	};
+	for (unsigned i = 0; i < CAP_TYPE_COUNT; i++) {
+		struct cap c = cases[i].cap;
+		assert_int_equal(cap_type(c), i);
+		uintptr_t base = 1;
+		unsigned bits = 1;
+		assert_int_equal(cap_region(c, &base, &bits), cases[i].bits != none);
+		if (cases[i].bits != none) {
+			assert_int_equal(bits, cases[i].bits);
+			assert_int_equal(base, cap_ptr(c));
+		}
+		assert_int_equal(cap_is_revocable(c, c), cases[i].revocable_copy);
+		/* A cap is its own region, except nothing and a zombie. */
+		assert_int_equal(cap_same_region_as(c, c), i != CAP_NULL && i != CAP_ZOMBIE);
+		bool badged = i == CAP_ENDPOINT || i == CAP_NOTIFICATION || i == CAP_SERVICE;
+		struct cap data = cap_update_data(c, false, 9);
+		if (badged)
+			assert_int_equal(cap_badge(data), 9);
+		else if (i != CAP_CNODE)
+			assert_memory_equal(&data, &c, sizeof(c));
+		bool rights = badged || i == CAP_REPLY || i == CAP_FRAME;
+		struct cap masked = cap_mask_rights(c, cap_rights_make(0));
+		if (rights && i != CAP_SERVICE)
+			assert_int_equal(cap_rights(masked).bits, 0);
+		else if (!rights)
+			assert_memory_equal(&masked, &c, sizeof(c));
+	}
+	/* A frame at the same address but of another size is another object. */
+	assert_false(
+	    cap_same_region_as(cap_frame_new(0, FRAME_SIZE_4K, cap_rights_make(R), false),
+			       cap_frame_new(0, FRAME_SIZE_2M, cap_rights_make(R), false)));
+	/* IRQ control covers control and handlers only; it is itself. */
+	assert_false(cap_same_region_as(cap_irq_control_new(), cap_domain_new()));
+	assert_true(cap_same_object_as(cap_irq_control_new(), cap_irq_control_new()));
+}
+
+/* The sender-table and holder fields check what they are given. */
+static void test_sender_table_and_holder_contracts(void **state)
+{
+	(void)state;
+	struct cap st = cap_sender_table_new(A, SENDER_TABLE_RADIX_MAX);
+	assert_int_equal(cap_sender_table_radix(st), SENDER_TABLE_RADIX_MAX);
+	expect_assert_failure(cap_sender_table_new(A, SENDER_TABLE_RADIX_MAX + 1));
+	expect_assert_failure(cap_sender_table_new(A + 0x1000, 0)); /* misaligned */
+	expect_assert_failure(cap_sender_table_radix(cap_tcb_new(A)));
+	struct cap f = cap_frame_new(A, FRAME_SIZE_4K, cap_rights_make(R | W), false);
+	assert_int_equal(cap_frame_holder(f), 0);
+	assert_int_equal(cap_frame_holder(cap_frame_set_holder(f, 0x1234)), 0x1234);
+	expect_assert_failure(cap_frame_set_holder(f, 0));
+	expect_assert_failure(cap_frame_set_holder(cap_tcb_new(A), 0x1234));
+	expect_assert_failure(cap_frame_holder(cap_tcb_new(A)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +454,8 @@ int main(void)
 		cmocka_unit_test(test_update_data),
 		cmocka_unit_test(test_mask_rights),
 		cmocka_unit_test(test_frame_size_bits),
+		cmocka_unit_test(test_every_type),
+		cmocka_unit_test(test_sender_table_and_holder_contracts),
 	};
 	return cmocka_run_group_tests_name("cap", tests, NULL, NULL);
 }

@@ -685,6 +685,78 @@ static void test_pick_vector(void **state)
 	tear_down(&f);
 }
 
+/* Addresses at or past the top of user space, for the window and for the
+ * client's buffer. */
+static void test_addresses_past_user_top(void **state)
+{
+	(void)state;
+	struct fix f;
+	set_up(&f);
+	struct uintr_service *s = svc(&f.svc);
+	assert_int_equal(channel_configure(s, VSPACE_USER_TOP, 1), ERR_INVALID_ARGUMENT);
+	assert_int_equal(channel_configure(s, VSPACE_USER_TOP + 0x100000, 1), ERR_INVALID_ARGUMENT);
+	assert_int_equal(s->window_pages, 0);
+	assert_int_equal(channel_configure(s, WINDOW, SLOT), ERR_OK);
+	unsigned sv = 99, cv = 99;
+	struct channel_register_args a = args(&f, 0, 0, VSPACE_USER_TOP, 1);
+	assert_int_equal(channel_register(chan(&f.ch), s, &a, &sv, &cv), ERR_INVALID_ARGUMENT);
+	assert_int_equal(chan(&f.ch)->state, CHANNEL_FREE);
+	assert_int_equal(sv, 99);
+	check(&f);
+	tear_down(&f);
+}
+
+/* Moving the window scrubs only the server's dead page: a frame the
+ * server mapped there itself stays. */
+static void test_scrub_leaves_other_pages(void **state)
+{
+	(void)state;
+	struct fix f;
+	set_up(&f);
+	struct uintr_service *s = svc(&f.svc);
+	assert_int_equal(channel_configure(s, WINDOW, SLOT), ERR_OK);
+	struct lookup_fault fault;
+	assert_int_equal(
+	    vspace_frame_map(&f.frames[3].slot, tw_vspace(W), WINDOW, CAP_RIGHT_READ, 0, &fault),
+	    ERR_OK);
+	assert_int_equal(channel_configure(s, WINDOW + 0x100000, 1), ERR_OK);
+	assert_int_equal(pa_at(&f, WINDOW), obj_pa(&f.frames[3]));
+	assert_int_equal(vspace_frame_unmap(&f.frames[3].slot), ERR_OK);
+	check(&f);
+	tear_down(&f);
+}
+
+/* The page tables under a live channel are replaced by fresh ones: the
+ * teardown finds empty entries at the client and no table at the window,
+ * and writes nothing into either. */
+static void test_tables_replaced_under_channel(void **state)
+{
+	(void)state;
+	struct fix f;
+	set_up(&f);
+	struct channel *c = live_channel(&f);
+	struct uintr_service *s = svc(&f.svc);
+	drop(&f.tables[2]);
+	f.tables[2] = make(OBJ_PAGE_TABLE, 0);
+	struct lookup_fault fault;
+	assert_int_equal(vspace_page_table_map(&f.tables[2].slot, tw_vspace(W), CLIENT_VA, &fault),
+			 ERR_OK);
+	assert_int_equal(pa_at(&f, CLIENT_VA), 0);
+	assert_int_equal(channel_unregister(c), ERR_OK);
+	assert_int_equal(c->state, CHANNEL_FREE);
+	struct pagetable *fresh = (struct pagetable *)f.tables[2].mem;
+	for (unsigned k = 0; k < 2; k++)
+		assert_false(pte_is_valid(fresh->entry[pagetable_index(CLIENT_VA + k * PAGE, 0)]));
+	assert_int_equal(pa_at(&f, WINDOW), own_dead(&f));
+	/* The window's level-0 table goes, then the receiver: nothing to scrub. */
+	drop(&f.tables[1]);
+	assert_int_equal(uintr_unbind_receiver(f.server), ERR_OK);
+	assert_int_equal(s->window_pages, 0);
+	assert_int_equal(pa_at(&f, WINDOW), 0);
+	check(&f);
+	tear_down(&f);
+}
+
 static int teardown(void **state)
 {
 	return tw_teardown(state);
@@ -705,6 +777,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_register_after_server_moved, teardown),
 		cmocka_unit_test_teardown(test_invariants_catch, teardown),
 		cmocka_unit_test_teardown(test_pick_vector, teardown),
+		cmocka_unit_test_teardown(test_addresses_past_user_top, teardown),
+		cmocka_unit_test_teardown(test_scrub_leaves_other_pages, teardown),
+		cmocka_unit_test_teardown(test_tables_replaced_under_channel, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,6 +45,8 @@ static void test_resolve_invalid_root(void **state)
 	assert_int_equal(r.err, ERR_FAILED_LOOKUP);
 	assert_int_equal(r.fault.type, LOOKUP_FAULT_INVALID_ROOT);
 	assert_int_equal(r.fault.bits_left, 64);
+	expect_assert_failure(
+	    r = cnode_resolve_address_bits(cw_slot(5)->cap, 0, 65)); /* > a word */
 	r = cnode_lookup_slot(cap_null(), 0, 64);
 	assert_int_equal(r.fault.type, LOOKUP_FAULT_INVALID_ROOT);
 	r = cnode_lookup_cap(cap_null(), 0);

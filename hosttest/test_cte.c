@@ -103,6 +103,7 @@ static void test_insert_new_cap(void **state)
 	assert_true(mdb_revocable(cw_slot(10)) && mdb_first_badged(cw_slot(10)));
 	expect_assert_failure(
 	    cte_insert_new(cw_slot(10), cw_slot(12), cw_slot(10)->cap)); /* parent not untyped */
+	expect_assert_failure(cte_insert_new(boot, cw_slot(10), cw_slot(11)->cap)); /* dest full */
 	world_assert(W);
 }
 
@@ -127,6 +128,8 @@ static void test_cte_move(void **state)
 	cte_move(cw_slot(41)->cap, cw_slot(41), cw_slot(BOOT_UT_INDEX));
 	expect_assert_failure(cte_move(cw_slot(10)->cap, cw_slot(10), cw_slot(11))); /* dest full */
 	expect_assert_failure(cte_move(cw_slot(10)->cap, cw_slot(10), cw_slot(10)));
+	expect_assert_failure(cte_move(cw_slot(10)->cap, cw_slot(60), cw_slot(61))); /* src empty */
+	assert_true(cap_is_null(cw_slot(61)->cap));
 	world_assert(W);
 }
 
@@ -176,6 +179,7 @@ static void test_cte_swap(void **state)
 	expect_assert_failure(
 	    cte_swap(cw_slot(10)->cap, cw_slot(10), cw_slot(10)->cap, cw_slot(10)));
 	expect_assert_failure(cte_swap(cw_slot(10)->cap, cw_slot(10), cap_null(), cw_slot(50)));
+	expect_assert_failure(cte_swap(cap_null(), cw_slot(50), cw_slot(10)->cap, cw_slot(10)));
 	world_assert(W);
 }
 
@@ -194,6 +198,21 @@ static void test_derive_direct(void **state)
 	r = cte_derive(&ut, ut.cap);
 	assert_int_equal(r.err, ERR_OK);
 	assert_int_equal(cap_type(r.cap), CAP_UNTYPED);
+	/* There is one IRQ control: it is never copied. */
+	struct cte ctl = { .cap = cap_irq_control_new() };
+	r = cte_derive(&ctl, ctl.cap);
+	assert_int_equal(r.err, ERR_OK);
+	assert_true(cap_is_null(r.cap));
+	/* A mapped frame's copy starts unmapped; an unmapped one is copied as is. */
+	struct cap fr =
+	    cap_frame_new(0x1000, FRAME_SIZE_4K, cap_rights_make(CAP_RIGHT_READ), false);
+	struct cte mapped = { .cap = cap_set_mapping(fr, 3, 0x400000) };
+	r = cte_derive(&mapped, mapped.cap);
+	assert_int_equal(r.err, ERR_OK);
+	assert_false(cap_is_mapped(r.cap));
+	assert_int_equal(cap_ptr(r.cap), 0x1000);
+	r = cte_derive(&mapped, fr);
+	assert_memory_equal(&r.cap, &fr, sizeof(fr));
 }
 
 static void test_irq_handlers_are_children_of_control(void **state)

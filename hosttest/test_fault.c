@@ -299,6 +299,24 @@ static void test_set_fault_handler(void **state)
 	tw_assert(W);
 }
 
+/* A fault names its kind, a cap fault its lookup failure: anything else
+ * is caught and changes nothing. */
+static void test_raise_contracts(void **state)
+{
+	(void)state;
+	W = tw_new(1);
+	struct tcb *a = tw_running(W, 10, 0);
+	uint64_t before = fault_unhandled_count;
+	expect_core_assert(fault_raise(a, FAULT_NONE, 0, 0));
+	struct lookup_fault none = { .type = LOOKUP_FAULT_NONE };
+	expect_core_assert(fault_raise_cap(a, 0, false, none, 0));
+	assert_int_equal(tcb_state(a), THREAD_RUNNING);
+	assert_int_equal(a->fault_kind, FAULT_NONE);
+	assert_int_equal(fault_unhandled_count, before);
+	assert_int_equal(fake_arch.unhandled_faults, 0);
+	tw_assert(W);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_teardown(f, tw_teardown)
@@ -311,6 +329,7 @@ int main(void)
 		T(test_cap_fault_message),
 		T(test_cap_fault_without_handler),
 		T(test_set_fault_handler),
+		T(test_raise_contracts),
 	};
 	return cmocka_run_group_tests_name("fault", tests, NULL, NULL);
 }

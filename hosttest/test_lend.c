@@ -315,6 +315,7 @@ static void test_lend_errors(void **state)
 		{ TOP - P, 2 * P, WIN, 2 * P, ERR_INVALID_ARGUMENT },
 		{ TOP, P, WIN, P, ERR_INVALID_ARGUMENT },
 		{ 0x10000, P, TOP - P, 2 * P, ERR_INVALID_ARGUMENT },
+		{ 0x10000, P, TOP, P, ERR_INVALID_ARGUMENT }, /* the window past the top */
 		{ 0x10001, P, WIN, P, ERR_ALIGNMENT },
 		{ 0x10000, P + 1, WIN, 2 * P, ERR_ALIGNMENT },
 		{ 0x10000, P, WIN + 8, P, ERR_ALIGNMENT },

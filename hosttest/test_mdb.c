@@ -156,6 +156,106 @@ static void test_badge_parenthood_and_unlink(void **state)
 	expect_assert_failure(mdb_set_next(&s[2], (struct cte *)((uintptr_t)&s[4] + 1)));
 }
 
+/* Each check named by its own message: the slot with the bad link is the
+ * first one looked at, so no other check answers first. */
+static void test_empty_slot_with_next_only(void **state)
+{
+	(void)state;
+	mdb_set_next(&s[4], &s[0]);
+	expect_violation("empty slot has MDB links");
+}
+
+static void test_head_prev_not_pointing_back(void **state)
+{
+	(void)state;
+	mdb_set_prev(&s[0], &s[2]); /* s2 is the tail: its next is NULL */
+	expect_violation("prev->next does not point back");
+}
+
+/* A well-linked list that runs on into slots the caller did not list. */
+static void test_list_reaches_outside_the_slots(void **state)
+{
+	(void)state;
+	struct cte *two[2] = { &s[0], &s[1] };
+	const char *why = mdb_check_invariants(two, 2);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "reaches outside the slots"));
+}
+
+/* An empty slot, not itself checked, linked (both ways) into a list. */
+static void test_empty_slot_reached_from_a_head(void **state)
+{
+	(void)state;
+	static _Alignas(4096) uint8_t other[4096];
+	s[4].cap = cap_endpoint_new((uintptr_t)other, 0, cap_rights_make(0));
+	s[5].cap = cap_endpoint_new((uintptr_t)other + 16, 0, cap_rights_make(0));
+	s[2].cap = cap_null();
+	struct cte *listed[4] = { &s[0], &s[1], &s[4], &s[5] };
+	const char *why = mdb_check_invariants(listed, 4);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "empty slot is linked into the MDB"));
+}
+
+/* Unlisted slots close a loop among an untyped's children, or among the
+ * unrelated caps after it: the run, or the scan for stray children, stops. */
+static void test_loop_among_children(void **state)
+{
+	(void)state;
+	mdb_set_next(&s[2], &s[1]);
+	struct cte *listed[3] = { &s[0], &s[3], &s[4] };
+	s[3].cap = cap_domain_new();
+	s[4].cap = cap_domain_new();
+	const char *why = mdb_check_invariants(listed, 3);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "descendant run does not end"));
+}
+
+static void test_loop_after_an_untyped(void **state)
+{
+	(void)state;
+	static _Alignas(4096) uint8_t other[4096];
+	s[1].cap = cap_endpoint_new((uintptr_t)other, 0, cap_rights_make(0));
+	s[2].cap = cap_endpoint_new((uintptr_t)other + 16, 0, cap_rights_make(0));
+	mdb_set_next(&s[2], &s[1]);
+	struct cte *listed[3] = { &s[0], &s[3], &s[4] };
+	s[3].cap = cap_domain_new();
+	s[4].cap = cap_domain_new();
+	const char *why = mdb_check_invariants(listed, 3);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "MDB list has a cycle"));
+	assert_null(strstr(why, "outside"));
+}
+
+/* IRQ control's handlers are other objects: a handler after an unrelated
+ * cap is a separated child. */
+static void test_irq_handler_separated_from_control(void **state)
+{
+	(void)state;
+	memset(s, 0, sizeof(s));
+	s[0].cap = cap_irq_control_new();
+	s[1].cap = cap_irq_handler_new(3);
+	mdb_set_flags(&s[0], true, true);
+	mdb_set_flags(&s[1], true, true);
+	chain(2);
+	assert_true(mdb_is_parent_of(&s[0], &s[1]));
+	assert_null(mdb_check_invariants(all, 6));
+	s[2].cap = s[1].cap;
+	s[1].cap = cap_domain_new();
+	mdb_set_flags(&s[1], true, true);
+	mdb_set_flags(&s[2], true, true);
+	chain(3);
+	expect_violation("separated from its ancestor");
+}
+
+static void test_link_after_needs_an_unlinked_slot(void **state)
+{
+	(void)state;
+	expect_assert_failure(mdb_link_after(&s[1], &s[0]));
+	expect_assert_failure(mdb_link_after(&s[0], &s[2])); /* the head: a next only */
+	assert_ptr_equal(mdb_next(&s[0]), &s[1]);
+	assert_null(mdb_check_invariants(all, 6));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, NULL)
 
 int main(void)
@@ -170,6 +270,14 @@ int main(void)
 		T(test_descendant_above_watermark),
 		T(test_descendant_separated),
 		T(test_badge_parenthood_and_unlink),
+		T(test_empty_slot_with_next_only),
+		T(test_head_prev_not_pointing_back),
+		T(test_list_reaches_outside_the_slots),
+		T(test_empty_slot_reached_from_a_head),
+		T(test_loop_among_children),
+		T(test_loop_after_an_untyped),
+		T(test_irq_handler_separated_from_control),
+		T(test_link_after_needs_an_unlinked_slot),
 	};
 	return cmocka_run_group_tests_name("mdb", tests, NULL, NULL);
 }

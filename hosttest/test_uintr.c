@@ -246,6 +246,7 @@ static void test_switch_contracts(void **state)
 	expect_core_assert(uintr_switch_in(&rx[1], 0)); /* hart 0 is taken */
 	expect_core_assert(uintr_switch_in(&rx[1], CONFIG_MAX_HARTS));
 	expect_core_assert(uintr_switch_out(&rx[1]));          /* not current */
+	expect_core_assert(uintr_switch_out(&rx[2]));          /* never loaded */
 	expect_core_assert(uintr_receiver_unregister(&rx[0])); /* current */
 	expect_core_assert(uintr_running_on(CONFIG_MAX_HARTS));
 	uintr_switch_out(&rx[0]);

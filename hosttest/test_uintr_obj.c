@@ -67,6 +67,7 @@ static void test_sizes_and_layout(void **state)
 		assert_true(uist + UINTR_PAGE_BYTES <= (1ull << bits));
 	}
 	assert_int_equal(object_size_bits(OBJ_SERVICE, 0), 13);
+	expect_core_assert(sender_table_object_bits(SENDER_TABLE_RADIX_MAX + 1));
 	struct obj t = make(OBJ_SENDER_TABLE, 5);
 	assert_int_equal(cap_type(t.slot.cap), CAP_SENDER_TABLE);
 	assert_int_equal(cap_sender_table_radix(t.slot.cap), 5);
@@ -348,6 +349,180 @@ static void test_delete_thread(void **state)
 	delete (&t);
 }
 
+/* Make t current on hart h and put it to sleep until deadline. */
+static void sleep_on_hart(struct tcb *t, uint64_t deadline, unsigned h)
+{
+	if (sched_current(h) != t) {
+		tcb_resume(t);
+		sched_schedule(h);
+	}
+	assert_ptr_equal(sched_current(h), t);
+	uintr_switch_in(&t->uintr_service->rx, h);
+	assert_int_equal(uintr_sleep(t, deadline, 0, h), UINTR_SLEEP_BLOCKED);
+	port_uintr_unload(h);
+	sched_schedule(h);
+}
+
+/* Three sleepers on one hart: the earliest deadline is the hart's next,
+ * the middle one expires first, the head is suspended, the tail expires
+ * last; each leaves the others linked. */
+static void test_sleep_list_middle_and_head(void **state)
+{
+	(void)state;
+	W = tw_new(1);
+	sched_enter(0);
+	struct tcb *a = tw_running(W, 10, 0), *b = tw_thread(W, 10, 0), *c = tw_thread(W, 10, 0);
+	struct obj sa = make(OBJ_SERVICE, 0), sb = make(OBJ_SERVICE, 0), sc = make(OBJ_SERVICE, 0);
+	assert_int_equal(uintr_bind_receiver(a, service(&sa), 0x2000, 0, 1), ERR_OK);
+	assert_int_equal(uintr_bind_receiver(b, service(&sb), 0x2000, 0, 1), ERR_OK);
+	assert_int_equal(uintr_bind_receiver(c, service(&sc), 0x2000, 0, 1), ERR_OK);
+	sleep_on_hart(a, 300, 0);
+	sleep_on_hart(b, 100, 0);
+	sleep_on_hart(c, 200, 0);
+	assert_true(uintr_has_sleepers(0));
+	assert_int_equal(uintr_next_deadline(0), 100);
+	uintr_expire(0, 150); /* b: between c (the head) and a */
+	assert_int_equal(tcb_state(b), THREAD_RUNNING);
+	assert_int_equal(tcb_get_reg(b, PORT_REG_BADGE), 0);
+	assert_int_equal(tcb_state(a), THREAD_BLOCKED_UINTR);
+	assert_int_equal(tcb_state(c), THREAD_BLOCKED_UINTR);
+	assert_int_equal(uintr_next_deadline(0), 200);
+	check(a);
+	check(b);
+	check(c);
+	tcb_suspend(c); /* the head, with a behind it */
+	assert_int_equal(tcb_state(c), THREAD_INACTIVE);
+	assert_int_equal(uintr_next_deadline(0), 300);
+	check(a);
+	check(c);
+	uintr_expire(0, 299);
+	assert_int_equal(tcb_state(a), THREAD_BLOCKED_UINTR);
+	uintr_expire(0, 300);
+	assert_int_equal(tcb_state(a), THREAD_RUNNING);
+	assert_false(uintr_has_sleepers(0));
+	check(a);
+	delete (&sa);
+	delete (&sb);
+	delete (&sc);
+}
+
+/* A send claims the sleep (its wake-up queued) and the deadline passes
+ * before the hart drains: the expiry answers "interrupt", and the queued
+ * wake-up then finds the wait over and resumes nobody twice. */
+static void test_expire_after_claimed_wake(void **state)
+{
+	(void)state;
+	W = tw_new(2);
+	fake_arch.on_uintr_wake = push_on_wake;
+	struct tcb *rx = tw_running(W, 10, 1), *tx = tw_running(W, 10, 0);
+	struct obj s = make(OBJ_SERVICE, 0), t = make(OBJ_SENDER_TABLE, 0);
+	struct uintr_service *svc = service(&s);
+	assert_int_equal(uintr_bind_receiver(rx, svc, 0x2000, 0, 1), ERR_OK);
+	assert_int_equal(uintr_bind_table(tx, table(&t)), ERR_OK);
+	unsigned v;
+	assert_int_equal(uintr_sender_register(table(&t), 0, &svc->rx, 3, &v), ERR_OK);
+	sched_enter(1);
+	sleep_on_hart(rx, 1000, 1);
+	sched_enter(0);
+	assert_int_equal(uintr_send(table(&t), 0, 0).action, UINTR_SEND_WOKEN);
+	/* Queued already: a second push is refused. */
+	assert_int_equal(uintr_wake_push(&svc->rx), UINTR_NO_HART);
+	sched_enter(1);
+	uintr_expire(1, 1000);
+	assert_int_equal(tcb_state(rx), THREAD_RUNNING);
+	assert_int_equal(tcb_get_reg(rx, PORT_REG_BADGE), 1);
+	assert_true(uintr_wake_pending(1));
+	tcb_set_reg(rx, PORT_REG_BADGE, 7);
+	uintr_wake_drain(1);
+	assert_false(uintr_wake_pending(1));
+	assert_int_equal(tcb_get_reg(rx, PORT_REG_BADGE), 7); /* not resumed again */
+	assert_int_equal(uintr_receiver_state(&svc->rx), UINTR_RX_IDLE);
+	check(rx);
+	delete (&s);
+	delete (&t);
+}
+
+/* Binding a table again to its owner is allowed; binding another one
+ * releases the first. */
+static void test_bind_table_replaces(void **state)
+{
+	(void)state;
+	W = tw_new(1);
+	struct tcb *a = tw_thread(W, 10, 0), *b = tw_thread(W, 10, 0);
+	struct obj t1 = make(OBJ_SENDER_TABLE, 0), t2 = make(OBJ_SENDER_TABLE, 0);
+	assert_int_equal(uintr_bind_table(a, table(&t1)), ERR_OK);
+	assert_int_equal(uintr_bind_table(a, table(&t1)), ERR_OK);
+	assert_ptr_equal(table(&t1)->owner, a);
+	assert_int_equal(uintr_bind_table(a, table(&t2)), ERR_OK);
+	assert_null(table(&t1)->owner);
+	assert_ptr_equal(table(&t2)->owner, a);
+	assert_ptr_equal(a->uintr_table, table(&t2));
+	/* t1 is free again: another thread may take it. */
+	assert_int_equal(uintr_bind_table(b, table(&t1)), ERR_OK);
+	check(a);
+	check(b);
+	delete (&t1);
+	delete (&t2);
+	assert_null(a->uintr_table);
+	assert_null(b->uintr_table);
+}
+
+/* The thread checker sees each broken link between a thread, its
+ * service, its table and the sleep list. */
+static void test_thread_invariants_catch(void **state)
+{
+	(void)state;
+	W = tw_new(1);
+	struct tcb *a = tw_running(W, 10, 0), *b = tw_thread(W, 10, 0);
+	struct obj s = make(OBJ_SERVICE, 0), t = make(OBJ_SENDER_TABLE, 0);
+	assert_int_equal(uintr_bind_receiver(a, service(&s), 0x2000, 0, 1), ERR_OK);
+	assert_int_equal(uintr_bind_table(a, table(&t)), ERR_OK);
+	assert_null(uintr_thread_check_invariants(a));
+	service(&s)->rx.owner = b;
+	assert_non_null(uintr_thread_check_invariants(a));
+	service(&s)->rx.owner = a;
+	table(&t)->owner = b;
+	assert_non_null(uintr_thread_check_invariants(a));
+	table(&t)->owner = a;
+	service(&s)->in_sleep_list = 1; /* listed, yet running */
+	assert_non_null(uintr_thread_check_invariants(a));
+	service(&s)->in_sleep_list = 0;
+	assert_null(uintr_thread_check_invariants(a));
+	/* Sleeping without a service, and with one but unlisted. */
+	uint8_t was = b->state;
+	b->state = THREAD_BLOCKED_UINTR;
+	assert_non_null(uintr_thread_check_invariants(b));
+	b->state = was;
+	assert_null(uintr_thread_check_invariants(b));
+	was = a->state;
+	a->state = THREAD_BLOCKED_UINTR;
+	assert_non_null(uintr_thread_check_invariants(a));
+	a->state = was;
+	check(a);
+	delete (&s);
+	delete (&t);
+}
+
+/* The contracts of the accessors and of the wait: a failed one is caught. */
+static void test_contracts(void **state)
+{
+	(void)state;
+	W = tw_new(2);
+	struct tcb *rx = tw_running(W, 10, 1), *plain = tw_thread(W, 10, 0);
+	struct obj s = make(OBJ_SERVICE, 0);
+	expect_core_assert(sender_table_uist_page(s.slot.cap));
+	assert_int_equal(uintr_bind_receiver(rx, service(&s), 0x2000, 0, 1), ERR_OK);
+	uintr_switch_in(&service(&s)->rx, 1);
+	expect_core_assert(uintr_sleep(rx, UINTR_DEADLINE_NEVER, 0, 0));    /* not its hart */
+	expect_core_assert(uintr_sleep(plain, UINTR_DEADLINE_NEVER, 0, 0)); /* no service */
+	expect_core_assert(uintr_wait_abort(plain));
+	assert_int_equal(tcb_state(rx), THREAD_RUNNING);
+	assert_false(uintr_has_sleepers(0));
+	assert_false(uintr_has_sleepers(1));
+	port_uintr_unload(1);
+	delete (&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +536,11 @@ int main(void)
 		cmocka_unit_test_teardown(test_suspend_sleeper, tw_teardown),
 		cmocka_unit_test_teardown(test_delete_service_with_wake_queued, tw_teardown),
 		cmocka_unit_test_teardown(test_delete_thread, tw_teardown),
+		cmocka_unit_test_teardown(test_sleep_list_middle_and_head, tw_teardown),
+		cmocka_unit_test_teardown(test_expire_after_claimed_wake, tw_teardown),
+		cmocka_unit_test_teardown(test_bind_table_replaces, tw_teardown),
+		cmocka_unit_test_teardown(test_thread_invariants_catch, tw_teardown),
+		cmocka_unit_test_teardown(test_contracts, tw_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -356,10 +356,13 @@ static void test_object_helpers(void **state)
 	assert_int_equal(buf[0] | buf[1], 0);
 	assert_int_equal(buf[2], 3);
 	expect_assert_failure(object_zero((uint8_t *)buf + 1, 8));
+	expect_assert_failure(object_zero(buf, 12)); /* not whole words */
+	assert_int_equal(buf[2], 3);
 	/* A final CNode cap is never finalised directly (it becomes a zombie). */
 	expect_assert_failure(object_finalise(cap_cnode_new(0x1000, 2, 0, 0), true));
 	object_finalise(cap_cnode_new(0x1000, 2, 0, 0), false);
 	expect_assert_failure(object_finalise(cap_zombie_new(0x1000, 2, 1), true));
+	expect_assert_failure(object_finalise(cap_zombie_new(0x1000, 2, 0), false)); /* not last */
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, cw_setup_8mib, cw_teardown)

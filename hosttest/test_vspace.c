@@ -523,6 +523,14 @@ static void test_remap_and_unmap(void **state)
 	assert_unmapped(ROOT, 0xc0000000);
 	assert_true(cap_is_null(slot(COPY + 1)->cap));
 	assert_null(vspace_check_invariants());
+	/* Finalising an unmapped frame or page table touches nothing. */
+	vw_make(W, OBJ_PAGE_TABLE, PT);
+	vw_snapshot(W);
+	fake_arch_clear_flushes();
+	vspace_finalise_frame(slot(FR + 1)->cap);
+	vspace_finalise_page_table(slot(PT)->cap);
+	vw_assert_flushes(0, 0);
+	vw_assert_unchanged(W);
 }
 
 static void test_delete_root_and_pool(void **state)
