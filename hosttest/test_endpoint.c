@@ -922,6 +922,11 @@ static void test_checkers_catch(void **state)
 	assert_non_null(reply_check_invariants(r));
 	r->caller = NULL;
 	c->reply = NULL;
+	/* A caller the reply names that names no reply itself. */
+	r->caller = c;
+	assert_string_equal(reply_check_invariants(r),
+			    "a reply object's caller does not wait on it");
+	r->caller = NULL;
 	a->state = THREAD_BLOCKED_SEND;
 	assert_non_null(reply_check_invariants(r));
 	a->state = THREAD_BLOCKED_RECV;

@@ -189,6 +189,9 @@ static void test_direct_switch_refused(void **state)
 	expect_core_assert(sched_switch_direct(1, other));
 	assert_ptr_equal(sched_current(1), sched_idle(1));
 	tcb_set_state(other, THREAD_INACTIVE);
+	/* The fastpath's variant names a hart, never none. */
+	expect_core_assert(tcb_set_current_hart_asid(other, NO_HART, ASID_INVALID));
+	assert_int_equal(tcb_current_hart(other), NO_HART);
 	/* next must be runnable already. */
 	expect_core_assert(sched_switch_direct(0, high));
 	assert_ptr_equal(sched_current(0), a);

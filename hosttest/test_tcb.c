@@ -158,6 +158,11 @@ static void test_wait_queue(void **state)
 	t[1]->state = THREAD_BLOCKED_SEND;
 	assert_non_null(tcb_queue_check(&q, &object, THREAD_BLOCKED_NTFN, THREAD_BLOCKED_SEND));
 	t[1]->state = THREAD_BLOCKED_NTFN;
+	t[2]->ipc_prev = t[0]; /* skips t[1] backwards */
+	assert_string_equal(tcb_queue_check(&q, &object, THREAD_BLOCKED_NTFN, THREAD_BLOCKED_NTFN),
+			    "a wait queue's links are broken");
+	t[2]->ipc_prev = t[1];
+	assert_null(tcb_queue_check(&q, &object, THREAD_BLOCKED_NTFN, THREAD_BLOCKED_NTFN));
 	tcb_queue_remove(&q, t[1]);
 	assert_ptr_equal(q.head->ipc_next, t[2]);
 	assert_ptr_equal(t[2]->ipc_prev, t[0]);
