@@ -173,6 +173,42 @@ static void test_direct_switch(void **state)
 	tw_assert(W);
 }
 
+/* The direct switch's refusals: a hart that runs its idle thread, a woken
+ * thread on the wrong side of Benno's rule, and sched_switch_direct's
+ * contract (prev not idle, next runnable, no candidate) asserted. */
+static void test_direct_switch_refused(void **state)
+{
+	(void)state;
+	W = tw_new(2);
+	struct tcb *a = tw_running(W, 7, 0);
+	struct tcb *high = tw_thread(W, 9, 0), *low = tw_thread(W, 5, 0);
+	struct tcb *other = tw_thread(W, 9, 1);
+	assert_ptr_equal(sched_current(1), sched_idle(1));
+	assert_false(sched_can_switch_direct(1, other)); /* hart 1 runs its idle */
+	tcb_set_state(other, THREAD_RUNNING);
+	expect_core_assert(sched_switch_direct(1, other));
+	assert_ptr_equal(sched_current(1), sched_idle(1));
+	tcb_set_state(other, THREAD_INACTIVE);
+	/* The fastpath's variant names a hart, never none. */
+	expect_core_assert(tcb_set_current_hart_asid(other, NO_HART, ASID_INVALID));
+	assert_int_equal(tcb_current_hart(other), NO_HART);
+	/* next must be runnable already. */
+	expect_core_assert(sched_switch_direct(0, high));
+	assert_ptr_equal(sched_current(0), a);
+	/* A pending candidate is a decision the switch would skip. */
+	tcb_resume(low);
+	assert_true(low->candidate);
+	assert_false(sched_can_switch_direct(0, high));
+	tcb_set_state(high, THREAD_RUNNING);
+	expect_core_assert(sched_switch_direct(0, high));
+	assert_ptr_equal(sched_current(0), a);
+	tcb_set_state(high, THREAD_INACTIVE);
+	tw_exit(0);
+	assert_ptr_equal(sched_current(0), a);
+	assert_true(low->queued);
+	tw_assert(W);
+}
+
 static void test_time_slices_rotate(void **state)
 {
 	(void)state;
@@ -430,6 +466,62 @@ static void test_start_contract(void **state)
 	expect_core_assert(sched_init(CONFIG_MAX_HARTS + 1, idles));
 }
 
+/* The checker's other findings, one corruption at a time, each undone
+ * after; a pending decision (not a corruption) is no finding. */
+static void test_checker_names_each_corruption(void **state)
+{
+	(void)state;
+	W = tw_new(1);
+	struct sched_hart *hs = &sched_harts[0];
+	struct sched_ready_queue *q5 = &sched_queues[0][5];
+	struct tcb *a = tw_running(W, 10, 0);
+	struct tcb *b = tw_thread(W, 5, 0), *c = tw_thread(W, 3, 0);
+	tcb_resume(b);
+	tw_exit(0);
+	assert_true(b->queued);
+	assert_null(sched_check_invariants());
+	struct tcb *idle = hs->idle;
+	hs->idle = NULL;
+	assert_string_equal(sched_check_invariants(), "a hart has no idle thread");
+	hs->idle = idle;
+	hs->current = NULL;
+	assert_string_equal(sched_check_invariants(),
+			    "the current thread does not know it is current");
+	hs->current = a;
+	hs->bitmap_l2[0] ^= UINT64_C(1) << 1; /* priority 1 has no queue */
+	assert_string_equal(sched_check_invariants(), "the bitmap does not match the queues");
+	hs->bitmap_l2[0] ^= UINT64_C(1) << 1;
+	b->affinity = 1;
+	assert_string_equal(sched_check_invariants(),
+			    "a queued thread is not runnable at that priority on that hart");
+	b->affinity = 0;
+	b->current_on1 = 1;
+	assert_string_equal(sched_check_invariants(),
+			    "a queued thread is also current or a candidate");
+	b->current_on1 = 0;
+	q5->tail = NULL;
+	assert_string_equal(sched_check_invariants(), "a ready queue's tail is wrong");
+	q5->tail = b;
+	hs->bitmap_l1 ^= 1;
+	assert_string_equal(sched_check_invariants(), "the level-1 bitmap does not match level 2");
+	hs->bitmap_l1 ^= 1;
+	hs->candidate = c; /* c does not know, and nothing is pending */
+	assert_string_equal(sched_check_invariants(), "a candidate without a pending decision");
+	c->candidate = 1;
+	assert_string_equal(sched_check_invariants(), "a candidate without a pending decision");
+	c->candidate = 0;
+	hs->candidate = NULL;
+	a->affinity = 1;
+	assert_string_equal(sched_check_invariants(), "a hart runs a thread that cannot run there");
+	/* With a decision pending the same state is legal: it will move a. */
+	hs->action = ACTION_CHOOSE_NEW;
+	assert_null(sched_check_invariants());
+	hs->action = ACTION_NONE;
+	a->affinity = 0;
+	assert_null(sched_check_invariants());
+	tw_assert(W);
+}
+
 static void test_checker_catches(void **state)
 {
 	(void)state;
@@ -485,6 +577,7 @@ int main(void)
 		T(test_preemption_and_benno),
 		T(test_equal_priority_candidate),
 		T(test_direct_switch),
+		T(test_direct_switch_refused),
 		T(test_time_slices_rotate),
 		T(test_tick_of_stopped_thread),
 		T(test_cross_hart_wake),
@@ -495,6 +588,7 @@ int main(void)
 		T(test_deleted_current_with_ready_thread),
 		T(test_start_contract),
 		T(test_checker_catches),
+		T(test_checker_names_each_corruption),
 	};
 	return cmocka_run_group_tests_name("scheduler", tests, NULL, NULL);
 }

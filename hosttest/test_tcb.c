@@ -19,6 +19,13 @@
 #include "mdb.h"
 #include "thread_world.h"
 
+/* One copy of the inline endpoint_state (noinline: -O2 would paste it into
+ * each caller), which sees every outcome. */
+static __attribute__((noinline)) enum endpoint_state ep_state(struct cap c)
+{
+	return endpoint_state((struct endpoint *)cap_ptr(c));
+}
+
 static void test_transition_table(void **state)
 {
 	(void)state;
@@ -151,6 +158,11 @@ static void test_wait_queue(void **state)
 	t[1]->state = THREAD_BLOCKED_SEND;
 	assert_non_null(tcb_queue_check(&q, &object, THREAD_BLOCKED_NTFN, THREAD_BLOCKED_SEND));
 	t[1]->state = THREAD_BLOCKED_NTFN;
+	t[2]->ipc_prev = t[0]; /* skips t[1] backwards */
+	assert_string_equal(tcb_queue_check(&q, &object, THREAD_BLOCKED_NTFN, THREAD_BLOCKED_NTFN),
+			    "a wait queue's links are broken");
+	t[2]->ipc_prev = t[1];
+	assert_null(tcb_queue_check(&q, &object, THREAD_BLOCKED_NTFN, THREAD_BLOCKED_NTFN));
 	tcb_queue_remove(&q, t[1]);
 	assert_ptr_equal(q.head->ipc_next, t[2]);
 	assert_ptr_equal(t[2]->ipc_prev, t[0]);
@@ -482,6 +494,9 @@ static void test_resume_cancels_ipc(void **state)
 	struct tcb *waiter = tw_running(W, 5, 0);
 	assert_int_equal(notification_wait(waiter, n, true), ERR_OK);
 	tw_exit(0);
+	/* ep holds the sender (the caller left with its reply), ep2 the receiver. */
+	assert_int_equal(ep_state(ep), ENDPOINT_SEND);
+	assert_int_equal(ep_state(ep2), ENDPOINT_RECV);
 	struct tcb *blocked[] = { caller, sender, receiver, waiter };
 	enum thread_state was[] = { THREAD_BLOCKED_REPLY, THREAD_BLOCKED_SEND, THREAD_BLOCKED_RECV,
 				    THREAD_BLOCKED_NTFN };
@@ -496,8 +511,8 @@ static void test_resume_cancels_ipc(void **state)
 		tw_assert(W);
 	}
 	assert_null(((struct reply *)cap_ptr(rep))->caller);
-	assert_int_equal(endpoint_state((struct endpoint *)cap_ptr(ep)), ENDPOINT_IDLE);
-	assert_int_equal(endpoint_state((struct endpoint *)cap_ptr(ep2)), ENDPOINT_IDLE);
+	assert_int_equal(ep_state(ep), ENDPOINT_IDLE);
+	assert_int_equal(ep_state(ep2), ENDPOINT_IDLE);
 	assert_int_equal(notification_state((struct notification *)cap_ptr(n)), NOTIFICATION_IDLE);
 	/* Runnable threads are left alone. */
 	tcb_resume(waiter);
