@@ -27,10 +27,8 @@ static struct endpoint *ep_of(struct cap c)
 	return (struct endpoint *)cap_ptr(c);
 }
 
-/* One copy of the inline endpoint_state for every assertion (noinline: -O2
- * would paste it into each), so each of its outcomes (idle, senders,
- * receivers) is seen by the same copy. */
-static __attribute__((noinline)) enum endpoint_state ep_state(struct cap c)
+/* endpoint_state of an endpoint cap. */
+static enum endpoint_state ep_state(struct cap c)
 {
 	return endpoint_state(ep_of(c));
 }

@@ -19,9 +19,8 @@
 #include "mdb.h"
 #include "thread_world.h"
 
-/* One copy of the inline endpoint_state (noinline: -O2 would paste it into
- * each caller), which sees every outcome. */
-static __attribute__((noinline)) enum endpoint_state ep_state(struct cap c)
+/* endpoint_state of an endpoint cap. */
+static enum endpoint_state ep_state(struct cap c)
 {
 	return endpoint_state((struct endpoint *)cap_ptr(c));
 }
