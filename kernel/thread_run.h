@@ -53,11 +53,9 @@ HOT_INLINE _Noreturn void thread_run(struct hart *hart, struct tcb *from, struct
 	unsigned h = hart->cpu_index;
 	if (quick_status != 0) {
 		csr_write_sstatus(quick_status);
-		/* thread_run_quick found nothing to load: the scrub
-		 * kuintr_return_to_user makes at a switch between two threads
-		 * without user interrupts, inline. */
-		if (uintr_backend->scrub_csrs)
-			uintr_backend_scrub_csrs();
+		/* thread_run_quick found nothing to load: what is left of
+		 * kuintr_return_to_user for two different threads. */
+		kuintr_switch_scrub();
 	} else if (next != from)
 		arch_fpu_switch(h, from ? thread_fpu(from) : NULL, thread_fpu(next));
 	/* core/ joined this hart to the ASID's flush set when next became

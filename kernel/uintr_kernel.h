@@ -54,16 +54,22 @@ HOT_INLINE bool kuintr_return_is_noop(const struct hart *hart, const struct tcb 
 	return l->thread == NULL && next->uintr_service == NULL && next->uintr_table == NULL;
 }
 
+/* A switch between two threads without user interrupts: the scrub, where
+ * the backend asks for it. */
+HOT_INLINE void kuintr_switch_scrub(void)
+{
+	if (uintr_backend->scrub_csrs)
+		uintr_backend_scrub_csrs();
+}
+
 HOT_INLINE void kuintr_return_to_user(struct hart *hart, struct tcb *next, bool switched)
 {
-	const struct kuintr_loaded *l = &kuintr_loaded[hart->cpu_index];
-	if (l->thread == NULL && next->uintr_service == NULL && next->uintr_table == NULL) {
-		if (switched && uintr_backend->scrub_csrs)
-			uintr_backend_scrub_csrs();
-		return;
-	}
-	kuintr_return_to_user_slow(hart, next);
+	if (!kuintr_return_is_noop(hart, next))
+		kuintr_return_to_user_slow(hart, next);
+	else if (switched)
+		kuintr_switch_scrub();
 }
+
 /*
  * An illegal-instruction trap from user mode, WITHOUT the lock: when it is
  * uipi or uret (the emulated backend decodes `tval`), run it on the frame,

@@ -30,9 +30,6 @@ void report(bool pass, const char *name, const char *detail);
 void check(bool pass, const char *name);
 void expect(enum error got, enum error want, const char *name);
 void skip(const char *name, const char *why);
-/* Does uipi trap to the kernel (the emulated user-interrupt backend, stock
- * QEMU) rather than reach UINTC (the hardware backend)? ktest_uintr.c. */
-bool uipi_traps(void);
 
 /* A free scratch slot (NO_SLOT when none is left). */
 cptr_t slot(void);

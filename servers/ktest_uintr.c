@@ -215,6 +215,8 @@ static void csr_writer(uint64_t unused)
 	shared[13] = 1;
 }
 
+static bool uipi_traps(void);
+
 /* What one thread left in the N CSRs, the next one on its hart (here this
  * one, which receives nothing either) must not read. */
 static void csrs_not_inherited(void)
@@ -506,7 +508,7 @@ HOSTILE(uret_not_receiver, 0x00200073)
  * hardware)? Seen from this thread's kernel-entry count around 16 SENDs
  * without a sender table (a no-op either way): 17 entries or 1, plus the
  * odd interrupt, hence the threshold in the middle. */
-bool uipi_traps(void)
+static bool uipi_traps(void)
 {
 	struct kmsg m = { 0 };
 	(void)kestrel_syscall(SYS_DEBUG_KERNEL_ENTRIES, PROC_CAP_TCB, 0, &m);
