@@ -82,7 +82,7 @@ HOT_INLINE void transfer(struct tcb *from, struct tcb *to, struct msg_info info,
  * The slot may be empty (callers check the cap's type); NULL when nothing
  * resolves. Untrusted: cptr.
  */
-HOT_INLINE struct cte *lookup(struct tcb *t, uint64_t cptr, bool quick)
+HOT_INLINE struct cte *lookup_walk(struct tcb *t, uint64_t cptr, bool quick)
 {
 	struct cap root = t->cspace_root.cap;
 	if (cap_type(root) == CAP_CNODE) {
@@ -94,6 +94,39 @@ HOT_INLINE struct cte *lookup(struct tcb *t, uint64_t cptr, bool quick)
 		}
 	}
 	return quick ? NULL : syscall_lookup(t, cptr);
+}
+
+/*
+ * Register-block words (kernel/thread.h's, past space_cache.h's): t's
+ * remembered lookups, entry i for the cptr in argument register a<i> (0:
+ * the endpoint; 1: ReplyRecv's reply): the cte_generation, the cptr and
+ * the slot lookup_walk gave for it. That slot depends on caps in slots
+ * alone (t's CSpace root and, for other shapes, the CNodes on the way), so
+ * it is lookup_walk's answer again while cte_generation (core/cte.h) keeps
+ * the value; a fresh TCB's generation 0 never matches (it starts at 1).
+ * Only NULL answers are not remembered (a miss walks again).
+ */
+#define REG_LOOKUP_GEN(i) (38 + 3 * (i))
+#define REG_LOOKUP_CPTR(i) (39 + 3 * (i))
+#define REG_LOOKUP_SLOT(i) (40 + 3 * (i))
+_Static_assert(REG_LOOKUP_GEN(0) > REG_SPACE_SATP && REG_LOOKUP_SLOT(1) < TCB_REG_WORDS,
+	       "the remembered lookups fit the register block after space_cache.h's words");
+
+/* lookup_walk for the cptr in a<i> (i 0 or 1), from t's remembered answer
+ * while it holds, else walked and remembered (that changes no state of
+ * the system: a refused fastpath may leave it). Untrusted: the cptr. */
+HOT_INLINE struct cte *lookup(struct tcb *t, unsigned i, bool quick)
+{
+	uint64_t cptr = tcb_get_reg(t, i == 0 ? PORT_REG_RESULT : PORT_REG_BADGE);
+	if (t->regs[REG_LOOKUP_GEN(i)] == cte_generation && t->regs[REG_LOOKUP_CPTR(i)] == cptr)
+		return (struct cte *)(uintptr_t)t->regs[REG_LOOKUP_SLOT(i)];
+	struct cte *slot = lookup_walk(t, cptr, quick);
+	if (slot != NULL) {
+		t->regs[REG_LOOKUP_GEN(i)] = cte_generation;
+		t->regs[REG_LOOKUP_CPTR(i)] = cptr;
+		t->regs[REG_LOOKUP_SLOT(i)] = (uintptr_t)slot;
+	}
+	return slot;
 }
 
 /* space_find; quick: only a remembered answer (the walk and its join are
@@ -117,7 +150,7 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
 	if (!in_registers(t, info))
 		return NULL;
-	struct cte *slot = lookup(t, tcb_get_reg(t, PORT_REG_RESULT), quick);
+	struct cte *slot = lookup(t, 0, quick);
 	if (slot == NULL || !endpoint_cap_can_send(slot->cap))
 		return NULL;
 	struct cap cap = slot->cap;
@@ -156,8 +189,8 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
 	if (!in_registers(t, info) || t->bound != NULL)
 		return NULL; /* a bound notification may have a signal to deliver */
-	struct cte *slot = lookup(t, tcb_get_reg(t, PORT_REG_RESULT), quick);
-	struct cte *reply_slot = lookup(t, tcb_get_reg(t, PORT_REG_BADGE), quick);
+	struct cte *slot = lookup(t, 0, quick);
+	struct cte *reply_slot = lookup(t, 1, quick);
 	if (slot == NULL || reply_slot == NULL || cap_type(reply_slot->cap) != CAP_REPLY ||
 	    !endpoint_cap_can_receive(slot->cap))
 		return NULL;
