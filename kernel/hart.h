@@ -44,6 +44,9 @@ struct hart {
 	/* In the hardware backend's poll, whose wake-ups this hart drains
 	 * right after (kuintr_before_schedule): they need no IPI. */
 	bool uintr_polling;
+	/* This hart's entry of the kernel info page (kinfo_init): every exit
+	 * writes it, through one load rather than an index. */
+	struct kernel_info_hart *kinfo;
 };
 
 extern struct hart harts[CONFIG_MAX_HARTS];

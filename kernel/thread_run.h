@@ -78,7 +78,7 @@ HOT_INLINE _Noreturn void thread_run(struct hart *hart, struct tcb *from, struct
 		/* User-interrupt switch and delivery. */
 		kuintr_return_to_user(hart, next, next != from);
 	}
-	kinfo_set_running(h, next);
+	kinfo_set_running(hart, next);
 	spinlock_release(&kernel_lock);
 	user_return(hart, (struct trap_frame *)next->regs);
 }
