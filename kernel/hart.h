@@ -44,9 +44,13 @@ struct hart {
 	/* In the hardware backend's poll, whose wake-ups this hart drains
 	 * right after (kuintr_before_schedule): they need no IPI. */
 	bool uintr_polling;
-	/* This hart's entry of the kernel info page (kinfo_init): every exit
-	 * writes it, through one load rather than an index. */
+	/* This hart's entries of per-hart tables every exit reads (the kernel
+	 * info page's, set by kinfo_init; what it has loaded of user
+	 * interrupts, and its FP registers' state, set at boot): one load
+	 * rather than an index computation each. */
 	struct kernel_info_hart *kinfo;
+	struct kuintr_loaded *uintr_loaded;
+	struct arch_fpu_hart *fpu;
 };
 
 extern struct hart harts[CONFIG_MAX_HARTS];

@@ -37,7 +37,8 @@ HOT_INLINE uint64_t thread_run_quick(const struct hart *hart, struct tcb *from, 
 {
 	if (hart->icache_epoch != thread_code_epoch || !kuintr_return_is_noop(hart, next))
 		return 0;
-	return arch_fpu_switch_quick(hart->cpu_index, thread_fpu(from), thread_fpu(next));
+	return arch_fpu_switch_quick(hart->fpu, hart->cpu_index, thread_fpu(from),
+				     thread_fpu(next));
 }
 
 /*

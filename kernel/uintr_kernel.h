@@ -52,7 +52,7 @@ void kuintr_return_to_user_slow(struct hart *hart, struct tcb *next);
  * changes anything. */
 HOT_INLINE bool kuintr_return_is_noop(const struct hart *hart, const struct tcb *next)
 {
-	const struct kuintr_loaded *l = &kuintr_loaded[hart->cpu_index];
+	const struct kuintr_loaded *l = hart->uintr_loaded;
 	return l->thread == NULL && next->uintr_service == NULL && next->uintr_table == NULL;
 }
 
