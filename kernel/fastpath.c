@@ -37,11 +37,18 @@ void fastpath_configure(const char *bootargs)
 }
 
 /* A message the registers carry alone: no fault in flight (that message
- * is built by fault.c), no extra caps, at most MSG_REGISTER_WORDS words. */
+ * is built by fault.c), no extra caps, at most MSG_REGISTER_WORDS words.
+ * The two fields in one compare: with the extra-cap count just above the
+ * length, the low bits hold count << MSG_LENGTH_BITS | length, at most
+ * MSG_REGISTER_WORDS exactly when the count is 0 and the length is. */
+_Static_assert(MSG_EXTRA_CAPS_SHIFT == MSG_LENGTH_BITS &&
+		   MSG_REGISTER_WORDS < (1u << MSG_LENGTH_BITS),
+	       "extra caps sit right above the length");
 HOT_INLINE bool in_registers(const struct tcb *sender, struct msg_info info)
 {
-	return sender->fault_kind == FAULT_NONE && msg_info_extra_caps(info) == 0 &&
-	       msg_info_length(info) <= MSG_REGISTER_WORDS;
+	uint64_t low =
+	    info.word & ((UINT64_C(1) << (MSG_EXTRA_CAPS_SHIFT + MSG_EXTRA_CAPS_BITS)) - 1);
+	return sender->fault_kind == FAULT_NONE && low <= MSG_REGISTER_WORDS;
 }
 
 /* endpoint_transfer for such a message (no caps, so no grant question). */
