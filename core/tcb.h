@@ -340,6 +340,21 @@ HOT_INLINE void tcb_queue_append(struct tcb_queue *q, struct tcb *t, void *objec
 	q->tail = t;
 }
 
+/* Remove q's head (q not empty) and return it: tcb_queue_remove for the
+ * head, whose ipc_prev is NULL already (tcb_queue_check's links). */
+HOT_INLINE struct tcb *tcb_queue_remove_head(struct tcb_queue *q)
+{
+	struct tcb *t = q->head, *next = t->ipc_next;
+	q->head = next;
+	if (next != NULL)
+		next->ipc_prev = NULL;
+	else
+		q->tail = NULL;
+	t->ipc_next = NULL;
+	t->blocked_on = NULL;
+	return t;
+}
+
 /* Remove t (in q). */
 HOT_INLINE void tcb_queue_remove(struct tcb_queue *q, struct tcb *t)
 {

@@ -173,7 +173,7 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
 		return NULL;
 	/* do_send, then caller_after_delivery, then the switch. */
 	tcb_set_reg(t, PORT_REG_RESULT, ERR_OK);
-	tcb_queue_remove(&ep->queue, receiver);
+	tcb_queue_remove_head(&ep->queue); /* receiver */
 	reply_unbind_receiver(receiver);
 	transfer(t, receiver, info, cap_badge(cap));
 	tcb_set_state(receiver, THREAD_RUNNING);
