@@ -21,6 +21,7 @@
 #include "memory.h"
 #include "rootboot.h"
 #include "sbi.h"
+#include "scheduler.h"
 #include "shutdown.h"
 #include "tap.h"
 #include "thread.h"
@@ -167,6 +168,7 @@ static unsigned read_harts(const struct dtb *dtb, uint64_t boot_hart_id)
 		hart->kernel_satp = kernel_satp;
 		hart->uintr_loaded = &kuintr_loaded[hart_count];
 		hart->fpu = &arch_fpu_harts[hart_count];
+		hart->sched = &sched_harts[hart_count];
 		if (cpus[i].hart_id == boot_hart_id)
 			boot_index = hart_count;
 		hart_count++;

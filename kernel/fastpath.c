@@ -167,7 +167,7 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
 	struct tcb *receiver = ep->queue.head;
 	struct reply *r = receiver->reply;
 	if (!endpoint_call_waits(cap, r) || !find_space(receiver, h, s, quick) ||
-	    !sched_can_switch_direct(h, receiver))
+	    !sched_can_switch_direct_on(hart->sched, h, receiver))
 		return NULL;
 	if (quick && (*status = thread_run_quick(hart, t, receiver)) == 0)
 		return NULL;
@@ -178,7 +178,7 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
 	transfer(t, receiver, info, cap_badge(cap));
 	tcb_set_state(receiver, THREAD_RUNNING);
 	/* Switched before t blocks: t's block then asks for no decision. */
-	sched_switch_direct_asid(h, receiver, s->join_asid);
+	sched_switch_direct_asid_on(hart->sched, h, receiver, s->join_asid);
 	space_remember(receiver, h, s);
 	/* reply_push, with t no longer current. */
 	reply_link_caller(r, t, receiver->ipc_grant);
@@ -208,7 +208,7 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 	if (caller == NULL || tcb_state(caller) != THREAD_BLOCKED_REPLY ||
 	    caller->fault_kind != FAULT_NONE || lend_active(&caller->lend) || r->receiver != NULL ||
 	    endpoint_state(ep) == ENDPOINT_SEND || !find_space(caller, h, s, quick) ||
-	    !sched_can_switch_direct(h, caller))
+	    !sched_can_switch_direct_on(hart->sched, h, caller))
 		return NULL;
 	if (quick && (*status = thread_run_quick(hart, t, caller)) == 0)
 		return NULL;
@@ -216,7 +216,8 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 	reply_unlink_caller(caller); /* it lent nothing: a rule above */
 	transfer(t, caller, info, 0);
 	tcb_set_state(caller, THREAD_RUNNING);
-	sched_switch_direct_asid(h, caller, s->join_asid); /* before t blocks, as in call() */
+	sched_switch_direct_asid_on(hart->sched, h, caller,
+				    s->join_asid); /* before t blocks, as in call() */
 	space_remember(caller, h, s);
 	t->ipc_grant = (cap_rights(slot->cap).bits & CAP_RIGHT_GRANT) != 0;
 	tcb_queue_append(&ep->queue, t, ep);
@@ -271,13 +272,13 @@ void fastpath_entry(struct hart *hart)
 	/* Taken at the first try, or left to trap_from_user, which waits. */
 	if (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE))
 		return;
-	unsigned h = hart->cpu_index;
 	struct tcb *t = hart->running;
 	struct space space;
 	uint64_t status = 0;
 	struct tcb *next = NULL;
 	/* trap_from_user's test of a trap it handles, plus a stale one. */
-	if (t != NULL && sched_current(h) == t && t->regs[REG_REPLACED] == 0 && tcb_is_runnable(t))
+	if (t != NULL && sched_current_on(hart->sched) == t && t->regs[REG_REPLACED] == 0 &&
+	    tcb_is_runnable(t))
 		next = ipc(hart, t, &space, true, &status);
 	if (next == NULL) {
 		spinlock_release(&kernel_lock);
