@@ -465,9 +465,9 @@ static uint64_t kernel_entries(cptr_t tcb)
  * there too. The latency in time-base ticks is printed, not checked:
  * without -icount it follows the host's load. Measured at -smp 4 on the
  * 2-core host (docs/uintr.md): with the move a median of 318 to 669
- * ticks in 9 of 11 runs, but every round 18,000 to 967,000 in two runs at
- * load 10; without it 2,500 to 38,000 (the next tick: each round sends
- * just after the tick that delivered the last wake-up). The end-to-end figure is checked under
+ * ticks in 9 of 12 runs, but 62,000 to 82,000 in three runs at load 10
+ * (rounds up to 967,000); without it 2,500 to 38,000 (the next tick: each
+ * round sends just after the tick that delivered the last wake-up). The end-to-end figure is checked under
  * -icount instead (kbench's uipi_wake_busy_hart,
  * qemu-uintr-bench-icount).
  */
