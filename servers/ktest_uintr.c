@@ -465,9 +465,10 @@ static uint64_t kernel_entries(cptr_t tcb)
  * there too. The latency in time-base ticks is printed, not checked:
  * without -icount it follows the host's load. Measured at -smp 4 on the
  * 2-core host (docs/uintr.md): with the move a median of 318 to 669
- * ticks in 9 of 12 runs, but 62,000 to 82,000 in three runs at load 10
- * (rounds up to 967,000); without it 2,500 to 38,000 (the next tick: each
- * round sends just after the tick that delivered the last wake-up). The end-to-end figure is checked under
+ * ticks in 9 of 14 runs, but 34,000 to 82,000 in five runs at load 10 to
+ * 16 (rounds up to 967,000); without it 2,300 to 93,000 (the next tick or
+ * later: each round sends just after the tick that delivered the last
+ * wake-up), medians 2,816 to 19,400. The end-to-end figure is checked under
  * -icount instead (kbench's uipi_wake_busy_hart,
  * qemu-uintr-bench-icount).
  */
