@@ -465,8 +465,8 @@ static uint64_t kernel_entries(cptr_t tcb)
  * there too. The latency in time-base ticks is printed, not checked:
  * without -icount it follows the host's load. Measured at -smp 4 on the
  * 2-core host (docs/uintr.md): with the move a median of 318 to 669
- * ticks in 9 of 14 runs, but 34,000 to 82,000 in five runs at load 10 to
- * 16 (rounds up to 967,000); without it 2,300 to 93,000 (the next tick or
+ * ticks in 10 of 16 runs, but 34,000 to 253,000 in six runs at load 10
+ * to 16 (rounds up to 967,000); without it 2,300 to 93,000 (the next tick or
  * later: each round sends just after the tick that delivered the last
  * wake-up), medians 2,816 to 19,400. The end-to-end figure is checked under
  * -icount instead (kbench's uipi_wake_busy_hart,
