@@ -44,10 +44,26 @@ HOT_INLINE bool in_registers(const struct tcb *sender, struct msg_info info)
 	       msg_info_length(info) <= MSG_REGISTER_WORDS;
 }
 
-/* endpoint_transfer for such a message (no caps, so no grant question). */
-HOT_INLINE void transfer(struct tcb *from, struct tcb *to, struct msg_info info, uint64_t badge)
+/*
+ * The first tier's exit: thread_run_quick's sstatus, and what goes into
+ * the woken thread's a0..a2 (user_return_ipc: the first tier writes none
+ * of that thread's registers into its TCB).
+ */
+struct exit_regs {
+	uint64_t status, badge, info;
+};
+
+/* endpoint_transfer for such a message (no caps, so no grant question).
+ * quick: only into x; user_return_ipc moves the words. */
+HOT_INLINE void transfer(struct tcb *from, struct tcb *to, struct msg_info info, uint64_t badge,
+			 bool quick, struct exit_regs *x)
 {
 	unsigned length = msg_info_length(info);
+	if (quick) {
+		x->info = msg_info_make(msg_info_label(info), length, 0, 0).word;
+		x->badge = badge;
+		return;
+	}
 	/* Words 0..length-1 and no more (the others are the receiver's own):
 	 * unrolled from the top, each word's place a constant (with the loop
 	 * GCC looked each one up in port_reg_index's table). */
@@ -111,7 +127,7 @@ HOT_INLINE bool find_space(const struct tcb *t, unsigned h, struct space *s, boo
  * be thread_run_quick's (*status, else NULL).
  */
 HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, bool quick,
-			    uint64_t *status)
+			    struct exit_regs *x)
 {
 	unsigned h = hart->cpu_index;
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
@@ -129,13 +145,13 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
 	if (!endpoint_call_waits(cap, r) || !find_space(receiver, h, s, quick) ||
 	    !sched_can_switch_direct(h, receiver))
 		return NULL;
-	if (quick && (*status = thread_run_quick(hart, t, receiver)) == 0)
+	if (quick && (x->status = thread_run_quick(hart, t, receiver)) == 0)
 		return NULL;
 	/* do_send, then caller_after_delivery, then the switch. */
 	tcb_set_reg(t, PORT_REG_RESULT, ERR_OK);
 	tcb_queue_remove(&ep->queue, receiver);
 	reply_unbind_receiver(receiver);
-	transfer(t, receiver, info, cap_badge(cap));
+	transfer(t, receiver, info, cap_badge(cap), quick, x);
 	tcb_set_state(receiver, THREAD_RUNNING);
 	/* Switched before t blocks: t's block then asks for no decision. */
 	sched_switch_direct_asid(h, receiver, s->join_asid);
@@ -150,7 +166,7 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
  * register. Returns the caller to run (its satp in *s), or NULL having
  * changed nothing. quick: as call()'s. */
 HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space *s, bool quick,
-				  uint64_t *status)
+				  struct exit_regs *x)
 {
 	unsigned h = hart->cpu_index;
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
@@ -170,11 +186,11 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 	    endpoint_state(ep) == ENDPOINT_SEND || !find_space(caller, h, s, quick) ||
 	    !sched_can_switch_direct(h, caller))
 		return NULL;
-	if (quick && (*status = thread_run_quick(hart, t, caller)) == 0)
+	if (quick && (x->status = thread_run_quick(hart, t, caller)) == 0)
 		return NULL;
 	/* reply_invoke, then do_receive's blocking case, then the switch. */
 	reply_unlink_caller(caller); /* it lent nothing: a rule above */
-	transfer(t, caller, info, 0);
+	transfer(t, caller, info, 0, quick, x);
 	tcb_set_state(caller, THREAD_RUNNING);
 	sched_switch_direct_asid(h, caller, s->join_asid); /* before t blocks, as in call() */
 	space_remember(caller, h, s);
@@ -188,13 +204,13 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 /* One IPC by t on hart (lock held): the other thread to run, having done
  * it, or NULL having changed nothing. */
 HOT_INLINE struct tcb *ipc(struct hart *hart, struct tcb *t, struct space *s, bool quick,
-			   uint64_t *status)
+			   struct exit_regs *x)
 {
 	uint64_t number = t->regs[17]; /* a7 */
 	if (number == SYS_CALL)
-		return call(hart, t, s, quick, status);
+		return call(hart, t, s, quick, x);
 	if (number == SYS_REPLY_RECV)
-		return reply_recv(hart, t, s, quick, status);
+		return reply_recv(hart, t, s, quick, x);
 	return NULL;
 }
 
@@ -210,8 +226,8 @@ void fastpath_try(struct hart *hart, struct tcb *t)
 	if (!fastpath_enabled)
 		return;
 	struct space space;
-	uint64_t status = 0;
-	struct tcb *next = ipc(hart, t, &space, false, &status);
+	struct exit_regs unused;
+	struct tcb *next = ipc(hart, t, &space, false, &unused);
 	if (next == NULL)
 		return;
 	step_past_ecall(t);
@@ -234,11 +250,11 @@ void fastpath_entry(struct hart *hart)
 	unsigned h = hart->cpu_index;
 	struct tcb *t = hart->running;
 	struct space space;
-	uint64_t status = 0;
+	struct exit_regs x;
 	struct tcb *next = NULL;
 	/* trap_from_user's test of a trap it handles, plus a stale one. */
 	if (t != NULL && sched_current(h) == t && t->regs[REG_REPLACED] == 0 && tcb_is_runnable(t))
-		next = ipc(hart, t, &space, true, &status);
+		next = ipc(hart, t, &space, true, &x);
 	if (next == NULL) {
 		spinlock_release(&kernel_lock);
 		return;
@@ -250,5 +266,10 @@ void fastpath_entry(struct hart *hart)
 	step_past_ecall(t);
 	hart->fastpath_first_tier++;
 	next->regs[REG_SYSCALL_PC] = 0; /* thread_run_direct's */
-	thread_run(hart, t, next, space.satp, status);
+	thread_run_prepare(hart, t, next, space.satp, x.status);
+	_Static_assert(TRAP_MSG_REGISTER_WORDS == MSG_REGISTER_WORDS &&
+			   TRAP_MSG_LENGTH_MASK == (1u << MSG_LENGTH_BITS) - 1,
+		       "user_return_ipc's message (layout.h)");
+	user_return_ipc(ERR_OK, x.badge, x.info, hart, (struct trap_frame *)next->regs,
+			(const struct trap_frame *)t->regs);
 }

@@ -146,3 +146,69 @@ user_return:
 	LOAD(t6, 31)
 	LOAD(a0, 10)
 	sret
+
+/*
+ * void user_return_ipc(result, badge, info, hart, frame, sender): the
+ * first tier's exit to the thread its IPC woke (trap.h). The message
+ * words go from the sender's register block straight into the receiver's
+ * registers (the receiver's block keeps its old ones: it is current, and
+ * its next trap saves them before anything can read the block, docs/arch.md).
+ * MR0..MR7 are a3..a6, t3..t6 (docs/abi.md): all eight are loaded from
+ * frame, then the first `length` again from sender through a jump into a
+ * list whose last entry is MR0. Each entry is one 4-byte load (norvc).
+ */
+	.globl user_return_ipc
+user_return_ipc:
+	csrw sscratch, a3
+	ld t0, FRAME_SEPC(a4)
+	csrw sepc, t0
+	mv t2, a4
+	mv t0, a5
+	andi t1, a2, TRAP_MSG_LENGTH_MASK
+	slli t1, t1, 2
+	la ra, 4f
+	sub ra, ra, t1
+	ld a3, FRAME_REGISTER(13)(t2)
+	ld a4, FRAME_REGISTER(14)(t2)
+	ld a5, FRAME_REGISTER(15)(t2)
+	ld a6, FRAME_REGISTER(16)(t2)
+	ld t3, FRAME_REGISTER(28)(t2)
+	ld t4, FRAME_REGISTER(29)(t2)
+	ld t5, FRAME_REGISTER(30)(t2)
+	ld t6, FRAME_REGISTER(31)(t2)
+	jr ra
+	.option push
+	.option norvc
+	ld t6, FRAME_REGISTER(31)(t0)
+	ld t5, FRAME_REGISTER(30)(t0)
+	ld t4, FRAME_REGISTER(29)(t0)
+	ld t3, FRAME_REGISTER(28)(t0)
+	ld a6, FRAME_REGISTER(16)(t0)
+	ld a5, FRAME_REGISTER(15)(t0)
+	ld a4, FRAME_REGISTER(14)(t0)
+	ld a3, FRAME_REGISTER(13)(t0)
+4:	.option pop
+	.if TRAP_MSG_REGISTER_WORDS != 8
+	.error "user_return_ipc's list has one load per message register"
+	.endif
+	ld ra, FRAME_REGISTER(1)(t2)
+	ld sp, FRAME_REGISTER(2)(t2)
+	ld gp, FRAME_REGISTER(3)(t2)
+	ld tp, FRAME_REGISTER(4)(t2)
+	ld s0, FRAME_REGISTER(8)(t2)
+	ld s1, FRAME_REGISTER(9)(t2)
+	ld a7, FRAME_REGISTER(17)(t2)
+	ld s2, FRAME_REGISTER(18)(t2)
+	ld s3, FRAME_REGISTER(19)(t2)
+	ld s4, FRAME_REGISTER(20)(t2)
+	ld s5, FRAME_REGISTER(21)(t2)
+	ld s6, FRAME_REGISTER(22)(t2)
+	ld s7, FRAME_REGISTER(23)(t2)
+	ld s8, FRAME_REGISTER(24)(t2)
+	ld s9, FRAME_REGISTER(25)(t2)
+	ld s10, FRAME_REGISTER(26)(t2)
+	ld s11, FRAME_REGISTER(27)(t2)
+	ld t0, FRAME_REGISTER(5)(t2)
+	ld t1, FRAME_REGISTER(6)(t2)
+	ld t2, FRAME_REGISTER(7)(t2)
+	sret
