@@ -23,6 +23,7 @@
 #include "thread_run.h"
 #include "layout.h"
 
+#ifndef FASTPATH_FIRST_TIER /* fastpath_entry.c: only fastpath_entry */
 bool fastpath_enabled = true;
 
 void fastpath_configure(const char *bootargs)
@@ -35,6 +36,7 @@ void fastpath_configure(const char *bootargs)
 			fastpath_enabled = false;
 	}
 }
+#endif
 
 /* A message the registers carry alone: no fault in flight (that message
  * is built by fault.c), no extra caps, at most MSG_REGISTER_WORDS words. */
@@ -221,6 +223,7 @@ HOT_INLINE void step_past_ecall(struct tcb *t)
 	t->regs[REG_PC] += 4;
 }
 
+#ifndef FASTPATH_FIRST_TIER /* the second tier: fastpath.c's own */
 void fastpath_try(struct hart *hart, struct tcb *t)
 {
 	if (!fastpath_enabled)
@@ -234,12 +237,15 @@ void fastpath_try(struct hart *hart, struct tcb *t)
 	hart->fastpath_taken++;
 	thread_run_direct(hart, t, next, space.satp);
 }
+#else
 
 _Static_assert(TRAP_SYS_CALL == SYS_CALL && TRAP_SYS_REPLY_RECV == SYS_REPLY_RECV &&
 		   TRAP_SYS_REPLY_RECV == TRAP_SYS_CALL + 1 &&
 		   TRAP_CAUSE_USER_ECALL == CAUSE_USER_ECALL,
 	       "trap.S's numbers (layout.h)");
 
+/* Called only by trap.S, which keeps nothing in s1..s11 across it: built
+ * with them call-clobbered (fastpath_entry.c). */
 void fastpath_entry(struct hart *hart)
 {
 	if (!fastpath_enabled)
@@ -270,6 +276,18 @@ void fastpath_entry(struct hart *hart)
 	_Static_assert(TRAP_MSG_REGISTER_WORDS == MSG_REGISTER_WORDS &&
 			   TRAP_MSG_LENGTH_MASK == (1u << MSG_LENGTH_BITS) - 1,
 		       "user_return_ipc's message (layout.h)");
-	user_return_ipc(ERR_OK, x.badge, x.info, hart, (struct trap_frame *)next->regs,
-			(const struct trap_frame *)t->regs);
+	/* user_return_ipc's arguments, and a jump rather than a call: with no
+	 * call at all, GCC keeps ra and needs no stack frame. */
+	register uint64_t a0 __asm__("a0") = ERR_OK;
+	register uint64_t a1 __asm__("a1") = x.badge;
+	register uint64_t a2 __asm__("a2") = x.info;
+	register struct hart *a3 __asm__("a3") = hart;
+	register uint64_t *a4 __asm__("a4") = next->regs;
+	register uint64_t *a5 __asm__("a5") = t->regs;
+	__asm__ volatile("j user_return_ipc"
+			 :
+			 : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(a4), "r"(a5)
+			 : "memory");
+	__builtin_unreachable();
 }
+#endif
