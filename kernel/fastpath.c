@@ -244,15 +244,23 @@ _Static_assert(TRAP_SYS_CALL == SYS_CALL && TRAP_SYS_REPLY_RECV == SYS_REPLY_REC
 		   TRAP_CAUSE_USER_ECALL == CAUSE_USER_ECALL,
 	       "trap.S's numbers (layout.h)");
 
-/* Called only by trap.S, which keeps nothing in s1..s11 across it: built
- * with them call-clobbered (fastpath_entry.c). */
-void fastpath_entry(struct hart *hart)
+/* The first tier did nothing: on to trap_from_user (trap.S), with a jump,
+ * so that fastpath_entry never returns and GCC keeps nothing for a return. */
+HOT_INLINE _Noreturn void refuse(void)
+{
+	__asm__ volatile("j fastpath_refused" : : : "memory");
+	__builtin_unreachable();
+}
+
+/* Jumped to only by trap.S, which has saved every user register in the
+ * TCB and keeps nothing in any register but tp (fastpath_entry.c). */
+_Noreturn void fastpath_entry(struct hart *hart)
 {
 	if (!fastpath_enabled)
-		return;
+		refuse();
 	/* Taken at the first try, or left to trap_from_user, which waits. */
 	if (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE))
-		return;
+		refuse();
 	unsigned h = hart->cpu_index;
 	struct tcb *t = hart->running;
 	struct space space;
@@ -263,7 +271,7 @@ void fastpath_entry(struct hart *hart)
 		next = ipc(hart, t, &space, true, &x);
 	if (next == NULL) {
 		spinlock_release(&kernel_lock);
-		return;
+		refuse();
 	}
 	/* trap_from_user's count (sched_enter's hart is set by each lock
 	 * holder before it asks for it: nothing on this path does), and one
@@ -276,18 +284,13 @@ void fastpath_entry(struct hart *hart)
 	_Static_assert(TRAP_MSG_REGISTER_WORDS == MSG_REGISTER_WORDS &&
 			   TRAP_MSG_LENGTH_MASK == (1u << MSG_LENGTH_BITS) - 1,
 		       "user_return_ipc's message (layout.h)");
-	/* user_return_ipc's arguments, and a jump rather than a call: with no
-	 * call at all, GCC keeps ra and needs no stack frame. */
+	/* user_return_ipc's arguments (trap.h), and a jump rather than a
+	 * call: with no call at all, GCC keeps ra and needs no stack frame. */
 	register uint64_t a0 __asm__("a0") = ERR_OK;
 	register uint64_t a1 __asm__("a1") = x.badge;
 	register uint64_t a2 __asm__("a2") = x.info;
-	register struct hart *a3 __asm__("a3") = hart;
-	register uint64_t *a4 __asm__("a4") = next->regs;
-	register uint64_t *a5 __asm__("a5") = t->regs;
-	__asm__ volatile("j user_return_ipc"
-			 :
-			 : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(a4), "r"(a5)
-			 : "memory");
+	register uint64_t *a7 __asm__("a7") = next->regs;
+	__asm__ volatile("j user_return_ipc" : : "r"(a0), "r"(a1), "r"(a2), "r"(a7) : "memory");
 	__builtin_unreachable();
 }
 #endif

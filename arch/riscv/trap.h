@@ -14,12 +14,14 @@ void trap_entry(void);
 _Noreturn void user_return(struct hart *hart, struct trap_frame *frame);
 /*
  * The fastpath's first tier's way out (docs/ipc.md "The fastpath's two
- * tiers"): as user_return, but a0..a2 are result, badge and info, not the
- * frame's, and the message words below info's length (at most 8) come
- * from the sender's frame, the others from frame (the receiver's own).
+ * tiers"), jumped to from fastpath_entry.c with these in a0, a1, a2 and
+ * a7, tp the hart: as user_return, but a0..a2 are result, badge and info,
+ * not frame's, and the message words below info's length (at most 8) are
+ * the ones a3..a6, t3..t6 hold (the sender's: fastpath_entry.c never
+ * touches those registers); the others come from frame.
  */
-_Noreturn void user_return_ipc(uint64_t result, uint64_t badge, uint64_t info, struct hart *hart,
-			       struct trap_frame *frame, const struct trap_frame *sender);
+_Noreturn void user_return_ipc(uint64_t result, uint64_t badge, uint64_t info,
+			       struct trap_frame *frame);
 /* Where SBI HSM starts secondary harts (its physical address is passed). */
 void secondary_entry(void);
 
