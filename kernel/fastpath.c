@@ -254,7 +254,7 @@ HOT_INLINE _Noreturn void refuse(void)
 
 /* Jumped to only by trap.S, which has saved every user register in the
  * TCB and keeps nothing in any register but tp (fastpath_entry.c). */
-_Noreturn void fastpath_entry(struct hart *hart)
+_Noreturn void fastpath_entry(struct hart *hart, uint64_t is_reply_recv)
 {
 	if (!fastpath_enabled)
 		refuse();
@@ -268,7 +268,8 @@ _Noreturn void fastpath_entry(struct hart *hart)
 	struct tcb *next = NULL;
 	/* trap_from_user's test of a trap it handles, plus a stale one. */
 	if (t != NULL && sched_current(h) == t && t->regs[REG_REPLACED] == 0 && tcb_is_runnable(t))
-		next = ipc(hart, t, &space, true, &x);
+		next = is_reply_recv ? reply_recv(hart, t, &space, true, &x)
+				     : call(hart, t, &space, true, &x);
 	if (next == NULL) {
 		spinlock_release(&kernel_lock);
 		refuse();
