@@ -56,7 +56,8 @@ struct exit_regs {
 };
 
 /* endpoint_transfer for such a message (no caps, so no grant question).
- * quick: only into x; user_return_ipc moves the words. */
+ * quick: only into x; the words stay in the registers they came in
+ * (user_return_ipc). */
 HOT_INLINE void transfer(struct tcb *from, struct tcb *to, struct msg_info info, uint64_t badge,
 			 bool quick, struct exit_regs *x)
 {
