@@ -127,7 +127,8 @@ HOT_INLINE bool find_space(const struct tcb *t, unsigned h, struct space *s, boo
  * the receiver to run (its satp in *s), or NULL having changed nothing.
  * quick (the first tier): also NULL where the rule's answer needs a call
  * that returns (the general lookup, the VSpace walk), and the exit must
- * be thread_run_quick's (*status, else NULL).
+ * be thread_run_quick's (x->status, else NULL; x then also gets what
+ * transfer leaves to user_return_ipc).
  */
 HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, bool quick,
 			    struct exit_regs *x)
