@@ -130,6 +130,16 @@ static void regs_server(uint64_t unused)
 	shared_err = kestrel_reply(shared_reply, &m);
 }
 
+/* One case of a round; wrong: the first register that differs, or 0. */
+static void regs_report(bool pass, const char *round, const char *what, unsigned wrong)
+{
+	char name[128], detail[32] = "";
+	snprintf(name, sizeof(name), "%s: %s", round, what);
+	if (wrong != 0)
+		snprintf(detail, sizeof(detail), "x%u differs", wrong);
+	report(pass, name, detail);
+}
+
 static void regs_round(bool slow)
 {
 	shared_ep = make(OBJ_ENDPOINT, 0);
@@ -159,20 +169,14 @@ static void regs_round(bool slow)
 	(void)kestrel_call(shared_ep, &m); /* the server's last reply */
 	let_others_run(1);
 
-	char what[120];
+	const char *round = slow ? "slow reply" : "plain";
 	unsigned x =
 	    first_wrong(server_seen, server_before, client_before, 0, kestrel_info(9, 3, 0));
-	snprintf(
-	    what, sizeof(what),
-	    "%s: the receiver of a Call sees its own registers and the message's (x%u differs)",
-	    slow ? "slow reply" : "plain", x);
-	check(x == 0, what);
+	regs_report(x == 0, round,
+		    "the receiver of a Call sees its own registers and the message's", x);
 	x = first_wrong(client_seen, client_before, reply_regs, 0, kestrel_info(11, 3, 0));
-	snprintf(what, sizeof(what),
-		 "%s: the caller woken by a ReplyRecv sees its own registers and the reply's (x%u "
-		 "differs)",
-		 slow ? "slow reply" : "plain", x);
-	check(x == 0, what);
+	regs_report(x == 0, round,
+		    "the caller woken by a ReplyRecv sees its own registers and the reply's", x);
 	/* ReadRegisters of the caller blocked in its Call: what it called
 	 * with (a0 is the call's result by then; pc and sp are not patterns). */
 	unsigned wrong = 0;
@@ -181,15 +185,16 @@ static void regs_round(bool slow)
 		if (rx != 2 && rx != X_A0 && blocked_view[i] != client_before[rx] && wrong == 0)
 			wrong = rx;
 	}
-	snprintf(what, sizeof(what),
-		 "%s: a caller blocked in its Call reads back as it called (x%u differs)",
-		 slow ? "slow reply" : "plain", wrong);
-	check(read_err == ERR_OK && wrong == 0, what);
+	regs_report(read_err == ERR_OK && wrong == 0, round,
+		    "a caller blocked in its Call reads back as it called", wrong);
 	if (on) /* the Call at least (a tick may cost the ReplyRecv) */
-		check(first1 - first0 >= 1, "the fastpath's first tier took the patterned IPCs");
+		regs_report(first1 - first0 >= 1, round,
+			    "the fastpath's first tier took the patterned IPCs", 0);
 	else
-		check(first1 == first0, "with fastpath=off, its first tier takes no patterned IPC");
-	check(shared_err == ERR_OK, "the patterned server ended its loop without errors");
+		regs_report(first1 == first0, round,
+			    "with fastpath=off, its first tier takes no patterned IPC", 0);
+	regs_report(shared_err == ERR_OK, round,
+		    "the patterned server ended its loop without errors", 0);
 	reset();
 }
 
