@@ -146,7 +146,7 @@ static CHANNEL_COLD enum error client_refresh_request_head(struct channel_client
 	uint32_t tail = client->request_tail;
 	/* Acquire: the server copied the entries out before it published this
 	 * head; our overwrite comes after. */
-	uint32_t head = atomic_load_explicit(&client->shared->request_head, memory_order_acquire);
+	uint32_t head = channel_load_acquire(&client->shared->request_head);
 	/* The server's head moves forward only, never past our tail. */
 	if (head - client->request_head_seen > tail - client->request_head_seen)
 		return client_break(client);
@@ -233,8 +233,7 @@ client_next(struct channel_client *client, struct channel_message *reply, uint32
 	uint32_t head = client->response_head;
 	if (head == client->response_tail_seen) {
 		/* Acquire: the server wrote the entries before this tail. */
-		uint32_t tail =
-		    atomic_load_explicit(&client->shared->response_tail, memory_order_acquire);
+		uint32_t tail = channel_load_acquire(&client->shared->response_tail);
 		if (CHANNEL_UNLIKELY(tail - head > client->depth))
 			return client_break(client);
 		client->response_tail_seen = tail;
@@ -297,7 +296,7 @@ client_consume(struct channel_client *client, uint32_t want, struct channel_mess
 	/* Release: our copy of the entry is complete before the server may
 	 * reuse it. */
 	client->response_head = head + 1;
-	atomic_store_explicit(&client->shared->response_head, head + 1, memory_order_release);
+	channel_store_release(&client->shared->response_head, head + 1);
 	if (!ours)
 		return client_dropped(client);
 	if (want == CHANNEL_ANY || want == tag) {

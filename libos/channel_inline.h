@@ -106,7 +106,7 @@ CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32
 	 * caller, whose one reply is past the cached tail every time. */
 	if (CHANNEL_LIKELY(head == client->response_tail_seen)) {
 		/* Acquire: the server wrote the entries before this tail. */
-		uint32_t tail = atomic_load_explicit(&shared->response_tail, memory_order_acquire);
+		uint32_t tail = channel_load_acquire(&shared->response_tail);
 		/* Cached before it is checked (no copy of it to keep): the
 		 * cold path puts the cache back unless the tail is good. */
 		client->response_tail_seen = tail;
@@ -131,7 +131,7 @@ CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32
 			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: our copy of the entry is complete before the server may
 	 * reuse it. */
-	atomic_store_explicit(&shared->response_head, next, memory_order_release);
+	channel_store_release(&shared->response_head, next);
 	return ERR_OK;
 }
 
@@ -167,7 +167,7 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	/* No entry cached: read the client's tail (likely, as in the wait). */
 	if (CHANNEL_LIKELY(head == link->request_tail_seen)) {
 		/* Acquire: the client wrote the entries before this tail. */
-		uint32_t tail = atomic_load_explicit(&shared->request_tail, memory_order_acquire);
+		uint32_t tail = channel_load_acquire(&shared->request_tail);
 		/* Cached before it is checked (no copy of it to keep): nothing
 		 * new leaves it at head, and a bad one breaks the link, whose
 		 * cache nothing reads again (detach resets it). */
@@ -191,7 +191,7 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	__builtin_memcpy(CHANNEL_ALIGNED(request->payload), CHANNEL_ALIGNED(entry->payload),
 			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: the copy is complete before the client may reuse the entry. */
-	atomic_store_explicit(&shared->request_head, next, memory_order_release);
+	channel_store_release(&shared->request_head, next);
 	return ERR_OK;
 }
 

@@ -34,6 +34,43 @@
 #define CHANNEL_ASSERT(expr) ((expr) ? (void)0 : __builtin_trap())
 #endif
 
+/*
+ * The acquire load and the release store of a shared index. On RISC-V they
+ * are the ISA manual's mapping of C11's (load; fence r,rw and fence rw,w;
+ * store: the unprivileged spec's table of C/C++ mappings, RVWMO) written
+ * out, because GCC 12 stores an atomic word with amoswap.w, whose address
+ * takes no offset (an add per store), and sign-extends an atomic word it
+ * has just loaded with lw (a sext.w per load). The "memory" clobber keeps
+ * the compiler's own accesses on the right side, as C11's orderings do.
+ * Elsewhere (x86-64, TSO: both are plain moves) they are C11's, which
+ * ThreadSanitizer understands.
+ */
+static inline uint32_t channel_load_acquire(const _Atomic uint32_t *word)
+{
+#if defined(__riscv)
+	uint32_t value;
+	__asm__ volatile("lw %0, %1\n\tfence r, rw"
+			 : "=r"(value)
+			 : "m"(*(const uint32_t *)word)
+			 : "memory");
+	return value;
+#else
+	return atomic_load_explicit(word, memory_order_acquire);
+#endif
+}
+
+static inline void channel_store_release(_Atomic uint32_t *word, uint32_t value)
+{
+#if defined(__riscv)
+	__asm__ volatile("fence rw, w\n\tsw %1, %0"
+			 : "=m"(*(uint32_t *)word)
+			 : "r"(value)
+			 : "memory");
+#else
+	atomic_store_explicit(word, value, memory_order_release);
+#endif
+}
+
 /* Shape of flags, length and large buffer (see channel_message_check). The
  * large buffer is looked at only with CHANNEL_FLAG_LARGE. */
 static inline enum error channel_shape_check(uint32_t flags, uint32_t length, uint64_t address,
@@ -447,7 +484,7 @@ channel_client_publish(struct channel_client *client, const struct channel_messa
 	*tag = my_tag;
 	channel_entry_write(entry, my_tag, request, is_short);
 	/* Release: the entry's words are visible before the new tail. */
-	atomic_store_explicit(&shared->request_tail, tail + 1, memory_order_release);
+	channel_store_release(&shared->request_tail, tail + 1);
 	return channel_ring_if_sleeping(&shared->server_sleeping, &client->server,
 					&client->counters);
 }
@@ -461,7 +498,7 @@ static inline int channel_client_refresh_room(struct channel_client *client)
 	uint32_t tail = client->request_tail;
 	/* Acquire: the server copied the entries out before it published this
 	 * head; our overwrite comes after. */
-	uint32_t head = atomic_load_explicit(&client->shared->request_head, memory_order_acquire);
+	uint32_t head = channel_load_acquire(&client->shared->request_head);
 	if (head - client->request_head_seen > tail - client->request_head_seen ||
 	    tail - head >= client->open_depth)
 		return 0;
@@ -516,7 +553,7 @@ static inline uint32_t channel_link_slot_for(const struct channel_link *link, ui
 static inline int channel_link_refresh_room(struct channel_link *link)
 {
 	/* Acquire: the client copied those replies out first. */
-	uint32_t head = atomic_load_explicit(&link->shared->response_head, memory_order_acquire);
+	uint32_t head = channel_load_acquire(&link->shared->response_head);
 	uint32_t freed = head - link->response_head_seen;
 	if (freed == 0 || freed > link->response_tail - link->response_head_seen)
 		return 0;
@@ -545,7 +582,7 @@ channel_link_post(struct channel_link *link, uint32_t tag, const struct channel_
 	link->response_tail = tail + 1;
 	channel_entry_write(entry, tag, reply, is_short);
 	/* Release: the entry is visible before the tail that covers it. */
-	atomic_store_explicit(&shared->response_tail, tail + 1, memory_order_release);
+	channel_store_release(&shared->response_tail, tail + 1);
 	return channel_ring_if_sleeping(&shared->client_sleeping, &link->client, &link->counters);
 }
 

@@ -218,7 +218,7 @@ static CHANNEL_COLD enum take_result link_refresh_response_head(struct channel_s
 	struct channel_link *link = &server->link[index];
 	uint32_t unread = link->response_tail - link->response_head_seen;
 	/* Acquire: the client copied those replies out first. */
-	uint32_t head = atomic_load_explicit(&link->shared->response_head, memory_order_acquire);
+	uint32_t head = channel_load_acquire(&link->shared->response_head);
 	/* The client's head moves forward only, never past our tail. */
 	if (head - link->response_head_seen > unread)
 		return link_break(server, index);
@@ -235,7 +235,7 @@ static inline __attribute__((always_inline)) void link_release(struct channel_li
 							       uint32_t head)
 {
 	link->request_head = head + 1;
-	atomic_store_explicit(&link->shared->request_head, head + 1, memory_order_release);
+	channel_store_release(&link->shared->request_head, head + 1);
 }
 
 /*
@@ -279,7 +279,7 @@ link_take(struct channel_server *server, uint32_t index, struct channel_message 
 	uint32_t head = link->request_head;
 	if (head == link->request_tail_seen) {
 		/* Acquire: the client wrote the entries before this tail. */
-		uint32_t tail = atomic_load_explicit(&shared->request_tail, memory_order_acquire);
+		uint32_t tail = channel_load_acquire(&shared->request_tail);
 		if (CHANNEL_UNLIKELY(tail - head > link->depth))
 			return link_break(server, index);
 		link->request_tail_seen = tail;
