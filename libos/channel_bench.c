@@ -125,8 +125,7 @@ static inline void floor_publish(struct channel_entry *entry, const struct chann
 static inline void floor_consume(struct channel_message *m, const struct channel_entry *entry,
 				 _Atomic uint32_t *head, uint32_t value)
 {
-	__builtin_memcpy(CHANNEL_ALIGNED(m), CHANNEL_ALIGNED(entry->word),
-			 CHANNEL_WORDS_COMMON * sizeof(uint64_t));
+	channel_words_read(m, entry);
 	__builtin_memcpy(CHANNEL_ALIGNED(m->payload), CHANNEL_ALIGNED(entry->payload), 16);
 	channel_store_release(head, value);
 }

@@ -174,7 +174,7 @@ client_submit_checked(struct channel_client *client, const struct channel_messag
 	if (CHANNEL_UNLIKELY(tail - client->request_head_seen >= client->depth))
 		return client_submit_refresh(client, request, tag); /* a tail call */
 
-	return channel_client_publish(client, request, tag, is_short, slot);
+	return channel_client_publish(client, request, request->length, tag, is_short, slot);
 }
 
 /* The whole submit, out of line: the state check, the full shape check

@@ -70,7 +70,8 @@ CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
 	 * is 0 unless ACTIVE: a broken or detached client always takes the
 	 * general path, which reports it. */
 	uint64_t slot = channel_queue_index(tail, client->mask); /* as the entry's */
-	if (CHANNEL_UNLIKELY(!channel_message_common(request) ||
+	uint64_t shape = channel_message_shape(request);         /* the length, when common */
+	if (CHANNEL_UNLIKELY(!channel_shape_common(shape) ||
 			     client->slot_state[slot] != CHANNEL_SLOT_FREE))
 		return channel_client_submit_general(client, request, tag);
 	/* Room by our cached server head, else read the real one; the general
@@ -79,7 +80,7 @@ CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
 	if (CHANNEL_UNLIKELY(tail - client->request_head_seen >= client->open_depth) &&
 	    !channel_client_refresh_room(client))
 		return channel_client_submit_general(client, request, tag);
-	return channel_client_publish(client, request, tag, 1, slot);
+	return channel_client_publish(client, request, (uint32_t)shape, tag, 1, slot);
 }
 
 /*
@@ -202,7 +203,8 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 CHANNEL_HOT enum error channel_server_reply(struct channel_server *server,
 					    const struct channel_message *reply)
 {
-	if (CHANNEL_UNLIKELY(!channel_message_common(reply)))
+	uint64_t shape = channel_message_shape(reply); /* the length, when common */
+	if (CHANNEL_UNLIKELY(!channel_shape_common(shape)))
 		return channel_server_reply_general(server, reply);
 	uint64_t handle = reply->handle;
 	/* Any 12 bits name a slot of the array (no range check): link << 6 |
@@ -218,7 +220,7 @@ CHANNEL_HOT enum error channel_server_reply(struct channel_server *server,
 	struct channel_link *link =
 	    (struct channel_link *)((uint8_t *)server->link + ((handle & (63u << 6)) << 1));
 	server->handle_of[index] = handle + CHANNEL_HANDLE_GENERATION;
-	return channel_link_post(link, server->tag_of[index], reply, 1);
+	return channel_link_post(link, server->tag_of[index], reply, (uint32_t)shape, 1);
 }
 
 #endif

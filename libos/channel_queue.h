@@ -252,19 +252,36 @@ static inline void channel_payload_out(uint8_t *to, const uint8_t *from, uint32_
 }
 
 /* Read an entry's words 0..5 once into the first 48 bytes of `message`
- * (private memory; the layouts match, see channel.h). The compiler barrier
- * keeps the compiler from re-reading shared memory in place of `message`
- * later (no double fetch); the hardware ordering came from the acquire
- * load of the tail before this. Words 6 and 7 are read by
- * channel_words_read_large, only with CHANNEL_FLAG_LARGE (checked in the
- * private copy); the payload is copied once its length has been checked. */
+ * (private memory; the layouts match, see channel.h), so that nothing
+ * later reads shared memory in place of `message` (no double fetch); the
+ * hardware ordering came from the acquire load of the tail before this.
+ * On RISC-V each word is one relaxed atomic load (a plain ld, which the
+ * compiler may not repeat), and the checks that follow use the loaded
+ * registers; elsewhere (x86-64 moves 16 bytes an instruction) a block copy
+ * and a compiler barrier, and the checks read the copy. Words 6 and 7 are
+ * read by channel_words_read_large, only with CHANNEL_FLAG_LARGE (checked
+ * in the private copy); the payload is copied once its length has been
+ * checked. */
 #define CHANNEL_WORDS_COMMON 6u
 static inline void channel_words_read(struct channel_message *message,
 				      const struct channel_entry *entry)
 {
+#if defined(__riscv)
+	/* Written out: GCC keeps a loop of atomic loads a loop, through the
+	 * stack. */
+	uint64_t *to = CHANNEL_ALIGNED((uint64_t *)(void *)message);
+	_Static_assert(CHANNEL_WORDS_COMMON == 6, "six words");
+	to[0] = __atomic_load_n(&entry->word[0], __ATOMIC_RELAXED);
+	to[1] = __atomic_load_n(&entry->word[1], __ATOMIC_RELAXED);
+	to[2] = __atomic_load_n(&entry->word[2], __ATOMIC_RELAXED);
+	to[3] = __atomic_load_n(&entry->word[3], __ATOMIC_RELAXED);
+	to[4] = __atomic_load_n(&entry->word[4], __ATOMIC_RELAXED);
+	to[5] = __atomic_load_n(&entry->word[5], __ATOMIC_RELAXED);
+#else
 	__builtin_memcpy(CHANNEL_ALIGNED(message), CHANNEL_ALIGNED(entry->word),
 			 CHANNEL_WORDS_COMMON * sizeof(uint64_t));
 	atomic_signal_fence(memory_order_seq_cst);
+#endif
 }
 
 /* After channel_words_read: the large buffer from words 6 and 7 (read
@@ -284,15 +301,17 @@ static inline void channel_words_read_large(struct channel_message *message,
 /* Write an entry from a message whose shape was checked (private memory),
  * with this side's `tag` in place of the message's: words 0..5, words 6
  * and 7 only with CHANNEL_FLAG_LARGE, and exactly `length` payload bytes
- * (channel_payload_out). `is_short` (a constant): the caller knows the
- * common shape (no flags, length <= CHANNEL_SHORT_PAYLOAD), and the copy
- * needs no call (hot paths stay leaf functions). */
+ * (channel_payload_out). `length` is message->length as the caller
+ * checked it (a hot path has it in a register from the shape test; the
+ * message is private memory). `is_short` (a constant): the caller knows
+ * the common shape (no flags, length <= CHANNEL_SHORT_PAYLOAD), and the
+ * copy needs no call (hot paths stay leaf functions). */
 #define CHANNEL_SHORT_PAYLOAD 16u
 static inline __attribute__((always_inline)) void
 channel_entry_write(struct channel_entry *entry, uint32_t tag,
-		    const struct channel_message *message, _Bool is_short)
+		    const struct channel_message *message, uint32_t length, _Bool is_short)
 {
-	uint32_t length = message->length;
+	CHANNEL_ASSERT(length == message->length);
 	__builtin_memcpy(CHANNEL_ALIGNED(entry->word), CHANNEL_ALIGNED(message),
 			 CHANNEL_WORDS_COMMON * sizeof(uint64_t));
 	/* The tag is word 0's high half: 4-byte aligned. */
@@ -332,17 +351,29 @@ static inline struct channel_entry *channel_entry_at(struct channel_entry *queue
 	return &queue[channel_queue_index(position, mask)];
 }
 
-/* A message the hot paths handle inline: no flags, no large buffer, a
- * short payload. Anything else takes the out-of-line path, which runs the
- * full channel_shape_check. */
-static inline _Bool channel_message_common(const struct channel_message *message)
+/* A message's word 1, length | flags << 32 (private memory). */
+static inline uint64_t channel_message_shape(const struct channel_message *message)
 {
-	uint64_t length_flags; /* word 1: length | flags << 32 */
+	uint64_t length_flags;
 	_Static_assert(offsetof(struct channel_message, flags) ==
 			   offsetof(struct channel_message, length) + 4,
 		       "flags follow length");
 	__builtin_memcpy(&length_flags, CHANNEL_ALIGNED(&message->length), sizeof(length_flags));
+	return length_flags;
+}
+
+/* A message the hot paths handle inline, by its word 1: no flags, no
+ * large buffer, a short payload (then the word is the length). Anything
+ * else takes the out-of-line path, which runs the full
+ * channel_shape_check. */
+static inline _Bool channel_shape_common(uint64_t length_flags)
+{
 	return length_flags <= CHANNEL_SHORT_PAYLOAD;
+}
+
+static inline _Bool channel_message_common(const struct channel_message *message)
+{
+	return channel_shape_common(channel_message_shape(message));
 }
 /* Ring the peer whose doorbell `*peer` names (the rare half of the
  * doorbell rule, out of line, in channel_client.c; the pointer is loaded
@@ -471,7 +502,7 @@ static inline void channel_client_slot_set(struct channel_client *client, uint32
  */
 static inline __attribute__((always_inline)) enum error
 channel_client_publish(struct channel_client *client, const struct channel_message *request,
-		       uint32_t *tag, _Bool is_short, uint32_t slot)
+		       uint32_t length, uint32_t *tag, _Bool is_short, uint32_t slot)
 {
 	/* Our state first: the entry's bytes may alias it for the compiler,
 	 * which would then reload it. */
@@ -482,7 +513,7 @@ channel_client_publish(struct channel_client *client, const struct channel_messa
 	channel_client_slot_set(client, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
 	client->request_tail = tail + 1;
 	*tag = my_tag;
-	channel_entry_write(entry, my_tag, request, is_short);
+	channel_entry_write(entry, my_tag, request, length, is_short);
 	/* Release: the entry's words are visible before the new tail. */
 	channel_store_release(&shared->request_tail, tail + 1);
 	return channel_ring_if_sleeping(&shared->server_sleeping, &client->server,
@@ -572,7 +603,7 @@ static inline void channel_server_turn_taken(struct channel_server *server, uint
  * if it said it sleeps. Returns ERR_OK (so that a caller ends with it). */
 static inline __attribute__((always_inline)) enum error
 channel_link_post(struct channel_link *link, uint32_t tag, const struct channel_message *reply,
-		  _Bool is_short)
+		  uint32_t length, _Bool is_short)
 {
 	/* Our fields first: the entry's bytes may alias anything for the
 	 * compiler, which would then reload them. */
@@ -580,7 +611,7 @@ channel_link_post(struct channel_link *link, uint32_t tag, const struct channel_
 	struct channel_shared *shared = link->shared;
 	struct channel_entry *entry = channel_entry_at(link->responses, tail, link->mask);
 	link->response_tail = tail + 1;
-	channel_entry_write(entry, tag, reply, is_short);
+	channel_entry_write(entry, tag, reply, length, is_short);
 	/* Release: the entry is visible before the tail that covers it. */
 	channel_store_release(&shared->response_tail, tail + 1);
 	return channel_ring_if_sleeping(&shared->client_sleeping, &link->client, &link->counters);
@@ -593,7 +624,7 @@ channel_link_answer(struct channel_link *link, uint32_t slot, const struct chann
 		    _Bool is_short)
 {
 	link->handle_of[slot] += CHANNEL_HANDLE_GENERATION;
-	return channel_link_post(link, link->tag_of[slot], reply, is_short);
+	return channel_link_post(link, link->tag_of[slot], reply, reply->length, is_short);
 }
 
 #endif

@@ -206,7 +206,7 @@ static CHANNEL_COLD enum take_result link_reject(struct channel_link *link, uint
 	struct channel_message answer = { .opcode = (uint32_t)err };
 	link->counters.rejected++;
 	link->room--; /* the answer takes the room checked for the request */
-	(void)channel_link_post(link, tag, &answer, 1);
+	(void)channel_link_post(link, tag, &answer, 0, 1);
 	return TAKE_REJECTED;
 }
 
