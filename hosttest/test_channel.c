@@ -807,7 +807,7 @@ static void test_tag_generation_wraps(void **state)
 	struct channel_client *c = &clients[0];
 	struct channel_message m = message(3, 3, 0), got;
 	uint32_t slot = c->request_tail & c->mask, tag;
-	c->tag_of[slot] = 0xffffff80u | slot; /* the last generation */
+	c->slot[slot].tag = 0xffffff80u | slot; /* the last generation */
 	check_invariants();
 	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
 	assert_int_equal(tag, slot); /* generation 0 again */
@@ -818,9 +818,9 @@ static void test_tag_generation_wraps(void **state)
 	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
 	assert_int_equal(got.opcode, 1003);
 	/* A slot can never hold a tag with bit 6 set. */
-	c->tag_of[slot] |= 64u;
+	c->slot[slot].tag |= 64u;
 	assert_int_not_equal(channel_client_check_invariants(c), ERR_OK);
-	c->tag_of[slot] &= ~64u;
+	c->slot[slot].tag &= ~64u;
 	check_invariants();
 }
 
@@ -1032,7 +1032,7 @@ static void test_hostile_server_request_head(void **state)
 		assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
 	/* Answer all without moving the request head: the queue stays full. */
 	for (uint32_t slot = 0; slot < DEPTH; slot++)
-		raw_response(c, channel_word0(0, c->tag_of[slot]), 0, 0, 0);
+		raw_response(c, channel_word0(0, c->slot[slot].tag), 0, 0, 0);
 	for (int i = 0; i < DEPTH; i++)
 		assert_int_equal(channel_client_poll(c, &got), ERR_OK);
 	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_NOT_ENOUGH_MEMORY);
@@ -1129,10 +1129,10 @@ static void test_invariant_checkers_can_fail(void **state)
 	for (int which = 0; which < 7; which++) {
 		c = clients[0];
 		switch (which) {
-		case 0: c.slot_state[40] = CHANNEL_SLOT_PENDING; break;
+		case 0: c.slot[40].state = CHANNEL_SLOT_PENDING; break;
 		case 1: c.done_slots = UINT64_C(1) << 3; break;
-		case 2: c.tag_of[1] += 1; break;
-		case 3: c.slot_state[0] = 3; break;
+		case 2: c.slot[1].tag += 1; break;
+		case 3: c.slot[0].state = 3; break;
 		case 4: c.done_slots |= 1; break;
 		case 5: c.request_head_seen -= DEPTH + 1; break;
 		case 6: c.response_tail_seen += DEPTH + 1; break;

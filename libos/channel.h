@@ -191,6 +191,13 @@ struct channel_counters {
 /* ---- Client --------------------------------------------------------------------------------- */
 
 struct channel_client {
+	/* A slot's tag and state side by side, first: the hot paths reach
+	 * both from one address, the client's plus slot * 8. */
+	struct channel_client_slot {
+		uint32_t tag;  /* slot | generation << 7 */
+		uint8_t state; /* enum channel_slot_state */
+		uint8_t reserved[3];
+	} slot[CHANNEL_MAX_DEPTH];
 	struct channel_shared *shared;
 	struct channel_entry *requests, *responses;
 	struct channel_doorbell *mine, *server;
@@ -201,8 +208,6 @@ struct channel_client {
 	uint32_t response_head, response_tail_seen; /* mine; last validated server value */
 	uint32_t poll_budget;                       /* polls before publishing "sleeping" */
 	uint64_t done_slots;                        /* bit i: slot i is DONE (reply in done[i]) */
-	uint32_t tag_of[CHANNEL_MAX_DEPTH];         /* slot | generation << 7 */
-	uint8_t slot_state[CHANNEL_MAX_DEPTH];      /* enum channel_slot_state */
 	struct channel_counters counters;
 	struct channel_message done[CHANNEL_MAX_DEPTH];
 };

@@ -70,9 +70,9 @@ CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
 	 * is 0 unless ACTIVE: a broken or detached client always takes the
 	 * general path, which reports it. */
 	uint64_t slot = channel_queue_index(tail, client->mask); /* as the entry's */
-	uint64_t shape = channel_message_shape(request);         /* the length, when common */
-	if (CHANNEL_UNLIKELY(!channel_shape_common(shape) ||
-			     client->slot_state[slot] != CHANNEL_SLOT_FREE))
+	struct channel_client_slot *record = channel_client_record(client, slot);
+	uint64_t shape = channel_message_shape(request); /* the length, when common */
+	if (CHANNEL_UNLIKELY(!channel_shape_common(shape) || record->state != CHANNEL_SLOT_FREE))
 		return channel_client_submit_general(client, request, tag);
 	/* Room by our cached server head, else read the real one; the general
 	 * path handles a full queue, a broken head and a channel that is not
@@ -80,7 +80,8 @@ CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
 	if (CHANNEL_UNLIKELY(tail - client->request_head_seen >= client->open_depth) &&
 	    !channel_client_refresh_room(client))
 		return channel_client_submit_general(client, request, tag);
-	return channel_client_publish(client, request, (uint32_t)shape, tag, 1, slot);
+	return channel_client_publish(client, request, (uint32_t)shape, tag, 1, record,
+				      (uint32_t)slot);
 }
 
 /*
@@ -94,11 +95,12 @@ CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32
 					   uint64_t timeout_ns, struct channel_message *reply)
 {
 	uint32_t slot = tag & CHANNEL_TAG_SLOT_MASK;
-	/* Slots at or past depth are never used: FREE, so tag_of[] needs no
-	 * bound check beyond the mask (slot < 64 indexes the arrays); no
-	 * tag_of[] is ever CHANNEL_ANY (bit 6 of a tag is 0). */
-	if (CHANNEL_UNLIKELY(timeout_ns != 0 || client->tag_of[slot] != tag ||
-			     client->slot_state[slot] != CHANNEL_SLOT_PENDING))
+	/* Slots at or past depth are never used: FREE, so slot[] needs no
+	 * bound check beyond the mask (slot < 64 indexes the array); no
+	 * slot[].tag is ever CHANNEL_ANY (bit 6 of a tag is 0). */
+	struct channel_client_slot *record = channel_client_record(client, slot);
+	if (CHANNEL_UNLIKELY(timeout_ns != 0 || record->tag != tag ||
+			     record->state != CHANNEL_SLOT_PENDING))
 		return channel_client_wait_general(client, tag, timeout_ns, reply);
 	uint32_t head = client->response_head, next = head + 1;
 	struct channel_shared *shared = client->shared;
@@ -127,7 +129,7 @@ CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32
 	 * areas), then the release of the entry. */
 	reply->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
 	client->response_head = next;
-	channel_client_slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
+	channel_client_slot_set(client, record, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
 	__builtin_memcpy(CHANNEL_ALIGNED(reply->payload), CHANNEL_ALIGNED(entry->payload),
 			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: our copy of the entry is complete before the server may

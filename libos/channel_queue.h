@@ -463,23 +463,38 @@ static inline uint64_t channel_deadline(uint64_t timeout_ns)
 /* A handle's link << 6 | slot: its slot's index in server->handle_of. */
 #define CHANNEL_HANDLE_TAKEN_MASK 0xfffu
 
+/* Slot `slot`'s record (slot < CHANNEL_MAX_DEPTH). On rv64 the address is
+ * hidden from the optimiser once formed: GCC would otherwise form it again
+ * (a shift and an add) at each use rather than keep it in a register. */
+static inline struct channel_client_slot *channel_client_record(struct channel_client *client,
+								uint64_t slot)
+{
+	struct channel_client_slot *record = &client->slot[slot];
+#if defined(__riscv)
+	__asm__("" : "+r"(record));
+#endif
+	return record;
+}
+
 /* The one place a client slot changes state (enum channel_slot_state);
- * keeps the bitmaps in step. `from` (a constant at each call) is the
- * slot's state, asserted; the legal transitions are FREE → PENDING,
- * PENDING → FREE, PENDING → DONE, DONE → FREE. */
-static inline void channel_client_slot_set(struct channel_client *client, uint32_t slot,
+ * keeps the bitmaps in step. `record` is &client->slot[slot]. `from` (a
+ * constant at each call) is the slot's state, asserted; the legal
+ * transitions are FREE → PENDING, PENDING → FREE, PENDING → DONE, DONE →
+ * FREE. */
+static inline void channel_client_slot_set(struct channel_client *client,
+					   struct channel_client_slot *record, uint32_t slot,
 					   enum channel_slot_state from, enum channel_slot_state to)
 {
 	uint64_t bit = UINT64_C(1) << slot;
 	CHANNEL_ASSERT(
-	    client->slot_state[slot] == from &&
+	    record == &client->slot[slot] && record->state == from &&
 	    (from == CHANNEL_SLOT_PENDING
 		 ? to != CHANNEL_SLOT_PENDING
 		 : to == (from == CHANNEL_SLOT_FREE ? CHANNEL_SLOT_PENDING : CHANNEL_SLOT_FREE)));
-	client->slot_state[slot] = (uint8_t)to;
+	record->state = (uint8_t)to;
 	switch (to) {
 	case CHANNEL_SLOT_FREE:
-		/* The slot's tag stays in tag_of[] but is valid no more: every
+		/* The slot's tag stays in slot[].tag but is valid no more: every
 		 * use of a tag also wants its slot not FREE. */
 		if (from == CHANNEL_SLOT_DONE)
 			client->done_slots &= ~bit;
@@ -489,7 +504,7 @@ static inline void channel_client_slot_set(struct channel_client *client, uint32
 		 * name it again; it wraps by itself, bit 6 stays 0, so that no
 		 * tag is CHANNEL_ANY). Moved on here rather than when the slot
 		 * is freed: submit already holds the old one in a register. */
-		client->tag_of[slot] += CHANNEL_TAG_GENERATION;
+		record->tag += CHANNEL_TAG_GENERATION;
 		break;
 	case CHANNEL_SLOT_DONE: client->done_slots |= bit; break;
 	}
@@ -502,15 +517,16 @@ static inline void channel_client_slot_set(struct channel_client *client, uint32
  */
 static inline __attribute__((always_inline)) enum error
 channel_client_publish(struct channel_client *client, const struct channel_message *request,
-		       uint32_t length, uint32_t *tag, _Bool is_short, uint32_t slot)
+		       uint32_t length, uint32_t *tag, _Bool is_short,
+		       struct channel_client_slot *record, uint32_t slot)
 {
 	/* Our state first: the entry's bytes may alias it for the compiler,
 	 * which would then reload it. */
 	uint32_t tail = client->request_tail;
-	uint32_t my_tag = client->tag_of[slot] + CHANNEL_TAG_GENERATION;
+	uint32_t my_tag = record->tag + CHANNEL_TAG_GENERATION;
 	struct channel_shared *shared = client->shared;
 	struct channel_entry *entry = channel_entry_at(client->requests, tail, client->mask);
-	channel_client_slot_set(client, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
+	channel_client_slot_set(client, record, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
 	client->request_tail = tail + 1;
 	*tag = my_tag;
 	channel_entry_write(entry, my_tag, request, length, is_short);
