@@ -210,19 +210,20 @@ CHANNEL_HOT enum error channel_server_reply(struct channel_server *server,
 		return channel_server_reply_general(server, reply);
 	uint64_t handle = reply->handle;
 	/* Any 12 bits name a slot of the array (no range check): link << 6 |
-	 * slot. A handle is valid while its slot holds it with an odd
-	 * generation; a link that broke or was detached retired its handles
-	 * (even), so that a valid handle also says the link is ACTIVE. */
-	uint32_t index = (uint32_t)handle & CHANNEL_HANDLE_TAKEN_MASK;
-	if (CHANNEL_UNLIKELY(server->handle_of[index] != handle ||
-			     !(handle & CHANNEL_HANDLE_GENERATION)))
+	 * slot. A handle is valid while its slot holds it, tag included, with
+	 * an odd generation; a link that broke or was detached retired its
+	 * handles (even), so that a valid handle also says the link is
+	 * ACTIVE. */
+	uint64_t *held = channel_handle_slot_of(server, handle);
+	if (CHANNEL_UNLIKELY(*held != handle || !(handle & CHANNEL_HANDLE_GENERATION)))
 		return channel_server_reply_general(server, reply);
 	/* The link: &server->link[channel_handle_link(handle)], by a mask
 	 * (a link is 128 bytes; the compiler shifts twice otherwise). */
 	struct channel_link *link =
 	    (struct channel_link *)((uint8_t *)server->link + ((handle & (63u << 6)) << 1));
-	server->handle_of[index] = handle + CHANNEL_HANDLE_GENERATION;
-	return channel_link_post(link, server->tag_of[index], reply, (uint32_t)shape, 1);
+	*held = handle + CHANNEL_HANDLE_GENERATION;
+	/* The handle's high half is the client's tag. */
+	return channel_link_post(link, (uint32_t)(handle >> 32), reply, (uint32_t)shape, 1);
 }
 
 #endif

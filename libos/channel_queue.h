@@ -459,9 +459,31 @@ static inline uint64_t channel_deadline(uint64_t timeout_ns)
 #define CHANNEL_TAG_SLOT_MASK 63u
 #define CHANNEL_TAG_NEVER 64u
 #define CHANNEL_TAG_GENERATION 128u
-#define CHANNEL_HANDLE_GENERATION (UINT64_C(1) << 16)
-/* A handle's link << 6 | slot: its slot's index in server->handle_of. */
-#define CHANNEL_HANDLE_TAKEN_MASK 0xfffu
+/* A handle (channel_handle_link): link << 6 | slot | generation << 12 |
+ * tag << 32. */
+#define CHANNEL_HANDLE_GENERATION (UINT64_C(1) << 12)
+
+/* A handle's link << 6 | slot: its slot's index in server->handle_of
+ * (any 12 bits name an element). */
+static inline uint32_t channel_handle_index(uint64_t handle)
+{
+	return (uint32_t)handle & 0xfffu;
+}
+
+/* &server->handle_of[channel_handle_index(handle)]. On rv64 the byte
+ * offset is two shifts (the index's 12 bits to the top, then down to
+ * index * 8); the intermediate is hidden from GCC, which would otherwise
+ * build the mask 0xfff from the generation's constant and then scale. */
+static inline uint64_t *channel_handle_slot_of(struct channel_server *server, uint64_t handle)
+{
+#if defined(__riscv)
+	uint64_t top = handle << 52;
+	__asm__("" : "+r"(top));
+	return (uint64_t *)(void *)((uint8_t *)server->handle_of + (top >> 49));
+#else
+	return &server->handle_of[channel_handle_index(handle)];
+#endif
+}
 
 /* Slot `slot`'s record (slot < CHANNEL_MAX_DEPTH). On rv64 the address is
  * hidden from the optimiser once formed: GCC would otherwise form it again
@@ -561,7 +583,8 @@ CHANNEL_COLD uint32_t channel_link_free_slot(const struct channel_link *link);
 /* Hand a request, checked and copied in, to the server: reply slot `slot`
  * (free; room was checked) of handle array `handles` (link->handle_of,
  * passed in: the copies may alias it for the compiler), whose handle
- * `handle` turns odd. */
+ * `handle` turns odd and takes the request's tag (the last one's, left in
+ * its high half, goes). */
 static inline __attribute__((always_inline)) void
 channel_link_accept_in(struct channel_link *link, struct channel_message *request,
 		       uint64_t *handles, uint64_t slot, uint64_t handle)
@@ -569,10 +592,11 @@ channel_link_accept_in(struct channel_link *link, struct channel_message *reques
 	CHANNEL_ASSERT(handles == link->handle_of && handle == handles[slot] &&
 		       slot < link->depth && link->room > 0 &&
 		       !(handle & CHANNEL_HANDLE_GENERATION));
-	handle += CHANNEL_HANDLE_GENERATION;
+	/* The generation wraps in its 20 bits (the 32-bit sum drops the
+	 * carry). */
+	handle = (uint64_t)request->tag << 32 | (uint32_t)(handle + CHANNEL_HANDLE_GENERATION);
 	link->room--;
 	handles[slot] = handle;
-	link->tag_of[slot] = request->tag;
 	request->handle = handle;
 }
 
@@ -634,13 +658,15 @@ channel_link_post(struct channel_link *link, uint32_t tag, const struct channel_
 }
 
 /* Answer the taken request in `slot` of `link` with `reply` (checked): the
- * generation of its handle turns even (never valid again). */
+ * generation of its handle turns even (never valid again); the handle's
+ * high half is the client's tag. */
 static inline __attribute__((always_inline)) enum error
 channel_link_answer(struct channel_link *link, uint32_t slot, const struct channel_message *reply,
 		    _Bool is_short)
 {
-	link->handle_of[slot] += CHANNEL_HANDLE_GENERATION;
-	return channel_link_post(link, link->tag_of[slot], reply, reply->length, is_short);
+	uint64_t handle = link->handle_of[slot];
+	link->handle_of[slot] = handle + CHANNEL_HANDLE_GENERATION;
+	return channel_link_post(link, (uint32_t)(handle >> 32), reply, reply->length, is_short);
 }
 
 #endif

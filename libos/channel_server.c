@@ -88,9 +88,8 @@ void channel_server_init(struct channel_server *server, struct channel_doorbell 
 	server->poll_budget = 1024;
 	for (uint32_t index = 0; index < CHANNEL_MAX_CHANNELS; index++) {
 		server->link[index].handle_of = &server->handle_of[index * CHANNEL_MAX_DEPTH];
-		server->link[index].tag_of = &server->tag_of[index * CHANNEL_MAX_DEPTH];
 		for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
-			server->link[index].handle_of[slot] = (uint64_t)index << 6 | slot;
+			server->link[index].handle_of[slot] = index << 6 | slot;
 	}
 }
 
@@ -392,7 +391,7 @@ server_reply_body(struct channel_server *server, const struct channel_message *r
 {
 	uint64_t handle = reply->handle;
 	uint32_t index = channel_handle_link(handle);
-	uint32_t slot = (uint32_t)handle & 63u;
+	uint32_t slot = channel_handle_slot(handle);
 	struct channel_link *link = &server->link[index];
 	uint64_t held = link->handle_of[slot];
 	if (CHANNEL_UNLIKELY(held != handle || !(handle & HANDLE_GENERATION))) {
@@ -453,15 +452,14 @@ enum error channel_server_check_invariants(const struct channel_server *server)
 			return ERR_INVALID_ARGUMENT;
 		if (link->state == CHANNEL_ACTIVE && !(server->by_priority[link->priority] & bit))
 			return ERR_INVALID_ARGUMENT;
-		if (link->handle_of != &server->handle_of[index * CHANNEL_MAX_DEPTH] ||
-		    link->tag_of != &server->tag_of[index * CHANNEL_MAX_DEPTH])
+		if (link->handle_of != &server->handle_of[index * CHANNEL_MAX_DEPTH])
 			return ERR_INVALID_ARGUMENT;
 		if (link->state == CHANNEL_DETACHED)
 			continue;
 		uint64_t busy = 0;
 		for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++) {
 			uint64_t handle = link->handle_of[slot];
-			if ((handle & 0xffffu) != ((uint64_t)index << 6 | slot))
+			if (channel_handle_index(handle) != (index << 6 | slot))
 				return ERR_INVALID_ARGUMENT;
 			busy |= (uint64_t)((handle & HANDLE_GENERATION) != 0) << slot;
 		}
