@@ -190,7 +190,7 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	 * link becomes ACTIVE (link_set_state in channel_server.c). */
 	request->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
 	link->request_head = next;
-	channel_link_accept_in(link, request, handles, slot, handle);
+	channel_link_accept_in(link, request, handles, slot, handle, link->room);
 	__builtin_memcpy(CHANNEL_ALIGNED(request->payload), CHANNEL_ALIGNED(entry->payload),
 			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: the copy is complete before the client may reuse the entry. */
@@ -214,13 +214,10 @@ CHANNEL_HOT enum error channel_server_reply(struct channel_server *server,
 	 * an odd generation; a link that broke or was detached retired its
 	 * handles (even), so that a valid handle also says the link is
 	 * ACTIVE. */
-	uint64_t *held = channel_handle_slot_of(server, handle);
+	struct channel_link *link;
+	uint64_t *held = channel_handle_slot_of(server, handle, &link);
 	if (CHANNEL_UNLIKELY(*held != handle || !(handle & CHANNEL_HANDLE_GENERATION)))
 		return channel_server_reply_general(server, reply);
-	/* The link: &server->link[channel_handle_link(handle)], by a mask
-	 * (a link is 128 bytes; the compiler shifts twice otherwise). */
-	struct channel_link *link =
-	    (struct channel_link *)((uint8_t *)server->link + ((handle & (63u << 6)) << 1));
 	*held = handle + CHANNEL_HANDLE_GENERATION;
 	/* The handle's high half is the client's tag. */
 	return channel_link_post(link, (uint32_t)(handle >> 32), reply, (uint32_t)shape, 1);

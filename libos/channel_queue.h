@@ -470,17 +470,23 @@ static inline uint32_t channel_handle_index(uint64_t handle)
 	return (uint32_t)handle & 0xfffu;
 }
 
-/* &server->handle_of[channel_handle_index(handle)]. On rv64 the byte
- * offset is two shifts (the index's 12 bits to the top, then down to
- * index * 8); the intermediate is hidden from GCC, which would otherwise
- * build the mask 0xfff from the generation's constant and then scale. */
-static inline uint64_t *channel_handle_slot_of(struct channel_server *server, uint64_t handle)
+/* &server->handle_of[channel_handle_index(handle)], and in *link the
+ * link the handle names. On rv64 both offsets come from the index's 12
+ * bits shifted to the top (index * 8; link * 128, a link being 128
+ * bytes); that value is hidden from GCC, which would otherwise build the
+ * masks from the generation's constant. */
+static inline uint64_t *channel_handle_slot_of(struct channel_server *server, uint64_t handle,
+					       struct channel_link **link)
 {
 #if defined(__riscv)
 	uint64_t top = handle << 52;
 	__asm__("" : "+r"(top));
+	*link = (struct channel_link *)(void *)((uint8_t *)server->link + ((top >> 58) << 7));
 	return (uint64_t *)(void *)((uint8_t *)server->handle_of + (top >> 49));
 #else
+	/* x86-64 scales an index in the address; a link is 128 bytes. */
+	*link =
+	    (struct channel_link *)(void *)((uint8_t *)server->link + ((handle & (63u << 6)) << 1));
 	return &server->handle_of[channel_handle_index(handle)];
 #endif
 }
@@ -587,15 +593,15 @@ CHANNEL_COLD uint32_t channel_link_free_slot(const struct channel_link *link);
  * its high half, goes). */
 static inline __attribute__((always_inline)) void
 channel_link_accept_in(struct channel_link *link, struct channel_message *request,
-		       uint64_t *handles, uint64_t slot, uint64_t handle)
+		       uint64_t *handles, uint64_t slot, uint64_t handle, uint32_t room)
 {
 	CHANNEL_ASSERT(handles == link->handle_of && handle == handles[slot] &&
-		       slot < link->depth && link->room > 0 &&
+		       slot < link->depth && room == link->room && room > 0 &&
 		       !(handle & CHANNEL_HANDLE_GENERATION));
 	/* The generation wraps in its 20 bits (the 32-bit sum drops the
 	 * carry). */
 	handle = (uint64_t)request->tag << 32 | (uint32_t)(handle + CHANNEL_HANDLE_GENERATION);
-	link->room--;
+	link->room = room - 1;
 	handles[slot] = handle;
 	request->handle = handle;
 }
@@ -603,7 +609,8 @@ channel_link_accept_in(struct channel_link *link, struct channel_message *reques
 static inline __attribute__((always_inline)) void
 channel_link_accept_at(struct channel_link *link, struct channel_message *request, uint32_t slot)
 {
-	channel_link_accept_in(link, request, link->handle_of, slot, link->handle_of[slot]);
+	channel_link_accept_in(link, request, link->handle_of, slot, link->handle_of[slot],
+			       link->room);
 }
 
 /* The request at queue position `head`'s reply slot: that position when
