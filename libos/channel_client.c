@@ -177,7 +177,7 @@ client_submit_checked(struct channel_client *client, const struct channel_messag
 		return client_submit_refresh(client, request, tag); /* a tail call */
 
 	return channel_client_publish(client, request, request->length, tag, is_short,
-				      &client->slot[slot], slot);
+				      &client->slot[slot], slot, client->shared);
 }
 
 /* The whole submit, out of line: the state check, the full shape check

@@ -77,11 +77,12 @@ CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
 	/* Room by our cached server head, else read the real one; the general
 	 * path handles a full queue, a broken head and a channel that is not
 	 * ACTIVE (open_depth 0). */
+	struct channel_shared *shared = client->shared; /* loaded once for both */
 	if (CHANNEL_UNLIKELY(tail - client->request_head_seen >= client->open_depth) &&
-	    !channel_client_refresh_room(client))
+	    !channel_client_refresh_room(client, shared))
 		return channel_client_submit_general(client, request, tag);
 	return channel_client_publish(client, request, (uint32_t)shape, tag, 1, record,
-				      (uint32_t)slot);
+				      (uint32_t)slot, shared);
 }
 
 /*

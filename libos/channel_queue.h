@@ -546,13 +546,13 @@ static inline void channel_client_slot_set(struct channel_client *client,
 static inline __attribute__((always_inline)) enum error
 channel_client_publish(struct channel_client *client, const struct channel_message *request,
 		       uint32_t length, uint32_t *tag, _Bool is_short,
-		       struct channel_client_slot *record, uint32_t slot)
+		       struct channel_client_slot *record, uint32_t slot,
+		       struct channel_shared *shared)
 {
 	/* Our state first: the entry's bytes may alias it for the compiler,
-	 * which would then reload it. */
+	 * which would then reload it. `shared` is client->shared. */
 	uint32_t tail = client->request_tail;
 	uint32_t my_tag = record->tag + CHANNEL_TAG_GENERATION;
-	struct channel_shared *shared = client->shared;
 	struct channel_entry *entry = channel_entry_at(client->requests, tail, client->mask);
 	channel_client_slot_set(client, record, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
 	client->request_tail = tail + 1;
@@ -568,12 +568,13 @@ channel_client_publish(struct channel_client *client, const struct channel_messa
  * real one. 1: there is room now. 0: none, a head that moved backwards or
  * past our tail, or a channel that is not ACTIVE (the general path decides).
  * Assumes nothing about the server's head. */
-static inline int channel_client_refresh_room(struct channel_client *client)
+static inline int channel_client_refresh_room(struct channel_client *client,
+					      struct channel_shared *shared)
 {
 	uint32_t tail = client->request_tail;
 	/* Acquire: the server copied the entries out before it published this
 	 * head; our overwrite comes after. */
-	uint32_t head = channel_load_acquire(&client->shared->request_head);
+	uint32_t head = channel_load_acquire(&shared->request_head);
 	if (head - client->request_head_seen > tail - client->request_head_seen ||
 	    tail - head >= client->open_depth)
 		return 0;
