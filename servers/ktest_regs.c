@@ -91,6 +91,19 @@ static volatile bool slow_reply;
  * the raw Call wakes, a read of the blocked caller's registers, a raw
  * ReplyRecv (pattern 3, 3 words; through the slow path when slow_reply),
  * then the reply to the caller's last call. */
+/* The server's raw ReplyRecv: every register its side's pattern but the
+ * call's own (number, endpoint, reply, info); a copy kept in before. */
+static void reply_recv_regs(uint64_t r[32], unsigned side, uint64_t info, uint64_t before[32])
+{
+	fill(r, side);
+	r[X_A7] = SYS_REPLY_RECV;
+	r[X_A0] = shared_ep;
+	r[X_A1] = shared_reply;
+	r[X_A2] = info;
+	for (unsigned x = 0; x < 32; x++)
+		before[x] = r[x];
+}
+
 static void regs_server(uint64_t unused)
 {
 	(void)unused;
@@ -98,13 +111,7 @@ static void regs_server(uint64_t unused)
 	if (kestrel_recv(shared_ep, shared_reply, &m) != ERR_OK)
 		return;
 	uint64_t r[32];
-	fill(r, 2);
-	r[X_A7] = SYS_REPLY_RECV;
-	r[X_A0] = shared_ep;
-	r[X_A1] = shared_reply;
-	r[X_A2] = kestrel_info(5, 2, 0);
-	for (unsigned x = 0; x < 32; x++)
-		server_before[x] = r[x];
+	reply_recv_regs(r, 2, kestrel_info(5, 2, 0), server_before);
 	ktest_regs_ecall(r);
 	for (unsigned x = 0; x < 32; x++)
 		server_seen[x] = r[x];
@@ -116,13 +123,7 @@ static void regs_server(uint64_t unused)
 	bool on = kestrel_debug_fastpath(0, &taken);
 	if (slow_reply && on)
 		(void)kestrel_debug_fastpath(1, &taken);
-	fill(r, 3);
-	r[X_A7] = SYS_REPLY_RECV;
-	r[X_A0] = shared_ep;
-	r[X_A1] = shared_reply;
-	r[X_A2] = kestrel_info(11, 3, 0);
-	for (unsigned x = 0; x < 32; x++)
-		reply_regs[x] = r[x];
+	reply_recv_regs(r, 3, kestrel_info(11, 3, 0), reply_regs);
 	ktest_regs_ecall(r);
 	if (slow_reply && on)
 		(void)kestrel_debug_fastpath(2, &taken);
