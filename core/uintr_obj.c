@@ -70,6 +70,16 @@ static void resume_sleeper(struct uintr_service *s, uint64_t woken)
 	sched_wake(t);
 }
 
+/* Assumes s's thread BLOCKED_UINTR in its list, s no longer SLEEPING. */
+void uintr_sleeper_claimed(struct uintr_service *s)
+{
+	struct tcb *t = s->rx.owner;
+	sleep_list_remove(s);
+	tcb_set_reg(t, PORT_REG_RESULT, ERR_OK);
+	tcb_set_reg(t, PORT_REG_BADGE, 1);
+	tcb_set_state_not_current(t, THREAD_RUNNING);
+}
+
 /* Drain one hart's wake list; `skip` (being deleted) is dropped. */
 static void drain(unsigned hart, struct uintr_service *skip)
 {

@@ -152,6 +152,12 @@ void uintr_wake_drain(unsigned hart);
 /* Is anything queued on hart's wake list (a lock-free peek)? */
 bool uintr_wake_pending(unsigned hart);
 
+/* The lean direct switch's half here (core/uintr_claim.c): s's sleep
+ * ended by a claim (uintr_claim_sleeper) ends as a drained wake-up's does
+ * (out of its hart's sleep list, the wait answers 1, its thread RUNNING)
+ * but is not handed to the scheduler: the caller makes it current. */
+void uintr_sleeper_claimed(struct uintr_service *s);
+
 /* NULL, or what is wrong with the sleep lists and bindings of t. */
 const char *uintr_thread_check_invariants(const struct tcb *t);
 
