@@ -8,6 +8,7 @@
 #include "uintr_backend.h"
 #include "uintr_obj.h"
 #include "uintr_select.h"
+#include "uintr_sendwait.h"
 
 struct kuintr_loaded kuintr_loaded[CONFIG_MAX_HARTS];
 
@@ -52,6 +53,20 @@ static inline __attribute__((always_inline)) void load(unsigned h, struct tcb *t
 	if (l->thread != t &&
 	    (l->thread != NULL || t->uintr_service != NULL || t->uintr_table != NULL))
 		load_slow(h, t);
+}
+
+/* Declared in uintr_sendwait.h (its callers'). */
+void kuintr_load(unsigned h, struct tcb *t)
+{
+	load(h, t);
+}
+
+void kuintr_load_claimed(unsigned h, struct tcb *t)
+{
+	struct uintr_receiver *r = &t->uintr_service->rx;
+	if (uintr_backend->switch_in != NULL)
+		uintr_backend->switch_in(r, t->uintr_table);
+	kuintr_loaded[h] = (struct kuintr_loaded){ t, r, t->uintr_table };
 }
 
 static SLOW void deliver(struct uintr_receiver *r, struct trap_frame *frame)
