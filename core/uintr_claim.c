@@ -42,10 +42,9 @@ enum uintr_claim_result uintr_claim_commit(struct tcb *t, const struct uintr_cla
 					   uint64_t deadline, uint64_t now, unsigned hart,
 					   uint64_t asid)
 {
+	(void)now; /* the check compared it */
 	/* t first: only a t that blocks may give the hart away. */
-	enum uintr_sleep_result slept = uintr_sleep(t, deadline, now, hart);
-	CORE_ASSERT(slept != UINTR_SLEEP_TIMEOUT); /* the check saw it block */
-	if (slept == UINTR_SLEEP_READY)
+	if (uintr_sleep_begin(t, deadline, hart) == UINTR_WAIT_READY)
 		return UINTR_CLAIM_CALLER_READY;
 	/* The general wait's same locked step; and no receiver is current
 	 * here from now on, for the claim below. */
@@ -53,10 +52,14 @@ enum uintr_claim_result uintr_claim_commit(struct tcb *t, const struct uintr_cla
 	/* uintr_send's bit; its send_seq is for senders without the lock
 	 * (the grace period of an unregister, which takes the lock). */
 	atomic_fetch_or(&c->rx->pending, c->bit);
-	if (!uintr_claim_sleeper(c->rx, hart))
-		return UINTR_CLAIM_BLOCKED; /* the send's action would be PENDING */
+	if (!uintr_claim_sleeper(c->rx, hart)) {
+		/* The send's action would be PENDING; t blocks as current. */
+		uintr_sleep_block(t, hart, true);
+		return UINTR_CLAIM_BLOCKED;
+	}
 	uintr_sleeper_claimed(uintr_service_of(c->rx));
-	/* t's block asked for a decision (tcb_set_state): this is it. */
 	sched_switch_direct_asid(hart, c->next, asid);
+	/* After the switch: t's block asks the scheduler for nothing. */
+	uintr_sleep_block(t, hart, false);
 	return UINTR_CLAIM_TAKEN;
 }

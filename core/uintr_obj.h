@@ -131,6 +131,13 @@ enum uintr_sleep_result {
  * Assumes t is a receiver. Untrusted: deadline.
  */
 enum uintr_sleep_result uintr_sleep(struct tcb *t, uint64_t deadline, uint64_t now, unsigned hart);
+/* uintr_sleep's two halves, for the claim of a sleeper (core/uintr_claim.c),
+ * which blocks t after it switched away from it: publish the sleep (t's
+ * receiver SLEEPING, unless bits are pending: READY, t RUNNING as before),
+ * then, after BLOCK, block t (BLOCKED_UINTR, in hart's sleep list);
+ * `current`: t is still current (the scheduler is told, tcb_set_state). */
+enum uintr_wait_result uintr_sleep_begin(struct tcb *t, uint64_t deadline, unsigned hart);
+void uintr_sleep_block(struct tcb *t, unsigned hart, bool current);
 /* Every sleeper of `hart` whose deadline is <= now wakes with 0. */
 void uintr_expire(unsigned hart, uint64_t now);
 /* Does hart have sleepers (a load: the kernel asks on every decision)? */
