@@ -69,10 +69,11 @@ static bool claim(struct hart *hart, struct tcb *t, uint64_t index, uint64_t dea
 	if (uintr_claim_check(t, index, deadline, now, h, &c) != UINTR_CLAIM_OK ||
 	    !space_find(c.next, h, &s))
 		return false;
-	switch (uintr_claim_commit(t, &c, deadline, now, h, s.join_asid)) {
-	case UINTR_CLAIM_CALLER_READY: return false;
-	case UINTR_CLAIM_BLOCKED: return true;
-	case UINTR_CLAIM_TAKEN: break;
+	kuintr_claim_begin(h);
+	enum uintr_claim_result result = uintr_claim_commit(t, &c, deadline, now, h, s.join_asid);
+	if (result != UINTR_CLAIM_TAKEN) {
+		kuintr_claim_end(h); /* the caller's switch_out, if it blocked */
+		return result == UINTR_CLAIM_BLOCKED;
 	}
 	space_remember(c.next, h, &s);
 	read_for(c.next, c.rx);

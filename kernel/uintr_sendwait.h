@@ -33,5 +33,11 @@ void kuintr_send_wait(struct hart *hart, struct tcb *t);
  * loaded there, into the backend and the hart's loaded table. */
 void kuintr_load(unsigned h, struct tcb *t);
 void kuintr_load_claimed(unsigned h, struct tcb *t);
+/* Around core's commit on h: its unload of the caller leaves the backend's
+ * switch_out to kuintr_load_claimed's one swap (the backend's
+ * switch_claimed, where it has one), or to kuintr_claim_end, which makes
+ * it when no claim followed. */
+void kuintr_claim_begin(unsigned h);
+void kuintr_claim_end(unsigned h);
 
 #endif
