@@ -361,7 +361,8 @@ CHANNEL_HOT enum error channel_wait_rule(enum error (*attempt)(void *context),
 			if (polls % 256 == 255 && channel_port_now() >= deadline)
 				return ERR_FAILED_LOOKUP;
 		}
-		if (channel_port_now() >= deadline)
+		/* No clock for a wait without a deadline. */
+		if (deadline != CHANNEL_FOREVER && channel_port_now() >= deadline)
 			return ERR_FAILED_LOOKUP;
 		set_sleeping(context, 1);
 		atomic_thread_fence(memory_order_seq_cst);
