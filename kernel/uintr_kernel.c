@@ -23,11 +23,12 @@ void kuintr_unload_here(unsigned h)
 	struct kuintr_loaded *l = &kuintr_loaded[h];
 	if (l->thread == NULL)
 		return;
-	if (claiming[h] && l->rx != NULL)
+	if (claiming[h] && l->rx != NULL) {
+		claiming[h] = false;
 		claim_out[h] = l->rx;
-	else if (uintr_backend->switch_out != NULL)
+	} else if (uintr_backend->switch_out != NULL) {
 		uintr_backend->switch_out(l->rx);
-	claiming[h] = false;
+	}
 	if (l->rx != NULL)
 		uintr_switch_out(l->rx);
 	*l = (struct kuintr_loaded){ 0 };

@@ -442,7 +442,7 @@ static void hw_switch_in(struct uintr_receiver *r, struct uintr_sender_table *t)
 
 /* Receiver r leaves this hart: its slot stays armed here when it sleeps,
  * else inactive; its N CSRs are saved into its registers. */
-static void leave(struct uintr_receiver *r)
+static inline __attribute__((always_inline)) void leave(struct uintr_receiver *r)
 {
 	if (uintr_receiver_state(r) == UINTR_RX_SLEEPING) {
 		/* Its slot stays active here: a SEND raises USIP on this hart,
