@@ -197,10 +197,14 @@ bool channel_port_sleep(struct channel_doorbell *mine, uint64_t deadline_ns)
 
 /* ---- Synchronous use: the ring held for the sleep ---- */
 
+/* The ring is held only for a wait that sleeps at once (poll budget 0):
+ * one that polls first would keep a peer on another hart waiting for the
+ * ring through every poll. */
 enum error channel_uintr_call(struct channel_uintr_client *u, const struct channel_message *request,
 			      uint64_t timeout_ns, struct channel_message *reply)
 {
-	channel_uintr_hold(u->mine.thread);
+	if (u->client->poll_budget == 0)
+		channel_uintr_hold(u->mine.thread);
 	enum error err = channel_client_call(u->client, request, timeout_ns, reply);
 	channel_uintr_release(u->mine.thread);
 	return err;
@@ -210,7 +214,8 @@ enum error channel_uintr_server_reply_wait(struct channel_uintr_server *u,
 					   const struct channel_message *reply, uint64_t timeout_ns,
 					   struct channel_message *request)
 {
-	channel_uintr_hold(u->mine.thread);
+	if (u->server->poll_budget == 0)
+		channel_uintr_hold(u->mine.thread);
 	enum error err = channel_uintr_server_reply(u, reply);
 	if (err == ERR_OK)
 		err = channel_uintr_server_wait(u, timeout_ns, request);

@@ -168,7 +168,10 @@ enum error channel_uintr_status(const struct channel_uintr_client *u,
 
 /*
  * A synchronous call on u's channel (channel_client_call) with the ring
- * to the server held for the wait's sleep: on one hart, a server asleep in
+ * to the server held for the wait's sleep when that wait sleeps at once
+ * (the client's poll budget is 0; else the ring goes at the submit, so a
+ * server on another hart is not kept waiting through the polls): on one
+ * hart, a server asleep in
  * its wait is run straight away by that one kernel entry, and its reply
  * and next wait (channel_uintr_server_reply_wait) hand the hart back the
  * same way (docs/channels.md, "The port over user interrupts"). Errors:
@@ -230,8 +233,8 @@ enum error channel_uintr_server_reply(struct channel_uintr_server *u,
 /*
  * channel_uintr_server_reply, then channel_uintr_server_wait for the next
  * request, the reply's ring held for that wait's sleep (one kernel entry
- * for both; see channel_uintr_call). A reply that fails returns its error
- * at once, without the wait.
+ * for both; see channel_uintr_call, and as there only at poll budget 0). A
+ * reply that fails returns its error at once, without the wait.
  */
 enum error channel_uintr_server_reply_wait(struct channel_uintr_server *u,
 					   const struct channel_message *reply, uint64_t timeout_ns,
