@@ -14,6 +14,14 @@
 struct asid_pool *asid_table[ASID_TABLE_ENTRIES];
 uint64_t asid_generation = 1;
 
+/* Every change asid_generation marks is one cte_generation marks too
+ * (cte.h): a remembered satp then needs only the latter. */
+static void asid_changed(void)
+{
+	asid_generation++;
+	cte_generation++;
+}
+
 static uint64_t asid_high(uint64_t asid)
 {
 	return asid >> ASID_LOW_BITS;
@@ -59,10 +67,11 @@ enum error asid_control_make_pool(const struct cte *control, struct cte *untyped
 	/* Invoke. The whole untyped becomes the pool: its watermark is full. */
 	uintptr_t base = cap_ptr(untyped->cap);
 	object_zero((void *)base, (uint64_t)1 << ASID_POOL_SIZE_BITS);
-	untyped->cap = cap_untyped_set_free_index(untyped->cap, (uint64_t)1 << ASID_POOL_SIZE_BITS);
+	cte_set_cap(untyped,
+		    cap_untyped_set_free_index(untyped->cap, (uint64_t)1 << ASID_POOL_SIZE_BITS));
 	cte_insert_new(untyped, dest, cap_asid_pool_new(base, (uint64_t)high << ASID_LOW_BITS));
 	asid_table[high] = (struct asid_pool *)base;
-	asid_generation++;
+	asid_changed();
 	return ERR_OK;
 }
 
@@ -91,7 +100,7 @@ enum error asid_pool_assign(struct cte *pool_slot, struct cte *root_slot)
 	pagetable_share_upper_half(root, vspace_kernel_root());
 	pool->root[low] = (uint64_t)(uintptr_t)root;
 	pool->harts[low] = 0; /* no hart has run it yet */
-	asid_generation++;
+	asid_changed();
 	vspace_set_mapping(root_slot, MAPPING_MAPPED, base + low, 0);
 	return ERR_OK;
 }
@@ -110,7 +119,7 @@ void asid_pool_finalise(struct cap pool_cap)
 			port_tlb_flush_asid(asid, pool->harts[low]);
 		}
 	asid_table[high] = NULL;
-	asid_generation++;
+	asid_changed();
 }
 
 void asid_delete(uint64_t asid, const struct pagetable *root)
@@ -120,7 +129,7 @@ void asid_delete(uint64_t asid, const struct pagetable *root)
 	uint64_t harts = pool->harts[asid_low(asid)];
 	pool->root[asid_low(asid)] = 0;
 	pool->harts[asid_low(asid)] = 0;
-	asid_generation++;
+	asid_changed();
 	port_tlb_flush_asid(asid, harts);
 }
 
@@ -128,7 +137,7 @@ void asid_table_reset(void)
 {
 	for (unsigned i = 0; i < ASID_TABLE_ENTRIES; i++)
 		asid_table[i] = NULL;
-	asid_generation++;
+	asid_changed();
 }
 
 const char *asid_check_invariants(void)

@@ -24,9 +24,11 @@
 
 #include "mdb.h"
 
+uint64_t cte_generation = 1;
+
 static void slot_clear(struct cte *slot)
 {
-	slot->cap = cap_null();
+	cte_set_cap(slot, cap_null());
 	slot->mdb = (struct mdb_node){ { 0, 0 } };
 }
 
@@ -42,8 +44,8 @@ static void untyped_mark_full_if_copied(struct cte *src, struct cap new_cap)
 	if (cap_ptr(src->cap) != cap_ptr(new_cap) ||
 	    cap_untyped_size_bits(src->cap) != cap_untyped_size_bits(new_cap))
 		return;
-	src->cap =
-	    cap_untyped_set_free_index(src->cap, (uint64_t)1 << cap_untyped_size_bits(src->cap));
+	cte_set_cap(src, cap_untyped_set_free_index(
+			     src->cap, (uint64_t)1 << cap_untyped_size_bits(src->cap)));
 }
 
 void cte_insert(struct cap new_cap, struct cte *src, struct cte *dest)
@@ -52,7 +54,7 @@ void cte_insert(struct cap new_cap, struct cte *src, struct cte *dest)
 	CORE_ASSERT(src != dest);
 	bool revocable = cap_is_revocable(new_cap, src->cap);
 	untyped_mark_full_if_copied(src, new_cap);
-	dest->cap = new_cap;
+	cte_set_cap(dest, new_cap);
 	mdb_link_after(dest, src);
 	mdb_set_flags(dest, revocable, revocable);
 }
@@ -60,7 +62,7 @@ void cte_insert(struct cap new_cap, struct cte *src, struct cte *dest)
 void cte_insert_new(struct cte *parent, struct cte *dest, struct cap cap)
 {
 	CORE_ASSERT(cap_is_null(dest->cap) && cap_type(parent->cap) == CAP_UNTYPED);
-	dest->cap = cap;
+	cte_set_cap(dest, cap);
 	mdb_link_after(dest, parent);
 	/* An original cap: it may have children, and it starts its badge line. */
 	mdb_set_flags(dest, true, true);
@@ -70,7 +72,7 @@ void cte_move(struct cap new_cap, struct cte *src, struct cte *dest)
 {
 	CORE_ASSERT(cap_is_null(dest->cap) && !cap_is_null(src->cap) && src != dest);
 	struct cte *prev = mdb_prev(src), *next = mdb_next(src);
-	dest->cap = new_cap;
+	cte_set_cap(dest, new_cap);
 	dest->mdb = src->mdb;
 	slot_clear(src);
 	if (prev != NULL)
@@ -86,9 +88,9 @@ void cte_swap(struct cap cap1, struct cte *slot1, struct cap cap2, struct cte *s
 	/* slot1's place in the list goes to slot2 and vice versa; each cap keeps
 	 * its own place. Adjacent slots point at each other, handled by doing the
 	 * neighbours' fix-ups through the slots' new contents. */
-	slot1->cap = cap2;
+	cte_set_cap(slot1, cap2);
 	slot1->mdb = node2;
-	slot2->cap = cap1;
+	cte_set_cap(slot2, cap1);
 	slot2->mdb = node1;
 	/* cap1 now lives in slot2: fix its neighbours. */
 	struct cte *prev = mdb_prev(slot2), *next = mdb_next(slot2);
@@ -176,7 +178,7 @@ static struct cte *zombie_entry(struct cap zombie, uint64_t index)
 static void cnode_to_zombie(struct cte *slot)
 {
 	unsigned radix = cap_cnode_radix(slot->cap);
-	slot->cap = cap_zombie_new(cap_ptr(slot->cap), radix, (uint64_t)1 << radix);
+	cte_set_cap(slot, cap_zombie_new(cap_ptr(slot->cap), radix, (uint64_t)1 << radix));
 }
 
 static bool is_final_cnode(const struct cte *slot)
@@ -211,7 +213,7 @@ static uint64_t delete_step(struct cte *top)
 		struct cte *entry = zombie_entry(at->cap, left - 1);
 		if (entry == at || cap_is_null(entry->cap)) {
 			/* Empty, or the zombie's own slot (cleared when it finishes). */
-			at->cap = cap_zombie_set_remaining(at->cap, left - 1);
+			cte_set_cap(at, cap_zombie_set_remaining(at->cap, left - 1));
 			return units;
 		}
 		if (entry == top) {

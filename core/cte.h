@@ -68,6 +68,27 @@ struct cap_result {
 	struct cap cap;
 };
 
+/*
+ * Moves on (by one; never back, never to 0: it starts at 1) at every change
+ * of any slot's cap, in a CNode or in a kernel object (a TCB's CSpace and
+ * VSpace roots), and with every move of asid_generation (asid.c). So an
+ * answer that depends only on caps in slots and on the ASID table (a
+ * CSpace lookup's slot, a thread's satp) stays true while this keeps the
+ * value it had when the answer was found: kernel/fastpath.c's remembered
+ * lookups and kernel/space_cache.h's remembered satp rely on it.
+ * cte_set_cap is the one way core/ (and the kernel) writes a slot's cap;
+ * hosttest/test_cspace_random.c and test_cte.c fail on a change that does
+ * not move it.
+ */
+extern uint64_t cte_generation;
+
+/* slot's cap becomes cap (nothing else in the slot changes). */
+HOT_INLINE void cte_set_cap(struct cte *slot, struct cap cap)
+{
+	slot->cap = cap;
+	cte_generation++;
+}
+
 /* Copy/mint: dest is empty, src is not, new_cap was derived from src's cap. */
 void cte_insert(struct cap new_cap, struct cte *src, struct cte *dest);
 /* Retype: dest is empty, parent holds the untyped the object was made from. */

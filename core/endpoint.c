@@ -164,9 +164,8 @@ static void do_send(struct endpoint *ep, struct tcb *sender, uint64_t badge, boo
 		    bool grant_reply, bool blocking, bool call)
 {
 	if (endpoint_state(ep) == ENDPOINT_RECV) {
-		struct tcb *receiver = ep->queue.head;
+		struct tcb *receiver = tcb_queue_remove_head(&ep->queue);
 		struct reply *r = receiver->reply;
-		tcb_queue_remove(&ep->queue, receiver);
 		reply_unbind_receiver(receiver);
 		endpoint_transfer(sender, receiver, badge, ep, grant);
 		tcb_set_state(receiver, THREAD_RUNNING);
@@ -229,8 +228,7 @@ static void do_receive(struct endpoint *ep, struct tcb *receiver, struct reply *
 	if (notification_deliver_bound(receiver))
 		return;
 	if (endpoint_state(ep) == ENDPOINT_SEND) {
-		struct tcb *sender = ep->queue.head;
-		tcb_queue_remove(&ep->queue, sender);
+		struct tcb *sender = tcb_queue_remove_head(&ep->queue);
 		endpoint_transfer(sender, receiver, sender->ipc_badge, ep, sender->ipc_grant);
 		if (sender->ipc_call) {
 			caller_after_delivery(sender, r, sender->ipc_grant_reply, grant);

@@ -114,6 +114,14 @@ HOT_INLINE struct tcb *sched_current(unsigned hart)
 	return sched_harts[hart].current;
 }
 
+/* The functions below come in two forms: by hart number, and with hs =
+ * &sched_harts[hart] given as well (`_on`), for a caller that keeps that
+ * pointer per hart (the kernel's struct hart) and so skips the indexing. */
+HOT_INLINE struct tcb *sched_current_on(const struct sched_hart *hs)
+{
+	return hs->current;
+}
+
 /* The index of x's highest set bit (x != 0). Written out: rv64gc has no
  * clz, and GCC's __builtin_clzll is a libgcc call (the fastpath's first
  * tier makes no call that returns). */
@@ -130,22 +138,32 @@ HOT_INLINE unsigned sched_high_bit(uint64_t x)
 }
 
 /* The highest priority with a ready (queued) thread on hart, or -1. */
-HOT_INLINE int sched_top_priority(unsigned hart)
+HOT_INLINE int sched_top_priority_on(const struct sched_hart *hs)
 {
-	const struct sched_hart *hs = &sched_harts[hart];
 	if (hs->bitmap_l1 == 0)
 		return -1;
 	unsigned word = sched_high_bit(hs->bitmap_l1);
 	return (int)(word * 64 + sched_high_bit(hs->bitmap_l2[word]));
 }
 
+HOT_INLINE int sched_top_priority(unsigned hart)
+{
+	return sched_top_priority_on(&sched_harts[hart]);
+}
+
 /* Benno's rule, for sched_schedule and the direct switch alike: a thread
  * woken by IPC runs at once unless something better waits, or the thread
  * that was running (prev) keeps the CPU at the same priority. */
+HOT_INLINE bool sched_candidate_runs_on(const struct sched_hart *hs, unsigned h,
+					const struct tcb *cand, const struct tcb *prev)
+{
+	int top = sched_top_priority_on(hs);
+	return cand->priority > top || (cand->priority == top && sched_queues[h][top].head != prev);
+}
+
 HOT_INLINE bool sched_candidate_runs(unsigned h, const struct tcb *cand, const struct tcb *prev)
 {
-	int top = sched_top_priority(h);
-	return cand->priority > top || (cand->priority == top && sched_queues[h][top].head != prev);
+	return sched_candidate_runs_on(&sched_harts[h], h, cand, prev);
 }
 
 /*
@@ -154,20 +172,26 @@ HOT_INLINE bool sched_candidate_runs(unsigned h, const struct tcb *cand, const s
  * (woken by that IPC, on hart h, neither queued nor current) would run at
  * once, by sched_schedule's own rule, with no other decision pending.
  */
-HOT_INLINE bool sched_can_switch_direct(unsigned h, const struct tcb *next)
+HOT_INLINE bool sched_can_switch_direct_on(const struct sched_hart *hs, unsigned h,
+					   const struct tcb *next)
 {
-	const struct sched_hart *hs = &sched_harts[h];
 	return hs->action == ACTION_NONE && hs->candidate == NULL && hs->current != hs->idle &&
 	       next->affinity == h && !next->queued && !next->candidate &&
-	       tcb_current_hart(next) == NO_HART && sched_candidate_runs(h, next, hs->current);
+	       tcb_current_hart(next) == NO_HART &&
+	       sched_candidate_runs_on(hs, h, next, hs->current);
+}
+
+HOT_INLINE bool sched_can_switch_direct(unsigned h, const struct tcb *next)
+{
+	return sched_can_switch_direct_on(&sched_harts[h], h, next);
 }
 
 /* sched_switch_direct for a caller that has just found next's VSpace
  * ASID (tcb_vspace_asid) under the same lock hold, or that knows hart h
  * is already in that ASID's flush set (then asid is ASID_INVALID). */
-HOT_INLINE void sched_switch_direct_asid(unsigned h, struct tcb *next, uint64_t asid)
+HOT_INLINE void sched_switch_direct_asid_on(struct sched_hart *hs, unsigned h, struct tcb *next,
+					    uint64_t asid)
 {
-	struct sched_hart *hs = &sched_harts[h];
 	struct tcb *prev = hs->current;
 	CORE_ASSERT(prev != hs->idle && tcb_is_runnable(next) && hs->candidate == NULL);
 	tcb_set_current_hart(prev, NO_HART);
@@ -176,6 +200,11 @@ HOT_INLINE void sched_switch_direct_asid(unsigned h, struct tcb *next, uint64_t 
 	/* If prev blocked first it asked for a decision (tcb_set_state): this
 	 * was it. (Blocking it after the switch asks for none.) */
 	hs->action = ACTION_NONE;
+}
+
+HOT_INLINE void sched_switch_direct_asid(unsigned h, struct tcb *next, uint64_t asid)
+{
+	sched_switch_direct_asid_on(&sched_harts[h], h, next, asid);
 }
 
 /* Make it so (sched_can_switch_direct held before the IPC acted; next is

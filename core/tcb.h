@@ -31,7 +31,7 @@
 #include "object.h"
 #include "port.h"
 
-#define TCB_REG_WORDS 40   /* the arch layer's register block fits in this */
+#define TCB_REG_WORDS 44   /* the arch layer's register block fits in this */
 #define PRIORITY_COUNT 256 /* priorities 0 (lowest) .. 255 */
 #define TIME_SLICE_TICKS 5 /* timer ticks a thread runs before its peers get a turn */
 #define NO_HART 0xffu
@@ -338,6 +338,21 @@ HOT_INLINE void tcb_queue_append(struct tcb_queue *q, struct tcb *t, void *objec
 	else
 		q->head = t;
 	q->tail = t;
+}
+
+/* Remove q's head (q not empty) and return it: tcb_queue_remove for the
+ * head, whose ipc_prev is NULL already (tcb_queue_check's links). */
+HOT_INLINE struct tcb *tcb_queue_remove_head(struct tcb_queue *q)
+{
+	struct tcb *t = q->head, *next = t->ipc_next;
+	q->head = next;
+	if (next != NULL)
+		next->ipc_prev = NULL;
+	else
+		q->tail = NULL;
+	t->ipc_next = NULL;
+	t->blocked_on = NULL;
+	return t;
 }
 
 /* Remove t (in q). */

@@ -138,7 +138,7 @@ static enum error reset(struct cte *untyped, struct work_budget *budget)
 		watermark = 0;
 	while (watermark > 0) {
 		if (budget->left == 0) {
-			untyped->cap = cap_untyped_set_free_index(untyped->cap, watermark);
+			cte_set_cap(untyped, cap_untyped_set_free_index(untyped->cap, watermark));
 			return ERR_PREEMPTED;
 		}
 		uint64_t base = (watermark - 1) & ~(chunk - 1);
@@ -147,7 +147,7 @@ static enum error reset(struct cte *untyped, struct work_budget *budget)
 		budget->left--;
 		budget->used++;
 	}
-	untyped->cap = cap_untyped_set_free_index(untyped->cap, 0);
+	cte_set_cap(untyped, cap_untyped_set_free_index(untyped->cap, 0));
 	return ERR_OK;
 }
 
@@ -156,7 +156,7 @@ static void invoke_retype(struct cte *untyped, const struct retype_plan *plan)
 	uintptr_t base = cap_ptr(untyped->cap);
 	bool device = cap_untyped_is_device(untyped->cap);
 	uint64_t end = plan->first + (plan->count << plan->object_bits);
-	untyped->cap = cap_untyped_set_free_index(untyped->cap, end);
+	cte_set_cap(untyped, cap_untyped_set_free_index(untyped->cap, end));
 	/* Inserted right after the untyped in turn: the last made comes first in
 	 * the list, all as children of the untyped. */
 	for (uint64_t i = 0; i < plan->count; i++) {

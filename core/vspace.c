@@ -55,11 +55,11 @@ void vspace_set_mapping(struct cte *slot, enum mapping_state to, uint64_t asid, 
 	enum mapping_state from = vspace_mapping_state(cap);
 	CORE_ASSERT(mapping_transition_legal[from][to]);
 	switch (to) {
-	case MAPPING_UNMAPPED: slot->cap = cap_clear_mapping(cap); return;
+	case MAPPING_UNMAPPED: cte_set_cap(slot, cap_clear_mapping(cap)); return;
 	case MAPPING_MAPPED:
 		CORE_ASSERT(from == MAPPING_UNMAPPED ||
 			    (cap_mapped_asid(cap) == asid && cap_mapped_vaddr(cap) == vaddr));
-		slot->cap = cap_set_mapping(cap, asid, vaddr);
+		cte_set_cap(slot, cap_set_mapping(cap, asid, vaddr));
 		return;
 	}
 }

@@ -59,7 +59,7 @@ static struct channel_message message(uint32_t opcode, uint64_t arg0, uint32_t l
 }
 
 /* A copy of a server for the invariant tests, whose pointers (`single`,
- * each link's `slot`) point into the copy: a plain copy fails the checker
+ * each link's `handle_of`) point into the copy: a plain copy fails the checker
  * for that alone, whatever the corruption under test. */
 static void server_copy(struct channel_server *to, const struct channel_server *from)
 {
@@ -67,7 +67,6 @@ static void server_copy(struct channel_server *to, const struct channel_server *
 	to->single = from->single == &from->idle ? &to->idle : &to->link[from->single - from->link];
 	for (uint32_t index = 0; index < CHANNEL_MAX_CHANNELS; index++) {
 		to->link[index].handle_of = &to->handle_of[index * CHANNEL_MAX_DEPTH];
-		to->link[index].tag_of = &to->tag_of[index * CHANNEL_MAX_DEPTH];
 	}
 }
 
@@ -432,7 +431,7 @@ static void test_reply_slot_position_taken(void **state)
 	uint32_t held_tag, tag;
 	assert_int_equal(channel_client_submit(c, &m, &held_tag), ERR_OK);
 	assert_int_equal(channel_server_take(&server, &held), ERR_OK);
-	assert_int_equal(held.handle & 63u, 0);
+	assert_int_equal(channel_handle_slot(held.handle), 0);
 	for (uint32_t i = 1; i <= DEPTH; i++) {
 		m.arg[0] = i;
 		assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
@@ -441,7 +440,7 @@ static void test_reply_slot_position_taken(void **state)
 		 * position DEPTH is slot 0's, still held: the lowest free one
 		 * (1) instead. */
 		assert_int_equal(tag & CHANNEL_TAG_SLOT_MASK, i < DEPTH ? i : 1u);
-		assert_int_equal(got.handle & 63u, i < DEPTH ? i : 1u);
+		assert_int_equal(channel_handle_slot(got.handle), i < DEPTH ? i : 1u);
 		reply = message(0, got.arg[0], 8);
 		reply.handle = got.handle;
 		assert_int_equal(channel_server_reply(&server, &reply), ERR_OK);
@@ -616,12 +615,12 @@ static void test_reply_errors(void **state)
 	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
 	reply.handle = got.handle ^ 1;
 	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
-	/* Another link's bits; a bit between the link and the generation
-	 * (not part of the slot index, so it lands on the valid slot). */
+	/* Another link's bits; another tag (not part of the slot index, so
+	 * it lands on the valid slot: all 64 bits must match). */
 	reply.handle = got.handle | channel_handle_naming_link(5);
 	assert_int_equal(channel_handle_link(reply.handle), 5);
 	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
-	reply.handle = got.handle | 1u << 12;
+	reply.handle = got.handle ^ UINT64_C(1) << 32;
 	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
 	reply.handle = channel_handle_naming_link(0); /* generation 0: never valid */
 	assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
@@ -807,7 +806,7 @@ static void test_tag_generation_wraps(void **state)
 	struct channel_client *c = &clients[0];
 	struct channel_message m = message(3, 3, 0), got;
 	uint32_t slot = c->request_tail & c->mask, tag;
-	c->tag_of[slot] = 0xffffff80u | slot; /* the last generation */
+	c->slot[slot].tag = 0xffffff80u | slot; /* the last generation */
 	check_invariants();
 	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
 	assert_int_equal(tag, slot); /* generation 0 again */
@@ -818,10 +817,45 @@ static void test_tag_generation_wraps(void **state)
 	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
 	assert_int_equal(got.opcode, 1003);
 	/* A slot can never hold a tag with bit 6 set. */
-	c->tag_of[slot] |= 64u;
+	c->slot[slot].tag |= 64u;
 	assert_int_not_equal(channel_client_check_invariants(c), ERR_OK);
-	c->tag_of[slot] &= ~64u;
+	c->slot[slot].tag &= ~64u;
 	check_invariants();
+}
+
+/* A server handle's generation (bits 12..31) wraps without touching the
+ * slot's index or the tag in the high half: the reply still reaches its
+ * tag, and the handle of the wrapped turn is refused afterwards. */
+static void test_handle_generation_wraps(void **state)
+{
+	(void)state;
+	struct channel_client *c = &clients[0];
+	struct channel_message m = message(5, 5, 0), got, request;
+	uint32_t slot = server.link[0].request_head & server.link[0].mask, tag;
+	/* The last even generation: the take makes it odd, the reply wraps it. */
+	server.link[0].handle_of[slot] = 0xffffe000u | slot;
+	check_invariants();
+	for (int turn = 0; turn < 2; turn++) {
+		assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+		assert_int_equal(channel_server_take(&server, &request), ERR_OK);
+		assert_int_equal(channel_handle_slot(request.handle), slot);
+		assert_int_equal(channel_handle_link(request.handle), 0);
+		assert_int_equal(request.handle >> 32, tag);
+		assert_int_equal((uint32_t)request.handle >> 12, turn == 0 ? 0xfffffu : 1u);
+		struct channel_message reply = message(6, 6, 0);
+		reply.handle = request.handle;
+		assert_int_equal(channel_server_reply(&server, &reply), ERR_OK);
+		assert_int_equal(channel_server_reply(&server, &reply), ERR_INVALID_ARGUMENT);
+		assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
+		assert_int_equal(got.opcode, 6);
+		check_invariants();
+		/* The next take of this slot: a whole turn of the queue later. */
+		for (int i = 1; i < DEPTH; i++) {
+			assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+			serve_one();
+			assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
+		}
+	}
 }
 
 /* A late reply to a cancelled tag is never delivered, not even to the
@@ -1032,7 +1066,7 @@ static void test_hostile_server_request_head(void **state)
 		assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
 	/* Answer all without moving the request head: the queue stays full. */
 	for (uint32_t slot = 0; slot < DEPTH; slot++)
-		raw_response(c, channel_word0(0, c->tag_of[slot]), 0, 0, 0);
+		raw_response(c, channel_word0(0, c->slot[slot].tag), 0, 0, 0);
 	for (int i = 0; i < DEPTH; i++)
 		assert_int_equal(channel_client_poll(c, &got), ERR_OK);
 	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_NOT_ENOUGH_MEMORY);
@@ -1129,10 +1163,10 @@ static void test_invariant_checkers_can_fail(void **state)
 	for (int which = 0; which < 7; which++) {
 		c = clients[0];
 		switch (which) {
-		case 0: c.slot_state[40] = CHANNEL_SLOT_PENDING; break;
+		case 0: c.slot[40].state = CHANNEL_SLOT_PENDING; break;
 		case 1: c.done_slots = UINT64_C(1) << 3; break;
-		case 2: c.tag_of[1] += 1; break;
-		case 3: c.slot_state[0] = 3; break;
+		case 2: c.slot[1].tag += 1; break;
+		case 3: c.slot[0].state = 3; break;
 		case 4: c.done_slots |= 1; break;
 		case 5: c.request_head_seen -= DEPTH + 1; break;
 		case 6: c.response_tail_seen += DEPTH + 1; break;
@@ -1154,7 +1188,7 @@ static void test_invariant_checkers_can_fail(void **state)
 		case 7: s.link[0].request_tail_seen += DEPTH + 1; break;
 		case 8: s.link[0].handle_of[40] += CHANNEL_HANDLE_GENERATION; break;
 		case 9: s.link[1].handle_of = s.link[0].handle_of; break;
-		case 10: s.link[1].tag_of = s.link[0].tag_of; break;
+		case 10: s.link[0].handle_of[1] = s.link[0].handle_of[0]; break;
 		case 11: s.idle.room = 1; break;
 		case 12: s.idle.response_head_seen = 1; break;
 		case 13: s.idle.response_tail = 1; break;
@@ -1172,6 +1206,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buffer_size),
 		cmocka_unit_test_setup(test_tag_generation_wraps, setup),
+		cmocka_unit_test_setup(test_handle_generation_wraps, setup),
 		cmocka_unit_test_setup(test_client_init_errors, setup),
 		cmocka_unit_test_setup(test_attach_errors, setup),
 		cmocka_unit_test_setup(test_round_trip, setup),

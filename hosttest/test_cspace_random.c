@@ -229,6 +229,39 @@ static void expect(const char *op, enum error got, enum error want)
 }
 
 /*
+ * cte_generation (cte.h) must move at every change of a slot's cap: with
+ * the caps of every slot of the universe noted before a step, it must have
+ * moved at least once for each of those slots whose cap differs after it
+ * (so one change point that forgets to move it fails, even in a step whose
+ * other changes move it).
+ */
+static struct cte **gen_slots;
+static struct cap *gen_caps;
+static size_t gen_count;
+static uint64_t gen_before;
+
+static void generation_snapshot(void)
+{
+	gen_count = RW->slot_count;
+	for (size_t i = 0; i < gen_count; i++) {
+		gen_slots[i] = RW->slots[i];
+		gen_caps[i] = RW->slots[i]->cap;
+	}
+	gen_before = cte_generation;
+}
+
+static void generation_check(void)
+{
+	uint64_t changed = 0;
+	for (size_t i = 0; i < gen_count; i++)
+		changed += memcmp(&gen_slots[i]->cap, &gen_caps[i], sizeof(struct cap)) != 0;
+	if (cte_generation - gen_before < changed)
+		FAIL("%llu slots' caps changed, cte_generation moved by %llu",
+		     (unsigned long long)changed,
+		     (unsigned long long)(cte_generation - gen_before));
+}
+
+/*
  * A preempted delete or revoke is restarted until done, as the kernel
  * restarts the system call; the tree must be consistent at every stop. The
  * model applies the whole operation at once, so it is compared only after.
@@ -239,6 +272,9 @@ static enum error run_to_completion(enum error err, struct cte *slot, bool revok
 		const char *why = world_check(RW);
 		if (why != NULL)
 			FAIL("at a preemption point: %s", why);
+		/* The calls so far (each a system call's worth), one by one. */
+		generation_check();
+		generation_snapshot();
 		struct work_budget budget = { .left = 1 + below(below(4) ? 8 : 200) };
 		err = revoke ? cte_revoke(slot, &budget) : cte_delete(slot, &budget);
 	}
@@ -420,11 +456,16 @@ static void run_seed(uint64_t s, uint64_t steps)
 	snap_root = malloc((size_t)1 << (ROOT_RADIX + CTE_SIZE_BITS));
 	model_init(&M, &RW->root_slot, (uintptr_t)RW->root_mem, ROOT_RADIX, (uintptr_t)RW->mem,
 		   MEM_BITS, BOOT_UT_INDEX);
+	gen_slots = malloc(WORLD_MAX_SLOTS * sizeof(*gen_slots));
+	gen_caps = malloc(WORLD_MAX_SLOTS * sizeof(*gen_caps));
+	assert_null(world_check(RW));
 	for (step = 0; step < steps; step++) {
+		generation_snapshot();
 		do_step();
 		const char *why = world_check(RW); /* leaves the universe in RW->slots */
 		if (why != NULL)
 			FAIL("invariant violated: %s", why);
+		generation_check();
 		why = model_compare(&M, RW->slots, RW->slot_count);
 		if (why != NULL)
 			FAIL("CSpace differs from the model: %s", why);
@@ -461,6 +502,8 @@ static void run_seed(uint64_t s, uint64_t steps)
 	free(RW);
 	free(snap_mem);
 	free(snap_root);
+	free(gen_slots);
+	free(gen_caps);
 	model_fini(&M);
 }
 

@@ -253,8 +253,13 @@ static unsigned retype_in_steps(uint64_t ut, uint64_t type, uint64_t dest, uint6
 	world_refresh_for_retype(W);
 	do {
 		struct work_budget b = { .left = budget };
+		struct cap before = cw_slot(ut)->cap;
+		uint64_t generation = cte_generation;
 		err = untyped_retype_preemptible(cw_slot(ut), &args, &fault, &b);
 		calls++;
+		/* A lowered watermark is a change of the cap (cte.h). */
+		if (memcmp(&before, &cw_slot(ut)->cap, sizeof(before)) != 0)
+			assert_true(cte_generation != generation);
 		assert_true(b.used <= budget);
 		assert_null(untyped_check_invariants(cw_slot(ut)));
 		if (err == ERR_PREEMPTED)

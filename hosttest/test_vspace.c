@@ -480,7 +480,11 @@ static void test_remap_and_unmap(void **state)
 	(void)state;
 	uint64_t asid = vspace();
 	vw_make(W, OBJ_FRAME_1G, FR);
+	/* Mapping and unmapping change the cap (its mapping words): each
+	 * moves cte_generation (cte.h). */
+	uint64_t generation = cte_generation;
 	frame_map(FR, ROOT, 0x40000000, R, VM_ATTR_EXECUTE_NEVER);
+	assert_true(cte_generation != generation);
 	assert_walk(ROOT, 0x40000000, vw_object_pa(W, FR), true, false, false);
 	/* Remap in place with new rights: one page flush. */
 	fake_arch_clear_flushes();
@@ -490,7 +494,9 @@ static void test_remap_and_unmap(void **state)
 	assert_walk(ROOT, 0x40000000, vw_object_pa(W, FR), true, true, true);
 	/* Unmap: entry gone, page flushed, cap unmapped; again is a no-op. */
 	fake_arch_clear_flushes();
+	generation = cte_generation;
 	assert_int_equal(vspace_frame_unmap(slot(FR)), ERR_OK);
+	assert_true(cte_generation != generation);
 	vw_assert_flushes(1, 0);
 	vw_assert_flush(0, FAKE_FLUSH_PAGE, asid, 0x40000000);
 	assert_unmapped(ROOT, 0x40000000);

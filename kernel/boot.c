@@ -21,12 +21,14 @@
 #include "memory.h"
 #include "rootboot.h"
 #include "sbi.h"
+#include "scheduler.h"
 #include "shutdown.h"
 #include "tap.h"
 #include "thread.h"
 #include "timer.h"
 #include "vspace.h"
 #include "trap.h"
+#include "uintr_kernel.h"
 
 #define MAX_MEMORY_RANGES 16
 #define MAX_RESERVED_RANGES 32
@@ -164,6 +166,9 @@ static unsigned read_harts(const struct dtb *dtb, uint64_t boot_hart_id)
 		hart->kernel_stack_top =
 		    (uint64_t)(uintptr_t)(kernel_stacks[hart_count] + KERNEL_STACK_BYTES);
 		hart->kernel_satp = kernel_satp;
+		hart->uintr_loaded = &kuintr_loaded[hart_count];
+		hart->fpu = &arch_fpu_harts[hart_count];
+		hart->sched = &sched_harts[hart_count];
 		if (cpus[i].hart_id == boot_hart_id)
 			boot_index = hart_count;
 		hart_count++;

@@ -23,6 +23,7 @@
 #include "thread_run.h"
 #include "layout.h"
 
+#ifndef FASTPATH_FIRST_TIER /* fastpath_entry.c: only fastpath_entry */
 bool fastpath_enabled = true;
 
 void fastpath_configure(const char *bootargs)
@@ -35,19 +36,44 @@ void fastpath_configure(const char *bootargs)
 			fastpath_enabled = false;
 	}
 }
+#endif
 
 /* A message the registers carry alone: no fault in flight (that message
- * is built by fault.c), no extra caps, at most MSG_REGISTER_WORDS words. */
+ * is built by fault.c), no extra caps, at most MSG_REGISTER_WORDS words.
+ * The two fields in one compare: with the extra-cap count just above the
+ * length, the low bits hold count << MSG_LENGTH_BITS | length, at most
+ * MSG_REGISTER_WORDS exactly when the count is 0 and the length is. */
+_Static_assert(MSG_EXTRA_CAPS_SHIFT == MSG_LENGTH_BITS &&
+		   MSG_REGISTER_WORDS < (1u << MSG_LENGTH_BITS),
+	       "extra caps sit right above the length");
 HOT_INLINE bool in_registers(const struct tcb *sender, struct msg_info info)
 {
-	return sender->fault_kind == FAULT_NONE && msg_info_extra_caps(info) == 0 &&
-	       msg_info_length(info) <= MSG_REGISTER_WORDS;
+	uint64_t low =
+	    info.word & ((UINT64_C(1) << (MSG_EXTRA_CAPS_SHIFT + MSG_EXTRA_CAPS_BITS)) - 1);
+	return sender->fault_kind == FAULT_NONE && low <= MSG_REGISTER_WORDS;
 }
 
-/* endpoint_transfer for such a message (no caps, so no grant question). */
-HOT_INLINE void transfer(struct tcb *from, struct tcb *to, struct msg_info info, uint64_t badge)
+/*
+ * The first tier's exit: thread_run_quick's sstatus, and what goes into
+ * the woken thread's a0..a2 (user_return_ipc: the first tier writes none
+ * of that thread's registers into its TCB).
+ */
+struct exit_regs {
+	uint64_t status, badge, info;
+};
+
+/* endpoint_transfer for such a message (no caps, so no grant question).
+ * quick: only into x; the words stay in the registers they came in
+ * (user_return_ipc). */
+HOT_INLINE void transfer(struct tcb *from, struct tcb *to, struct msg_info info, uint64_t badge,
+			 bool quick, struct exit_regs *x)
 {
 	unsigned length = msg_info_length(info);
+	if (quick) {
+		x->info = msg_info_make(msg_info_label(info), length, 0, 0).word;
+		x->badge = badge;
+		return;
+	}
 	/* Words 0..length-1 and no more (the others are the receiver's own):
 	 * unrolled from the top, each word's place a constant (with the loop
 	 * GCC looked each one up in port_reg_index's table). */
@@ -82,7 +108,7 @@ HOT_INLINE void transfer(struct tcb *from, struct tcb *to, struct msg_info info,
  * The slot may be empty (callers check the cap's type); NULL when nothing
  * resolves. Untrusted: cptr.
  */
-HOT_INLINE struct cte *lookup(struct tcb *t, uint64_t cptr, bool quick)
+HOT_INLINE struct cte *lookup_walk(struct tcb *t, uint64_t cptr, bool quick)
 {
 	struct cap root = t->cspace_root.cap;
 	if (cap_type(root) == CAP_CNODE) {
@@ -94,6 +120,39 @@ HOT_INLINE struct cte *lookup(struct tcb *t, uint64_t cptr, bool quick)
 		}
 	}
 	return quick ? NULL : syscall_lookup(t, cptr);
+}
+
+/*
+ * Register-block words (kernel/thread.h's, past space_cache.h's): t's
+ * remembered lookups, entry i for the cptr in argument register a<i> (0:
+ * the endpoint; 1: ReplyRecv's reply): the cte_generation, the cptr and
+ * the slot lookup_walk gave for it. That slot depends on caps in slots
+ * alone (t's CSpace root and, for other shapes, the CNodes on the way), so
+ * it is lookup_walk's answer again while cte_generation (core/cte.h) keeps
+ * the value; a fresh TCB's generation 0 never matches (it starts at 1).
+ * Only NULL answers are not remembered (a miss walks again).
+ */
+#define REG_LOOKUP_GEN(i) (38 + 3 * (i))
+#define REG_LOOKUP_CPTR(i) (39 + 3 * (i))
+#define REG_LOOKUP_SLOT(i) (40 + 3 * (i))
+_Static_assert(REG_LOOKUP_GEN(0) > REG_SPACE_SATP && REG_LOOKUP_SLOT(1) < TCB_REG_WORDS,
+	       "the remembered lookups fit the register block after space_cache.h's words");
+
+/* lookup_walk for the cptr in a<i> (i 0 or 1), from t's remembered answer
+ * while it holds, else walked and remembered (that changes no state of
+ * the system: a refused fastpath may leave it). Untrusted: the cptr. */
+HOT_INLINE struct cte *lookup(struct tcb *t, unsigned i, bool quick)
+{
+	uint64_t cptr = tcb_get_reg(t, i == 0 ? PORT_REG_RESULT : PORT_REG_BADGE);
+	if (t->regs[REG_LOOKUP_GEN(i)] == cte_generation && t->regs[REG_LOOKUP_CPTR(i)] == cptr)
+		return (struct cte *)(uintptr_t)t->regs[REG_LOOKUP_SLOT(i)];
+	struct cte *slot = lookup_walk(t, cptr, quick);
+	if (slot != NULL) {
+		t->regs[REG_LOOKUP_GEN(i)] = cte_generation;
+		t->regs[REG_LOOKUP_CPTR(i)] = cptr;
+		t->regs[REG_LOOKUP_SLOT(i)] = (uintptr_t)slot;
+	}
+	return slot;
 }
 
 /* space_find; quick: only a remembered answer (the walk and its join are
@@ -108,16 +167,17 @@ HOT_INLINE bool find_space(const struct tcb *t, unsigned h, struct space *s, boo
  * the receiver to run (its satp in *s), or NULL having changed nothing.
  * quick (the first tier): also NULL where the rule's answer needs a call
  * that returns (the general lookup, the VSpace walk), and the exit must
- * be thread_run_quick's (*status, else NULL).
+ * be thread_run_quick's (x->status, else NULL; x then also gets what
+ * transfer leaves to user_return_ipc).
  */
 HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, bool quick,
-			    uint64_t *status)
+			    struct exit_regs *x)
 {
 	unsigned h = hart->cpu_index;
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
 	if (!in_registers(t, info))
 		return NULL;
-	struct cte *slot = lookup(t, tcb_get_reg(t, PORT_REG_RESULT), quick);
+	struct cte *slot = lookup(t, 0, quick);
 	if (slot == NULL || !endpoint_cap_can_send(slot->cap))
 		return NULL;
 	struct cap cap = slot->cap;
@@ -127,18 +187,18 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
 	struct tcb *receiver = ep->queue.head;
 	struct reply *r = receiver->reply;
 	if (!endpoint_call_waits(cap, r) || !find_space(receiver, h, s, quick) ||
-	    !sched_can_switch_direct(h, receiver))
+	    !sched_can_switch_direct_on(hart->sched, h, receiver))
 		return NULL;
-	if (quick && (*status = thread_run_quick(hart, t, receiver)) == 0)
+	if (quick && (x->status = thread_run_quick(hart, t, receiver)) == 0)
 		return NULL;
 	/* do_send, then caller_after_delivery, then the switch. */
 	tcb_set_reg(t, PORT_REG_RESULT, ERR_OK);
-	tcb_queue_remove(&ep->queue, receiver);
+	tcb_queue_remove_head(&ep->queue); /* receiver */
 	reply_unbind_receiver(receiver);
-	transfer(t, receiver, info, cap_badge(cap));
+	transfer(t, receiver, info, cap_badge(cap), quick, x);
 	tcb_set_state(receiver, THREAD_RUNNING);
 	/* Switched before t blocks: t's block then asks for no decision. */
-	sched_switch_direct_asid(h, receiver, s->join_asid);
+	sched_switch_direct_asid_on(hart->sched, h, receiver, s->join_asid);
 	space_remember(receiver, h, s);
 	/* reply_push, with t no longer current. */
 	reply_link_caller(r, t, receiver->ipc_grant);
@@ -150,14 +210,14 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
  * register. Returns the caller to run (its satp in *s), or NULL having
  * changed nothing. quick: as call()'s. */
 HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space *s, bool quick,
-				  uint64_t *status)
+				  struct exit_regs *x)
 {
 	unsigned h = hart->cpu_index;
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
 	if (!in_registers(t, info) || t->bound != NULL)
 		return NULL; /* a bound notification may have a signal to deliver */
-	struct cte *slot = lookup(t, tcb_get_reg(t, PORT_REG_RESULT), quick);
-	struct cte *reply_slot = lookup(t, tcb_get_reg(t, PORT_REG_BADGE), quick);
+	struct cte *slot = lookup(t, 0, quick);
+	struct cte *reply_slot = lookup(t, 1, quick);
 	if (slot == NULL || reply_slot == NULL || cap_type(reply_slot->cap) != CAP_REPLY ||
 	    !endpoint_cap_can_receive(slot->cap))
 		return NULL;
@@ -168,15 +228,16 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 	if (caller == NULL || tcb_state(caller) != THREAD_BLOCKED_REPLY ||
 	    caller->fault_kind != FAULT_NONE || lend_active(&caller->lend) || r->receiver != NULL ||
 	    endpoint_state(ep) == ENDPOINT_SEND || !find_space(caller, h, s, quick) ||
-	    !sched_can_switch_direct(h, caller))
+	    !sched_can_switch_direct_on(hart->sched, h, caller))
 		return NULL;
-	if (quick && (*status = thread_run_quick(hart, t, caller)) == 0)
+	if (quick && (x->status = thread_run_quick(hart, t, caller)) == 0)
 		return NULL;
 	/* reply_invoke, then do_receive's blocking case, then the switch. */
 	reply_unlink_caller(caller); /* it lent nothing: a rule above */
-	transfer(t, caller, info, 0);
+	transfer(t, caller, info, 0, quick, x);
 	tcb_set_state(caller, THREAD_RUNNING);
-	sched_switch_direct_asid(h, caller, s->join_asid); /* before t blocks, as in call() */
+	sched_switch_direct_asid_on(hart->sched, h, caller,
+				    s->join_asid); /* before t blocks, as in call() */
 	space_remember(caller, h, s);
 	t->ipc_grant = (cap_rights(slot->cap).bits & CAP_RIGHT_GRANT) != 0;
 	tcb_queue_append(&ep->queue, t, ep);
@@ -188,13 +249,13 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 /* One IPC by t on hart (lock held): the other thread to run, having done
  * it, or NULL having changed nothing. */
 HOT_INLINE struct tcb *ipc(struct hart *hart, struct tcb *t, struct space *s, bool quick,
-			   uint64_t *status)
+			   struct exit_regs *x)
 {
 	uint64_t number = t->regs[17]; /* a7 */
 	if (number == SYS_CALL)
-		return call(hart, t, s, quick, status);
+		return call(hart, t, s, quick, x);
 	if (number == SYS_REPLY_RECV)
-		return reply_recv(hart, t, s, quick, status);
+		return reply_recv(hart, t, s, quick, x);
 	return NULL;
 }
 
@@ -205,43 +266,56 @@ HOT_INLINE void step_past_ecall(struct tcb *t)
 	t->regs[REG_PC] += 4;
 }
 
+#ifndef FASTPATH_FIRST_TIER /* the second tier: fastpath.c's own */
 void fastpath_try(struct hart *hart, struct tcb *t)
 {
 	if (!fastpath_enabled)
 		return;
 	struct space space;
-	uint64_t status = 0;
-	struct tcb *next = ipc(hart, t, &space, false, &status);
+	struct exit_regs unused;
+	struct tcb *next = ipc(hart, t, &space, false, &unused);
 	if (next == NULL)
 		return;
 	step_past_ecall(t);
 	hart->fastpath_taken++;
 	thread_run_direct(hart, t, next, space.satp);
 }
+#else
 
 _Static_assert(TRAP_SYS_CALL == SYS_CALL && TRAP_SYS_REPLY_RECV == SYS_REPLY_RECV &&
 		   TRAP_SYS_REPLY_RECV == TRAP_SYS_CALL + 1 &&
 		   TRAP_CAUSE_USER_ECALL == CAUSE_USER_ECALL,
 	       "trap.S's numbers (layout.h)");
 
-void fastpath_entry(struct hart *hart)
+/* The first tier did nothing: on to trap_from_user (trap.S), with a jump,
+ * so that fastpath_entry never returns and GCC keeps nothing for a return. */
+HOT_INLINE _Noreturn void refuse(void)
+{
+	__asm__ volatile("j fastpath_refused" : : : "memory");
+	__builtin_unreachable();
+}
+
+/* Jumped to only by trap.S, which has saved every user register in the
+ * TCB and keeps nothing in any register but tp (fastpath_entry.c). */
+_Noreturn void fastpath_entry(struct hart *hart, uint64_t is_reply_recv)
 {
 	if (!fastpath_enabled)
-		return;
+		refuse();
 	/* Taken at the first try, or left to trap_from_user, which waits. */
 	if (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE))
-		return;
-	unsigned h = hart->cpu_index;
+		refuse();
 	struct tcb *t = hart->running;
 	struct space space;
-	uint64_t status = 0;
+	struct exit_regs x;
 	struct tcb *next = NULL;
 	/* trap_from_user's test of a trap it handles, plus a stale one. */
-	if (t != NULL && sched_current(h) == t && t->regs[REG_REPLACED] == 0 && tcb_is_runnable(t))
-		next = ipc(hart, t, &space, true, &status);
+	if (t != NULL && sched_current_on(hart->sched) == t && t->regs[REG_REPLACED] == 0 &&
+	    tcb_is_runnable(t))
+		next = is_reply_recv ? reply_recv(hart, t, &space, true, &x)
+				     : call(hart, t, &space, true, &x);
 	if (next == NULL) {
 		spinlock_release(&kernel_lock);
-		return;
+		refuse();
 	}
 	/* trap_from_user's count (sched_enter's hart is set by each lock
 	 * holder before it asks for it: nothing on this path does), and one
@@ -250,5 +324,17 @@ void fastpath_entry(struct hart *hart)
 	step_past_ecall(t);
 	hart->fastpath_first_tier++;
 	next->regs[REG_SYSCALL_PC] = 0; /* thread_run_direct's */
-	thread_run(hart, t, next, space.satp, status);
+	thread_run_prepare(hart, t, next, space.satp, x.status);
+	_Static_assert(TRAP_MSG_REGISTER_WORDS == MSG_REGISTER_WORDS &&
+			   TRAP_MSG_LENGTH_MASK == (1u << MSG_LENGTH_BITS) - 1,
+		       "user_return_ipc's message (layout.h)");
+	/* user_return_ipc's arguments (trap.h), and a jump rather than a
+	 * call: with no call at all, GCC keeps ra and needs no stack frame. */
+	register uint64_t a0 __asm__("a0") = ERR_OK;
+	register uint64_t a1 __asm__("a1") = x.badge;
+	register uint64_t a2 __asm__("a2") = x.info;
+	register uint64_t *a7 __asm__("a7") = next->regs;
+	__asm__ volatile("j user_return_ipc" : : "r"(a0), "r"(a1), "r"(a2), "r"(a7) : "memory");
+	__builtin_unreachable();
 }
+#endif

@@ -26,14 +26,16 @@ void fastpath_configure(const char *bootargs);
  * having changed nothing. */
 void fastpath_try(struct hart *hart, struct tcb *t);
 
-/* The first tier (trap.S, for an ecall with a7 = Call or ReplyRecv,
- * registers saved in the running thread's TCB, lock not held): the same
- * rules as fastpath_try's, for the case that needs no call that returns
- * (one try at the lock, the one-level CNode shape, a remembered satp, an
- * FP switch with nothing to save or load, no fence.i, no user-interrupt
- * state). Does the IPC and runs the other thread (never returns), or
- * returns having changed nothing and released the lock. Untrusted: every
- * user register (read from the TCB, checked by the same rules). */
-void fastpath_entry(struct hart *hart);
+/* The first tier (trap.S jumps here for an ecall with a7 = Call or
+ * ReplyRecv, is_reply_recv 0 or 1 from a7; registers saved in the
+ * running thread's TCB, lock not held):
+ * the same rules as fastpath_try's, for the case that needs no call that
+ * returns (one try at the lock, the one-level CNode shape, a remembered
+ * satp, an FP switch with nothing to save or load, no fence.i, no
+ * user-interrupt state). Does the IPC and runs the other thread, or,
+ * having changed nothing and released the lock, jumps back to trap.S's
+ * fastpath_refused. Never returns. Untrusted: every user register (read
+ * from the TCB, checked by the same rules). */
+_Noreturn void fastpath_entry(struct hart *hart, uint64_t is_reply_recv);
 
 #endif

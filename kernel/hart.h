@@ -44,6 +44,15 @@ struct hart {
 	/* In the hardware backend's poll, whose wake-ups this hart drains
 	 * right after (kuintr_before_schedule): they need no IPI. */
 	bool uintr_polling;
+	/* This hart's entries of per-hart tables every exit reads (the kernel
+	 * info page's, set by kinfo_init; what it has loaded of user
+	 * interrupts, its FP registers' state and the scheduler's state, set at
+	 * boot): one load
+	 * rather than an index computation each. */
+	struct kernel_info_hart *kinfo;
+	struct kuintr_loaded *uintr_loaded;
+	struct arch_fpu_hart *fpu;
+	struct sched_hart *sched; /* the scheduler's, for its `_on` functions */
 };
 
 extern struct hart harts[CONFIG_MAX_HARTS];

@@ -12,24 +12,26 @@
 
 #include "abi.h"
 #include "compiler.h"
+#include "hart.h"
 #include "memory.h"
 #include "tcb.h"
 
 extern struct kernel_info kernel_info_page;
 
-/* Boot, once the timer knows its frequency: fill the constant fields. */
-void kinfo_init(unsigned harts, uint64_t timebase_frequency);
+/* Boot, once the timer knows its frequency and the `count` harts their
+ * struct hart: fill the constant fields and each hart's `kinfo`. */
+void kinfo_init(unsigned count, uint64_t timebase_frequency);
 
-/* Hart h returns to user mode in t (NULL: it idles). Lock held, on h. */
+/* hart returns to user mode in t (NULL: it idles). Lock held, on hart. */
 /* Inline on every exit (HOT_INLINE: GCC kept it out of line, 20
  * instructions a return where the common case is a compare and two stores). */
-HOT_INLINE void kinfo_set_running(unsigned h, const struct tcb *t)
+HOT_INLINE void kinfo_set_running(struct hart *hart, const struct tcb *t)
 {
-	struct kernel_info_hart *hart = &kernel_info_page.hart[h];
+	struct kernel_info_hart *k = hart->kinfo;
 	uint64_t id = t != NULL ? kernel_to_physical(t) : 0;
-	if (hart->thread != id) {
-		__atomic_store_n(&hart->thread, id, __ATOMIC_RELAXED);
-		__atomic_store_n(&hart->switches, hart->switches + 1, __ATOMIC_RELAXED);
+	if (k->thread != id) {
+		__atomic_store_n(&k->thread, id, __ATOMIC_RELAXED);
+		__atomic_store_n(&k->switches, k->switches + 1, __ATOMIC_RELAXED);
 	}
 }
 

@@ -127,7 +127,7 @@ static void add_untyped(struct builder *b, uint64_t base, unsigned bits, bool de
 		return;
 	}
 	struct cte *slot = slot_at(b, b->next++);
-	slot->cap = cap_untyped_new((uintptr_t)physical_to_kernel(base), bits, device);
+	cte_set_cap(slot, cap_untyped_new((uintptr_t)physical_to_kernel(base), bits, device));
 	mdb_set_flags(slot, true, true);
 	info->untyped_list[info->untyped_count++] =
 	    (struct boot_untyped){ .paddr = base, .size_bits = (uint8_t)bits, .is_device = device };
@@ -158,7 +158,7 @@ static unsigned bits_for(uint64_t bytes)
 static void place(struct builder *b, uint64_t index, struct cap cap)
 {
 	struct cte *slot = slot_at(b, index);
-	slot->cap = cap;
+	cte_set_cap(slot, cap);
 	mdb_set_flags(slot, true, true);
 }
 
@@ -181,7 +181,8 @@ void root_task_create(unsigned boot_hart, const char *bootargs, const struct dtb
 	uint64_t block = memory_take_block(bits);
 	if (!block)
 		panic("no memory for the root task (2^%u bytes)", bits);
-	boot_untyped.cap = cap_untyped_new((uintptr_t)physical_to_kernel(block), bits, false);
+	cte_set_cap(&boot_untyped,
+		    cap_untyped_new((uintptr_t)physical_to_kernel(block), bits, false));
 	mdb_set_flags(&boot_untyped, true, true);
 	vspace_set_kernel_root(kernel_root);
 

@@ -5,11 +5,12 @@
  * fastpath ask: does its VSpace-root cap name a live root (the ASID table
  * walk of tcb_vspace_asid), which satp is that, and is this hart in the
  * ASID's flush set (asid_activate). The answers depend only on the cap's
- * two words and on the ASID table, pools and hart sets, which change only
- * with core/'s asid_generation: so the answer found once is kept in the
- * kernel's words of the TCB's register block with the generation, the hart
- * and the cap's words it was found for, and reused while all of them are
- * the same. The rule stays the slow path's: a miss walks exactly as before.
+ * two words and on the ASID table, pools and hart sets: a change of the
+ * first is a change of a slot's cap, of the rest one of asid_generation,
+ * and core/'s cte_generation (cte.h) moves with both. So the answer found
+ * once is kept in the kernel's words of the TCB's register block with the
+ * generation and the hart it was found for, and reused while both are the
+ * same: one compare. The rule stays the slow path's: a miss walks exactly as before.
  * Lock held for all of it (the generation and the TCB are the lock's).
  */
 #ifndef KERNEL_SPACE_CACHE_H
@@ -26,12 +27,10 @@
 #include "thread.h"
 
 /* Register-block words (kernel/thread.h's, past REG_REPLACED). KEY is
- * asid_generation << 8 | hart when the rest is valid; a fresh TCB's 0
- * never matches (the generation starts at 1). */
+ * cte_generation << 8 | hart when SATP is valid; a fresh TCB's 0 never
+ * matches (the generation starts at 1). */
 #define REG_SPACE_KEY 36
-#define REG_SPACE_CAP0 37
-#define REG_SPACE_CAP1 38
-#define REG_SPACE_SATP 39
+#define REG_SPACE_SATP 37
 _Static_assert(REG_SPACE_SATP < TCB_REG_WORDS, "the cache fits the register block");
 
 /* What a switch to a thread needs: satp to load, and the ASID whose flush
@@ -59,9 +58,7 @@ static inline bool space_walk(const struct tcb *t, struct space *s)
  * is in *s). False: only the walk can tell. Changes nothing. */
 HOT_INLINE bool space_hit(const struct tcb *t, unsigned h, struct space *s)
 {
-	if (t->regs[REG_SPACE_KEY] == (asid_generation << 8 | h) &&
-	    t->regs[REG_SPACE_CAP0] == t->vspace_root.cap.words[0] &&
-	    t->regs[REG_SPACE_CAP1] == t->vspace_root.cap.words[1]) {
+	if (t->regs[REG_SPACE_KEY] == (cte_generation << 8 | h)) {
 		s->satp = t->regs[REG_SPACE_SATP];
 		s->join_asid = ASID_INVALID;
 		return true;
@@ -83,9 +80,7 @@ HOT_INLINE void space_remember(struct tcb *t, unsigned h, const struct space *s)
 {
 	if (s->join_asid == ASID_INVALID)
 		return;
-	t->regs[REG_SPACE_KEY] = asid_generation << 8 | h;
-	t->regs[REG_SPACE_CAP0] = t->vspace_root.cap.words[0];
-	t->regs[REG_SPACE_CAP1] = t->vspace_root.cap.words[1];
+	t->regs[REG_SPACE_KEY] = cte_generation << 8 | h;
 	t->regs[REG_SPACE_SATP] = s->satp;
 }
 

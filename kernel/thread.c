@@ -152,7 +152,7 @@ static void idle_wait(struct hart *hart)
 {
 	csr_write_satp(hart->kernel_satp);
 	kuintr_unload_here(hart->cpu_index);
-	kinfo_set_running(hart->cpu_index, NULL);
+	kinfo_set_running(hart, NULL);
 	bool timer = kuintr_idle_needs_timer(hart->cpu_index); /* a deadline to watch */
 	csr_write_sie((timer ? hart->sie_user : hart->sie_user & ~SIE_STIE) |
 		      kuintr_idle_sie(hart->cpu_index));

@@ -37,18 +37,20 @@ HOT_INLINE uint64_t thread_run_quick(const struct hart *hart, struct tcb *from, 
 {
 	if (hart->icache_epoch != thread_code_epoch || !kuintr_return_is_noop(hart, next))
 		return 0;
-	return arch_fpu_switch_quick(hart->cpu_index, thread_fpu(from), thread_fpu(next));
+	return arch_fpu_switch_quick(hart->fpu, hart->cpu_index, thread_fpu(from),
+				     thread_fpu(next));
 }
 
 /*
- * Send next, current on this hart, to user mode in satp; from is the
- * thread whose FP registers the hart holds (or NULL). Drops the lock.
- * quick_status: thread_run_quick(hart, from, next) found under this lock
- * hold with nothing changed since but core/'s IPC state, or 0 (the full
- * exit).
+ * Everything thread_run does but the register loads: next, current on
+ * this hart, goes to user mode in satp; from is the thread whose FP
+ * registers the hart holds (or NULL). Drops the lock. quick_status:
+ * thread_run_quick(hart, from, next) found under this lock hold with
+ * nothing changed since but core/'s IPC state, or 0 (the full exit). The
+ * caller then enters user mode with one of trap.S's exits and nothing else.
  */
-HOT_INLINE _Noreturn void thread_run(struct hart *hart, struct tcb *from, struct tcb *next,
-				     uint64_t satp, uint64_t quick_status)
+HOT_INLINE void thread_run_prepare(struct hart *hart, struct tcb *from, struct tcb *next,
+				   uint64_t satp, uint64_t quick_status)
 {
 	unsigned h = hart->cpu_index;
 	if (quick_status != 0) {
@@ -78,8 +80,15 @@ HOT_INLINE _Noreturn void thread_run(struct hart *hart, struct tcb *from, struct
 		/* User-interrupt switch and delivery. */
 		kuintr_return_to_user(hart, next, next != from);
 	}
-	kinfo_set_running(h, next);
+	kinfo_set_running(hart, next);
 	spinlock_release(&kernel_lock);
+}
+
+/* thread_run_prepare, then next's registers from its TCB. */
+HOT_INLINE _Noreturn void thread_run(struct hart *hart, struct tcb *from, struct tcb *next,
+				     uint64_t satp, uint64_t quick_status)
+{
+	thread_run_prepare(hart, from, next, satp, quick_status);
 	user_return(hart, (struct trap_frame *)next->regs);
 }
 

@@ -53,7 +53,7 @@ _Noreturn void trap_from_user(struct hart *hart)
 	kernel_lock_acquire();
 	sched_enter(hart->cpu_index);
 	struct tcb *t = hart->running;
-	bool current = t != NULL && sched_current(hart->cpu_index) == t;
+	bool current = t != NULL && sched_current_on(hart->sched) == t;
 	bool replaced = false;
 	if (current) { /* (trap.S saved its registers into its TCB) */
 		t->regs[REG_KERNEL_ENTRIES]++;

@@ -191,6 +191,13 @@ struct channel_counters {
 /* ---- Client --------------------------------------------------------------------------------- */
 
 struct channel_client {
+	/* A slot's tag and state side by side, first: the hot paths reach
+	 * both from one address, the client's plus slot * 8. */
+	struct channel_client_slot {
+		uint32_t tag;  /* slot | generation << 7 */
+		uint8_t state; /* enum channel_slot_state */
+		uint8_t reserved[3];
+	} slot[CHANNEL_MAX_DEPTH];
 	struct channel_shared *shared;
 	struct channel_entry *requests, *responses;
 	struct channel_doorbell *mine, *server;
@@ -201,8 +208,6 @@ struct channel_client {
 	uint32_t response_head, response_tail_seen; /* mine; last validated server value */
 	uint32_t poll_budget;                       /* polls before publishing "sleeping" */
 	uint64_t done_slots;                        /* bit i: slot i is DONE (reply in done[i]) */
-	uint32_t tag_of[CHANNEL_MAX_DEPTH];         /* slot | generation << 7 */
-	uint8_t slot_state[CHANNEL_MAX_DEPTH];      /* enum channel_slot_state */
 	struct channel_counters counters;
 	struct channel_message done[CHANNEL_MAX_DEPTH];
 };
@@ -288,14 +293,13 @@ struct channel_link {
 	uint32_t response_tail, response_head_seen; /* mine; last validated client value */
 	uint32_t room; /* reply room: depth - taken and not replied - unread replies */
 	struct channel_counters counters;
-	/* The link's reply slots (set at init): handle_of[slot] is
-	 * &server->handle_of[index << 6] (slot | link << 6 | generation << 16),
-	 * tag_of[slot] the client's tag, copied at take. A slot holds a taken
-	 * request exactly when its handle's generation is odd (no separate
-	 * bitmap to keep in step). */
+	/* The link's reply slots (set at init): handle_of is
+	 * &server->handle_of[index << 6], handle_of[slot] the slot's current
+	 * handle (channel_handle_link: the client's tag, slot | link << 6 and
+	 * a generation). A slot holds a taken request exactly when its
+	 * handle's generation is odd (no separate bitmap to keep in step). */
 	uint64_t *handle_of;
-	uint32_t *tag_of;
-	uint64_t reserved[2]; /* 128 bytes: a link from a handle by a mask */
+	uint64_t reserved[3]; /* 128 bytes: a link from a handle by a shift */
 };
 _Static_assert(sizeof(struct channel_link) == 128, "a link is 1 << 7 bytes");
 
@@ -303,12 +307,10 @@ struct channel_server {
 	/* First, so that the reply finds a link as the server's address plus
 	 * a masked handle (channel_server_reply). */
 	struct channel_link link[CHANNEL_MAX_CHANNELS];
-	/* Every link's reply slots, link index << 6 | slot: the low 12 bits of
-	 * a handle (channel_server_reply finds a slot with one mask, as an
-	 * index scaled by the addressing). The links point into them, so a
-	 * server is never copied. */
+	/* Every link's reply slots, link index << 6 | slot: bits 0..11 of a
+	 * handle (channel_server_reply finds a slot from the handle alone).
+	 * The links point into them, so a server is never copied. */
 	uint64_t handle_of[CHANNEL_MAX_CHANNELS * CHANNEL_MAX_DEPTH];
-	uint32_t tag_of[CHANNEL_MAX_CHANNELS * CHANNEL_MAX_DEPTH];
 	struct channel_doorbell *mine;
 	/* The one ACTIVE link, or &idle (none or several): never NULL. */
 	struct channel_link *single;
@@ -384,10 +386,23 @@ static inline uint32_t channel_server_link_taken(const struct channel_server *se
 	return link->request_head - (uint32_t)link->counters.rejected;
 }
 
-/* The link index a handle names. */
+/*
+ * A server handle is slot | link << 6 (bits 0..11), a generation (bits
+ * 12..31), odd exactly while the slot holds a taken request, and the
+ * client's tag (bits 32..63: what the reply's entry carries, so the reply
+ * needs no other record of it). It is valid while it equals its slot's
+ * handle_of[] in all 64 bits; the generation wraps after 2^19 takes of
+ * one slot. The link index a handle names:
+ */
 static inline uint32_t channel_handle_link(uint64_t handle)
 {
 	return (uint32_t)(handle >> 6) & 63u;
+}
+
+/* The reply slot (of its link) a handle names. */
+static inline uint32_t channel_handle_slot(uint64_t handle)
+{
+	return (uint32_t)handle & 63u;
 }
 
 /* A handle that names link `index` and nothing else (slot 0, generation

@@ -100,10 +100,11 @@ __attribute__((noinline)) void channel_bench_round_baseline(uint64_t done)
  * exact payload in, publish the tail (release), the doorbell rule (seq_cst
  * fence, load of the peer's sleeping word), load the tail (acquire), copy
  * the words and the payload block out, publish the head (release), with
- * the same aligned copies as the protocol (channel_queue.h). Nothing
- * is checked (no shape, index, tag, handle or state), tags come from a
- * counter, there is no slot bookkeeping. Not a protocol: a peer could break
- * it with one store. It only measures what the checks cost.
+ * the same aligned copies and index loads and stores as the protocol
+ * (channel_queue.h). Nothing is checked (no shape, index, tag, handle or
+ * state), tags come from a counter, there is no slot bookkeeping. Not a
+ * protocol: a peer could break it with one store. It only measures what
+ * the checks cost.
  */
 static uint32_t floor_tag;
 
@@ -115,7 +116,7 @@ static inline void floor_publish(struct channel_entry *entry, const struct chann
 			 CHANNEL_WORDS_COMMON * sizeof(uint64_t));
 	__builtin_memcpy(CHANNEL_ALIGNED_TO((uint8_t *)entry->word + 4, 4), &tag, sizeof(tag));
 	__builtin_memcpy(CHANNEL_ALIGNED(entry->payload), CHANNEL_ALIGNED(m->payload), 8);
-	atomic_store_explicit(tail, value, memory_order_release);
+	channel_store_release(tail, value);
 	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(peer_sleeping, memory_order_relaxed) != 0)
 		channel_bench_fail(ERR_ILLEGAL_OPERATION, "floor: nobody sleeps");
@@ -124,10 +125,9 @@ static inline void floor_publish(struct channel_entry *entry, const struct chann
 static inline void floor_consume(struct channel_message *m, const struct channel_entry *entry,
 				 _Atomic uint32_t *head, uint32_t value)
 {
-	__builtin_memcpy(CHANNEL_ALIGNED(m), CHANNEL_ALIGNED(entry->word),
-			 CHANNEL_WORDS_COMMON * sizeof(uint64_t));
+	channel_words_read(m, entry);
 	__builtin_memcpy(CHANNEL_ALIGNED(m->payload), CHANNEL_ALIGNED(entry->payload), 16);
-	atomic_store_explicit(head, value, memory_order_release);
+	channel_store_release(head, value);
 }
 
 __attribute__((noinline)) void channel_bench_pair_floor(uint64_t i)
@@ -142,7 +142,7 @@ __attribute__((noinline)) void channel_bench_pair_floor(uint64_t i)
 		      &shared->request_tail, t + 1, &shared->server_sleeping);
 	/* take */
 	uint32_t h = link->request_head;
-	if (atomic_load_explicit(&shared->request_tail, memory_order_acquire) == h)
+	if (channel_load_acquire(&shared->request_tail) == h)
 		channel_bench_fail(ERR_FAILED_LOOKUP, "floor take");
 	link->request_head = h + 1;
 	floor_consume(&got, channel_entry_at(client->requests, h, client->mask),
@@ -154,7 +154,7 @@ __attribute__((noinline)) void channel_bench_pair_floor(uint64_t i)
 		      &shared->response_tail, t + 1, &shared->client_sleeping);
 	/* wait */
 	h = client->response_head;
-	if (atomic_load_explicit(&shared->response_tail, memory_order_acquire) == h)
+	if (channel_load_acquire(&shared->response_tail) == h)
 		channel_bench_fail(ERR_FAILED_LOOKUP, "floor wait");
 	client->response_head = h + 1;
 	floor_consume(&reply, channel_entry_at(client->responses, h, client->mask),

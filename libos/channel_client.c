@@ -6,9 +6,10 @@
  * stashed in the private state (done[]) by their slot.
  *
  * Invariants (channel_client_check_invariants): slots at or past depth
- * are FREE, a slot is DONE exactly when its bit is in done_slots; tag_of[slot] names the slot's current tag (or its last one while FREE) and its
- * low six bits are the slot; the cached server indices are within one
- * queue depth of ours.
+ * are FREE, a slot is DONE exactly when its bit is in done_slots;
+ * slot[i].tag names slot i's current tag (or its last one while FREE) and
+ * its low six bits are i; the cached server indices are within one queue
+ * depth of ours.
  *
  * Trust: the server is a peer, not a superior. Its indices are checked
  * against ours (a bad one breaks the channel), every reply's tag must name
@@ -95,7 +96,7 @@ enum error channel_client_init(struct channel_client *client, void *buffer, size
 	client->mask = depth - 1;
 	client->poll_budget = 256;
 	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
-		client->tag_of[slot] = slot;
+		client->slot[slot].tag = slot;
 	client->state = CHANNEL_ACTIVE;
 	client->open_depth = depth;
 	return ERR_OK;
@@ -111,10 +112,11 @@ enum error channel_client_cancel(struct channel_client *client, uint32_t tag)
 	/* Slots at or past depth are never used: FREE, so refused here (slot
 	 * < 64 indexes the arrays). */
 	uint32_t slot = tag & TAG_SLOT_MASK;
-	if (client->tag_of[slot] != tag || client->slot_state[slot] == CHANNEL_SLOT_FREE)
+	if (client->slot[slot].tag != tag || client->slot[slot].state == CHANNEL_SLOT_FREE)
 		return ERR_INVALID_ARGUMENT;
 	/* Freeing the slot moves its generation on: the old tag is dead. */
-	channel_client_slot_set(client, slot, client->slot_state[slot], CHANNEL_SLOT_FREE);
+	channel_client_slot_set(client, &client->slot[slot], slot, client->slot[slot].state,
+				CHANNEL_SLOT_FREE);
 	return ERR_OK;
 }
 
@@ -122,7 +124,7 @@ uint32_t channel_client_outstanding(const struct channel_client *client)
 {
 	uint32_t outstanding = 0;
 	for (uint32_t slot = 0; slot < client->depth; slot++)
-		outstanding += client->slot_state[slot] != CHANNEL_SLOT_FREE;
+		outstanding += client->slot[slot].state != CHANNEL_SLOT_FREE;
 	return outstanding;
 }
 
@@ -131,10 +133,10 @@ uint32_t channel_client_outstanding(const struct channel_client *client)
 static uint32_t client_free_slot(const struct channel_client *client, uint32_t tail)
 {
 	uint32_t slot = tail & client->mask;
-	if (client->slot_state[slot] == CHANNEL_SLOT_FREE)
+	if (client->slot[slot].state == CHANNEL_SLOT_FREE)
 		return slot;
 	for (slot = 0; slot < client->depth; slot++)
-		if (client->slot_state[slot] == CHANNEL_SLOT_FREE)
+		if (client->slot[slot].state == CHANNEL_SLOT_FREE)
 			break;
 	return slot;
 }
@@ -146,7 +148,7 @@ static CHANNEL_COLD enum error client_refresh_request_head(struct channel_client
 	uint32_t tail = client->request_tail;
 	/* Acquire: the server copied the entries out before it published this
 	 * head; our overwrite comes after. */
-	uint32_t head = atomic_load_explicit(&client->shared->request_head, memory_order_acquire);
+	uint32_t head = channel_load_acquire(&client->shared->request_head);
 	/* The server's head moves forward only, never past our tail. */
 	if (head - client->request_head_seen > tail - client->request_head_seen)
 		return client_break(client);
@@ -174,7 +176,8 @@ client_submit_checked(struct channel_client *client, const struct channel_messag
 	if (CHANNEL_UNLIKELY(tail - client->request_head_seen >= client->depth))
 		return client_submit_refresh(client, request, tag); /* a tail call */
 
-	return channel_client_publish(client, request, tag, is_short, slot);
+	return channel_client_publish(client, request, request->length, tag, is_short,
+				      &client->slot[slot], slot, client->shared);
 }
 
 /* The whole submit, out of line: the state check, the full shape check
@@ -217,7 +220,8 @@ static CHANNEL_COLD enum error deliver_done(struct channel_client *client, uint3
 					    struct channel_message *reply)
 {
 	message_copy(reply, &client->done[slot]);
-	channel_client_slot_set(client, slot, CHANNEL_SLOT_DONE, CHANNEL_SLOT_FREE);
+	channel_client_slot_set(client, &client->slot[slot], slot, CHANNEL_SLOT_DONE,
+				CHANNEL_SLOT_FREE);
 	return ERR_OK;
 }
 
@@ -233,8 +237,7 @@ client_next(struct channel_client *client, struct channel_message *reply, uint32
 	uint32_t head = client->response_head;
 	if (head == client->response_tail_seen) {
 		/* Acquire: the server wrote the entries before this tail. */
-		uint32_t tail =
-		    atomic_load_explicit(&client->shared->response_tail, memory_order_acquire);
+		uint32_t tail = channel_load_acquire(&client->shared->response_tail);
 		if (CHANNEL_UNLIKELY(tail - head > client->depth))
 			return client_break(client);
 		client->response_tail_seen = tail;
@@ -277,8 +280,8 @@ client_consume(struct channel_client *client, uint32_t want, struct channel_mess
 {
 	uint32_t tag = reply->tag;
 	uint32_t slot = tag & TAG_SLOT_MASK;
-	_Bool ours = slot < client->depth && client->tag_of[slot] == tag &&
-		     client->slot_state[slot] == CHANNEL_SLOT_PENDING;
+	_Bool ours = slot < client->depth && client->slot[slot].tag == tag &&
+		     client->slot[slot].state == CHANNEL_SLOT_PENDING;
 	channel_words_read_large(reply, &client->responses[head & client->mask]);
 	if (ours) {
 		enum error err = channel_shape_check(reply->flags, reply->length,
@@ -297,15 +300,17 @@ client_consume(struct channel_client *client, uint32_t want, struct channel_mess
 	/* Release: our copy of the entry is complete before the server may
 	 * reuse it. */
 	client->response_head = head + 1;
-	atomic_store_explicit(&client->shared->response_head, head + 1, memory_order_release);
+	channel_store_release(&client->shared->response_head, head + 1);
 	if (!ours)
 		return client_dropped(client);
 	if (want == CHANNEL_ANY || want == tag) {
-		channel_client_slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
+		channel_client_slot_set(client, &client->slot[slot], slot, CHANNEL_SLOT_PENDING,
+					CHANNEL_SLOT_FREE);
 		return ERR_OK;
 	}
 	message_copy(&client->done[slot], reply);
-	channel_client_slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_DONE);
+	channel_client_slot_set(client, &client->slot[slot], slot, CHANNEL_SLOT_PENDING,
+				CHANNEL_SLOT_DONE);
 	return ERR_FAILED_LOOKUP;
 }
 
@@ -381,9 +386,9 @@ enum error channel_client_wait_general(struct channel_client *client, uint32_t t
 		/* Slots at or past depth are never used: FREE, so refused here
 		 * without a separate bound check (slot < 64 indexes the arrays). */
 		uint32_t slot = tag & TAG_SLOT_MASK;
-		if (client->tag_of[slot] != tag || client->slot_state[slot] == CHANNEL_SLOT_FREE)
+		if (client->slot[slot].tag != tag || client->slot[slot].state == CHANNEL_SLOT_FREE)
 			return ERR_INVALID_ARGUMENT;
-		if (client->slot_state[slot] == CHANNEL_SLOT_DONE)
+		if (client->slot[slot].state == CHANNEL_SLOT_DONE)
 			return deliver_done(client, slot, reply);
 	}
 	if (CHANNEL_UNLIKELY(client->state != CHANNEL_ACTIVE))
@@ -451,9 +456,10 @@ enum error channel_client_check_invariants(const struct channel_client *client)
 		return ERR_INVALID_ARGUMENT;
 	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++) {
 		uint64_t bit = UINT64_C(1) << slot;
-		enum channel_slot_state state = client->slot_state[slot];
-		if ((client->tag_of[slot] & TAG_SLOT_MASK) != slot ||
-		    (client->tag_of[slot] & CHANNEL_TAG_NEVER) != 0 || state > CHANNEL_SLOT_DONE ||
+		enum channel_slot_state state = client->slot[slot].state;
+		if ((client->slot[slot].tag & TAG_SLOT_MASK) != slot ||
+		    (client->slot[slot].tag & CHANNEL_TAG_NEVER) != 0 ||
+		    state > CHANNEL_SLOT_DONE ||
 		    (slot >= client->depth && state != CHANNEL_SLOT_FREE) ||
 		    (state == CHANNEL_SLOT_DONE) != ((client->done_slots & bit) != 0))
 			return ERR_INVALID_ARGUMENT;

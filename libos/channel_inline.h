@@ -70,16 +70,19 @@ CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
 	 * is 0 unless ACTIVE: a broken or detached client always takes the
 	 * general path, which reports it. */
 	uint64_t slot = channel_queue_index(tail, client->mask); /* as the entry's */
-	if (CHANNEL_UNLIKELY(!channel_message_common(request) ||
-			     client->slot_state[slot] != CHANNEL_SLOT_FREE))
+	struct channel_client_slot *record = channel_client_record(client, slot);
+	uint64_t shape = channel_message_shape(request); /* the length, when common */
+	if (CHANNEL_UNLIKELY(!channel_shape_common(shape) || record->state != CHANNEL_SLOT_FREE))
 		return channel_client_submit_general(client, request, tag);
 	/* Room by our cached server head, else read the real one; the general
 	 * path handles a full queue, a broken head and a channel that is not
 	 * ACTIVE (open_depth 0). */
+	struct channel_shared *shared = client->shared; /* loaded once for both */
 	if (CHANNEL_UNLIKELY(tail - client->request_head_seen >= client->open_depth) &&
-	    !channel_client_refresh_room(client))
+	    !channel_client_refresh_room(client, shared))
 		return channel_client_submit_general(client, request, tag);
-	return channel_client_publish(client, request, tag, 1, slot);
+	return channel_client_publish(client, request, (uint32_t)shape, tag, 1, record,
+				      (uint32_t)slot, shared);
 }
 
 /*
@@ -93,11 +96,12 @@ CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32
 					   uint64_t timeout_ns, struct channel_message *reply)
 {
 	uint32_t slot = tag & CHANNEL_TAG_SLOT_MASK;
-	/* Slots at or past depth are never used: FREE, so tag_of[] needs no
-	 * bound check beyond the mask (slot < 64 indexes the arrays); no
-	 * tag_of[] is ever CHANNEL_ANY (bit 6 of a tag is 0). */
-	if (CHANNEL_UNLIKELY(timeout_ns != 0 || client->tag_of[slot] != tag ||
-			     client->slot_state[slot] != CHANNEL_SLOT_PENDING))
+	/* Slots at or past depth are never used: FREE, so slot[] needs no
+	 * bound check beyond the mask (slot < 64 indexes the array); no
+	 * slot[].tag is ever CHANNEL_ANY (bit 6 of a tag is 0). */
+	struct channel_client_slot *record = channel_client_record(client, slot);
+	if (CHANNEL_UNLIKELY(timeout_ns != 0 || record->tag != tag ||
+			     record->state != CHANNEL_SLOT_PENDING))
 		return channel_client_wait_general(client, tag, timeout_ns, reply);
 	uint32_t head = client->response_head, next = head + 1;
 	struct channel_shared *shared = client->shared;
@@ -106,7 +110,7 @@ CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32
 	 * caller, whose one reply is past the cached tail every time. */
 	if (CHANNEL_LIKELY(head == client->response_tail_seen)) {
 		/* Acquire: the server wrote the entries before this tail. */
-		uint32_t tail = atomic_load_explicit(&shared->response_tail, memory_order_acquire);
+		uint32_t tail = channel_load_acquire(&shared->response_tail);
 		/* Cached before it is checked (no copy of it to keep): the
 		 * cold path puts the cache back unless the tail is good. */
 		client->response_tail_seen = tail;
@@ -126,12 +130,12 @@ CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32
 	 * areas), then the release of the entry. */
 	reply->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
 	client->response_head = next;
-	channel_client_slot_set(client, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
+	channel_client_slot_set(client, record, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
 	__builtin_memcpy(CHANNEL_ALIGNED(reply->payload), CHANNEL_ALIGNED(entry->payload),
 			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: our copy of the entry is complete before the server may
 	 * reuse it. */
-	atomic_store_explicit(&shared->response_head, next, memory_order_release);
+	channel_store_release(&shared->response_head, next);
 	return ERR_OK;
 }
 
@@ -167,7 +171,7 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	/* No entry cached: read the client's tail (likely, as in the wait). */
 	if (CHANNEL_LIKELY(head == link->request_tail_seen)) {
 		/* Acquire: the client wrote the entries before this tail. */
-		uint32_t tail = atomic_load_explicit(&shared->request_tail, memory_order_acquire);
+		uint32_t tail = channel_load_acquire(&shared->request_tail);
 		/* Cached before it is checked (no copy of it to keep): nothing
 		 * new leaves it at head, and a bad one breaks the link, whose
 		 * cache nothing reads again (detach resets it). */
@@ -187,11 +191,11 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	 * link becomes ACTIVE (link_set_state in channel_server.c). */
 	request->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
 	link->request_head = next;
-	channel_link_accept_in(link, request, handles, slot, handle);
+	channel_link_accept_in(link, request, handles, slot, handle, link->room);
 	__builtin_memcpy(CHANNEL_ALIGNED(request->payload), CHANNEL_ALIGNED(entry->payload),
 			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: the copy is complete before the client may reuse the entry. */
-	atomic_store_explicit(&shared->request_head, next, memory_order_release);
+	channel_store_release(&shared->request_head, next);
 	return ERR_OK;
 }
 
@@ -202,23 +206,22 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 CHANNEL_HOT enum error channel_server_reply(struct channel_server *server,
 					    const struct channel_message *reply)
 {
-	if (CHANNEL_UNLIKELY(!channel_message_common(reply)))
+	uint64_t shape = channel_message_shape(reply); /* the length, when common */
+	if (CHANNEL_UNLIKELY(!channel_shape_common(shape)))
 		return channel_server_reply_general(server, reply);
 	uint64_t handle = reply->handle;
 	/* Any 12 bits name a slot of the array (no range check): link << 6 |
-	 * slot. A handle is valid while its slot holds it with an odd
-	 * generation; a link that broke or was detached retired its handles
-	 * (even), so that a valid handle also says the link is ACTIVE. */
-	uint32_t index = (uint32_t)handle & CHANNEL_HANDLE_TAKEN_MASK;
-	if (CHANNEL_UNLIKELY(server->handle_of[index] != handle ||
-			     !(handle & CHANNEL_HANDLE_GENERATION)))
+	 * slot. A handle is valid while its slot holds it, tag included, with
+	 * an odd generation; a link that broke or was detached retired its
+	 * handles (even), so that a valid handle also says the link is
+	 * ACTIVE. */
+	struct channel_link *link;
+	uint64_t *held = channel_handle_slot_of(server, handle, &link);
+	if (CHANNEL_UNLIKELY(*held != handle || !(handle & CHANNEL_HANDLE_GENERATION)))
 		return channel_server_reply_general(server, reply);
-	/* The link: &server->link[channel_handle_link(handle)], by a mask
-	 * (a link is 128 bytes; the compiler shifts twice otherwise). */
-	struct channel_link *link =
-	    (struct channel_link *)((uint8_t *)server->link + ((handle & (63u << 6)) << 1));
-	server->handle_of[index] = handle + CHANNEL_HANDLE_GENERATION;
-	return channel_link_post(link, server->tag_of[index], reply, 1);
+	*held = handle + CHANNEL_HANDLE_GENERATION;
+	/* The handle's high half is the client's tag. */
+	return channel_link_post(link, (uint32_t)(handle >> 32), reply, (uint32_t)shape, 1);
 }
 
 #endif

@@ -34,6 +34,43 @@
 #define CHANNEL_ASSERT(expr) ((expr) ? (void)0 : __builtin_trap())
 #endif
 
+/*
+ * The acquire load and the release store of a shared index. On RISC-V they
+ * are the ISA manual's mapping of C11's (load; fence r,rw and fence rw,w;
+ * store: the unprivileged spec's table of C/C++ mappings, RVWMO) written
+ * out, because GCC 12 stores an atomic word with amoswap.w, whose address
+ * takes no offset (an add per store), and sign-extends an atomic word it
+ * has just loaded with lw (a sext.w per load). The "memory" clobber keeps
+ * the compiler's own accesses on the right side, as C11's orderings do.
+ * Elsewhere (x86-64, TSO: both are plain moves) they are C11's, which
+ * ThreadSanitizer understands.
+ */
+static inline uint32_t channel_load_acquire(const _Atomic uint32_t *word)
+{
+#if defined(__riscv)
+	uint32_t value;
+	__asm__ volatile("lw %0, %1\n\tfence r, rw"
+			 : "=r"(value)
+			 : "m"(*(const uint32_t *)word)
+			 : "memory");
+	return value;
+#else
+	return atomic_load_explicit(word, memory_order_acquire);
+#endif
+}
+
+static inline void channel_store_release(_Atomic uint32_t *word, uint32_t value)
+{
+#if defined(__riscv)
+	__asm__ volatile("fence rw, w\n\tsw %1, %0"
+			 : "=m"(*(uint32_t *)word)
+			 : "r"(value)
+			 : "memory");
+#else
+	atomic_store_explicit(word, value, memory_order_release);
+#endif
+}
+
 /* Shape of flags, length and large buffer (see channel_message_check). The
  * large buffer is looked at only with CHANNEL_FLAG_LARGE. */
 static inline enum error channel_shape_check(uint32_t flags, uint32_t length, uint64_t address,
@@ -215,19 +252,36 @@ static inline void channel_payload_out(uint8_t *to, const uint8_t *from, uint32_
 }
 
 /* Read an entry's words 0..5 once into the first 48 bytes of `message`
- * (private memory; the layouts match, see channel.h). The compiler barrier
- * keeps the compiler from re-reading shared memory in place of `message`
- * later (no double fetch); the hardware ordering came from the acquire
- * load of the tail before this. Words 6 and 7 are read by
- * channel_words_read_large, only with CHANNEL_FLAG_LARGE (checked in the
- * private copy); the payload is copied once its length has been checked. */
+ * (private memory; the layouts match, see channel.h), so that nothing
+ * later reads shared memory in place of `message` (no double fetch); the
+ * hardware ordering came from the acquire load of the tail before this.
+ * On RISC-V each word is one relaxed atomic load (a plain ld, which the
+ * compiler may not repeat), and the checks that follow use the loaded
+ * registers; elsewhere (x86-64 moves 16 bytes an instruction) a block copy
+ * and a compiler barrier, and the checks read the copy. Words 6 and 7 are
+ * read by channel_words_read_large, only with CHANNEL_FLAG_LARGE (checked
+ * in the private copy); the payload is copied once its length has been
+ * checked. */
 #define CHANNEL_WORDS_COMMON 6u
 static inline void channel_words_read(struct channel_message *message,
 				      const struct channel_entry *entry)
 {
+#if defined(__riscv)
+	/* Written out: GCC keeps a loop of atomic loads a loop, through the
+	 * stack. */
+	uint64_t *to = CHANNEL_ALIGNED((uint64_t *)(void *)message);
+	_Static_assert(CHANNEL_WORDS_COMMON == 6, "six words");
+	to[0] = __atomic_load_n(&entry->word[0], __ATOMIC_RELAXED);
+	to[1] = __atomic_load_n(&entry->word[1], __ATOMIC_RELAXED);
+	to[2] = __atomic_load_n(&entry->word[2], __ATOMIC_RELAXED);
+	to[3] = __atomic_load_n(&entry->word[3], __ATOMIC_RELAXED);
+	to[4] = __atomic_load_n(&entry->word[4], __ATOMIC_RELAXED);
+	to[5] = __atomic_load_n(&entry->word[5], __ATOMIC_RELAXED);
+#else
 	__builtin_memcpy(CHANNEL_ALIGNED(message), CHANNEL_ALIGNED(entry->word),
 			 CHANNEL_WORDS_COMMON * sizeof(uint64_t));
 	atomic_signal_fence(memory_order_seq_cst);
+#endif
 }
 
 /* After channel_words_read: the large buffer from words 6 and 7 (read
@@ -247,15 +301,17 @@ static inline void channel_words_read_large(struct channel_message *message,
 /* Write an entry from a message whose shape was checked (private memory),
  * with this side's `tag` in place of the message's: words 0..5, words 6
  * and 7 only with CHANNEL_FLAG_LARGE, and exactly `length` payload bytes
- * (channel_payload_out). `is_short` (a constant): the caller knows the
- * common shape (no flags, length <= CHANNEL_SHORT_PAYLOAD), and the copy
- * needs no call (hot paths stay leaf functions). */
+ * (channel_payload_out). `length` is message->length as the caller
+ * checked it (a hot path has it in a register from the shape test; the
+ * message is private memory). `is_short` (a constant): the caller knows
+ * the common shape (no flags, length <= CHANNEL_SHORT_PAYLOAD), and the
+ * copy needs no call (hot paths stay leaf functions). */
 #define CHANNEL_SHORT_PAYLOAD 16u
 static inline __attribute__((always_inline)) void
 channel_entry_write(struct channel_entry *entry, uint32_t tag,
-		    const struct channel_message *message, _Bool is_short)
+		    const struct channel_message *message, uint32_t length, _Bool is_short)
 {
-	uint32_t length = message->length;
+	CHANNEL_ASSERT(length == message->length);
 	__builtin_memcpy(CHANNEL_ALIGNED(entry->word), CHANNEL_ALIGNED(message),
 			 CHANNEL_WORDS_COMMON * sizeof(uint64_t));
 	/* The tag is word 0's high half: 4-byte aligned. */
@@ -295,17 +351,29 @@ static inline struct channel_entry *channel_entry_at(struct channel_entry *queue
 	return &queue[channel_queue_index(position, mask)];
 }
 
-/* A message the hot paths handle inline: no flags, no large buffer, a
- * short payload. Anything else takes the out-of-line path, which runs the
- * full channel_shape_check. */
-static inline _Bool channel_message_common(const struct channel_message *message)
+/* A message's word 1, length | flags << 32 (private memory). */
+static inline uint64_t channel_message_shape(const struct channel_message *message)
 {
-	uint64_t length_flags; /* word 1: length | flags << 32 */
+	uint64_t length_flags;
 	_Static_assert(offsetof(struct channel_message, flags) ==
 			   offsetof(struct channel_message, length) + 4,
 		       "flags follow length");
 	__builtin_memcpy(&length_flags, CHANNEL_ALIGNED(&message->length), sizeof(length_flags));
+	return length_flags;
+}
+
+/* A message the hot paths handle inline, by its word 1: no flags, no
+ * large buffer, a short payload (then the word is the length). Anything
+ * else takes the out-of-line path, which runs the full
+ * channel_shape_check. */
+static inline _Bool channel_shape_common(uint64_t length_flags)
+{
 	return length_flags <= CHANNEL_SHORT_PAYLOAD;
+}
+
+static inline _Bool channel_message_common(const struct channel_message *message)
+{
+	return channel_shape_common(channel_message_shape(message));
 }
 /* Ring the peer whose doorbell `*peer` names (the rare half of the
  * doorbell rule, out of line, in channel_client.c; the pointer is loaded
@@ -400,27 +468,70 @@ static inline uint64_t channel_deadline(uint64_t timeout_ns)
 #define CHANNEL_TAG_SLOT_MASK 63u
 #define CHANNEL_TAG_NEVER 64u
 #define CHANNEL_TAG_GENERATION 128u
-#define CHANNEL_HANDLE_GENERATION (UINT64_C(1) << 16)
-/* A handle's link << 6 | slot: its slot's index in server->handle_of. */
-#define CHANNEL_HANDLE_TAKEN_MASK 0xfffu
+/* A handle (channel_handle_link): link << 6 | slot | generation << 12 |
+ * tag << 32. */
+#define CHANNEL_HANDLE_GENERATION (UINT64_C(1) << 12)
+
+/* A handle's link << 6 | slot: its slot's index in server->handle_of
+ * (any 12 bits name an element). */
+static inline uint32_t channel_handle_index(uint64_t handle)
+{
+	return (uint32_t)handle & 0xfffu;
+}
+
+/* &server->handle_of[channel_handle_index(handle)], and in *link the
+ * link the handle names. On rv64 both offsets come from the index's 12
+ * bits shifted to the top (index * 8; link * 128, a link being 128
+ * bytes); that value is hidden from GCC, which would otherwise build the
+ * masks from the generation's constant. */
+static inline uint64_t *channel_handle_slot_of(struct channel_server *server, uint64_t handle,
+					       struct channel_link **link)
+{
+#if defined(__riscv)
+	uint64_t top = handle << 52;
+	__asm__("" : "+r"(top));
+	*link = (struct channel_link *)(void *)((uint8_t *)server->link + ((top >> 58) << 7));
+	return (uint64_t *)(void *)((uint8_t *)server->handle_of + (top >> 49));
+#else
+	/* x86-64 scales an index in the address; a link is 128 bytes. */
+	*link =
+	    (struct channel_link *)(void *)((uint8_t *)server->link + ((handle & (63u << 6)) << 1));
+	return &server->handle_of[channel_handle_index(handle)];
+#endif
+}
+
+/* Slot `slot`'s record (slot < CHANNEL_MAX_DEPTH). On rv64 the address is
+ * hidden from the optimiser once formed: GCC would otherwise form it again
+ * (a shift and an add) at each use rather than keep it in a register. */
+static inline struct channel_client_slot *channel_client_record(struct channel_client *client,
+								uint64_t slot)
+{
+	struct channel_client_slot *record = &client->slot[slot];
+#if defined(__riscv)
+	__asm__("" : "+r"(record));
+#endif
+	return record;
+}
 
 /* The one place a client slot changes state (enum channel_slot_state);
- * keeps the bitmaps in step. `from` (a constant at each call) is the
- * slot's state, asserted; the legal transitions are FREE → PENDING,
- * PENDING → FREE, PENDING → DONE, DONE → FREE. */
-static inline void channel_client_slot_set(struct channel_client *client, uint32_t slot,
+ * keeps the bitmaps in step. `record` is &client->slot[slot]. `from` (a
+ * constant at each call) is the slot's state, asserted; the legal
+ * transitions are FREE → PENDING, PENDING → FREE, PENDING → DONE, DONE →
+ * FREE. */
+static inline void channel_client_slot_set(struct channel_client *client,
+					   struct channel_client_slot *record, uint32_t slot,
 					   enum channel_slot_state from, enum channel_slot_state to)
 {
 	uint64_t bit = UINT64_C(1) << slot;
 	CHANNEL_ASSERT(
-	    client->slot_state[slot] == from &&
+	    record == &client->slot[slot] && record->state == from &&
 	    (from == CHANNEL_SLOT_PENDING
 		 ? to != CHANNEL_SLOT_PENDING
 		 : to == (from == CHANNEL_SLOT_FREE ? CHANNEL_SLOT_PENDING : CHANNEL_SLOT_FREE)));
-	client->slot_state[slot] = (uint8_t)to;
+	record->state = (uint8_t)to;
 	switch (to) {
 	case CHANNEL_SLOT_FREE:
-		/* The slot's tag stays in tag_of[] but is valid no more: every
+		/* The slot's tag stays in slot[].tag but is valid no more: every
 		 * use of a tag also wants its slot not FREE. */
 		if (from == CHANNEL_SLOT_DONE)
 			client->done_slots &= ~bit;
@@ -430,7 +541,7 @@ static inline void channel_client_slot_set(struct channel_client *client, uint32
 		 * name it again; it wraps by itself, bit 6 stays 0, so that no
 		 * tag is CHANNEL_ANY). Moved on here rather than when the slot
 		 * is freed: submit already holds the old one in a register. */
-		client->tag_of[slot] += CHANNEL_TAG_GENERATION;
+		record->tag += CHANNEL_TAG_GENERATION;
 		break;
 	case CHANNEL_SLOT_DONE: client->done_slots |= bit; break;
 	}
@@ -443,20 +554,21 @@ static inline void channel_client_slot_set(struct channel_client *client, uint32
  */
 static inline __attribute__((always_inline)) enum error
 channel_client_publish(struct channel_client *client, const struct channel_message *request,
-		       uint32_t *tag, _Bool is_short, uint32_t slot)
+		       uint32_t length, uint32_t *tag, _Bool is_short,
+		       struct channel_client_slot *record, uint32_t slot,
+		       struct channel_shared *shared)
 {
 	/* Our state first: the entry's bytes may alias it for the compiler,
-	 * which would then reload it. */
+	 * which would then reload it. `shared` is client->shared. */
 	uint32_t tail = client->request_tail;
-	uint32_t my_tag = client->tag_of[slot] + CHANNEL_TAG_GENERATION;
-	struct channel_shared *shared = client->shared;
+	uint32_t my_tag = record->tag + CHANNEL_TAG_GENERATION;
 	struct channel_entry *entry = channel_entry_at(client->requests, tail, client->mask);
-	channel_client_slot_set(client, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
+	channel_client_slot_set(client, record, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
 	client->request_tail = tail + 1;
 	*tag = my_tag;
-	channel_entry_write(entry, my_tag, request, is_short);
+	channel_entry_write(entry, my_tag, request, length, is_short);
 	/* Release: the entry's words are visible before the new tail. */
-	atomic_store_explicit(&shared->request_tail, tail + 1, memory_order_release);
+	channel_store_release(&shared->request_tail, tail + 1);
 	return channel_ring_if_sleeping(&shared->server_sleeping, &client->server,
 					&client->counters);
 }
@@ -465,12 +577,13 @@ channel_client_publish(struct channel_client *client, const struct channel_messa
  * real one. 1: there is room now. 0: none, a head that moved backwards or
  * past our tail, or a channel that is not ACTIVE (the general path decides).
  * Assumes nothing about the server's head. */
-static inline int channel_client_refresh_room(struct channel_client *client)
+static inline int channel_client_refresh_room(struct channel_client *client,
+					      struct channel_shared *shared)
 {
 	uint32_t tail = client->request_tail;
 	/* Acquire: the server copied the entries out before it published this
 	 * head; our overwrite comes after. */
-	uint32_t head = atomic_load_explicit(&client->shared->request_head, memory_order_acquire);
+	uint32_t head = channel_load_acquire(&shared->request_head);
 	if (head - client->request_head_seen > tail - client->request_head_seen ||
 	    tail - head >= client->open_depth)
 		return 0;
@@ -486,25 +599,40 @@ CHANNEL_COLD uint32_t channel_link_free_slot(const struct channel_link *link);
 /* Hand a request, checked and copied in, to the server: reply slot `slot`
  * (free; room was checked) of handle array `handles` (link->handle_of,
  * passed in: the copies may alias it for the compiler), whose handle
- * `handle` turns odd. */
+ * `handle` turns odd and takes the request's tag (the last one's, left in
+ * its high half, goes). */
 static inline __attribute__((always_inline)) void
 channel_link_accept_in(struct channel_link *link, struct channel_message *request,
-		       uint64_t *handles, uint64_t slot, uint64_t handle)
+		       uint64_t *handles, uint64_t slot, uint64_t handle, uint32_t room)
 {
 	CHANNEL_ASSERT(handles == link->handle_of && handle == handles[slot] &&
-		       slot < link->depth && link->room > 0 &&
+		       slot < link->depth && room == link->room && room > 0 &&
 		       !(handle & CHANNEL_HANDLE_GENERATION));
-	handle += CHANNEL_HANDLE_GENERATION;
-	link->room--;
+	/* The generation wraps in its 20 bits (the 32-bit sum drops the
+	 * carry). On rv64 the new handle is stored as its two halves
+	 * (little-endian, channel.h), the room store between them so that
+	 * GCC does not merge them back: forming the 64-bit value costs a zero
+	 * extension, a shift and an or. On x86-64 the two halves cost more. */
+#if defined(__riscv)
+	uint32_t low = (uint32_t)handle + (uint32_t)CHANNEL_HANDLE_GENERATION, tag = request->tag;
+	__builtin_memcpy(CHANNEL_ALIGNED_TO(&handles[slot], 4), &low, 4);
+	__builtin_memcpy(CHANNEL_ALIGNED_TO(&request->handle, 4), &low, 4);
+	link->room = room - 1;
+	__builtin_memcpy(CHANNEL_ALIGNED_TO((uint8_t *)&handles[slot] + 4, 4), &tag, 4);
+	__builtin_memcpy(CHANNEL_ALIGNED_TO((uint8_t *)&request->handle + 4, 4), &tag, 4);
+#else
+	handle = (uint64_t)request->tag << 32 | (uint32_t)(handle + CHANNEL_HANDLE_GENERATION);
+	link->room = room - 1;
 	handles[slot] = handle;
-	link->tag_of[slot] = request->tag;
 	request->handle = handle;
+#endif
 }
 
 static inline __attribute__((always_inline)) void
 channel_link_accept_at(struct channel_link *link, struct channel_message *request, uint32_t slot)
 {
-	channel_link_accept_in(link, request, link->handle_of, slot, link->handle_of[slot]);
+	channel_link_accept_in(link, request, link->handle_of, slot, link->handle_of[slot],
+			       link->room);
 }
 
 /* The request at queue position `head`'s reply slot: that position when
@@ -525,7 +653,7 @@ static inline uint32_t channel_link_slot_for(const struct channel_link *link, ui
 static inline int channel_link_refresh_room(struct channel_link *link)
 {
 	/* Acquire: the client copied those replies out first. */
-	uint32_t head = atomic_load_explicit(&link->shared->response_head, memory_order_acquire);
+	uint32_t head = channel_load_acquire(&link->shared->response_head);
 	uint32_t freed = head - link->response_head_seen;
 	if (freed == 0 || freed > link->response_tail - link->response_head_seen)
 		return 0;
@@ -544,7 +672,7 @@ static inline void channel_server_turn_taken(struct channel_server *server, uint
  * if it said it sleeps. Returns ERR_OK (so that a caller ends with it). */
 static inline __attribute__((always_inline)) enum error
 channel_link_post(struct channel_link *link, uint32_t tag, const struct channel_message *reply,
-		  _Bool is_short)
+		  uint32_t length, _Bool is_short)
 {
 	/* Our fields first: the entry's bytes may alias anything for the
 	 * compiler, which would then reload them. */
@@ -552,20 +680,22 @@ channel_link_post(struct channel_link *link, uint32_t tag, const struct channel_
 	struct channel_shared *shared = link->shared;
 	struct channel_entry *entry = channel_entry_at(link->responses, tail, link->mask);
 	link->response_tail = tail + 1;
-	channel_entry_write(entry, tag, reply, is_short);
+	channel_entry_write(entry, tag, reply, length, is_short);
 	/* Release: the entry is visible before the tail that covers it. */
-	atomic_store_explicit(&shared->response_tail, tail + 1, memory_order_release);
+	channel_store_release(&shared->response_tail, tail + 1);
 	return channel_ring_if_sleeping(&shared->client_sleeping, &link->client, &link->counters);
 }
 
 /* Answer the taken request in `slot` of `link` with `reply` (checked): the
- * generation of its handle turns even (never valid again). */
+ * generation of its handle turns even (never valid again); the handle's
+ * high half is the client's tag. */
 static inline __attribute__((always_inline)) enum error
 channel_link_answer(struct channel_link *link, uint32_t slot, const struct channel_message *reply,
 		    _Bool is_short)
 {
-	link->handle_of[slot] += CHANNEL_HANDLE_GENERATION;
-	return channel_link_post(link, link->tag_of[slot], reply, is_short);
+	uint64_t handle = link->handle_of[slot];
+	link->handle_of[slot] = handle + CHANNEL_HANDLE_GENERATION;
+	return channel_link_post(link, (uint32_t)(handle >> 32), reply, reply->length, is_short);
 }
 
 #endif

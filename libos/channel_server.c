@@ -88,9 +88,8 @@ void channel_server_init(struct channel_server *server, struct channel_doorbell 
 	server->poll_budget = 1024;
 	for (uint32_t index = 0; index < CHANNEL_MAX_CHANNELS; index++) {
 		server->link[index].handle_of = &server->handle_of[index * CHANNEL_MAX_DEPTH];
-		server->link[index].tag_of = &server->tag_of[index * CHANNEL_MAX_DEPTH];
 		for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
-			server->link[index].handle_of[slot] = (uint64_t)index << 6 | slot;
+			server->link[index].handle_of[slot] = index << 6 | slot;
 	}
 }
 
@@ -206,7 +205,7 @@ static CHANNEL_COLD enum take_result link_reject(struct channel_link *link, uint
 	struct channel_message answer = { .opcode = (uint32_t)err };
 	link->counters.rejected++;
 	link->room--; /* the answer takes the room checked for the request */
-	(void)channel_link_post(link, tag, &answer, 1);
+	(void)channel_link_post(link, tag, &answer, 0, 1);
 	return TAKE_REJECTED;
 }
 
@@ -218,7 +217,7 @@ static CHANNEL_COLD enum take_result link_refresh_response_head(struct channel_s
 	struct channel_link *link = &server->link[index];
 	uint32_t unread = link->response_tail - link->response_head_seen;
 	/* Acquire: the client copied those replies out first. */
-	uint32_t head = atomic_load_explicit(&link->shared->response_head, memory_order_acquire);
+	uint32_t head = channel_load_acquire(&link->shared->response_head);
 	/* The client's head moves forward only, never past our tail. */
 	if (head - link->response_head_seen > unread)
 		return link_break(server, index);
@@ -235,7 +234,7 @@ static inline __attribute__((always_inline)) void link_release(struct channel_li
 							       uint32_t head)
 {
 	link->request_head = head + 1;
-	atomic_store_explicit(&link->shared->request_head, head + 1, memory_order_release);
+	channel_store_release(&link->shared->request_head, head + 1);
 }
 
 /*
@@ -279,7 +278,7 @@ link_take(struct channel_server *server, uint32_t index, struct channel_message 
 	uint32_t head = link->request_head;
 	if (head == link->request_tail_seen) {
 		/* Acquire: the client wrote the entries before this tail. */
-		uint32_t tail = atomic_load_explicit(&shared->request_tail, memory_order_acquire);
+		uint32_t tail = channel_load_acquire(&shared->request_tail);
 		if (CHANNEL_UNLIKELY(tail - head > link->depth))
 			return link_break(server, index);
 		link->request_tail_seen = tail;
@@ -396,7 +395,7 @@ server_reply_body(struct channel_server *server, const struct channel_message *r
 {
 	uint64_t handle = reply->handle;
 	uint32_t index = channel_handle_link(handle);
-	uint32_t slot = (uint32_t)handle & 63u;
+	uint32_t slot = channel_handle_slot(handle);
 	struct channel_link *link = &server->link[index];
 	uint64_t held = link->handle_of[slot];
 	if (CHANNEL_UNLIKELY(held != handle || !(handle & HANDLE_GENERATION))) {
@@ -457,15 +456,14 @@ enum error channel_server_check_invariants(const struct channel_server *server)
 			return ERR_INVALID_ARGUMENT;
 		if (link->state == CHANNEL_ACTIVE && !(server->by_priority[link->priority] & bit))
 			return ERR_INVALID_ARGUMENT;
-		if (link->handle_of != &server->handle_of[index * CHANNEL_MAX_DEPTH] ||
-		    link->tag_of != &server->tag_of[index * CHANNEL_MAX_DEPTH])
+		if (link->handle_of != &server->handle_of[index * CHANNEL_MAX_DEPTH])
 			return ERR_INVALID_ARGUMENT;
 		if (link->state == CHANNEL_DETACHED)
 			continue;
 		uint64_t busy = 0;
 		for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++) {
 			uint64_t handle = link->handle_of[slot];
-			if ((handle & 0xffffu) != ((uint64_t)index << 6 | slot))
+			if (channel_handle_index(handle) != (index << 6 | slot))
 				return ERR_INVALID_ARGUMENT;
 			busy |= (uint64_t)((handle & HANDLE_GENERATION) != 0) << slot;
 		}

@@ -214,6 +214,7 @@ int main(void)
 	ktest_cnode();
 	ktest_tcb();
 	ktest_ipc();
+	ktest_regs();
 	ktest_faults();
 	ktest_vspace();
 	ktest_fp();

@@ -304,9 +304,80 @@ static void fastpath_taken(void)
 	reset();
 }
 
+/* The client's CSpace (remembered_lookups): R, radix 4 under a 52-bit
+ * guard, holds at 1 a CNode of radix 4 (4-bit guard) whose slot 2 is the
+ * endpoint, at 3 a notification it waits on, at 4 one it signals. */
+#define REMEMBERED_EP ((UINT64_C(1) << 8) | 2)
+#define REMEMBERED_GO (UINT64_C(3) << 8)
+#define REMEMBERED_DONE (UINT64_C(4) << 8)
+
+static void remembering_client(uint64_t rounds)
+{
+	uint64_t badge;
+	for (uint64_t i = 0; i < rounds; i++) {
+		struct kmsg m = msg(1, 1);
+		m.mr[0] = i;
+		enum error err = kestrel_call(REMEMBERED_EP, &m);
+		shared[4 + i] = err == ERR_OK && m.mr[0] == i + 1 ? shared[1] : 0xbad;
+		(void)kestrel_signal(REMEMBERED_DONE);
+		(void)kestrel_wait(REMEMBERED_GO, &badge);
+	}
+	for (;;)
+		(void)kestrel_wait(REMEMBERED_GO, &badge);
+}
+
+/*
+ * kernel/fastpath.c remembers the slot each of a thread's lookups found
+ * while no cap anywhere changes (core/cte.h's cte_generation). A client
+ * with a two-level CSpace calls one cptr twice (then three times), and
+ * between the calls the CNode of its second level is replaced by one
+ * whose slot holds the endpoint with another badge: each call must reach
+ * the endpoint its CSpace names then, which the server tells by the badge.
+ */
+static void remembered_lookups(void)
+{
+	shared_ep = make(OBJ_ENDPOINT, 0);
+	shared_reply = make(OBJ_REPLY, 0);
+	struct thread server = spawn(adder_server, 0, MAIN_PRIORITY + 1, kestrel_hart(), 0);
+	cptr_t root = make(OBJ_CNODE, 4), first = make(OBJ_CNODE, 4), second = make(OBJ_CNODE, 4);
+	cptr_t go = make(OBJ_NOTIFICATION, 0), done = make(OBJ_NOTIFICATION, 0);
+	enum error err = kestrel_cnode_mint(first, 2, 4, CN, shared_ep, DEPTH, ABI_RIGHTS_ALL, 1);
+	if (err == ERR_OK)
+		err = kestrel_cnode_mint(second, 2, 4, CN, shared_ep, DEPTH, ABI_RIGHTS_ALL, 2);
+	if (err == ERR_OK) /* a 4-bit guard: the two levels take the 64 bits */
+		err = kestrel_cnode_mint(root, 1, 4, CN, first, DEPTH, ABI_RIGHTS_ALL, 4);
+	if (err == ERR_OK)
+		err = kestrel_cnode_copy(root, 3, 4, CN, go, DEPTH, ABI_RIGHTS_ALL);
+	if (err == ERR_OK)
+		err = kestrel_cnode_copy(root, 4, 4, CN, done, DEPTH, ABI_RIGHTS_ALL);
+	/* Below this thread's priority: it runs only once the CSpace is set. */
+	struct thread client = spawn(remembering_client, 3, MAIN_PRIORITY - 1, kestrel_hart(), 0);
+	if (err == ERR_OK)
+		err = kestrel_tcb_set_space(client.tcb, 0, root, 52, PROC_CAP_VSPACE, 0);
+	expect(err, ERR_OK, "a client with a two-level CSpace");
+	shared[4] = shared[5] = shared[6] = 0;
+	uint64_t badge;
+	(void)kestrel_wait(done, &badge);
+	(void)kestrel_signal(go);
+	(void)kestrel_wait(done, &badge);
+	check(shared[4] == 1 && shared[5] == 1, "its calls reach the endpoint its CSpace names");
+	/* The second level replaced: same cptr, another slot. */
+	err = kestrel_cnode_delete(root, 1, 4);
+	if (err == ERR_OK)
+		err = kestrel_cnode_mint(root, 1, 4, CN, second, DEPTH, ABI_RIGHTS_ALL, 4);
+	(void)kestrel_signal(go);
+	(void)kestrel_wait(done, &badge);
+	check(err == ERR_OK && shared[6] == 2,
+	      "after its second-level CNode is replaced, the same cptr reaches the new slot");
+	(void)kestrel_tcb_suspend(client.tcb);
+	(void)kestrel_tcb_suspend(server.tcb);
+	reset();
+}
+
 void ktest_ipc(void)
 {
 	fastpath_taken();
+	remembered_lookups();
 	call_reply();
 	send_recv();
 	cap_transfer();

@@ -76,6 +76,7 @@ void ktest_untyped(void);
 void ktest_cnode(void);
 void ktest_tcb(void);
 void ktest_ipc(void);
+void ktest_regs(void);
 void ktest_faults(void);
 void ktest_vspace(void);
 void ktest_fp(void);

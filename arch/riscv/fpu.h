@@ -61,13 +61,13 @@ void arch_fpu_switch_slow(unsigned cpu, struct arch_fpu_state *from, struct arch
  * cost a few instructions and no FP instruction. arch_fpu_switch_quick is
  * that common case alone, changing nothing: the sstatus to write (never
  * 0: FS is Initial or Clean), or 0 when the switch has work (a save, a
- * restore or a zeroing) and must be arch_fpu_switch.
+ * restore or a zeroing) and must be arch_fpu_switch. `here` is
+ * &arch_fpu_harts[cpu] (a caller that keeps it saves the indexing).
  */
 static inline __attribute__((always_inline)) uint64_t
-arch_fpu_switch_quick(unsigned cpu, const struct arch_fpu_state *from,
-		      const struct arch_fpu_state *to)
+arch_fpu_switch_quick(const struct arch_fpu_hart *here, unsigned cpu,
+		      const struct arch_fpu_state *from, const struct arch_fpu_state *to)
 {
-	const struct arch_fpu_hart *here = &arch_fpu_harts[cpu];
 	uint64_t status = csr_read_sstatus();
 	if (to && !(from && (status & SSTATUS_FS_MASK) == SSTATUS_FS_DIRTY)) {
 		uint64_t others = status & ~SSTATUS_FS_MASK;
@@ -83,7 +83,7 @@ arch_fpu_switch_quick(unsigned cpu, const struct arch_fpu_state *from,
 static inline __attribute__((always_inline)) void
 arch_fpu_switch(unsigned cpu, struct arch_fpu_state *from, struct arch_fpu_state *to)
 {
-	uint64_t status = arch_fpu_switch_quick(cpu, from, to);
+	uint64_t status = arch_fpu_switch_quick(&arch_fpu_harts[cpu], cpu, from, to);
 	if (status != 0)
 		csr_write_sstatus(status);
 	else

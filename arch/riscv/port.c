@@ -8,6 +8,7 @@
 #include "ipi.h"
 #include "irqcap.h"
 #include "memory.h"
+#include "port_regs.h"
 #include "sbi.h"
 #include "tlb.h"
 #include "uintr_kernel.h"
@@ -80,23 +81,11 @@ void port_remote_stall(unsigned hart)
 	arch_ipi_stall(hart);
 }
 
-/*
- * The register block of a TCB is struct trap_frame's layout: x1..x31 at
- * their numbers, sepc at 32. IPC roles (docs/ipc.md): a0 result, a1 badge,
- * a2 message info, MR0..MR3 in a3..a6, MR4..MR7 in t3..t6; a7 keeps the
- * system-call number on entry.
- */
-static const unsigned char reg_index[PORT_REG_COUNT] = {
-	[PORT_REG_RESULT] = 10,  [PORT_REG_BADGE] = 11,   [PORT_REG_INFO] = 12,
-	[PORT_REG_MR0] = 13,     [PORT_REG_MR0 + 1] = 14, [PORT_REG_MR0 + 2] = 15,
-	[PORT_REG_MR0 + 3] = 16, [PORT_REG_MR0 + 4] = 28, [PORT_REG_MR0 + 5] = 29,
-	[PORT_REG_MR0 + 6] = 30, [PORT_REG_MR0 + 7] = 31, [PORT_REG_PC] = 32,
-};
 _Static_assert(sizeof(struct trap_frame) / 8 == 33, "the register block is a trap frame");
 
 unsigned port_reg_index(enum port_reg reg)
 {
-	return reg_index[reg];
+	return port_reg_index_inline(reg);
 }
 
 /* The kernel's IRQ handler caps live in kernel/irqcap.c. */

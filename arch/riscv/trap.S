@@ -65,18 +65,28 @@ trap_entry:
 
 	ld sp, HART_KERNEL_STACK_TOP(tp)
 	mv a0, tp
-	/* Call and ReplyRecv try the fastpath's first tier, which returns
-	 * only when it did nothing (docs/ipc.md); a7 is still the user's.
-	 * The two numbers are consecutive: one unsigned compare. */
-	addi t1, a7, -TRAP_SYS_CALL
+	/* Call and ReplyRecv try the fastpath's first tier, which comes
+	 * back to fastpath_refused only when it did nothing (docs/ipc.md);
+	 * a7 is still the user's. The two numbers are consecutive: one
+	 * unsigned compare, whose a1 (0 Call, 1 ReplyRecv) the tier takes. */
+	addi a1, a7, -TRAP_SYS_CALL
 	li t2, TRAP_SYS_REPLY_RECV - TRAP_SYS_CALL
-	bgtu t1, t2, 3f
+	bgtu a1, t2, 3f
 	csrr t1, scause
 	li t2, TRAP_CAUSE_USER_ECALL
 	bne t1, t2, 3f
-	call fastpath_entry
-	mv a0, tp
+	j fastpath_entry
 3:	call trap_from_user
+	/* trap_from_user never returns: it ends in user_return. */
+1:	j 1b
+
+/* fastpath_entry's way on when it did nothing (a jump: it kept nothing on
+ * the stack that matters, and every user register is in the TCB). */
+	.globl fastpath_refused
+fastpath_refused:
+	ld sp, HART_KERNEL_STACK_TOP(tp)
+	mv a0, tp
+	call trap_from_user
 	/* trap_from_user never returns: it ends in user_return. */
 1:	j 1b
 
@@ -145,4 +155,62 @@ user_return:
 	LOAD(t5, 30)
 	LOAD(t6, 31)
 	LOAD(a0, 10)
+	sret
+
+/*
+ * user_return_ipc(result, badge, info, frame): the first tier's exit to
+ * the thread its IPC woke (trap.h), frame its register block. The message
+ * words below info's length are still in a3..a6, t3..t6 (MR0..MR7,
+ * docs/abi.md) as the sender left them: fastpath_entry.c is built with
+ * those registers fixed, so no C between the sender's ecall and here
+ * touched them. The others come from frame (the receiver's own), through
+ * a jump into the list of their loads that skips the first `length`, each
+ * one 4-byte load (norvc). frame's own MR0..MR7 and a0..a2 stay as they
+ * were: next is current, and its next trap saves every register before
+ * anything can read the block (docs/arch.md).
+ */
+	.globl user_return_ipc
+user_return_ipc:
+	csrw sscratch, tp
+	ld t0, FRAME_SEPC(a7)
+	csrw sepc, t0
+	andi t1, a2, TRAP_MSG_LENGTH_MASK
+	slli t1, t1, 2
+	la t0, 4f
+	add t0, t0, t1
+	jr t0
+	.option push
+	.option norvc
+4:	ld a3, FRAME_REGISTER(13)(a7)
+	ld a4, FRAME_REGISTER(14)(a7)
+	ld a5, FRAME_REGISTER(15)(a7)
+	ld a6, FRAME_REGISTER(16)(a7)
+	ld t3, FRAME_REGISTER(28)(a7)
+	ld t4, FRAME_REGISTER(29)(a7)
+	ld t5, FRAME_REGISTER(30)(a7)
+	ld t6, FRAME_REGISTER(31)(a7)
+	.option pop
+	.if TRAP_MSG_REGISTER_WORDS != 8
+	.error "user_return_ipc's list has one load per message register"
+	.endif
+	ld ra, FRAME_REGISTER(1)(a7)
+	ld sp, FRAME_REGISTER(2)(a7)
+	ld gp, FRAME_REGISTER(3)(a7)
+	ld tp, FRAME_REGISTER(4)(a7)
+	ld t0, FRAME_REGISTER(5)(a7)
+	ld t1, FRAME_REGISTER(6)(a7)
+	ld t2, FRAME_REGISTER(7)(a7)
+	ld s0, FRAME_REGISTER(8)(a7)
+	ld s1, FRAME_REGISTER(9)(a7)
+	ld s2, FRAME_REGISTER(18)(a7)
+	ld s3, FRAME_REGISTER(19)(a7)
+	ld s4, FRAME_REGISTER(20)(a7)
+	ld s5, FRAME_REGISTER(21)(a7)
+	ld s6, FRAME_REGISTER(22)(a7)
+	ld s7, FRAME_REGISTER(23)(a7)
+	ld s8, FRAME_REGISTER(24)(a7)
+	ld s9, FRAME_REGISTER(25)(a7)
+	ld s10, FRAME_REGISTER(26)(a7)
+	ld s11, FRAME_REGISTER(27)(a7)
+	ld a7, FRAME_REGISTER(17)(a7)
 	sret

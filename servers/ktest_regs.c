@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ktest: every register a thread sees after a Call or ReplyRecv, checked
+ * one by one, with both sides' registers filled with their own patterns
+ * (ktest_regs.S): the woken thread gets result, badge, info and the words
+ * below the length from the IPC and everything else of its own, nothing
+ * of the sender's or the kernel's (docs/abi.md "Registers"). The same
+ * case runs with the fastpath on (its first tier's exit, user_return_ipc)
+ * and off; a round also resumes a thread the first tier blocked through
+ * the slow path, and reads that blocked thread's registers from its TCB.
+ */
+#include <stdio.h>
+
+#include "ktest_support.h"
+
+#define CN PROC_CAP_CNODE
+#define X_A0 10
+#define X_A1 11
+#define X_A2 12
+#define X_A7 17
+
+void ktest_regs_ecall(uint64_t regs[32]);
+
+/* The machine register (x1..x31) of MR0..MR7 (docs/abi.md). */
+static const unsigned mr_reg[8] = { 13, 14, 15, 16, 28, 29, 30, 31 };
+/* ABI_REG_* index -> machine register. */
+static unsigned abi_to_x(unsigned i)
+{
+	static const unsigned fixed[4] = { 0, 1, 2, 3 }; /* pc (none), ra, sp, gp */
+	if (i < 4)
+		return fixed[i];
+	if (i < ABI_REG_A0)
+		return i - ABI_REG_S0 < 2 ? 8 + (i - ABI_REG_S0) : 18 + (i - ABI_REG_S0 - 2);
+	if (i < ABI_REG_T0)
+		return 10 + (i - ABI_REG_A0);
+	if (i < ABI_REG_TP)
+		return i - ABI_REG_T0 < 3 ? 5 + (i - ABI_REG_T0) : 28 + (i - ABI_REG_T0 - 3);
+	return 4;
+}
+
+static uint64_t pattern(unsigned side, unsigned x)
+{
+	return UINT64_C(0x5a5a000000000000) | (uint64_t)side << 24 | (uint64_t)x << 8 | x;
+}
+
+static void fill(uint64_t r[32], unsigned side)
+{
+	for (unsigned x = 0; x < 32; x++)
+		r[x] = x == 0 || x == 2 ? 0 : pattern(side, x);
+}
+
+static bool is_mr_below(unsigned x, unsigned length)
+{
+	for (unsigned i = 0; i < length; i++)
+		if (mr_reg[i] == x)
+			return true;
+	return false;
+}
+
+/* Compare what a woken thread saw (seen) with its own registers before
+ * its call (own), the sender's (from) and the IPC's a0..a2. Returns the
+ * first register that differs, or 0. */
+static unsigned first_wrong(const volatile uint64_t *seen, const uint64_t *own,
+			    const uint64_t *from, uint64_t badge, uint64_t info)
+{
+	unsigned length = info_length(info);
+	for (unsigned x = 1; x < 32; x++) {
+		uint64_t want = own[x];
+		if (x == 2)
+			continue; /* sp: the helper's own, not set */
+		if (x == X_A0)
+			want = ERR_OK;
+		else if (x == X_A1)
+			want = badge;
+		else if (x == X_A2)
+			want = info;
+		else if (is_mr_below(x, length))
+			want = from[x];
+		if (seen[x] != want)
+			return x;
+	}
+	return 0;
+}
+
+static uint64_t server_before[32], client_before[32], reply_regs[32];
+static volatile uint64_t server_seen[32], client_seen[32], blocked_view[ABI_REG_COUNT];
+static volatile enum error read_err;
+static volatile bool slow_reply;
+
+/* The server: a plain receive, a raw ReplyRecv (pattern 2, 2 words) that
+ * the raw Call wakes, a read of the blocked caller's registers, a raw
+ * ReplyRecv (pattern 3, 3 words; through the slow path when slow_reply),
+ * then the reply to the caller's last call. */
+static void regs_server(uint64_t unused)
+{
+	(void)unused;
+	struct kmsg m = msg(0, 0);
+	if (kestrel_recv(shared_ep, shared_reply, &m) != ERR_OK)
+		return;
+	uint64_t r[32];
+	fill(r, 2);
+	r[X_A7] = SYS_REPLY_RECV;
+	r[X_A0] = shared_ep;
+	r[X_A1] = shared_reply;
+	r[X_A2] = kestrel_info(5, 2, 0);
+	for (unsigned x = 0; x < 32; x++)
+		server_before[x] = r[x];
+	ktest_regs_ecall(r);
+	for (unsigned x = 0; x < 32; x++)
+		server_seen[x] = r[x];
+	uint64_t view[ABI_REG_COUNT];
+	read_err = kestrel_tcb_read_registers(PROC_CAP_TCB, false, ABI_REG_COUNT, view);
+	for (unsigned i = 0; i < ABI_REG_COUNT; i++)
+		blocked_view[i] = view[i];
+	uint64_t taken;
+	bool on = kestrel_debug_fastpath(0, &taken);
+	if (slow_reply && on)
+		(void)kestrel_debug_fastpath(1, &taken);
+	fill(r, 3);
+	r[X_A7] = SYS_REPLY_RECV;
+	r[X_A0] = shared_ep;
+	r[X_A1] = shared_reply;
+	r[X_A2] = kestrel_info(11, 3, 0);
+	for (unsigned x = 0; x < 32; x++)
+		reply_regs[x] = r[x];
+	ktest_regs_ecall(r);
+	if (slow_reply && on)
+		(void)kestrel_debug_fastpath(2, &taken);
+	m = msg(0, 0);
+	shared_err = kestrel_reply(shared_reply, &m);
+}
+
+/* One case of a round; wrong: the first register that differs, or 0. */
+static void regs_report(bool pass, const char *round, const char *what, unsigned wrong)
+{
+	char name[128], detail[32] = "";
+	snprintf(name, sizeof(name), "%s: %s", round, what);
+	if (wrong != 0)
+		snprintf(detail, sizeof(detail), "x%u differs", wrong);
+	report(pass, name, detail);
+}
+
+static void regs_round(bool slow)
+{
+	shared_ep = make(OBJ_ENDPOINT, 0);
+	shared_reply = make(OBJ_REPLY, 0);
+	shared_err = ERR_RANGE;
+	read_err = ERR_RANGE;
+	slow_reply = slow;
+	uint64_t taken;
+	bool on = kestrel_debug_fastpath(0, &taken);
+	spawn(regs_server, 0, MAIN_PRIORITY + 1, kestrel_hart(), 0);
+	struct kmsg m = msg(1, 0);
+	(void)kestrel_call(shared_ep, &m); /* answered by the server's raw ReplyRecv */
+	uint64_t r[32];
+	fill(r, 1);
+	r[X_A7] = SYS_CALL;
+	r[X_A0] = shared_ep;
+	r[X_A1] = pattern(1, X_A1);
+	r[X_A2] = kestrel_info(9, 3, 0);
+	for (unsigned x = 0; x < 32; x++)
+		client_before[x] = r[x];
+	uint64_t first0 = kestrel_debug_fastpath_first_tier();
+	ktest_regs_ecall(r);
+	uint64_t first1 = kestrel_debug_fastpath_first_tier();
+	for (unsigned x = 0; x < 32; x++)
+		client_seen[x] = r[x];
+	m = msg(1, 0);
+	(void)kestrel_call(shared_ep, &m); /* the server's last reply */
+	let_others_run(1);
+
+	const char *round = slow ? "slow reply" : "plain";
+	unsigned x =
+	    first_wrong(server_seen, server_before, client_before, 0, kestrel_info(9, 3, 0));
+	regs_report(x == 0, round,
+		    "the receiver of a Call sees its own registers and the message's", x);
+	x = first_wrong(client_seen, client_before, reply_regs, 0, kestrel_info(11, 3, 0));
+	regs_report(x == 0, round,
+		    "the caller woken by a ReplyRecv sees its own registers and the reply's", x);
+	/* ReadRegisters of the caller blocked in its Call: what it called
+	 * with (a0 is the call's result by then; pc and sp are not patterns). */
+	unsigned wrong = 0;
+	for (unsigned i = 1; i < ABI_REG_COUNT && read_err == ERR_OK; i++) {
+		unsigned rx = abi_to_x(i);
+		if (rx != 2 && rx != X_A0 && blocked_view[i] != client_before[rx] && wrong == 0)
+			wrong = rx;
+	}
+	regs_report(read_err == ERR_OK && wrong == 0, round,
+		    "a caller blocked in its Call reads back as it called", wrong);
+	if (on) /* the Call at least (a tick may cost the ReplyRecv) */
+		regs_report(first1 - first0 >= 1, round,
+			    "the fastpath's first tier took the patterned IPCs", 0);
+	else
+		regs_report(first1 == first0, round,
+			    "with fastpath=off, its first tier takes no patterned IPC", 0);
+	regs_report(shared_err == ERR_OK, round,
+		    "the patterned server ended its loop without errors", 0);
+	reset();
+}
+
+void ktest_regs(void)
+{
+	regs_round(false);
+	regs_round(true);
+}
