@@ -66,6 +66,20 @@ enum syscall_number {
 	SYS_CALL_LEND = 25,
 	SYS_RECV_WINDOW = 26,
 	SYS_REPLY_RECV_WINDOW = 27,
+	/*
+	 * a0 = deadline (as SYS_UINTR_WAIT), a1 = a sender-table index, a2 =
+	 * flags (ABI_UINTR_SEND: uipi SEND a1 first, with its rules: no table,
+	 * a bad index or an empty entry sends nothing): SEND, then UintrWait,
+	 * in one kernel entry. Returns as UintrWait, and a2 = the pending bits
+	 * the kernel read (and cleared) for the caller, 0 when it read none
+	 * (READ them then). A send that reaches a receiver asleep on this hart
+	 * that the scheduler would run next hands the hart to it when the
+	 * caller blocks (docs/uintr.md, "The claim of a sleeper").
+	 */
+	SYS_UINTR_SEND_WAIT = 28,
+	/* Returns a1 = the claims this hart's UintrSendWaits took: tests and
+	 * benchmarks. */
+	SYS_DEBUG_UINTR_CLAIMS = 29,
 };
 
 /* The most bytes one debug print takes: bounds the kernel's time per call. */
@@ -170,6 +184,7 @@ enum invocation_label {
 };
 #define INVOCATION_LABEL_COUNT 48
 #define ABI_UINTR_ENABLE 1u        /* TCB_UINTR_BIND_RECEIVER: take user interrupts */
+#define ABI_UINTR_SEND 1u          /* SYS_UINTR_SEND_WAIT: send first */
 #define ABI_UINTR_ANY_VECTOR 64u   /* SENDER_TABLE_REGISTER: any free vector */
 #define ABI_UINTR_VECTORS 64u      /* a receiver's pending bits (and senders) */
 #define ABI_CHANNEL_MAX_PAGES 16u  /* pages of one channel buffer (and window slot) */

@@ -371,6 +371,20 @@ bool uintr_wake_complete(struct uintr_receiver *r)
 	return true;
 }
 
+/* Assumes r a receiver, hart < CONFIG_MAX_HARTS. */
+bool uintr_claim_sleeper(struct uintr_receiver *r, unsigned hart)
+{
+	CORE_ASSERT(hart < CONFIG_MAX_HARTS && running[hart] == NULL);
+	CORE_ASSERT(on_hart(r) == UINTR_NO_HART);
+	/* One swap against the senders: the word must still be exactly
+	 * SLEEPING (a sender's SLEEPING -> WAKING wins otherwise). */
+	if (!rx_transition(r, state_word(UINTR_RX_SLEEPING, 0), UINTR_RX_RUNNING, hart))
+		return false;
+	r->current_on1 = (uint8_t)(hart + 1);
+	running[hart] = r;
+	return true;
+}
+
 /* Assumes r a receiver. Untrusted: utvec, uscratch. */
 enum error uintr_set_handler(struct uintr_receiver *r, uint64_t utvec, uint64_t uscratch)
 {

@@ -250,6 +250,14 @@ bool uintr_wait_cancel(struct uintr_receiver *r);
  * switches it out in the same locked step as uintr_wait_begin. */
 bool uintr_wake_complete(struct uintr_receiver *r);
 
+/* The lean direct switch (core/uintr_claim.h): r (SLEEPING, its thread
+ * current nowhere) is claimed by a send from hart `hart`, which has no
+ * receiver current, and becomes RUNNING and current there, as a wake-up
+ * followed by uintr_switch_in would leave it. False, nothing changed, when
+ * a sender claimed the sleep first (WAKING: its queued wake-up ends it).
+ * Assumes r is a receiver, hart < CONFIG_MAX_HARTS. */
+bool uintr_claim_sleeper(struct uintr_receiver *r, unsigned hart);
+
 /* Emulated CSR writes. utvec: ERR_INVALID_ARGUMENT for a reserved MODE (2,
  * 3), nothing changed. Untrusted: utvec, uscratch (user addresses are
  * only ever loaded into the user pc). */

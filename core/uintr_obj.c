@@ -70,6 +70,16 @@ static void resume_sleeper(struct uintr_service *s, uint64_t woken)
 	sched_wake(t);
 }
 
+/* Assumes s's thread BLOCKED_UINTR in its list, s no longer SLEEPING. */
+void uintr_sleeper_claimed(struct uintr_service *s)
+{
+	struct tcb *t = s->rx.owner;
+	sleep_list_remove(s);
+	tcb_set_reg(t, PORT_REG_RESULT, ERR_OK);
+	tcb_set_reg(t, PORT_REG_BADGE, 1);
+	tcb_set_state_not_current(t, THREAD_RUNNING);
+}
+
 /* Drain one hart's wake list; `skip` (being deleted) is dropped. */
 static void drain(unsigned hart, struct uintr_service *skip)
 {
@@ -178,18 +188,21 @@ enum error uintr_bind_table(struct tcb *t, struct uintr_sender_table *table)
 }
 
 /* Assumes t a receiver, RUNNING on hart. Untrusted: deadline. */
-enum uintr_sleep_result uintr_sleep(struct tcb *t, uint64_t deadline, uint64_t now, unsigned hart)
+enum uintr_wait_result uintr_sleep_begin(struct tcb *t, uint64_t deadline, unsigned hart)
 {
 	struct uintr_service *s = t->uintr_service;
 	CORE_ASSERT(s != NULL && uintr_receiver_hart(&s->rx) == hart);
-	if (deadline == 0 || deadline <= now)
-		return atomic_load(&s->rx.pending) != 0 ? UINTR_SLEEP_READY : UINTR_SLEEP_TIMEOUT;
 	/* Written before uintr_wait_begin publishes SLEEPING (seq_cst): a
 	 * sender that claims the sleep reads the hart it pushes to. */
 	s->sleep_hart = (uint8_t)hart;
 	s->deadline = deadline;
-	if (uintr_wait_begin(&s->rx) == UINTR_WAIT_READY)
-		return UINTR_SLEEP_READY;
+	return uintr_wait_begin(&s->rx);
+}
+
+/* Assumes uintr_sleep_begin(t, .., hart) answered BLOCK. */
+void uintr_sleep_block(struct tcb *t, unsigned hart, bool current)
+{
+	struct uintr_service *s = t->uintr_service;
 	s->sleep_prev = NULL;
 	s->sleep_next = sleepers[hart];
 	if (s->sleep_next != NULL)
@@ -197,7 +210,22 @@ enum uintr_sleep_result uintr_sleep(struct tcb *t, uint64_t deadline, uint64_t n
 	sleepers[hart] = s;
 	s->in_sleep_list = 1;
 	tcb_set_reg(t, PORT_REG_RESULT, ERR_OK);
-	tcb_set_state(t, THREAD_BLOCKED_UINTR);
+	if (current)
+		tcb_set_state(t, THREAD_BLOCKED_UINTR);
+	else
+		tcb_set_state_not_current(t, THREAD_BLOCKED_UINTR);
+}
+
+/* Assumes t a receiver, RUNNING on hart. Untrusted: deadline. */
+enum uintr_sleep_result uintr_sleep(struct tcb *t, uint64_t deadline, uint64_t now, unsigned hart)
+{
+	struct uintr_service *s = t->uintr_service;
+	CORE_ASSERT(s != NULL && uintr_receiver_hart(&s->rx) == hart);
+	if (deadline == 0 || deadline <= now)
+		return atomic_load(&s->rx.pending) != 0 ? UINTR_SLEEP_READY : UINTR_SLEEP_TIMEOUT;
+	if (uintr_sleep_begin(t, deadline, hart) == UINTR_WAIT_READY)
+		return UINTR_SLEEP_READY;
+	uintr_sleep_block(t, hart, true);
 	return UINTR_SLEEP_BLOCKED;
 }
 

@@ -131,6 +131,13 @@ enum uintr_sleep_result {
  * Assumes t is a receiver. Untrusted: deadline.
  */
 enum uintr_sleep_result uintr_sleep(struct tcb *t, uint64_t deadline, uint64_t now, unsigned hart);
+/* uintr_sleep's two halves, for the claim of a sleeper (core/uintr_claim.c),
+ * which blocks t after it switched away from it: publish the sleep (t's
+ * receiver SLEEPING, unless bits are pending: READY, t RUNNING as before),
+ * then, after BLOCK, block t (BLOCKED_UINTR, in hart's sleep list);
+ * `current`: t is still current (the scheduler is told, tcb_set_state). */
+enum uintr_wait_result uintr_sleep_begin(struct tcb *t, uint64_t deadline, unsigned hart);
+void uintr_sleep_block(struct tcb *t, unsigned hart, bool current);
 /* Every sleeper of `hart` whose deadline is <= now wakes with 0. */
 void uintr_expire(unsigned hart, uint64_t now);
 /* Does hart have sleepers (a load: the kernel asks on every decision)? */
@@ -151,6 +158,12 @@ unsigned uintr_wake_push(struct uintr_receiver *r);
 void uintr_wake_drain(unsigned hart);
 /* Is anything queued on hart's wake list (a lock-free peek)? */
 bool uintr_wake_pending(unsigned hart);
+
+/* The lean direct switch's half here (core/uintr_claim.c): s's sleep
+ * ended by a claim (uintr_claim_sleeper) ends as a drained wake-up's does
+ * (out of its hart's sleep list, the wait answers 1, its thread RUNNING)
+ * but is not handed to the scheduler: the caller makes it current. */
+void uintr_sleeper_claimed(struct uintr_service *s);
 
 /* NULL, or what is wrong with the sleep lists and bindings of t. */
 const char *uintr_thread_check_invariants(const struct tcb *t);

@@ -17,6 +17,7 @@
 #include "shutdown.h"
 #include "thread.h"
 #include "uintr_kernel.h"
+#include "uintr_sendwait.h"
 #include "usermem.h"
 
 struct cte *syscall_lookup(struct tcb *t, uint64_t cptr)
@@ -218,6 +219,7 @@ static void dispatch(struct tcb *t)
 	case SYS_POLL: wait(t, false); return;
 	case SYS_YIELD: sched_yield_slice(); return;
 	case SYS_UINTR_WAIT: kuintr_wait(t); return;
+	case SYS_UINTR_SEND_WAIT: kuintr_send_wait(hart_current(), t); return;
 	case SYS_CALL_LEND: lend_call(t); return;
 	/* The window (t0, t1) stays in the saved registers for a CallLend to
 	 * find (kernel/lend.c); t2 says what arrived: nothing unless one does. */
@@ -254,6 +256,10 @@ static void dispatch(struct tcb *t)
 			    hart_current()->fastpath_taken + hart_current()->fastpath_first_tier);
 		tcb_set_reg(t, PORT_REG_INFO, fastpath_enabled);
 		tcb_set_reg(t, PORT_REG_MR0, hart_current()->fastpath_first_tier);
+		return;
+	case SYS_DEBUG_UINTR_CLAIMS:
+		set_result(t, ERR_OK);
+		tcb_set_reg(t, PORT_REG_BADGE, kuintr_claims[hart_current()->cpu_index]);
 		return;
 	case SYS_DEBUG_HART:
 		set_result(t, ERR_OK);

@@ -8,16 +8,27 @@
 #include "uintr_backend.h"
 #include "uintr_obj.h"
 #include "uintr_select.h"
+#include "uintr_sendwait.h"
 
 struct kuintr_loaded kuintr_loaded[CONFIG_MAX_HARTS];
+
+/* The claim's unload (kuintr_claim_begin): the backend's switch_out is
+ * left for the one swap (switch_claimed) of kuintr_load_claimed, or for
+ * kuintr_claim_end. */
+static bool claiming[CONFIG_MAX_HARTS];
+static struct uintr_receiver *claim_out[CONFIG_MAX_HARTS];
 
 void kuintr_unload_here(unsigned h)
 {
 	struct kuintr_loaded *l = &kuintr_loaded[h];
 	if (l->thread == NULL)
 		return;
-	if (uintr_backend->switch_out != NULL)
+	if (claiming[h] && l->rx != NULL) {
+		claiming[h] = false;
+		claim_out[h] = l->rx;
+	} else if (uintr_backend->switch_out != NULL) {
 		uintr_backend->switch_out(l->rx);
+	}
 	if (l->rx != NULL)
 		uintr_switch_out(l->rx);
 	*l = (struct kuintr_loaded){ 0 };
@@ -52,6 +63,39 @@ static inline __attribute__((always_inline)) void load(unsigned h, struct tcb *t
 	if (l->thread != t &&
 	    (l->thread != NULL || t->uintr_service != NULL || t->uintr_table != NULL))
 		load_slow(h, t);
+}
+
+/* Declared in uintr_sendwait.h (its callers'). */
+void kuintr_load(unsigned h, struct tcb *t)
+{
+	load(h, t);
+}
+
+void kuintr_claim_begin(unsigned h)
+{
+	claiming[h] = uintr_backend->switch_claimed != NULL;
+}
+
+void kuintr_claim_end(unsigned h)
+{
+	claiming[h] = false;
+	struct uintr_receiver *out = claim_out[h];
+	claim_out[h] = NULL;
+	if (out != NULL)
+		uintr_backend->switch_out(out);
+}
+
+void kuintr_load_claimed(unsigned h, struct tcb *t)
+{
+	struct uintr_receiver *r = &t->uintr_service->rx;
+	struct uintr_receiver *out = claim_out[h];
+	claiming[h] = false;
+	claim_out[h] = NULL;
+	if (out != NULL)
+		uintr_backend->switch_claimed(out, r, t->uintr_table);
+	else if (uintr_backend->switch_in != NULL)
+		uintr_backend->switch_in(r, t->uintr_table);
+	kuintr_loaded[h] = (struct kuintr_loaded){ t, r, t->uintr_table };
 }
 
 static SLOW void deliver(struct uintr_receiver *r, struct trap_frame *frame)

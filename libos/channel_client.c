@@ -417,13 +417,17 @@ static inline void client_set_sleeping(void *context, uint32_t value)
 	atomic_store_explicit(&w->client->shared->client_sleeping, value, memory_order_relaxed);
 }
 
-/* channel_client_wait with a timeout, out of line: look, poll, then sleep. */
+/* channel_client_wait with a timeout, out of line: look, poll, then sleep.
+ * With no polls the first look is the rule's re-check (after "ring me"):
+ * a caller that chose to sleep at once pays for one look, not two. */
 static CHANNEL_COLD enum error client_wait_slow(struct channel_client *client, uint32_t tag,
 						uint64_t timeout_ns, struct channel_message *reply)
 {
-	enum error err = client_receive(client, tag, reply);
-	if (err != ERR_FAILED_LOOKUP)
-		return err;
+	if (client->poll_budget != 0) {
+		enum error err = client_receive(client, tag, reply);
+		if (err != ERR_FAILED_LOOKUP)
+			return err;
+	}
 	struct client_wait w = { client, tag, reply };
 	return channel_wait_rule(client_wait_attempt, client_set_sleeping, &w, client->mine,
 				 client->poll_budget, channel_deadline(timeout_ns),

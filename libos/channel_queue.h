@@ -404,7 +404,8 @@ static inline enum error channel_ring_if_sleeping(_Atomic uint32_t *peer_sleepin
  * consumer's half of the rule in the header comment), look once more (an
  * entry published before the peer could see our word is found here), and
  * only then sleep on `mine` until a ring or the deadline; "ring me" is
- * cleared after. Returns the first result of `attempt` other than
+ * cleared after, and a sleep that a ring ended looks once more at once (a
+ * poll) before it starts over. Returns the first result of `attempt` other than
  * ERR_FAILED_LOOKUP, or ERR_FAILED_LOOKUP at the deadline. `progress`
  * (NULL: none) counts work an attempt did without a result (the server
  * answering a malformed request): a re-check that moved it must not sleep,
@@ -428,7 +429,8 @@ CHANNEL_HOT enum error channel_wait_rule(enum error (*attempt)(void *context),
 			if (polls % 256 == 255 && channel_port_now() >= deadline)
 				return ERR_FAILED_LOOKUP;
 		}
-		if (channel_port_now() >= deadline)
+		/* No clock for a wait without a deadline. */
+		if (deadline != CHANNEL_FOREVER && channel_port_now() >= deadline)
 			return ERR_FAILED_LOOKUP;
 		set_sleeping(context, 1);
 		atomic_thread_fence(memory_order_seq_cst);
@@ -436,9 +438,16 @@ CHANNEL_HOT enum error channel_wait_rule(enum error (*attempt)(void *context),
 		enum error err = attempt(context);
 		if (err == ERR_FAILED_LOOKUP && (progress == NULL || *progress == before)) {
 			(*sleeps)++;
-			channel_port_sleep(mine, deadline);
+			bool rung = channel_port_sleep(mine, deadline);
+			set_sleeping(context, 0);
+			/* Rung: one look at once, awake (a poll, which the rule
+			 * allows at any time), before the clock and "ring me"
+			 * again; the peer that rang has usually just published. */
+			if (rung)
+				err = attempt(context);
+		} else {
+			set_sleeping(context, 0);
 		}
-		set_sleeping(context, 0);
 		if (err != ERR_FAILED_LOOKUP)
 			return err;
 	}

@@ -374,9 +374,13 @@ static inline void server_wait_set_sleeping(void *context, uint32_t value)
 enum error channel_server_wait(struct channel_server *server, uint64_t timeout_ns,
 			       struct channel_message *request)
 {
-	enum error err = channel_server_take(server, request);
-	if (err != ERR_FAILED_LOOKUP || timeout_ns == 0)
-		return err;
+	/* With no polls the rule's re-check is the first look (as the
+	 * client's wait). */
+	if (timeout_ns == 0 || server->poll_budget != 0) {
+		enum error err = channel_server_take(server, request);
+		if (err != ERR_FAILED_LOOKUP || timeout_ns == 0)
+			return err;
+	}
 	struct server_wait w = { server, request };
 	return channel_wait_rule(server_wait_attempt, server_wait_set_sleeping, &w, server->mine,
 				 server->poll_budget, channel_deadline(timeout_ns), &server->sleeps,

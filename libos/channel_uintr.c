@@ -22,6 +22,8 @@ void channel_uintr_thread_init(struct channel_uintr_thread *self, channel_uintr_
 	self->busy = 0;
 	self->deferred = 0;
 	self->interrupts = 0;
+	self->hold = 0;
+	self->held = 0;
 	channel_uintr_self = self;
 }
 
@@ -104,7 +106,24 @@ uint64_t channel_uintr_ticks(uint64_t ns)
 
 void channel_port_ring(struct channel_doorbell *peer)
 {
-	uipi_send(peer->index);
+	struct channel_uintr_thread *self = channel_uintr_self;
+	if (self == NULL || !self->hold) {
+		uipi_send(peer->index);
+		return;
+	}
+	uint64_t before = self->held;
+	self->held = peer->index + 1;
+	if (before != 0 && before != self->held)
+		uipi_send(before - 1); /* one is held: the earlier goes now */
+}
+
+void channel_uintr_release(struct channel_uintr_thread *self)
+{
+	self->hold = 0;
+	uint64_t held = self->held;
+	self->held = 0;
+	if (held != 0)
+		uipi_send(held - 1);
 }
 
 /* Consume my bits if they are here (the ones taken). Atomic against the
@@ -117,20 +136,30 @@ static uint64_t take_mine(struct channel_doorbell *mine)
 /* Sleep until my bits or the deadline: the bits taken, 0 at the deadline. */
 static uint64_t sleep_bits(struct channel_doorbell *mine, uint64_t deadline)
 {
+	struct channel_uintr_thread *self = mine->thread;
 	for (;;) {
 		uint64_t bits = take_mine(mine);
 		if (bits)
-			return bits;
+			return bits; /* a ring still held goes at the release */
 		/* The wait returns at once while any bit is pending, so bits
 		 * of the thread's other channels are moved out first (READ),
 		 * but only after a wait found them: one kernel entry fewer on
-		 * the emulated backend, where READ is a trap. */
-		uint64_t woken = 0;
-		if (kestrel_uintr_wait(deadline, &woken) != ERR_OK || !woken)
+		 * the emulated backend, where READ is a trap. When the kernel
+		 * handed the hart over it READ them itself (a2). */
+		uint64_t held = self->held, woken = 0;
+		self->held = 0;
+		if (kestrel_uintr_send_wait(deadline, held - 1, held != 0, &woken, &bits) !=
+			ERR_OK ||
+		    !woken)
 			return 0; /* the deadline (or no receiver: a setup bug) */
-		bits = uipi_read();
-		if (bits)
-			atomic_fetch_or(&mine->thread->taken, bits);
+		if (bits == 0)
+			bits = uipi_read();
+		/* Mine go back at once; the thread's others wait in taken. */
+		uint64_t others = bits & ~mine->bits;
+		if (others)
+			atomic_fetch_or(&self->taken, others);
+		if (bits & mine->bits)
+			return bits & mine->bits;
 	}
 }
 
@@ -164,4 +193,32 @@ bool channel_port_sleep(struct channel_doorbell *mine, uint64_t deadline_ns)
 	else if (mine->channel != 0)
 		client_check_gone(mine);
 	return bits != 0;
+}
+
+/* ---- Synchronous use: the ring held for the sleep ---- */
+
+/* The ring is held only for a wait that sleeps at once (poll budget 0):
+ * one that polls first would keep a peer on another hart waiting for the
+ * ring through every poll. */
+enum error channel_uintr_call(struct channel_uintr_client *u, const struct channel_message *request,
+			      uint64_t timeout_ns, struct channel_message *reply)
+{
+	if (u->client->poll_budget == 0)
+		channel_uintr_hold(u->mine.thread);
+	enum error err = channel_client_call(u->client, request, timeout_ns, reply);
+	channel_uintr_release(u->mine.thread);
+	return err;
+}
+
+enum error channel_uintr_server_reply_wait(struct channel_uintr_server *u,
+					   const struct channel_message *reply, uint64_t timeout_ns,
+					   struct channel_message *request)
+{
+	if (u->server->poll_budget == 0)
+		channel_uintr_hold(u->mine.thread);
+	enum error err = channel_uintr_server_reply(u, reply);
+	if (err == ERR_OK)
+		err = channel_uintr_server_wait(u, timeout_ns, request);
+	channel_uintr_release(u->mine.thread);
+	return err;
 }

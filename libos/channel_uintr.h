@@ -6,10 +6,16 @@
  * object (docs/abi.md "Channels"): Register, Unregister, Status.
  *
  * - ring(peer): uipi SEND through entry `peer->index` of the calling
- *   thread's sender table; the peer's pending bit is sticky.
+ *   thread's sender table; the peer's pending bit is sticky. Inside a
+ *   synchronous call or a server's reply-and-wait (channel_uintr_call,
+ *   channel_uintr_server_reply_wait) the ring is held instead and goes
+ *   with the thread's next sleep, in the same kernel entry.
  * - sleep(mine, deadline): take my bits if they are already here (moved
  *   out of the receiver by an earlier READ or by the handler), else block
- *   in SYS_UINTR_WAIT until a user interrupt or the deadline, then READ;
+ *   in SYS_UINTR_SEND_WAIT (sending a held ring first) until a user
+ *   interrupt or the deadline, then take the bits the kernel READ for it
+ *   when it handed the hart over (docs/uintr.md "The claim of a
+ *   sleeper"), or READ;
  *   then a client with no reply in its buffer asks CHANNEL_STATUS (a
  *   server that went: the library reports the channel broken at once), a
  *   server rung by a new or dead channel syncs its links.
@@ -51,6 +57,8 @@ struct channel_uintr_thread {
 	volatile uint32_t busy;              /* inside the library (enter/leave) */
 	volatile uint32_t deferred;          /* an interrupt came while busy */
 	volatile uint64_t interrupts;        /* handler entries that found bits */
+	uint32_t hold;                       /* rings are held (channel_uintr_call) */
+	uint64_t held;                       /* the ring held: its entry + 1; 0: none */
 };
 
 /* The port's doorbell: as `mine` (a sleep), the thread that sleeps on it
@@ -81,6 +89,17 @@ static inline void channel_uintr_enter(struct channel_uintr_thread *self)
 	atomic_signal_fence(memory_order_seq_cst);
 }
 void channel_uintr_leave(struct channel_uintr_thread *self);
+
+/* Rings of the calling thread (self: its own state) are held from here to
+ * its next sleep, which sends the one held with the sleep (one kernel
+ * entry), or to channel_uintr_release, which sends one still held. A ring
+ * to a second peer sends the first one's at once (one is held). Not for a
+ * thread whose interrupt callback rings. */
+static inline void channel_uintr_hold(struct channel_uintr_thread *self)
+{
+	self->hold = 1;
+}
+void channel_uintr_release(struct channel_uintr_thread *self);
 
 /* The user-interrupt entry (utvec) that channel_uintr_bind installs. */
 void channel_uintr_entry(void);
@@ -147,6 +166,20 @@ enum error channel_uintr_unregister(struct channel_uintr_client *u);
 enum error channel_uintr_status(const struct channel_uintr_client *u,
 				struct kestrel_channel_status *status);
 
+/*
+ * A synchronous call on u's channel (channel_client_call) with the ring
+ * to the server held for the wait's sleep when that wait sleeps at once
+ * (the client's poll budget is 0; else the ring goes at the submit, so a
+ * server on another hart is not kept waiting through the polls): on one
+ * hart, a server asleep in
+ * its wait is run straight away by that one kernel entry, and its reply
+ * and next wait (channel_uintr_server_reply_wait) hand the hart back the
+ * same way (docs/channels.md, "The port over user interrupts"). Errors:
+ * channel_client_call's. Untrusted: nothing beyond the library's checks.
+ */
+enum error channel_uintr_call(struct channel_uintr_client *u, const struct channel_message *request,
+			      uint64_t timeout_ns, struct channel_message *reply);
+
 /* ---- The server side: the window, attach and detach ---- */
 
 /* A server's channels as its service sees them. */
@@ -196,6 +229,16 @@ enum error channel_uintr_server_wait(struct channel_uintr_server *u, uint64_t ti
  */
 enum error channel_uintr_server_reply(struct channel_uintr_server *u,
 				      const struct channel_message *reply);
+
+/*
+ * channel_uintr_server_reply, then channel_uintr_server_wait for the next
+ * request, the reply's ring held for that wait's sleep (one kernel entry
+ * for both; see channel_uintr_call, and as there only at poll budget 0). A
+ * reply that fails returns its error at once, without the wait.
+ */
+enum error channel_uintr_server_reply_wait(struct channel_uintr_server *u,
+					   const struct channel_message *reply, uint64_t timeout_ns,
+					   struct channel_message *request);
 
 /* The port's sleep woke the server with `bits`: a sync when a vector that
  * is not attached rang, or an attached link's slot holds no channel. */

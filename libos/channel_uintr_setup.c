@@ -193,7 +193,7 @@ void channel_uintr_server_woken(struct channel_uintr_server *u, uint64_t bits)
 {
 	bool sync = (bits & ~u->attached) != 0;
 	for (uint64_t b = bits & u->attached; b != 0 && !sync; b &= b - 1)
-		sync = slot_gone(u, (unsigned)__builtin_ctzll(b));
+		sync = slot_gone(u, channel_lowest_set(b)); /* no libgcc call: rv64gc has no ctz */
 	if (sync)
 		(void)channel_uintr_server_sync(u);
 }

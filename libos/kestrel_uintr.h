@@ -9,6 +9,7 @@
 #ifndef LIBOS_KESTREL_UINTR_H
 #define LIBOS_KESTREL_UINTR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kestrel.h"
@@ -91,6 +92,34 @@ static inline enum error kestrel_uintr_wait(uint64_t deadline, uint64_t *woken)
 	enum error err = kestrel_syscall(SYS_UINTR_WAIT, deadline, 0, &m);
 	*woken = m.badge;
 	return err;
+}
+
+/*
+ * SYS_UINTR_SEND_WAIT: uipi SEND `index` first when `send` (its rules: a bad
+ * index sends nothing), then as kestrel_uintr_wait, in one kernel entry.
+ * *bits = what the kernel READ for the caller (cleared), 0 when it read
+ * none: READ them yourself then. Only a0..a2 travel (the kernel writes no
+ * other register on this call).
+ */
+static inline enum error kestrel_uintr_send_wait(uint64_t deadline, uint64_t index, bool send,
+						 uint64_t *woken, uint64_t *bits)
+{
+	register uint64_t a0 __asm__("a0") = deadline;
+	register uint64_t a1 __asm__("a1") = index;
+	register uint64_t a2 __asm__("a2") = send ? ABI_UINTR_SEND : 0;
+	register uint64_t a7 __asm__("a7") = SYS_UINTR_SEND_WAIT;
+	__asm__ volatile("ecall" : "+r"(a0), "+r"(a1), "+r"(a2) : "r"(a7) : "memory");
+	*woken = a1;
+	*bits = a2;
+	return (enum error)a0;
+}
+
+/* SYS_DEBUG_UINTR_CLAIMS: the claims this hart's UintrSendWaits took. */
+static inline uint64_t kestrel_uintr_claims(void)
+{
+	struct kmsg m = { 0 };
+	(void)kestrel_syscall(SYS_DEBUG_UINTR_CLAIMS, 0, 0, &m);
+	return m.badge;
 }
 
 enum error kestrel_tcb_uintr_bind_receiver(cptr_t tcb, cptr_t service, uint64_t utvec,

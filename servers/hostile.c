@@ -135,9 +135,11 @@ static uint64_t random_number(uint64_t *state)
 		return SYS_DEBUG_HART;
 	/* Non-blocking calls most: a blocked thread waits for the supervisor. */
 	static const uint8_t ipc[] = {
-		SYS_CALL,    SYS_CALL, SYS_CALL,    SYS_SEND,    SYS_NB_SEND, SYS_NB_SEND,
-		SYS_NB_SEND, SYS_RECV, SYS_NB_RECV, SYS_NB_RECV, SYS_NB_RECV, SYS_REPLY_RECV,
-		SYS_WAIT,    SYS_POLL, SYS_POLL,    SYS_POLL,    SYS_YIELD,   SYS_UINTR_WAIT,
+		SYS_CALL,    SYS_CALL,       SYS_CALL,    SYS_SEND,
+		SYS_NB_SEND, SYS_NB_SEND,    SYS_NB_SEND, SYS_RECV,
+		SYS_NB_RECV, SYS_NB_RECV,    SYS_NB_RECV, SYS_REPLY_RECV,
+		SYS_WAIT,    SYS_POLL,       SYS_POLL,    SYS_UINTR_SEND_WAIT,
+		SYS_YIELD,   SYS_UINTR_WAIT,
 	};
 	return ipc[r % sizeof(ipc)];
 }

@@ -20,11 +20,21 @@
  *                          kernel_entries: the client's inside its counted
  *                          parts (its hand-over calls subtracted), and the
  *                          server's likewise. Needs two harts.
- *   chan_call_same_hart    both on hart 0 at one priority, busy: the
- *                          client submits and Yields until its reply is
- *                          there, the server takes what is queued, replies
- *                          and Yields: everything the hart retires per
- *                          call, and the client's kernel entries.
+ *   chan_call_same_hart    both on hart 0 at one priority, the server
+ *                          asleep in its wait between requests (poll
+ *                          budgets 0): the client's synchronous call
+ *                          (channel_uintr_call) sends its ring with its
+ *                          sleep in one kernel entry
+ *                          (SYS_UINTR_SEND_WAIT), whose claim hands the
+ *                          hart to the server; the server's reply and next
+ *                          wait (channel_uintr_server_reply_wait) hand it
+ *                          back the same way. Everything the hart retires
+ *                          per call; each side's kernel entries, and the
+ *                          claims the hart took.
+ *   chan_call_same_hart_yield  as above, busy instead: the client submits
+ *                          and Yields until its reply is there, the server
+ *                          takes what is queued, replies and Yields (the
+ *                          case's earlier form).
  *   chan_call_wakeup       both on hart 0, the server above the client and
  *                          asleep in the wait (poll budget 0) between
  *                          requests: the client's request rings it (uipi),
@@ -82,8 +92,9 @@
 #define BUF_PAGES ((unsigned)(channel_buffer_size(DEPTH_CHAN) / PAGE))
 #define DEPTH_CHAN 32u
 #define BATCH 32u
-#define CASES 5 /* the four above, then the large-buffer calls' server */
+#define CASES 6 /* the four above, the large-buffer calls' server, the Yield call */
 #define LEND_CASE 4
+#define YIELD_CASE 5
 #define LEND_WIN 0x2002000000ull /* its lend window (slot 0): an empty leaf table */
 #define LEND_SLOT (1ull << 20)
 #define LEND_CALLS 1000u
@@ -92,7 +103,7 @@
 #define PROGRAM_PRIORITY 100
 #define STACK_BYTES 16384
 
-enum mode { MODE_YIELD, MODE_SLEEP, MODE_HANDOFF, MODE_LEND };
+enum mode { MODE_YIELD, MODE_SLEEP, MODE_HANDOFF, MODE_LEND, MODE_CALL };
 #define HANDOFF_CALL 1
 #define HANDOFF_TOTALS 2
 
@@ -222,6 +233,19 @@ static void server_main(uint64_t which)
 			}
 			echo(&m);
 			ctrl->errors += channel_server_reply(s, &m) != ERR_OK;
+		}
+	case MODE_CALL:
+		/* Each reply's ring goes with the next wait's sleep. */
+		channel_server_set_poll_budget(s, 0);
+		while (channel_uintr_server_wait(&server_port, CHANNEL_FOREVER, &m) != ERR_OK)
+			ctrl->errors++;
+		for (;;) {
+			echo(&m);
+			while (channel_uintr_server_reply_wait(&server_port, &m, CHANNEL_FOREVER,
+							       &m) != ERR_OK) {
+				ctrl->errors++;
+				(void)channel_uintr_server_wait(&server_port, CHANNEL_FOREVER, &m);
+			}
 		}
 	case MODE_HANDOFF: {
 		/* kbench Calls after each submit (label HANDOFF_CALL), once
@@ -490,6 +514,35 @@ static void yield_case(unsigned c, const char *name, unsigned per_round, unsigne
 	stop(c);
 }
 
+static void chan_call_same_hart(void)
+{
+	const char *name = "chan_call_same_hart";
+	if (!start(1, MODE_CALL, kestrel_hart(), PROGRAM_PRIORITY, 0)) {
+		not_measured(name, "could not be set up");
+		return;
+	}
+	enum error err = ERR_OK;
+	uint64_t c0 = kestrel_uintr_claims();
+	uint64_t s0 = entries_of(server_tcb[1]), e0 = entries_of(PROC_CAP_TCB), i0 = instret();
+	for (unsigned n = 0; n < CALLS && err == ERR_OK; n++) {
+		struct channel_message r;
+		err = channel_uintr_call(&client_port, request(n), CHANNEL_FOREVER, &r);
+		if (err == ERR_OK && r.arg[0] != n + 1)
+			err = ERR_INVALID_ARGUMENT;
+	}
+	uint64_t i1 = instret(), e1 = entries_of(PROC_CAP_TCB), s1 = entries_of(server_tcb[1]);
+	uint64_t c1 = kestrel_uintr_claims();
+	if (err != ERR_OK || ctrl->errors) {
+		not_measured(name, "a call failed");
+	} else {
+		say(name, i1 - i0, e1 - e0 - 1, CALLS);
+		say_server(name, 0, s1 - s0, CALLS);
+		printf("kbench: {\"name\": \"%s:claims\", \"claims\": %lu}\n", name,
+		       (unsigned long)(c1 - c0));
+	}
+	stop(1);
+}
+
 static void chan_call_wakeup(void)
 {
 	const char *name = "chan_call_wakeup";
@@ -580,7 +633,8 @@ void kbench_chan(void)
 		return;
 	}
 	chan_call_poll((unsigned)k->hart_count);
-	yield_case(1, "chan_call_same_hart", 1, CALLS);
+	chan_call_same_hart();
+	yield_case(YIELD_CASE, "chan_call_same_hart_yield", 1, CALLS);
 	chan_call_wakeup();
 	yield_case(2, "chan_call_async_batch", BATCH, BATCHES);
 	lend_ready = true;

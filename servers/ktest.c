@@ -226,6 +226,7 @@ int main(void)
 	ktest_smp_teardown();
 	ktest_smp_vspace();
 	ktest_uintr();
+	ktest_uintr_claim();
 	ktest_channel();
 	/* Before lend: each takes part of the untyped beside the scratch one
 	 * (1 MiB here, then its 2 MiB frame, aligned, after it). */

@@ -88,6 +88,7 @@ void ktest_stall(void);
 void ktest_smp_teardown(void);
 void ktest_smp_vspace(void);
 void ktest_uintr(void);
+void ktest_uintr_claim(void);
 void ktest_channel(void);
 void ktest_lend(void);
 void ktest_lend_chan(void);

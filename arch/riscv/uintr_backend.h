@@ -135,6 +135,16 @@ struct uintr_backend {
 	 * Runs on the hart itself: for a remote unload, in its stall handler
 	 * while another hart holds the lock. */
 	void (*switch_out)(struct uintr_receiver *r);
+	/* The claim of a sleeper (core/uintr_claim.h): the hart goes from out's
+	 * thread, a receiver loaded here that has just blocked in its wait,
+	 * straight to in's, claimed out of its own wait, sending through t:
+	 * switch_out(out) then switch_in(in, t), without what lies between
+	 * (no thread without user interrupts runs: the N CSRs are not
+	 * cleared, USIP stays U's) and, when in's slot is still armed on this
+	 * hart (active, this hart's id: it slept here), without its two slot
+	 * writes. NULL: the kernel makes the two calls. */
+	void (*switch_claimed)(struct uintr_receiver *out, struct uintr_receiver *in,
+			       struct uintr_sender_table *t);
 	/* The last step before sret to a receiver: emulated runs uintr_deliver
 	 * on the frame's pc; hardware sets or clears uip.USIP from the slot's
 	 * pending bits (the fork's sret then enters the handler itself). Also

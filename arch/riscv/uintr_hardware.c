@@ -440,26 +440,60 @@ static void hw_switch_in(struct uintr_receiver *r, struct uintr_sender_table *t)
 	csr_write_suist(t ? uintr_hardware_suist(t) : 0);
 }
 
-static void hw_switch_out(struct uintr_receiver *r)
+/* Receiver r leaves this hart: its slot stays armed here when it sleeps,
+ * else inactive; its N CSRs are saved into its registers. */
+static inline __attribute__((always_inline)) void leave(struct uintr_receiver *r)
 {
-	if (r && uintr_receiver_state(r) == UINTR_RX_SLEEPING) {
+	if (uintr_receiver_state(r) == UINTR_RX_SLEEPING) {
 		/* Its slot stays active here: a SEND raises USIP on this hart,
 		 * which ends the idle wfi (idle_sie), and poll wakes it. */
 		arm(r->backend_slot, hart_current()->cpu_index);
-	} else if (r) {
+	} else {
 		/* From here a SEND only accumulates in the slot. */
 		uintr_hardware_slot_write(r->backend_slot, UINTC_ACTIVE, 0);
 	}
+	struct uintr_regs *regs = &r->regs;
+	regs->utvec = csr_read_utvec();
+	regs->uscratch = csr_read_uscratch();
+	regs->uepc = csr_read_uepc();
+	regs->ucause = csr_read_ucause();
+	uint64_t status = csr_read_ustatus();
+	regs->uie = (status & SSTATUS_UIE) != 0;
+	regs->upie = (status & SSTATUS_UPIE) != 0;
+	regs->enabled = (csr_read_uie() & UIE_USIE) != 0;
+}
+
+/* See uintr_backend.h. Assumes out was loaded here (sideleg gives USIP to
+ * U), in a receiver. */
+static void hw_switch_claimed(struct uintr_receiver *out, struct uintr_receiver *in,
+			      struct uintr_sender_table *t)
+{
+	unsigned cpu = hart_current()->cpu_index;
+	uint32_t s = in->backend_slot;
+	/* Armed here: active with this hart's id since it slept here (a move
+	 * to another hart or a disarm rewrites armed_on with it). */
+	bool here = armed_on[s] == cpu + 1;
+	leave(out);
+	disarm(s);
+	if (has_armed(cpu) && !all_kept(cpu, t))
+		evacuate(cpu, t); /* before the line is cleared below */
+	csr_clear_uip(UIP_USIP);
+	load_registers(&in->regs);
+	if (!here)
+		uintr_hardware_slot_write(
+		    s, UINTC_LOW, hart_current()->hart_id << UINTC_HARTID_SHIFT | UINTC_MODE_64);
+	move_pending_to_slot(in);
+	if (!here)
+		uintr_hardware_slot_write(s, UINTC_ACTIVE, 1);
+	csr_write_suirs(SUIRS_ENABLE | s);
+	set_sending(t != NULL);
+	csr_write_suist(t ? uintr_hardware_suist(t) : 0);
+}
+
+static void hw_switch_out(struct uintr_receiver *r)
+{
 	if (r) {
-		struct uintr_regs *regs = &r->regs;
-		regs->utvec = csr_read_utvec();
-		regs->uscratch = csr_read_uscratch();
-		regs->uepc = csr_read_uepc();
-		regs->ucause = csr_read_ucause();
-		uint64_t status = csr_read_ustatus();
-		regs->uie = (status & SSTATUS_UIE) != 0;
-		regs->upie = (status & SSTATUS_UPIE) != 0;
-		regs->enabled = (csr_read_uie() & UIE_USIE) != 0;
+		leave(r);
 		/* U can read the N CSRs on the fork: the next thread (which
 		 * the kernel may not switch in here at all when it neither
 		 * receives nor sends) must not see this one's. */
@@ -560,6 +594,7 @@ const struct uintr_backend uintr_backend_hardware = {
 	.entry_changed = hw_entry_changed,
 	.switch_in = hw_switch_in,
 	.switch_out = hw_switch_out,
+	.switch_claimed = hw_switch_claimed,
 	.return_to_user = hw_return_to_user,
 	.before_wait = hw_before_wait,
 	.poll = hw_poll,

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/* SYS_UINTR_SEND_WAIT and its claim of a sleeper (uintr_sendwait.h). */
+#include "uintr_sendwait.h"
+
+#include "abi.h"
+#include "fastpath.h"
+#include "space_cache.h"
+#include "thread.h"
+#include "timer.h"
+#include "uintr_backend.h"
+#include "uintr_claim.h"
+#include "uintr_kernel.h"
+#include "uintr_obj.h"
+#include "uintr_select.h"
+
+#define REG_A7 17 /* the call number in the saved register block */
+
+uint64_t kuintr_claims[CONFIG_MAX_HARTS];
+
+/* uipi SEND through t's table, under the lock. A sleeper on this hart that
+ * it wakes needs no IPI (hart->uintr_polling): this kernel entry drains the
+ * wake list before it returns (kuintr_before_schedule). Untrusted: index
+ * (uintr_send checks it; a bad one sends nothing, as the instruction). */
+static void send(struct hart *hart, struct tcb *t, uint64_t index)
+{
+	if (t->uintr_table == NULL)
+		return;
+	hart->uintr_polling = true;
+	(void)uintr_send(t->uintr_table, index, hart->cpu_index);
+	hart->uintr_polling = false;
+}
+
+/*
+ * next, claimed out of its wait and not loaded yet: when that wait was a
+ * SendWait and no handler takes its bits (user interrupts off, or inside
+ * the handler), READ them for it into a2, its answer (one READ less: a
+ * trap on the emulated backend). Before kuintr_load_claimed, which moves
+ * core's bits into the slot on the hardware (whose bits before_wait folds
+ * into core's first).
+ */
+static void read_for(struct tcb *next, struct uintr_receiver *r)
+{
+	if (next->regs[REG_A7] != SYS_UINTR_SEND_WAIT)
+		return;
+	const struct uintr_regs *regs = uintr_regs(r);
+	if (regs->enabled && regs->uie)
+		return;
+	if (uintr_backend->before_wait != NULL)
+		uintr_backend->before_wait(r);
+	tcb_set_reg(next, PORT_REG_INFO, uintr_read(r));
+}
+
+/*
+ * The claim, when it applies: true when the call is done (the claim was
+ * taken and this never returns, or the send is made and t blocked: the
+ * general return follows); false with nothing changed. Assumes t a
+ * receiver. Untrusted: index, deadline.
+ */
+static bool claim(struct hart *hart, struct tcb *t, uint64_t index, uint64_t deadline)
+{
+	unsigned h = hart->cpu_index;
+	kuintr_load(h, t); /* a remote stall may have unloaded it since it trapped */
+	if (uintr_backend->before_wait != NULL)
+		uintr_backend->before_wait(&t->uintr_service->rx); /* its slot's bits */
+	/* rdtime only for a deadline to compare (UintrWait's own calls do). */
+	uint64_t now = deadline == UINTR_DEADLINE_NEVER ? 0 : arch_timer_now();
+	struct uintr_claim c;
+	struct space s;
+	if (uintr_claim_check(t, index, deadline, now, h, &c) != UINTR_CLAIM_OK ||
+	    !space_find(c.next, h, &s))
+		return false;
+	kuintr_claim_begin(h);
+	enum uintr_claim_result result = uintr_claim_commit(t, &c, deadline, now, h, s.join_asid);
+	if (result != UINTR_CLAIM_TAKEN) {
+		kuintr_claim_end(h); /* the caller's switch_out, if it blocked */
+		return result == UINTR_CLAIM_BLOCKED;
+	}
+	space_remember(c.next, h, &s);
+	read_for(c.next, c.rx);
+	kuintr_load_claimed(h, c.next);
+	kuintr_claims[h]++;
+	thread_run_direct(hart, t, c.next, s.satp);
+}
+
+/* Untrusted: t's a0 (deadline), a1 (index), a2 (flags: any bits). */
+void kuintr_send_wait(struct hart *hart, struct tcb *t)
+{
+	uint64_t deadline = tcb_get_reg(t, PORT_REG_RESULT);
+	uint64_t index = tcb_get_reg(t, PORT_REG_BADGE);
+	bool send_first = (tcb_get_reg(t, PORT_REG_INFO) & ABI_UINTR_SEND) != 0;
+	tcb_set_reg(t, PORT_REG_INFO, 0); /* no bits read (yet) */
+	if (send_first && fastpath_enabled && t->uintr_service != NULL &&
+	    claim(hart, t, index, deadline))
+		return;
+	if (send_first)
+		send(hart, t, index);
+	kuintr_wait(t);
+}

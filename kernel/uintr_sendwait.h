@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SYS_UINTR_SEND_WAIT (docs/uintr.md, "The claim of a sleeper"): uipi SEND
+ * then UintrWait in one kernel entry. When the send reaches a receiver
+ * asleep on this hart that the scheduler would run next and the caller
+ * blocks, core's claim (core/uintr_claim.h) hands the hart to it and the
+ * call leaves through thread_run_direct, the IPC fastpath's exit: no wake
+ * list, no scheduling pass, no deadline walk. Anything else takes the
+ * general path (uintr_send, kuintr_wait, thread_return_to_user), which
+ * reaches the same state. Off with the IPC fastpath (fastpath=off,
+ * SYS_DEBUG_FASTPATH), so the slow-path suites run the general path.
+ */
+#ifndef KERNEL_UINTR_SENDWAIT_H
+#define KERNEL_UINTR_SENDWAIT_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "hart.h"
+#include "tcb.h"
+
+/* Claims taken per hart (SYS_DEBUG_UINTR_CLAIMS), under the lock. */
+extern uint64_t kuintr_claims[CONFIG_MAX_HARTS];
+
+/* SYS_UINTR_SEND_WAIT by t, current on hart (lock held, the ecall's pc
+ * stepped over): never returns when the claim is taken. Untrusted: a0
+ * (deadline), a1 (index), a2 (flags: any bits). */
+void kuintr_send_wait(struct hart *hart, struct tcb *t);
+
+/* uintr_kernel.c's, for this path: load t (current on h) unless it is
+ * loaded (kuintr_wait's first step); and load t, whose receiver core has
+ * just made RUNNING and current on h (uintr_claim_sleeper) with nothing
+ * loaded there, into the backend and the hart's loaded table. */
+void kuintr_load(unsigned h, struct tcb *t);
+void kuintr_load_claimed(unsigned h, struct tcb *t);
+/* Around core's commit on h: its unload of the caller leaves the backend's
+ * switch_out to kuintr_load_claimed's one swap (the backend's
+ * switch_claimed, where it has one), or to kuintr_claim_end, which makes
+ * it when no claim followed. */
+void kuintr_claim_begin(unsigned h);
+void kuintr_claim_end(unsigned h);
+
+#endif
