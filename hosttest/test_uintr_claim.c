@@ -427,6 +427,17 @@ static void test_contracts(void **state)
 	(void)state;
 	struct pair p = setup(1, 10, 10, 0);
 	struct uintr_claim c;
+	/* A caller that is no receiver (the kernel checks that first). */
+	struct uintr_service *own = p.client->uintr_service;
+	p.client->uintr_service = NULL;
+	expect_core_assert(uintr_claim_check(p.client, 0, UINTR_DEADLINE_NEVER, NOW, 0, &c));
+	p.client->uintr_service = own;
+	/* A sleeping receiver whose owner is not blocked in its wait: the
+	 * state the claim would corrupt, caught before anything changes. */
+	uint8_t server_state = p.server->state;
+	p.server->state = THREAD_RUNNING;
+	expect_core_assert(uintr_claim_check(p.client, 0, UINTR_DEADLINE_NEVER, NOW, 0, &c));
+	p.server->state = server_state;
 	port_uintr_unload(0); /* the client is not loaded */
 	expect_core_assert(uintr_claim_check(p.client, 0, UINTR_DEADLINE_NEVER, NOW, 0, &c));
 	/* Only SLEEPING is claimed: an IDLE receiver is left as it was. */
