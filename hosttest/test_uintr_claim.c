@@ -23,34 +23,11 @@
 #include "thread_world.h"
 #include "uintr_claim.h"
 #include "uintr_obj.h"
+#include "uintr_objects.h"
 
 #define NOW 100
 #define SERVER_VECTOR 3 /* the client's entry 0 sets it at the server */
 #define CLIENT_VECTOR 4
-
-static void delete (struct obj *o)
-{
-	struct work_budget budget = { .left = 100 };
-	assert_int_equal(cte_delete(&o->slot, &budget), ERR_OK);
-	memset(o->mem, 0xa5, (size_t)1 << 10);
-	free(o->mem);
-	o->mem = NULL;
-}
-
-static struct uintr_service *service(struct obj *o)
-{
-	return (struct uintr_service *)cap_ptr(o->slot.cap);
-}
-
-static struct uintr_sender_table *table(struct obj *o)
-{
-	return (struct uintr_sender_table *)cap_ptr(o->slot.cap);
-}
-
-static void push_on_wake(void *r)
-{
-	(void)uintr_wake_push(r);
-}
 
 /* The two threads and their objects. */
 struct pair {
@@ -116,10 +93,10 @@ static struct pair setup(unsigned harts, unsigned client_prio, unsigned server_p
 static void teardown_pair(struct pair *p)
 {
 	port_uintr_unload(0);
-	delete (&p->client_svc);
-	delete (&p->server_svc);
-	delete (&p->client_table);
-	delete (&p->server_table);
+	uintr_object_delete(&p->client_svc);
+	uintr_object_delete(&p->server_svc);
+	uintr_object_delete(&p->client_table);
+	uintr_object_delete(&p->server_table);
 }
 
 /* Everything either path may change, with threads named by role. */
@@ -418,7 +395,7 @@ static void test_commit_raced(void **state)
 	check(p.client);
 	check(p.server);
 	teardown_pair(&p);
-	delete (&other_table);
+	uintr_object_delete(&other_table);
 }
 
 /* The claim's contracts: caught when broken. */

@@ -20,32 +20,7 @@
 #include "host_object.h"
 #include "thread_world.h"
 #include "uintr_obj.h"
-
-static void delete (struct obj *o)
-{
-	struct work_budget budget = { .left = 100 };
-	assert_int_equal(cte_delete(&o->slot, &budget), ERR_OK);
-	/* Scribble over the memory, as a reuse would: nothing may read it. */
-	memset(o->mem, 0xa5, (size_t)1 << 10);
-	free(o->mem);
-	o->mem = NULL;
-}
-
-static struct uintr_service *service(struct obj *o)
-{
-	return (struct uintr_service *)cap_ptr(o->slot.cap);
-}
-
-static struct uintr_sender_table *table(struct obj *o)
-{
-	return (struct uintr_sender_table *)cap_ptr(o->slot.cap);
-}
-
-/* The kernel's wake-up: queue, as port_uintr_wake does. */
-static void push_on_wake(void *r)
-{
-	(void)uintr_wake_push(r);
-}
+#include "uintr_objects.h"
 
 static void check(struct tcb *t)
 {
@@ -77,7 +52,7 @@ static void test_sizes_and_layout(void **state)
 		assert_ptr_equal(uintr_entry_table(&table(&t)->entry[i]), table(&t));
 	assert_ptr_equal(sender_table_uist_page(t.slot.cap), (char *)t.mem + 4096);
 	W = tw_new(1);
-	delete (&t);
+	uintr_object_delete(&t);
 	assert_int_equal(object_finalise_count[CAP_SENDER_TABLE], 1);
 }
 
@@ -87,8 +62,8 @@ static void test_delete_unused(void **state)
 	(void)state;
 	W = tw_new(1);
 	struct obj s = make(OBJ_SERVICE, 0), t = make(OBJ_SENDER_TABLE, 0);
-	delete (&s);
-	delete (&t);
+	uintr_object_delete(&s);
+	uintr_object_delete(&t);
 	assert_int_equal(object_finalise_count[CAP_SERVICE], 1);
 	assert_int_equal(object_finalise_count[CAP_SENDER_TABLE], 1);
 	assert_int_equal(fake_arch.uintr_unload_calls, 0);
@@ -127,9 +102,9 @@ static void test_bind_errors_change_nothing(void **state)
 	assert_null(table(&t)->owner);
 	check(a);
 	check(b);
-	delete (&s);
-	delete (&s2);
-	delete (&t);
+	uintr_object_delete(&s);
+	uintr_object_delete(&s2);
+	uintr_object_delete(&t);
 	assert_null(b->uintr_service);
 }
 
@@ -151,7 +126,7 @@ static void test_delete_service_while_running(void **state)
 	assert_int_equal(sent.err, ERR_OK);
 	assert_int_equal(sent.action, UINTR_SEND_IPI);
 	unsigned unloads = fake_arch.uintr_unload_calls;
-	delete (&s);
+	uintr_object_delete(&s);
 	assert_int_equal(fake_arch.uintr_unload_calls, unloads + 1);
 	assert_true(fake_arch.uintr_unload_harts & 2);
 	assert_int_equal(fake_arch.uintr_gone_calls, 1);
@@ -161,7 +136,7 @@ static void test_delete_service_while_running(void **state)
 	assert_null(uintr_table_check_invariants(table(&t)));
 	check(rx);
 	check(tx);
-	delete (&t);
+	uintr_object_delete(&t);
 	assert_null(tx->uintr_table);
 }
 
@@ -183,12 +158,12 @@ static void test_delete_table_frees_vectors(void **state)
 	    uintr_sender_register(table(&t), 64, &service(&s)->rx, UINTR_ANY_VECTOR, &v),
 	    ERR_NOT_ENOUGH_MEMORY);
 	assert_int_equal(service(&s)->rx.senders, 64);
-	delete (&t);
+	uintr_object_delete(&t);
 	assert_int_equal(service(&s)->rx.senders, 0);
 	assert_null(tx->uintr_table);
 	assert_true(fake_arch.uintr_unload_harts & 1); /* tx was current on hart 0 */
 	check(rx);
-	delete (&s);
+	uintr_object_delete(&s);
 }
 
 /* Sleep, a send wakes it through the wake list, the drain resumes it. */
@@ -234,8 +209,8 @@ static void test_sleep_and_wake(void **state)
 	uintr_switch_in(&svc->rx, 1);
 	assert_int_equal(uintr_sleep(rx, UINTR_DEADLINE_NEVER, 100, 1), UINTR_SLEEP_READY);
 	assert_int_equal(uintr_read(&svc->rx), 1ull << 5);
-	delete (&s);
-	delete (&t);
+	uintr_object_delete(&s);
+	uintr_object_delete(&t);
 }
 
 static void test_deadline_expires(void **state)
@@ -257,7 +232,7 @@ static void test_deadline_expires(void **state)
 	assert_int_equal(tcb_get_reg(rx, PORT_REG_BADGE), 0);
 	assert_int_equal(uintr_next_deadline(0), UINTR_DEADLINE_NEVER);
 	check(rx);
-	delete (&s);
+	uintr_object_delete(&s);
 }
 
 /* Suspend cuts the sleep; resume restarts the call. */
@@ -280,7 +255,7 @@ static void test_suspend_sleeper(void **state)
 	assert_int_equal(tcb_state(rx), THREAD_INACTIVE);
 	tcb_resume(rx);
 	assert_int_equal(tcb_state(rx), THREAD_RESTART);
-	delete (&s);
+	uintr_object_delete(&s);
 }
 
 /* The service goes while its thread sleeps with a wake-up queued: the
@@ -317,7 +292,7 @@ static void test_delete_service_with_wake_queued(void **state)
 	sched_enter(0);
 	assert_int_equal(uintr_send(table(&t), 1, 0).action, UINTR_SEND_WOKEN);
 	assert_int_equal(uintr_send(table(&t), 0, 0).action, UINTR_SEND_WOKEN);
-	delete (&s); /* queued behind s2's wake-up, which the deletion lands */
+	uintr_object_delete(&s); /* queued behind s2's wake-up, which the deletion lands */
 	assert_int_equal(tcb_state(rx), THREAD_RESTART);
 	assert_int_equal(tcb_state(other), THREAD_RUNNING);
 	assert_int_equal(tcb_get_reg(other, PORT_REG_BADGE), 1);
@@ -325,8 +300,8 @@ static void test_delete_service_with_wake_queued(void **state)
 	uintr_wake_drain(1);
 	check(rx);
 	check(other);
-	delete (&s2);
-	delete (&t);
+	uintr_object_delete(&s2);
+	uintr_object_delete(&t);
 }
 
 /* The thread goes: its service is FREE (senders fail), its table unbound. */
@@ -345,8 +320,8 @@ static void test_delete_thread(void **state)
 	assert_int_equal(uintr_send(table(&t), 0, 0).err, ERR_FAILED_LOOKUP);
 	tw_delete(W, tw_thread_slot(W, tx));
 	assert_null(table(&t)->owner);
-	delete (&s);
-	delete (&t);
+	uintr_object_delete(&s);
+	uintr_object_delete(&t);
 }
 
 /* Make t current on hart h and put it to sleep until deadline. */
@@ -401,9 +376,9 @@ static void test_sleep_list_middle_and_head(void **state)
 	assert_int_equal(tcb_state(a), THREAD_RUNNING);
 	assert_false(uintr_has_sleepers(0));
 	check(a);
-	delete (&sa);
-	delete (&sb);
-	delete (&sc);
+	uintr_object_delete(&sa);
+	uintr_object_delete(&sb);
+	uintr_object_delete(&sc);
 }
 
 /* A send claims the sleep (its wake-up queued) and the deadline passes
@@ -438,8 +413,8 @@ static void test_expire_after_claimed_wake(void **state)
 	assert_int_equal(tcb_get_reg(rx, PORT_REG_BADGE), 7); /* not resumed again */
 	assert_int_equal(uintr_receiver_state(&svc->rx), UINTR_RX_IDLE);
 	check(rx);
-	delete (&s);
-	delete (&t);
+	uintr_object_delete(&s);
+	uintr_object_delete(&t);
 }
 
 /* Binding a table again to its owner is allowed; binding another one
@@ -461,8 +436,8 @@ static void test_bind_table_replaces(void **state)
 	assert_int_equal(uintr_bind_table(b, table(&t1)), ERR_OK);
 	check(a);
 	check(b);
-	delete (&t1);
-	delete (&t2);
+	uintr_object_delete(&t1);
+	uintr_object_delete(&t2);
 	assert_null(a->uintr_table);
 	assert_null(b->uintr_table);
 }
@@ -499,8 +474,8 @@ static void test_thread_invariants_catch(void **state)
 	assert_non_null(uintr_thread_check_invariants(a));
 	a->state = was;
 	check(a);
-	delete (&s);
-	delete (&t);
+	uintr_object_delete(&s);
+	uintr_object_delete(&t);
 }
 
 /* The contracts of the accessors and of the wait: a failed one is caught. */
@@ -520,7 +495,7 @@ static void test_contracts(void **state)
 	assert_false(uintr_has_sleepers(0));
 	assert_false(uintr_has_sleepers(1));
 	port_uintr_unload(1);
-	delete (&s);
+	uintr_object_delete(&s);
 }
 
 int main(void)
