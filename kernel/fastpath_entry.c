@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The fastpath's first tier (fastpath.c's fastpath_entry) as its own object:
- * built without the kernel's link-time optimisation and with s1..s11
- * call-clobbered (kernel/meson.build), so GCC saves none of them in its
- * prologue. That is sound because trap.S, its only caller, has saved the
- * user's registers into the TCB before the call and keeps nothing in them
- * across it, and the tier calls nothing that returns but what is compiled
- * with the normal convention (which preserves them anyway); ci/check-fastpath
- * checks from the disassembly that it calls nothing else. docs/ipc.md "The
- * fastpath's two tiers".
+ * The fastpath's first tier (fastpath.c's fastpath_entry) as its own object,
+ * built without the kernel's link-time optimisation (LTO drops per-file
+ * flags), with s1..s11 call-clobbered and the message registers a3..a6,
+ * t3..t6 fixed (kernel/meson.build). trap.S jumps here after saving every
+ * user register into the TCB and keeps nothing in a register but tp, and
+ * the tier never returns (fastpath_refused or user_return_ipc), so GCC
+ * saves no s register; with the message registers fixed, the sender's words
+ * reach the receiver's sret untouched. ci/check-fastpath-entry checks from
+ * the disassembly that the tier calls nothing that returns and names no
+ * message register. docs/ipc.md "The fastpath's two tiers".
  */
 #include "port_regs.h"
 #include "tcb.h"
