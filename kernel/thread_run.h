@@ -28,7 +28,8 @@
 extern uint64_t thread_code_epoch;
 
 /*
- * Can hart run next after from (two different threads) with nothing but
+ * Can hart run next after from (two different threads, from being
+ * hart->running, which the kernel info page names) with nothing but
  * stores: no FP save, restore or zeroing, no fence.i, no user-interrupt
  * state to load? Then the sstatus to write (never 0), else 0. Changes
  * nothing; lock held.
@@ -80,7 +81,10 @@ HOT_INLINE void thread_run_prepare(struct hart *hart, struct tcb *from, struct t
 		/* User-interrupt switch and delivery. */
 		kuintr_return_to_user(hart, next, next != from);
 	}
-	kinfo_set_running(hart, next);
+	if (quick_status != 0)
+		kinfo_set_running_switched(hart, next); /* from != next, see below */
+	else
+		kinfo_set_running(hart, next);
 	spinlock_release(&kernel_lock);
 }
 
