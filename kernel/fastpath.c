@@ -54,7 +54,7 @@ HOT_INLINE bool in_registers(const struct tcb *sender, struct msg_info info)
 }
 
 /*
- * The first tier's exit: thread_run_quick's sstatus, and what goes into
+ * The first tier's exit: thread_run_quick's answer, and what goes into
  * the woken thread's a0..a2 (user_return_ipc: the first tier writes none
  * of that thread's registers into its TCB).
  */

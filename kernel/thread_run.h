@@ -24,17 +24,16 @@
 
 /*
  * Can hart run next after from (two different threads, from being
- * hart->running, which the kernel info page names) with nothing but
- * stores: no FP save, restore or zeroing, no fence.i, no user-interrupt
- * state to load? Then the sstatus to write (never 0), else 0. Changes
- * nothing; lock held.
+ * hart->running, which the kernel info page names, and having run in user
+ * mode here up to its trap) with nothing but stores: no FP save, restore,
+ * zeroing or even sstatus write, no fence.i, no user-interrupt state to
+ * load? Then non-zero, else 0. Changes nothing; lock held.
  */
 HOT_INLINE uint64_t thread_run_quick(const struct hart *hart, struct tcb *from, struct tcb *next)
 {
-	if (hart->icache_stale || !kuintr_return_is_noop(hart, next))
-		return 0;
-	return arch_fpu_switch_quick(hart->fpu, hart->cpu_index, thread_fpu(from),
-				     thread_fpu(next));
+	(void)from; /* its FP state is the live sstatus.FS (arch_fpu_switch_none) */
+	return !hart->icache_stale && kuintr_return_is_noop(hart, next) &&
+	       arch_fpu_switch_none(hart->fpu, thread_fpu(next));
 }
 
 /*
@@ -50,7 +49,6 @@ HOT_INLINE void thread_run_prepare(struct hart *hart, struct tcb *from, struct t
 {
 	unsigned h = hart->cpu_index;
 	if (quick_status != 0) {
-		csr_write_sstatus(quick_status);
 		/* thread_run_quick found nothing to load: what is left of
 		 * kuintr_return_to_user for two different threads. */
 		if (hart->uintr_scrub)
