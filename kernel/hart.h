@@ -32,6 +32,10 @@ struct hart {
 	struct trap_frame *user_frame;
 	uint64_t kernel_stack_top;
 	uint64_t kernel_satp;
+	/* trap.S sends an ecall to the fastpath's first tier when a7 minus
+	 * SYS_CALL is below this: 2 (Call, ReplyRecv) while the fastpath is
+	 * on, 0 (none) while it is off (fastpath_set_enabled). */
+	uint64_t fastpath_calls;
 
 	uint64_t hart_id;
 	unsigned cpu_index;
