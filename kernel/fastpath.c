@@ -312,7 +312,7 @@ _Noreturn void fastpath_entry(struct hart *hart, uint64_t is_reply_recv)
 {
 	/* (Enabled: trap.S came here by this hart's fastpath_calls.) */
 	/* Taken at the first try, or left to trap_from_user, which waits. */
-	if (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE))
+	if (!amo_try_take32(&kernel_lock.held))
 		refuse();
 	struct tcb *t = hart->running;
 	struct space space;
