@@ -31,7 +31,7 @@
 #include "object.h"
 #include "port.h"
 
-#define TCB_REG_WORDS 44   /* the arch layer's register block fits in this */
+#define TCB_REG_WORDS 45   /* the arch layer's register block fits in this */
 #define PRIORITY_COUNT 256 /* priorities 0 (lowest) .. 255 */
 #define TIME_SLICE_TICKS 5 /* timer ticks a thread runs before its peers get a turn */
 #define NO_HART 0xffu
