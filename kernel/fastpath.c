@@ -38,19 +38,20 @@ void fastpath_configure(const char *bootargs)
 }
 #endif
 
-/* A message the registers carry alone: no fault in flight (that message
- * is built by fault.c), no extra caps, at most MSG_REGISTER_WORDS words.
- * The two fields in one compare: with the extra-cap count just above the
- * length, the low bits hold count << MSG_LENGTH_BITS | length, at most
+/* A message the registers carry alone: no extra caps, at most
+ * MSG_REGISTER_WORDS words (no fault in flight either: that message is
+ * built by fault.c; sched_fast_current_ok_on's word has it). The two
+ * fields in one compare: with the extra-cap count just above the length,
+ * the low bits hold count << MSG_LENGTH_BITS | length, at most
  * MSG_REGISTER_WORDS exactly when the count is 0 and the length is. */
 _Static_assert(MSG_EXTRA_CAPS_SHIFT == MSG_LENGTH_BITS &&
 		   MSG_REGISTER_WORDS < (1u << MSG_LENGTH_BITS),
 	       "extra caps sit right above the length");
-HOT_INLINE bool in_registers(const struct tcb *sender, struct msg_info info)
+HOT_INLINE bool in_registers(struct msg_info info)
 {
 	uint64_t low =
 	    info.word & ((UINT64_C(1) << (MSG_EXTRA_CAPS_SHIFT + MSG_EXTRA_CAPS_BITS)) - 1);
-	return sender->fault_kind == FAULT_NONE && low <= MSG_REGISTER_WORDS;
+	return low <= MSG_REGISTER_WORDS;
 }
 
 /*
@@ -205,7 +206,7 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
 {
 	unsigned h = hart->cpu_index;
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
-	if (!in_registers(t, info))
+	if (!sched_fast_current_ok_on(hart->sched, t) || !in_registers(info))
 		return NULL;
 	uint64_t badge;
 	uint64_t value = lookup(t, 0, quick, &badge);
@@ -213,12 +214,14 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
 	if (!endpoint_rights_can_send(rights)) /* also 0: not an endpoint cap */
 		return NULL;
 	struct endpoint *ep = (struct endpoint *)(uintptr_t)(value & ~LOOKUP_RIGHTS_MASK);
-	if (endpoint_state(ep) != ENDPOINT_RECV)
-		return NULL;
+	/* endpoint_state(ep) == ENDPOINT_RECV: a head, and it receives (all
+	 * in the queue are in one state: tcb_queue_check). */
 	struct tcb *receiver = ep->queue.head;
+	if (receiver == NULL || !sched_fast_next_ok_on(hart->sched, receiver, THREAD_BLOCKED_RECV))
+		return NULL;
 	struct reply *r = receiver->reply;
 	if (!endpoint_rights_call_waits(rights, r) || !find_space(receiver, h, s, quick) ||
-	    !sched_can_switch_direct_on(hart->sched, h, receiver))
+	    !sched_can_switch_direct_fast_on(hart->sched, h, receiver))
 		return NULL;
 	if (quick && (x->status = thread_run_quick(hart, t, receiver)) == 0)
 		return NULL;
@@ -245,7 +248,7 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 {
 	unsigned h = hart->cpu_index;
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
-	if (!in_registers(t, info) || t->bound != NULL)
+	if (!sched_fast_current_ok_on(hart->sched, t) || !in_registers(info) || t->bound != NULL)
 		return NULL; /* a bound notification may have a signal to deliver */
 	uint64_t unused;
 	uint64_t value = lookup(t, 0, quick, &unused);
@@ -256,10 +259,10 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 	struct endpoint *ep = (struct endpoint *)(uintptr_t)(value & ~LOOKUP_RIGHTS_MASK);
 	struct tcb *caller = r->caller;
 	/* A sender already waiting would be received at once: slow path. */
-	if (caller == NULL || tcb_state(caller) != THREAD_BLOCKED_REPLY ||
-	    caller->fault_kind != FAULT_NONE || lend_active(&caller->lend) || r->receiver != NULL ||
+	if (caller == NULL || !sched_fast_next_ok_on(hart->sched, caller, THREAD_BLOCKED_REPLY) ||
+	    lend_active(&caller->lend) || r->receiver != NULL ||
 	    endpoint_state(ep) == ENDPOINT_SEND || !find_space(caller, h, s, quick) ||
-	    !sched_can_switch_direct_on(hart->sched, h, caller))
+	    !sched_can_switch_direct_fast_on(hart->sched, h, caller))
 		return NULL;
 	if (quick && (x->status = thread_run_quick(hart, t, caller)) == 0)
 		return NULL;
@@ -339,9 +342,9 @@ _Noreturn void fastpath_entry(struct hart *hart, uint64_t is_reply_recv)
 	struct space space;
 	struct exit_regs x;
 	struct tcb *next = NULL;
-	/* trap_from_user's test of a trap it handles, plus a stale one. */
-	if (t != NULL && sched_current_on(hart->sched) == t && t->regs[REG_REPLACED] == 0 &&
-	    tcb_is_runnable(t))
+	/* trap_from_user's test of a trap it handles, plus a stale one (that
+	 * t is runnable: call()'s and reply_recv()'s first test). */
+	if (t != NULL && sched_current_on(hart->sched) == t && t->regs[REG_REPLACED] == 0)
 		next = is_reply_recv ? reply_recv(hart, t, &space, true, &x)
 				     : call(hart, t, &space, true, &x);
 	if (next == NULL) {
