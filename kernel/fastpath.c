@@ -327,6 +327,8 @@ void fastpath_try(struct hart *hart, struct tcb *t)
 }
 #else
 
+_Static_assert(FRAME_SYSCALL_PC == REG_SYSCALL_PC * 8 && FRAME_SEPC == REG_PC * 8,
+	       "trap.S steps past the tier's ecall (layout.h)");
 _Static_assert(TRAP_SYS_CALL == SYS_CALL && TRAP_SYS_REPLY_RECV == SYS_REPLY_RECV &&
 		   TRAP_SYS_REPLY_RECV == TRAP_SYS_CALL + 1 &&
 		   TRAP_CAUSE_USER_ECALL == CAUSE_USER_ECALL,
@@ -365,7 +367,7 @@ _Noreturn void fastpath_entry(struct hart *hart, uint64_t is_reply_recv)
 	 * holder before it asks for it: nothing on this path does), and one
 	 * of this tier's (fastpath_taken counts the second tier's). */
 	t->regs[REG_KERNEL_ENTRIES]++;
-	step_past_ecall(t);
+	/* (step_past_ecall: trap.S did it before it came here.) */
 	hart->fastpath_first_tier++;
 	next->regs[REG_SYSCALL_PC] = 0; /* thread_run_direct's */
 	thread_run_prepare(hart, t, next, space.satp, x.status);

@@ -19,6 +19,9 @@
 #define FRAME_REGISTER(n) ((n)*8)
 #define FRAME_SEPC (32 * 8)
 #define FRAME_BYTES (33 * 8)
+/* The register block's word after the frame: the ecall a thread is in
+ * (kernel/thread.h's REG_SYSCALL_PC), which trap.S sets for the first tier. */
+#define FRAME_SYSCALL_PC (33 * 8)
 
 /* The first fields of struct hart (kernel/hart.h), read by trap.S. */
 #define HART_SCRATCH 0

@@ -60,8 +60,7 @@ trap_entry:
 	csrr t1, sscratch
 	SAVE(t1, 4)
 	csrw sscratch, zero
-	csrr t1, sepc
-	sd t1, FRAME_SEPC(t0)
+	csrr t1, sepc /* (stored below, by the way taken) */
 
 	ld sp, HART_KERNEL_STACK_TOP(tp)
 	mv a0, tp
@@ -73,18 +72,31 @@ trap_entry:
 	addi a1, a7, -TRAP_SYS_CALL
 	ld t2, HART_FASTPATH_CALLS(tp)
 	bgeu a1, t2, 3f
-	csrr t1, scause
+	csrr a2, scause
 	li t2, TRAP_CAUSE_USER_ECALL
-	bne t1, t2, 3f
+	bne a2, t2, 3f
+	/* The tier's ecall is done when the tier is (syscall_handle's
+	 * step): the thread goes on after it, and a restart runs it again
+	 * from FRAME_SYSCALL_PC (kernel/thread.h's REG_SYSCALL_PC). */
+	sd t1, FRAME_SYSCALL_PC(t0)
+	addi t1, t1, 4
+	sd t1, FRAME_SEPC(t0)
 	j fastpath_entry
-3:	call trap_from_user
+3:	sd t1, FRAME_SEPC(t0)
+	call trap_from_user
 	/* trap_from_user never returns: it ends in user_return. */
 1:	j 1b
 
 /* fastpath_entry's way on when it did nothing (a jump: it kept nothing on
- * the stack that matters, and every user register is in the TCB). */
+ * the stack that matters, and every user register is in the TCB): the
+ * frame's PC and syscall PC back as the entry found them (the ecall's
+ * address, 0: a running thread is in no system call). */
 	.globl fastpath_refused
 fastpath_refused:
+	ld t0, HART_USER_FRAME(tp)
+	ld t1, FRAME_SYSCALL_PC(t0)
+	sd t1, FRAME_SEPC(t0)
+	sd zero, FRAME_SYSCALL_PC(t0)
 	ld sp, HART_KERNEL_STACK_TOP(tp)
 	mv a0, tp
 	call trap_from_user
@@ -177,12 +189,19 @@ user_return_ipc:
 	csrw sepc, t0
 	andi t1, a2, TRAP_MSG_LENGTH_MASK
 	slli t1, t1, 2
-	la t0, 4f
-	add t0, t0, t1
-	jr t0
 	.option push
 	.option norvc
-4:	ld a3, FRAME_REGISTER(13)(a7)
+	.option norelax
+	/* The list's address folded into the jump's offset (with `la` it
+	 * took an addi more): nothing here relaxes or compresses, so the
+	 * distance from the auipc is a constant (checked below). */
+5:	auipc t0, 0
+	add t0, t0, t1
+	jalr zero, 12(t0)
+4:	.if 4b - 5b != 12
+	.error "user_return_ipc's jump offset is the list's distance from the auipc"
+	.endif
+	ld a3, FRAME_REGISTER(13)(a7)
 	ld a4, FRAME_REGISTER(14)(a7)
 	ld a5, FRAME_REGISTER(15)(a7)
 	ld a6, FRAME_REGISTER(16)(a7)
