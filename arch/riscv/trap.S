@@ -57,9 +57,8 @@ trap_entry:
 	SAVE(t6, 31)
 	ld t1, HART_SCRATCH(tp)
 	SAVE(t1, 5)
-	csrr t1, sscratch
+	csrrw t1, sscratch, zero /* the user's tp, and 0: in the kernel */
 	SAVE(t1, 4)
-	csrw sscratch, zero
 	csrr t1, sepc /* (stored below, by the way taken) */
 
 	ld sp, HART_KERNEL_STACK_TOP(tp)
