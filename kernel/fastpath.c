@@ -26,15 +26,26 @@
 #ifndef FASTPATH_FIRST_TIER /* fastpath_entry.c: only fastpath_entry */
 bool fastpath_enabled = true;
 
+void fastpath_set_enabled(bool on)
+{
+	fastpath_enabled = on;
+	/* Every hart, started or not (a hart not started yet gets its word
+	 * from this one: nothing but boot writes it before). */
+	for (unsigned h = 0; h < CONFIG_MAX_HARTS; h++)
+		harts[h].fastpath_calls = on ? SYS_REPLY_RECV - SYS_CALL + 1 : 0;
+}
+
 void fastpath_configure(const char *bootargs)
 {
 	static const char off[] = "fastpath=off";
 	const unsigned n = sizeof(off) - 1;
+	bool on = true;
 	for (const char *p = bootargs; *p != '\0'; p++) {
 		bool starts = p == bootargs || p[-1] == ' ';
 		if (starts && memcmp(p, off, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
-			fastpath_enabled = false;
+			on = false;
 	}
+	fastpath_set_enabled(on);
 }
 #endif
 
@@ -55,7 +66,7 @@ HOT_INLINE bool in_registers(struct msg_info info)
 }
 
 /*
- * The first tier's exit: thread_run_quick's sstatus, and what goes into
+ * The first tier's exit: thread_run_quick's answer, and what goes into
  * the woken thread's a0..a2 (user_return_ipc: the first tier writes none
  * of that thread's registers into its TCB).
  */
@@ -333,8 +344,7 @@ HOT_INLINE _Noreturn void refuse(void)
  * TCB and keeps nothing in any register but tp (fastpath_entry.c). */
 _Noreturn void fastpath_entry(struct hart *hart, uint64_t is_reply_recv)
 {
-	if (!fastpath_enabled)
-		refuse();
+	/* (Enabled: trap.S came here by this hart's fastpath_calls.) */
 	/* Taken at the first try, or left to trap_from_user, which waits. */
 	if (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE))
 		refuse();
