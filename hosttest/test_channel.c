@@ -1160,7 +1160,7 @@ static void test_invariant_checkers_can_fail(void **state)
 	assert_int_equal(channel_client_submit(&clients[0], &m, &tag), ERR_OK);
 	assert_int_equal(channel_server_take(&server, &got), ERR_OK);
 	check_invariants();
-	for (int which = 0; which < 7; which++) {
+	for (int which = 0; which < 9; which++) {
 		c = clients[0];
 		switch (which) {
 		case 0: c.slot[40].state = CHANNEL_SLOT_PENDING; break;
@@ -1170,6 +1170,8 @@ static void test_invariant_checkers_can_fail(void **state)
 		case 4: c.done_slots |= 1; break;
 		case 5: c.request_head_seen -= DEPTH + 1; break;
 		case 6: c.response_tail_seen += DEPTH + 1; break;
+		case 7: c.request_at[2] = c.request_at[3]; break;
+		case 8: c.response_at[1] = NULL; break;
 		}
 		assert_int_not_equal(channel_client_check_invariants(&c), ERR_OK);
 	}

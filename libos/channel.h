@@ -198,6 +198,14 @@ struct channel_client {
 		uint8_t state; /* enum channel_slot_state */
 		uint8_t reserved[3];
 	} slot[CHANNEL_MAX_DEPTH];
+	/* The entry at each queue position (&requests[i], &responses[i] for
+	 * i < depth, set at init; NULL past depth): the inline submit and wait
+	 * load an entry's address instead of forming index * 320 (rv64 has no
+	 * multiply-add in an address; x86-64 scales by 8 at most). The submit,
+	 * whose slot is its position, finds request_at[slot] at a constant
+	 * offset from the slot's record. */
+	struct channel_entry *request_at[CHANNEL_MAX_DEPTH];
+	struct channel_entry *response_at[CHANNEL_MAX_DEPTH];
 	struct channel_shared *shared;
 	struct channel_entry *requests, *responses;
 	struct channel_doorbell *mine, *server;

@@ -95,8 +95,12 @@ enum error channel_client_init(struct channel_client *client, void *buffer, size
 	client->depth = depth;
 	client->mask = depth - 1;
 	client->poll_budget = 256;
-	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
+	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++) {
 		client->slot[slot].tag = slot;
+		/* Positions at or past depth are never used: no entry. */
+		client->request_at[slot] = slot < depth ? &client->requests[slot] : NULL;
+		client->response_at[slot] = slot < depth ? &client->responses[slot] : NULL;
+	}
 	client->state = CHANNEL_ACTIVE;
 	client->open_depth = depth;
 	return ERR_OK;
@@ -177,7 +181,8 @@ client_submit_checked(struct channel_client *client, const struct channel_messag
 		return client_submit_refresh(client, request, tag); /* a tail call */
 
 	return channel_client_publish(client, request, request->length, tag, is_short,
-				      &client->slot[slot], slot, client->shared);
+				      &client->slot[slot], slot, client->shared,
+				      channel_entry_at(client->requests, tail, client->mask));
 }
 
 /* The whole submit, out of line: the state check, the full shape check
@@ -457,7 +462,12 @@ enum error channel_client_check_invariants(const struct channel_client *client)
 	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++) {
 		uint64_t bit = UINT64_C(1) << slot;
 		enum channel_slot_state state = client->slot[slot].state;
+		const struct channel_entry *request =
+		    slot < client->depth ? &client->requests[slot] : NULL;
+		const struct channel_entry *response =
+		    slot < client->depth ? &client->responses[slot] : NULL;
 		if ((client->slot[slot].tag & TAG_SLOT_MASK) != slot ||
+		    client->request_at[slot] != request || client->response_at[slot] != response ||
 		    (client->slot[slot].tag & CHANNEL_TAG_NEVER) != 0 ||
 		    state > CHANNEL_SLOT_DONE ||
 		    (slot >= client->depth && state != CHANNEL_SLOT_FREE) ||

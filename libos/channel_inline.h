@@ -58,6 +58,21 @@ CHANNEL_MUST_CHECK enum error channel_server_take_none(struct channel_server *se
 
 /* ---- Client ----------------------------------------------------------------------------------- */
 
+/* channel_client_submit_general through a tag of its own: the caller's
+ * `tag` is then written only here and by the inline path, so that after
+ * inlining it can stay in a register (its address passed out of line would
+ * keep it in memory: a store and a load on every call). A failed submit
+ * leaves CHANNEL_TAG_NEVER in it, which names no request. */
+static inline __attribute__((always_inline)) enum error
+channel_client_submit_out(struct channel_client *client, const struct channel_message *request,
+			  uint32_t *tag)
+{
+	uint32_t given = CHANNEL_TAG_NEVER; /* what a failed submit leaves: nobody's tag */
+	enum error err = channel_client_submit_general(client, request, &given);
+	*tag = given;
+	return err;
+}
+
 /* Assumes nothing about `request` (checked here or by the general path)
  * or the server's head. */
 CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
@@ -73,16 +88,17 @@ CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
 	struct channel_client_slot *record = channel_client_record(client, slot);
 	uint64_t shape = channel_message_shape(request); /* the length, when common */
 	if (CHANNEL_UNLIKELY(!channel_shape_common(shape) || record->state != CHANNEL_SLOT_FREE))
-		return channel_client_submit_general(client, request, tag);
+		return channel_client_submit_out(client, request, tag);
 	/* Room by our cached server head, else read the real one; the general
 	 * path handles a full queue, a broken head and a channel that is not
 	 * ACTIVE (open_depth 0). */
 	struct channel_shared *shared = client->shared; /* loaded once for both */
 	if (CHANNEL_UNLIKELY(tail - client->request_head_seen >= client->open_depth) &&
 	    !channel_client_refresh_room(client, shared))
-		return channel_client_submit_general(client, request, tag);
+		return channel_client_submit_out(client, request, tag);
+	/* The slot is the request's position. */
 	return channel_client_publish(client, request, (uint32_t)shape, tag, 1, record,
-				      (uint32_t)slot, shared);
+				      (uint32_t)slot, shared, channel_client_request_at(record));
 }
 
 /*
@@ -105,7 +121,8 @@ CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32
 		return channel_client_wait_general(client, tag, timeout_ns, reply);
 	uint32_t head = client->response_head, next = head + 1;
 	struct channel_shared *shared = client->shared;
-	const struct channel_entry *entry = channel_entry_at(client->responses, head, client->mask);
+	const struct channel_entry *entry =
+	    client->response_at[channel_queue_index(head, client->mask)];
 	/* No entry cached: read the server's tail. Likely for a synchronous
 	 * caller, whose one reply is past the cached tail every time. */
 	if (CHANNEL_LIKELY(head == client->response_tail_seen)) {

@@ -513,6 +513,21 @@ static inline struct channel_client_slot *channel_client_record(struct channel_c
 	return record;
 }
 
+/* request_at[slot] of the client whose slot[slot] is `record`: slot[] is
+ * at the client's start and request_at[] has 8-byte elements too, so it is
+ * `record` plus request_at's offset (one load on rv64, whose `record` is
+ * already formed). */
+static inline struct channel_entry *channel_client_request_at(struct channel_client_slot *record)
+{
+	_Static_assert(offsetof(struct channel_client, request_at) ==
+			       CHANNEL_MAX_DEPTH * sizeof(struct channel_client_slot) &&
+			   sizeof(struct channel_client_slot) == sizeof(struct channel_entry *),
+		       "request_at[] follows slot[], element for element");
+	return *(struct channel_entry *const *)(const void *)((const char *)record +
+							      offsetof(struct channel_client,
+								       request_at));
+}
+
 /* The one place a client slot changes state (enum channel_slot_state);
  * keeps the bitmaps in step. `record` is &client->slot[slot]. `from` (a
  * constant at each call) is the slot's state, asserted; the legal
@@ -549,20 +564,20 @@ static inline void channel_client_slot_set(struct channel_client *client,
 
 /*
  * The acting part of a submit, shared by the inline and the general path:
- * take FREE slot `slot`, write the entry at our tail (the queue has room),
- * publish it and ring the server if it sleeps.
+ * take FREE slot `slot`, write `entry` (the one at our tail; the queue has
+ * room), publish it and ring the server if it sleeps.
  */
 static inline __attribute__((always_inline)) enum error
 channel_client_publish(struct channel_client *client, const struct channel_message *request,
 		       uint32_t length, uint32_t *tag, _Bool is_short,
 		       struct channel_client_slot *record, uint32_t slot,
-		       struct channel_shared *shared)
+		       struct channel_shared *shared, struct channel_entry *entry)
 {
 	/* Our state first: the entry's bytes may alias it for the compiler,
 	 * which would then reload it. `shared` is client->shared. */
 	uint32_t tail = client->request_tail;
 	uint32_t my_tag = record->tag + CHANNEL_TAG_GENERATION;
-	struct channel_entry *entry = channel_entry_at(client->requests, tail, client->mask);
+	CHANNEL_ASSERT(entry == channel_entry_at(client->requests, tail, client->mask));
 	channel_client_slot_set(client, record, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
 	client->request_tail = tail + 1;
 	*tag = my_tag;
