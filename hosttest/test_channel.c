@@ -59,14 +59,14 @@ static struct channel_message message(uint32_t opcode, uint64_t arg0, uint32_t l
 }
 
 /* A copy of a server for the invariant tests, whose pointers (`single`,
- * each link's `handle_of`) point into the copy: a plain copy fails the checker
+ * each link's `reply_slot`) point into the copy: a plain copy fails the checker
  * for that alone, whatever the corruption under test. */
 static void server_copy(struct channel_server *to, const struct channel_server *from)
 {
 	*to = *from;
 	to->single = from->single == &from->idle ? &to->idle : &to->link[from->single - from->link];
 	for (uint32_t index = 0; index < CHANNEL_MAX_CHANNELS; index++) {
-		to->link[index].handle_of = &to->handle_of[index * CHANNEL_MAX_DEPTH];
+		to->link[index].reply_slot = &to->reply_slot[index * CHANNEL_MAX_DEPTH];
 	}
 }
 
@@ -833,7 +833,7 @@ static void test_handle_generation_wraps(void **state)
 	struct channel_message m = message(5, 5, 0), got, request;
 	uint32_t slot = server.link[0].request_head & server.link[0].mask, tag;
 	/* The last even generation: the take makes it odd, the reply wraps it. */
-	server.link[0].handle_of[slot] = 0xffffe000u | slot;
+	server.link[0].reply_slot[slot].handle = 0xffffe000u | slot;
 	check_invariants();
 	for (int turn = 0; turn < 2; turn++) {
 		assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
@@ -986,7 +986,7 @@ static void test_reply_to_broken_link(void **state)
 	static struct channel_server s;
 	server_copy(&s, &server);
 	assert_int_equal(channel_server_check_invariants(&s), ERR_OK);
-	s.link[0].handle_of[1] += CHANNEL_HANDLE_GENERATION;
+	s.link[0].reply_slot[1].handle += CHANNEL_HANDLE_GENERATION;
 	assert_int_not_equal(channel_server_check_invariants(&s), ERR_OK);
 }
 
@@ -1177,24 +1177,26 @@ static void test_invariant_checkers_can_fail(void **state)
 	}
 	server_copy(&s, &server);
 	assert_int_equal(channel_server_check_invariants(&s), ERR_OK);
-	for (int which = 0; which < 15; which++) {
+	for (int which = 0; which < 17; which++) {
 		server_copy(&s, &server);
 		switch (which) {
 		case 0: s.by_priority[2] |= 1; break;
 		case 1: s.active |= 2; break;
 		case 2: s.priorities |= 1u << 6; break;
 		case 3: s.link[0].state = CHANNEL_BROKEN; break;
-		case 4: s.link[0].handle_of[3] ^= 1; break;
+		case 4: s.link[0].reply_slot[3].handle ^= 1; break;
 		case 5: s.link[0].room++; break;
 		case 6: s.link[0].response_head_seen -= DEPTH + 1; break;
 		case 7: s.link[0].request_tail_seen += DEPTH + 1; break;
-		case 8: s.link[0].handle_of[40] += CHANNEL_HANDLE_GENERATION; break;
-		case 9: s.link[1].handle_of = s.link[0].handle_of; break;
-		case 10: s.link[0].handle_of[1] = s.link[0].handle_of[0]; break;
+		case 8: s.link[0].reply_slot[40].handle += CHANNEL_HANDLE_GENERATION; break;
+		case 9: s.link[1].reply_slot = s.link[0].reply_slot; break;
+		case 10: s.link[0].reply_slot[1].handle = s.link[0].reply_slot[0].handle; break;
 		case 11: s.idle.room = 1; break;
 		case 12: s.idle.response_head_seen = 1; break;
 		case 13: s.idle.response_tail = 1; break;
 		case 14: s.idle.shared = s.link[0].shared; break;
+		case 15: s.link[0].reply_slot[2].request = s.link[0].reply_slot[1].request; break;
+		case 16: s.link[0].reply_slot[DEPTH].request = s.link[0].requests; break;
 		}
 		assert_int_not_equal(channel_server_check_invariants(&s), ERR_OK);
 	}

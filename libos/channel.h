@@ -301,15 +301,26 @@ struct channel_link {
 	uint32_t response_tail, response_head_seen; /* mine; last validated client value */
 	uint32_t room; /* reply room: depth - taken and not replied - unread replies */
 	struct channel_counters counters;
-	/* The link's reply slots (set at init): handle_of is
-	 * &server->handle_of[index << 6], handle_of[slot] the slot's current
-	 * handle (channel_handle_link: the client's tag, slot | link << 6 and
-	 * a generation). A slot holds a taken request exactly when its
-	 * handle's generation is odd (no separate bitmap to keep in step). */
-	uint64_t *handle_of;
+	/* The link's reply slots (set at init): &server->reply_slot[index <<
+	 * 6]; reply_slot[slot].handle is the slot's current handle
+	 * (channel_handle_link: the client's tag, slot | link << 6 and a
+	 * generation). A slot holds a taken request exactly when its handle's
+	 * generation is odd (no separate bitmap to keep in step). */
+	struct channel_reply_slot *reply_slot;
 	uint64_t reserved[3]; /* 128 bytes: a link from a handle by a shift */
 };
 _Static_assert(sizeof(struct channel_link) == 128, "a link is 1 << 7 bytes");
+
+/* A reply slot: its handle, and the request entry at the queue position of
+ * the same number (&requests[slot] while the link is attached, slot <
+ * depth; else NULL), so that the inline take, whose slot is the request's
+ * position, loads its entry's address beside the handle instead of forming
+ * index * 320. */
+struct channel_reply_slot {
+	uint64_t handle;
+	struct channel_entry *request;
+};
+_Static_assert(sizeof(struct channel_reply_slot) == 16, "a reply slot is 1 << 4 bytes");
 
 struct channel_server {
 	/* First, so that the reply finds a link as the server's address plus
@@ -318,7 +329,7 @@ struct channel_server {
 	/* Every link's reply slots, link index << 6 | slot: bits 0..11 of a
 	 * handle (channel_server_reply finds a slot from the handle alone).
 	 * The links point into them, so a server is never copied. */
-	uint64_t handle_of[CHANNEL_MAX_CHANNELS * CHANNEL_MAX_DEPTH];
+	struct channel_reply_slot reply_slot[CHANNEL_MAX_CHANNELS * CHANNEL_MAX_DEPTH];
 	struct channel_doorbell *mine;
 	/* The one ACTIVE link, or &idle (none or several): never NULL. */
 	struct channel_link *single;
@@ -399,7 +410,7 @@ static inline uint32_t channel_server_link_taken(const struct channel_server *se
  * 12..31), odd exactly while the slot holds a taken request, and the
  * client's tag (bits 32..63: what the reply's entry carries, so the reply
  * needs no other record of it). It is valid while it equals its slot's
- * handle_of[] in all 64 bits; the generation wraps after 2^19 takes of
+ * reply_slot[].handle in all 64 bits; the generation wraps after 2^19 takes of
  * one slot. The link index a handle names:
  */
 static inline uint32_t channel_handle_link(uint64_t handle)

@@ -178,13 +178,15 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	/* The reply slot: the request's queue position, or out of line when
 	 * that one is still taken (channel_link_slot_for). */
 	uint64_t slot = channel_queue_index(head, link->mask);
-	uint64_t *handles = link->handle_of; /* the copies below may alias it */
-	uint64_t handle = handles[slot];
+	/* The copies below may alias the record for the compiler. */
+	struct channel_reply_slot *record = &link->reply_slot[slot];
+	uint64_t handle = record->handle;
 	if (CHANNEL_UNLIKELY(handle & CHANNEL_HANDLE_GENERATION))
 		return channel_server_take_general(server, request);
 	uint32_t next = head + 1;
 	struct channel_shared *shared = link->shared;
-	const struct channel_entry *entry = channel_entry_at(link->requests, head, link->mask);
+	/* The slot is the request's position: its record has the entry. */
+	const struct channel_entry *entry = record->request;
 	/* No entry cached: read the client's tail (likely, as in the wait). */
 	if (CHANNEL_LIKELY(head == link->request_tail_seen)) {
 		/* Acquire: the client wrote the entries before this tail. */
@@ -208,7 +210,7 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	 * link becomes ACTIVE (link_set_state in channel_server.c). */
 	request->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
 	link->request_head = next;
-	channel_link_accept_in(link, request, handles, slot, handle, link->room);
+	channel_link_accept_in(link, request, record, slot, handle, link->room);
 	__builtin_memcpy(CHANNEL_ALIGNED(request->payload), CHANNEL_ALIGNED(entry->payload),
 			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: the copy is complete before the client may reuse the entry. */

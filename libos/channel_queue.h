@@ -472,18 +472,18 @@ static inline uint64_t channel_deadline(uint64_t timeout_ns)
  * tag << 32. */
 #define CHANNEL_HANDLE_GENERATION (UINT64_C(1) << 12)
 
-/* A handle's link << 6 | slot: its slot's index in server->handle_of
+/* A handle's link << 6 | slot: its slot's index in server->reply_slot
  * (any 12 bits name an element). */
 static inline uint32_t channel_handle_index(uint64_t handle)
 {
 	return (uint32_t)handle & 0xfffu;
 }
 
-/* &server->handle_of[channel_handle_index(handle)], and in *link the
- * link the handle names. On rv64 both offsets come from the index's 12
- * bits shifted to the top (index * 8; link * 128, a link being 128
- * bytes); that value is hidden from GCC, which would otherwise build the
- * masks from the generation's constant. */
+/* &server->reply_slot[channel_handle_index(handle)].handle, and in *link
+ * the link the handle names. On rv64 both offsets come from the index's 12
+ * bits shifted to the top (index * 16, a reply slot being 16 bytes; link
+ * * 128, a link being 128 bytes); that value is hidden from GCC, which
+ * would otherwise build the masks from the generation's constant. */
 static inline uint64_t *channel_handle_slot_of(struct channel_server *server, uint64_t handle,
 					       struct channel_link **link)
 {
@@ -491,12 +491,12 @@ static inline uint64_t *channel_handle_slot_of(struct channel_server *server, ui
 	uint64_t top = handle << 52;
 	__asm__("" : "+r"(top));
 	*link = (struct channel_link *)(void *)((uint8_t *)server->link + ((top >> 58) << 7));
-	return (uint64_t *)(void *)((uint8_t *)server->handle_of + (top >> 49));
+	return (uint64_t *)(void *)((uint8_t *)server->reply_slot + (top >> 48));
 #else
 	/* x86-64 scales an index in the address; a link is 128 bytes. */
 	*link =
 	    (struct channel_link *)(void *)((uint8_t *)server->link + ((handle & (63u << 6)) << 1));
-	return &server->handle_of[channel_handle_index(handle)];
+	return &server->reply_slot[channel_handle_index(handle)].handle;
 #endif
 }
 
@@ -611,16 +611,17 @@ static inline int channel_client_refresh_room(struct channel_client *client,
  * channel_server.c). */
 CHANNEL_COLD uint32_t channel_link_free_slot(const struct channel_link *link);
 
-/* Hand a request, checked and copied in, to the server: reply slot `slot`
- * (free; room was checked) of handle array `handles` (link->handle_of,
- * passed in: the copies may alias it for the compiler), whose handle
- * `handle` turns odd and takes the request's tag (the last one's, left in
- * its high half, goes). */
+/* Hand a request, checked and copied in, to the server: reply slot
+ * `record` (link->reply_slot[slot], passed in: the copies may alias it for
+ * the compiler; free, room was checked), whose handle `handle` turns odd
+ * and takes the request's tag (the last one's, left in its high half,
+ * goes). */
 static inline __attribute__((always_inline)) void
 channel_link_accept_in(struct channel_link *link, struct channel_message *request,
-		       uint64_t *handles, uint64_t slot, uint64_t handle, uint32_t room)
+		       struct channel_reply_slot *record, uint64_t slot, uint64_t handle,
+		       uint32_t room)
 {
-	CHANNEL_ASSERT(handles == link->handle_of && handle == handles[slot] &&
+	CHANNEL_ASSERT(record == &link->reply_slot[slot] && handle == record->handle &&
 		       slot < link->depth && room == link->room && room > 0 &&
 		       !(handle & CHANNEL_HANDLE_GENERATION));
 	/* The generation wraps in its 20 bits (the 32-bit sum drops the
@@ -630,15 +631,15 @@ channel_link_accept_in(struct channel_link *link, struct channel_message *reques
 	 * extension, a shift and an or. On x86-64 the two halves cost more. */
 #if defined(__riscv)
 	uint32_t low = (uint32_t)handle + (uint32_t)CHANNEL_HANDLE_GENERATION, tag = request->tag;
-	__builtin_memcpy(CHANNEL_ALIGNED_TO(&handles[slot], 4), &low, 4);
+	__builtin_memcpy(CHANNEL_ALIGNED_TO(&record->handle, 4), &low, 4);
 	__builtin_memcpy(CHANNEL_ALIGNED_TO(&request->handle, 4), &low, 4);
 	link->room = room - 1;
-	__builtin_memcpy(CHANNEL_ALIGNED_TO((uint8_t *)&handles[slot] + 4, 4), &tag, 4);
+	__builtin_memcpy(CHANNEL_ALIGNED_TO((uint8_t *)&record->handle + 4, 4), &tag, 4);
 	__builtin_memcpy(CHANNEL_ALIGNED_TO((uint8_t *)&request->handle + 4, 4), &tag, 4);
 #else
 	handle = (uint64_t)request->tag << 32 | (uint32_t)(handle + CHANNEL_HANDLE_GENERATION);
 	link->room = room - 1;
-	handles[slot] = handle;
+	record->handle = handle;
 	request->handle = handle;
 #endif
 }
@@ -646,8 +647,8 @@ channel_link_accept_in(struct channel_link *link, struct channel_message *reques
 static inline __attribute__((always_inline)) void
 channel_link_accept_at(struct channel_link *link, struct channel_message *request, uint32_t slot)
 {
-	channel_link_accept_in(link, request, link->handle_of, slot, link->handle_of[slot],
-			       link->room);
+	channel_link_accept_in(link, request, &link->reply_slot[slot], slot,
+			       link->reply_slot[slot].handle, link->room);
 }
 
 /* The request at queue position `head`'s reply slot: that position when
@@ -656,7 +657,7 @@ channel_link_accept_at(struct channel_link *link, struct channel_message *reques
 static inline uint32_t channel_link_slot_for(const struct channel_link *link, uint32_t head)
 {
 	uint32_t slot = head & link->mask;
-	if (CHANNEL_UNLIKELY(link->handle_of[slot] & CHANNEL_HANDLE_GENERATION))
+	if (CHANNEL_UNLIKELY(link->reply_slot[slot].handle & CHANNEL_HANDLE_GENERATION))
 		return channel_link_free_slot(link);
 	return slot;
 }
@@ -708,8 +709,8 @@ static inline __attribute__((always_inline)) enum error
 channel_link_answer(struct channel_link *link, uint32_t slot, const struct channel_message *reply,
 		    _Bool is_short)
 {
-	uint64_t handle = link->handle_of[slot];
-	link->handle_of[slot] = handle + CHANNEL_HANDLE_GENERATION;
+	uint64_t handle = link->reply_slot[slot].handle;
+	link->reply_slot[slot].handle = handle + CHANNEL_HANDLE_GENERATION;
 	return channel_link_post(link, (uint32_t)(handle >> 32), reply, reply->length, is_short);
 }
 
