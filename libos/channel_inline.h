@@ -122,7 +122,7 @@ CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32
 	uint32_t head = client->response_head, next = head + 1;
 	struct channel_shared *shared = client->shared;
 	const struct channel_entry *entry =
-	    client->response_at[channel_queue_index(head, client->mask)];
+	    channel_client_response_at(client, channel_queue_index(head, client->mask));
 	/* No entry cached: read the server's tail. Likely for a synchronous
 	 * caller, whose one reply is past the cached tail every time. */
 	if (CHANNEL_LIKELY(head == client->response_tail_seen)) {
@@ -172,8 +172,12 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	 * general path handles a client that gives none or breaks its head
 	 * (nothing else shared was read yet), and more links or none
 	 * (`single` is server->idle, which never has room). */
-	if (CHANNEL_UNLIKELY(link->room == 0) && !channel_link_refresh_room(link))
-		return channel_server_take_general(server, request);
+	uint32_t room = link->room;
+	if (CHANNEL_UNLIKELY(room == 0)) {
+		if (!channel_link_refresh_room(link))
+			return channel_server_take_general(server, request);
+		room = link->room;
+	}
 	uint32_t head = link->request_head;
 	/* The reply slot: the request's queue position, or out of line when
 	 * that one is still taken (channel_link_slot_for). */
@@ -210,7 +214,12 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	 * link becomes ACTIVE (link_set_state in channel_server.c). */
 	request->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
 	link->request_head = next;
-	channel_link_accept_in(link, request, record, slot, handle, link->room);
+#if !defined(__riscv)
+	/* x86-64 decrements the credit in memory (one instruction) rather
+	 * than keep it in a register across the copies; rv64 loads it once. */
+	room = link->room;
+#endif
+	channel_link_accept_in(link, request, record, slot, handle, room);
 	__builtin_memcpy(CHANNEL_ALIGNED(request->payload), CHANNEL_ALIGNED(entry->payload),
 			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: the copy is complete before the client may reuse the entry. */

@@ -320,6 +320,17 @@ channel_entry_write(struct channel_entry *entry, uint32_t tag,
 	    &tag, sizeof(tag));
 	if (is_short) {
 		CHANNEL_ASSERT(length <= CHANNEL_SHORT_PAYLOAD && message->flags == 0);
+#if defined(__riscv)
+		/* The payload's address for the other short lengths is formed
+		 * on their branch only: GCC hoisted it onto the 8-byte path,
+		 * which stores at an offset from the entry. */
+		if (CHANNEL_LIKELY(length == 8)) {
+			__builtin_memcpy(CHANNEL_ALIGNED(entry->payload),
+					 CHANNEL_ALIGNED(message->payload), 8);
+			return;
+		}
+		__asm__("" : "+r"(entry));
+#endif
 		channel_payload_out_short(entry->payload, message->payload, length);
 	} else {
 		if (message->flags & CHANNEL_FLAG_LARGE)
@@ -526,6 +537,20 @@ static inline struct channel_entry *channel_client_request_at(struct channel_cli
 	return *(struct channel_entry *const *)(const void *)((const char *)record +
 							      offsetof(struct channel_client,
 								       request_at));
+}
+
+/* client->response_at[index] (index < CHANNEL_MAX_DEPTH). On rv64 the
+ * scaled index is hidden from GCC once formed, so that the array's offset
+ * goes into the load's immediate (GCC added it to the index first). */
+static inline const struct channel_entry *channel_client_response_at(struct channel_client *client,
+								     uint64_t index)
+{
+	const char *at = (const char *)client + index * sizeof(client->response_at[0]);
+#if defined(__riscv)
+	__asm__("" : "+r"(at));
+#endif
+	return *(struct channel_entry *const *)(const void *)(at + offsetof(struct channel_client,
+									    response_at));
 }
 
 /* The one place a client slot changes state (enum channel_slot_state);
