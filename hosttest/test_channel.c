@@ -806,7 +806,7 @@ static void test_tag_generation_wraps(void **state)
 	struct channel_client *c = &clients[0];
 	struct channel_message m = message(3, 3, 0), got;
 	uint32_t slot = c->request_tail & c->mask, tag;
-	c->slot[slot].tag = 0xffffff80u | slot; /* the last generation */
+	c->slot[slot].word = 0xffffff80u | 64u | slot; /* FREE, the last generation */
 	check_invariants();
 	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
 	assert_int_equal(tag, slot); /* generation 0 again */
@@ -816,10 +816,12 @@ static void test_tag_generation_wraps(void **state)
 	serve_one();
 	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
 	assert_int_equal(got.opcode, 1003);
-	/* A slot can never hold a tag with bit 6 set. */
-	c->slot[slot].tag |= 64u;
+	/* A FREE slot's word is its last tag with bit 6 set: the tag it names
+	 * keeps the slot's number in its low six bits. */
+	assert_int_equal(c->slot[slot].word, tag | 64u);
+	c->slot[slot].word ^= 1u;
 	assert_int_not_equal(channel_client_check_invariants(c), ERR_OK);
-	c->slot[slot].tag &= ~64u;
+	c->slot[slot].word ^= 1u;
 	check_invariants();
 }
 
@@ -1066,7 +1068,8 @@ static void test_hostile_server_request_head(void **state)
 		assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
 	/* Answer all without moving the request head: the queue stays full. */
 	for (uint32_t slot = 0; slot < DEPTH; slot++)
-		raw_response(c, channel_word0(0, c->slot[slot].tag), 0, 0, 0);
+		raw_response(c, channel_word0(0, c->slot[slot].word), 0, 0,
+			     0); /* PENDING: the tag */
 	for (int i = 0; i < DEPTH; i++)
 		assert_int_equal(channel_client_poll(c, &got), ERR_OK);
 	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_NOT_ENOUGH_MEMORY);
@@ -1163,10 +1166,10 @@ static void test_invariant_checkers_can_fail(void **state)
 	for (int which = 0; which < 9; which++) {
 		c = clients[0];
 		switch (which) {
-		case 0: c.slot[40].state = CHANNEL_SLOT_PENDING; break;
+		case 0: c.slot[40].word &= ~64u; break; /* PENDING past depth */
 		case 1: c.done_slots = UINT64_C(1) << 3; break;
-		case 2: c.slot[1].tag += 1; break;
-		case 3: c.slot[0].state = 3; break;
+		case 2: c.slot[1].word += 1; break;
+		case 3: c.slot[0].word ^= 32u; break; /* DONE without its bit */
 		case 4: c.done_slots |= 1; break;
 		case 5: c.request_head_seen -= DEPTH + 1; break;
 		case 6: c.response_tail_seen += DEPTH + 1; break;

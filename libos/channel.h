@@ -191,12 +191,13 @@ struct channel_counters {
 /* ---- Client --------------------------------------------------------------------------------- */
 
 struct channel_client {
-	/* A slot's tag and state side by side, first: the hot paths reach
-	 * both from one address, the client's plus slot * 8. */
+	/* A slot's tag and state in one word, first: the hot paths reach it
+	 * as the client's address plus slot * 8 (channel_queue.h,
+	 * channel_client_slot_state: PENDING is the tag itself, DONE the tag
+	 * with bit 5 flipped, FREE the last tag with bit 6 set). */
 	struct channel_client_slot {
-		uint32_t tag;  /* slot | generation << 7 */
-		uint8_t state; /* enum channel_slot_state */
-		uint8_t reserved[3];
+		uint32_t word;
+		uint32_t reserved;
 	} slot[CHANNEL_MAX_DEPTH];
 	/* The entry at each queue position (&requests[i], &responses[i] for
 	 * i < depth, set at init; NULL past depth): the inline submit and wait

@@ -7,7 +7,8 @@
  *
  * Invariants (channel_client_check_invariants): slots at or past depth
  * are FREE, a slot is DONE exactly when its bit is in done_slots;
- * slot[i].tag names slot i's current tag (or its last one while FREE) and
+ * slot[i].word names slot i's state and current tag (or its last one while
+ * FREE: channel_queue.h, channel_client_slot_state) and
  * its low six bits are i; the cached server indices are within one queue
  * depth of ours.
  *
@@ -96,7 +97,7 @@ enum error channel_client_init(struct channel_client *client, void *buffer, size
 	client->mask = depth - 1;
 	client->poll_budget = 256;
 	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++) {
-		client->slot[slot].tag = slot;
+		client->slot[slot].word = slot | CHANNEL_SLOT_WORD_FREE; /* last tag: slot */
 		/* Positions at or past depth are never used: no entry. */
 		client->request_at[slot] = slot < depth ? &client->requests[slot] : NULL;
 		client->response_at[slot] = slot < depth ? &client->responses[slot] : NULL;
@@ -116,10 +117,12 @@ enum error channel_client_cancel(struct channel_client *client, uint32_t tag)
 	/* Slots at or past depth are never used: FREE, so refused here (slot
 	 * < 64 indexes the arrays). */
 	uint32_t slot = tag & TAG_SLOT_MASK;
-	if (client->slot[slot].tag != tag || client->slot[slot].state == CHANNEL_SLOT_FREE)
+	struct channel_client_slot *record = &client->slot[slot];
+	if (!channel_client_slot_holds(record, slot, tag))
 		return ERR_INVALID_ARGUMENT;
-	/* Freeing the slot moves its generation on: the old tag is dead. */
-	channel_client_slot_set(client, &client->slot[slot], slot, client->slot[slot].state,
+	/* Freed, the slot's next tag is of the next generation: the old tag
+	 * is dead. */
+	channel_client_slot_set(client, record, slot, tag, channel_client_slot_state(record, slot),
 				CHANNEL_SLOT_FREE);
 	return ERR_OK;
 }
@@ -128,7 +131,8 @@ uint32_t channel_client_outstanding(const struct channel_client *client)
 {
 	uint32_t outstanding = 0;
 	for (uint32_t slot = 0; slot < client->depth; slot++)
-		outstanding += client->slot[slot].state != CHANNEL_SLOT_FREE;
+		outstanding +=
+		    channel_client_slot_state(&client->slot[slot], slot) != CHANNEL_SLOT_FREE;
 	return outstanding;
 }
 
@@ -137,10 +141,10 @@ uint32_t channel_client_outstanding(const struct channel_client *client)
 static uint32_t client_free_slot(const struct channel_client *client, uint32_t tail)
 {
 	uint32_t slot = tail & client->mask;
-	if (client->slot[slot].state == CHANNEL_SLOT_FREE)
+	if (channel_client_slot_state(&client->slot[slot], slot) == CHANNEL_SLOT_FREE)
 		return slot;
 	for (slot = 0; slot < client->depth; slot++)
-		if (client->slot[slot].state == CHANNEL_SLOT_FREE)
+		if (channel_client_slot_state(&client->slot[slot], slot) == CHANNEL_SLOT_FREE)
 			break;
 	return slot;
 }
@@ -225,8 +229,9 @@ static CHANNEL_COLD enum error deliver_done(struct channel_client *client, uint3
 					    struct channel_message *reply)
 {
 	message_copy(reply, &client->done[slot]);
-	channel_client_slot_set(client, &client->slot[slot], slot, CHANNEL_SLOT_DONE,
-				CHANNEL_SLOT_FREE);
+	channel_client_slot_set(client, &client->slot[slot], slot,
+				channel_client_slot_tag(&client->slot[slot], slot),
+				CHANNEL_SLOT_DONE, CHANNEL_SLOT_FREE);
 	return ERR_OK;
 }
 
@@ -285,8 +290,8 @@ client_consume(struct channel_client *client, uint32_t want, struct channel_mess
 {
 	uint32_t tag = reply->tag;
 	uint32_t slot = tag & TAG_SLOT_MASK;
-	_Bool ours = slot < client->depth && client->slot[slot].tag == tag &&
-		     client->slot[slot].state == CHANNEL_SLOT_PENDING;
+	/* The word equals the tag exactly when the slot is PENDING with it. */
+	_Bool ours = slot < client->depth && client->slot[slot].word == tag;
 	channel_words_read_large(reply, &client->responses[head & client->mask]);
 	if (ours) {
 		enum error err = channel_shape_check(reply->flags, reply->length,
@@ -309,12 +314,12 @@ client_consume(struct channel_client *client, uint32_t want, struct channel_mess
 	if (!ours)
 		return client_dropped(client);
 	if (want == CHANNEL_ANY || want == tag) {
-		channel_client_slot_set(client, &client->slot[slot], slot, CHANNEL_SLOT_PENDING,
-					CHANNEL_SLOT_FREE);
+		channel_client_slot_set(client, &client->slot[slot], slot, tag,
+					CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
 		return ERR_OK;
 	}
 	message_copy(&client->done[slot], reply);
-	channel_client_slot_set(client, &client->slot[slot], slot, CHANNEL_SLOT_PENDING,
+	channel_client_slot_set(client, &client->slot[slot], slot, tag, CHANNEL_SLOT_PENDING,
 				CHANNEL_SLOT_DONE);
 	return ERR_FAILED_LOOKUP;
 }
@@ -391,9 +396,10 @@ enum error channel_client_wait_general(struct channel_client *client, uint32_t t
 		/* Slots at or past depth are never used: FREE, so refused here
 		 * without a separate bound check (slot < 64 indexes the arrays). */
 		uint32_t slot = tag & TAG_SLOT_MASK;
-		if (client->slot[slot].tag != tag || client->slot[slot].state == CHANNEL_SLOT_FREE)
+		const struct channel_client_slot *record = &client->slot[slot];
+		if (!channel_client_slot_holds(record, slot, tag))
 			return ERR_INVALID_ARGUMENT;
-		if (client->slot[slot].state == CHANNEL_SLOT_DONE)
+		if (channel_client_slot_state(record, slot) == CHANNEL_SLOT_DONE)
 			return deliver_done(client, slot, reply);
 	}
 	if (CHANNEL_UNLIKELY(client->state != CHANNEL_ACTIVE))
@@ -461,15 +467,16 @@ enum error channel_client_check_invariants(const struct channel_client *client)
 		return ERR_INVALID_ARGUMENT;
 	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++) {
 		uint64_t bit = UINT64_C(1) << slot;
-		enum channel_slot_state state = client->slot[slot].state;
+		const struct channel_client_slot *record = &client->slot[slot];
+		enum channel_slot_state state = channel_client_slot_state(record, slot);
+		uint32_t tag = channel_client_slot_tag(record, slot);
 		const struct channel_entry *request =
 		    slot < client->depth ? &client->requests[slot] : NULL;
 		const struct channel_entry *response =
 		    slot < client->depth ? &client->responses[slot] : NULL;
-		if ((client->slot[slot].tag & TAG_SLOT_MASK) != slot ||
+		if ((tag & TAG_SLOT_MASK) != slot || record->reserved != 0 ||
 		    client->request_at[slot] != request || client->response_at[slot] != response ||
-		    (client->slot[slot].tag & CHANNEL_TAG_NEVER) != 0 ||
-		    state > CHANNEL_SLOT_DONE ||
+		    (tag & CHANNEL_TAG_NEVER) != 0 ||
 		    (slot >= client->depth && state != CHANNEL_SLOT_FREE) ||
 		    (state == CHANNEL_SLOT_DONE) != ((client->done_slots & bit) != 0))
 			return ERR_INVALID_ARGUMENT;

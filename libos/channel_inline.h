@@ -87,7 +87,8 @@ CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
 	uint64_t slot = channel_queue_index(tail, client->mask); /* as the entry's */
 	struct channel_client_slot *record = channel_client_record(client, slot);
 	uint64_t shape = channel_message_shape(request); /* the length, when common */
-	if (CHANNEL_UNLIKELY(!channel_shape_common(shape) || record->state != CHANNEL_SLOT_FREE))
+	if (CHANNEL_UNLIKELY(!channel_shape_common(shape) ||
+			     !(record->word & CHANNEL_SLOT_WORD_FREE)))
 		return channel_client_submit_out(client, request, tag);
 	/* Room by our cached server head, else read the real one; the general
 	 * path handles a full queue, a broken head and a channel that is not
@@ -113,11 +114,12 @@ CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32
 {
 	uint32_t slot = tag & CHANNEL_TAG_SLOT_MASK;
 	/* Slots at or past depth are never used: FREE, so slot[] needs no
-	 * bound check beyond the mask (slot < 64 indexes the array); no
-	 * slot[].tag is ever CHANNEL_ANY (bit 6 of a tag is 0). */
+	 * bound check beyond the mask (slot < 64 indexes the array). The
+	 * word equals `tag` exactly when the slot is PENDING with that tag
+	 * (channel_client_slot_state), and no tag is CHANNEL_ANY (bit 6 of a
+	 * tag is 0). */
 	struct channel_client_slot *record = channel_client_record(client, slot);
-	if (CHANNEL_UNLIKELY(timeout_ns != 0 || record->tag != tag ||
-			     record->state != CHANNEL_SLOT_PENDING))
+	if (CHANNEL_UNLIKELY(timeout_ns != 0 || record->word != tag))
 		return channel_client_wait_general(client, tag, timeout_ns, reply);
 	uint32_t head = client->response_head, next = head + 1;
 	struct channel_shared *shared = client->shared;
@@ -147,7 +149,7 @@ CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32
 	 * areas), then the release of the entry. */
 	reply->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
 	client->response_head = next;
-	channel_client_slot_set(client, record, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
+	channel_client_slot_set(client, record, slot, tag, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
 	__builtin_memcpy(CHANNEL_ALIGNED(reply->payload), CHANNEL_ALIGNED(entry->payload),
 			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: our copy of the entry is complete before the server may
@@ -185,7 +187,7 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	/* The copies below may alias the record for the compiler. */
 	struct channel_reply_slot *record = &link->reply_slot[slot];
 	uint64_t handle = record->handle;
-	if (CHANNEL_UNLIKELY(handle & CHANNEL_HANDLE_GENERATION))
+	if (CHANNEL_UNLIKELY(channel_handle_odd(handle)))
 		return channel_server_take_general(server, request);
 	uint32_t next = head + 1;
 	struct channel_shared *shared = link->shared;

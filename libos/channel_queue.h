@@ -483,6 +483,20 @@ static inline uint64_t channel_deadline(uint64_t timeout_ns)
  * tag << 32. */
 #define CHANNEL_HANDLE_GENERATION (UINT64_C(1) << 12)
 
+/* A handle's generation is odd (its slot holds a taken request). On rv64
+ * the bit is shifted to the sign (a shift and a branch; GCC's test of bit
+ * 12 forms the mask with lui first); elsewhere the mask test. */
+static inline _Bool channel_handle_odd(uint64_t handle)
+{
+#if defined(__riscv)
+	uint64_t top = handle << 51;
+	__asm__("" : "+r"(top));
+	return (int64_t)top < 0;
+#else
+	return (handle & CHANNEL_HANDLE_GENERATION) != 0;
+#endif
+}
+
 /* A handle's link << 6 | slot: its slot's index in server->reply_slot
  * (any 12 bits name an element). */
 static inline uint32_t channel_handle_index(uint64_t handle)
@@ -553,37 +567,87 @@ static inline const struct channel_entry *channel_client_response_at(struct chan
 									    response_at));
 }
 
+/*
+ * A client slot's word says its state and its tag at once (no state byte
+ * to load and store beside it):
+ * - PENDING: the tag itself (bit 6 clear, the low six bits the slot), so
+ *   that "this tag, PENDING" is one comparison with the word;
+ * - DONE: the tag with bit 5 flipped (bit 6 clear, the low six bits not
+ *   the slot: no tag of this slot equals it);
+ * - FREE: the slot's last tag with bit 6 set (no tag has it), so that the
+ *   next tag is the word plus 64 (bit 6 carries into the generation).
+ */
+#define CHANNEL_SLOT_WORD_FREE 64u
+#define CHANNEL_SLOT_WORD_DONE 32u
+
+/* The state of slot `slot`, whose record is `record`. */
+static inline enum channel_slot_state
+channel_client_slot_state(const struct channel_client_slot *record, uint32_t slot)
+{
+	if (record->word & CHANNEL_SLOT_WORD_FREE)
+		return CHANNEL_SLOT_FREE;
+	return (record->word & CHANNEL_TAG_SLOT_MASK) == slot ? CHANNEL_SLOT_PENDING
+							      : CHANNEL_SLOT_DONE;
+}
+
+/* The tag slot `slot` holds (PENDING or DONE), or its last one (FREE). */
+static inline uint32_t channel_client_slot_tag(const struct channel_client_slot *record,
+					       uint32_t slot)
+{
+	switch (channel_client_slot_state(record, slot)) {
+	case CHANNEL_SLOT_FREE: return record->word & ~CHANNEL_SLOT_WORD_FREE;
+	case CHANNEL_SLOT_PENDING: return record->word;
+	case CHANNEL_SLOT_DONE: return record->word ^ CHANNEL_SLOT_WORD_DONE;
+	}
+	return record->word; /* not reached: every state is above */
+}
+
+/* `tag` is what slot `slot` (its record `record`) holds, PENDING or DONE:
+ * an outstanding tag. */
+static inline _Bool channel_client_slot_holds(const struct channel_client_slot *record,
+					      uint32_t slot, uint32_t tag)
+{
+	return channel_client_slot_state(record, slot) != CHANNEL_SLOT_FREE &&
+	       channel_client_slot_tag(record, slot) == tag;
+}
+
 /* The one place a client slot changes state (enum channel_slot_state);
- * keeps the bitmaps in step. `record` is &client->slot[slot]. `from` (a
- * constant at each call) is the slot's state, asserted; the legal
- * transitions are FREE → PENDING, PENDING → FREE, PENDING → DONE, DONE →
- * FREE. */
+ * keeps the bitmaps in step. `record` is &client->slot[slot] and `tag` the
+ * tag it holds (PENDING or DONE; from FREE: the new one, the next
+ * generation of its last). `from` (a constant at each
+ * call) is the slot's state, asserted; the legal transitions are FREE →
+ * PENDING, PENDING → FREE, PENDING → DONE, DONE → FREE. */
 static inline void channel_client_slot_set(struct channel_client *client,
 					   struct channel_client_slot *record, uint32_t slot,
-					   enum channel_slot_state from, enum channel_slot_state to)
+					   uint32_t tag, enum channel_slot_state from,
+					   enum channel_slot_state to)
 {
 	uint64_t bit = UINT64_C(1) << slot;
 	CHANNEL_ASSERT(
-	    record == &client->slot[slot] && record->state == from &&
+	    record == &client->slot[slot] && channel_client_slot_state(record, slot) == from &&
+	    tag == channel_client_slot_tag(record, slot) +
+		       (from == CHANNEL_SLOT_FREE ? CHANNEL_TAG_GENERATION : 0) &&
 	    (from == CHANNEL_SLOT_PENDING
 		 ? to != CHANNEL_SLOT_PENDING
 		 : to == (from == CHANNEL_SLOT_FREE ? CHANNEL_SLOT_PENDING : CHANNEL_SLOT_FREE)));
-	record->state = (uint8_t)to;
 	switch (to) {
 	case CHANNEL_SLOT_FREE:
-		/* The slot's tag stays in slot[].tag but is valid no more: every
-		 * use of a tag also wants its slot not FREE. */
+		/* The slot's tag stays in its word but is valid no more. */
+		record->word = tag | CHANNEL_SLOT_WORD_FREE;
 		if (from == CHANNEL_SLOT_DONE)
 			client->done_slots &= ~bit;
 		break;
 	case CHANNEL_SLOT_PENDING:
 		/* A new tag: the next generation (the slot's earlier tags never
-		 * name it again; it wraps by itself, bit 6 stays 0, so that no
+		 * name it again; it wraps by itself, bit 6 is 0, so that no
 		 * tag is CHANNEL_ANY). Moved on here rather than when the slot
 		 * is freed: submit already holds the old one in a register. */
-		record->tag += CHANNEL_TAG_GENERATION;
+		record->word = tag;
 		break;
-	case CHANNEL_SLOT_DONE: client->done_slots |= bit; break;
+	case CHANNEL_SLOT_DONE:
+		record->word = tag ^ CHANNEL_SLOT_WORD_DONE;
+		client->done_slots |= bit;
+		break;
 	}
 }
 
@@ -601,9 +665,13 @@ channel_client_publish(struct channel_client *client, const struct channel_messa
 	/* Our state first: the entry's bytes may alias it for the compiler,
 	 * which would then reload it. `shared` is client->shared. */
 	uint32_t tail = client->request_tail;
-	uint32_t my_tag = record->tag + CHANNEL_TAG_GENERATION;
+	/* FREE: the word is the last tag with bit 6 set; + 64 is the next
+	 * generation's tag. */
+	uint32_t word = record->word;
+	uint32_t my_tag = word + CHANNEL_SLOT_WORD_FREE;
 	CHANNEL_ASSERT(entry == channel_entry_at(client->requests, tail, client->mask));
-	channel_client_slot_set(client, record, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
+	channel_client_slot_set(client, record, slot, my_tag, CHANNEL_SLOT_FREE,
+				CHANNEL_SLOT_PENDING);
 	client->request_tail = tail + 1;
 	*tag = my_tag;
 	channel_entry_write(entry, my_tag, request, length, is_short);
