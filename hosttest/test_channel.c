@@ -1006,6 +1006,32 @@ static void raw_response(struct channel_client *c, uint64_t w0, uint64_t w1, uin
 	atomic_store(&c->shared->response_tail, tail + 1);
 }
 
+/* A FREE slot's word is its last tag with bit 6 set (channel_queue.h): no
+ * tag has bit 6, so neither a wait for that value nor a reply carrying it
+ * may find the slot (the inline wait compares the word alone). */
+static void test_free_slot_word_is_no_tag(void **state)
+{
+	(void)state;
+	struct channel_client *c = &clients[1]; /* no server attached: we are it */
+	struct channel_message m = message(1, 1, 0), got;
+	uint32_t tag, other;
+	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+	raw_response(c, channel_word0(0, tag), 0, 0, 0);
+	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
+	uint32_t slot = tag & CHANNEL_TAG_SLOT_MASK;
+	assert_int_equal(c->slot[slot].word, tag | 64u); /* FREE */
+	assert_int_equal(channel_client_wait(c, tag | 64u, 0, &got), ERR_INVALID_ARGUMENT);
+	assert_int_equal(channel_client_cancel(c, tag | 64u), ERR_INVALID_ARGUMENT);
+	/* A reply carrying it is dropped, not delivered to the FREE slot. */
+	assert_int_equal(channel_client_submit(c, &m, &other), ERR_OK);
+	raw_response(c, channel_word0(0, tag | 64u), 0, 0, 0);
+	assert_int_equal(channel_client_wait(c, other, 0, &got), ERR_FAILED_LOOKUP);
+	assert_int_equal(c->counters.rejected, 1);
+	assert_int_equal(channel_client_wait(c, CHANNEL_ANY, 0, &got), ERR_FAILED_LOOKUP);
+	assert_int_equal(c->slot[slot].word, tag | 64u);
+	check_invariants();
+}
+
 static void test_hostile_server_replies(void **state)
 {
 	(void)state;
@@ -1213,6 +1239,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buffer_size),
 		cmocka_unit_test_setup(test_tag_generation_wraps, setup),
+		cmocka_unit_test_setup(test_free_slot_word_is_no_tag, setup),
 		cmocka_unit_test_setup(test_handle_generation_wraps, setup),
 		cmocka_unit_test_setup(test_client_init_errors, setup),
 		cmocka_unit_test_setup(test_attach_errors, setup),

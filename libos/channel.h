@@ -198,15 +198,12 @@ struct channel_client {
 	struct channel_client_slot {
 		uint32_t word;
 		uint32_t reserved;
-	} slot[CHANNEL_MAX_DEPTH];
-	/* The entry at each queue position (&requests[i], &responses[i] for
-	 * i < depth, set at init; NULL past depth): the inline submit and wait
-	 * load an entry's address instead of forming index * 320 (rv64 has no
-	 * multiply-add in an address; x86-64 scales by 8 at most). The submit,
-	 * whose slot is its position, finds request_at[slot] at a constant
-	 * offset from the slot's record. */
-	struct channel_entry *request_at[CHANNEL_MAX_DEPTH];
-	struct channel_entry *response_at[CHANNEL_MAX_DEPTH];
+	} slot[2 * CHANNEL_MAX_DEPTH];
+	/* slot[64..127] are no slots: what a tag with bit 6 set (nobody's)
+	 * finds when the inline wait indexes slot[] by the tag's low seven
+	 * bits. Their words are 0, whose low seven bits are never their index,
+	 * so that no tag equals one and the wait's one comparison refuses such
+	 * a tag without testing bit 6. */
 	struct channel_shared *shared;
 	struct channel_entry *requests, *responses;
 	struct channel_doorbell *mine, *server;
@@ -218,6 +215,16 @@ struct channel_client {
 	uint32_t poll_budget;                       /* polls before publishing "sleeping" */
 	uint64_t done_slots;                        /* bit i: slot i is DONE (reply in done[i]) */
 	struct channel_counters counters;
+	/* The entry at each queue position (&requests[i], &responses[i] for
+	 * i < depth, set at init; NULL past depth): the inline submit and wait
+	 * load an entry's address instead of forming index * 320 (rv64 has no
+	 * multiply-add in an address; x86-64 scales by 8 at most). The submit,
+	 * whose slot is its position, finds request_at[slot] at a constant
+	 * offset from the slot's record. After the scalars, so that every
+	 * field the hot paths use is within a load's 12-bit offset of the
+	 * client (or of the record) on rv64. */
+	struct channel_entry *request_at[CHANNEL_MAX_DEPTH];
+	struct channel_entry *response_at[CHANNEL_MAX_DEPTH];
 	struct channel_message done[CHANNEL_MAX_DEPTH];
 };
 

@@ -289,8 +289,10 @@ client_consume(struct channel_client *client, uint32_t want, struct channel_mess
 	       uint32_t head)
 {
 	uint32_t tag = reply->tag;
-	uint32_t slot = tag & TAG_SLOT_MASK;
-	/* The word equals the tag exactly when the slot is PENDING with it. */
+	/* With bit 6 (no tag has it: a FREE slot's word may equal such a
+	 * value) the slot is past depth, so not ours. The word equals the tag
+	 * exactly when the slot is PENDING with it. */
+	uint32_t slot = tag & (TAG_SLOT_MASK | CHANNEL_TAG_NEVER);
 	_Bool ours = slot < client->depth && client->slot[slot].word == tag;
 	channel_words_read_large(reply, &client->responses[head & client->mask]);
 	if (ours) {
@@ -481,6 +483,9 @@ enum error channel_client_check_invariants(const struct channel_client *client)
 		    (state == CHANNEL_SLOT_DONE) != ((client->done_slots & bit) != 0))
 			return ERR_INVALID_ARGUMENT;
 	}
+	for (uint32_t index = CHANNEL_MAX_DEPTH; index < 2 * CHANNEL_MAX_DEPTH; index++)
+		if (client->slot[index].word != 0 || client->slot[index].reserved != 0)
+			return ERR_INVALID_ARGUMENT;
 	if (client->open_depth != (client->state == CHANNEL_ACTIVE ? client->depth : 0))
 		return ERR_INVALID_ARGUMENT;
 	if (client->request_tail - client->request_head_seen > client->depth ||

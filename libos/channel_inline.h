@@ -112,12 +112,14 @@ CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
 CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32_t tag,
 					   uint64_t timeout_ns, struct channel_message *reply)
 {
-	uint32_t slot = tag & CHANNEL_TAG_SLOT_MASK;
-	/* Slots at or past depth are never used: FREE, so slot[] needs no
-	 * bound check beyond the mask (slot < 64 indexes the array). The
-	 * word equals `tag` exactly when the slot is PENDING with that tag
-	 * (channel_client_slot_state), and no tag is CHANNEL_ANY (bit 6 of a
-	 * tag is 0). */
+	/* The tag's low seven bits: a slot (< 64) or, with bit 6 set (no
+	 * tag has it, CHANNEL_ANY included), a record past the slots, whose
+	 * word no value with those bits equals; no bound check beyond the mask.
+	 * Slots at or past depth are never used: FREE. A slot's word equals
+	 * `tag` exactly when it is PENDING with that tag
+	 * (channel_client_slot_state: FREE and DONE words never carry their
+	 * slot's number with bit 6 clear). */
+	uint32_t slot = tag & (CHANNEL_TAG_SLOT_MASK | CHANNEL_TAG_NEVER);
 	struct channel_client_slot *record = channel_client_record(client, slot);
 	if (CHANNEL_UNLIKELY(timeout_ns != 0 || record->word != tag))
 		return channel_client_wait_general(client, tag, timeout_ns, reply);

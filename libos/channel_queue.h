@@ -525,9 +525,11 @@ static inline uint64_t *channel_handle_slot_of(struct channel_server *server, ui
 #endif
 }
 
-/* Slot `slot`'s record (slot < CHANNEL_MAX_DEPTH). On rv64 the address is
- * hidden from the optimiser once formed: GCC would otherwise form it again
- * (a shift and an add) at each use rather than keep it in a register. */
+/* Slot `slot`'s record (slot < CHANNEL_MAX_DEPTH; the inline wait also
+ * reaches the records past them, slot < 2 * CHANNEL_MAX_DEPTH). On rv64 the
+ * address is hidden from the optimiser once formed: GCC would otherwise
+ * form it again (a shift and an add) at each use rather than keep it in a
+ * register. */
 static inline struct channel_client_slot *channel_client_record(struct channel_client *client,
 								uint64_t slot)
 {
@@ -544,10 +546,11 @@ static inline struct channel_client_slot *channel_client_record(struct channel_c
  * already formed). */
 static inline struct channel_entry *channel_client_request_at(struct channel_client_slot *record)
 {
-	_Static_assert(offsetof(struct channel_client, request_at) ==
-			       CHANNEL_MAX_DEPTH * sizeof(struct channel_client_slot) &&
-			   sizeof(struct channel_client_slot) == sizeof(struct channel_entry *),
-		       "request_at[] follows slot[], element for element");
+	_Static_assert(offsetof(struct channel_client, slot) == 0 &&
+			   sizeof(struct channel_client_slot) == sizeof(struct channel_entry *) &&
+			   offsetof(struct channel_client, response_at) < 2048,
+		       "request_at[] is slot[] moved by a constant, element for element, "
+		       "within a 12-bit load offset");
 	return *(struct channel_entry *const *)(const void *)((const char *)record +
 							      offsetof(struct channel_client,
 								       request_at));
