@@ -1189,7 +1189,7 @@ static void test_invariant_checkers_can_fail(void **state)
 	assert_int_equal(channel_client_submit(&clients[0], &m, &tag), ERR_OK);
 	assert_int_equal(channel_server_take(&server, &got), ERR_OK);
 	check_invariants();
-	for (int which = 0; which < 9; which++) {
+	for (int which = 0; which < 10; which++) {
 		c = clients[0];
 		switch (which) {
 		case 0: c.slot[40].word &= ~64u; break; /* PENDING past depth */
@@ -1201,6 +1201,7 @@ static void test_invariant_checkers_can_fail(void **state)
 		case 6: c.response_tail_seen += DEPTH + 1; break;
 		case 7: c.request_at[2] = c.request_at[3]; break;
 		case 8: c.response_at[1] = NULL; break;
+		case 9: c.request_limit++; break;
 		}
 		assert_int_not_equal(channel_client_check_invariants(&c), ERR_OK);
 	}

@@ -210,7 +210,11 @@ struct channel_client {
 	enum channel_state state;
 	uint32_t depth, mask;
 	uint32_t open_depth; /* depth while ACTIVE, else 0 (one test on the hot path) */
-	uint32_t request_tail, request_head_seen;   /* mine; last validated server value */
+	uint32_t request_tail, request_head_seen; /* mine; last validated server value */
+	/* request_head_seen + depth while ACTIVE, else request_tail: the
+	 * request queue has room (by the cached head) exactly while the tail
+	 * is not at it (one comparison on the hot path). */
+	uint32_t request_limit;
 	uint32_t response_head, response_tail_seen; /* mine; last validated server value */
 	uint32_t poll_budget;                       /* polls before publishing "sleeping" */
 	uint64_t done_slots;                        /* bit i: slot i is DONE (reply in done[i]) */

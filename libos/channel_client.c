@@ -28,6 +28,7 @@ static CHANNEL_COLD enum error client_break(struct channel_client *client)
 {
 	client->state = CHANNEL_BROKEN;
 	client->open_depth = 0;
+	client->request_limit = client->request_tail;       /* no room from now on */
 	client->response_tail_seen = client->response_head; /* no cached entries */
 	return ERR_ILLEGAL_OPERATION;
 }
@@ -104,6 +105,7 @@ enum error channel_client_init(struct channel_client *client, void *buffer, size
 	}
 	client->state = CHANNEL_ACTIVE;
 	client->open_depth = depth;
+	client->request_limit = depth;
 	return ERR_OK;
 }
 
@@ -161,6 +163,7 @@ static CHANNEL_COLD enum error client_refresh_request_head(struct channel_client
 	if (head - client->request_head_seen > tail - client->request_head_seen)
 		return client_break(client);
 	client->request_head_seen = head;
+	client->request_limit = head + client->depth; /* ACTIVE: submit checked */
 	if (tail - head >= client->depth)
 		return ERR_NOT_ENOUGH_MEMORY;
 	return ERR_OK;
@@ -487,6 +490,10 @@ enum error channel_client_check_invariants(const struct channel_client *client)
 		if (client->slot[index].word != 0 || client->slot[index].reserved != 0)
 			return ERR_INVALID_ARGUMENT;
 	if (client->open_depth != (client->state == CHANNEL_ACTIVE ? client->depth : 0))
+		return ERR_INVALID_ARGUMENT;
+	if (client->request_limit != (client->state == CHANNEL_ACTIVE
+					  ? client->request_head_seen + client->depth
+					  : client->request_tail))
 		return ERR_INVALID_ARGUMENT;
 	if (client->request_tail - client->request_head_seen > client->depth ||
 	    client->response_tail_seen - client->response_head > client->depth)

@@ -81,20 +81,20 @@ CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
 	uint32_t tail = client->request_tail;
 	/* The request's slot is its queue position when that is FREE (it is
 	 * unless the request submitted depth requests ago is still
-	 * outstanding); else the general path looks for another. open_depth
-	 * is 0 unless ACTIVE: a broken or detached client always takes the
-	 * general path, which reports it. */
+	 * outstanding); else the general path looks for another. */
 	uint64_t slot = channel_queue_index(tail, client->mask); /* as the entry's */
 	struct channel_client_slot *record = channel_client_record(client, slot);
 	uint64_t shape = channel_message_shape(request); /* the length, when common */
 	if (CHANNEL_UNLIKELY(!channel_shape_common(shape) ||
 			     !(record->word & CHANNEL_SLOT_WORD_FREE)))
 		return channel_client_submit_out(client, request, tag);
-	/* Room by our cached server head, else read the real one; the general
-	 * path handles a full queue, a broken head and a channel that is not
-	 * ACTIVE (open_depth 0). */
+	/* Room by our cached server head (the tail short of request_limit,
+	 * cached head + depth; the tail itself unless ACTIVE, so that a broken
+	 * or detached client always goes on), else read the real one; the
+	 * general path handles a full queue, a broken head and a channel that
+	 * is not ACTIVE (open_depth 0 fails the refresh). */
 	struct channel_shared *shared = client->shared; /* loaded once for both */
-	if (CHANNEL_UNLIKELY(tail - client->request_head_seen >= client->open_depth) &&
+	if (CHANNEL_UNLIKELY(tail == client->request_limit) &&
 	    !channel_client_refresh_room(client, shared))
 		return channel_client_submit_out(client, request, tag);
 	/* The slot is the request's position. */

@@ -699,6 +699,7 @@ static inline int channel_client_refresh_room(struct channel_client *client,
 	    tail - head >= client->open_depth)
 		return 0;
 	client->request_head_seen = head;
+	client->request_limit = head + client->open_depth;
 	return 1;
 }
 
