@@ -1099,6 +1099,8 @@ static void test_hostile_server_request_head(void **state)
 	for (int i = 0; i < DEPTH; i++)
 		assert_int_equal(channel_client_poll(c, &got), ERR_OK);
 	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_NOT_ENOUGH_MEMORY);
+	assert_true(tag & 64u); /* a failed submit names no request */
+	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_INVALID_ARGUMENT);
 	/* A head past our tail breaks the channel. */
 	atomic_store(&c->shared->request_head, DEPTH + 3);
 	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_ILLEGAL_OPERATION);

@@ -248,7 +248,8 @@ CHANNEL_MUST_CHECK enum error channel_client_init(struct channel_client *client,
 void channel_client_set_poll_budget(struct channel_client *client, uint32_t polls);
 
 /*
- * Queue a request; on ERR_OK *tag names it until its reply is delivered.
+ * Queue a request; on ERR_OK *tag names it until its reply is delivered
+ * (on an error *tag holds a value with bit 6 set, which names no request).
  * ERR_NOT_ENOUGH_MEMORY: depth requests outstanding or the request queue is
  * full; ERR_TRUNCATED_MESSAGE: length > CHANNEL_INLINE_MAX; ERR_INVALID_ARGUMENT:
  * unknown flags; ERR_ALIGNMENT / ERR_RANGE: a badly shaped large buffer;
