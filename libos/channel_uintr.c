@@ -203,9 +203,10 @@ bool channel_port_sleep(struct channel_doorbell *mine, uint64_t deadline_ns)
 enum error channel_uintr_call(struct channel_uintr_client *u, const struct channel_message *request,
 			      uint64_t timeout_ns, struct channel_message *reply)
 {
-	if (u->client->poll_budget == 0)
-		channel_uintr_hold(u->mine.thread);
-	enum error err = channel_client_call(u->client, request, timeout_ns, reply);
+	if (u->client->poll_budget != 0)
+		return channel_client_call(u->client, request, timeout_ns, reply);
+	channel_uintr_hold(u->mine.thread);
+	enum error err = channel_client_call_held(u->client, request, timeout_ns, reply);
 	channel_uintr_release(u->mine.thread);
 	return err;
 }

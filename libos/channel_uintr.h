@@ -167,11 +167,11 @@ enum error channel_uintr_status(const struct channel_uintr_client *u,
 				struct kestrel_channel_status *status);
 
 /*
- * A synchronous call on u's channel (channel_client_call) with the ring
- * to the server held for the wait's sleep when that wait sleeps at once
- * (the client's poll budget is 0; else the ring goes at the submit, so a
- * server on another hart is not kept waiting through the polls): on one
- * hart, a server asleep in
+ * A synchronous call on u's channel with the ring to the server held for
+ * the wait's sleep when that wait sleeps at once (the client's poll budget
+ * is 0: channel_client_call_held, "ring me" kept up; else
+ * channel_client_call, the ring at the submit, so a server on another hart
+ * is not kept waiting through the polls): on one hart, a server asleep in
  * its wait is run straight away by that one kernel entry, and its reply
  * and next wait (channel_uintr_server_reply_wait) hand the hart back the
  * same way (docs/channels.md, "The port over user interrupts"). Errors:
