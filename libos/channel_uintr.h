@@ -57,9 +57,15 @@ struct channel_uintr_thread {
 	volatile uint32_t busy;              /* inside the library (enter/leave) */
 	volatile uint32_t deferred;          /* an interrupt came while busy */
 	volatile uint64_t interrupts;        /* handler entries that found bits */
-	uint32_t hold;                       /* rings are held (channel_uintr_call) */
-	uint64_t held;                       /* the ring held: its entry + 1; 0: none */
+	/* Rings held (channel_uintr_hold): CHANNEL_UINTR_NOT_HOLDING,
+	 * CHANNEL_UINTR_HOLDING (none held yet), or the entry of the ring
+	 * held + CHANNEL_UINTR_HELD: one word for the ring, the sleep and
+	 * the release to test. */
+	uint64_t held;
 };
+#define CHANNEL_UINTR_NOT_HOLDING 0u
+#define CHANNEL_UINTR_HOLDING 1u
+#define CHANNEL_UINTR_HELD 2u
 
 /* The port's doorbell: as `mine` (a sleep), the thread that sleeps on it
  * and the vectors that ring it; as a peer (a ring), the ringing thread's
@@ -97,7 +103,7 @@ void channel_uintr_leave(struct channel_uintr_thread *self);
  * thread whose interrupt callback rings. */
 static inline void channel_uintr_hold(struct channel_uintr_thread *self)
 {
-	self->hold = 1;
+	self->held = CHANNEL_UINTR_HOLDING;
 }
 void channel_uintr_release(struct channel_uintr_thread *self);
 
@@ -192,6 +198,9 @@ struct channel_uintr_server {
 	uint64_t refused;                       /* live vectors whose buffer did not attach */
 	uint64_t gone;                          /* links detached because their client went */
 	uint8_t priority[CHANNEL_MAX_CHANNELS]; /* the link priority of each vector */
+	/* Vector v's slot in the window (fixed by base and slot_pages): the
+	 * wake-up's and the reply's look at a header, one load away. */
+	const struct channel_shared *slot[CHANNEL_MAX_CHANNELS];
 };
 
 /*
