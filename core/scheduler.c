@@ -19,7 +19,11 @@ void sched_init(unsigned harts_started, struct tcb *const *idles)
 	hart_count = harts_started;
 	this_hart = 0;
 	for (unsigned h = 0; h < CONFIG_MAX_HARTS; h++) {
-		sched_harts[h] = (struct sched_hart){ 0 };
+		sched_harts[h] = (struct sched_hart){
+			.fast_current = tcb_fast_word_make(THREAD_RUNNING, h, h),
+			.fast_receiver = tcb_fast_word_make(THREAD_BLOCKED_RECV, h, NO_HART),
+			.fast_caller = tcb_fast_word_make(THREAD_BLOCKED_REPLY, h, NO_HART),
+		};
 		for (unsigned p = 0; p < PRIORITY_COUNT; p++)
 			sched_queues[h][p] = (struct sched_ready_queue){ 0 };
 	}

@@ -103,6 +103,10 @@ struct sched_hart {
 	bool yield_current; /* the current thread goes to its queue's tail */
 	uint64_t bitmap_l1;
 	uint64_t bitmap_l2[SCHED_BITMAP_WORDS];
+	/* tcb_fast_word_make's words for this hart (sched_init): a thread
+	 * running here as its current one, and one of this hart's that is
+	 * blocked receiving or waiting for a reply and current nowhere. */
+	uint64_t fast_current, fast_receiver, fast_caller;
 };
 
 extern struct sched_hart sched_harts[CONFIG_MAX_HARTS];
@@ -166,6 +170,21 @@ HOT_INLINE bool sched_candidate_runs(unsigned h, const struct tcb *cand, const s
 	return sched_candidate_runs_on(&sched_harts[h], h, cand, prev);
 }
 
+/* The direct switch's conditions on hart h itself: no other decision
+ * pending, no candidate, not idling. */
+HOT_INLINE bool sched_direct_hart_ok_on(const struct sched_hart *hs)
+{
+	return hs->action == ACTION_NONE && hs->candidate == NULL && hs->current != hs->idle;
+}
+
+/* The direct switch's conditions on the thread next: of hart h, neither
+ * queued nor a candidate, current nowhere. */
+HOT_INLINE bool sched_direct_next_ok(unsigned h, const struct tcb *next)
+{
+	return next->affinity == h && !next->queued && !next->candidate &&
+	       tcb_current_hart(next) == NO_HART;
+}
+
 /*
  * The IPC fastpath's switch, what sched_wake(next) and sched_schedule(h)
  * would do when hart h's current thread has just blocked: true when next
@@ -175,10 +194,38 @@ HOT_INLINE bool sched_candidate_runs(unsigned h, const struct tcb *cand, const s
 HOT_INLINE bool sched_can_switch_direct_on(const struct sched_hart *hs, unsigned h,
 					   const struct tcb *next)
 {
-	return hs->action == ACTION_NONE && hs->candidate == NULL && hs->current != hs->idle &&
-	       next->affinity == h && !next->queued && !next->candidate &&
-	       tcb_current_hart(next) == NO_HART &&
+	return sched_direct_hart_ok_on(hs) && sched_direct_next_ok(h, next) &&
 	       sched_candidate_runs_on(hs, h, next, hs->current);
+}
+
+/*
+ * The same tests made of one compare of a thread's fast_word (core/tcb.h)
+ * with a word of hs's, for the IPC fastpath (kernel/fastpath.c).
+ * sched_fast_next_ok_on: next is in `state` (THREAD_BLOCKED_RECV or
+ * THREAD_BLOCKED_REPLY), has no fault in flight and passes
+ * sched_direct_next_ok for hs's hart. sched_fast_current_ok_on: t is
+ * RUNNING (not RESTART: such a thread takes the slow path until it blocks
+ * once), current on hs's hart and of it, with no fault in flight.
+ * hosttest/test_scheduler.c checks each against the fields one by one.
+ */
+HOT_INLINE bool sched_fast_next_ok_on(const struct sched_hart *hs, const struct tcb *next,
+				      enum thread_state state)
+{
+	CORE_ASSERT_HOT(state == THREAD_BLOCKED_RECV || state == THREAD_BLOCKED_REPLY);
+	return next->fast_word ==
+	       (state == THREAD_BLOCKED_RECV ? hs->fast_receiver : hs->fast_caller);
+}
+
+HOT_INLINE bool sched_fast_current_ok_on(const struct sched_hart *hs, const struct tcb *t)
+{
+	return t->fast_word == hs->fast_current;
+}
+
+/* sched_can_switch_direct_on for a next that passed sched_fast_next_ok_on. */
+HOT_INLINE bool sched_can_switch_direct_fast_on(const struct sched_hart *hs, unsigned h,
+						const struct tcb *next)
+{
+	return sched_direct_hart_ok_on(hs) && sched_candidate_runs_on(hs, h, next, hs->current);
 }
 
 HOT_INLINE bool sched_can_switch_direct(unsigned h, const struct tcb *next)

@@ -209,6 +209,57 @@ static void test_direct_switch_refused(void **state)
 	tw_assert(W);
 }
 
+/*
+ * The fastpath's one-compare forms (sched_fast_next_ok_on,
+ * sched_fast_current_ok_on) against the fields they fold, one by one, for
+ * every combination of values each field can take (and a few it cannot:
+ * flags other than 1, a spare byte set): each must answer as the
+ * predicate written out, so a condition left out of the word, or a field
+ * moved out of it, fails here.
+ */
+static void test_fast_words(void **state)
+{
+	(void)state;
+	W = tw_new(2);
+	static struct tcb t; /* in no world: its fields are set by hand */
+	static const uint8_t flags[] = { 0, 1, 0x80 };
+	/* Every combination: state, affinity 0..2, current_on1 0..3, queued,
+	 * candidate, fault kind, spare byte clear or set. */
+	const unsigned count = THREAD_STATE_COUNT * 3 * 4 * 3 * 3 * FAULT_KIND_COUNT * 2;
+	for (unsigned h = 0; h < 2; h++) {
+		const struct sched_hart *hs = &sched_harts[h];
+		for (unsigned i = 0; i < count; i++) {
+			unsigned k = i;
+			t.state = (uint8_t)(k % THREAD_STATE_COUNT);
+			k /= THREAD_STATE_COUNT;
+			t.affinity = (uint8_t)(k % 3);
+			k /= 3;
+			t.current_on1 = (uint8_t)(k % 4);
+			k /= 4;
+			t.queued = flags[k % 3];
+			k /= 3;
+			t.candidate = flags[k % 3];
+			k /= 3;
+			t.fault_kind = (uint8_t)(k % FAULT_KIND_COUNT);
+			k /= FAULT_KIND_COUNT;
+			t.fast_spare[1] = (uint8_t)k;
+			bool plain = t.fault_kind == FAULT_NONE && t.fast_spare[1] == 0;
+			for (unsigned w = 0; w < 2; w++) {
+				enum thread_state want =
+				    w == 0 ? THREAD_BLOCKED_RECV : THREAD_BLOCKED_REPLY;
+				bool expected =
+				    tcb_state(&t) == want && plain && sched_direct_next_ok(h, &t);
+				assert_int_equal(sched_fast_next_ok_on(hs, &t, want), expected);
+			}
+			bool current = tcb_state(&t) == THREAD_RUNNING && plain &&
+				       t.affinity == h && tcb_current_hart(&t) == h && !t.queued &&
+				       !t.candidate;
+			assert_int_equal(sched_fast_current_ok_on(hs, &t), current);
+		}
+	}
+	tw_assert(W);
+}
+
 static void test_time_slices_rotate(void **state)
 {
 	(void)state;
@@ -564,6 +615,11 @@ static void test_checker_catches(void **state)
 	b->sched_prev = NULL;
 	b->sched_next = next;
 	assert_null(sched_check_invariants());
+	/* A spare byte of the fast word set would refuse every fastpath. */
+	assert_null(tcb_check_invariants(a));
+	a->fast_spare[1] = 1;
+	assert_non_null(tcb_check_invariants(a));
+	a->fast_spare[1] = 0;
 	tw_assert(W);
 }
 
@@ -578,6 +634,7 @@ int main(void)
 		T(test_equal_priority_candidate),
 		T(test_direct_switch),
 		T(test_direct_switch_refused),
+		T(test_fast_words),
 		T(test_time_slices_rotate),
 		T(test_tick_of_stopped_thread),
 		T(test_cross_hart_wake),
