@@ -141,6 +141,15 @@ static void test_equal_priority_candidate(void **state)
 /* The IPC fastpath's switch: sched_can_switch_direct answers what
  * sched_wake + sched_schedule would do once the current thread blocks, and
  * sched_switch_direct leaves the same state, with no decision pending. */
+/* The fastpath's form of the hart's half of the rule (its busy word)
+ * answers as the rule, for a next that passes the thread's half. */
+static void assert_fast_switch_agrees(unsigned h, const struct tcb *next)
+{
+	assert_true(sched_direct_next_ok(h, next));
+	assert_int_equal(sched_can_switch_direct_fast_on(&sched_harts[h], h, next),
+			 sched_can_switch_direct(h, next));
+}
+
 static void test_direct_switch(void **state)
 {
 	(void)state;
@@ -149,16 +158,25 @@ static void test_direct_switch(void **state)
 	struct tcb *queued = tw_thread(W, 6, 0);
 	struct tcb *high = tw_thread(W, 9, 0), *equal = tw_thread(W, 6, 0);
 	struct tcb *low = tw_thread(W, 5, 0), *remote = tw_thread(W, 9, 1);
+	/* Nothing queued, nothing pending: the busy word is 0, any runs. */
+	assert_int_equal(sched_harts[0].busy, 0);
+	assert_true(sched_can_switch_direct(0, low));
+	assert_fast_switch_agrees(0, low);
 	tcb_resume(queued);
 	tw_exit(0);
 	assert_true(queued->queued);
+	assert_int_equal(sched_harts[0].busy, SCHED_BUSY_READY);
 	assert_true(sched_can_switch_direct(0, high));
 	assert_true(sched_can_switch_direct(0, equal));   /* ties go to the woken thread */
 	assert_false(sched_can_switch_direct(0, low));    /* a better one is ready */
 	assert_false(sched_can_switch_direct(0, remote)); /* another hart's */
 	assert_false(sched_can_switch_direct(0, queued)); /* already queued */
+	assert_fast_switch_agrees(0, high);
+	assert_fast_switch_agrees(0, equal);
+	assert_fast_switch_agrees(0, low);
 	sched_yield_slice();
 	assert_false(sched_can_switch_direct(0, high)); /* a decision is pending */
+	assert_fast_switch_agrees(0, high);
 	tw_exit(0);
 	assert_ptr_equal(sched_current(0), a);
 	/* What the fastpath does: the current thread blocks, the other wakes. */
@@ -566,8 +584,12 @@ static void test_checker_names_each_corruption(void **state)
 	assert_string_equal(sched_check_invariants(), "a hart runs a thread that cannot run there");
 	/* With a decision pending the same state is legal: it will move a. */
 	hs->action = ACTION_CHOOSE_NEW;
+	assert_string_equal(sched_check_invariants(),
+			    "a hart's busy word does not match its decision and queues");
+	hs->busy |= SCHED_BUSY_DECISION;
 	assert_null(sched_check_invariants());
 	hs->action = ACTION_NONE;
+	hs->busy &= ~SCHED_BUSY_DECISION;
 	a->affinity = 0;
 	assert_null(sched_check_invariants());
 	tw_assert(W);
@@ -614,6 +636,13 @@ static void test_checker_catches(void **state)
 	assert_non_null(sched_check_invariants());
 	b->sched_prev = NULL;
 	b->sched_next = next;
+	assert_null(sched_check_invariants());
+	/* The busy word out of step with the decision or the queues. */
+	sched_harts[0].busy ^= SCHED_BUSY_DECISION;
+	assert_non_null(sched_check_invariants());
+	sched_harts[0].busy ^= SCHED_BUSY_DECISION ^ SCHED_BUSY_READY;
+	assert_non_null(sched_check_invariants());
+	sched_harts[0].busy ^= SCHED_BUSY_READY;
 	assert_null(sched_check_invariants());
 	/* A spare byte of the fast word set would refuse every fastpath. */
 	assert_null(tcb_check_invariants(a));

@@ -243,7 +243,7 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
 	transfer(t, receiver, info, badge, quick, x);
 	tcb_set_state(receiver, THREAD_RUNNING);
 	/* Switched before t blocks: t's block then asks for no decision. */
-	sched_switch_direct_asid_on(hart->sched, h, receiver, s->join_asid);
+	sched_switch_direct_fast_on(hart->sched, h, receiver, s->join_asid);
 	space_remember(receiver, h, s);
 	/* reply_push, with t no longer current. */
 	reply_link_caller(r, t, receiver->ipc_grant);
@@ -281,7 +281,7 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 	reply_unlink_caller(caller); /* it lent nothing: a rule above */
 	transfer(t, caller, info, 0, quick, x);
 	tcb_set_state(caller, THREAD_RUNNING);
-	sched_switch_direct_asid_on(hart->sched, h, caller,
+	sched_switch_direct_fast_on(hart->sched, h, caller,
 				    s->join_asid); /* before t blocks, as in call() */
 	space_remember(caller, h, s);
 	t->ipc_grant = (rights & CAP_RIGHT_GRANT) != 0;
@@ -346,7 +346,7 @@ _Noreturn void fastpath_entry(struct hart *hart, uint64_t is_reply_recv)
 {
 	/* (Enabled: trap.S came here by this hart's fastpath_calls.) */
 	/* Taken at the first try, or left to trap_from_user, which waits. */
-	if (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE))
+	if (!amo_try_take32(&kernel_lock.held))
 		refuse();
 	struct tcb *t = hart->running;
 	struct space space;

@@ -27,9 +27,14 @@ struct trap_frame {
 struct hart {
 	/* Read by trap.S: keep in step with layout.h. */
 	uint64_t scratch;
-	/* Where trap.S saves the user's registers: the register block of
-	 * `running` (set with it, under the lock), NULL before the first. */
-	struct trap_frame *user_frame;
+	/* The thread last sent to user mode, or NULL; and, as the same
+	 * word, where trap.S saves the user's registers: the register block
+	 * of `running`, which starts its TCB (hart.c asserts it), so that an
+	 * exit sets both with one store. */
+	union {
+		struct tcb *running;
+		struct trap_frame *user_frame;
+	};
 	uint64_t kernel_stack_top;
 	uint64_t kernel_satp;
 	/* trap.S sends an ecall to the fastpath's first tier when a7 minus
@@ -39,7 +44,6 @@ struct hart {
 
 	uint64_t hart_id;
 	unsigned cpu_index;
-	struct tcb *running; /* the thread last sent to user mode, or NULL */
 	/* Code was mapped executable since this hart last ran fence.i
 	 * (thread_code_mapped sets it on every hart, under the lock): one
 	 * load on the first tier, where an epoch compare took four. */

@@ -68,9 +68,9 @@ HOT_INLINE void thread_run_prepare(struct hart *hart, struct tcb *from, struct t
 		csr_set_sie(hart->sie_user);
 	else
 		CORE_ASSERT((csr_read_sie() & hart->sie_user) == hart->sie_user);
+	/* Also user_frame: the next trap saves straight into next's TCB
+	 * (trap.S). */
 	hart->running = next;
-	/* The next trap saves straight into next's TCB (trap.S). */
-	hart->user_frame = (struct trap_frame *)next->regs;
 	if (quick_status == 0) {
 		/* Code was mapped since this hart last fenced (invoke.c): a
 		 * loader wrote it as data, and this hart may hold stale
