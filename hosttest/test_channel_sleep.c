@@ -196,9 +196,10 @@ static void test_call_held_general(void **state)
 	assert_int_equal(channel_client_outstanding(c), 2);
 	assert_int_equal(channel_client_cancel(c, tag), ERR_OK);
 	assert_int_equal(channel_client_cancel(c, got.tag), ERR_OK);
-	/* A broken channel: the submit's error, "ring me" up or not. */
-	c->state = CHANNEL_BROKEN;
-	c->open_depth = 0;
+	/* A server that breaks its tail breaks the channel: the submit's
+	 * error, "ring me" up or not. */
+	atomic_store(&c->shared->response_tail, c->response_head + 1000);
+	assert_int_equal(channel_client_poll(c, &got), ERR_ILLEGAL_OPERATION);
 	assert_int_equal(channel_client_call_held(c, &m, MS, &got), ERR_ILLEGAL_OPERATION);
 }
 
