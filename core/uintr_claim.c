@@ -46,9 +46,11 @@ enum uintr_claim_result uintr_claim_commit(struct tcb *t, const struct uintr_cla
 	/* t first: only a t that blocks may give the hart away. */
 	if (uintr_sleep_begin(t, deadline, hart) == UINTR_WAIT_READY)
 		return UINTR_CLAIM_CALLER_READY;
-	/* The general wait's same locked step; and no receiver is current
-	 * here from now on, for the claim below. */
-	port_uintr_unload(hart);
+	/* The general wait's unload in the same locked step, in core alone
+	 * (the kernel's loaded table and the backend follow the commit: one
+	 * swap for the two receivers); no receiver is current here from now
+	 * on, for the claim below. */
+	uintr_switch_out(&t->uintr_service->rx);
 	/* uintr_send's bit; its send_seq is for senders without the lock
 	 * (the grace period of an unregister, which takes the lock). */
 	atomic_fetch_or(&c->rx->pending, c->bit);

@@ -36,7 +36,7 @@ static void send(struct hart *hart, struct tcb *t, uint64_t index)
  * next, claimed out of its wait and not loaded yet: when that wait was a
  * SendWait and no handler takes its bits (user interrupts off, or inside
  * the handler), READ them for it into a2, its answer (one READ less: a
- * trap on the emulated backend). Before kuintr_load_claimed, which moves
+ * trap on the emulated backend). Before kuintr_switch_claimed, which moves
  * core's bits into the slot on the hardware (whose bits before_wait folds
  * into core's first).
  */
@@ -79,12 +79,12 @@ bool kuintr_claim(struct hart *hart, struct tcb *t, uint64_t index, uint64_t dea
 	if (uintr_claim_check(t, index, deadline, now, h, &c) != UINTR_CLAIM_OK ||
 	    !space_find(c.next, h, &s))
 		return false;
-	kuintr_claim_begin(h);
+	struct uintr_receiver *out = &t->uintr_service->rx;
 	enum uintr_claim_result result = uintr_claim_commit(t, &c, deadline, now, h, s.join_asid);
 	if (result != UINTR_CLAIM_TAKEN) {
-		kuintr_claim_end(h); /* the caller's switch_out, if it blocked */
 		if (result != UINTR_CLAIM_BLOCKED)
 			return false;
+		kuintr_claim_unloaded(h, out);
 		if (!first)
 			return true;
 		first_tier_steps(t);
@@ -96,7 +96,7 @@ bool kuintr_claim(struct hart *hart, struct tcb *t, uint64_t index, uint64_t dea
 	}
 	space_remember(c.next, h, &s);
 	read_for(c.next, c.rx);
-	kuintr_load_claimed(h, c.next);
+	kuintr_switch_claimed(h, out, c.next);
 	kuintr_claims[h]++;
 	thread_run_direct(hart, t, c.next, s.satp);
 }

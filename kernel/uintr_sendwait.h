@@ -49,16 +49,15 @@ bool kuintr_claim(struct hart *hart, struct tcb *t, uint64_t index, uint64_t dea
 _Noreturn void uintr_sendwait_entry(struct hart *hart);
 
 /* uintr_kernel.c's, for this path: load t (current on h) unless it is
- * loaded (kuintr_wait's first step); and load t, whose receiver core has
- * just made RUNNING and current on h (uintr_claim_sleeper) with nothing
- * loaded there, into the backend and the hart's loaded table. */
+ * loaded (kuintr_wait's first step). */
 void kuintr_load(unsigned h, struct tcb *t);
-void kuintr_load_claimed(unsigned h, struct tcb *t);
-/* Around core's commit on h: its unload of the caller leaves the backend's
- * switch_out to kuintr_load_claimed's one swap (the backend's
- * switch_claimed, where it has one), or to kuintr_claim_end, which makes
- * it when no claim followed. */
-void kuintr_claim_begin(unsigned h);
-void kuintr_claim_end(unsigned h);
+/* After core's claim on h, which switched out, h's loaded receiver, out in
+ * core alone (uintr_claim_commit): the kernel's side of it. Taken: t (whose
+ * receiver core made RUNNING on h, t current) is loaded, with the backend's
+ * one swap (switch_claimed) where it has one, else switch_out then
+ * switch_in. Blocked (a sender claimed the sleeper first): out's
+ * switch_out, and nothing loaded. */
+void kuintr_switch_claimed(unsigned h, struct uintr_receiver *out, struct tcb *t);
+void kuintr_claim_unloaded(unsigned h, struct uintr_receiver *out);
 
 #endif
