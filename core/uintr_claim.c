@@ -16,13 +16,15 @@ enum uintr_claim_refusal uintr_claim_check(struct tcb *t, uint64_t index, uint64
 	if (table == NULL || index >= table->size)
 		return UINTR_CLAIM_NO_ENTRY;
 	struct uintr_sender_entry *e = &table->entry[index];
-	struct uintr_receiver *r = atomic_load(&e->receiver);
+	/* Relaxed: entries change only under the lock, which this holds. */
+	struct uintr_receiver *r = atomic_load_explicit(&e->receiver, memory_order_relaxed);
 	if (r == NULL)
 		return UINTR_CLAIM_NO_ENTRY;
 	if (deadline == 0 || deadline <= now)
 		return UINTR_CLAIM_NO_BLOCK;
-	/* t's own receiver is RUNNING: refused here too. */
-	if (uintr_receiver_state(r) != UINTR_RX_SLEEPING)
+	/* t's own receiver is RUNNING: refused here too. Relaxed: a hint,
+	 * the commit's swap on the exact SLEEPING word decides. */
+	if (uintr_receiver_state_relaxed(r) != UINTR_RX_SLEEPING)
 		return UINTR_CLAIM_NOT_SLEEPING;
 	struct uintr_service *s = uintr_service_of(r);
 	struct tcb *next = r->owner;
