@@ -117,21 +117,38 @@ const char *endpoint_check_invariants(const struct endpoint *ep);
  * The rules the slow path (below) and the kernel's IPC fastpath
  * (kernel/fastpath.c) share: one copy, inline, so that both decide alike.
  */
-static inline bool endpoint_cap_can_send(struct cap cap)
+/* The same rules on the cap's rights alone (CAP_RIGHT_* bits), for a
+ * caller that has checked the type. */
+HOT_INLINE bool endpoint_rights_can_send(uint64_t rights)
 {
-	return cap_type(cap) == CAP_ENDPOINT && (cap_rights(cap).bits & CAP_RIGHT_WRITE) != 0;
+	return (rights & CAP_RIGHT_WRITE) != 0;
 }
 
-static inline bool endpoint_cap_can_receive(struct cap cap)
+HOT_INLINE bool endpoint_rights_can_receive(uint64_t rights)
 {
-	return cap_type(cap) == CAP_ENDPOINT && (cap_rights(cap).bits & CAP_RIGHT_READ) != 0;
+	return (rights & CAP_RIGHT_READ) != 0;
+}
+
+HOT_INLINE bool endpoint_cap_can_send(struct cap cap)
+{
+	return cap_type(cap) == CAP_ENDPOINT && endpoint_rights_can_send(cap_rights(cap).bits);
+}
+
+HOT_INLINE bool endpoint_cap_can_receive(struct cap cap)
+{
+	return cap_type(cap) == CAP_ENDPOINT && endpoint_rights_can_receive(cap_rights(cap).bits);
 }
 
 /* A delivered call waits for its reply only when the cap it used may
  * reply and the receiver gave a reply object (seL4's rule). */
-static inline bool endpoint_call_waits(struct cap cap, const struct reply *r)
+HOT_INLINE bool endpoint_rights_call_waits(uint64_t rights, const struct reply *r)
 {
-	return r != NULL && (cap_rights(cap).bits & (CAP_RIGHT_GRANT | CAP_RIGHT_GRANT_REPLY)) != 0;
+	return r != NULL && (rights & (CAP_RIGHT_GRANT | CAP_RIGHT_GRANT_REPLY)) != 0;
+}
+
+HOT_INLINE bool endpoint_call_waits(struct cap cap, const struct reply *r)
+{
+	return endpoint_rights_call_waits(cap_rights(cap).bits, r);
 }
 
 #endif

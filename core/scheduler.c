@@ -13,13 +13,28 @@ struct sched_ready_queue sched_queues[CONFIG_MAX_HARTS][PRIORITY_COUNT];
 static unsigned hart_count;
 static unsigned this_hart;
 
+/* Every write of a hart's action goes through here, so that its busy
+ * word's decision bit follows (scheduler.h). */
+static void set_action(struct sched_hart *hs, enum sched_action action)
+{
+	hs->action = action;
+	if (action == ACTION_NONE)
+		hs->busy &= ~SCHED_BUSY_DECISION;
+	else
+		hs->busy |= SCHED_BUSY_DECISION;
+}
+
 void sched_init(unsigned harts_started, struct tcb *const *idles)
 {
 	CORE_ASSERT(harts_started >= 1 && harts_started <= CONFIG_MAX_HARTS);
 	hart_count = harts_started;
 	this_hart = 0;
 	for (unsigned h = 0; h < CONFIG_MAX_HARTS; h++) {
-		sched_harts[h] = (struct sched_hart){ 0 };
+		sched_harts[h] = (struct sched_hart){
+			.fast_current = tcb_fast_word_make(THREAD_RUNNING, h, h),
+			.fast_receiver = tcb_fast_word_make(THREAD_BLOCKED_RECV, h, NO_HART),
+			.fast_caller = tcb_fast_word_make(THREAD_BLOCKED_REPLY, h, NO_HART),
+		};
 		for (unsigned p = 0; p < PRIORITY_COUNT; p++)
 			sched_queues[h][p] = (struct sched_ready_queue){ 0 };
 	}
@@ -70,6 +85,7 @@ static void enqueue(struct tcb *t, bool at_head)
 		t->sched_prev = t->sched_next = NULL;
 		hs->bitmap_l2[t->priority / 64] |= 1ull << (t->priority % 64);
 		hs->bitmap_l1 |= 1ull << (t->priority / 64);
+		hs->busy |= SCHED_BUSY_READY;
 	} else if (at_head) {
 		t->sched_prev = NULL;
 		t->sched_next = q->head;
@@ -102,6 +118,8 @@ static void dequeue(struct tcb *t)
 		hs->bitmap_l2[t->priority / 64] &= ~(1ull << (t->priority % 64));
 		if (hs->bitmap_l2[t->priority / 64] == 0)
 			hs->bitmap_l1 &= ~(1ull << (t->priority / 64));
+		if (hs->bitmap_l1 == 0)
+			hs->busy &= ~SCHED_BUSY_READY;
 	}
 }
 
@@ -124,7 +142,7 @@ static void check_preempt(unsigned h)
 	bool cur_ok = cur == hs->idle || (tcb_is_runnable(cur) && cur->affinity == h);
 	if (cur_ok && sched_top_priority(h) <= current_priority(hs))
 		return;
-	hs->action = ACTION_CHOOSE_NEW;
+	set_action(hs, ACTION_CHOOSE_NEW);
 	if (h != this_hart)
 		port_ipi_reschedule(h);
 }
@@ -157,7 +175,7 @@ void sched_wake(struct tcb *t)
 		/* Benno: it may run directly; sched_schedule queues it if not. */
 		hs->candidate = t;
 		t->candidate = 1;
-		hs->action = ACTION_CHOOSE_NEW;
+		set_action(hs, ACTION_CHOOSE_NEW);
 		return;
 	}
 	enqueue(t, false);
@@ -234,7 +252,7 @@ void sched_schedule(unsigned h)
 		next = hs->idle;
 	hs->current = next;
 	tcb_set_current_hart(next, h);
-	hs->action = ACTION_NONE;
+	set_action(hs, ACTION_NONE);
 }
 
 void sched_tick(void)
@@ -256,7 +274,7 @@ void sched_yield_slice(void)
 		return;
 	cur->ticks_used = 0;
 	hs->yield_current = true;
-	hs->action = ACTION_CHOOSE_NEW;
+	set_action(hs, ACTION_CHOOSE_NEW);
 }
 
 static const char *check_hart(unsigned h)
@@ -291,6 +309,10 @@ static const char *check_hart(unsigned h)
 	}
 	if (l1 != hs->bitmap_l1)
 		return "the level-1 bitmap does not match level 2";
+	uint64_t busy = (hs->action != ACTION_NONE ? SCHED_BUSY_DECISION : 0) |
+			(l1 != 0 ? SCHED_BUSY_READY : 0);
+	if (hs->busy != busy)
+		return "a hart's busy word does not match its decision and queues";
 	if (hs->candidate != NULL && (!hs->candidate->candidate || hs->action == ACTION_NONE))
 		return "a candidate without a pending decision";
 	if (hs->action == ACTION_NONE) {

@@ -90,6 +90,9 @@ enum sched_action {
 	ACTION_CHOOSE_NEW = 1, /* decide again at sched_schedule */
 };
 
+#define SCHED_BUSY_DECISION UINT64_C(1)
+#define SCHED_BUSY_READY UINT64_C(2)
+
 struct sched_ready_queue {
 	struct tcb *head, *tail;
 };
@@ -103,6 +106,15 @@ struct sched_hart {
 	bool yield_current; /* the current thread goes to its queue's tail */
 	uint64_t bitmap_l1;
 	uint64_t bitmap_l2[SCHED_BITMAP_WORDS];
+	/* SCHED_BUSY_DECISION: action is not ACTION_NONE; SCHED_BUSY_READY:
+	 * bitmap_l1 is not 0. Kept by scheduler.c's every write of either
+	 * (and the direct switch's), checked by sched_check_invariants: 0
+	 * is the IPC fastpath's one-load answer to "may next run at once". */
+	uint64_t busy;
+	/* tcb_fast_word_make's words for this hart (sched_init): a thread
+	 * running here as its current one, and one of this hart's that is
+	 * blocked receiving or waiting for a reply and current nowhere. */
+	uint64_t fast_current, fast_receiver, fast_caller;
 };
 
 extern struct sched_hart sched_harts[CONFIG_MAX_HARTS];
@@ -166,6 +178,21 @@ HOT_INLINE bool sched_candidate_runs(unsigned h, const struct tcb *cand, const s
 	return sched_candidate_runs_on(&sched_harts[h], h, cand, prev);
 }
 
+/* The direct switch's conditions on hart h itself: no other decision
+ * pending, no candidate, not idling. */
+HOT_INLINE bool sched_direct_hart_ok_on(const struct sched_hart *hs)
+{
+	return hs->action == ACTION_NONE && hs->candidate == NULL && hs->current != hs->idle;
+}
+
+/* The direct switch's conditions on the thread next: of hart h, neither
+ * queued nor a candidate, current nowhere. */
+HOT_INLINE bool sched_direct_next_ok(unsigned h, const struct tcb *next)
+{
+	return next->affinity == h && !next->queued && !next->candidate &&
+	       tcb_current_hart(next) == NO_HART;
+}
+
 /*
  * The IPC fastpath's switch, what sched_wake(next) and sched_schedule(h)
  * would do when hart h's current thread has just blocked: true when next
@@ -175,10 +202,47 @@ HOT_INLINE bool sched_candidate_runs(unsigned h, const struct tcb *cand, const s
 HOT_INLINE bool sched_can_switch_direct_on(const struct sched_hart *hs, unsigned h,
 					   const struct tcb *next)
 {
-	return hs->action == ACTION_NONE && hs->candidate == NULL && hs->current != hs->idle &&
-	       next->affinity == h && !next->queued && !next->candidate &&
-	       tcb_current_hart(next) == NO_HART &&
+	return sched_direct_hart_ok_on(hs) && sched_direct_next_ok(h, next) &&
 	       sched_candidate_runs_on(hs, h, next, hs->current);
+}
+
+/*
+ * The same tests made of one compare of a thread's fast_word (core/tcb.h)
+ * with a word of hs's, for the IPC fastpath (kernel/fastpath.c).
+ * sched_fast_next_ok_on: next is in `state` (THREAD_BLOCKED_RECV or
+ * THREAD_BLOCKED_REPLY), has no fault in flight and passes
+ * sched_direct_next_ok for hs's hart. sched_fast_current_ok_on: t is
+ * RUNNING (not RESTART: such a thread takes the slow path until it blocks
+ * once), current on hs's hart and of it, with no fault in flight.
+ * hosttest/test_scheduler.c checks each against the fields one by one.
+ */
+HOT_INLINE bool sched_fast_next_ok_on(const struct sched_hart *hs, const struct tcb *next,
+				      enum thread_state state)
+{
+	CORE_ASSERT_HOT(state == THREAD_BLOCKED_RECV || state == THREAD_BLOCKED_REPLY);
+	return next->fast_word ==
+	       (state == THREAD_BLOCKED_RECV ? hs->fast_receiver : hs->fast_caller);
+}
+
+HOT_INLINE bool sched_fast_current_ok_on(const struct sched_hart *hs, const struct tcb *t)
+{
+	return t->fast_word == hs->fast_current;
+}
+
+/*
+ * sched_can_switch_direct_on for a next that passed sched_fast_next_ok_on,
+ * on a hart whose current thread passed sched_fast_current_ok_on (it is
+ * RUNNING, so not the idle thread, which is always IDLE). No decision
+ * pending means no candidate (sched_check_invariants: a candidate always
+ * has one); with nothing queued either (busy 0), next runs whatever its
+ * priority, else Benno's rule decides.
+ */
+HOT_INLINE bool sched_can_switch_direct_fast_on(const struct sched_hart *hs, unsigned h,
+						const struct tcb *next)
+{
+	uint64_t busy = hs->busy;
+	return busy == 0 ||
+	       (busy == SCHED_BUSY_READY && sched_candidate_runs_on(hs, h, next, hs->current));
 }
 
 HOT_INLINE bool sched_can_switch_direct(unsigned h, const struct tcb *next)
@@ -200,6 +264,20 @@ HOT_INLINE void sched_switch_direct_asid_on(struct sched_hart *hs, unsigned h, s
 	/* If prev blocked first it asked for a decision (tcb_set_state): this
 	 * was it. (Blocking it after the switch asks for none.) */
 	hs->action = ACTION_NONE;
+	hs->busy &= ~SCHED_BUSY_DECISION;
+}
+
+/* sched_switch_direct_asid_on for the IPC fastpath, which found no
+ * decision pending (sched_can_switch_direct_fast_on) and blocks prev only
+ * after the switch: there is no decision to clear. */
+HOT_INLINE void sched_switch_direct_fast_on(struct sched_hart *hs, unsigned h, struct tcb *next,
+					    uint64_t asid)
+{
+	struct tcb *prev = hs->current;
+	CORE_ASSERT(prev != hs->idle && tcb_is_runnable(next) && hs->action == ACTION_NONE);
+	tcb_set_current_hart(prev, NO_HART);
+	hs->current = next;
+	tcb_set_current_hart_asid(next, h, asid);
 }
 
 HOT_INLINE void sched_switch_direct_asid(unsigned h, struct tcb *next, uint64_t asid)

@@ -392,5 +392,7 @@ const char *tcb_check_invariants(const struct tcb *t)
 		return "a bound notification does not name its thread";
 	if (t->fault_kind != FAULT_NONE && s != THREAD_BLOCKED_SEND && s != THREAD_BLOCKED_REPLY)
 		return "a fault is in flight for a thread that does not wait for its handler";
+	if (t->fast_spare[0] != 0 || t->fast_spare[1] != 0)
+		return "a thread's fast word has a spare byte set";
 	return uintr_thread_check_invariants(t);
 }

@@ -31,7 +31,7 @@
 #include "object.h"
 #include "port.h"
 
-#define TCB_REG_WORDS 44   /* the arch layer's register block fits in this */
+#define TCB_REG_WORDS 45   /* the arch layer's register block fits in this */
 #define PRIORITY_COUNT 256 /* priorities 0 (lowest) .. 255 */
 #define TIME_SLICE_TICKS 5 /* timer ticks a thread runs before its peers get a turn */
 #define NO_HART 0xffu
@@ -62,14 +62,26 @@ struct tcb {
 	struct cte fault_handler;     /* an endpoint cap, or null */
 	struct cte ipc_buffer_frame;  /* a copy of the buffer's frame cap, or null */
 	uint64_t ipc_buffer_address;  /* the buffer's user address (inside that frame) */
-	uint8_t state;                /* enum thread_state */
+	/* The bytes the IPC fastpath tests of each thread, together in one
+	 * aligned word (fast_word: tcb_fast_word_make, the scheduler's
+	 * sched_fast_*_ok). Each is the field itself, written where it
+	 * always was; fast_spare is never written (tcb_check_invariants). */
+	union {
+		struct {
+			uint8_t state;       /* enum thread_state */
+			uint8_t affinity;    /* the hart it runs on */
+			uint8_t current_on1; /* 1 + the hart it is current on; 0: none */
+			uint8_t queued;      /* in a ready queue (scheduler.c) */
+			uint8_t candidate;   /* a hart's direct-switch candidate */
+			uint8_t
+			    fault_kind; /* enum fault_kind; FAULT_NONE unless a fault is in flight */
+			uint8_t fast_spare[2];
+		};
+		uint64_t fast_word;
+	};
 	uint8_t priority;
-	uint8_t mcp;         /* highest priority this thread may give */
-	uint8_t affinity;    /* the hart it runs on */
-	uint8_t current_on1; /* 1 + the hart it is current on; 0: none */
-	uint8_t ticks_used;  /* of its time slice */
-	uint8_t queued;      /* in a ready queue (scheduler.c) */
-	uint8_t candidate;   /* a hart's direct-switch candidate */
+	uint8_t mcp;        /* highest priority this thread may give */
+	uint8_t ticks_used; /* of its time slice */
 	struct tcb *sched_prev, *sched_next;
 	/* While blocked on an endpoint or notification: that object and links. */
 	void *blocked_on;
@@ -78,7 +90,6 @@ struct tcb {
 	uint8_t ipc_call;        /* blocked send: it is a call */
 	uint8_t ipc_grant;       /* blocked send or receive: the cap used has the grant right */
 	uint8_t ipc_grant_reply; /* blocked call: the cap used has grant or grant-reply */
-	uint8_t fault_kind;      /* enum fault_kind; FAULT_NONE unless a fault is in flight */
 	/* A cap fault's receive phase and lookup failure (fault.h). */
 	uint8_t fault_in_receive;
 	uint8_t fault_lookup_type;
@@ -99,6 +110,24 @@ struct tcb {
 };
 
 _Static_assert(sizeof(struct tcb) <= (1u << TCB_SIZE_BITS), "TCB fits TCB_SIZE_BITS");
+
+/* fast_word's bytes, least significant first (the fields' order above). */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&
+		   offsetof(struct tcb, affinity) == offsetof(struct tcb, fast_word) + 1 &&
+		   offsetof(struct tcb, current_on1) == offsetof(struct tcb, fast_word) + 2 &&
+		   offsetof(struct tcb, queued) == offsetof(struct tcb, fast_word) + 3 &&
+		   offsetof(struct tcb, candidate) == offsetof(struct tcb, fast_word) + 4 &&
+		   offsetof(struct tcb, fault_kind) == offsetof(struct tcb, fast_word) + 5,
+	       "fast_word's layout");
+
+/* The fast_word of a thread in `state` with affinity `affinity`, current on
+ * `hart` (NO_HART: none), not queued, not a candidate, no fault in flight:
+ * a thread's fast_word equals it exactly when all of that holds. */
+static inline uint64_t tcb_fast_word_make(enum thread_state state, unsigned affinity, unsigned hart)
+{
+	uint64_t current_on1 = hart == NO_HART ? 0 : hart + 1u;
+	return (uint64_t)state | (uint64_t)(affinity & 0xffu) << 8 | current_on1 << 16;
+}
 _Static_assert(PORT_REG_COUNT <= TCB_REG_WORDS, "register roles fit the block");
 
 /* A FIFO of threads waiting on an endpoint or a notification. */

@@ -59,14 +59,14 @@ static struct channel_message message(uint32_t opcode, uint64_t arg0, uint32_t l
 }
 
 /* A copy of a server for the invariant tests, whose pointers (`single`,
- * each link's `handle_of`) point into the copy: a plain copy fails the checker
+ * each link's `reply_slot`) point into the copy: a plain copy fails the checker
  * for that alone, whatever the corruption under test. */
 static void server_copy(struct channel_server *to, const struct channel_server *from)
 {
 	*to = *from;
 	to->single = from->single == &from->idle ? &to->idle : &to->link[from->single - from->link];
 	for (uint32_t index = 0; index < CHANNEL_MAX_CHANNELS; index++) {
-		to->link[index].handle_of = &to->handle_of[index * CHANNEL_MAX_DEPTH];
+		to->link[index].reply_slot = &to->reply_slot[index * CHANNEL_MAX_DEPTH];
 	}
 }
 
@@ -806,7 +806,7 @@ static void test_tag_generation_wraps(void **state)
 	struct channel_client *c = &clients[0];
 	struct channel_message m = message(3, 3, 0), got;
 	uint32_t slot = c->request_tail & c->mask, tag;
-	c->slot[slot].tag = 0xffffff80u | slot; /* the last generation */
+	c->slot[slot].word = 0xffffff80u | 64u | slot; /* FREE, the last generation */
 	check_invariants();
 	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
 	assert_int_equal(tag, slot); /* generation 0 again */
@@ -816,10 +816,12 @@ static void test_tag_generation_wraps(void **state)
 	serve_one();
 	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
 	assert_int_equal(got.opcode, 1003);
-	/* A slot can never hold a tag with bit 6 set. */
-	c->slot[slot].tag |= 64u;
+	/* A FREE slot's word is its last tag with bit 6 set: the tag it names
+	 * keeps the slot's number in its low six bits. */
+	assert_int_equal(c->slot[slot].word, tag | 64u);
+	c->slot[slot].word ^= 1u;
 	assert_int_not_equal(channel_client_check_invariants(c), ERR_OK);
-	c->slot[slot].tag &= ~64u;
+	c->slot[slot].word ^= 1u;
 	check_invariants();
 }
 
@@ -833,7 +835,7 @@ static void test_handle_generation_wraps(void **state)
 	struct channel_message m = message(5, 5, 0), got, request;
 	uint32_t slot = server.link[0].request_head & server.link[0].mask, tag;
 	/* The last even generation: the take makes it odd, the reply wraps it. */
-	server.link[0].handle_of[slot] = 0xffffe000u | slot;
+	server.link[0].reply_slot[slot].handle = 0xffffe000u | slot;
 	check_invariants();
 	for (int turn = 0; turn < 2; turn++) {
 		assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
@@ -986,7 +988,7 @@ static void test_reply_to_broken_link(void **state)
 	static struct channel_server s;
 	server_copy(&s, &server);
 	assert_int_equal(channel_server_check_invariants(&s), ERR_OK);
-	s.link[0].handle_of[1] += CHANNEL_HANDLE_GENERATION;
+	s.link[0].reply_slot[1].handle += CHANNEL_HANDLE_GENERATION;
 	assert_int_not_equal(channel_server_check_invariants(&s), ERR_OK);
 }
 
@@ -1002,6 +1004,32 @@ static void raw_response(struct channel_client *c, uint64_t w0, uint64_t w1, uin
 	e->word[6] = w6;
 	e->word[7] = w7;
 	atomic_store(&c->shared->response_tail, tail + 1);
+}
+
+/* A FREE slot's word is its last tag with bit 6 set (channel_queue.h): no
+ * tag has bit 6, so neither a wait for that value nor a reply carrying it
+ * may find the slot (the inline wait compares the word alone). */
+static void test_free_slot_word_is_no_tag(void **state)
+{
+	(void)state;
+	struct channel_client *c = &clients[1]; /* no server attached: we are it */
+	struct channel_message m = message(1, 1, 0), got;
+	uint32_t tag, other;
+	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
+	raw_response(c, channel_word0(0, tag), 0, 0, 0);
+	assert_int_equal(channel_client_wait(c, tag, 0, &got), ERR_OK);
+	uint32_t slot = tag & CHANNEL_TAG_SLOT_MASK;
+	assert_int_equal(c->slot[slot].word, tag | 64u); /* FREE */
+	assert_int_equal(channel_client_wait(c, tag | 64u, 0, &got), ERR_INVALID_ARGUMENT);
+	assert_int_equal(channel_client_cancel(c, tag | 64u), ERR_INVALID_ARGUMENT);
+	/* A reply carrying it is dropped, not delivered to the FREE slot. */
+	assert_int_equal(channel_client_submit(c, &m, &other), ERR_OK);
+	raw_response(c, channel_word0(0, tag | 64u), 0, 0, 0);
+	assert_int_equal(channel_client_wait(c, other, 0, &got), ERR_FAILED_LOOKUP);
+	assert_int_equal(c->counters.rejected, 1);
+	assert_int_equal(channel_client_wait(c, CHANNEL_ANY, 0, &got), ERR_FAILED_LOOKUP);
+	assert_int_equal(c->slot[slot].word, tag | 64u);
+	check_invariants();
 }
 
 static void test_hostile_server_replies(void **state)
@@ -1066,7 +1094,8 @@ static void test_hostile_server_request_head(void **state)
 		assert_int_equal(channel_client_submit(c, &m, &tag), ERR_OK);
 	/* Answer all without moving the request head: the queue stays full. */
 	for (uint32_t slot = 0; slot < DEPTH; slot++)
-		raw_response(c, channel_word0(0, c->slot[slot].tag), 0, 0, 0);
+		raw_response(c, channel_word0(0, c->slot[slot].word), 0, 0,
+			     0); /* PENDING: the tag */
 	for (int i = 0; i < DEPTH; i++)
 		assert_int_equal(channel_client_poll(c, &got), ERR_OK);
 	assert_int_equal(channel_client_submit(c, &m, &tag), ERR_NOT_ENOUGH_MEMORY);
@@ -1160,39 +1189,44 @@ static void test_invariant_checkers_can_fail(void **state)
 	assert_int_equal(channel_client_submit(&clients[0], &m, &tag), ERR_OK);
 	assert_int_equal(channel_server_take(&server, &got), ERR_OK);
 	check_invariants();
-	for (int which = 0; which < 7; which++) {
+	for (int which = 0; which < 10; which++) {
 		c = clients[0];
 		switch (which) {
-		case 0: c.slot[40].state = CHANNEL_SLOT_PENDING; break;
+		case 0: c.slot[40].word &= ~64u; break; /* PENDING past depth */
 		case 1: c.done_slots = UINT64_C(1) << 3; break;
-		case 2: c.slot[1].tag += 1; break;
-		case 3: c.slot[0].state = 3; break;
+		case 2: c.slot[1].word += 1; break;
+		case 3: c.slot[0].word ^= 32u; break; /* DONE without its bit */
 		case 4: c.done_slots |= 1; break;
 		case 5: c.request_head_seen -= DEPTH + 1; break;
 		case 6: c.response_tail_seen += DEPTH + 1; break;
+		case 7: c.request_at[2] = c.request_at[3]; break;
+		case 8: c.response_at[1] = NULL; break;
+		case 9: c.request_limit++; break;
 		}
 		assert_int_not_equal(channel_client_check_invariants(&c), ERR_OK);
 	}
 	server_copy(&s, &server);
 	assert_int_equal(channel_server_check_invariants(&s), ERR_OK);
-	for (int which = 0; which < 15; which++) {
+	for (int which = 0; which < 17; which++) {
 		server_copy(&s, &server);
 		switch (which) {
 		case 0: s.by_priority[2] |= 1; break;
 		case 1: s.active |= 2; break;
 		case 2: s.priorities |= 1u << 6; break;
 		case 3: s.link[0].state = CHANNEL_BROKEN; break;
-		case 4: s.link[0].handle_of[3] ^= 1; break;
+		case 4: s.link[0].reply_slot[3].handle ^= 1; break;
 		case 5: s.link[0].room++; break;
 		case 6: s.link[0].response_head_seen -= DEPTH + 1; break;
 		case 7: s.link[0].request_tail_seen += DEPTH + 1; break;
-		case 8: s.link[0].handle_of[40] += CHANNEL_HANDLE_GENERATION; break;
-		case 9: s.link[1].handle_of = s.link[0].handle_of; break;
-		case 10: s.link[0].handle_of[1] = s.link[0].handle_of[0]; break;
+		case 8: s.link[0].reply_slot[40].handle += CHANNEL_HANDLE_GENERATION; break;
+		case 9: s.link[1].reply_slot = s.link[0].reply_slot; break;
+		case 10: s.link[0].reply_slot[1].handle = s.link[0].reply_slot[0].handle; break;
 		case 11: s.idle.room = 1; break;
 		case 12: s.idle.response_head_seen = 1; break;
 		case 13: s.idle.response_tail = 1; break;
 		case 14: s.idle.shared = s.link[0].shared; break;
+		case 15: s.link[0].reply_slot[2].request = s.link[0].reply_slot[1].request; break;
+		case 16: s.link[0].reply_slot[DEPTH].request = s.link[0].requests; break;
 		}
 		assert_int_not_equal(channel_server_check_invariants(&s), ERR_OK);
 	}
@@ -1206,6 +1240,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buffer_size),
 		cmocka_unit_test_setup(test_tag_generation_wraps, setup),
+		cmocka_unit_test_setup(test_free_slot_word_is_no_tag, setup),
 		cmocka_unit_test_setup(test_handle_generation_wraps, setup),
 		cmocka_unit_test_setup(test_client_init_errors, setup),
 		cmocka_unit_test_setup(test_attach_errors, setup),

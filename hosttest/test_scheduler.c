@@ -141,6 +141,15 @@ static void test_equal_priority_candidate(void **state)
 /* The IPC fastpath's switch: sched_can_switch_direct answers what
  * sched_wake + sched_schedule would do once the current thread blocks, and
  * sched_switch_direct leaves the same state, with no decision pending. */
+/* The fastpath's form of the hart's half of the rule (its busy word)
+ * answers as the rule, for a next that passes the thread's half. */
+static void assert_fast_switch_agrees(unsigned h, const struct tcb *next)
+{
+	assert_true(sched_direct_next_ok(h, next));
+	assert_int_equal(sched_can_switch_direct_fast_on(&sched_harts[h], h, next),
+			 sched_can_switch_direct(h, next));
+}
+
 static void test_direct_switch(void **state)
 {
 	(void)state;
@@ -149,16 +158,25 @@ static void test_direct_switch(void **state)
 	struct tcb *queued = tw_thread(W, 6, 0);
 	struct tcb *high = tw_thread(W, 9, 0), *equal = tw_thread(W, 6, 0);
 	struct tcb *low = tw_thread(W, 5, 0), *remote = tw_thread(W, 9, 1);
+	/* Nothing queued, nothing pending: the busy word is 0, any runs. */
+	assert_int_equal(sched_harts[0].busy, 0);
+	assert_true(sched_can_switch_direct(0, low));
+	assert_fast_switch_agrees(0, low);
 	tcb_resume(queued);
 	tw_exit(0);
 	assert_true(queued->queued);
+	assert_int_equal(sched_harts[0].busy, SCHED_BUSY_READY);
 	assert_true(sched_can_switch_direct(0, high));
 	assert_true(sched_can_switch_direct(0, equal));   /* ties go to the woken thread */
 	assert_false(sched_can_switch_direct(0, low));    /* a better one is ready */
 	assert_false(sched_can_switch_direct(0, remote)); /* another hart's */
 	assert_false(sched_can_switch_direct(0, queued)); /* already queued */
+	assert_fast_switch_agrees(0, high);
+	assert_fast_switch_agrees(0, equal);
+	assert_fast_switch_agrees(0, low);
 	sched_yield_slice();
 	assert_false(sched_can_switch_direct(0, high)); /* a decision is pending */
+	assert_fast_switch_agrees(0, high);
 	tw_exit(0);
 	assert_ptr_equal(sched_current(0), a);
 	/* What the fastpath does: the current thread blocks, the other wakes. */
@@ -206,6 +224,57 @@ static void test_direct_switch_refused(void **state)
 	tw_exit(0);
 	assert_ptr_equal(sched_current(0), a);
 	assert_true(low->queued);
+	tw_assert(W);
+}
+
+/*
+ * The fastpath's one-compare forms (sched_fast_next_ok_on,
+ * sched_fast_current_ok_on) against the fields they fold, one by one, for
+ * every combination of values each field can take (and a few it cannot:
+ * flags other than 1, a spare byte set): each must answer as the
+ * predicate written out, so a condition left out of the word, or a field
+ * moved out of it, fails here.
+ */
+static void test_fast_words(void **state)
+{
+	(void)state;
+	W = tw_new(2);
+	static struct tcb t; /* in no world: its fields are set by hand */
+	static const uint8_t flags[] = { 0, 1, 0x80 };
+	/* Every combination: state, affinity 0..2, current_on1 0..3, queued,
+	 * candidate, fault kind, spare byte clear or set. */
+	const unsigned count = THREAD_STATE_COUNT * 3 * 4 * 3 * 3 * FAULT_KIND_COUNT * 2;
+	for (unsigned h = 0; h < 2; h++) {
+		const struct sched_hart *hs = &sched_harts[h];
+		for (unsigned i = 0; i < count; i++) {
+			unsigned k = i;
+			t.state = (uint8_t)(k % THREAD_STATE_COUNT);
+			k /= THREAD_STATE_COUNT;
+			t.affinity = (uint8_t)(k % 3);
+			k /= 3;
+			t.current_on1 = (uint8_t)(k % 4);
+			k /= 4;
+			t.queued = flags[k % 3];
+			k /= 3;
+			t.candidate = flags[k % 3];
+			k /= 3;
+			t.fault_kind = (uint8_t)(k % FAULT_KIND_COUNT);
+			k /= FAULT_KIND_COUNT;
+			t.fast_spare[1] = (uint8_t)k;
+			bool plain = t.fault_kind == FAULT_NONE && t.fast_spare[1] == 0;
+			for (unsigned w = 0; w < 2; w++) {
+				enum thread_state want =
+				    w == 0 ? THREAD_BLOCKED_RECV : THREAD_BLOCKED_REPLY;
+				bool expected =
+				    tcb_state(&t) == want && plain && sched_direct_next_ok(h, &t);
+				assert_int_equal(sched_fast_next_ok_on(hs, &t, want), expected);
+			}
+			bool current = tcb_state(&t) == THREAD_RUNNING && plain &&
+				       t.affinity == h && tcb_current_hart(&t) == h && !t.queued &&
+				       !t.candidate;
+			assert_int_equal(sched_fast_current_ok_on(hs, &t), current);
+		}
+	}
 	tw_assert(W);
 }
 
@@ -515,8 +584,12 @@ static void test_checker_names_each_corruption(void **state)
 	assert_string_equal(sched_check_invariants(), "a hart runs a thread that cannot run there");
 	/* With a decision pending the same state is legal: it will move a. */
 	hs->action = ACTION_CHOOSE_NEW;
+	assert_string_equal(sched_check_invariants(),
+			    "a hart's busy word does not match its decision and queues");
+	hs->busy |= SCHED_BUSY_DECISION;
 	assert_null(sched_check_invariants());
 	hs->action = ACTION_NONE;
+	hs->busy &= ~SCHED_BUSY_DECISION;
 	a->affinity = 0;
 	assert_null(sched_check_invariants());
 	tw_assert(W);
@@ -564,6 +637,18 @@ static void test_checker_catches(void **state)
 	b->sched_prev = NULL;
 	b->sched_next = next;
 	assert_null(sched_check_invariants());
+	/* The busy word out of step with the decision or the queues. */
+	sched_harts[0].busy ^= SCHED_BUSY_DECISION;
+	assert_non_null(sched_check_invariants());
+	sched_harts[0].busy ^= SCHED_BUSY_DECISION ^ SCHED_BUSY_READY;
+	assert_non_null(sched_check_invariants());
+	sched_harts[0].busy ^= SCHED_BUSY_READY;
+	assert_null(sched_check_invariants());
+	/* A spare byte of the fast word set would refuse every fastpath. */
+	assert_null(tcb_check_invariants(a));
+	a->fast_spare[1] = 1;
+	assert_non_null(tcb_check_invariants(a));
+	a->fast_spare[1] = 0;
 	tw_assert(W);
 }
 
@@ -578,6 +663,7 @@ int main(void)
 		T(test_equal_priority_candidate),
 		T(test_direct_switch),
 		T(test_direct_switch_refused),
+		T(test_fast_words),
 		T(test_time_slices_rotate),
 		T(test_tick_of_stopped_thread),
 		T(test_cross_hart_wake),

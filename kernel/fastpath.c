@@ -26,35 +26,47 @@
 #ifndef FASTPATH_FIRST_TIER /* fastpath_entry.c: only fastpath_entry */
 bool fastpath_enabled = true;
 
+void fastpath_set_enabled(bool on)
+{
+	fastpath_enabled = on;
+	/* Every hart, started or not (a hart not started yet gets its word
+	 * from this one: nothing but boot writes it before). */
+	for (unsigned h = 0; h < CONFIG_MAX_HARTS; h++)
+		harts[h].fastpath_calls = on ? SYS_REPLY_RECV - SYS_CALL + 1 : 0;
+}
+
 void fastpath_configure(const char *bootargs)
 {
 	static const char off[] = "fastpath=off";
 	const unsigned n = sizeof(off) - 1;
+	bool on = true;
 	for (const char *p = bootargs; *p != '\0'; p++) {
 		bool starts = p == bootargs || p[-1] == ' ';
 		if (starts && memcmp(p, off, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
-			fastpath_enabled = false;
+			on = false;
 	}
+	fastpath_set_enabled(on);
 }
 #endif
 
-/* A message the registers carry alone: no fault in flight (that message
- * is built by fault.c), no extra caps, at most MSG_REGISTER_WORDS words.
- * The two fields in one compare: with the extra-cap count just above the
- * length, the low bits hold count << MSG_LENGTH_BITS | length, at most
+/* A message the registers carry alone: no extra caps, at most
+ * MSG_REGISTER_WORDS words (no fault in flight either: that message is
+ * built by fault.c; sched_fast_current_ok_on's word has it). The two
+ * fields in one compare: with the extra-cap count just above the length,
+ * the low bits hold count << MSG_LENGTH_BITS | length, at most
  * MSG_REGISTER_WORDS exactly when the count is 0 and the length is. */
 _Static_assert(MSG_EXTRA_CAPS_SHIFT == MSG_LENGTH_BITS &&
 		   MSG_REGISTER_WORDS < (1u << MSG_LENGTH_BITS),
 	       "extra caps sit right above the length");
-HOT_INLINE bool in_registers(const struct tcb *sender, struct msg_info info)
+HOT_INLINE bool in_registers(struct msg_info info)
 {
 	uint64_t low =
 	    info.word & ((UINT64_C(1) << (MSG_EXTRA_CAPS_SHIFT + MSG_EXTRA_CAPS_BITS)) - 1);
-	return sender->fault_kind == FAULT_NONE && low <= MSG_REGISTER_WORDS;
+	return low <= MSG_REGISTER_WORDS;
 }
 
 /*
- * The first tier's exit: thread_run_quick's sstatus, and what goes into
+ * The first tier's exit: thread_run_quick's answer, and what goes into
  * the woken thread's a0..a2 (user_return_ipc: the first tier writes none
  * of that thread's registers into its TCB).
  */
@@ -126,33 +138,63 @@ HOT_INLINE struct cte *lookup_walk(struct tcb *t, uint64_t cptr, bool quick)
  * Register-block words (kernel/thread.h's, past space_cache.h's): t's
  * remembered lookups, entry i for the cptr in argument register a<i> (0:
  * the endpoint; 1: ReplyRecv's reply): the cte_generation, the cptr and
- * the slot lookup_walk gave for it. That slot depends on caps in slots
- * alone (t's CSpace root and, for other shapes, the CNodes on the way), so
- * it is lookup_walk's answer again while cte_generation (core/cte.h) keeps
- * the value; a fresh TCB's generation 0 never matches (it starts at 1).
- * Only NULL answers are not remembered (a miss walks again).
+ * what call() and reply_recv() need of the cap lookup_walk found for it
+ * (lookup_value: for entry 0 the endpoint and its rights, and its badge in
+ * a word of its own; for entry 1 the reply object). The slot and the cap
+ * in it depend on caps in slots alone (t's CSpace root and, for other
+ * shapes, the CNodes on the way), so both are lookup_walk's answer again
+ * while cte_generation (core/cte.h) keeps the value, and so is anything
+ * made of the cap; a fresh TCB's generation 0 never matches (it starts at
+ * 1). Only NULL slots are not remembered (a miss walks again).
  */
 #define REG_LOOKUP_GEN(i) (38 + 3 * (i))
 #define REG_LOOKUP_CPTR(i) (39 + 3 * (i))
-#define REG_LOOKUP_SLOT(i) (40 + 3 * (i))
-_Static_assert(REG_LOOKUP_GEN(0) > REG_SPACE_SATP && REG_LOOKUP_SLOT(1) < TCB_REG_WORDS,
+#define REG_LOOKUP_VALUE(i) (40 + 3 * (i))
+#define REG_LOOKUP_BADGE 44 /* entry 0's */
+_Static_assert(REG_LOOKUP_GEN(0) > REG_SPACE_SATP && REG_LOOKUP_VALUE(1) < REG_LOOKUP_BADGE &&
+		   REG_LOOKUP_BADGE < TCB_REG_WORDS,
 	       "the remembered lookups fit the register block after space_cache.h's words");
 
-/* lookup_walk for the cptr in a<i> (i 0 or 1), from t's remembered answer
- * while it holds, else walked and remembered (that changes no state of
- * the system: a refused fastpath may leave it). Untrusted: the cptr. */
-HOT_INLINE struct cte *lookup(struct tcb *t, unsigned i, bool quick)
+/* An endpoint's address has its low bits clear: they carry the cap's
+ * rights in entry 0's value. */
+#define LOOKUP_RIGHTS_MASK ((UINT64_C(1) << ENDPOINT_SIZE_BITS) - 1)
+_Static_assert((CAP_RIGHT_READ | CAP_RIGHT_WRITE | CAP_RIGHT_GRANT | CAP_RIGHT_GRANT_REPLY) <=
+		   LOOKUP_RIGHTS_MASK,
+	       "the rights fit below an endpoint's alignment");
+
+/* What entry i keeps of the cap in slot: 0 when the fastpath can do
+ * nothing with it (not an endpoint cap for 0, not a reply cap for 1). */
+HOT_INLINE uint64_t lookup_value(const struct cte *slot, unsigned i)
+{
+	struct cap cap = slot->cap;
+	if (cap_type(cap) != (i == 0 ? CAP_ENDPOINT : CAP_REPLY))
+		return 0;
+	CORE_ASSERT((cap_ptr(cap) & LOOKUP_RIGHTS_MASK) == 0); /* retype aligns objects */
+	return i == 0 ? cap_ptr(cap) | cap_rights(cap).bits : cap_ptr(cap);
+}
+
+/* lookup_value of lookup_walk's slot for the cptr in a<i> (i 0 or 1),
+ * from t's remembered answer while it holds, else walked and remembered
+ * (that changes no state of the system: a refused fastpath may leave it);
+ * 0 when nothing resolves. Entry 0's badge then in *badge. Untrusted: the
+ * cptr. */
+HOT_INLINE uint64_t lookup(struct tcb *t, unsigned i, bool quick, uint64_t *badge)
 {
 	uint64_t cptr = tcb_get_reg(t, i == 0 ? PORT_REG_RESULT : PORT_REG_BADGE);
-	if (t->regs[REG_LOOKUP_GEN(i)] == cte_generation && t->regs[REG_LOOKUP_CPTR(i)] == cptr)
-		return (struct cte *)(uintptr_t)t->regs[REG_LOOKUP_SLOT(i)];
-	struct cte *slot = lookup_walk(t, cptr, quick);
-	if (slot != NULL) {
+	if (t->regs[REG_LOOKUP_GEN(i)] != cte_generation || t->regs[REG_LOOKUP_CPTR(i)] != cptr) {
+		struct cte *slot = lookup_walk(t, cptr, quick);
+		if (slot == NULL)
+			return 0;
 		t->regs[REG_LOOKUP_GEN(i)] = cte_generation;
 		t->regs[REG_LOOKUP_CPTR(i)] = cptr;
-		t->regs[REG_LOOKUP_SLOT(i)] = (uintptr_t)slot;
+		t->regs[REG_LOOKUP_VALUE(i)] = lookup_value(slot, i);
+		if (i == 0)
+			t->regs[REG_LOOKUP_BADGE] =
+			    t->regs[REG_LOOKUP_VALUE(0)] != 0 ? cap_badge(slot->cap) : 0;
 	}
-	return slot;
+	if (i == 0)
+		*badge = t->regs[REG_LOOKUP_BADGE];
+	return t->regs[REG_LOOKUP_VALUE(i)];
 }
 
 /* space_find; quick: only a remembered answer (the walk and its join are
@@ -175,19 +217,22 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
 {
 	unsigned h = hart->cpu_index;
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
-	if (!in_registers(t, info))
+	if (!sched_fast_current_ok_on(hart->sched, t) || !in_registers(info))
 		return NULL;
-	struct cte *slot = lookup(t, 0, quick);
-	if (slot == NULL || !endpoint_cap_can_send(slot->cap))
+	uint64_t badge;
+	uint64_t value = lookup(t, 0, quick, &badge);
+	uint64_t rights = value & LOOKUP_RIGHTS_MASK;
+	if (!endpoint_rights_can_send(rights)) /* also 0: not an endpoint cap */
 		return NULL;
-	struct cap cap = slot->cap;
-	struct endpoint *ep = (struct endpoint *)cap_ptr(cap);
-	if (endpoint_state(ep) != ENDPOINT_RECV)
-		return NULL;
+	struct endpoint *ep = (struct endpoint *)(uintptr_t)(value & ~LOOKUP_RIGHTS_MASK);
+	/* endpoint_state(ep) == ENDPOINT_RECV: a head, and it receives (all
+	 * in the queue are in one state: tcb_queue_check). */
 	struct tcb *receiver = ep->queue.head;
+	if (receiver == NULL || !sched_fast_next_ok_on(hart->sched, receiver, THREAD_BLOCKED_RECV))
+		return NULL;
 	struct reply *r = receiver->reply;
-	if (!endpoint_call_waits(cap, r) || !find_space(receiver, h, s, quick) ||
-	    !sched_can_switch_direct_on(hart->sched, h, receiver))
+	if (!endpoint_rights_call_waits(rights, r) || !find_space(receiver, h, s, quick) ||
+	    !sched_can_switch_direct_fast_on(hart->sched, h, receiver))
 		return NULL;
 	if (quick && (x->status = thread_run_quick(hart, t, receiver)) == 0)
 		return NULL;
@@ -195,10 +240,10 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
 	tcb_set_reg(t, PORT_REG_RESULT, ERR_OK);
 	tcb_queue_remove_head(&ep->queue); /* receiver */
 	reply_unbind_receiver(receiver);
-	transfer(t, receiver, info, cap_badge(cap), quick, x);
+	transfer(t, receiver, info, badge, quick, x);
 	tcb_set_state(receiver, THREAD_RUNNING);
 	/* Switched before t blocks: t's block then asks for no decision. */
-	sched_switch_direct_asid_on(hart->sched, h, receiver, s->join_asid);
+	sched_switch_direct_fast_on(hart->sched, h, receiver, s->join_asid);
 	space_remember(receiver, h, s);
 	/* reply_push, with t no longer current. */
 	reply_link_caller(r, t, receiver->ipc_grant);
@@ -214,21 +259,21 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 {
 	unsigned h = hart->cpu_index;
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
-	if (!in_registers(t, info) || t->bound != NULL)
+	if (!sched_fast_current_ok_on(hart->sched, t) || !in_registers(info) || t->bound != NULL)
 		return NULL; /* a bound notification may have a signal to deliver */
-	struct cte *slot = lookup(t, 0, quick);
-	struct cte *reply_slot = lookup(t, 1, quick);
-	if (slot == NULL || reply_slot == NULL || cap_type(reply_slot->cap) != CAP_REPLY ||
-	    !endpoint_cap_can_receive(slot->cap))
+	uint64_t unused;
+	uint64_t value = lookup(t, 0, quick, &unused);
+	struct reply *r = (struct reply *)(uintptr_t)lookup(t, 1, quick, &unused);
+	uint64_t rights = value & LOOKUP_RIGHTS_MASK;
+	if (r == NULL || !endpoint_rights_can_receive(rights)) /* also 0: not an endpoint */
 		return NULL;
-	struct endpoint *ep = (struct endpoint *)cap_ptr(slot->cap);
-	struct reply *r = (struct reply *)cap_ptr(reply_slot->cap);
+	struct endpoint *ep = (struct endpoint *)(uintptr_t)(value & ~LOOKUP_RIGHTS_MASK);
 	struct tcb *caller = r->caller;
 	/* A sender already waiting would be received at once: slow path. */
-	if (caller == NULL || tcb_state(caller) != THREAD_BLOCKED_REPLY ||
-	    caller->fault_kind != FAULT_NONE || lend_active(&caller->lend) || r->receiver != NULL ||
+	if (caller == NULL || !sched_fast_next_ok_on(hart->sched, caller, THREAD_BLOCKED_REPLY) ||
+	    lend_active(&caller->lend) || r->receiver != NULL ||
 	    endpoint_state(ep) == ENDPOINT_SEND || !find_space(caller, h, s, quick) ||
-	    !sched_can_switch_direct_on(hart->sched, h, caller))
+	    !sched_can_switch_direct_fast_on(hart->sched, h, caller))
 		return NULL;
 	if (quick && (x->status = thread_run_quick(hart, t, caller)) == 0)
 		return NULL;
@@ -236,10 +281,10 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 	reply_unlink_caller(caller); /* it lent nothing: a rule above */
 	transfer(t, caller, info, 0, quick, x);
 	tcb_set_state(caller, THREAD_RUNNING);
-	sched_switch_direct_asid_on(hart->sched, h, caller,
+	sched_switch_direct_fast_on(hart->sched, h, caller,
 				    s->join_asid); /* before t blocks, as in call() */
 	space_remember(caller, h, s);
-	t->ipc_grant = (cap_rights(slot->cap).bits & CAP_RIGHT_GRANT) != 0;
+	t->ipc_grant = (rights & CAP_RIGHT_GRANT) != 0;
 	tcb_queue_append(&ep->queue, t, ep);
 	tcb_set_state_not_current(t, THREAD_BLOCKED_RECV);
 	reply_bind_receiver(r, t);
@@ -299,18 +344,17 @@ HOT_INLINE _Noreturn void refuse(void)
  * TCB and keeps nothing in any register but tp (fastpath_entry.c). */
 _Noreturn void fastpath_entry(struct hart *hart, uint64_t is_reply_recv)
 {
-	if (!fastpath_enabled)
-		refuse();
+	/* (Enabled: trap.S came here by this hart's fastpath_calls.) */
 	/* Taken at the first try, or left to trap_from_user, which waits. */
-	if (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE))
+	if (!amo_try_take32(&kernel_lock.held))
 		refuse();
 	struct tcb *t = hart->running;
 	struct space space;
 	struct exit_regs x;
 	struct tcb *next = NULL;
-	/* trap_from_user's test of a trap it handles, plus a stale one. */
-	if (t != NULL && sched_current_on(hart->sched) == t && t->regs[REG_REPLACED] == 0 &&
-	    tcb_is_runnable(t))
+	/* trap_from_user's test of a trap it handles, plus a stale one (that
+	 * t is runnable: call()'s and reply_recv()'s first test). */
+	if (t != NULL && sched_current_on(hart->sched) == t && t->regs[REG_REPLACED] == 0)
 		next = is_reply_recv ? reply_recv(hart, t, &space, true, &x)
 				     : call(hart, t, &space, true, &x);
 	if (next == NULL) {

@@ -14,8 +14,17 @@
 #include "tcb.h"
 
 /* Off: every call takes the slow path (boot argument fastpath=off, or
- * SYS_DEBUG_FASTPATH), so one test suite runs against both paths. */
+ * SYS_DEBUG_FASTPATH), so one test suite runs against both paths. Read
+ * by the second tier; the first tier's gate is each hart's
+ * fastpath_calls, which fastpath_set_enabled keeps in step. */
 extern bool fastpath_enabled;
+
+/* Turn the fastpath on or off (lock held): fastpath_enabled and every
+ * hart's fastpath_calls. A hart reads its own word in trap.S without the
+ * lock: one trap there that read it just before a change may still try
+ * the first tier, which then runs before the changer's lock hold or
+ * right after it (the hart that asked is never that one). */
+void fastpath_set_enabled(bool on);
 
 /* The boot hart, once: the word "fastpath=off" in bootargs turns it off.
  * Untrusted: bootargs (a NUL-terminated string, any content). */

@@ -17,8 +17,10 @@
 
 _Static_assert(offsetof(struct hart, scratch) == HART_SCRATCH, "layout.h");
 _Static_assert(offsetof(struct hart, user_frame) == HART_USER_FRAME, "layout.h");
+_Static_assert(offsetof(struct tcb, regs) == 0, "user_frame is running's register block");
 _Static_assert(offsetof(struct hart, kernel_stack_top) == HART_KERNEL_STACK_TOP, "layout.h");
 _Static_assert(offsetof(struct hart, kernel_satp) == HART_KERNEL_SATP, "layout.h");
+_Static_assert(offsetof(struct hart, fastpath_calls) == HART_FASTPATH_CALLS, "layout.h");
 _Static_assert(offsetof(struct trap_frame, sepc) == FRAME_SEPC, "layout.h");
 _Static_assert(sizeof(struct trap_frame) == FRAME_BYTES, "layout.h");
 _Static_assert(sizeof(struct trap_frame) <= sizeof(((struct tcb *)0)->regs),

@@ -27,16 +27,30 @@ struct trap_frame {
 struct hart {
 	/* Read by trap.S: keep in step with layout.h. */
 	uint64_t scratch;
-	/* Where trap.S saves the user's registers: the register block of
-	 * `running` (set with it, under the lock), NULL before the first. */
-	struct trap_frame *user_frame;
+	/* The thread last sent to user mode, or NULL; and, as the same
+	 * word, where trap.S saves the user's registers: the register block
+	 * of `running`, which starts its TCB (hart.c asserts it), so that an
+	 * exit sets both with one store. */
+	union {
+		struct tcb *running;
+		struct trap_frame *user_frame;
+	};
 	uint64_t kernel_stack_top;
 	uint64_t kernel_satp;
+	/* trap.S sends an ecall to the fastpath's first tier when a7 minus
+	 * SYS_CALL is below this: 2 (Call, ReplyRecv) while the fastpath is
+	 * on, 0 (none) while it is off (fastpath_set_enabled). */
+	uint64_t fastpath_calls;
 
 	uint64_t hart_id;
 	unsigned cpu_index;
-	struct tcb *running;          /* the thread last sent to user mode, or NULL */
-	uint64_t icache_epoch;        /* thread_code_epoch when this hart last ran fence.i */
+	/* Code was mapped executable since this hart last ran fence.i
+	 * (thread_code_mapped sets it on every hart, under the lock): one
+	 * load on the first tier, where an epoch compare took four. */
+	bool icache_stale;
+	/* uintr_backend->scrub_csrs, copied at the hart's start: the first
+	 * tier's scrub test without the backend's pointer. */
+	bool uintr_scrub;
 	uint64_t sie_user;            /* sie while a thread runs (idle: no timer) */
 	uint64_t fastpath_taken;      /* IPCs kernel/fastpath.c's second tier did here */
 	uint64_t fastpath_first_tier; /* and its first tier (DebugFastpath adds them) */

@@ -54,11 +54,19 @@ static inline bool space_walk(const struct tcb *t, struct space *s)
 	return true;
 }
 
+/* The key for hart h now. h (below 256) widened as a signed int: the
+ * hart's cpu_index as lw loaded it, where the unsigned widening cost two
+ * shifts on every hit. */
+HOT_INLINE uint64_t space_key(unsigned h)
+{
+	return cte_generation << 8 | (uint64_t)(int32_t)h;
+}
+
 /* space_find's first half: t's answer for hart h is remembered (then it
  * is in *s). False: only the walk can tell. Changes nothing. */
 HOT_INLINE bool space_hit(const struct tcb *t, unsigned h, struct space *s)
 {
-	if (t->regs[REG_SPACE_KEY] == (cte_generation << 8 | h)) {
+	if (t->regs[REG_SPACE_KEY] == space_key(h)) {
 		s->satp = t->regs[REG_SPACE_SATP];
 		s->join_asid = ASID_INVALID;
 		return true;
@@ -80,7 +88,7 @@ HOT_INLINE void space_remember(struct tcb *t, unsigned h, const struct space *s)
 {
 	if (s->join_asid == ASID_INVALID)
 		return;
-	t->regs[REG_SPACE_KEY] = cte_generation << 8 | h;
+	t->regs[REG_SPACE_KEY] = space_key(h);
 	t->regs[REG_SPACE_SATP] = s->satp;
 }
 

@@ -250,7 +250,7 @@ static void dispatch(struct tcb *t)
 	case SYS_DEBUG_FASTPATH:
 		/* Untrusted: a0; anything but 1 and 2 only asks. */
 		if (r[10] == 1 || r[10] == 2)
-			fastpath_enabled = r[10] == 2;
+			fastpath_set_enabled(r[10] == 2);
 		set_result(t, ERR_OK);
 		tcb_set_reg(t, PORT_REG_BADGE,
 			    hart_current()->fastpath_taken + hart_current()->fastpath_first_tier);

@@ -79,6 +79,9 @@ static void stall(void)
 void thread_start_hart(struct hart *hart)
 {
 	hart->sie_user = csr_read_sie() | SIE_SSIE | SIE_STIE | SIE_SEIE;
+	hart->icache_stale = true;           /* a fence.i before its first user code */
+	arch_fpu_init_hart(hart->cpu_index); /* (archtest used the registers) */
+	hart->uintr_scrub = uintr_backend->scrub_csrs;
 	if (preemptive)
 		arch_timer_start_periodic(arch_timer_ticks(TICK_MICROSECONDS));
 }
@@ -167,11 +170,11 @@ static void idle_wait(struct hart *hart)
 		;
 }
 
-uint64_t thread_code_epoch = 1; /* thread_run.h */
-
 void thread_code_mapped(void)
 {
-	thread_code_epoch++;
+	/* Every hart, started or not (one not started sets its own). */
+	for (unsigned h = 0; h < CONFIG_MAX_HARTS; h++)
+		harts[h].icache_stale = true;
 }
 
 _Noreturn void thread_return_to_user(struct hart *hart)

@@ -22,23 +22,18 @@
 #include "trap.h"
 #include "uintr_kernel.h"
 
-/* Bumped (under the lock) whenever a frame is mapped executable: a hart
- * whose icache_epoch differs runs fence.i before it next enters user mode
- * (thread_code_mapped). Starts ahead of every hart's 0. */
-extern uint64_t thread_code_epoch;
-
 /*
- * Can hart run next after from (two different threads) with nothing but
- * stores: no FP save, restore or zeroing, no fence.i, no user-interrupt
- * state to load? Then the sstatus to write (never 0), else 0. Changes
- * nothing; lock held.
+ * Can hart run next after from (two different threads, from being
+ * hart->running, which the kernel info page names, and having run in user
+ * mode here up to its trap) with nothing but stores: no FP save, restore,
+ * zeroing or even sstatus write, no fence.i, no user-interrupt state to
+ * load? Then non-zero, else 0. Changes nothing; lock held.
  */
 HOT_INLINE uint64_t thread_run_quick(const struct hart *hart, struct tcb *from, struct tcb *next)
 {
-	if (hart->icache_epoch != thread_code_epoch || !kuintr_return_is_noop(hart, next))
-		return 0;
-	return arch_fpu_switch_quick(hart->fpu, hart->cpu_index, thread_fpu(from),
-				     thread_fpu(next));
+	(void)from; /* its FP state is the live sstatus.FS (arch_fpu_switch_none) */
+	return !hart->icache_stale && kuintr_return_is_noop(hart, next) &&
+	       arch_fpu_switch_none(hart->fpu, thread_fpu(next));
 }
 
 /*
@@ -54,33 +49,44 @@ HOT_INLINE void thread_run_prepare(struct hart *hart, struct tcb *from, struct t
 {
 	unsigned h = hart->cpu_index;
 	if (quick_status != 0) {
-		csr_write_sstatus(quick_status);
 		/* thread_run_quick found nothing to load: what is left of
 		 * kuintr_return_to_user for two different threads. */
-		kuintr_switch_scrub();
+		if (hart->uintr_scrub)
+			uintr_backend_scrub_csrs();
 	} else if (next != from)
 		arch_fpu_switch(h, from ? thread_fpu(from) : NULL, thread_fpu(next));
 	/* core/ joined this hart to the ASID's flush set when next became
 	 * current (asid_activate); the ASID-tagged TLB needs no flush. */
 	csr_write_satp(satp);
 	/* Set, not written: on the U-interrupt model sie's bit 0 is also
-	 * uie.USIE, the running receiver's (arch/riscv/uintr_hardware.c). */
-	csr_set_sie(hart->sie_user);
+	 * uie.USIE, the running receiver's (arch/riscv/uintr_hardware.c). The
+	 * quick exit leaves from's user mode on this hart: every exit set
+	 * these bits, only idle_wait clears any (and leaves by the full
+	 * exit), and user mode can change none of them (uie aliases bit 0
+	 * alone, never in sie_user), so they are still set. */
+	if (quick_status == 0)
+		csr_set_sie(hart->sie_user);
+	else
+		CORE_ASSERT((csr_read_sie() & hart->sie_user) == hart->sie_user);
+	/* Also user_frame: the next trap saves straight into next's TCB
+	 * (trap.S). */
 	hart->running = next;
-	/* The next trap saves straight into next's TCB (trap.S). */
-	hart->user_frame = (struct trap_frame *)next->regs;
 	if (quick_status == 0) {
 		/* Code was mapped since this hart last fenced (invoke.c): a
 		 * loader wrote it as data, and this hart may hold stale
 		 * instructions. */
-		if (hart->icache_epoch != thread_code_epoch) {
-			hart->icache_epoch = thread_code_epoch;
+		if (hart->icache_stale) {
+			hart->icache_stale = false;
 			fence_i();
 		}
 		/* User-interrupt switch and delivery. */
 		kuintr_return_to_user(hart, next, next != from);
 	}
-	kinfo_set_running(hart, next);
+	if (quick_status != 0) {
+		CORE_ASSERT(hart->kinfo->thread == kinfo_id(from) && from != next);
+		kinfo_set_running_switched(hart, next);
+	} else
+		kinfo_set_running(hart, next);
 	spinlock_release(&kernel_lock);
 }
 

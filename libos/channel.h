@@ -191,24 +191,44 @@ struct channel_counters {
 /* ---- Client --------------------------------------------------------------------------------- */
 
 struct channel_client {
-	/* A slot's tag and state side by side, first: the hot paths reach
-	 * both from one address, the client's plus slot * 8. */
+	/* A slot's tag and state in one word, first: the hot paths reach it
+	 * as the client's address plus slot * 8 (channel_queue.h,
+	 * channel_client_slot_state: PENDING is the tag itself, DONE the tag
+	 * with bit 5 flipped, FREE the last tag with bit 6 set). */
 	struct channel_client_slot {
-		uint32_t tag;  /* slot | generation << 7 */
-		uint8_t state; /* enum channel_slot_state */
-		uint8_t reserved[3];
-	} slot[CHANNEL_MAX_DEPTH];
+		uint32_t word;
+		uint32_t reserved;
+	} slot[2 * CHANNEL_MAX_DEPTH];
+	/* slot[64..127] are no slots: what a tag with bit 6 set (nobody's)
+	 * finds when the inline wait indexes slot[] by the tag's low seven
+	 * bits. Their words are 0, whose low seven bits are never their index,
+	 * so that no tag equals one and the wait's one comparison refuses such
+	 * a tag without testing bit 6. */
 	struct channel_shared *shared;
 	struct channel_entry *requests, *responses;
 	struct channel_doorbell *mine, *server;
 	enum channel_state state;
 	uint32_t depth, mask;
 	uint32_t open_depth; /* depth while ACTIVE, else 0 (one test on the hot path) */
-	uint32_t request_tail, request_head_seen;   /* mine; last validated server value */
+	uint32_t request_tail, request_head_seen; /* mine; last validated server value */
+	/* request_head_seen + depth while ACTIVE, else request_tail: the
+	 * request queue has room (by the cached head) exactly while the tail
+	 * is not at it (one comparison on the hot path). */
+	uint32_t request_limit;
 	uint32_t response_head, response_tail_seen; /* mine; last validated server value */
 	uint32_t poll_budget;                       /* polls before publishing "sleeping" */
 	uint64_t done_slots;                        /* bit i: slot i is DONE (reply in done[i]) */
 	struct channel_counters counters;
+	/* The entry at each queue position (&requests[i], &responses[i] for
+	 * i < depth, set at init; NULL past depth): the inline submit and wait
+	 * load an entry's address instead of forming index * 320 (rv64 has no
+	 * multiply-add in an address; x86-64 scales by 8 at most). The submit,
+	 * whose slot is its position, finds request_at[slot] at a constant
+	 * offset from the slot's record. After the scalars, so that every
+	 * field the hot paths use is within a load's 12-bit offset of the
+	 * client (or of the record) on rv64. */
+	struct channel_entry *request_at[CHANNEL_MAX_DEPTH];
+	struct channel_entry *response_at[CHANNEL_MAX_DEPTH];
 	struct channel_message done[CHANNEL_MAX_DEPTH];
 };
 
@@ -293,15 +313,26 @@ struct channel_link {
 	uint32_t response_tail, response_head_seen; /* mine; last validated client value */
 	uint32_t room; /* reply room: depth - taken and not replied - unread replies */
 	struct channel_counters counters;
-	/* The link's reply slots (set at init): handle_of is
-	 * &server->handle_of[index << 6], handle_of[slot] the slot's current
-	 * handle (channel_handle_link: the client's tag, slot | link << 6 and
-	 * a generation). A slot holds a taken request exactly when its
-	 * handle's generation is odd (no separate bitmap to keep in step). */
-	uint64_t *handle_of;
+	/* The link's reply slots (set at init): &server->reply_slot[index <<
+	 * 6]; reply_slot[slot].handle is the slot's current handle
+	 * (channel_handle_link: the client's tag, slot | link << 6 and a
+	 * generation). A slot holds a taken request exactly when its handle's
+	 * generation is odd (no separate bitmap to keep in step). */
+	struct channel_reply_slot *reply_slot;
 	uint64_t reserved[3]; /* 128 bytes: a link from a handle by a shift */
 };
 _Static_assert(sizeof(struct channel_link) == 128, "a link is 1 << 7 bytes");
+
+/* A reply slot: its handle, and the request entry at the queue position of
+ * the same number (&requests[slot] while the link is attached, slot <
+ * depth; else NULL), so that the inline take, whose slot is the request's
+ * position, loads its entry's address beside the handle instead of forming
+ * index * 320. */
+struct channel_reply_slot {
+	uint64_t handle;
+	struct channel_entry *request;
+};
+_Static_assert(sizeof(struct channel_reply_slot) == 16, "a reply slot is 1 << 4 bytes");
 
 struct channel_server {
 	/* First, so that the reply finds a link as the server's address plus
@@ -310,7 +341,7 @@ struct channel_server {
 	/* Every link's reply slots, link index << 6 | slot: bits 0..11 of a
 	 * handle (channel_server_reply finds a slot from the handle alone).
 	 * The links point into them, so a server is never copied. */
-	uint64_t handle_of[CHANNEL_MAX_CHANNELS * CHANNEL_MAX_DEPTH];
+	struct channel_reply_slot reply_slot[CHANNEL_MAX_CHANNELS * CHANNEL_MAX_DEPTH];
 	struct channel_doorbell *mine;
 	/* The one ACTIVE link, or &idle (none or several): never NULL. */
 	struct channel_link *single;
@@ -391,7 +422,7 @@ static inline uint32_t channel_server_link_taken(const struct channel_server *se
  * 12..31), odd exactly while the slot holds a taken request, and the
  * client's tag (bits 32..63: what the reply's entry carries, so the reply
  * needs no other record of it). It is valid while it equals its slot's
- * handle_of[] in all 64 bits; the generation wraps after 2^19 takes of
+ * reply_slot[].handle in all 64 bits; the generation wraps after 2^19 takes of
  * one slot. The link index a handle names:
  */
 static inline uint32_t channel_handle_link(uint64_t handle)

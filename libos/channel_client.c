@@ -7,7 +7,8 @@
  *
  * Invariants (channel_client_check_invariants): slots at or past depth
  * are FREE, a slot is DONE exactly when its bit is in done_slots;
- * slot[i].tag names slot i's current tag (or its last one while FREE) and
+ * slot[i].word names slot i's state and current tag (or its last one while
+ * FREE: channel_queue.h, channel_client_slot_state) and
  * its low six bits are i; the cached server indices are within one queue
  * depth of ours.
  *
@@ -27,6 +28,7 @@ static CHANNEL_COLD enum error client_break(struct channel_client *client)
 {
 	client->state = CHANNEL_BROKEN;
 	client->open_depth = 0;
+	client->request_limit = client->request_tail;       /* no room from now on */
 	client->response_tail_seen = client->response_head; /* no cached entries */
 	return ERR_ILLEGAL_OPERATION;
 }
@@ -95,10 +97,15 @@ enum error channel_client_init(struct channel_client *client, void *buffer, size
 	client->depth = depth;
 	client->mask = depth - 1;
 	client->poll_budget = 256;
-	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
-		client->slot[slot].tag = slot;
+	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++) {
+		client->slot[slot].word = slot | CHANNEL_SLOT_WORD_FREE; /* last tag: slot */
+		/* Positions at or past depth are never used: no entry. */
+		client->request_at[slot] = slot < depth ? &client->requests[slot] : NULL;
+		client->response_at[slot] = slot < depth ? &client->responses[slot] : NULL;
+	}
 	client->state = CHANNEL_ACTIVE;
 	client->open_depth = depth;
+	client->request_limit = depth;
 	return ERR_OK;
 }
 
@@ -112,10 +119,12 @@ enum error channel_client_cancel(struct channel_client *client, uint32_t tag)
 	/* Slots at or past depth are never used: FREE, so refused here (slot
 	 * < 64 indexes the arrays). */
 	uint32_t slot = tag & TAG_SLOT_MASK;
-	if (client->slot[slot].tag != tag || client->slot[slot].state == CHANNEL_SLOT_FREE)
+	struct channel_client_slot *record = &client->slot[slot];
+	if (!channel_client_slot_holds(record, slot, tag))
 		return ERR_INVALID_ARGUMENT;
-	/* Freeing the slot moves its generation on: the old tag is dead. */
-	channel_client_slot_set(client, &client->slot[slot], slot, client->slot[slot].state,
+	/* Freed, the slot's next tag is of the next generation: the old tag
+	 * is dead. */
+	channel_client_slot_set(client, record, slot, tag, channel_client_slot_state(record, slot),
 				CHANNEL_SLOT_FREE);
 	return ERR_OK;
 }
@@ -124,7 +133,8 @@ uint32_t channel_client_outstanding(const struct channel_client *client)
 {
 	uint32_t outstanding = 0;
 	for (uint32_t slot = 0; slot < client->depth; slot++)
-		outstanding += client->slot[slot].state != CHANNEL_SLOT_FREE;
+		outstanding +=
+		    channel_client_slot_state(&client->slot[slot], slot) != CHANNEL_SLOT_FREE;
 	return outstanding;
 }
 
@@ -133,10 +143,10 @@ uint32_t channel_client_outstanding(const struct channel_client *client)
 static uint32_t client_free_slot(const struct channel_client *client, uint32_t tail)
 {
 	uint32_t slot = tail & client->mask;
-	if (client->slot[slot].state == CHANNEL_SLOT_FREE)
+	if (channel_client_slot_state(&client->slot[slot], slot) == CHANNEL_SLOT_FREE)
 		return slot;
 	for (slot = 0; slot < client->depth; slot++)
-		if (client->slot[slot].state == CHANNEL_SLOT_FREE)
+		if (channel_client_slot_state(&client->slot[slot], slot) == CHANNEL_SLOT_FREE)
 			break;
 	return slot;
 }
@@ -153,6 +163,7 @@ static CHANNEL_COLD enum error client_refresh_request_head(struct channel_client
 	if (head - client->request_head_seen > tail - client->request_head_seen)
 		return client_break(client);
 	client->request_head_seen = head;
+	client->request_limit = head + client->depth; /* ACTIVE: submit checked */
 	if (tail - head >= client->depth)
 		return ERR_NOT_ENOUGH_MEMORY;
 	return ERR_OK;
@@ -177,7 +188,8 @@ client_submit_checked(struct channel_client *client, const struct channel_messag
 		return client_submit_refresh(client, request, tag); /* a tail call */
 
 	return channel_client_publish(client, request, request->length, tag, is_short,
-				      &client->slot[slot], slot, client->shared);
+				      &client->slot[slot], slot, client->shared,
+				      channel_entry_at(client->requests, tail, client->mask));
 }
 
 /* The whole submit, out of line: the state check, the full shape check
@@ -220,8 +232,9 @@ static CHANNEL_COLD enum error deliver_done(struct channel_client *client, uint3
 					    struct channel_message *reply)
 {
 	message_copy(reply, &client->done[slot]);
-	channel_client_slot_set(client, &client->slot[slot], slot, CHANNEL_SLOT_DONE,
-				CHANNEL_SLOT_FREE);
+	channel_client_slot_set(client, &client->slot[slot], slot,
+				channel_client_slot_tag(&client->slot[slot], slot),
+				CHANNEL_SLOT_DONE, CHANNEL_SLOT_FREE);
 	return ERR_OK;
 }
 
@@ -279,9 +292,11 @@ client_consume(struct channel_client *client, uint32_t want, struct channel_mess
 	       uint32_t head)
 {
 	uint32_t tag = reply->tag;
-	uint32_t slot = tag & TAG_SLOT_MASK;
-	_Bool ours = slot < client->depth && client->slot[slot].tag == tag &&
-		     client->slot[slot].state == CHANNEL_SLOT_PENDING;
+	/* With bit 6 (no tag has it: a FREE slot's word may equal such a
+	 * value) the slot is past depth, so not ours. The word equals the tag
+	 * exactly when the slot is PENDING with it. */
+	uint32_t slot = tag & (TAG_SLOT_MASK | CHANNEL_TAG_NEVER);
+	_Bool ours = slot < client->depth && client->slot[slot].word == tag;
 	channel_words_read_large(reply, &client->responses[head & client->mask]);
 	if (ours) {
 		enum error err = channel_shape_check(reply->flags, reply->length,
@@ -304,12 +319,12 @@ client_consume(struct channel_client *client, uint32_t want, struct channel_mess
 	if (!ours)
 		return client_dropped(client);
 	if (want == CHANNEL_ANY || want == tag) {
-		channel_client_slot_set(client, &client->slot[slot], slot, CHANNEL_SLOT_PENDING,
-					CHANNEL_SLOT_FREE);
+		channel_client_slot_set(client, &client->slot[slot], slot, tag,
+					CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
 		return ERR_OK;
 	}
 	message_copy(&client->done[slot], reply);
-	channel_client_slot_set(client, &client->slot[slot], slot, CHANNEL_SLOT_PENDING,
+	channel_client_slot_set(client, &client->slot[slot], slot, tag, CHANNEL_SLOT_PENDING,
 				CHANNEL_SLOT_DONE);
 	return ERR_FAILED_LOOKUP;
 }
@@ -386,9 +401,10 @@ enum error channel_client_wait_general(struct channel_client *client, uint32_t t
 		/* Slots at or past depth are never used: FREE, so refused here
 		 * without a separate bound check (slot < 64 indexes the arrays). */
 		uint32_t slot = tag & TAG_SLOT_MASK;
-		if (client->slot[slot].tag != tag || client->slot[slot].state == CHANNEL_SLOT_FREE)
+		const struct channel_client_slot *record = &client->slot[slot];
+		if (!channel_client_slot_holds(record, slot, tag))
 			return ERR_INVALID_ARGUMENT;
-		if (client->slot[slot].state == CHANNEL_SLOT_DONE)
+		if (channel_client_slot_state(record, slot) == CHANNEL_SLOT_DONE)
 			return deliver_done(client, slot, reply);
 	}
 	if (CHANNEL_UNLIKELY(client->state != CHANNEL_ACTIVE))
@@ -456,15 +472,28 @@ enum error channel_client_check_invariants(const struct channel_client *client)
 		return ERR_INVALID_ARGUMENT;
 	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++) {
 		uint64_t bit = UINT64_C(1) << slot;
-		enum channel_slot_state state = client->slot[slot].state;
-		if ((client->slot[slot].tag & TAG_SLOT_MASK) != slot ||
-		    (client->slot[slot].tag & CHANNEL_TAG_NEVER) != 0 ||
-		    state > CHANNEL_SLOT_DONE ||
+		const struct channel_client_slot *record = &client->slot[slot];
+		enum channel_slot_state state = channel_client_slot_state(record, slot);
+		uint32_t tag = channel_client_slot_tag(record, slot);
+		const struct channel_entry *request =
+		    slot < client->depth ? &client->requests[slot] : NULL;
+		const struct channel_entry *response =
+		    slot < client->depth ? &client->responses[slot] : NULL;
+		if ((tag & TAG_SLOT_MASK) != slot || record->reserved != 0 ||
+		    client->request_at[slot] != request || client->response_at[slot] != response ||
+		    (tag & CHANNEL_TAG_NEVER) != 0 ||
 		    (slot >= client->depth && state != CHANNEL_SLOT_FREE) ||
 		    (state == CHANNEL_SLOT_DONE) != ((client->done_slots & bit) != 0))
 			return ERR_INVALID_ARGUMENT;
 	}
+	for (uint32_t index = CHANNEL_MAX_DEPTH; index < 2 * CHANNEL_MAX_DEPTH; index++)
+		if (client->slot[index].word != 0 || client->slot[index].reserved != 0)
+			return ERR_INVALID_ARGUMENT;
 	if (client->open_depth != (client->state == CHANNEL_ACTIVE ? client->depth : 0))
+		return ERR_INVALID_ARGUMENT;
+	if (client->request_limit != (client->state == CHANNEL_ACTIVE
+					  ? client->request_head_seen + client->depth
+					  : client->request_tail))
 		return ERR_INVALID_ARGUMENT;
 	if (client->request_tail - client->request_head_seen > client->depth ||
 	    client->response_tail_seen - client->response_head > client->depth)

@@ -58,6 +58,21 @@ CHANNEL_MUST_CHECK enum error channel_server_take_none(struct channel_server *se
 
 /* ---- Client ----------------------------------------------------------------------------------- */
 
+/* channel_client_submit_general through a tag of its own: the caller's
+ * `tag` is then written only here and by the inline path, so that after
+ * inlining it can stay in a register (its address passed out of line would
+ * keep it in memory: a store and a load on every call). A failed submit
+ * leaves CHANNEL_TAG_NEVER in it, which names no request. */
+static inline __attribute__((always_inline)) enum error
+channel_client_submit_out(struct channel_client *client, const struct channel_message *request,
+			  uint32_t *tag)
+{
+	uint32_t given = CHANNEL_TAG_NEVER; /* what a failed submit leaves: nobody's tag */
+	enum error err = channel_client_submit_general(client, request, &given);
+	*tag = given;
+	return err;
+}
+
 /* Assumes nothing about `request` (checked here or by the general path)
  * or the server's head. */
 CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
@@ -66,23 +81,25 @@ CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
 	uint32_t tail = client->request_tail;
 	/* The request's slot is its queue position when that is FREE (it is
 	 * unless the request submitted depth requests ago is still
-	 * outstanding); else the general path looks for another. open_depth
-	 * is 0 unless ACTIVE: a broken or detached client always takes the
-	 * general path, which reports it. */
+	 * outstanding); else the general path looks for another. */
 	uint64_t slot = channel_queue_index(tail, client->mask); /* as the entry's */
 	struct channel_client_slot *record = channel_client_record(client, slot);
 	uint64_t shape = channel_message_shape(request); /* the length, when common */
-	if (CHANNEL_UNLIKELY(!channel_shape_common(shape) || record->state != CHANNEL_SLOT_FREE))
-		return channel_client_submit_general(client, request, tag);
-	/* Room by our cached server head, else read the real one; the general
-	 * path handles a full queue, a broken head and a channel that is not
-	 * ACTIVE (open_depth 0). */
+	if (CHANNEL_UNLIKELY(!channel_shape_common(shape) ||
+			     !(record->word & CHANNEL_SLOT_WORD_FREE)))
+		return channel_client_submit_out(client, request, tag);
+	/* Room by our cached server head (the tail short of request_limit,
+	 * cached head + depth; the tail itself unless ACTIVE, so that a broken
+	 * or detached client always goes on), else read the real one; the
+	 * general path handles a full queue, a broken head and a channel that
+	 * is not ACTIVE (open_depth 0 fails the refresh). */
 	struct channel_shared *shared = client->shared; /* loaded once for both */
-	if (CHANNEL_UNLIKELY(tail - client->request_head_seen >= client->open_depth) &&
+	if (CHANNEL_UNLIKELY(tail == client->request_limit) &&
 	    !channel_client_refresh_room(client, shared))
-		return channel_client_submit_general(client, request, tag);
+		return channel_client_submit_out(client, request, tag);
+	/* The slot is the request's position. */
 	return channel_client_publish(client, request, (uint32_t)shape, tag, 1, record,
-				      (uint32_t)slot, shared);
+				      (uint32_t)slot, shared, channel_client_request_at(record));
 }
 
 /*
@@ -95,17 +112,21 @@ CHANNEL_HOT enum error channel_client_submit(struct channel_client *client,
 CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32_t tag,
 					   uint64_t timeout_ns, struct channel_message *reply)
 {
-	uint32_t slot = tag & CHANNEL_TAG_SLOT_MASK;
-	/* Slots at or past depth are never used: FREE, so slot[] needs no
-	 * bound check beyond the mask (slot < 64 indexes the array); no
-	 * slot[].tag is ever CHANNEL_ANY (bit 6 of a tag is 0). */
+	/* The tag's low seven bits: a slot (< 64) or, with bit 6 set (no
+	 * tag has it, CHANNEL_ANY included), a record past the slots, whose
+	 * word no value with those bits equals; no bound check beyond the mask.
+	 * Slots at or past depth are never used: FREE. A slot's word equals
+	 * `tag` exactly when it is PENDING with that tag
+	 * (channel_client_slot_state: FREE and DONE words never carry their
+	 * slot's number with bit 6 clear). */
+	uint32_t slot = tag & (CHANNEL_TAG_SLOT_MASK | CHANNEL_TAG_NEVER);
 	struct channel_client_slot *record = channel_client_record(client, slot);
-	if (CHANNEL_UNLIKELY(timeout_ns != 0 || record->tag != tag ||
-			     record->state != CHANNEL_SLOT_PENDING))
+	if (CHANNEL_UNLIKELY(timeout_ns != 0 || record->word != tag))
 		return channel_client_wait_general(client, tag, timeout_ns, reply);
 	uint32_t head = client->response_head, next = head + 1;
 	struct channel_shared *shared = client->shared;
-	const struct channel_entry *entry = channel_entry_at(client->responses, head, client->mask);
+	const struct channel_entry *entry =
+	    channel_client_response_at(client, channel_queue_index(head, client->mask));
 	/* No entry cached: read the server's tail. Likely for a synchronous
 	 * caller, whose one reply is past the cached tail every time. */
 	if (CHANNEL_LIKELY(head == client->response_tail_seen)) {
@@ -130,7 +151,7 @@ CHANNEL_HOT enum error channel_client_wait(struct channel_client *client, uint32
 	 * areas), then the release of the entry. */
 	reply->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
 	client->response_head = next;
-	channel_client_slot_set(client, record, slot, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
+	channel_client_slot_set(client, record, slot, tag, CHANNEL_SLOT_PENDING, CHANNEL_SLOT_FREE);
 	__builtin_memcpy(CHANNEL_ALIGNED(reply->payload), CHANNEL_ALIGNED(entry->payload),
 			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: our copy of the entry is complete before the server may
@@ -155,19 +176,25 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	 * general path handles a client that gives none or breaks its head
 	 * (nothing else shared was read yet), and more links or none
 	 * (`single` is server->idle, which never has room). */
-	if (CHANNEL_UNLIKELY(link->room == 0) && !channel_link_refresh_room(link))
-		return channel_server_take_general(server, request);
+	uint32_t room = link->room;
+	if (CHANNEL_UNLIKELY(room == 0)) {
+		if (!channel_link_refresh_room(link))
+			return channel_server_take_general(server, request);
+		room = link->room;
+	}
 	uint32_t head = link->request_head;
 	/* The reply slot: the request's queue position, or out of line when
 	 * that one is still taken (channel_link_slot_for). */
 	uint64_t slot = channel_queue_index(head, link->mask);
-	uint64_t *handles = link->handle_of; /* the copies below may alias it */
-	uint64_t handle = handles[slot];
-	if (CHANNEL_UNLIKELY(handle & CHANNEL_HANDLE_GENERATION))
+	/* The copies below may alias the record for the compiler. */
+	struct channel_reply_slot *record = &link->reply_slot[slot];
+	uint64_t handle = record->handle;
+	if (CHANNEL_UNLIKELY(channel_handle_odd(handle)))
 		return channel_server_take_general(server, request);
 	uint32_t next = head + 1;
 	struct channel_shared *shared = link->shared;
-	const struct channel_entry *entry = channel_entry_at(link->requests, head, link->mask);
+	/* The slot is the request's position: its record has the entry. */
+	const struct channel_entry *entry = record->request;
 	/* No entry cached: read the client's tail (likely, as in the wait). */
 	if (CHANNEL_LIKELY(head == link->request_tail_seen)) {
 		/* Acquire: the client wrote the entries before this tail. */
@@ -191,7 +218,12 @@ CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 	 * link becomes ACTIVE (link_set_state in channel_server.c). */
 	request->large = (struct channel_large){ 0, 0 }; /* no CHANNEL_FLAG_LARGE */
 	link->request_head = next;
-	channel_link_accept_in(link, request, handles, slot, handle, link->room);
+#if !defined(__riscv)
+	/* x86-64 decrements the credit in memory (one instruction) rather
+	 * than keep it in a register across the copies; rv64 loads it once. */
+	room = link->room;
+#endif
+	channel_link_accept_in(link, request, record, slot, handle, room);
 	__builtin_memcpy(CHANNEL_ALIGNED(request->payload), CHANNEL_ALIGNED(entry->payload),
 			 CHANNEL_SHORT_PAYLOAD);
 	/* Release: the copy is complete before the client may reuse the entry. */

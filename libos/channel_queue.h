@@ -320,6 +320,17 @@ channel_entry_write(struct channel_entry *entry, uint32_t tag,
 	    &tag, sizeof(tag));
 	if (is_short) {
 		CHANNEL_ASSERT(length <= CHANNEL_SHORT_PAYLOAD && message->flags == 0);
+#if defined(__riscv)
+		/* The payload's address for the other short lengths is formed
+		 * on their branch only: GCC hoisted it onto the 8-byte path,
+		 * which stores at an offset from the entry. */
+		if (CHANNEL_LIKELY(length == 8)) {
+			__builtin_memcpy(CHANNEL_ALIGNED(entry->payload),
+					 CHANNEL_ALIGNED(message->payload), 8);
+			return;
+		}
+		__asm__("" : "+r"(entry));
+#endif
 		channel_payload_out_short(entry->payload, message->payload, length);
 	} else {
 		if (message->flags & CHANNEL_FLAG_LARGE)
@@ -472,18 +483,32 @@ static inline uint64_t channel_deadline(uint64_t timeout_ns)
  * tag << 32. */
 #define CHANNEL_HANDLE_GENERATION (UINT64_C(1) << 12)
 
-/* A handle's link << 6 | slot: its slot's index in server->handle_of
+/* A handle's generation is odd (its slot holds a taken request). On rv64
+ * the bit is shifted to the sign (a shift and a branch; GCC's test of bit
+ * 12 forms the mask with lui first); elsewhere the mask test. */
+static inline _Bool channel_handle_odd(uint64_t handle)
+{
+#if defined(__riscv)
+	uint64_t top = handle << 51;
+	__asm__("" : "+r"(top));
+	return (int64_t)top < 0;
+#else
+	return (handle & CHANNEL_HANDLE_GENERATION) != 0;
+#endif
+}
+
+/* A handle's link << 6 | slot: its slot's index in server->reply_slot
  * (any 12 bits name an element). */
 static inline uint32_t channel_handle_index(uint64_t handle)
 {
 	return (uint32_t)handle & 0xfffu;
 }
 
-/* &server->handle_of[channel_handle_index(handle)], and in *link the
- * link the handle names. On rv64 both offsets come from the index's 12
- * bits shifted to the top (index * 8; link * 128, a link being 128
- * bytes); that value is hidden from GCC, which would otherwise build the
- * masks from the generation's constant. */
+/* &server->reply_slot[channel_handle_index(handle)].handle, and in *link
+ * the link the handle names. On rv64 both offsets come from the index's 12
+ * bits shifted to the top (index * 16, a reply slot being 16 bytes; link
+ * * 128, a link being 128 bytes); that value is hidden from GCC, which
+ * would otherwise build the masks from the generation's constant. */
 static inline uint64_t *channel_handle_slot_of(struct channel_server *server, uint64_t handle,
 					       struct channel_link **link)
 {
@@ -491,18 +516,20 @@ static inline uint64_t *channel_handle_slot_of(struct channel_server *server, ui
 	uint64_t top = handle << 52;
 	__asm__("" : "+r"(top));
 	*link = (struct channel_link *)(void *)((uint8_t *)server->link + ((top >> 58) << 7));
-	return (uint64_t *)(void *)((uint8_t *)server->handle_of + (top >> 49));
+	return (uint64_t *)(void *)((uint8_t *)server->reply_slot + (top >> 48));
 #else
 	/* x86-64 scales an index in the address; a link is 128 bytes. */
 	*link =
 	    (struct channel_link *)(void *)((uint8_t *)server->link + ((handle & (63u << 6)) << 1));
-	return &server->handle_of[channel_handle_index(handle)];
+	return &server->reply_slot[channel_handle_index(handle)].handle;
 #endif
 }
 
-/* Slot `slot`'s record (slot < CHANNEL_MAX_DEPTH). On rv64 the address is
- * hidden from the optimiser once formed: GCC would otherwise form it again
- * (a shift and an add) at each use rather than keep it in a register. */
+/* Slot `slot`'s record (slot < CHANNEL_MAX_DEPTH; the inline wait also
+ * reaches the records past them, slot < 2 * CHANNEL_MAX_DEPTH). On rv64 the
+ * address is hidden from the optimiser once formed: GCC would otherwise
+ * form it again (a shift and an add) at each use rather than keep it in a
+ * register. */
 static inline struct channel_client_slot *channel_client_record(struct channel_client *client,
 								uint64_t slot)
 {
@@ -513,57 +540,141 @@ static inline struct channel_client_slot *channel_client_record(struct channel_c
 	return record;
 }
 
+/* request_at[slot] of the client whose slot[slot] is `record`: slot[] is
+ * at the client's start and request_at[] has 8-byte elements too, so it is
+ * `record` plus request_at's offset (one load on rv64, whose `record` is
+ * already formed). */
+static inline struct channel_entry *channel_client_request_at(struct channel_client_slot *record)
+{
+	_Static_assert(offsetof(struct channel_client, slot) == 0 &&
+			   sizeof(struct channel_client_slot) == sizeof(struct channel_entry *) &&
+			   offsetof(struct channel_client, response_at) < 2048,
+		       "request_at[] is slot[] moved by a constant, element for element, "
+		       "within a 12-bit load offset");
+	return *(struct channel_entry *const *)(const void *)((const char *)record +
+							      offsetof(struct channel_client,
+								       request_at));
+}
+
+/* client->response_at[index] (index < CHANNEL_MAX_DEPTH). On rv64 the
+ * scaled index is hidden from GCC once formed, so that the array's offset
+ * goes into the load's immediate (GCC added it to the index first). */
+static inline const struct channel_entry *channel_client_response_at(struct channel_client *client,
+								     uint64_t index)
+{
+	const char *at = (const char *)client + index * sizeof(client->response_at[0]);
+#if defined(__riscv)
+	__asm__("" : "+r"(at));
+#endif
+	return *(struct channel_entry *const *)(const void *)(at + offsetof(struct channel_client,
+									    response_at));
+}
+
+/*
+ * A client slot's word says its state and its tag at once (no state byte
+ * to load and store beside it):
+ * - PENDING: the tag itself (bit 6 clear, the low six bits the slot), so
+ *   that "this tag, PENDING" is one comparison with the word;
+ * - DONE: the tag with bit 5 flipped (bit 6 clear, the low six bits not
+ *   the slot: no tag of this slot equals it);
+ * - FREE: the slot's last tag with bit 6 set (no tag has it), so that the
+ *   next tag is the word plus 64 (bit 6 carries into the generation).
+ */
+#define CHANNEL_SLOT_WORD_FREE 64u
+#define CHANNEL_SLOT_WORD_DONE 32u
+
+/* The state of slot `slot`, whose record is `record`. */
+static inline enum channel_slot_state
+channel_client_slot_state(const struct channel_client_slot *record, uint32_t slot)
+{
+	if (record->word & CHANNEL_SLOT_WORD_FREE)
+		return CHANNEL_SLOT_FREE;
+	return (record->word & CHANNEL_TAG_SLOT_MASK) == slot ? CHANNEL_SLOT_PENDING
+							      : CHANNEL_SLOT_DONE;
+}
+
+/* The tag slot `slot` holds (PENDING or DONE), or its last one (FREE). */
+static inline uint32_t channel_client_slot_tag(const struct channel_client_slot *record,
+					       uint32_t slot)
+{
+	switch (channel_client_slot_state(record, slot)) {
+	case CHANNEL_SLOT_FREE: return record->word & ~CHANNEL_SLOT_WORD_FREE;
+	case CHANNEL_SLOT_PENDING: return record->word;
+	case CHANNEL_SLOT_DONE: return record->word ^ CHANNEL_SLOT_WORD_DONE;
+	}
+	return record->word; /* not reached: every state is above */
+}
+
+/* `tag` is what slot `slot` (its record `record`) holds, PENDING or DONE:
+ * an outstanding tag. */
+static inline _Bool channel_client_slot_holds(const struct channel_client_slot *record,
+					      uint32_t slot, uint32_t tag)
+{
+	return channel_client_slot_state(record, slot) != CHANNEL_SLOT_FREE &&
+	       channel_client_slot_tag(record, slot) == tag;
+}
+
 /* The one place a client slot changes state (enum channel_slot_state);
- * keeps the bitmaps in step. `record` is &client->slot[slot]. `from` (a
- * constant at each call) is the slot's state, asserted; the legal
- * transitions are FREE → PENDING, PENDING → FREE, PENDING → DONE, DONE →
- * FREE. */
+ * keeps the bitmaps in step. `record` is &client->slot[slot] and `tag` the
+ * tag it holds (PENDING or DONE; from FREE: the new one, the next
+ * generation of its last). `from` (a constant at each
+ * call) is the slot's state, asserted; the legal transitions are FREE →
+ * PENDING, PENDING → FREE, PENDING → DONE, DONE → FREE. */
 static inline void channel_client_slot_set(struct channel_client *client,
 					   struct channel_client_slot *record, uint32_t slot,
-					   enum channel_slot_state from, enum channel_slot_state to)
+					   uint32_t tag, enum channel_slot_state from,
+					   enum channel_slot_state to)
 {
 	uint64_t bit = UINT64_C(1) << slot;
 	CHANNEL_ASSERT(
-	    record == &client->slot[slot] && record->state == from &&
+	    record == &client->slot[slot] && channel_client_slot_state(record, slot) == from &&
+	    tag == channel_client_slot_tag(record, slot) +
+		       (from == CHANNEL_SLOT_FREE ? CHANNEL_TAG_GENERATION : 0) &&
 	    (from == CHANNEL_SLOT_PENDING
 		 ? to != CHANNEL_SLOT_PENDING
 		 : to == (from == CHANNEL_SLOT_FREE ? CHANNEL_SLOT_PENDING : CHANNEL_SLOT_FREE)));
-	record->state = (uint8_t)to;
 	switch (to) {
 	case CHANNEL_SLOT_FREE:
-		/* The slot's tag stays in slot[].tag but is valid no more: every
-		 * use of a tag also wants its slot not FREE. */
+		/* The slot's tag stays in its word but is valid no more. */
+		record->word = tag | CHANNEL_SLOT_WORD_FREE;
 		if (from == CHANNEL_SLOT_DONE)
 			client->done_slots &= ~bit;
 		break;
 	case CHANNEL_SLOT_PENDING:
 		/* A new tag: the next generation (the slot's earlier tags never
-		 * name it again; it wraps by itself, bit 6 stays 0, so that no
+		 * name it again; it wraps by itself, bit 6 is 0, so that no
 		 * tag is CHANNEL_ANY). Moved on here rather than when the slot
 		 * is freed: submit already holds the old one in a register. */
-		record->tag += CHANNEL_TAG_GENERATION;
+		record->word = tag;
 		break;
-	case CHANNEL_SLOT_DONE: client->done_slots |= bit; break;
+	case CHANNEL_SLOT_DONE:
+		record->word = tag ^ CHANNEL_SLOT_WORD_DONE;
+		client->done_slots |= bit;
+		break;
 	}
 }
 
 /*
  * The acting part of a submit, shared by the inline and the general path:
- * take FREE slot `slot`, write the entry at our tail (the queue has room),
- * publish it and ring the server if it sleeps.
+ * take FREE slot `slot`, write `entry` (the one at our tail; the queue has
+ * room), publish it and ring the server if it sleeps.
  */
 static inline __attribute__((always_inline)) enum error
 channel_client_publish(struct channel_client *client, const struct channel_message *request,
 		       uint32_t length, uint32_t *tag, _Bool is_short,
 		       struct channel_client_slot *record, uint32_t slot,
-		       struct channel_shared *shared)
+		       struct channel_shared *shared, struct channel_entry *entry)
 {
 	/* Our state first: the entry's bytes may alias it for the compiler,
 	 * which would then reload it. `shared` is client->shared. */
 	uint32_t tail = client->request_tail;
-	uint32_t my_tag = record->tag + CHANNEL_TAG_GENERATION;
-	struct channel_entry *entry = channel_entry_at(client->requests, tail, client->mask);
-	channel_client_slot_set(client, record, slot, CHANNEL_SLOT_FREE, CHANNEL_SLOT_PENDING);
+	/* FREE: the word is the last tag with bit 6 set; + 64 is the next
+	 * generation's tag. */
+	uint32_t word = record->word;
+	uint32_t my_tag = word + CHANNEL_SLOT_WORD_FREE;
+	CHANNEL_ASSERT(entry == channel_entry_at(client->requests, tail, client->mask));
+	channel_client_slot_set(client, record, slot, my_tag, CHANNEL_SLOT_FREE,
+				CHANNEL_SLOT_PENDING);
 	client->request_tail = tail + 1;
 	*tag = my_tag;
 	channel_entry_write(entry, my_tag, request, length, is_short);
@@ -588,6 +699,7 @@ static inline int channel_client_refresh_room(struct channel_client *client,
 	    tail - head >= client->open_depth)
 		return 0;
 	client->request_head_seen = head;
+	client->request_limit = head + client->open_depth;
 	return 1;
 }
 
@@ -596,16 +708,17 @@ static inline int channel_client_refresh_room(struct channel_client *client,
  * channel_server.c). */
 CHANNEL_COLD uint32_t channel_link_free_slot(const struct channel_link *link);
 
-/* Hand a request, checked and copied in, to the server: reply slot `slot`
- * (free; room was checked) of handle array `handles` (link->handle_of,
- * passed in: the copies may alias it for the compiler), whose handle
- * `handle` turns odd and takes the request's tag (the last one's, left in
- * its high half, goes). */
+/* Hand a request, checked and copied in, to the server: reply slot
+ * `record` (link->reply_slot[slot], passed in: the copies may alias it for
+ * the compiler; free, room was checked), whose handle `handle` turns odd
+ * and takes the request's tag (the last one's, left in its high half,
+ * goes). */
 static inline __attribute__((always_inline)) void
 channel_link_accept_in(struct channel_link *link, struct channel_message *request,
-		       uint64_t *handles, uint64_t slot, uint64_t handle, uint32_t room)
+		       struct channel_reply_slot *record, uint64_t slot, uint64_t handle,
+		       uint32_t room)
 {
-	CHANNEL_ASSERT(handles == link->handle_of && handle == handles[slot] &&
+	CHANNEL_ASSERT(record == &link->reply_slot[slot] && handle == record->handle &&
 		       slot < link->depth && room == link->room && room > 0 &&
 		       !(handle & CHANNEL_HANDLE_GENERATION));
 	/* The generation wraps in its 20 bits (the 32-bit sum drops the
@@ -615,15 +728,15 @@ channel_link_accept_in(struct channel_link *link, struct channel_message *reques
 	 * extension, a shift and an or. On x86-64 the two halves cost more. */
 #if defined(__riscv)
 	uint32_t low = (uint32_t)handle + (uint32_t)CHANNEL_HANDLE_GENERATION, tag = request->tag;
-	__builtin_memcpy(CHANNEL_ALIGNED_TO(&handles[slot], 4), &low, 4);
+	__builtin_memcpy(CHANNEL_ALIGNED_TO(&record->handle, 4), &low, 4);
 	__builtin_memcpy(CHANNEL_ALIGNED_TO(&request->handle, 4), &low, 4);
 	link->room = room - 1;
-	__builtin_memcpy(CHANNEL_ALIGNED_TO((uint8_t *)&handles[slot] + 4, 4), &tag, 4);
+	__builtin_memcpy(CHANNEL_ALIGNED_TO((uint8_t *)&record->handle + 4, 4), &tag, 4);
 	__builtin_memcpy(CHANNEL_ALIGNED_TO((uint8_t *)&request->handle + 4, 4), &tag, 4);
 #else
 	handle = (uint64_t)request->tag << 32 | (uint32_t)(handle + CHANNEL_HANDLE_GENERATION);
 	link->room = room - 1;
-	handles[slot] = handle;
+	record->handle = handle;
 	request->handle = handle;
 #endif
 }
@@ -631,8 +744,8 @@ channel_link_accept_in(struct channel_link *link, struct channel_message *reques
 static inline __attribute__((always_inline)) void
 channel_link_accept_at(struct channel_link *link, struct channel_message *request, uint32_t slot)
 {
-	channel_link_accept_in(link, request, link->handle_of, slot, link->handle_of[slot],
-			       link->room);
+	channel_link_accept_in(link, request, &link->reply_slot[slot], slot,
+			       link->reply_slot[slot].handle, link->room);
 }
 
 /* The request at queue position `head`'s reply slot: that position when
@@ -641,7 +754,7 @@ channel_link_accept_at(struct channel_link *link, struct channel_message *reques
 static inline uint32_t channel_link_slot_for(const struct channel_link *link, uint32_t head)
 {
 	uint32_t slot = head & link->mask;
-	if (CHANNEL_UNLIKELY(link->handle_of[slot] & CHANNEL_HANDLE_GENERATION))
+	if (CHANNEL_UNLIKELY(link->reply_slot[slot].handle & CHANNEL_HANDLE_GENERATION))
 		return channel_link_free_slot(link);
 	return slot;
 }
@@ -693,8 +806,8 @@ static inline __attribute__((always_inline)) enum error
 channel_link_answer(struct channel_link *link, uint32_t slot, const struct channel_message *reply,
 		    _Bool is_short)
 {
-	uint64_t handle = link->handle_of[slot];
-	link->handle_of[slot] = handle + CHANNEL_HANDLE_GENERATION;
+	uint64_t handle = link->reply_slot[slot].handle;
+	link->reply_slot[slot].handle = handle + CHANNEL_HANDLE_GENERATION;
 	return channel_link_post(link, (uint32_t)(handle >> 32), reply, reply->length, is_short);
 }
 

@@ -24,7 +24,7 @@
  * Invariants (channel_server_check_invariants): `active` and `by_priority`
  * hold exactly the ACTIVE links and `single` the only one; room +
  * (slots whose handle has an odd generation: taken) + unread replies ==
- * depth on an ACTIVE link; handle_of[i] names its slot and link, no slot
+ * depth on an ACTIVE link; reply_slot[i].handle names its slot and link, no slot
  * at or past depth is taken, and none of a BROKEN link is (its handles were
  * retired).
  */
@@ -87,9 +87,9 @@ void channel_server_init(struct channel_server *server, struct channel_doorbell 
 	server->single = &server->idle;
 	server->poll_budget = 1024;
 	for (uint32_t index = 0; index < CHANNEL_MAX_CHANNELS; index++) {
-		server->link[index].handle_of = &server->handle_of[index * CHANNEL_MAX_DEPTH];
+		server->link[index].reply_slot = &server->reply_slot[index * CHANNEL_MAX_DEPTH];
 		for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
-			server->link[index].handle_of[slot] = index << 6 | slot;
+			server->link[index].reply_slot[slot].handle = index << 6 | slot;
 	}
 }
 
@@ -151,6 +151,8 @@ enum error channel_server_attach(struct channel_server *server, uint32_t index, 
 	link->response_tail = link->response_head_seen = 0;
 	link->room = depth;
 	link->counters = (struct channel_counters){ 0 };
+	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
+		link->reply_slot[slot].request = slot < depth ? &link->requests[slot] : NULL;
 	atomic_store_explicit(&shared->request_head, 0, memory_order_relaxed);
 	atomic_store_explicit(&shared->response_tail, 0, memory_order_relaxed);
 	atomic_store_explicit(&shared->server_sleeping, 0, memory_order_relaxed);
@@ -163,8 +165,8 @@ enum error channel_server_attach(struct channel_server *server, uint32_t index, 
 static void link_retire_handles(struct channel_link *link)
 {
 	for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++)
-		if (link->handle_of[slot] & HANDLE_GENERATION)
-			link->handle_of[slot] += HANDLE_GENERATION;
+		if (link->reply_slot[slot].handle & HANDLE_GENERATION)
+			link->reply_slot[slot].handle += HANDLE_GENERATION;
 }
 
 enum error channel_server_detach(struct channel_server *server, uint32_t index)
@@ -184,7 +186,7 @@ enum error channel_server_detach(struct channel_server *server, uint32_t index)
 uint32_t channel_link_free_slot(const struct channel_link *link)
 {
 	uint32_t slot = 0;
-	while (slot < link->depth && (link->handle_of[slot] & HANDLE_GENERATION))
+	while (slot < link->depth && (link->reply_slot[slot].handle & HANDLE_GENERATION))
 		slot++;
 	CHANNEL_ASSERT(slot < link->depth);
 	return slot;
@@ -397,7 +399,7 @@ server_reply_body(struct channel_server *server, const struct channel_message *r
 	uint32_t index = channel_handle_link(handle);
 	uint32_t slot = channel_handle_slot(handle);
 	struct channel_link *link = &server->link[index];
-	uint64_t held = link->handle_of[slot];
+	uint64_t held = link->reply_slot[slot].handle;
 	if (CHANNEL_UNLIKELY(held != handle || !(handle & HANDLE_GENERATION))) {
 		/* A handle taken before its link broke: link_break retired it
 		 * (one generation on). The API says "broken", not "unknown". */
@@ -456,14 +458,16 @@ enum error channel_server_check_invariants(const struct channel_server *server)
 			return ERR_INVALID_ARGUMENT;
 		if (link->state == CHANNEL_ACTIVE && !(server->by_priority[link->priority] & bit))
 			return ERR_INVALID_ARGUMENT;
-		if (link->handle_of != &server->handle_of[index * CHANNEL_MAX_DEPTH])
+		if (link->reply_slot != &server->reply_slot[index * CHANNEL_MAX_DEPTH])
 			return ERR_INVALID_ARGUMENT;
 		if (link->state == CHANNEL_DETACHED)
 			continue;
 		uint64_t busy = 0;
 		for (uint32_t slot = 0; slot < CHANNEL_MAX_DEPTH; slot++) {
-			uint64_t handle = link->handle_of[slot];
-			if (channel_handle_index(handle) != (index << 6 | slot))
+			uint64_t handle = link->reply_slot[slot].handle;
+			if (channel_handle_index(handle) != (index << 6 | slot) ||
+			    link->reply_slot[slot].request !=
+				(slot < link->depth ? &link->requests[slot] : NULL))
 				return ERR_INVALID_ARGUMENT;
 			busy |= (uint64_t)((handle & HANDLE_GENERATION) != 0) << slot;
 		}

@@ -34,6 +34,57 @@ static void fp_server(uint64_t unused)
 	shared[15] = same && err == ERR_OK ? 1 : 2;
 }
 
+/* A server that never used FP before this case: each round it finds the
+ * values it wrote last round, writes new ones and answers with
+ * ReplyRecv, its FP registers Dirty. */
+static void fp_dirty_server(uint64_t unused)
+{
+	(void)unused;
+	struct kmsg m = msg(0, 0);
+	enum error err = kestrel_recv(shared_ep, shared_reply, &m);
+	bool same = true;
+	for (unsigned i = 0; i < ROUNDS && err == ERR_OK; i++) {
+		same = same && (i == 0 || fp_is(0x5555555555555500ull + i - 1, 0x66ull + i - 1));
+		set_fp(0x5555555555555500ull + i, 0x66ull + i);
+		m = msg(0, 0);
+		err = i + 1 < ROUNDS ? kestrel_reply_recv(shared_ep, shared_reply, &m)
+				     : kestrel_reply(shared_reply, &m);
+	}
+	shared[15] = same && err == ERR_OK ? 1 : 2;
+}
+
+/* A caller that never uses FP: it must see zeroed FP registers after
+ * every call (reading them leaves sstatus.FS as it was). */
+static void fp_free_caller(uint64_t unused)
+{
+	(void)unused;
+	bool zero = true;
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		struct kmsg m = msg(0, 0);
+		zero = zero && kestrel_call(shared_ep, &m) == ERR_OK && fp_is(0, 0);
+	}
+	shared[14] = zero ? 1 : 2;
+}
+
+/* The first tier's FP test (arch_fpu_switch_none): a ReplyRecv from a
+ * thread whose FP registers are Dirty must not hand them to its caller
+ * (both never used FP before, so both want the zeroed registers, and the
+ * keys alone would match) nor lose them. Both threads are new, at a
+ * priority above this one: they run to the end before it goes on. */
+static void ktest_fp_dirty_reply(void)
+{
+	shared_ep = make(OBJ_ENDPOINT, 0);
+	shared_reply = make(OBJ_REPLY, 0);
+	shared[14] = shared[15] = 0;
+	spawn(fp_dirty_server, 0, MAIN_PRIORITY + 1, 0, 0);
+	spawn(fp_free_caller, 0, MAIN_PRIORITY + 1, 0, 0);
+	let_others_run(2);
+	check(shared[14] == 1, "a caller that never used FP sees zeroed FP registers after "
+			       "50 replies from a server whose FP registers were Dirty");
+	check(shared[15] == 1, "that server finds its FP values again in each round");
+	reset();
+}
+
 void ktest_fp(void)
 {
 	shared_ep = make(OBJ_ENDPOINT, 0);
@@ -64,4 +115,5 @@ void ktest_fp(void)
 	else
 		check(first == 0 && all1 == all0, "with fastpath=off, neither tier does an IPC");
 	reset();
+	ktest_fp_dirty_reply();
 }

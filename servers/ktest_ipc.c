@@ -304,6 +304,70 @@ static void fastpath_taken(void)
 	reset();
 }
 
+static void illegal_op(uint64_t unused)
+{
+	(void)unused;
+	__asm__ volatile("csrr t0, sstatus" : : : "t0");
+	shared[11] = 1;
+}
+
+static void poker(uint64_t ep)
+{
+	struct kmsg m = msg(0x77, 0);
+	(void)kestrel_send(ep, &m);
+}
+
+/*
+ * What the fastpath folds into one compare it must still refuse
+ * (kernel/fastpath.c, core/scheduler.h's sched_fast_*_ok): the IPCs the
+ * slow path alone does right are left to it, answered alike. A server with
+ * a bound notification: the Calls to it take the fastpath, its ReplyRecvs
+ * never (a signal may be pending: the slow path delivers it first). A
+ * fault answered with ReplyRecv (the caller has a fault in flight, a byte
+ * of its fast word): the slow path's reply with another label leaves the
+ * thread stopped, and the receive then gets another sender's message; the
+ * fastpath would run the thread, which would fault again.
+ */
+static void fastpath_refusals(void)
+{
+	uint64_t t0, t1;
+	bool on = kestrel_debug_fastpath(0, &t0);
+	shared_ep = make(OBJ_ENDPOINT, 0);
+	shared_reply = make(OBJ_REPLY, 0);
+	shared_err = ERR_RANGE;
+	cptr_t ntfn = make(OBJ_NOTIFICATION, 0);
+	struct thread server = spawn(adder_server, 0, MAIN_PRIORITY + 1, kestrel_hart(), 0);
+	expect(kestrel_tcb_bind_notification(server.tcb, ntfn), ERR_OK,
+	       "bind a notification to a server waiting to receive");
+	(void)kestrel_debug_fastpath(0, &t0);
+	bool right = three_calls(30);
+	(void)kestrel_debug_fastpath(0, &t1);
+	check(right, "a server with a bound notification answers its calls");
+	if (on)
+		check(t1 - t0 >= 2 && t1 - t0 <= 3,
+		      "the calls to it take the fastpath, its reply-receives never (3 of 6, a "
+		      "tick may cost one)");
+	else
+		check(t1 == t0, "with fastpath=off, none of them takes it");
+	(void)kestrel_tcb_suspend(server.tcb);
+
+	cptr_t ep = make(OBJ_ENDPOINT, 0), reply = make(OBJ_REPLY, 0);
+	shared[11] = 0;
+	spawn(illegal_op, 0, MAIN_PRIORITY + 1, kestrel_hart(), ep);
+	struct kmsg m = msg(0, 0);
+	(void)kestrel_recv(ep, reply, &m);
+	check(info_label(m.info) == 2, "the fault reaches its handler");
+	spawn(poker, ep, MAIN_PRIORITY - 1, kestrel_hart(), 0);
+	(void)kestrel_debug_fastpath(0, &t0);
+	m = msg(1, 0);
+	enum error err = kestrel_reply_recv(ep, reply, &m);
+	(void)kestrel_debug_fastpath(0, &t1);
+	check(err == ERR_OK && info_label(m.info) == 0x77 && shared[11] == 0 && t1 == t0,
+	      "a fault answered with ReplyRecv takes the slow path: the thread stays stopped, "
+	      "the receive gets the next sender's message");
+	reset();
+}
+
 /* The client's CSpace (remembered_lookups): R, radix 4 under a 52-bit
  * guard, holds at 1 a CNode of radix 4 (4-bit guard) whose slot 2 is the
  * endpoint, at 3 a notification it waits on, at 4 one it signals. */
@@ -377,6 +441,7 @@ static void remembered_lookups(void)
 void ktest_ipc(void)
 {
 	fastpath_taken();
+	fastpath_refusals();
 	remembered_lookups();
 	call_reply();
 	send_recv();

@@ -3,6 +3,7 @@
 #ifndef ARCH_RISCV_BARRIER_H
 #define ARCH_RISCV_BARRIER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Flush this hart's whole TLB (after changing satp or a live table). */
@@ -21,6 +22,17 @@ static inline void sfence_vma_page(uint64_t va, uint64_t asid)
 static inline void sfence_vma_asid(uint64_t asid)
 {
 	__asm__ volatile("sfence.vma zero, %0" : : "r"(asid) : "memory");
+}
+
+/* One try at a test-and-set lock word (amoswap.w with acquire): true
+ * when it was 0 and is now 1, ours. The AMO leaves the old word
+ * sign-extended, tested whole here; GCC's __atomic_exchange_n added a
+ * sext.w before the test (the fastpath's first tier takes the lock so). */
+static inline __attribute__((always_inline)) bool amo_try_take32(uint32_t *word)
+{
+	uint64_t was;
+	__asm__ volatile("amoswap.w.aq %0, %1, (%2)" : "=r"(was) : "r"(1), "r"(word) : "memory");
+	return was == 0;
 }
 
 static inline void fence_i(void)

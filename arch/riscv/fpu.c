@@ -13,6 +13,12 @@ _Static_assert(offsetof(struct arch_fpu_state, fcsr) == 256, "fpu.S's layout");
 
 struct arch_fpu_hart arch_fpu_harts[CONFIG_MAX_HARTS];
 
+/* A used state's key once its values are live on cpu (fpu.h). */
+static uint64_t live_key(const struct arch_fpu_state *state, unsigned cpu)
+{
+	return (uint64_t)(uintptr_t)state | cpu;
+}
+
 void arch_fpu_init_state(struct arch_fpu_state *state)
 {
 	for (unsigned i = 0; i < 32; i++)
@@ -20,11 +26,22 @@ void arch_fpu_init_state(struct arch_fpu_state *state)
 	state->fcsr = 0;
 	state->live_on = NOWHERE;
 	state->used = false;
+	state->key = 0;
 }
 
 void arch_fpu_forget(struct arch_fpu_state *state)
 {
 	__atomic_store_n(&state->live_on, NOWHERE, __ATOMIC_RELEASE);
+	if (state->used)
+		__atomic_store_n(&state->key, ARCH_FPU_KEY_NOWHERE, __ATOMIC_RELEASE);
+}
+
+void arch_fpu_init_hart(unsigned cpu)
+{
+	struct arch_fpu_hart *here = &arch_fpu_harts[cpu];
+	here->owner = NULL;
+	here->zeroed = false;
+	here->key = ARCH_FPU_KEY_NONE;
 }
 
 /* One sstatus write: the kernel runs with SIE clear, so nothing changes
@@ -39,8 +56,10 @@ static void save(struct arch_fpu_hart *here, struct arch_fpu_state *from, unsign
 	arch_fpu_save(from);
 	from->used = true;
 	from->live_on = (int32_t)cpu;
+	from->key = live_key(from, cpu);
 	here->owner = from;
 	here->zeroed = false;
+	here->key = from->key;
 	here->stats.saves++;
 }
 
@@ -51,8 +70,10 @@ static void restore(struct arch_fpu_hart *here, struct arch_fpu_state *to, unsig
 	arch_fpu_restore(to);
 	/* Another hart's registers no longer count once `to` runs here. */
 	to->live_on = (int32_t)cpu;
+	to->key = live_key(to, cpu);
 	here->owner = to;
 	here->zeroed = false;
+	here->key = to->key;
 	here->stats.restores++;
 }
 
@@ -62,6 +83,7 @@ static void zero(struct arch_fpu_hart *here, uint64_t status)
 	arch_fpu_zero();
 	here->zeroed = true;
 	here->owner = NULL;
+	here->key = 0;
 	here->stats.zeroes++;
 }
 

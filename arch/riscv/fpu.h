@@ -23,9 +23,27 @@
 struct arch_fpu_state {
 	uint64_t f[32];
 	uint64_t fcsr;
+	uint64_t key;    /* ARCH_FPU_KEY_* of used and live_on, below */
 	int32_t live_on; /* cpu index whose registers equal f/fcsr, or -1 */
 	bool used;       /* f/fcsr hold saved values (else: all zero) */
 };
+
+/*
+ * Keys: what a hart's FP registers hold and what a thread needs them to
+ * hold, as one word each, so that "are they already right?" is one
+ * compare (arch_fpu_switch_none). A thread's key: 0 when it never used FP
+ * (it needs zeroed registers; a zeroed state is such a thread's), its
+ * state's address | the cpu its values are live on, or ARCH_FPU_KEY_NOWHERE.
+ * A hart's: 0 when its registers are all zero, owner's address | the
+ * hart's cpu when they hold owner's values, or ARCH_FPU_KEY_NONE. The two
+ * are equal exactly when arch_fpu_switch_quick's tests (zeroed and not
+ * used; owner and live here) pass. States are 8-byte aligned and cpus
+ * below 8, so address | cpu names both.
+ */
+#define ARCH_FPU_KEY_NONE (~UINT64_C(0))
+#define ARCH_FPU_KEY_NOWHERE (~UINT64_C(1))
+_Static_assert(CONFIG_MAX_HARTS <= 8 && _Alignof(struct arch_fpu_state) >= 8,
+	       "a cpu index fits below a state's alignment");
 
 /* A new thread's state: never used, in no hart's registers. */
 void arch_fpu_init_state(struct arch_fpu_state *state);
@@ -42,10 +60,14 @@ struct arch_fpu_stats {
  * by a shift on every thread switch). */
 struct arch_fpu_hart {
 	_Alignas(64) struct arch_fpu_state *owner; /* whose values the registers hold, or NULL */
+	uint64_t key;                              /* owner and zeroed as a key (above) */
 	bool zeroed;                               /* the registers are all zero */
 	struct arch_fpu_stats stats;
 };
 extern struct arch_fpu_hart arch_fpu_harts[CONFIG_MAX_HARTS];
+
+/* Hart `cpu` starts running threads: its registers hold nothing known. */
+void arch_fpu_init_hart(unsigned cpu);
 
 /* arch_fpu_switch when there is work: a save, a restore or a zeroing. */
 void arch_fpu_switch_slow(unsigned cpu, struct arch_fpu_state *from, struct arch_fpu_state *to);
@@ -88,6 +110,23 @@ arch_fpu_switch(unsigned cpu, struct arch_fpu_state *from, struct arch_fpu_state
 		csr_write_sstatus(status);
 	else
 		arch_fpu_switch_slow(cpu, from, to);
+}
+
+/*
+ * arch_fpu_switch's case with nothing at all to do, for two user threads
+ * where `from` ran in user mode on this hart up to its trap (so sstatus.FS
+ * is from's: Initial, Clean or Dirty, never Off): from's registers are not
+ * Dirty and they are already to's (the keys are equal). Then not even
+ * sstatus is written: FS stays from's Initial or Clean for `to`, where
+ * arch_fpu_switch would set to's own. The two differ only in what they
+ * claim about the values, and the switch reads nothing but "Dirty or not",
+ * so either serves `to`. Changes nothing. `here` is this hart's entry.
+ */
+static inline __attribute__((always_inline)) bool
+arch_fpu_switch_none(const struct arch_fpu_hart *here, const struct arch_fpu_state *to)
+{
+	uint64_t fs = csr_read_sstatus() & SSTATUS_FS_MASK;
+	return fs != SSTATUS_FS_DIRTY && here->key == __atomic_load_n(&to->key, __ATOMIC_RELAXED);
 }
 
 /* The raw routines (fpu.S), with sstatus.FS != Off. Save writes f0-f31 and

@@ -25,6 +25,7 @@
 #define HART_USER_FRAME 8
 #define HART_KERNEL_STACK_TOP 16
 #define HART_KERNEL_SATP 24
+#define HART_FASTPATH_CALLS 32
 
 /* The traps trap.S sends to the fastpath's first tier (fastpath_entry)
  * before trap_from_user: an ecall with a7 = SYS_CALL or SYS_REPLY_RECV

@@ -68,10 +68,11 @@ trap_entry:
 	/* Call and ReplyRecv try the fastpath's first tier, which comes
 	 * back to fastpath_refused only when it did nothing (docs/ipc.md);
 	 * a7 is still the user's. The two numbers are consecutive: one
-	 * unsigned compare, whose a1 (0 Call, 1 ReplyRecv) the tier takes. */
+	 * unsigned compare, whose a1 (0 Call, 1 ReplyRecv) the tier takes,
+	 * against the hart's bound (2, or 0 with the fastpath off). */
 	addi a1, a7, -TRAP_SYS_CALL
-	li t2, TRAP_SYS_REPLY_RECV - TRAP_SYS_CALL
-	bgtu a1, t2, 3f
+	ld t2, HART_FASTPATH_CALLS(tp)
+	bgeu a1, t2, 3f
 	csrr t1, scause
 	li t2, TRAP_CAUSE_USER_ECALL
 	bne t1, t2, 3f
