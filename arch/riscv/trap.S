@@ -77,11 +77,15 @@ trap_entry:
 	li t2, TRAP_CAUSE_USER_ECALL
 	bne t1, t2, 3f
 	j fastpath_entry
-3:	call trap_from_user
+3:	/* UintrSendWait tries its claim's first tier likewise. */
+	li t2, TRAP_SYS_UINTR_SEND_WAIT
+	bne a7, t2, 5f
+	j uintr_sendwait_entry
+5:	call trap_from_user
 	/* trap_from_user never returns: it ends in user_return. */
 1:	j 1b
 
-/* fastpath_entry's way on when it did nothing (a jump: it kept nothing on
+/* fastpath_entry's (and uintr_sendwait_entry's) way on when it did nothing (a jump: it kept nothing on
  * the stack that matters, and every user register is in the TCB). */
 	.globl fastpath_refused
 fastpath_refused:
