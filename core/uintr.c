@@ -79,7 +79,10 @@ static bool rx_transition(struct uintr_receiver *r, uint64_t old, enum uintr_rx_
  * SLEEPING state a sender could claim): must succeed. */
 static void rx_move(struct uintr_receiver *r, enum uintr_rx_state to, unsigned hart)
 {
-	bool done = rx_transition(r, atomic_load(&r->status), to, hart);
+	/* Relaxed: a word no sender changes (and the swap, seq_cst, fails
+	 * on any other). */
+	bool done =
+	    rx_transition(r, atomic_load_explicit(&r->status, memory_order_relaxed), to, hart);
 	CORE_ASSERT(done);
 }
 
@@ -92,6 +95,12 @@ static unsigned on_hart(const struct uintr_receiver *r)
 enum uintr_rx_state uintr_receiver_state(const struct uintr_receiver *r)
 {
 	return word_state(atomic_load(&((struct uintr_receiver *)r)->status));
+}
+
+enum uintr_rx_state uintr_receiver_state_relaxed(const struct uintr_receiver *r)
+{
+	return word_state(
+	    atomic_load_explicit(&((struct uintr_receiver *)r)->status, memory_order_relaxed));
 }
 
 unsigned uintr_receiver_hart(const struct uintr_receiver *r)
@@ -328,17 +337,23 @@ void uintr_switch_out(struct uintr_receiver *r)
 	CORE_ASSERT(hart < CONFIG_MAX_HARTS && running[hart] == r);
 	running[hart] = NULL;
 	r->current_on1 = 0;
-	if (uintr_receiver_state(r) == UINTR_RX_RUNNING)
+	/* No sender changes a RUNNING word: relaxed (docs/uintr.md). */
+	if (uintr_receiver_state_relaxed(r) == UINTR_RX_RUNNING)
 		rx_move(r, UINTR_RX_IDLE, 0);
 }
 
 /* Assumes r RUNNING (its thread makes the call). */
 enum uintr_wait_result uintr_wait_begin(struct uintr_receiver *r)
 {
-	uint64_t word = atomic_load(&r->status);
+	/* Relaxed: no sender changes a RUNNING word. The swap to SLEEPING
+	 * and the load of the bits stay seq_cst: the store-buffer pattern
+	 * against a sender's fetch_or then load (above). */
+	uint64_t word = atomic_load_explicit(&r->status, memory_order_relaxed);
 	unsigned hart = (unsigned)(word >> HART_SHIFT);
 	CORE_ASSERT(word_state(word) == UINTR_RX_RUNNING);
-	rx_move(r, UINTR_RX_SLEEPING, 0);
+	bool done = rx_transition(r, word, UINTR_RX_SLEEPING, 0);
+	CORE_ASSERT(done);
+	(void)done;
 	if (atomic_load(&r->pending) == 0)
 		return UINTR_WAIT_BLOCK;
 	/* Bits came first: stay. A sender may claim the sleep (SLEEPING ->

@@ -163,6 +163,11 @@ MUST_CHECK enum error uintr_receiver_register(struct uintr_receiver *r, void *ow
 enum uintr_rx_state uintr_receiver_unregister(struct uintr_receiver *r);
 
 enum uintr_rx_state uintr_receiver_state(const struct uintr_receiver *r);
+/* The same, by a relaxed load: for a caller under the kernel lock whose
+ * decision a sender cannot race (senders change only a SLEEPING word, to
+ * WAKING) or is re-validated by a compare-and-swap on the exact word
+ * (docs/uintr.md, "The claim of a sleeper": memory orders). */
+enum uintr_rx_state uintr_receiver_state_relaxed(const struct uintr_receiver *r);
 /* The hart in RUNNING's state word, or UINTR_NO_HART. */
 unsigned uintr_receiver_hart(const struct uintr_receiver *r);
 /* The receiver current on hart, or NULL (what the hardware backend

@@ -16,13 +16,15 @@ enum uintr_claim_refusal uintr_claim_check(struct tcb *t, uint64_t index, uint64
 	if (table == NULL || index >= table->size)
 		return UINTR_CLAIM_NO_ENTRY;
 	struct uintr_sender_entry *e = &table->entry[index];
-	struct uintr_receiver *r = atomic_load(&e->receiver);
+	/* Relaxed: entries change only under the lock, which this holds. */
+	struct uintr_receiver *r = atomic_load_explicit(&e->receiver, memory_order_relaxed);
 	if (r == NULL)
 		return UINTR_CLAIM_NO_ENTRY;
 	if (deadline == 0 || deadline <= now)
 		return UINTR_CLAIM_NO_BLOCK;
-	/* t's own receiver is RUNNING: refused here too. */
-	if (uintr_receiver_state(r) != UINTR_RX_SLEEPING)
+	/* t's own receiver is RUNNING: refused here too. Relaxed: a hint,
+	 * the commit's swap on the exact SLEEPING word decides. */
+	if (uintr_receiver_state_relaxed(r) != UINTR_RX_SLEEPING)
 		return UINTR_CLAIM_NOT_SLEEPING;
 	struct uintr_service *s = uintr_service_of(r);
 	struct tcb *next = r->owner;
@@ -46,9 +48,11 @@ enum uintr_claim_result uintr_claim_commit(struct tcb *t, const struct uintr_cla
 	/* t first: only a t that blocks may give the hart away. */
 	if (uintr_sleep_begin(t, deadline, hart) == UINTR_WAIT_READY)
 		return UINTR_CLAIM_CALLER_READY;
-	/* The general wait's same locked step; and no receiver is current
-	 * here from now on, for the claim below. */
-	port_uintr_unload(hart);
+	/* The general wait's unload in the same locked step, in core alone
+	 * (the kernel's loaded table and the backend follow the commit: one
+	 * swap for the two receivers); no receiver is current here from now
+	 * on, for the claim below. */
+	uintr_switch_out(&t->uintr_service->rx);
 	/* uintr_send's bit; its send_seq is for senders without the lock
 	 * (the grace period of an unregister, which takes the lock). */
 	atomic_fetch_or(&c->rx->pending, c->bit);

@@ -62,7 +62,9 @@ enum uintr_claim_result {
 
 /*
  * Do it, under the lock hold of the check that filled *c: t sleeps until
- * `deadline` (uintr_sleep), its receiver is unloaded (port_uintr_unload),
+ * `deadline` (uintr_sleep), its receiver is switched out in core
+ * (uintr_switch_out: t's receiver must be the one current on hart; the
+ * caller unloads the machine's side after the commit, whatever it says),
  * the bit is set at c->rx, which is claimed (uintr_claim_sleeper) and its
  * thread made current on hart (sched_switch_direct_asid with `asid`, the
  * ASID the caller found for c->next, or ASID_INVALID when hart is already

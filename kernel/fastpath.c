@@ -334,11 +334,12 @@ _Static_assert(TRAP_SYS_CALL == SYS_CALL && TRAP_SYS_REPLY_RECV == SYS_REPLY_REC
 		   TRAP_CAUSE_USER_ECALL == CAUSE_USER_ECALL,
 	       "trap.S's numbers (layout.h)");
 
-/* The first tier did nothing: on to trap_from_user (trap.S), with a jump,
+/* The first tier did nothing: on to trap_from_user (trap.S's
+ * fastpath_entry_refused, which undoes the entry's step), with a jump,
  * so that fastpath_entry never returns and GCC keeps nothing for a return. */
 HOT_INLINE _Noreturn void refuse(void)
 {
-	__asm__ volatile("j fastpath_refused" : : : "memory");
+	__asm__ volatile("j fastpath_entry_refused" : : : "memory");
 	__builtin_unreachable();
 }
 

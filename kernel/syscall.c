@@ -260,6 +260,7 @@ static void dispatch(struct tcb *t)
 	case SYS_DEBUG_UINTR_CLAIMS:
 		set_result(t, ERR_OK);
 		tcb_set_reg(t, PORT_REG_BADGE, kuintr_claims[hart_current()->cpu_index]);
+		tcb_set_reg(t, PORT_REG_MR0, kuintr_claims_first_tier[hart_current()->cpu_index]);
 		return;
 	case SYS_DEBUG_HART:
 		set_result(t, ERR_OK);

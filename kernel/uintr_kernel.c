@@ -12,23 +12,13 @@
 
 struct kuintr_loaded kuintr_loaded[CONFIG_MAX_HARTS];
 
-/* The claim's unload (kuintr_claim_begin): the backend's switch_out is
- * left for the one swap (switch_claimed) of kuintr_load_claimed, or for
- * kuintr_claim_end. */
-static bool claiming[CONFIG_MAX_HARTS];
-static struct uintr_receiver *claim_out[CONFIG_MAX_HARTS];
-
 void kuintr_unload_here(unsigned h)
 {
 	struct kuintr_loaded *l = &kuintr_loaded[h];
 	if (l->thread == NULL)
 		return;
-	if (claiming[h] && l->rx != NULL) {
-		claiming[h] = false;
-		claim_out[h] = l->rx;
-	} else if (uintr_backend->switch_out != NULL) {
+	if (uintr_backend->switch_out != NULL)
 		uintr_backend->switch_out(l->rx);
-	}
 	if (l->rx != NULL)
 		uintr_switch_out(l->rx);
 	*l = (struct kuintr_loaded){ 0 };
@@ -71,31 +61,30 @@ void kuintr_load(unsigned h, struct tcb *t)
 	load(h, t);
 }
 
-void kuintr_claim_begin(unsigned h)
+/* Declared in uintr_sendwait.h. Assumes core's claim has just switched
+ * out's receiver out (out was what hart h loaded) and made in's RUNNING
+ * on h, in's thread t now current. */
+void kuintr_switch_claimed(unsigned h, struct uintr_receiver *out, struct tcb *t)
 {
-	claiming[h] = uintr_backend->switch_claimed != NULL;
+	struct uintr_receiver *in = &t->uintr_service->rx;
+	if (uintr_backend->switch_claimed != NULL) {
+		uintr_backend->switch_claimed(out, in, t->uintr_table);
+	} else {
+		if (uintr_backend->switch_out != NULL)
+			uintr_backend->switch_out(out);
+		if (uintr_backend->switch_in != NULL)
+			uintr_backend->switch_in(in, t->uintr_table);
+	}
+	kuintr_loaded[h] = (struct kuintr_loaded){ t, in, t->uintr_table };
 }
 
-void kuintr_claim_end(unsigned h)
+/* Declared in uintr_sendwait.h. Assumes core's claim switched out's
+ * receiver (hart h's loaded one) out and blocked its thread. */
+void kuintr_claim_unloaded(unsigned h, struct uintr_receiver *out)
 {
-	claiming[h] = false;
-	struct uintr_receiver *out = claim_out[h];
-	claim_out[h] = NULL;
-	if (out != NULL)
+	if (uintr_backend->switch_out != NULL)
 		uintr_backend->switch_out(out);
-}
-
-void kuintr_load_claimed(unsigned h, struct tcb *t)
-{
-	struct uintr_receiver *r = &t->uintr_service->rx;
-	struct uintr_receiver *out = claim_out[h];
-	claiming[h] = false;
-	claim_out[h] = NULL;
-	if (out != NULL)
-		uintr_backend->switch_claimed(out, r, t->uintr_table);
-	else if (uintr_backend->switch_in != NULL)
-		uintr_backend->switch_in(r, t->uintr_table);
-	kuintr_loaded[h] = (struct kuintr_loaded){ t, r, t->uintr_table };
+	kuintr_loaded[h] = (struct kuintr_loaded){ 0 };
 }
 
 static SLOW void deliver(struct uintr_receiver *r, struct trap_frame *frame)

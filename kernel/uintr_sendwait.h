@@ -19,25 +19,45 @@
 #include "hart.h"
 #include "tcb.h"
 
-/* Claims taken per hart (SYS_DEBUG_UINTR_CLAIMS), under the lock. */
+/* Claims taken per hart (SYS_DEBUG_UINTR_CLAIMS), under the lock; and
+ * those of them the first tier took. */
 extern uint64_t kuintr_claims[CONFIG_MAX_HARTS];
+extern uint64_t kuintr_claims_first_tier[CONFIG_MAX_HARTS];
 
 /* SYS_UINTR_SEND_WAIT by t, current on hart (lock held, the ecall's pc
  * stepped over): never returns when the claim is taken. Untrusted: a0
  * (deadline), a1 (index), a2 (flags: any bits). */
 void kuintr_send_wait(struct hart *hart, struct tcb *t);
 
+/*
+ * The claim, when it applies, for t (current and runnable on hart, lock
+ * held, a receiver loaded there; untrusted: index, deadline): taken, it
+ * never returns (thread_run_direct to the claimed thread). Else false
+ * with nothing changed (but the hardware's slot bits, which before_wait
+ * moves into core's word, as the general wait does first), or, when a
+ * sender on another hart claimed the sleeper first, the send made and t
+ * blocked: true from the second tier (`first` false: syscall_handle's
+ * return follows), the general return from the first tier. `first`: from
+ * uintr_sendwait_entry (t's ecall not stepped over): it also makes
+ * trap_from_user's and syscall_handle's steps (the count, the step past
+ * the ecall) once something changed, and counts the claim as its own.
+ */
+bool kuintr_claim(struct hart *hart, struct tcb *t, uint64_t index, uint64_t deadline, bool first);
+/* trap.S's jump for an ecall with a7 = SYS_UINTR_SEND_WAIT (registers
+ * saved in the running thread's TCB, lock not held): the first tier, or
+ * trap.S's fastpath_refused having changed nothing. Never returns. */
+_Noreturn void uintr_sendwait_entry(struct hart *hart);
+
 /* uintr_kernel.c's, for this path: load t (current on h) unless it is
- * loaded (kuintr_wait's first step); and load t, whose receiver core has
- * just made RUNNING and current on h (uintr_claim_sleeper) with nothing
- * loaded there, into the backend and the hart's loaded table. */
+ * loaded (kuintr_wait's first step). */
 void kuintr_load(unsigned h, struct tcb *t);
-void kuintr_load_claimed(unsigned h, struct tcb *t);
-/* Around core's commit on h: its unload of the caller leaves the backend's
- * switch_out to kuintr_load_claimed's one swap (the backend's
- * switch_claimed, where it has one), or to kuintr_claim_end, which makes
- * it when no claim followed. */
-void kuintr_claim_begin(unsigned h);
-void kuintr_claim_end(unsigned h);
+/* After core's claim on h, which switched out, h's loaded receiver, out in
+ * core alone (uintr_claim_commit): the kernel's side of it. Taken: t (whose
+ * receiver core made RUNNING on h, t current) is loaded, with the backend's
+ * one swap (switch_claimed) where it has one, else switch_out then
+ * switch_in. Blocked (a sender claimed the sleeper first): out's
+ * switch_out, and nothing loaded. */
+void kuintr_switch_claimed(unsigned h, struct uintr_receiver *out, struct tcb *t);
+void kuintr_claim_unloaded(unsigned h, struct uintr_receiver *out);
 
 #endif

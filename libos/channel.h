@@ -248,7 +248,8 @@ CHANNEL_MUST_CHECK enum error channel_client_init(struct channel_client *client,
 void channel_client_set_poll_budget(struct channel_client *client, uint32_t polls);
 
 /*
- * Queue a request; on ERR_OK *tag names it until its reply is delivered.
+ * Queue a request; on ERR_OK *tag names it until its reply is delivered
+ * (on an error *tag holds a value with bit 6 set, which names no request).
  * ERR_NOT_ENOUGH_MEMORY: depth requests outstanding or the request queue is
  * full; ERR_TRUNCATED_MESSAGE: length > CHANNEL_INLINE_MAX; ERR_INVALID_ARGUMENT:
  * unknown flags; ERR_ALIGNMENT / ERR_RANGE: a badly shaped large buffer;
@@ -279,6 +280,20 @@ CHANNEL_MUST_CHECK enum error channel_client_call(struct channel_client *client,
 						  const struct channel_message *request,
 						  uint64_t timeout_ns,
 						  struct channel_message *reply);
+
+/*
+ * channel_client_call for a caller whose port delivers the submit's ring
+ * no earlier than this thread's next sleep (channel_uintr_call holds it
+ * for the sleep): with poll budget 0 and a timeout, "ring me" goes up
+ * before the request is published and stays up (the server rings after
+ * every reply from then on), and a call whose submit rang sleeps without
+ * looking first (docs/channels.md, "A waiter that sleeps at once"). Any
+ * other call is channel_client_call. The same results and errors.
+ */
+CHANNEL_MUST_CHECK enum error channel_client_call_held(struct channel_client *client,
+						       const struct channel_message *request,
+						       uint64_t timeout_ns,
+						       struct channel_message *reply);
 
 /*
  * Give up on `tag` (PENDING or DONE): its slot is FREE at once, so a client
@@ -352,6 +367,7 @@ struct channel_server {
 	uint32_t cursor[CHANNEL_PRIORITIES];      /* round-robin start per priority */
 	uint64_t sleeps;
 	uint64_t rejected; /* malformed requests answered, all links (wait progress) */
+	uint64_t ring_me;  /* bit i: "ring me" up on link i (published, fenced) */
 	/* Not a link: `single` when the inline take has no one link to take
 	 * from. It has no reply room and its client head never moves, so the
 	 * take's room test sends it to the general path (no NULL test). */
@@ -392,7 +408,9 @@ enum channel_state channel_server_link_state(const struct channel_server *server
 CHANNEL_MUST_CHECK CHANNEL_HOT enum error channel_server_take(struct channel_server *server,
 							      struct channel_message *request);
 
-/* channel_server_take, polling and then sleeping up to timeout_ns. */
+/* channel_server_take, polling and then sleeping up to timeout_ns. At
+ * poll budget 0 (with a timeout) "ring me" goes up on every ACTIVE link and
+ * stays up (docs/channels.md, "A waiter that sleeps at once"). */
 CHANNEL_MUST_CHECK enum error channel_server_wait(struct channel_server *server,
 						  uint64_t timeout_ns,
 						  struct channel_message *request);

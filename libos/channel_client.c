@@ -463,6 +463,62 @@ enum error channel_client_call(struct channel_client *client, const struct chann
 	return err;
 }
 
+/*
+ * The wait of channel_client_call_held for the request just submitted as
+ * `tag`, with "ring me" up since before it was published: the server reads
+ * our word only after it has read the request (acquire; the word's store
+ * came before the release of the request tail), so it rings after the
+ * reply whatever the order of the two sides' steps, and this wait needs
+ * no fence and no re-check. It looks first only when `look` (the submit
+ * did not ring: the server was not asleep and may have answered already);
+ * after that, after each sleep. "Ring me" stays up.
+ */
+static enum error client_wait_rung(struct channel_client *client, uint32_t tag, uint64_t deadline,
+				   struct channel_message *reply, int look)
+{
+	for (;;) {
+		if (look) {
+			enum error err = client_receive(client, tag, reply);
+			if (err != ERR_FAILED_LOOKUP)
+				return err;
+		}
+		look = 1;
+		/* No clock for a wait without a deadline. */
+		if (deadline != CHANNEL_FOREVER && channel_port_now() >= deadline)
+			return ERR_FAILED_LOOKUP;
+		client->counters.sleeps++;
+		(void)channel_port_sleep(client->mine, deadline);
+	}
+}
+
+/* Untrusted: what the server writes (checked by submit and the looks). */
+enum error channel_client_call_held(struct channel_client *client,
+				    const struct channel_message *request, uint64_t timeout_ns,
+				    struct channel_message *reply)
+{
+	if (client->poll_budget != 0 || timeout_ns == 0)
+		return channel_client_call(client, request, timeout_ns, reply);
+	/* "Ring me" up, where it stays: the client is the word's only writer,
+	 * so the word itself says whether it is up (a server that writes it
+	 * changes only whether it rings us). */
+	_Atomic uint32_t *ring_me = &client->shared->client_sleeping;
+	if (atomic_load_explicit(ring_me, memory_order_relaxed) != 1)
+		atomic_store_explicit(ring_me, 1, memory_order_relaxed);
+	uint64_t doorbells = client->counters.doorbells;
+	uint32_t tag;
+	enum error err = channel_client_submit(client, request, &tag);
+	if (err != ERR_OK)
+		return err;
+	/* The submit rang a server that said it sleeps, and the port holds
+	 * that ring for our sleep: it cannot have answered yet (one woken by
+	 * another ring may have: then our sleep returns at once). */
+	err = client_wait_rung(client, tag, channel_deadline(timeout_ns), reply,
+			       client->counters.doorbells == doorbells);
+	if (err == ERR_FAILED_LOOKUP)
+		reply->tag = tag;
+	return err;
+}
+
 enum error channel_client_check_invariants(const struct channel_client *client)
 {
 	if (client->state == CHANNEL_DETACHED)

@@ -58,6 +58,7 @@ static void link_set_state(struct channel_server *server, uint32_t index, enum c
 	case CHANNEL_BROKEN:
 	case CHANNEL_DETACHED:
 		server->active &= ~bit;
+		server->ring_me &= ~bit; /* attach stores "not ringing" again */
 		server->by_priority[link->priority] &= ~bit;
 		if (server->by_priority[link->priority] == 0)
 			server->priorities &= ~(1u << link->priority);
@@ -343,16 +344,15 @@ enum error channel_server_take_rest(struct channel_server *server, uint32_t inde
 	return result == TAKE_OK ? ERR_OK : ERR_FAILED_LOOKUP;
 }
 
-/* Publish "sleeping" (1) or "awake" (0) in every channel served: no word
- * is shared by all clients, so each channel carries its own copy. */
-/* "Ring me" (or not) on every ACTIVE channel: every client rings the one
- * doorbell of the server. */
+/* "Ring me" (1) or not (0) on every ACTIVE channel: no word is shared
+ * by all clients, so each channel carries its own copy of the server's. */
 static void server_publish_sleeping(struct channel_server *server, uint32_t value)
 {
 	for (uint64_t links = server->active; links != 0; links &= links - 1) {
 		struct channel_link *link = &server->link[channel_lowest_set(links)];
 		atomic_store_explicit(&link->shared->server_sleeping, value, memory_order_relaxed);
 	}
+	server->ring_me = value ? server->active : 0;
 }
 
 /* What channel_server_wait waits for, for channel_wait_rule. */
@@ -373,16 +373,58 @@ static inline void server_wait_set_sleeping(void *context, uint32_t value)
 	server_publish_sleeping(w->server, value);
 }
 
+/*
+ * The wait of a server that sleeps at once (poll budget 0): "ring me" goes
+ * up on the ACTIVE links where it is not (server->ring_me: up since then,
+ * with a fence after it) and stays up, so every client rings after each
+ * request it publishes from then on. A look is still needed before every
+ * sleep, not only after one: a wake takes every client's ring at once,
+ * and a take takes one request (docs/channels.md "A waiter that sleeps at
+ * once"). A link attached while the server slept (the port attaches from
+ * its sleep) gets "ring me" before the next look.
+ */
+static enum error server_wait_up(struct channel_server *server, uint64_t timeout_ns,
+				 struct channel_message *request)
+{
+	uint64_t deadline = channel_deadline(timeout_ns);
+	for (;;) {
+		uint64_t down = server->active & ~server->ring_me;
+		if (CHANNEL_UNLIKELY(down != 0)) {
+			for (uint64_t links = down; links != 0; links &= links - 1) {
+				struct channel_link *link =
+				    &server->link[channel_lowest_set(links)];
+				atomic_store_explicit(&link->shared->server_sleeping, 1,
+						      memory_order_relaxed);
+			}
+			server->ring_me |= down;
+			/* Store before load: the consumer's half of the
+			 * doorbell rule (channel_wait_rule). */
+			atomic_thread_fence(memory_order_seq_cst);
+		}
+		uint64_t rejected = server->rejected;
+		enum error err = channel_server_take(server, request);
+		if (err != ERR_FAILED_LOOKUP)
+			return err;
+		/* A malformed request answered is progress: look again, no
+		 * sleep (channel_wait_rule). */
+		if (server->rejected != rejected)
+			continue;
+		/* No clock for a wait without a deadline. */
+		if (deadline != CHANNEL_FOREVER && channel_port_now() >= deadline)
+			return ERR_FAILED_LOOKUP;
+		server->sleeps++;
+		(void)channel_port_sleep(server->mine, deadline);
+	}
+}
+
 enum error channel_server_wait(struct channel_server *server, uint64_t timeout_ns,
 			       struct channel_message *request)
 {
-	/* With no polls the rule's re-check is the first look (as the
-	 * client's wait). */
-	if (timeout_ns == 0 || server->poll_budget != 0) {
-		enum error err = channel_server_take(server, request);
-		if (err != ERR_FAILED_LOOKUP || timeout_ns == 0)
-			return err;
-	}
+	if (server->poll_budget == 0 && timeout_ns != 0)
+		return server_wait_up(server, timeout_ns, request);
+	enum error err = channel_server_take(server, request);
+	if (err != ERR_FAILED_LOOKUP || timeout_ns == 0)
+		return err;
 	struct server_wait w = { server, request };
 	return channel_wait_rule(server_wait_attempt, server_wait_set_sleeping, &w, server->mine,
 				 server->poll_budget, channel_deadline(timeout_ns), &server->sleeps,

@@ -22,7 +22,6 @@ void channel_uintr_thread_init(struct channel_uintr_thread *self, channel_uintr_
 	self->busy = 0;
 	self->deferred = 0;
 	self->interrupts = 0;
-	self->hold = 0;
 	self->held = 0;
 	channel_uintr_self = self;
 }
@@ -107,59 +106,61 @@ uint64_t channel_uintr_ticks(uint64_t ns)
 void channel_port_ring(struct channel_doorbell *peer)
 {
 	struct channel_uintr_thread *self = channel_uintr_self;
-	if (self == NULL || !self->hold) {
+	uint64_t held = self != NULL ? self->held : CHANNEL_UINTR_NOT_HOLDING;
+	if (held == CHANNEL_UINTR_NOT_HOLDING) {
 		uipi_send(peer->index);
 		return;
 	}
-	uint64_t before = self->held;
-	self->held = peer->index + 1;
-	if (before != 0 && before != self->held)
-		uipi_send(before - 1); /* one is held: the earlier goes now */
+	self->held = peer->index + CHANNEL_UINTR_HELD;
+	if (held != CHANNEL_UINTR_HOLDING && held != self->held)
+		uipi_send(held - CHANNEL_UINTR_HELD); /* one is held: the earlier goes now */
 }
 
 void channel_uintr_release(struct channel_uintr_thread *self)
 {
-	self->hold = 0;
 	uint64_t held = self->held;
-	self->held = 0;
-	if (held != 0)
-		uipi_send(held - 1);
-}
-
-/* Consume my bits if they are here (the ones taken). Atomic against the
- * handler, which may run between any two instructions of this thread. */
-static uint64_t take_mine(struct channel_doorbell *mine)
-{
-	return atomic_fetch_and(&mine->thread->taken, ~mine->bits) & mine->bits;
+	self->held = CHANNEL_UINTR_NOT_HOLDING;
+	if (held >= CHANNEL_UINTR_HELD)
+		uipi_send(held - CHANNEL_UINTR_HELD);
 }
 
 /* Sleep until my bits or the deadline: the bits taken, 0 at the deadline. */
 static uint64_t sleep_bits(struct channel_doorbell *mine, uint64_t deadline)
 {
 	struct channel_uintr_thread *self = mine->thread;
+	uint64_t want = mine->bits;
 	for (;;) {
-		uint64_t bits = take_mine(mine);
-		if (bits)
-			return bits; /* a ring still held goes at the release */
+		/* Mine already READ (by the handler, or by a sleep on another
+		 * channel of this thread): consumed, atomically against the
+		 * handler, which may run between any two instructions; the
+		 * plain load first keeps the atomic off the path that finds
+		 * none. A ring still held goes at the release. */
+		if (atomic_load_explicit(&self->taken, memory_order_relaxed) & want) {
+			uint64_t bits = atomic_fetch_and(&self->taken, ~want) & want;
+			if (bits)
+				return bits;
+		}
 		/* The wait returns at once while any bit is pending, so bits
 		 * of the thread's other channels are moved out first (READ),
 		 * but only after a wait found them: one kernel entry fewer on
 		 * the emulated backend, where READ is a trap. When the kernel
 		 * handed the hart over it READ them itself (a2). */
-		uint64_t held = self->held, woken = 0;
-		self->held = 0;
-		if (kestrel_uintr_send_wait(deadline, held - 1, held != 0, &woken, &bits) !=
-			ERR_OK ||
+		uint64_t held = self->held, woken = 0, bits;
+		bool send = held >= CHANNEL_UINTR_HELD;
+		if (send)
+			self->held = CHANNEL_UINTR_HOLDING;
+		if (kestrel_uintr_send_wait(deadline, held - CHANNEL_UINTR_HELD, send, &woken,
+					    &bits) != ERR_OK ||
 		    !woken)
 			return 0; /* the deadline (or no receiver: a setup bug) */
 		if (bits == 0)
 			bits = uipi_read();
 		/* Mine go back at once; the thread's others wait in taken. */
-		uint64_t others = bits & ~mine->bits;
+		uint64_t others = bits & ~want;
 		if (others)
 			atomic_fetch_or(&self->taken, others);
-		if (bits & mine->bits)
-			return bits & mine->bits;
+		if (bits & want)
+			return bits & want;
 	}
 }
 
@@ -171,27 +172,33 @@ static uint64_t sleep_bits(struct channel_doorbell *mine, uint64_t deadline)
  * response tail no server may publish, which the library takes for a
  * broken peer: the wait, and every call after it, returns
  * ERR_ILLEGAL_OPERATION at once instead of sleeping until its deadline.
+ * Out of line: the look that calls it (below) finds a reply nearly always.
  */
-static void client_check_gone(struct channel_doorbell *mine)
+static __attribute__((noinline)) void client_check_gone(struct channel_doorbell *mine,
+							uint32_t head)
 {
-	struct channel_shared *shared = mine->shared;
-	uint32_t head = atomic_load_explicit(&shared->response_head, memory_order_relaxed);
-	if (atomic_load_explicit(&shared->response_tail, memory_order_acquire) != head)
-		return; /* a reply is there: the library takes it */
 	struct kestrel_channel_status st;
 	if (kestrel_channel_status(mine->channel, &st) != ERR_OK || st.state != ABI_CHANNEL_DEAD ||
 	    st.why != ABI_CHANNEL_GONE_SERVER)
 		return; /* live: slow, not gone (a client's own frames revoked: unmapped) */
-	atomic_store_explicit(&shared->response_tail, head + 0x80000000u, memory_order_release);
+	atomic_store_explicit(&mine->shared->response_tail, head + 0x80000000u,
+			      memory_order_release);
 }
 
 bool channel_port_sleep(struct channel_doorbell *mine, uint64_t deadline_ns)
 {
 	uint64_t bits = sleep_bits(mine, channel_uintr_ticks(deadline_ns));
-	if (mine->server != NULL && bits != 0)
-		channel_uintr_server_woken(mine->server, bits);
-	else if (mine->channel != 0)
-		client_check_gone(mine);
+	if (mine->server != NULL) {
+		if (bits != 0)
+			channel_uintr_server_woken(mine->server, bits);
+	} else if (mine->channel != 0) {
+		/* The indices alone decide whether to ask (the library reads
+		 * the reply itself, with its own ordering). */
+		struct channel_shared *shared = mine->shared;
+		uint32_t head = atomic_load_explicit(&shared->response_head, memory_order_relaxed);
+		if (atomic_load_explicit(&shared->response_tail, memory_order_relaxed) == head)
+			client_check_gone(mine, head);
+	}
 	return bits != 0;
 }
 
@@ -203,22 +210,10 @@ bool channel_port_sleep(struct channel_doorbell *mine, uint64_t deadline_ns)
 enum error channel_uintr_call(struct channel_uintr_client *u, const struct channel_message *request,
 			      uint64_t timeout_ns, struct channel_message *reply)
 {
-	if (u->client->poll_budget == 0)
-		channel_uintr_hold(u->mine.thread);
-	enum error err = channel_client_call(u->client, request, timeout_ns, reply);
-	channel_uintr_release(u->mine.thread);
-	return err;
-}
-
-enum error channel_uintr_server_reply_wait(struct channel_uintr_server *u,
-					   const struct channel_message *reply, uint64_t timeout_ns,
-					   struct channel_message *request)
-{
-	if (u->server->poll_budget == 0)
-		channel_uintr_hold(u->mine.thread);
-	enum error err = channel_uintr_server_reply(u, reply);
-	if (err == ERR_OK)
-		err = channel_uintr_server_wait(u, timeout_ns, request);
+	if (u->client->poll_budget != 0)
+		return channel_client_call(u->client, request, timeout_ns, reply);
+	channel_uintr_hold(u->mine.thread);
+	enum error err = channel_client_call_held(u->client, request, timeout_ns, reply);
 	channel_uintr_release(u->mine.thread);
 	return err;
 }

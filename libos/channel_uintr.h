@@ -57,9 +57,15 @@ struct channel_uintr_thread {
 	volatile uint32_t busy;              /* inside the library (enter/leave) */
 	volatile uint32_t deferred;          /* an interrupt came while busy */
 	volatile uint64_t interrupts;        /* handler entries that found bits */
-	uint32_t hold;                       /* rings are held (channel_uintr_call) */
-	uint64_t held;                       /* the ring held: its entry + 1; 0: none */
+	/* Rings held (channel_uintr_hold): CHANNEL_UINTR_NOT_HOLDING,
+	 * CHANNEL_UINTR_HOLDING (none held yet), or the entry of the ring
+	 * held + CHANNEL_UINTR_HELD: one word for the ring, the sleep and
+	 * the release to test. */
+	uint64_t held;
 };
+#define CHANNEL_UINTR_NOT_HOLDING 0u
+#define CHANNEL_UINTR_HOLDING 1u
+#define CHANNEL_UINTR_HELD 2u
 
 /* The port's doorbell: as `mine` (a sleep), the thread that sleeps on it
  * and the vectors that ring it; as a peer (a ring), the ringing thread's
@@ -97,7 +103,7 @@ void channel_uintr_leave(struct channel_uintr_thread *self);
  * thread whose interrupt callback rings. */
 static inline void channel_uintr_hold(struct channel_uintr_thread *self)
 {
-	self->hold = 1;
+	self->held = CHANNEL_UINTR_HOLDING;
 }
 void channel_uintr_release(struct channel_uintr_thread *self);
 
@@ -167,11 +173,11 @@ enum error channel_uintr_status(const struct channel_uintr_client *u,
 				struct kestrel_channel_status *status);
 
 /*
- * A synchronous call on u's channel (channel_client_call) with the ring
- * to the server held for the wait's sleep when that wait sleeps at once
- * (the client's poll budget is 0; else the ring goes at the submit, so a
- * server on another hart is not kept waiting through the polls): on one
- * hart, a server asleep in
+ * A synchronous call on u's channel with the ring to the server held for
+ * the wait's sleep when that wait sleeps at once (the client's poll budget
+ * is 0: channel_client_call_held, "ring me" kept up; else
+ * channel_client_call, the ring at the submit, so a server on another hart
+ * is not kept waiting through the polls): on one hart, a server asleep in
  * its wait is run straight away by that one kernel entry, and its reply
  * and next wait (channel_uintr_server_reply_wait) hand the hart back the
  * same way (docs/channels.md, "The port over user interrupts"). Errors:
@@ -192,6 +198,9 @@ struct channel_uintr_server {
 	uint64_t refused;                       /* live vectors whose buffer did not attach */
 	uint64_t gone;                          /* links detached because their client went */
 	uint8_t priority[CHANNEL_MAX_CHANNELS]; /* the link priority of each vector */
+	/* Vector v's slot in the window (fixed by base and slot_pages): the
+	 * wake-up's and the reply's look at a header, one load away. */
+	const struct channel_shared *slot[CHANNEL_MAX_CHANNELS];
 };
 
 /*

@@ -118,8 +118,10 @@ enum error channel_uintr_server_init(struct channel_uintr_server *u, struct chan
 	u->slot_pages = slot_pages;
 	u->attached = u->refused = u->gone = 0;
 	u->mine = (struct channel_doorbell){ .thread = thread, .bits = ~UINT64_C(0), .server = u };
-	for (unsigned v = 0; v < CHANNEL_MAX_CHANNELS; v++)
+	for (unsigned v = 0; v < CHANNEL_MAX_CHANNELS; v++) {
 		u->bells[v] = (struct channel_doorbell){ .index = v };
+		u->slot[v] = slot_of(u, v);
+	}
 	channel_server_init(server, &u->mine);
 	return channel_uintr_server_sync(u);
 }
@@ -159,8 +161,9 @@ enum error channel_uintr_server_sync(struct channel_uintr_server *u)
 	return ERR_OK;
 }
 
-enum error channel_uintr_server_wait(struct channel_uintr_server *u, uint64_t timeout_ns,
-				     struct channel_message *request)
+/* channel_uintr_server_wait's body, inline in reply_wait too. */
+static inline __attribute__((always_inline)) enum error
+server_wait(struct channel_uintr_server *u, uint64_t timeout_ns, struct channel_message *request)
 {
 	enum error err = channel_server_wait(u->server, timeout_ns, request);
 	if (err == ERR_FAILED_LOOKUP)
@@ -168,17 +171,24 @@ enum error channel_uintr_server_wait(struct channel_uintr_server *u, uint64_t ti
 	return err;
 }
 
-/* Whether an attached link's slot still holds its client's buffer: the
- * server's dead page has no header (the library's server never writes the
- * magic). A live client that zeroes its own magic only costs itself a
- * sync. */
-static bool slot_gone(const struct channel_uintr_server *u, unsigned v)
+enum error channel_uintr_server_wait(struct channel_uintr_server *u, uint64_t timeout_ns,
+				     struct channel_message *request)
 {
-	return *(const volatile uint32_t *)&slot_of(u, v)->magic != CHANNEL_MAGIC;
+	return server_wait(u, timeout_ns, request);
 }
 
-enum error channel_uintr_server_reply(struct channel_uintr_server *u,
-				      const struct channel_message *reply)
+/* Whether vector v's slot no longer holds a client's buffer: the server's
+ * dead page has no header (the library's server never writes the magic).
+ * A live client that zeroes its own magic only costs itself a sync. */
+static inline bool slot_gone(const struct channel_uintr_server *u, unsigned v)
+{
+	return *(const volatile uint32_t *)&u->slot[v]->magic != CHANNEL_MAGIC;
+}
+
+/* channel_uintr_server_reply's body, inline in reply_wait too. Assumes
+ * nothing about reply->handle (its link bits index the 64 slots). */
+static inline __attribute__((always_inline)) enum error
+server_reply(struct channel_uintr_server *u, const struct channel_message *reply)
 {
 	unsigned v = channel_handle_link(reply->handle);
 	uint64_t bit = UINT64_C(1) << v;
@@ -187,6 +197,29 @@ enum error channel_uintr_server_reply(struct channel_uintr_server *u,
 	if (u->gone & bit)
 		return ERR_ILLEGAL_OPERATION;
 	return channel_server_reply(u->server, reply);
+}
+
+enum error channel_uintr_server_reply(struct channel_uintr_server *u,
+				      const struct channel_message *reply)
+{
+	return server_reply(u, reply);
+}
+
+/* The ring is held only for a wait that sleeps at once (poll budget 0):
+ * one that polls first would keep a peer on another hart waiting for the
+ * ring through every poll. */
+enum error channel_uintr_server_reply_wait(struct channel_uintr_server *u,
+					   const struct channel_message *reply, uint64_t timeout_ns,
+					   struct channel_message *request)
+{
+	struct channel_uintr_thread *self = u->mine.thread;
+	if (u->server->poll_budget == 0)
+		channel_uintr_hold(self);
+	enum error err = server_reply(u, reply);
+	if (err == ERR_OK)
+		err = server_wait(u, timeout_ns, request);
+	channel_uintr_release(self);
+	return err;
 }
 
 void channel_uintr_server_woken(struct channel_uintr_server *u, uint64_t bits)

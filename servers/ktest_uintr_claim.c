@@ -13,7 +13,9 @@
  * result: the partner on another hart, not asleep (busy), below a thread
  * ready on the hart, suspended (killed), already woken by a second sender,
  * taking its bits in its handler. And the call's own answers: no
- * receiver, a poll, bits pending.
+ * receiver, a poll, bits pending. The claims are trap.S's first tier's
+ * (kernel/uintr_sendwait_entry.c) when the threads are loaded, and it
+ * refuses, as the general path, what the claim refuses.
  */
 #include "kestrel_uintr.h"
 #include "ktest_support.h"
@@ -36,6 +38,15 @@ void ktest_claim_handler(void);
 void ktest_claim_handler(void)
 {
 	shared[4] |= uipi_read();
+}
+
+/* Of this hart's claims, those UintrSendWait's first tier took
+ * (kernel/uintr_sendwait_entry.c: DebugUintrClaims's MR0). */
+static uint64_t first_tier_claims(void)
+{
+	struct kmsg m = { 0 };
+	(void)kestrel_syscall(SYS_DEBUG_UINTR_CLAIMS, 0, 0, &m);
+	return m.mr[0];
 }
 
 /* The bits a UintrSendWait woke the caller with: what the kernel read, or
@@ -138,13 +149,13 @@ static void taken(void)
 	uint64_t t;
 	bool on = kestrel_debug_fastpath(0, &t);
 	struct pair p = pair_up(kestrel_hart(), false, 2 * ROUNDS, false);
-	uint64_t d0 = kestrel_uintr_claims();
+	uint64_t d0 = kestrel_uintr_claims(), f0 = first_tier_claims();
 	bool right = p.err == ERR_OK && calls(ROUNDS);
-	uint64_t d1 = kestrel_uintr_claims();
+	uint64_t d1 = kestrel_uintr_claims(), f1 = first_tier_claims();
 	uint64_t read_on = shared[3];
 	(void)kestrel_debug_fastpath(1, &t);
 	right = right && calls(ROUNDS);
-	uint64_t d2 = kestrel_uintr_claims();
+	uint64_t d2 = kestrel_uintr_claims(), f2 = first_tier_claims();
 	bool now_on = kestrel_debug_fastpath(on ? 2 : 1, &t);
 	right = right && shared[2] == 2 * ROUNDS && shared[1] == 1ull << VECTOR_PARTNER;
 	check(right, "uintr claim: send-and-wait calls are answered alike with the claim on and "
@@ -156,8 +167,15 @@ static void taken(void)
 	else
 		check(d1 == d0 && read_on == 0,
 		      "uintr claim: with fastpath=off, no send-and-wait claims or reads");
-	check(d2 == d1 && shared[3] == read_on && now_on == on,
+	check(d2 == d1 && f2 == f1 && shared[3] == read_on && now_on == on,
 	      "uintr claim: turned off, nothing is claimed; the boot state is back");
+	/* Both threads are loaded when they call (each ran in user mode
+	 * since its last claim): the first tier has every claim but one a
+	 * tick may have sent through the general entry. */
+	check(on ? f1 - f0 >= 2 * ROUNDS - 2 && f1 - f0 <= d1 - d0 : f1 == f0,
+	      on ? "uintr claim: trap.S's first tier takes the claims (the general entry none but "
+		   "a tick's)"
+		 : "uintr claim: with fastpath=off, the first tier takes nothing");
 	reset();
 }
 
@@ -190,10 +208,12 @@ static void other_hart(void)
 		return;
 	}
 	struct pair p = pair_up(1, false, 1, false);
-	uint64_t d0 = kestrel_uintr_claims();
+	uint64_t d0 = kestrel_uintr_claims(), f0 = first_tier_claims();
 	bool right = p.err == ERR_OK && calls(1);
-	uint64_t d1 = kestrel_uintr_claims();
-	check(right && d1 == d0 && shared[3] == 0 && shared[1] == 1ull << VECTOR_PARTNER, name);
+	uint64_t d1 = kestrel_uintr_claims(), f1 = first_tier_claims();
+	check(right && d1 == d0 && f1 == f0 && shared[3] == 0 &&
+		  shared[1] == 1ull << VECTOR_PARTNER,
+	      name);
 	reset();
 }
 
@@ -222,11 +242,11 @@ static void killed(void)
 	enum error err = p.err;
 	if (err == ERR_OK)
 		err = kestrel_tcb_suspend(p.partner.tcb);
-	uint64_t d0 = kestrel_uintr_claims(), woken = 9, read = 9;
+	uint64_t d0 = kestrel_uintr_claims(), f0 = first_tier_claims(), woken = 9, read = 9;
 	if (err == ERR_OK)
 		err = kestrel_uintr_send_wait(uintr_now() + TICKS_10MS, 0, true, &woken, &read);
-	uint64_t d1 = kestrel_uintr_claims();
-	bool timed_out = err == ERR_OK && woken == 0 && read == 0 && d1 == d0;
+	uint64_t d1 = kestrel_uintr_claims(), f1 = first_tier_claims();
+	bool timed_out = err == ERR_OK && woken == 0 && read == 0 && d1 == d0 && f1 == f0;
 	if (err == ERR_OK)
 		err = kestrel_tcb_resume(p.partner.tcb);
 	let_others_run(20); /* its wait runs again, finds the bit, answers */

@@ -36,6 +36,9 @@
 #define TRAP_CAUSE_USER_ECALL 8
 #define TRAP_SYS_CALL 1
 #define TRAP_SYS_REPLY_RECV 2
+/* And UintrSendWait's first tier (kernel/uintr_sendwait_entry.c, which
+ * checks the number and the cause itself). */
+#define TRAP_SYS_UINTR_SEND_WAIT 28
 /* user_return_ipc's message: the length field of the info word (its low
  * bits, core/message.h) and how many words travel in registers. */
 #define TRAP_MSG_LENGTH_MASK 0x7f

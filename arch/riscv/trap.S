@@ -82,20 +82,28 @@ trap_entry:
 	sd t1, FRAME_SEPC(t0)
 	j fastpath_entry
 3:	sd t1, FRAME_SEPC(t0)
-	call trap_from_user
+	/* UintrSendWait tries its claim's first tier likewise. */
+	li t2, TRAP_SYS_UINTR_SEND_WAIT
+	bne a7, t2, 5f
+	j uintr_sendwait_entry
+5:	call trap_from_user
 	/* trap_from_user never returns: it ends in user_return. */
 1:	j 1b
 
-/* fastpath_entry's way on when it did nothing (a jump: it kept nothing on
- * the stack that matters, and every user register is in the TCB): the
- * frame's PC and syscall PC back as the entry found them (the ecall's
- * address, 0: a running thread is in no system call). */
-	.globl fastpath_refused
-fastpath_refused:
+/* fastpath_entry's way on when it did nothing: the frame's PC and
+ * syscall PC back as the entry found them (the ecall's address, 0: a
+ * running thread is in no system call), then fastpath_refused's. */
+	.globl fastpath_entry_refused
+fastpath_entry_refused:
 	ld t0, HART_USER_FRAME(tp)
 	ld t1, FRAME_SYSCALL_PC(t0)
 	sd t1, FRAME_SEPC(t0)
 	sd zero, FRAME_SYSCALL_PC(t0)
+/* uintr_sendwait_entry's (and, after the above, fastpath_entry's) way
+ * on when it did nothing (a jump: it kept nothing on the stack that
+ * matters, and every user register is in the TCB). */
+	.globl fastpath_refused
+fastpath_refused:
 	ld sp, HART_KERNEL_STACK_TOP(tp)
 	mv a0, tp
 	call trap_from_user

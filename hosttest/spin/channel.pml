@@ -41,6 +41,23 @@
  * head, which the server loads only when its cached room is 0, before the
  * request tail (the C code's load order, channel_link_refresh_room).
  *
+ * "Ring me" that stays up (RING_ME_STAYS; docs/channels.md "A waiter that
+ * sleeps at once", libos channel_server_wait and channel_client_call_held
+ * at poll budget 0). The server publishes its word on both channels only
+ * when it is not up yet (a private flag; FULL FENCE after it) and never
+ * takes it down; it still looks before every sleep. Each client publishes
+ * Client 0 keeps the rule above (with its malformed request); client 1
+ * publishes its word before its first request (no fence: the release of the
+ * request tail orders it) and never takes it down; it is a synchronous
+ * caller (one request outstanding: the C wait is for the tag just
+ * submitted, whatever else is queued), sleeps without a look before (its
+ * polls are the main loop's "take a reply" step, any number or none) and
+ * looks once after each wake.
+ * Broken variants: RING_ME_NO_LOOK (a server whose word was already up
+ * sleeps without a look: one wake takes both clients' rings, one take one
+ * request), RING_ME_LATE (client 1 puts its word up only after a submit
+ * and sleeps without a look).
+ *
  * Switches (spin -D...): NO_PRODUCER_FENCE, NO_CONSUMER_FENCE (both
  * NO_SERVER_WAIT_FENCE and NO_CLIENT_WAIT_FENCE), NO_FENCE (all fences),
  * NO_RECHECK, MALFORMED_SLEEPS (the library before issue 17: a re-check that
@@ -456,6 +473,99 @@ inline server_recheck(ch, w)
 	}
 }
 
+#ifdef RING_ME_STAYS
+/* server_recheck without its narration of "no room" (which is marked to
+ * be reached, and client 1's channel, one request at a time, finds room
+ * by the reloaded head always: pan reports unreached code by line, for
+ * every copy of an inline). */
+inline server_recheck_sync(ch, w)
+{
+	d_step {
+		if
+		:: ROOM(ch) == 0 ->
+			load(SRV, RESP_HEAD(ch), t);
+			rseen[ch] = t;
+			t = 0
+		:: else -> skip
+		fi
+	};
+	d_step {
+		if
+		:: ROOM(ch) > 0 ->
+			load(SRV, REQ_TAIL(ch), t);
+			w = t > head[ch];
+			t = 0
+		:: else -> w = false
+		fi
+	}
+}
+
+#ifdef NO_SERVER_WAIT_FENCE
+#define SERVER_FENCE skip
+#else
+#define SERVER_FENCE full_fence(SRV)
+#endif
+/*
+ * Nothing held and requests still to come: "ring me" up where it is not
+ * (then the fence), a look at both channels, and a sleep when they hold
+ * nothing takeable; "ring me" stays up. Returns after taking a request the
+ * look saw, or after a wake (the main loop polls again).
+ */
+inline server_sleep()
+{
+	atomic {
+		nheld == 0 && answered < TOTAL ->
+		if
+		:: !up ->
+			store(SRV, SSLEEP(0), 1);
+			store(SRV, SSLEEP(1), 1);
+			fresh = true
+		:: else -> skip
+		fi
+	};
+	if
+	:: fresh ->
+		SERVER_FENCE;
+		up = true;
+		fresh = false
+#ifdef RING_ME_NO_LOOK
+	:: else -> goto srv_stay_sleep
+#else
+	:: else -> skip
+#endif
+	fi;
+	server_recheck(0, w0);
+	server_recheck_sync(1, w1);
+	if
+	:: w0 || w1 ->
+		if
+		:: w0 -> c = 0
+		:: w1 -> c = 1
+		fi;
+		d_step { /* reach: server look with ring me up finds a request */
+			server_take();
+			printf("server: look finds a request (ring me stays up)\n")
+		};
+		if
+		:: bad -> server_answer_bad()
+		:: else -> skip
+		fi;
+		w0 = false;
+		w1 = false;
+		c = 0
+	:: else ->
+srv_stay_sleep:
+		atomic {
+			srv_asleep = true;
+			printf("server: queues empty: sleep, ring me up\n"); /* reach: server sleeps with ring me up */
+			srv_pend != 0 ->
+			printf("server: wake (pending bits %d)\n", srv_pend);
+			srv_pend = 0; /* reach: server wakes with ring me up */
+			srv_asleep = false
+		}
+	fi
+}
+#else
 /*
  * Nothing held and requests still to come: the sleep protocol on both
  * channels. Returns after taking a request seen by the re-check, or after a
@@ -547,6 +657,7 @@ srv_sleep:
 	}
 #endif
 }
+#endif
 
 active proctype server()
 {
@@ -557,6 +668,9 @@ active proctype server()
 	byte rseen[NCLIENT]; /* the client's response head as last loaded */
 	byte nheld, answered, c, tag, t, v;
 	bool w0, w1, bad;
+#ifdef RING_ME_STAYS
+	bool up, fresh; /* "ring me" up on both channels (fenced); just stored */
+#endif
 
 	do
 	:: answered == TOTAL -> break
@@ -574,8 +688,13 @@ active proctype server()
 /* Publish request number sent on channel me, then maybe ring. */
 inline client_submit()
 {
+#ifdef RING_ME_STAYS
+#define ONE_AT_A_TIME && (me == 0 || sent == head)
+#else
+#define ONE_AT_A_TIME
+#endif
 	d_step {
-		sent < NREQ && sent - head < DEPTH && sb[p].n < SBSIZE ->
+		sent < NREQ && sent - head < DEPTH && sb[p].n < SBSIZE ONE_AT_A_TIME ->
 #ifndef NO_MALFORMED
 		req_bad[me * NREQ + sent] = me == 0 && sent == 0;
 #endif
@@ -621,11 +740,42 @@ inline client_take()
 	tag = 0
 }
 
+#ifdef RING_ME_STAYS
+/* Waiting for a reply with "ring me" up: sleep (no look, no fence
+ * before it), then one look. */
+inline client_sleep_up()
+{
+	atomic {
+		me == 1 && up && sent > head ->
+		cl_asleep[me] = true;
+		printf("client %d: sleep with ring me up, no look\n", me); /* reach: client sleeps with ring me up */
+		cl_pend[me] ->
+		printf("client %d: wake\n", me);
+		cl_pend[me] = false; /* reach: client wakes with ring me up */
+		cl_asleep[me] = false
+	};
+	d_step {
+		sb[p].n < SBSIZE ->
+		load(p, RESP_TAIL(me), t);
+		if
+		:: t > head -> client_take()
+		:: else -> skip
+		fi;
+		t = 0
+	}
+}
+#endif
+
 /* Waiting for a reply: the sleep protocol on the own channel. */
+#ifdef RING_ME_STAYS
+#define CLASSIC_CLIENT && me == 0
+#else
+#define CLASSIC_CLIENT
+#endif
 inline client_sleep()
 {
 	d_step {
-		sent > head && sb[p].n < SBSIZE ->
+		sent > head && sb[p].n < SBSIZE CLASSIC_CLIENT ->
 		store(p, CSLEEP(me), 1)
 	};
 #ifdef NO_CLIENT_WAIT_FENCE
@@ -671,12 +821,27 @@ proctype client(byte me)
 	byte sent, head;  /* requests published; replies taken */
 	byte outstanding; /* bit t: request t submitted, not yet answered */
 	byte t, v, tag;
+#ifdef RING_ME_STAYS
+	bool up; /* client 1: "ring me" stored */
+#ifndef RING_ME_LATE
+	if
+	:: me == 1 -> d_step { store(p, CSLEEP(me), 1); up = true }
+	:: else -> skip
+	fi;
+#endif
+#endif
 
 	do
 	:: head == NREQ -> break
 	:: client_submit()
 	:: d_step { mem[RESP_TAIL(me)] > head && sb[p].n < SBSIZE -> client_take() }
 	:: client_sleep()
+#ifdef RING_ME_STAYS
+	:: client_sleep_up()
+#endif
+#ifdef RING_ME_LATE
+	:: d_step { me == 1 && !up && sb[p].n < SBSIZE -> store(p, CSLEEP(me), 1); up = true }
+#endif
 	od;
 	assert(outstanding == 0 && sent == NREQ);
 	finished++
