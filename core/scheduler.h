@@ -250,17 +250,24 @@ HOT_INLINE bool sched_can_switch_direct(unsigned h, const struct tcb *next)
 	return sched_can_switch_direct_on(&sched_harts[h], h, next);
 }
 
+/* The direct switches' common step: next replaces hart h's current
+ * thread, whose flush set then has h for next's ASID (asid as below). */
+HOT_INLINE void sched_make_current_on(struct sched_hart *hs, unsigned h, struct tcb *next,
+				      uint64_t asid)
+{
+	tcb_set_current_hart(hs->current, NO_HART);
+	hs->current = next;
+	tcb_set_current_hart_asid(next, h, asid);
+}
+
 /* sched_switch_direct for a caller that has just found next's VSpace
  * ASID (tcb_vspace_asid) under the same lock hold, or that knows hart h
  * is already in that ASID's flush set (then asid is ASID_INVALID). */
 HOT_INLINE void sched_switch_direct_asid_on(struct sched_hart *hs, unsigned h, struct tcb *next,
 					    uint64_t asid)
 {
-	struct tcb *prev = hs->current;
-	CORE_ASSERT(prev != hs->idle && tcb_is_runnable(next) && hs->candidate == NULL);
-	tcb_set_current_hart(prev, NO_HART);
-	hs->current = next;
-	tcb_set_current_hart_asid(next, h, asid);
+	CORE_ASSERT(hs->current != hs->idle && tcb_is_runnable(next) && hs->candidate == NULL);
+	sched_make_current_on(hs, h, next, asid);
 	/* If prev blocked first it asked for a decision (tcb_set_state): this
 	 * was it. (Blocking it after the switch asks for none.) */
 	hs->action = ACTION_NONE;
@@ -273,11 +280,8 @@ HOT_INLINE void sched_switch_direct_asid_on(struct sched_hart *hs, unsigned h, s
 HOT_INLINE void sched_switch_direct_fast_on(struct sched_hart *hs, unsigned h, struct tcb *next,
 					    uint64_t asid)
 {
-	struct tcb *prev = hs->current;
-	CORE_ASSERT(prev != hs->idle && tcb_is_runnable(next) && hs->action == ACTION_NONE);
-	tcb_set_current_hart(prev, NO_HART);
-	hs->current = next;
-	tcb_set_current_hart_asid(next, h, asid);
+	CORE_ASSERT(hs->current != hs->idle && tcb_is_runnable(next) && hs->action == ACTION_NONE);
+	sched_make_current_on(hs, h, next, asid);
 }
 
 HOT_INLINE void sched_switch_direct_asid(unsigned h, struct tcb *next, uint64_t asid)
