@@ -349,7 +349,7 @@ _Noreturn void fastpath_entry(struct hart *hart, uint64_t is_reply_recv)
 {
 	/* (Enabled: trap.S came here by this hart's fastpath_calls.) */
 	/* Taken at the first try, or left to trap_from_user, which waits. */
-	if (!amo_try_take32(&kernel_lock.held))
+	if (!spinlock_try_acquire(&kernel_lock))
 		refuse();
 	struct tcb *t = hart->running;
 	struct space space;

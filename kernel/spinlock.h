@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "barrier.h"
 #include "ipi.h"
 
 /* A 32-bit word: RV64A has amoswap.w/.d but no byte-sized AMO. */
@@ -17,9 +18,16 @@ struct spinlock {
 	uint32_t held;
 };
 
+/* One try: true when the lock was free and is now ours (amo_try_take32:
+ * the acquire AMO, its result tested with no sext.w). */
+static inline __attribute__((always_inline)) bool spinlock_try_acquire(struct spinlock *lock)
+{
+	return amo_try_take32(&lock->held);
+}
+
 static inline void spinlock_acquire(struct spinlock *lock)
 {
-	while (__atomic_exchange_n(&lock->held, 1, __ATOMIC_ACQUIRE))
+	while (!spinlock_try_acquire(lock))
 		while (__atomic_load_n(&lock->held, __ATOMIC_RELAXED))
 			arch_spin_yield();
 }

@@ -51,7 +51,7 @@ void kernel_lock_contended(void)
 			arch_spin_yield();
 			(void)arch_ipi_poll();
 		}
-	} while (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE));
+	} while (!spinlock_try_acquire(&kernel_lock));
 }
 
 /* The timer's handler (interrupts are taken under the lock, trap.c). */

@@ -28,7 +28,7 @@ void kernel_lock_contended(void);
 /* Take the big lock; while spinning, answer IPIs (a remote stall). */
 static inline __attribute__((always_inline)) void kernel_lock_acquire(void)
 {
-	if (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE))
+	if (!spinlock_try_acquire(&kernel_lock))
 		kernel_lock_contended();
 }
 

@@ -7,7 +7,8 @@
  * scause and stval reads, the uipi-trap test, the counters, fastpath_try's
  * look at a7, syscall_handle, dispatch): one try at the lock, the same
  * test of a trap the kernel handles as trap_from_user's, then the claim
- * (kuintr_claim, which leaves by thread_run_direct when it is taken). Anything else, having changed nothing, goes on to trap.S's
+ * (kuintr_claim, which leaves by thread_run_direct when it is taken).
+ * Anything else, having changed nothing, goes on to trap.S's
  * fastpath_refused and the general entry, which handles the call in full.
  *
  * Its own object, as kernel/fastpath_entry.c and for the same reason: built
@@ -46,7 +47,7 @@ _Noreturn void uintr_sendwait_entry(struct hart *hart)
 	if (!fastpath_enabled || csr_read_scause() != CAUSE_USER_ECALL)
 		refuse();
 	/* Taken at the first try, or left to trap_from_user, which waits. */
-	if (__atomic_exchange_n(&kernel_lock.held, 1, __ATOMIC_ACQUIRE))
+	if (!spinlock_try_acquire(&kernel_lock))
 		refuse();
 	struct tcb *t = hart->running;
 	/* trap_from_user's test of a trap it handles, plus a stale one; then

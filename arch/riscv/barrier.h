@@ -27,7 +27,7 @@ static inline void sfence_vma_asid(uint64_t asid)
 /* One try at a test-and-set lock word (amoswap.w with acquire): true
  * when it was 0 and is now 1, ours. The AMO leaves the old word
  * sign-extended, tested whole here; GCC's __atomic_exchange_n added a
- * sext.w before the test (the fastpath's first tier takes the lock so). */
+ * sext.w before the test (spinlock_try_acquire). */
 static inline __attribute__((always_inline)) bool amo_try_take32(uint32_t *word)
 {
 	uint64_t was;
