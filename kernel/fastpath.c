@@ -351,15 +351,19 @@ _Noreturn void fastpath_entry(struct hart *hart, uint64_t is_reply_recv)
 	/* Taken at the first try, or left to trap_from_user, which waits. */
 	if (!spinlock_try_acquire(&kernel_lock))
 		refuse();
+	/* Not NULL: it ran in user mode (thread_run set it; only the idle
+	 * loop clears it, in the kernel). */
 	struct tcb *t = hart->running;
+	CORE_ASSERT(t != NULL);
 	struct space space;
 	struct exit_regs x;
-	struct tcb *next = NULL;
-	/* trap_from_user's test of a trap it handles, plus a stale one (that
-	 * t is runnable: call()'s and reply_recv()'s first test). */
-	if (t != NULL && sched_current_on(hart->sched) == t && t->regs[REG_REPLACED] == 0)
-		next = is_reply_recv ? reply_recv(hart, t, &space, true, &x)
-				     : call(hart, t, &space, true, &x);
+	/* trap_from_user's test of a trap it handles (t is the hart's current
+	 * thread, its trap not stale, runnable) is call()'s and reply_recv()'s
+	 * first compare: t's fast word has current_on1 for this hart, which
+	 * only the hart's current thread names (tcb_check_invariants), and
+	 * trap_stale 0. */
+	struct tcb *next =
+	    is_reply_recv ? reply_recv(hart, t, &space, true, &x) : call(hart, t, &space, true, &x);
 	if (next == NULL) {
 		spinlock_release(&kernel_lock);
 		refuse();
