@@ -269,10 +269,11 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 		return NULL;
 	struct endpoint *ep = (struct endpoint *)(uintptr_t)(value & ~LOOKUP_RIGHTS_MASK);
 	struct tcb *caller = r->caller;
-	/* A sender already waiting would be received at once: slow path. */
+	/* A sender already waiting would be received at once: slow path. r
+	 * has no receiver to stop: it has a caller (reply_check_invariants). */
 	if (caller == NULL || !sched_fast_next_ok_on(hart->sched, caller, THREAD_BLOCKED_REPLY) ||
-	    lend_active(&caller->lend) || r->receiver != NULL ||
-	    endpoint_state(ep) == ENDPOINT_SEND || !find_space(caller, h, s, quick) ||
+	    lend_active(&caller->lend) || endpoint_state(ep) == ENDPOINT_SEND ||
+	    !find_space(caller, h, s, quick) ||
 	    !sched_can_switch_direct_fast_on(hart->sched, h, caller))
 		return NULL;
 	if (quick && (x->status = thread_run_quick(hart, t, caller)) == 0)
