@@ -397,6 +397,9 @@ const char *tcb_check_invariants(const struct tcb *t)
 		return "a bound notification does not name its thread";
 	if (t->fault_kind != FAULT_NONE && s != THREAD_BLOCKED_SEND && s != THREAD_BLOCKED_REPLY)
 		return "a fault is in flight for a thread that does not wait for its handler";
+	/* Stored as they are (reply_link_caller's can_grant). */
+	if (t->ipc_grant > 1)
+		return "a thread's grant flag is neither 0 nor 1";
 	if (t->fast_spare != 0)
 		return "a thread's fast word has its spare byte set";
 	return uintr_thread_check_invariants(t);

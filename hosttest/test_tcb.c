@@ -632,6 +632,9 @@ static void test_checker_catches(void **state)
 	u->current_on1 = 2;
 	assert_non_null(tcb_check_invariants(u));
 	u->current_on1 = 0;
+	u->ipc_grant = 2;
+	assert_non_null(tcb_check_invariants(u));
+	u->ipc_grant = 1;
 	assert_null(tw_check(W));
 	/* The world's own check: a thread in two places. */
 	struct cap ep = tw_endpoint(W);

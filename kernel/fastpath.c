@@ -51,18 +51,31 @@ void fastpath_configure(const char *bootargs)
 
 /* A message the registers carry alone: no extra caps, at most
  * MSG_REGISTER_WORDS words (no fault in flight either: that message is
- * built by fault.c; sched_fast_current_ok_on's word has it). The two
- * fields in one compare: with the extra-cap count just above the length,
- * the low bits hold count << MSG_LENGTH_BITS | length, at most
- * MSG_REGISTER_WORDS exactly when the count is 0 and the length is. */
+ * built by fault.c; sched_fast_current_ok_on's word has it), and no
+ * caps-unwrapped bits set by the sender (the slow path clears them), so
+ * that the word the receiver gets is the sender's word itself
+ * (delivered_info). The three fields in one compare: below the label,
+ * the low bits hold unwrapped << MSG_UNWRAPPED_SHIFT | count <<
+ * MSG_LENGTH_BITS | length, at most MSG_REGISTER_WORDS exactly when the
+ * first two are 0 and the length is. */
 _Static_assert(MSG_EXTRA_CAPS_SHIFT == MSG_LENGTH_BITS &&
+		   MSG_UNWRAPPED_SHIFT == MSG_EXTRA_CAPS_SHIFT + MSG_EXTRA_CAPS_BITS &&
+		   MSG_LABEL_SHIFT == MSG_UNWRAPPED_SHIFT + MSG_UNWRAPPED_BITS &&
 		   MSG_REGISTER_WORDS < (1u << MSG_LENGTH_BITS),
-	       "extra caps sit right above the length");
+	       "the length, the extra caps and the unwrapped bits sit below the label, in order");
 HOT_INLINE bool in_registers(struct msg_info info)
 {
-	uint64_t low =
-	    info.word & ((UINT64_C(1) << (MSG_EXTRA_CAPS_SHIFT + MSG_EXTRA_CAPS_BITS)) - 1);
-	return low <= MSG_REGISTER_WORDS;
+	return info.word << (64 - MSG_LABEL_SHIFT) <= (uint64_t)MSG_REGISTER_WORDS
+							  << (64 - MSG_LABEL_SHIFT);
+}
+
+/* What the receiver's info word is, for a message in_registers took:
+ * the slow path's msg_info_make(label, length, 0, 0), which is the
+ * sender's word (no extra caps, no unwrapped bits). */
+HOT_INLINE uint64_t delivered_info(struct msg_info info)
+{
+	CORE_ASSERT(in_registers(info));
+	return info.word;
 }
 
 /*
@@ -82,7 +95,7 @@ HOT_INLINE void transfer(struct tcb *from, struct tcb *to, struct msg_info info,
 {
 	unsigned length = msg_info_length(info);
 	if (quick) {
-		x->info = msg_info_make(msg_info_label(info), length, 0, 0).word;
+		x->info = delivered_info(info);
 		x->badge = badge;
 		return;
 	}
@@ -106,7 +119,7 @@ HOT_INLINE void transfer(struct tcb *from, struct tcb *to, struct msg_info info,
 	default: break; /* 0 (in_registers bounds it by 8) */
 	}
 #undef COPY_WORD
-	tcb_set_reg(to, PORT_REG_INFO, msg_info_make(msg_info_label(info), length, 0, 0).word);
+	tcb_set_reg(to, PORT_REG_INFO, delivered_info(info));
 	tcb_set_reg(to, PORT_REG_BADGE, badge);
 	tcb_set_reg(to, PORT_REG_RESULT, ERR_OK);
 }
@@ -192,10 +205,14 @@ HOT_INLINE uint64_t lookup_value(const struct cte *slot, unsigned i)
  * REG_LOOKUP_VALUE(1). Untrusted: the cptrs. */
 HOT_INLINE bool lookup(struct tcb *t, bool both, bool quick)
 {
-	uint64_t cptr0 = tcb_get_reg(t, PORT_REG_RESULT), cptr1 = tcb_get_reg(t, PORT_REG_BADGE);
-	if (t->regs[REG_LOOKUP_GEN] == cte_generation && t->regs[REG_LOOKUP_CPTR(0)] == cptr0 &&
-	    (!both || t->regs[REG_LOOKUP_CPTR(1)] == cptr1))
+	uint64_t cptr0 = tcb_get_reg(t, PORT_REG_RESULT);
+	/* Expected: a program calls through the same caps again and again. */
+	if (__builtin_expect(
+		t->regs[REG_LOOKUP_GEN] == cte_generation && t->regs[REG_LOOKUP_CPTR(0)] == cptr0 &&
+		    (!both || t->regs[REG_LOOKUP_CPTR(1)] == tcb_get_reg(t, PORT_REG_BADGE)),
+		1))
 		return true;
+	uint64_t cptr1 = tcb_get_reg(t, PORT_REG_BADGE);
 	struct cte *slot0, *slot1;
 	/* The two walks take one root: both answer, or neither does. */
 	if (!lookup_walk(t, cptr0, quick, &slot0) || !lookup_walk(t, cptr1, quick, &slot1))
@@ -252,7 +269,7 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
 	/* do_send, then caller_after_delivery, then the switch. */
 	tcb_set_reg(t, PORT_REG_RESULT, ERR_OK);
 	tcb_queue_remove_head(&ep->queue); /* receiver */
-	reply_unbind_receiver(receiver);
+	reply_unbind_receiver_of(r, receiver);
 	transfer(t, receiver, info, badge, quick, x);
 	tcb_set_state(receiver, THREAD_RUNNING);
 	/* Switched before t blocks: t's block then asks for no decision. */
