@@ -111,6 +111,7 @@ enum error notification_bind(struct tcb *t, struct cap cap)
 		return ERR_ILLEGAL_OPERATION;
 	set_bound(n, t);
 	t->bound = n;
+	cte_generation++; /* cte.h: the fastpath remembers "none bound" */
 	return ERR_OK;
 }
 
@@ -118,6 +119,7 @@ void notification_unbind(struct tcb *t)
 {
 	set_bound(t->bound, NULL);
 	t->bound = NULL;
+	cte_generation++;
 }
 
 enum error notification_unbind_checked(struct tcb *t)

@@ -68,7 +68,7 @@ HOT_INLINE void reply_push(struct reply *r, struct tcb *caller, bool can_grant)
  * fastpath's rule). */
 HOT_INLINE void reply_unlink_caller(struct tcb *caller)
 {
-	CORE_ASSERT(!lend_active(&caller->lend));
+	CORE_ASSERT(!lend_active(&caller->lend) && !caller->lent);
 	caller->reply->caller = NULL;
 	caller->reply->can_grant = 0;
 	caller->reply = NULL;
@@ -81,6 +81,7 @@ HOT_INLINE void reply_remove_caller(struct tcb *caller)
 {
 	if (lend_active(&caller->lend))
 		lend_return(&caller->lend);
+	caller->lent = 0;
 	reply_unlink_caller(caller);
 }
 

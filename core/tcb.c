@@ -400,7 +400,9 @@ const char *tcb_check_invariants(const struct tcb *t)
 	/* Stored as they are (reply_link_caller's can_grant). */
 	if (t->ipc_grant > 1)
 		return "a thread's grant flag is neither 0 nor 1";
-	if (t->fast_spare != 0)
-		return "a thread's fast word has its spare byte set";
+	if (lend_active(&t->lend) && !t->lent)
+		return "a thread lent pages its fast word does not show";
+	if (t->lent && s != THREAD_BLOCKED_REPLY)
+		return "a thread that waits for no reply is marked as lending";
 	return uintr_thread_check_invariants(t);
 }

@@ -65,7 +65,7 @@ struct tcb {
 	/* The bytes the IPC fastpath tests of each thread, together in one
 	 * aligned word (fast_word: tcb_fast_word_make, the scheduler's
 	 * sched_fast_*_ok). Each is the field itself, written where it
-	 * always was; fast_spare is never written (tcb_check_invariants). */
+	 * always was. */
 	union {
 		struct {
 			uint8_t state;       /* enum thread_state */
@@ -82,7 +82,15 @@ struct tcb {
 			 * registers and is dropped (kernel/trap.c). In the word,
 			 * the fastpath's first compare refuses such a trap. */
 			uint8_t trap_stale;
-			uint8_t fast_spare;
+			/* Pages this thread's Call lent may still be lent (lend
+			 * below): set by the kernel's CallLend after lend_move,
+			 * cleared when the thread leaves its reply object
+			 * (reply_remove_caller), even if a VSpace change ended
+			 * the lend before. lend_active implies it, and it
+			 * implies BLOCKED_REPLY (tcb_check_invariants): so the
+			 * fastpath's compare of a caller's word answers "it lent
+			 * nothing" too. */
+			uint8_t lent;
 		};
 		uint64_t fast_word;
 	};
@@ -125,12 +133,13 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&
 		   offsetof(struct tcb, queued) == offsetof(struct tcb, fast_word) + 3 &&
 		   offsetof(struct tcb, candidate) == offsetof(struct tcb, fast_word) + 4 &&
 		   offsetof(struct tcb, fault_kind) == offsetof(struct tcb, fast_word) + 5 &&
-		   offsetof(struct tcb, trap_stale) == offsetof(struct tcb, fast_word) + 6,
+		   offsetof(struct tcb, trap_stale) == offsetof(struct tcb, fast_word) + 6 &&
+		   offsetof(struct tcb, lent) == offsetof(struct tcb, fast_word) + 7,
 	       "fast_word's layout");
 
 /* The fast_word of a thread in `state` with affinity `affinity`, current on
  * `hart` (NO_HART: none), not queued, not a candidate, no fault in flight,
- * no stale trap:
+ * no stale trap, nothing lent:
  * a thread's fast_word equals it exactly when all of that holds. */
 static inline uint64_t tcb_fast_word_make(enum thread_state state, unsigned affinity, unsigned hart)
 {
@@ -365,31 +374,41 @@ HOT_INLINE void tcb_set_state_not_current(struct tcb *t, enum thread_state to)
 
 /* --- Inline: the IPC fastpath's steps (kernel/fastpath.c). --- */
 
-/* Append t (not in any queue) and note it waits on `object`. */
+/* Append t (not in any queue) and note it waits on `object`. Expected
+ * into an empty queue (a server's one receiving thread, most often). */
 HOT_INLINE void tcb_queue_append(struct tcb_queue *q, struct tcb *t, void *object)
 {
 	t->blocked_on = object;
 	t->ipc_next = NULL;
 	t->ipc_prev = q->tail;
-	if (q->tail != NULL)
+	if (__builtin_expect(q->tail != NULL, 0))
 		q->tail->ipc_next = t;
 	else
 		q->head = t;
 	q->tail = t;
 }
 
-/* Remove q's head (q not empty) and return it: tcb_queue_remove for the
- * head, whose ipc_prev is NULL already (tcb_queue_check's links). */
-HOT_INLINE struct tcb *tcb_queue_remove_head(struct tcb_queue *q)
+/* Remove t, q's head (the caller has just read it there), whose ipc_prev
+ * is NULL already (tcb_queue_check's links): tcb_queue_remove for the
+ * head. Expected alone in q, as tcb_queue_append expects. */
+HOT_INLINE void tcb_queue_remove_known_head(struct tcb_queue *q, struct tcb *t)
 {
-	struct tcb *t = q->head, *next = t->ipc_next;
+	CORE_ASSERT(q->head == t && t->ipc_prev == NULL);
+	struct tcb *next = t->ipc_next;
 	q->head = next;
-	if (next != NULL)
+	if (__builtin_expect(next != NULL, 0))
 		next->ipc_prev = NULL;
 	else
 		q->tail = NULL;
 	t->ipc_next = NULL;
 	t->blocked_on = NULL;
+}
+
+/* Remove q's head (q not empty) and return it. */
+HOT_INLINE struct tcb *tcb_queue_remove_head(struct tcb_queue *q)
+{
+	struct tcb *t = q->head;
+	tcb_queue_remove_known_head(q, t);
 	return t;
 }
 

@@ -98,8 +98,12 @@ static void test_rights_and_errors(void **state)
 			 ERR_INVALID_CAPABILITY);
 	assert_int_equal(notification_unbind_checked(a), ERR_ILLEGAL_OPERATION);
 	assert_int_equal(notification_state(ntfn_of(n)), NOTIFICATION_IDLE);
-	/* Bound to b: a may not wait on it; a second bind of either fails. */
+	/* Bound to b: a may not wait on it; a second bind of either fails.
+	 * The bind moves cte_generation (the fastpath remembers "none bound"
+	 * with its lookups), as the unbind does below. */
+	uint64_t generation = cte_generation;
 	assert_int_equal(notification_bind(b, n), ERR_OK);
+	assert_true(cte_generation > generation);
 	assert_ptr_equal(notification_bound_tcb(ntfn_of(n)), b);
 	assert_int_equal(notification_wait(a, n, true), ERR_ILLEGAL_OPERATION);
 	assert_int_equal(notification_bind(a, n), ERR_ILLEGAL_OPERATION);
@@ -111,7 +115,9 @@ static void test_rights_and_errors(void **state)
 	tw_exit(0);
 	struct tcb *c = tw_running(W, 5, 0);
 	assert_int_equal(notification_bind(c, n2), ERR_ILLEGAL_OPERATION);
+	generation = cte_generation;
 	assert_int_equal(notification_unbind_checked(b), ERR_OK);
+	assert_true(cte_generation > generation);
 	assert_null(b->bound);
 	assert_null(notification_bound_tcb(ntfn_of(n)));
 	tw_assert(W);

@@ -242,7 +242,7 @@ static void test_fast_words(void **state)
 	static struct tcb t; /* in no world: its fields are set by hand */
 	static const uint8_t flags[] = { 0, 1, 0x80 };
 	/* Every combination: state, affinity 0..2, current_on1 0..3, queued,
-	 * candidate, fault kind, stale trap, spare byte clear or set. */
+	 * candidate, fault kind, stale trap, lent clear or set. */
 	const unsigned count = THREAD_STATE_COUNT * 3 * 4 * 3 * 3 * FAULT_KIND_COUNT * 3 * 2;
 	for (unsigned h = 0; h < 2; h++) {
 		const struct sched_hart *hs = &sched_harts[h];
@@ -262,9 +262,8 @@ static void test_fast_words(void **state)
 			k /= FAULT_KIND_COUNT;
 			t.trap_stale = flags[k % 3];
 			k /= 3;
-			t.fast_spare = (uint8_t)k;
-			bool plain =
-			    t.fault_kind == FAULT_NONE && t.trap_stale == 0 && t.fast_spare == 0;
+			t.lent = (uint8_t)k;
+			bool plain = t.fault_kind == FAULT_NONE && t.trap_stale == 0 && t.lent == 0;
 			for (unsigned w = 0; w < 2; w++) {
 				enum thread_state want =
 				    w == 0 ? THREAD_BLOCKED_RECV : THREAD_BLOCKED_REPLY;
@@ -647,11 +646,17 @@ static void test_checker_catches(void **state)
 	assert_non_null(sched_check_invariants());
 	sched_harts[0].busy ^= SCHED_BUSY_READY;
 	assert_null(sched_check_invariants());
-	/* A spare byte of the fast word set would refuse every fastpath. */
+	/* The lent byte on a thread that waits for no reply, and a lend the
+	 * byte does not show (the fastpath would unlink its caller). */
 	assert_null(tcb_check_invariants(a));
-	a->fast_spare = 1;
-	assert_non_null(tcb_check_invariants(a));
-	a->fast_spare = 0;
+	a->lent = 1;
+	assert_string_equal(tcb_check_invariants(a),
+			    "a thread that waits for no reply is marked as lending");
+	a->lent = 0;
+	a->lend.bytes = 4096;
+	assert_string_equal(tcb_check_invariants(a),
+			    "a thread lent pages its fast word does not show");
+	a->lend.bytes = 0;
 	tw_assert(W);
 }
 

@@ -159,12 +159,15 @@ HOT_INLINE bool lookup_walk(struct tcb *t, uint64_t cptr, bool quick, struct cte
  * argument register a<i> (0: the endpoint; 1: ReplyRecv's reply), the
  * cptr and what call() and reply_recv() need of the cap lookup_walk found
  * for it (lookup_value: for entry 0 the endpoint and its rights, and its
- * badge in a word of its own; for entry 1 the reply object; 0 for another
- * type, an empty slot or none), and one cte_generation for both. The slot
- * and the cap in it depend on caps in slots alone (t's CSpace root and,
- * for other shapes, the CNodes on the way), so both are lookup_walk's
- * answer again while cte_generation (core/cte.h) keeps the value, and so
- * is anything made of the cap; a fresh TCB's generation 0 never matches
+ * badge in a word of its own; for entry 1 the reply object, if t has no
+ * bound notification; 0 for another type, an empty slot or none, or a
+ * bound notification), and one cte_generation for both. The slot and the
+ * cap in it depend on caps in slots alone (t's CSpace root and, for other
+ * shapes, the CNodes on the way), so both are lookup_walk's answer again
+ * while cte_generation (core/cte.h) keeps the value, and so is anything
+ * made of the cap; so is t->bound == NULL (a bind or unbind moves it too:
+ * reply_recv's rule then needs no test of its own); a fresh TCB's
+ * generation 0 never matches
  * (it starts at 1). A miss walks both cptrs again, Call's a1 too (whatever
  * it holds: a walk changes nothing), so that the one generation vouches
  * for both entries.
@@ -222,7 +225,9 @@ HOT_INLINE bool lookup(struct tcb *t, bool both, bool quick)
 	t->regs[REG_LOOKUP_VALUE(0)] = lookup_value(slot0, 0);
 	t->regs[REG_LOOKUP_BADGE] = t->regs[REG_LOOKUP_VALUE(0)] != 0 ? cap_badge(slot0->cap) : 0;
 	t->regs[REG_LOOKUP_CPTR(1)] = cptr1;
-	t->regs[REG_LOOKUP_VALUE(1)] = lookup_value(slot1, 1);
+	/* A bound notification may have a signal to deliver: the slow path
+	 * receives (reply_recv's rule, made here while the generation holds). */
+	t->regs[REG_LOOKUP_VALUE(1)] = t->bound == NULL ? lookup_value(slot1, 1) : 0;
 	return true;
 }
 
@@ -232,6 +237,9 @@ HOT_INLINE bool find_space(const struct tcb *t, unsigned h, struct space *s, boo
 {
 	return quick ? space_hit(t, h, s) : space_find(t, h, s);
 }
+
+/* A refusal is the unexpected way (GCC then lays the IPC out straight). */
+#define REFUSED(cond) __builtin_expect(!!(cond), 0)
 
 /*
  * Call (a0 endpoint cptr, a2 info). Untrusted: every register. Returns
@@ -246,29 +254,30 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
 {
 	unsigned h = hart->cpu_index;
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
-	if (!sched_fast_current_ok_on(hart->sched, t) || !in_registers(info))
+	if (REFUSED(!sched_fast_current_ok_on(hart->sched, t) || !in_registers(info)))
 		return NULL;
-	if (!lookup(t, false, quick))
+	if (REFUSED(!lookup(t, false, quick)))
 		return NULL;
 	uint64_t value = t->regs[REG_LOOKUP_VALUE(0)], badge = t->regs[REG_LOOKUP_BADGE];
 	uint64_t rights = value & LOOKUP_RIGHTS_MASK;
-	if (!endpoint_rights_can_send(rights)) /* also 0: not an endpoint cap */
+	if (REFUSED(!endpoint_rights_can_send(rights))) /* also 0: not an endpoint cap */
 		return NULL;
 	struct endpoint *ep = (struct endpoint *)(uintptr_t)(value & ~LOOKUP_RIGHTS_MASK);
 	/* endpoint_state(ep) == ENDPOINT_RECV: a head, and it receives (all
 	 * in the queue are in one state: tcb_queue_check). */
 	struct tcb *receiver = ep->queue.head;
-	if (receiver == NULL || !sched_fast_next_ok_on(hart->sched, receiver, THREAD_BLOCKED_RECV))
+	if (REFUSED(receiver == NULL ||
+		    !sched_fast_next_ok_on(hart->sched, receiver, THREAD_BLOCKED_RECV)))
 		return NULL;
 	struct reply *r = receiver->reply;
-	if (!endpoint_rights_call_waits(rights, r) || !find_space(receiver, h, s, quick) ||
-	    !sched_can_switch_direct_fast_on(hart->sched, h, receiver))
+	if (REFUSED(!endpoint_rights_call_waits(rights, r) || !find_space(receiver, h, s, quick) ||
+		    !sched_can_switch_direct_fast_on(hart->sched, h, receiver)))
 		return NULL;
-	if (quick && (x->status = thread_run_quick(hart, t, receiver)) == 0)
+	if (REFUSED(quick && (x->status = thread_run_quick(hart, t, receiver)) == 0))
 		return NULL;
 	/* do_send, then caller_after_delivery, then the switch. */
 	tcb_set_reg(t, PORT_REG_RESULT, ERR_OK);
-	tcb_queue_remove_head(&ep->queue); /* receiver */
+	tcb_queue_remove_known_head(&ep->queue, receiver);
 	reply_unbind_receiver_of(r, receiver);
 	transfer(t, receiver, info, badge, quick, x);
 	tcb_set_state(receiver, THREAD_RUNNING);
@@ -289,28 +298,30 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 {
 	unsigned h = hart->cpu_index;
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
-	if (!sched_fast_current_ok_on(hart->sched, t) || !in_registers(info) || t->bound != NULL)
-		return NULL; /* a bound notification may have a signal to deliver */
-	if (!lookup(t, true, quick))
+	if (REFUSED(!sched_fast_current_ok_on(hart->sched, t) || !in_registers(info)))
+		return NULL;
+	if (REFUSED(!lookup(t, true, quick)))
 		return NULL;
 	uint64_t value = t->regs[REG_LOOKUP_VALUE(0)];
 	struct reply *r = (struct reply *)(uintptr_t)t->regs[REG_LOOKUP_VALUE(1)];
 	uint64_t rights = value & LOOKUP_RIGHTS_MASK;
-	if (r == NULL || !endpoint_rights_can_receive(rights)) /* also 0: not an endpoint */
+	/* r NULL: not a reply cap, or t has a bound notification (lookup). */
+	if (REFUSED(r == NULL || !endpoint_rights_can_receive(rights))) /* also 0: no endpoint */
 		return NULL;
+	CORE_ASSERT(t->bound == NULL);
 	struct endpoint *ep = (struct endpoint *)(uintptr_t)(value & ~LOOKUP_RIGHTS_MASK);
 	struct tcb *caller = r->caller;
 	/* A sender already waiting would be received at once: slow path. r
 	 * has no receiver to stop: it has a caller (reply_check_invariants). */
-	if (caller == NULL || !sched_fast_next_ok_on(hart->sched, caller, THREAD_BLOCKED_REPLY) ||
-	    lend_active(&caller->lend) || endpoint_state(ep) == ENDPOINT_SEND ||
-	    !find_space(caller, h, s, quick) ||
-	    !sched_can_switch_direct_fast_on(hart->sched, h, caller))
+	if (REFUSED(caller == NULL ||
+		    !sched_fast_next_ok_on(hart->sched, caller, THREAD_BLOCKED_REPLY) ||
+		    endpoint_state(ep) == ENDPOINT_SEND || !find_space(caller, h, s, quick) ||
+		    !sched_can_switch_direct_fast_on(hart->sched, h, caller)))
 		return NULL;
-	if (quick && (x->status = thread_run_quick(hart, t, caller)) == 0)
+	if (REFUSED(quick && (x->status = thread_run_quick(hart, t, caller)) == 0))
 		return NULL;
 	/* reply_invoke, then do_receive's blocking case, then the switch. */
-	reply_unlink_caller(caller); /* it lent nothing: a rule above */
+	reply_unlink_caller(caller); /* it lent nothing: its word's lent byte */
 	transfer(t, caller, info, 0, quick, x);
 	tcb_set_state(caller, THREAD_RUNNING);
 	sched_switch_direct_fast_on(hart->sched, h, caller,

@@ -66,5 +66,6 @@ void lend_call(struct tcb *t)
 	if (err != ERR_OK || tcb_state(t) != THREAD_BLOCKED_REPLY)
 		panic("CallLend: the checked call was not delivered");
 	lend_move(&t->lend, client_asid, base, bytes, server_asid, window.base);
+	t->lent = 1;             /* core/tcb.h: its reply is then the slow path's */
 	server->regs[7] = bytes; /* t2: what arrived at the window */
 }

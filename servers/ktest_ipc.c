@@ -322,7 +322,10 @@ static void poker(uint64_t ep)
  * (kernel/fastpath.c, core/scheduler.h's sched_fast_*_ok): the IPCs the
  * slow path alone does right are left to it, answered alike. A server with
  * a bound notification: the Calls to it take the fastpath, its ReplyRecvs
- * never (a signal may be pending: the slow path delivers it first). A
+ * never (a signal may be pending: the slow path delivers it first), also
+ * when the server's lookups were remembered before the bind, and all of
+ * them again once it is unbound (the fastpath remembers "none bound" with
+ * its lookups: a bind or an unbind must move their generation). A
  * fault answered with ReplyRecv (the caller has a fault in flight, a byte
  * of its fast word): the slow path's reply with another label leaves the
  * thread stopped, and the receive then gets another sender's message; the
@@ -337,10 +340,11 @@ static void fastpath_refusals(void)
 	shared_err = ERR_RANGE;
 	cptr_t ntfn = make(OBJ_NOTIFICATION, 0);
 	struct thread server = spawn(adder_server, 0, MAIN_PRIORITY + 1, kestrel_hart(), 0);
+	bool right = three_calls(20); /* its lookups remembered, unbound */
 	expect(kestrel_tcb_bind_notification(server.tcb, ntfn), ERR_OK,
 	       "bind a notification to a server waiting to receive");
 	(void)kestrel_debug_fastpath(0, &t0);
-	bool right = three_calls(30);
+	right = three_calls(30) && right;
 	(void)kestrel_debug_fastpath(0, &t1);
 	check(right, "a server with a bound notification answers its calls");
 	if (on)
@@ -349,6 +353,17 @@ static void fastpath_refusals(void)
 		      "tick may cost one)");
 	else
 		check(t1 == t0, "with fastpath=off, none of them takes it");
+	expect(kestrel_tcb_unbind_notification(server.tcb), ERR_OK,
+	       "unbind the server's notification");
+	(void)kestrel_debug_fastpath(0, &t0);
+	right = three_calls(40);
+	(void)kestrel_debug_fastpath(0, &t1);
+	check(right, "unbound again, the server answers its calls");
+	if (on)
+		check(t1 - t0 >= 5, "unbound, its reply-receives take the fastpath again (6 of 6, "
+				    "a tick may cost one)");
+	else
+		check(t1 == t0, "with fastpath=off, none of them takes it either");
 	(void)kestrel_tcb_suspend(server.tcb);
 
 	cptr_t ep = make(OBJ_ENDPOINT, 0), reply = make(OBJ_REPLY, 0);
