@@ -71,11 +71,13 @@ struct cap_result {
 /*
  * Moves on (by one; never back, never to 0: it starts at 1) at every change
  * of any slot's cap, in a CNode or in a kernel object (a TCB's CSpace and
- * VSpace roots), with every move of asid_generation (asid.c), and at every
- * bind or unbind of a notification to a thread (notification.c). So an
- * answer that depends only on caps in slots, on the ASID table and on
- * which threads have a bound notification (a CSpace lookup's slot, a
- * thread's satp, "this thread has none") stays true while this keeps the
+ * VSpace roots), with every move of asid_generation (asid.c), at every
+ * bind or unbind of a notification to a thread (notification.c), and at
+ * every change of a thread's hart (tcb_move_affinity). So an answer that
+ * depends only on caps in slots, on the ASID table, on which threads have
+ * a bound notification and on each thread's hart (a CSpace lookup's slot,
+ * a thread's satp and its own hart's place in the flush set, "this thread
+ * has none") stays true while this keeps the
  * value it had when the answer was found: kernel/fastpath.c's remembered
  * lookups and kernel/space_cache.h's remembered satp rely on it.
  * cte_set_cap is the one way core/ (and the kernel) writes a slot's cap;

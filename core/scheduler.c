@@ -152,7 +152,7 @@ void sched_start(unsigned hart, struct tcb *t)
 	struct sched_hart *hs = &sched_harts[hart];
 	CORE_ASSERT(hs->current == hs->idle && hs->action == ACTION_NONE);
 	CORE_ASSERT(tcb_state(t) == THREAD_INACTIVE);
-	t->affinity = (uint8_t)hart;
+	tcb_move_affinity(t, hart);
 	tcb_set_state(t, THREAD_RUNNING);
 	tcb_set_current_hart(hs->idle, NO_HART);
 	hs->current = t;

@@ -138,7 +138,7 @@ static void requeue(struct tcb *t, uint8_t priority, uint8_t hart)
 	bool ready = t->queued || t->candidate;
 	sched_remove(t);
 	t->priority = priority;
-	t->affinity = hart;
+	tcb_move_affinity(t, hart);
 	if (ready)
 		sched_wake(t);
 	if (tcb_current_hart(t) != NO_HART)

@@ -339,6 +339,18 @@ HOT_INLINE void tcb_set_current_hart_asid(struct tcb *t, unsigned hart, uint64_t
 	asid_activate(asid, hart);
 }
 
+/* t's hart becomes `hart`: the one write of it (tcb_set_affinity's, and
+ * the scheduler's start of a thread). A change moves cte_generation:
+ * kernel/space_cache.h remembers a thread's satp as found on its own hart,
+ * whose flush set it joined there, keyed by the generation alone. */
+HOT_INLINE void tcb_move_affinity(struct tcb *t, unsigned hart)
+{
+	if (t->affinity != hart) {
+		t->affinity = (uint8_t)hart;
+		cte_generation++;
+	}
+}
+
 /* The transition table (docs/ipc.md): [from] has bit `to` set when the
  * change is legal. */
 extern const unsigned thread_legal_transitions[THREAD_STATE_COUNT];

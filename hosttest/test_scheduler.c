@@ -437,10 +437,21 @@ static void test_affinity(void **state)
 	assert_ptr_equal(sched_current(1), a);
 	assert_true(b->queued);
 	tw_assert(W);
-	/* An inactive thread just changes its hart. */
+	/* An inactive thread just changes its hart. A change of hart moves
+	 * cte_generation (kernel/space_cache.h's remembered satp is the one
+	 * found on the thread's own hart); the same hart again does not. */
 	struct tcb *c = tw_thread(W, 1, 0);
+	uint64_t generation = cte_generation;
 	assert_int_equal(tcb_set_affinity(c, 1), ERR_OK);
 	assert_int_equal(c->affinity, 1);
+	assert_true(cte_generation > generation);
+	generation = cte_generation;
+	assert_int_equal(tcb_set_affinity(c, 1), ERR_OK);
+	assert_int_equal(cte_generation, generation);
+	/* Started on hart 0 (sched_start), it changes hart again. */
+	sched_start(0, c);
+	assert_int_equal(c->affinity, 0);
+	assert_true(cte_generation > generation);
 	tw_assert(W);
 }
 

@@ -235,7 +235,8 @@ HOT_INLINE bool lookup(struct tcb *t, bool both, bool quick)
  * the second tier's). */
 HOT_INLINE bool find_space(const struct tcb *t, unsigned h, struct space *s, bool quick)
 {
-	return quick ? space_hit(t, h, s) : space_find(t, h, s);
+	CORE_ASSERT(t->affinity == h); /* the woken thread's fast word */
+	return quick ? space_hit_affine(t, s) : space_find(t, h, s);
 }
 
 /* A refusal is the unexpected way (GCC then lays the IPC out straight). */

@@ -26,9 +26,13 @@
 #include "tcb.h"
 #include "thread.h"
 
-/* Register-block words (kernel/thread.h's, past REG_KERNEL_ENTRIES and the free word 35). KEY is
- * cte_generation << 8 | hart when SATP is valid; a fresh TCB's 0 never
- * matches (the generation starts at 1). */
+/* Register-block words (kernel/thread.h's, past REG_KERNEL_ENTRIES and
+ * the free word 35). KEY is the cte_generation at which SATP was found
+ * on the thread's own hart (its affinity), which joined the flush set
+ * there: a change of the affinity moves the generation
+ * (tcb_move_affinity), so while KEY matches, that hart is the thread's
+ * affinity still. A fresh TCB's 0 never matches (the generation starts
+ * at 1). */
 #define REG_SPACE_KEY 36
 #define REG_SPACE_SATP 37
 _Static_assert(REG_SPACE_SATP < TCB_REG_WORDS, "the cache fits the register block");
@@ -54,24 +58,23 @@ static inline bool space_walk(const struct tcb *t, struct space *s)
 	return true;
 }
 
-/* The key for hart h now. h (below 256) widened as a signed int: the
- * hart's cpu_index as lw loaded it, where the unsigned widening cost two
- * shifts on every hit. */
-HOT_INLINE uint64_t space_key(unsigned h)
+/* space_hit for a caller that knows t's affinity is the hart it asks
+ * for (the fastpath: the woken thread's fast word says so). */
+HOT_INLINE bool space_hit_affine(const struct tcb *t, struct space *s)
 {
-	return cte_generation << 8 | (uint64_t)(int32_t)h;
+	if (t->regs[REG_SPACE_KEY] == cte_generation) {
+		s->satp = t->regs[REG_SPACE_SATP];
+		s->join_asid = ASID_INVALID;
+		return true;
+	}
+	return false;
 }
 
 /* space_find's first half: t's answer for hart h is remembered (then it
  * is in *s). False: only the walk can tell. Changes nothing. */
 HOT_INLINE bool space_hit(const struct tcb *t, unsigned h, struct space *s)
 {
-	if (t->regs[REG_SPACE_KEY] == space_key(h)) {
-		s->satp = t->regs[REG_SPACE_SATP];
-		s->join_asid = ASID_INVALID;
-		return true;
-	}
-	return false;
+	return t->affinity == h && space_hit_affine(t, s);
 }
 
 /* t may run on hart h: its satp and what is left to join in *s. False
@@ -83,12 +86,13 @@ HOT_INLINE bool space_find(const struct tcb *t, unsigned h, struct space *s)
 
 /* After t became current on h and h joined s->join_asid's flush set
  * (the caller's switch, or the caller itself): remember the answer, which
- * a hit then vouches for. */
+ * a hit then vouches for; only on t's own hart (a thread still current on
+ * the hart it is leaving finds its answer there, not remembered). */
 HOT_INLINE void space_remember(struct tcb *t, unsigned h, const struct space *s)
 {
-	if (s->join_asid == ASID_INVALID)
+	if (s->join_asid == ASID_INVALID || t->affinity != h)
 		return;
-	t->regs[REG_SPACE_KEY] = space_key(h);
+	t->regs[REG_SPACE_KEY] = cte_generation;
 	t->regs[REG_SPACE_SATP] = s->satp;
 }
 
