@@ -82,11 +82,7 @@ HOT_INLINE void thread_run_prepare(struct hart *hart, struct tcb *from, struct t
 		/* User-interrupt switch and delivery. */
 		kuintr_return_to_user(hart, next, next != from);
 	}
-	if (quick_status != 0) {
-		CORE_ASSERT(hart->kinfo->thread == kinfo_id(from) && from != next);
-		kinfo_set_running_switched(hart, next);
-	} else
-		kinfo_set_running(hart, next);
+	kinfo_set_running(hart, next);
 	spinlock_release(&kernel_lock);
 }
 
