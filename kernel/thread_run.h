@@ -32,7 +32,9 @@
 HOT_INLINE uint64_t thread_run_quick(const struct hart *hart, struct tcb *from, struct tcb *next)
 {
 	(void)from; /* its FP state is the live sstatus.FS (arch_fpu_switch_none) */
-	return !hart->icache_stale && kuintr_return_is_noop(hart, next) &&
+	/* hart's part of kuintr_return_is_noop, with icache_stale, is
+	 * exit_work's: next's part is its two words. */
+	return hart->exit_work == 0 && next->uintr_service == NULL && next->uintr_table == NULL &&
 	       arch_fpu_switch_none(hart->fpu, thread_fpu(next));
 }
 
