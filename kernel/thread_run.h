@@ -85,7 +85,11 @@ HOT_INLINE void thread_run_prepare(struct hart *hart, struct tcb *from, struct t
 		kuintr_return_to_user(hart, next, next != from);
 	}
 	kinfo_set_running(hart, next);
-	spinlock_release(&kernel_lock);
+	/* The quick exit's hold (the fastpath's) touched no device. */
+	if (quick_status != 0)
+		spinlock_release_memory(&kernel_lock);
+	else
+		spinlock_release(&kernel_lock);
 }
 
 /* thread_run_prepare, then next's registers from its TCB. */
