@@ -29,22 +29,34 @@ struct kmsg {
 	uint64_t mr[MSG_REGISTER_WORDS];
 };
 
-/* The raw system call: a0 = cptr, a1 = reply (or argument), a2.. = *m;
- * returns a0 and updates *m from a1, a2 and the MR registers. */
-static inline enum error kestrel_syscall(uint64_t number, uint64_t cptr, uint64_t reply,
-					 struct kmsg *m)
+/*
+ * The raw system call with the first `words` MR registers loaded from *m
+ * (a compile-time constant at every use, so the tests below fold away): the
+ * others are passed as whatever they hold, with no instruction, which is
+ * right only where the kernel reads no more than the message's length of
+ * them (IPC: docs/abi.md). a0 = cptr, a1 = reply (or argument), a2 = info;
+ * returns a0 and updates *m from a1, a2 and all the MR registers.
+ */
+#define KESTREL_MR_IN(reg, i) /* reg = m->mr[i], or anything if i >= words */                      \
+	register uint64_t reg __asm__(#reg);                                                       \
+	if ((i) < words)                                                                           \
+		reg = m->mr[i];                                                                    \
+	else                                                                                       \
+		__asm__ volatile("" : "=r"(reg))
+static inline enum error kestrel_syscall_words(uint64_t number, uint64_t cptr, uint64_t reply,
+					       struct kmsg *m, unsigned words)
 {
 	register uint64_t a0 __asm__("a0") = cptr;
 	register uint64_t a1 __asm__("a1") = reply;
 	register uint64_t a2 __asm__("a2") = m->info;
-	register uint64_t a3 __asm__("a3") = m->mr[0];
-	register uint64_t a4 __asm__("a4") = m->mr[1];
-	register uint64_t a5 __asm__("a5") = m->mr[2];
-	register uint64_t a6 __asm__("a6") = m->mr[3];
-	register uint64_t t3 __asm__("t3") = m->mr[4];
-	register uint64_t t4 __asm__("t4") = m->mr[5];
-	register uint64_t t5 __asm__("t5") = m->mr[6];
-	register uint64_t t6 __asm__("t6") = m->mr[7];
+	KESTREL_MR_IN(a3, 0);
+	KESTREL_MR_IN(a4, 1);
+	KESTREL_MR_IN(a5, 2);
+	KESTREL_MR_IN(a6, 3);
+	KESTREL_MR_IN(t3, 4);
+	KESTREL_MR_IN(t4, 5);
+	KESTREL_MR_IN(t5, 6);
+	KESTREL_MR_IN(t6, 7);
 	register uint64_t a7 __asm__("a7") = number;
 	__asm__ volatile("ecall"
 			 : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5), "+r"(a6),
@@ -63,6 +75,36 @@ static inline enum error kestrel_syscall(uint64_t number, uint64_t cptr, uint64_
 	m->mr[7] = t6;
 	return (enum error)a0;
 }
+#undef KESTREL_MR_IN
+
+/* The raw system call: every MR register loaded from *m (some calls take
+ * arguments there whatever the info word says). */
+static inline enum error kestrel_syscall(uint64_t number, uint64_t cptr, uint64_t reply,
+					 struct kmsg *m)
+{
+	return kestrel_syscall_words(number, cptr, reply, m, MSG_REGISTER_WORDS);
+}
+
+/* A value for a register the kernel does not read in this call (a1 of a
+ * send): no instruction. */
+static inline uint64_t kestrel_unread(void)
+{
+	uint64_t value;
+	__asm__ volatile("" : "=r"(value));
+	return value;
+}
+
+/* An IPC (Call, Send, NBSend, ReplyRecv, a reply): the kernel reads MR
+ * registers up to the message's length only, so where that length is known
+ * when this is compiled only those are loaded (the rest cost nothing). */
+static inline enum error kestrel_ipc(uint64_t number, uint64_t cptr, uint64_t reply, struct kmsg *m)
+{
+	unsigned length = msg_info_length((struct msg_info){ m->info });
+	unsigned words = __builtin_constant_p(length) && length < MSG_REGISTER_WORDS
+			     ? length
+			     : MSG_REGISTER_WORDS;
+	return kestrel_syscall_words(number, cptr, reply, m, words);
+}
 
 static inline uint64_t kestrel_info(uint64_t label, unsigned length, unsigned extra_caps)
 {
@@ -76,15 +118,15 @@ void kestrel_set_ipc_buffer(struct ipc_buffer *buffer);
 /* --- IPC (endpoints, reply objects, notifications). --- */
 static inline enum error kestrel_call(cptr_t ep, struct kmsg *m)
 {
-	return kestrel_syscall(SYS_CALL, ep, 0, m);
+	return kestrel_ipc(SYS_CALL, ep, kestrel_unread(), m);
 }
 static inline enum error kestrel_send(cptr_t ep, struct kmsg *m)
 {
-	return kestrel_syscall(SYS_SEND, ep, 0, m);
+	return kestrel_ipc(SYS_SEND, ep, kestrel_unread(), m);
 }
 static inline enum error kestrel_nb_send(cptr_t ep, struct kmsg *m)
 {
-	return kestrel_syscall(SYS_NB_SEND, ep, 0, m);
+	return kestrel_ipc(SYS_NB_SEND, ep, kestrel_unread(), m);
 }
 /* reply: a reply object's cptr, or 0 for none. */
 static inline enum error kestrel_recv(cptr_t ep, cptr_t reply, struct kmsg *m)
@@ -97,12 +139,12 @@ static inline enum error kestrel_nb_recv(cptr_t ep, cptr_t reply, struct kmsg *m
 }
 static inline enum error kestrel_reply_recv(cptr_t ep, cptr_t reply, struct kmsg *m)
 {
-	return kestrel_syscall(SYS_REPLY_RECV, ep, reply, m);
+	return kestrel_ipc(SYS_REPLY_RECV, ep, reply, m);
 }
 /* Reply through a reply object without receiving (a Send on it). */
 static inline enum error kestrel_reply(cptr_t reply, struct kmsg *m)
 {
-	return kestrel_syscall(SYS_SEND, reply, 0, m);
+	return kestrel_ipc(SYS_SEND, reply, kestrel_unread(), m);
 }
 static inline enum error kestrel_signal(cptr_t ntfn)
 {
