@@ -274,14 +274,37 @@ HOT_INLINE void sched_switch_direct_asid_on(struct sched_hart *hs, unsigned h, s
 	hs->busy &= ~SCHED_BUSY_DECISION;
 }
 
-/* sched_switch_direct_asid_on for the IPC fastpath, which found no
- * decision pending (sched_can_switch_direct_fast_on) and blocks prev only
- * after the switch: there is no decision to clear. */
-HOT_INLINE void sched_switch_direct_fast_on(struct sched_hart *hs, unsigned h, struct tcb *next,
-					    uint64_t asid)
+/*
+ * sched_switch_direct_asid_on and both threads' state changes in one, for
+ * the IPC fastpath, which found no decision pending
+ * (sched_can_switch_direct_fast_on: there is none to clear, and prev's
+ * block with the switch asks for none): prev, hs's current thread, which
+ * passed sched_fast_current_ok_on, blocks in prev_state (BLOCKED_RECV or
+ * BLOCKED_REPLY), and next, which passed sched_fast_next_ok_on for
+ * the other of the two, runs on hart h. Every byte of both fast words is
+ * then known, and so is every byte after: next's is hs->fast_current
+ * (RUNNING, current here, nothing else set), prev's the word
+ * sched_fast_next_ok_on asks of a thread in prev_state (current nowhere).
+ * So each is one store of the hart's word: the bytes tcb_set_state,
+ * sched_make_current_on and tcb_set_state_not_current write, with their
+ * checks (test_scheduler's test_fast_switch compares them).
+ */
+HOT_INLINE void sched_switch_direct_fast_words_on(struct sched_hart *hs, unsigned h,
+						  struct tcb *prev, struct tcb *next,
+						  enum thread_state prev_state, uint64_t asid)
 {
-	CORE_ASSERT(hs->current != hs->idle && tcb_is_runnable(next) && hs->action == ACTION_NONE);
-	sched_make_current_on(hs, h, next, asid);
+	CORE_ASSERT(prev_state == THREAD_BLOCKED_RECV || prev_state == THREAD_BLOCKED_REPLY);
+	CORE_ASSERT(hs->current == prev && sched_fast_current_ok_on(hs, prev) &&
+		    hs->action == ACTION_NONE);
+	CORE_ASSERT(sched_fast_next_ok_on(hs, next,
+					  prev_state == THREAD_BLOCKED_RECV ? THREAD_BLOCKED_REPLY
+									    : THREAD_BLOCKED_RECV));
+	CORE_ASSERT(thread_state_transition_ok(tcb_state(next), THREAD_RUNNING) &&
+		    thread_state_transition_ok(THREAD_RUNNING, prev_state));
+	next->fast_word = hs->fast_current;
+	hs->current = next;
+	asid_activate(asid, h);
+	prev->fast_word = prev_state == THREAD_BLOCKED_RECV ? hs->fast_receiver : hs->fast_caller;
 }
 
 HOT_INLINE void sched_switch_direct_asid(unsigned h, struct tcb *next, uint64_t asid)

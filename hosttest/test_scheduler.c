@@ -280,6 +280,53 @@ static void test_fast_words(void **state)
 	tw_assert(W);
 }
 
+/*
+ * The fastpath's switch of fast words (sched_switch_direct_fast_words_on)
+ * against the fields it stands for: after it, the woken thread is
+ * RUNNING and current on the hart, the blocked one in its state and
+ * current nowhere, the hart's current thread the woken one, every other
+ * byte of both as it was. Two threads in no world stand for them.
+ */
+static void test_fast_switch(void **state)
+{
+	(void)state;
+	W = tw_new(2);
+	static struct tcb prev, next;
+	for (unsigned h = 0; h < 2; h++) {
+		for (unsigned w = 0; w < 2; w++) {
+			enum thread_state blocks =
+			    w == 0 ? THREAD_BLOCKED_RECV : THREAD_BLOCKED_REPLY;
+			enum thread_state wakes =
+			    w == 0 ? THREAD_BLOCKED_REPLY : THREAD_BLOCKED_RECV;
+			struct sched_hart *hs = &sched_harts[h];
+			struct tcb *was = hs->current;
+			prev.fast_word = tcb_fast_word_make(THREAD_RUNNING, h, h);
+			next.fast_word = tcb_fast_word_make(wakes, h, NO_HART);
+			hs->current = &prev;
+			sched_switch_direct_fast_words_on(hs, h, &prev, &next, blocks,
+							  ASID_INVALID);
+			assert_ptr_equal(hs->current, &next);
+			assert_int_equal(tcb_state(&next), THREAD_RUNNING);
+			assert_int_equal(tcb_current_hart(&next), h);
+			assert_int_equal(tcb_state(&prev), blocks);
+			assert_int_equal(tcb_current_hart(&prev), NO_HART);
+			const struct tcb *both[] = { &prev, &next };
+			for (unsigned i = 0; i < 2; i++) {
+				const struct tcb *t = both[i];
+				assert_int_equal(t->affinity, h);
+				assert_true(!t->queued && !t->candidate && !t->trap_stale &&
+					    !t->lent);
+				assert_int_equal(t->fault_kind, FAULT_NONE);
+			}
+			/* Each now passes the test of its new place. */
+			assert_true(sched_fast_current_ok_on(hs, &next));
+			assert_true(sched_fast_next_ok_on(hs, &prev, blocks));
+			hs->current = was;
+		}
+	}
+	tw_assert(W);
+}
+
 static void test_time_slices_rotate(void **state)
 {
 	(void)state;
@@ -683,6 +730,7 @@ int main(void)
 		T(test_direct_switch),
 		T(test_direct_switch_refused),
 		T(test_fast_words),
+		T(test_fast_switch),
 		T(test_time_slices_rotate),
 		T(test_tick_of_stopped_thread),
 		T(test_cross_hart_wake),

@@ -281,13 +281,13 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
 	tcb_queue_remove_known_head(&ep->queue, receiver);
 	reply_unbind_receiver_of(r, receiver);
 	transfer(t, receiver, info, badge, quick, x);
-	tcb_set_state(receiver, THREAD_RUNNING);
-	/* Switched before t blocks: t's block then asks for no decision. */
-	sched_switch_direct_fast_on(hart->sched, h, receiver, s->join_asid);
+	/* The receiver runs, t blocks (the switch with t's block: no decision
+	 * asked for), one fast-word store each. */
+	sched_switch_direct_fast_words_on(hart->sched, h, t, receiver, THREAD_BLOCKED_REPLY,
+					  s->join_asid);
 	space_remember(receiver, h, s);
-	/* reply_push, with t no longer current. */
+	/* reply_push's links; its state change was the switch's. */
 	reply_link_caller(r, t, receiver->ipc_grant);
-	tcb_set_state_not_current(t, THREAD_BLOCKED_REPLY);
 	return receiver;
 }
 
@@ -324,13 +324,12 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 	/* reply_invoke, then do_receive's blocking case, then the switch. */
 	reply_unlink_caller(caller); /* it lent nothing: its word's lent byte */
 	transfer(t, caller, info, 0, quick, x);
-	tcb_set_state(caller, THREAD_RUNNING);
-	sched_switch_direct_fast_on(hart->sched, h, caller,
-				    s->join_asid); /* before t blocks, as in call() */
+	/* The caller runs, t blocks, as in call(). */
+	sched_switch_direct_fast_words_on(hart->sched, h, t, caller, THREAD_BLOCKED_RECV,
+					  s->join_asid);
 	space_remember(caller, h, s);
 	t->ipc_grant = (rights & CAP_RIGHT_GRANT) != 0;
 	tcb_queue_append(&ep->queue, t, ep);
-	tcb_set_state_not_current(t, THREAD_BLOCKED_RECV);
 	reply_bind_receiver(r, t);
 	return caller;
 }
