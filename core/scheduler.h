@@ -235,14 +235,17 @@ HOT_INLINE bool sched_fast_current_ok_on(const struct sched_hart *hs, const stru
  * RUNNING, so not the idle thread, which is always IDLE). No decision
  * pending means no candidate (sched_check_invariants: a candidate always
  * has one); with nothing queued either (busy 0), next runs whatever its
- * priority, else Benno's rule decides.
+ * priority, else Benno's rule decides. hs is one of sched_harts: the rule
+ * finds its hart from it, so that nothing of the rule (the hart's index
+ * included: GCC had loaded the caller's first) is read when busy is 0.
  */
-HOT_INLINE bool sched_can_switch_direct_fast_on(const struct sched_hart *hs, unsigned h,
-						const struct tcb *next)
+HOT_INLINE bool sched_can_switch_direct_fast_on(const struct sched_hart *hs, const struct tcb *next)
 {
 	uint64_t busy = hs->busy;
-	return busy == 0 ||
-	       (busy == SCHED_BUSY_READY && sched_candidate_runs_on(hs, h, next, hs->current));
+	if (__builtin_expect(busy == 0, 1))
+		return true;
+	unsigned h = (unsigned)(hs - sched_harts);
+	return busy == SCHED_BUSY_READY && sched_candidate_runs_on(hs, h, next, hs->current);
 }
 
 HOT_INLINE bool sched_can_switch_direct(unsigned h, const struct tcb *next)

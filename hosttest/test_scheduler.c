@@ -146,7 +146,7 @@ static void test_equal_priority_candidate(void **state)
 static void assert_fast_switch_agrees(unsigned h, const struct tcb *next)
 {
 	assert_true(sched_direct_next_ok(h, next));
-	assert_int_equal(sched_can_switch_direct_fast_on(&sched_harts[h], h, next),
+	assert_int_equal(sched_can_switch_direct_fast_on(&sched_harts[h], next),
 			 sched_can_switch_direct(h, next));
 }
 

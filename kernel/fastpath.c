@@ -253,7 +253,6 @@ HOT_INLINE bool find_space(const struct tcb *t, unsigned h, struct space *s, boo
 HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, bool quick,
 			    struct exit_regs *x)
 {
-	unsigned h = hart->cpu_index;
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
 	if (REFUSED(!sched_fast_current_ok_on(hart->sched, t) || !in_registers(info)))
 		return NULL;
@@ -271,9 +270,11 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
 		    !sched_fast_next_ok_on(hart->sched, receiver, THREAD_BLOCKED_RECV)))
 		return NULL;
 	struct reply *r = receiver->reply;
-	if (REFUSED(!endpoint_rights_call_waits(rights, r) || !find_space(receiver, h, s, quick) ||
-		    !sched_can_switch_direct_fast_on(hart->sched, h, receiver)))
+	if (REFUSED(!endpoint_rights_call_waits(rights, r) ||
+		    !find_space(receiver, hart->cpu_index, s, quick) ||
+		    !sched_can_switch_direct_fast_on(hart->sched, receiver)))
 		return NULL;
+	unsigned h = hart->cpu_index;
 	if (REFUSED(quick && (x->status = thread_run_quick(hart, t, receiver)) == 0))
 		return NULL;
 	/* do_send, then caller_after_delivery, then the switch. */
@@ -297,7 +298,6 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
 HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space *s, bool quick,
 				  struct exit_regs *x)
 {
-	unsigned h = hart->cpu_index;
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
 	if (REFUSED(!sched_fast_current_ok_on(hart->sched, t) || !in_registers(info)))
 		return NULL;
@@ -316,9 +316,11 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 	 * has no receiver to stop: it has a caller (reply_check_invariants). */
 	if (REFUSED(caller == NULL ||
 		    !sched_fast_next_ok_on(hart->sched, caller, THREAD_BLOCKED_REPLY) ||
-		    endpoint_state(ep) == ENDPOINT_SEND || !find_space(caller, h, s, quick) ||
-		    !sched_can_switch_direct_fast_on(hart->sched, h, caller)))
+		    endpoint_state(ep) == ENDPOINT_SEND ||
+		    !find_space(caller, hart->cpu_index, s, quick) ||
+		    !sched_can_switch_direct_fast_on(hart->sched, caller)))
 		return NULL;
+	unsigned h = hart->cpu_index;
 	if (REFUSED(quick && (x->status = thread_run_quick(hart, t, caller)) == 0))
 		return NULL;
 	/* reply_invoke, then do_receive's blocking case, then the switch. */
