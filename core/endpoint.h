@@ -139,11 +139,18 @@ HOT_INLINE bool endpoint_cap_can_receive(struct cap cap)
 	return cap_type(cap) == CAP_ENDPOINT && endpoint_rights_can_receive(cap_rights(cap).bits);
 }
 
+/* The cap a call used may have its reply wait for it (seL4's rule):
+ * endpoint_rights_call_waits' half on the cap. */
+HOT_INLINE bool endpoint_rights_can_reply(uint64_t rights)
+{
+	return (rights & (CAP_RIGHT_GRANT | CAP_RIGHT_GRANT_REPLY)) != 0;
+}
+
 /* A delivered call waits for its reply only when the cap it used may
  * reply and the receiver gave a reply object (seL4's rule). */
 HOT_INLINE bool endpoint_rights_call_waits(uint64_t rights, const struct reply *r)
 {
-	return r != NULL && (rights & (CAP_RIGHT_GRANT | CAP_RIGHT_GRANT_REPLY)) != 0;
+	return r != NULL && endpoint_rights_can_reply(rights);
 }
 
 HOT_INLINE bool endpoint_call_waits(struct cap cap, const struct reply *r)

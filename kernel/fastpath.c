@@ -158,19 +158,19 @@ HOT_INLINE bool lookup_walk(struct tcb *t, uint64_t cptr, bool quick, struct cte
  * remembered lookups, a pair found together: entry i for the cptr in
  * argument register a<i> (0: the endpoint; 1: ReplyRecv's reply), the
  * cptr and what call() and reply_recv() need of the cap lookup_walk found
- * for it (lookup_value: for entry 0 the endpoint and its rights, and its
- * badge in a word of its own; for entry 1 the reply object, if t has no
- * bound notification; 0 for another type, an empty slot or none, or a
- * bound notification), and one cte_generation for both. The slot and the
- * cap in it depend on caps in slots alone (t's CSpace root and, for other
- * shapes, the CNodes on the way), so both are lookup_walk's answer again
- * while cte_generation (core/cte.h) keeps the value, and so is anything
- * made of the cap; so is t->bound == NULL (a bind or unbind moves it too:
- * reply_recv's rule then needs no test of its own); a fresh TCB's
- * generation 0 never matches
- * (it starts at 1). A miss walks both cptrs again, Call's a1 too (whatever
- * it holds: a walk changes nothing), so that the one generation vouches
- * for both entries.
+ * for it (lookup_value0: for entry 0 the endpoint and the answers of its
+ * rights tests, and its badge in a word of its own; lookup_value1: for
+ * entry 1 the reply object, if entry 0 may receive and t has no bound
+ * notification; 0 for another type, an empty slot or none), and one
+ * cte_generation for both. The slot and the cap in it depend on caps in
+ * slots alone (t's CSpace root and, for other shapes, the CNodes on the
+ * way), so both are lookup_walk's answer again while cte_generation
+ * (core/cte.h) keeps the value, and so is anything made of the caps; so
+ * is t->bound == NULL (a bind or unbind moves it too: reply_recv's rule
+ * then needs no test of its own); a fresh TCB's generation 0 never
+ * matches (it starts at 1). A miss walks both cptrs again, Call's a1 too
+ * (whatever it holds: a walk changes nothing), so that the one generation
+ * vouches for both entries.
  */
 #define REG_LOOKUP_GEN 38
 #define REG_LOOKUP_CPTR(i) (39 + 3 * (i))
@@ -179,25 +179,46 @@ HOT_INLINE bool lookup_walk(struct tcb *t, uint64_t cptr, bool quick, struct cte
 _Static_assert(REG_LOOKUP_GEN > REG_SPACE_SATP && REG_LOOKUP_VALUE(1) < TCB_REG_WORDS,
 	       "the remembered lookups fit the register block after space_cache.h's words");
 
-/* An endpoint's address has its low bits clear: they carry the cap's
- * rights in entry 0's value. */
-#define LOOKUP_RIGHTS_MASK ((UINT64_C(1) << ENDPOINT_SIZE_BITS) - 1)
-_Static_assert((CAP_RIGHT_READ | CAP_RIGHT_WRITE | CAP_RIGHT_GRANT | CAP_RIGHT_GRANT_REPLY) <=
-		   LOOKUP_RIGHTS_MASK,
-	       "the rights fit below an endpoint's alignment");
+/* An endpoint's address has its low bits clear: they carry, in entry 0's
+ * value, the answers of the rights tests the fastpath makes of the cap
+ * (core/endpoint.h's, made when the pair is remembered: the rights are
+ * the cap's, so the answers hold while the generation does).
+ * LOOKUP_GRANT: the grant right (a receive's ipc_grant, 0 or 1 as it is);
+ * LOOKUP_CALL: a Call may go and wait for its reply
+ * (endpoint_rights_can_send and endpoint_rights_can_reply). A receive's
+ * test is entry 1's: its value is 0 unless entry 0 may receive. */
+#define LOOKUP_GRANT UINT64_C(1)
+#define LOOKUP_CALL UINT64_C(2)
+#define LOOKUP_FLAGS_MASK ((UINT64_C(1) << ENDPOINT_SIZE_BITS) - 1)
+_Static_assert((LOOKUP_GRANT | LOOKUP_CALL) <= LOOKUP_FLAGS_MASK,
+	       "the flags fit below an endpoint's alignment");
 
-/* What entry i keeps of the cap in slot: 0 when the fastpath can do
- * nothing with it (not an endpoint cap for 0, not a reply cap for 1, or
- * slot NULL). */
-HOT_INLINE uint64_t lookup_value(const struct cte *slot, unsigned i)
+/* Entry 0's value for the cap in slot0: the endpoint and its flags, 0
+ * when slot0 is NULL or holds no endpoint cap. */
+HOT_INLINE uint64_t lookup_value0(const struct cte *slot0)
 {
-	if (slot == NULL)
+	if (slot0 == NULL || cap_type(slot0->cap) != CAP_ENDPOINT)
 		return 0;
-	struct cap cap = slot->cap;
-	if (cap_type(cap) != (i == 0 ? CAP_ENDPOINT : CAP_REPLY))
+	struct cap cap = slot0->cap;
+	uint64_t rights = cap_rights(cap).bits;
+	CORE_ASSERT((cap_ptr(cap) & LOOKUP_FLAGS_MASK) == 0); /* retype aligns objects */
+	return cap_ptr(cap) | ((rights & CAP_RIGHT_GRANT) != 0 ? LOOKUP_GRANT : 0) |
+	       (endpoint_rights_can_send(rights) && endpoint_rights_can_reply(rights) ? LOOKUP_CALL
+										      : 0);
+}
+
+/* Entry 1's value for t with slot0 and slot1: the reply object when
+ * slot1 holds a reply cap, slot0 an endpoint cap that may receive, and t
+ * has no bound notification (it may have a signal to deliver: the slow
+ * path receives); else 0: ReplyRecv's rules on the two caps and on t made
+ * once, while the generation holds. */
+HOT_INLINE uint64_t lookup_value1(const struct tcb *t, const struct cte *slot0,
+				  const struct cte *slot1)
+{
+	if (slot1 == NULL || cap_type(slot1->cap) != CAP_REPLY || slot0 == NULL ||
+	    !endpoint_cap_can_receive(slot0->cap) || t->bound != NULL)
 		return 0;
-	CORE_ASSERT((cap_ptr(cap) & LOOKUP_RIGHTS_MASK) == 0); /* retype aligns objects */
-	return i == 0 ? cap_ptr(cap) | cap_rights(cap).bits : cap_ptr(cap);
+	return cap_ptr(slot1->cap);
 }
 
 /* t's remembered pair is lookup_walk's answer for the cptrs in a0 and
@@ -222,12 +243,10 @@ HOT_INLINE bool lookup(struct tcb *t, bool both, bool quick)
 		return false;
 	t->regs[REG_LOOKUP_GEN] = cte_generation;
 	t->regs[REG_LOOKUP_CPTR(0)] = cptr0;
-	t->regs[REG_LOOKUP_VALUE(0)] = lookup_value(slot0, 0);
+	t->regs[REG_LOOKUP_VALUE(0)] = lookup_value0(slot0);
 	t->regs[REG_LOOKUP_BADGE] = t->regs[REG_LOOKUP_VALUE(0)] != 0 ? cap_badge(slot0->cap) : 0;
 	t->regs[REG_LOOKUP_CPTR(1)] = cptr1;
-	/* A bound notification may have a signal to deliver: the slow path
-	 * receives (reply_recv's rule, made here while the generation holds). */
-	t->regs[REG_LOOKUP_VALUE(1)] = t->bound == NULL ? lookup_value(slot1, 1) : 0;
+	t->regs[REG_LOOKUP_VALUE(1)] = lookup_value1(t, slot0, slot1);
 	return true;
 }
 
@@ -259,10 +278,11 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
 	if (REFUSED(!lookup(t, false, quick)))
 		return NULL;
 	uint64_t value = t->regs[REG_LOOKUP_VALUE(0)], badge = t->regs[REG_LOOKUP_BADGE];
-	uint64_t rights = value & LOOKUP_RIGHTS_MASK;
-	if (REFUSED(!endpoint_rights_can_send(rights))) /* also 0: not an endpoint cap */
+	/* The cap's rights as endpoint_rights_call_waits asks (lookup_value0;
+	 * not set for another cap). */
+	if (REFUSED((value & LOOKUP_CALL) == 0))
 		return NULL;
-	struct endpoint *ep = (struct endpoint *)(uintptr_t)(value & ~LOOKUP_RIGHTS_MASK);
+	struct endpoint *ep = (struct endpoint *)(uintptr_t)(value & ~LOOKUP_FLAGS_MASK);
 	/* endpoint_state(ep) == ENDPOINT_RECV: a head, and it receives (all
 	 * in the queue are in one state: tcb_queue_check). */
 	struct tcb *receiver = ep->queue.head;
@@ -270,8 +290,8 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
 		    !sched_fast_next_ok_on(hart->sched, receiver, THREAD_BLOCKED_RECV)))
 		return NULL;
 	struct reply *r = receiver->reply;
-	if (REFUSED(!endpoint_rights_call_waits(rights, r) ||
-		    !find_space(receiver, hart->cpu_index, s, quick) ||
+	/* endpoint_rights_call_waits: its rights half was LOOKUP_CALL. */
+	if (REFUSED(r == NULL || !find_space(receiver, hart->cpu_index, s, quick) ||
 		    !sched_can_switch_direct_fast_on(hart->sched, receiver)))
 		return NULL;
 	unsigned h = hart->cpu_index;
@@ -304,13 +324,13 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 	if (REFUSED(!lookup(t, true, quick)))
 		return NULL;
 	uint64_t value = t->regs[REG_LOOKUP_VALUE(0)];
+	/* NULL unless a reply cap, an endpoint cap that may receive, and no
+	 * bound notification (lookup_value1). */
 	struct reply *r = (struct reply *)(uintptr_t)t->regs[REG_LOOKUP_VALUE(1)];
-	uint64_t rights = value & LOOKUP_RIGHTS_MASK;
-	/* r NULL: not a reply cap, or t has a bound notification (lookup). */
-	if (REFUSED(r == NULL || !endpoint_rights_can_receive(rights))) /* also 0: no endpoint */
+	if (REFUSED(r == NULL))
 		return NULL;
-	CORE_ASSERT(t->bound == NULL);
-	struct endpoint *ep = (struct endpoint *)(uintptr_t)(value & ~LOOKUP_RIGHTS_MASK);
+	CORE_ASSERT(t->bound == NULL && value != 0);
+	struct endpoint *ep = (struct endpoint *)(uintptr_t)(value & ~LOOKUP_FLAGS_MASK);
 	struct tcb *caller = r->caller;
 	/* A sender already waiting would be received at once: slow path. r
 	 * has no receiver to stop: it has a caller (reply_check_invariants). */
@@ -330,7 +350,7 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 	sched_switch_direct_fast_words_on(hart->sched, h, t, caller, THREAD_BLOCKED_RECV,
 					  s->join_asid);
 	space_remember(caller, h, s);
-	t->ipc_grant = (rights & CAP_RIGHT_GRANT) != 0;
+	t->ipc_grant = value & LOOKUP_GRANT; /* 0 or 1 */
 	tcb_queue_append(&ep->queue, t, ep);
 	reply_bind_receiver(r, t);
 	return caller;

@@ -317,6 +317,98 @@ static void poker(uint64_t ep)
 	(void)kestrel_send(ep, &m);
 }
 
+/* Calls shared_ep once (so that it has blocked once: a thread that has
+ * not runs its first system calls on the slow path, fastpath.c), then
+ * through the cap in `cap`, which may send but not reply: that call is
+ * delivered and the caller becomes inactive (seL4's rule), so shared[12]
+ * is never set. shared[14]: the fastpath's count before that call. */
+static void no_reply_caller(uint64_t cap)
+{
+	struct kmsg m = msg(1, 1);
+	m.mr[0] = 5;
+	(void)kestrel_call(shared_ep, &m);
+	uint64_t count;
+	(void)kestrel_debug_fastpath(0, &count);
+	shared[14] = count;
+	m = msg(1, 1);
+	(void)kestrel_call(cap, &m);
+	shared[12] = 1;
+}
+
+/* Receives one call and answers it with a ReplyRecv through the cap in
+ * `write_only`: no read right, so a cap fault before the reply goes. */
+static void write_only_server(uint64_t write_only)
+{
+	struct kmsg m = msg(0, 0);
+	if (kestrel_recv(shared_ep, shared_reply, &m) != ERR_OK)
+		return;
+	m.mr[0]++;
+	(void)kestrel_reply_recv(write_only, shared_reply, &m);
+}
+
+/* Calls shared_ep; if answered (it must not be), says so on the
+ * endpoint in `wake`, where the test waits. */
+static void answered_caller(uint64_t wake)
+{
+	struct kmsg m = msg(1, 1);
+	m.mr[0] = 70;
+	(void)kestrel_call(shared_ep, &m);
+	m = msg(0x99, 0);
+	(void)kestrel_send(wake, &m);
+}
+
+/*
+ * The rights rules the fastpath answers once, when it remembers its
+ * lookups (kernel/fastpath.c's lookup_value0 and lookup_value1), with the
+ * slow path's answers: a Call through a cap that may send but not reply
+ * (the caller becomes inactive, unanswered), and a ReplyRecv through an
+ * endpoint cap without the read right (a cap fault before the reply goes:
+ * the caller is not answered). Each is left to the slow path: the
+ * fastpath would answer both callers.
+ */
+static void fastpath_rights_refusals(void)
+{
+	uint64_t t0, t1;
+	bool on = kestrel_debug_fastpath(0, &t0);
+	shared_ep = make(OBJ_ENDPOINT, 0);
+	shared_reply = make(OBJ_REPLY, 0);
+	shared_err = ERR_RANGE;
+	cptr_t no_reply = slot(), write_only = slot();
+	(void)kestrel_cnode_copy(CN, no_reply, DEPTH, CN, shared_ep, DEPTH,
+				 ABI_RIGHT_READ | ABI_RIGHT_WRITE);
+	(void)kestrel_cnode_copy(CN, write_only, DEPTH, CN, shared_ep, DEPTH,
+				 ABI_RIGHT_WRITE | ABI_RIGHT_GRANT);
+	struct thread server = spawn(adder_server, 0, MAIN_PRIORITY + 1, kestrel_hart(), 0);
+	bool right = three_calls(60); /* everyone's lookups remembered */
+	shared[12] = 0;
+	shared[14] = UINT64_MAX;
+	struct thread caller =
+	    spawn(no_reply_caller, no_reply, MAIN_PRIORITY + 1, kestrel_hart(), 0);
+	let_others_run(2);
+	(void)kestrel_debug_fastpath(0, &t1);
+	check(right && shared[12] == 0 && shared[14] != UINT64_MAX && (!on || t1 == shared[14]),
+	      "a call through a cap without grant or grant-reply leaves the caller unanswered, "
+	      "on the slow path");
+	(void)kestrel_tcb_suspend(caller.tcb);
+	(void)kestrel_tcb_suspend(server.tcb);
+
+	/* The server faults to fault_ep, where this thread waits while a
+	 * caller below it calls (the call itself may take the fastpath). */
+	cptr_t fault_ep = make(OBJ_ENDPOINT, 0), fault_reply = make(OBJ_REPLY, 0);
+	server = spawn(write_only_server, write_only, MAIN_PRIORITY + 1, kestrel_hart(), fault_ep);
+	caller = spawn(answered_caller, fault_ep, MAIN_PRIORITY - 1, kestrel_hart(), 0);
+	(void)kestrel_debug_fastpath(0, &t0);
+	struct kmsg m = msg(0, 0);
+	enum error err = kestrel_recv(fault_ep, fault_reply, &m);
+	(void)kestrel_debug_fastpath(0, &t1);
+	check(err == ERR_OK && info_label(m.info) == FAULT_CAP && (!on || t1 - t0 <= 1),
+	      "a reply-receive through an endpoint cap without read is a cap fault before the "
+	      "reply goes, on the slow path");
+	(void)kestrel_tcb_suspend(caller.tcb);
+	(void)kestrel_tcb_suspend(server.tcb);
+	reset();
+}
+
 /*
  * What the fastpath folds into one compare it must still refuse
  * (kernel/fastpath.c, core/scheduler.h's sched_fast_*_ok): the IPCs the
@@ -457,6 +549,7 @@ void ktest_ipc(void)
 {
 	fastpath_taken();
 	fastpath_refusals();
+	fastpath_rights_refusals();
 	remembered_lookups();
 	call_reply();
 	send_recv();
