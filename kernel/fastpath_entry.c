@@ -4,7 +4,9 @@
  * built without the kernel's link-time optimisation (LTO drops per-file
  * flags), with s1..s11 call-clobbered and the message registers a3..a6,
  * t3..t6 fixed (kernel/meson.build). trap.S jumps here after saving every
- * user register into the TCB and keeps nothing in a register but tp, and
+ * user register the call needs into the TCB (all but t0..t2, dead across
+ * Call and ReplyRecv: docs/abi.md) and keeps nothing in a register but
+ * tp, and
  * the tier never returns (fastpath_refused or user_return_ipc), so GCC
  * saves no s register; with the message registers fixed, the sender's words
  * reach the receiver's sret untouched. ci/check-fastpath-entry checks from

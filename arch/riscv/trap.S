@@ -26,20 +26,18 @@ trap_entry:
 
 	sd t0, HART_SCRATCH(tp)
 	ld t0, HART_USER_FRAME(tp)
+	/* First what every way on needs in the TCB: then these registers are
+	 * free for the dispatch below, and the fastpath's entry saves no
+	 * more than its calls need (docs/abi.md "Registers": t0..t2 are not
+	 * kept across Call and ReplyRecv). */
 	SAVE(ra, 1)
 	SAVE(sp, 2)
 	SAVE(gp, 3)
-	SAVE(t1, 6)
-	SAVE(t2, 7)
 	SAVE(s0, 8)
 	SAVE(s1, 9)
 	SAVE(a0, 10)
 	SAVE(a1, 11)
 	SAVE(a2, 12)
-	SAVE(a3, 13)
-	SAVE(a4, 14)
-	SAVE(a5, 15)
-	SAVE(a6, 16)
 	SAVE(a7, 17)
 	SAVE(s2, 18)
 	SAVE(s3, 19)
@@ -51,37 +49,56 @@ trap_entry:
 	SAVE(s9, 25)
 	SAVE(s10, 26)
 	SAVE(s11, 27)
+	csrrw a0, sscratch, zero /* the user's tp, and 0: in the kernel */
+	SAVE(a0, 4)
+	/* Call and ReplyRecv try the fastpath's first tier, which comes
+	 * back to fastpath_entry_refused only when it did nothing (docs/ipc.md);
+	 * a7 is still the user's. The two numbers are consecutive: one
+	 * unsigned compare, whose a1 (0 Call, 1 ReplyRecv) the tier takes,
+	 * against the hart's bound (2, or 0 with the fastpath off). */
+	addi a1, a7, -TRAP_SYS_CALL
+	ld a2, HART_FASTPATH_CALLS(tp)
+	bgeu a1, a2, 3f
+	csrr a2, scause
+	li a0, TRAP_CAUSE_USER_ECALL
+	bne a2, a0, 3f
+	/* The tier's ecall is done when the tier is (syscall_handle's
+	 * step): the thread goes on after it, and a restart runs it again
+	 * from FRAME_SYSCALL_PC (kernel/thread.h's REG_SYSCALL_PC). t1 is
+	 * free: the thread's t0..t2 stay unsaved. */
+	csrr t1, sepc
+	sd t1, FRAME_SYSCALL_PC(t0)
+	addi t1, t1, 4
+	sd t1, FRAME_SEPC(t0)
+	SAVE(a3, 13)
+	SAVE(a4, 14)
+	SAVE(a5, 15)
+	SAVE(a6, 16)
+	SAVE(t3, 28)
+	SAVE(t4, 29)
+	SAVE(t5, 30)
+	SAVE(t6, 31)
+	ld sp, HART_KERNEL_STACK_TOP(tp)
+	mv a0, tp
+	j fastpath_entry
+	/* Any other trap: the rest of the registers, so that the TCB holds
+	 * every one of them. */
+3:	SAVE(t1, 6)
+	SAVE(t2, 7)
+	SAVE(a3, 13)
+	SAVE(a4, 14)
+	SAVE(a5, 15)
+	SAVE(a6, 16)
 	SAVE(t3, 28)
 	SAVE(t4, 29)
 	SAVE(t5, 30)
 	SAVE(t6, 31)
 	ld t1, HART_SCRATCH(tp)
 	SAVE(t1, 5)
-	csrrw t1, sscratch, zero /* the user's tp, and 0: in the kernel */
-	SAVE(t1, 4)
-	csrr t1, sepc /* (stored below, by the way taken) */
-
+	csrr t1, sepc
+	sd t1, FRAME_SEPC(t0)
 	ld sp, HART_KERNEL_STACK_TOP(tp)
 	mv a0, tp
-	/* Call and ReplyRecv try the fastpath's first tier, which comes
-	 * back to fastpath_refused only when it did nothing (docs/ipc.md);
-	 * a7 is still the user's. The two numbers are consecutive: one
-	 * unsigned compare, whose a1 (0 Call, 1 ReplyRecv) the tier takes,
-	 * against the hart's bound (2, or 0 with the fastpath off). */
-	addi a1, a7, -TRAP_SYS_CALL
-	ld t2, HART_FASTPATH_CALLS(tp)
-	bgeu a1, t2, 3f
-	csrr a2, scause
-	li t2, TRAP_CAUSE_USER_ECALL
-	bne a2, t2, 3f
-	/* The tier's ecall is done when the tier is (syscall_handle's
-	 * step): the thread goes on after it, and a restart runs it again
-	 * from FRAME_SYSCALL_PC (kernel/thread.h's REG_SYSCALL_PC). */
-	sd t1, FRAME_SYSCALL_PC(t0)
-	addi t1, t1, 4
-	sd t1, FRAME_SEPC(t0)
-	j fastpath_entry
-3:	sd t1, FRAME_SEPC(t0)
 	/* UintrSendWait tries its claim's first tier likewise. */
 	li t2, TRAP_SYS_UINTR_SEND_WAIT
 	bne a7, t2, 5f
@@ -101,7 +118,8 @@ fastpath_entry_refused:
 	sd zero, FRAME_SYSCALL_PC(t0)
 /* uintr_sendwait_entry's (and, after the above, fastpath_entry's) way
  * on when it did nothing (a jump: it kept nothing on the stack that
- * matters, and every user register is in the TCB). */
+ * matters, and every user register is in the TCB but, for Call and
+ * ReplyRecv, t0..t2, which the TCB keeps as they were: docs/abi.md). */
 	.globl fastpath_refused
 fastpath_refused:
 	ld sp, HART_KERNEL_STACK_TOP(tp)
