@@ -49,6 +49,11 @@ static void fill(uint64_t r[32], unsigned side)
 		r[x] = x == 0 || x == 2 ? 0 : pattern(side, x);
 }
 
+static bool is_mr(unsigned x)
+{
+	return (x >= 13 && x <= 16) || x >= 28;
+}
+
 static bool is_mr_below(unsigned x, unsigned length)
 {
 	for (unsigned i = 0; i < length; i++)
@@ -91,6 +96,8 @@ static unsigned first_wrong(const volatile uint64_t *seen, const uint64_t *own, 
 			want = info;
 		else if (is_mr_below(x, length))
 			want = from[x];
+		else if (is_mr(x))
+			want = 0; /* past the length */
 		else if (is_t0_t2(x)) {
 			if (foreign(seen[x], side))
 				return x;

@@ -70,6 +70,13 @@ trap_entry:
 	sd t1, FRAME_SYSCALL_PC(t0)
 	addi t1, t1, 4
 	sd t1, FRAME_SEPC(t0)
+	/* A Call's message stays in the TCB, for a restart (a Call blocked
+	 * on its reply runs again after suspend and resume). ReplyRecv's
+	 * need not: what arrives next overwrites every message register
+	 * (past its length with 0: docs/abi.md), a restarted ReplyRecv finds
+	 * its reply object without a caller and reads none, and the tier's
+	 * refusal stores them from the registers it kept them in. */
+	bnez a1, 2f
 	SAVE(a3, 13)
 	SAVE(a4, 14)
 	SAVE(a5, 15)
@@ -78,7 +85,7 @@ trap_entry:
 	SAVE(t4, 29)
 	SAVE(t5, 30)
 	SAVE(t6, 31)
-	ld sp, HART_KERNEL_STACK_TOP(tp)
+2:	ld sp, HART_KERNEL_STACK_TOP(tp)
 	mv a0, tp
 	j fastpath_entry
 	/* Any other trap: the rest of the registers, so that the TCB holds
@@ -107,12 +114,23 @@ trap_entry:
 	/* trap_from_user never returns: it ends in user_return. */
 1:	j 1b
 
-/* fastpath_entry's way on when it did nothing: the frame's PC and
- * syscall PC back as the entry found them (the ecall's address, 0: a
- * running thread is in no system call), then fastpath_refused's. */
+/* fastpath_entry's way on when it did nothing: ReplyRecv's message
+ * registers into the TCB from the registers the tier kept them in (built
+ * with them fixed: fastpath_entry.c; a Call's are there already, and the
+ * same), the frame's PC and syscall PC back as the entry found them (the
+ * ecall's address, 0: a running thread is in no system call), then
+ * fastpath_refused's. */
 	.globl fastpath_entry_refused
 fastpath_entry_refused:
 	ld t0, HART_USER_FRAME(tp)
+	SAVE(a3, 13)
+	SAVE(a4, 14)
+	SAVE(a5, 15)
+	SAVE(a6, 16)
+	SAVE(t3, 28)
+	SAVE(t4, 29)
+	SAVE(t5, 30)
+	SAVE(t6, 31)
 	ld t1, FRAME_SYSCALL_PC(t0)
 	sd t1, FRAME_SEPC(t0)
 	sd zero, FRAME_SYSCALL_PC(t0)
@@ -201,11 +219,12 @@ user_return:
  * words below info's length are still in a3..a6, t3..t6 (MR0..MR7,
  * docs/abi.md) as the sender left them: fastpath_entry.c is built with
  * those registers fixed, so no C between the sender's ecall and here
- * touched them. The others come from frame (the receiver's own), through
- * a jump into the list of their loads that skips the first `length`, each
- * one 4-byte load (norvc). frame's own MR0..MR7 and a0..a2 stay as they
- * were: next is current, and its next trap saves every register before
- * anything can read the block (docs/arch.md).
+ * touched them. The others read 0 (docs/abi.md "Registers"), through a
+ * jump into the list that zeroes them which skips the first `length`,
+ * each one 4-byte instruction (norvc). Every other register comes from
+ * frame (the receiver's own). frame's own MR0..MR7 and a0..a2 stay as
+ * they were: next is current, and its next trap saves every register its
+ * call needs before anything can read the block (docs/arch.md).
  */
 	.globl user_return_ipc
 user_return_ipc:
@@ -226,17 +245,20 @@ user_return_ipc:
 4:	.if 4b - 5b != 12
 	.error "user_return_ipc's jump offset is the list's distance from the auipc"
 	.endif
-	ld a3, FRAME_REGISTER(13)(a7)
-	ld a4, FRAME_REGISTER(14)(a7)
-	ld a5, FRAME_REGISTER(15)(a7)
-	ld a6, FRAME_REGISTER(16)(a7)
-	ld t3, FRAME_REGISTER(28)(a7)
-	ld t4, FRAME_REGISTER(29)(a7)
-	ld t5, FRAME_REGISTER(30)(a7)
-	ld t6, FRAME_REGISTER(31)(a7)
+	li a3, 0
+	li a4, 0
+	li a5, 0
+	li a6, 0
+	li t3, 0
+	li t4, 0
+	li t5, 0
+	li t6, 0
+4:	.if 4b - 5b != 12 + 8 * 4
+	.error "user_return_ipc's list is one 4-byte instruction a message register"
+	.endif
 	.option pop
 	.if TRAP_MSG_REGISTER_WORDS != 8
-	.error "user_return_ipc's list has one load per message register"
+	.error "user_return_ipc's list has one instruction per message register"
 	.endif
 	ld ra, FRAME_REGISTER(1)(a7)
 	ld sp, FRAME_REGISTER(2)(a7)
