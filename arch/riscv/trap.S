@@ -2,11 +2,16 @@
 /*
  * The trap vector and the return to user mode.
  *
- * Convention: while a hart runs in the kernel, tp points at its struct hart
- * and sscratch is 0; while it runs a user program, sscratch holds the struct
- * hart pointer and tp is the user's. So `csrrw tp, sscratch, tp` at entry
- * yields the hart pointer for a trap from user mode and 0 for a trap from
- * the kernel. A trap from user mode saves the user's registers straight
+ * Convention: while a hart runs a user program, sscratch holds its struct
+ * hart pointer and tp is the user's; in the kernel tp is the hart pointer
+ * and sscratch stays the hart pointer too, from the hart's first entry to
+ * user mode on (before that it is 0: boot). So `csrrw tp, sscratch, tp` at
+ * entry yields the hart pointer for a trap from user mode, and 0 for a
+ * trap from the kernel at boot; a later trap from the kernel (a bug: the
+ * kernel runs with interrupts off) comes the user's way and is told by
+ * sstatus.SPP in trap_from_user, on its exception branch, before the lock
+ * (docs/decisions.md "Kernel"). Keeping sscratch spares the fast exit
+ * (user_return_ipc) its write. A trap from user mode saves the user's registers straight
  * into the register block of the thread the hart runs (HART_USER_FRAME:
  * that TCB's regs, docs/arch.md "Where a thread's registers live") and
  * starts afresh at the top of the hart's kernel stack: the kernel keeps no
@@ -49,7 +54,7 @@ trap_entry:
 	SAVE(s9, 25)
 	SAVE(s10, 26)
 	SAVE(s11, 27)
-	csrrw a0, sscratch, zero /* the user's tp, and 0: in the kernel */
+	csrrw a0, sscratch, tp /* the user's tp; the hart stays in sscratch */
 	SAVE(a0, 4)
 	/* Call and ReplyRecv try the fastpath's first tier, which comes
 	 * back to fastpath_entry_refused only when it did nothing (docs/ipc.md);
@@ -146,7 +151,8 @@ fastpath_refused:
 	/* trap_from_user never returns: it ends in user_return. */
 1:	j 1b
 
-/* A trap taken in the kernel: save everything on the current stack. */
+/* A trap taken in the kernel at boot (sscratch 0): save everything on the
+ * current stack. */
 trap_from_kernel_entry:
 	csrrw tp, sscratch, tp /* tp = hart (or 0 early in boot), sscratch = 0 */
 	addi sp, sp, -FRAME_BYTES
@@ -228,7 +234,7 @@ user_return:
  */
 	.globl user_return_ipc
 user_return_ipc:
-	csrw sscratch, tp
+	/* (sscratch is this hart already: the entry left it.) */
 	ld t0, FRAME_SEPC(a7)
 	csrw sepc, t0
 	andi t1, a2, TRAP_MSG_LENGTH_MASK
