@@ -290,10 +290,10 @@ _Static_assert(sizeof(struct boot_info) <= 4096, "boot info fits one page");
 
 struct kernel_info_hart {
 	/* The id of the thread this hart runs in user mode (or is about to
-	 * return to), 0 while it idles: a thread's id is its TCB's physical
+	 * return to), 0 while it idles: a thread's id is its TCB's kernel
 	 * address, never 0 and the same for the thread's life. */
 	uint64_t thread;
-	uint64_t switches; /* how many times `thread` changed */
+	uint64_t reserved; /* 0 (was a count of changes nothing read) */
 };
 
 struct kernel_info {

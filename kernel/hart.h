@@ -44,10 +44,21 @@ struct hart {
 
 	uint64_t hart_id;
 	unsigned cpu_index;
-	/* Code was mapped executable since this hart last ran fence.i
-	 * (thread_code_mapped sets it on every hart, under the lock): one
-	 * load on the first tier, where an epoch compare took four. */
-	bool icache_stale;
+	/* The per-hart work an exit may have, one byte each, read together
+	 * by the fastpath's quick exit (thread_run_quick): `exit_work` 0
+	 * means it needs none of it, one load and one branch.
+	 * icache_stale: code was mapped executable since this hart last ran
+	 * fence.i (thread_code_mapped sets it on every hart, under the lock).
+	 * uintr_any_loaded: kuintr_loaded's entry of this hart names a thread
+	 * (uintr_kernel.c keeps it beside the entry; only this hart writes
+	 * either). */
+	union {
+		uint16_t exit_work;
+		struct {
+			bool icache_stale;
+			bool uintr_any_loaded;
+		};
+	};
 	/* uintr_backend->scrub_csrs, copied at the hart's start: the first
 	 * tier's scrub test without the backend's pointer. */
 	bool uintr_scrub;

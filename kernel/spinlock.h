@@ -13,7 +13,8 @@
 #include "barrier.h"
 #include "ipi.h"
 
-/* A 32-bit word: RV64A has amoswap.w/.d but no byte-sized AMO. */
+/* A 32-bit word: RV64A has amoswap.w/.d but no byte-sized AMO. 0: free;
+ * held: non-zero (amo_try_take32 says which). */
 struct spinlock {
 	uint32_t held;
 };
@@ -35,6 +36,13 @@ static inline void spinlock_acquire(struct spinlock *lock)
 static inline void spinlock_release(struct spinlock *lock)
 {
 	__atomic_store_n(&lock->held, 0, __ATOMIC_RELEASE);
+}
+
+/* spinlock_release for a hold that accessed no device (its ordering
+ * covers main memory only: amo_release32_memory). */
+static inline __attribute__((always_inline)) void spinlock_release_memory(struct spinlock *lock)
+{
+	amo_release32_memory(&lock->held);
 }
 
 #endif

@@ -87,8 +87,15 @@ void thread_start_hart(struct hart *hart)
 		arch_timer_start_periodic(arch_timer_ticks(TICK_MICROSECONDS));
 }
 
+extern char __kernel_start[], __kernel_end[];
+
 void thread_init(unsigned harts_started, bool preemption)
 {
+	/* amo_try_take32's held value, a lock's own address's low half, is
+	 * non-zero for every word of the image (barrier.h). */
+	uint64_t first = (uint64_t)(uintptr_t)__kernel_start;
+	uint64_t last = (uint64_t)(uintptr_t)__kernel_end - 1;
+	CORE_ASSERT((uint32_t)first != 0 && first >> 32 == last >> 32);
 	preemptive = preemption;
 	if (preemption)
 		arch_timer_set_handler(tick);

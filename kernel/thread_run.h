@@ -32,7 +32,9 @@
 HOT_INLINE uint64_t thread_run_quick(const struct hart *hart, struct tcb *from, struct tcb *next)
 {
 	(void)from; /* its FP state is the live sstatus.FS (arch_fpu_switch_none) */
-	return !hart->icache_stale && kuintr_return_is_noop(hart, next) &&
+	/* hart's part of kuintr_return_is_noop, with icache_stale, is
+	 * exit_work's: next's part is its two words. */
+	return hart->exit_work == 0 && next->uintr_service == NULL && next->uintr_table == NULL &&
 	       arch_fpu_switch_none(hart->fpu, thread_fpu(next));
 }
 
@@ -82,12 +84,12 @@ HOT_INLINE void thread_run_prepare(struct hart *hart, struct tcb *from, struct t
 		/* User-interrupt switch and delivery. */
 		kuintr_return_to_user(hart, next, next != from);
 	}
-	if (quick_status != 0) {
-		CORE_ASSERT(hart->kinfo->thread == kinfo_id(from) && from != next);
-		kinfo_set_running_switched(hart, next);
-	} else
-		kinfo_set_running(hart, next);
-	spinlock_release(&kernel_lock);
+	kinfo_set_running(hart, next);
+	/* The quick exit's hold (the fastpath's) touched no device. */
+	if (quick_status != 0)
+		spinlock_release_memory(&kernel_lock);
+	else
+		spinlock_release(&kernel_lock);
 }
 
 /* thread_run_prepare, then next's registers from its TCB. */

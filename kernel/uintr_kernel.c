@@ -12,6 +12,14 @@
 
 struct kuintr_loaded kuintr_loaded[CONFIG_MAX_HARTS];
 
+/* Every write of hart h's entry (by h itself): with its flag in struct
+ * hart, which the exits test instead of the entry (hart.h's exit_work). */
+static void set_loaded(unsigned h, struct kuintr_loaded value)
+{
+	kuintr_loaded[h] = value;
+	harts[h].uintr_any_loaded = value.thread != NULL;
+}
+
 void kuintr_unload_here(unsigned h)
 {
 	struct kuintr_loaded *l = &kuintr_loaded[h];
@@ -21,7 +29,7 @@ void kuintr_unload_here(unsigned h)
 		uintr_backend->switch_out(l->rx);
 	if (l->rx != NULL)
 		uintr_switch_out(l->rx);
-	*l = (struct kuintr_loaded){ 0 };
+	set_loaded(h, (struct kuintr_loaded){ 0 });
 }
 
 /* The slow paths are kept out of line (noinline): the checks that guard
@@ -32,7 +40,6 @@ void kuintr_unload_here(unsigned h)
 /* t is current on h (lock held) and not loaded: load it. */
 static SLOW void load_slow(unsigned h, struct tcb *t)
 {
-	struct kuintr_loaded *l = &kuintr_loaded[h];
 	kuintr_unload_here(h);
 	struct uintr_receiver *r = t->uintr_service != NULL ? &t->uintr_service->rx : NULL;
 	if (r == NULL && t->uintr_table == NULL)
@@ -41,7 +48,7 @@ static SLOW void load_slow(unsigned h, struct tcb *t)
 		uintr_switch_in(r, h);
 	if (uintr_backend->switch_in != NULL)
 		uintr_backend->switch_in(r, t->uintr_table);
-	*l = (struct kuintr_loaded){ t, r, t->uintr_table };
+	set_loaded(h, (struct kuintr_loaded){ t, r, t->uintr_table });
 }
 
 /* t is current on h (lock held): load it unless it is already. The common
@@ -75,7 +82,7 @@ void kuintr_switch_claimed(unsigned h, struct uintr_receiver *out, struct tcb *t
 		if (uintr_backend->switch_in != NULL)
 			uintr_backend->switch_in(in, t->uintr_table);
 	}
-	kuintr_loaded[h] = (struct kuintr_loaded){ t, in, t->uintr_table };
+	set_loaded(h, (struct kuintr_loaded){ t, in, t->uintr_table });
 }
 
 /* Declared in uintr_sendwait.h. Assumes core's claim switched out's
@@ -84,7 +91,7 @@ void kuintr_claim_unloaded(unsigned h, struct uintr_receiver *out)
 {
 	if (uintr_backend->switch_out != NULL)
 		uintr_backend->switch_out(out);
-	kuintr_loaded[h] = (struct kuintr_loaded){ 0 };
+	set_loaded(h, (struct kuintr_loaded){ 0 });
 }
 
 static SLOW void deliver(struct uintr_receiver *r, struct trap_frame *frame)

@@ -52,8 +52,7 @@ void kuintr_return_to_user_slow(struct hart *hart, struct tcb *next);
  * changes anything. */
 HOT_INLINE bool kuintr_return_is_noop(const struct hart *hart, const struct tcb *next)
 {
-	const struct kuintr_loaded *l = hart->uintr_loaded;
-	return l->thread == NULL && next->uintr_service == NULL && next->uintr_table == NULL;
+	return !hart->uintr_any_loaded && next->uintr_service == NULL && next->uintr_table == NULL;
 }
 
 /* A switch between two threads without user interrupts: the scrub, where

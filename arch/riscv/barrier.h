@@ -25,14 +25,28 @@ static inline void sfence_vma_asid(uint64_t asid)
 }
 
 /* One try at a test-and-set lock word (amoswap.w with acquire): true
- * when it was 0 and is now 1, ours. The AMO leaves the old word
+ * when it was 0 and is now non-zero, ours. The AMO leaves the old word
  * sign-extended, tested whole here; GCC's __atomic_exchange_n added a
- * sext.w before the test (spinlock_try_acquire). */
+ * sext.w before the test (spinlock_try_acquire). The word stored is the
+ * low half of its own address, already in a register (a constant 1 took
+ * an `li`): non-zero for every word in the kernel image, which lies
+ * within one 4 GiB-aligned block and not at its start (thread_init
+ * asserts it; every lock is a static there). */
 static inline __attribute__((always_inline)) bool amo_try_take32(uint32_t *word)
 {
 	uint64_t was;
-	__asm__ volatile("amoswap.w.aq %0, %1, (%2)" : "=r"(was) : "r"(1), "r"(word) : "memory");
+	__asm__ volatile("amoswap.w.aq %0, %1, (%1)" : "=&r"(was) : "r"(word) : "memory");
 	return was == 0;
+}
+
+/* The lock word's release as one AMO with release ordering (the RISC-V
+ * unprivileged spec's own critical-section exit): every earlier load and
+ * store of main memory is ordered before it, but not device accesses,
+ * for which the compiler's release store adds `fence iorw,ow`. Only for a
+ * hold that made none. */
+static inline __attribute__((always_inline)) void amo_release32_memory(uint32_t *word)
+{
+	__asm__ volatile("amoswap.w.rl zero, zero, (%0)" : : "r"(word) : "memory");
 }
 
 static inline void fence_i(void)

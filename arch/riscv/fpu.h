@@ -122,11 +122,15 @@ arch_fpu_switch(unsigned cpu, struct arch_fpu_state *from, struct arch_fpu_state
  * claim about the values, and the switch reads nothing but "Dirty or not",
  * so either serves `to`. Changes nothing. `here` is this hart's entry.
  */
+/* The Dirty test reads sstatus.SD, the sign bit: the privileged spec
+ * sets it whenever FS (or VS, or XS) is Dirty, so it is set at least
+ * whenever FS is, and a set SD for another reason only refuses (one
+ * branch on the sign, where FS's two bits took a mask and a compare). */
 static inline __attribute__((always_inline)) bool
 arch_fpu_switch_none(const struct arch_fpu_hart *here, const struct arch_fpu_state *to)
 {
-	uint64_t fs = csr_read_sstatus() & SSTATUS_FS_MASK;
-	return fs != SSTATUS_FS_DIRTY && here->key == __atomic_load_n(&to->key, __ATOMIC_RELAXED);
+	return (int64_t)csr_read_sstatus() >= 0 &&
+	       here->key == __atomic_load_n(&to->key, __ATOMIC_RELAXED);
 }
 
 /* The raw routines (fpu.S), with sstatus.FS != Off. Save writes f0-f31 and
