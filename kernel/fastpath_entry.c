@@ -9,10 +9,15 @@
  * tp, and
  * the tier never returns (fastpath_refused or user_return_ipc), so GCC
  * saves no s register; with the message registers fixed, the sender's words
- * reach the receiver's sret untouched. ci/check-fastpath-entry checks from
- * the disassembly that the tier calls nothing that returns and names no
- * message register. docs/ipc.md "The fastpath's two tiers".
+ * reach the receiver's sret untouched. It runs on the user's sp (trap.S
+ * does not load the kernel stack's: the tier keeps nothing on a stack), so
+ * a failed CORE_ASSERT's report goes through trap.S's
+ * fastpath_entry_assert_failed, which loads it first. ci/check-fastpath-entry
+ * checks from the disassembly that the tier calls nothing that returns,
+ * names no message register and never names sp. docs/ipc.md "The
+ * fastpath's two tiers".
  */
+#define port_assert_failed fastpath_entry_assert_failed /* (its declaration too) */
 #include "port_regs.h"
 #include "tcb.h"
 

@@ -90,8 +90,9 @@ trap_entry:
 	SAVE(t4, 29)
 	SAVE(t5, 30)
 	SAVE(t6, 31)
-2:	ld sp, HART_KERNEL_STACK_TOP(tp)
-	mv a0, tp
+	/* (sp stays the user's: the tier touches no stack, checked by
+	 * ci/check-fastpath-entry; each of its ways out loads sp.) */
+2:	mv a0, tp
 	j fastpath_entry
 	/* Any other trap: the rest of the registers, so that the TCB holds
 	 * every one of them. */
@@ -150,6 +151,14 @@ fastpath_refused:
 	call trap_from_user
 	/* trap_from_user never returns: it ends in user_return. */
 1:	j 1b
+
+/* The first tier's failed CORE_ASSERT (fastpath_entry.c, debug kernel):
+ * the tier runs on the user's sp, so the report first takes the hart's
+ * kernel stack. Never returns. */
+	.globl fastpath_entry_assert_failed
+fastpath_entry_assert_failed:
+	ld sp, HART_KERNEL_STACK_TOP(tp)
+	j port_assert_failed
 
 /* A trap taken in the kernel at boot (sscratch 0): save everything on the
  * current stack. */
