@@ -242,8 +242,8 @@ static void regs_round(bool slow)
  * next call as any receive does: the call's word, 0 past it, and its own
  * registers.
  */
-static uint64_t restart_before[32];
-static volatile uint64_t restart_seen[32];
+static uint64_t restart_before[32], recv_before[32];
+static volatile uint64_t restart_seen[32], recv_seen[32];
 
 static void restart_server(uint64_t unused)
 {
@@ -254,7 +254,11 @@ static void restart_server(uint64_t unused)
 	r[X_A0] = shared_ep;
 	r[X_A1] = shared_reply;
 	r[X_A2] = 0;
+	for (unsigned x = 0; x < 32; x++)
+		recv_before[x] = r[x];
 	ktest_regs_ecall(r); /* the client's 8-word call */
+	for (unsigned x = 0; x < 32; x++)
+		recv_seen[x] = r[x];
 	reply_recv_regs(r, 2, kestrel_info(5, 2, 0), restart_before);
 	ktest_regs_ecall(r); /* suspended and resumed in here, then the 1-word call */
 	for (unsigned x = 0; x < 32; x++)
@@ -273,6 +277,19 @@ static void restart_round(void)
 	for (unsigned i = 0; i < MSG_REGISTER_WORDS; i++)
 		m.mr[i] = pattern(5, mr_reg[i]);
 	enum error first = kestrel_call(shared_ep, &m);
+	/* The server's Recv keeps t0..t2 (only Call and ReplyRecv may lose
+	 * them): the fast exit loads them from its block. */
+	uint64_t sent[32] = { 0 };
+	for (unsigned i = 0; i < MSG_REGISTER_WORDS; i++)
+		sent[mr_reg[i]] = pattern(5, mr_reg[i]);
+	unsigned x = first_wrong(recv_seen, recv_before, 1u << 4, sent, 0,
+				 kestrel_info(1, MSG_REGISTER_WORDS, 0));
+	for (unsigned t = 5; t <= 7 && x == 0; t++)
+		if (recv_seen[t] != recv_before[t])
+			x = t;
+	regs_report(x == 0, "restart",
+		    "a Recv woken by an 8-word Call sees the words and keeps t0..t2 and the rest",
+		    x);
 	unsigned wrong = first == ERR_OK && info_length(m.info) == 2 ? 0 : 1;
 	for (unsigned i = 0; i < MSG_REGISTER_WORDS && wrong == 0; i++)
 		if (m.mr[i] != (i < 2 ? pattern(2, mr_reg[i]) : 0))
@@ -288,8 +305,8 @@ static void restart_round(void)
 	m.mr[0] = 0x77;
 	enum error second = kestrel_call(shared_ep, &m);
 	let_others_run(1);
-	unsigned x = first_wrong(restart_seen, restart_before, 1u << 2 | 1u << 4, from, 0,
-				 kestrel_info(9, 1, 0));
+	x = first_wrong(restart_seen, restart_before, 1u << 2 | 1u << 4, from, 0,
+			kestrel_info(9, 1, 0));
 	regs_report(stop == ERR_OK && go == ERR_OK && x == 0, "restart",
 		    "a ReplyRecv run again after suspend and resume receives the next call as any "
 		    "receive",
