@@ -22,6 +22,7 @@
 #define X_A7 17
 
 void ktest_regs_ecall(uint64_t regs[32]);
+void ktest_regs_spin(uint64_t regs[32]);
 
 /* The machine register (x1..x31) of MR0..MR7 (docs/abi.md). */
 static const unsigned mr_reg[8] = { 13, 14, 15, 16, 28, 29, 30, 31 };
@@ -316,9 +317,47 @@ static void restart_round(void)
 	reset();
 }
 
+/*
+ * A trap that is no fastpath saves every register: this thread, every
+ * register patterned, waits on a word in t6 that a thread of its own
+ * priority on its hart sets, so it was preempted by the timer in the
+ * middle (trap.S's entry saves the registers every way needs first, then
+ * the rest for any trap the fastpath does not take).
+ */
+static volatile uint64_t spin_word;
+
+static void set_spin_word(uint64_t unused)
+{
+	(void)unused;
+	spin_word = 1;
+}
+
+static void preempt_round(void)
+{
+	spin_word = 0;
+	(void)spawn(set_spin_word, 0, MAIN_PRIORITY, kestrel_hart(), 0);
+	uint64_t r[32], before[32];
+	fill(r, 6);
+	r[30] = 0;
+	r[31] = (uint64_t)(uintptr_t)&spin_word;
+	for (unsigned x = 0; x < 32; x++)
+		before[x] = r[x];
+	ktest_regs_spin(r);
+	unsigned wrong = 0;
+	for (unsigned x = 1; x < 32 && wrong == 0; x++)
+		if (x != 2 && r[x] != (x == 30 ? 1 : before[x]))
+			wrong = x;
+	regs_report(wrong == 0, "preempted",
+		    "a thread preempted by the timer keeps every register, t0..t2 and the "
+		    "message registers included",
+		    wrong);
+	reset();
+}
+
 void ktest_regs(void)
 {
 	regs_round(false);
 	regs_round(true);
 	restart_round();
+	preempt_round();
 }
