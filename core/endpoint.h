@@ -42,12 +42,19 @@ enum endpoint_state {
 	ENDPOINT_RECV = 2, /* receivers wait */
 };
 
-/* Inline: the fastpath's first tier makes no call that returns. */
+/* Inline: the fastpath's first tier makes no call that returns. The
+ * state of an endpoint whose queue's head is `head` (the fastpath keeps
+ * the head it read). */
+HOT_INLINE enum endpoint_state endpoint_state_of_head(const struct tcb *head)
+{
+	if (head == NULL)
+		return ENDPOINT_IDLE;
+	return tcb_state(head) == THREAD_BLOCKED_SEND ? ENDPOINT_SEND : ENDPOINT_RECV;
+}
+
 HOT_INLINE enum endpoint_state endpoint_state(const struct endpoint *ep)
 {
-	if (ep->queue.head == NULL)
-		return ENDPOINT_IDLE;
-	return tcb_state(ep->queue.head) == THREAD_BLOCKED_SEND ? ENDPOINT_SEND : ENDPOINT_RECV;
+	return endpoint_state_of_head(ep->queue.head);
 }
 
 /*

@@ -65,13 +65,19 @@ HOT_INLINE void reply_push(struct reply *r, struct tcb *caller, bool can_grant)
 }
 
 /* reply_remove_caller's links alone, for a caller that lent nothing (the
- * fastpath's rule). */
+ * fastpath's rule), held by r (the caller has r in hand: its caller). */
+HOT_INLINE void reply_unlink_caller_of(struct reply *r, struct tcb *caller)
+{
+	CORE_ASSERT(caller->reply == r && r->caller == caller && !lend_active(&caller->lend) &&
+		    !caller->lent);
+	r->caller = NULL;
+	r->can_grant = 0;
+	caller->reply = NULL;
+}
+
 HOT_INLINE void reply_unlink_caller(struct tcb *caller)
 {
-	CORE_ASSERT(!lend_active(&caller->lend) && !caller->lent);
-	caller->reply->caller = NULL;
-	caller->reply->can_grant = 0;
-	caller->reply = NULL;
+	reply_unlink_caller_of(caller->reply, caller);
 }
 
 /* caller (BLOCKED_REPLY) leaves its reply object; its state is the caller's.

@@ -400,6 +400,18 @@ HOT_INLINE void tcb_queue_append(struct tcb_queue *q, struct tcb *t, void *objec
 	q->tail = t;
 }
 
+/* tcb_queue_append into q, which the caller has just found empty (its
+ * head NULL, so its tail too: tcb_queue_check). */
+HOT_INLINE void tcb_queue_append_empty(struct tcb_queue *q, struct tcb *t, void *object)
+{
+	CORE_ASSERT_HOT(q->head == NULL && q->tail == NULL);
+	t->blocked_on = object;
+	t->ipc_next = NULL;
+	t->ipc_prev = NULL;
+	q->head = t;
+	q->tail = t;
+}
+
 /* Remove t, q's head (the caller has just read it there), whose ipc_prev
  * is NULL already (tcb_queue_check's links): tcb_queue_remove for the
  * head. Expected alone in q, as tcb_queue_append expects. */

@@ -327,11 +327,13 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 	CORE_ASSERT(t->bound == NULL && value != 0);
 	struct endpoint *ep = (struct endpoint *)(uintptr_t)(value & ~LOOKUP_FLAGS_MASK);
 	struct tcb *caller = r->caller;
-	/* A sender already waiting would be received at once: slow path. r
-	 * has no receiver to stop: it has a caller (reply_check_invariants). */
+	/* A sender already waiting would be received at once: slow path
+	 * (endpoint_state, with the head kept for the append below). r has no
+	 * receiver to stop: it has a caller (reply_check_invariants). */
+	struct tcb *head = ep->queue.head;
 	if (REFUSED(caller == NULL ||
 		    !sched_fast_next_ok_on(hart->sched, caller, THREAD_BLOCKED_REPLY) ||
-		    endpoint_state(ep) == ENDPOINT_SEND ||
+		    endpoint_state_of_head(head) == ENDPOINT_SEND ||
 		    !find_space(caller, hart->cpu_index, s, quick) ||
 		    !sched_can_switch_direct_fast_on(hart->sched, caller)))
 		return NULL;
@@ -339,14 +341,17 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 	if (REFUSED(quick && (x->status = thread_run_quick(hart, t, caller)) == 0))
 		return NULL;
 	/* reply_invoke, then do_receive's blocking case, then the switch. */
-	reply_unlink_caller(caller); /* it lent nothing: its word's lent byte */
+	reply_unlink_caller_of(r, caller); /* it lent nothing: its word's lent byte */
 	transfer(t, caller, info, 0, quick, x);
 	/* The caller runs, t blocks, as in call(). */
 	sched_switch_direct_fast_words_on(hart->sched, h, t, caller, THREAD_BLOCKED_RECV,
 					  s->join_asid);
 	space_remember(caller, h, s);
-	t->ipc_grant = value & LOOKUP_GRANT; /* 0 or 1 */
-	tcb_queue_append(&ep->queue, t, ep);
+	t->ipc_grant = value & LOOKUP_GRANT;   /* 0 or 1 */
+	if (__builtin_expect(head == NULL, 1)) /* a server's one thread, most often */
+		tcb_queue_append_empty(&ep->queue, t, ep);
+	else
+		tcb_queue_append(&ep->queue, t, ep);
 	reply_bind_receiver(r, t);
 	return caller;
 }
