@@ -62,6 +62,28 @@ static inline struct arch_fpu_state *thread_fpu(struct tcb *t)
 	return (struct arch_fpu_state *)(void *)((char *)t + THREAD_FPU_OFFSET);
 }
 
+/*
+ * The kernel's own words of a thread, in the TCB object's last bytes past
+ * the FP state (all zero when the TCB is made: retype's memory is).
+ * uintr_bound: 0 only while the thread has neither a user-interrupt
+ * receiver nor a sender table (core/'s two pointers), one word for the
+ * fastpath's quick exit to test; uintr_kernel.c recomputes it after every
+ * bind and unbind, and a finalise that clears a pointer leaves it 1,
+ * which only sends the thread's IPCs past the first tier.
+ */
+struct thread_words {
+	uint64_t uintr_bound;
+};
+#define THREAD_WORDS_OFFSET (THREAD_FPU_OFFSET + sizeof(struct arch_fpu_state))
+_Static_assert(THREAD_WORDS_OFFSET % 8 == 0 &&
+		   THREAD_WORDS_OFFSET + sizeof(struct thread_words) <= (1u << TCB_SIZE_BITS),
+	       "the kernel's words fit the TCB object after the FP state");
+
+static inline struct thread_words *thread_words(struct tcb *t)
+{
+	return (struct thread_words *)(void *)((char *)t + THREAD_WORDS_OFFSET);
+}
+
 /* The root table t runs in, or NULL when it has none or it went away. */
 struct pagetable *thread_vspace(struct tcb *t);
 

@@ -32,9 +32,12 @@
 HOT_INLINE uint64_t thread_run_quick(const struct hart *hart, struct tcb *from, struct tcb *next)
 {
 	(void)from; /* its FP state is the live sstatus.FS (arch_fpu_switch_none) */
-	/* hart's part of kuintr_return_is_noop, with icache_stale, is
-	 * exit_work's: next's part is its two words. */
-	return hart->exit_work == 0 && next->uintr_service == NULL && next->uintr_table == NULL &&
+	/* kuintr_return_is_noop: hart's part, with icache_stale, is
+	 * exit_work's, next's its uintr_bound (thread.h), which is 0 only
+	 * while both of its pointers are NULL. */
+	CORE_ASSERT(thread_words(next)->uintr_bound != 0 ||
+		    (next->uintr_service == NULL && next->uintr_table == NULL));
+	return hart->exit_work == 0 && thread_words(next)->uintr_bound == 0 &&
 	       arch_fpu_switch_none(hart->fpu, thread_fpu(next));
 }
 

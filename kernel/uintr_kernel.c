@@ -197,8 +197,17 @@ static struct uintr_sender_table *table_of(struct cte *slot)
 		   : NULL;
 }
 
+/* thread.h's uintr_bound, after a bind or unbind (lock held): only these
+ * four invocations make core/'s pointers non-NULL. */
+static enum error bound_again(struct tcb *target, enum error err)
+{
+	thread_words(target)->uintr_bound =
+	    target->uintr_service != NULL || target->uintr_table != NULL;
+	return err;
+}
+
 /* Untrusted: utvec, uscratch, flags (bit 0: enable; others must be 0). */
-enum error kuintr_bind_receiver(struct tcb *target, struct cte *service, uint64_t utvec,
+static enum error bind_receiver(struct tcb *target, struct cte *service, uint64_t utvec,
 				uint64_t uscratch, uint64_t flags)
 {
 	struct uintr_service *s = service_of(service);
@@ -217,9 +226,15 @@ enum error kuintr_bind_receiver(struct tcb *target, struct cte *service, uint64_
 	return err;
 }
 
+enum error kuintr_bind_receiver(struct tcb *target, struct cte *service, uint64_t utvec,
+				uint64_t uscratch, uint64_t flags)
+{
+	return bound_again(target, bind_receiver(target, service, utvec, uscratch, flags));
+}
+
 enum error kuintr_unbind_receiver(struct tcb *target)
 {
-	return uintr_unbind_receiver(target);
+	return bound_again(target, uintr_unbind_receiver(target));
 }
 
 enum error kuintr_bind_table(struct tcb *target, struct cte *table)
@@ -227,14 +242,14 @@ enum error kuintr_bind_table(struct tcb *target, struct cte *table)
 	struct uintr_sender_table *t = table_of(table);
 	if (t == NULL)
 		return ERR_INVALID_CAPABILITY;
-	return uintr_bind_table(target, t);
+	return bound_again(target, uintr_bind_table(target, t));
 }
 
 enum error kuintr_unbind_table(struct tcb *target)
 {
 	if (target->uintr_table == NULL)
 		return ERR_FAILED_LOOKUP;
-	return uintr_bind_table(target, NULL);
+	return bound_again(target, uintr_bind_table(target, NULL));
 }
 
 /* Untrusted: index, vector (0..63, or 64 for any free one). */

@@ -412,6 +412,80 @@ static void cross_hart_running(void)
 	reset();
 }
 
+/* Answers calls, noting at each receive's return, before anything else,
+ * how many times its handler has run. */
+static void pending_server(uint64_t unused)
+{
+	(void)unused;
+	struct kmsg m = msg(0, 0);
+	enum error err = kestrel_recv(shared_ep, shared_reply, &m);
+	for (;;) {
+		shared[1] = handled_count;
+		shared[2] += err == ERR_OK;
+		m = msg(0, 0);
+		err = kestrel_reply_recv(shared_ep, shared_reply, &m);
+	}
+}
+
+/* Calls twice, waking the suite's thread after each: the first call is a
+ * new thread's, which the fastpath leaves to the slow path (it blocks
+ * there once: sched_fast_current_ok_on); the second is the case. */
+static void pending_client(uint64_t unused)
+{
+	(void)unused;
+	struct kmsg m = msg(0, 0);
+	bool right = kestrel_call(shared_ep, &m) == ERR_OK;
+	(void)kestrel_signal(shared_ntfn);
+	m = msg(0, 0);
+	right = kestrel_call(shared_ep, &m) == ERR_OK && right;
+	shared[3] = right ? 1 : 2;
+	(void)kestrel_signal(shared_ntfn);
+}
+
+/*
+ * A receiver blocked in Recv with a user interrupt pending is woken by a
+ * register-only Call from a thread with neither FP state nor user
+ * interrupts, alone on its hart but for them: an IPC the fastpath's
+ * first tier would take but for the receiver's state to load
+ * (kernel/thread_run.h, thread.h's uintr_bound). The handler runs before
+ * the receive returns.
+ */
+static void pending_at_wakeup(void)
+{
+	cptr_t svc = make(OBJ_SERVICE, 0), table = make(OBJ_SENDER_TABLE, 0);
+	shared_ep = make(OBJ_ENDPOINT, 0);
+	shared_reply = make(OBJ_REPLY, 0);
+	shared_ntfn = make(OBJ_NOTIFICATION, 0);
+	handled_count = handled_bits = 0;
+	shared[1] = shared[2] = shared[3] = 0;
+	unsigned here = kestrel_hart();
+	struct thread t = spawn(pending_server, 0, MAIN_PRIORITY + 2, here, 0);
+	/* Below this thread: it runs while this one waits (then no thread
+	 * is left ready here, as the fastpath's direct switch wants). */
+	(void)spawn(pending_client, 0, MAIN_PRIORITY - 1, here, 0);
+	uint64_t badge, v;
+	enum error err = kestrel_wait(shared_ntfn, &badge); /* its first call is done */
+	if (err == ERR_OK)
+		err = kestrel_tcb_uintr_bind_receiver(t.tcb, svc, handler_address(), 0,
+						      ABI_UINTR_ENABLE);
+	if (err == ERR_OK)
+		err = kestrel_tcb_uintr_bind_sender_table(PROC_CAP_TCB, table);
+	if (err == ERR_OK)
+		err = kestrel_sender_table_register(table, 0, svc, 7, &v);
+	uipi_send(0);
+	/* This thread leaves nothing of user interrupts loaded here. */
+	if (err == ERR_OK)
+		err = kestrel_tcb_uintr_unbind_sender_table(PROC_CAP_TCB);
+	uint64_t before = handled_count;
+	if (err == ERR_OK)
+		err = kestrel_wait(shared_ntfn, &badge); /* its second call */
+	check(err == ERR_OK && before == 0 && shared[3] == 1 && shared[2] == 2 && shared[1] == 1 &&
+		  handled_bits == 1ull << 7,
+	      "uintr: a receiver woken by a Call runs its pending handler before its receive "
+	      "returns");
+	reset();
+}
+
 #define BESIDE_ROUNDS 11
 
 static volatile uint64_t settle_ack, wakes_seen, woke_at;
@@ -717,6 +791,7 @@ void ktest_uintr(void)
 	else
 		wake_sleeper(1, "uintr: a send wakes a sleeper on another hart");
 	cross_hart_running();
+	pending_at_wakeup();
 	wake_beside_receiver();
 	teardown_under_fire();
 	hostile_encodings();
