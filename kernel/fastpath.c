@@ -322,7 +322,7 @@ void fastpath_try(struct hart *hart, struct tcb *t)
 	if (next == NULL)
 		return;
 	step_past_ecall(t);
-	hart->fastpath_taken++;
+	thread_words(t)->second_tier_ipcs++;
 	thread_run_direct(hart, t, next, space.satp);
 }
 #else
@@ -364,12 +364,11 @@ _Noreturn void fastpath_entry(struct hart *hart, uint64_t is_reply_recv)
 		spinlock_release(&kernel_lock);
 		refuse();
 	}
-	/* trap_from_user's count (sched_enter's hart is set by each lock
-	 * holder before it asks for it: nothing on this path does), and one
-	 * of this tier's (fastpath_taken counts the second tier's). */
-	t->regs[REG_KERNEL_ENTRIES]++;
+	/* t's kernel entry and its IPC by this tier, one count (thread.h:
+	 * DebugKernelEntries adds it; sched_enter's hart is set by each lock
+	 * holder before it asks for it: nothing on this path does). */
+	thread_words(t)->first_tier_ipcs++;
 	/* (step_past_ecall: trap.S did it before it came here.) */
-	hart->fastpath_first_tier++;
 	next->regs[REG_SYSCALL_PC] = 0; /* thread_run_direct's */
 	thread_run_prepare(hart, t, next, space.satp, x.status);
 	_Static_assert(TRAP_MSG_REGISTER_WORDS == MSG_REGISTER_WORDS &&

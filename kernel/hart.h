@@ -62,10 +62,8 @@ struct hart {
 	/* uintr_backend->scrub_csrs, copied at the hart's start: the first
 	 * tier's scrub test without the backend's pointer. */
 	bool uintr_scrub;
-	uint64_t sie_user;            /* sie while a thread runs (idle: no timer) */
-	uint64_t fastpath_taken;      /* IPCs kernel/fastpath.c's second tier did here */
-	uint64_t fastpath_first_tier; /* and its first tier (DebugFastpath adds them) */
-	bool idle;                    /* in the idle loop, the lock released */
+	uint64_t sie_user; /* sie while a thread runs (idle: no timer) */
+	bool idle;         /* in the idle loop, the lock released */
 	/* In the hardware backend's poll, whose wake-ups this hart drains
 	 * right after (kuintr_before_schedule): they need no IPI. */
 	bool uintr_polling;

@@ -39,7 +39,8 @@ static inline __attribute__((always_inline)) void kernel_lock_acquire(void)
  */
 #define REG_SYSCALL_PC 33
 #define REG_PC 32
-/* Kernel entries of the thread (SYS_DEBUG_KERNEL_ENTRIES). */
+/* Kernel entries of the thread but those of the fastpath's first tier,
+ * which thread_words counts (SYS_DEBUG_KERNEL_ENTRIES adds the two). */
 #define REG_KERNEL_ENTRIES 34
 /* Non-zero: another hart rewrote the registers (TCB_WriteRegisters) while
  * this thread was current on a hart it had stalled; that hart's pending
@@ -73,8 +74,15 @@ static inline struct arch_fpu_state *thread_fpu(struct tcb *t)
  */
 struct thread_words {
 	uint64_t uintr_bound;
+	/* The thread's IPCs (Call, ReplyRecv) that the fastpath's first and
+	 * second tier did: DebugKernelEntries adds the first to
+	 * REG_KERNEL_ENTRIES (each is one entry, which the first tier counts
+	 * only here), DebugFastpath and it give both (docs/abi.md). */
+	uint64_t first_tier_ipcs, second_tier_ipcs;
 };
-#define THREAD_WORDS_OFFSET (THREAD_FPU_OFFSET + sizeof(struct arch_fpu_state))
+/* An enumerator, not a macro: ci/trace-fastpath reads it from the
+ * debug information. */
+enum { THREAD_WORDS_OFFSET = THREAD_FPU_OFFSET + sizeof(struct arch_fpu_state) };
 _Static_assert(THREAD_WORDS_OFFSET % 8 == 0 &&
 		   THREAD_WORDS_OFFSET + sizeof(struct thread_words) <= (1u << TCB_SIZE_BITS),
 	       "the kernel's words fit the TCB object after the FP state");
