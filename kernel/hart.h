@@ -69,13 +69,15 @@ struct hart {
 	bool uintr_polling;
 	/* This hart's entries of per-hart tables every exit reads (the kernel
 	 * info page's, set by kinfo_init; what it has loaded of user
-	 * interrupts, its FP registers' state and the scheduler's state, set at
-	 * boot): one load
+	 * interrupts and the scheduler's state, set at boot): one load
 	 * rather than an index computation each. */
 	struct kernel_info_hart *kinfo;
 	struct kuintr_loaded *uintr_loaded;
-	struct arch_fpu_hart *fpu;
 	struct sched_hart *sched; /* the scheduler's, for its `_on` functions */
+	/* What its FP registers hold, as arch/riscv/fpu.h's key: the word
+	 * arch_fpu_harts[cpu_index].key points to (set at boot), here so
+	 * that the first tier's FP test loads it directly. */
+	uint64_t fpu_key;
 };
 
 extern struct hart harts[CONFIG_MAX_HARTS];

@@ -38,7 +38,7 @@ HOT_INLINE uint64_t thread_run_quick(const struct hart *hart, struct tcb *from, 
 	CORE_ASSERT(thread_words(next)->uintr_bound != 0 ||
 		    (next->uintr_service == NULL && next->uintr_table == NULL));
 	return hart->exit_work == 0 && thread_words(next)->uintr_bound == 0 &&
-	       arch_fpu_switch_none(hart->fpu, thread_fpu(next));
+	       arch_fpu_switch_none(hart->fpu_key, thread_fpu(next));
 }
 
 /*

@@ -41,7 +41,7 @@ void arch_fpu_init_hart(unsigned cpu)
 	struct arch_fpu_hart *here = &arch_fpu_harts[cpu];
 	here->owner = NULL;
 	here->zeroed = false;
-	here->key = ARCH_FPU_KEY_NONE;
+	*here->key = ARCH_FPU_KEY_NONE;
 }
 
 /* One sstatus write: the kernel runs with SIE clear, so nothing changes
@@ -59,7 +59,7 @@ static void save(struct arch_fpu_hart *here, struct arch_fpu_state *from, unsign
 	from->key = live_key(from, cpu);
 	here->owner = from;
 	here->zeroed = false;
-	here->key = from->key;
+	*here->key = from->key;
 	here->stats.saves++;
 }
 
@@ -73,7 +73,7 @@ static void restore(struct arch_fpu_hart *here, struct arch_fpu_state *to, unsig
 	to->key = live_key(to, cpu);
 	here->owner = to;
 	here->zeroed = false;
-	here->key = to->key;
+	*here->key = to->key;
 	here->stats.restores++;
 }
 
@@ -83,7 +83,7 @@ static void zero(struct arch_fpu_hart *here, uint64_t status)
 	arch_fpu_zero();
 	here->zeroed = true;
 	here->owner = NULL;
-	here->key = 0;
+	*here->key = 0;
 	here->stats.zeroes++;
 }
 

@@ -57,11 +57,14 @@ struct arch_fpu_stats {
 };
 
 /* Per hart, read by the inline fast path below (64-byte aligned: indexed
- * by a shift on every thread switch). */
+ * by a shift on every thread switch). The hart's key (owner and zeroed as
+ * a key, above) is kept where `key` points, a word of the kernel's
+ * per-hart struct (kernel/hart.h's fpu_key, set at boot before any
+ * switch), so that the fastpath's first tier reads it with one load. */
 struct arch_fpu_hart {
 	_Alignas(64) struct arch_fpu_state *owner; /* whose values the registers hold, or NULL */
-	uint64_t key;                              /* owner and zeroed as a key (above) */
-	bool zeroed;                               /* the registers are all zero */
+	uint64_t *key;
+	bool zeroed; /* the registers are all zero */
 	struct arch_fpu_stats stats;
 };
 extern struct arch_fpu_hart arch_fpu_harts[CONFIG_MAX_HARTS];
@@ -120,17 +123,18 @@ arch_fpu_switch(unsigned cpu, struct arch_fpu_state *from, struct arch_fpu_state
  * sstatus is written: FS stays from's Initial or Clean for `to`, where
  * arch_fpu_switch would set to's own. The two differ only in what they
  * claim about the values, and the switch reads nothing but "Dirty or not",
- * so either serves `to`. Changes nothing. `here` is this hart's entry.
+ * so either serves `to`. Changes nothing. `here_key`: this hart's key
+ * (*arch_fpu_harts[cpu].key).
  */
 /* The Dirty test reads sstatus.SD, the sign bit: the privileged spec
  * sets it whenever FS (or VS, or XS) is Dirty, so it is set at least
  * whenever FS is, and a set SD for another reason only refuses (one
  * branch on the sign, where FS's two bits took a mask and a compare). */
 static inline __attribute__((always_inline)) bool
-arch_fpu_switch_none(const struct arch_fpu_hart *here, const struct arch_fpu_state *to)
+arch_fpu_switch_none(uint64_t here_key, const struct arch_fpu_state *to)
 {
 	return (int64_t)csr_read_sstatus() >= 0 &&
-	       here->key == __atomic_load_n(&to->key, __ATOMIC_RELAXED);
+	       here_key == __atomic_load_n(&to->key, __ATOMIC_RELAXED);
 }
 
 /* The raw routines (fpu.S), with sstatus.FS != Off. Save writes f0-f31 and
