@@ -65,5 +65,10 @@ const char *reply_check_invariants(const struct reply *r)
 	if (r->receiver != NULL &&
 	    (r->receiver->reply != r || tcb_state(r->receiver) != THREAD_BLOCKED_RECV))
 		return "a reply object's receiver does not receive with it";
+	/* A receive cuts off the caller before it binds (do_receive), and a
+	 * delivered call unbinds the receiver before it pushes the caller: so
+	 * a caller means no receiver (the fastpath's ReplyRecv rests on it). */
+	if (r->caller != NULL && r->receiver != NULL)
+		return "a reply object holds a caller and a receiver at once";
 	return NULL;
 }

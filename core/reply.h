@@ -46,10 +46,11 @@ const char *reply_check_invariants(const struct reply *r);
 
 /* --- Inline: the IPC fastpath's steps (kernel/fastpath.c). --- */
 
-/* reply_push's links alone (the fastpath sets the state itself). */
-HOT_INLINE void reply_link_caller(struct reply *r, struct tcb *caller, bool can_grant)
+/* reply_push's links alone (the fastpath sets the state itself).
+ * can_grant 0 or 1 (a receiver's ipc_grant is one as it is). */
+HOT_INLINE void reply_link_caller(struct reply *r, struct tcb *caller, uint64_t can_grant)
 {
-	CORE_ASSERT(r->caller == NULL && caller->reply == NULL);
+	CORE_ASSERT(r->caller == NULL && caller->reply == NULL && can_grant <= 1);
 	r->caller = caller;
 	r->can_grant = can_grant;
 	caller->reply = r;
@@ -90,13 +91,20 @@ HOT_INLINE void reply_bind_receiver(struct reply *r, struct tcb *t)
 	t->reply = r;
 }
 
+/* t (receiving) stops using its reply object r, which the caller knows
+ * it has (the fastpath's Call: the rule it took needs one). */
+HOT_INLINE void reply_unbind_receiver_of(struct reply *r, struct tcb *t)
+{
+	CORE_ASSERT(r != NULL && t->reply == r);
+	r->receiver = NULL;
+	t->reply = NULL;
+}
+
 /* t (receiving) stops using its reply object, if it has one. */
 HOT_INLINE void reply_unbind_receiver(struct tcb *t)
 {
-	if (t->reply == NULL)
-		return;
-	t->reply->receiver = NULL;
-	t->reply = NULL;
+	if (t->reply != NULL)
+		reply_unbind_receiver_of(t->reply, t);
 }
 
 #endif

@@ -386,13 +386,21 @@ const char *tcb_check_invariants(const struct tcb *t)
 	int places = (t->queued != 0) + (t->candidate != 0) + (tcb_current_hart(t) != NO_HART);
 	if (places > 1)
 		return "a thread is in two places of the scheduler";
+	/* The fastpath's first compare (current_on1 in the fast word) stands
+	 * for "the hart's current thread": only that thread names the hart. */
+	unsigned on = tcb_current_hart(t);
+	if (on != NO_HART && (on >= sched_hart_count() || sched_current(on) != t))
+		return "a thread names a hart it is not current on";
 	if ((t->queued || t->candidate) && !tcb_is_runnable(t))
 		return "a thread the scheduler would run is not runnable";
 	if (t->bound != NULL && notification_bound_tcb(t->bound) != t)
 		return "a bound notification does not name its thread";
 	if (t->fault_kind != FAULT_NONE && s != THREAD_BLOCKED_SEND && s != THREAD_BLOCKED_REPLY)
 		return "a fault is in flight for a thread that does not wait for its handler";
-	if (t->fast_spare[0] != 0 || t->fast_spare[1] != 0)
-		return "a thread's fast word has a spare byte set";
+	/* Stored as they are (reply_link_caller's can_grant). */
+	if (t->ipc_grant > 1)
+		return "a thread's grant flag is neither 0 nor 1";
+	if (t->fast_spare != 0)
+		return "a thread's fast word has its spare byte set";
 	return uintr_thread_check_invariants(t);
 }

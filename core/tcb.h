@@ -75,7 +75,14 @@ struct tcb {
 			uint8_t candidate;   /* a hart's direct-switch candidate */
 			uint8_t
 			    fault_kind; /* enum fault_kind; FAULT_NONE unless a fault is in flight */
-			uint8_t fast_spare[2];
+			/* The kernel's (core/ only carries it): non-zero when
+			 * another hart rewrote the registers (TCB_WriteRegisters)
+			 * while this thread was current on a hart it had
+			 * stalled, whose pending trap then belongs to the old
+			 * registers and is dropped (kernel/trap.c). In the word,
+			 * the fastpath's first compare refuses such a trap. */
+			uint8_t trap_stale;
+			uint8_t fast_spare;
 		};
 		uint64_t fast_word;
 	};
@@ -117,11 +124,13 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&
 		   offsetof(struct tcb, current_on1) == offsetof(struct tcb, fast_word) + 2 &&
 		   offsetof(struct tcb, queued) == offsetof(struct tcb, fast_word) + 3 &&
 		   offsetof(struct tcb, candidate) == offsetof(struct tcb, fast_word) + 4 &&
-		   offsetof(struct tcb, fault_kind) == offsetof(struct tcb, fast_word) + 5,
+		   offsetof(struct tcb, fault_kind) == offsetof(struct tcb, fast_word) + 5 &&
+		   offsetof(struct tcb, trap_stale) == offsetof(struct tcb, fast_word) + 6,
 	       "fast_word's layout");
 
 /* The fast_word of a thread in `state` with affinity `affinity`, current on
- * `hart` (NO_HART: none), not queued, not a candidate, no fault in flight:
+ * `hart` (NO_HART: none), not queued, not a candidate, no fault in flight,
+ * no stale trap:
  * a thread's fast_word equals it exactly when all of that holds. */
 static inline uint64_t tcb_fast_word_make(enum thread_state state, unsigned affinity, unsigned hart)
 {

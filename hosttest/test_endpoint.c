@@ -925,6 +925,15 @@ static void test_checkers_catch(void **state)
 	assert_string_equal(reply_check_invariants(r),
 			    "a reply object's caller does not wait on it");
 	r->caller = NULL;
+	/* A caller that does wait on it while a receiver has it bound. */
+	c->reply = r;
+	c->state = THREAD_BLOCKED_REPLY;
+	r->caller = c;
+	assert_string_equal(reply_check_invariants(r),
+			    "a reply object holds a caller and a receiver at once");
+	r->caller = NULL;
+	c->reply = NULL;
+	c->state = THREAD_INACTIVE;
 	a->state = THREAD_BLOCKED_SEND;
 	assert_non_null(reply_check_invariants(r));
 	a->state = THREAD_BLOCKED_RECV;

@@ -242,8 +242,8 @@ static void test_fast_words(void **state)
 	static struct tcb t; /* in no world: its fields are set by hand */
 	static const uint8_t flags[] = { 0, 1, 0x80 };
 	/* Every combination: state, affinity 0..2, current_on1 0..3, queued,
-	 * candidate, fault kind, spare byte clear or set. */
-	const unsigned count = THREAD_STATE_COUNT * 3 * 4 * 3 * 3 * FAULT_KIND_COUNT * 2;
+	 * candidate, fault kind, stale trap, spare byte clear or set. */
+	const unsigned count = THREAD_STATE_COUNT * 3 * 4 * 3 * 3 * FAULT_KIND_COUNT * 3 * 2;
 	for (unsigned h = 0; h < 2; h++) {
 		const struct sched_hart *hs = &sched_harts[h];
 		for (unsigned i = 0; i < count; i++) {
@@ -260,8 +260,11 @@ static void test_fast_words(void **state)
 			k /= 3;
 			t.fault_kind = (uint8_t)(k % FAULT_KIND_COUNT);
 			k /= FAULT_KIND_COUNT;
-			t.fast_spare[1] = (uint8_t)k;
-			bool plain = t.fault_kind == FAULT_NONE && t.fast_spare[1] == 0;
+			t.trap_stale = flags[k % 3];
+			k /= 3;
+			t.fast_spare = (uint8_t)k;
+			bool plain =
+			    t.fault_kind == FAULT_NONE && t.trap_stale == 0 && t.fast_spare == 0;
 			for (unsigned w = 0; w < 2; w++) {
 				enum thread_state want =
 				    w == 0 ? THREAD_BLOCKED_RECV : THREAD_BLOCKED_REPLY;
@@ -646,9 +649,9 @@ static void test_checker_catches(void **state)
 	assert_null(sched_check_invariants());
 	/* A spare byte of the fast word set would refuse every fastpath. */
 	assert_null(tcb_check_invariants(a));
-	a->fast_spare[1] = 1;
+	a->fast_spare = 1;
 	assert_non_null(tcb_check_invariants(a));
-	a->fast_spare[1] = 0;
+	a->fast_spare = 0;
 	tw_assert(W);
 }
 

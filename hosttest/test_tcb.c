@@ -625,6 +625,16 @@ static void test_checker_catches(void **state)
 	u->state = THREAD_BLOCKED_REPLY;
 	assert_non_null(tcb_check_invariants(u));
 	u->state = THREAD_INACTIVE;
+	/* Current on a hart that runs another thread, or on none there is
+	 * (the fastpath takes the byte for "the hart's current thread"). */
+	u->current_on1 = 1;
+	assert_non_null(tcb_check_invariants(u));
+	u->current_on1 = 2;
+	assert_non_null(tcb_check_invariants(u));
+	u->current_on1 = 0;
+	u->ipc_grant = 2;
+	assert_non_null(tcb_check_invariants(u));
+	u->ipc_grant = 1;
 	assert_null(tw_check(W));
 	/* The world's own check: a thread in two places. */
 	struct cap ep = tw_endpoint(W);

@@ -51,18 +51,31 @@ void fastpath_configure(const char *bootargs)
 
 /* A message the registers carry alone: no extra caps, at most
  * MSG_REGISTER_WORDS words (no fault in flight either: that message is
- * built by fault.c; sched_fast_current_ok_on's word has it). The two
- * fields in one compare: with the extra-cap count just above the length,
- * the low bits hold count << MSG_LENGTH_BITS | length, at most
- * MSG_REGISTER_WORDS exactly when the count is 0 and the length is. */
+ * built by fault.c; sched_fast_current_ok_on's word has it), and no
+ * caps-unwrapped bits set by the sender (the slow path clears them), so
+ * that the word the receiver gets is the sender's word itself
+ * (delivered_info). The three fields in one compare: below the label,
+ * the low bits hold unwrapped << MSG_UNWRAPPED_SHIFT | count <<
+ * MSG_LENGTH_BITS | length, at most MSG_REGISTER_WORDS exactly when the
+ * first two are 0 and the length is. */
 _Static_assert(MSG_EXTRA_CAPS_SHIFT == MSG_LENGTH_BITS &&
+		   MSG_UNWRAPPED_SHIFT == MSG_EXTRA_CAPS_SHIFT + MSG_EXTRA_CAPS_BITS &&
+		   MSG_LABEL_SHIFT == MSG_UNWRAPPED_SHIFT + MSG_UNWRAPPED_BITS &&
 		   MSG_REGISTER_WORDS < (1u << MSG_LENGTH_BITS),
-	       "extra caps sit right above the length");
+	       "the length, the extra caps and the unwrapped bits sit below the label, in order");
 HOT_INLINE bool in_registers(struct msg_info info)
 {
-	uint64_t low =
-	    info.word & ((UINT64_C(1) << (MSG_EXTRA_CAPS_SHIFT + MSG_EXTRA_CAPS_BITS)) - 1);
-	return low <= MSG_REGISTER_WORDS;
+	return info.word << (64 - MSG_LABEL_SHIFT) <= (uint64_t)MSG_REGISTER_WORDS
+							  << (64 - MSG_LABEL_SHIFT);
+}
+
+/* What the receiver's info word is, for a message in_registers took:
+ * the slow path's msg_info_make(label, length, 0, 0), which is the
+ * sender's word (no extra caps, no unwrapped bits). */
+HOT_INLINE uint64_t delivered_info(struct msg_info info)
+{
+	CORE_ASSERT(in_registers(info));
+	return info.word;
 }
 
 /*
@@ -82,7 +95,7 @@ HOT_INLINE void transfer(struct tcb *from, struct tcb *to, struct msg_info info,
 {
 	unsigned length = msg_info_length(info);
 	if (quick) {
-		x->info = msg_info_make(msg_info_label(info), length, 0, 0).word;
+		x->info = delivered_info(info);
 		x->badge = badge;
 		return;
 	}
@@ -106,53 +119,61 @@ HOT_INLINE void transfer(struct tcb *from, struct tcb *to, struct msg_info info,
 	default: break; /* 0 (in_registers bounds it by 8) */
 	}
 #undef COPY_WORD
-	tcb_set_reg(to, PORT_REG_INFO, msg_info_make(msg_info_label(info), length, 0, 0).word);
+	tcb_set_reg(to, PORT_REG_INFO, delivered_info(info));
 	tcb_set_reg(to, PORT_REG_BADGE, badge);
 	tcb_set_reg(to, PORT_REG_RESULT, ERR_OK);
 }
 
 /*
- * The slot cptr names in t's CSpace, as the slow path's lookup finds it
- * (syscall_lookup: all 64 bits, cnode_resolve_address_bits' rules), done
- * inline for the shape every program has: a root CNode whose guard and
- * radix take all 64 bits, so one guard compare and one index. Any other
- * shape takes the general lookup (quick: gives NULL, for the second tier).
- * The slot may be empty (callers check the cap's type); NULL when nothing
- * resolves. Untrusted: cptr.
+ * The slot cptr names in t's CSpace into *slot, as the slow path's lookup
+ * finds it (syscall_lookup: all 64 bits, cnode_resolve_address_bits'
+ * rules), done inline for the shape every program has: a root CNode whose
+ * guard and radix take all 64 bits, so one guard compare and one index.
+ * Any other shape takes the general lookup; quick: returns false instead
+ * (for the second tier), having found nothing. The slot may be empty
+ * (callers check the cap's type); NULL when nothing resolves. Untrusted:
+ * cptr.
  */
-HOT_INLINE struct cte *lookup_walk(struct tcb *t, uint64_t cptr, bool quick)
+HOT_INLINE bool lookup_walk(struct tcb *t, uint64_t cptr, bool quick, struct cte **slot)
 {
 	struct cap root = t->cspace_root.cap;
 	if (cap_type(root) == CAP_CNODE) {
 		unsigned radix = cap_cnode_radix(root);
 		if (radix + cap_cnode_guard_size(root) == WORD_BITS) {
-			if ((cptr >> radix) != cap_cnode_guard(root))
-				return NULL;
-			return (struct cte *)cap_ptr(root) + (cptr & ((UINT64_C(1) << radix) - 1));
+			*slot = (cptr >> radix) != cap_cnode_guard(root)
+				    ? NULL
+				    : (struct cte *)cap_ptr(root) +
+					  (cptr & ((UINT64_C(1) << radix) - 1));
+			return true;
 		}
 	}
-	return quick ? NULL : syscall_lookup(t, cptr);
+	if (quick)
+		return false;
+	*slot = syscall_lookup(t, cptr);
+	return true;
 }
 
 /*
  * Register-block words (kernel/thread.h's, past space_cache.h's): t's
- * remembered lookups, entry i for the cptr in argument register a<i> (0:
- * the endpoint; 1: ReplyRecv's reply): the cte_generation, the cptr and
- * what call() and reply_recv() need of the cap lookup_walk found for it
- * (lookup_value: for entry 0 the endpoint and its rights, and its badge in
- * a word of its own; for entry 1 the reply object). The slot and the cap
- * in it depend on caps in slots alone (t's CSpace root and, for other
- * shapes, the CNodes on the way), so both are lookup_walk's answer again
- * while cte_generation (core/cte.h) keeps the value, and so is anything
- * made of the cap; a fresh TCB's generation 0 never matches (it starts at
- * 1). Only NULL slots are not remembered (a miss walks again).
+ * remembered lookups, a pair found together: entry i for the cptr in
+ * argument register a<i> (0: the endpoint; 1: ReplyRecv's reply), the
+ * cptr and what call() and reply_recv() need of the cap lookup_walk found
+ * for it (lookup_value: for entry 0 the endpoint and its rights, and its
+ * badge in a word of its own; for entry 1 the reply object; 0 for another
+ * type, an empty slot or none), and one cte_generation for both. The slot
+ * and the cap in it depend on caps in slots alone (t's CSpace root and,
+ * for other shapes, the CNodes on the way), so both are lookup_walk's
+ * answer again while cte_generation (core/cte.h) keeps the value, and so
+ * is anything made of the cap; a fresh TCB's generation 0 never matches
+ * (it starts at 1). A miss walks both cptrs again, Call's a1 too (whatever
+ * it holds: a walk changes nothing), so that the one generation vouches
+ * for both entries.
  */
-#define REG_LOOKUP_GEN(i) (38 + 3 * (i))
+#define REG_LOOKUP_GEN 38
 #define REG_LOOKUP_CPTR(i) (39 + 3 * (i))
 #define REG_LOOKUP_VALUE(i) (40 + 3 * (i))
-#define REG_LOOKUP_BADGE 44 /* entry 0's */
-_Static_assert(REG_LOOKUP_GEN(0) > REG_SPACE_SATP && REG_LOOKUP_VALUE(1) < REG_LOOKUP_BADGE &&
-		   REG_LOOKUP_BADGE < TCB_REG_WORDS,
+#define REG_LOOKUP_BADGE 41 /* entry 0's */
+_Static_assert(REG_LOOKUP_GEN > REG_SPACE_SATP && REG_LOOKUP_VALUE(1) < TCB_REG_WORDS,
 	       "the remembered lookups fit the register block after space_cache.h's words");
 
 /* An endpoint's address has its low bits clear: they carry the cap's
@@ -163,9 +184,12 @@ _Static_assert((CAP_RIGHT_READ | CAP_RIGHT_WRITE | CAP_RIGHT_GRANT | CAP_RIGHT_G
 	       "the rights fit below an endpoint's alignment");
 
 /* What entry i keeps of the cap in slot: 0 when the fastpath can do
- * nothing with it (not an endpoint cap for 0, not a reply cap for 1). */
+ * nothing with it (not an endpoint cap for 0, not a reply cap for 1, or
+ * slot NULL). */
 HOT_INLINE uint64_t lookup_value(const struct cte *slot, unsigned i)
 {
+	if (slot == NULL)
+		return 0;
 	struct cap cap = slot->cap;
 	if (cap_type(cap) != (i == 0 ? CAP_ENDPOINT : CAP_REPLY))
 		return 0;
@@ -173,28 +197,33 @@ HOT_INLINE uint64_t lookup_value(const struct cte *slot, unsigned i)
 	return i == 0 ? cap_ptr(cap) | cap_rights(cap).bits : cap_ptr(cap);
 }
 
-/* lookup_value of lookup_walk's slot for the cptr in a<i> (i 0 or 1),
- * from t's remembered answer while it holds, else walked and remembered
- * (that changes no state of the system: a refused fastpath may leave it);
- * 0 when nothing resolves. Entry 0's badge then in *badge. Untrusted: the
- * cptr. */
-HOT_INLINE uint64_t lookup(struct tcb *t, unsigned i, bool quick, uint64_t *badge)
+/* t's remembered pair is lookup_walk's answer for the cptrs in a0 and
+ * (with both) a1, while it holds, else both walked and remembered (that
+ * changes no state of the system: a refused fastpath may leave it). False:
+ * quick, and the CSpace's shape needs the general lookup. The answers are
+ * then in REG_LOOKUP_VALUE(0) (and REG_LOOKUP_BADGE) and
+ * REG_LOOKUP_VALUE(1). Untrusted: the cptrs. */
+HOT_INLINE bool lookup(struct tcb *t, bool both, bool quick)
 {
-	uint64_t cptr = tcb_get_reg(t, i == 0 ? PORT_REG_RESULT : PORT_REG_BADGE);
-	if (t->regs[REG_LOOKUP_GEN(i)] != cte_generation || t->regs[REG_LOOKUP_CPTR(i)] != cptr) {
-		struct cte *slot = lookup_walk(t, cptr, quick);
-		if (slot == NULL)
-			return 0;
-		t->regs[REG_LOOKUP_GEN(i)] = cte_generation;
-		t->regs[REG_LOOKUP_CPTR(i)] = cptr;
-		t->regs[REG_LOOKUP_VALUE(i)] = lookup_value(slot, i);
-		if (i == 0)
-			t->regs[REG_LOOKUP_BADGE] =
-			    t->regs[REG_LOOKUP_VALUE(0)] != 0 ? cap_badge(slot->cap) : 0;
-	}
-	if (i == 0)
-		*badge = t->regs[REG_LOOKUP_BADGE];
-	return t->regs[REG_LOOKUP_VALUE(i)];
+	uint64_t cptr0 = tcb_get_reg(t, PORT_REG_RESULT);
+	/* Expected: a program calls through the same caps again and again. */
+	if (__builtin_expect(
+		t->regs[REG_LOOKUP_GEN] == cte_generation && t->regs[REG_LOOKUP_CPTR(0)] == cptr0 &&
+		    (!both || t->regs[REG_LOOKUP_CPTR(1)] == tcb_get_reg(t, PORT_REG_BADGE)),
+		1))
+		return true;
+	uint64_t cptr1 = tcb_get_reg(t, PORT_REG_BADGE);
+	struct cte *slot0, *slot1;
+	/* The two walks take one root: both answer, or neither does. */
+	if (!lookup_walk(t, cptr0, quick, &slot0) || !lookup_walk(t, cptr1, quick, &slot1))
+		return false;
+	t->regs[REG_LOOKUP_GEN] = cte_generation;
+	t->regs[REG_LOOKUP_CPTR(0)] = cptr0;
+	t->regs[REG_LOOKUP_VALUE(0)] = lookup_value(slot0, 0);
+	t->regs[REG_LOOKUP_BADGE] = t->regs[REG_LOOKUP_VALUE(0)] != 0 ? cap_badge(slot0->cap) : 0;
+	t->regs[REG_LOOKUP_CPTR(1)] = cptr1;
+	t->regs[REG_LOOKUP_VALUE(1)] = lookup_value(slot1, 1);
+	return true;
 }
 
 /* space_find; quick: only a remembered answer (the walk and its join are
@@ -219,8 +248,9 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
 	if (!sched_fast_current_ok_on(hart->sched, t) || !in_registers(info))
 		return NULL;
-	uint64_t badge;
-	uint64_t value = lookup(t, 0, quick, &badge);
+	if (!lookup(t, false, quick))
+		return NULL;
+	uint64_t value = t->regs[REG_LOOKUP_VALUE(0)], badge = t->regs[REG_LOOKUP_BADGE];
 	uint64_t rights = value & LOOKUP_RIGHTS_MASK;
 	if (!endpoint_rights_can_send(rights)) /* also 0: not an endpoint cap */
 		return NULL;
@@ -239,7 +269,7 @@ HOT_INLINE struct tcb *call(struct hart *hart, struct tcb *t, struct space *s, b
 	/* do_send, then caller_after_delivery, then the switch. */
 	tcb_set_reg(t, PORT_REG_RESULT, ERR_OK);
 	tcb_queue_remove_head(&ep->queue); /* receiver */
-	reply_unbind_receiver(receiver);
+	reply_unbind_receiver_of(r, receiver);
 	transfer(t, receiver, info, badge, quick, x);
 	tcb_set_state(receiver, THREAD_RUNNING);
 	/* Switched before t blocks: t's block then asks for no decision. */
@@ -261,18 +291,20 @@ HOT_INLINE struct tcb *reply_recv(struct hart *hart, struct tcb *t, struct space
 	struct msg_info info = { tcb_get_reg(t, PORT_REG_INFO) };
 	if (!sched_fast_current_ok_on(hart->sched, t) || !in_registers(info) || t->bound != NULL)
 		return NULL; /* a bound notification may have a signal to deliver */
-	uint64_t unused;
-	uint64_t value = lookup(t, 0, quick, &unused);
-	struct reply *r = (struct reply *)(uintptr_t)lookup(t, 1, quick, &unused);
+	if (!lookup(t, true, quick))
+		return NULL;
+	uint64_t value = t->regs[REG_LOOKUP_VALUE(0)];
+	struct reply *r = (struct reply *)(uintptr_t)t->regs[REG_LOOKUP_VALUE(1)];
 	uint64_t rights = value & LOOKUP_RIGHTS_MASK;
 	if (r == NULL || !endpoint_rights_can_receive(rights)) /* also 0: not an endpoint */
 		return NULL;
 	struct endpoint *ep = (struct endpoint *)(uintptr_t)(value & ~LOOKUP_RIGHTS_MASK);
 	struct tcb *caller = r->caller;
-	/* A sender already waiting would be received at once: slow path. */
+	/* A sender already waiting would be received at once: slow path. r
+	 * has no receiver to stop: it has a caller (reply_check_invariants). */
 	if (caller == NULL || !sched_fast_next_ok_on(hart->sched, caller, THREAD_BLOCKED_REPLY) ||
-	    lend_active(&caller->lend) || r->receiver != NULL ||
-	    endpoint_state(ep) == ENDPOINT_SEND || !find_space(caller, h, s, quick) ||
+	    lend_active(&caller->lend) || endpoint_state(ep) == ENDPOINT_SEND ||
+	    !find_space(caller, h, s, quick) ||
 	    !sched_can_switch_direct_fast_on(hart->sched, h, caller))
 		return NULL;
 	if (quick && (x->status = thread_run_quick(hart, t, caller)) == 0)
@@ -351,15 +383,19 @@ _Noreturn void fastpath_entry(struct hart *hart, uint64_t is_reply_recv)
 	/* Taken at the first try, or left to trap_from_user, which waits. */
 	if (!spinlock_try_acquire(&kernel_lock))
 		refuse();
+	/* Not NULL: it ran in user mode (thread_run set it; only the idle
+	 * loop clears it, in the kernel). */
 	struct tcb *t = hart->running;
+	CORE_ASSERT(t != NULL);
 	struct space space;
 	struct exit_regs x;
-	struct tcb *next = NULL;
-	/* trap_from_user's test of a trap it handles, plus a stale one (that
-	 * t is runnable: call()'s and reply_recv()'s first test). */
-	if (t != NULL && sched_current_on(hart->sched) == t && t->regs[REG_REPLACED] == 0)
-		next = is_reply_recv ? reply_recv(hart, t, &space, true, &x)
-				     : call(hart, t, &space, true, &x);
+	/* trap_from_user's test of a trap it handles (t is the hart's current
+	 * thread, its trap not stale, runnable) is call()'s and reply_recv()'s
+	 * first compare: t's fast word has current_on1 for this hart, which
+	 * only the hart's current thread names (tcb_check_invariants), and
+	 * trap_stale 0. */
+	struct tcb *next =
+	    is_reply_recv ? reply_recv(hart, t, &space, true, &x) : call(hart, t, &space, true, &x);
 	if (next == NULL) {
 		spinlock_release(&kernel_lock);
 		refuse();

@@ -217,7 +217,7 @@ static enum error tcb_registers(struct invocation *inv, struct tcb *target)
 		target->regs[REG_SYSCALL_PC] = 0; /* the new PC wins over a restart */
 		/* The stalled hart's trap was the old registers' (trap.c). */
 		if (remote)
-			target->regs[REG_REPLACED] = 1;
+			target->trap_stale = 1;
 	}
 	if (mr(inv, 0) & 1)
 		tcb_resume(target);

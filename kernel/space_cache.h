@@ -26,7 +26,7 @@
 #include "tcb.h"
 #include "thread.h"
 
-/* Register-block words (kernel/thread.h's, past REG_REPLACED). KEY is
+/* Register-block words (kernel/thread.h's, past REG_KERNEL_ENTRIES and the free word 35). KEY is
  * cte_generation << 8 | hart when SATP is valid; a fresh TCB's 0 never
  * matches (the generation starts at 1). */
 #define REG_SPACE_KEY 36

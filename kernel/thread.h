@@ -42,11 +42,9 @@ static inline __attribute__((always_inline)) void kernel_lock_acquire(void)
 /* Kernel entries of the thread but those of the fastpath's first tier,
  * which thread_words counts (SYS_DEBUG_KERNEL_ENTRIES adds the two). */
 #define REG_KERNEL_ENTRIES 34
-/* Non-zero: another hart rewrote the registers (TCB_WriteRegisters) while
- * this thread was current on a hart it had stalled; that hart's pending
- * trap belongs to the old registers and is dropped (trap.c). */
-#define REG_REPLACED 35
-_Static_assert(REG_REPLACED < TCB_REG_WORDS, "the kernel's words fit the register block");
+/* Word 35 is free (it was the stale-trap flag, now core/tcb.h's
+ * trap_stale byte, in the fastpath's one-compare word). */
+_Static_assert(REG_KERNEL_ENTRIES < 35, "the kernel's words fit the register block");
 
 /*
  * A thread's FP registers live in the TCB object after core/'s struct tcb
@@ -100,7 +98,7 @@ struct pagetable *thread_vspace(struct tcb *t);
  * has t as its current thread, that hart is stopped (arch_ipi_stall: it
  * left user mode, saved t's live registers into the TCB, and waits for the
  * lock), so the invocation reads what t has now, a write is what t goes on
- * with (that hart's pending trap is then dropped: REG_REPLACED), and a
+ * with (that hart's pending trap is then dropped: core/tcb.h's trap_stale), and a
  * suspend ends it at once. Returns that hart, or NULL. Under the lock.
  */
 struct hart *thread_stall(struct tcb *t);

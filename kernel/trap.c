@@ -57,8 +57,8 @@ _Noreturn void trap_from_user(struct hart *hart)
 	bool replaced = false;
 	if (current) { /* (trap.S saved its registers into its TCB) */
 		t->regs[REG_KERNEL_ENTRIES]++;
-		replaced = t->regs[REG_REPLACED] != 0; /* then the trap is stale */
-		t->regs[REG_REPLACED] = 0;
+		replaced = t->trap_stale != 0; /* then the trap is stale */
+		t->trap_stale = 0;
 	}
 	if (cause & CAUSE_INTERRUPT) {
 		interrupt(hart, cause);

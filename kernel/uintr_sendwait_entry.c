@@ -53,7 +53,7 @@ _Noreturn void uintr_sendwait_entry(struct hart *hart)
 	/* trap_from_user's test of a trap it handles, plus a stale one; then
 	 * the claim's shape: a send by a receiver loaded here (a remote stall
 	 * may have unloaded it: the second tier loads it). */
-	if (t != NULL && sched_current_on(hart->sched) == t && t->regs[REG_REPLACED] == 0 &&
+	if (t != NULL && sched_current_on(hart->sched) == t && t->trap_stale == 0 &&
 	    tcb_is_runnable(t) && (t->regs[12] & ABI_UINTR_SEND) != 0 && t->uintr_service != NULL &&
 	    hart->uintr_loaded->thread == t)
 		(void)kuintr_claim(hart, t, t->regs[11], t->regs[10],
