@@ -17,6 +17,8 @@
 #include "csr.h"
 #include "tcb.h"
 
+struct spinlock;
+
 /* A user thread's registers while it is in the kernel: the first words of
  * its TCB's register block (arch/riscv/port.c). */
 struct trap_frame {
@@ -78,6 +80,8 @@ struct hart {
 	 * arch_fpu_harts[cpu_index].key points to (set at boot), here so
 	 * that the first tier's FP test loads it directly. */
 	uint64_t fpu_key;
+	/* &kernel_lock (thread_start_hart): the first tier's one load. */
+	struct spinlock *kernel_lock;
 };
 
 extern struct hart harts[CONFIG_MAX_HARTS];

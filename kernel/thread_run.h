@@ -42,15 +42,17 @@ HOT_INLINE uint64_t thread_run_quick(const struct hart *hart, struct tcb *from, 
 }
 
 /*
- * Everything thread_run does but the register loads: next, current on
- * this hart, goes to user mode in satp; from is the thread whose FP
- * registers the hart holds (or NULL). Drops the lock. quick_status:
+ * Everything thread_run does but the register loads and the lock's
+ * release: next, current on this hart, goes to user mode in satp; from
+ * is the thread whose FP registers the hart holds (or NULL). quick_status:
  * thread_run_quick(hart, from, next) found under this lock hold with
  * nothing changed since but core/'s IPC state, or 0 (the full exit). The
- * caller then enters user mode with one of trap.S's exits and nothing else.
+ * caller then drops the lock (a quick exit's hold, which touched no
+ * device, with spinlock_release_memory) and enters user mode with one of
+ * trap.S's exits and nothing else.
  */
-HOT_INLINE void thread_run_prepare(struct hart *hart, struct tcb *from, struct tcb *next,
-				   uint64_t satp, uint64_t quick_status)
+HOT_INLINE void thread_run_prepare_locked(struct hart *hart, struct tcb *from, struct tcb *next,
+					  uint64_t satp, uint64_t quick_status)
 {
 	unsigned h = hart->cpu_index;
 	if (quick_status != 0) {
@@ -88,18 +90,15 @@ HOT_INLINE void thread_run_prepare(struct hart *hart, struct tcb *from, struct t
 		kuintr_return_to_user(hart, next, next != from);
 	}
 	kinfo_set_running(hart, next);
-	/* The quick exit's hold (the fastpath's) touched no device. */
-	if (quick_status != 0)
-		spinlock_release_memory(&kernel_lock);
-	else
-		spinlock_release(&kernel_lock);
 }
 
-/* thread_run_prepare, then next's registers from its TCB. */
+/* thread_run_prepare_locked, the lock's release, then next's registers
+ * from its TCB. */
 HOT_INLINE _Noreturn void thread_run(struct hart *hart, struct tcb *from, struct tcb *next,
 				     uint64_t satp, uint64_t quick_status)
 {
-	thread_run_prepare(hart, from, next, satp, quick_status);
+	thread_run_prepare_locked(hart, from, next, satp, quick_status);
+	spinlock_release(&kernel_lock);
 	user_return(hart, (struct trap_frame *)next->regs);
 }
 
