@@ -64,14 +64,8 @@ static inline struct arch_fpu_state *thread_fpu(struct tcb *t)
 /*
  * The kernel's own words of a thread, in the TCB object's last bytes past
  * the FP state (all zero when the TCB is made: retype's memory is).
- * uintr_bound: 0 only while the thread has neither a user-interrupt
- * receiver nor a sender table (core/'s two pointers), one word for the
- * fastpath's quick exit to test; uintr_kernel.c recomputes it after every
- * bind and unbind, and a finalise that clears a pointer leaves it 1,
- * which only sends the thread's IPCs past the first tier.
  */
 struct thread_words {
-	uint64_t uintr_bound;
 	/* The thread's IPCs (Call, ReplyRecv) that the fastpath's first and
 	 * second tier did: DebugKernelEntries adds the first to
 	 * REG_KERNEL_ENTRIES (each is one entry, which the first tier counts

@@ -33,12 +33,11 @@ HOT_INLINE uint64_t thread_run_quick(const struct hart *hart, struct tcb *from, 
 {
 	(void)from; /* its FP state is the live sstatus.FS (arch_fpu_switch_none) */
 	/* kuintr_return_is_noop: hart's part, with icache_stale, is
-	 * exit_work's, next's its uintr_bound (thread.h), which is 0 only
-	 * while both of its pointers are NULL. */
-	CORE_ASSERT(thread_words(next)->uintr_bound != 0 ||
+	 * exit_work's; next's is in its FP key, which holds (never matches
+	 * the hart's) while either of its pointers is set (uintr_kernel.c). */
+	CORE_ASSERT((thread_fpu(next)->key & ARCH_FPU_KEY_HOLD) != 0 ||
 		    (next->uintr_service == NULL && next->uintr_table == NULL));
-	return hart->exit_work == 0 && thread_words(next)->uintr_bound == 0 &&
-	       arch_fpu_switch_none(hart->fpu_key, thread_fpu(next));
+	return hart->exit_work == 0 && arch_fpu_switch_none(hart->fpu_key, thread_fpu(next));
 }
 
 /*

@@ -197,12 +197,16 @@ static struct uintr_sender_table *table_of(struct cte *slot)
 		   : NULL;
 }
 
-/* thread.h's uintr_bound, after a bind or unbind (lock held): only these
- * four invocations make core/'s pointers non-NULL. */
+/* After a bind or unbind (lock held): the thread's FP key holds
+ * (arch_fpu_set_hold) while it has a receiver or a sender table, so the
+ * fastpath's quick exit, whose FP compare then fails, leaves its
+ * switches to a full exit that loads them (kernel/thread_run.h). Only
+ * these four invocations make core/'s pointers non-NULL; a finalise that
+ * clears one leaves the hold, which only costs the quick exit. */
 static enum error bound_again(struct tcb *target, enum error err)
 {
-	thread_words(target)->uintr_bound =
-	    target->uintr_service != NULL || target->uintr_table != NULL;
+	arch_fpu_set_hold(thread_fpu(target),
+			  target->uintr_service != NULL || target->uintr_table != NULL);
 	return err;
 }
 

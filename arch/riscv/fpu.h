@@ -19,13 +19,15 @@
 #include "config.h"
 #include "csr.h"
 
-/* One thread's FP state; the first 33 words are fpu.S's layout. */
+/* One thread's FP state; the first 33 words are fpu.S's layout. 16-byte
+ * aligned: bit 3 of its address is 0 (ARCH_FPU_KEY_HOLD, below). */
 struct arch_fpu_state {
-	uint64_t f[32];
+	_Alignas(16) uint64_t f[32];
 	uint64_t fcsr;
-	uint64_t key;    /* ARCH_FPU_KEY_* of used and live_on, below */
+	uint64_t key;    /* ARCH_FPU_KEY_* of used and live_on, below, and hold */
 	int32_t live_on; /* cpu index whose registers equal f/fcsr, or -1 */
 	bool used;       /* f/fcsr hold saved values (else: all zero) */
+	bool hold;       /* arch_fpu_set_hold's: the key has ARCH_FPU_KEY_HOLD */
 };
 
 /*
@@ -44,6 +46,16 @@ struct arch_fpu_state {
 #define ARCH_FPU_KEY_NOWHERE (~UINT64_C(1))
 _Static_assert(CONFIG_MAX_HARTS <= 8 && _Alignof(struct arch_fpu_state) >= 8,
 	       "a cpu index fits below a state's alignment");
+/* A bit the kernel may add to a thread's key (arch_fpu_set_hold) so that
+ * arch_fpu_switch_none never matches it, for work of its own that a
+ * switch to the thread needs (kernel/uintr_kernel.c: user interrupts).
+ * No hart's key has it but NONE, and no held key is all ones: a state's
+ * address has bit 3 clear (16-byte aligned) and cpus are below 8. */
+#define ARCH_FPU_KEY_HOLD UINT64_C(8)
+_Static_assert(_Alignof(struct arch_fpu_state) >= 16 && CONFIG_MAX_HARTS <= 8,
+	       "bit 3 is neither an address's nor a cpu's");
+/* hold or not, as above (lock held: the key's other writers hold it). */
+void arch_fpu_set_hold(struct arch_fpu_state *state, bool hold);
 
 /* A new thread's state: never used, in no hart's registers. */
 void arch_fpu_init_state(struct arch_fpu_state *state);
