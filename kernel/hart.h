@@ -53,17 +53,18 @@ struct hart {
 	 * fence.i (thread_code_mapped sets it on every hart, under the lock).
 	 * uintr_any_loaded: kuintr_loaded's entry of this hart names a thread
 	 * (uintr_kernel.c keeps it beside the entry; only this hart writes
-	 * either). */
+	 * either). uintr_scrub: uintr_backend->scrub_csrs, copied at the
+	 * hart's start, the one of them the quick exit does itself
+	 * (EXIT_WORK_SCRUB_ONLY). */
 	union {
-		uint16_t exit_work;
+		uint32_t exit_work;
 		struct {
 			bool icache_stale;
 			bool uintr_any_loaded;
+			bool uintr_scrub;
+			bool exit_work_spare; /* 0 */
 		};
 	};
-	/* uintr_backend->scrub_csrs, copied at the hart's start: the first
-	 * tier's scrub test without the backend's pointer. */
-	bool uintr_scrub;
 	uint64_t sie_user; /* sie while a thread runs (idle: no timer) */
 	bool idle;         /* in the idle loop, the lock released */
 	/* In the hardware backend's poll, whose wake-ups this hart drains
