@@ -9,6 +9,7 @@
 #include "cnode.h"
 #include "fault.h"
 #include "message.h"
+#include "msg_regs.h"
 #include "notification.h"
 #include "reply.h"
 #include "scheduler.h"
@@ -139,6 +140,8 @@ void endpoint_transfer(struct tcb *sender, struct tcb *receiver, uint64_t badge,
 		tcb_set_reg(receiver, PORT_REG_INFO,
 			    msg_info_make(msg_info_label(info), length, caps, unwrapped).word);
 	}
+	struct msg_info arrived = { tcb_get_reg(receiver, PORT_REG_INFO) };
+	msg_regs_clear_past(receiver, msg_info_length(arrived));
 	tcb_set_reg(receiver, PORT_REG_BADGE, badge);
 	tcb_set_reg(receiver, PORT_REG_RESULT, ERR_OK);
 }
@@ -247,6 +250,7 @@ static void do_receive(struct endpoint *ep, struct tcb *receiver, struct reply *
 		tcb_set_reg(receiver, PORT_REG_RESULT, ERR_OK);
 		tcb_set_reg(receiver, PORT_REG_INFO, 0);
 		tcb_set_reg(receiver, PORT_REG_BADGE, 0);
+		msg_regs_clear_past(receiver, 0); /* an empty message */
 	}
 }
 

@@ -5,6 +5,7 @@
 #include "notification.h"
 
 #include "endpoint.h"
+#include "msg_regs.h"
 #include "reply.h"
 #include "scheduler.h"
 
@@ -61,6 +62,7 @@ enum error notification_signal(struct cap cap)
 		/* The bound thread waits on an endpoint: the signal ends that wait. */
 		tcb_cancel_ipc(bound);
 		deliver(bound, badge);
+		msg_regs_clear_past(bound, 0); /* an endpoint receive's empty message */
 		tcb_set_state(bound, THREAD_RUNNING);
 		sched_wake(bound);
 	} else {
@@ -97,6 +99,7 @@ bool notification_deliver_bound(struct tcb *t)
 	if (n == NULL || !is_active(n))
 		return false;
 	deliver(t, n->word);
+	msg_regs_clear_past(t, 0); /* an endpoint receive's empty message */
 	n->word = 0;
 	n->bound_active &= ~ACTIVE_BIT;
 	return true;

@@ -311,6 +311,66 @@ static void test_non_blocking(void **state)
 	tw_assert(W);
 }
 
+/* Every message register of t a marker, so that a word left as it was
+ * shows (docs/abi.md "Registers": past the length they read 0). */
+static void mark_mrs(struct tcb *t)
+{
+	for (unsigned i = 0; i < MSG_REGISTER_WORDS; i++)
+		tcb_set_reg(t, PORT_REG_MR0 + i, 0xeee0 + i);
+}
+
+/* MR0..MR(length-1) of t are `first`, first + 1, ...; the rest 0. */
+static void assert_mrs(const struct tcb *t, unsigned length, uint64_t first)
+{
+	for (unsigned i = 0; i < MSG_REGISTER_WORDS; i++)
+		assert_int_equal(tw_mr(t, i), i < length ? first + i : 0);
+}
+
+static void test_words_past_the_length_read_zero(void **state)
+{
+	(void)state;
+	W = tw_new(1);
+	struct cap ep = tw_endpoint(W);
+	struct cap rep = tw_reply(W);
+	struct tcb *server = tw_running(W, 10, 0);
+	struct tcb *client = tw_thread(W, 10, 0);
+	mark_mrs(server);
+	assert_int_equal(endpoint_receive(server, ep, rep, true), ERR_OK);
+	tcb_resume(client);
+	tw_exit(0);
+	assert_ptr_equal(sched_current(0), client);
+	/* A call of 2 words: the server's MR2..MR7 were its markers. */
+	mark_mrs(client);
+	tcb_set_reg(client, PORT_REG_MR0, 100);
+	tcb_set_reg(client, PORT_REG_MR0 + 1, 101);
+	tcb_set_reg(client, PORT_REG_INFO, msg_info_make(1, 2, 0, 0).word);
+	assert_int_equal(endpoint_send(client, ep, true, true), ERR_OK);
+	tw_exit(0);
+	assert_ptr_equal(sched_current(0), server);
+	assert_mrs(server, 2, 100);
+	/* A reply of 1 word: the client's own words past it are gone too. */
+	mark_mrs(server);
+	tcb_set_reg(server, PORT_REG_MR0, 300);
+	tcb_set_reg(server, PORT_REG_INFO, msg_info_make(0, 1, 0, 0).word);
+	assert_int_equal(reply_send(server, rep), ERR_OK);
+	assert_mrs(client, 1, 300);
+	/* A full message leaves nothing to clear. */
+	tw_exit(0);
+	assert_int_equal(endpoint_receive(server, ep, rep, true), ERR_OK);
+	tw_exit(0);
+	for (unsigned i = 0; i < MSG_REGISTER_WORDS; i++)
+		tcb_set_reg(client, PORT_REG_MR0 + i, 500 + i);
+	tcb_set_reg(client, PORT_REG_INFO, msg_info_make(1, MSG_REGISTER_WORDS, 0, 0).word);
+	assert_int_equal(endpoint_send(client, ep, true, true), ERR_OK);
+	tw_exit(0);
+	assert_mrs(server, MSG_REGISTER_WORDS, 500);
+	/* NBRecv with nobody sending: an empty message. */
+	mark_mrs(server);
+	assert_int_equal(endpoint_receive(server, tw_endpoint(W), NULL_CAP, false), ERR_OK);
+	assert_mrs(server, 0, 0);
+	tw_assert(W);
+}
+
 static void test_decode_errors_change_nothing(void **state)
 {
 	(void)state;
@@ -951,6 +1011,7 @@ int main(void)
 		T(test_fifo_senders_and_badges),
 		T(test_long_messages),
 		T(test_non_blocking),
+		T(test_words_past_the_length_read_zero),
 		T(test_decode_errors_change_nothing),
 		T(test_call_without_reply_object),
 		T(test_delete_endpoint_with_waiters),

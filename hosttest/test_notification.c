@@ -126,7 +126,10 @@ static void test_bound_thread_wakes_from_endpoint(void **state)
 	struct cap rep = tw_reply(W);
 	struct tcb *server = tw_running(W, 5, 0);
 	assert_int_equal(notification_bind(server, n), ERR_OK);
-	/* Waiting on its endpoint, the server is woken by a signal. */
+	/* Waiting on its endpoint, the server is woken by a signal: an empty
+	 * message, whose words past its length (all) read 0. */
+	for (unsigned i = 0; i < MSG_REGISTER_WORDS; i++)
+		tcb_set_reg(server, PORT_REG_MR0 + i, 0xeee0 + i);
 	assert_int_equal(endpoint_receive(server, ep, rep, true), ERR_OK);
 	tw_exit(0);
 	tw_assert(W);
@@ -134,20 +137,28 @@ static void test_bound_thread_wakes_from_endpoint(void **state)
 	assert_int_equal(tcb_state(server), THREAD_RUNNING);
 	assert_int_equal(tw_badge(server), 0x40);
 	assert_int_equal(tw_info(server).word, 0);
+	for (unsigned i = 0; i < MSG_REGISTER_WORDS; i++)
+		assert_int_equal(tw_mr(server, i), 0);
 	assert_null(((struct reply *)cap_ptr(rep))->receiver);
 	assert_int_equal(endpoint_state((struct endpoint *)cap_ptr(ep)), ENDPOINT_IDLE);
 	tw_exit(0);
 	tw_assert(W);
-	/* A signal pending when it receives is delivered at once. */
+	/* A signal pending when it receives is delivered at once (an empty
+	 * message too). */
 	assert_int_equal(notification_signal(tw_badged(n, 2)), ERR_OK);
+	tcb_set_reg(server, PORT_REG_MR0 + 3, 0xeee3);
 	assert_int_equal(endpoint_receive(server, ep, NULL_CAP, true), ERR_OK);
 	assert_int_equal(tcb_state(server), THREAD_RUNNING);
 	assert_int_equal(tw_badge(server), 2);
-	/* The bound thread may also wait on the notification itself. */
+	assert_int_equal(tw_mr(server, 3), 0);
+	/* The bound thread may also wait on the notification itself; a Wait
+	 * is no endpoint receive and keeps the message registers. */
+	tcb_set_reg(server, PORT_REG_MR0 + 3, 0xeee3);
 	assert_int_equal(notification_wait(server, n, true), ERR_OK);
 	tw_exit(0);
 	assert_int_equal(notification_signal(tw_badged(n, 8)), ERR_OK);
 	assert_int_equal(tw_badge(server), 8);
+	assert_int_equal(tw_mr(server, 3), 0xeee3);
 	tw_exit(0);
 	/* A bound thread that is not receiving just leaves the signal pending. */
 	assert_int_equal(notification_signal(tw_badged(n, 16)), ERR_OK);

@@ -99,26 +99,21 @@ HOT_INLINE void transfer(struct tcb *from, struct tcb *to, struct msg_info info,
 		x->badge = badge;
 		return;
 	}
-	/* Words 0..length-1 and no more (the others are the receiver's own):
-	 * unrolled from the top, each word's place a constant (with the loop
-	 * GCC looked each one up in port_reg_index's table). */
-#define COPY_WORD(i)                                                                               \
-	case i + 1:                                                                                \
-		tcb_set_reg(to, PORT_REG_MR0 + i, tcb_get_reg(from, PORT_REG_MR0 + i));            \
-		__attribute__((fallthrough));
-	_Static_assert(MSG_REGISTER_WORDS == 8, "COPY_WORD 7 down to 0");
-	switch (length) {
-		COPY_WORD(7)
-		COPY_WORD(6)
-		COPY_WORD(5)
-		COPY_WORD(4)
-		COPY_WORD(3)
-		COPY_WORD(2)
-		COPY_WORD(1)
-		COPY_WORD(0)
-	default: break; /* 0 (in_registers bounds it by 8) */
-	}
-#undef COPY_WORD
+	/* Words 0..length-1, and 0 past the length (docs/abi.md
+	 * "Registers", core/msg_regs.h): each word's place a constant (with
+	 * a loop GCC looked each one up in port_reg_index's table). */
+#define MOVE_WORD(i)                                                                               \
+	tcb_set_reg(to, PORT_REG_MR0 + i, i < length ? tcb_get_reg(from, PORT_REG_MR0 + i) : 0)
+	_Static_assert(MSG_REGISTER_WORDS == 8, "MOVE_WORD 0 to 7");
+	MOVE_WORD(0);
+	MOVE_WORD(1);
+	MOVE_WORD(2);
+	MOVE_WORD(3);
+	MOVE_WORD(4);
+	MOVE_WORD(5);
+	MOVE_WORD(6);
+	MOVE_WORD(7);
+#undef MOVE_WORD
 	tcb_set_reg(to, PORT_REG_INFO, delivered_info(info));
 	tcb_set_reg(to, PORT_REG_BADGE, badge);
 	tcb_set_reg(to, PORT_REG_RESULT, ERR_OK);

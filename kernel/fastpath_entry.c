@@ -4,13 +4,20 @@
  * built without the kernel's link-time optimisation (LTO drops per-file
  * flags), with s1..s11 call-clobbered and the message registers a3..a6,
  * t3..t6 fixed (kernel/meson.build). trap.S jumps here after saving every
- * user register into the TCB and keeps nothing in a register but tp, and
+ * user register the call needs into the TCB (all but t0..t2, dead across
+ * Call and ReplyRecv: docs/abi.md) and keeps nothing in a register but
+ * tp, and
  * the tier never returns (fastpath_refused or user_return_ipc), so GCC
  * saves no s register; with the message registers fixed, the sender's words
- * reach the receiver's sret untouched. ci/check-fastpath-entry checks from
- * the disassembly that the tier calls nothing that returns and names no
- * message register. docs/ipc.md "The fastpath's two tiers".
+ * reach the receiver's sret untouched. It runs on the user's sp (trap.S
+ * does not load the kernel stack's: the tier keeps nothing on a stack), so
+ * a failed CORE_ASSERT's report goes through trap.S's
+ * fastpath_entry_assert_failed, which loads it first. ci/check-fastpath-entry
+ * checks from the disassembly that the tier calls nothing that returns,
+ * names no message register and never names sp. docs/ipc.md "The
+ * fastpath's two tiers".
  */
+#define port_assert_failed fastpath_entry_assert_failed /* (its declaration too) */
 #include "port_regs.h"
 #include "tcb.h"
 

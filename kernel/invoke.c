@@ -13,6 +13,7 @@
 #include "irqcap.h"
 #include "cnode.h"
 #include "mdb.h"
+#include "msg_regs.h"
 #include "notification.h"
 #include "scheduler.h"
 #include "syscall.h"
@@ -535,4 +536,5 @@ void invoke_object(struct tcb *t, struct cte *slot)
 	tcb_set_reg(t, PORT_REG_RESULT, err);
 	tcb_set_reg(t, PORT_REG_BADGE, 0);
 	tcb_set_reg(t, PORT_REG_INFO, msg_info_make(0, err == ERR_OK ? inv.out : 0, 0, 0).word);
+	msg_regs_clear_past(t, err == ERR_OK ? inv.out : 0); /* an answer is a message */
 }

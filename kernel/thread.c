@@ -13,6 +13,7 @@
 #include "hart.h"
 #include "barrier.h"
 #include "console.h"
+#include "csr.h"
 #include "fault.h"
 #include "interrupt.h"
 #include "kinfo.h"
@@ -202,6 +203,10 @@ _Noreturn void thread_return_to_user(struct hart *hart)
 				arch_fpu_switch(h, thread_fpu(from), NULL);
 			from = NULL;
 			hart->running = NULL;
+			/* No register block to trap into: a trap in the
+			 * kernel goes trap.S's kernel way until user_return
+			 * sets sscratch again. */
+			csr_write_sscratch(0);
 			idle_wait(hart);
 			continue;
 		}

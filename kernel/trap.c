@@ -47,9 +47,17 @@ _Noreturn void trap_from_user(struct hart *hart)
 {
 	uint64_t cause = csr_read_scause();
 	uint64_t tval = csr_read_stval();
-	/* uipi and uret (emulated backend): without the lock (DESIGN.md). */
-	if (cause == CAUSE_ILLEGAL_INSTRUCTION && kuintr_trap(hart, tval))
-		user_return(hart, hart->user_frame);
+	if (cause != CAUSE_USER_ECALL && (cause & CAUSE_INTERRUPT) == 0) {
+		/* An exception. The kernel's own (a bug) come this way too
+		 * while sscratch keeps the hart (trap.S), with the kernel's
+		 * registers where trap.S saved the thread's: told here, before
+		 * the lock (the fastpath's first tier may hold it). */
+		if ((csr_read_sstatus() & SSTATUS_SPP) != 0)
+			trap_from_kernel(hart->user_frame);
+		/* uipi and uret (emulated backend): without the lock (DESIGN.md). */
+		if (cause == CAUSE_ILLEGAL_INSTRUCTION && kuintr_trap(hart, tval))
+			user_return(hart, hart->user_frame);
+	}
 	kernel_lock_acquire();
 	sched_enter(hart->cpu_index);
 	struct tcb *t = hart->running;

@@ -62,7 +62,7 @@ static inline enum error kestrel_syscall_words(uint64_t number, uint64_t cptr, u
 			 : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5), "+r"(a6),
 			   "+r"(t3), "+r"(t4), "+r"(t5), "+r"(t6)
 			 : "r"(a7)
-			 : "memory");
+			 : "memory", "t0", "t1", "t2"); /* Call, ReplyRecv: docs/abi.md */
 	m->badge = a1;
 	m->info = a2;
 	m->mr[0] = a3;

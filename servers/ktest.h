@@ -7,6 +7,6 @@
 #ifndef SERVERS_KTEST_H
 #define SERVERS_KTEST_H
 
-#define KTEST_CASES 588
+#define KTEST_CASES 593
 
 #endif

@@ -5,11 +5,14 @@
  * register it returns with written back to regs[n] (ktest_regs.c: what a
  * thread sees after an IPC, register by register). C's callee-saved
  * registers, ra, gp and tp are kept on the stack around it.
+ * void ktest_regs_spin(uint64_t regs[32]): the same around a wait instead
+ * of the ecall: regs[31] (t6) is the address of a word, loaded into t5
+ * until it is not 0 (another thread of the hart sets it: this one was
+ * preempted meanwhile, an interrupt taken in the middle of its registers).
  */
-	.section .text
-	.balign 4
-	.globl ktest_regs_ecall
-ktest_regs_ecall:
+/* AROUND insn: every register but sp from the array in a0, insn, every
+ * register back into the array; the caller's own kept on the stack. */
+	.macro AROUND insn
 	addi sp, sp, -128
 	sd a0, 0(sp)
 	sd ra, 16(sp)
@@ -58,7 +61,7 @@ ktest_regs_ecall:
 	ld t4, 232(t6)
 	ld t5, 240(t6)
 	ld t6, 248(t6)
-	ecall
+	\insn
 	/* Every register but sp is the kernel's answer now: t6 goes to the
 	 * stack first, then the array's address comes back in it. */
 	addi sp, sp, -16
@@ -113,3 +116,21 @@ ktest_regs_ecall:
 	ld s11, 8(sp)
 	addi sp, sp, 128
 	ret
+	.endm
+
+	.section .text
+	.balign 4
+	.globl ktest_regs_ecall
+ktest_regs_ecall:
+	AROUND ecall
+
+/* ktest_regs_spin's wait: t5 = *t6 until it is not 0. */
+	.macro WAIT_ON_T6
+1:	ld t5, 0(t6)
+	beqz t5, 1b
+	.endm
+
+	.balign 4
+	.globl ktest_regs_spin
+ktest_regs_spin:
+	AROUND WAIT_ON_T6
