@@ -167,7 +167,7 @@ static unsigned read_harts(const struct dtb *dtb, uint64_t boot_hart_id)
 		    (uint64_t)(uintptr_t)(kernel_stacks[hart_count] + KERNEL_STACK_BYTES);
 		hart->kernel_satp = kernel_satp;
 		hart->uintr_loaded = &kuintr_loaded[hart_count];
-		hart->fpu = &arch_fpu_harts[hart_count];
+		arch_fpu_harts[hart_count].key = &hart->fpu_key;
 		hart->sched = &sched_harts[hart_count];
 		if (cpus[i].hart_id == boot_hart_id)
 			boot_index = hart_count;

@@ -387,7 +387,7 @@ void fastpath_try(struct hart *hart, struct tcb *t)
 	if (next == NULL)
 		return;
 	step_past_ecall(t);
-	hart->fastpath_taken++;
+	thread_words(t)->second_tier_ipcs++;
 	thread_run_direct(hart, t, next, space.satp);
 }
 #else
@@ -413,8 +413,10 @@ HOT_INLINE _Noreturn void refuse(void)
 _Noreturn void fastpath_entry(struct hart *hart, uint64_t is_reply_recv)
 {
 	/* (Enabled: trap.S came here by this hart's fastpath_calls.) */
-	/* Taken at the first try, or left to trap_from_user, which waits. */
-	if (!spinlock_try_acquire(&kernel_lock))
+	/* Taken at the first try, or left to trap_from_user, which waits.
+	 * Its address from the hart: one load where auipc and addi took two. */
+	struct spinlock *lock = hart->kernel_lock;
+	if (!spinlock_try_acquire(lock))
 		refuse();
 	/* Not NULL: it ran in user mode (thread_run set it; only the idle
 	 * loop clears it, in the kernel). */
@@ -430,17 +432,17 @@ _Noreturn void fastpath_entry(struct hart *hart, uint64_t is_reply_recv)
 	struct tcb *next =
 	    is_reply_recv ? reply_recv(hart, t, &space, true, &x) : call(hart, t, &space, true, &x);
 	if (next == NULL) {
-		spinlock_release(&kernel_lock);
+		spinlock_release(lock);
 		refuse();
 	}
-	/* trap_from_user's count (sched_enter's hart is set by each lock
-	 * holder before it asks for it: nothing on this path does), and one
-	 * of this tier's (fastpath_taken counts the second tier's). */
-	t->regs[REG_KERNEL_ENTRIES]++;
+	/* t's kernel entry and its IPC by this tier, one count (thread.h:
+	 * DebugKernelEntries adds it; sched_enter's hart is set by each lock
+	 * holder before it asks for it: nothing on this path does). */
+	thread_words(t)->first_tier_ipcs++;
 	/* (step_past_ecall: trap.S did it before it came here.) */
-	hart->fastpath_first_tier++;
 	next->regs[REG_SYSCALL_PC] = 0; /* thread_run_direct's */
-	thread_run_prepare(hart, t, next, space.satp, x.status);
+	thread_run_prepare_locked(hart, t, next, space.satp, x.status);
+	spinlock_release_memory(lock); /* the quick exit's hold touched no device */
 	_Static_assert(TRAP_MSG_REGISTER_WORDS == MSG_REGISTER_WORDS &&
 			   TRAP_MSG_LENGTH_MASK == (1u << MSG_LENGTH_BITS) - 1,
 		       "user_return_ipc's message (layout.h)");

@@ -17,6 +17,8 @@
 #include "csr.h"
 #include "tcb.h"
 
+struct spinlock;
+
 /* A user thread's registers while it is in the kernel: the first words of
  * its TCB's register block (arch/riscv/port.c). */
 struct trap_frame {
@@ -51,33 +53,36 @@ struct hart {
 	 * fence.i (thread_code_mapped sets it on every hart, under the lock).
 	 * uintr_any_loaded: kuintr_loaded's entry of this hart names a thread
 	 * (uintr_kernel.c keeps it beside the entry; only this hart writes
-	 * either). */
+	 * either). uintr_scrub: uintr_backend->scrub_csrs, copied at the
+	 * hart's start, the one of them the quick exit does itself
+	 * (EXIT_WORK_SCRUB_ONLY). */
 	union {
-		uint16_t exit_work;
+		uint32_t exit_work;
 		struct {
 			bool icache_stale;
 			bool uintr_any_loaded;
+			bool uintr_scrub;
+			bool exit_work_spare; /* 0 */
 		};
 	};
-	/* uintr_backend->scrub_csrs, copied at the hart's start: the first
-	 * tier's scrub test without the backend's pointer. */
-	bool uintr_scrub;
-	uint64_t sie_user;            /* sie while a thread runs (idle: no timer) */
-	uint64_t fastpath_taken;      /* IPCs kernel/fastpath.c's second tier did here */
-	uint64_t fastpath_first_tier; /* and its first tier (DebugFastpath adds them) */
-	bool idle;                    /* in the idle loop, the lock released */
+	uint64_t sie_user; /* sie while a thread runs (idle: no timer) */
+	bool idle;         /* in the idle loop, the lock released */
 	/* In the hardware backend's poll, whose wake-ups this hart drains
 	 * right after (kuintr_before_schedule): they need no IPI. */
 	bool uintr_polling;
 	/* This hart's entries of per-hart tables every exit reads (the kernel
 	 * info page's, set by kinfo_init; what it has loaded of user
-	 * interrupts, its FP registers' state and the scheduler's state, set at
-	 * boot): one load
+	 * interrupts and the scheduler's state, set at boot): one load
 	 * rather than an index computation each. */
 	struct kernel_info_hart *kinfo;
 	struct kuintr_loaded *uintr_loaded;
-	struct arch_fpu_hart *fpu;
 	struct sched_hart *sched; /* the scheduler's, for its `_on` functions */
+	/* What its FP registers hold, as arch/riscv/fpu.h's key: the word
+	 * arch_fpu_harts[cpu_index].key points to (set at boot), here so
+	 * that the first tier's FP test loads it directly. */
+	uint64_t fpu_key;
+	/* &kernel_lock (thread_start_hart): the first tier's one load. */
+	struct spinlock *kernel_lock;
 };
 
 extern struct hart harts[CONFIG_MAX_HARTS];

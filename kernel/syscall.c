@@ -243,8 +243,12 @@ static void dispatch(struct tcb *t)
 			set_result(t, slot == NULL ? ERR_FAILED_LOOKUP : ERR_INVALID_CAPABILITY);
 			return;
 		}
+		struct tcb *of = tcb_from_cap(slot->cap);
+		struct thread_words *w = thread_words(of);
 		set_result(t, ERR_OK);
-		tcb_set_reg(t, PORT_REG_BADGE, tcb_from_cap(slot->cap)->regs[REG_KERNEL_ENTRIES]);
+		tcb_set_reg(t, PORT_REG_BADGE, of->regs[REG_KERNEL_ENTRIES] + w->first_tier_ipcs);
+		tcb_set_reg(t, PORT_REG_MR0, w->first_tier_ipcs + w->second_tier_ipcs);
+		tcb_set_reg(t, PORT_REG_MR0 + 1, w->first_tier_ipcs);
 		return;
 	}
 	case SYS_DEBUG_FASTPATH:
@@ -253,9 +257,9 @@ static void dispatch(struct tcb *t)
 			fastpath_set_enabled(r[10] == 2);
 		set_result(t, ERR_OK);
 		tcb_set_reg(t, PORT_REG_BADGE,
-			    hart_current()->fastpath_taken + hart_current()->fastpath_first_tier);
+			    thread_words(t)->first_tier_ipcs + thread_words(t)->second_tier_ipcs);
 		tcb_set_reg(t, PORT_REG_INFO, fastpath_enabled);
-		tcb_set_reg(t, PORT_REG_MR0, hart_current()->fastpath_first_tier);
+		tcb_set_reg(t, PORT_REG_MR0, thread_words(t)->first_tier_ipcs);
 		return;
 	case SYS_DEBUG_UINTR_CLAIMS:
 		set_result(t, ERR_OK);

@@ -80,7 +80,8 @@ static void stall(void)
 void thread_start_hart(struct hart *hart)
 {
 	hart->sie_user = csr_read_sie() | SIE_SSIE | SIE_STIE | SIE_SEIE;
-	hart->icache_stale = true;           /* a fence.i before its first user code */
+	hart->icache_stale = true; /* a fence.i before its first user code */
+	hart->kernel_lock = &kernel_lock;
 	arch_fpu_init_hart(hart->cpu_index); /* (archtest used the registers) */
 	hart->uintr_scrub = uintr_backend->scrub_csrs;
 	if (preemptive)

@@ -39,7 +39,8 @@ static inline __attribute__((always_inline)) void kernel_lock_acquire(void)
  */
 #define REG_SYSCALL_PC 33
 #define REG_PC 32
-/* Kernel entries of the thread (SYS_DEBUG_KERNEL_ENTRIES). */
+/* Kernel entries of the thread but those of the fastpath's first tier,
+ * which thread_words counts (SYS_DEBUG_KERNEL_ENTRIES adds the two). */
 #define REG_KERNEL_ENTRIES 34
 /* Word 35 is free (it was the stale-trap flag, now core/tcb.h's
  * trap_stale byte, in the fastpath's one-compare word). */
@@ -58,6 +59,29 @@ _Static_assert(THREAD_FPU_OFFSET + sizeof(struct arch_fpu_state) <= (1u << TCB_S
 static inline struct arch_fpu_state *thread_fpu(struct tcb *t)
 {
 	return (struct arch_fpu_state *)(void *)((char *)t + THREAD_FPU_OFFSET);
+}
+
+/*
+ * The kernel's own words of a thread, in the TCB object's last bytes past
+ * the FP state (all zero when the TCB is made: retype's memory is).
+ */
+struct thread_words {
+	/* The thread's IPCs (Call, ReplyRecv) that the fastpath's first and
+	 * second tier did: DebugKernelEntries adds the first to
+	 * REG_KERNEL_ENTRIES (each is one entry, which the first tier counts
+	 * only here), DebugFastpath and it give both (docs/abi.md). */
+	uint64_t first_tier_ipcs, second_tier_ipcs;
+};
+/* An enumerator, not a macro: ci/trace-fastpath reads it from the
+ * debug information. */
+enum { THREAD_WORDS_OFFSET = THREAD_FPU_OFFSET + sizeof(struct arch_fpu_state) };
+_Static_assert(THREAD_WORDS_OFFSET % 8 == 0 &&
+		   THREAD_WORDS_OFFSET + sizeof(struct thread_words) <= (1u << TCB_SIZE_BITS),
+	       "the kernel's words fit the TCB object after the FP state");
+
+static inline struct thread_words *thread_words(struct tcb *t)
+{
+	return (struct thread_words *)(void *)((char *)t + THREAD_WORDS_OFFSET);
 }
 
 /* The root table t runs in, or NULL when it has none or it went away. */

@@ -197,8 +197,21 @@ static struct uintr_sender_table *table_of(struct cte *slot)
 		   : NULL;
 }
 
+/* After a bind or unbind (lock held): the thread's FP key holds
+ * (arch_fpu_set_hold) while it has a receiver or a sender table, so the
+ * fastpath's quick exit, whose FP compare then fails, leaves its
+ * switches to a full exit that loads them (kernel/thread_run.h). Only
+ * these four invocations make core/'s pointers non-NULL; a finalise that
+ * clears one leaves the hold, which only costs the quick exit. */
+static enum error bound_again(struct tcb *target, enum error err)
+{
+	arch_fpu_set_hold(thread_fpu(target),
+			  target->uintr_service != NULL || target->uintr_table != NULL);
+	return err;
+}
+
 /* Untrusted: utvec, uscratch, flags (bit 0: enable; others must be 0). */
-enum error kuintr_bind_receiver(struct tcb *target, struct cte *service, uint64_t utvec,
+static enum error bind_receiver(struct tcb *target, struct cte *service, uint64_t utvec,
 				uint64_t uscratch, uint64_t flags)
 {
 	struct uintr_service *s = service_of(service);
@@ -217,9 +230,15 @@ enum error kuintr_bind_receiver(struct tcb *target, struct cte *service, uint64_
 	return err;
 }
 
+enum error kuintr_bind_receiver(struct tcb *target, struct cte *service, uint64_t utvec,
+				uint64_t uscratch, uint64_t flags)
+{
+	return bound_again(target, bind_receiver(target, service, utvec, uscratch, flags));
+}
+
 enum error kuintr_unbind_receiver(struct tcb *target)
 {
-	return uintr_unbind_receiver(target);
+	return bound_again(target, uintr_unbind_receiver(target));
 }
 
 enum error kuintr_bind_table(struct tcb *target, struct cte *table)
@@ -227,14 +246,14 @@ enum error kuintr_bind_table(struct tcb *target, struct cte *table)
 	struct uintr_sender_table *t = table_of(table);
 	if (t == NULL)
 		return ERR_INVALID_CAPABILITY;
-	return uintr_bind_table(target, t);
+	return bound_again(target, uintr_bind_table(target, t));
 }
 
 enum error kuintr_unbind_table(struct tcb *target)
 {
 	if (target->uintr_table == NULL)
 		return ERR_FAILED_LOOKUP;
-	return uintr_bind_table(target, NULL);
+	return bound_again(target, uintr_bind_table(target, NULL));
 }
 
 /* Untrusted: index, vector (0..63, or 64 for any free one). */

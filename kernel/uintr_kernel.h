@@ -48,8 +48,10 @@ void kuintr_return_to_user_slow(struct hart *hart, struct tcb *next);
  * returning to the same thread without user interrupts (most exits) costs
  * three loads (HOT_INLINE: as a plain `static inline` GCC called it, 30 a
  * return). kuintr_return_is_noop: the case with nothing to load (at most
- * the inline scrub), which the fastpath's first tier checks before it
- * changes anything. */
+ * the inline scrub); the fastpath's first tier asks the same with words
+ * it reads anyway (kernel/thread_run.h: the hart's exit_work, whose
+ * uintr_any_loaded byte set_loaded keeps, and the thread's FP key, which
+ * holds while it has a receiver or a table). */
 HOT_INLINE bool kuintr_return_is_noop(const struct hart *hart, const struct tcb *next)
 {
 	return !hart->uintr_any_loaded && next->uintr_service == NULL && next->uintr_table == NULL;

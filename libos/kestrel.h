@@ -181,7 +181,8 @@ _Noreturn void kestrel_halt(bool pass);
 /* The hart (scheduler index) the caller runs on. */
 unsigned kestrel_hart(void);
 /* op 0: ask, 1: turn the kernel's IPC fastpath off, 2: on. Returns whether
- * it is on; *taken = the IPCs the caller's hart's fastpath did so far. */
+ * it is on; *taken = the calling thread's IPCs (its Calls and ReplyRecvs)
+ * that the fastpath did so far. */
 static inline bool kestrel_debug_fastpath(uint64_t op, uint64_t *taken)
 {
 	struct kmsg m = { 0 };
@@ -189,12 +190,23 @@ static inline bool kestrel_debug_fastpath(uint64_t op, uint64_t *taken)
 	*taken = m.badge;
 	return m.info != 0;
 }
-/* Of the caller's hart's fastpath IPCs so far, those its first tier did
+/* Of the calling thread's fastpath IPCs so far, those its first tier did
  * (kernel/fastpath.c's fastpath_entry, entered from trap.S). */
 static inline uint64_t kestrel_debug_fastpath_first_tier(void)
 {
 	struct kmsg m = { 0 };
 	(void)kestrel_syscall(SYS_DEBUG_FASTPATH, 0, 0, &m);
+	return m.mr[0];
+}
+/* Thread tcb's IPCs that the fastpath did so far (both tiers), and in
+ * *first_tier those its first tier did (DebugKernelEntries); 0 when tcb
+ * is not a TCB cap. */
+static inline uint64_t kestrel_debug_thread_fastpath(cptr_t tcb, uint64_t *first_tier)
+{
+	struct kmsg m = { 0 };
+	if (kestrel_syscall(SYS_DEBUG_KERNEL_ENTRIES, tcb, 0, &m) != ERR_OK)
+		m.mr[0] = m.mr[1] = 0;
+	*first_tier = m.mr[1];
 	return m.mr[0];
 }
 

@@ -74,8 +74,9 @@
  *                            wake-up must not wait for hart 1's next tick
  *                            (docs/uintr.md); kernel_entries: the sender's.
  * Each result is one line "kbench: {json}" for ci/bench, with "fastpath":
- * the IPCs per operation this hart's fastpath took (2 for a round trip on
- * it, 0 off it); a case this boot cannot measure is a line with
+ * this thread's IPCs per operation that the fastpath took (DebugFastpath
+ * counts per thread: 1 for a round trip on it, the Call; the server's
+ * ReplyRecv is the server's; 0 off it); a case this boot cannot measure is a line with
  * "not_measured" and the reason instead.
  */
 #include <stdio.h>

@@ -7,6 +7,6 @@
 #ifndef SERVERS_KTEST_H
 #define SERVERS_KTEST_H
 
-#define KTEST_CASES 596
+#define KTEST_CASES 598
 
 #endif

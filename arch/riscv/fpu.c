@@ -19,6 +19,21 @@ static uint64_t live_key(const struct arch_fpu_state *state, unsigned cpu)
 	return (uint64_t)(uintptr_t)state | cpu;
 }
 
+/* A thread's key: what its registers need, and hold's bit. */
+static uint64_t thread_key(const struct arch_fpu_state *state, uint64_t key)
+{
+	return key | (state->hold ? ARCH_FPU_KEY_HOLD : 0);
+}
+
+void arch_fpu_set_hold(struct arch_fpu_state *state, bool hold)
+{
+	state->hold = hold;
+	uint64_t key = state->key;
+	if (key != ARCH_FPU_KEY_NOWHERE)
+		__atomic_store_n(&state->key, thread_key(state, key & ~ARCH_FPU_KEY_HOLD),
+				 __ATOMIC_RELAXED);
+}
+
 void arch_fpu_init_state(struct arch_fpu_state *state)
 {
 	for (unsigned i = 0; i < 32; i++)
@@ -26,6 +41,7 @@ void arch_fpu_init_state(struct arch_fpu_state *state)
 	state->fcsr = 0;
 	state->live_on = NOWHERE;
 	state->used = false;
+	state->hold = false;
 	state->key = 0;
 }
 
@@ -41,7 +57,7 @@ void arch_fpu_init_hart(unsigned cpu)
 	struct arch_fpu_hart *here = &arch_fpu_harts[cpu];
 	here->owner = NULL;
 	here->zeroed = false;
-	here->key = ARCH_FPU_KEY_NONE;
+	*here->key = ARCH_FPU_KEY_NONE;
 }
 
 /* One sstatus write: the kernel runs with SIE clear, so nothing changes
@@ -56,10 +72,10 @@ static void save(struct arch_fpu_hart *here, struct arch_fpu_state *from, unsign
 	arch_fpu_save(from);
 	from->used = true;
 	from->live_on = (int32_t)cpu;
-	from->key = live_key(from, cpu);
+	from->key = thread_key(from, live_key(from, cpu));
 	here->owner = from;
 	here->zeroed = false;
-	here->key = from->key;
+	*here->key = live_key(from, cpu);
 	here->stats.saves++;
 }
 
@@ -70,10 +86,10 @@ static void restore(struct arch_fpu_hart *here, struct arch_fpu_state *to, unsig
 	arch_fpu_restore(to);
 	/* Another hart's registers no longer count once `to` runs here. */
 	to->live_on = (int32_t)cpu;
-	to->key = live_key(to, cpu);
+	to->key = thread_key(to, live_key(to, cpu));
 	here->owner = to;
 	here->zeroed = false;
-	here->key = to->key;
+	*here->key = live_key(to, cpu);
 	here->stats.restores++;
 }
 
@@ -83,7 +99,7 @@ static void zero(struct arch_fpu_hart *here, uint64_t status)
 	arch_fpu_zero();
 	here->zeroed = true;
 	here->owner = NULL;
-	here->key = 0;
+	*here->key = 0;
 	here->stats.zeroes++;
 }
 

@@ -19,13 +19,15 @@
 #include "config.h"
 #include "csr.h"
 
-/* One thread's FP state; the first 33 words are fpu.S's layout. */
+/* One thread's FP state; the first 33 words are fpu.S's layout. 16-byte
+ * aligned: bit 3 of its address is 0 (ARCH_FPU_KEY_HOLD, below). */
 struct arch_fpu_state {
-	uint64_t f[32];
+	_Alignas(16) uint64_t f[32];
 	uint64_t fcsr;
-	uint64_t key;    /* ARCH_FPU_KEY_* of used and live_on, below */
+	uint64_t key;    /* ARCH_FPU_KEY_* of used and live_on, below, and hold */
 	int32_t live_on; /* cpu index whose registers equal f/fcsr, or -1 */
 	bool used;       /* f/fcsr hold saved values (else: all zero) */
+	bool hold;       /* arch_fpu_set_hold's: the key has ARCH_FPU_KEY_HOLD */
 };
 
 /*
@@ -44,6 +46,16 @@ struct arch_fpu_state {
 #define ARCH_FPU_KEY_NOWHERE (~UINT64_C(1))
 _Static_assert(CONFIG_MAX_HARTS <= 8 && _Alignof(struct arch_fpu_state) >= 8,
 	       "a cpu index fits below a state's alignment");
+/* A bit the kernel may add to a thread's key (arch_fpu_set_hold) so that
+ * arch_fpu_switch_none never matches it, for work of its own that a
+ * switch to the thread needs (kernel/uintr_kernel.c: user interrupts).
+ * No hart's key has it but NONE, and no held key is all ones: a state's
+ * address has bit 3 clear (16-byte aligned) and cpus are below 8. */
+#define ARCH_FPU_KEY_HOLD UINT64_C(8)
+_Static_assert(_Alignof(struct arch_fpu_state) >= 16 && CONFIG_MAX_HARTS <= 8,
+	       "bit 3 is neither an address's nor a cpu's");
+/* hold or not, as above (lock held: the key's other writers hold it). */
+void arch_fpu_set_hold(struct arch_fpu_state *state, bool hold);
 
 /* A new thread's state: never used, in no hart's registers. */
 void arch_fpu_init_state(struct arch_fpu_state *state);
@@ -57,11 +69,14 @@ struct arch_fpu_stats {
 };
 
 /* Per hart, read by the inline fast path below (64-byte aligned: indexed
- * by a shift on every thread switch). */
+ * by a shift on every thread switch). The hart's key (owner and zeroed as
+ * a key, above) is kept where `key` points, a word of the kernel's
+ * per-hart struct (kernel/hart.h's fpu_key, set at boot before any
+ * switch), so that the fastpath's first tier reads it with one load. */
 struct arch_fpu_hart {
 	_Alignas(64) struct arch_fpu_state *owner; /* whose values the registers hold, or NULL */
-	uint64_t key;                              /* owner and zeroed as a key (above) */
-	bool zeroed;                               /* the registers are all zero */
+	uint64_t *key;
+	bool zeroed; /* the registers are all zero */
 	struct arch_fpu_stats stats;
 };
 extern struct arch_fpu_hart arch_fpu_harts[CONFIG_MAX_HARTS];
@@ -120,17 +135,18 @@ arch_fpu_switch(unsigned cpu, struct arch_fpu_state *from, struct arch_fpu_state
  * sstatus is written: FS stays from's Initial or Clean for `to`, where
  * arch_fpu_switch would set to's own. The two differ only in what they
  * claim about the values, and the switch reads nothing but "Dirty or not",
- * so either serves `to`. Changes nothing. `here` is this hart's entry.
+ * so either serves `to`. Changes nothing. `here_key`: this hart's key
+ * (*arch_fpu_harts[cpu].key).
  */
 /* The Dirty test reads sstatus.SD, the sign bit: the privileged spec
  * sets it whenever FS (or VS, or XS) is Dirty, so it is set at least
  * whenever FS is, and a set SD for another reason only refuses (one
  * branch on the sign, where FS's two bits took a mask and a compare). */
 static inline __attribute__((always_inline)) bool
-arch_fpu_switch_none(const struct arch_fpu_hart *here, const struct arch_fpu_state *to)
+arch_fpu_switch_none(uint64_t here_key, const struct arch_fpu_state *to)
 {
 	return (int64_t)csr_read_sstatus() >= 0 &&
-	       here->key == __atomic_load_n(&to->key, __ATOMIC_RELAXED);
+	       here_key == __atomic_load_n(&to->key, __ATOMIC_RELAXED);
 }
 
 /* The raw routines (fpu.S), with sstatus.FS != Off. Save writes f0-f31 and
