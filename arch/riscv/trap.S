@@ -22,6 +22,18 @@
 #define SAVE(reg, n) sd reg, FRAME_REGISTER(n)(t0)
 #define LOAD(reg, n) ld reg, FRAME_REGISTER(n)(a0)
 
+/* MR0..MR7 (docs/abi.md) into the register block at t0. */
+.macro SAVE_MESSAGE_REGISTERS
+	SAVE(a3, 13)
+	SAVE(a4, 14)
+	SAVE(a5, 15)
+	SAVE(a6, 16)
+	SAVE(t3, 28)
+	SAVE(t4, 29)
+	SAVE(t5, 30)
+	SAVE(t6, 31)
+.endm
+
 	.section .text
 	.balign 4
 	.globl trap_entry
@@ -82,14 +94,7 @@ trap_entry:
 	 * its reply object without a caller and reads none, and the tier's
 	 * refusal stores them from the registers it kept them in. */
 	bnez a1, 2f
-	SAVE(a3, 13)
-	SAVE(a4, 14)
-	SAVE(a5, 15)
-	SAVE(a6, 16)
-	SAVE(t3, 28)
-	SAVE(t4, 29)
-	SAVE(t5, 30)
-	SAVE(t6, 31)
+	SAVE_MESSAGE_REGISTERS
 	/* (sp stays the user's: the tier touches no stack, checked by
 	 * ci/check-fastpath-entry; each of its ways out loads sp.) */
 2:	mv a0, tp
@@ -98,14 +103,7 @@ trap_entry:
 	 * every one of them. */
 3:	SAVE(t1, 6)
 	SAVE(t2, 7)
-	SAVE(a3, 13)
-	SAVE(a4, 14)
-	SAVE(a5, 15)
-	SAVE(a6, 16)
-	SAVE(t3, 28)
-	SAVE(t4, 29)
-	SAVE(t5, 30)
-	SAVE(t6, 31)
+	SAVE_MESSAGE_REGISTERS
 	ld t1, HART_SCRATCH(tp)
 	SAVE(t1, 5)
 	csrr t1, sepc
@@ -129,14 +127,7 @@ trap_entry:
 	.globl fastpath_entry_refused
 fastpath_entry_refused:
 	ld t0, HART_USER_FRAME(tp)
-	SAVE(a3, 13)
-	SAVE(a4, 14)
-	SAVE(a5, 15)
-	SAVE(a6, 16)
-	SAVE(t3, 28)
-	SAVE(t4, 29)
-	SAVE(t5, 30)
-	SAVE(t6, 31)
+	SAVE_MESSAGE_REGISTERS
 	ld t1, FRAME_SYSCALL_PC(t0)
 	sd t1, FRAME_SEPC(t0)
 	sd zero, FRAME_SYSCALL_PC(t0)
