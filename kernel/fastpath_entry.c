@@ -6,10 +6,9 @@
  * t3..t6 fixed (kernel/meson.build). trap.S jumps here after saving every
  * user register the call needs into the TCB (all but t0..t2, dead across
  * Call and ReplyRecv: docs/abi.md) and keeps nothing in a register but
- * tp, and
- * the tier never returns (fastpath_refused or user_return_ipc), so GCC
- * saves no s register; with the message registers fixed, the sender's words
- * reach the receiver's sret untouched. It runs on the user's sp (trap.S
+ * tp, and the tier never returns (fastpath_refused or user_return_ipc),
+ * so GCC saves no s register; with the message registers fixed, the
+ * sender's words reach the receiver's sret untouched. It runs on the user's sp (trap.S
  * does not load the kernel stack's: the tier keeps nothing on a stack), so
  * a failed CORE_ASSERT's report goes through trap.S's
  * fastpath_entry_assert_failed, which loads it first. ci/check-fastpath-entry

@@ -92,8 +92,9 @@ struct pagetable *thread_vspace(struct tcb *t);
  * has t as its current thread, that hart is stopped (arch_ipi_stall: it
  * left user mode, saved t's live registers into the TCB, and waits for the
  * lock), so the invocation reads what t has now, a write is what t goes on
- * with (that hart's pending trap is then dropped: core/tcb.h's trap_stale), and a
- * suspend ends it at once. Returns that hart, or NULL. Under the lock.
+ * with (that hart's pending trap is then dropped: core/tcb.h's
+ * trap_stale), and a suspend ends it at once. Returns that hart, or NULL.
+ * Under the lock.
  */
 struct hart *thread_stall(struct tcb *t);
 /* After the invocation on t (thread_stall's answer `remote`): nothing to

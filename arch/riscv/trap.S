@@ -11,11 +11,13 @@
  * kernel runs with interrupts off) comes the user's way and is told by
  * sstatus.SPP in trap_from_user, on its exception branch, before the lock
  * (docs/decisions.md "Kernel"). Keeping sscratch spares the fast exit
- * (user_return_ipc) its write. A trap from user mode saves the user's registers straight
- * into the register block of the thread the hart runs (HART_USER_FRAME:
- * that TCB's regs, docs/arch.md "Where a thread's registers live") and
- * starts afresh at the top of the hart's kernel stack: the kernel keeps no
- * state on the stack between traps (one stack per hart, as seL4).
+ * (user_return_ipc) its write. A trap from user mode saves the user's
+ * registers straight into the register block of the thread the hart runs
+ * (HART_USER_FRAME: that TCB's regs, docs/arch.md "Where a thread's
+ * registers live") and, unless the fastpath's first tier takes the trap
+ * (it touches no stack), starts afresh at the top of the hart's kernel
+ * stack: the kernel keeps no state on the stack between traps (one stack
+ * per hart, as seL4).
  */
 #include "layout.h"
 
